@@ -1,0 +1,154 @@
+//! The command line: one enum variant per command, help from doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// devtrack notices your commits and asks for short work updates.
+///
+/// The daemon (`devtrack run`) stays in the foreground; systemd or launchd
+/// start, restart and log it (`devtrack install-service`). Every other
+/// command talks to the running daemon over its control socket.
+#[derive(Debug, Parser)]
+#[command(name = "devtrack", version, disable_version_flag = true, after_help = crate::cli::exit_codes_help())]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalOpts {
+    /// Config file to use instead of the default location.
+    #[arg(long, global = true, value_name = "PATH", env = "DEVTRACK_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon in the foreground (what the service manager starts).
+    Run,
+    /// Show the daemon's state, schedule and repositories.
+    Status(JsonOpt),
+    /// Pause interval prompts (commit watching continues).
+    Pause(PauseArgs),
+    /// Resume interval prompts.
+    Resume,
+    /// Skip exactly the next interval prompt.
+    Skip,
+    /// Prompt now.
+    Trigger,
+    /// Re-read the config file and apply it.
+    Reload(ReloadArgs),
+    /// Follow the daemon's event stream.
+    Events(JsonOpt),
+    /// List recent triggers (or commits).
+    History(HistoryArgs),
+    /// Check, locate or create the config file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Install devtrack as a user service (systemd unit or launchd agent) and start it.
+    InstallService(InstallArgs),
+    /// Stop and remove the user service.
+    UninstallService,
+    /// Start the user service.
+    Start,
+    /// Stop the user service.
+    Stop,
+    /// Restart the user service.
+    Restart,
+    /// Show the service's logs (journalctl / log show).
+    Logs(LogsArgs),
+    /// Print version information.
+    Version,
+    /// Print shell completions.
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff).
+    #[command(hide = true)]
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonOpt {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// Pause for a duration, e.g. `90m`, `2h`, `1h30m`.
+    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until")]
+    pub for_: Option<String>,
+    /// Pause until a local time today (or tomorrow if past), e.g. `17:00`.
+    #[arg(long, value_name = "HH:MM")]
+    pub until: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReloadArgs {
+    /// Talk to the daemon directly and return only when the new config was
+    /// applied or rejected (exit 5 with the reason when rejected).
+    #[arg(long)]
+    pub wait: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// List stored commits instead of triggers.
+    #[arg(long)]
+    pub commits: bool,
+    /// Only entries at or after this time (`2026-01-31`, `2026-01-31T09:00`, `3d`, `12h`).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// At most this many entries.
+    #[arg(short = 'n', long, default_value_t = 20)]
+    pub limit: usize,
+    /// Print JSON lines instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a config file (default: the one devtrack would read).
+    Check { path: Option<PathBuf> },
+    /// Print the config path devtrack reads and why.
+    Path,
+    /// Write a commented starter config (never overwrites).
+    Init,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Print the unit/plist and the commands; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Overwrite a unit/plist that was edited by hand.
+    #[arg(long)]
+    pub force: bool,
+    /// Enable but do not start now.
+    #[arg(long)]
+    pub no_start: bool,
+    /// Also enable lingering (start at boot without a login session; systemd only).
+    #[arg(long)]
+    pub linger: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new entries.
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of recent entries.
+    #[arg(short = 'n', long)]
+    pub lines: Option<u32>,
+    /// Only entries since this time (passed to the log tool).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Lowest priority shown: error, warn, info, debug.
+    #[arg(short, long)]
+    pub priority: Option<String>,
+}

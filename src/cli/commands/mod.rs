@@ -1,0 +1,3 @@
+//! One file per command (or family of commands).
+
+pub mod service;

@@ -1,0 +1,185 @@
+//! The validated, typed configuration the rest of devtrack works with.
+//!
+//! These types carry no serde derives on purpose: the YAML layer (`yaml.rs`)
+//! owns the on-disk shape and its quirks (legacy hour keys, `~` paths), and
+//! hands over only values that already passed validation.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Weekday;
+use chrono_tz::Tz;
+
+/// The whole configuration after loading and validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// The file this was read from; `None` when running on defaults.
+    pub source: Option<PathBuf>,
+    pub repositories: Vec<Repository>,
+    pub settings: Settings,
+    pub integrations: Integrations,
+}
+
+/// One entry of `repositories:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repository {
+    pub name: String,
+    /// Absolute path with `~` expanded. It may not exist (reported as missing).
+    pub path: PathBuf,
+    pub enabled: bool,
+    pub project: Option<String>,
+    /// Per-repository override of `settings.commit_triggers`.
+    pub commit_triggers: Option<CommitTriggers>,
+}
+
+/// `settings:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Minutes between interval prompts, 1..=1440.
+    pub prompt_interval_minutes: u32,
+    pub work_hours_only: bool,
+    pub work_hours: WorkHours,
+    pub timezone: Tz,
+    pub log_level: LogLevel,
+    pub auto_sync: bool,
+    pub commit_triggers: CommitTriggers,
+    /// Author e-mails whose commits count as the developer's own. Empty means
+    /// "the repository's `user.email`".
+    pub authors: Vec<String>,
+    /// How long a burst of commits is gathered into one commit trigger.
+    pub commit_debounce: Duration,
+}
+
+/// The work window: `start`..`end` on `days`, in the configured timezone.
+/// `end < start` is an overnight range (22:00–06:00); the range belongs to
+/// the day it starts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkHours {
+    pub start: TimeOfDay,
+    pub end: TimeOfDay,
+    pub days: WeekdaySet,
+}
+
+/// Minutes since local midnight, 0..=1440 (1440 is "24:00", end of day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TimeOfDay(u16);
+
+impl TimeOfDay {
+    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
+    pub const END_OF_DAY: TimeOfDay = TimeOfDay(24 * 60);
+
+    /// `None` unless `hour:minute` is within 00:00..=24:00.
+    pub fn new(hour: u32, minute: u32) -> Option<TimeOfDay> {
+        if minute >= 60 || hour > 24 || (hour == 24 && minute != 0) {
+            return None;
+        }
+        Some(TimeOfDay((hour * 60 + minute) as u16))
+    }
+
+    pub fn minutes(self) -> u32 {
+        u32::from(self.0)
+    }
+
+    pub fn hour(self) -> u32 {
+        self.minutes() / 60
+    }
+
+    pub fn minute(self) -> u32 {
+        self.minutes() % 60
+    }
+}
+
+impl std::fmt::Display for TimeOfDay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}", self.hour(), self.minute())
+    }
+}
+
+/// A set of weekdays (bit 0 = Monday).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WeekdaySet(u8);
+
+impl WeekdaySet {
+    pub const ALL: WeekdaySet = WeekdaySet(0b111_1111);
+    pub const EMPTY: WeekdaySet = WeekdaySet(0);
+
+    pub fn contains(self, day: Weekday) -> bool {
+        self.0 & (1 << day.num_days_from_monday()) != 0
+    }
+
+    pub fn with(self, day: Weekday) -> WeekdaySet {
+        WeekdaySet(self.0 | (1 << day.num_days_from_monday()))
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Weekday> {
+        [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+            Weekday::Sat,
+            Weekday::Sun,
+        ]
+        .into_iter()
+        .filter(move |d| self.contains(*d))
+    }
+}
+
+impl FromIterator<Weekday> for WeekdaySet {
+    fn from_iter<I: IntoIterator<Item = Weekday>>(iter: I) -> Self {
+        iter.into_iter().fold(WeekdaySet::EMPTY, WeekdaySet::with)
+    }
+}
+
+/// Which reflog operations raise a commit trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CommitTriggers {
+    /// The developer's own work: commit, amend, merge commit, cherry-pick,
+    /// revert, finished rebase.
+    #[default]
+    Own,
+    /// Every HEAD movement, checkouts and pulls included.
+    All,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    #[default]
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Error => "error",
+            LogLevel::Warn => "warn",
+            LogLevel::Info => "info",
+            LogLevel::Debug => "debug",
+            LogLevel::Trace => "trace",
+        }
+    }
+}
+
+/// `integrations:`. devtrack only records whether each is enabled; syncing is
+/// done by other tools listening on the event stream.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Integrations {
+    pub azure_devops: Integration,
+    pub github: Integration,
+    pub jira: Integration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Integration {
+    pub enabled: bool,
+}

@@ -1,0 +1,1 @@
+//! Watching git repositories for the developer's own commits.

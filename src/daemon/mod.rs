@@ -1,0 +1,5 @@
+//! The foreground daemon (`devtrack run`).
+
+pub mod gitwatch;
+pub mod scheduler;
+pub mod store;

@@ -1,0 +1,181 @@
+//! Triggers and missed slots.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{from_millis, to_millis, Store};
+use crate::daemon::scheduler::{MissReason, MissedSlot, SchedulerState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TriggerKind {
+    Timer,
+    Commit,
+    Manual,
+    Catchup,
+}
+
+impl TriggerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerKind::Timer => "timer",
+            TriggerKind::Commit => "commit",
+            TriggerKind::Manual => "manual",
+            TriggerKind::Catchup => "catchup",
+        }
+    }
+
+    fn parse(s: &str) -> TriggerKind {
+        match s {
+            "commit" => TriggerKind::Commit,
+            "manual" => TriggerKind::Manual,
+            "catchup" => TriggerKind::Catchup,
+            _ => TriggerKind::Timer,
+        }
+    }
+}
+
+/// A trigger about to be recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTrigger {
+    pub kind: TriggerKind,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub fired_at: DateTime<Utc>,
+    pub late: bool,
+    pub reason: Option<String>,
+    /// Free-form JSON (e.g. the commits a commit trigger lists).
+    pub detail: Option<serde_json::Value>,
+}
+
+/// A recorded trigger.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TriggerRecord {
+    pub id: i64,
+    pub kind: TriggerKind,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub fired_at: DateTime<Utc>,
+    pub late: bool,
+    pub reason: Option<String>,
+    pub detail: Option<serde_json::Value>,
+}
+
+fn miss_reason(r: MissReason) -> &'static str {
+    match r {
+        MissReason::Late => "late",
+        MissReason::Skipped => "skipped",
+        MissReason::Paused => "paused",
+    }
+}
+
+impl Store {
+    /// Records one scheduler step atomically: the trigger (if any), the
+    /// missed slots (linked to it) and the new scheduler state. Returns the
+    /// trigger's id.
+    pub fn record_step(
+        &mut self,
+        trigger: Option<&NewTrigger>,
+        missed: &[MissedSlot],
+        state: &SchedulerState,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>> {
+        let tx = self.conn.transaction()?;
+        let id = match trigger {
+            Some(t) => Some(insert_trigger(&tx, t)?),
+            None => None,
+        };
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT INTO missed_slots (scheduled_at, reason, recorded_at, trigger_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for m in missed {
+                ins.execute(params![
+                    to_millis(m.at),
+                    miss_reason(m.reason),
+                    to_millis(now),
+                    id
+                ])?;
+            }
+        }
+        Store::write_scheduler_state(&tx, state)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Records a trigger on its own (manual and commit triggers).
+    pub fn record_trigger(&mut self, trigger: &NewTrigger) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let id = insert_trigger(&tx, trigger)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn trigger_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM triggers", [], |r| r.get(0))?)
+    }
+
+    pub fn triggers_since(&self, since: DateTime<Utc>) -> Result<u64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM triggers WHERE fired_at >= ?1",
+            [to_millis(since)],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn last_trigger(&self) -> Result<Option<TriggerRecord>> {
+        Ok(self.recent_triggers(None, 1)?.into_iter().next())
+    }
+
+    /// Newest first, at most `limit`, optionally only those fired at or after `since`.
+    pub fn recent_triggers(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<TriggerRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, scheduled_at, fired_at, late, reason, detail FROM triggers
+             WHERE fired_at >= ?1 ORDER BY fired_at DESC, id DESC LIMIT ?2",
+        )?;
+        let since = since.map(to_millis).unwrap_or(i64::MIN);
+        let rows = stmt.query_map(params![since, limit as i64], |r| {
+            let kind: String = r.get(1)?;
+            let detail: Option<String> = r.get(6)?;
+            Ok(TriggerRecord {
+                id: r.get(0)?,
+                kind: TriggerKind::parse(&kind),
+                scheduled_at: r.get::<_, Option<i64>>(2)?.map(from_millis),
+                fired_at: from_millis(r.get(3)?),
+                late: r.get(4)?,
+                reason: r.get(5)?,
+                detail: detail.and_then(|d| serde_json::from_str(&d).ok()),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn missed_slot_count(&self) -> Result<u64> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM missed_slots", [], |r| r.get(0))?)
+    }
+}
+
+fn insert_trigger(conn: &rusqlite::Connection, t: &NewTrigger) -> Result<i64> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO triggers (kind, scheduled_at, fired_at, late, reason, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    stmt.execute(params![
+        t.kind.as_str(),
+        t.scheduled_at.map(to_millis),
+        to_millis(t.fired_at),
+        t.late,
+        t.reason,
+        t.detail.as_ref().map(|d| d.to_string()),
+    ])?;
+    Ok(conn.last_insert_rowid())
+}

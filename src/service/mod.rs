@@ -1,0 +1,114 @@
+//! Integration with the init system that owns the daemon: a systemd user
+//! unit on Linux, a launchd LaunchAgent on macOS.
+//!
+//! Unit and plist text, command sequences and output parsing are pure
+//! functions, compiled and tested on every platform; only running
+//! `systemctl` / `launchctl` / `journalctl` / `log` does I/O, and only
+//! [`backend`] is chosen by `cfg`.
+
+use std::path::PathBuf;
+
+/// Options of `devtrack install-service`.
+#[derive(Debug, Clone, Default)]
+pub struct InstallOptions {
+    /// Print what would be written and run; change nothing.
+    pub dry_run: bool,
+    /// Overwrite a unit/plist that was edited by hand.
+    pub force: bool,
+    /// Register and enable, but do not start now.
+    pub no_start: bool,
+    /// systemd only: `loginctl enable-linger` so the service starts at boot.
+    pub linger: bool,
+}
+
+/// Options of `devtrack logs`.
+#[derive(Debug, Clone, Default)]
+pub struct LogOptions {
+    pub follow: bool,
+    pub lines: Option<u32>,
+    /// Passed through to the log tool (`journalctl --since`, `log show --last`/`--start`).
+    pub since: Option<String>,
+    /// Lowest priority shown: error, warn, info, debug.
+    pub priority: Option<String>,
+}
+
+/// The service manager's view of the devtrack service, merged by
+/// `devtrack status` with the daemon's own view.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ManagerStatus {
+    /// "systemd" or "launchd".
+    pub manager: String,
+    pub installed: bool,
+    /// The unit file or plist in use.
+    pub definition: Option<PathBuf>,
+    /// e.g. "active", "inactive", "failed" (systemd ActiveState) or "running" (launchd).
+    pub state: Option<String>,
+    pub sub_state: Option<String>,
+    pub main_pid: Option<u32>,
+    pub started: Option<String>,
+    pub restarts: Option<u32>,
+    pub memory_bytes: Option<u64>,
+    /// systemd `Result`, or launchd's last exit code.
+    pub result: Option<String>,
+    /// systemd only: whether lingering is enabled for the user.
+    pub linger: Option<bool>,
+    /// Where the logs are, e.g. "journalctl --user -u devtrack".
+    pub logs_hint: String,
+}
+
+/// What went wrong talking to the service manager. Each maps to an exit status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("devtrack is not installed as a service\nhint: run `devtrack install-service`")]
+    NotInstalled,
+    /// No user manager reachable (WSL without systemd, a root shell, a container).
+    #[error("{0}")]
+    NoManager(String),
+    /// The manager command ran and failed; its exit status is passed through.
+    #[error("{message}")]
+    Command { message: String, status: i32 },
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl ServiceError {
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            ServiceError::NotInstalled => crate::exit::NOT_RUNNING,
+            ServiceError::NoManager(_) => crate::exit::NO_SERVICE_MANAGER,
+            ServiceError::Command { status, .. } => *status,
+            ServiceError::Other(_) => crate::exit::FAILURE,
+        }
+    }
+}
+
+/// One init system. Methods print their own progress lines to stdout.
+pub trait Backend {
+    fn install(&self, opts: &InstallOptions) -> Result<(), ServiceError>;
+    fn uninstall(&self) -> Result<(), ServiceError>;
+    fn start(&self) -> Result<(), ServiceError>;
+    fn stop(&self) -> Result<(), ServiceError>;
+    fn restart(&self) -> Result<(), ServiceError>;
+    /// Asks the manager to reload the service (systemd runs `ExecReload`,
+    /// i.e. `devtrack reload --wait`, and reports its result).
+    fn reload(&self) -> Result<(), ServiceError>;
+    /// Whether a unit/plist for devtrack is registered with the manager.
+    fn is_installed(&self) -> bool;
+    fn status(&self) -> Result<ManagerStatus, ServiceError>;
+    fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError>;
+}
+
+pub mod launchd;
+pub mod systemd;
+
+/// The init system of this platform.
+pub fn backend() -> Box<dyn Backend> {
+    #[cfg(target_os = "macos")]
+    {
+        Box::new(launchd::LaunchdBackend::from_env())
+    }
+    #[cfg(not(target_os = "macos"))]
+    {
+        Box::new(systemd::SystemdBackend::from_env())
+    }
+}

@@ -1,0 +1,2 @@
+//! The one integration-test binary. Each module drives the real `devtrack`
+//! binary or the library's public API.
