@@ -1,2 +1,8 @@
 //! The one integration-test binary. Each module drives the real `devtrack`
 //! binary or the library's public API.
+
+/// Shared harness: isolated environments, daemon start on READY=1, event streams.
+mod util;
+
+/// The daemon end to end through the CLI, the socket and signals.
+mod daemon;
