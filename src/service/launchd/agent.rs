@@ -105,7 +105,9 @@ fn unstamped(spec: &AgentSpec) -> anyhow::Result<Dictionary> {
         .context("building the launchd agent")?;
     match plist::to_value(&agent).context("converting the launchd agent to a plist")? {
         Value::Dictionary(dict) => Ok(dict),
-        other => Err(anyhow!("the launchd agent became `{other:?}`, not a dictionary")),
+        other => Err(anyhow!(
+            "the launchd agent became `{other:?}`, not a dictionary"
+        )),
     }
 }
 

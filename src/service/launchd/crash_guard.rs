@@ -277,10 +277,12 @@ mod tests {
 
     #[test]
     fn launchd_is_detected_by_the_service_name() {
-        assert!(running_under_launchd(|k| (k == "XPC_SERVICE_NAME")
-            .then(|| "dev.devtrack".to_string())));
-        assert!(!running_under_launchd(|k| (k == "XPC_SERVICE_NAME")
-            .then(|| "com.apple.Terminal".to_string())));
+        assert!(running_under_launchd(
+            |k| (k == "XPC_SERVICE_NAME").then(|| "dev.devtrack".to_string())
+        ));
+        assert!(!running_under_launchd(
+            |k| (k == "XPC_SERVICE_NAME").then(|| "com.apple.Terminal".to_string())
+        ));
         assert!(!running_under_launchd(|_| None));
     }
 
@@ -299,7 +301,9 @@ mod tests {
             assert_eq!(d, StartDecision::Proceed);
         }
         assert_eq!(CrashGuard::load(&path).unhealthy_starts.len(), 5);
-        let d = g.check_at_start(&path, t0 + Duration::from_secs(150)).unwrap();
+        let d = g
+            .check_at_start(&path, t0 + Duration::from_secs(150))
+            .unwrap();
         assert!(matches!(d, StartDecision::GiveUp { .. }));
         assert!(CrashGuard::load(&path).gave_up.is_some());
 

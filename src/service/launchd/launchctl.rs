@@ -155,7 +155,8 @@ pub struct PrintInfo {
     pub path: Option<String>,
     /// `runs`: how many times launchd started it since it was loaded.
     pub runs: Option<u32>,
-    /// `last exit code`: a number, or `None` for "(never exited)".
+    /// `last exit code` (newer macOS appends a name: "78: EX_CONFIG");
+    /// `None` for "(never exited)".
     pub last_exit_code: Option<i32>,
     /// `last terminating signal`, e.g. "Killed: 9".
     pub last_signal: Option<String>,
@@ -183,7 +184,11 @@ pub fn parse_print(text: &str) -> PrintInfo {
                     "pid" => info.pid = value.parse().ok(),
                     "path" => info.path = Some(value.to_string()),
                     "runs" => info.runs = value.parse().ok(),
-                    "last exit code" => info.last_exit_code = value.parse().ok(),
+                    // "1", "78: EX_CONFIG" or "(never exited)".
+                    "last exit code" => {
+                        info.last_exit_code =
+                            value.split(':').next().and_then(|n| n.trim().parse().ok())
+                    }
                     "last terminating signal" => info.last_signal = Some(value.to_string()),
                     _ => {}
                 }
@@ -206,7 +211,10 @@ mod tests {
     fn argument_lists_use_the_modern_verbs() {
         assert_eq!(enable(GUI), ["enable", "gui/501/dev.devtrack"]);
         assert_eq!(
-            bootstrap(GUI, Path::new("/Users/a/Library/LaunchAgents/dev.devtrack.plist")),
+            bootstrap(
+                GUI,
+                Path::new("/Users/a/Library/LaunchAgents/dev.devtrack.plist")
+            ),
             [
                 "bootstrap",
                 "gui/501",
@@ -226,9 +234,15 @@ mod tests {
     fn exit_statuses_are_classified() {
         assert_eq!(classify(0, ""), Outcome::Ok);
         assert_eq!(classify(113, ""), Outcome::NotFound);
-        assert_eq!(classify(3, "Boot-out failed: 3: No such process"), Outcome::NotFound);
         assert_eq!(
-            classify(1, "Could not find service \"dev.devtrack\" in domain for port"),
+            classify(3, "Boot-out failed: 3: No such process"),
+            Outcome::NotFound
+        );
+        assert_eq!(
+            classify(
+                1,
+                "Could not find service \"dev.devtrack\" in domain for port"
+            ),
             Outcome::NotFound
         );
         assert_eq!(

@@ -51,7 +51,11 @@ fn is_relative(since: &str) -> bool {
 }
 
 fn show(opts: &LogOptions, predicate: &str) -> LogInvocation {
-    let mut args = vec!["show".to_string(), "--predicate".to_string(), predicate.to_string()];
+    let mut args = vec![
+        "show".to_string(),
+        "--predicate".to_string(),
+        predicate.to_string(),
+    ];
     match opts.since.as_deref() {
         Some(since) if !is_relative(since) => {
             args.extend(["--start".to_string(), since.to_string()]);
@@ -145,7 +149,15 @@ mod tests {
         assert_eq!(
             runs,
             [LogInvocation {
-                args: strings(&["show", "--predicate", P, "--last", "1d", "--style", "compact"]),
+                args: strings(&[
+                    "show",
+                    "--predicate",
+                    P,
+                    "--last",
+                    "1d",
+                    "--style",
+                    "compact"
+                ]),
                 tail: None
             }]
         );
@@ -161,7 +173,15 @@ mod tests {
         assert_eq!(
             plan(&opts).unwrap(),
             [LogInvocation {
-                args: strings(&["show", "--predicate", P, "--last", "2h", "--style", "compact"]),
+                args: strings(&[
+                    "show",
+                    "--predicate",
+                    P,
+                    "--last",
+                    "2h",
+                    "--style",
+                    "compact"
+                ]),
                 tail: Some(50)
             }]
         );

@@ -100,6 +100,14 @@ impl LaunchdSettings {
     }
 }
 
+/// The job as `launchctl print` reports it.
+enum Job {
+    Loaded(PrintInfo),
+    NotLoaded,
+    /// No `gui/<uid>` domain (SSH session, nobody logged in).
+    NoGuiDomain,
+}
+
 /// One finished tool run.
 struct Ran {
     status: i32,
@@ -144,9 +152,7 @@ impl LaunchdBackend {
     fn crash_guard_file(&self) -> PathBuf {
         match &self.settings.crash_guard_file {
             Some(path) => path.clone(),
-            None => {
-                CrashGuard::file_in(&crate::config::paths::Paths::resolve(None).data_dir)
-            }
+            None => CrashGuard::file_in(&crate::config::paths::Paths::resolve(None).data_dir),
         }
     }
 
@@ -186,16 +192,25 @@ impl LaunchdBackend {
         }
     }
 
-    /// `launchctl print`: `Some` when the job is loaded.
-    fn loaded(&self) -> Result<Option<PrintInfo>, ServiceError> {
+    /// `launchctl print`: the job as launchd sees it.
+    fn print(&self) -> Result<Job, ServiceError> {
         let args = launchctl::print(self.domain());
         match self.launchctl(&args)? {
-            (Outcome::Ok, ran) => Ok(Some(launchctl::parse_print(&ran.stdout))),
-            (Outcome::NotFound, _) => Ok(None),
-            (Outcome::NoGuiDomain, _) => Err(ServiceError::NoManager(
-                launchctl::no_gui_domain_message(self.domain()),
-            )),
+            (Outcome::Ok, ran) => Ok(Job::Loaded(launchctl::parse_print(&ran.stdout))),
+            (Outcome::NotFound, _) => Ok(Job::NotLoaded),
+            (Outcome::NoGuiDomain, _) => Ok(Job::NoGuiDomain),
             (_, ran) => Err(command_failed(&args, &ran)),
+        }
+    }
+
+    /// `launchctl print`: `Some` when the job is loaded; no GUI domain is an error.
+    fn loaded(&self) -> Result<Option<PrintInfo>, ServiceError> {
+        match self.print()? {
+            Job::Loaded(info) => Ok(Some(info)),
+            Job::NotLoaded => Ok(None),
+            Job::NoGuiDomain => Err(ServiceError::NoManager(launchctl::no_gui_domain_message(
+                self.domain(),
+            ))),
         }
     }
 
@@ -540,9 +555,7 @@ impl Backend for LaunchdBackend {
             Some(info) if info.pid.is_some() => {}
             _ => {
                 return Err(ServiceError::Command {
-                    message: format!(
-                        "`{LABEL}` is not running\nhint: `devtrack start` starts it"
-                    ),
+                    message: format!("`{LABEL}` is not running\nhint: `devtrack start` starts it"),
                     status: crate::exit::NOT_RUNNING,
                 })
             }
@@ -569,12 +582,11 @@ impl Backend for LaunchdBackend {
 
     fn status(&self) -> Result<ManagerStatus, ServiceError> {
         let plist = self.plist_path();
-        let info = match self.loaded() {
-            Ok(info) => info,
-            // Over SSH without a GUI login the job cannot be loaded; that
-            // is a state to show, not an error.
-            Err(ServiceError::NoManager(_)) => None,
-            Err(e) => return Err(e),
+        // Over SSH without a GUI login the job cannot be loaded; that is a
+        // state to show, not an error.
+        let info = match self.print()? {
+            Job::Loaded(info) => Some(info),
+            Job::NotLoaded | Job::NoGuiDomain => None,
         };
         let guard = CrashGuard::default();
         let note = guard.describe(&CrashGuard::load(&self.crash_guard_file()));
