@@ -1,3 +1,11 @@
 //! The one integration-test binary. Each module drives the real `devtrack`
 //! binary or the library's public API.
+
+/// Shared harness: isolated environments, daemon start on READY=1, event streams.
+mod util;
+
+/// The daemon end to end through the CLI, the socket and signals.
+mod daemon;
+
+/// The launchd backend against recording `launchctl`/`log` stand-ins.
 mod launchd;
