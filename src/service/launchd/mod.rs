@@ -603,3 +603,44 @@ impl Backend for LaunchdBackend {
         self.logs_to(opts, &mut std::io::stdout().lock())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_honour_the_env_seams() {
+        let env = |k: &str| match k {
+            "DEVTRACK_LAUNCHCTL" => Some("/tmp/fake/launchctl".to_string()),
+            "DEVTRACK_LOG" => Some("/tmp/fake/log".to_string()),
+            "DEVTRACK_LAUNCHD_HOME" => Some("/tmp/home".to_string()),
+            "HOME" => Some("/Users/alice".to_string()),
+            "DEVTRACK_UID" => Some("502".to_string()),
+            _ => None,
+        };
+        let s = LaunchdSettings::from_lookup(
+            env,
+            Path::new("/opt/homebrew/Cellar/devtrack/1.2.3/bin/devtrack"),
+        );
+        assert_eq!(s.launchctl, PathBuf::from("/tmp/fake/launchctl"));
+        assert_eq!(s.log, PathBuf::from("/tmp/fake/log"));
+        assert_eq!(s.home, PathBuf::from("/tmp/home"));
+        assert_eq!(s.uid, 502);
+        assert_eq!(
+            s.program,
+            PathBuf::from("/opt/homebrew/opt/devtrack/bin/devtrack")
+        );
+        assert_eq!(s.crash_guard_file, None);
+    }
+
+    #[test]
+    fn settings_default_to_the_system_tools() {
+        let env = |k: &str| (k == "HOME").then(|| "/Users/alice".to_string());
+        let s = LaunchdSettings::from_lookup(env, Path::new("/usr/local/bin/devtrack"));
+        assert_eq!(s.launchctl, PathBuf::from("/bin/launchctl"));
+        assert_eq!(s.log, PathBuf::from("/usr/bin/log"));
+        assert_eq!(s.home, PathBuf::from("/Users/alice"));
+        assert_eq!(s.uid, nix::unistd::getuid().as_raw());
+        assert_eq!(s.program, PathBuf::from("/usr/local/bin/devtrack"));
+    }
+}
