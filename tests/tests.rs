@@ -6,3 +6,6 @@ mod util;
 
 /// The daemon end to end through the CLI, the socket and signals.
 mod daemon;
+
+/// The launchd backend against recording `launchctl`/`log` stand-ins.
+mod launchd;
