@@ -756,7 +756,7 @@ settings: {work_days: [mon, tue,
         assert_eq!(at(text, k("repositories[1].path")), (3, 15));
         assert_eq!(at(text, k("repositories[1].enabled")), (3, 32));
         assert_eq!(at(text, k("settings.work_days[2]")), (5, 5));
-        assert_eq!(at(text, k("settings.log_level")), (5, 10));
+        assert_eq!(at(text, k("settings.log_level")), (5, 11));
     }
 
     #[test]
