@@ -30,7 +30,12 @@ fn repository_changes(out: &mut Vec<String>, old: &Repository, new: &Repository)
         out.push(format!("repository {}: {state}", new.name));
     }
     let project = |p: &Option<String>| p.clone().unwrap_or_else(|| "(none)".to_owned());
-    change(out, &label("project"), project(&old.project), project(&new.project));
+    change(
+        out,
+        &label("project"),
+        project(&old.project),
+        project(&new.project),
+    );
     let triggers = |t: Option<CommitTriggers>| t.map(CommitTriggers::as_str).unwrap_or("(default)");
     change(
         out,
@@ -55,8 +60,18 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         a.prompt_interval_minutes,
         b.prompt_interval_minutes,
     );
-    change(&mut out, "work_hours_only", a.work_hours_only, b.work_hours_only);
-    change(&mut out, "work hours", window(&a.work_hours), window(&b.work_hours));
+    change(
+        &mut out,
+        "work_hours_only",
+        a.work_hours_only,
+        b.work_hours_only,
+    );
+    change(
+        &mut out,
+        "work hours",
+        window(&a.work_hours),
+        window(&b.work_hours),
+    );
     change(
         &mut out,
         "work days",
@@ -64,7 +79,12 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         format_days(b.work_hours.days),
     );
     change(&mut out, "timezone", a.timezone.name(), b.timezone.name());
-    change(&mut out, "log_level", a.log_level.as_str(), b.log_level.as_str());
+    change(
+        &mut out,
+        "log_level",
+        a.log_level.as_str(),
+        b.log_level.as_str(),
+    );
     change(&mut out, "auto_sync", a.auto_sync, b.auto_sync);
     change(
         &mut out,
@@ -72,7 +92,12 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         a.commit_triggers.as_str(),
         b.commit_triggers.as_str(),
     );
-    change(&mut out, "authors", authors(&a.authors), authors(&b.authors));
+    change(
+        &mut out,
+        "authors",
+        authors(&a.authors),
+        authors(&b.authors),
+    );
     change(
         &mut out,
         "commit_debounce_ms",

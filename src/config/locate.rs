@@ -206,8 +206,12 @@ impl Scanner {
 
     fn is_document_marker(&self, j: usize) -> bool {
         self.column0(j) == 0
-            && ((self.at(j) == Some('-') && self.at(j + 1) == Some('-') && self.at(j + 2) == Some('-'))
-                || (self.at(j) == Some('.') && self.at(j + 1) == Some('.') && self.at(j + 2) == Some('.')))
+            && ((self.at(j) == Some('-')
+                && self.at(j + 1) == Some('-')
+                && self.at(j + 2) == Some('-'))
+                || (self.at(j) == Some('.')
+                    && self.at(j + 1) == Some('.')
+                    && self.at(j + 2) == Some('.')))
             && is_blank_or_end(self.at(j + 3))
     }
 
@@ -544,7 +548,11 @@ impl Scanner {
         while let Some(c) = self.peek() {
             match c {
                 ',' | ']' | '}' | '\n' => break,
-                ':' if matches!(self.at(self.i + 1), None | Some(' ' | '\t' | '\n' | ',' | ']' | '}')) => {
+                ':' if matches!(
+                    self.at(self.i + 1),
+                    None | Some(' ' | '\t' | '\n' | ',' | ']' | '}')
+                ) =>
+                {
                     break
                 }
                 '#' if prev_blank => break,

@@ -98,16 +98,21 @@ pub struct Checked {
 }
 
 /// Reads and validates the config file at `path`.
+// A config error is built at most once per load and carries everything a
+// one-line report needs; boxing it would only complicate every caller.
+#[allow(clippy::result_large_err)]
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     check(path).map(|checked| checked.config)
 }
 
 /// Validates `text` as if it were the content of `source`.
+#[allow(clippy::result_large_err)]
 pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
     check_str(text, source).map(|checked| checked.config)
 }
 
 /// [`load`], also returning the ignored legacy keys (`devtrack config check`).
+#[allow(clippy::result_large_err)]
 pub fn check(path: &Path) -> Result<Checked, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
         file: path.to_path_buf(),
@@ -122,18 +127,25 @@ pub fn check(path: &Path) -> Result<Checked, ConfigError> {
 }
 
 /// [`parse`], also returning the ignored legacy keys.
+#[allow(clippy::result_large_err)]
 pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
-    let error = |key: Option<String>, position: Option<(usize, usize)>, message, hint| ConfigError {
-        file: source.to_path_buf(),
-        key,
-        line: position.map(|p| p.0),
-        column: position.map(|p| p.1),
-        message,
-        hint,
-    };
+    let error =
+        |key: Option<String>, position: Option<(usize, usize)>, message, hint| ConfigError {
+            file: source.to_path_buf(),
+            key,
+            line: position.map(|p| p.0),
+            column: position.map(|p| p.1),
+            message,
+            hint,
+        };
     let root = yaml::parse(text).map_err(|err| {
         let position = err.line.map(|line| (line, err.column.unwrap_or(1)));
-        error(None, position, format!("invalid YAML: {}", err.message), None)
+        error(
+            None,
+            position,
+            format!("invalid YAML: {}", err.message),
+            None,
+        )
     })?;
     let context = validate::Context {
         base_dir: std::path::absolute(source)

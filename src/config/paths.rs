@@ -233,8 +233,14 @@ mod tests {
         base.uid = 1234;
         let paths = Paths::resolve_in(None, &base, &nothing_exists);
         assert_eq!(paths.runtime_dir, PathBuf::from("/tmp/devtrack-1234"));
-        assert_eq!(paths.socket, PathBuf::from("/tmp/devtrack-1234/control.sock"));
-        assert_eq!(paths.lock, PathBuf::from("/tmp/devtrack-1234/devtrack.lock"));
+        assert_eq!(
+            paths.socket,
+            PathBuf::from("/tmp/devtrack-1234/control.sock")
+        );
+        assert_eq!(
+            paths.lock,
+            PathBuf::from("/tmp/devtrack-1234/devtrack.lock")
+        );
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub(crate) fn parse_time(text: &str) -> Result<TimeOfDay, String> {
         hour.parse().map_err(|_| malformed())?,
         minute.parse().map_err(|_| malformed())?,
     );
+    if minute >= 60 {
+        return Err(format!("`{text}`: minutes must be 00..59"));
+    }
     TimeOfDay::new(hour, minute).ok_or_else(|| format!("`{text}` is outside 00:00..24:00"))
 }
 
@@ -133,14 +136,20 @@ mod tests {
 
     #[test]
     fn malformed_times_are_rejected() {
-        for bad in ["9", "9:5", "09:300", "ab:cd", "-1:00", "09:", ":30", "123:00", "9.30"] {
+        for bad in [
+            "9", "9:5", "09:300", "ab:cd", "-1:00", "09:", ":30", "123:00", "9.30",
+        ] {
             let err = parse_time(bad).unwrap_err();
             assert!(err.contains("not a time of day"), "{bad}: {err}");
         }
-        for out in ["24:01", "25:00", "12:60"] {
+        for out in ["24:01", "25:00"] {
             let err = parse_time(out).unwrap_err();
             assert!(err.contains("outside"), "{out}: {err}");
         }
+        assert_eq!(
+            parse_time("12:60").unwrap_err(),
+            "`12:60`: minutes must be 00..59"
+        );
     }
 
     #[test]

@@ -453,7 +453,12 @@ fn time_bound(node: &Node, path: &KeyPath, key: &'static str) -> Checked<Bound> 
     Ok(Bound { time, key })
 }
 
-fn settings(node: &Node, path: &KeyPath, ctx: &Context, ignored: &mut Vec<KeyPath>) -> Checked<Settings> {
+fn settings(
+    node: &Node,
+    path: &KeyPath,
+    ctx: &Context,
+    ignored: &mut Vec<KeyPath>,
+) -> Checked<Settings> {
     let mut out = Settings::defaults(ctx.default_timezone);
     let mut start: Option<Bound> = None;
     let mut end: Option<Bound> = None;
@@ -522,7 +527,10 @@ fn settings(node: &Node, path: &KeyPath, ctx: &Context, ignored: &mut Vec<KeyPat
                 "empty work-hours range {}-{}",
                 out.work_hours.start, out.work_hours.end
             ),
-            Some("the end must differ from the start; an end before the start spans midnight".to_owned()),
+            Some(
+                "the end must differ from the start; an end before the start spans midnight"
+                    .to_owned(),
+            ),
         ));
     }
     Ok(out)
@@ -610,7 +618,9 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
                 return Err(problem(
                     &key_path,
                     format!("unknown key `{other}`"),
-                    Some(format!("`{other}` belongs to an entry under `repositories:`")),
+                    Some(format!(
+                        "`{other}` belongs to an entry under `repositories:`"
+                    )),
                 ))
             }
             other => return Err(unknown_key(&top, other, TOP_KEYS)),
@@ -663,7 +673,12 @@ mod tests {
             "repositories:\n  - {name: a, path: '~'}\n  - {name: b, path: ~/src/b/}\n  - {name: c, path: ./c}\n  - {name: d, path: /abs/d}\n",
         )
         .unwrap();
-        let paths: Vec<_> = v.config.repositories.iter().map(|r| r.path.clone()).collect();
+        let paths: Vec<_> = v
+            .config
+            .repositories
+            .iter()
+            .map(|r| r.path.clone())
+            .collect();
         assert_eq!(
             paths,
             [
@@ -682,7 +697,10 @@ mod tests {
     fn hour_keys_and_time_keys_combine() {
         let v = check("settings:\n  work_start: '08:30'\n  work_end_hour: 24\n").unwrap();
         let hours = v.config.settings.work_hours;
-        assert_eq!((hours.start.to_string(), hours.end.to_string()), ("08:30".into(), "24:00".into()));
+        assert_eq!(
+            (hours.start.to_string(), hours.end.to_string()),
+            ("08:30".into(), "24:00".into())
+        );
         let (key, message, _) = fails("settings:\n  work_end: '17:00'\n  work_end_hour: 17\n");
         assert_eq!(key, "settings.work_end_hour");
         assert!(message.contains("both set"));
@@ -703,7 +721,11 @@ mod tests {
         let ignored: Vec<String> = v.ignored.iter().map(ToString::to_string).collect();
         assert_eq!(
             ignored,
-            ["settings.notifications", "integrations.jira.url", "integrations.jira.token"]
+            [
+                "settings.notifications",
+                "integrations.jira.url",
+                "integrations.jira.token"
+            ]
         );
         assert!(v.config.integrations.jira.enabled);
     }
@@ -712,7 +734,10 @@ mod tests {
     fn hints_for_misplaced_and_misspelt_keys() {
         let (key, _, hint) = fails("prompt_interval: 5\n");
         assert_eq!(key, "prompt_interval");
-        assert_eq!(hint.as_deref(), Some("`prompt_interval` belongs under `settings:`"));
+        assert_eq!(
+            hint.as_deref(),
+            Some("`prompt_interval` belongs under `settings:`")
+        );
         let (key, _, hint) = fails("settings:\n  timezome: UTC\n");
         assert_eq!(key, "settings.timezome");
         assert_eq!(hint.as_deref(), Some("did you mean `timezone`?"));
