@@ -129,15 +129,17 @@ pub fn check(path: &Path) -> Result<Checked, ConfigError> {
 /// [`parse`], also returning the ignored legacy keys.
 #[allow(clippy::result_large_err)]
 pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
-    let error =
-        |key: Option<String>, position: Option<(usize, usize)>, message, hint| ConfigError {
-            file: source.to_path_buf(),
-            key,
-            line: position.map(|p| p.0),
-            column: position.map(|p| p.1),
-            message,
-            hint,
-        };
+    let error = |key: Option<String>,
+                 position: Option<(usize, usize)>,
+                 message: String,
+                 hint: Option<String>| ConfigError {
+        file: source.to_path_buf(),
+        key: key.map(|k| one_line(&k)),
+        line: position.map(|p| p.0),
+        column: position.map(|p| p.1),
+        message: one_line(&message),
+        hint: hint.map(|h| one_line(&h)),
+    };
     let root = yaml::parse(text).map_err(|err| {
         let position = err.line.map(|line| (line, err.column.unwrap_or(1)));
         error(
@@ -188,6 +190,21 @@ pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
             problem.hint,
         )),
     }
+}
+
+/// Escapes control characters (a quoted key or value may hold newlines) so
+/// an error always displays as one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// The config used when no file exists: interval 180 minutes, no work-hours
@@ -252,6 +269,20 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "c.yaml:2:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+        );
+    }
+
+    #[test]
+    fn errors_with_newlines_in_values_stay_one_line() {
+        let err = parse(
+            "settings:\n  timezone: \"Europe/\\nBerlin\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:2:3: settings.timezone: unknown timezone `Europe/\\nBerlin` \
+             (did you mean `Europe/Berlin`?)"
         );
     }
 

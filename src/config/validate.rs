@@ -78,6 +78,17 @@ const INTEGRATION_KEYS: &[&str] = &["azure_devops", "github", "jira"];
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 const COMMIT_TRIGGERS: &[&str] = &["own", "all", "none"];
 
+/// A user-supplied value as quoted in a message: at most 40 characters.
+fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}...")
+    }
+}
+
 /// How a value is named in "expected X, found Y".
 fn describe(node: &Node) -> String {
     match node {
@@ -85,7 +96,7 @@ fn describe(node: &Node) -> String {
         Node::Bool(b) => format!("the boolean `{b}`"),
         Node::Int(i) => format!("the number `{i}`"),
         Node::Float(f) => format!("the number `{f}`"),
-        Node::Str(s) => format!("the string `{s}`"),
+        Node::Str(s) => format!("the string `{}`", shown(s)),
         Node::Seq(_) => "a list".to_owned(),
         Node::Map(_) => "a map".to_owned(),
     }
@@ -101,7 +112,11 @@ fn expected(path: &KeyPath, what: &str, found: &Node, hint: Option<String>) -> P
 
 fn unknown_key(path: &KeyPath, key: &str, known: &[&str]) -> Problem {
     let hint = did_you_mean(key, known.iter().copied());
-    problem(&path.key(key), format!("unknown key `{key}`"), hint)
+    problem(
+        &path.key(key),
+        format!("unknown key `{}`", shown(key)),
+        hint,
+    )
 }
 
 /// A section that may be left empty (`settings:` with nothing under it).
@@ -745,6 +760,19 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("did you mean `Europe/Berlin`?"));
         let (_, _, hint) = fails("settings:\n  prompt_interval: '60'\n");
         assert_eq!(hint.as_deref(), Some("remove the quotes: `60`"));
+    }
+
+    #[test]
+    fn long_values_are_shortened_in_messages() {
+        let long = "x".repeat(100);
+        let (_, message, _) = fails(&format!("settings: {{prompt_interval: {long}}}\n"));
+        assert_eq!(
+            message,
+            format!(
+                "expected an integer, found the string `{}...`",
+                "x".repeat(40)
+            )
+        );
     }
 
     #[test]
