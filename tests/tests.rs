@@ -1,5 +1,11 @@
 //! The one integration-test binary. Each module drives the real `devtrack`
 //! binary or the library's public API.
 
-// Config loading and validation against fixture files (tests/fixtures/config).
+/// Shared harness: isolated environments, daemon start on READY=1, event streams.
+mod util;
+
+/// The daemon end to end through the CLI, the socket and signals.
+mod daemon;
+
+/// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
