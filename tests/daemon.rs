@@ -278,7 +278,7 @@ fn reload_wait_reports_the_verdict() {
     let out = env.run(["reload", "--wait"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("settings.prompt_interval") && err.contains("config.yaml:5"), "{err}");
+    assert!(err.contains("settings.prompt_interval") && err.contains("config.yaml:4"), "{err}");
     assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 45);
 }
 
