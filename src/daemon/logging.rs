@@ -2,7 +2,9 @@
 //! level adjustable at reload.
 
 use anyhow::Result;
-use tracing_subscriber::{filter::LevelFilter, layer::SubscriberExt, reload, util::SubscriberInitExt};
+use tracing_subscriber::{
+    filter::LevelFilter, layer::SubscriberExt, reload, util::SubscriberInitExt,
+};
 
 use crate::config::LogLevel;
 
