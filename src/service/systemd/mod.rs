@@ -339,11 +339,14 @@ impl Backend for SystemdBackend {
         if let Some(warning) = &choice.warning {
             eprintln!("devtrack: warning: {warning}");
         }
-        if choice.path.to_str().is_none() {
-            return Err(ServiceError::Other(anyhow::anyhow!(
-                "the binary path `{}` is not valid UTF-8 and cannot be written into a unit",
-                choice.path.display()
-            )));
+        if let Some(problem) = unit::exec_path_problem(&choice.path) {
+            return Err(ServiceError::Command {
+                message: format!(
+                    "{problem}\nhint: install devtrack under a plain path such as \
+                     `/usr/local/bin` or `~/.local/bin` and run `install-service` from there"
+                ),
+                status: crate::exit::FAILURE,
+            });
         }
         let unit_text = unit::render_unit(&choice.path);
         let path = self.user_unit_path();
