@@ -50,8 +50,7 @@ pub fn unstable_reason(path: &Path, temp_dir: &Path) -> Option<&'static str> {
         }
     }
     let under_temp = |dir: &Path| !dir.as_os_str().is_empty() && path.starts_with(dir);
-    if under_temp(temp_dir) || under_temp(Path::new("/tmp")) || under_temp(Path::new("/var/tmp"))
-    {
+    if under_temp(temp_dir) || under_temp(Path::new("/tmp")) || under_temp(Path::new("/var/tmp")) {
         return Some("a temporary directory");
     }
     None
@@ -93,8 +92,7 @@ pub fn choose_binary_path(
 ) -> BinaryChoice {
     // A stable name that resolves to the very file running now.
     let same_file = candidates.iter().find(|c| {
-        c.target.as_deref() == Some(current_target)
-            && unstable_reason(&c.path, temp_dir).is_none()
+        c.target.as_deref() == Some(current_target) && unstable_reason(&c.path, temp_dir).is_none()
     });
     if let Some(c) = same_file {
         return BinaryChoice {
@@ -236,7 +234,10 @@ mod tests {
     #[test]
     fn brew_bin_symlink_resolving_into_the_cellar_is_kept() {
         let target = "/home/linuxbrew/.linuxbrew/Cellar/devtrack/1.4.2/bin/devtrack";
-        let candidates = [cand("/home/linuxbrew/.linuxbrew/bin/devtrack", Some(target))];
+        let candidates = [cand(
+            "/home/linuxbrew/.linuxbrew/bin/devtrack",
+            Some(target),
+        )];
         let c = choose(target, target, &candidates);
         assert_eq!(
             c.path,
@@ -247,7 +248,11 @@ mod tests {
     #[test]
     fn cargo_target_dir_warns_unless_a_stable_copy_is_the_same_file() {
         let exe = "/home/me/src/devtrack/target/release/devtrack";
-        let c = choose(exe, exe, &[cand("/usr/bin/devtrack", Some("/usr/bin/devtrack"))]);
+        let c = choose(
+            exe,
+            exe,
+            &[cand("/usr/bin/devtrack", Some("/usr/bin/devtrack"))],
+        );
         assert_eq!(c.path, PathBuf::from(exe));
         let warning = c.warning.unwrap();
         assert!(warning.contains("cargo build directory"), "{warning}");
@@ -282,7 +287,10 @@ mod tests {
 
     #[test]
     fn opt_path_needs_formula_version_and_rest() {
-        assert_eq!(homebrew_opt_path(Path::new("/usr/local/Cellar/devtrack")), None);
+        assert_eq!(
+            homebrew_opt_path(Path::new("/usr/local/Cellar/devtrack")),
+            None
+        );
         assert_eq!(
             homebrew_opt_path(Path::new("/usr/local/Cellar/devtrack/2.0/bin/devtrack")),
             Some(PathBuf::from("/usr/local/opt/devtrack/bin/devtrack"))

@@ -227,8 +227,11 @@ impl SystemdBackend {
                 println!("removed {}", path.display());
             }
             Action::Systemctl(args) => {
-                let hint = (args.first().map(String::as_str) != Some("daemon-reload"))
-                    .then_some("hint: `devtrack logs -n 20` shows what the daemon said");
+                let starts = args
+                    .iter()
+                    .any(|a| matches!(a.as_str(), "--now" | "start" | "restart" | "try-restart"));
+                let hint = starts
+                    .then_some("hint: `devtrack logs -n 20` shows why the daemon did not start");
                 self.systemctl_checked(args, hint)?;
                 println!("ran {action}");
             }
@@ -404,8 +407,7 @@ impl Backend for SystemdBackend {
         let path = self.user_unit_path();
         let props = self.properties()?;
         let drop_in = plan::drop_in_dir(&path);
-        let Some(actions) =
-            plan::plan_uninstall(&path, path.exists(), drop_in.is_dir(), &props)
+        let Some(actions) = plan::plan_uninstall(&path, path.exists(), drop_in.is_dir(), &props)
         else {
             println!("devtrack is not installed as a service; nothing to remove");
             return Ok(());
@@ -487,11 +489,7 @@ impl Backend for SystemdBackend {
         if self.user_unit_path().exists() || self.vendor_unit().is_some() {
             return true;
         }
-        self.check_manager().is_ok()
-            && self
-                .properties()
-                .map(|p| p.is_loaded())
-                .unwrap_or(false)
+        self.check_manager().is_ok() && self.properties().map(|p| p.is_loaded()).unwrap_or(false)
     }
 
     fn status(&self) -> Result<ManagerStatus, ServiceError> {

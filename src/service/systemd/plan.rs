@@ -15,7 +15,10 @@ use super::unit::{UnitFileState, UNIT_NAME};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Write the unit file atomically (temp file + rename in the same dir).
-    WriteUnit { path: PathBuf, contents: String },
+    WriteUnit {
+        path: PathBuf,
+        contents: String,
+    },
     RemoveFile(PathBuf),
     /// `systemctl --user ARGS...`
     Systemctl(Vec<String>),
@@ -105,7 +108,11 @@ pub fn plan_install(
                     format!(
                         "`{}` is up to date and the service is enabled{}; nothing to do",
                         state.user_unit_path.display(),
-                        if state.props.is_active() { " and running" } else { "" }
+                        if state.props.is_active() {
+                            " and running"
+                        } else {
+                            ""
+                        }
                     )
                 } else {
                     format!("`{}` is up to date", state.user_unit_path.display())
@@ -130,7 +137,11 @@ pub fn plan_install(
                 }
                 // `restart` also starts a stopped unit; with --no-start only a
                 // running daemon is restarted onto the new unit.
-                let verb = if opts.no_start { "try-restart" } else { "restart" };
+                let verb = if opts.no_start {
+                    "try-restart"
+                } else {
+                    "restart"
+                };
                 actions.push(Action::systemctl(&[verb, UNIT_NAME]));
                 summary = format!("updated `{}`", state.user_unit_path.display());
             }
@@ -175,12 +186,14 @@ pub fn plan_uninstall(
         return None;
     }
     let mut actions = Vec::new();
+    // A failed unit stays loaded and listed until its result is reset. Only
+    // then: an inactive unit is unloaded as soon as it is disabled, and
+    // `reset-failed` on an unloaded unit fails.
+    if props.active_state.as_deref() == Some("failed") {
+        actions.push(Action::systemctl(&["reset-failed", UNIT_NAME]));
+    }
     if props.is_loaded() || props.is_active() {
         actions.push(Action::systemctl(&["disable", "--now", UNIT_NAME]));
-        // A unit that failed (or failed while stopping) stays listed until its
-        // result is reset; this succeeds on any loaded unit, so it runs while
-        // the file is still there.
-        actions.push(Action::systemctl(&["reset-failed", UNIT_NAME]));
     }
     if user_unit_exists {
         actions.push(Action::RemoveFile(user_unit_path.to_path_buf()));
@@ -318,7 +331,10 @@ mod tests {
             ..Default::default()
         };
         let plan = plan_install(&state(UnitFileState::Outdated, RUNNING), "UNIT", &opts).unwrap();
-        assert_eq!(cmds(&plan)[2], "systemctl --user try-restart devtrack.service");
+        assert_eq!(
+            cmds(&plan)[2],
+            "systemctl --user try-restart devtrack.service"
+        );
     }
 
     #[test]
@@ -383,7 +399,24 @@ mod tests {
     #[test]
     fn uninstall_nothing_installed() {
         let path = PathBuf::from("/home/me/.config/systemd/user/devtrack.service");
-        assert_eq!(plan_uninstall(&path, false, false, &parse_show(ABSENT)), None);
+        assert_eq!(
+            plan_uninstall(&path, false, false, &parse_show(ABSENT)),
+            None
+        );
+    }
+
+    #[test]
+    fn uninstall_resets_a_failed_unit_first() {
+        let path = PathBuf::from("/home/me/.config/systemd/user/devtrack.service");
+        let failed = "LoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n";
+        let actions = plan_uninstall(&path, true, false, &parse_show(failed)).unwrap();
+        assert_eq!(
+            actions[..2],
+            [
+                Action::systemctl(&["reset-failed", UNIT_NAME]),
+                Action::systemctl(&["disable", "--now", UNIT_NAME])
+            ]
+        );
     }
 
     #[test]
@@ -395,7 +428,6 @@ mod tests {
             cmds,
             [
                 "systemctl --user disable --now devtrack.service",
-                "systemctl --user reset-failed devtrack.service",
                 "rm /home/me/.config/systemd/user/devtrack.service",
                 "rm /home/me/.config/systemd/user/devtrack.service.d",
                 "systemctl --user daemon-reload"

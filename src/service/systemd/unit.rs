@@ -175,9 +175,9 @@ pub fn quote_exec_arg(word: &str) -> String {
 
 fn quote_word(word: &str, is_argument: bool) -> String {
     let needs_quotes = word.is_empty()
-        || word.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | ';')
-        });
+        || word
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | ';'));
     let mut out = String::with_capacity(word.len() + 2);
     if needs_quotes {
         out.push('"');
@@ -226,17 +226,17 @@ mod tests {
 
     #[test]
     fn argument_with_dollar_quote_backslash_and_newline() {
-        assert_eq!(
-            quote_exec_arg("a $b \"c\" \\d\n"),
-            r#""a $$b \"c\" \\d\n""#
-        );
+        assert_eq!(quote_exec_arg("a $b \"c\" \\d\n"), r#""a $$b \"c\" \\d\n""#);
         assert_eq!(quote_exec_arg(""), r#""""#);
         assert_eq!(quote_exec_arg("--wait"), "--wait");
     }
 
     #[test]
     fn executable_names_systemd_refuses() {
-        assert_eq!(exec_path_problem(Path::new("/home/a b/100%/devtrack")), None);
+        assert_eq!(
+            exec_path_problem(Path::new("/home/a b/100%/devtrack")),
+            None
+        );
         assert!(exec_path_problem(Path::new("bin/devtrack")).is_some());
         assert!(exec_path_problem(Path::new("/home/it's/devtrack")).is_some());
         assert!(exec_path_problem(Path::new("/home/a\\b/devtrack")).is_some());
@@ -265,10 +265,22 @@ mod tests {
         let edited = wanted.replace("RestartSec=5", "RestartSec=1");
         let foreign = "[Service]\nExecStart=/usr/bin/devtrack run\n";
         assert_eq!(classify_unit(None, &wanted), UnitFileState::Missing);
-        assert_eq!(classify_unit(Some(&wanted), &wanted), UnitFileState::Current);
-        assert_eq!(classify_unit(Some(&older), &wanted), UnitFileState::Outdated);
-        assert_eq!(classify_unit(Some(&edited), &wanted), UnitFileState::Modified);
-        assert_eq!(classify_unit(Some(foreign), &wanted), UnitFileState::Modified);
+        assert_eq!(
+            classify_unit(Some(&wanted), &wanted),
+            UnitFileState::Current
+        );
+        assert_eq!(
+            classify_unit(Some(&older), &wanted),
+            UnitFileState::Outdated
+        );
+        assert_eq!(
+            classify_unit(Some(&edited), &wanted),
+            UnitFileState::Modified
+        );
+        assert_eq!(
+            classify_unit(Some(foreign), &wanted),
+            UnitFileState::Modified
+        );
         assert_eq!(classify_unit(Some(""), &wanted), UnitFileState::Modified);
     }
 
