@@ -334,3 +334,324 @@ fn no_user_manager_points_at_devtrack_run() {
     }
     assert!(!dir.path().join("config/systemd").exists());
 }
+
+const CONFIG: &str = "\
+version: 1.0.0
+repositories: []
+settings:
+  prompt_interval: 180
+  work_hours_only: false
+  timezone: Europe/Berlin
+  log_level: info
+";
+
+fn config_with_interval(minutes: u32) -> String {
+    CONFIG.replace(
+        "prompt_interval: 180",
+        &format!("prompt_interval: {minutes}"),
+    )
+}
+
+impl UserManager {
+    fn config_path(&self) -> PathBuf {
+        self.home.join(".config/devtrack/config.yaml")
+    }
+
+    /// Writes the user's config (owned by the user, as the daemon reads it).
+    fn write_config(&self, yaml: &str) {
+        let path = self.config_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, yaml).unwrap();
+        let status = Command::new("chown")
+            .args(["-R", &format!("{}:", self.user)])
+            .arg(self.home.join(".config"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn status_json(&self) -> serde_json::Value {
+        let out = self.devtrack(&["status", "--json"]).ok();
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+
+    fn main_pid(&self) -> i32 {
+        let pid: i32 = self.show("MainPID").parse().unwrap();
+        assert_ne!(pid, 0, "devtrack.service has no main process");
+        pid
+    }
+
+    fn restarts(&self) -> u32 {
+        self.show("NRestarts").parse().unwrap()
+    }
+
+    /// The cursor after the newest journal entry of the unit.
+    fn journal_cursor(&self) -> String {
+        let out = self
+            .run(
+                "journalctl",
+                &[
+                    "--user",
+                    "-u",
+                    "devtrack.service",
+                    "-n",
+                    "1",
+                    "-o",
+                    "json",
+                    "--no-pager",
+                ],
+            )
+            .ok();
+        let entry: serde_json::Value = serde_json::from_str(out.stdout.trim())
+            .unwrap_or_else(|e| panic!("no journal entry to start from ({e}): {out}"));
+        entry["__CURSOR"].as_str().unwrap().to_string()
+    }
+
+    /// Follows the unit's journal after `cursor` until an entry whose
+    /// MESSAGE contains `needle` arrives; returns it. The journal is the
+    /// manager's own event stream: restarts and watchdog kills are logged
+    /// there the moment they happen.
+    fn wait_journal(&self, cursor: &str, needle: &str) -> serde_json::Value {
+        let after = format!("--after-cursor={cursor}");
+        let mut child = Command::new("runuser")
+            .args(["-u", &self.user, "--", "env", "-i"])
+            .arg(format!("HOME={}", self.home.display()))
+            .arg(format!("XDG_RUNTIME_DIR={}", self.runtime_dir))
+            .args([
+                "journalctl",
+                "--user",
+                "-u",
+                "devtrack.service",
+                "-f",
+                "-o",
+                "json",
+                "--no-pager",
+                &after,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let found = loop {
+            // A safety net only: the entry normally arrives within seconds.
+            match rx.recv_timeout(WAIT) {
+                Ok(line) => {
+                    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+                    let message = entry["MESSAGE"].as_str().unwrap_or_default().to_string();
+                    if message.contains(needle) {
+                        break Some(entry);
+                    }
+                    seen.push(message);
+                }
+                Err(_) => break None,
+            }
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        found.unwrap_or_else(|| {
+            panic!(
+                "no journal entry containing {needle:?}; saw:\n{}",
+                seen.join("\n")
+            )
+        })
+    }
+
+    fn journal_entries(&self) -> Vec<serde_json::Value> {
+        let out = self
+            .run(
+                "journalctl",
+                &[
+                    "--user",
+                    "-u",
+                    "devtrack.service",
+                    "-o",
+                    "json",
+                    "--no-pager",
+                ],
+            )
+            .ok();
+        out.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// Safety-net timeout for events from the manager.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The daemon as a running service: readiness, status, reloads, journal,
+/// crash restarts, the watchdog, a config error at start, stop, uninstall.
+#[test]
+fn running_service_end_to_end() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    let unit = m.unit_path();
+    m.write_config(CONFIG);
+
+    // `enable --now` returns once the daemon sent READY=1 (Type=notify).
+    let installed = m.devtrack(&["install-service"]).ok();
+    assert!(installed.stdout.contains("enable --now"), "{installed}");
+    assert_eq!(
+        m.systemctl(&["is-active", "devtrack.service"])
+            .stdout
+            .trim(),
+        "active"
+    );
+    let shown = m
+        .systemctl(&["status", "devtrack.service", "--no-pager"])
+        .stdout;
+    assert!(shown.contains("Status: \"Watching 0 repos"), "{shown}");
+
+    // Unchanged: nothing to do, nothing touched.
+    let before = mtime(&unit);
+    let again = m.devtrack(&["install-service"]).ok();
+    assert!(again.stdout.contains("nothing to do"), "{again}");
+    assert_eq!(mtime(&unit), before);
+
+    // `devtrack status` merges the daemon's and the manager's views.
+    let status = m.status_json();
+    assert_eq!(status["daemon"]["scheduler"]["interval_minutes"], 180);
+    assert_eq!(status["service"]["state"], "active");
+    assert_eq!(status["service"]["manager"], "systemd");
+    assert_eq!(status["service"]["main_pid"], m.main_pid());
+    assert_eq!(
+        status["daemon"]["paths"]["logs"],
+        "systemd journal (journalctl --user -u devtrack.service)"
+    );
+
+    // A good config applies through ExecReload.
+    m.write_config(&config_with_interval(45));
+    m.systemctl(&["reload", "devtrack.service"]).ok();
+    assert_eq!(
+        m.status_json()["daemon"]["scheduler"]["interval_minutes"],
+        45
+    );
+
+    // A bad one fails the reload with the reason; the daemon keeps running
+    // on the previous config.
+    m.write_config(&config_with_interval(0));
+    let rejected = m.systemctl(&["reload", "devtrack.service"]);
+    assert_ne!(rejected.code, Some(0), "{rejected}");
+    let rejected = m.devtrack(&["reload"]);
+    assert_ne!(rejected.code, Some(0), "{rejected}");
+    assert!(
+        rejected.stderr.contains("settings.prompt_interval"),
+        "{rejected}"
+    );
+    assert_eq!(
+        m.systemctl(&["is-active", "devtrack.service"])
+            .stdout
+            .trim(),
+        "active"
+    );
+    assert_eq!(
+        m.status_json()["daemon"]["scheduler"]["interval_minutes"],
+        45
+    );
+    m.write_config(&config_with_interval(45));
+
+    // The journal holds native entries: identifier, fields, priorities.
+    let entries = m.journal_entries();
+    let loaded = entries
+        .iter()
+        .find(|e| e["MESSAGE"] == "loaded configuration")
+        .unwrap_or_else(|| panic!("no `loaded configuration` entry in {entries:#?}"));
+    assert_eq!(loaded["PRIORITY"], "6");
+    assert_eq!(loaded["SYSLOG_IDENTIFIER"], "devtrack");
+    assert_eq!(loaded["_SYSTEMD_USER_UNIT"], "devtrack.service");
+    assert_eq!(
+        loaded["DEVTRACK_CONFIG"],
+        m.config_path().display().to_string()
+    );
+    let warned = entries
+        .iter()
+        .find(|e| {
+            e["MESSAGE"]
+                .as_str()
+                .is_some_and(|s| s.contains("configuration rejected"))
+        })
+        .unwrap_or_else(|| panic!("no rejection entry in {entries:#?}"));
+    assert_eq!(warned["PRIORITY"], "4");
+    assert!(warned["DEVTRACK_ERROR"]
+        .as_str()
+        .is_some_and(|s| s.contains("prompt_interval")));
+    let logs = m.devtrack(&["logs", "-n", "5"]).ok();
+    assert!(logs.stdout.lines().count() >= 5, "{logs}");
+    assert!(logs.stdout.contains("devtrack"), "{logs}");
+
+    // Killed outright: the manager restarts it.
+    let restarts = m.restarts();
+    let cursor = m.journal_cursor();
+    let pid = m.main_pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    m.wait_journal(&cursor, "Started devtrack.service");
+    assert_eq!(m.restarts(), restarts + 1);
+    assert_eq!(m.show("ActiveState"), "active");
+    assert_ne!(m.main_pid(), pid);
+
+    // Hung (SIGSTOP) under a 2 s watchdog: killed by the watchdog, restarted.
+    let drop_in = unit.with_file_name("devtrack.service.d");
+    std::fs::create_dir_all(&drop_in).unwrap();
+    std::fs::write(drop_in.join("watchdog.conf"), "[Service]\nWatchdogSec=2\n").unwrap();
+    m.systemctl(&["daemon-reload"]).ok();
+    m.systemctl(&["restart", "devtrack.service"]).ok();
+    let restarts = m.restarts();
+    let cursor = m.journal_cursor();
+    let pid = m.main_pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGSTOP,
+    )
+    .unwrap();
+    m.wait_journal(&cursor, "Watchdog timeout");
+    m.wait_journal(&cursor, "Started devtrack.service");
+    assert_eq!(m.restarts(), restarts + 1);
+    assert_ne!(m.main_pid(), pid);
+    std::fs::remove_dir_all(&drop_in).unwrap();
+    m.systemctl(&["daemon-reload"]).ok();
+
+    // Stop: clean, well inside TimeoutStopSec (a timeout would make the
+    // result `timeout`).
+    m.devtrack(&["stop"]).ok();
+    assert_eq!(m.show("ActiveState"), "inactive");
+    assert_eq!(m.show("Result"), "success");
+
+    // A bad config at start: exit 78, failed, and no restart scheduled.
+    m.systemctl(&["reset-failed", "devtrack.service"]);
+    m.write_config(&config_with_interval(0));
+    let restarts = m.restarts();
+    let started = m.devtrack(&["start"]);
+    assert_ne!(started.code, Some(0), "{started}");
+    assert!(started.stderr.contains("devtrack logs"), "{started}");
+    assert_eq!(m.show("ExecMainStatus"), "78");
+    assert_eq!(m.show("ActiveState"), "failed");
+    assert_eq!(m.show("SubState"), "failed");
+    assert_eq!(m.restarts(), restarts);
+
+    // Uninstall leaves nothing behind.
+    m.write_config(CONFIG);
+    m.devtrack(&["uninstall-service"]).ok();
+    assert!(!unit.exists());
+    let listed = m.systemctl(&["list-unit-files", "--no-legend"]).ok();
+    assert!(!listed.stdout.contains("devtrack"), "{listed}");
+    let units = m.systemctl(&["list-units", "--all", "--no-legend"]).ok();
+    assert!(!units.stdout.contains("devtrack"), "{units}");
+}

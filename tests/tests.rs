@@ -1,4 +1,11 @@
 //! The one integration-test binary. Each module drives the real `devtrack`
 //! binary or the library's public API.
 
+/// Shared harness: isolated environments, daemon start on READY=1, event streams.
+mod util;
+
+/// The daemon end to end through the CLI, the socket and signals.
+mod daemon;
+
+/// devtrack under a real systemd user manager (scripts/systemd-user-env.sh).
 mod systemd;

@@ -51,16 +51,27 @@ pub struct LogControl {
 }
 
 impl LogControl {
-    /// Applies a new `log_level` (after a config reload).
-    pub fn set_level(&self, level: LogLevel) -> anyhow::Result<()> {
-        self.level
-            .reload(level_filter(level))
-            .context("changing the log level")
+    /// Applies a new `log_level` (after a config reload). It can only fail
+    /// when the subscriber is gone, which is logged rather than returned.
+    pub fn set_level(&self, level: LogLevel) {
+        if let Err(e) = self.level.reload(level_filter(level)) {
+            tracing::warn!("changing the log level to {}: {e}", level.as_str());
+        }
     }
 
-    /// Where records go, for `devtrack status` and startup messages.
+    /// Where records go.
     pub fn sink(&self) -> LogSink {
         self.sink
+    }
+
+    /// Where the logs are, in words, for `devtrack status`.
+    pub fn destination(&self) -> String {
+        match self.sink {
+            LogSink::Journal => {
+                "systemd journal (journalctl --user -u devtrack.service)".to_string()
+            }
+            LogSink::Stderr => "stderr".to_string(),
+        }
     }
 }
 
@@ -226,10 +237,10 @@ mod tests {
         let subscriber = tracing_subscriber::registry().with(filter);
         tracing::subscriber::with_default(subscriber, || {
             assert!(!tracing::enabled!(tracing::Level::INFO));
-            control.set_level(LogLevel::Debug).unwrap();
+            control.set_level(LogLevel::Debug);
             tracing::callsite::rebuild_interest_cache();
             assert!(tracing::enabled!(tracing::Level::DEBUG));
-            control.set_level(LogLevel::Error).unwrap();
+            control.set_level(LogLevel::Error);
             tracing::callsite::rebuild_interest_cache();
             assert!(!tracing::enabled!(tracing::Level::WARN));
         });
