@@ -123,6 +123,13 @@ manager_env() {
     echo "XDG_RUNTIME_DIR=/run/user/$uid DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$uid/bus"
 }
 
+# The manager's own log (unit started/stopped, restarts, watchdog kills) goes
+# to the journal, tagged USER_UNIT=, as on a booted system; started from a
+# shell it would otherwise log to its stderr.
+manager_log_env() {
+    echo "SYSTEMD_LOG_TARGET=journal"
+}
+
 # Runs a command as the CI user with the manager's environment.
 as_user() {
     local uid
@@ -156,7 +163,15 @@ start_journald() {
         # A journald this script did not start (e.g. a booted system): use it.
         return 0
     fi
+    # Persistent storage from the start: journald then writes each user's
+    # entries to a user-UID.journal file that user may read (with runtime
+    # storage everything lands in one root-only file, and flushing later
+    # needs /run to be a tmpfs). `flushed` tells journald the flush that a
+    # booted system requests has happened; tmpfiles gives the directories
+    # the systemd-journal group and ACLs.
     mkdir -p /run/systemd/journal /var/log/journal
+    touch /run/systemd/journal/flushed
+    systemd-tmpfiles --create --prefix /var/log/journal >&2 || true
     setsid /lib/systemd/systemd-journald >"$JOURNALD_LOG" 2>&1 </dev/null &
     echo $! >"$STATE_DIR/journald.pid"
     wait_until "journald's socket /run/systemd/journal/socket" test -S /run/systemd/journal/socket ||
@@ -182,7 +197,7 @@ start_manager() {
         procs+=("$dir/cgroup.procs")
     done
     # shellcheck disable=SC2016
-    USER_NAME="$CI_USER" MANAGER_ENV="$(manager_env "$uid")" setsid bash -c '
+    USER_NAME="$CI_USER" MANAGER_ENV="$(manager_env "$uid") $(manager_log_env)" setsid bash -c '
         for f in "$@"; do echo $$ >"$f"; done
         exec su "$USER_NAME" -s /bin/sh -c "exec env $MANAGER_ENV /lib/systemd/systemd --user"
     ' devtrack-env "${procs[@]}" \
