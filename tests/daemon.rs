@@ -24,10 +24,7 @@ settings:
 ";
 
 fn config_with_interval(minutes: u32) -> String {
-    BASIC.replace(
-        "prompt_interval: 180",
-        &format!("prompt_interval: {minutes}"),
-    )
+    BASIC.replace("prompt_interval: 180", &format!("prompt_interval: {minutes}"))
 }
 
 /// Seeds the scheduler state the daemon will find at start.
@@ -50,10 +47,7 @@ fn runs_on_defaults_with_the_current_repository() {
     let env = Env::new();
     let repo = env.cwd.join("myproject");
     git_repo(&repo);
-    let env = Env {
-        cwd: repo.clone(),
-        ..env
-    };
+    let env = Env { cwd: repo.clone(), ..env };
     let daemon = env.start();
 
     let s = env.status();
@@ -210,10 +204,7 @@ fn prompts_missed_while_down_collapse_into_one_late_prompt() {
     let next = env.status()["daemon"]["scheduler"]["next_trigger"].clone();
     let next = chrono::DateTime::parse_from_rfc3339(next.as_str().unwrap()).unwrap();
     let in_secs = (next.with_timezone(&Utc) - Utc::now()).num_seconds();
-    assert!(
-        (3500..=3600).contains(&in_secs),
-        "next prompt in {in_secs}s"
-    );
+    assert!((3500..=3600).contains(&in_secs), "next prompt in {in_secs}s");
 }
 
 #[test]
@@ -230,10 +221,7 @@ fn trigger_is_recorded_then_announced() {
     assert_eq!(ev["trigger"]["kind"], "manual");
     let id = ev["trigger"]["id"].as_i64().unwrap();
     let h = history(&env);
-    assert!(
-        h.iter().any(|t| t["id"] == id && t["kind"] == "manual"),
-        "{h:?}"
-    );
+    assert!(h.iter().any(|t| t["id"] == id && t["kind"] == "manual"), "{h:?}");
     let page = String::from_utf8_lossy(&env.run(["history"]).stdout).to_string();
     assert!(page.contains("manual"), "{page}");
 }
@@ -251,20 +239,14 @@ fn sighup_applies_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
     daemon.signal(Signal::SIGHUP);
     let ev = events.wait_for("reloaded");
     let changes = ev["changes"].to_string();
-    assert!(
-        changes.contains("180") && changes.contains("60"),
-        "{changes}"
-    );
+    assert!(changes.contains("180") && changes.contains("60"), "{changes}");
     assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 60);
 
     env.write_config(&BASIC.replace("prompt_interval: 180", "prompt_intervall: 30"));
     daemon.signal(Signal::SIGHUP);
     let ev = events.wait_for("reload_rejected");
     let error = ev["error"].as_str().unwrap();
-    assert!(
-        error.contains("prompt_intervall") && error.contains(":4"),
-        "{error}"
-    );
+    assert!(error.contains("prompt_intervall") && error.contains(":4"), "{error}");
     let s = env.status();
     assert_eq!(s["daemon"]["scheduler"]["interval_minutes"], 60);
     assert!(s["daemon"]["reload_error"]
@@ -276,10 +258,7 @@ fn sighup_applies_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
         .notes
         .iter()
         .any(|n| n.contains("RELOADING=1") && n.contains("MONOTONIC_USEC=")));
-    assert!(daemon
-        .notes
-        .iter()
-        .any(|n| n.contains("STATUS=Reload rejected:")));
+    assert!(daemon.notes.iter().any(|n| n.contains("STATUS=Reload rejected:")));
     let page = String::from_utf8_lossy(&env.run(["status"]).stdout).to_string();
     assert!(page.contains("REJECTED"), "{page}");
 }
@@ -299,10 +278,7 @@ fn reload_wait_reports_the_verdict() {
     let out = env.run(["reload", "--wait"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("settings.prompt_interval") && err.contains("config.yaml:5"),
-        "{err}"
-    );
+    assert!(err.contains("settings.prompt_interval") && err.contains("config.yaml:4"), "{err}");
     assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 45);
 }
 
@@ -318,12 +294,10 @@ fn sigterm_stops_within_a_second_and_removes_the_socket() {
         .expect("daemon still running 1 s after SIGTERM");
     assert_eq!(status.code(), Some(0));
     assert!(!env.socket().exists());
-    assert!(
-        daemon.notes.iter().any(|n| n.contains("STOPPING=1")) || {
-            daemon.wait_notify("STOPPING=1");
-            true
-        }
-    );
+    assert!(daemon.notes.iter().any(|n| n.contains("STOPPING=1")) || {
+        daemon.wait_notify("STOPPING=1");
+        true
+    });
 }
 
 #[test]
@@ -359,10 +333,7 @@ fn a_bad_config_at_start_exits_78_with_the_reason() {
     assert_eq!(out.status.code(), Some(78), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(
-        err.contains("settings.timezone") && err.contains("config.yaml:6"),
-        "{err}"
-    );
+    assert!(err.contains("settings.timezone") && err.contains("config.yaml:6"), "{err}");
 }
 
 #[test]
@@ -389,11 +360,7 @@ fn config_commands() {
 }
 
 /// Reads the hello line, then sends `line` and returns the reply.
-fn exchange(
-    stream: &mut UnixStream,
-    reader: &mut BufReader<UnixStream>,
-    line: &[u8],
-) -> serde_json::Value {
+fn exchange(stream: &mut UnixStream, reader: &mut BufReader<UnixStream>, line: &[u8]) -> serde_json::Value {
     stream.write_all(line).unwrap();
     let mut reply = String::new();
     reader.read_line(&mut reply).unwrap();
@@ -420,18 +387,12 @@ fn garbage_on_the_socket_gets_errors_not_crashes() {
     let (_silent, _silent_reader) = connect(&env);
 
     let (mut s, mut r) = connect(&env);
-    assert_eq!(
-        exchange(&mut s, &mut r, b"not json\n")["error_kind"],
-        "bad_request"
-    );
+    assert_eq!(exchange(&mut s, &mut r, b"not json\n")["error_kind"], "bad_request");
     assert_eq!(
         exchange(&mut s, &mut r, b"{\"v\":1,\"cmd\":\"explode\"}\n")["error_kind"],
         "unknown_command"
     );
-    assert_eq!(
-        exchange(&mut s, &mut r, b"{\"v\":1}\n")["error_kind"],
-        "bad_request"
-    );
+    assert_eq!(exchange(&mut s, &mut r, b"{\"v\":1}\n")["error_kind"], "bad_request");
     assert_eq!(
         exchange(&mut s, &mut r, b"{\"v\":1,\"cmd\":\"status\"}\n")["ok"],
         true
@@ -452,11 +413,7 @@ fn a_subscriber_that_stops_reading_cannot_stall_the_daemon() {
     let _daemon = env.start();
     let (mut sub, mut sub_reader) = connect(&env);
     assert_eq!(
-        exchange(
-            &mut sub,
-            &mut sub_reader,
-            b"{\"v\":1,\"cmd\":\"subscribe\"}\n"
-        )["ok"],
+        exchange(&mut sub, &mut sub_reader, b"{\"v\":1,\"cmd\":\"subscribe\"}\n")["ok"],
         true
     );
     // Never read from `sub` again. Enough events to overflow its socket
@@ -489,16 +446,9 @@ fn another_user_is_refused() {
     }
     let out = {
         use std::os::unix::process::CommandExt;
-        env.cmd(["status", "--json"])
-            .uid(65534)
-            .gid(65534)
-            .output()
-            .unwrap()
+        env.cmd(["status", "--json"]).uid(65534).gid(65534).output().unwrap()
     };
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("permission denied") && err.contains("belongs to uid 0"),
-        "{err}"
-    );
+    assert!(err.contains("permission denied") && err.contains("belongs to uid 0"), "{err}");
 }

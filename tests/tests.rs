@@ -7,5 +7,11 @@ mod util;
 /// The daemon end to end through the CLI, the socket and signals.
 mod daemon;
 
+/// Config loading and validation against fixture files (tests/fixtures/config).
+mod config;
+
+/// The launchd backend against recording `launchctl`/`log` stand-ins.
+mod launchd;
+
 /// devtrack under a real systemd user manager (scripts/systemd-user-env.sh).
 mod systemd;

@@ -37,10 +37,7 @@ impl Default for Env {
 impl Env {
     pub fn new() -> Env {
         // Short paths: a Unix socket path must fit in ~104 bytes.
-        let dir = tempfile::Builder::new()
-            .prefix("dt")
-            .tempdir_in("/tmp")
-            .unwrap();
+        let dir = tempfile::Builder::new().prefix("dt").tempdir_in("/tmp").unwrap();
         let root = dir.path().to_path_buf();
         let env = Env {
             home: root.join("home"),
@@ -199,10 +196,7 @@ impl Daemon {
                 Err(e) => {
                     let _ = self.child.kill();
                     let out = self.stderr_text();
-                    panic!(
-                        "no `{needle}` from the daemon ({e}); notes so far {:?}; stderr: {out}",
-                        self.notes
-                    );
+                    panic!("no `{needle}` from the daemon ({e}); notes so far {:?}; stderr: {out}", self.notes);
                 }
             }
         }
@@ -226,12 +220,8 @@ impl Daemon {
                 use std::os::unix::process::ExitStatusExt;
                 loop {
                     let st = match waitpid(pid, None) {
-                        Ok(WaitStatus::Exited(_, code)) => {
-                            std::process::ExitStatus::from_raw(code << 8)
-                        }
-                        Ok(WaitStatus::Signaled(_, sig, _)) => {
-                            std::process::ExitStatus::from_raw(sig as i32)
-                        }
+                        Ok(WaitStatus::Exited(_, code)) => std::process::ExitStatus::from_raw(code << 8),
+                        Ok(WaitStatus::Signaled(_, sig, _)) => std::process::ExitStatus::from_raw(sig as i32),
                         Ok(_) => continue,
                         Err(_) => return,
                     };
@@ -354,12 +344,7 @@ pub fn git_repo(path: &Path) {
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=Dev Eloper",
-            "-c",
-            "user.email=dev@example.com",
-        ])
+        .args(["-c", "user.name=Dev Eloper", "-c", "user.email=dev@example.com"])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")

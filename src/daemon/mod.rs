@@ -69,9 +69,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
                 paths.lock.display()
             );
             tracing::error!("{msg}");
-            eprintln!(
-                "devtrack: {msg}\nhint: use `devtrack status`, or stop it with `devtrack stop`"
-            );
+            eprintln!("devtrack: {msg}\nhint: use `devtrack status`, or stop it with `devtrack stop`");
             return exit::ALREADY_RUNNING;
         }
         Err(instance::LockError::Io(e)) => {

@@ -243,19 +243,12 @@ impl Daemon {
             Command::Trigger => return self.manual_trigger(now),
             Command::Reload => return self.reload(now),
             // Handled by the connection task; never reaches the loop.
-            Command::Subscribe => Ok(Response::error(
-                "bad_request",
-                "subscribe is per connection",
-            )),
+            Command::Subscribe => Ok(Response::error("bad_request", "subscribe is per connection")),
         };
         result.unwrap_or_else(|e| Response::error("internal", format!("{e:#}")))
     }
 
-    fn pause(
-        &mut self,
-        req: &crate::protocol::PauseRequest,
-        now: DateTime<Utc>,
-    ) -> Result<Response> {
+    fn pause(&mut self, req: &crate::protocol::PauseRequest, now: DateTime<Utc>) -> Result<Response> {
         let pause = match pause::resolve(req, now, self.schedule.tz) {
             Ok(p) => p,
             Err(e) => return Ok(Response::error("bad_request", e)),

@@ -67,9 +67,10 @@ pub fn describe(event: &Event) -> String {
             "missed slot {} ({reason})",
             scheduled_at.with_timezone(&chrono::Local).format("%H:%M")
         ),
-        EventBody::Paused { until: Some(t) } => {
-            format!("paused until {}", crate::display::relative(*t, Utc::now()))
-        }
+        EventBody::Paused { until: Some(t) } => format!(
+            "paused until {}",
+            crate::display::relative(*t, Utc::now())
+        ),
         EventBody::Paused { until: None } => "paused".to_string(),
         EventBody::Resumed => "resumed".to_string(),
         EventBody::Skipped => "next prompt will be skipped".to_string(),
