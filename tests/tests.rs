@@ -12,3 +12,6 @@ mod config;
 
 /// The launchd backend against recording `launchctl`/`log` stand-ins.
 mod launchd;
+
+/// devtrack under a real systemd user manager (scripts/systemd-user-env.sh).
+mod systemd;

@@ -98,6 +98,7 @@ pub trait Backend {
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError>;
 }
 
+pub mod binary_path;
 pub mod launchd;
 pub mod systemd;
 
