@@ -281,9 +281,14 @@ impl EventStream {
         let mut child = env
             .cmd(["events", "--json"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        // The CLI announces on stderr once the subscription is live.
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        assert!(first.starts_with("following events"), "events: {first}");
         let stdout: ChildStdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -294,10 +299,7 @@ impl EventStream {
                 }
             }
         });
-        let stream = EventStream { child, lines: rx };
-        // The subscription is live once the daemon has accepted it; an
-        // event we cause ourselves proves it (see `sync`).
-        stream
+        EventStream { child, lines: rx }
     }
 
     /// Waits for the next event of type `kind`; returns it.

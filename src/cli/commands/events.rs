@@ -22,6 +22,11 @@ pub fn run(ctx: &Context, json: bool) -> i32 {
         eprintln!("devtrack: {e}");
         return e.exit_status();
     }
+    // On stderr so stdout stays pure events; also tells scripts the stream is live.
+    eprintln!(
+        "following events of the devtrack daemon (PID {})",
+        client.hello.hello.pid
+    );
     loop {
         let line = match client.next_line() {
             Ok(Some(line)) => line,

@@ -64,6 +64,18 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
+/// "every day", "Mon-Fri", or the list.
+fn days_summary(days: &[String]) -> String {
+    const WEEK: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    if days.len() == 7 {
+        "every day".to_string()
+    } else if days == &WEEK[..5] {
+        "Mon-Fri".to_string()
+    } else {
+        days.join(", ")
+    }
+}
+
 fn render_manager(out: &mut String, m: &ManagerStatus) {
     out.push_str("\nService:\n");
     out.push_str(&format!("  Manager:      {}\n", m.manager));
@@ -180,7 +192,7 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         "  Hours:        {} - {} ({})\n",
         s.work_hours.start,
         s.work_hours.end,
-        s.work_hours.days.join(", ")
+        days_summary(&s.work_hours.days)
     ));
     out.push_str(&format!(
         "  In hours:     {}\n",
