@@ -41,7 +41,7 @@ use crate::config::{CommitTriggers, Repository, Settings};
 use crate::daemon::store::{CommitRecord, Store};
 use details::{CommitDetails, RepoReader};
 use layout::{Layout, Problem, Role};
-use process::{LogContext, Lookup, RebaseProgress};
+use process::{History, LogContext, Lookup, RebaseProgress};
 use watcher::FsWatcher;
 
 /// The settings git watching uses.
@@ -67,7 +67,12 @@ struct RepoWatch {
     layout: Option<Layout>,
     /// Where reading starts for reflogs with no stored cursor, taken when
     /// the repository became watchable (history before is not imported).
-    baselines: HashMap<PathBuf, Cursor>,
+    baselines: HashMap<PathBuf, Baseline>,
+    /// Not probed yet (or re-enabled): what its reflogs hold is history.
+    fresh: bool,
+    /// Since when it has been missing or unreadable in this run: lines
+    /// written after that are news once it becomes watchable.
+    unwatchable_since: Option<DateTime<Utc>>,
     /// Rebases in progress, per reflog.
     rebases: HashMap<PathBuf, RebaseProgress>,
     /// The directories this repository needs watched, with their identity
@@ -85,11 +90,21 @@ impl RepoWatch {
             },
             layout: None,
             baselines: HashMap::new(),
+            fresh: true,
+            unwatchable_since: None,
             rebases: HashMap::new(),
             dirs: Vec::new(),
             last_commit: None,
         }
     }
+}
+
+/// Where to start reading a reflog that has no stored cursor.
+#[derive(Debug, Clone)]
+struct Baseline {
+    cursor: Cursor,
+    /// Lines older than this predate watching and are skipped.
+    skip_before: Option<DateTime<Utc>>,
 }
 
 /// All watched repositories and the one watcher.
@@ -316,21 +331,33 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
         w.state = RepoState::Disabled;
         w.layout = None;
         w.dirs.clear();
+        w.fresh = true;
         return;
     }
     let was_watching = w.state == RepoState::Watching;
     match layout::probe(&w.config.path) {
         Ok(layout) => {
             if !was_watching {
-                // Became watchable now: what is already in the reflogs is
-                // history; reflogs that do not exist yet start empty.
+                // Became watchable now. For a repository seen for the first
+                // time, what its reflogs hold is history; for one that was
+                // missing, lines written since it went missing are news.
                 w.baselines.clear();
                 w.rebases.clear();
                 for s in &layout.logs {
-                    let base = if s.log_path.exists() {
-                        cursor::at_end(&s.log_path, now).unwrap_or_else(|_| absent())
+                    let base = if w.fresh {
+                        Baseline {
+                            cursor: if s.log_path.exists() {
+                                cursor::at_end(&s.log_path, now).unwrap_or_else(|_| absent())
+                            } else {
+                                absent()
+                            },
+                            skip_before: None,
+                        }
                     } else {
-                        absent()
+                        Baseline {
+                            cursor: absent(),
+                            skip_before: w.unwatchable_since,
+                        }
                     };
                     w.baselines.insert(s.log_path.clone(), base);
                 }
@@ -338,9 +365,16 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
                 // Reflogs that appeared while watching (a new worktree) are
                 // read from their start.
                 for s in &layout.logs {
-                    w.baselines.entry(s.log_path.clone()).or_insert_with(absent);
+                    w.baselines
+                        .entry(s.log_path.clone())
+                        .or_insert_with(|| Baseline {
+                            cursor: absent(),
+                            skip_before: None,
+                        });
                 }
             }
+            w.fresh = false;
+            w.unwatchable_since = None;
             w.dirs = layout
                 .dirs
                 .iter()
@@ -352,6 +386,8 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
         Err(problem) => {
             w.layout = None;
             w.rebases.clear();
+            w.fresh = false;
+            w.unwatchable_since.get_or_insert(now);
             w.dirs = if problem.retry_on_change() {
                 layout::nearest_existing_dir(&w.config.path)
                     .map(|d| {
@@ -378,6 +414,11 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
         }
     }
 }
+
+/// How long before a cursor's time a line may have been stamped yet still
+/// written after the cursor was taken (a slow hook between the two); such
+/// lines are still announced after a resync.
+const RESYNC_MARGIN_SECS: i64 = 5;
 
 /// A cursor for a reflog that does not exist yet: everything in it will be
 /// new, so it carries no history threshold.
@@ -461,11 +502,11 @@ fn read_log(
     let path_key = path.to_string_lossy().into_owned();
     let stored = store.reflog_cursor(path).map_err(ReadError::Store)?;
     let from_store = stored.is_some();
-    let cursor = match stored {
-        Some(c) => c,
+    let (cursor, skip_before) = match stored {
+        Some(c) => (c, None),
         None => match w.baselines.get(path) {
-            Some(c) => c.clone(),
-            None => cursor::at_end(path, now).map_err(ReadError::Io)?,
+            Some(b) => (b.cursor.clone(), b.skip_before),
+            None => (cursor::at_end(path, now).map_err(ReadError::Io)?, None),
         },
     };
     let chunk = match cursor::read_new(path, &cursor).map_err(ReadError::Io)? {
@@ -486,9 +527,14 @@ fn read_log(
             return Ok(Vec::new());
         }
     };
-    if chunk.resync {
-        tracing::info!(log = %path.display(), "reflog was rewritten; reading it again from the start");
-    }
+    let history = match (chunk.resync, from_store, skip_before) {
+        (true, true, _) => {
+            tracing::info!(log = %path.display(), "reflog was rewritten; reading it again from the start");
+            History::Quiet(cursor.updated_at.timestamp() - RESYNC_MARGIN_SECS)
+        }
+        (true, false, Some(t)) => History::Skip(t.timestamp()),
+        _ => History::None,
+    };
     let mode = w.config.commit_triggers.unwrap_or(policy.mode);
     let ctx = LogContext {
         repo: &w.config.name,
@@ -514,6 +560,7 @@ fn read_log(
             &chunk.bytes,
             &cursor,
             chunk.resync,
+            history,
             w.rebases.get(path),
             now,
         )

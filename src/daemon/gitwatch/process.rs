@@ -86,14 +86,26 @@ pub struct Processed {
     pub malformed: usize,
 }
 
+/// How lines already in a reflog before reading began are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// Every line is news.
+    None,
+    /// Lines before this Unix time were most likely read before (a rewritten
+    /// reflog read again): their commits are stored if missing but not
+    /// announced, and their activity is not recorded again.
+    Quiet(i64),
+    /// Lines before this Unix time predate watching the repository: skipped.
+    Skip(i64),
+}
+
 /// Longest first-parent walk when reconstructing a rebase whose start was
 /// not seen.
 const REBASE_WALK_LIMIT: usize = 10_000;
 
 /// Builds the batch for `bytes`, read from byte `start` of the reflog.
-/// `cursor` is the one reading began with; on `resync`, lines older than
-/// its time are history: their commits are stored if missing but not
-/// announced, and their activity is not recorded again.
+/// `cursor` is the one reading began with; `resync` says reading started
+/// over from the beginning; `history` how older lines are treated.
 #[allow(clippy::too_many_arguments)]
 pub fn process(
     ctx: &LogContext<'_>,
@@ -104,11 +116,11 @@ pub fn process(
     bytes: &[u8],
     cursor: &Cursor,
     resync: bool,
+    history: History,
     progress: Option<&RebaseProgress>,
     now: DateTime<Utc>,
 ) -> Processed {
     let (lines, consumed) = complete_lines(bytes);
-    let history_before = resync.then(|| cursor.updated_at.timestamp());
     let mut batch = ReflogBatch {
         repo: ctx.repo.to_string(),
         ..ReflogBatch::default()
@@ -147,7 +159,13 @@ pub fn process(
             }
         };
         last_hash = Some(line.new.clone());
-        let historic = history_before.is_some_and(|t| line.time.timestamp() < t);
+        let ts = line.time.timestamp();
+        let historic = match history {
+            History::None => false,
+            History::Quiet(t) => ts < t,
+            History::Skip(t) if ts < t => continue,
+            History::Skip(_) => false,
+        };
         let op = classify(&line.message);
 
         if let Some(kind) = op.commit_kind() {
@@ -489,6 +507,7 @@ mod tests {
             text.as_bytes(),
             &cursor,
             false,
+            History::None,
             progress,
             DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
         );
