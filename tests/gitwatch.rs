@@ -204,28 +204,49 @@ async fn commit_and_amend_on_a_branch_with_slashes() {
     let r = sb.init("app");
     let base = sb.commit(&r, "a.txt", "one\n", "base");
     let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
-    assert!(h.events.is_empty(), "history before devtrack is not imported");
+    assert!(
+        h.events.is_empty(),
+        "history before devtrack is not imported"
+    );
     assert_eq!(h.state("app"), RepoState::Watching);
 
     sb.git(&r, &["checkout", "-q", "-b", "feature/x/y"]);
     let c1 = sb.commit(&r, "a.txt", "one\ntwo\nthree\n", "add lines");
     h.until("the commit", |h| h.has_commit(&c1)).await;
-    let c = h.commits().into_iter().find(|c| c.hash == c1).unwrap().clone();
+    let c = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == c1)
+        .unwrap()
+        .clone();
     assert_eq!(c.kind, CommitKind::Commit);
     assert_eq!(c.branch.as_deref(), Some("feature/x/y"));
     assert_eq!(c.summary, "add lines");
     assert_eq!(c.short_hash, &c1[..7]);
-    assert_eq!((c.files_changed, c.insertions, c.deletions), (Some(1), Some(2), Some(0)));
+    assert_eq!(
+        (c.files_changed, c.insertions, c.deletions),
+        (Some(1), Some(2), Some(0))
+    );
     assert_eq!(c.author_email, ME);
     assert_eq!(c.project.as_deref(), Some("app-project"));
     assert!(c.own && c.trigger);
     assert_eq!(h.activity(Operation::Checkout), 1);
-    assert!(!h.store.recent_commits(None, 10).unwrap().iter().any(|r| r.hash == base));
+    assert!(!h
+        .store
+        .recent_commits(None, 10)
+        .unwrap()
+        .iter()
+        .any(|r| r.hash == base));
 
     sb.git(&r, &["commit", "-q", "--amend", "-m", "add more lines"]);
     let c2 = sb.head(&r);
     h.until("the amend", |h| h.has_commit(&c2)).await;
-    let a = h.commits().into_iter().find(|c| c.hash == c2).unwrap().clone();
+    let a = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == c2)
+        .unwrap()
+        .clone();
     assert_eq!(a.kind, CommitKind::Amend);
     assert_eq!(a.amends.as_deref(), Some(c1.as_str()));
     let stored = h.store.commit("app", &c2).unwrap().unwrap();
@@ -256,7 +277,12 @@ async fn merge_cherry_pick_and_revert_are_own_work() {
     sb.git(&r, &["merge", "-q", "--no-ff", "--no-edit", "topic"]);
     let merge = sb.head(&r);
     h.until("the merge", |h| h.has_commit(&merge)).await;
-    let m = h.commits().into_iter().find(|c| c.hash == merge).unwrap().clone();
+    let m = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == merge)
+        .unwrap()
+        .clone();
     assert_eq!(m.kind, CommitKind::Merge);
     assert_eq!(m.files_changed, Some(1), "stats against the first parent");
 
@@ -265,7 +291,8 @@ async fn merge_cherry_pick_and_revert_are_own_work() {
     let pick = sb.head(&r);
     sb.git(&r, &["revert", "--no-edit", pick.as_str()]);
     let revert = sb.head(&r);
-    h.until("cherry-pick and revert", |h| h.has_commit(&revert)).await;
+    h.until("cherry-pick and revert", |h| h.has_commit(&revert))
+        .await;
     let kinds: Vec<(String, CommitKind)> = h
         .commits()
         .iter()
@@ -274,8 +301,14 @@ async fn merge_cherry_pick_and_revert_are_own_work() {
     assert!(kinds.contains(&(pick.clone(), CommitKind::CherryPick)));
     assert!(kinds.contains(&(revert.clone(), CommitKind::Revert)));
     assert!(h.commits().iter().all(|c| c.own && c.trigger));
-    assert_eq!(h.store.commit("app", &pick).unwrap().unwrap().kind, "cherry-pick");
-    assert_eq!(h.store.commit("app", &revert).unwrap().unwrap().kind, "revert");
+    assert_eq!(
+        h.store.commit("app", &pick).unwrap().unwrap().kind,
+        "cherry-pick"
+    );
+    assert_eq!(
+        h.store.commit("app", &revert).unwrap().unwrap().kind,
+        "revert"
+    );
 }
 
 #[tokio::test]
@@ -310,7 +343,10 @@ async fn a_rebase_of_ten_commits_is_one_event() {
     assert_eq!(rb.commits.len(), 10);
     assert_eq!(rb.branch.as_deref(), Some("feature/rebase"));
     assert_eq!(rb.head, sb.head(&r));
-    assert_eq!(rb.onto.as_deref(), Some(sb.git(&r, &["rev-parse", "main"]).as_str()));
+    assert_eq!(
+        rb.onto.as_deref(),
+        Some(sb.git(&r, &["rev-parse", "main"]).as_str())
+    );
     assert!(rb.trigger && rb.own);
     assert_eq!(rb.commits[0].summary, "feature 0");
     assert!(h.commits().is_empty(), "picks are not separate events");
@@ -333,13 +369,19 @@ async fn checkout_reset_and_fast_forward_pull_are_activity() {
     let clone = sb.path("clone");
     sb.git(
         sb.dir.path(),
-        &["clone", "-q", upstream.to_str().unwrap(), clone.to_str().unwrap()],
+        &[
+            "clone",
+            "-q",
+            upstream.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
     );
     let mut h = Harness::start(&sb, &[repo("clone", &clone)], &settings(&[ME]));
 
     let theirs = sb.commit(&upstream, "b.txt", "b\n", "upstream work");
     sb.git(&clone, &["pull", "-q", "--ff-only"]);
-    h.until("the pull", |h| h.activity(Operation::Pull) == 1).await;
+    h.until("the pull", |h| h.activity(Operation::Pull) == 1)
+        .await;
     assert_eq!(sb.head(&clone), theirs);
 
     sb.git(&clone, &["checkout", "-q", "-b", "side"]);
@@ -370,7 +412,8 @@ async fn commit_triggers_all_makes_activity_trigger() {
     cfg.commit_triggers = Some(CommitTriggers::All);
     let mut h = Harness::start(&sb, &[cfg], &settings(&[ME]));
     sb.git(&r, &["checkout", "-q", "-b", "x"]);
-    h.until("the checkout", |h| h.activity(Operation::Checkout) == 1).await;
+    h.until("the checkout", |h| h.activity(Operation::Checkout) == 1)
+        .await;
     assert!(h.events.iter().all(GitEvent::triggers));
 }
 
@@ -381,10 +424,25 @@ async fn linked_worktree_commits() {
     sb.commit(&r, "a.txt", "a\n", "base");
     let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
     let wt = sb.path("app-wt");
-    sb.git(&r, &["worktree", "add", "-q", "-b", "wt/branch", wt.to_str().unwrap()]);
+    sb.git(
+        &r,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "wt/branch",
+            wt.to_str().unwrap(),
+        ],
+    );
     let c = sb.commit(&wt, "w.txt", "w\n", "worktree work");
     h.until("the worktree commit", |h| h.has_commit(&c)).await;
-    let info = h.commits().into_iter().find(|x| x.hash == c).unwrap().clone();
+    let info = h
+        .commits()
+        .into_iter()
+        .find(|x| x.hash == c)
+        .unwrap()
+        .clone();
     assert_eq!(info.worktree.as_deref(), Some("app-wt"));
     assert_eq!(info.branch.as_deref(), Some("wt/branch"));
     assert_eq!(h.gw.repo_statuses()[0].worktrees, 1);
@@ -401,7 +459,10 @@ async fn configured_path_inside_a_linked_worktree() {
     let r = sb.init("app");
     sb.commit(&r, "a.txt", "a\n", "base");
     let wt = sb.path("wt");
-    sb.git(&r, &["worktree", "add", "-q", "-b", "w", wt.to_str().unwrap()]);
+    sb.git(
+        &r,
+        &["worktree", "add", "-q", "-b", "w", wt.to_str().unwrap()],
+    );
     let mut h = Harness::start(&sb, &[repo("wt", &wt)], &settings(&[ME]));
     assert_eq!(h.state("wt"), RepoState::Watching);
     let c = sb.commit(&wt, "w.txt", "w\n", "in the worktree");
@@ -416,7 +477,16 @@ async fn submodule_commits() {
     sb.commit(&lib, "l.txt", "l\n", "lib base");
     let sup = sb.init("super");
     sb.commit(&sup, "s.txt", "s\n", "super base");
-    sb.git(&sup, &["submodule", "add", "-q", lib.to_str().unwrap(), "vendor/lib"]);
+    sb.git(
+        &sup,
+        &[
+            "submodule",
+            "add",
+            "-q",
+            lib.to_str().unwrap(),
+            "vendor/lib",
+        ],
+    );
     let sub = sup.join("vendor/lib");
     assert!(sub.join(".git").is_file(), "submodules use a .git file");
     let mut h = Harness::start(&sb, &[repo("lib-sub", &sub)], &settings(&[ME]));
@@ -540,7 +610,8 @@ async fn commits_while_stopped_are_caught_up_once_and_survive_reflog_expiry() {
     sb.git(&r, &["reflog", "expire", "--expire=now", "--all"]);
     sb.git(&r, &["gc", "-q", "--prune=now"]);
     let after = sb.commit(&r, "a.txt", "after gc\n", "after gc");
-    h.until("the commit after gc", |h| h.has_commit(&after)).await;
+    h.until("the commit after gc", |h| h.has_commit(&after))
+        .await;
     assert_eq!(h.count(), 7);
     let stored = h.store.repo_commits("app").unwrap();
     let mut hashes: Vec<&str> = stored.iter().map(|c| c.hash.as_str()).collect();
@@ -574,7 +645,10 @@ async fn repository_deleted_and_recreated_while_watched() {
 
     let r = sb.init("app");
     let c2 = sb.commit(&r, "new.txt", "new\n", "after recreate");
-    h.until("the commit in the recreated repository", |h| h.has_commit(&c2)).await;
+    h.until("the commit in the recreated repository", |h| {
+        h.has_commit(&c2)
+    })
+    .await;
     assert_eq!(h.state("app"), RepoState::Watching);
     assert_eq!(h.count(), 2);
 }
@@ -619,7 +693,8 @@ async fn missing_bare_and_reftable_repositories_are_reported() {
     std::fs::create_dir_all(&missing).unwrap();
     sb.git(&missing, &["init", "-q"]);
     let first = sb.commit(&missing, "a.txt", "a\n", "first in the late repo");
-    h.until("the late repository's commit", |h| h.has_commit(&first)).await;
+    h.until("the late repository's commit", |h| h.has_commit(&first))
+        .await;
     assert_eq!(h.state("missing"), RepoState::Watching);
 }
 
@@ -635,8 +710,17 @@ async fn author_filter_uses_the_repository_email_when_none_configured() {
     sb.git_as(&r, "someone@else.org", &["commit", "-q", "-m", "not mine"]);
     let theirs = sb.head(&r);
     let mine = sb.commit(&r, "c.txt", "c\n", "mine");
-    h.until("both commits", |h| h.has_commit(&theirs) && h.has_commit(&mine)).await;
-    let by = |hash: &str| h.commits().into_iter().find(|c| c.hash == hash).unwrap().clone();
+    h.until("both commits", |h| {
+        h.has_commit(&theirs) && h.has_commit(&mine)
+    })
+    .await;
+    let by = |hash: &str| {
+        h.commits()
+            .into_iter()
+            .find(|c| c.hash == hash)
+            .unwrap()
+            .clone()
+    };
     assert!(!by(&theirs).own && !by(&theirs).trigger);
     assert!(by(&mine).own && by(&mine).trigger);
     assert_eq!(h.count(), 2, "every commit is stored");
@@ -657,6 +741,7 @@ async fn reconfigure_adds_and_removes_repositories() {
     assert!(h.gw.watched_dirs().iter().all(|d| d.starts_with(&b)));
     assert_eq!(h.gw.watched_dirs().len(), watched_before);
     let c = sb.commit(&b, "b.txt", "b2\n", "in b");
-    h.until("the commit in the added repository", |h| h.has_commit(&c)).await;
+    h.until("the commit in the added repository", |h| h.has_commit(&c))
+        .await;
     assert_eq!(h.commits()[0].repo, "b");
 }

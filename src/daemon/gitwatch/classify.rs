@@ -225,9 +225,11 @@ pub fn author_matches<'a>(authors: &[String], emails: impl IntoIterator<Item = &
     if authors.is_empty() {
         return true;
     }
-    emails
-        .into_iter()
-        .any(|e| authors.iter().any(|a| a.trim().eq_ignore_ascii_case(e.trim())))
+    emails.into_iter().any(|e| {
+        authors
+            .iter()
+            .any(|a| a.trim().eq_ignore_ascii_case(e.trim()))
+    })
 }
 
 #[cfg(test)]
@@ -239,8 +241,14 @@ mod tests {
         assert_eq!(classify("commit: fix: the parser"), Operation::Commit);
         assert_eq!(classify("commit (initial): first"), Operation::Commit);
         assert_eq!(classify("commit (amend): better"), Operation::Amend);
-        assert_eq!(classify("commit (merge): Merge branch 'x'"), Operation::Merge);
-        assert_eq!(classify("commit (cherry-pick): port"), Operation::CherryPick);
+        assert_eq!(
+            classify("commit (merge): Merge branch 'x'"),
+            Operation::Merge
+        );
+        assert_eq!(
+            classify("commit (cherry-pick): port"),
+            Operation::CherryPick
+        );
         assert_eq!(classify("commit: "), Operation::Commit);
         assert_eq!(classify("commit: a\tb"), Operation::Commit);
     }
@@ -251,19 +259,31 @@ mod tests {
             classify("merge feature/x/y: Merge made by the 'ort' strategy."),
             Operation::Merge
         );
-        assert_eq!(classify("merge origin/main: Fast-forward"), Operation::FastForward);
+        assert_eq!(
+            classify("merge origin/main: Fast-forward"),
+            Operation::FastForward
+        );
     }
 
     #[test]
     fn picks_and_reverts() {
         assert_eq!(classify("cherry-pick: add logging"), Operation::CherryPick);
-        assert_eq!(classify("revert: Revert \"add logging\""), Operation::Revert);
+        assert_eq!(
+            classify("revert: Revert \"add logging\""),
+            Operation::Revert
+        );
     }
 
     #[test]
     fn rebases() {
-        assert_eq!(classify("rebase (start): checkout main"), Operation::RebaseStart);
-        assert_eq!(classify("rebase -i (start): checkout HEAD~3"), Operation::RebaseStart);
+        assert_eq!(
+            classify("rebase (start): checkout main"),
+            Operation::RebaseStart
+        );
+        assert_eq!(
+            classify("rebase -i (start): checkout HEAD~3"),
+            Operation::RebaseStart
+        );
         assert_eq!(classify("rebase (pick): one"), Operation::RebaseStep);
         assert_eq!(classify("rebase -i (pick): one"), Operation::RebaseStep);
         assert_eq!(classify("rebase (reword): one"), Operation::RebaseStep);
@@ -293,18 +313,27 @@ mod tests {
     #[test]
     fn not_own_work() {
         for (msg, op) in [
-            ("checkout: moving from main to feature/x", Operation::Checkout),
+            (
+                "checkout: moving from main to feature/x",
+                Operation::Checkout,
+            ),
             ("pull: Fast-forward", Operation::Pull),
             ("pull --rebase (start): checkout abc", Operation::Pull),
             ("pull --rebase (pick): mine", Operation::Pull),
-            ("pull --rebase (finish): returning to refs/heads/main", Operation::Pull),
+            (
+                "pull --rebase (finish): returning to refs/heads/main",
+                Operation::Pull,
+            ),
             ("pull: Merge made by the 'ort' strategy.", Operation::Pull),
             ("reset: moving to HEAD~1", Operation::Reset),
             ("clone: from /tmp/x", Operation::Clone),
             ("am: patch", Operation::Other),
             ("", Operation::Other),
             ("rebase (start): checkout main", Operation::RebaseStart),
-            ("rebase (abort): returning to refs/heads/main", Operation::RebaseAbort),
+            (
+                "rebase (abort): returning to refs/heads/main",
+                Operation::RebaseAbort,
+            ),
         ] {
             assert_eq!(classify(msg), op, "{msg}");
             assert!(!op.is_own(), "{msg}");
@@ -338,7 +367,10 @@ mod tests {
             rebase_finish_branch("rebase finished: refs/heads/main onto abc").as_deref(),
             Some("main")
         );
-        assert_eq!(rebase_finish_branch("rebase (finish): returning to HEAD"), None);
+        assert_eq!(
+            rebase_finish_branch("rebase (finish): returning to HEAD"),
+            None
+        );
     }
 
     #[test]

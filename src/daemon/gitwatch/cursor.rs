@@ -245,8 +245,14 @@ mod tests {
         let other = other.trim_end_matches('\n').as_bytes();
         assert_eq!(decide(&c, "1:2", 150, Some(other)), Start::Resync);
         assert_eq!(decide(&c, "1:2", 150, None), Start::Resync);
-        assert_eq!(decide(&cursor(ABSENT, 0, None), "1:2", 10, None), Start::Resync);
-        assert_eq!(decide(&cursor("1:2", 0, None), "1:2", 10, None), Start::At(0));
+        assert_eq!(
+            decide(&cursor(ABSENT, 0, None), "1:2", 10, None),
+            Start::Resync
+        );
+        assert_eq!(
+            decide(&cursor("1:2", 0, None), "1:2", 10, None),
+            Start::At(0)
+        );
     }
 
     #[test]

@@ -123,11 +123,17 @@ pub enum RepoState {
     Disabled,
     /// The path does not exist or is not (yet) a repository; retried when
     /// its nearest existing parent changes.
-    Missing { reason: String },
+    Missing {
+        reason: String,
+    },
     /// Bare or reftable repositories, which have no reflog file.
-    Unsupported { reason: String },
+    Unsupported {
+        reason: String,
+    },
     /// Unreadable, or the watch could not be set up.
-    Error { reason: String },
+    Error {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

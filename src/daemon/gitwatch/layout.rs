@@ -98,13 +98,10 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
     let gitdir = match fs::metadata(&dotgit) {
         Ok(m) if m.is_dir() => dotgit,
         Ok(_) => {
-            let text = fs::read_to_string(&dotgit)
-                .map_err(|e| io_problem("reading", &dotgit, e))?;
+            let text =
+                fs::read_to_string(&dotgit).map_err(|e| io_problem("reading", &dotgit, e))?;
             let target = parse_gitfile(&text).ok_or_else(|| {
-                Problem::NotRepository(format!(
-                    "`{}` is not a `gitdir:` pointer",
-                    dotgit.display()
-                ))
+                Problem::NotRepository(format!("`{}` is not a `gitdir:` pointer", dotgit.display()))
             })?;
             path.join(target)
         }
@@ -194,7 +191,11 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
 /// watched: the nearest existing ancestor of its `.git/HEAD`.
 pub fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
     let target = path.join(".git").join("HEAD");
-    target.ancestors().skip(1).find(|p| p.is_dir()).map(Path::to_path_buf)
+    target
+        .ancestors()
+        .skip(1)
+        .find(|p| p.is_dir())
+        .map(Path::to_path_buf)
 }
 
 /// The target a missing repository's ancestor watch waits for.
@@ -235,10 +236,7 @@ pub fn unsupported_reason(config: &str, commondir: &Path) -> Option<String> {
 }
 
 fn is_true(v: &str) -> bool {
-    matches!(
-        v.to_ascii_lowercase().as_str(),
-        "true" | "yes" | "on" | "1"
-    )
+    matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
 }
 
 /// The last value of `section.key` in git config text (sections and keys
@@ -261,7 +259,12 @@ pub fn config_value(config: &str, section: &str, key: &str) -> Option<String> {
         }
         let (k, v) = line.split_once('=').unwrap_or((line, "true"));
         if k.trim().eq_ignore_ascii_case(key) {
-            let v = v.split(['#', ';']).next().unwrap_or("").trim().trim_matches('"');
+            let v = v
+                .split(['#', ';'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
             found = Some(v.to_string());
         }
     }
@@ -293,7 +296,10 @@ mod tests {
 
     #[test]
     fn gitfile_pointer() {
-        assert_eq!(parse_gitfile("gitdir: ../.git/modules/sub\n"), Some("../.git/modules/sub"));
+        assert_eq!(
+            parse_gitfile("gitdir: ../.git/modules/sub\n"),
+            Some("../.git/modules/sub")
+        );
         assert_eq!(parse_gitfile("gitdir:/abs/path"), Some("/abs/path"));
         assert_eq!(parse_gitfile("nonsense"), None);
         assert_eq!(parse_gitfile("gitdir: "), None);
@@ -302,10 +308,16 @@ mod tests {
     #[test]
     fn config_values() {
         let cfg = "[core]\n\trepositoryformatversion = 1\n\tbare = false\n[extensions]\n\trefStorage = reftable\n[remote \"origin\"]\n\turl = x\n";
-        assert_eq!(config_value(cfg, "extensions", "refstorage").as_deref(), Some("reftable"));
+        assert_eq!(
+            config_value(cfg, "extensions", "refstorage").as_deref(),
+            Some("reftable")
+        );
         assert_eq!(config_value(cfg, "core", "bare").as_deref(), Some("false"));
         assert_eq!(config_value(cfg, "remote", "url"), None);
-        assert_eq!(config_value("[core]\n bare\n", "core", "bare").as_deref(), Some("true"));
+        assert_eq!(
+            config_value("[core]\n bare\n", "core", "bare").as_deref(),
+            Some("true")
+        );
         assert_eq!(
             config_value("[CORE]\nBare = TRUE ; comment\n", "core", "bare").as_deref(),
             Some("TRUE")

@@ -27,7 +27,9 @@ pub mod watcher;
 pub use classify::{CommitKind, Operation};
 pub use cursor::Cursor;
 pub use debounce::Debouncer;
-pub use events::{ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus};
+pub use events::{
+    ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus,
+};
 pub use watcher::WatchMsg;
 
 use std::collections::{BTreeMap, HashMap};
@@ -225,10 +227,9 @@ impl GitWatch {
                 project: w.config.project.clone(),
                 state: w.state.clone(),
                 branch: w.layout.as_ref().and_then(|l| head_file_branch(&l.gitdir)),
-                worktrees: w
-                    .layout
-                    .as_ref()
-                    .map_or(0, |l| l.logs.iter().filter(|s| s.worktree.is_some()).count()),
+                worktrees: w.layout.as_ref().map_or(0, |l| {
+                    l.logs.iter().filter(|s| s.worktree.is_some()).count()
+                }),
                 last_commit: w.last_commit.clone(),
             })
             .collect()
@@ -245,7 +246,12 @@ impl GitWatch {
     }
 
     /// Probes `name` again, fixes its watches, and reads its reflogs.
-    fn refresh(&mut self, name: &str, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<GitEvent>> {
+    fn refresh(
+        &mut self,
+        name: &str,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GitEvent>> {
         self.fs.clear_pending(name);
         let Some(watch) = self.repos.get_mut(name) else {
             return Ok(Vec::new());
@@ -261,7 +267,11 @@ impl GitWatch {
         if watch.state != RepoState::Watching {
             return Ok(Vec::new());
         }
-        let sources = watch.layout.as_ref().map(|l| l.logs.clone()).unwrap_or_default();
+        let sources = watch
+            .layout
+            .as_ref()
+            .map(|l| l.logs.clone())
+            .unwrap_or_default();
         let mut events = Vec::new();
         for source in sources {
             match read_log(watch, &self.policy, &source, store, now) {

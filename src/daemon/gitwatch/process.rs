@@ -178,8 +178,7 @@ pub fn process(
                     .get_or_insert_with(|| lookup.head_branch())
                     .clone()
             };
-            let authors =
-                authors.get_or_insert_with(|| configured_authors(ctx.authors, lookup));
+            let authors = authors.get_or_insert_with(|| configured_authors(ctx.authors, lookup));
             let (info, new_commit) =
                 commit_info(ctx, &line, kind, op, branch, details, authors, in_rebase);
             let info = CommitInfo {
@@ -210,7 +209,8 @@ pub fn process(
             Operation::RebaseStart => rebase = Some((Some(line.new.clone()), false, Vec::new())),
             Operation::RebaseAbort => rebase = None,
             Operation::RebaseFinish => {
-                let (onto, partial, mut commits) = rebase.take().unwrap_or((None, true, Vec::new()));
+                let (onto, partial, mut commits) =
+                    rebase.take().unwrap_or((None, true, Vec::new()));
                 if partial {
                     prepend_stored_rebase(lookup, &line.new, &mut commits);
                 }
@@ -274,7 +274,11 @@ pub fn process(
         } else {
             last_hash
         },
-        updated_at: if consumed == 0 { cursor.updated_at } else { now },
+        updated_at: if consumed == 0 {
+            cursor.updated_at
+        } else {
+            now
+        },
     };
     if new_cursor != *cursor || consumed > 0 {
         batch.cursor = Some((log_path.to_string(), new_cursor));
@@ -425,15 +429,17 @@ pub fn events(processed: Processed, inserted: &[bool]) -> (Vec<GitEvent>, Option
             }
         }
     }
-    let progress = processed.progress.map(|(onto, partial, commits)| RebaseProgress {
-        onto,
-        partial,
-        commits: commits
-            .into_iter()
-            .filter(|p| is_new(p.index))
-            .map(|p| p.info)
-            .collect(),
-    });
+    let progress = processed
+        .progress
+        .map(|(onto, partial, commits)| RebaseProgress {
+            onto,
+            partial,
+            commits: commits
+                .into_iter()
+                .filter(|p| is_new(p.index))
+                .map(|p| p.info)
+                .collect(),
+        });
     (out, progress)
 }
 
@@ -478,7 +484,11 @@ mod tests {
     }
 
     fn line(old: u8, new: u8, msg: &str) -> String {
-        format!("{} {} Ada <ada@x> 1700000000 +0000\t{msg}\n", h(old), h(new))
+        format!(
+            "{} {} Ada <ada@x> 1700000000 +0000\t{msg}\n",
+            h(old),
+            h(new)
+        )
     }
 
     fn ctx(mode: CommitTriggers) -> LogContext<'static> {
@@ -491,7 +501,11 @@ mod tests {
         }
     }
 
-    fn run(text: &str, mode: CommitTriggers, progress: Option<&RebaseProgress>) -> (Processed, Vec<GitEvent>, Option<RebaseProgress>) {
+    fn run(
+        text: &str,
+        mode: CommitTriggers,
+        progress: Option<&RebaseProgress>,
+    ) -> (Processed, Vec<GitEvent>, Option<RebaseProgress>) {
         let cursor = Cursor {
             file_id: "1:1".into(),
             offset: 0,
@@ -557,11 +571,16 @@ mod tests {
         let (p, ev, prog) = run(&second, CommitTriggers::Own, Some(&prog));
         assert!(prog.is_none());
         assert_eq!(ev.len(), 1);
-        let GitEvent::Rebase(r) = &ev[0] else { panic!("{ev:?}") };
+        let GitEvent::Rebase(r) = &ev[0] else {
+            panic!("{ev:?}")
+        };
         assert_eq!(r.commits.len(), 2);
         assert_eq!(r.onto, Some(h(9)));
         assert!(r.trigger);
-        assert!(r.commits.iter().all(|c| c.branch.as_deref() == Some("feature/x")));
+        assert!(r
+            .commits
+            .iter()
+            .all(|c| c.branch.as_deref() == Some("feature/x")));
         assert_eq!(p.batch.branch_updates.len(), 2);
     }
 
@@ -576,7 +595,11 @@ mod tests {
 
     #[test]
     fn modes() {
-        let text = format!("{}{}", line(0, 1, "commit: a"), line(1, 2, "reset: moving to HEAD~"));
+        let text = format!(
+            "{}{}",
+            line(0, 1, "commit: a"),
+            line(1, 2, "reset: moving to HEAD~")
+        );
         let (_, ev, _) = run(&text, CommitTriggers::All, None);
         assert!(ev.iter().all(GitEvent::triggers));
         let (_, ev, _) = run(&text, CommitTriggers::None, None);

@@ -133,7 +133,9 @@ mod tests {
 
     #[test]
     fn parses_a_commit_line() {
-        let line = format!("{A} {B} Ada Lovelace <ada@example.com> 1700000000 +0100\tcommit: fix the parser");
+        let line = format!(
+            "{A} {B} Ada Lovelace <ada@example.com> 1700000000 +0100\tcommit: fix the parser"
+        );
         let l = parse_line(&line).unwrap();
         assert_eq!(l.old, A);
         assert_eq!(l.new, B);
@@ -160,7 +162,9 @@ mod tests {
 
     #[test]
     fn odd_identities() {
-        let line = format!("{A} {B} Jöhn \"J.\" O'Brien-Ñ (work) <j+tag@ex-ample.co.uk> 1 +0000\tcommit: x");
+        let line = format!(
+            "{A} {B} Jöhn \"J.\" O'Brien-Ñ (work) <j+tag@ex-ample.co.uk> 1 +0000\tcommit: x"
+        );
         let l = parse_line(&line).unwrap();
         assert_eq!(l.name, "Jöhn \"J.\" O'Brien-Ñ (work)");
         assert_eq!(l.email, "j+tag@ex-ample.co.uk");

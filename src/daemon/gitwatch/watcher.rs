@@ -257,13 +257,23 @@ mod tests {
 
     #[test]
     fn opens_and_reads_are_not_changes() {
-        assert!(!interesting(&EventKind::Access(AccessKind::Open(AccessMode::Any))));
-        assert!(!interesting(&EventKind::Access(AccessKind::Close(AccessMode::Read))));
-        assert!(interesting(&EventKind::Access(AccessKind::Close(AccessMode::Write))));
+        assert!(!interesting(&EventKind::Access(AccessKind::Open(
+            AccessMode::Any
+        ))));
+        assert!(!interesting(&EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
+        assert!(interesting(&EventKind::Access(AccessKind::Close(
+            AccessMode::Write
+        ))));
         assert!(interesting(&EventKind::Modify(ModifyKind::Data(
             notify::event::DataChange::Any
         ))));
-        assert!(interesting(&EventKind::Create(notify::event::CreateKind::Folder)));
-        assert!(interesting(&EventKind::Remove(notify::event::RemoveKind::Any)));
+        assert!(interesting(&EventKind::Create(
+            notify::event::CreateKind::Folder
+        )));
+        assert!(interesting(&EventKind::Remove(
+            notify::event::RemoveKind::Any
+        )));
     }
 }

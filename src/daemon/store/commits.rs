@@ -343,20 +343,32 @@ mod tests {
             branch_updates: vec![("a".into(), "main".into())],
             cursor: Some(("/r/.git/logs/HEAD".into(), cursor.clone())),
         };
-        assert_eq!(store.record_reflog_batch(&batch, now).unwrap(), vec![true, true]);
-        assert_eq!(store.record_reflog_batch(&batch, now).unwrap(), vec![false, false]);
+        assert_eq!(
+            store.record_reflog_batch(&batch, now).unwrap(),
+            vec![true, true]
+        );
+        assert_eq!(
+            store.record_reflog_batch(&batch, now).unwrap(),
+            vec![false, false]
+        );
         assert_eq!(store.commit_count().unwrap(), 2);
         assert_eq!(store.activity_count().unwrap(), 2);
         assert_eq!(
             store.reflog_cursor(Path::new("/r/.git/logs/HEAD")).unwrap(),
             Some(cursor)
         );
-        assert_eq!(store.commit("r", "a").unwrap().unwrap().branch.as_deref(), Some("main"));
+        assert_eq!(
+            store.commit("r", "a").unwrap().unwrap().branch.as_deref(),
+            Some("main")
+        );
         let recent = store.recent_commits(None, 10).unwrap();
         assert_eq!(recent.len(), 2);
         assert_eq!(recent[0].hash, "b");
         assert_eq!(store.last_commit("r").unwrap().unwrap().hash, "b");
-        assert!(store.recent_commits(Some(from_millis(2_000)), 10).unwrap().is_empty());
+        assert!(store
+            .recent_commits(Some(from_millis(2_000)), 10)
+            .unwrap()
+            .is_empty());
 
         let id = store
             .record_trigger(&crate::daemon::store::NewTrigger {
@@ -371,6 +383,9 @@ mod tests {
         store
             .link_commits_to_trigger(id, &[("r".into(), "a".into())])
             .unwrap();
-        assert_eq!(store.commit("r", "a").unwrap().unwrap().trigger_id, Some(id));
+        assert_eq!(
+            store.commit("r", "a").unwrap().unwrap().trigger_id,
+            Some(id)
+        );
     }
 }
