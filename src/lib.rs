@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod display;
 pub mod exit;
 pub mod protocol;
 pub mod service;

@@ -1,4 +1,20 @@
 //! The one integration-test binary. Each module drives the real `devtrack`
 //! binary or the library's public API.
 
+/// Shared harness: isolated environments, daemon start on READY=1, event streams.
+mod util;
+
+/// The daemon end to end through the CLI, the socket and signals.
+mod daemon;
+
+/// Config loading and validation against fixture files (tests/fixtures/config).
+mod config;
+
+/// The launchd backend against recording `launchctl`/`log` stand-ins.
+mod launchd;
+
+/// devtrack under a real systemd user manager (scripts/systemd-user-env.sh).
+mod systemd;
+
+/// Git watching over real repositories, the real watcher and a real store.
 mod gitwatch;

@@ -6,9 +6,19 @@
 //! validates completely or yields one [`ConfigError`] naming the file, the key
 //! path and the line, so a reload can keep the old config on any error.
 
+mod changes;
+mod defaults;
+mod keypath;
+mod locate;
 mod model;
 pub mod paths;
+mod starter;
+mod suggest;
+mod times;
+mod validate;
+mod yaml;
 
+pub use defaults::local_timezone;
 pub use model::*;
 
 use std::fmt;
@@ -52,29 +62,249 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A key that older DevTrack configs carry and devtrack accepts without
+/// using (`settings.notifications`, `integrations.<name>.<anything but
+/// enabled>`), for `devtrack config check` to print as a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredKey {
+    pub file: PathBuf,
+    /// Dotted key path, e.g. `integrations.jira.url`.
+    pub key: String,
+    /// 1-based line and column of the key.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for IgnoredKey {
+    /// One line: `config.yaml:14:5: integrations.jira.url: ignored legacy key`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
+        }
+        write!(f, ": {}: ignored legacy key", self.key)
+    }
+}
+
+/// A valid config together with the legacy keys it ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub config: Config,
+    /// In file order.
+    pub ignored_keys: Vec<IgnoredKey>,
+}
+
 /// Reads and validates the config file at `path`.
-pub fn load(_path: &Path) -> Result<Config, ConfigError> {
-    todo!()
+// A config error is built at most once per load and carries everything a
+// one-line report needs; boxing it would only complicate every caller.
+#[allow(clippy::result_large_err)]
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    check(path).map(|checked| checked.config)
 }
 
 /// Validates `text` as if it were the content of `source`.
-pub fn parse(_text: &str, _source: &Path) -> Result<Config, ConfigError> {
-    todo!()
+#[allow(clippy::result_large_err)]
+pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
+    check_str(text, source).map(|checked| checked.config)
+}
+
+/// [`load`], also returning the ignored legacy keys (`devtrack config check`).
+#[allow(clippy::result_large_err)]
+pub fn check(path: &Path) -> Result<Checked, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
+        file: path.to_path_buf(),
+        key: None,
+        line: None,
+        column: None,
+        message: format!("reading the config file failed: {err}"),
+        hint: (err.kind() == std::io::ErrorKind::NotFound)
+            .then(|| "`devtrack config init` writes a starter config".to_owned()),
+    })?;
+    check_str(&text, path)
+}
+
+/// [`parse`], also returning the ignored legacy keys.
+#[allow(clippy::result_large_err)]
+pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
+    let error = |key: Option<String>,
+                 position: Option<(usize, usize)>,
+                 message: String,
+                 hint: Option<String>| ConfigError {
+        file: source.to_path_buf(),
+        key: key.map(|k| one_line(&k)),
+        line: position.map(|p| p.0),
+        column: position.map(|p| p.1),
+        message: one_line(&message),
+        hint: hint.map(|h| one_line(&h)),
+    };
+    let root = yaml::parse(text).map_err(|err| {
+        let position = err.line.map(|line| (line, err.column.unwrap_or(1)));
+        error(
+            None,
+            position,
+            format!("invalid YAML: {}", err.message),
+            None,
+        )
+    })?;
+    let context = validate::Context {
+        base_dir: std::path::absolute(source)
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf)),
+        home: etcetera::home_dir().ok(),
+        default_timezone: local_timezone(),
+    };
+    let locator = locate::Locator::new(text);
+    let position = |path: &keypath::KeyPath| {
+        let p = locator.locate(path);
+        (p.line, p.column)
+    };
+    match validate::validate(&root, &context) {
+        Ok(validated) => {
+            let mut config = validated.config;
+            config.source = Some(source.to_path_buf());
+            let ignored_keys = validated
+                .ignored
+                .iter()
+                .map(|path| {
+                    let (line, column) = position(path);
+                    IgnoredKey {
+                        file: source.to_path_buf(),
+                        key: path.to_string(),
+                        line: Some(line),
+                        column: Some(column),
+                    }
+                })
+                .collect();
+            Ok(Checked {
+                config,
+                ignored_keys,
+            })
+        }
+        Err(problem) => Err(error(
+            (!problem.path.is_root()).then(|| problem.path.to_string()),
+            Some(position(&problem.path)),
+            problem.message,
+            problem.hint,
+        )),
+    }
+}
+
+/// Escapes control characters (a quoted key or value may hold newlines) so
+/// an error always displays as one line.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 /// The config used when no file exists: interval 180 minutes, no work-hours
 /// limit, the local timezone, and the git repository containing `cwd` (if any).
-pub fn defaults(_cwd: &Path) -> Config {
-    todo!()
+pub fn defaults(cwd: &Path) -> Config {
+    defaults::config_for(cwd)
 }
 
 /// Human-readable lines describing what differs from `old` to `new`, for the
 /// reload log ("prompt_interval: 180 -> 60", "repository added: api").
-pub fn describe_changes(_old: &Config, _new: &Config) -> Vec<String> {
-    todo!()
+/// `source` is not compared.
+pub fn describe_changes(old: &Config, new: &Config) -> Vec<String> {
+    changes::describe(old, new)
 }
 
 /// A commented starter config for `devtrack config init`.
 pub fn starter() -> &'static str {
-    todo!()
+    starter::STARTER
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starter_is_a_valid_config() {
+        let checked = check_str(starter(), Path::new("/cfg/config.yaml")).unwrap();
+        assert!(checked.ignored_keys.is_empty());
+        let config = checked.config;
+        assert_eq!(config.repositories.len(), 1);
+        assert_eq!(config.repositories[0].name, "myproject");
+        assert_eq!(config.settings.prompt_interval_minutes, 180);
+        assert_eq!(config.settings.work_hours, WorkHours::default());
+    }
+
+    #[test]
+    fn starter_mentions_every_settings_key() {
+        for key in [
+            "prompt_interval",
+            "work_hours_only",
+            "work_start_hour",
+            "work_end_hour",
+            "work_start",
+            "work_end",
+            "work_days",
+            "timezone",
+            "log_level",
+            "auto_sync",
+            "commit_triggers",
+            "authors",
+            "commit_debounce_ms",
+        ] {
+            assert!(starter().contains(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn errors_carry_key_and_position() {
+        let err = parse("settings:\n  prompt_interval: 0\n", Path::new("c.yaml")).unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("settings.prompt_interval"));
+        assert_eq!((err.line, err.column), (Some(2), Some(3)));
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:2:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+        );
+    }
+
+    #[test]
+    fn errors_with_newlines_in_values_stay_one_line() {
+        let err = parse(
+            "settings:\n  timezone: \"Europe/\\nBerlin\"\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "c.yaml:2:3: settings.timezone: unknown timezone `Europe/\\nBerlin` \
+             (did you mean `Europe/Berlin`?)"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_no_key() {
+        let err = parse("a: [1,\n", Path::new("c.yaml")).unwrap_err();
+        assert_eq!(err.key, None);
+        assert!(err.line.is_some());
+        assert!(err.message.starts_with("invalid YAML: "), "{}", err.message);
+    }
+
+    #[test]
+    fn ignored_keys_are_located() {
+        let checked = check_str(
+            "integrations:\n  github:\n    enabled: true\n    token: abc\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        assert_eq!(checked.ignored_keys.len(), 1);
+        assert_eq!(
+            checked.ignored_keys[0].to_string(),
+            "c.yaml:4:5: integrations.github.token: ignored legacy key"
+        );
+    }
 }

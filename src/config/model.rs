@@ -148,6 +148,17 @@ pub enum CommitTriggers {
     None,
 }
 
+impl CommitTriggers {
+    /// The config spelling: `own`, `all`, `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommitTriggers::Own => "own",
+            CommitTriggers::All => "all",
+            CommitTriggers::None => "none",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum LogLevel {
     Error,

@@ -1,6 +1,14 @@
 //! Where devtrack keeps things: config, data (SQLite), runtime (socket, lock).
+//!
+//! XDG layout on every platform (macOS included: `~/.config`,
+//! `~/.local/share`), so one set of paths works everywhere. The decision is
+//! the pure [`Paths::resolve_in`]; [`Paths::resolve`] only gathers its inputs
+//! from the environment.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+
+use etcetera::base_strategy::{BaseStrategy, Xdg};
 
 /// How the config path was chosen, for `devtrack config path` and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +21,18 @@ pub enum ConfigSource {
     Xdg,
     /// `~/.devtrack/config.yaml`, read because the XDG file is absent.
     Legacy,
+}
+
+impl ConfigSource {
+    /// How `devtrack config path` names the source.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ConfigSource::Flag => "--config",
+            ConfigSource::Env => "DEVTRACK_CONFIG",
+            ConfigSource::Xdg => "XDG config directory",
+            ConfigSource::Legacy => "legacy ~/.devtrack",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +51,204 @@ pub struct Paths {
     pub lock: PathBuf,
 }
 
+/// Everything path resolution reads from the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseDirs {
+    /// The home directory (for the legacy `~/.devtrack`).
+    pub home: PathBuf,
+    /// `$XDG_CONFIG_HOME` or `~/.config`.
+    pub config_home: PathBuf,
+    /// `$XDG_DATA_HOME` or `~/.local/share`.
+    pub data_home: PathBuf,
+    /// `$XDG_RUNTIME_DIR`, when set.
+    pub runtime_dir: Option<PathBuf>,
+    /// `std::env::temp_dir()`, for the runtime fallback.
+    pub temp_dir: PathBuf,
+    /// The real user id, naming the runtime fallback.
+    pub uid: u32,
+    /// `DEVTRACK_CONFIG`, when set and non-empty.
+    pub devtrack_config: Option<PathBuf>,
+}
+
+impl BaseDirs {
+    /// Reads the XDG variables (through etcetera's XDG strategy), the home
+    /// directory, `DEVTRACK_CONFIG`, the temp dir and the uid.
+    pub fn from_env() -> BaseDirs {
+        let home_fallback = || {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/"))
+        };
+        let (home, config_home, data_home, runtime_dir) = match Xdg::new() {
+            Ok(xdg) => (
+                xdg.home_dir().to_path_buf(),
+                xdg.config_dir(),
+                xdg.data_dir(),
+                xdg.runtime_dir(),
+            ),
+            Err(_) => {
+                let home = home_fallback();
+                (
+                    home.clone(),
+                    home.join(".config"),
+                    home.join(".local/share"),
+                    None,
+                )
+            }
+        };
+        BaseDirs {
+            home,
+            config_home,
+            data_home,
+            runtime_dir,
+            temp_dir: std::env::temp_dir(),
+            uid: nix::unistd::getuid().as_raw(),
+            devtrack_config: std::env::var_os("DEVTRACK_CONFIG")
+                .filter(|v: &OsString| !v.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+}
+
 impl Paths {
     /// Resolves every path from the flag and the environment. Does no I/O
     /// beyond checking whether the XDG / legacy config files exist.
-    pub fn resolve(_config_flag: Option<&Path>) -> Paths {
-        todo!()
+    pub fn resolve(config_flag: Option<&Path>) -> Paths {
+        Paths::resolve_in(config_flag, &BaseDirs::from_env(), &|path| path.exists())
+    }
+
+    /// The decision behind [`Paths::resolve`]: `--config`, else
+    /// `DEVTRACK_CONFIG`, else the XDG file, else (only when the XDG file
+    /// does not exist and the legacy one does) `~/.devtrack/config.yaml`.
+    pub fn resolve_in(
+        config_flag: Option<&Path>,
+        base: &BaseDirs,
+        exists: &dyn Fn(&Path) -> bool,
+    ) -> Paths {
+        let xdg_config = base.config_home.join("devtrack").join("config.yaml");
+        let legacy_config = base.home.join(".devtrack").join("config.yaml");
+        let (config_file, config_source) = if let Some(flag) = config_flag {
+            (flag.to_path_buf(), ConfigSource::Flag)
+        } else if let Some(env) = &base.devtrack_config {
+            (env.clone(), ConfigSource::Env)
+        } else if !exists(&xdg_config) && exists(&legacy_config) {
+            (legacy_config, ConfigSource::Legacy)
+        } else {
+            (xdg_config, ConfigSource::Xdg)
+        };
+        let data_dir = base.data_home.join("devtrack");
+        let runtime_dir = match &base.runtime_dir {
+            Some(dir) => dir.join("devtrack"),
+            // Private per-user directory; the daemon creates it 0700 and
+            // checks its owner before trusting it.
+            None => base.temp_dir.join(format!("devtrack-{}", base.uid)),
+        };
+        Paths {
+            config_file,
+            config_source,
+            database: data_dir.join("devtrack.db"),
+            data_dir,
+            socket: runtime_dir.join("control.sock"),
+            lock: runtime_dir.join("devtrack.lock"),
+            runtime_dir,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> BaseDirs {
+        BaseDirs {
+            home: PathBuf::from("/home/dev"),
+            config_home: PathBuf::from("/home/dev/.config"),
+            data_home: PathBuf::from("/home/dev/.local/share"),
+            runtime_dir: Some(PathBuf::from("/run/user/1000")),
+            temp_dir: PathBuf::from("/tmp"),
+            uid: 1000,
+            devtrack_config: None,
+        }
+    }
+
+    fn nothing_exists(_: &Path) -> bool {
+        false
+    }
+
+    #[test]
+    fn xdg_layout_by_default() {
+        let paths = Paths::resolve_in(None, &base(), &nothing_exists);
+        assert_eq!(
+            paths,
+            Paths {
+                config_file: PathBuf::from("/home/dev/.config/devtrack/config.yaml"),
+                config_source: ConfigSource::Xdg,
+                data_dir: PathBuf::from("/home/dev/.local/share/devtrack"),
+                database: PathBuf::from("/home/dev/.local/share/devtrack/devtrack.db"),
+                runtime_dir: PathBuf::from("/run/user/1000/devtrack"),
+                socket: PathBuf::from("/run/user/1000/devtrack/control.sock"),
+                lock: PathBuf::from("/run/user/1000/devtrack/devtrack.lock"),
+            }
+        );
+    }
+
+    #[test]
+    fn flag_beats_env_beats_files() {
+        let mut base = base();
+        base.devtrack_config = Some(PathBuf::from("/env/devtrack.yaml"));
+        let everything = |_: &Path| true;
+        let flagged = Paths::resolve_in(Some(Path::new("/flag.yaml")), &base, &everything);
+        assert_eq!(
+            (flagged.config_file, flagged.config_source),
+            (PathBuf::from("/flag.yaml"), ConfigSource::Flag)
+        );
+        let env = Paths::resolve_in(None, &base, &everything);
+        assert_eq!(
+            (env.config_file, env.config_source),
+            (PathBuf::from("/env/devtrack.yaml"), ConfigSource::Env)
+        );
+    }
+
+    #[test]
+    fn legacy_file_only_when_the_xdg_one_is_absent() {
+        let legacy = Path::new("/home/dev/.devtrack/config.yaml");
+        let only_legacy = |p: &Path| p == legacy;
+        let paths = Paths::resolve_in(None, &base(), &only_legacy);
+        assert_eq!(
+            (paths.config_file.as_path(), paths.config_source),
+            (legacy, ConfigSource::Legacy)
+        );
+        let both = |_: &Path| true;
+        let paths = Paths::resolve_in(None, &base(), &both);
+        assert_eq!(paths.config_source, ConfigSource::Xdg);
+        // Neither exists: the XDG path, where `config init` will write.
+        let paths = Paths::resolve_in(None, &base(), &nothing_exists);
+        assert_eq!(paths.config_source, ConfigSource::Xdg);
+    }
+
+    #[test]
+    fn runtime_fallback_is_per_user_in_temp() {
+        let mut base = base();
+        base.runtime_dir = None;
+        base.uid = 1234;
+        let paths = Paths::resolve_in(None, &base, &nothing_exists);
+        assert_eq!(paths.runtime_dir, PathBuf::from("/tmp/devtrack-1234"));
+        assert_eq!(
+            paths.socket,
+            PathBuf::from("/tmp/devtrack-1234/control.sock")
+        );
+        assert_eq!(
+            paths.lock,
+            PathBuf::from("/tmp/devtrack-1234/devtrack.lock")
+        );
+    }
+
+    #[test]
+    fn from_env_reads_the_process_environment() {
+        // Only reads; the values depend on the machine, their shape does not.
+        let base = BaseDirs::from_env();
+        assert!(base.config_home.is_absolute());
+        assert!(base.data_home.is_absolute());
+        assert_eq!(base.uid, nix::unistd::getuid().as_raw());
     }
 }

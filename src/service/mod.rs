@@ -98,11 +98,19 @@ pub trait Backend {
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError>;
 }
 
+pub mod binary_path;
 pub mod launchd;
 pub mod systemd;
 
-/// The init system of this platform.
+/// The init system of this platform. `DEVTRACK_SERVICE_BACKEND=launchd` or
+/// `=systemd` picks one explicitly, so either can be driven on any platform
+/// against stand-in tools (see each backend's settings for their paths).
 pub fn backend() -> Box<dyn Backend> {
+    match std::env::var("DEVTRACK_SERVICE_BACKEND").as_deref() {
+        Ok("launchd") => return Box::new(launchd::LaunchdBackend::from_env()),
+        Ok("systemd") => return Box::new(systemd::SystemdBackend::from_env()),
+        _ => {}
+    }
     #[cfg(target_os = "macos")]
     {
         Box::new(launchd::LaunchdBackend::from_env())

@@ -1,3 +1,8 @@
 //! One file per command (or family of commands).
 
+pub mod config;
+pub mod control;
+pub mod events;
+pub mod history;
 pub mod service;
+pub mod status;

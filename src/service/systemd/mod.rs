@@ -1,41 +1,561 @@
-//! Systemd integration.
+//! The systemd backend: devtrack as a systemd *user* unit.
+//!
+//! devtrack never daemonizes; the user manager starts `devtrack run`, waits
+//! for its READY=1, watches it (WatchdogSec), restarts it on failure and
+//! keeps its log in the journal. This module writes the unit (`unit.rs`),
+//! decides install/uninstall steps as data (`plan.rs`), reads the manager's
+//! state (`show.rs`) and the journal (`journal.rs`); the [`SystemdBackend`]
+//! here only gathers state and runs `systemctl --user`, `journalctl --user`
+//! and `loginctl`.
+//!
+//! `DEVTRACK_SYSTEMCTL`, `DEVTRACK_JOURNALCTL` and `DEVTRACK_LOGINCTL` name
+//! the binaries to run instead of the ones on PATH (a seam for tests).
 
+pub mod journal;
+pub mod plan;
+pub mod show;
+pub mod unit;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use anyhow::Context;
+
+use super::binary_path;
 use super::{Backend, InstallOptions, LogOptions, ManagerStatus, ServiceError};
+use plan::{Action, InstallState};
+use show::UnitProperties;
+use unit::{UnitFileState, UNIT_NAME};
 
-pub struct SystemdBackend {}
+/// Where packages install user units; a unit found here is used as is.
+const VENDOR_UNIT_DIRS: &[&str] = &[
+    "/etc/systemd/user",
+    "/usr/local/lib/systemd/user",
+    "/usr/lib/systemd/user",
+    "/lib/systemd/user",
+];
+
+/// The devtrack user unit, driven through systemctl/journalctl/loginctl.
+pub struct SystemdBackend {
+    systemctl: PathBuf,
+    journalctl: PathBuf,
+    loginctl: PathBuf,
+    /// `$XDG_CONFIG_HOME/systemd/user`.
+    user_unit_dir: PathBuf,
+    vendor_unit_dirs: Vec<PathBuf>,
+    /// The login name, for `loginctl`.
+    user: String,
+}
+
+fn tool_from_env(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(default))
+}
+
+/// `$XDG_CONFIG_HOME/systemd/user`, or `~/.config/systemd/user`.
+pub fn user_unit_dir() -> PathBuf {
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .unwrap_or_else(|| PathBuf::from(".config"));
+    config.join("systemd/user")
+}
+
+fn current_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
+        .unwrap_or_else(|| nix::unistd::getuid().to_string())
+}
 
 impl SystemdBackend {
     pub fn from_env() -> SystemdBackend {
-        SystemdBackend {}
+        SystemdBackend {
+            systemctl: tool_from_env("DEVTRACK_SYSTEMCTL", "systemctl"),
+            journalctl: tool_from_env("DEVTRACK_JOURNALCTL", "journalctl"),
+            loginctl: tool_from_env("DEVTRACK_LOGINCTL", "loginctl"),
+            user_unit_dir: user_unit_dir(),
+            vendor_unit_dirs: VENDOR_UNIT_DIRS.iter().map(PathBuf::from).collect(),
+            user: current_user(),
+        }
+    }
+
+    /// `$XDG_CONFIG_HOME/systemd/user/devtrack.service`.
+    pub fn user_unit_path(&self) -> PathBuf {
+        self.user_unit_dir.join(UNIT_NAME)
+    }
+
+    fn vendor_unit(&self) -> Option<PathBuf> {
+        self.vendor_unit_dirs
+            .iter()
+            .map(|dir| dir.join(UNIT_NAME))
+            .find(|p| p.exists())
+    }
+
+    fn run_captured(&self, program: &Path, args: &[String]) -> Result<Output, ServiceError> {
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    ServiceError::NoManager(format!(
+                        "`{}` not found: systemd does not seem to be installed\n\
+                         hint: run the daemon in the foreground with `devtrack run`",
+                        program.display()
+                    ))
+                } else {
+                    ServiceError::Other(
+                        anyhow::Error::new(e).context(format!("running `{}`", program.display())),
+                    )
+                }
+            })
+    }
+
+    fn systemctl(&self, args: &[String]) -> Result<Output, ServiceError> {
+        let mut full = vec!["--user".to_string()];
+        full.extend_from_slice(args);
+        self.run_captured(&self.systemctl, &full)
+    }
+
+    /// Runs `systemctl --user ARGS`, turning a failure into
+    /// [`ServiceError::Command`] carrying systemctl's status and message.
+    fn systemctl_checked(&self, args: &[String], hint: Option<&str>) -> Result<(), ServiceError> {
+        let out = self.systemctl(args)?;
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(command_failed(
+            &format!("systemctl --user {}", args.join(" ")),
+            &out,
+            hint,
+        ))
+    }
+
+    /// Fails with [`ServiceError::NoManager`] unless the user manager answers.
+    pub fn check_manager(&self) -> Result<(), ServiceError> {
+        let out = self.systemctl(&["show-environment".to_string()])?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(ServiceError::NoManager(format!(
+            "no systemd user manager is reachable (`systemctl --user` said: {})\n\
+             hint: without a user manager (WSL without systemd, a root shell, a container), \
+             run the daemon in the foreground with `devtrack run`",
+            if said.is_empty() { "nothing" } else { &said }
+        )))
+    }
+
+    /// The manager's view of devtrack.service.
+    pub fn properties(&self) -> Result<UnitProperties, ServiceError> {
+        let out = self.systemctl(&[
+            "show".to_string(),
+            UNIT_NAME.to_string(),
+            "-p".to_string(),
+            show::SHOW_PROPERTIES.to_string(),
+        ])?;
+        if !out.status.success() {
+            return Err(command_failed(
+                &format!("systemctl --user show {UNIT_NAME}"),
+                &out,
+                None,
+            ));
+        }
+        Ok(show::parse_show(&String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Whether lingering is on for the user: logind's own record
+    /// (`/var/lib/systemd/linger/USER`) when present, else `loginctl`.
+    fn linger(&self) -> Option<bool> {
+        let dir = Path::new("/var/lib/systemd/linger");
+        if dir.is_dir() {
+            return Some(dir.join(&self.user).exists());
+        }
+        let out = self
+            .run_captured(
+                &self.loginctl,
+                &[
+                    "show-user".to_string(),
+                    self.user.clone(),
+                    "-p".to_string(),
+                    "Linger".to_string(),
+                ],
+            )
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        show::parse_linger(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// The loaded unit, or [`ServiceError::NotInstalled`].
+    fn require_installed(&self) -> Result<UnitProperties, ServiceError> {
+        self.check_manager()?;
+        let props = self.properties()?;
+        if !props.is_loaded() {
+            return Err(ServiceError::NotInstalled);
+        }
+        Ok(props)
+    }
+
+    fn execute(&self, action: &Action) -> Result<(), ServiceError> {
+        match action {
+            Action::WriteUnit { path, contents } => {
+                write_atomically(path, contents)?;
+                println!("wrote {}", path.display());
+            }
+            Action::RemoveFile(path) => {
+                let result = if path.is_dir() {
+                    std::fs::remove_dir_all(path)
+                } else {
+                    std::fs::remove_file(path)
+                };
+                result
+                    .with_context(|| format!("removing `{}`", path.display()))
+                    .map_err(ServiceError::Other)?;
+                println!("removed {}", path.display());
+            }
+            Action::Systemctl(args) => {
+                let starts = args
+                    .iter()
+                    .any(|a| matches!(a.as_str(), "--now" | "start" | "restart" | "try-restart"));
+                let hint = starts
+                    .then_some("hint: `devtrack logs -n 20` shows why the daemon did not start");
+                self.systemctl_checked(args, hint)?;
+                println!("ran {action}");
+            }
+            Action::Loginctl(args) => {
+                let out = self.run_captured(&self.loginctl, args)?;
+                if !out.status.success() {
+                    return Err(command_failed(&action.to_string(), &out, None));
+                }
+                println!("ran {action}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Journal lines of devtrack.service since `since` (unix seconds), best
+    /// effort: used to say why a reload or start failed.
+    fn journal_since(&self, since: u64) -> Option<String> {
+        let out = self
+            .run_captured(
+                &self.journalctl,
+                &[
+                    "--user".to_string(),
+                    "-u".to_string(),
+                    UNIT_NAME.to_string(),
+                    "--since".to_string(),
+                    format!("@{since}"),
+                    "-o".to_string(),
+                    "cat".to_string(),
+                    "--no-pager".to_string(),
+                    "-q".to_string(),
+                ],
+            )
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn journal_facts() -> journal::JournalFacts {
+        journal::JournalFacts {
+            journald_running: Path::new("/run/systemd/journal/socket").exists(),
+            persistent: Path::new("/var/log/journal").is_dir(),
+        }
     }
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// A failed manager command as a [`ServiceError::Command`] with its status.
+fn command_failed(command: &str, out: &Output, hint: Option<&str>) -> ServiceError {
+    let status = out.status.code().unwrap_or(crate::exit::FAILURE);
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    let mut message = format!("`{command}` failed (exit status {status})");
+    if !stderr.is_empty() {
+        message.push_str(": ");
+        message.push_str(&stderr);
+    }
+    if let Some(hint) = hint {
+        message.push('\n');
+        message.push_str(hint);
+    }
+    ServiceError::Command { message, status }
+}
+
+/// Writes `contents` to `path` through a temp file in the same directory and
+/// a rename, so the manager never reads a half-written unit.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), ServiceError> {
+    let dir = path.parent().context("unit path has no parent")?;
+    let inner = || -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".devtrack.service.")
+            .tempfile_in(dir)
+            .with_context(|| format!("creating a temporary file in `{}`", dir.display()))?;
+        tmp.write_all(contents.as_bytes())
+            .and_then(|_| tmp.as_file().sync_all())
+            .with_context(|| format!("writing `{}`", tmp.path().display()))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+                .with_context(|| format!("setting the mode of `{}`", tmp.path().display()))?;
+        }
+        tmp.persist(path)
+            .map_err(|e| e.error)
+            .with_context(|| format!("renaming the new unit onto `{}`", path.display()))?;
+        Ok(())
+    };
+    inner().map_err(ServiceError::Other)
+}
+
 impl Backend for SystemdBackend {
-    fn install(&self, _opts: &InstallOptions) -> Result<(), ServiceError> {
-        todo!()
+    fn install(&self, opts: &InstallOptions) -> Result<(), ServiceError> {
+        let reachable = match self.check_manager() {
+            Ok(()) => true,
+            Err(e) if opts.dry_run => {
+                println!("# {e}\n# (showing what a fresh install would do)");
+                false
+            }
+            Err(e) => return Err(e),
+        };
+        let choice = binary_path::stable_binary_path()
+            .context("finding the devtrack binary")
+            .map_err(ServiceError::Other)?;
+        if let Some(warning) = &choice.warning {
+            eprintln!("devtrack: warning: {warning}");
+        }
+        if let Some(problem) = unit::exec_path_problem(&choice.path) {
+            return Err(ServiceError::Command {
+                message: format!(
+                    "{problem}\nhint: install devtrack under a plain path such as \
+                     `/usr/local/bin` or `~/.local/bin` and run `install-service` from there"
+                ),
+                status: crate::exit::FAILURE,
+            });
+        }
+        let unit_text = unit::render_unit(&choice.path);
+        let path = self.user_unit_path();
+        let existing = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(ServiceError::Other(
+                    anyhow::Error::new(e).context(format!("reading `{}`", path.display())),
+                ))
+            }
+        };
+        let props = if reachable {
+            self.properties()?
+        } else {
+            UnitProperties::default()
+        };
+        let state = InstallState {
+            user_unit_path: path.clone(),
+            user_unit: unit::classify_unit(existing.as_deref(), &unit_text),
+            vendor_unit: self.vendor_unit(),
+            props,
+            linger: self.linger(),
+            user: self.user.clone(),
+        };
+        let plan = plan::plan_install(&state, &unit_text, opts)?;
+        if opts.dry_run {
+            println!("# {}: {}", path.display(), describe(state.user_unit));
+            print!("{unit_text}");
+            println!("# commands install-service would run:");
+            if plan.actions.is_empty() {
+                println!("# (none: {})", plan.summary);
+            }
+            for action in &plan.actions {
+                println!("{action}");
+            }
+            return Ok(());
+        }
+        if let Some(Action::Loginctl(_)) = plan.actions.last() {
+            println!(
+                "enabling lingering for `{}`: devtrack will start at boot and keep running \
+                 after you log out",
+                self.user
+            );
+        }
+        for action in &plan.actions {
+            self.execute(action)?;
+        }
+        println!("{}", plan.summary);
+        Ok(())
     }
+
     fn uninstall(&self) -> Result<(), ServiceError> {
-        todo!()
+        self.check_manager()?;
+        let path = self.user_unit_path();
+        let props = self.properties()?;
+        let drop_in = plan::drop_in_dir(&path);
+        let Some(actions) = plan::plan_uninstall(&path, path.exists(), drop_in.is_dir(), &props)
+        else {
+            println!("devtrack is not installed as a service; nothing to remove");
+            return Ok(());
+        };
+        for action in &actions {
+            self.execute(action)?;
+        }
+        if !path.exists() {
+            if let Some(vendor) = self.vendor_unit() {
+                println!(
+                    "disabled devtrack.service; the packaged unit `{}` stays (remove the package to delete it)",
+                    vendor.display()
+                );
+                return Ok(());
+            }
+        }
+        println!("devtrack service removed");
+        Ok(())
     }
+
     fn start(&self) -> Result<(), ServiceError> {
-        todo!()
+        self.require_installed()?;
+        self.systemctl_checked(
+            &["start".to_string(), UNIT_NAME.to_string()],
+            Some("hint: `devtrack logs -n 20` shows why the daemon did not start"),
+        )?;
+        println!("devtrack started");
+        Ok(())
     }
+
     fn stop(&self) -> Result<(), ServiceError> {
-        todo!()
+        self.require_installed()?;
+        self.systemctl_checked(&["stop".to_string(), UNIT_NAME.to_string()], None)?;
+        println!("devtrack stopped");
+        Ok(())
     }
+
     fn restart(&self) -> Result<(), ServiceError> {
-        todo!()
+        self.require_installed()?;
+        self.systemctl_checked(
+            &["restart".to_string(), UNIT_NAME.to_string()],
+            Some("hint: `devtrack logs -n 20` shows why the daemon did not start"),
+        )?;
+        println!("devtrack restarted");
+        Ok(())
     }
+
     fn reload(&self) -> Result<(), ServiceError> {
-        todo!()
+        let props = self.require_installed()?;
+        if !props.is_active() {
+            return Err(ServiceError::Command {
+                message: "devtrack is not running, so there is nothing to reload\n\
+                          hint: `devtrack start`"
+                    .to_string(),
+                status: crate::exit::NOT_RUNNING,
+            });
+        }
+        let began = unix_now();
+        let out = self.systemctl(&["reload".to_string(), UNIT_NAME.to_string()])?;
+        if out.status.success() {
+            // The caller says so (`devtrack reload` prints the outcome).
+            return Ok(());
+        }
+        // ExecReload (`devtrack reload --wait`) wrote the reason to the journal.
+        let reason = self
+            .journal_since(began)
+            .map(|lines| format!("\nthe daemon said:\n{lines}"))
+            .unwrap_or_default();
+        let status = out.status.code().unwrap_or(crate::exit::FAILURE);
+        Err(ServiceError::Command {
+            message: format!(
+                "reloading devtrack failed; it keeps running on its previous config{reason}"
+            ),
+            status,
+        })
     }
+
     fn is_installed(&self) -> bool {
-        todo!()
+        if self.user_unit_path().exists() || self.vendor_unit().is_some() {
+            return true;
+        }
+        self.check_manager().is_ok() && self.properties().map(|p| p.is_loaded()).unwrap_or(false)
     }
+
     fn status(&self) -> Result<ManagerStatus, ServiceError> {
-        todo!()
+        self.check_manager()?;
+        let props = self.properties()?;
+        Ok(show::manager_status(&props, self.linger()))
     }
-    fn logs(&self, _opts: &LogOptions) -> Result<(), ServiceError> {
-        todo!()
+
+    fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError> {
+        let args = journal::journalctl_args(opts)?;
+        if opts.follow {
+            // Say up front when following would show nothing at all.
+            let probe = self.run_captured(
+                &self.journalctl,
+                &journal::journalctl_args(&LogOptions {
+                    lines: Some(1),
+                    ..LogOptions::default()
+                })?,
+            )?;
+            if !journal::has_entries(&String::from_utf8_lossy(&probe.stdout)) {
+                if let Some(hint) = journal::diagnose_empty_journal(
+                    &String::from_utf8_lossy(&probe.stderr),
+                    Self::journal_facts(),
+                ) {
+                    eprintln!("devtrack: {hint}");
+                }
+            }
+            let status = Command::new(&self.journalctl)
+                .args(&args)
+                .status()
+                .with_context(|| format!("running `{}`", self.journalctl.display()))
+                .map_err(ServiceError::Other)?;
+            return match status.code() {
+                Some(0) | None => Ok(()),
+                Some(code) => Err(ServiceError::Command {
+                    message: format!("`journalctl {}` failed", args.join(" ")),
+                    status: code,
+                }),
+            };
+        }
+        let out = self.run_captured(&self.journalctl, &args)?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        print!("{stdout}");
+        if !out.status.success() {
+            return Err(command_failed(
+                &format!("journalctl {}", args.join(" ")),
+                &out,
+                None,
+            ));
+        }
+        if !journal::has_entries(&stdout) {
+            match journal::diagnose_empty_journal(&stderr, Self::journal_facts()) {
+                Some(hint) => eprintln!("devtrack: {hint}"),
+                None => eprintln!("devtrack: no log entries for {UNIT_NAME}"),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn describe(state: UnitFileState) -> &'static str {
+    match state {
+        UnitFileState::Missing => "not installed yet",
+        UnitFileState::Current => "installed and up to date",
+        UnitFileState::Outdated => "installed by an older devtrack or from another binary path",
+        UnitFileState::Modified => "edited by hand",
     }
 }

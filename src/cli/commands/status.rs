@@ -1,0 +1,241 @@
+//! `devtrack status`: the daemon's view merged with the service manager's.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::cli::client::{Client, ClientError};
+use crate::cli::Context;
+use crate::display::{full_time, human_duration, local_time, relative};
+use crate::exit;
+use crate::protocol::{Command, Status};
+use crate::service::{self, ManagerStatus};
+
+#[derive(Serialize)]
+struct Combined<'a> {
+    running: bool,
+    daemon: Option<&'a Status>,
+    service: Option<&'a ManagerStatus>,
+}
+
+pub fn run(ctx: &Context, json: bool) -> i32 {
+    let daemon = Client::connect(&ctx.paths.socket).and_then(|mut c| c.request(Command::Status));
+    let manager = service::backend().status().ok();
+    let status = match daemon {
+        Ok(resp) if resp.ok => resp.status.map(|s| *s),
+        Ok(resp) => {
+            eprintln!("devtrack: {}", resp.error.unwrap_or_default());
+            return exit::FAILURE;
+        }
+        Err(ClientError::NotRunning { .. }) => None,
+        Err(e) => {
+            eprintln!("devtrack: {e}");
+            return e.exit_status();
+        }
+    };
+    if json {
+        let combined = Combined {
+            running: status.is_some(),
+            daemon: status.as_ref(),
+            service: manager.as_ref(),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&combined).expect("status serializes")
+        );
+    } else {
+        match &status {
+            Some(s) => print!("{}", render(s, manager.as_ref(), Utc::now())),
+            None => print!("{}", render_not_running(ctx, manager.as_ref())),
+        }
+    }
+    if status.is_some() {
+        exit::OK
+    } else {
+        exit::NOT_RUNNING
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// "every day", "Mon-Fri", or the list.
+fn days_summary(days: &[String]) -> String {
+    const WEEK: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    if days.len() == 7 {
+        "every day".to_string()
+    } else if days == &WEEK[..5] {
+        "Mon-Fri".to_string()
+    } else {
+        days.join(", ")
+    }
+}
+
+fn render_manager(out: &mut String, m: &ManagerStatus) {
+    out.push_str("\nService:\n");
+    out.push_str(&format!("  Manager:      {}\n", m.manager));
+    if !m.installed {
+        out.push_str("  Installed:    no (run `devtrack install-service`)\n");
+        return;
+    }
+    if let Some(d) = &m.definition {
+        out.push_str(&format!("  Definition:   {}\n", d.display()));
+    }
+    let state = match (&m.state, &m.sub_state) {
+        (Some(a), Some(b)) => format!("{a} ({b})"),
+        (Some(a), None) => a.clone(),
+        _ => "unknown".to_string(),
+    };
+    out.push_str(&format!("  State:        {state}\n"));
+    if let Some(r) = m.restarts {
+        out.push_str(&format!("  Restarts:     {r}\n"));
+    }
+    if let Some(r) = &m.result {
+        out.push_str(&format!("  Result:       {r}\n"));
+    }
+    if let Some(mem) = m.memory_bytes {
+        out.push_str(&format!(
+            "  Memory:       {:.1} MiB\n",
+            mem as f64 / 1048576.0
+        ));
+    }
+    if let Some(l) = m.linger {
+        out.push_str(&format!(
+            "  Linger:       {}\n",
+            if l {
+                "on (starts at boot)"
+            } else {
+                "off (starts at login; `devtrack install-service --linger` to start at boot)"
+            }
+        ));
+    }
+}
+
+/// The seed's status layout, for a running daemon.
+pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -> String {
+    let tz: Tz = s.scheduler.timezone.parse().unwrap_or(Tz::UTC);
+    let mut out = String::new();
+    out.push_str("devtrack daemon status\n══════════════════════\n\n");
+    out.push_str("Status:     running\n");
+    out.push_str(&format!("PID:        {}\n", s.pid));
+    out.push_str(&format!("Uptime:     {}\n", human_duration(s.uptime_secs)));
+    out.push_str(&format!("Started:    {}\n", full_time(s.started, tz)));
+    out.push_str(&format!(
+        "Triggers:   {} ({} today)\n",
+        s.triggers_total, s.triggers_today
+    ));
+    match &s.last_trigger {
+        Some(t) => out.push_str(&format!(
+            "Last:       {} ({}{})\n",
+            full_time(t.fired_at, tz),
+            t.kind,
+            if t.late { ", late" } else { "" }
+        )),
+        None => out.push_str("Last:       never\n"),
+    }
+    if s.missed_slots > 0 {
+        out.push_str(&format!("Missed:     {} slot(s)\n", s.missed_slots));
+    }
+    out.push_str("\nConfiguration:\n");
+    match &s.paths.config {
+        Some(c) => out.push_str(&format!("  Config:   {c}\n")),
+        None => out.push_str(&format!(
+            "  Config:   defaults (no file at {})\n",
+            s.paths.config_expected
+        )),
+    }
+    out.push_str(&format!("  Data:     {}\n", s.paths.database));
+    out.push_str(&format!("  Logs:     {}\n", s.paths.logs));
+    out.push_str(&format!("  Socket:   {}\n", s.paths.socket));
+    out.push_str(&format!("  Lock:     {}\n", s.paths.lock));
+    if let Some(err) = &s.reload_error {
+        out.push_str(&format!(
+            "  Reload:   REJECTED, running on the previous config: {err}\n"
+        ));
+    }
+    out.push_str("\nScheduler:\n");
+    let paused = match s.scheduler.paused_until {
+        Some(t) => format!("true (until {})", local_time(t, tz, now)),
+        None => yes_no(s.scheduler.paused).to_string(),
+    };
+    out.push_str(&format!("  Paused:       {paused}\n"));
+    out.push_str(&format!(
+        "  Interval:     {} minutes\n",
+        s.scheduler.interval_minutes
+    ));
+    let next = match s.scheduler.next_trigger {
+        Some(t) => format!(
+            "{} ({}){}",
+            local_time(t, tz, now),
+            relative(t, now),
+            if s.scheduler.skip_next {
+                ", will be skipped"
+            } else {
+                ""
+            }
+        ),
+        None => "none while paused".to_string(),
+    };
+    out.push_str(&format!("  Next trigger: {next}\n"));
+    out.push_str(&format!("  Timezone:     {}\n", s.scheduler.timezone));
+    out.push_str("\nWork Hours:\n");
+    out.push_str(&format!(
+        "  Enabled:      {}\n",
+        yes_no(s.work_hours.enabled)
+    ));
+    out.push_str(&format!(
+        "  Hours:        {} - {} ({})\n",
+        s.work_hours.start,
+        s.work_hours.end,
+        days_summary(&s.work_hours.days)
+    ));
+    out.push_str(&format!(
+        "  In hours:     {}\n",
+        yes_no(s.work_hours.in_hours)
+    ));
+    out.push_str("\nRepositories:\n");
+    if s.repositories.is_empty() {
+        out.push_str("  none configured\n");
+    }
+    for r in &s.repositories {
+        out.push_str(&format!("  {}  {}  {}", r.name, r.state, r.path));
+        if let Some(reason) = &r.reason {
+            out.push_str(&format!("  ({reason})"));
+        }
+        if let Some(b) = &r.branch {
+            out.push_str(&format!("  [{b}]"));
+        }
+        if let (Some(t), Some(sum)) = (r.last_commit_at, &r.last_commit_summary) {
+            out.push_str(&format!("  last commit {}: {sum}", relative(t, now)));
+        }
+        out.push('\n');
+    }
+    if let Some(m) = manager {
+        render_manager(&mut out, m);
+    }
+    out
+}
+
+fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
+    let mut out = String::new();
+    out.push_str("devtrack daemon status\n══════════════════════\n\n");
+    out.push_str("Status:     not running\n");
+    out.push_str(&format!(
+        "Socket:     {} (no daemon)\n",
+        ctx.paths.socket.display()
+    ));
+    out.push_str(&format!(
+        "Config:     {}\n",
+        ctx.paths.config_file.display()
+    ));
+    if let Some(m) = manager {
+        render_manager(&mut out, m);
+    }
+    out.push_str("\nStart it with `devtrack start` (service) or `devtrack run` (terminal).\n");
+    out
+}

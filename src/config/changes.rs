@@ -1,0 +1,209 @@
+//! What changed between two configs, as lines for the reload log.
+
+use super::model::*;
+use super::times::format_days;
+
+fn window(hours: &WorkHours) -> String {
+    format!("{}-{}", hours.start, hours.end)
+}
+
+fn authors(list: &[String]) -> String {
+    if list.is_empty() {
+        "(repository user.email)".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
+fn change(out: &mut Vec<String>, label: &str, old: impl ToString, new: impl ToString) {
+    let (old, new) = (old.to_string(), new.to_string());
+    if old != new {
+        out.push(format!("{label}: {old} -> {new}"));
+    }
+}
+
+fn repository_changes(out: &mut Vec<String>, old: &Repository, new: &Repository) {
+    let label = |what: &str| format!("repository {} {what}", new.name);
+    change(out, &label("path"), old.path.display(), new.path.display());
+    if old.enabled != new.enabled {
+        let state = if new.enabled { "enabled" } else { "disabled" };
+        out.push(format!("repository {}: {state}", new.name));
+    }
+    let project = |p: &Option<String>| p.clone().unwrap_or_else(|| "(none)".to_owned());
+    change(
+        out,
+        &label("project"),
+        project(&old.project),
+        project(&new.project),
+    );
+    let triggers = |t: Option<CommitTriggers>| t.map(CommitTriggers::as_str).unwrap_or("(default)");
+    change(
+        out,
+        &label("commit_triggers"),
+        triggers(old.commit_triggers),
+        triggers(new.commit_triggers),
+    );
+}
+
+fn integration_change(out: &mut Vec<String>, name: &str, old: &Integration, new: &Integration) {
+    let state = |i: &Integration| if i.enabled { "enabled" } else { "disabled" };
+    change(out, &format!("integration {name}"), state(old), state(new));
+}
+
+/// See [`super::describe_changes`].
+pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
+    let mut out = Vec::new();
+    let (a, b) = (&old.settings, &new.settings);
+    change(
+        &mut out,
+        "prompt_interval",
+        a.prompt_interval_minutes,
+        b.prompt_interval_minutes,
+    );
+    change(
+        &mut out,
+        "work_hours_only",
+        a.work_hours_only,
+        b.work_hours_only,
+    );
+    change(
+        &mut out,
+        "work hours",
+        window(&a.work_hours),
+        window(&b.work_hours),
+    );
+    change(
+        &mut out,
+        "work days",
+        format_days(a.work_hours.days),
+        format_days(b.work_hours.days),
+    );
+    change(&mut out, "timezone", a.timezone.name(), b.timezone.name());
+    change(
+        &mut out,
+        "log_level",
+        a.log_level.as_str(),
+        b.log_level.as_str(),
+    );
+    change(&mut out, "auto_sync", a.auto_sync, b.auto_sync);
+    change(
+        &mut out,
+        "commit_triggers",
+        a.commit_triggers.as_str(),
+        b.commit_triggers.as_str(),
+    );
+    change(
+        &mut out,
+        "authors",
+        authors(&a.authors),
+        authors(&b.authors),
+    );
+    change(
+        &mut out,
+        "commit_debounce_ms",
+        a.commit_debounce.as_millis(),
+        b.commit_debounce.as_millis(),
+    );
+
+    for repo in &old.repositories {
+        match new.repositories.iter().find(|r| r.name == repo.name) {
+            None => out.push(format!("repository removed: {}", repo.name)),
+            Some(updated) => repository_changes(&mut out, repo, updated),
+        }
+    }
+    for repo in &new.repositories {
+        if !old.repositories.iter().any(|r| r.name == repo.name) {
+            out.push(format!(
+                "repository added: {} ({})",
+                repo.name,
+                repo.path.display()
+            ));
+        }
+    }
+
+    let (a, b) = (&old.integrations, &new.integrations);
+    integration_change(&mut out, "azure_devops", &a.azure_devops, &b.azure_devops);
+    integration_change(&mut out, "github", &a.github, &b.github);
+    integration_change(&mut out, "jira", &a.jira, &b.jira);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Tz;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn repo(name: &str, path: &str) -> Repository {
+        Repository {
+            name: name.into(),
+            path: PathBuf::from(path),
+            enabled: true,
+            project: None,
+            commit_triggers: None,
+        }
+    }
+
+    fn base() -> Config {
+        Config {
+            source: None,
+            repositories: vec![repo("web", "/src/web"), repo("cli", "/src/cli")],
+            settings: Settings::defaults(Tz::UTC),
+            integrations: Integrations::default(),
+        }
+    }
+
+    #[test]
+    fn equal_configs_have_no_changes() {
+        assert!(describe(&base(), &base()).is_empty());
+        let mut moved = base();
+        moved.source = Some(PathBuf::from("/elsewhere.yaml"));
+        assert!(describe(&base(), &moved).is_empty());
+    }
+
+    #[test]
+    fn settings_changes_read_old_to_new() {
+        let mut new = base();
+        new.settings.prompt_interval_minutes = 60;
+        new.settings.timezone = Tz::Europe__Berlin;
+        new.settings.log_level = LogLevel::Debug;
+        new.settings.work_hours.start = TimeOfDay::new(8, 30).unwrap();
+        new.settings.work_hours.end = TimeOfDay::new(17, 0).unwrap();
+        new.settings.work_hours.days = crate::config::times::parse_day_list("mon-fri").unwrap();
+        new.settings.commit_debounce = Duration::from_millis(500);
+        new.settings.authors = vec!["me@example.com".into()];
+        assert_eq!(
+            describe(&base(), &new),
+            [
+                "prompt_interval: 180 -> 60",
+                "work hours: 09:00-18:00 -> 08:30-17:00",
+                "work days: mon-sun -> mon-fri",
+                "timezone: UTC -> Europe/Berlin",
+                "log_level: info -> debug",
+                "authors: (repository user.email) -> me@example.com",
+                "commit_debounce_ms: 2000 -> 500",
+            ]
+        );
+    }
+
+    #[test]
+    fn repositories_added_removed_and_changed() {
+        let mut new = base();
+        new.repositories.remove(0);
+        new.repositories[0].enabled = false;
+        new.repositories[0].commit_triggers = Some(CommitTriggers::All);
+        new.repositories.push(repo("api", "/src/api"));
+        new.integrations.github.enabled = true;
+        assert_eq!(
+            describe(&base(), &new),
+            [
+                "repository removed: web",
+                "repository cli: disabled",
+                "repository cli commit_triggers: (default) -> all",
+                "repository added: api (/src/api)",
+                "integration github: disabled -> enabled",
+            ]
+        );
+    }
+}

@@ -1,0 +1,783 @@
+//! Turns a parsed YAML tree into a typed [`Config`], or the first problem
+//! found, named by its key path (positions are added by the caller).
+//!
+//! Pure: everything from the environment (home directory, the config file's
+//! directory for relative paths, the local timezone) comes in [`Context`].
+//! Sections (`settings:`, `repositories:`, `integrations:` and each
+//! integration) may be empty; leaf values must have the right type.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+
+use super::keypath::KeyPath;
+use super::model::*;
+use super::suggest::{closest, did_you_mean};
+use super::times;
+use super::yaml::Node;
+
+/// What the validator needs from outside the file.
+#[derive(Debug, Clone)]
+pub(crate) struct Context {
+    /// Relative repository paths are taken relative to this (the config
+    /// file's directory).
+    pub base_dir: Option<PathBuf>,
+    /// For `~` in repository paths.
+    pub home: Option<PathBuf>,
+    /// Used when `settings.timezone` is absent.
+    pub default_timezone: Tz,
+}
+
+/// One reason the config cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    pub path: KeyPath,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// A valid config (without `source`) and the legacy keys it ignored.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Validated {
+    pub config: Config,
+    pub ignored: Vec<KeyPath>,
+}
+
+type Checked<T> = Result<T, Problem>;
+
+fn problem(path: &KeyPath, message: impl Into<String>, hint: Option<String>) -> Problem {
+    Problem {
+        path: path.clone(),
+        message: message.into(),
+        hint,
+    }
+}
+
+const TOP_KEYS: &[&str] = &["version", "repositories", "settings", "integrations"];
+const REPOSITORY_KEYS: &[&str] = &["name", "path", "enabled", "project", "commit_triggers"];
+const SETTINGS_KEYS: &[&str] = &[
+    "prompt_interval",
+    "work_hours_only",
+    "work_start_hour",
+    "work_end_hour",
+    "work_start",
+    "work_end",
+    "work_days",
+    "timezone",
+    "log_level",
+    "auto_sync",
+    "commit_triggers",
+    "authors",
+    "commit_debounce_ms",
+    "notifications",
+];
+const INTEGRATION_KEYS: &[&str] = &["azure_devops", "github", "jira"];
+const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
+const COMMIT_TRIGGERS: &[&str] = &["own", "all", "none"];
+
+/// A user-supplied value as quoted in a message: at most 40 characters.
+fn shown(text: &str) -> String {
+    const MAX: usize = 40;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let head: String = text.chars().take(MAX).collect();
+        format!("{head}...")
+    }
+}
+
+/// How a value is named in "expected X, found Y".
+fn describe(node: &Node) -> String {
+    match node {
+        Node::Null => "nothing".to_owned(),
+        Node::Bool(b) => format!("the boolean `{b}`"),
+        Node::Int(i) => format!("the number `{i}`"),
+        Node::Float(f) => format!("the number `{f}`"),
+        Node::Str(s) => format!("the string `{}`", shown(s)),
+        Node::Seq(_) => "a list".to_owned(),
+        Node::Map(_) => "a map".to_owned(),
+    }
+}
+
+fn expected(path: &KeyPath, what: &str, found: &Node, hint: Option<String>) -> Problem {
+    problem(
+        path,
+        format!("expected {what}, found {}", describe(found)),
+        hint,
+    )
+}
+
+fn unknown_key(path: &KeyPath, key: &str, known: &[&str]) -> Problem {
+    let hint = did_you_mean(key, known.iter().copied());
+    problem(
+        &path.key(key),
+        format!("unknown key `{}`", shown(key)),
+        hint,
+    )
+}
+
+/// A section that may be left empty (`settings:` with nothing under it).
+fn section<'a>(node: &'a Node, path: &KeyPath, what: &str) -> Checked<&'a [(String, Node)]> {
+    match node {
+        Node::Null => Ok(&[]),
+        Node::Map(entries) => Ok(entries),
+        other => Err(expected(path, what, other, None)),
+    }
+}
+
+fn integer(node: &Node, path: &KeyPath, min: i128, max: i128, unit: &str) -> Checked<i128> {
+    match node {
+        Node::Int(i) if (min..=max).contains(i) => Ok(*i),
+        Node::Int(i) => Err(problem(
+            path,
+            format!("`{i}` is outside {min}..={max}{unit}"),
+            None,
+        )),
+        Node::Str(s) if s.trim().parse::<i128>().is_ok() => Err(expected(
+            path,
+            "an integer",
+            node,
+            Some(format!("remove the quotes: `{}`", s.trim())),
+        )),
+        other => Err(expected(path, "an integer", other, None)),
+    }
+}
+
+fn boolean(node: &Node, path: &KeyPath) -> Checked<bool> {
+    match node {
+        Node::Bool(b) => Ok(*b),
+        Node::Str(s)
+            if ["yes", "no", "on", "off", "true", "false", "y", "n"]
+                .contains(&s.to_ascii_lowercase().as_str()) =>
+        {
+            Err(expected(
+                path,
+                "`true` or `false`",
+                node,
+                Some("write `true` or `false` without quotes".to_owned()),
+            ))
+        }
+        other => Err(expected(path, "`true` or `false`", other, None)),
+    }
+}
+
+/// Text for names and projects: strings, and numbers taken as written.
+fn text(node: &Node, path: &KeyPath, what: &str) -> Checked<String> {
+    match node {
+        Node::Str(s) => Ok(s.clone()),
+        Node::Int(i) => Ok(i.to_string()),
+        Node::Float(f) => Ok(f.to_string()),
+        other => Err(expected(path, what, other, None)),
+    }
+}
+
+fn string<'a>(node: &'a Node, path: &KeyPath, what: &str) -> Checked<&'a str> {
+    match node {
+        Node::Str(s) => Ok(s),
+        other => Err(expected(path, what, other, None)),
+    }
+}
+
+fn commit_triggers(node: &Node, path: &KeyPath) -> Checked<CommitTriggers> {
+    let word = string(node, path, "one of `own`, `all`, `none`")?;
+    match word.trim().to_ascii_lowercase().as_str() {
+        "own" => Ok(CommitTriggers::Own),
+        "all" => Ok(CommitTriggers::All),
+        "none" => Ok(CommitTriggers::None),
+        _ => Err(problem(
+            path,
+            format!("unknown commit trigger mode `{word}`"),
+            Some(
+                did_you_mean(&word.to_ascii_lowercase(), COMMIT_TRIGGERS.iter().copied())
+                    .unwrap_or_else(|| "use `own`, `all` or `none`".to_owned()),
+            ),
+        )),
+    }
+}
+
+fn log_level(node: &Node, path: &KeyPath) -> Checked<LogLevel> {
+    let word = string(node, path, "a log level")?;
+    let lower = word.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "error" => Ok(LogLevel::Error),
+        // `warning` is what the older, Python-based DevTrack used.
+        "warn" | "warning" => Ok(LogLevel::Warn),
+        "info" => Ok(LogLevel::Info),
+        "debug" => Ok(LogLevel::Debug),
+        "trace" => Ok(LogLevel::Trace),
+        _ => Err(problem(
+            path,
+            format!("unknown log level `{word}`"),
+            Some(
+                did_you_mean(&lower, LOG_LEVELS.iter().copied()).unwrap_or_else(|| {
+                    "use `error`, `warn`, `info`, `debug` or `trace`".to_owned()
+                }),
+            ),
+        )),
+    }
+}
+
+fn timezone(node: &Node, path: &KeyPath) -> Checked<Tz> {
+    let name = string(node, path, "an IANA timezone name")?;
+    if let Ok(tz) = Tz::from_str(name.trim()) {
+        return Ok(tz);
+    }
+    let names = || chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+    let lower = name.trim().to_ascii_lowercase();
+    let hint = names()
+        .find(|candidate| candidate.to_ascii_lowercase() == lower)
+        .or_else(|| closest(name.trim(), names()))
+        .map(|candidate| format!("did you mean `{candidate}`?"))
+        .unwrap_or_else(|| "use an IANA name such as `Europe/Berlin`".to_owned());
+    Err(problem(
+        path,
+        format!("unknown timezone `{name}`"),
+        Some(hint),
+    ))
+}
+
+fn day_problem(path: &KeyPath, err: times::DayError) -> Problem {
+    let hint = times::suggest_day(&err.word)
+        .map(|day| format!("did you mean `{day}`?"))
+        .unwrap_or_else(|| "use `mon`..`sun` or a range like `mon-fri`".to_owned());
+    problem(path, format!("unknown day `{}`", err.word), Some(hint))
+}
+
+fn work_days(node: &Node, path: &KeyPath) -> Checked<WeekdaySet> {
+    let days = match node {
+        Node::Str(s) => times::parse_day_list(s).map_err(|e| day_problem(path, e))?,
+        Node::Seq(items) => {
+            let mut set = WeekdaySet::EMPTY;
+            for (index, item) in items.iter().enumerate() {
+                let item_path = path.index(index);
+                let word = string(item, &item_path, "a day name")?;
+                let span = times::parse_day_span(word).map_err(|e| day_problem(&item_path, e))?;
+                set = span.iter().fold(set, WeekdaySet::with);
+            }
+            set
+        }
+        other => {
+            return Err(expected(
+                path,
+                "a list of days or a range like `mon-fri`",
+                other,
+                None,
+            ))
+        }
+    };
+    if days.is_empty() {
+        return Err(problem(
+            path,
+            "no work days",
+            Some("list at least one day, e.g. `mon-fri`".to_owned()),
+        ));
+    }
+    Ok(days)
+}
+
+fn authors(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
+    let items = match node {
+        Node::Null => return Ok(Vec::new()),
+        Node::Seq(items) => items,
+        other => {
+            return Err(expected(
+                path,
+                "a list of e-mail addresses",
+                other,
+                Some("write a list: `[you@example.com]`".to_owned()),
+            ))
+        }
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let item_path = path.index(index);
+            let address = string(item, &item_path, "an e-mail address")?.trim();
+            match address.split_once('@') {
+                Some((user, host)) if !user.is_empty() && !host.is_empty() => {
+                    Ok(address.to_owned())
+                }
+                _ => Err(problem(
+                    &item_path,
+                    format!("`{address}` is not an e-mail address"),
+                    Some("authors are matched against commit author e-mails".to_owned()),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// `~`, `~/x`, absolute, or relative to the config file's directory.
+fn repository_path(raw: &str, path: &KeyPath, ctx: &Context) -> Checked<PathBuf> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(problem(path, "empty path", None));
+    }
+    let expanded = if raw == "~" || raw.starts_with("~/") {
+        let home = ctx.home.as_ref().ok_or_else(|| {
+            problem(
+                path,
+                format!("cannot expand `{raw}`: the home directory is unknown"),
+                Some("set `HOME` or use an absolute path".to_owned()),
+            )
+        })?;
+        home.join(raw.trim_start_matches('~').trim_start_matches('/'))
+    } else if raw.starts_with('~') {
+        return Err(problem(
+            path,
+            format!("`{raw}`: `~user` paths are not supported"),
+            Some("use `~/...` or an absolute path".to_owned()),
+        ));
+    } else if Path::new(raw).is_absolute() {
+        PathBuf::from(raw)
+    } else {
+        match &ctx.base_dir {
+            Some(base) => base.join(raw),
+            None => PathBuf::from(raw),
+        }
+    };
+    // Drop `.` components and trailing slashes; keep `..` (symlinks).
+    Ok(expanded
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect())
+}
+
+fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository> {
+    let entries = match node {
+        Node::Map(entries) => entries,
+        other => {
+            return Err(expected(
+                path,
+                "a repository map with `name` and `path`",
+                other,
+                Some("write `- {name: api, path: ~/src/api}`".to_owned()),
+            ))
+        }
+    };
+    let mut name = None;
+    let mut repo_path = None;
+    let mut enabled = true;
+    let mut project = None;
+    let mut triggers = None;
+    for (key, value) in entries {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "name" => {
+                let text = text(value, &key_path, "a repository name")?;
+                if text.trim().is_empty() {
+                    return Err(problem(&key_path, "empty repository name", None));
+                }
+                name = Some(text.trim().to_owned());
+            }
+            "path" => {
+                let raw = string(value, &key_path, "a path")?;
+                repo_path = Some(repository_path(raw, &key_path, ctx)?);
+            }
+            "enabled" => enabled = boolean(value, &key_path)?,
+            "project" => {
+                project = match value {
+                    Node::Null => None,
+                    other => Some(text(other, &key_path, "a project name")?),
+                }
+            }
+            "commit_triggers" => triggers = Some(commit_triggers(value, &key_path)?),
+            other => return Err(unknown_key(path, other, REPOSITORY_KEYS)),
+        }
+    }
+    let name = name.ok_or_else(|| {
+        problem(
+            &path.key("name"),
+            "missing repository `name`",
+            Some("every repository needs a `name` and a `path`".to_owned()),
+        )
+    })?;
+    let repo_path = repo_path.ok_or_else(|| {
+        problem(
+            &path.key("path"),
+            format!("missing `path` for repository `{name}`"),
+            Some("every repository needs a `name` and a `path`".to_owned()),
+        )
+    })?;
+    Ok(Repository {
+        name,
+        path: repo_path,
+        enabled,
+        project,
+        commit_triggers: triggers,
+    })
+}
+
+fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Vec<Repository>> {
+    let items = match node {
+        Node::Null => return Ok(Vec::new()),
+        Node::Seq(items) => items,
+        other => {
+            return Err(expected(
+                path,
+                "a list of repositories",
+                other,
+                Some("start each repository with `- name:`".to_owned()),
+            ))
+        }
+    };
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let item_path = path.index(index);
+        let repo = repository(item, &item_path, ctx)?;
+        if let Some(first) = seen.get(&repo.name) {
+            return Err(problem(
+                &item_path.key("name"),
+                format!("duplicate repository name `{}`", repo.name),
+                Some(format!("`{path}[{first}]` already uses it")),
+            ));
+        }
+        seen.insert(repo.name.clone(), index);
+        out.push(repo);
+    }
+    Ok(out)
+}
+
+/// One end of the work window and the key that set it.
+#[derive(Clone, Copy)]
+struct Bound {
+    time: TimeOfDay,
+    key: &'static str,
+}
+
+fn hour_bound(node: &Node, path: &KeyPath, key: &'static str) -> Checked<Bound> {
+    let hour = integer(node, path, 0, 24, "")?;
+    Ok(Bound {
+        time: TimeOfDay::new(hour as u32, 0).unwrap_or(TimeOfDay::END_OF_DAY),
+        key,
+    })
+}
+
+fn time_bound(node: &Node, path: &KeyPath, key: &'static str) -> Checked<Bound> {
+    let hint = Some("quote it: `\"09:30\"`".to_owned());
+    let raw = match node {
+        Node::Str(s) => s,
+        other => return Err(expected(path, "a time like `\"09:30\"`", other, hint)),
+    };
+    let time = times::parse_time(raw).map_err(|message| problem(path, message, None))?;
+    Ok(Bound { time, key })
+}
+
+fn settings(
+    node: &Node,
+    path: &KeyPath,
+    ctx: &Context,
+    ignored: &mut Vec<KeyPath>,
+) -> Checked<Settings> {
+    let mut out = Settings::defaults(ctx.default_timezone);
+    let mut start: Option<Bound> = None;
+    let mut end: Option<Bound> = None;
+    for (key, value) in section(node, path, "a map of settings")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "prompt_interval" => {
+                out.prompt_interval_minutes = integer(value, &key_path, 1, 1440, " minutes")? as u32
+            }
+            "work_hours_only" => out.work_hours_only = boolean(value, &key_path)?,
+            "work_start_hour" | "work_start" | "work_end_hour" | "work_end" => {
+                let (slot, key): (&mut Option<Bound>, &'static str) = match key.as_str() {
+                    "work_start_hour" => (&mut start, "work_start_hour"),
+                    "work_start" => (&mut start, "work_start"),
+                    "work_end_hour" => (&mut end, "work_end_hour"),
+                    _ => (&mut end, "work_end"),
+                };
+                let bound = if key.ends_with("_hour") {
+                    hour_bound(value, &key_path, key)?
+                } else {
+                    time_bound(value, &key_path, key)?
+                };
+                if let Some(earlier) = slot {
+                    return Err(problem(
+                        &key_path,
+                        format!("`{key}` and `{}` are both set", earlier.key),
+                        Some("keep only one of them".to_owned()),
+                    ));
+                }
+                if key.starts_with("work_start") && bound.time == TimeOfDay::END_OF_DAY {
+                    return Err(problem(
+                        &key_path,
+                        "24:00 is only allowed as the end of the work hours",
+                        Some("use `0` / `\"00:00\"` for midnight".to_owned()),
+                    ));
+                }
+                *slot = Some(bound);
+            }
+            "work_days" => out.work_hours.days = work_days(value, &key_path)?,
+            "timezone" => out.timezone = timezone(value, &key_path)?,
+            "log_level" => out.log_level = log_level(value, &key_path)?,
+            "auto_sync" => out.auto_sync = boolean(value, &key_path)?,
+            "commit_triggers" => out.commit_triggers = commit_triggers(value, &key_path)?,
+            "authors" => out.authors = authors(value, &key_path)?,
+            "commit_debounce_ms" => {
+                let ms = integer(value, &key_path, 0, 60_000, " milliseconds")?;
+                out.commit_debounce = Duration::from_millis(ms as u64);
+            }
+            // The older DevTrack's desktop-notification settings: accepted so
+            // its configs load, but devtrack leaves notifying to its clients.
+            "notifications" => ignored.push(key_path),
+            other => return Err(unknown_key(path, other, SETTINGS_KEYS)),
+        }
+    }
+    if let Some(bound) = start {
+        out.work_hours.start = bound.time;
+    }
+    if let Some(bound) = end {
+        out.work_hours.end = bound.time;
+    }
+    if out.work_hours.start == out.work_hours.end {
+        let culprit = end.or(start).map(|b| b.key).unwrap_or("work_end");
+        return Err(problem(
+            &path.key(culprit),
+            format!(
+                "empty work-hours range {}-{}",
+                out.work_hours.start, out.work_hours.end
+            ),
+            Some(
+                "the end must differ from the start; an end before the start spans midnight"
+                    .to_owned(),
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integration> {
+    let entries = match node {
+        Node::Null => return Ok(Integration::default()),
+        Node::Map(entries) => entries,
+        other => {
+            return Err(expected(
+                path,
+                "a map",
+                other,
+                Some("write `{enabled: true}`".to_owned()),
+            ))
+        }
+    };
+    let mut out = Integration::default();
+    for (key, value) in entries {
+        let key_path = path.key(key);
+        if key == "enabled" {
+            out.enabled = boolean(value, &key_path)?;
+        } else {
+            // organization, url, token...: read by the older DevTrack's own
+            // sync code, which now lives outside devtrack.
+            ignored.push(key_path);
+        }
+    }
+    Ok(out)
+}
+
+fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integrations> {
+    let mut out = Integrations::default();
+    for (key, value) in section(node, path, "a map of integrations")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "azure_devops" => out.azure_devops = integration(value, &key_path, ignored)?,
+            "github" => out.github = integration(value, &key_path, ignored)?,
+            "jira" => out.jira = integration(value, &key_path, ignored)?,
+            other => return Err(unknown_key(path, other, INTEGRATION_KEYS)),
+        }
+    }
+    Ok(out)
+}
+
+/// Validates a whole document.
+pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
+    let top = KeyPath::root();
+    let entries: &[(String, Node)] = match root {
+        Node::Null => &[],
+        Node::Map(entries) => entries,
+        other => {
+            return Err(expected(
+                &top,
+                "a map at the top level",
+                other,
+                Some("start with `repositories:` or `settings:`".to_owned()),
+            ))
+        }
+    };
+    let mut ignored = Vec::new();
+    let mut repos = Vec::new();
+    let mut settings_value = None;
+    let mut integrations_value = Integrations::default();
+    for (key, value) in entries {
+        let key_path = top.key(key);
+        match key.as_str() {
+            // Written by the older DevTrack; there is only one format.
+            "version" => match value {
+                Node::Str(_) | Node::Int(_) | Node::Float(_) => {}
+                other => return Err(expected(&key_path, "a version string", other, None)),
+            },
+            "repositories" => repos = repositories(value, &key_path, ctx)?,
+            "settings" => settings_value = Some(settings(value, &key_path, ctx, &mut ignored)?),
+            "integrations" => integrations_value = integrations(value, &key_path, &mut ignored)?,
+            other if SETTINGS_KEYS.contains(&other) => {
+                return Err(problem(
+                    &key_path,
+                    format!("unknown key `{other}`"),
+                    Some(format!("`{other}` belongs under `settings:`")),
+                ))
+            }
+            other if REPOSITORY_KEYS.contains(&other) => {
+                return Err(problem(
+                    &key_path,
+                    format!("unknown key `{other}`"),
+                    Some(format!(
+                        "`{other}` belongs to an entry under `repositories:`"
+                    )),
+                ))
+            }
+            other => return Err(unknown_key(&top, other, TOP_KEYS)),
+        }
+    }
+    Ok(Validated {
+        config: Config {
+            source: None,
+            repositories: repos,
+            settings: settings_value.unwrap_or_else(|| Settings::defaults(ctx.default_timezone)),
+            integrations: integrations_value,
+        },
+        ignored,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::yaml;
+
+    fn ctx() -> Context {
+        Context {
+            base_dir: Some(PathBuf::from("/etc/cfg")),
+            home: Some(PathBuf::from("/home/dev")),
+            default_timezone: Tz::UTC,
+        }
+    }
+
+    fn check(text: &str) -> Checked<Validated> {
+        validate(&yaml::parse(text).expect("valid yaml"), &ctx())
+    }
+
+    fn fails(text: &str) -> (String, String, Option<String>) {
+        let p = check(text).expect_err("should fail");
+        (p.path.to_string(), p.message, p.hint)
+    }
+
+    #[test]
+    fn empty_document_is_all_defaults() {
+        let v = check("").unwrap();
+        assert_eq!(v.config.settings, Settings::defaults(Tz::UTC));
+        assert!(v.config.repositories.is_empty());
+        assert!(v.ignored.is_empty());
+    }
+
+    #[test]
+    fn paths_expand_home_and_resolve_relative_to_the_file() {
+        let v = check(
+            "repositories:\n  - {name: a, path: '~'}\n  - {name: b, path: ~/src/b/}\n  - {name: c, path: ./c}\n  - {name: d, path: /abs/d}\n",
+        )
+        .unwrap();
+        let paths: Vec<_> = v
+            .config
+            .repositories
+            .iter()
+            .map(|r| r.path.clone())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                PathBuf::from("/home/dev"),
+                PathBuf::from("/home/dev/src/b"),
+                PathBuf::from("/etc/cfg/c"),
+                PathBuf::from("/abs/d")
+            ]
+        );
+        let (key, message, _) = fails("repositories:\n  - {name: a, path: ~bob/x}\n");
+        assert_eq!(key, "repositories[0].path");
+        assert!(message.contains("`~user`"));
+    }
+
+    #[test]
+    fn hour_keys_and_time_keys_combine() {
+        let v = check("settings:\n  work_start: '08:30'\n  work_end_hour: 24\n").unwrap();
+        let hours = v.config.settings.work_hours;
+        assert_eq!(
+            (hours.start.to_string(), hours.end.to_string()),
+            ("08:30".into(), "24:00".into())
+        );
+        let (key, message, _) = fails("settings:\n  work_end: '17:00'\n  work_end_hour: 17\n");
+        assert_eq!(key, "settings.work_end_hour");
+        assert!(message.contains("both set"));
+        let (key, message, _) = fails("settings:\n  work_start_hour: 24\n");
+        assert_eq!(key, "settings.work_start_hour");
+        assert!(message.contains("only allowed as the end"));
+        let (key, message, _) = fails("settings:\n  work_start_hour: 18\n");
+        assert_eq!(key, "settings.work_start_hour");
+        assert!(message.contains("empty work-hours range 18:00-18:00"));
+    }
+
+    #[test]
+    fn legacy_keys_are_collected_not_rejected() {
+        let v = check(
+            "settings:\n  notifications: {desktop: true}\nintegrations:\n  jira: {enabled: true, url: x, token: y}\n",
+        )
+        .unwrap();
+        let ignored: Vec<String> = v.ignored.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            ignored,
+            [
+                "settings.notifications",
+                "integrations.jira.url",
+                "integrations.jira.token"
+            ]
+        );
+        assert!(v.config.integrations.jira.enabled);
+    }
+
+    #[test]
+    fn hints_for_misplaced_and_misspelt_keys() {
+        let (key, _, hint) = fails("prompt_interval: 5\n");
+        assert_eq!(key, "prompt_interval");
+        assert_eq!(
+            hint.as_deref(),
+            Some("`prompt_interval` belongs under `settings:`")
+        );
+        let (key, _, hint) = fails("settings:\n  timezome: UTC\n");
+        assert_eq!(key, "settings.timezome");
+        assert_eq!(hint.as_deref(), Some("did you mean `timezone`?"));
+        let (_, _, hint) = fails("settings:\n  timezone: europe/berlin\n");
+        assert_eq!(hint.as_deref(), Some("did you mean `Europe/Berlin`?"));
+        let (_, _, hint) = fails("settings:\n  prompt_interval: '60'\n");
+        assert_eq!(hint.as_deref(), Some("remove the quotes: `60`"));
+    }
+
+    #[test]
+    fn long_values_are_shortened_in_messages() {
+        let long = "x".repeat(100);
+        let (_, message, _) = fails(&format!("settings: {{prompt_interval: {long}}}\n"));
+        assert_eq!(
+            message,
+            format!(
+                "expected an integer, found the string `{}...`",
+                "x".repeat(40)
+            )
+        );
+    }
+
+    #[test]
+    fn legacy_log_level_spelling_is_accepted() {
+        let v = check("settings: {log_level: WARNING}\n").unwrap();
+        assert_eq!(v.config.settings.log_level, LogLevel::Warn);
+    }
+}

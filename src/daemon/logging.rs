@@ -1,0 +1,248 @@
+//! Where `devtrack run` logs, and changing the level while it runs.
+//!
+//! Under systemd, stderr is connected to the journal and systemd says so in
+//! `JOURNAL_STREAM=<dev>:<inode>`; only when that matches stderr's own device
+//! and inode do we speak the native journal protocol (structured fields,
+//! real priorities). The journal socket merely existing is not enough: it
+//! exists whenever journald runs, also when devtrack was started from a
+//! terminal, where the user expects to see the output. Everywhere else the
+//! log is human-readable lines on stderr, which the service manager (or the
+//! terminal) captures. On macOS the unified log (os_log) will plug in at the
+//! marked hook.
+//!
+//! The level comes from `settings.log_level` and is changed on reload
+//! through [`LogControl::set_level`].
+
+use std::io::IsTerminal;
+
+use anyhow::Context;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::{Layered, SubscriberExt};
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::{reload, Layer, Registry};
+
+use crate::config::LogLevel;
+
+/// The `SYSLOG_IDENTIFIER` of journal entries (`journalctl -t devtrack`).
+pub const SYSLOG_IDENTIFIER: &str = "devtrack";
+
+/// Prefix of event fields in the journal: `repo = "api"` becomes
+/// `DEVTRACK_REPO=api`, so devtrack's fields never collide with journal
+/// fields such as `PRIORITY` and are easy to match
+/// (`journalctl DEVTRACK_REPO=api`).
+pub const JOURNAL_FIELD_PREFIX: &str = "DEVTRACK";
+
+/// Where log records go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSink {
+    /// The systemd journal, natively (structured fields, priorities).
+    Journal,
+    /// Human-readable lines on stderr.
+    Stderr,
+}
+
+type Base = Layered<reload::Layer<LevelFilter, Registry>, Registry>;
+type OutputLayer = Box<dyn Layer<Base> + Send + Sync>;
+
+/// Handle kept by the run loop to change the level on reload.
+pub struct LogControl {
+    level: reload::Handle<LevelFilter, Registry>,
+    sink: LogSink,
+}
+
+impl LogControl {
+    /// Applies a new `log_level` (after a config reload). It can only fail
+    /// when the subscriber is gone, which is logged rather than returned.
+    pub fn set_level(&self, level: LogLevel) {
+        if let Err(e) = self.level.reload(level_filter(level)) {
+            tracing::warn!("changing the log level to {}: {e}", level.as_str());
+        }
+    }
+
+    /// Where records go.
+    pub fn sink(&self) -> LogSink {
+        self.sink
+    }
+
+    /// Where the logs are, in words, for `devtrack status`.
+    pub fn destination(&self) -> String {
+        match self.sink {
+            LogSink::Journal => {
+                "systemd journal (journalctl --user -u devtrack.service)".to_string()
+            }
+            LogSink::Stderr => "stderr".to_string(),
+        }
+    }
+}
+
+/// Installs the global subscriber for the daemon. Call once, early in
+/// `devtrack run`.
+pub fn init(level: LogLevel) -> anyhow::Result<LogControl> {
+    let (filter, handle) = reload::Layer::new(level_filter(level));
+    let (output, sink, fallback_note) = output_layer();
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(output)
+        .try_init()
+        .context("installing the log subscriber")?;
+    if let Some(note) = fallback_note {
+        tracing::warn!("{note}");
+    }
+    Ok(LogControl {
+        level: handle,
+        sink,
+    })
+}
+
+/// Maps devtrack's level to the filter's maximum level.
+pub fn level_filter(level: LogLevel) -> LevelFilter {
+    match level {
+        LogLevel::Error => LevelFilter::ERROR,
+        LogLevel::Warn => LevelFilter::WARN,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Debug => LevelFilter::DEBUG,
+        LogLevel::Trace => LevelFilter::TRACE,
+    }
+}
+
+/// Whether `JOURNAL_STREAM` (`<device>:<inode>`, decimal) names the file
+/// stderr is connected to.
+pub fn journal_stream_matches(env: Option<&str>, dev: u64, ino: u64) -> bool {
+    let Some((d, i)) = env.and_then(|v| v.trim().split_once(':')) else {
+        return false;
+    };
+    matches!((d.parse::<u64>(), i.parse::<u64>()), (Ok(d), Ok(i)) if d == dev && i == ino)
+}
+
+/// Whether stderr is systemd's journal stream for this process.
+fn stderr_is_journal() -> bool {
+    let Ok(stat) = nix::sys::stat::fstat(std::io::stderr()) else {
+        return false;
+    };
+    journal_stream_matches(
+        std::env::var("JOURNAL_STREAM").ok().as_deref(),
+        stat.st_dev as u64,
+        stat.st_ino as u64,
+    )
+}
+
+/// The journal layer: identifier `devtrack`, fields prefixed, and INFO at
+/// priority 6 (info) instead of the crate's default 5 (notice).
+fn journal_layer() -> std::io::Result<tracing_journald::Layer> {
+    use tracing_journald::{Priority, PriorityMappings};
+    Ok(tracing_journald::Layer::new()?
+        .with_syslog_identifier(SYSLOG_IDENTIFIER.to_string())
+        .with_field_prefix(Some(JOURNAL_FIELD_PREFIX.to_string()))
+        .with_priority_mappings(PriorityMappings {
+            error: Priority::Error,
+            warn: Priority::Warning,
+            info: Priority::Informational,
+            debug: Priority::Debug,
+            trace: Priority::Debug,
+        }))
+}
+
+/// Chooses the output layer; the note says why a fallback was taken.
+fn output_layer() -> (OutputLayer, LogSink, Option<String>) {
+    let on_journal_stream = stderr_is_journal();
+    if on_journal_stream {
+        match journal_layer() {
+            Ok(layer) => return (Box::new(layer), LogSink::Journal, None),
+            Err(e) => {
+                let note = format!(
+                    "stderr is the journal stream but the journal socket refused a \
+                     connection ({e}); logging plain lines to stderr"
+                );
+                return (stderr_layer(true), LogSink::Stderr, Some(note));
+            }
+        }
+    }
+    #[cfg(target_os = "macos")]
+    {
+        // HOOK(os_log): the unified-log layer (subsystem `devtrack`) plugs in
+        // here, returning `(layer, LogSink::OsLog, None)` when running under
+        // launchd. Until it exists, macOS logs to stderr, which the
+        // LaunchAgent's plist redirects.
+    }
+    (stderr_layer(false), LogSink::Stderr, None)
+}
+
+/// Human-readable lines on stderr. `to_journal_stream`: the journal adds its
+/// own timestamps, so ours are left out.
+fn stderr_layer(to_journal_stream: bool) -> OutputLayer {
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    if to_journal_stream {
+        Box::new(layer.without_time())
+    } else {
+        Box::new(layer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_stream_matching() {
+        assert!(journal_stream_matches(Some("8:4242"), 8, 4242));
+        assert!(journal_stream_matches(Some("8:4242\n"), 8, 4242));
+        assert!(!journal_stream_matches(Some("8:4243"), 8, 4242));
+        assert!(!journal_stream_matches(Some("9:4242"), 8, 4242));
+        assert!(!journal_stream_matches(None, 8, 4242));
+        assert!(!journal_stream_matches(Some(""), 8, 4242));
+        assert!(!journal_stream_matches(Some("8"), 8, 4242));
+        assert!(!journal_stream_matches(Some("x:y"), 8, 4242));
+        assert!(!journal_stream_matches(Some("-8:4242"), 8, 4242));
+    }
+
+    #[test]
+    fn stderr_of_a_test_is_not_a_journal_stream() {
+        // Even with JOURNAL_STREAM naming another file, a pipe/terminal does
+        // not match it.
+        let stat = nix::sys::stat::fstat(std::io::stderr()).unwrap();
+        let other = format!("{}:{}", stat.st_dev, stat.st_ino.wrapping_add(1));
+        assert!(!journal_stream_matches(
+            Some(&other),
+            stat.st_dev as u64,
+            stat.st_ino as u64
+        ));
+        let same = format!("{}:{}", stat.st_dev, stat.st_ino);
+        assert!(journal_stream_matches(
+            Some(&same),
+            stat.st_dev as u64,
+            stat.st_ino as u64
+        ));
+    }
+
+    #[test]
+    fn levels_map_in_order() {
+        assert_eq!(level_filter(LogLevel::Error), LevelFilter::ERROR);
+        assert_eq!(level_filter(LogLevel::Warn), LevelFilter::WARN);
+        assert_eq!(level_filter(LogLevel::Info), LevelFilter::INFO);
+        assert_eq!(level_filter(LogLevel::Debug), LevelFilter::DEBUG);
+        assert_eq!(level_filter(LogLevel::Trace), LevelFilter::TRACE);
+    }
+
+    #[test]
+    fn set_level_changes_what_is_enabled() {
+        // A local (non-global) subscriber with the same reload wiring.
+        let (filter, handle) = reload::Layer::new(level_filter(LogLevel::Warn));
+        let control = LogControl {
+            level: handle,
+            sink: LogSink::Stderr,
+        };
+        let subscriber = tracing_subscriber::registry().with(filter);
+        tracing::subscriber::with_default(subscriber, || {
+            assert!(!tracing::enabled!(tracing::Level::INFO));
+            control.set_level(LogLevel::Debug);
+            tracing::callsite::rebuild_interest_cache();
+            assert!(tracing::enabled!(tracing::Level::DEBUG));
+            control.set_level(LogLevel::Error);
+            tracing::callsite::rebuild_interest_cache();
+            assert!(!tracing::enabled!(tracing::Level::WARN));
+        });
+    }
+}

@@ -1,0 +1,45 @@
+//! Telling the service manager how we are: systemd's notify protocol.
+//!
+//! Every call is a no-op without `NOTIFY_SOCKET` (run by hand, or under
+//! launchd), so the run loop calls these unconditionally. Failures to notify
+//! are logged once and otherwise ignored: the daemon's work matters more.
+
+use std::time::Duration;
+
+use sd_notify::NotifyState;
+
+pub fn ready(status: &str) {
+    send(&[NotifyState::Ready, NotifyState::Status(status)]);
+}
+
+/// `RELOADING=1` with `MONOTONIC_USEC`, which systemd requires to pair the
+/// reload with the `READY=1` that ends it.
+pub fn reloading() {
+    match NotifyState::monotonic_usec_now() {
+        Ok(now) => send(&[NotifyState::Reloading, now]),
+        Err(e) => tracing::warn!(error = %e, "reading the monotonic clock for RELOADING=1"),
+    }
+}
+
+pub fn stopping() {
+    send(&[NotifyState::Stopping, NotifyState::Status("Stopping")]);
+}
+
+pub fn status(line: &str) {
+    send(&[NotifyState::Status(line)]);
+}
+
+pub fn watchdog() {
+    send(&[NotifyState::Watchdog]);
+}
+
+/// How often to ping the watchdog: half of `WatchdogSec`, when enabled for us.
+pub fn watchdog_interval() -> Option<Duration> {
+    sd_notify::watchdog_enabled().map(|d| d / 2)
+}
+
+fn send(states: &[NotifyState]) {
+    if let Err(e) = sd_notify::notify(states) {
+        tracing::warn!(error = %e, "notifying the service manager");
+    }
+}

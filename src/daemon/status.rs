@@ -1,0 +1,231 @@
+//! The daemon's own view of itself: the `status` reply and the one-line
+//! `STATUS=` text systemd shows.
+
+use anyhow::Result;
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use super::run_loop::Daemon;
+use super::scheduler::{self, Pause};
+use crate::display;
+use crate::protocol::{
+    RepoStatus, SchedulerStatus, Status, StatusPaths, TriggerInfo, WorkHoursStatus,
+};
+
+/// Start of the local day containing `now`, in UTC.
+fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let date = now.with_timezone(&tz).date_naive();
+    let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        // A zone whose midnight falls into a DST gap starts its day at 01:00.
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
+}
+
+/// The `STATUS=` line: what a person wants to see in `systemctl status`.
+pub fn status_line(
+    repos_watching: usize,
+    pause: Pause,
+    next: Option<DateTime<Utc>>,
+    prompts_today: u64,
+    reload_error: Option<&str>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> String {
+    if let Some(err) = reload_error {
+        return format!("Reload rejected: {err}");
+    }
+    let repos = match repos_watching {
+        1 => "Watching 1 repo".to_string(),
+        n => format!("Watching {n} repos"),
+    };
+    let schedule = match (pause, next) {
+        (Pause::Indefinite, _) => "paused".to_string(),
+        (Pause::Until(t), _) if t > now => {
+            format!("paused until {}", display::local_time(t, tz, now))
+        }
+        (_, Some(t)) => format!(
+            "next prompt {} ({})",
+            display::local_time(t, tz, now),
+            display::relative(t, now)
+        ),
+        (_, None) => "no prompt scheduled".to_string(),
+    };
+    let today = match prompts_today {
+        1 => "1 prompt today".to_string(),
+        n => format!("{n} prompts today"),
+    };
+    format!("{repos} · {schedule} · {today}")
+}
+
+impl Daemon {
+    fn repo_statuses(&self) -> Vec<RepoStatus> {
+        self.config
+            .repositories
+            .iter()
+            .map(|r| {
+                let (state, reason) = if !r.enabled {
+                    ("disabled", None)
+                } else if r.path.exists() {
+                    ("watching", None)
+                } else {
+                    ("missing", Some("path does not exist".to_string()))
+                };
+                RepoStatus {
+                    name: r.name.clone(),
+                    path: r.path.display().to_string(),
+                    project: r.project.clone(),
+                    state: state.to_string(),
+                    reason,
+                    branch: None,
+                    last_commit_at: None,
+                    last_commit_summary: None,
+                }
+            })
+            .collect()
+    }
+
+    pub fn status_line(&self, now: DateTime<Utc>) -> String {
+        let watching = self
+            .repo_statuses()
+            .iter()
+            .filter(|r| r.state == "watching")
+            .count();
+        let today = self
+            .store
+            .triggers_since(local_midnight(now, self.schedule.tz))
+            .unwrap_or(0);
+        status_line(
+            watching,
+            self.sched.pause,
+            self.next_due,
+            today,
+            self.reload_error.as_deref(),
+            self.schedule.tz,
+            now,
+        )
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> Result<Status> {
+        let settings = &self.config.settings;
+        let wh = settings.work_hours;
+        let last = self.store.last_trigger()?;
+        Ok(Status {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            pid: std::process::id(),
+            started: self.started,
+            uptime_secs: (now - self.started).num_seconds().max(0) as u64,
+            triggers_total: self.store.trigger_count()?,
+            triggers_today: self
+                .store
+                .triggers_since(local_midnight(now, self.schedule.tz))?,
+            last_trigger: last.map(|r| TriggerInfo {
+                id: r.id,
+                kind: r.kind.as_str().to_string(),
+                fired_at: r.fired_at,
+                scheduled_at: r.scheduled_at,
+                late: r.late,
+                reason: r.reason,
+            }),
+            missed_slots: self.store.missed_slot_count()?,
+            paths: StatusPaths {
+                config: self.config.source.as_ref().map(|p| p.display().to_string()),
+                config_expected: self.paths.config_file.display().to_string(),
+                database: self.paths.database.display().to_string(),
+                socket: self.paths.socket.display().to_string(),
+                lock: self.paths.lock.display().to_string(),
+                logs: self.log.destination(),
+            },
+            scheduler: SchedulerStatus {
+                paused: match self.sched.pause {
+                    Pause::Running => false,
+                    Pause::Indefinite => true,
+                    Pause::Until(t) => t > now,
+                },
+                paused_until: match self.sched.pause {
+                    Pause::Until(t) if t > now => Some(t),
+                    _ => None,
+                },
+                skip_next: self.sched.skip_next,
+                interval_minutes: settings.prompt_interval_minutes,
+                next_trigger: self.next_due,
+                timezone: self.schedule.tz.name().to_string(),
+            },
+            work_hours: WorkHoursStatus {
+                enabled: settings.work_hours_only,
+                start: wh.start.to_string(),
+                end: wh.end.to_string(),
+                days: wh.days.iter().map(|d| d.to_string()).collect(),
+                in_hours: scheduler::in_window(&self.schedule, now),
+            },
+            repositories: self.repo_statuses(),
+            reload_error: self.reload_error.clone(),
+            last_reload: self.last_reload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn status_lines() {
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        let now = at("2026-11-26T08:15:00Z"); // 13:45 IST
+        assert_eq!(
+            status_line(
+                3,
+                Pause::Running,
+                Some(at("2026-11-26T09:00:00Z")),
+                8,
+                None,
+                tz,
+                now
+            ),
+            "Watching 3 repos · next prompt 14:30 IST (in 45m) · 8 prompts today"
+        );
+        assert_eq!(
+            status_line(
+                1,
+                Pause::Until(at("2026-11-26T11:30:00Z")),
+                None,
+                1,
+                None,
+                tz,
+                now
+            ),
+            "Watching 1 repo · paused until 17:00 IST · 1 prompt today"
+        );
+        assert_eq!(
+            status_line(
+                1,
+                Pause::Running,
+                None,
+                0,
+                Some("config.yaml:12:3: settings.intervall: unknown key"),
+                tz,
+                now
+            ),
+            "Reload rejected: config.yaml:12:3: settings.intervall: unknown key"
+        );
+    }
+
+    #[test]
+    fn local_midnight_in_the_configured_zone() {
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        assert_eq!(
+            local_midnight(at("2026-11-26T08:15:00Z"), tz),
+            at("2026-11-25T18:30:00Z")
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Small formatting helpers shared by the daemon's status line and the CLI.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// `2h 15m`, `45m`, `30s`, `3d 4h`: the two largest non-zero units.
+pub fn human_duration(secs: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
+    if secs == 0 {
+        return "0s".to_string();
+    }
+    let mut parts = Vec::new();
+    let mut rest = secs;
+    for (size, unit) in UNITS {
+        if rest >= size {
+            parts.push(format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+        if parts.len() == 2 {
+            break;
+        }
+    }
+    // Only whole minutes matter once hours are shown.
+    if secs >= 3_600 {
+        parts.retain(|p| !p.ends_with('s'));
+    }
+    parts.join(" ")
+}
+
+/// "in 45m" / "5m ago" / "now" relative to `now`.
+pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let secs = (t - now).num_seconds();
+    match secs {
+        0 => "now".to_string(),
+        s if s > 0 => format!("in {}", human_duration(s as u64)),
+        s => format!("{} ago", human_duration(s.unsigned_abs())),
+    }
+}
+
+/// `14:30 IST` today, `Fri 14:30 IST` within a week, a full date otherwise.
+pub fn local_time(t: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&tz);
+    let today = now.with_timezone(&tz).date_naive();
+    let days = (local.date_naive() - today).num_days();
+    if days == 0 {
+        local.format("%H:%M %Z").to_string()
+    } else if (-6..=6).contains(&days) {
+        local.format("%a %H:%M %Z").to_string()
+    } else {
+        local.format("%a, %d %b %Y %H:%M %Z").to_string()
+    }
+}
+
+/// The full stamp the status page uses: `Fri, 01 Nov 2025 10:30:00 IST`.
+pub fn full_time(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%a, %d %b %Y %H:%M:%S %Z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn durations_show_two_units() {
+        assert_eq!(human_duration(0), "0s");
+        assert_eq!(human_duration(30), "30s");
+        assert_eq!(human_duration(45 * 60), "45m");
+        assert_eq!(human_duration(45 * 60 + 5), "45m 5s");
+        assert_eq!(human_duration(2 * 3600 + 15 * 60 + 9), "2h 15m");
+        assert_eq!(human_duration(3 * 86_400 + 4 * 3600), "3d 4h");
+        assert_eq!(human_duration(3600 + 5), "1h");
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = at("2026-11-26T09:00:00Z");
+        assert_eq!(relative(at("2026-11-26T09:45:00Z"), now), "in 45m");
+        assert_eq!(relative(at("2026-11-26T08:55:00Z"), now), "5m ago");
+        assert_eq!(relative(now, now), "now");
+    }
+
+    #[test]
+    fn local_times_in_the_configured_zone() {
+        let now = at("2026-11-26T09:00:00Z");
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        assert_eq!(local_time(at("2026-11-26T09:00:00Z"), tz, now), "14:30 IST");
+        assert_eq!(
+            local_time(at("2026-11-27T09:00:00Z"), tz, now),
+            "Fri 14:30 IST"
+        );
+        assert_eq!(
+            full_time(at("2025-11-01T05:00:00Z"), tz),
+            "Sat, 01 Nov 2025 10:30:00 IST"
+        );
+    }
+}

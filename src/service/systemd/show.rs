@@ -1,0 +1,216 @@
+//! Reading the user manager's view of `devtrack.service`: the output of
+//! `systemctl --user show -p ...` and `loginctl show-user -p Linger`, parsed
+//! by pure functions into [`UnitProperties`] and [`ManagerStatus`].
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::service::ManagerStatus;
+
+use super::unit::UNIT_NAME;
+
+/// The properties asked of `systemctl --user show`.
+pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
+NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload";
+
+/// The unit's state as systemd reports it. Empty or unset values are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnitProperties {
+    /// `loaded`, `not-found`, `bad-setting`, `error`, `masked`.
+    pub load_state: Option<String>,
+    /// `active`, `inactive`, `failed`, `activating`, `deactivating`, `reloading`.
+    pub active_state: Option<String>,
+    pub sub_state: Option<String>,
+    pub main_pid: Option<u32>,
+    pub started: Option<String>,
+    pub restarts: Option<u32>,
+    pub memory_bytes: Option<u64>,
+    /// `success`, `exit-code`, `signal`, `watchdog`, `start-limit-hit`, ...
+    pub result: Option<String>,
+    /// The unit file in use.
+    pub fragment_path: Option<PathBuf>,
+    /// `enabled`, `disabled`, `static`, `linked`, ...
+    pub unit_file_state: Option<String>,
+    pub need_daemon_reload: bool,
+}
+
+impl UnitProperties {
+    /// Whether the manager found a unit file for devtrack.
+    pub fn is_loaded(&self) -> bool {
+        self.load_state.as_deref() == Some("loaded")
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        matches!(
+            self.unit_file_state.as_deref(),
+            Some("enabled" | "enabled-runtime" | "linked" | "linked-runtime" | "alias")
+        )
+    }
+
+    /// Active in the sense that a start is not needed.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self.active_state.as_deref(),
+            Some("active" | "activating" | "reloading")
+        )
+    }
+}
+
+/// Parses `Key=Value` lines as printed by `systemctl show`.
+pub fn parse_show(output: &str) -> UnitProperties {
+    let map: HashMap<&str, &str> = output
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    let text = |key: &str| {
+        map.get(key)
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty() && *v != "[not set]" && *v != "n/a")
+            .map(str::to_string)
+    };
+    let number = |key: &str| text(key).and_then(|v| v.parse::<u64>().ok());
+    UnitProperties {
+        load_state: text("LoadState"),
+        active_state: text("ActiveState"),
+        sub_state: text("SubState"),
+        // 0 means "no main process".
+        main_pid: number("MainPID")
+            .filter(|&pid| pid != 0)
+            .and_then(|pid| u32::try_from(pid).ok()),
+        started: text("ExecMainStartTimestamp"),
+        restarts: number("NRestarts").and_then(|n| u32::try_from(n).ok()),
+        // u64::MAX is systemd's "unknown" (no memory accounting).
+        memory_bytes: number("MemoryCurrent").filter(|&m| m != u64::MAX),
+        result: text("Result"),
+        fragment_path: text("FragmentPath").map(PathBuf::from),
+        unit_file_state: text("UnitFileState"),
+        need_daemon_reload: text("NeedDaemonReload").as_deref() == Some("yes"),
+    }
+}
+
+/// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
+pub fn parse_linger(output: &str) -> Option<bool> {
+    output
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Linger="))
+        .and_then(|v| match v {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        })
+}
+
+/// Builds the service-manager half of `devtrack status`.
+pub fn manager_status(props: &UnitProperties, linger: Option<bool>) -> ManagerStatus {
+    ManagerStatus {
+        manager: "systemd".to_string(),
+        installed: props.is_loaded(),
+        definition: props.fragment_path.clone(),
+        state: props.active_state.clone(),
+        sub_state: props.sub_state.clone(),
+        main_pid: props.main_pid,
+        started: props.started.clone(),
+        restarts: props.restarts,
+        memory_bytes: props.memory_bytes,
+        result: props.result.clone(),
+        linger,
+        logs_hint: format!("journalctl --user -u {UNIT_NAME}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RUNNING: &str = "\
+ActiveState=active
+SubState=running
+MainPID=4242
+ExecMainStartTimestamp=Sat 2026-01-31 09:00:01 CET
+NRestarts=2
+MemoryCurrent=7340032
+Result=success
+FragmentPath=/home/me/.config/systemd/user/devtrack.service
+LoadState=loaded
+UnitFileState=enabled
+NeedDaemonReload=no
+";
+
+    const NOT_FOUND: &str = "\
+ActiveState=inactive
+SubState=dead
+MainPID=0
+ExecMainStartTimestamp=
+NRestarts=0
+MemoryCurrent=[not set]
+Result=success
+FragmentPath=
+LoadState=not-found
+UnitFileState=
+NeedDaemonReload=no
+";
+
+    #[test]
+    fn parses_a_running_service() {
+        let props = parse_show(RUNNING);
+        assert!(props.is_loaded() && props.is_enabled() && props.is_active());
+        assert_eq!(props.main_pid, Some(4242));
+        assert_eq!(props.restarts, Some(2));
+        assert_eq!(props.memory_bytes, Some(7_340_032));
+        assert_eq!(
+            props.started.as_deref(),
+            Some("Sat 2026-01-31 09:00:01 CET")
+        );
+        assert_eq!(
+            props.fragment_path,
+            Some(PathBuf::from(
+                "/home/me/.config/systemd/user/devtrack.service"
+            ))
+        );
+        let status = manager_status(&props, Some(true));
+        assert!(status.installed);
+        assert_eq!(status.state.as_deref(), Some("active"));
+        assert_eq!(status.sub_state.as_deref(), Some("running"));
+        assert_eq!(status.linger, Some(true));
+        assert_eq!(status.manager, "systemd");
+    }
+
+    #[test]
+    fn parses_a_missing_unit_to_empty_values() {
+        let props = parse_show(NOT_FOUND);
+        assert!(!props.is_loaded() && !props.is_enabled() && !props.is_active());
+        assert_eq!(props.main_pid, None);
+        assert_eq!(props.started, None);
+        assert_eq!(props.memory_bytes, None);
+        assert_eq!(props.fragment_path, None);
+        assert!(!manager_status(&props, None).installed);
+    }
+
+    #[test]
+    fn unknown_memory_and_failed_result() {
+        let props = parse_show(
+            "MemoryCurrent=18446744073709551615\nActiveState=failed\nResult=exit-code\n\
+             NeedDaemonReload=yes\n",
+        );
+        assert_eq!(props.memory_bytes, None);
+        assert!(!props.is_active());
+        assert_eq!(props.result.as_deref(), Some("exit-code"));
+        assert!(props.need_daemon_reload);
+    }
+
+    #[test]
+    fn value_may_contain_equals_signs() {
+        let props = parse_show("FragmentPath=/home/a=b/devtrack.service\n");
+        assert_eq!(
+            props.fragment_path,
+            Some(PathBuf::from("/home/a=b/devtrack.service"))
+        );
+    }
+
+    #[test]
+    fn linger() {
+        assert_eq!(parse_linger("Linger=yes\n"), Some(true));
+        assert_eq!(parse_linger("Linger=no\n"), Some(false));
+        assert_eq!(parse_linger(""), None);
+    }
+}

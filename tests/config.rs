@@ -1,0 +1,577 @@
+//! The config loader against fixture files: every bad config must name the
+//! right key path and line, every good one must load with the expected values.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Weekday;
+use devtrack::config::{self, CommitTriggers, LogLevel, TimeOfDay};
+
+fn fixture(kind: &str, name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/config")
+        .join(kind)
+        .join(format!("{name}.yaml"))
+}
+
+/// (fixture, key path ("" for none), line, column, substring of the message)
+const BAD: &[(&str, &str, usize, usize, &str)] = &[
+    (
+        "syntax_mapping_value_in_scalar",
+        "",
+        3,
+        26,
+        "invalid YAML: mapping values are not allowed",
+    ),
+    (
+        "syntax_unclosed_flow_list",
+        "",
+        5,
+        12,
+        "invalid YAML: did not find expected ',' or ']'",
+    ),
+    (
+        "top_level_is_a_list",
+        "",
+        2,
+        1,
+        "expected a map at the top level, found a list",
+    ),
+    (
+        "unknown_top_level_key",
+        "repositores",
+        2,
+        1,
+        "unknown key `repositores`",
+    ),
+    (
+        "unknown_settings_key",
+        "settings.intervall",
+        4,
+        3,
+        "unknown key `intervall`",
+    ),
+    (
+        "setting_at_top_level",
+        "prompt_interval",
+        2,
+        1,
+        "unknown key `prompt_interval`",
+    ),
+    (
+        "unknown_repository_key",
+        "repositories[1].pth",
+        5,
+        5,
+        "unknown key `pth`",
+    ),
+    (
+        "unknown_integration",
+        "integrations.gitlab",
+        3,
+        3,
+        "unknown key `gitlab`",
+    ),
+    (
+        "prompt_interval_zero",
+        "settings.prompt_interval",
+        3,
+        3,
+        "`0` is outside 1..=1440 minutes",
+    ),
+    (
+        "prompt_interval_too_large",
+        "settings.prompt_interval",
+        2,
+        3,
+        "`1441` is outside 1..=1440",
+    ),
+    (
+        "prompt_interval_not_a_number",
+        "settings.prompt_interval",
+        3,
+        3,
+        "expected an integer, found the string `often`",
+    ),
+    (
+        "prompt_interval_quoted",
+        "settings.prompt_interval",
+        2,
+        3,
+        "expected an integer, found the string `60`",
+    ),
+    (
+        "work_end_hour_out_of_range",
+        "settings.work_end_hour",
+        3,
+        3,
+        "`25` is outside 0..=24",
+    ),
+    (
+        "work_start_hour_24",
+        "settings.work_start_hour",
+        2,
+        3,
+        "24:00 is only allowed as the end",
+    ),
+    (
+        "work_start_malformed",
+        "settings.work_start",
+        3,
+        3,
+        "`9am` is not a time of day",
+    ),
+    (
+        "work_end_minutes_out_of_range",
+        "settings.work_end",
+        3,
+        3,
+        "minutes must be 00..59",
+    ),
+    (
+        "work_end_set_twice",
+        "settings.work_end",
+        4,
+        3,
+        "`work_end` and `work_end_hour` are both set",
+    ),
+    (
+        "work_hours_empty_range",
+        "settings.work_end",
+        3,
+        3,
+        "empty work-hours range 09:00-09:00",
+    ),
+    (
+        "work_days_empty",
+        "settings.work_days",
+        3,
+        3,
+        "no work days",
+    ),
+    (
+        "work_days_bad_name",
+        "settings.work_days[1]",
+        4,
+        7,
+        "unknown day `funday`",
+    ),
+    (
+        "work_days_bad_range",
+        "settings.work_days",
+        2,
+        3,
+        "unknown day `fryday`",
+    ),
+    (
+        "work_days_is_a_map",
+        "settings.work_days",
+        2,
+        3,
+        "expected a list of days",
+    ),
+    (
+        "timezone_unknown",
+        "settings.timezone",
+        3,
+        3,
+        "unknown timezone `Mars/Olympus`",
+    ),
+    (
+        "timezone_wrong_case",
+        "settings.timezone",
+        2,
+        3,
+        "unknown timezone `asia/kolkata`",
+    ),
+    (
+        "duplicate_repository_name",
+        "repositories[2].name",
+        6,
+        5,
+        "duplicate repository name `api`",
+    ),
+    (
+        "repository_missing_name",
+        "repositories[1].name",
+        4,
+        5,
+        "missing repository `name`",
+    ),
+    (
+        "repository_missing_path",
+        "repositories[0].path",
+        2,
+        5,
+        "missing `path` for repository `api`",
+    ),
+    (
+        "repository_empty_path",
+        "repositories[0].path",
+        2,
+        17,
+        "empty path",
+    ),
+    (
+        "repository_not_a_map",
+        "repositories[1]",
+        4,
+        5,
+        "expected a repository map",
+    ),
+    (
+        "repositories_is_a_map",
+        "repositories",
+        1,
+        1,
+        "expected a list of repositories, found a map",
+    ),
+    (
+        "repository_tilde_user_path",
+        "repositories[0].path",
+        3,
+        5,
+        "`~user` paths are not supported",
+    ),
+    (
+        "repository_enabled_not_bool",
+        "repositories[0].enabled",
+        4,
+        5,
+        "expected `true` or `false`, found the string `sometimes`",
+    ),
+    (
+        "repository_commit_triggers_bad",
+        "repositories[0].commit_triggers",
+        2,
+        33,
+        "unknown commit trigger mode `mine`",
+    ),
+    (
+        "settings_is_a_list",
+        "settings",
+        1,
+        1,
+        "expected a map of settings, found a list",
+    ),
+    (
+        "log_level_bad",
+        "settings.log_level",
+        2,
+        3,
+        "unknown log level `verbose`",
+    ),
+    (
+        "commit_triggers_bad",
+        "settings.commit_triggers",
+        2,
+        3,
+        "unknown commit trigger mode `everything`",
+    ),
+    (
+        "authors_not_an_email",
+        "settings.authors[1]",
+        4,
+        7,
+        "`dev` is not an e-mail address",
+    ),
+    (
+        "authors_not_a_string",
+        "settings.authors[1]",
+        2,
+        30,
+        "expected an e-mail address, found the number `42`",
+    ),
+    (
+        "authors_is_a_string",
+        "settings.authors",
+        2,
+        3,
+        "expected a list of e-mail addresses",
+    ),
+    (
+        "debounce_out_of_range",
+        "settings.commit_debounce_ms",
+        2,
+        3,
+        "`60001` is outside 0..=60000 milliseconds",
+    ),
+    (
+        "debounce_negative",
+        "settings.commit_debounce_ms",
+        2,
+        3,
+        "`-5` is outside 0..=60000",
+    ),
+    (
+        "work_hours_only_yes",
+        "settings.work_hours_only",
+        2,
+        3,
+        "expected `true` or `false`, found the string `yes`",
+    ),
+    (
+        "integration_enabled_not_bool",
+        "integrations.jira.enabled",
+        4,
+        5,
+        "expected `true` or `false`, found the string `no`",
+    ),
+    (
+        "integration_not_a_map",
+        "integrations.github",
+        2,
+        3,
+        "expected a map, found the boolean `true`",
+    ),
+    (
+        "version_is_a_list",
+        "version",
+        1,
+        1,
+        "expected a version string, found a list",
+    ),
+];
+
+#[test]
+fn every_bad_fixture_names_its_key_and_line() {
+    let mut failures = Vec::new();
+    for &(name, key, line, column, message) in BAD {
+        let path = fixture("bad", name);
+        match config::load(&path) {
+            Ok(_) => failures.push(format!("{name}: loaded without error")),
+            Err(err) => {
+                let got = (
+                    err.key.clone().unwrap_or_default(),
+                    err.line,
+                    err.column,
+                    err.file.clone(),
+                );
+                let want = (key.to_owned(), Some(line), Some(column), path.clone());
+                if got != want || !err.message.contains(message) {
+                    failures.push(format!(
+                        "{name}: got {got:?} `{}`, want {want:?} `{message}`",
+                        err.message
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn every_bad_fixture_is_in_the_table() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/config/bad");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            e.unwrap()
+                .path()
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    let mut listed: Vec<String> = BAD.iter().map(|row| row.0.to_owned()).collect();
+    listed.sort();
+    assert_eq!(files, listed);
+    assert!(files.len() >= 25);
+}
+
+#[test]
+fn error_display_is_one_line_with_location_key_message_and_hint() {
+    let path = fixture("bad", "unknown_settings_key");
+    let err = config::load(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:4:3: settings.intervall: unknown key `intervall` (did you mean `prompt_interval`?)",
+            path.display()
+        )
+    );
+    let err = config::load(&fixture("bad", "timezone_unknown")).unwrap_err();
+    assert_eq!(
+        err.hint.as_deref(),
+        Some("use an IANA name such as `Europe/Berlin`")
+    );
+    let err = config::load(&fixture("bad", "timezone_wrong_case")).unwrap_err();
+    assert_eq!(err.hint.as_deref(), Some("did you mean `Asia/Kolkata`?"));
+    for &(name, ..) in BAD {
+        let shown = config::load(&fixture("bad", name)).unwrap_err().to_string();
+        assert!(!shown.contains('\n'), "{name}: {shown}");
+    }
+}
+
+#[test]
+fn missing_file_is_an_error_without_a_line() {
+    let path = fixture("good", "no_such_config");
+    let err = config::load(&path).unwrap_err();
+    assert_eq!(
+        (err.key.as_deref(), err.line, err.column),
+        (None, None, None)
+    );
+    assert!(
+        err.message.starts_with("reading the config file failed"),
+        "{}",
+        err.message
+    );
+    assert!(err
+        .to_string()
+        .starts_with(&format!("{}: reading", path.display())));
+}
+
+#[test]
+fn older_devtrack_config_loads_unchanged() {
+    let path = fixture("good", "legacy_devtrack");
+    let checked = config::check(&path).unwrap();
+    assert!(checked.ignored_keys.is_empty());
+    let config = checked.config;
+    assert_eq!(config.source.as_deref(), Some(path.as_path()));
+    assert_eq!(config.repositories.len(), 1);
+    let repo = &config.repositories[0];
+    assert_eq!(repo.name, "myproject");
+    assert_eq!(repo.path, PathBuf::from("/path/to/repo"));
+    assert!(repo.enabled);
+    assert_eq!(repo.project.as_deref(), Some("MyProject"));
+    assert_eq!(repo.commit_triggers, None);
+    let s = &config.settings;
+    assert_eq!(s.prompt_interval_minutes, 180);
+    assert!(!s.work_hours_only);
+    assert_eq!(s.work_hours.start, TimeOfDay::new(9, 0).unwrap());
+    assert_eq!(s.work_hours.end, TimeOfDay::new(18, 0).unwrap());
+    assert_eq!(s.work_hours.days, config::WeekdaySet::ALL);
+    assert_eq!(s.timezone, chrono_tz::Asia::Kolkata);
+    assert_eq!(s.log_level, LogLevel::Info);
+    assert!(s.auto_sync);
+    assert_eq!(s.commit_triggers, CommitTriggers::Own);
+    assert!(s.authors.is_empty());
+    assert_eq!(s.commit_debounce, Duration::from_millis(2000));
+    assert!(config.integrations.azure_devops.enabled);
+    assert!(config.integrations.github.enabled);
+    assert!(!config.integrations.jira.enabled);
+}
+
+#[test]
+fn older_devtrack_extras_are_reported_as_ignored() {
+    let path = fixture("good", "legacy_extras");
+    let checked = config::check(&path).unwrap();
+    let ignored: Vec<(String, Option<usize>)> = checked
+        .ignored_keys
+        .iter()
+        .map(|k| (k.key.clone(), k.line))
+        .collect();
+    assert_eq!(
+        ignored,
+        [
+            ("settings.notifications".to_owned(), Some(7)),
+            (
+                "integrations.azure_devops.organization".to_owned(),
+                Some(13)
+            ),
+            ("integrations.azure_devops.project".to_owned(), Some(14)),
+            ("integrations.jira.url".to_owned(), Some(17)),
+            ("integrations.jira.api_token".to_owned(), Some(18)),
+        ]
+    );
+    assert_eq!(
+        checked.ignored_keys[0].to_string(),
+        format!(
+            "{}:7:3: settings.notifications: ignored legacy key",
+            path.display()
+        )
+    );
+    assert_eq!(checked.config.settings.prompt_interval_minutes, 120);
+    assert!(checked.config.integrations.azure_devops.enabled);
+}
+
+#[test]
+fn every_new_key_is_read() {
+    let path = fixture("good", "every_new_key");
+    let config = config::load(&path).unwrap();
+    let home = PathBuf::from(std::env::var_os("HOME").expect("HOME is set"));
+    let api = &config.repositories[0];
+    assert_eq!(api.path, home.join("src/api"));
+    assert!(!api.enabled);
+    assert_eq!(api.project.as_deref(), Some("Shop"));
+    assert_eq!(api.commit_triggers, Some(CommitTriggers::All));
+    let docs = &config.repositories[1];
+    assert_eq!(docs.path, path.parent().unwrap().join("docs"));
+    assert!(docs.enabled);
+    let s = &config.settings;
+    assert_eq!(s.prompt_interval_minutes, 45);
+    assert!(s.work_hours_only);
+    assert_eq!(s.work_hours.start, TimeOfDay::new(8, 30).unwrap());
+    assert_eq!(s.work_hours.end, TimeOfDay::new(17, 15).unwrap());
+    assert_eq!(s.work_hours.days.to_string(), "mon-fri");
+    assert_eq!(s.timezone, chrono_tz::Europe::Berlin);
+    assert_eq!(s.log_level, LogLevel::Debug);
+    assert!(!s.auto_sync);
+    assert_eq!(s.commit_triggers, CommitTriggers::None);
+    assert_eq!(
+        s.authors,
+        ["dev@example.com", "dev@users.noreply.github.com"]
+    );
+    assert_eq!(s.commit_debounce, Duration::from_millis(500));
+    assert!(!config.integrations.azure_devops.enabled);
+    assert!(config.integrations.github.enabled);
+}
+
+#[test]
+fn overnight_range_is_valid() {
+    let config = config::load(&fixture("good", "overnight")).unwrap();
+    let hours = config.settings.work_hours;
+    assert_eq!(hours.start, TimeOfDay::new(22, 0).unwrap());
+    assert_eq!(hours.end, TimeOfDay::new(6, 0).unwrap());
+    assert!(hours.end < hours.start);
+    assert!(hours.days.contains(Weekday::Fri));
+    assert!(!hours.days.contains(Weekday::Sat));
+    assert_eq!(config.settings.timezone, chrono_tz::UTC);
+}
+
+#[test]
+fn flow_style_repositories_and_settings() {
+    let config = config::load(&fixture("good", "flow_repos")).unwrap();
+    let names: Vec<_> = config
+        .repositories
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(names, ["api", "web"]);
+    assert!(!config.repositories[1].enabled);
+    assert_eq!(config.repositories[1].project.as_deref(), Some("Web"));
+    let s = &config.settings;
+    assert_eq!(s.prompt_interval_minutes, 30);
+    assert_eq!(s.work_hours.days.to_string(), "sat, sun");
+    assert_eq!(s.work_hours.end, TimeOfDay::END_OF_DAY);
+    assert_eq!(s.timezone, chrono_tz::America::New_York);
+}
+
+#[test]
+fn empty_file_is_all_defaults() {
+    let path = fixture("good", "empty");
+    let config = config::load(&path).unwrap();
+    assert!(config.repositories.is_empty());
+    assert_eq!(
+        config.settings,
+        config::Settings::defaults(config::local_timezone())
+    );
+    assert_eq!(config.integrations, config::Integrations::default());
+    assert_eq!(config.source, Some(path));
+}
+
+#[test]
+fn reload_description_between_fixtures() {
+    let old = config::load(&fixture("good", "legacy_devtrack")).unwrap();
+    let new = config::load(&fixture("good", "overnight")).unwrap();
+    let changes = config::describe_changes(&old, &new);
+    assert!(
+        changes.contains(&"work hours: 09:00-18:00 -> 22:00-06:00".to_owned()),
+        "{changes:?}"
+    );
+    assert!(changes.contains(&"timezone: Asia/Kolkata -> UTC".to_owned()));
+    assert!(changes.contains(&"repository removed: myproject".to_owned()));
+    assert!(config::describe_changes(&new, &new).is_empty());
+}

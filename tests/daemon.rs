@@ -1,0 +1,506 @@
+//! The daemon end to end: the real binary, driven only through the CLI, the
+//! control socket and signals, in a private HOME/XDG environment.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use chrono::{SubsecRound, TimeDelta, Utc};
+use devtrack::daemon::scheduler::{Pause, SchedulerState};
+use devtrack::daemon::store::Store;
+use nix::sys::signal::Signal;
+
+use crate::util::{git_repo, text, Env, EventStream, WAIT};
+
+const BASIC: &str = "\
+version: 1.0.0
+repositories: []
+settings:
+  prompt_interval: 180
+  work_hours_only: false
+  timezone: Europe/Berlin
+  log_level: info
+";
+
+fn config_with_interval(minutes: u32) -> String {
+    BASIC.replace(
+        "prompt_interval: 180",
+        &format!("prompt_interval: {minutes}"),
+    )
+}
+
+/// Seeds the scheduler state the daemon will find at start.
+fn seed_state(env: &Env, state: SchedulerState) {
+    let mut store = Store::open(&env.database()).unwrap();
+    store.save_scheduler_state(&state).unwrap();
+}
+
+fn history(env: &Env) -> Vec<serde_json::Value> {
+    let out = env.run(["history", "--json", "-n", "1000"]);
+    assert!(out.status.success(), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn runs_on_defaults_with_the_current_repository() {
+    let env = Env::new();
+    let repo = env.cwd.join("myproject");
+    git_repo(&repo);
+    let env = Env {
+        cwd: repo.clone(),
+        ..env
+    };
+    let daemon = env.start();
+
+    let s = env.status();
+    assert_eq!(s["running"], true);
+    let d = &s["daemon"];
+    assert_eq!(d["pid"], daemon.pid());
+    assert!(d["paths"]["config"].is_null());
+    assert_eq!(
+        d["paths"]["config_expected"],
+        env.config_path().display().to_string()
+    );
+    assert_eq!(d["scheduler"]["interval_minutes"], 180);
+    assert_eq!(d["scheduler"]["paused"], false);
+    assert_eq!(d["work_hours"]["enabled"], false);
+    assert_eq!(d["repositories"][0]["name"], "myproject");
+    assert!(d["scheduler"]["next_trigger"].is_string());
+
+    let out = env.run(["status"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    for field in [
+        "Status:     running",
+        "PID:",
+        "Uptime:",
+        "Started:",
+        "Triggers:",
+        "Last:",
+        "Config:",
+        "Logs:",
+        "Lock:",
+        "Paused:       false",
+        "Interval:     180 minutes",
+        "Next trigger:",
+        "(in 2h 59m)",
+        "Enabled:      false",
+        "In hours:",
+        "myproject",
+    ] {
+        assert!(page.contains(field), "`{field}` missing from:\n{page}");
+    }
+    assert_eq!(daemon.stop().code(), Some(0));
+}
+
+#[test]
+fn status_without_a_daemon_exits_3() {
+    let env = Env::new();
+    let out = env.run(["status"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("not running"));
+    let out = env.run(["pause"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("devtrack is not running"));
+}
+
+#[test]
+fn pause_survives_a_restart_and_resume_clears_it() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let out = env.run(["pause", "--for", "2h"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("paused until"));
+    let until = env.status()["daemon"]["scheduler"]["paused_until"].clone();
+    assert!(until.is_string());
+    assert_eq!(daemon.stop().code(), Some(0));
+
+    let daemon = env.start();
+    let s = env.status();
+    assert_eq!(s["daemon"]["scheduler"]["paused"], true);
+    assert_eq!(s["daemon"]["scheduler"]["paused_until"], until);
+    let page = String::from_utf8_lossy(&env.run(["status"]).stdout).to_string();
+    assert!(page.contains("Paused:       true (until"), "{page}");
+
+    let out = env.run(["resume"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.status()["daemon"]["scheduler"]["paused"], false);
+    drop(daemon);
+}
+
+#[test]
+fn indefinite_pause_has_no_next_trigger() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    assert!(env.run(["pause"]).status.success());
+    let s = env.status();
+    assert_eq!(s["daemon"]["scheduler"]["paused"], true);
+    assert!(s["daemon"]["scheduler"]["next_trigger"].is_null());
+    let out = env.run(["pause", "--for", "soon"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn skip_is_remembered_across_a_restart() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let out = env.run(["skip"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], true);
+    daemon.stop();
+    let _daemon = env.start();
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], true);
+    let page = String::from_utf8_lossy(&env.run(["status"]).stdout).to_string();
+    assert!(page.contains("will be skipped"), "{page}");
+}
+
+#[test]
+fn a_skipped_slot_is_recorded_and_the_next_one_fires() {
+    let env = Env::new();
+    env.write_config(&config_with_interval(1));
+    let now = Utc::now();
+    // Slots at now-65s (to be skipped) and now-5s (due, on time).
+    // The store keeps milliseconds.
+    let anchor = (now - TimeDelta::seconds(125)).trunc_subsecs(3);
+    seed_state(
+        &env,
+        SchedulerState {
+            anchor,
+            pause: Pause::Running,
+            skip_next: true,
+        },
+    );
+    let _daemon = env.start();
+    let h = history(&env);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["kind"], "timer");
+    assert_eq!(h[0]["late"], false);
+    let scheduled = chrono::DateTime::parse_from_rfc3339(h[0]["scheduled_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(scheduled, anchor + TimeDelta::seconds(120));
+    assert_eq!(env.status()["daemon"]["missed_slots"], 1);
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], false);
+}
+
+#[test]
+fn prompts_missed_while_down_collapse_into_one_late_prompt() {
+    let env = Env::new();
+    env.write_config(&config_with_interval(60));
+    seed_state(
+        &env,
+        SchedulerState {
+            anchor: Utc::now() - TimeDelta::minutes(5 * 60 + 30),
+            pause: Pause::Running,
+            skip_next: false,
+        },
+    );
+    let _daemon = env.start();
+    let h = history(&env);
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0]["kind"], "timer");
+    assert_eq!(h[0]["late"], true);
+    assert_eq!(env.status()["daemon"]["missed_slots"], 5);
+    let next = env.status()["daemon"]["scheduler"]["next_trigger"].clone();
+    let next = chrono::DateTime::parse_from_rfc3339(next.as_str().unwrap()).unwrap();
+    let in_secs = (next.with_timezone(&Utc) - Utc::now()).num_seconds();
+    assert!(
+        (3500..=3600).contains(&in_secs),
+        "next prompt in {in_secs}s"
+    );
+}
+
+#[test]
+fn trigger_is_recorded_then_announced() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let out = env.run(["trigger"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let ev = events.wait_for("trigger");
+    assert_eq!(ev["trigger"]["kind"], "manual");
+    let id = ev["trigger"]["id"].as_i64().unwrap();
+    let h = history(&env);
+    assert!(
+        h.iter().any(|t| t["id"] == id && t["kind"] == "manual"),
+        "{h:?}"
+    );
+    let page = String::from_utf8_lossy(&env.run(["history"]).stdout).to_string();
+    assert!(page.contains("manual"), "{page}");
+}
+
+#[test]
+fn sighup_applies_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let mut daemon = env.start();
+    let events = EventStream::open(&env);
+
+    env.write_config(&config_with_interval(60));
+    daemon.signal(Signal::SIGHUP);
+    let ev = events.wait_for("reloaded");
+    let changes = ev["changes"].to_string();
+    assert!(
+        changes.contains("180") && changes.contains("60"),
+        "{changes}"
+    );
+    assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 60);
+
+    env.write_config(&BASIC.replace("prompt_interval: 180", "prompt_intervall: 30"));
+    daemon.signal(Signal::SIGHUP);
+    let ev = events.wait_for("reload_rejected");
+    let error = ev["error"].as_str().unwrap();
+    assert!(
+        error.contains("prompt_intervall") && error.contains(":4"),
+        "{error}"
+    );
+    let s = env.status();
+    assert_eq!(s["daemon"]["scheduler"]["interval_minutes"], 60);
+    assert!(s["daemon"]["reload_error"]
+        .as_str()
+        .unwrap()
+        .contains("prompt_intervall"));
+    let ready = daemon.wait_notify("STATUS=Reload rejected:");
+    assert!(ready.contains("READY=1"), "{ready}");
+    assert!(daemon
+        .notes
+        .iter()
+        .any(|n| n.contains("RELOADING=1") && n.contains("MONOTONIC_USEC=")));
+    let page = String::from_utf8_lossy(&env.run(["status"]).stdout).to_string();
+    assert!(page.contains("REJECTED"), "{page}");
+}
+
+#[test]
+fn reload_wait_reports_the_verdict() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    env.write_config(&config_with_interval(45));
+    let out = env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("prompt_interval"));
+    assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 45);
+
+    env.write_config(&config_with_interval(0));
+    let out = env.run(["reload", "--wait"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("settings.prompt_interval") && err.contains("config.yaml:4"),
+        "{err}"
+    );
+    assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 45);
+}
+
+#[test]
+fn sigterm_stops_within_a_second_and_removes_the_socket() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let mut daemon = env.start();
+    assert!(env.socket().exists());
+    daemon.signal(Signal::SIGTERM);
+    let status = daemon
+        .wait_exit(Duration::from_secs(1))
+        .expect("daemon still running 1 s after SIGTERM");
+    assert_eq!(status.code(), Some(0));
+    assert!(!env.socket().exists());
+    assert!(
+        daemon.notes.iter().any(|n| n.contains("STOPPING=1")) || {
+            daemon.wait_notify("STOPPING=1");
+            true
+        }
+    );
+}
+
+#[test]
+fn a_second_instance_is_refused_naming_the_first() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let out = env.run(["run"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("PID {}", daemon.pid())), "{err}");
+    // The first one is unharmed.
+    assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+#[test]
+fn a_stale_socket_is_replaced() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    std::fs::create_dir_all(env.socket().parent().unwrap()).unwrap();
+    // A socket file with nobody behind it, as a crash leaves it.
+    drop(std::os::unix::net::UnixListener::bind(env.socket()).unwrap());
+    assert!(env.socket().exists());
+    let daemon = env.start();
+    assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+#[test]
+fn a_bad_config_at_start_exits_78_with_the_reason() {
+    let env = Env::new();
+    env.write_config(&BASIC.replace("timezone: Europe/Berlin", "timezone: Mars/Olympus"));
+    let out = env.run(["run"]);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("settings.timezone") && err.contains("config.yaml:6"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_commands() {
+    let env = Env::new();
+    let out = env.run(["config", "path"]);
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        env.config_path().display().to_string()
+    );
+    let out = env.run(["config", "init"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(["config", "check"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = env.run(["config", "init"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    let bad = env.dir.path().join("bad.yaml");
+    std::fs::write(&bad, "settings:\n  prompt_interval: soon\n").unwrap();
+    let out = env.run(["config", "check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:2"));
+}
+
+/// Reads the hello line, then sends `line` and returns the reply.
+fn exchange(
+    stream: &mut UnixStream,
+    reader: &mut BufReader<UnixStream>,
+    line: &[u8],
+) -> serde_json::Value {
+    stream.write_all(line).unwrap();
+    let mut reply = String::new();
+    reader.read_line(&mut reply).unwrap();
+    serde_json::from_str(&reply).unwrap_or_else(|e| panic!("{e}: {reply:?}"))
+}
+
+fn connect(env: &Env) -> (UnixStream, BufReader<UnixStream>) {
+    let stream = UnixStream::connect(env.socket()).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut hello = String::new();
+    reader.read_line(&mut hello).unwrap();
+    let hello: serde_json::Value = serde_json::from_str(&hello).unwrap();
+    assert_eq!(hello["hello"]["protocol"], 1);
+    (stream, reader)
+}
+
+#[test]
+fn garbage_on_the_socket_gets_errors_not_crashes() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    // A client that connects and says nothing must not block anyone.
+    let (_silent, _silent_reader) = connect(&env);
+
+    let (mut s, mut r) = connect(&env);
+    assert_eq!(
+        exchange(&mut s, &mut r, b"not json\n")["error_kind"],
+        "bad_request"
+    );
+    assert_eq!(
+        exchange(&mut s, &mut r, b"{\"v\":1,\"cmd\":\"explode\"}\n")["error_kind"],
+        "unknown_command"
+    );
+    assert_eq!(
+        exchange(&mut s, &mut r, b"{\"v\":1}\n")["error_kind"],
+        "bad_request"
+    );
+    assert_eq!(
+        exchange(&mut s, &mut r, b"{\"v\":1,\"cmd\":\"status\"}\n")["ok"],
+        true
+    );
+    assert_eq!(
+        exchange(&mut s, &mut r, b"\xff\xfe\n")["error_kind"],
+        "bad_request"
+    );
+    // Too long: answered, then the connection is closed (it cannot resync).
+    let mut long = vec![b'x'; 70 * 1024];
+    long.push(b'\n');
+    assert_eq!(exchange(&mut s, &mut r, &long)["error_kind"], "too_long");
+    let mut rest = String::new();
+    assert_eq!(
+        r.read_line(&mut rest).unwrap(),
+        0,
+        "connection left open: {rest}"
+    );
+    assert_eq!(env.status()["running"], true);
+}
+
+#[test]
+fn a_subscriber_that_stops_reading_cannot_stall_the_daemon() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    let (mut sub, mut sub_reader) = connect(&env);
+    assert_eq!(
+        exchange(
+            &mut sub,
+            &mut sub_reader,
+            b"{\"v\":1,\"cmd\":\"subscribe\"}\n"
+        )["ok"],
+        true
+    );
+    // Never read from `sub` again. Enough events to overflow its socket
+    // buffer and the daemon's queue:
+    let (mut s, mut r) = connect(&env);
+    for _ in 0..3000 {
+        let reply = exchange(&mut s, &mut r, b"{\"v\":1,\"cmd\":\"trigger\"}\n");
+        assert_eq!(reply["ok"], true);
+    }
+    assert_eq!(env.status()["daemon"]["triggers_total"], 3000);
+}
+
+#[test]
+fn another_user_is_refused() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: needs root to act as a second user");
+        return;
+    }
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    // Open the file-system path so only the daemon's own check stands in the way.
+    let mut p = env.socket();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o777)).unwrap();
+    while p.pop() {
+        if p == std::path::Path::new("/tmp") {
+            break;
+        }
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = {
+        use std::os::unix::process::CommandExt;
+        env.cmd(["status", "--json"])
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap()
+    };
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("permission denied") && err.contains("belongs to uid 0"),
+        "{err}"
+    );
+}

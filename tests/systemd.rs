@@ -1,0 +1,657 @@
+//! devtrack under a real systemd user manager.
+//!
+//! `scripts/systemd-user-env.sh start` brings up `systemd --user` for an
+//! unprivileged user (and journald); these tests run as root and drive the
+//! built `devtrack` as that user through `runuser`, with the binary copied
+//! to the user's `~/.local/bin` (a stable path, as `install-service` wants).
+//! The tests share one manager, so they take [`MANAGER`] in turn.
+//!
+//! In CI (`CI=true`) an unreachable manager fails the tests; elsewhere
+//! without root they are skipped with a printed reason.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+/// Serializes every test that uses the shared user manager.
+static MANAGER: Mutex<()> = Mutex::new(());
+
+/// The user manager started by the script, as the tests reach it.
+struct UserManager {
+    user: String,
+    home: PathBuf,
+    runtime_dir: String,
+    bus: String,
+}
+
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Starts (or finds) the manager; `None` means skip (printed why).
+fn manager() -> Option<&'static UserManager> {
+    static STARTED: OnceLock<Result<UserManager, String>> = OnceLock::new();
+    let result = STARTED.get_or_init(start_manager);
+    match result {
+        Ok(m) => Some(m),
+        Err(reason) if in_ci() => panic!("the systemd user manager is required in CI: {reason}"),
+        Err(reason) => {
+            eprintln!("skipping systemd test: {reason}");
+            None
+        }
+    }
+}
+
+fn start_manager() -> Result<UserManager, String> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(
+            "not root (scripts/systemd-user-env.sh needs root to create the \
+                    user, its cgroup and /run/user/UID)"
+                .to_string(),
+        );
+    }
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/systemd-user-env.sh"))
+        .arg("start")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("running scripts/systemd-user-env.sh: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "scripts/systemd-user-env.sh start failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let var = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .map(str::to_string)
+            .ok_or_else(|| format!("the script printed no {name}:\n{stdout}"))
+    };
+    let user = var("DEVTRACK_SYSTEMD_USER")?;
+    let home = nix::unistd::User::from_name(&user)
+        .ok()
+        .flatten()
+        .ok_or_else(|| format!("user `{user}` does not exist"))?
+        .dir;
+    let m = UserManager {
+        user,
+        home,
+        runtime_dir: var("DEVTRACK_SYSTEMD_RUNTIME_DIR")?,
+        bus: var("DEVTRACK_SYSTEMD_BUS")?,
+    };
+    m.install_binary();
+    Ok(m)
+}
+
+/// Output of a command, for assertions and failure messages.
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    fn from(out: Output) -> Ran {
+        Ran {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    fn ok(self) -> Ran {
+        assert_eq!(self.code, Some(0), "command failed:\n{self}");
+        self
+    }
+}
+
+impl std::fmt::Display for Ran {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl UserManager {
+    fn bin_dir(&self) -> PathBuf {
+        self.home.join(".local/bin")
+    }
+
+    fn unit_path(&self) -> PathBuf {
+        self.home.join(".config/systemd/user/devtrack.service")
+    }
+
+    /// Copies the built binary to `~/.local/bin/devtrack`, owned by the user.
+    fn install_binary(&self) {
+        let dir = self.bin_dir();
+        std::fs::create_dir_all(&dir).unwrap();
+        let dest = dir.join("devtrack");
+        let tmp = dir.join(".devtrack.new");
+        std::fs::copy(env!("CARGO_BIN_EXE_devtrack"), &tmp).unwrap();
+        std::fs::rename(&tmp, &dest).unwrap();
+        let status = Command::new("chown")
+            .args(["-R", &format!("{}:", self.user)])
+            .arg(self.home.join(".local"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Runs `program args` as the user, with the manager's environment only.
+    fn run(&self, program: &str, args: &[&str]) -> Ran {
+        let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin_dir().display());
+        let out = Command::new("runuser")
+            .args(["-u", &self.user, "--", "env", "-i"])
+            .arg(format!("HOME={}", self.home.display()))
+            .arg(format!("USER={}", self.user))
+            .arg(format!("LOGNAME={}", self.user))
+            .arg(format!("PATH={path}"))
+            .arg(format!("XDG_RUNTIME_DIR={}", self.runtime_dir))
+            .arg(format!("DBUS_SESSION_BUS_ADDRESS={}", self.bus))
+            .arg(program)
+            .args(args)
+            .current_dir(&self.home)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("running {program} as {}: {e}", self.user));
+        Ran::from(out)
+    }
+
+    fn devtrack(&self, args: &[&str]) -> Ran {
+        self.run("devtrack", args)
+    }
+
+    fn systemctl(&self, args: &[&str]) -> Ran {
+        let mut full = vec!["--user"];
+        full.extend_from_slice(args);
+        self.run("systemctl", &full)
+    }
+
+    fn show(&self, property: &str) -> String {
+        self.systemctl(&["show", "devtrack.service", "-p", property, "--value"])
+            .ok()
+            .stdout
+            .trim()
+            .to_string()
+    }
+
+    /// Removes any devtrack unit left by an earlier (failed) run.
+    fn reset(&self) -> MutexGuard<'static, ()> {
+        let guard = MANAGER.lock().unwrap_or_else(|e| e.into_inner());
+        self.systemctl(&["disable", "--now", "devtrack.service"]);
+        self.systemctl(&["reset-failed", "devtrack.service"]);
+        let _ = std::fs::remove_file(self.unit_path());
+        let _ = std::fs::remove_dir_all(self.unit_path().with_file_name("devtrack.service.d"));
+        self.systemctl(&["daemon-reload"]).ok();
+        guard
+    }
+}
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+/// Install, idempotence, hand edits, verification and uninstall, with the
+/// unit enabled but not started.
+#[test]
+fn install_service_lifecycle_without_starting() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    let unit = m.unit_path();
+
+    // --dry-run prints the unit and the commands, and writes nothing.
+    let dry = m.devtrack(&["install-service", "--dry-run"]).ok();
+    assert!(dry.stdout.contains("\nType=notify\n"), "{dry}");
+    let expected_exec = format!("ExecStart={}/devtrack run", m.bin_dir().display());
+    assert!(dry.stdout.contains(&expected_exec), "{dry}");
+    assert!(
+        dry.stdout
+            .contains("systemctl --user enable --now devtrack.service"),
+        "{dry}"
+    );
+    assert!(!unit.exists(), "--dry-run wrote {}", unit.display());
+
+    // First install: written, loaded, enabled, not started.
+    let first = m.devtrack(&["install-service", "--no-start"]).ok();
+    assert!(first.stdout.contains("installed"), "{first}");
+    assert!(unit.exists());
+    assert_eq!(
+        m.systemctl(&["is-enabled", "devtrack.service"])
+            .stdout
+            .trim(),
+        "enabled"
+    );
+    assert_eq!(m.show("ActiveState"), "inactive");
+    assert_eq!(m.show("FragmentPath"), unit.display().to_string());
+    assert!(m
+        .show("ExecStart")
+        .contains(&format!("path={}/devtrack ;", m.bin_dir().display())));
+
+    // What systemd itself says about the unit: no warning at all.
+    let unit_arg = unit.display().to_string();
+    let verify = m.run(
+        "systemd-analyze",
+        &["--user", "verify", "--man=no", &unit_arg],
+    );
+    assert_eq!(verify.code, Some(0), "{verify}");
+    assert_eq!(
+        verify.stderr, "",
+        "systemd-analyze verify warned:\n{verify}"
+    );
+    let security = m.run(
+        "systemd-analyze",
+        &["--user", "security", "devtrack.service"],
+    );
+    println!(
+        "systemd-analyze --user security devtrack.service:\n{}",
+        security.stdout
+    );
+    assert!(
+        security.stdout.contains("Overall exposure level"),
+        "{security}"
+    );
+
+    // Second install: nothing changed, nothing run, file untouched.
+    let before = mtime(&unit);
+    let second = m.devtrack(&["install-service", "--no-start"]).ok();
+    assert!(second.stdout.contains("nothing to do"), "{second}");
+    assert!(!second.stdout.contains("ran "), "{second}");
+    assert_eq!(mtime(&unit), before);
+
+    // A hand edit is kept unless --force.
+    let mut text = std::fs::read_to_string(&unit).unwrap();
+    text = text.replace("RestartSec=5", "RestartSec=7");
+    std::fs::write(&unit, &text).unwrap();
+    let refused = m.devtrack(&["install-service", "--no-start"]);
+    assert_eq!(refused.code, Some(1), "{refused}");
+    assert!(refused.stderr.contains("edited by hand"), "{refused}");
+    assert!(refused.stderr.contains("--force"), "{refused}");
+    assert_eq!(std::fs::read_to_string(&unit).unwrap(), text);
+    let forced = m
+        .devtrack(&["install-service", "--no-start", "--force"])
+        .ok();
+    assert!(forced.stdout.contains("updated"), "{forced}");
+    assert!(std::fs::read_to_string(&unit)
+        .unwrap()
+        .contains("RestartSec=5\n"));
+
+    // Uninstall leaves nothing behind; a second one says so.
+    let removed = m.devtrack(&["uninstall-service"]).ok();
+    assert!(removed.stdout.contains("removed"), "{removed}");
+    assert!(!unit.exists());
+    let listed = m.systemctl(&["list-unit-files", "--no-legend"]).ok();
+    assert!(!listed.stdout.contains("devtrack"), "{listed}");
+    assert_ne!(m.show("ActiveState"), "active");
+    let again = m.devtrack(&["uninstall-service"]).ok();
+    assert!(again.stdout.contains("nothing to remove"), "{again}");
+
+    // Service verbs on a missing unit point at install-service.
+    let start = m.devtrack(&["start"]);
+    assert_eq!(start.code, Some(3), "{start}");
+    assert!(start.stderr.contains("devtrack install-service"), "{start}");
+}
+
+/// With no user manager reachable, service commands fail with exit 6 and
+/// point at `devtrack run`. systemctl is replaced through
+/// `DEVTRACK_SYSTEMCTL` by one that fails like it does without a user bus.
+#[test]
+fn no_user_manager_points_at_devtrack_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("systemctl");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for args in [&["install-service"][..], &["start"], &["uninstall-service"]] {
+        let out = Ran::from(
+            Command::new(env!("CARGO_BIN_EXE_devtrack"))
+                .args(args)
+                .env("DEVTRACK_SYSTEMCTL", &fake)
+                .env("XDG_CONFIG_HOME", dir.path().join("config"))
+                .stdin(Stdio::null())
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(out.code, Some(6), "{args:?}: {out}");
+        assert!(out.stderr.contains("No medium found"), "{args:?}: {out}");
+        assert!(out.stderr.contains("devtrack run"), "{args:?}: {out}");
+    }
+    assert!(!dir.path().join("config/systemd").exists());
+}
+
+const CONFIG: &str = "\
+version: 1.0.0
+repositories: []
+settings:
+  prompt_interval: 180
+  work_hours_only: false
+  timezone: Europe/Berlin
+  log_level: info
+";
+
+fn config_with_interval(minutes: u32) -> String {
+    CONFIG.replace(
+        "prompt_interval: 180",
+        &format!("prompt_interval: {minutes}"),
+    )
+}
+
+impl UserManager {
+    fn config_path(&self) -> PathBuf {
+        self.home.join(".config/devtrack/config.yaml")
+    }
+
+    /// Writes the user's config (owned by the user, as the daemon reads it).
+    fn write_config(&self, yaml: &str) {
+        let path = self.config_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, yaml).unwrap();
+        let status = Command::new("chown")
+            .args(["-R", &format!("{}:", self.user)])
+            .arg(self.home.join(".config"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn status_json(&self) -> serde_json::Value {
+        let out = self.devtrack(&["status", "--json"]).ok();
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+
+    fn main_pid(&self) -> i32 {
+        let pid: i32 = self.show("MainPID").parse().unwrap();
+        assert_ne!(pid, 0, "devtrack.service has no main process");
+        pid
+    }
+
+    fn restarts(&self) -> u32 {
+        self.show("NRestarts").parse().unwrap()
+    }
+
+    /// The cursor after the newest journal entry of the unit.
+    fn journal_cursor(&self) -> String {
+        let out = self
+            .run(
+                "journalctl",
+                &[
+                    "--user",
+                    "-u",
+                    "devtrack.service",
+                    "-n",
+                    "1",
+                    "-o",
+                    "json",
+                    "--no-pager",
+                ],
+            )
+            .ok();
+        let entry: serde_json::Value = serde_json::from_str(out.stdout.trim())
+            .unwrap_or_else(|e| panic!("no journal entry to start from ({e}): {out}"));
+        entry["__CURSOR"].as_str().unwrap().to_string()
+    }
+
+    /// Follows the unit's journal after `cursor` until an entry whose
+    /// MESSAGE contains `needle` arrives; returns it. The journal is the
+    /// manager's own event stream: restarts and watchdog kills are logged
+    /// there the moment they happen.
+    fn wait_journal(&self, cursor: &str, needle: &str) -> serde_json::Value {
+        let after = format!("--after-cursor={cursor}");
+        let mut child = Command::new("runuser")
+            .args(["-u", &self.user, "--", "env", "-i"])
+            .arg(format!("HOME={}", self.home.display()))
+            .arg(format!("XDG_RUNTIME_DIR={}", self.runtime_dir))
+            .args([
+                "journalctl",
+                "--user",
+                "-u",
+                "devtrack.service",
+                "-f",
+                "-o",
+                "json",
+                "--no-pager",
+                &after,
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        let found = loop {
+            // A safety net only: the entry normally arrives within seconds.
+            match rx.recv_timeout(WAIT) {
+                Ok(line) => {
+                    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+                    let message = entry["MESSAGE"].as_str().unwrap_or_default().to_string();
+                    if message.contains(needle) {
+                        break Some(entry);
+                    }
+                    seen.push(message);
+                }
+                Err(_) => break None,
+            }
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        found.unwrap_or_else(|| {
+            panic!(
+                "no journal entry containing {needle:?}; saw:\n{}",
+                seen.join("\n")
+            )
+        })
+    }
+
+    fn journal_entries(&self) -> Vec<serde_json::Value> {
+        let out = self
+            .run(
+                "journalctl",
+                &[
+                    "--user",
+                    "-u",
+                    "devtrack.service",
+                    "-o",
+                    "json",
+                    "--no-pager",
+                ],
+            )
+            .ok();
+        out.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// Safety-net timeout for events from the manager.
+const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The daemon as a running service: readiness, status, reloads, journal,
+/// crash restarts, the watchdog, a config error at start, stop, uninstall.
+#[test]
+fn running_service_end_to_end() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    let unit = m.unit_path();
+    m.write_config(CONFIG);
+
+    // `enable --now` returns once the daemon sent READY=1 (Type=notify).
+    let installed = m.devtrack(&["install-service"]).ok();
+    assert!(installed.stdout.contains("enable --now"), "{installed}");
+    assert_eq!(
+        m.systemctl(&["is-active", "devtrack.service"])
+            .stdout
+            .trim(),
+        "active"
+    );
+    let shown = m
+        .systemctl(&["status", "devtrack.service", "--no-pager"])
+        .stdout;
+    assert!(shown.contains("Status: \"Watching 0 repos"), "{shown}");
+
+    // Unchanged: nothing to do, nothing touched.
+    let before = mtime(&unit);
+    let again = m.devtrack(&["install-service"]).ok();
+    assert!(again.stdout.contains("nothing to do"), "{again}");
+    assert_eq!(mtime(&unit), before);
+
+    // `devtrack status` merges the daemon's and the manager's views.
+    let status = m.status_json();
+    assert_eq!(status["daemon"]["scheduler"]["interval_minutes"], 180);
+    assert_eq!(status["service"]["state"], "active");
+    assert_eq!(status["service"]["manager"], "systemd");
+    assert_eq!(status["service"]["main_pid"], m.main_pid());
+    assert_eq!(
+        status["daemon"]["paths"]["logs"],
+        "systemd journal (journalctl --user -u devtrack.service)"
+    );
+
+    // A good config applies through ExecReload.
+    m.write_config(&config_with_interval(45));
+    m.systemctl(&["reload", "devtrack.service"]).ok();
+    assert_eq!(
+        m.status_json()["daemon"]["scheduler"]["interval_minutes"],
+        45
+    );
+
+    // A bad one fails the reload with the reason; the daemon keeps running
+    // on the previous config.
+    m.write_config(&config_with_interval(0));
+    let rejected = m.systemctl(&["reload", "devtrack.service"]);
+    assert_ne!(rejected.code, Some(0), "{rejected}");
+    let rejected = m.devtrack(&["reload"]);
+    assert_ne!(rejected.code, Some(0), "{rejected}");
+    assert!(
+        rejected.stderr.contains("settings.prompt_interval"),
+        "{rejected}"
+    );
+    assert_eq!(
+        m.systemctl(&["is-active", "devtrack.service"])
+            .stdout
+            .trim(),
+        "active"
+    );
+    assert_eq!(
+        m.status_json()["daemon"]["scheduler"]["interval_minutes"],
+        45
+    );
+    m.write_config(&config_with_interval(45));
+
+    // The journal holds native entries: identifier, fields, priorities.
+    let entries = m.journal_entries();
+    let loaded = entries
+        .iter()
+        .find(|e| e["MESSAGE"] == "loaded configuration")
+        .unwrap_or_else(|| panic!("no `loaded configuration` entry in {entries:#?}"));
+    assert_eq!(loaded["PRIORITY"], "6");
+    assert_eq!(loaded["SYSLOG_IDENTIFIER"], "devtrack");
+    assert_eq!(loaded["_SYSTEMD_USER_UNIT"], "devtrack.service");
+    assert_eq!(
+        loaded["DEVTRACK_CONFIG"],
+        m.config_path().display().to_string()
+    );
+    let warned = entries
+        .iter()
+        .find(|e| {
+            e["MESSAGE"]
+                .as_str()
+                .is_some_and(|s| s.contains("configuration rejected"))
+        })
+        .unwrap_or_else(|| panic!("no rejection entry in {entries:#?}"));
+    assert_eq!(warned["PRIORITY"], "4");
+    assert!(warned["DEVTRACK_ERROR"]
+        .as_str()
+        .is_some_and(|s| s.contains("prompt_interval")));
+    let logs = m.devtrack(&["logs", "-n", "5"]).ok();
+    assert!(logs.stdout.lines().count() >= 5, "{logs}");
+    assert!(logs.stdout.contains("devtrack"), "{logs}");
+
+    // Killed outright: the manager restarts it.
+    let restarts = m.restarts();
+    let cursor = m.journal_cursor();
+    let pid = m.main_pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    m.wait_journal(&cursor, "Started devtrack.service");
+    assert_eq!(m.restarts(), restarts + 1);
+    assert_eq!(m.show("ActiveState"), "active");
+    assert_ne!(m.main_pid(), pid);
+
+    // Hung (SIGSTOP) under a 2 s watchdog: killed by the watchdog, restarted.
+    let drop_in = unit.with_file_name("devtrack.service.d");
+    std::fs::create_dir_all(&drop_in).unwrap();
+    std::fs::write(drop_in.join("watchdog.conf"), "[Service]\nWatchdogSec=2\n").unwrap();
+    m.systemctl(&["daemon-reload"]).ok();
+    m.systemctl(&["restart", "devtrack.service"]).ok();
+    let restarts = m.restarts();
+    let cursor = m.journal_cursor();
+    let pid = m.main_pid();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGSTOP,
+    )
+    .unwrap();
+    m.wait_journal(&cursor, "Watchdog timeout");
+    m.wait_journal(&cursor, "Started devtrack.service");
+    assert_eq!(m.restarts(), restarts + 1);
+    assert_ne!(m.main_pid(), pid);
+    std::fs::remove_dir_all(&drop_in).unwrap();
+    m.systemctl(&["daemon-reload"]).ok();
+
+    // Stop: clean, well inside TimeoutStopSec (a timeout would make the
+    // result `timeout`).
+    m.devtrack(&["stop"]).ok();
+    assert_eq!(m.show("ActiveState"), "inactive");
+    assert_eq!(m.show("Result"), "success");
+
+    // A bad config at start: exit 78, failed, and no restart scheduled.
+    m.systemctl(&["reset-failed", "devtrack.service"]);
+    m.write_config(&config_with_interval(0));
+    let restarts = m.restarts();
+    let started = m.devtrack(&["start"]);
+    assert_ne!(started.code, Some(0), "{started}");
+    assert!(started.stderr.contains("devtrack logs"), "{started}");
+    assert_eq!(m.show("ExecMainStatus"), "78");
+    assert_eq!(m.show("ActiveState"), "failed");
+    assert_eq!(m.show("SubState"), "failed");
+    assert_eq!(m.restarts(), restarts);
+
+    // Uninstall leaves nothing behind.
+    m.write_config(CONFIG);
+    m.devtrack(&["uninstall-service"]).ok();
+    assert!(!unit.exists());
+    let listed = m.systemctl(&["list-unit-files", "--no-legend"]).ok();
+    assert!(!listed.stdout.contains("devtrack"), "{listed}");
+    let units = m.systemctl(&["list-units", "--all", "--no-legend"]).ok();
+    assert!(!units.stdout.contains("devtrack"), "{units}");
+}

@@ -1,0 +1,373 @@
+//! Shared test harness: an isolated environment per test (temporary HOME and
+//! XDG directories), the real `devtrack` binary, and a daemon started with a
+//! `NOTIFY_SOCKET` owned by the test so start-up is awaited on `READY=1`
+//! rather than on a sleep.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Safety net for every wait: far above anything a healthy run needs.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_devtrack")
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub home: PathBuf,
+    pub config_home: PathBuf,
+    pub data_home: PathBuf,
+    pub runtime: PathBuf,
+    /// The working directory commands run in.
+    pub cwd: PathBuf,
+}
+
+impl Default for Env {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Env {
+    pub fn new() -> Env {
+        // Short paths: a Unix socket path must fit in ~104 bytes.
+        let dir = tempfile::Builder::new()
+            .prefix("dt")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let root = dir.path().to_path_buf();
+        let env = Env {
+            home: root.join("home"),
+            config_home: root.join("home/.config"),
+            data_home: root.join("home/.local/share"),
+            runtime: root.join("run"),
+            cwd: root.join("work"),
+            dir,
+        };
+        for d in [&env.home, &env.config_home, &env.data_home, &env.cwd] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        env
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.config_home.join("devtrack/config.yaml")
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.runtime.join("devtrack/control.sock")
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_home.join("devtrack/devtrack.db")
+    }
+
+    pub fn write_config(&self, yaml: &str) {
+        let path = self.config_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, yaml).unwrap();
+    }
+
+    /// `devtrack ARGS` in this environment (nothing inherited but PATH).
+    pub fn cmd<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut c = Command::new(bin());
+        c.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", &self.config_home)
+            .env("XDG_DATA_HOME", &self.data_home)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .env("TZ", "UTC")
+            .current_dir(&self.cwd)
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// `status --json`, parsed.
+    pub fn status(&self) -> serde_json::Value {
+        let out = self.run(["status", "--json"]);
+        assert!(out.status.success(), "status failed: {}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Starts `devtrack run` and waits for `READY=1`.
+    pub fn start(&self) -> Daemon {
+        self.start_with(|_| {})
+    }
+
+    pub fn start_with(&self, adjust: impl FnOnce(&mut Command)) -> Daemon {
+        std::fs::create_dir_all(&self.runtime).unwrap();
+        let notify_path = self.dir.path().join(format!(
+            "notify-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let notify = UnixDatagram::bind(&notify_path).unwrap();
+        notify.set_read_timeout(Some(WAIT)).unwrap();
+        let mut cmd = self.cmd(["run"]);
+        cmd.env("NOTIFY_SOCKET", &notify_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        adjust(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
+        // Drain stderr as it comes so a chatty daemon never blocks on a full pipe.
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let drain = {
+            let stderr = stderr.clone();
+            let pipe = child.stderr.take().unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines() {
+                    let Ok(line) = line else { break };
+                    let mut s = stderr.lock().unwrap();
+                    s.push_str(&line);
+                    s.push('\n');
+                }
+            })
+        };
+        let mut daemon = Daemon {
+            stderr,
+            drain: Some(drain),
+            child,
+            notify,
+            exit_rx: None,
+            exited: None,
+            notes: Vec::new(),
+        };
+        daemon.wait_notify("READY=1");
+        daemon
+    }
+}
+
+pub fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+pub struct Daemon {
+    pub child: Child,
+    notify: UnixDatagram,
+    exit_rx: Option<std::sync::mpsc::Receiver<std::process::ExitStatus>>,
+    exited: Option<std::process::ExitStatus>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    drain: Option<std::thread::JoinHandle<()>>,
+    /// Every notify message received so far.
+    pub notes: Vec<String>,
+}
+
+impl Daemon {
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits for a notify datagram containing `needle`; returns it.
+    pub fn wait_notify(&mut self, needle: &str) -> String {
+        let mut buf = vec![0u8; 4096];
+        loop {
+            match self.notify.recv(&mut buf) {
+                Ok(n) => {
+                    let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+                    self.notes.push(msg.clone());
+                    if msg.lines().any(|l| l == needle || l.starts_with(needle)) {
+                        return msg;
+                    }
+                }
+                Err(e) => {
+                    let _ = self.child.kill();
+                    let out = self.stderr_text();
+                    panic!(
+                        "no `{needle}` from the daemon ({e}); notes so far {:?}; stderr: {out}",
+                        self.notes
+                    );
+                }
+            }
+        }
+    }
+
+    pub fn signal(&self, sig: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), sig).unwrap();
+    }
+
+    /// Waits for the process to exit, at most `limit`; `None` if it did not.
+    /// A helper thread blocks in `waitpid`, so the wait is event-driven.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        if let Some(st) = self.exited {
+            return Some(st);
+        }
+        let rx = self.exit_rx.get_or_insert_with(|| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+            std::thread::spawn(move || {
+                use nix::sys::wait::{waitpid, WaitStatus};
+                use std::os::unix::process::ExitStatusExt;
+                loop {
+                    let st = match waitpid(pid, None) {
+                        Ok(WaitStatus::Exited(_, code)) => {
+                            std::process::ExitStatus::from_raw(code << 8)
+                        }
+                        Ok(WaitStatus::Signaled(_, sig, _)) => {
+                            std::process::ExitStatus::from_raw(sig as i32)
+                        }
+                        Ok(_) => continue,
+                        Err(_) => return,
+                    };
+                    let _ = tx.send(st);
+                    return;
+                }
+            });
+            rx
+        });
+        let st = rx.recv_timeout(limit).ok()?;
+        self.exited = Some(st);
+        Some(st)
+    }
+
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        self.wait_exit(WAIT).expect("daemon did not stop")
+    }
+
+    /// Everything the daemon wrote to stderr (waits for it to exit).
+    pub fn stderr_text(&mut self) -> String {
+        self.wait_exit(WAIT);
+        if let Some(d) = self.drain.take() {
+            let _ = d.join();
+        }
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if self.exited.is_none() {
+            let _ = self.child.kill();
+            let _ = self.wait_exit(WAIT);
+        }
+    }
+}
+
+/// `devtrack events --json` as a child; lines read as they come.
+pub struct EventStream {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl EventStream {
+    pub fn open(env: &Env) -> EventStream {
+        let mut child = env
+            .cmd(["events", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The CLI announces on stderr once the subscription is live.
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        assert!(first.starts_with("following events"), "events: {first}");
+        let stdout: ChildStdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        EventStream { child, lines: rx }
+    }
+
+    /// Waits for the next event of type `kind`; returns it.
+    pub fn wait_for(&self, kind: &str) -> serde_json::Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no `{kind}` event within {WAIT:?}"));
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if v["event"] == kind {
+                return v;
+            }
+        }
+    }
+
+    /// Every event received until one of type `kind` (inclusive).
+    pub fn collect_until(&self, kind: &str) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + WAIT;
+        let mut all = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .lines
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no `{kind}` event within {WAIT:?}; got {all:?}"));
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let done = v["event"] == kind;
+            all.push(v);
+            if done {
+                return all;
+            }
+        }
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Makes a git repository with one commit at `path`.
+pub fn git_repo(path: &Path) {
+    std::fs::create_dir_all(path).unwrap();
+    git(path, &["init", "-q", "-b", "main"]);
+    std::fs::write(path.join("README"), "hello\n").unwrap();
+    git(path, &["add", "README"]);
+    git(path, &["commit", "-q", "-m", "first"]);
+}
+
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Dev Eloper",
+            "-c",
+            "user.email=dev@example.com",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
