@@ -147,6 +147,8 @@ impl GitWatch {
 
     /// Reads everything appended since the stored cursors (commits made
     /// while devtrack was not running). The events form one catch-up batch.
+    /// Idempotent: calling it again (e.g. after [`GitWatch::reconfigure`])
+    /// reports only what is new since.
     pub fn catch_up(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<GitEvent>> {
         let names: Vec<String> = self.repos.keys().cloned().collect();
         for name in &names {
@@ -197,6 +199,8 @@ impl GitWatch {
 
     /// Applies a new configuration: repositories added, removed or changed
     /// are armed or dropped; missing and unsupported ones are probed again.
+    /// Nothing is read here: added repositories start at their reflogs'
+    /// current end and are read on their next change (or call `catch_up`).
     pub fn reconfigure(&mut self, repos: &[Repository], settings: &Settings) -> Result<()> {
         self.policy = Policy::from_settings(settings);
         let now = Utc::now();
