@@ -15,3 +15,6 @@ mod launchd;
 
 /// devtrack under a real systemd user manager (scripts/systemd-user-env.sh).
 mod systemd;
+
+/// Git watching over real repositories, the real watcher and a real store.
+mod gitwatch;

@@ -5,9 +5,11 @@
 //! opens the file read-only) never block the daemon. Schema changes are
 //! numbered migrations tracked in `PRAGMA user_version`.
 
+mod commits;
 mod state;
 mod triggers;
 
+pub use commits::*;
 pub use triggers::*;
 
 use std::path::Path;

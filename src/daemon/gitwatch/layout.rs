@@ -1,0 +1,357 @@
+//! Where a configured repository keeps its HEAD reflogs, found by reading
+//! the directory layout (no libgit2, so it is cheap to redo on every
+//! change notification).
+//!
+//! Handles `.git` files (`gitdir: …`, used by linked worktrees and
+//! submodules), the `commondir` file, and linked worktrees under
+//! `<commondir>/worktrees/<name>`. Bare repositories and reftable ref
+//! storage have no HEAD reflog file and are reported as unsupported.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+/// A directory watched for a repository, and what its changes mean.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The common git directory: `logs/` or `worktrees/` appearing matters.
+    GitDir,
+    /// A `logs/` directory: its `HEAD` is a reflog.
+    LogsDir,
+    /// `<commondir>/worktrees`: worktrees added or removed.
+    WorktreesDir,
+    /// `<commondir>/worktrees/<name>`: its `logs/` appearing matters.
+    WorktreeAdmin,
+    /// The nearest existing ancestor of a repository that is missing:
+    /// anything on the way to `target` appearing matters.
+    Ancestor { target: PathBuf },
+}
+
+/// One HEAD reflog of a repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSource {
+    /// `<gitdir>/logs/HEAD`.
+    pub log_path: PathBuf,
+    /// The git directory whose HEAD this log records (opened with libgit2
+    /// for commit details and the current branch).
+    pub gitdir: PathBuf,
+    /// The linked worktree's name; `None` for the main working tree.
+    pub worktree: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    pub commondir: PathBuf,
+    /// The git directory of the configured checkout itself.
+    pub gitdir: PathBuf,
+    pub logs: Vec<LogSource>,
+    pub dirs: Vec<(PathBuf, Role)>,
+}
+
+/// Why a repository cannot be watched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The path does not exist (yet).
+    Missing(String),
+    /// The path exists but is no git repository (yet).
+    NotRepository(String),
+    /// A repository devtrack cannot watch (bare, reftable).
+    Unsupported(String),
+    /// Permissions or I/O errors.
+    Unreadable(String),
+}
+
+impl Problem {
+    /// Missing and not-yet-a-repository states are retried when the nearest
+    /// existing ancestor changes; unsupported ones only on reconfigure.
+    pub fn retry_on_change(&self) -> bool {
+        !matches!(self, Problem::Unsupported(_))
+    }
+
+    pub fn reason(&self) -> &str {
+        match self {
+            Problem::Missing(r)
+            | Problem::NotRepository(r)
+            | Problem::Unsupported(r)
+            | Problem::Unreadable(r) => r,
+        }
+    }
+}
+
+fn io_problem(what: &str, path: &Path, err: std::io::Error) -> Problem {
+    match err.kind() {
+        ErrorKind::NotFound => Problem::Missing(format!("`{}` does not exist", path.display())),
+        _ => Problem::Unreadable(format!("{what} `{}`: {err}", path.display())),
+    }
+}
+
+/// Finds the reflogs of the repository at `path`.
+pub fn probe(path: &Path) -> Result<Layout, Problem> {
+    let meta = fs::metadata(path).map_err(|e| io_problem("reading", path, e))?;
+    if !meta.is_dir() {
+        return Err(Problem::NotRepository(format!(
+            "`{}` is not a directory",
+            path.display()
+        )));
+    }
+    let dotgit = path.join(".git");
+    let gitdir = match fs::metadata(&dotgit) {
+        Ok(m) if m.is_dir() => dotgit,
+        Ok(_) => {
+            let text =
+                fs::read_to_string(&dotgit).map_err(|e| io_problem("reading", &dotgit, e))?;
+            let target = parse_gitfile(&text).ok_or_else(|| {
+                Problem::NotRepository(format!("`{}` is not a `gitdir:` pointer", dotgit.display()))
+            })?;
+            path.join(target)
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if looks_like_gitdir(path) {
+                return Err(Problem::Unsupported(format!(
+                    "`{}` is a bare repository: it has no working tree and no HEAD reflog",
+                    path.display()
+                )));
+            }
+            return Err(Problem::NotRepository(format!(
+                "`{}` is not a git repository; hint: run `git init` there or fix the path",
+                path.display()
+            )));
+        }
+        Err(e) => return Err(io_problem("reading", &dotgit, e)),
+    };
+    if !gitdir.join("HEAD").is_file() {
+        return Err(Problem::NotRepository(format!(
+            "`{}` has no HEAD: not a git directory",
+            gitdir.display()
+        )));
+    }
+    let commondir = match fs::read_to_string(gitdir.join("commondir")) {
+        Ok(text) => {
+            let rel = text.trim_end_matches(['\n', '\r']);
+            normalize(&gitdir.join(rel))
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => gitdir.clone(),
+        Err(e) => return Err(io_problem("reading", &gitdir.join("commondir"), e)),
+    };
+    let gitdir = normalize(&gitdir);
+
+    let config = match fs::read_to_string(commondir.join("config")) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io_problem("reading", &commondir.join("config"), e)),
+    };
+    if let Some(reason) = unsupported_reason(&config, &commondir) {
+        return Err(Problem::Unsupported(reason));
+    }
+
+    let mut logs = vec![LogSource {
+        log_path: commondir.join("logs").join("HEAD"),
+        gitdir: commondir.clone(),
+        worktree: None,
+    }];
+    let mut dirs = vec![(commondir.clone(), Role::GitDir)];
+    if commondir.join("logs").is_dir() {
+        dirs.push((commondir.join("logs"), Role::LogsDir));
+    }
+    let worktrees = commondir.join("worktrees");
+    match fs::read_dir(&worktrees) {
+        Ok(entries) => {
+            dirs.push((worktrees.clone(), Role::WorktreesDir));
+            let mut names: Vec<String> = entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().map(|t| t.is_dir()).unwrap_or(false))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for name in names {
+                let admin = worktrees.join(&name);
+                dirs.push((admin.clone(), Role::WorktreeAdmin));
+                if admin.join("logs").is_dir() {
+                    dirs.push((admin.join("logs"), Role::LogsDir));
+                }
+                logs.push(LogSource {
+                    log_path: admin.join("logs").join("HEAD"),
+                    gitdir: admin,
+                    worktree: Some(name),
+                });
+            }
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(io_problem("listing", &worktrees, e)),
+    }
+    Ok(Layout {
+        commondir,
+        gitdir,
+        logs,
+        dirs,
+    })
+}
+
+/// The directory to watch while the repository at `path` cannot be
+/// watched: the nearest existing ancestor of its `.git/HEAD`.
+pub fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
+    let target = path.join(".git").join("HEAD");
+    target
+        .ancestors()
+        .skip(1)
+        .find(|p| p.is_dir())
+        .map(Path::to_path_buf)
+}
+
+/// The target a missing repository's ancestor watch waits for.
+pub fn missing_target(path: &Path) -> PathBuf {
+    path.join(".git").join("HEAD")
+}
+
+/// `gitdir: <path>` of a `.git` file.
+pub fn parse_gitfile(text: &str) -> Option<&str> {
+    let line = text.lines().next()?;
+    let target = line.strip_prefix("gitdir:")?.trim();
+    (!target.is_empty()).then_some(target)
+}
+
+/// A directory with `HEAD`, `objects` and `refs` is a git directory itself.
+fn looks_like_gitdir(path: &Path) -> bool {
+    path.join("HEAD").is_file() && path.join("objects").is_dir() && path.join("refs").exists()
+}
+
+/// Why a repository with this `config` text cannot be watched, if it cannot.
+pub fn unsupported_reason(config: &str, commondir: &Path) -> Option<String> {
+    let reftable = config_value(config, "extensions", "refstorage")
+        .is_some_and(|v| v.eq_ignore_ascii_case("reftable"))
+        || commondir.join("reftable").is_dir();
+    if reftable {
+        return Some(format!(
+            "`{}` uses reftable ref storage, which keeps no reflog file devtrack can follow",
+            commondir.display()
+        ));
+    }
+    if config_value(config, "core", "bare").is_some_and(|v| is_true(&v)) {
+        return Some(format!(
+            "`{}` is a bare repository: it has no working tree and no HEAD reflog",
+            commondir.display()
+        ));
+    }
+    None
+}
+
+fn is_true(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "on" | "1")
+}
+
+/// The last value of `section.key` in git config text (sections and keys
+/// are case-insensitive; subsections are not looked at).
+pub fn config_value(config: &str, section: &str, key: &str) -> Option<String> {
+    let mut in_section = false;
+    let mut found = None;
+    for line in config.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let name = rest.split([']', ' ', '"']).next().unwrap_or("");
+            in_section = name.eq_ignore_ascii_case(section) && !rest.contains('"');
+            continue;
+        }
+        if !in_section {
+            continue;
+        }
+        let (k, v) = line.split_once('=').unwrap_or((line, "true"));
+        if k.trim().eq_ignore_ascii_case(key) {
+            let v = v
+                .split(['#', ';'])
+                .next()
+                .unwrap_or("")
+                .trim()
+                .trim_matches('"');
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
+/// Removes `.` and `..` components without touching the file system
+/// (`commondir` is usually `../..`).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitfile_pointer() {
+        assert_eq!(
+            parse_gitfile("gitdir: ../.git/modules/sub\n"),
+            Some("../.git/modules/sub")
+        );
+        assert_eq!(parse_gitfile("gitdir:/abs/path"), Some("/abs/path"));
+        assert_eq!(parse_gitfile("nonsense"), None);
+        assert_eq!(parse_gitfile("gitdir: "), None);
+    }
+
+    #[test]
+    fn config_values() {
+        let cfg = "[core]\n\trepositoryformatversion = 1\n\tbare = false\n[extensions]\n\trefStorage = reftable\n[remote \"origin\"]\n\turl = x\n";
+        assert_eq!(
+            config_value(cfg, "extensions", "refstorage").as_deref(),
+            Some("reftable")
+        );
+        assert_eq!(config_value(cfg, "core", "bare").as_deref(), Some("false"));
+        assert_eq!(config_value(cfg, "remote", "url"), None);
+        assert_eq!(
+            config_value("[core]\n bare\n", "core", "bare").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            config_value("[CORE]\nBare = TRUE ; comment\n", "core", "bare").as_deref(),
+            Some("TRUE")
+        );
+    }
+
+    #[test]
+    fn unsupported_configs() {
+        let dir = Path::new("/nonexistent-devtrack-test");
+        assert!(unsupported_reason("[extensions]\nrefstorage = reftable\n", dir).is_some());
+        assert!(unsupported_reason("[core]\nbare = true\n", dir).is_some());
+        assert!(unsupported_reason("[core]\nbare = false\n", dir).is_none());
+        assert!(unsupported_reason("", dir).is_none());
+    }
+
+    #[test]
+    fn normalizes_commondir() {
+        assert_eq!(
+            normalize(Path::new("/r/.git/worktrees/wt/../..")),
+            PathBuf::from("/r/.git")
+        );
+        assert_eq!(normalize(Path::new("/r/./a/../b")), PathBuf::from("/r/b"));
+    }
+
+    #[test]
+    fn missing_and_not_a_repository() {
+        let tmp = tempfile::tempdir().unwrap();
+        let missing = tmp.path().join("nope/deeper");
+        assert!(matches!(probe(&missing), Err(Problem::Missing(_))));
+        assert_eq!(nearest_existing_dir(&missing).as_deref(), Some(tmp.path()));
+        assert!(matches!(probe(tmp.path()), Err(Problem::NotRepository(_))));
+        assert_eq!(
+            nearest_existing_dir(tmp.path()).as_deref(),
+            Some(tmp.path())
+        );
+    }
+}

@@ -1,0 +1,747 @@
+//! Git watching against real repositories made with the git CLI, the real
+//! notify watcher and a real SQLite store. Each test runs git, then waits
+//! for the watcher's messages (with a timeout only as a safety net) and
+//! hands them to `GitWatch::handle`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::Utc;
+use devtrack::config::{
+    CommitTriggers, LogLevel, Repository, Settings, TimeOfDay, WeekdaySet, WorkHours,
+};
+use devtrack::daemon::gitwatch::{
+    CommitKind, Debouncer, GitEvent, GitWatch, Operation, RepoState, WatchMsg,
+};
+use devtrack::daemon::store::Store;
+use tempfile::TempDir;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+const ME: &str = "dev@example.com";
+const SAFETY_NET: Duration = Duration::from_secs(60);
+
+fn settings(authors: &[&str]) -> Settings {
+    Settings {
+        prompt_interval_minutes: 180,
+        work_hours_only: false,
+        work_hours: WorkHours {
+            start: TimeOfDay::new(9, 0).unwrap(),
+            end: TimeOfDay::new(17, 0).unwrap(),
+            days: WeekdaySet::ALL,
+        },
+        timezone: chrono_tz::UTC,
+        log_level: LogLevel::Info,
+        auto_sync: false,
+        commit_triggers: CommitTriggers::Own,
+        authors: authors.iter().map(|s| s.to_string()).collect(),
+        commit_debounce: Duration::from_secs(2),
+    }
+}
+
+fn repo(name: &str, path: &Path) -> Repository {
+    Repository {
+        name: name.into(),
+        path: path.to_path_buf(),
+        enabled: true,
+        project: Some(format!("{name}-project")),
+        commit_triggers: None,
+    }
+}
+
+/// A scratch directory with a private git configuration.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("gitconfig"),
+            "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n[gc]\n\tauto = 0\n",
+        )
+        .unwrap();
+        Sandbox { dir }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn git_as(&self, cwd: &Path, email: &str, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(cwd)
+            .env("GIT_CONFIG_GLOBAL", self.dir.path().join("gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Dev Eloper")
+            .env("GIT_AUTHOR_EMAIL", email)
+            .env("GIT_COMMITTER_NAME", "Dev Eloper")
+            .env("GIT_COMMITTER_EMAIL", email)
+            .env("GIT_EDITOR", "true")
+            .env("GIT_SEQUENCE_EDITOR", "true")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} in {}: {}",
+            cwd.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn git(&self, cwd: &Path, args: &[&str]) -> String {
+        self.git_as(cwd, ME, args)
+    }
+
+    fn init(&self, rel: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(&p).unwrap();
+        self.git(&p, &["init", "-q"]);
+        p
+    }
+
+    /// Writes a file, commits it, returns the new hash.
+    fn commit(&self, repo: &Path, file: &str, content: &str, msg: &str) -> String {
+        std::fs::write(repo.join(file), content).unwrap();
+        self.git(repo, &["add", "-A"]);
+        self.git(repo, &["commit", "-q", "-m", msg]);
+        self.head(repo)
+    }
+
+    fn head(&self, repo: &Path) -> String {
+        self.git(repo, &["rev-parse", "HEAD"])
+    }
+}
+
+/// A watcher over some repositories with its store and message channel.
+struct Harness {
+    store: Store,
+    rx: UnboundedReceiver<WatchMsg>,
+    gw: GitWatch,
+    events: Vec<GitEvent>,
+}
+
+impl Harness {
+    fn start(sb: &Sandbox, repos: &[Repository], settings: &Settings) -> Harness {
+        let store = Store::open(&sb.path("store/devtrack.db")).unwrap();
+        Harness::with_store(store, repos, settings)
+    }
+
+    fn with_store(mut store: Store, repos: &[Repository], settings: &Settings) -> Harness {
+        let (tx, rx) = unbounded_channel();
+        let mut gw = GitWatch::start(repos, settings, tx).unwrap();
+        let events = gw.catch_up(&mut store, Utc::now()).unwrap();
+        Harness {
+            store,
+            rx,
+            gw,
+            events,
+        }
+    }
+
+    /// Handles watcher messages until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&Harness) -> bool) {
+        let give_up = tokio::time::Instant::now() + SAFETY_NET;
+        while !done(self) {
+            let msg = tokio::time::timeout_at(give_up, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out waiting for {what}; events: {:#?}; statuses: {:#?}",
+                        self.events,
+                        self.gw.repo_statuses()
+                    )
+                })
+                .expect("watcher channel closed");
+            let evs = self.gw.handle(msg, &mut self.store, Utc::now()).unwrap();
+            self.events.extend(evs);
+        }
+    }
+
+    fn commits(&self) -> Vec<&devtrack::daemon::gitwatch::CommitInfo> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                GitEvent::Commit(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn has_commit(&self, hash: &str) -> bool {
+        self.commits().iter().any(|c| c.hash == hash)
+    }
+
+    fn activity(&self, op: Operation) -> usize {
+        self.events
+            .iter()
+            .filter(|e| matches!(e, GitEvent::Activity(a) if a.kind == op))
+            .count()
+    }
+
+    fn state(&self, name: &str) -> RepoState {
+        self.gw
+            .repo_statuses()
+            .into_iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .state
+    }
+
+    fn count(&self) -> u64 {
+        self.store.commit_count().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn commit_and_amend_on_a_branch_with_slashes() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    let base = sb.commit(&r, "a.txt", "one\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert!(
+        h.events.is_empty(),
+        "history before devtrack is not imported"
+    );
+    assert_eq!(h.state("app"), RepoState::Watching);
+
+    sb.git(&r, &["checkout", "-q", "-b", "feature/x/y"]);
+    let c1 = sb.commit(&r, "a.txt", "one\ntwo\nthree\n", "add lines");
+    h.until("the commit", |h| h.has_commit(&c1)).await;
+    let c = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == c1)
+        .unwrap()
+        .clone();
+    assert_eq!(c.kind, CommitKind::Commit);
+    assert_eq!(c.branch.as_deref(), Some("feature/x/y"));
+    assert_eq!(c.summary, "add lines");
+    assert_eq!(c.short_hash, &c1[..7]);
+    assert_eq!(
+        (c.files_changed, c.insertions, c.deletions),
+        (Some(1), Some(2), Some(0))
+    );
+    assert_eq!(c.author_email, ME);
+    assert_eq!(c.project.as_deref(), Some("app-project"));
+    assert!(c.own && c.trigger);
+    assert_eq!(h.activity(Operation::Checkout), 1);
+    assert!(!h
+        .store
+        .recent_commits(None, 10)
+        .unwrap()
+        .iter()
+        .any(|r| r.hash == base));
+
+    sb.git(&r, &["commit", "-q", "--amend", "-m", "add more lines"]);
+    let c2 = sb.head(&r);
+    h.until("the amend", |h| h.has_commit(&c2)).await;
+    let a = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == c2)
+        .unwrap()
+        .clone();
+    assert_eq!(a.kind, CommitKind::Amend);
+    assert_eq!(a.amends.as_deref(), Some(c1.as_str()));
+    let stored = h.store.commit("app", &c2).unwrap().unwrap();
+    assert_eq!(stored.kind, "amend");
+    assert_eq!(stored.amends.as_deref(), Some(c1.as_str()));
+    assert_eq!(stored.branch.as_deref(), Some("feature/x/y"));
+    assert_eq!(h.count(), 2);
+
+    // The cursor covers exactly what was read.
+    let log = r.join(".git/logs/HEAD");
+    let cursor = h.store.reflog_cursor(&log).unwrap().unwrap();
+    assert_eq!(cursor.offset, std::fs::metadata(&log).unwrap().len());
+    assert_eq!(cursor.last_hash.as_deref(), Some(c2.as_str()));
+    assert!(h.gw.is_alive());
+}
+
+#[tokio::test]
+async fn merge_cherry_pick_and_revert_are_own_work() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+
+    sb.git(&r, &["checkout", "-q", "-b", "topic"]);
+    let t1 = sb.commit(&r, "t.txt", "t\n", "topic work");
+    sb.git(&r, &["checkout", "-q", "main"]);
+    sb.commit(&r, "m.txt", "m\n", "main work");
+    sb.git(&r, &["merge", "-q", "--no-ff", "--no-edit", "topic"]);
+    let merge = sb.head(&r);
+    h.until("the merge", |h| h.has_commit(&merge)).await;
+    let m = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == merge)
+        .unwrap()
+        .clone();
+    assert_eq!(m.kind, CommitKind::Merge);
+    assert_eq!(m.files_changed, Some(1), "stats against the first parent");
+
+    sb.git(&r, &["checkout", "-q", "-b", "other", "HEAD~1"]);
+    sb.git(&r, &["cherry-pick", t1.as_str()]);
+    let pick = sb.head(&r);
+    sb.git(&r, &["revert", "--no-edit", pick.as_str()]);
+    let revert = sb.head(&r);
+    h.until("cherry-pick and revert", |h| h.has_commit(&revert))
+        .await;
+    let kinds: Vec<(String, CommitKind)> = h
+        .commits()
+        .iter()
+        .map(|c| (c.hash.clone(), c.kind))
+        .collect();
+    assert!(kinds.contains(&(pick.clone(), CommitKind::CherryPick)));
+    assert!(kinds.contains(&(revert.clone(), CommitKind::Revert)));
+    assert!(h.commits().iter().all(|c| c.own && c.trigger));
+    assert_eq!(
+        h.store.commit("app", &pick).unwrap().unwrap().kind,
+        "cherry-pick"
+    );
+    assert_eq!(
+        h.store.commit("app", &revert).unwrap().unwrap().kind,
+        "revert"
+    );
+}
+
+#[tokio::test]
+async fn a_rebase_of_ten_commits_is_one_event() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "base.txt", "b\n", "base");
+    sb.git(&r, &["checkout", "-q", "-b", "feature/rebase"]);
+    for i in 0..10 {
+        sb.commit(&r, &format!("f{i}.txt"), "x\n", &format!("feature {i}"));
+    }
+    sb.git(&r, &["checkout", "-q", "main"]);
+    sb.commit(&r, "main.txt", "m\n", "main moves on");
+    sb.git(&r, &["checkout", "-q", "feature/rebase"]);
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+
+    sb.git(&r, &["rebase", "-q", "main"]);
+    h.until("the finished rebase", |h| {
+        h.events.iter().any(|e| matches!(e, GitEvent::Rebase(_)))
+    })
+    .await;
+    let rebases: Vec<_> = h
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            GitEvent::Rebase(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(rebases.len(), 1);
+    let rb = &rebases[0];
+    assert_eq!(rb.commits.len(), 10);
+    assert_eq!(rb.branch.as_deref(), Some("feature/rebase"));
+    assert_eq!(rb.head, sb.head(&r));
+    assert_eq!(
+        rb.onto.as_deref(),
+        Some(sb.git(&r, &["rev-parse", "main"]).as_str())
+    );
+    assert!(rb.trigger && rb.own);
+    assert_eq!(rb.commits[0].summary, "feature 0");
+    assert!(h.commits().is_empty(), "picks are not separate events");
+    let stored = h.store.repo_commits("app").unwrap();
+    assert_eq!(stored.len(), 10);
+    assert!(stored.iter().all(|c| c.kind == "rebase"));
+    assert!(stored
+        .iter()
+        .all(|c| c.branch.as_deref() == Some("feature/rebase")));
+    let triggering: Vec<_> = h.events.iter().filter(|e| e.triggers()).collect();
+    assert_eq!(triggering.len(), 1);
+    assert_eq!(triggering[0].commit_keys().len(), 10);
+}
+
+#[tokio::test]
+async fn checkout_reset_and_fast_forward_pull_are_activity() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.commit(&upstream, "a.txt", "a\n", "first");
+    let clone = sb.path("clone");
+    sb.git(
+        sb.dir.path(),
+        &[
+            "clone",
+            "-q",
+            upstream.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    let mut h = Harness::start(&sb, &[repo("clone", &clone)], &settings(&[ME]));
+
+    let theirs = sb.commit(&upstream, "b.txt", "b\n", "upstream work");
+    sb.git(&clone, &["pull", "-q", "--ff-only"]);
+    h.until("the pull", |h| h.activity(Operation::Pull) == 1)
+        .await;
+    assert_eq!(sb.head(&clone), theirs);
+
+    sb.git(&clone, &["checkout", "-q", "-b", "side"]);
+    sb.git(&clone, &["reset", "-q", "--hard", "HEAD~1"]);
+    h.until("checkout and reset", |h| {
+        h.activity(Operation::Checkout) == 1 && h.activity(Operation::Reset) == 1
+    })
+    .await;
+    assert!(h.commits().is_empty());
+    assert_eq!(h.count(), 0);
+    assert!(h.events.iter().all(|e| !e.triggers()));
+    let kinds: Vec<String> = h
+        .store
+        .recent_activity(10)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.kind)
+        .collect();
+    assert_eq!(kinds, vec!["reset", "checkout", "pull"]);
+}
+
+#[tokio::test]
+async fn commit_triggers_all_makes_activity_trigger() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut cfg = repo("app", &r);
+    cfg.commit_triggers = Some(CommitTriggers::All);
+    let mut h = Harness::start(&sb, &[cfg], &settings(&[ME]));
+    sb.git(&r, &["checkout", "-q", "-b", "x"]);
+    h.until("the checkout", |h| h.activity(Operation::Checkout) == 1)
+        .await;
+    assert!(h.events.iter().all(GitEvent::triggers));
+}
+
+#[tokio::test]
+async fn linked_worktree_commits() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let wt = sb.path("app-wt");
+    sb.git(
+        &r,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "wt/branch",
+            wt.to_str().unwrap(),
+        ],
+    );
+    let c = sb.commit(&wt, "w.txt", "w\n", "worktree work");
+    h.until("the worktree commit", |h| h.has_commit(&c)).await;
+    let info = h
+        .commits()
+        .into_iter()
+        .find(|x| x.hash == c)
+        .unwrap()
+        .clone();
+    assert_eq!(info.worktree.as_deref(), Some("app-wt"));
+    assert_eq!(info.branch.as_deref(), Some("wt/branch"));
+    assert_eq!(h.gw.repo_statuses()[0].worktrees, 1);
+
+    // A commit in the main worktree still counts once.
+    let m = sb.commit(&r, "b.txt", "b\n", "main work");
+    h.until("the main commit", |h| h.has_commit(&m)).await;
+    assert_eq!(h.count(), 2);
+}
+
+#[tokio::test]
+async fn configured_path_inside_a_linked_worktree() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let wt = sb.path("wt");
+    sb.git(
+        &r,
+        &["worktree", "add", "-q", "-b", "w", wt.to_str().unwrap()],
+    );
+    let mut h = Harness::start(&sb, &[repo("wt", &wt)], &settings(&[ME]));
+    assert_eq!(h.state("wt"), RepoState::Watching);
+    let c = sb.commit(&wt, "w.txt", "w\n", "in the worktree");
+    h.until("the commit", |h| h.has_commit(&c)).await;
+    assert_eq!(h.gw.repo_statuses()[0].branch.as_deref(), Some("w"));
+}
+
+#[tokio::test]
+async fn submodule_commits() {
+    let sb = Sandbox::new();
+    let lib = sb.init("lib");
+    sb.commit(&lib, "l.txt", "l\n", "lib base");
+    let sup = sb.init("super");
+    sb.commit(&sup, "s.txt", "s\n", "super base");
+    sb.git(
+        &sup,
+        &[
+            "submodule",
+            "add",
+            "-q",
+            lib.to_str().unwrap(),
+            "vendor/lib",
+        ],
+    );
+    let sub = sup.join("vendor/lib");
+    assert!(sub.join(".git").is_file(), "submodules use a .git file");
+    let mut h = Harness::start(&sb, &[repo("lib-sub", &sub)], &settings(&[ME]));
+    assert_eq!(h.state("lib-sub"), RepoState::Watching);
+    sb.git(&sub, &["checkout", "-q", "-b", "fix"]);
+    let c = sb.commit(&sub, "l.txt", "l2\n", "fix in submodule");
+    h.until("the submodule commit", |h| h.has_commit(&c)).await;
+    let info = h.commits()[0].clone();
+    assert_eq!(info.branch.as_deref(), Some("fix"));
+    assert_eq!(info.repo, "lib-sub");
+}
+
+#[tokio::test]
+async fn detached_head_commit_has_no_branch() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    sb.git(&r, &["checkout", "-q", "--detach"]);
+    let c = sb.commit(&r, "a.txt", "b\n", "detached work");
+    h.until("the detached commit", |h| h.has_commit(&c)).await;
+    assert_eq!(h.commits()[0].branch, None);
+    assert_eq!(h.store.commit("app", &c).unwrap().unwrap().branch, None);
+    assert_eq!(h.gw.repo_statuses()[0].branch, None);
+}
+
+#[tokio::test]
+async fn first_commit_of_a_fresh_repository() {
+    let sb = Sandbox::new();
+    let r = sb.init("fresh");
+    assert!(!r.join(".git/logs").exists());
+    let mut h = Harness::start(&sb, &[repo("fresh", &r)], &settings(&[ME]));
+    assert_eq!(h.state("fresh"), RepoState::Watching);
+    let c = sb.commit(&r, "a.txt", "a\n", "first ever");
+    h.until("the first commit", |h| h.has_commit(&c)).await;
+    let info = h.commits()[0].clone();
+    assert_eq!(info.kind, CommitKind::Commit);
+    assert_eq!(info.branch.as_deref(), Some("main"));
+    assert_eq!((info.files_changed, info.insertions), (Some(1), Some(1)));
+}
+
+#[tokio::test]
+async fn two_hundred_commits_are_stored_and_debounced_into_one_batch() {
+    let sb = Sandbox::new();
+    let r = sb.init("busy");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("busy", &r)], &settings(&[ME]));
+    let script = "for i in $(seq 1 200); do echo $i > n.txt; git add n.txt; git commit -q -m \"commit $i\"; done";
+    let out = Command::new("sh")
+        .args(["-c", script])
+        .current_dir(&r)
+        .env("GIT_CONFIG_GLOBAL", sb.path("gitconfig"))
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", ME)
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", ME)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // The run loop's debouncer, driven by a virtual clock that advances
+    // one millisecond per handled message (arrival order, not wall time).
+    let t0 = std::time::Instant::now();
+    let mut clock = t0;
+    let mut debouncer: Debouncer<GitEvent> = Debouncer::new(Duration::from_secs(2));
+    let mut batches: Vec<Vec<GitEvent>> = Vec::new();
+    let give_up = tokio::time::Instant::now() + SAFETY_NET;
+    while h.count() < 200 {
+        let msg = tokio::time::timeout_at(give_up, h.rx.recv())
+            .await
+            .expect("timed out waiting for 200 commits")
+            .unwrap();
+        clock += Duration::from_millis(1);
+        let evs = h.gw.handle(msg, &mut h.store, Utc::now()).unwrap();
+        debouncer.push(evs.into_iter().filter(GitEvent::triggers), clock);
+        if let Some(b) = debouncer.due(clock) {
+            batches.push(b);
+        }
+    }
+    let deadline = debouncer.deadline().expect("a batch is pending");
+    assert_eq!(debouncer.due(deadline - Duration::from_millis(1)), None);
+    batches.push(debouncer.due(deadline).unwrap());
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].len(), 200);
+    assert_eq!(h.count(), 200);
+    let hashes: std::collections::HashSet<String> = batches[0]
+        .iter()
+        .flat_map(|e| e.commit_keys())
+        .map(|(_, h)| h)
+        .collect();
+    assert_eq!(hashes.len(), 200);
+}
+
+#[tokio::test]
+async fn commits_while_stopped_are_caught_up_once_and_survive_reflog_expiry() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let repos = [repo("app", &r)];
+    let s = settings(&[ME]);
+    let mut h = Harness::start(&sb, &repos, &s);
+    let c1 = sb.commit(&r, "a.txt", "1\n", "while running");
+    h.until("the first commit", |h| h.has_commit(&c1)).await;
+    let Harness { store, gw, .. } = h;
+    drop(gw);
+
+    let mut offline = Vec::new();
+    for i in 0..5 {
+        offline.push(sb.commit(&r, "a.txt", &format!("off {i}\n"), &format!("offline {i}")));
+    }
+    let mut h = Harness::with_store(store, &repos, &s);
+    let caught: Vec<String> = h.commits().iter().map(|c| c.hash.clone()).collect();
+    assert_eq!(caught, offline, "one catch-up batch, in order");
+    assert_eq!(h.count(), 6);
+    let again = h.gw.catch_up(&mut h.store, Utc::now()).unwrap();
+    assert!(again.is_empty(), "nothing is reported twice");
+    assert_eq!(h.count(), 6);
+
+    // Reflog rewritten and objects pruned, then more work.
+    sb.git(&r, &["reflog", "expire", "--expire=now", "--all"]);
+    sb.git(&r, &["gc", "-q", "--prune=now"]);
+    let after = sb.commit(&r, "a.txt", "after gc\n", "after gc");
+    h.until("the commit after gc", |h| h.has_commit(&after))
+        .await;
+    assert_eq!(h.count(), 7);
+    let stored = h.store.repo_commits("app").unwrap();
+    let mut hashes: Vec<&str> = stored.iter().map(|c| c.hash.as_str()).collect();
+    hashes.sort();
+    hashes.dedup();
+    assert_eq!(hashes.len(), 7);
+    assert_eq!(h.commits().len(), 6, "five caught up, one after gc");
+
+    // A restart after the rewrite reads nothing twice.
+    let Harness { store, gw, .. } = h;
+    drop(gw);
+    let h = Harness::with_store(store, &repos, &s);
+    assert!(h.events.is_empty());
+    assert_eq!(h.count(), 7);
+}
+
+#[tokio::test]
+async fn repository_deleted_and_recreated_while_watched() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let c1 = sb.commit(&r, "a.txt", "b\n", "before delete");
+    h.until("the first commit", |h| h.has_commit(&c1)).await;
+
+    std::fs::remove_dir_all(&r).unwrap();
+    h.until("the repository to be missing", |h| {
+        matches!(h.state("app"), RepoState::Missing { .. })
+    })
+    .await;
+
+    let r = sb.init("app");
+    let c2 = sb.commit(&r, "new.txt", "new\n", "after recreate");
+    h.until("the commit in the recreated repository", |h| {
+        h.has_commit(&c2)
+    })
+    .await;
+    assert_eq!(h.state("app"), RepoState::Watching);
+    assert_eq!(h.count(), 2);
+}
+
+#[tokio::test]
+async fn missing_bare_and_reftable_repositories_are_reported() {
+    let sb = Sandbox::new();
+    let bare = sb.path("bare.git");
+    std::fs::create_dir_all(&bare).unwrap();
+    sb.git(&bare, &["init", "-q", "--bare"]);
+    let reftable = sb.path("reftable");
+    std::fs::create_dir_all(&reftable).unwrap();
+    sb.git(&reftable, &["init", "-q", "--ref-format=reftable"]);
+    let missing = sb.path("not/yet/here");
+    let good = sb.init("good");
+    sb.commit(&good, "a.txt", "a\n", "base");
+    let repos = [
+        repo("bare", &bare),
+        repo("reftable", &reftable),
+        repo("missing", &missing),
+        repo("good", &good),
+    ];
+    let mut h = Harness::start(&sb, &repos, &settings(&[ME]));
+    let RepoState::Unsupported { reason } = h.state("bare") else {
+        panic!("{:?}", h.state("bare"))
+    };
+    assert!(reason.contains("bare"), "{reason}");
+    let RepoState::Unsupported { reason } = h.state("reftable") else {
+        panic!("{:?}", h.state("reftable"))
+    };
+    assert!(reason.contains("reftable"), "{reason}");
+    let RepoState::Missing { reason } = h.state("missing") else {
+        panic!("{:?}", h.state("missing"))
+    };
+    assert!(reason.contains("not/yet/here"), "{reason}");
+
+    // Other repositories keep working.
+    let c = sb.commit(&good, "a.txt", "b\n", "still watched");
+    h.until("the good commit", |h| h.has_commit(&c)).await;
+
+    // The missing one appears later and is picked up.
+    std::fs::create_dir_all(&missing).unwrap();
+    sb.git(&missing, &["init", "-q"]);
+    let first = sb.commit(&missing, "a.txt", "a\n", "first in the late repo");
+    h.until("the late repository's commit", |h| h.has_commit(&first))
+        .await;
+    assert_eq!(h.state("missing"), RepoState::Watching);
+}
+
+#[tokio::test]
+async fn author_filter_uses_the_repository_email_when_none_configured() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    sb.git(&r, &["config", "user.email", ME]);
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[]));
+    std::fs::write(r.join("b.txt"), "b").unwrap();
+    sb.git(&r, &["add", "-A"]);
+    sb.git_as(&r, "someone@else.org", &["commit", "-q", "-m", "not mine"]);
+    let theirs = sb.head(&r);
+    let mine = sb.commit(&r, "c.txt", "c\n", "mine");
+    h.until("both commits", |h| {
+        h.has_commit(&theirs) && h.has_commit(&mine)
+    })
+    .await;
+    let by = |hash: &str| {
+        h.commits()
+            .into_iter()
+            .find(|c| c.hash == hash)
+            .unwrap()
+            .clone()
+    };
+    assert!(!by(&theirs).own && !by(&theirs).trigger);
+    assert!(by(&mine).own && by(&mine).trigger);
+    assert_eq!(h.count(), 2, "every commit is stored");
+}
+
+#[tokio::test]
+async fn reconfigure_adds_and_removes_repositories() {
+    let sb = Sandbox::new();
+    let a = sb.init("a");
+    sb.commit(&a, "a.txt", "a\n", "base");
+    let b = sb.init("b");
+    sb.commit(&b, "b.txt", "b\n", "base");
+    let s = settings(&[ME]);
+    let mut h = Harness::start(&sb, &[repo("a", &a)], &s);
+    let watched_before = h.gw.watched_dirs().len();
+    h.gw.reconfigure(&[repo("b", &b)], &s).unwrap();
+    assert_eq!(h.gw.repo_statuses().len(), 1);
+    assert!(h.gw.watched_dirs().iter().all(|d| d.starts_with(&b)));
+    assert_eq!(h.gw.watched_dirs().len(), watched_before);
+    let c = sb.commit(&b, "b.txt", "b2\n", "in b");
+    h.until("the commit in the added repository", |h| h.has_commit(&c))
+        .await;
+    assert_eq!(h.commits()[0].repo, "b");
+}
