@@ -12,6 +12,7 @@ use crate::config::paths::Paths;
 use crate::config::{self, Config};
 use crate::daemon::control::{self, ControlRequest};
 use crate::daemon::events::EventBus;
+use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
 use crate::daemon::scheduler::{self, MissReason, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
@@ -33,6 +34,9 @@ pub(super) struct Daemon {
     pub started: DateTime<Utc>,
     pub reload_error: Option<String>,
     pub last_reload: Option<DateTime<Utc>>,
+    pub git: GitWatch,
+    /// Own commits waiting for the debounce window to close.
+    pub commit_batch: Debouncer<GitEvent, tokio::time::Instant>,
 }
 
 pub(super) async fn run(paths: Paths, config: Config, log: LogControl) -> i32 {
@@ -56,6 +60,11 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
     let mut sighup = signal(SignalKind::hangup()).context("installing SIGHUP handler")?;
     let mut timer = WallClockTimer::new().context("creating the wall-clock timer")?;
 
+    let (git_tx, mut git_rx) = mpsc::unbounded_channel();
+    let git = GitWatch::start(&config.repositories, &config.settings, git_tx)
+        .context("starting the repository watcher")?;
+    let commit_batch = Debouncer::new(config.settings.commit_debounce);
+
     let events = EventBus::new();
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
@@ -72,7 +81,10 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
         started: now,
         reload_error: None,
         last_reload: None,
+        git,
+        commit_batch,
     };
+    daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
     readiness::ready(&daemon.status_line(wall_now()));
     tracing::info!(
@@ -86,6 +98,7 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
     let mut watchdog = watchdog_every.map(tokio::time::interval);
 
     loop {
+        let commit_deadline = daemon.commit_batch.deadline();
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -97,6 +110,9 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
                 let reply = daemon.handle(req.command, wall_now());
                 let _ = req.reply.send(reply);
             }
+            Some(msg) = git_rx.recv() => daemon.on_git_change(msg, wall_now()),
+            _ = tokio::time::sleep_until(commit_deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => {
                 if let Ok(wallclock::Wake::ClockChanged) = wake {
                     tracing::info!("wall clock changed; re-checking the schedule");
@@ -109,7 +125,13 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
                 }
             }
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
-                readiness::watchdog();
+                // Reaching this branch proves the loop runs; the watcher thread
+                // must answer too, or systemd should restart us.
+                if daemon.git.is_alive() {
+                    readiness::watchdog();
+                } else {
+                    tracing::error!("the repository watcher stopped; withholding the watchdog ping");
+                }
             }
         }
     }
@@ -201,7 +223,7 @@ impl Daemon {
         Ok(())
     }
 
-    fn announce(&mut self, record: TriggerRecord) {
+    pub fn announce(&mut self, record: TriggerRecord) {
         tracing::info!(
             trigger_kind = record.kind.as_str(),
             trigger_id = record.id,
@@ -349,7 +371,7 @@ impl Daemon {
         let response = match super::load_config(&self.paths) {
             Ok(new) => {
                 let changes = config::describe_changes(&self.config, &new);
-                self.apply(new);
+                self.apply(new, now);
                 self.reload_error = None;
                 self.last_reload = Some(now);
                 if changes.is_empty() {
@@ -391,11 +413,20 @@ impl Daemon {
         response
     }
 
-    fn apply(&mut self, new: Config) {
+    fn apply(&mut self, new: Config, now: DateTime<Utc>) {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
+        if let Err(e) = self.git.reconfigure(&new.repositories, &new.settings) {
+            tracing::error!("re-arming repository watches: {e:#}");
+        }
+        self.commit_batch.set_quiet(new.settings.commit_debounce);
         self.schedule = Schedule::from_settings(&new.settings);
         self.config = new;
+        // Repositories added by the reload: read what they hold since their
+        // cursors (none for new ones, so this only arms them).
+        if let Err(e) = self.catch_up(now) {
+            tracing::error!("reading repositories after reload: {e:#}");
+        }
     }
 }

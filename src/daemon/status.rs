@@ -5,6 +5,7 @@ use anyhow::Result;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
+use super::gitwatch::RepoState;
 use super::run_loop::Daemon;
 use super::scheduler::{self, Pause};
 use crate::display;
@@ -65,26 +66,27 @@ pub fn status_line(
 
 impl Daemon {
     fn repo_statuses(&self) -> Vec<RepoStatus> {
-        self.config
-            .repositories
-            .iter()
+        self.git
+            .repo_statuses()
+            .into_iter()
             .map(|r| {
-                let (state, reason) = if !r.enabled {
-                    ("disabled", None)
-                } else if r.path.exists() {
-                    ("watching", None)
-                } else {
-                    ("missing", Some("path does not exist".to_string()))
+                let (state, reason) = match r.state {
+                    RepoState::Watching => ("watching", None),
+                    RepoState::Disabled => ("disabled", None),
+                    RepoState::Missing { reason } => ("missing", Some(reason)),
+                    RepoState::Unsupported { reason } => ("unsupported", Some(reason)),
+                    RepoState::Error { reason } => ("error", Some(reason)),
                 };
+                let last = r.last_commit;
                 RepoStatus {
-                    name: r.name.clone(),
+                    name: r.name,
                     path: r.path.display().to_string(),
-                    project: r.project.clone(),
+                    project: r.project,
                     state: state.to_string(),
                     reason,
-                    branch: None,
-                    last_commit_at: None,
-                    last_commit_summary: None,
+                    branch: r.branch,
+                    last_commit_at: last.as_ref().and_then(|c| c.time),
+                    last_commit_summary: last.and_then(|c| c.summary),
                 }
             })
             .collect()

@@ -264,6 +264,10 @@ pub enum EventBody {
     Commit {
         commit: serde_json::Value,
     },
+    /// A finished rebase: one event listing the rewritten commits.
+    Rebase {
+        rebase: serde_json::Value,
+    },
     /// A HEAD movement that is not the developer's own work.
     RepoActivity {
         activity: serde_json::Value,

@@ -92,6 +92,11 @@ pub fn describe(event: &Event) -> String {
             commit["repo"].as_str().unwrap_or("?"),
             commit["summary"].as_str().unwrap_or("")
         ),
+        EventBody::Rebase { rebase } => format!(
+            "rebase in {}: {} commit(s)",
+            rebase["repo"].as_str().unwrap_or("?"),
+            rebase["commits"].as_array().map_or(0, Vec::len)
+        ),
         EventBody::RepoActivity { activity } => format!(
             "{} in {}",
             activity["kind"].as_str().unwrap_or("activity"),

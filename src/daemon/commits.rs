@@ -1,0 +1,149 @@
+//! The run loop's side of git watching: turning what the watcher stored into
+//! events on the stream and, for the developer's own work, into commit
+//! triggers. A burst of commits (a rebase, a script) is gathered by the
+//! debouncer into one trigger; every commit is still stored on its own.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::gitwatch::{GitEvent, WatchMsg};
+use super::run_loop::Daemon;
+use super::store::{NewTrigger, TriggerKind, TriggerRecord};
+use crate::protocol::EventBody;
+
+impl Daemon {
+    /// A change reported by the watcher: read it, store it, announce it.
+    pub fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
+        match self.git.handle(msg, &mut self.store, now) {
+            Ok(events) => self.take_git_events(events, now),
+            Err(e) => tracing::error!("reading repository changes: {e:#}"),
+        }
+    }
+
+    /// Reads what was committed while the daemon was not watching (at start
+    /// and for repositories added by a reload); raises one catch-up trigger.
+    pub fn catch_up(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let events = self.git.catch_up(&mut self.store, now)?;
+        self.publish_git(&events, now);
+        let own: Vec<GitEvent> = events.into_iter().filter(GitEvent::triggers).collect();
+        if !own.is_empty() {
+            self.record_commit_trigger(TriggerKind::Catchup, own, now)?;
+        }
+        Ok(())
+    }
+
+    fn take_git_events(&mut self, events: Vec<GitEvent>, now: DateTime<Utc>) {
+        self.publish_git(&events, now);
+        let own = events.into_iter().filter(GitEvent::triggers);
+        self.commit_batch.push(own, tokio::time::Instant::now());
+    }
+
+    fn publish_git(&mut self, events: &[GitEvent], now: DateTime<Utc>) {
+        for event in events {
+            let value = match serde_json::to_value(event) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::error!(error = %e, "serializing a git event");
+                    continue;
+                }
+            };
+            match event {
+                GitEvent::Commit(c) => {
+                    tracing::info!(
+                        repo = %c.repo,
+                        commit_hash = %c.hash,
+                        commit_kind = ?c.kind,
+                        branch = c.branch.as_deref().unwrap_or("(detached)"),
+                        "commit recorded"
+                    );
+                    self.events
+                        .publish(now, EventBody::Commit { commit: value });
+                }
+                GitEvent::Rebase(r) => {
+                    tracing::info!(
+                        repo = %r.repo,
+                        commit_hash = %r.head,
+                        commits = r.commits.len(),
+                        "rebase recorded"
+                    );
+                    self.events
+                        .publish(now, EventBody::Rebase { rebase: value });
+                }
+                GitEvent::Activity(a) => {
+                    tracing::debug!(repo = %a.repo, activity = ?a.kind, "repository activity");
+                    self.events
+                        .publish(now, EventBody::RepoActivity { activity: value });
+                }
+            }
+        }
+    }
+
+    /// The debounce window closed: one commit trigger for the whole batch.
+    pub fn flush_commit_batch(&mut self, now: DateTime<Utc>) {
+        let Some(batch) = self.commit_batch.due(tokio::time::Instant::now()) else {
+            return;
+        };
+        if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, batch, now) {
+            tracing::error!("recording a commit trigger: {e:#}");
+        }
+    }
+
+    fn record_commit_trigger(
+        &mut self,
+        kind: TriggerKind,
+        batch: Vec<GitEvent>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let keys: Vec<(String, String)> = batch.iter().flat_map(GitEvent::commit_keys).collect();
+        let commits: Vec<serde_json::Value> = batch.iter().map(summary).collect();
+        let mut repos: Vec<&str> = batch.iter().map(GitEvent::repo).collect();
+        repos.sort_unstable();
+        repos.dedup();
+        let reason = match kind {
+            TriggerKind::Catchup => format!(
+                "{} change(s) made while devtrack was not running, in {}",
+                batch.len(),
+                repos.join(", ")
+            ),
+            _ => format!("{} change(s) in {}", batch.len(), repos.join(", ")),
+        };
+        let trigger = NewTrigger {
+            kind,
+            scheduled_at: None,
+            fired_at: now,
+            late: false,
+            reason: Some(reason),
+            detail: Some(json!({ "commits": commits })),
+        };
+        let id = self.store.record_trigger(&trigger)?;
+        self.store.link_commits_to_trigger(id, &keys)?;
+        self.announce(TriggerRecord {
+            id,
+            kind: trigger.kind,
+            scheduled_at: None,
+            fired_at: now,
+            late: false,
+            reason: trigger.reason,
+            detail: trigger.detail,
+        });
+        Ok(())
+    }
+}
+
+/// What a commit trigger lists per event: enough to prefill an update.
+fn summary(event: &GitEvent) -> serde_json::Value {
+    match event {
+        GitEvent::Commit(c) => json!({
+            "repo": c.repo, "hash": c.hash, "branch": c.branch,
+            "summary": c.summary, "kind": c.kind,
+        }),
+        GitEvent::Rebase(r) => json!({
+            "repo": r.repo, "hash": r.head, "branch": r.branch,
+            "summary": format!("rebase of {} commit(s)", r.commits.len()), "kind": "rebase",
+        }),
+        GitEvent::Activity(a) => json!({
+            "repo": a.repo, "hash": a.new, "summary": a.message, "kind": a.kind,
+        }),
+    }
+}
