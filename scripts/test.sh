@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 started_manager=0
 if [ "$(id -u)" = 0 ] && [ -x scripts/systemd-user-env.sh ]; then
-  scripts/systemd-user-env.sh start
+  # Exports DEVTRACK_SYSTEMD_* for tests/systemd.rs.
+  eval "$(scripts/systemd-user-env.sh start)"
   started_manager=1
 elif [ "${CI:-}" = true ]; then
   echo "test.sh: CI must run as root to start the systemd user manager" >&2

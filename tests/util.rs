@@ -37,7 +37,10 @@ impl Default for Env {
 impl Env {
     pub fn new() -> Env {
         // Short paths: a Unix socket path must fit in ~104 bytes.
-        let dir = tempfile::Builder::new().prefix("dt").tempdir_in("/tmp").unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("dt")
+            .tempdir_in("/tmp")
+            .unwrap();
         let root = dir.path().to_path_buf();
         let env = Env {
             home: root.join("home"),
@@ -196,7 +199,10 @@ impl Daemon {
                 Err(e) => {
                     let _ = self.child.kill();
                     let out = self.stderr_text();
-                    panic!("no `{needle}` from the daemon ({e}); notes so far {:?}; stderr: {out}", self.notes);
+                    panic!(
+                        "no `{needle}` from the daemon ({e}); notes so far {:?}; stderr: {out}",
+                        self.notes
+                    );
                 }
             }
         }
@@ -220,8 +226,12 @@ impl Daemon {
                 use std::os::unix::process::ExitStatusExt;
                 loop {
                     let st = match waitpid(pid, None) {
-                        Ok(WaitStatus::Exited(_, code)) => std::process::ExitStatus::from_raw(code << 8),
-                        Ok(WaitStatus::Signaled(_, sig, _)) => std::process::ExitStatus::from_raw(sig as i32),
+                        Ok(WaitStatus::Exited(_, code)) => {
+                            std::process::ExitStatus::from_raw(code << 8)
+                        }
+                        Ok(WaitStatus::Signaled(_, sig, _)) => {
+                            std::process::ExitStatus::from_raw(sig as i32)
+                        }
                         Ok(_) => continue,
                         Err(_) => return,
                     };
@@ -271,9 +281,14 @@ impl EventStream {
         let mut child = env
             .cmd(["events", "--json"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        // The CLI announces on stderr once the subscription is live.
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        assert!(first.starts_with("following events"), "events: {first}");
         let stdout: ChildStdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -284,10 +299,7 @@ impl EventStream {
                 }
             }
         });
-        let stream = EventStream { child, lines: rx };
-        // The subscription is live once the daemon has accepted it; an
-        // event we cause ourselves proves it (see `sync`).
-        stream
+        EventStream { child, lines: rx }
     }
 
     /// Waits for the next event of type `kind`; returns it.
@@ -344,7 +356,12 @@ pub fn git_repo(path: &Path) {
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
-        .args(["-c", "user.name=Dev Eloper", "-c", "user.email=dev@example.com"])
+        .args([
+            "-c",
+            "user.name=Dev Eloper",
+            "-c",
+            "user.email=dev@example.com",
+        ])
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")

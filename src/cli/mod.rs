@@ -57,16 +57,23 @@ pub fn main() -> i32 {
             crate::exit::OK
         }
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "devtrack", &mut std::io::stdout());
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "devtrack",
+                &mut std::io::stdout(),
+            );
             crate::exit::OK
         }
-        Command::Manpage => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-            Ok(()) => crate::exit::OK,
-            Err(e) => {
-                eprintln!("devtrack: {e}");
-                crate::exit::FAILURE
+        Command::Manpage => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => crate::exit::OK,
+                Err(e) => {
+                    eprintln!("devtrack: {e}");
+                    crate::exit::FAILURE
+                }
             }
-        },
+        }
     }
 }
 

@@ -28,8 +28,8 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
         Err(e) => return Err(e).with_context(|| format!("creating `{}`", dir.display())),
     }
-    let meta =
-        std::fs::symlink_metadata(dir).with_context(|| format!("inspecting `{}`", dir.display()))?;
+    let meta = std::fs::symlink_metadata(dir)
+        .with_context(|| format!("inspecting `{}`", dir.display()))?;
     if !meta.is_dir() {
         bail!("`{}` is not a directory", dir.display());
     }
@@ -58,7 +58,9 @@ pub struct InstanceLock {
 #[derive(Debug)]
 pub enum LockError {
     /// Another process holds it (its PID, when the kernel could tell).
-    Held { pid: Option<i32> },
+    Held {
+        pid: Option<i32>,
+    },
     Io(anyhow::Error),
 }
 
@@ -95,10 +97,9 @@ impl InstanceLock {
             Some(libc::EACCES) | Some(libc::EAGAIN) => Err(LockError::Held {
                 pid: holder_pid(&file),
             }),
-            _ => Err(LockError::Io(anyhow::Error::new(err).context(format!(
-                "locking `{}`",
-                path.display()
-            )))),
+            _ => Err(LockError::Io(
+                anyhow::Error::new(err).context(format!("locking `{}`", path.display())),
+            )),
         }
     }
 }

@@ -69,7 +69,9 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
                 paths.lock.display()
             );
             tracing::error!("{msg}");
-            eprintln!("devtrack: {msg}\nhint: use `devtrack status`, or stop it with `devtrack stop`");
+            eprintln!(
+                "devtrack: {msg}\nhint: use `devtrack status`, or stop it with `devtrack stop`"
+            );
             return exit::ALREADY_RUNNING;
         }
         Err(instance::LockError::Io(e)) => {
@@ -96,6 +98,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
 /// Loads the config devtrack should use: the file when it exists; the
 /// defaults when the default location is simply empty. A file named with
 /// `--config`/`DEVTRACK_CONFIG` must exist.
+#[allow(clippy::result_large_err)] // a rare path; the error carries its location
 pub fn load_config(paths: &Paths) -> Result<Config, ConfigError> {
     if paths.config_file.exists() {
         return config::load(&paths.config_file);

@@ -123,7 +123,10 @@ mod tests {
             resolve(&req(Some(5400), None), now, Tz::UTC),
             Ok(Pause::Until(at("2026-11-26T10:30:00Z")))
         );
-        assert_eq!(resolve(&req(None, None), now, Tz::UTC), Ok(Pause::Indefinite));
+        assert_eq!(
+            resolve(&req(None, None), now, Tz::UTC),
+            Ok(Pause::Indefinite)
+        );
         assert!(resolve(&req(Some(5), Some("17:00")), now, Tz::UTC).is_err());
     }
 

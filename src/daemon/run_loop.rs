@@ -4,7 +4,7 @@
 //! before it is announced.
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
@@ -47,7 +47,7 @@ pub(super) async fn run(paths: Paths, config: Config, log: LogControl) -> i32 {
 }
 
 async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> {
-    let now = Utc::now();
+    let now = wall_now();
     let store = Store::open(&paths.database)?;
     let sched = store.scheduler_state(now)?;
     let socket = control::bind(&paths.socket)?;
@@ -74,7 +74,7 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
         last_reload: None,
     };
     daemon.run_scheduler(now)?;
-    readiness::ready(&daemon.status_line(Utc::now()));
+    readiness::ready(&daemon.status_line(wall_now()));
     tracing::info!(
         pid = std::process::id(),
         socket = %daemon.paths.socket.display(),
@@ -91,10 +91,10 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
             _ = sighup.recv() => {
                 tracing::info!("SIGHUP received; reloading configuration");
-                daemon.reload(Utc::now());
+                daemon.reload(wall_now());
             }
             Some(req) = req_rx.recv() => {
-                let reply = daemon.handle(req.command, Utc::now());
+                let reply = daemon.handle(req.command, wall_now());
                 let _ = req.reply.send(reply);
             }
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => {
@@ -104,7 +104,7 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
                 if let Err(e) = wake {
                     tracing::warn!(error = %e, "wall-clock timer failed; re-checking the schedule");
                 }
-                if let Err(e) = daemon.run_scheduler(Utc::now()) {
+                if let Err(e) = daemon.run_scheduler(wall_now()) {
                     tracing::error!("running the scheduler: {e:#}");
                 }
             }
@@ -115,13 +115,19 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
     }
 
     readiness::stopping();
-    daemon.events.publish(Utc::now(), EventBody::Stopping);
+    daemon.events.publish(wall_now(), EventBody::Stopping);
     // Aborting the server drops the listener, which removes the socket file.
     server.abort();
     let _ = server.await;
     drop(daemon);
     tracing::info!("devtrack stopped");
     Ok(())
+}
+
+/// The wall clock at the store's precision (milliseconds), so what the
+/// daemon holds in memory is exactly what a restart reads back.
+fn wall_now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
 }
 
 fn trigger_info(r: &TriggerRecord) -> TriggerInfo {
@@ -243,12 +249,19 @@ impl Daemon {
             Command::Trigger => return self.manual_trigger(now),
             Command::Reload => return self.reload(now),
             // Handled by the connection task; never reaches the loop.
-            Command::Subscribe => Ok(Response::error("bad_request", "subscribe is per connection")),
+            Command::Subscribe => Ok(Response::error(
+                "bad_request",
+                "subscribe is per connection",
+            )),
         };
         result.unwrap_or_else(|e| Response::error("internal", format!("{e:#}")))
     }
 
-    fn pause(&mut self, req: &crate::protocol::PauseRequest, now: DateTime<Utc>) -> Result<Response> {
+    fn pause(
+        &mut self,
+        req: &crate::protocol::PauseRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Response> {
         let pause = match pause::resolve(req, now, self.schedule.tz) {
             Ok(p) => p,
             Err(e) => return Ok(Response::error("bad_request", e)),

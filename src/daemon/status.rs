@@ -19,7 +19,10 @@ fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
     tz.from_local_datetime(&midnight)
         .earliest()
         // A zone whose midnight falls into a DST gap starts its day at 01:00.
-        .or_else(|| tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(1))).earliest())
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(1)))
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or(now)
 }
@@ -131,11 +134,7 @@ impl Daemon {
             }),
             missed_slots: self.store.missed_slot_count()?,
             paths: StatusPaths {
-                config: self
-                    .config
-                    .source
-                    .as_ref()
-                    .map(|p| p.display().to_string()),
+                config: self.config.source.as_ref().map(|p| p.display().to_string()),
                 config_expected: self.paths.config_file.display().to_string(),
                 database: self.paths.database.display().to_string(),
                 socket: self.paths.socket.display().to_string(),
@@ -184,11 +183,27 @@ mod tests {
         let tz: Tz = "Asia/Kolkata".parse().unwrap();
         let now = at("2026-11-26T08:15:00Z"); // 13:45 IST
         assert_eq!(
-            status_line(3, Pause::Running, Some(at("2026-11-26T09:00:00Z")), 8, None, tz, now),
+            status_line(
+                3,
+                Pause::Running,
+                Some(at("2026-11-26T09:00:00Z")),
+                8,
+                None,
+                tz,
+                now
+            ),
             "Watching 3 repos · next prompt 14:30 IST (in 45m) · 8 prompts today"
         );
         assert_eq!(
-            status_line(1, Pause::Until(at("2026-11-26T11:30:00Z")), None, 1, None, tz, now),
+            status_line(
+                1,
+                Pause::Until(at("2026-11-26T11:30:00Z")),
+                None,
+                1,
+                None,
+                tz,
+                now
+            ),
             "Watching 1 repo · paused until 17:00 IST · 1 prompt today"
         );
         assert_eq!(

@@ -160,10 +160,7 @@ mod tests {
     #[tokio::test]
     async fn the_epoch_is_not_mistaken_for_disarm() {
         let mut timer = WallClockTimer::new().unwrap();
-        let wake = timer
-            .wait_until(DateTime::<Utc>::UNIX_EPOCH)
-            .await
-            .unwrap();
+        let wake = timer.wait_until(DateTime::<Utc>::UNIX_EPOCH).await.unwrap();
         assert_eq!(wake, Wake::Due);
     }
 

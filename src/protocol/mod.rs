@@ -238,7 +238,9 @@ pub struct Event {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventBody {
     /// A prompt was triggered (and recorded).
-    Trigger { trigger: TriggerInfo },
+    Trigger {
+        trigger: TriggerInfo,
+    },
     /// An interval slot passed without its own prompt.
     Missed {
         scheduled_at: DateTime<Utc>,
@@ -251,15 +253,25 @@ pub enum EventBody {
     Resumed,
     Skipped,
     /// A new config was applied.
-    Reloaded { changes: Vec<String> },
+    Reloaded {
+        changes: Vec<String>,
+    },
     /// A new config was rejected; the old one stays.
-    ReloadRejected { error: String },
+    ReloadRejected {
+        error: String,
+    },
     /// A commit in a watched repository (stored before it is announced).
-    Commit { commit: serde_json::Value },
+    Commit {
+        commit: serde_json::Value,
+    },
     /// A HEAD movement that is not the developer's own work.
-    RepoActivity { activity: serde_json::Value },
+    RepoActivity {
+        activity: serde_json::Value,
+    },
     /// A watched repository changed state (missing, back, unsupported).
-    Repo { repo: RepoStatus },
+    Repo {
+        repo: RepoStatus,
+    },
     /// The daemon is shutting down.
     Stopping,
 }
@@ -276,7 +288,12 @@ impl Event {
 
 /// Classifies a request line that failed to decode, so the reply can tell a
 /// client of another version ("unknown command") from garbage.
-pub fn decode_request(line: &[u8]) -> Result<Request, Response> {
+pub fn decode_request(line: &[u8]) -> Result<Request, Box<Response>> {
+    decode(line).map_err(Box::new)
+}
+
+#[allow(clippy::result_large_err)] // boxed by the one caller above
+fn decode(line: &[u8]) -> Result<Request, Response> {
     if line.len() > MAX_LINE {
         return Err(Response::error(
             "too_long",
@@ -372,7 +389,10 @@ mod tests {
         assert_eq!(kind(br#"{"cmd":"status"}"#), "bad_request");
         assert_eq!(kind(br#"{"v":9,"cmd":"status"}"#), "unsupported_version");
         assert_eq!(kind(br#"{"v":1,"cmd":"explode"}"#), "unknown_command");
-        assert_eq!(kind(br#"{"v":1,"cmd":"pause","for_secs":"soon"}"#), "bad_request");
+        assert_eq!(
+            kind(br#"{"v":1,"cmd":"pause","for_secs":"soon"}"#),
+            "bad_request"
+        );
         assert_eq!(kind(&vec![b' '; MAX_LINE + 1]), "too_long");
     }
 

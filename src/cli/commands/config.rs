@@ -31,14 +31,18 @@ pub fn run(ctx: &Context, cmd: &ConfigCommand) -> i32 {
 }
 
 fn check(path: &Path) -> i32 {
-    match config::load(path) {
-        Ok(cfg) => {
+    match config::check(path) {
+        Ok(checked) => {
+            let cfg = &checked.config;
             println!(
                 "{}: ok ({} repositories, prompt every {} minutes)",
                 path.display(),
                 cfg.repositories.len(),
                 cfg.settings.prompt_interval_minutes
             );
+            for ignored in &checked.ignored_keys {
+                println!("note: {ignored} (used by the older DevTrack only)");
+            }
             exit::OK
         }
         Err(e) => {

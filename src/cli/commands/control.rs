@@ -28,7 +28,9 @@ fn print_reply(resp: &Response, failure_status: i32) -> i32 {
     } else {
         eprintln!(
             "devtrack: {}",
-            resp.error.as_deref().unwrap_or("the daemon refused the request")
+            resp.error
+                .as_deref()
+                .unwrap_or("the daemon refused the request")
         );
         failure_status
     }

@@ -22,6 +22,11 @@ pub fn run(ctx: &Context, json: bool) -> i32 {
         eprintln!("devtrack: {e}");
         return e.exit_status();
     }
+    // On stderr so stdout stays pure events; also tells scripts the stream is live.
+    eprintln!(
+        "following events of the devtrack daemon (PID {})",
+        client.hello.hello.pid
+    );
     loop {
         let line = match client.next_line() {
             Ok(Some(line)) => line,
@@ -67,10 +72,9 @@ pub fn describe(event: &Event) -> String {
             "missed slot {} ({reason})",
             scheduled_at.with_timezone(&chrono::Local).format("%H:%M")
         ),
-        EventBody::Paused { until: Some(t) } => format!(
-            "paused until {}",
-            crate::display::relative(*t, Utc::now())
-        ),
+        EventBody::Paused { until: Some(t) } => {
+            format!("paused until {}", crate::display::relative(*t, Utc::now()))
+        }
         EventBody::Paused { until: None } => "paused".to_string(),
         EventBody::Resumed => "resumed".to_string(),
         EventBody::Skipped => "next prompt will be skipped".to_string(),

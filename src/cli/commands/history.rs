@@ -37,7 +37,11 @@ pub fn parse_since<Tz: TimeZone>(
 
 pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     let now = Utc::now();
-    let since = match args.since.as_deref().map(|s| parse_since(s, now, &chrono::Local)) {
+    let since = match args
+        .since
+        .as_deref()
+        .map(|s| parse_since(s, now, &chrono::Local))
+    {
         Some(Ok(t)) => Some(t),
         Some(Err(e)) => {
             eprintln!("devtrack: {e}");
@@ -49,7 +53,10 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
         if args.json {
             return exit::OK;
         }
-        println!("no history yet (no store at `{}`)", ctx.paths.database.display());
+        println!(
+            "no history yet (no store at `{}`)",
+            ctx.paths.database.display()
+        );
         return exit::OK;
     }
     let store = match Store::open_read_only(&ctx.paths.database) {
@@ -78,7 +85,10 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     } else if triggers.is_empty() {
         out.push_str("no triggers\n");
     } else {
-        out.push_str(&format!("{:>6}  {:<8}  {:<25}  {}\n", "ID", "KIND", "FIRED", "NOTE"));
+        out.push_str(&format!(
+            "{:>6}  {:<8}  {:<25}  {}\n",
+            "ID", "KIND", "FIRED", "NOTE"
+        ));
         for t in &triggers {
             let fired = t
                 .fired_at

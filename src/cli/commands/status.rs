@@ -7,9 +7,9 @@ use serde::Serialize;
 use crate::cli::client::{Client, ClientError};
 use crate::cli::Context;
 use crate::display::{full_time, human_duration, local_time, relative};
+use crate::exit;
 use crate::protocol::{Command, Status};
 use crate::service::{self, ManagerStatus};
-use crate::exit;
 
 #[derive(Serialize)]
 struct Combined<'a> {
@@ -64,6 +64,18 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
+/// "every day", "Mon-Fri", or the list.
+fn days_summary(days: &[String]) -> String {
+    const WEEK: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    if days.len() == 7 {
+        "every day".to_string()
+    } else if days == &WEEK[..5] {
+        "Mon-Fri".to_string()
+    } else {
+        days.join(", ")
+    }
+}
+
 fn render_manager(out: &mut String, m: &ManagerStatus) {
     out.push_str("\nService:\n");
     out.push_str(&format!("  Manager:      {}\n", m.manager));
@@ -87,12 +99,19 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
         out.push_str(&format!("  Result:       {r}\n"));
     }
     if let Some(mem) = m.memory_bytes {
-        out.push_str(&format!("  Memory:       {:.1} MiB\n", mem as f64 / 1048576.0));
+        out.push_str(&format!(
+            "  Memory:       {:.1} MiB\n",
+            mem as f64 / 1048576.0
+        ));
     }
     if let Some(l) = m.linger {
         out.push_str(&format!(
             "  Linger:       {}\n",
-            if l { "on (starts at boot)" } else { "off (starts at login; `devtrack install-service --linger` to start at boot)" }
+            if l {
+                "on (starts at boot)"
+            } else {
+                "off (starts at login; `devtrack install-service --linger` to start at boot)"
+            }
         ));
     }
 }
@@ -135,7 +154,9 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     out.push_str(&format!("  Socket:   {}\n", s.paths.socket));
     out.push_str(&format!("  Lock:     {}\n", s.paths.lock));
     if let Some(err) = &s.reload_error {
-        out.push_str(&format!("  Reload:   REJECTED, running on the previous config: {err}\n"));
+        out.push_str(&format!(
+            "  Reload:   REJECTED, running on the previous config: {err}\n"
+        ));
     }
     out.push_str("\nScheduler:\n");
     let paused = match s.scheduler.paused_until {
@@ -152,7 +173,11 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
             "{} ({}){}",
             local_time(t, tz, now),
             relative(t, now),
-            if s.scheduler.skip_next { ", will be skipped" } else { "" }
+            if s.scheduler.skip_next {
+                ", will be skipped"
+            } else {
+                ""
+            }
         ),
         None => "none while paused".to_string(),
     };
@@ -167,7 +192,7 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         "  Hours:        {} - {} ({})\n",
         s.work_hours.start,
         s.work_hours.end,
-        s.work_hours.days.join(", ")
+        days_summary(&s.work_hours.days)
     ));
     out.push_str(&format!(
         "  In hours:     {}\n",
@@ -200,8 +225,14 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
     let mut out = String::new();
     out.push_str("devtrack daemon status\n══════════════════════\n\n");
     out.push_str("Status:     not running\n");
-    out.push_str(&format!("Socket:     {} (no daemon)\n", ctx.paths.socket.display()));
-    out.push_str(&format!("Config:     {}\n", ctx.paths.config_file.display()));
+    out.push_str(&format!(
+        "Socket:     {} (no daemon)\n",
+        ctx.paths.socket.display()
+    ));
+    out.push_str(&format!(
+        "Config:     {}\n",
+        ctx.paths.config_file.display()
+    ));
     if let Some(m) = manager {
         render_manager(&mut out, m);
     }

@@ -32,7 +32,11 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Accepts connections until the task is aborted.
-pub async fn serve(listener: ControlSocket, requests: mpsc::Sender<ControlRequest>, events: EventBus) {
+pub async fn serve(
+    listener: ControlSocket,
+    requests: mpsc::Sender<ControlRequest>,
+    events: EventBus,
+) {
     let our_uid = nix::unistd::geteuid().as_raw();
     loop {
         let stream = match listener.accept().await {
@@ -45,7 +49,10 @@ pub async fn serve(listener: ControlSocket, requests: mpsc::Sender<ControlReques
         match stream.peer_cred() {
             Ok(cred) if cred.uid() == our_uid => {}
             Ok(cred) => {
-                tracing::warn!(peer_uid = cred.uid(), "refused a control connection from another user");
+                tracing::warn!(
+                    peer_uid = cred.uid(),
+                    "refused a control connection from another user"
+                );
                 tokio::spawn(refuse(stream, format!(
                     "permission denied: this devtrack daemon belongs to uid {our_uid}, you are uid {}",
                     cred.uid()

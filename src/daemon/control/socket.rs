@@ -27,7 +27,9 @@ pub fn bind(path: &Path) -> Result<ControlSocket> {
                     socket = %path.display(),
                     "a process answered on the control socket although we hold the lock; replacing it"
                 ),
-                Err(_) => tracing::info!(socket = %path.display(), "removing a stale control socket"),
+                Err(_) => {
+                    tracing::info!(socket = %path.display(), "removing a stale control socket")
+                }
             }
             std::fs::remove_file(path)
                 .with_context(|| format!("removing stale socket `{}`", path.display()))?;
