@@ -119,11 +119,10 @@ fn stderr_is_journal() -> bool {
     let Ok(stat) = nix::sys::stat::fstat(std::io::stderr()) else {
         return false;
     };
-    journal_stream_matches(
-        std::env::var("JOURNAL_STREAM").ok().as_deref(),
-        stat.st_dev as u64,
-        stat.st_ino as u64,
-    )
+    // dev_t/ino_t are u64 on Linux but narrower or signed elsewhere.
+    #[allow(clippy::unnecessary_cast)]
+    let (dev, ino) = (stat.st_dev as u64, stat.st_ino as u64);
+    journal_stream_matches(std::env::var("JOURNAL_STREAM").ok().as_deref(), dev, ino)
 }
 
 /// The journal layer: identifier `devtrack`, fields prefixed, and INFO at
@@ -200,21 +199,15 @@ mod tests {
 
     #[test]
     fn stderr_of_a_test_is_not_a_journal_stream() {
-        // Even with JOURNAL_STREAM naming another file, a pipe/terminal does
-        // not match it.
+        // JOURNAL_STREAM naming another inode does not match stderr; naming
+        // stderr's own device and inode does.
         let stat = nix::sys::stat::fstat(std::io::stderr()).unwrap();
-        let other = format!("{}:{}", stat.st_dev, stat.st_ino.wrapping_add(1));
-        assert!(!journal_stream_matches(
-            Some(&other),
-            stat.st_dev as u64,
-            stat.st_ino as u64
-        ));
-        let same = format!("{}:{}", stat.st_dev, stat.st_ino);
-        assert!(journal_stream_matches(
-            Some(&same),
-            stat.st_dev as u64,
-            stat.st_ino as u64
-        ));
+        #[allow(clippy::unnecessary_cast)]
+        let (dev, ino) = (stat.st_dev as u64, stat.st_ino as u64);
+        let other = format!("{dev}:{}", ino.wrapping_add(1));
+        assert!(!journal_stream_matches(Some(&other), dev, ino));
+        let same = format!("{dev}:{ino}");
+        assert!(journal_stream_matches(Some(&same), dev, ino));
     }
 
     #[test]
