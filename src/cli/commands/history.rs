@@ -114,9 +114,42 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     exit::OK
 }
 
-fn commits(_store: &Store, _since: Option<DateTime<Utc>>, _args: &HistoryArgs) -> i32 {
-    eprintln!("devtrack: commit history is not available in this build");
-    exit::FAILURE
+fn commits(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i32 {
+    let commits = match store.recent_commits(since, args.limit) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("devtrack: reading commits: {e:#}");
+            return exit::FAILURE;
+        }
+    };
+    let mut out = String::new();
+    if args.json {
+        for c in &commits {
+            out.push_str(&serde_json::to_string(c).expect("records serialize"));
+            out.push('\n');
+        }
+    } else if commits.is_empty() {
+        out.push_str("no commits\n");
+    } else {
+        for c in &commits {
+            let when = c
+                .committed_at
+                .unwrap_or(c.recorded_at)
+                .with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M");
+            out.push_str(&format!(
+                "{}  {}  {:<12}  {:<11}  {}  {}\n",
+                when,
+                c.hash,
+                c.repo,
+                c.kind,
+                c.branch.as_deref().unwrap_or("(detached)"),
+                c.summary.as_deref().unwrap_or("")
+            ));
+        }
+    }
+    print!("{out}");
+    exit::OK
 }
 
 #[cfg(test)]
