@@ -1,1 +1,301 @@
-fn main() {}
+//! `cargo bench --bench daemon [-- --quick | --full]`: how fast a commit
+//! becomes an event, what the daemon costs while it waits, and how that
+//! grows with the number of repositories. Drives the real release binary
+//! as a separate process, prints a Markdown table (each figure next to its
+//! target) and writes `<target dir>/bench/results.json`.
+//!
+//! Exits non-zero only when a measurement could not be made (the daemon did
+//! not start, an event never came); a missed target is a result, not a
+//! failure. Started by `cargo test` (no `--bench` argument) it runs the
+//! self-checks of its pure helpers instead. See docs/performance.md.
+
+mod bench;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use bench::machine::Machine;
+use bench::measure::{Plan, RepoSet};
+use bench::report::{mib, number, Row};
+use bench::stats::{summarize, Summary};
+
+const FLOOR_SAMPLES: usize = 200;
+const HISTORY_ROWS: usize = 100_000;
+const HISTORY_RUNS: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Self-checks only (`cargo test`).
+    Check,
+    Quick,
+    Full,
+}
+
+/// `cargo bench` passes `--bench`; `cargo test` does not (it may pass
+/// libtest options, which are ignored).
+fn mode(args: &[String]) -> Mode {
+    if args.iter().any(|a| a == "--quick") {
+        Mode::Quick
+    } else if args.iter().any(|a| a == "--full" || a == "--bench") {
+        Mode::Full
+    } else {
+        Mode::Check
+    }
+}
+
+fn plans(mode: Mode) -> Vec<Plan> {
+    let idle = Duration::from_secs(if mode == Mode::Quick { 30 } else { 60 });
+    let plan = |repos: usize, whole: bool| Plan {
+        repos,
+        ready_starts: 10,
+        idle: whole.then_some(idle),
+        latency_samples: 200,
+        commits: 1_000,
+        socket: whole,
+        status_sequential: 2_000,
+        clients: 100,
+        requests_per_client: 20,
+        reloads: 20,
+    };
+    match mode {
+        Mode::Check => Vec::new(),
+        Mode::Quick => vec![plan(1, true), plan(100, true)],
+        // 10 repositories only for the memory and start-up targets.
+        Mode::Full => vec![plan(1, true), plan(10, false), plan(100, true), plan(1000, true)],
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct History {
+    rows: usize,
+    triggers: Summary,
+    commits: Summary,
+}
+
+#[derive(Debug, Serialize)]
+struct Results {
+    mode: &'static str,
+    machine: Machine,
+    floor: Summary,
+    repo_sets: Vec<RepoSet>,
+    history: History,
+    binary_bytes: u64,
+    table: Vec<Row>,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mode = mode(&args);
+    if mode == Mode::Check {
+        self_checks();
+        println!("bench self-checks passed (run `cargo bench --bench daemon` to measure)");
+        return ExitCode::SUCCESS;
+    }
+    match measure(mode) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: measurement failed: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn self_checks() {
+    assert_eq!(mode(&["--test-threads=2".into()]), Mode::Check);
+    assert_eq!(mode(&["--bench".into()]), Mode::Full);
+    assert_eq!(mode(&["--bench".into(), "--quick".into()]), Mode::Quick);
+    assert_eq!(plans(Mode::Quick).iter().map(|p| p.repos).collect::<Vec<_>>(), [1, 100]);
+    bench::stats::checks();
+    bench::report::checks();
+    bench::procfs::checks();
+    bench::machine::checks();
+    bench::repos::checks();
+    bench::client::checks();
+}
+
+fn measure(mode: Mode) -> Result<()> {
+    let machine = bench::machine::describe();
+    eprintln!("bench: inotify floor ({FLOOR_SAMPLES} samples)");
+    let floor = summarize(&bench::floor::measure(FLOOR_SAMPLES)?).context("no floor samples")?;
+
+    let mut repo_sets = Vec::new();
+    for plan in plans(mode) {
+        repo_sets.push(bench::measure::run(&plan)?);
+    }
+
+    eprintln!("bench: history over {HISTORY_ROWS} triggers and {HISTORY_ROWS} commits");
+    let history = history()?;
+    let binary_bytes = std::fs::metadata(bench::sandbox::binary())
+        .context("reading the release binary's size")?
+        .len();
+
+    let table = rows(&floor, &repo_sets, &history, binary_bytes);
+    let results = Results {
+        mode: if mode == Mode::Quick { "quick" } else { "full" },
+        machine,
+        floor,
+        repo_sets,
+        history,
+        binary_bytes,
+        table,
+    };
+    println!(
+        "\n{} ({} CPUs, {} MiB, Linux {})\n",
+        results.machine.cpu_model,
+        results.machine.cpus,
+        results.machine.memory_mib,
+        results.machine.kernel
+    );
+    print!("{}", bench::report::table(&results.table));
+    let path = results_path();
+    std::fs::create_dir_all(path.parent().expect("results path has a parent"))?;
+    std::fs::write(&path, serde_json::to_string_pretty(&results)? + "\n")
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    println!("\nresults: {}", path.display());
+    Ok(())
+}
+
+/// `$CARGO_TARGET_DIR/bench/results.json`, else `target/bench/results.json`
+/// in the package.
+fn results_path() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("bench/results.json")
+}
+
+fn history() -> Result<History> {
+    let sandbox = bench::sandbox::Sandbox::new()?;
+    bench::history::fill(&sandbox, HISTORY_ROWS)?;
+    let time = |args: &[&str]| -> Result<Summary> {
+        summarize(&bench::history::time_command(&sandbox, args, HISTORY_RUNS)?)
+            .context("no history runs")
+    };
+    Ok(History {
+        rows: HISTORY_ROWS,
+        triggers: time(&["history", "--since", "30d"])?,
+        commits: time(&["history", "--commits", "--since", "30d"])?,
+    })
+}
+
+/// Every figure, with its target where the project set one.
+fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64) -> Vec<Row> {
+    let mut rows = vec![
+        Row::info("inotify floor p50", None, format!("{} ms", number(floor.p50_ms))),
+        Row::info("inotify floor p99", None, format!("{} ms", number(floor.p99_ms))),
+    ];
+    for s in sets {
+        let n = Some(s.repos);
+        let lat = &s.commit_to_event;
+        rows.push(Row::info(
+            "commit→event p50",
+            n,
+            format!("{} ms", number(lat.p50_ms)),
+        ));
+        let ratio = lat.p99_ms / floor.p99_ms;
+        rows.push(match s.repos {
+            1 => Row {
+                figure: "commit→event p99".into(),
+                repos: n,
+                measured: format!("{} ms ({}× floor)", number(lat.p99_ms), number(ratio)),
+                target: "≤ 20 ms and ≤ 2× floor".into(),
+                met: Some(lat.p99_ms <= 20.0 && ratio <= 2.0),
+            },
+            1000 => Row::at_most("commit→event p99", n, lat.p99_ms, "ms", 100.0),
+            _ => Row::info(
+                "commit→event p99",
+                n,
+                format!("{} ms ({}× floor)", number(lat.p99_ms), number(ratio)),
+            ),
+        });
+        rows.push(Row::info(
+            "libgit2 commit() call p50",
+            n,
+            format!("{} ms", number(s.commit_call.p50_ms)),
+        ));
+        rows.push(match s.repos {
+            10 => Row::at_most("exec→READY=1 p50", n, s.ready.p50_ms, "ms", 30.0),
+            1000 => Row::at_most("exec→READY=1 p50", n, s.ready.p50_ms, "ms", 500.0),
+            _ => Row::info(
+                "exec→READY=1 p50",
+                n,
+                format!("{} ms", number(s.ready.p50_ms)),
+            ),
+        });
+        if let Some(idle) = &s.idle {
+            rows.push(Row::at_most(
+                "idle context switches / min",
+                n,
+                idle.per_minute,
+                "",
+                1.0,
+            ));
+        }
+        let rss_limit = match s.repos {
+            10 => Some(8.0),
+            1000 => Some(32.0),
+            _ => None,
+        };
+        for (figure, kib) in [
+            ("VmRSS after start", s.memory_after_start.rss_kib),
+            ("VmRSS after 1,000 commits", s.memory_after_commits.rss_kib),
+        ] {
+            rows.push(match rss_limit {
+                Some(limit) => Row::at_most(figure, n, mib(kib), "MiB", limit),
+                None => Row::info(figure, n, format!("{} MiB", number(mib(kib)))),
+            });
+        }
+        rows.push(Row::info(
+            "VmHWM after 1,000 commits",
+            n,
+            format!("{} MiB", number(mib(s.memory_after_commits.hwm_kib))),
+        ));
+        if let Some(st) = &s.status_sequential {
+            rows.push(Row::info(
+                "status round trip p50",
+                n,
+                format!("{} ms", number(st.p50_ms)),
+            ));
+            rows.push(Row::at_most("status round trip p99", n, st.p99_ms, "ms", 2.0));
+        }
+        if let Some(c) = &s.status_concurrent {
+            rows.push(Row::info(
+                &format!("status, {} concurrent clients p50 / p99", c.clients),
+                n,
+                format!(
+                    "{} / {} ms, {} req/s",
+                    number(c.latency.p50_ms),
+                    number(c.latency.p99_ms),
+                    number(c.throughput_per_sec)
+                ),
+            ));
+        }
+        if let Some(r) = &s.reload {
+            rows.push(Row::at_most("reload round trip p50", n, r.p50_ms, "ms", 30.0));
+        }
+    }
+    rows.push(Row::at_most(
+        "`history --since 30d` (100k rows)",
+        None,
+        history.triggers.p50_ms,
+        "ms",
+        50.0,
+    ));
+    rows.push(Row::at_most(
+        "`history --commits --since 30d` (100k rows)",
+        None,
+        history.commits.p50_ms,
+        "ms",
+        50.0,
+    ));
+    rows.push(Row::info(
+        "binary size",
+        None,
+        format!("{} MiB", number(binary_bytes as f64 / (1024.0 * 1024.0))),
+    ));
+    rows
+}

@@ -1,0 +1,212 @@
+//! The measurements of one repository count: start-up, idle cost, commit to
+//! event latency, memory, control-socket and reload round trips, all
+//! against one real daemon process over its real interfaces.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use super::client::{self, Control};
+use super::procfs::{self, Memory};
+use super::repos::{self, Pick};
+use super::sandbox::{Daemon, Sandbox};
+use super::stats::{summarize, Summary};
+
+/// What to measure for one repository count.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub repos: usize,
+    pub ready_starts: usize,
+    /// `None`: no idle window for this count.
+    pub idle: Option<Duration>,
+    pub latency_samples: usize,
+    /// Commits in all (the latency samples included) before memory is read.
+    pub commits: usize,
+    /// Control socket and reload figures.
+    pub socket: bool,
+    pub status_sequential: usize,
+    pub clients: usize,
+    pub requests_per_client: usize,
+    pub reloads: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Idle {
+    pub window_secs: f64,
+    pub context_switches: u64,
+    pub per_minute: f64,
+    pub threads: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Concurrent {
+    pub clients: usize,
+    pub requests: usize,
+    pub latency: Summary,
+    pub throughput_per_sec: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoSet {
+    pub repos: usize,
+    pub ready: Summary,
+    pub memory_after_start: Memory,
+    pub idle: Option<Idle>,
+    pub commit_to_event: Summary,
+    /// How long libgit2's `Repository::commit` call itself took.
+    pub commit_call: Summary,
+    /// Events that arrived before `Repository::commit` returned (counted as 0).
+    pub events_before_return: usize,
+    pub commits: usize,
+    pub memory_after_commits: Memory,
+    pub status_sequential: Option<Summary>,
+    pub status_concurrent: Option<Concurrent>,
+    pub reload: Option<Summary>,
+}
+
+fn progress(repos: usize, what: &str) {
+    eprintln!("bench: {repos} repo(s): {what}");
+}
+
+pub fn run(plan: &Plan) -> Result<RepoSet> {
+    let n = plan.repos;
+    let sandbox = Sandbox::new()?;
+    progress(n, "creating repositories");
+    let paths = repos::create(&sandbox.repos, n)?;
+    sandbox.write_config(&repos::config_yaml(&paths))?;
+
+    progress(n, &format!("{} starts to READY=1", plan.ready_starts));
+    let mut starts = Vec::with_capacity(plan.ready_starts);
+    for _ in 0..plan.ready_starts {
+        let (daemon, took) = sandbox.start()?;
+        starts.push(took);
+        daemon.stop()?;
+    }
+    let ready = summarize(&starts).context("no starts")?;
+
+    let (daemon, _) = sandbox.start()?;
+    daemon.wait_started()?;
+    let memory_after_start = procfs::memory(daemon.pid)?;
+
+    let idle = match plan.idle {
+        Some(window) => {
+            progress(n, &format!("idle for {} s", window.as_secs()));
+            Some(idle_cost(&daemon, window)?)
+        }
+        None => None,
+    };
+
+    progress(n, &format!("{} commits", plan.commits));
+    let socket = sandbox.socket();
+    let mut events = Control::connect(&socket)?.subscribe()?;
+    let mut pick = Pick::new(0x5EED ^ n as u64);
+    let mut latencies = Vec::with_capacity(plan.latency_samples);
+    let mut calls = Vec::with_capacity(plan.commits);
+    let mut early = 0;
+    for seq in 0..plan.commits {
+        let path = &paths[pick.below(n)];
+        let made = repos::commit(path, seq as u64)?;
+        let arrived = events
+            .wait_commit(&made.hash)
+            .with_context(|| format!("waiting for commit {seq} in `{}`", path.display()))
+            .map_err(|e| e.context(daemon.log_tail()))?;
+        calls.push(made.took);
+        if seq < plan.latency_samples {
+            if arrived < made.done {
+                early += 1;
+            }
+            latencies.push(arrived.saturating_duration_since(made.done));
+        }
+    }
+    let memory_after_commits = procfs::memory(daemon.pid)?;
+
+    let (status_sequential, status_concurrent, reload) = if plan.socket {
+        progress(n, "control socket round trips");
+        let seq = sequential(&socket, client::STATUS, plan.status_sequential)?;
+        let conc = concurrent(&socket, plan.clients, plan.requests_per_client)?;
+        progress(n, "reloads");
+        let rel = sequential(&socket, client::RELOAD, plan.reloads)?;
+        (Some(seq), Some(conc), Some(rel))
+    } else {
+        (None, None, None)
+    };
+    drop(events);
+    daemon.stop()?;
+
+    Ok(RepoSet {
+        repos: n,
+        ready,
+        memory_after_start,
+        idle,
+        commit_to_event: summarize(&latencies).context("no latency samples")?,
+        commit_call: summarize(&calls).context("no commits")?,
+        events_before_return: early,
+        commits: plan.commits,
+        memory_after_commits,
+        status_sequential,
+        status_concurrent,
+        reload,
+    })
+}
+
+/// Context switches of all the daemon's threads over `window` of nothing
+/// happening. The window is a deliberate wait: it is what is measured.
+fn idle_cost(daemon: &Daemon, window: Duration) -> Result<Idle> {
+    let before = procfs::context_switches(daemon.pid)?;
+    let start = Instant::now();
+    std::thread::sleep(window);
+    let after = procfs::context_switches(daemon.pid)?;
+    let secs = start.elapsed().as_secs_f64();
+    let switches = after.saturating_sub(before);
+    Ok(Idle {
+        window_secs: secs,
+        context_switches: switches,
+        per_minute: switches as f64 * 60.0 / secs,
+        threads: procfs::threads(daemon.pid)?,
+    })
+}
+
+fn sequential(socket: &PathBuf, request: &str, count: usize) -> Result<Summary> {
+    let mut c = Control::connect(socket)?;
+    let samples = (0..count)
+        .map(|_| c.round_trip(request))
+        .collect::<Result<Vec<_>>>()?;
+    summarize(&samples).context("no round trips")
+}
+
+/// `clients` connections at once, each sending `each` status requests as
+/// fast as the replies come.
+fn concurrent(socket: &PathBuf, clients: usize, each: usize) -> Result<Concurrent> {
+    let barrier = Arc::new(Barrier::new(clients + 1));
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let socket = socket.clone();
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || -> Result<Vec<Duration>> {
+                let connected = Control::connect(&socket);
+                barrier.wait();
+                let mut c = connected?;
+                (0..each).map(|_| c.round_trip(client::STATUS)).collect()
+            })
+        })
+        .collect();
+    barrier.wait();
+    let start = Instant::now();
+    let mut all = Vec::with_capacity(clients * each);
+    for w in workers {
+        all.extend(
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a client thread panicked"))??,
+        );
+    }
+    let wall = start.elapsed().as_secs_f64();
+    Ok(Concurrent {
+        clients,
+        requests: all.len(),
+        latency: summarize(&all).context("no round trips")?,
+        throughput_per_sec: all.len() as f64 / wall,
+    })
+}

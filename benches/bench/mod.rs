@@ -1,0 +1,15 @@
+//! The benchmark's parts: measurement helpers kept pure where they can be
+//! ([`stats`], [`report`], [`procfs`] parsing), and the I/O edges that drive
+//! the real daemon ([`sandbox`], [`client`], [`repos`], [`floor`],
+//! [`history`], [`measure`]).
+
+pub mod client;
+pub mod floor;
+pub mod history;
+pub mod machine;
+pub mod measure;
+pub mod procfs;
+pub mod report;
+pub mod repos;
+pub mod sandbox;
+pub mod stats;
