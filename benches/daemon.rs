@@ -213,6 +213,17 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
             ),
         });
         rows.push(Row::info(
+            "commit() return→event p50 / p99",
+            n,
+            format!(
+                "{} / {} ms ({} of {} before the return)",
+                number(s.return_to_event.p50_ms),
+                number(s.return_to_event.p99_ms),
+                s.events_before_return,
+                s.return_to_event.samples
+            ),
+        ));
+        rows.push(Row::info(
             "libgit2 commit() call p50",
             n,
             format!("{} ms", number(s.commit_call.p50_ms)),
@@ -249,10 +260,16 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
                 None => Row::info(figure, n, format!("{} MiB", number(mib(kib)))),
             });
         }
+        let m = &s.memory_after_commits;
         rows.push(Row::info(
-            "VmHWM after 1,000 commits",
+            "VmHWM / RssAnon / RssFile after 1,000 commits",
             n,
-            format!("{} MiB", number(mib(s.memory_after_commits.hwm_kib))),
+            format!(
+                "{} / {} / {} MiB",
+                number(mib(m.hwm_kib)),
+                number(mib(m.rss_anon_kib)),
+                number(mib(m.rss_file_kib))
+            ),
         ));
         if let Some(st) = &s.status_sequential {
             rows.push(Row::info(

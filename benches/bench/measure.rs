@@ -55,7 +55,14 @@ pub struct RepoSet {
     pub ready: Summary,
     pub memory_after_start: Memory,
     pub idle: Option<Idle>,
+    /// From just before `Repository::commit` was called to the event's
+    /// arrival: an upper bound (it includes libgit2 writing the objects, the
+    /// ref and both reflogs); the figure the targets apply to.
     pub commit_to_event: Summary,
+    /// From `Repository::commit`'s return to the event's arrival: a lower
+    /// bound (libgit2 appends the HEAD reflog before it returns, so the
+    /// event may come first; those samples count as 0).
+    pub return_to_event: Summary,
     /// How long libgit2's `Repository::commit` call itself took.
     pub commit_call: Summary,
     /// Events that arrived before `Repository::commit` returned (counted as 0).
@@ -104,6 +111,7 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
     let mut events = Control::connect(&socket)?.subscribe()?;
     let mut pick = Pick::new(0x5EED ^ n as u64);
     let mut latencies = Vec::with_capacity(plan.latency_samples);
+    let mut after_return = Vec::with_capacity(plan.latency_samples);
     let mut calls = Vec::with_capacity(plan.commits);
     let mut early = 0;
     for seq in 0..plan.commits {
@@ -118,7 +126,8 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
             if arrived < made.done {
                 early += 1;
             }
-            latencies.push(arrived.saturating_duration_since(made.done));
+            latencies.push(arrived.saturating_duration_since(made.start));
+            after_return.push(arrived.saturating_duration_since(made.done));
         }
     }
     let memory_after_commits = procfs::memory(daemon.pid)?;
@@ -142,6 +151,7 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
         memory_after_start,
         idle,
         commit_to_event: summarize(&latencies).context("no latency samples")?,
+        return_to_event: summarize(&after_return).context("no latency samples")?,
         commit_call: summarize(&calls).context("no commits")?,
         events_before_return: early,
         commits: plan.commits,

@@ -27,6 +27,10 @@ pub fn task_switches(status: &str) -> Option<u64> {
 pub struct Memory {
     pub rss_kib: u64,
     pub hwm_kib: u64,
+    /// The parts of `VmRSS`: private heap and stacks, mapped files (the
+    /// binary's own pages, shared with every other process mapping them).
+    pub rss_anon_kib: u64,
+    pub rss_file_kib: u64,
 }
 
 pub fn memory(pid: u32) -> Result<Memory> {
@@ -36,6 +40,8 @@ pub fn memory(pid: u32) -> Result<Memory> {
     Ok(Memory {
         rss_kib: field("VmRSS")?,
         hwm_kib: field("VmHWM")?,
+        rss_anon_kib: field("RssAnon")?,
+        rss_file_kib: field("RssFile")?,
     })
 }
 

@@ -46,6 +46,8 @@ fn signature() -> Result<Signature<'static>> {
 /// One commit made by [`commit`].
 pub struct Made {
     pub hash: String,
+    /// Just before `Repository::commit` was called.
+    pub start: Instant,
     /// When `Repository::commit` returned: the reflog line is written.
     pub done: Instant,
     /// How long the `Repository::commit` call itself took.
@@ -68,6 +70,7 @@ pub fn commit(path: &Path, seq: u64) -> Result<Made> {
     let done = Instant::now();
     Ok(Made {
         hash: oid.to_string(),
+        start,
         done,
         took: done - start,
     })

@@ -80,6 +80,9 @@ struct RepoWatch {
     /// The directories this repository needs watched, with their identity
     /// when last looked at; a change means the watches must be redone.
     dirs: Vec<(PathBuf, Role, Option<String>)>,
+    /// The branch `HEAD` named when last probed. Any change of `HEAD`
+    /// makes the watcher probe again, so `status` need not read N files.
+    branch: Option<String>,
     last_commit: Option<LastCommit>,
 }
 
@@ -96,6 +99,7 @@ impl RepoWatch {
             unwatchable_since: None,
             rebases: HashMap::new(),
             dirs: Vec::new(),
+            branch: None,
             last_commit: None,
         }
     }
@@ -230,7 +234,7 @@ impl GitWatch {
                 path: w.config.path.clone(),
                 project: w.config.project.clone(),
                 state: w.state.clone(),
-                branch: w.layout.as_ref().and_then(|l| head_file_branch(&l.gitdir)),
+                branch: w.branch.clone(),
                 worktrees: w.layout.as_ref().map_or(0, |l| {
                     l.logs.iter().filter(|s| s.worktree.is_some()).count()
                 }),
@@ -344,6 +348,7 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
     if !w.config.enabled {
         w.state = RepoState::Disabled;
         w.layout = None;
+        w.branch = None;
         w.dirs.clear();
         w.fresh = true;
         return;
@@ -394,11 +399,13 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
                 .iter()
                 .map(|(d, r)| (d.clone(), r.clone(), dir_identity(d)))
                 .collect();
+            w.branch = head_file_branch(&layout.gitdir);
             w.layout = Some(layout);
             w.state = RepoState::Watching;
         }
         Err(problem) => {
             w.layout = None;
+            w.branch = None;
             w.rebases.clear();
             w.fresh = false;
             w.unwatchable_since.get_or_insert(now);
