@@ -11,8 +11,10 @@ use notify::{RecursiveMode, Watcher};
 
 use super::sandbox::SAFETY;
 
-/// `samples` appends to a file in a watched directory, each timed from the
-/// `write` call's return to the event's arrival in the watcher callback.
+/// `samples` appends to a file in a watched directory, each timed from just
+/// before the `write` call to the event's arrival in the watcher callback
+/// (the callback may run before `write` returns, on the other CPU; the
+/// commit latency is timed from just before its call the same way).
 pub fn measure(samples: usize) -> Result<Vec<Duration>> {
     let dir = tempfile::tempdir().context("creating the floor directory")?;
     let (tx, rx) = mpsc::channel::<Instant>();
@@ -32,8 +34,9 @@ pub fn measure(samples: usize) -> Result<Vec<Duration>> {
     let mut out = Vec::with_capacity(samples);
     for i in 0..samples {
         while rx.try_recv().is_ok() {}
-        file.write_all(format!("line {i}\n").as_bytes())?;
+        let line = format!("line {i}\n");
         let written = Instant::now();
+        file.write_all(line.as_bytes())?;
         let at = rx
             .recv_timeout(SAFETY)
             .context("no inotify event for an append to a watched directory")?;

@@ -25,6 +25,17 @@ impl Daemon {
     /// and for repositories added by a reload); raises one catch-up trigger.
     pub fn catch_up(&mut self, now: DateTime<Utc>) -> Result<()> {
         let events = self.git.catch_up(&mut self.store, now)?;
+        self.take_catch_up(events, now)
+    }
+
+    /// [`Daemon::catch_up`] for the repositories a reload added or made
+    /// watchable again.
+    pub fn catch_up_repos(&mut self, names: &[String], now: DateTime<Utc>) -> Result<()> {
+        let events = self.git.catch_up_repos(names, &mut self.store, now)?;
+        self.take_catch_up(events, now)
+    }
+
+    fn take_catch_up(&mut self, events: Vec<GitEvent>, now: DateTime<Utc>) -> Result<()> {
         self.publish_git(&events, now);
         let own: Vec<GitEvent> = events.into_iter().filter(GitEvent::triggers).collect();
         if !own.is_empty() {

@@ -417,15 +417,24 @@ impl Daemon {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
-        if let Err(e) = self.git.reconfigure(&new.repositories, &new.settings) {
-            tracing::error!("re-arming repository watches: {e:#}");
-        }
+        let unread = match self.git.reconfigure(&new.repositories, &new.settings) {
+            Ok(names) => Some(names),
+            Err(e) => {
+                tracing::error!("re-arming repository watches: {e:#}");
+                None
+            }
+        };
         self.commit_batch.set_quiet(new.settings.commit_debounce);
         self.schedule = Schedule::from_settings(&new.settings);
         self.config = new;
         // Repositories added by the reload: read what they hold since their
-        // cursors (none for new ones, so this only arms them).
-        if let Err(e) = self.catch_up(now) {
+        // cursors (none for new ones, so this only arms them). Unchanged
+        // ones are read on their next change, as before the reload.
+        let read = match unread {
+            Some(names) => self.catch_up_repos(&names, now),
+            None => self.catch_up(now),
+        };
+        if let Err(e) = read {
             tracing::error!("reading repositories after reload: {e:#}");
         }
     }

@@ -155,7 +155,18 @@ impl GitWatch {
     /// reports only what is new since.
     pub fn catch_up(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<GitEvent>> {
         let names: Vec<String> = self.repos.keys().cloned().collect();
-        for name in &names {
+        self.catch_up_repos(&names, store, now)
+    }
+
+    /// [`GitWatch::catch_up`] for the named repositories only (those a
+    /// [`GitWatch::reconfigure`] returned); unknown names are skipped.
+    pub fn catch_up_repos(
+        &mut self,
+        names: &[String],
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GitEvent>> {
+        for name in names {
             let last = store.last_commit(name)?.map(last_commit_of);
             if let Some(w) = self.repos.get_mut(name) {
                 w.last_commit = last;
@@ -163,7 +174,7 @@ impl GitWatch {
         }
         let mut events = Vec::new();
         for name in names {
-            events.extend(self.refresh(&name, store, now)?);
+            events.extend(self.refresh(name, store, now)?);
         }
         Ok(events)
     }
@@ -204,11 +215,20 @@ impl GitWatch {
     /// Applies a new configuration: repositories added, removed or changed
     /// are armed or dropped; missing and unsupported ones are probed again.
     /// Nothing is read here: added repositories start at their reflogs'
-    /// current end and are read on their next change (or call `catch_up`).
-    pub fn reconfigure(&mut self, repos: &[Repository], settings: &Settings) -> Result<()> {
+    /// current end and are read on their next change (or call
+    /// `catch_up_repos` with the names returned: the repositories added,
+    /// moved, or not watchable before). A repository watched before and
+    /// after keeps its cursors and is read on its next change, as always,
+    /// so a reload costs one probe per repository, not a read.
+    pub fn reconfigure(
+        &mut self,
+        repos: &[Repository],
+        settings: &Settings,
+    ) -> Result<Vec<String>> {
         self.policy = Policy::from_settings(settings);
         let now = Utc::now();
         let mut next = BTreeMap::new();
+        let mut unread = Vec::new();
         for r in repos {
             let mut watch = match self.repos.remove(&r.name) {
                 Some(mut w) if w.config.path == r.path => {
@@ -217,12 +237,16 @@ impl GitWatch {
                 }
                 _ => RepoWatch::new(r.clone()),
             };
+            let was_watching = watch.state == RepoState::Watching;
             probe_repo(&mut watch, now);
+            if !was_watching {
+                unread.push(r.name.clone());
+            }
             next.insert(r.name.clone(), watch);
         }
         self.repos = next;
         self.sync_watches(now);
-        Ok(())
+        Ok(unread)
     }
 
     /// One line per configured repository, for `devtrack status`.
