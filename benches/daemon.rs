@@ -65,7 +65,12 @@ fn plans(mode: Mode) -> Vec<Plan> {
         Mode::Check => Vec::new(),
         Mode::Quick => vec![plan(1, true), plan(100, true)],
         // 10 repositories only for the memory and start-up targets.
-        Mode::Full => vec![plan(1, true), plan(10, false), plan(100, true), plan(1000, true)],
+        Mode::Full => vec![
+            plan(1, true),
+            plan(10, false),
+            plan(100, true),
+            plan(1000, true),
+        ],
     }
 }
 
@@ -108,7 +113,13 @@ fn self_checks() {
     assert_eq!(mode(&["--test-threads=2".into()]), Mode::Check);
     assert_eq!(mode(&["--bench".into()]), Mode::Full);
     assert_eq!(mode(&["--bench".into(), "--quick".into()]), Mode::Quick);
-    assert_eq!(plans(Mode::Quick).iter().map(|p| p.repos).collect::<Vec<_>>(), [1, 100]);
+    assert_eq!(
+        plans(Mode::Quick)
+            .iter()
+            .map(|p| p.repos)
+            .collect::<Vec<_>>(),
+        [1, 100]
+    );
     bench::stats::checks();
     bench::report::checks();
     bench::procfs::checks();
@@ -185,8 +196,16 @@ fn history() -> Result<History> {
 /// Every figure, with its target where the project set one.
 fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64) -> Vec<Row> {
     let mut rows = vec![
-        Row::info("inotify floor p50", None, format!("{} ms", number(floor.p50_ms))),
-        Row::info("inotify floor p99", None, format!("{} ms", number(floor.p99_ms))),
+        Row::info(
+            "inotify floor p50",
+            None,
+            format!("{} ms", number(floor.p50_ms)),
+        ),
+        Row::info(
+            "inotify floor p99",
+            None,
+            format!("{} ms", number(floor.p99_ms)),
+        ),
     ];
     for s in sets {
         let n = Some(s.repos);
@@ -277,7 +296,13 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
                 n,
                 format!("{} ms", number(st.p50_ms)),
             ));
-            rows.push(Row::at_most("status round trip p99", n, st.p99_ms, "ms", 2.0));
+            rows.push(Row::at_most(
+                "status round trip p99",
+                n,
+                st.p99_ms,
+                "ms",
+                2.0,
+            ));
         }
         if let Some(c) = &s.status_concurrent {
             rows.push(Row::info(
@@ -292,7 +317,13 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
             ));
         }
         if let Some(r) = &s.reload {
-            rows.push(Row::at_most("reload round trip p50", n, r.p50_ms, "ms", 30.0));
+            rows.push(Row::at_most(
+                "reload round trip p50",
+                n,
+                r.p50_ms,
+                "ms",
+                30.0,
+            ));
         }
     }
     rows.push(Row::at_most(

@@ -2,7 +2,7 @@
 //! event latency, memory, control-socket and reload round trips, all
 //! against one real daemon process over its real interfaces.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
@@ -185,7 +185,7 @@ fn idle_cost(daemon: &Daemon, window: Duration) -> Result<Idle> {
     })
 }
 
-fn sequential(socket: &PathBuf, request: &str, count: usize) -> Result<Summary> {
+fn sequential(socket: &Path, request: &str, count: usize) -> Result<Summary> {
     let mut c = Control::connect(socket)?;
     let samples = (0..count)
         .map(|_| c.round_trip(request))
@@ -195,11 +195,11 @@ fn sequential(socket: &PathBuf, request: &str, count: usize) -> Result<Summary> 
 
 /// `clients` connections at once, each sending `each` status requests as
 /// fast as the replies come.
-fn concurrent(socket: &PathBuf, clients: usize, each: usize) -> Result<Concurrent> {
+fn concurrent(socket: &Path, clients: usize, each: usize) -> Result<Concurrent> {
     let barrier = Arc::new(Barrier::new(clients + 1));
     let workers: Vec<_> = (0..clients)
         .map(|_| {
-            let socket = socket.clone();
+            let socket = socket.to_path_buf();
             let barrier = Arc::clone(&barrier);
             std::thread::spawn(move || -> Result<Vec<Duration>> {
                 let connected = Control::connect(&socket);

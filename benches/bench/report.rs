@@ -29,13 +29,7 @@ impl Row {
     }
 
     /// A figure with an upper bound `limit` in the same unit as `value`.
-    pub fn at_most(
-        figure: &str,
-        repos: Option<usize>,
-        value: f64,
-        unit: &str,
-        limit: f64,
-    ) -> Row {
+    pub fn at_most(figure: &str, repos: Option<usize>, value: f64, unit: &str, limit: f64) -> Row {
         Row {
             figure: figure.to_string(),
             repos,
@@ -75,7 +69,8 @@ fn cell(text: &str) -> String {
 
 /// The Markdown table of `rows`.
 pub fn table(rows: &[Row]) -> String {
-    let mut out = String::from("| figure | repos | measured | target | ✓/✗ |\n|---|---:|---:|---|:-:|\n");
+    let mut out =
+        String::from("| figure | repos | measured | target | ✓/✗ |\n|---|---:|---:|---|:-:|\n");
     for r in rows {
         let repos = r.repos.map(|n| n.to_string()).unwrap_or_default();
         let verdict = match r.met {
@@ -104,7 +99,10 @@ pub fn checks() {
     assert_eq!(number(1234.5), "1234");
     let met = Row::at_most("status p99", Some(1), 1.5, "ms", 2.0);
     assert_eq!(met.met, Some(true));
-    assert_eq!((met.measured.as_str(), met.target.as_str()), ("1.50 ms", "≤ 2.00 ms"));
+    assert_eq!(
+        (met.measured.as_str(), met.target.as_str()),
+        ("1.50 ms", "≤ 2.00 ms")
+    );
     let missed = Row::at_most("reload p50", Some(1000), 31.0, "ms", 30.0);
     assert_eq!(missed.met, Some(false));
     let on_the_line = Row::at_most("x", None, 30.0, "ms", 30.0);
