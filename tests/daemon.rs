@@ -504,3 +504,31 @@ fn another_user_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_crash_loop_under_launchd_stops_itself() {
+    // launchd relaunches a failed job forever; the daemon counts failed
+    // starts itself and, after five quick ones, exits 0 so KeepAlive
+    // {SuccessfulExit: false} leaves it stopped.
+    let env = Env::new();
+    env.write_config("settings:\n  prompt_interval: 0\n");
+    let run = || {
+        env.cmd(["run"])
+            .env("XPC_SERVICE_NAME", "dev.devtrack")
+            .output()
+            .unwrap()
+    };
+    for _ in 0..5 {
+        let out = run();
+        assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    }
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("crash guard"),
+        "{}",
+        text(&out)
+    );
+    // The next start (a login, `devtrack start`) gets a full budget again.
+    assert_eq!(run().status.code(), Some(78));
+}

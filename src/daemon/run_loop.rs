@@ -17,7 +17,7 @@ use crate::daemon::logging::LogControl;
 use crate::daemon::scheduler::{self, MissReason, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
 use crate::daemon::wallclock::{self, WallClockTimer};
-use crate::daemon::{pause, readiness};
+use crate::daemon::{pause, readiness, LaunchdCrashGuard};
 use crate::exit;
 use crate::protocol::{Command, EventBody, ReloadInfo, Response, TriggerInfo};
 
@@ -39,8 +39,13 @@ pub(super) struct Daemon {
     pub commit_batch: Debouncer<GitEvent, tokio::time::Instant>,
 }
 
-pub(super) async fn run(paths: Paths, config: Config, log: LogControl) -> i32 {
-    match run_inner(paths, config, log).await {
+pub(super) async fn run(
+    paths: Paths,
+    config: Config,
+    log: LogControl,
+    crash_guard: Option<LaunchdCrashGuard>,
+) -> i32 {
+    match run_inner(paths, config, log, crash_guard).await {
         Ok(()) => exit::OK,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -50,7 +55,12 @@ pub(super) async fn run(paths: Paths, config: Config, log: LogControl) -> i32 {
     }
 }
 
-async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> {
+async fn run_inner(
+    paths: Paths,
+    config: Config,
+    log: LogControl,
+    crash_guard: Option<LaunchdCrashGuard>,
+) -> Result<()> {
     let now = wall_now();
     let store = Store::open(&paths.database)?;
     let sched = store.scheduler_state(now)?;
@@ -94,6 +104,12 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
         "devtrack started"
     );
 
+    // Under launchd: a run that stays up this long was not a failed start.
+    let healthy = crash_guard
+        .as_ref()
+        .map(|g| tokio::time::sleep(g.healthy_after()));
+    tokio::pin!(healthy);
+
     let watchdog_every = readiness::watchdog_interval();
     let mut watchdog = watchdog_every.map(tokio::time::interval);
 
@@ -124,6 +140,12 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
                     tracing::error!("running the scheduler: {e:#}");
                 }
             }
+            _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
+                healthy.set(None);
+                if let Some(g) = &crash_guard {
+                    g.record_healthy();
+                }
+            }
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
                 // Reaching this branch proves the loop runs; the watcher thread
                 // must answer too, or systemd should restart us.
@@ -137,6 +159,10 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
     }
 
     readiness::stopping();
+    if let Some(g) = &crash_guard {
+        // A requested stop is not a failure.
+        g.record_healthy();
+    }
     daemon.events.publish(wall_now(), EventBody::Stopping);
     // Aborting the server drops the listener, which removes the socket file.
     server.abort();
