@@ -37,12 +37,7 @@ fn seed_state(env: &Env, state: SchedulerState) {
 }
 
 fn history(env: &Env) -> Vec<serde_json::Value> {
-    let out = env.run(["history", "--json", "-n", "1000"]);
-    assert!(out.status.success(), "{}", text(&out));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    env.json_lines(["history", "--json", "-n", "1000"])
 }
 
 #[test]

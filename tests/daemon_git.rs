@@ -29,12 +29,7 @@ fn commit(repo: &Path, file: &str, message: &str) -> String {
 }
 
 fn commits_json(env: &Env) -> Vec<serde_json::Value> {
-    let out = env.run(["history", "--commits", "--json"]);
-    assert!(out.status.success(), "{}", text(&out));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    env.json_lines(["history", "--commits", "--json"])
 }
 
 #[test]
@@ -123,11 +118,7 @@ fn commits_made_while_stopped_are_caught_up_once() {
     for h in &hashes {
         assert!(stored.iter().any(|c| c["hash"] == h.as_str()));
     }
-    let out = env.run(["history", "--json"]);
-    let triggers: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let triggers = env.json_lines(["history", "--json"]);
     assert_eq!(triggers.len(), 1, "{triggers:?}");
     assert_eq!(triggers[0]["kind"], "catchup");
 

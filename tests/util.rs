@@ -109,6 +109,20 @@ impl Env {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// A command printing JSON lines (`history --json`), parsed.
+    pub fn json_lines<I, S>(&self, args: I) -> Vec<serde_json::Value>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out = self.run(args);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// Starts `devtrack run` and waits for `READY=1`.
     pub fn start(&self) -> Daemon {
         self.start_with(|_| {})

@@ -14,12 +14,12 @@ use crate::daemon::control::{self, ControlRequest};
 use crate::daemon::events::EventBus;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
-use crate::daemon::scheduler::{self, MissReason, Pause, Schedule, SchedulerState};
+use crate::daemon::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::daemon::{pause, readiness, LaunchdCrashGuard};
 use crate::exit;
-use crate::protocol::{Command, EventBody, ReloadInfo, Response, TriggerInfo};
+use crate::protocol::{Command, EventBody, ReloadInfo, Response};
 
 /// Everything the loop owns.
 pub(super) struct Daemon {
@@ -178,25 +178,6 @@ fn wall_now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(3)
 }
 
-fn trigger_info(r: &TriggerRecord) -> TriggerInfo {
-    TriggerInfo {
-        id: r.id,
-        kind: r.kind.as_str().to_string(),
-        fired_at: r.fired_at,
-        scheduled_at: r.scheduled_at,
-        late: r.late,
-        reason: r.reason.clone(),
-    }
-}
-
-fn miss_reason(r: MissReason) -> &'static str {
-    match r {
-        MissReason::Late => "late",
-        MissReason::Skipped => "skipped",
-        MissReason::Paused => "paused",
-    }
-}
-
 impl Daemon {
     /// Lets the scheduler look at `now`; records and announces what it decided.
     pub fn run_scheduler(&mut self, now: DateTime<Utc>) -> Result<()> {
@@ -223,7 +204,7 @@ impl Daemon {
                     now,
                     EventBody::Missed {
                         scheduled_at: m.at,
-                        reason: miss_reason(m.reason).to_string(),
+                        reason: m.reason.as_str().to_string(),
                     },
                 );
             }
@@ -259,7 +240,7 @@ impl Daemon {
         self.events.publish(
             record.fired_at,
             EventBody::Trigger {
-                trigger: trigger_info(&record),
+                trigger: record.info(),
             },
         );
     }
@@ -380,7 +361,7 @@ impl Daemon {
                     reason: t.reason,
                     detail: None,
                 };
-                let info = trigger_info(&record);
+                let info = record.info();
                 self.announce(record);
                 Response {
                     trigger: Some(info),

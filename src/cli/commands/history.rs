@@ -78,10 +78,7 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     };
     let mut out = String::new();
     if args.json {
-        for t in &triggers {
-            out.push_str(&serde_json::to_string(t).expect("records serialize"));
-            out.push('\n');
-        }
+        out = json_lines(&triggers);
     } else if triggers.is_empty() {
         out.push_str("no triggers\n");
     } else {
@@ -114,6 +111,13 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     exit::OK
 }
 
+/// One JSON object per line.
+fn json_lines<T: serde::Serialize>(rows: &[T]) -> String {
+    rows.iter()
+        .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
+        .collect()
+}
+
 fn commits(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i32 {
     let commits = match store.recent_commits(since, args.limit) {
         Ok(c) => c,
@@ -124,10 +128,7 @@ fn commits(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i
     };
     let mut out = String::new();
     if args.json {
-        for c in &commits {
-            out.push_str(&serde_json::to_string(c).expect("records serialize"));
-            out.push('\n');
-        }
+        out = json_lines(&commits);
     } else if commits.is_empty() {
         out.push_str("no commits\n");
     } else {
