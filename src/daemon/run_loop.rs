@@ -100,7 +100,7 @@ async fn run_inner(
     tracing::info!(
         pid = std::process::id(),
         socket = %daemon.paths.socket.display(),
-        next_prompt = ?daemon.next_due,
+        next_prompt = %daemon.next_due.map_or("none (paused)".to_string(), |t| t.to_rfc3339()),
         "devtrack started"
     );
 
@@ -243,6 +243,8 @@ impl Daemon {
                 trigger: record.info(),
             },
         );
+        // "N prompts today" moved.
+        readiness::status(&self.status_line(record.fired_at));
     }
 
     /// Applies a change to the scheduler state: first lets the old state

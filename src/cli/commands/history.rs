@@ -83,14 +83,14 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
         out.push_str("no triggers\n");
     } else {
         out.push_str(&format!(
-            "{:>6}  {:<8}  {:<25}  {}\n",
+            "{:>6}  {:<8}  {:<19}  {}\n",
             "ID", "KIND", "FIRED", "NOTE"
         ));
         for t in &triggers {
             let fired = t
                 .fired_at
                 .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S %Z")
+                .format("%Y-%m-%d %H:%M:%S")
                 .to_string();
             let note = match (t.late, &t.reason) {
                 (true, Some(r)) => format!("late: {r}"),
@@ -99,7 +99,7 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
                 (false, None) => String::new(),
             };
             out.push_str(&format!(
-                "{:>6}  {:<8}  {:<25}  {}\n",
+                "{:>6}  {:<8}  {:<19}  {}\n",
                 t.id,
                 t.kind.as_str(),
                 fired,
