@@ -172,4 +172,14 @@ fn a_missing_repository_is_reported_and_the_others_keep_working() {
     let events = EventStream::open(&env);
     let hash = commit(&good, "g", "Still watched");
     assert_eq!(events.wait_for("commit")["commit"]["hash"], hash.as_str());
+
+    // It appears (first a directory, then a repository): announced, and
+    // watched from then on.
+    git_repo(&gone);
+    let ev = events.wait_until("repo", |e| e["repo"]["state"] == "watching");
+    assert_eq!(ev["repo"]["name"], "gone");
+    // (Its first commit, made as it appeared, is announced too.)
+    let hash = commit(&gone, "h", "Now watched too");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "gone");
 }

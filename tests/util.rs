@@ -316,6 +316,20 @@ impl EventStream {
         EventStream { child, lines: rx }
     }
 
+    /// Waits for an event of type `kind` that satisfies `pred`; returns it.
+    pub fn wait_until(
+        &self,
+        kind: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        loop {
+            let ev = self.wait_for(kind);
+            if pred(&ev) {
+                return ev;
+            }
+        }
+    }
+
     /// Waits for the next event of type `kind`; returns it.
     pub fn wait_for(&self, kind: &str) -> serde_json::Value {
         let deadline = Instant::now() + WAIT;

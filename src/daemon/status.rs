@@ -64,7 +64,7 @@ pub fn status_line(
 }
 
 impl Daemon {
-    fn repo_statuses(&self) -> Vec<RepoStatus> {
+    pub(super) fn repo_statuses(&self) -> Vec<RepoStatus> {
         self.git
             .repo_statuses()
             .into_iter()
@@ -92,11 +92,7 @@ impl Daemon {
     }
 
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
-        let watching = self
-            .repo_statuses()
-            .iter()
-            .filter(|r| r.state == "watching")
-            .count();
+        let watching = self.git.watching_count();
         let today = self
             .store
             .triggers_since(local_midnight(now, self.schedule.tz))
