@@ -352,6 +352,14 @@ fn a_bad_config_at_start_exits_78_with_the_reason() {
         err.contains("settings.timezone") && err.contains("config.yaml:6"),
         "{err}"
     );
+    // `status` says why nothing runs.
+    let out = env.run(["status"]);
+    assert_eq!(out.status.code(), Some(3));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.contains("INVALID") && page.contains("settings.timezone"),
+        "{page}"
+    );
 }
 
 #[test]
