@@ -23,4 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo test --all-targets "$@" -- --test-threads=2
+# Everything but the systemd tests, then those with their output shown (they
+# print what they measure, e.g. `systemd-analyze security`'s exposure score).
+cargo test --all-targets "$@" -- --test-threads=2 --skip systemd::
+cargo test --lib --test tests "$@" -- --test-threads=2 --nocapture systemd::

@@ -37,12 +37,7 @@ fn seed_state(env: &Env, state: SchedulerState) {
 }
 
 fn history(env: &Env) -> Vec<serde_json::Value> {
-    let out = env.run(["history", "--json", "-n", "1000"]);
-    assert!(out.status.success(), "{}", text(&out));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    env.json_lines(["history", "--json", "-n", "1000"])
 }
 
 #[test]
@@ -357,6 +352,14 @@ fn a_bad_config_at_start_exits_78_with_the_reason() {
         err.contains("settings.timezone") && err.contains("config.yaml:6"),
         "{err}"
     );
+    // `status` says why nothing runs.
+    let out = env.run(["status"]);
+    assert_eq!(out.status.code(), Some(3));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        page.contains("INVALID") && page.contains("settings.timezone"),
+        "{page}"
+    );
 }
 
 #[test]
@@ -503,4 +506,32 @@ fn another_user_is_refused() {
         err.contains("permission denied") && err.contains("belongs to uid 0"),
         "{err}"
     );
+}
+
+#[test]
+fn a_crash_loop_under_launchd_stops_itself() {
+    // launchd relaunches a failed job forever; the daemon counts failed
+    // starts itself and, after five quick ones, exits 0 so KeepAlive
+    // {SuccessfulExit: false} leaves it stopped.
+    let env = Env::new();
+    env.write_config("settings:\n  prompt_interval: 0\n");
+    let run = || {
+        env.cmd(["run"])
+            .env("XPC_SERVICE_NAME", "dev.devtrack")
+            .output()
+            .unwrap()
+    };
+    for _ in 0..5 {
+        let out = run();
+        assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    }
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("crash guard"),
+        "{}",
+        text(&out)
+    );
+    // The next start (a login, `devtrack start`) gets a full budget again.
+    assert_eq!(run().status.code(), Some(78));
 }

@@ -18,3 +18,6 @@ mod systemd;
 
 /// Git watching over real repositories, the real watcher and a real store.
 mod gitwatch;
+
+/// Git watching through the running daemon (events, store, status, reload).
+mod daemon_git;

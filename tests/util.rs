@@ -109,6 +109,20 @@ impl Env {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// A command printing JSON lines (`history --json`), parsed.
+    pub fn json_lines<I, S>(&self, args: I) -> Vec<serde_json::Value>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let out = self.run(args);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     /// Starts `devtrack run` and waits for `READY=1`.
     pub fn start(&self) -> Daemon {
         self.start_with(|_| {})
@@ -123,8 +137,19 @@ impl Env {
                 .unwrap()
                 .as_nanos()
         ));
-        let notify = UnixDatagram::bind(&notify_path).unwrap();
-        notify.set_read_timeout(Some(WAIT)).unwrap();
+        let socket = UnixDatagram::bind(&notify_path).unwrap();
+        // Read every datagram as it comes, as systemd does: a manager that
+        // stopped reading would block the daemon's notifications.
+        let (notify_tx, notify) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 4096];
+            while let Ok(n) = socket.recv(&mut buf) {
+                let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+                if notify_tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
         let mut cmd = self.cmd(["run"]);
         cmd.env("NOTIFY_SOCKET", &notify_path)
             .stdout(Stdio::null())
@@ -170,7 +195,7 @@ pub fn text(out: &Output) -> String {
 
 pub struct Daemon {
     pub child: Child,
-    notify: UnixDatagram,
+    notify: std::sync::mpsc::Receiver<String>,
     exit_rx: Option<std::sync::mpsc::Receiver<std::process::ExitStatus>>,
     exited: Option<std::process::ExitStatus>,
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
@@ -186,11 +211,9 @@ impl Daemon {
 
     /// Waits for a notify datagram containing `needle`; returns it.
     pub fn wait_notify(&mut self, needle: &str) -> String {
-        let mut buf = vec![0u8; 4096];
         loop {
-            match self.notify.recv(&mut buf) {
-                Ok(n) => {
-                    let msg = String::from_utf8_lossy(&buf[..n]).to_string();
+            match self.notify.recv_timeout(WAIT) {
+                Ok(msg) => {
                     self.notes.push(msg.clone());
                     if msg.lines().any(|l| l == needle || l.starts_with(needle)) {
                         return msg;
@@ -300,6 +323,20 @@ impl EventStream {
             }
         });
         EventStream { child, lines: rx }
+    }
+
+    /// Waits for an event of type `kind` that satisfies `pred`; returns it.
+    pub fn wait_until(
+        &self,
+        kind: &str,
+        pred: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        loop {
+            let ev = self.wait_for(kind);
+            if pred(&ev) {
+                return ev;
+            }
+        }
     }
 
     /// Waits for the next event of type `kind`; returns it.

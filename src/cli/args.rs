@@ -152,3 +152,79 @@ pub struct LogsArgs {
     #[arg(short, long)]
     pub priority: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(line: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("devtrack").chain(line.split_whitespace()))
+    }
+
+    #[test]
+    fn accepted_command_lines() {
+        for line in [
+            "run",
+            "run --config /tmp/c.yaml",
+            "status",
+            "status --json",
+            "pause",
+            "pause --for 90m",
+            "pause --until 17:00",
+            "resume",
+            "skip",
+            "trigger",
+            "reload",
+            "reload --wait",
+            "events --json",
+            "history --commits --since 3d -n 5 --json",
+            "config check",
+            "config check other.yaml",
+            "config path",
+            "config init",
+            "install-service --dry-run --force --no-start --linger",
+            "uninstall-service",
+            "start",
+            "stop",
+            "restart",
+            "logs -f -n 20 --since today -p warn",
+            "version",
+            "completions bash",
+            "manpage",
+        ] {
+            assert!(
+                parse(line).is_ok(),
+                "`{line}` should parse: {:?}",
+                parse(line).err()
+            );
+        }
+    }
+
+    #[test]
+    fn rejected_command_lines() {
+        for (line, kind) in [
+            ("", ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand),
+            ("explode", ErrorKind::InvalidSubcommand),
+            ("pause --for 1h --until 17:00", ErrorKind::ArgumentConflict),
+            ("status --yaml", ErrorKind::UnknownArgument),
+            ("history -n many", ErrorKind::ValueValidation),
+            (
+                "config",
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
+            ),
+            ("completions tcsh", ErrorKind::InvalidValue),
+        ] {
+            match parse(line) {
+                Ok(_) => panic!("`{line}` should be rejected"),
+                Err(e) => assert_eq!(e.kind(), kind, "`{line}`: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

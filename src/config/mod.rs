@@ -38,16 +38,27 @@ pub struct ConfigError {
     pub hint: Option<String>,
 }
 
+/// `file:line:col` (as much of it as is known).
+fn write_location(
+    f: &mut fmt::Formatter<'_>,
+    file: &Path,
+    line: Option<usize>,
+    column: Option<usize>,
+) -> fmt::Result {
+    write!(f, "{}", file.display())?;
+    if let Some(line) = line {
+        write!(f, ":{line}")?;
+        if let Some(col) = column {
+            write!(f, ":{col}")?;
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for ConfigError {
     /// One line: `config.yaml:12:3: settings.intervall: unknown key (did you mean `prompt_interval`?)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
-            }
-        }
+        write_location(f, &self.file, self.line, self.column)?;
         write!(f, ": ")?;
         if let Some(key) = &self.key {
             write!(f, "{key}: ")?;
@@ -78,13 +89,7 @@ pub struct IgnoredKey {
 impl fmt::Display for IgnoredKey {
     /// One line: `config.yaml:14:5: integrations.jira.url: ignored legacy key`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-            if let Some(col) = self.column {
-                write!(f, ":{col}")?;
-            }
-        }
+        write_location(f, &self.file, self.line, self.column)?;
         write!(f, ": {}: ignored legacy key", self.key)
     }
 }
@@ -242,21 +247,11 @@ mod tests {
 
     #[test]
     fn starter_mentions_every_settings_key() {
-        for key in [
-            "prompt_interval",
-            "work_hours_only",
-            "work_start_hour",
-            "work_end_hour",
-            "work_start",
-            "work_end",
-            "work_days",
-            "timezone",
-            "log_level",
-            "auto_sync",
-            "commit_triggers",
-            "authors",
-            "commit_debounce_ms",
-        ] {
+        // `notifications` is a legacy key devtrack ignores.
+        for key in validate::SETTINGS_KEYS
+            .iter()
+            .filter(|k| **k != "notifications")
+        {
             assert!(starter().contains(key), "{key}");
         }
     }

@@ -58,7 +58,7 @@ fn problem(path: &KeyPath, message: impl Into<String>, hint: Option<String>) -> 
 
 const TOP_KEYS: &[&str] = &["version", "repositories", "settings", "integrations"];
 const REPOSITORY_KEYS: &[&str] = &["name", "path", "enabled", "project", "commit_triggers"];
-const SETTINGS_KEYS: &[&str] = &[
+pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "prompt_interval",
     "work_hours_only",
     "work_start_hour",

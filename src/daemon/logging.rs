@@ -7,8 +7,7 @@
 //! exists whenever journald runs, also when devtrack was started from a
 //! terminal, where the user expects to see the output. Everywhere else the
 //! log is human-readable lines on stderr, which the service manager (or the
-//! terminal) captures. On macOS the unified log (os_log) will plug in at the
-//! marked hook.
+//! terminal) captures. Under launchd on macOS the log goes to os_log.
 //!
 //! The level comes from `settings.log_level` and is changed on reload
 //! through [`LogControl::set_level`].
@@ -39,6 +38,9 @@ pub enum LogSink {
     Journal,
     /// Human-readable lines on stderr.
     Stderr,
+    /// macOS unified logging (under launchd).
+    #[cfg(target_os = "macos")]
+    OsLog,
 }
 
 type Base = Layered<reload::Layer<LevelFilter, Registry>, Registry>;
@@ -71,6 +73,8 @@ impl LogControl {
                 "systemd journal (journalctl --user -u devtrack.service)".to_string()
             }
             LogSink::Stderr => "stderr".to_string(),
+            #[cfg(target_os = "macos")]
+            LogSink::OsLog => "unified log (devtrack logs, or log show --predicate 'subsystem == \"dev.devtrack\"')".to_string(),
         }
     }
 }
@@ -156,12 +160,14 @@ fn output_layer() -> (OutputLayer, LogSink, Option<String>) {
             }
         }
     }
+    // Under launchd on macOS: the unified log (`devtrack logs` reads it).
     #[cfg(target_os = "macos")]
-    {
-        // HOOK(os_log): the unified-log layer (subsystem `devtrack`) plugs in
-        // here, returning `(layer, LogSink::OsLog, None)` when running under
-        // launchd. Until it exists, macOS logs to stderr, which the
-        // LaunchAgent's plist redirects.
+    if crate::service::launchd::crash_guard::running_under_launchd(|k| std::env::var(k).ok()) {
+        return (
+            Box::new(crate::service::launchd::oslog::layer()),
+            LogSink::OsLog,
+            None,
+        );
     }
     (stderr_layer(false), LogSink::Stderr, None)
 }

@@ -27,6 +27,7 @@ use std::path::Path;
 use crate::config::paths::{ConfigSource, Paths};
 use crate::config::{self, Config, ConfigError};
 use crate::exit;
+use crate::service::launchd::crash_guard::{running_under_launchd, CrashGuard, StartDecision};
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
 pub fn run(config_flag: Option<&Path>) -> i32 {
@@ -34,6 +35,15 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
 
     let paths = Paths::resolve(config_flag);
+    let crash_guard = LaunchdCrashGuard::under_launchd(&paths);
+    if let Some(guard) = &crash_guard {
+        if let Some(reason) = guard.should_give_up() {
+            // Exit 0: launchd's KeepAlive{SuccessfulExit:false} then stops
+            // relaunching; `devtrack status` shows the reason.
+            eprintln!("devtrack: {reason}");
+            return exit::OK;
+        }
+    }
     let config = match load_config(&paths) {
         Ok(c) => c,
         Err(e) => {
@@ -91,9 +101,52 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
             return exit::FAILURE;
         }
     };
-    let status = runtime.block_on(run_loop::run(paths, config, log));
+    let status = runtime.block_on(run_loop::run(paths, config, log, crash_guard));
     drop(lock);
     status
+}
+
+/// launchd has no start limit: under it, a persistent count of failed
+/// starts stops a crash loop (see `service::launchd::crash_guard`).
+pub(crate) struct LaunchdCrashGuard {
+    guard: CrashGuard,
+    file: std::path::PathBuf,
+}
+
+impl LaunchdCrashGuard {
+    fn under_launchd(paths: &Paths) -> Option<LaunchdCrashGuard> {
+        running_under_launchd(|k| std::env::var(k).ok()).then(|| LaunchdCrashGuard {
+            guard: CrashGuard::default(),
+            file: CrashGuard::file_in(&paths.data_dir),
+        })
+    }
+
+    /// Counts this start; `Some(reason)` when too many failed recently.
+    fn should_give_up(&self) -> Option<String> {
+        match self
+            .guard
+            .check_at_start(&self.file, std::time::SystemTime::now())
+        {
+            Ok(StartDecision::Proceed) => None,
+            Ok(StartDecision::GiveUp { reason }) => Some(reason),
+            Err(e) => {
+                eprintln!("devtrack: crash guard: {e:#}");
+                None
+            }
+        }
+    }
+
+    /// How long a run must last to count as healthy.
+    pub(crate) fn healthy_after(&self) -> std::time::Duration {
+        self.guard.healthy_after
+    }
+
+    /// This run is healthy (up long enough, or stopping cleanly).
+    pub(crate) fn record_healthy(&self) {
+        if let Err(e) = self.guard.record_healthy(&self.file) {
+            tracing::warn!("crash guard: {e:#}");
+        }
+    }
 }
 
 /// Loads the config devtrack should use: the file when it exists; the

@@ -8,8 +8,12 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 
-pub fn ready(status: &str) {
-    send(&[NotifyState::Ready, NotifyState::Status(status)]);
+pub fn ready(status_line: &str) {
+    if changed(status_line) {
+        send(&[NotifyState::Ready, NotifyState::Status(status_line)]);
+    } else {
+        send(&[NotifyState::Ready]);
+    }
 }
 
 /// `RELOADING=1` with `MONOTONIC_USEC`, which systemd requires to pair the
@@ -25,8 +29,23 @@ pub fn stopping() {
     send(&[NotifyState::Stopping, NotifyState::Status("Stopping")]);
 }
 
+/// Sends `STATUS=line` unless it is what was sent last: the line is
+/// recomputed after every event, and the manager needs only changes.
 pub fn status(line: &str) {
-    send(&[NotifyState::Status(line)]);
+    if changed(line) {
+        send(&[NotifyState::Status(line)]);
+    }
+}
+
+/// Whether `line` differs from the status last sent (and remembers it).
+fn changed(line: &str) -> bool {
+    static LAST: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if *last == line {
+        return false;
+    }
+    line.clone_into(&mut last);
+    true
 }
 
 pub fn watchdog() {

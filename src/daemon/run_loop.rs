@@ -14,12 +14,12 @@ use crate::daemon::control::{self, ControlRequest};
 use crate::daemon::events::EventBus;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
-use crate::daemon::scheduler::{self, MissReason, Pause, Schedule, SchedulerState};
+use crate::daemon::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
 use crate::daemon::wallclock::{self, WallClockTimer};
-use crate::daemon::{pause, readiness};
+use crate::daemon::{pause, readiness, LaunchdCrashGuard};
 use crate::exit;
-use crate::protocol::{Command, EventBody, ReloadInfo, Response, TriggerInfo};
+use crate::protocol::{Command, EventBody, ReloadInfo, Response};
 
 /// Everything the loop owns.
 pub(super) struct Daemon {
@@ -39,8 +39,13 @@ pub(super) struct Daemon {
     pub commit_batch: Debouncer<GitEvent, tokio::time::Instant>,
 }
 
-pub(super) async fn run(paths: Paths, config: Config, log: LogControl) -> i32 {
-    match run_inner(paths, config, log).await {
+pub(super) async fn run(
+    paths: Paths,
+    config: Config,
+    log: LogControl,
+    crash_guard: Option<LaunchdCrashGuard>,
+) -> i32 {
+    match run_inner(paths, config, log, crash_guard).await {
         Ok(()) => exit::OK,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -50,7 +55,12 @@ pub(super) async fn run(paths: Paths, config: Config, log: LogControl) -> i32 {
     }
 }
 
-async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> {
+async fn run_inner(
+    paths: Paths,
+    config: Config,
+    log: LogControl,
+    crash_guard: Option<LaunchdCrashGuard>,
+) -> Result<()> {
     let now = wall_now();
     let store = Store::open(&paths.database)?;
     let sched = store.scheduler_state(now)?;
@@ -90,9 +100,15 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
     tracing::info!(
         pid = std::process::id(),
         socket = %daemon.paths.socket.display(),
-        next_prompt = ?daemon.next_due,
+        next_prompt = %daemon.next_due.map_or("none (paused)".to_string(), |t| t.to_rfc3339()),
         "devtrack started"
     );
+
+    // Under launchd: a run that stays up this long was not a failed start.
+    let healthy = crash_guard
+        .as_ref()
+        .map(|g| tokio::time::sleep(g.healthy_after()));
+    tokio::pin!(healthy);
 
     let watchdog_every = readiness::watchdog_interval();
     let mut watchdog = watchdog_every.map(tokio::time::interval);
@@ -124,6 +140,12 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
                     tracing::error!("running the scheduler: {e:#}");
                 }
             }
+            _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
+                healthy.set(None);
+                if let Some(g) = &crash_guard {
+                    g.record_healthy();
+                }
+            }
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
                 // Reaching this branch proves the loop runs; the watcher thread
                 // must answer too, or systemd should restart us.
@@ -137,6 +159,10 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
     }
 
     readiness::stopping();
+    if let Some(g) = &crash_guard {
+        // A requested stop is not a failure.
+        g.record_healthy();
+    }
     daemon.events.publish(wall_now(), EventBody::Stopping);
     // Aborting the server drops the listener, which removes the socket file.
     server.abort();
@@ -150,25 +176,6 @@ async fn run_inner(paths: Paths, config: Config, log: LogControl) -> Result<()> 
 /// daemon holds in memory is exactly what a restart reads back.
 fn wall_now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(3)
-}
-
-fn trigger_info(r: &TriggerRecord) -> TriggerInfo {
-    TriggerInfo {
-        id: r.id,
-        kind: r.kind.as_str().to_string(),
-        fired_at: r.fired_at,
-        scheduled_at: r.scheduled_at,
-        late: r.late,
-        reason: r.reason.clone(),
-    }
-}
-
-fn miss_reason(r: MissReason) -> &'static str {
-    match r {
-        MissReason::Late => "late",
-        MissReason::Skipped => "skipped",
-        MissReason::Paused => "paused",
-    }
 }
 
 impl Daemon {
@@ -197,7 +204,7 @@ impl Daemon {
                     now,
                     EventBody::Missed {
                         scheduled_at: m.at,
-                        reason: miss_reason(m.reason).to_string(),
+                        reason: m.reason.as_str().to_string(),
                     },
                 );
             }
@@ -233,9 +240,11 @@ impl Daemon {
         self.events.publish(
             record.fired_at,
             EventBody::Trigger {
-                trigger: trigger_info(&record),
+                trigger: record.info(),
             },
         );
+        // "N prompts today" moved.
+        readiness::status(&self.status_line(record.fired_at));
     }
 
     /// Applies a change to the scheduler state: first lets the old state
@@ -354,7 +363,7 @@ impl Daemon {
                     reason: t.reason,
                     detail: None,
                 };
-                let info = trigger_info(&record);
+                let info = record.info();
                 self.announce(record);
                 Response {
                     trigger: Some(info),

@@ -8,10 +8,9 @@ use chrono_tz::Tz;
 use super::gitwatch::RepoState;
 use super::run_loop::Daemon;
 use super::scheduler::{self, Pause};
+use super::store::TriggerRecord;
 use crate::display;
-use crate::protocol::{
-    RepoStatus, SchedulerStatus, Status, StatusPaths, TriggerInfo, WorkHoursStatus,
-};
+use crate::protocol::{RepoStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus};
 
 /// Start of the local day containing `now`, in UTC.
 fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
@@ -65,7 +64,7 @@ pub fn status_line(
 }
 
 impl Daemon {
-    fn repo_statuses(&self) -> Vec<RepoStatus> {
+    pub(super) fn repo_statuses(&self) -> Vec<RepoStatus> {
         self.git
             .repo_statuses()
             .into_iter()
@@ -93,11 +92,7 @@ impl Daemon {
     }
 
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
-        let watching = self
-            .repo_statuses()
-            .iter()
-            .filter(|r| r.state == "watching")
-            .count();
+        let watching = self.git.watching_count();
         let today = self
             .store
             .triggers_since(local_midnight(now, self.schedule.tz))
@@ -126,14 +121,7 @@ impl Daemon {
             triggers_today: self
                 .store
                 .triggers_since(local_midnight(now, self.schedule.tz))?,
-            last_trigger: last.map(|r| TriggerInfo {
-                id: r.id,
-                kind: r.kind.as_str().to_string(),
-                fired_at: r.fired_at,
-                scheduled_at: r.scheduled_at,
-                late: r.late,
-                reason: r.reason,
-            }),
+            last_trigger: last.as_ref().map(TriggerRecord::info),
             missed_slots: self.store.missed_slot_count()?,
             paths: StatusPaths {
                 config: self.config.source.as_ref().map(|p| p.display().to_string()),

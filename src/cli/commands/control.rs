@@ -74,11 +74,9 @@ pub fn reload(ctx: &Context, args: &ReloadArgs) -> i32 {
     if !args.wait {
         let backend = service::backend();
         if backend.is_installed() {
+            // The backend reports the outcome itself.
             return match backend.reload() {
-                Ok(()) => {
-                    println!("configuration reloaded");
-                    exit::OK
-                }
+                Ok(()) => exit::OK,
                 Err(e) => {
                     eprintln!("devtrack: {e}");
                     e.exit_status()

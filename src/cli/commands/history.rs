@@ -78,22 +78,19 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     };
     let mut out = String::new();
     if args.json {
-        for t in &triggers {
-            out.push_str(&serde_json::to_string(t).expect("records serialize"));
-            out.push('\n');
-        }
+        out = json_lines(&triggers);
     } else if triggers.is_empty() {
         out.push_str("no triggers\n");
     } else {
         out.push_str(&format!(
-            "{:>6}  {:<8}  {:<25}  {}\n",
+            "{:>6}  {:<8}  {:<19}  {}\n",
             "ID", "KIND", "FIRED", "NOTE"
         ));
         for t in &triggers {
             let fired = t
                 .fired_at
                 .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S %Z")
+                .format("%Y-%m-%d %H:%M:%S")
                 .to_string();
             let note = match (t.late, &t.reason) {
                 (true, Some(r)) => format!("late: {r}"),
@@ -102,7 +99,7 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
                 (false, None) => String::new(),
             };
             out.push_str(&format!(
-                "{:>6}  {:<8}  {:<25}  {}\n",
+                "{:>6}  {:<8}  {:<19}  {}\n",
                 t.id,
                 t.kind.as_str(),
                 fired,
@@ -112,6 +109,13 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     }
     print!("{out}");
     exit::OK
+}
+
+/// One JSON object per line.
+fn json_lines<T: serde::Serialize>(rows: &[T]) -> String {
+    rows.iter()
+        .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
+        .collect()
 }
 
 fn commits(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i32 {
@@ -124,10 +128,7 @@ fn commits(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i
     };
     let mut out = String::new();
     if args.json {
-        for c in &commits {
-            out.push_str(&serde_json::to_string(c).expect("records serialize"));
-            out.push('\n');
-        }
+        out = json_lines(&commits);
     } else if commits.is_empty() {
         out.push_str("no commits\n");
     } else {

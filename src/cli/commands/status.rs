@@ -233,6 +233,12 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
         "Config:     {}\n",
         ctx.paths.config_file.display()
     ));
+    // The likeliest reason a service stopped for good (exit 78).
+    if ctx.paths.config_file.exists() {
+        if let Err(e) = crate::config::load(&ctx.paths.config_file) {
+            out.push_str(&format!("            INVALID: {e}\n"));
+        }
+    }
     if let Some(m) = manager {
         render_manager(&mut out, m);
     }

@@ -267,6 +267,22 @@ impl GitWatch {
             .collect()
     }
 
+    /// How many repositories are being watched (cheap: no file reads).
+    pub fn watching_count(&self) -> usize {
+        self.repos
+            .values()
+            .filter(|w| w.state == RepoState::Watching)
+            .count()
+    }
+
+    /// Every repository's state (cheap: no file reads).
+    pub fn repo_states(&self) -> Vec<(String, RepoState)> {
+        self.repos
+            .values()
+            .map(|w| (w.config.name.clone(), w.state.clone()))
+            .collect()
+    }
+
     /// The watcher thread answers and the run loop's receiver is open.
     pub fn is_alive(&self) -> bool {
         self.fs.is_alive()

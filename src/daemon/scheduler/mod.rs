@@ -82,6 +82,17 @@ pub enum MissReason {
     Paused,
 }
 
+impl MissReason {
+    /// The name used in the store and on the event stream.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MissReason::Late => "late",
+            MissReason::Skipped => "skipped",
+            MissReason::Paused => "paused",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MissedSlot {
     pub at: DateTime<Utc>,

@@ -6,7 +6,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{from_millis, to_millis, Store};
-use crate::daemon::scheduler::{MissReason, MissedSlot, SchedulerState};
+use crate::daemon::scheduler::{MissedSlot, SchedulerState};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -61,11 +61,17 @@ pub struct TriggerRecord {
     pub detail: Option<serde_json::Value>,
 }
 
-fn miss_reason(r: MissReason) -> &'static str {
-    match r {
-        MissReason::Late => "late",
-        MissReason::Skipped => "skipped",
-        MissReason::Paused => "paused",
+impl TriggerRecord {
+    /// The record as the protocol shows it.
+    pub fn info(&self) -> crate::protocol::TriggerInfo {
+        crate::protocol::TriggerInfo {
+            id: self.id,
+            kind: self.kind.as_str().to_string(),
+            fired_at: self.fired_at,
+            scheduled_at: self.scheduled_at,
+            late: self.late,
+            reason: self.reason.clone(),
+        }
     }
 }
 
@@ -93,7 +99,7 @@ impl Store {
             for m in missed {
                 ins.execute(params![
                     to_millis(m.at),
-                    miss_reason(m.reason),
+                    m.reason.as_str(),
                     to_millis(now),
                     id
                 ])?;

@@ -53,18 +53,7 @@ pub fn stderr_log_path(home: &Path) -> PathBuf {
 /// the versioned directory is deleted by the next `brew upgrade` and the
 /// agent would then fail to launch forever. Any other path is kept as is.
 pub fn stable_program_path(exe: &Path) -> PathBuf {
-    let parts: Vec<_> = exe.components().collect();
-    // Looks for `.../Cellar/<formula>/<version>/<rest...>`.
-    for i in 0..parts.len() {
-        if parts[i].as_os_str() != "Cellar" || i + 3 >= parts.len() {
-            continue;
-        }
-        let prefix: PathBuf = parts[..i].iter().collect();
-        let formula = parts[i + 1].as_os_str();
-        let rest: PathBuf = parts[i + 3..].iter().collect();
-        return prefix.join("opt").join(formula).join(rest);
-    }
-    exe.to_path_buf()
+    crate::service::binary_path::homebrew_opt_path(exe).unwrap_or_else(|| exe.to_path_buf())
 }
 
 /// What the agent runs and where it writes, for one user.

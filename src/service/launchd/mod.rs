@@ -95,7 +95,12 @@ impl LaunchdSettings {
 
     /// Settings from the process environment.
     pub fn from_env() -> Self {
-        let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("devtrack"));
+        // A stable name (`/usr/local/bin`, `~/.cargo/bin`, Homebrew's `opt`
+        // link) for the running binary, chosen as for the systemd unit.
+        let exe = crate::service::binary_path::stable_binary_path()
+            .map(|choice| choice.path)
+            .or_else(|_| std::env::current_exe())
+            .unwrap_or_else(|_| PathBuf::from("devtrack"));
         Self::from_lookup(|k| std::env::var(k).ok(), &exe)
     }
 }

@@ -468,7 +468,7 @@ impl Backend for SystemdBackend {
         let began = unix_now();
         let out = self.systemctl(&["reload".to_string(), UNIT_NAME.to_string()])?;
         if out.status.success() {
-            // The caller says so (`devtrack reload` prints the outcome).
+            println!("configuration reloaded");
             return Ok(());
         }
         // ExecReload (`devtrack reload --wait`) wrote the reason to the journal.

@@ -1,0 +1,185 @@
+//! Git watching through the running daemon: commits reach the event stream,
+//! the store and `status`; checkouts do not prompt; pauses do not stop
+//! commit triggers; commits made while stopped are caught up once; a reload
+//! adds repositories without a restart.
+
+use std::path::Path;
+
+use crate::util::{git, git_repo, text, Env, EventStream};
+
+fn config(repos: &[(&str, &Path)]) -> String {
+    let mut s = String::from("repositories:\n");
+    for (name, path) in repos {
+        s.push_str(&format!(
+            "  - {{name: {name}, path: '{}', project: Proj}}\n",
+            path.display()
+        ));
+    }
+    s.push_str(
+        "settings:\n  prompt_interval: 180\n  timezone: UTC\n  commit_debounce_ms: 100\n  authors: [dev@example.com]\n",
+    );
+    s
+}
+
+fn commit(repo: &Path, file: &str, message: &str) -> String {
+    std::fs::write(repo.join(file), message).unwrap();
+    git(repo, &["add", file]);
+    git(repo, &["commit", "-q", "-m", message]);
+    git(repo, &["rev-parse", "HEAD"]).trim().to_string()
+}
+
+fn commits_json(env: &Env) -> Vec<serde_json::Value> {
+    env.json_lines(["history", "--commits", "--json"])
+}
+
+#[test]
+fn a_commit_is_stored_announced_and_prompts_once() {
+    let env = Env::new();
+    let repo = env.cwd.join("api");
+    git_repo(&repo);
+    env.write_config(&config(&[("api", &repo)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+
+    let hash = commit(&repo, "a.txt", "Add the a file");
+    let ev = events.wait_for("commit");
+    assert_eq!(ev["commit"]["hash"], hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "api");
+    assert_eq!(ev["commit"]["project"], "Proj");
+    assert_eq!(ev["commit"]["branch"], "main");
+    assert_eq!(ev["commit"]["summary"], "Add the a file");
+    assert_eq!(ev["commit"]["files_changed"], 1);
+    let trig = events.wait_for("trigger");
+    assert_eq!(trig["trigger"]["kind"], "commit");
+
+    let stored = commits_json(&env);
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0]["hash"], hash.as_str());
+
+    let s = env.status();
+    let r = &s["daemon"]["repositories"][0];
+    assert_eq!(r["state"], "watching");
+    assert_eq!(r["branch"], "main");
+    assert_eq!(r["last_commit_summary"], "Add the a file");
+    let page = String::from_utf8_lossy(&env.run(["status"]).stdout).to_string();
+    assert!(
+        page.contains("api  watching") && page.contains("Add the a file"),
+        "{page}"
+    );
+}
+
+#[test]
+fn checkouts_do_not_prompt_and_pause_does_not_stop_commit_triggers() {
+    let env = Env::new();
+    let repo = env.cwd.join("web");
+    git_repo(&repo);
+    env.write_config(&config(&[("web", &repo)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    assert!(env.run(["pause"]).status.success());
+    events.wait_for("paused");
+
+    git(&repo, &["checkout", "-q", "-b", "feature/login"]);
+    let activity = events.wait_for("repo_activity");
+    assert_eq!(activity["activity"]["kind"], "checkout");
+
+    let hash = commit(&repo, "b.txt", "Login form");
+    // Everything up to the commit trigger: exactly one trigger, for the commit.
+    let seen = events.collect_until("trigger");
+    let trig = seen.last().unwrap();
+    assert_eq!(trig["trigger"]["kind"], "commit", "{seen:?}");
+    assert!(seen
+        .iter()
+        .any(|e| e["event"] == "commit" && e["commit"]["hash"] == hash.as_str()));
+    assert_eq!(
+        seen.iter().filter(|e| e["event"] == "trigger").count(),
+        1,
+        "{seen:?}"
+    );
+    let stored = commits_json(&env);
+    assert_eq!(stored[0]["branch"], "feature/login");
+}
+
+#[test]
+fn commits_made_while_stopped_are_caught_up_once() {
+    let env = Env::new();
+    let repo = env.cwd.join("lib");
+    git_repo(&repo);
+    env.write_config(&config(&[("lib", &repo)]));
+    let daemon = env.start();
+    daemon.stop();
+
+    let hashes: Vec<String> = (0..3)
+        .map(|i| commit(&repo, &format!("f{i}"), &format!("offline {i}")))
+        .collect();
+    let daemon = env.start();
+    let stored = commits_json(&env);
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    for h in &hashes {
+        assert!(stored.iter().any(|c| c["hash"] == h.as_str()));
+    }
+    let triggers = env.json_lines(["history", "--json"]);
+    assert_eq!(triggers.len(), 1, "{triggers:?}");
+    assert_eq!(triggers[0]["kind"], "catchup");
+
+    // A second restart finds nothing new.
+    daemon.stop();
+    let _daemon = env.start();
+    assert_eq!(commits_json(&env).len(), 3);
+    let out = env.run(["history", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+}
+
+#[test]
+fn a_reload_adds_a_repository_without_a_restart() {
+    let env = Env::new();
+    let one = env.cwd.join("one");
+    let two = env.cwd.join("two");
+    git_repo(&one);
+    git_repo(&two);
+    env.write_config(&config(&[("one", &one)]));
+    let daemon = env.start();
+    let events = EventStream::open(&env);
+
+    env.write_config(&config(&[("one", &one), ("two", &two)]));
+    let out = env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("two"),
+        "{}",
+        text(&out)
+    );
+    let hash = commit(&two, "x", "In the second repo");
+    let ev = events.wait_for("commit");
+    assert_eq!(ev["commit"]["repo"], "two");
+    assert_eq!(ev["commit"]["hash"], hash.as_str());
+    assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+#[test]
+fn a_missing_repository_is_reported_and_the_others_keep_working() {
+    let env = Env::new();
+    let good = env.cwd.join("good");
+    git_repo(&good);
+    let gone = env.cwd.join("gone");
+    env.write_config(&config(&[("good", &good), ("gone", &gone)]));
+    let _daemon = env.start();
+    let s = env.status();
+    let repos = s["daemon"]["repositories"].as_array().unwrap();
+    let gone_status = repos.iter().find(|r| r["name"] == "gone").unwrap();
+    assert_eq!(gone_status["state"], "missing");
+    assert!(gone_status["reason"].is_string());
+    let events = EventStream::open(&env);
+    let hash = commit(&good, "g", "Still watched");
+    assert_eq!(events.wait_for("commit")["commit"]["hash"], hash.as_str());
+
+    // It appears (first a directory, then a repository): announced, and
+    // watched from then on.
+    git_repo(&gone);
+    let ev = events.wait_until("repo", |e| e["repo"]["state"] == "watching");
+    assert_eq!(ev["repo"]["name"], "gone");
+    // (Its first commit, made as it appeared, is announced too.)
+    let hash = commit(&gone, "h", "Now watched too");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "gone");
+}
