@@ -6,8 +6,8 @@
 //!
 //! Exits non-zero only when a measurement could not be made (the daemon did
 //! not start, an event never came); a missed target is a result, not a
-//! failure. Started by `cargo test` (no `--bench` argument) it runs the
-//! self-checks of its pure helpers instead. See docs/performance.md.
+//! failure. Started without `--bench` (`cargo test --bench daemon`) it runs
+//! the self-checks of its pure helpers instead. See docs/performance.md.
 
 mod bench;
 
@@ -35,8 +35,8 @@ enum Mode {
     Full,
 }
 
-/// `cargo bench` passes `--bench`; `cargo test` does not (it may pass
-/// libtest options, which are ignored).
+/// `cargo bench` passes `--bench`; `cargo test --bench daemon` does not
+/// (it may pass libtest options, which are ignored).
 fn mode(args: &[String]) -> Mode {
     if args.iter().any(|a| a == "--quick") {
         Mode::Quick

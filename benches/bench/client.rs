@@ -142,7 +142,7 @@ impl Subscription {
     }
 }
 
-/// Self-checks, run when the bench binary is started by `cargo test`.
+/// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     let line = r#"{"v":1,"at":"2026-01-01T00:00:00Z","event":"commit","commit":{"repo":"r","hash":"abc"}}"#;
     assert_eq!(commit_hash(line).as_deref(), Some("abc"));

@@ -29,7 +29,7 @@ pub fn describe() -> Machine {
     }
 }
 
-/// Self-checks, run when the bench binary is started by `cargo test`.
+/// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     let info = "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu\n";
     assert_eq!(cpu_model(info).as_deref(), Some("AMD EPYC 7B13"));

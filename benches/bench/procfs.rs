@@ -69,7 +69,7 @@ pub fn threads(pid: u32) -> Result<usize> {
         .count())
 }
 
-/// Self-checks, run when the bench binary is started by `cargo test`.
+/// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     let status = "Name:\tdevtrack\nVmHWM:\t    9876 kB\nVmRSS:\t    5432 kB\n\
                   voluntary_ctxt_switches:\t12\nnonvoluntary_ctxt_switches:\t3\n";

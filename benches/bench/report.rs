@@ -90,7 +90,7 @@ pub fn table(rows: &[Row]) -> String {
     out
 }
 
-/// Self-checks, run when the bench binary is started by `cargo test`.
+/// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     assert_eq!(number(0.0), "0");
     assert_eq!(number(0.0421), "0.042");

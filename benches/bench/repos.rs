@@ -111,7 +111,7 @@ pub fn config_yaml(repos: &[PathBuf]) -> String {
     y
 }
 
-/// Self-checks, run when the bench binary is started by `cargo test`.
+/// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     let mut pick = Pick::new(7);
     let mut seen = [0usize; 10];

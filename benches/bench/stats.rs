@@ -45,7 +45,7 @@ pub fn summarize(samples: &[Duration]) -> Option<Summary> {
     })
 }
 
-/// Self-checks, run when the bench binary is started by `cargo test`.
+/// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     let hundred: Vec<f64> = (1..=100).map(f64::from).collect();
     assert_eq!(percentile(&hundred, 50.0), 50.0);
