@@ -42,7 +42,10 @@ pub async fn serve(
         let stream = match listener.accept().await {
             Ok(stream) => stream,
             Err(e) => {
+                // Out of file descriptors or memory: retrying at once would
+                // spin; give other tasks a moment to release some.
                 tracing::warn!(error = %e, "accepting a control connection");
+                tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
