@@ -230,15 +230,23 @@ impl GitWatch {
         let mut next = BTreeMap::new();
         let mut unread = Vec::new();
         for r in repos {
-            let mut watch = match self.repos.remove(&r.name) {
+            let (mut watch, same_repo) = match self.repos.remove(&r.name) {
                 Some(mut w) if w.config.path == r.path => {
+                    let same = w.config.enabled == r.enabled;
                     w.config = r.clone();
-                    w
+                    (w, same)
                 }
-                _ => RepoWatch::new(r.clone()),
+                _ => (RepoWatch::new(r.clone()), false),
             };
             let was_watching = watch.state == RepoState::Watching;
-            probe_repo(&mut watch, now);
+            // A repository already watched at the same path is kept as it
+            // is: its watches report any change to it (a new worktree, a
+            // replaced reflog) and re-probe it then. Probing all of them
+            // again would make a reload cost O(repositories) in file-system
+            // calls. Missing, unsupported and failed ones are retried.
+            if !(was_watching && same_repo) {
+                probe_repo(&mut watch, now);
+            }
             if !was_watching {
                 unread.push(r.name.clone());
             }
