@@ -105,14 +105,23 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         b.commit_debounce.as_millis(),
     );
 
+    // By name, in linear time: configs may list a thousand repositories.
+    let by_name = |repos: &'_ [Repository]| -> std::collections::HashMap<String, usize> {
+        repos
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.clone(), i))
+            .collect()
+    };
+    let (old_names, new_names) = (by_name(&old.repositories), by_name(&new.repositories));
     for repo in &old.repositories {
-        match new.repositories.iter().find(|r| r.name == repo.name) {
+        match new_names.get(&repo.name) {
             None => out.push(format!("repository removed: {}", repo.name)),
-            Some(updated) => repository_changes(&mut out, repo, updated),
+            Some(&i) => repository_changes(&mut out, repo, &new.repositories[i]),
         }
     }
     for repo in &new.repositories {
-        if !old.repositories.iter().any(|r| r.name == repo.name) {
+        if !old_names.contains_key(&repo.name) {
             out.push(format!(
                 "repository added: {} ({})",
                 repo.name,
