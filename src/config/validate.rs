@@ -278,19 +278,22 @@ fn work_days(node: &Node, path: &KeyPath) -> Checked<WeekdaySet> {
     Ok(days)
 }
 
+/// The items of an optional list (an empty key is an empty list).
+fn list_items<'a>(node: &'a Node, path: &KeyPath, what: &str, hint: &str) -> Checked<&'a [Node]> {
+    match node {
+        Node::Null => Ok(&[]),
+        Node::Seq(items) => Ok(items),
+        other => Err(expected(path, what, other, Some(hint.to_owned()))),
+    }
+}
+
 fn authors(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
-    let items = match node {
-        Node::Null => return Ok(Vec::new()),
-        Node::Seq(items) => items,
-        other => {
-            return Err(expected(
-                path,
-                "a list of e-mail addresses",
-                other,
-                Some("write a list: `[you@example.com]`".to_owned()),
-            ))
-        }
-    };
+    let items = list_items(
+        node,
+        path,
+        "a list of e-mail addresses",
+        "write a list: `[you@example.com]`",
+    )?;
     items
         .iter()
         .enumerate()
@@ -413,18 +416,12 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
 }
 
 fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Vec<Repository>> {
-    let items = match node {
-        Node::Null => return Ok(Vec::new()),
-        Node::Seq(items) => items,
-        other => {
-            return Err(expected(
-                path,
-                "a list of repositories",
-                other,
-                Some("start each repository with `- name:`".to_owned()),
-            ))
-        }
-    };
+    let items = list_items(
+        node,
+        path,
+        "a list of repositories",
+        "start each repository with `- name:`",
+    )?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
