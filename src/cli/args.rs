@@ -62,12 +62,14 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print version information.
     Version,
-    /// Print shell completions.
-    #[command(hide = true)]
-    Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff).
-    #[command(hide = true)]
-    Manpage,
+    /// Print the completion script for a shell.
+    ///
+    /// Packages install these; to load them by hand:
+    /// `source <(devtrack completions bash)`, `devtrack completions zsh >
+    /// ~/.zfunc/_devtrack`, `devtrack completions fish | source`.
+    Completions(CompletionsArgs),
+    /// Print the manual page devtrack(1) as roff (`devtrack man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +77,22 @@ pub struct JsonOpt {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the completion script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `devtrack completions` writes scripts for (those the
+/// packages install completions for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -114,7 +132,10 @@ pub struct HistoryArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate a config file (default: the one devtrack would read).
-    Check { path: Option<PathBuf> },
+    Check {
+        /// The file to check.
+        path: Option<PathBuf>,
+    },
     /// Print the config path devtrack reads and why.
     Path,
     /// Write a commented starter config (never overwrites).
@@ -191,7 +212,9 @@ mod tests {
             "logs -f -n 20 --since today -p warn",
             "version",
             "completions bash",
-            "manpage",
+            "completions zsh",
+            "completions fish",
+            "man",
         ] {
             assert!(
                 parse(line).is_ok(),
@@ -214,6 +237,8 @@ mod tests {
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
             ),
             ("completions tcsh", ErrorKind::InvalidValue),
+            ("completions", ErrorKind::MissingRequiredArgument),
+            ("manpage", ErrorKind::InvalidSubcommand),
         ] {
             match parse(line) {
                 Ok(_) => panic!("`{line}` should be rejected"),

@@ -6,7 +6,7 @@ pub mod args;
 pub mod client;
 pub mod commands;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use crate::config::paths::Paths;
 use args::{Cli, Command};
@@ -56,24 +56,8 @@ pub fn main() -> i32 {
             println!("devtrack {}", env!("CARGO_PKG_VERSION"));
             crate::exit::OK
         }
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "devtrack",
-                &mut std::io::stdout(),
-            );
-            crate::exit::OK
-        }
-        Command::Manpage => {
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => crate::exit::OK,
-                Err(e) => {
-                    eprintln!("devtrack: {e}");
-                    crate::exit::FAILURE
-                }
-            }
-        }
+        Command::Completions(a) => commands::completions::run(a.shell),
+        Command::Man => commands::man::run(),
     }
 }
 
