@@ -101,6 +101,8 @@ pub trait Backend {
 pub mod binary_path;
 pub mod launchd;
 pub mod systemd;
+#[cfg(test)]
+mod vendor_files;
 
 /// The init system of this platform. `DEVTRACK_SERVICE_BACKEND=launchd` or
 /// `=systemd` picks one explicitly, so either can be driven on any platform
