@@ -54,6 +54,11 @@ pub struct ManagerStatus {
     pub linger: Option<bool>,
     /// Where the logs are, e.g. "journalctl --user -u devtrack".
     pub logs_hint: String,
+    /// Why an installed service is not running when the manager can tell,
+    /// with what to run (e.g. a packaged unit the running manager has not
+    /// started yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What went wrong talking to the service manager. Each maps to an exit status.

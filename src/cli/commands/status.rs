@@ -79,6 +79,12 @@ fn days_summary(days: &[String]) -> String {
 fn render_manager(out: &mut String, m: &ManagerStatus) {
     out.push_str("\nService:\n");
     out.push_str(&format!("  Manager:      {}\n", m.manager));
+    if let Some(note) = &m.note {
+        for (i, line) in note.lines().enumerate() {
+            let label = if i == 0 { "Note:" } else { "" };
+            out.push_str(&format!("  {label:<13} {line}\n"));
+        }
+    }
     if !m.installed {
         out.push_str("  Installed:    no (run `devtrack install-service`)\n");
         return;

@@ -429,6 +429,7 @@ pub fn manager_status(
         result,
         linger: None,
         logs_hint,
+        note: None,
     }
 }
 

@@ -495,7 +495,10 @@ impl Backend for SystemdBackend {
     fn status(&self) -> Result<ManagerStatus, ServiceError> {
         self.check_manager()?;
         let props = self.properties()?;
-        Ok(show::manager_status(&props, self.linger()))
+        Ok(ManagerStatus {
+            note: show::not_running_note(&props, self.vendor_unit().is_some()),
+            ..show::manager_status(&props, self.linger())
+        })
     }
 
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError> {

@@ -11,7 +11,8 @@ use super::unit::UNIT_NAME;
 
 /// The properties asked of `systemctl --user show`.
 pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
-NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload";
+NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
+ConditionResult,ConditionTimestamp";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +33,9 @@ pub struct UnitProperties {
     /// `enabled`, `disabled`, `static`, `linked`, ...
     pub unit_file_state: Option<String>,
     pub need_daemon_reload: bool,
+    /// The last start was skipped because a `Condition…=` failed (for
+    /// devtrack: `ConditionUser=!@system`, a system account).
+    pub condition_failed: bool,
 }
 
 impl UnitProperties {
@@ -85,6 +89,10 @@ pub fn parse_show(output: &str) -> UnitProperties {
         fragment_path: text("FragmentPath").map(PathBuf::from),
         unit_file_state: text("UnitFileState"),
         need_daemon_reload: text("NeedDaemonReload").as_deref() == Some("yes"),
+        // ConditionResult is "no" also before any check; the timestamp
+        // tells that a check happened.
+        condition_failed: text("ConditionResult").as_deref() == Some("no")
+            && text("ConditionTimestamp").is_some(),
     }
 }
 
@@ -98,6 +106,47 @@ pub fn parse_linger(output: &str) -> Option<bool> {
             "no" => Some(false),
             _ => None,
         })
+}
+
+/// What to run to start a packaged unit the running manager has not picked
+/// up, as `devtrack status` prints it.
+pub const START_PACKAGED_UNIT: &str =
+    "systemctl --user daemon-reload && systemctl --user start devtrack";
+
+/// Why an installed unit is not running, when that is not the user's doing:
+/// a unit installed (by a package) after the user's manager started is not
+/// loaded, or loaded and enabled but never started, until the manager's
+/// next start or a daemon-reload and start; a system account skips it.
+/// `vendor_unit` says whether a packaged unit file exists.
+pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<String> {
+    if props.is_active() {
+        return None;
+    }
+    if !props.is_loaded() {
+        return vendor_unit.then(|| {
+            format!(
+                "the packaged unit is installed, but your running user manager has not \
+                 loaded it\nhint: run `{START_PACKAGED_UNIT}`"
+            )
+        });
+    }
+    let never_started =
+        props.started.is_none() && matches!(props.result.as_deref(), None | Some("success"));
+    if !props.is_enabled() || !never_started {
+        return None;
+    }
+    if props.condition_failed {
+        return Some(
+            "not started: system accounts (uid below 1000) do not run devtrack \
+             (ConditionUser=!@system)"
+                .to_string(),
+        );
+    }
+    Some(format!(
+        "installed and enabled, but not started by your running user manager (it was \
+         installed or enabled after the manager started; it starts at your next \
+         login)\nhint: run `{START_PACKAGED_UNIT}`"
+    ))
 }
 
 /// Builds the service-manager half of `devtrack status`.
@@ -115,6 +164,7 @@ pub fn manager_status(props: &UnitProperties, linger: Option<bool>) -> ManagerSt
         result: props.result.clone(),
         linger,
         logs_hint: format!("journalctl --user -u {UNIT_NAME}"),
+        note: None,
     }
 }
 
@@ -205,6 +255,46 @@ NeedDaemonReload=no
             props.fragment_path,
             Some(PathBuf::from("/home/a=b/devtrack.service"))
         );
+    }
+
+    #[test]
+    fn notes_on_a_packaged_unit_that_is_not_running() {
+        let picked_up_later = "LoadState=loaded\nActiveState=inactive\nSubState=dead\n\
+            UnitFileState=enabled\nResult=success\nExecMainStartTimestamp=\n\
+            ConditionResult=no\nConditionTimestamp=\n";
+        let note = not_running_note(&parse_show(picked_up_later), true).unwrap();
+        assert!(
+            note.contains("not started by your running user manager"),
+            "{note}"
+        );
+        assert!(note.contains(START_PACKAGED_UNIT), "{note}");
+
+        let system_account = picked_up_later.replace(
+            "ConditionTimestamp=\n",
+            "ConditionTimestamp=Tue 2026-12-01 14:41:47 UTC\n",
+        );
+        let note = not_running_note(&parse_show(&system_account), true).unwrap();
+        assert!(note.contains("ConditionUser=!@system"), "{note}");
+
+        let not_loaded = parse_show(NOT_FOUND);
+        let note = not_running_note(&not_loaded, true).unwrap();
+        assert!(note.contains("has not loaded it"), "{note}");
+        assert_eq!(not_running_note(&not_loaded, false), None);
+    }
+
+    #[test]
+    fn no_note_when_running_stopped_by_the_user_failed_or_disabled() {
+        assert_eq!(not_running_note(&parse_show(RUNNING), true), None);
+        let stopped = RUNNING
+            .replace("ActiveState=active", "ActiveState=inactive")
+            .replace("SubState=running", "SubState=dead");
+        assert_eq!(not_running_note(&parse_show(&stopped), true), None);
+        let failed = "LoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n\
+            Result=exit-code\n";
+        assert_eq!(not_running_note(&parse_show(failed), true), None);
+        let disabled = "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\
+            Result=success\n";
+        assert_eq!(not_running_note(&parse_show(disabled), true), None);
     }
 
     #[test]
