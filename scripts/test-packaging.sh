@@ -21,8 +21,9 @@
 #    - Homebrew on Linux: from a Cellar-style prefix, install-service writes
 #      the program and arguments of the formula's service block (the opt path)
 #      for systemd and launchd; under the Type=simple unit brew generates
-#      from that block (no NOTIFY_SOCKET, no watchdog) `devtrack run` runs and
-#      `devtrack status` reports it;
+#      from that block (no NOTIFY_SOCKET, no watchdog, no ExecReload=)
+#      `devtrack run` runs, `devtrack status` reports it and `devtrack
+#      reload` works;
 #    - a fresh user created after the install: at the first start of their
 #      manager devtrack is enabled and active, and `devtrack status` works;
 #    - a system user (uid below 1000): enabled but not started
@@ -381,6 +382,8 @@ expect "no NOTIFY_SOCKET or WATCHDOG_USEC in its environment" \
     bash -c '! tr "\0" "\n" <"/proc/$1/environ" | grep -Eq "^(NOTIFY_SOCKET|WATCHDOG_USEC)="' _ "$main_pid"
 warnings="$(as_user "$USER_EARLY" journalctl --user -u devtrack.service --since "@$since" -p warning -o cat -q --no-pager || true)"
 expect "the daemon logged no warning or error under brew's unit" test -z "$warnings"
+out="$(as_user "$USER_EARLY" devtrack reload 2>&1)" || fail "devtrack reload under brew's unit (no ExecReload=): $out"
+contains "devtrack reload reloads through the daemon" "$out" "configuration reloaded"
 expect "devtrack stop stops it" as_user "$USER_EARLY" devtrack stop
 as_user "$USER_EARLY" rm "$brew_unit"
 expect "daemon-reload" as_user "$USER_EARLY" systemctl --user daemon-reload

@@ -69,6 +69,10 @@ pub enum ServiceError {
     /// No user manager reachable (WSL without systemd, a root shell, a container).
     #[error("{0}")]
     NoManager(String),
+    /// The installed unit has no reload command (Homebrew's generated unit
+    /// has no `ExecReload=`): the caller reloads through the daemon itself.
+    #[error("the devtrack service's unit cannot reload (it has no ExecReload=)")]
+    ReloadUnsupported,
     /// The manager command ran and failed; its exit status is passed through.
     #[error("{message}")]
     Command { message: String, status: i32 },
@@ -82,6 +86,7 @@ impl ServiceError {
             ServiceError::NotInstalled => crate::exit::NOT_RUNNING,
             ServiceError::NoManager(_) => crate::exit::NO_SERVICE_MANAGER,
             ServiceError::Command { status, .. } => *status,
+            ServiceError::ReloadUnsupported => crate::exit::FAILURE,
             ServiceError::Other(_) => crate::exit::FAILURE,
         }
     }
@@ -95,7 +100,9 @@ pub trait Backend {
     fn stop(&self) -> Result<(), ServiceError>;
     fn restart(&self) -> Result<(), ServiceError>;
     /// Asks the manager to reload the service (systemd runs `ExecReload`,
-    /// i.e. `devtrack reload --wait`, and reports its result).
+    /// i.e. `devtrack reload --wait`, and reports its result), or
+    /// [`ServiceError::ReloadUnsupported`] when the unit has no reload
+    /// command.
     fn reload(&self) -> Result<(), ServiceError>;
     /// Whether a unit/plist for devtrack is registered with the manager.
     fn is_installed(&self) -> bool;

@@ -69,19 +69,21 @@ pub fn trigger(ctx: &Context) -> i32 {
 /// `reload --wait` talks to the daemon and waits for the verdict (the
 /// systemd unit's `ExecReload`); plain `reload` goes through the service
 /// manager when devtrack is installed as a service, so the manager's view of
-/// the reload stays right.
+/// the reload stays right. A unit without a reload command (Homebrew's)
+/// is reloaded through the daemon directly.
 pub fn reload(ctx: &Context, args: &ReloadArgs) -> i32 {
     if !args.wait {
         let backend = service::backend();
         if backend.is_installed() {
             // The backend reports the outcome itself.
-            return match backend.reload() {
-                Ok(()) => exit::OK,
+            match backend.reload() {
+                Ok(()) => return exit::OK,
+                Err(service::ServiceError::ReloadUnsupported) => {}
                 Err(e) => {
                     eprintln!("devtrack: {e}");
-                    e.exit_status()
+                    return e.exit_status();
                 }
-            };
+            }
         }
     }
     let result = Client::connect(&ctx.paths.socket).and_then(|mut c| {

@@ -465,6 +465,9 @@ impl Backend for SystemdBackend {
                 status: crate::exit::NOT_RUNNING,
             });
         }
+        if props.can_reload == Some(false) {
+            return Err(ServiceError::ReloadUnsupported);
+        }
         let began = unix_now();
         let out = self.systemctl(&["reload".to_string(), UNIT_NAME.to_string()])?;
         if out.status.success() {

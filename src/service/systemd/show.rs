@@ -12,7 +12,7 @@ use super::unit::UNIT_NAME;
 /// The properties asked of `systemctl --user show`.
 pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
 NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
-ConditionResult,ConditionTimestamp";
+ConditionResult,ConditionTimestamp,CanReload";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub struct UnitProperties {
     /// The last start was skipped because a `Condition…=` failed (for
     /// devtrack: `ConditionUser=!@system`, a system account).
     pub condition_failed: bool,
+    /// Whether the unit has a reload command (`CanReload`); `None` unknown.
+    pub can_reload: Option<bool>,
 }
 
 impl UnitProperties {
@@ -93,6 +95,7 @@ pub fn parse_show(output: &str) -> UnitProperties {
         // tells that a check happened.
         condition_failed: text("ConditionResult").as_deref() == Some("no")
             && text("ConditionTimestamp").is_some(),
+        can_reload: text("CanReload").map(|v| v == "yes"),
     }
 }
 
@@ -295,6 +298,14 @@ NeedDaemonReload=no
         let disabled = "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\
             Result=success\n";
         assert_eq!(not_running_note(&parse_show(disabled), true), None);
+    }
+
+    #[test]
+    fn can_reload_only_when_the_unit_says_so() {
+        assert_eq!(parse_show("CanReload=yes\n").can_reload, Some(true));
+        // Homebrew's generated unit has no ExecReload=.
+        assert_eq!(parse_show("CanReload=no\n").can_reload, Some(false));
+        assert_eq!(parse_show("").can_reload, None);
     }
 
     #[test]
