@@ -252,17 +252,7 @@ fn capitalized(text: &str) -> String {
 
 /// Prints the page.
 pub fn run() -> i32 {
-    let page = render();
-    let mut out = std::io::stdout().lock();
-    match out.write_all(page.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => crate::exit::OK,
-        // `devtrack man | head` is not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => crate::exit::OK,
-        Err(e) => {
-            eprintln!("devtrack: writing the man page: {e}");
-            crate::exit::FAILURE
-        }
-    }
+    super::document::print(render().as_bytes(), "the man page")
 }
 
 #[cfg(test)]
