@@ -158,7 +158,7 @@ pub fn load_config(paths: &Paths) -> Result<Config, ConfigError> {
         return config::load(&paths.config_file);
     }
     match paths.config_source {
-        ConfigSource::Flag | ConfigSource::Env => Err(ConfigError {
+        ConfigSource::Flag => Err(ConfigError {
             file: paths.config_file.clone(),
             key: None,
             line: None,
