@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use chrono::{SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use devtrack::daemon::scheduler::{Pause, SchedulerState};
 use devtrack::daemon::store::Store;
 use nix::sys::signal::Signal;
@@ -38,6 +38,26 @@ fn seed_state(env: &Env, state: SchedulerState) {
 
 fn history(env: &Env) -> Vec<serde_json::Value> {
     env.json_lines(["history", "--json", "-n", "1000"])
+}
+
+fn running_since(anchor: DateTime<Utc>) -> SchedulerState {
+    SchedulerState {
+        anchor: Some(anchor.trunc_subsecs(3)),
+        pause: Pause::Running,
+        skip_next: false,
+    }
+}
+
+/// The daemon's `next_trigger`, from `status --json`.
+fn next_trigger(env: &Env) -> DateTime<Utc> {
+    let s = env.status();
+    let next = s["daemon"]["scheduler"]["next_trigger"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no next trigger: {s}"))
+        .to_string();
+    DateTime::parse_from_rfc3339(&next)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 #[test]
@@ -167,7 +187,7 @@ fn a_skipped_slot_is_recorded_and_the_next_one_fires() {
     seed_state(
         &env,
         SchedulerState {
-            anchor,
+            anchor: Some(anchor),
             pause: Pause::Running,
             skip_next: true,
         },
@@ -192,7 +212,7 @@ fn prompts_missed_while_down_collapse_into_one_late_prompt() {
     seed_state(
         &env,
         SchedulerState {
-            anchor: Utc::now() - TimeDelta::minutes(5 * 60 + 30),
+            anchor: Some(Utc::now() - TimeDelta::minutes(5 * 60 + 30)),
             pause: Pause::Running,
             skip_next: false,
         },
@@ -209,6 +229,59 @@ fn prompts_missed_while_down_collapse_into_one_late_prompt() {
     assert!(
         (3500..=3600).contains(&in_secs),
         "next prompt in {in_secs}s"
+    );
+}
+
+#[test]
+fn a_restart_before_the_first_prompt_keeps_the_schedule() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let first = next_trigger(&env);
+    assert_eq!(daemon.stop().code(), Some(0));
+    let _daemon = env.start();
+    assert_eq!(next_trigger(&env), first);
+}
+
+#[test]
+fn a_clock_stepped_back_delays_the_next_prompt_by_at_most_one_interval() {
+    let env = Env::new();
+    env.write_config(&config_with_interval(50));
+    // The last prompt "happened" 5 h 49 min from now: the clock was set back.
+    seed_state(
+        &env,
+        running_since(Utc::now() + TimeDelta::minutes(5 * 60 + 49)),
+    );
+    let before = Utc::now();
+    let _daemon = env.start();
+    let next = next_trigger(&env);
+    assert!(
+        next > before && next <= Utc::now() + TimeDelta::minutes(50),
+        "next prompt at {next}, started at {before}"
+    );
+    assert_eq!(history(&env), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn a_reload_that_shortens_the_interval_replans_from_now() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    seed_state(&env, running_since(Utc::now() - TimeDelta::minutes(100)));
+    let _daemon = env.start();
+    assert_eq!(history(&env), Vec::<serde_json::Value>::new());
+
+    env.write_config(&config_with_interval(45));
+    let before = Utc::now().trunc_subsecs(3);
+    let out = env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after = Utc::now();
+    // No prompt for slots of the new interval that were never due.
+    assert_eq!(history(&env), Vec::<serde_json::Value>::new());
+    assert_eq!(env.status()["daemon"]["missed_slots"], 0);
+    let next = next_trigger(&env);
+    assert!(
+        next >= before + TimeDelta::minutes(45) && next <= after + TimeDelta::minutes(45),
+        "next prompt at {next}, reloaded between {before} and {after}"
     );
 }
 
