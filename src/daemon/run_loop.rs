@@ -243,8 +243,6 @@ impl Daemon {
                 trigger: record.info(),
             },
         );
-        // "N prompts today" moved.
-        readiness::status(&self.status_line(record.fired_at));
     }
 
     /// Applies a change to the scheduler state: first lets the old state
