@@ -389,6 +389,20 @@ fn sigterm_stops_within_a_second_and_removes_the_socket() {
 }
 
 #[test]
+fn the_socket_is_0600_in_a_0700_directory() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    let mode = |p: &std::path::Path| {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode();
+        format!("{:o}", mode & 0o777)
+    };
+    let socket = env.socket();
+    assert_eq!(mode(&socket), "600", "socket `{}`", socket.display());
+    assert_eq!(mode(socket.parent().unwrap()), "700");
+}
+
+#[test]
 fn a_second_instance_is_refused_naming_the_first() {
     let env = Env::new();
     env.write_config(BASIC);
