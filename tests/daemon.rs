@@ -11,7 +11,7 @@ use devtrack::daemon::scheduler::{Pause, SchedulerState};
 use devtrack::daemon::store::Store;
 use nix::sys::signal::Signal;
 
-use crate::util::{git_repo, text, Env, EventStream, WAIT};
+use crate::util::{git_repo, output_within, text, Env, EventStream, WAIT};
 
 const BASIC: &str = "\
 version: 1.0.0
@@ -413,6 +413,134 @@ fn a_second_instance_is_refused_naming_the_first() {
     assert!(err.contains(&format!("PID {}", daemon.pid())), "{err}");
     // The first one is unharmed.
     assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+/// `devtrack ARGS` as from a shell without `XDG_RUNTIME_DIR` (a plain
+/// `env -i` or `su` session): its socket path falls back to `$TMPDIR`.
+fn without_runtime_dir<const N: usize>(env: &Env, args: [&str; N]) -> std::process::Command {
+    let tmp = env.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut cmd = env.cmd(args);
+    cmd.env_remove("XDG_RUNTIME_DIR").env("TMPDIR", tmp);
+    cmd
+}
+
+#[test]
+fn without_xdg_runtime_dir_a_second_daemon_is_refused_and_status_finds_the_first() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let out = output_within(&mut without_runtime_dir(&env, ["run"]), WAIT);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lock = env.data_home.join("devtrack/devtrack.lock");
+    assert!(
+        err.contains(&format!("PID {}", daemon.pid())) && err.contains(&*lock.to_string_lossy()),
+        "{err}"
+    );
+    let fallback = env.dir.path().join("tmp");
+    let bound: Vec<_> = walk(&fallback)
+        .filter(|p| p.ends_with("control.sock"))
+        .collect();
+    assert_eq!(bound, Vec::<std::path::PathBuf>::new());
+
+    // That shell's `status` reaches the running daemon through the lock.
+    let out = without_runtime_dir(&env, ["status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["daemon"]["pid"], daemon.pid());
+    assert_eq!(
+        s["daemon"]["paths"]["socket"],
+        env.socket().display().to_string()
+    );
+    // And so do the control commands.
+    let out = without_runtime_dir(&env, ["skip"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], true);
+}
+
+#[test]
+fn a_daemon_started_without_xdg_runtime_dir_blocks_the_service_one() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let first = env.start_with(|cmd| {
+        let tmp = env.dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        cmd.env_remove("XDG_RUNTIME_DIR").env("TMPDIR", tmp);
+    });
+    std::fs::create_dir_all(&env.runtime).unwrap();
+    let out = output_within(&mut env.cmd(["run"]), WAIT);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("PID {}", first.pid())),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.status()["daemon"]["pid"], first.pid());
+}
+
+#[test]
+fn status_says_why_a_running_daemon_cannot_be_reached() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    std::fs::remove_file(env.socket()).unwrap();
+    let running = format!("devtrack is running (PID {}) but not on", daemon.pid());
+
+    let out = env.run(["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&running) && err.contains("restarting it recreates its socket"),
+        "{err}"
+    );
+
+    let out = without_runtime_dir(&env, ["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let socket = env.socket().display().to_string();
+    assert!(
+        err.contains(&running)
+            && err.contains(&format!("nothing answers on its socket `{socket}` either"))
+            && err.contains("XDG_RUNTIME_DIR differs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_daemon_with_another_data_directory_cannot_take_the_socket() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let other_data = env.dir.path().join("other-data");
+    let out = output_within(env.cmd(["run"]).env("XDG_DATA_HOME", &other_data), WAIT);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("PID {}", daemon.pid()))
+            && err.contains("different data directory")
+            && err.contains(&*env.socket().to_string_lossy()),
+        "{err}"
+    );
+    assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+/// Every path below `dir` (none when it does not exist).
+fn walk(dir: &std::path::Path) -> impl Iterator<Item = std::path::PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    found.into_iter()
 }
 
 #[test]

@@ -184,6 +184,34 @@ impl Env {
     }
 }
 
+/// Runs `cmd` to completion with its output captured, for a command that
+/// must end on its own (a refused `devtrack run`): one still running after
+/// `limit` is killed and fails the test instead of hanging it.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            // Not reaped yet (the thread is still waiting), so the PID is ours.
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let out = rx.recv_timeout(WAIT).map(|o| o.unwrap());
+            panic!(
+                "{cmd:?} still running after {limit:?}; {}",
+                out.map(|o| text(&o)).unwrap_or_default()
+            );
+        }
+    }
+}
+
 pub fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
