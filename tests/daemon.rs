@@ -11,7 +11,7 @@ use devtrack::daemon::scheduler::{Pause, SchedulerState};
 use devtrack::daemon::store::Store;
 use nix::sys::signal::Signal;
 
-use crate::util::{git_repo, output_within, text, Env, EventStream, WAIT};
+use crate::util::{git_repo, output_within, skip, text, Env, EventStream, WAIT};
 
 const BASIC: &str = "\
 version: 1.0.0
@@ -381,10 +381,9 @@ fn sigterm_stops_within_a_second_and_removes_the_socket() {
     assert_eq!(status.code(), Some(0));
     assert!(!env.socket().exists());
     assert!(
-        daemon.notes.iter().any(|n| n.contains("STOPPING=1")) || {
-            daemon.wait_notify("STOPPING=1");
-            true
-        }
+        daemon.received_notify("STOPPING=1"),
+        "no STOPPING=1 before exit; notes {:?}",
+        daemon.notes
     );
 }
 
@@ -692,8 +691,10 @@ fn a_subscriber_that_stops_reading_cannot_stall_the_daemon() {
 #[test]
 fn another_user_is_refused() {
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: needs root to act as a second user");
-        return;
+        return skip(
+            "daemon::another_user_is_refused",
+            "needs root to act as a second user",
+        );
     }
     let env = Env::new();
     env.write_config(BASIC);
