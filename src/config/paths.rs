@@ -1,4 +1,4 @@
-//! Where devtrack keeps things: config, data (SQLite), runtime (socket, lock).
+//! Where devtrack keeps things: config, data (SQLite, instance lock), runtime (socket).
 //!
 //! XDG layout on every platform (macOS included: `~/.config`,
 //! `~/.local/share`), so one set of paths works everywhere. The decision is
@@ -33,8 +33,12 @@ pub struct Paths {
     pub runtime_dir: PathBuf,
     /// `runtime_dir/control.sock`
     pub socket: PathBuf,
-    /// `runtime_dir/devtrack.lock`
+    /// `data_dir/devtrack.lock`: the instance lock, next to the store it
+    /// protects, so it holds whatever runtime directory a daemon uses.
     pub lock: PathBuf,
+    /// `runtime_dir/devtrack.lock`: keeps daemons with different data
+    /// directories off one socket.
+    pub socket_lock: PathBuf,
 }
 
 /// Everything path resolution reads from the environment.
@@ -127,9 +131,10 @@ impl Paths {
             config_file,
             config_source,
             database: data_dir.join("devtrack.db"),
+            lock: data_dir.join("devtrack.lock"),
             data_dir,
             socket: runtime_dir.join("control.sock"),
-            lock: runtime_dir.join("devtrack.lock"),
+            socket_lock: runtime_dir.join("devtrack.lock"),
             runtime_dir,
         }
     }
@@ -166,7 +171,8 @@ mod tests {
                 database: PathBuf::from("/home/dev/.local/share/devtrack/devtrack.db"),
                 runtime_dir: PathBuf::from("/run/user/1000/devtrack"),
                 socket: PathBuf::from("/run/user/1000/devtrack/control.sock"),
-                lock: PathBuf::from("/run/user/1000/devtrack/devtrack.lock"),
+                lock: PathBuf::from("/home/dev/.local/share/devtrack/devtrack.lock"),
+                socket_lock: PathBuf::from("/run/user/1000/devtrack/devtrack.lock"),
             }
         );
     }
@@ -210,8 +216,13 @@ mod tests {
             PathBuf::from("/tmp/devtrack-1234/control.sock")
         );
         assert_eq!(
-            paths.lock,
+            paths.socket_lock,
             PathBuf::from("/tmp/devtrack-1234/devtrack.lock")
+        );
+        // The instance lock does not move with the runtime directory.
+        assert_eq!(
+            paths.lock,
+            PathBuf::from("/home/dev/.local/share/devtrack/devtrack.lock")
         );
     }
 
