@@ -304,7 +304,6 @@ mod tests {
             runtime_dir: None,
             temp_dir: root.join("tmp"),
             uid: 1000,
-            devtrack_config: None,
         };
         Paths::resolve_in(None, &base, &|_| false)
     }
