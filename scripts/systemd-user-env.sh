@@ -38,13 +38,21 @@
 # Waiting: after starting a daemon the script polls for the socket it creates
 # with a bounded number of tries (an external process we cannot get an event
 # from), and fails loudly with the daemon's log when it never appears.
+#
+# State: each user's manager has its own directory,
+# /run/devtrack-systemd-env/user-NAME/ (pid file and log), so runs for
+# different users never see, replace or stop each other's manager. journald
+# serves the whole machine: its pid file is shared, and `stop` ends it only
+# when no manager started by this script (for any user) is still running.
 
 set -euo pipefail
 
 CI_USER="${DEVTRACK_SYSTEMD_USER:-devtrack-ci}"
-STATE_DIR="/run/devtrack-systemd-env"
+STATE_ROOT="/run/devtrack-systemd-env"
+STATE_DIR="$STATE_ROOT/user-$CI_USER"
 MANAGER_LOG="$STATE_DIR/manager.log"
-JOURNALD_LOG="$STATE_DIR/journald.log"
+JOURNALD_PID="$STATE_ROOT/journald.pid"
+JOURNALD_LOG="$STATE_ROOT/journald.log"
 
 die() {
     echo "systemd-user-env: $*" >&2
@@ -156,7 +164,7 @@ pid_alive() {
 }
 
 start_journald() {
-    if [ -S /run/systemd/journal/socket ] && pid_alive "$STATE_DIR/journald.pid"; then
+    if [ -S /run/systemd/journal/socket ] && pid_alive "$JOURNALD_PID"; then
         return 0
     fi
     if [ -S /run/systemd/journal/socket ] && pgrep -x systemd-journal >/dev/null 2>&1; then
@@ -173,7 +181,7 @@ start_journald() {
     touch /run/systemd/journal/flushed
     systemd-tmpfiles --create --prefix /var/log/journal >&2 || true
     setsid /lib/systemd/systemd-journald >"$JOURNALD_LOG" 2>&1 </dev/null &
-    echo $! >"$STATE_DIR/journald.pid"
+    echo $! >"$JOURNALD_PID"
     wait_until "journald's socket /run/systemd/journal/socket" test -S /run/systemd/journal/socket ||
         die "journald did not start; its output:\n$(cat "$JOURNALD_LOG")"
 }
@@ -220,7 +228,7 @@ $(cat "$MANAGER_LOG")"
 cmd_start() {
     need_root
     ensure_packages systemd dbus-user-session
-    mkdir -p "$STATE_DIR"
+    mkdir -p "$STATE_ROOT" "$STATE_DIR"
     ensure_user
     ensure_cgroup_mounts
     start_journald
@@ -248,14 +256,33 @@ stop_pidfile() {
     rm -f "$pidfile"
 }
 
+# Prints the pid files of managers this script started for other users that
+# are still running (the layout before per-user state kept one directly in
+# $STATE_ROOT).
+other_managers() {
+    local pidfile
+    for pidfile in "$STATE_ROOT"/user-*/manager.pid "$STATE_ROOT/manager.pid"; do
+        [ "$pidfile" != "$STATE_DIR/manager.pid" ] || continue
+        if pid_alive "$pidfile"; then
+            echo "$pidfile"
+        fi
+    done
+}
+
 cmd_stop() {
     need_root
     if id "$CI_USER" >/dev/null 2>&1 && manager_answers >/dev/null 2>&1; then
         # Let the manager stop its units and exit cleanly.
         as_user systemctl --user exit >/dev/null 2>&1 || true
     fi
-    stop_pidfile "$STATE_DIR/manager.pid" "the user manager"
-    stop_pidfile "$STATE_DIR/journald.pid" "journald"
+    stop_pidfile "$STATE_DIR/manager.pid" "the user manager of $CI_USER"
+    local others
+    others="$(other_managers)"
+    if [ -n "$others" ]; then
+        log "leaving journald running for the managers still running: $(echo "$others" | tr '\n' ' ')"
+    else
+        stop_pidfile "$JOURNALD_PID" "journald"
+    fi
 }
 
 case "${1:-}" in

@@ -333,28 +333,41 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
     ),
 ];
 
+/// Loads `path` expecting an error for it with this key path ("" for none),
+/// line, column and message substring; says what differs otherwise.
+fn expect_error(
+    path: &Path,
+    key: &str,
+    line: usize,
+    column: usize,
+    message: &str,
+) -> Result<config::ConfigError, String> {
+    let err = match config::load(path) {
+        Ok(_) => return Err("loaded without error".to_owned()),
+        Err(err) => err,
+    };
+    let got = (
+        err.key.clone().unwrap_or_default(),
+        err.line,
+        err.column,
+        err.file.clone(),
+    );
+    let want = (key.to_owned(), Some(line), Some(column), path.to_path_buf());
+    if got != want || !err.message.contains(message) {
+        return Err(format!(
+            "got {got:?} `{}`, want {want:?} `{message}`",
+            err.message
+        ));
+    }
+    Ok(err)
+}
+
 #[test]
 fn every_bad_fixture_names_its_key_and_line() {
     let mut failures = Vec::new();
     for &(name, key, line, column, message) in BAD {
-        let path = fixture("bad", name);
-        match config::load(&path) {
-            Ok(_) => failures.push(format!("{name}: loaded without error")),
-            Err(err) => {
-                let got = (
-                    err.key.clone().unwrap_or_default(),
-                    err.line,
-                    err.column,
-                    err.file.clone(),
-                );
-                let want = (key.to_owned(), Some(line), Some(column), path.clone());
-                if got != want || !err.message.contains(message) {
-                    failures.push(format!(
-                        "{name}: got {got:?} `{}`, want {want:?} `{message}`",
-                        err.message
-                    ));
-                }
-            }
+        if let Err(why) = expect_error(&fixture("bad", name), key, line, column, message) {
+            failures.push(format!("{name}: {why}"));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
@@ -574,4 +587,249 @@ fn reload_description_between_fixtures() {
     assert!(changes.contains(&"timezone: Asia/Kolkata -> UTC".to_owned()));
     assert!(changes.contains(&"repository removed: myproject".to_owned()));
     assert!(config::describe_changes(&new, &new).is_empty());
+}
+
+/// Writes `bytes` as `config.yaml` in a fresh temporary directory.
+fn temp_config(bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+/// "billion laughs": nine levels of ten aliases each, 10^9 strings if expanded.
+fn alias_bomb() -> Vec<u8> {
+    let mut text = "settings:\n  notifications:\n    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned();
+    for i in 1..10 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        text.push_str(&format!("    a{i}: &a{i} [{refs}]\n"));
+    }
+    text.into_bytes()
+}
+
+fn deep_block_nesting() -> Vec<u8> {
+    let mut text = "settings:\n  notifications:\n".to_owned();
+    for depth in 2..200 {
+        text.push_str(&format!("{}k:\n", "  ".repeat(depth)));
+    }
+    text.into_bytes()
+}
+
+/// (case, file content, key path ("" for none), line, column, substring of
+/// the message, hint)
+type Hostile = (
+    &'static str,
+    Vec<u8>,
+    &'static str,
+    usize,
+    usize,
+    &'static str,
+    Option<&'static str>,
+);
+
+fn hostile_cases() -> Vec<Hostile> {
+    vec![
+        (
+            "alias bomb",
+            alias_bomb(),
+            "",
+            7,
+            44,
+            "YAML anchors and aliases copy more than 100000 values",
+            Some("a config needs few aliases: write the values out"),
+        ),
+        (
+            "deep flow nesting",
+            format!("settings: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+            "",
+            1,
+            75,
+            "invalid YAML: collections nested deeper than 64 levels",
+            None,
+        ),
+        (
+            "deep block nesting",
+            deep_block_nesting(),
+            "",
+            65,
+            129,
+            "invalid YAML: collections nested deeper than 64 levels",
+            None,
+        ),
+        (
+            "duplicate key",
+            b"settings:\n  prompt_interval: 5\n  log_level: info\n  prompt_interval: 6\n".to_vec(),
+            "settings.prompt_interval",
+            4,
+            3,
+            "duplicate key",
+            Some("first set at line 2 column 3; keep only one"),
+        ),
+        (
+            "duplicate repository key",
+            b"repositories:\n  - {name: a, path: /a, name: b}\n".to_vec(),
+            "repositories[0].name",
+            2,
+            25,
+            "duplicate key",
+            Some("first set at line 2 column 6; keep only one"),
+        ),
+        (
+            "tab indentation",
+            b"settings:\n\tprompt_interval: 5\n".to_vec(),
+            "",
+            2,
+            2,
+            "invalid YAML: a tab in the indentation",
+            Some("indent with spaces"),
+        ),
+        (
+            "tab before a key",
+            b"settings: |\n  x\n\tlog_level: info\n".to_vec(),
+            "",
+            3,
+            2,
+            "invalid YAML: while parsing a block mapping, did not find expected key",
+            Some("this line is indented with a tab; YAML indents with spaces"),
+        ),
+        (
+            "non-UTF-8",
+            b"settings:\n  timezone: Europe/Berl\xffin\n".to_vec(),
+            "",
+            2,
+            24,
+            "not valid UTF-8: byte `0xff`",
+            Some("devtrack reads config files as UTF-8"),
+        ),
+        (
+            "UTF-16",
+            "settings: {}\n"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .fold(vec![0xff, 0xfe], |mut out, b| {
+                    out.push(b);
+                    out
+                }),
+            "",
+            1,
+            1,
+            "not valid UTF-8: byte `0xff`",
+            Some("the file is UTF-16; save it as UTF-8"),
+        ),
+        (
+            "binary garbage",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+            "",
+            1,
+            2,
+            "not valid UTF-8",
+            Some("devtrack reads config files as UTF-8"),
+        ),
+        (
+            "control character",
+            b"settings:\n  log_level: in\x00fo\n".to_vec(),
+            "",
+            2,
+            16,
+            "invalid YAML: unexpected character `\\u{0}`",
+            None,
+        ),
+        (
+            "BOM inside the document",
+            b"settings:\n\xef\xbb\xbf  log_level: info\n".to_vec(),
+            "",
+            2,
+            1,
+            "invalid YAML: a BOM must not appear inside a document",
+            None,
+        ),
+        (
+            "second document",
+            b"settings: {}\n---\nsettings: {}\n".to_vec(),
+            "",
+            2,
+            1,
+            "more than one YAML document",
+            Some("a config file is one document: remove this `---` or what follows it"),
+        ),
+    ]
+}
+
+#[test]
+fn hostile_input_gets_a_specific_error_with_its_position() {
+    let mut failures = Vec::new();
+    for (case, bytes, key, line, column, message, hint) in hostile_cases() {
+        let (_dir, path) = temp_config(&bytes);
+        match expect_error(&path, key, line, column, message) {
+            Err(why) => failures.push(format!("{case}: {why}")),
+            Ok(err) if err.hint.as_deref() != hint => {
+                failures.push(format!("{case}: hint {:?}, want {hint:?}", err.hint))
+            }
+            Ok(err) if err.to_string().contains('\n') => {
+                failures.push(format!("{case}: not one line: {err}"))
+            }
+            Ok(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn oversized_and_endless_files_are_refused_after_one_mebibyte() {
+    let line = b"  - {name: r, path: /r}\n";
+    let mut big = b"repositories:\n".to_vec();
+    while big.len() < 10 << 20 {
+        big.extend_from_slice(line);
+    }
+    let (_dir, path) = temp_config(&big);
+    for path in [path.as_path(), Path::new("/dev/zero")] {
+        let err = config::load(path).unwrap_err();
+        assert_eq!(
+            (err.key.as_deref(), err.line, err.column),
+            (None, None, None)
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: over the 1 MiB size limit for a config file",
+                path.display()
+            )
+        );
+    }
+    let text = String::from_utf8(big).unwrap();
+    let err = config::parse(&text, Path::new("big.yaml")).unwrap_err();
+    assert_eq!(err.message, "over the 1 MiB size limit for a config file");
+    // Just under the limit: read, parsed and validated.
+    let mut fits = b"repositories:\n".to_vec();
+    let mut index = 0;
+    while fits.len() < (1 << 20) - 64 {
+        fits.extend_from_slice(format!("  - {{name: r{index}, path: /r}}\n").as_bytes());
+        index += 1;
+    }
+    let (_dir, path) = temp_config(&fits);
+    assert_eq!(config::load(&path).unwrap().repositories.len(), index);
+}
+
+#[test]
+fn bom_crlf_and_tab_separators_load_as_before() {
+    let legacy = std::fs::read_to_string(fixture("good", "legacy_devtrack")).unwrap();
+    let want = config::parse(&legacy, Path::new("c.yaml")).unwrap();
+    let windows = format!("\u{feff}{}", legacy.replace('\n', "\r\n"));
+    assert_eq!(config::parse(&windows, Path::new("c.yaml")).unwrap(), want);
+    let tabbed = legacy.replace("prompt_interval: 180", "prompt_interval:\t180");
+    assert_eq!(config::parse(&tabbed, Path::new("c.yaml")).unwrap(), want);
+    // Positions stay right after a BOM and with CRLF line ends.
+    let err = config::parse(
+        "\u{feff}settings:\r\n  log_level: info\r\n  prompt_interval: 0\r\n",
+        Path::new("c.yaml"),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "c.yaml:3:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+    );
+    let err = config::parse("\u{feff}prompt_interval: 5\n", Path::new("c.yaml")).unwrap_err();
+    assert_eq!((err.line, err.column), (Some(1), Some(1)));
 }

@@ -6,12 +6,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use chrono::{SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use devtrack::daemon::scheduler::{Pause, SchedulerState};
 use devtrack::daemon::store::Store;
 use nix::sys::signal::Signal;
 
-use crate::util::{git_repo, text, Env, EventStream, WAIT};
+use crate::util::{git_repo, output_within, skip, text, Env, EventStream, WAIT};
 
 const BASIC: &str = "\
 version: 1.0.0
@@ -38,6 +38,26 @@ fn seed_state(env: &Env, state: SchedulerState) {
 
 fn history(env: &Env) -> Vec<serde_json::Value> {
     env.json_lines(["history", "--json", "-n", "1000"])
+}
+
+fn running_since(anchor: DateTime<Utc>) -> SchedulerState {
+    SchedulerState {
+        anchor: Some(anchor.trunc_subsecs(3)),
+        pause: Pause::Running,
+        skip_next: false,
+    }
+}
+
+/// The daemon's `next_trigger`, from `status --json`.
+fn next_trigger(env: &Env) -> DateTime<Utc> {
+    let s = env.status();
+    let next = s["daemon"]["scheduler"]["next_trigger"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no next trigger: {s}"))
+        .to_string();
+    DateTime::parse_from_rfc3339(&next)
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 #[test]
@@ -167,7 +187,7 @@ fn a_skipped_slot_is_recorded_and_the_next_one_fires() {
     seed_state(
         &env,
         SchedulerState {
-            anchor,
+            anchor: Some(anchor),
             pause: Pause::Running,
             skip_next: true,
         },
@@ -192,7 +212,7 @@ fn prompts_missed_while_down_collapse_into_one_late_prompt() {
     seed_state(
         &env,
         SchedulerState {
-            anchor: Utc::now() - TimeDelta::minutes(5 * 60 + 30),
+            anchor: Some(Utc::now() - TimeDelta::minutes(5 * 60 + 30)),
             pause: Pause::Running,
             skip_next: false,
         },
@@ -203,12 +223,63 @@ fn prompts_missed_while_down_collapse_into_one_late_prompt() {
     assert_eq!(h[0]["kind"], "timer");
     assert_eq!(h[0]["late"], true);
     assert_eq!(env.status()["daemon"]["missed_slots"], 5);
-    let next = env.status()["daemon"]["scheduler"]["next_trigger"].clone();
-    let next = chrono::DateTime::parse_from_rfc3339(next.as_str().unwrap()).unwrap();
-    let in_secs = (next.with_timezone(&Utc) - Utc::now()).num_seconds();
+    let in_secs = (next_trigger(&env) - Utc::now()).num_seconds();
     assert!(
         (3500..=3600).contains(&in_secs),
         "next prompt in {in_secs}s"
+    );
+}
+
+#[test]
+fn a_restart_before_the_first_prompt_keeps_the_schedule() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let first = next_trigger(&env);
+    assert_eq!(daemon.stop().code(), Some(0));
+    let _daemon = env.start();
+    assert_eq!(next_trigger(&env), first);
+}
+
+#[test]
+fn a_clock_stepped_back_delays_the_next_prompt_by_at_most_one_interval() {
+    let env = Env::new();
+    env.write_config(&config_with_interval(50));
+    // The last prompt "happened" 5 h 49 min from now: the clock was set back.
+    seed_state(
+        &env,
+        running_since(Utc::now() + TimeDelta::minutes(5 * 60 + 49)),
+    );
+    let before = Utc::now();
+    let _daemon = env.start();
+    let next = next_trigger(&env);
+    assert!(
+        next > before && next <= Utc::now() + TimeDelta::minutes(50),
+        "next prompt at {next}, started at {before}"
+    );
+    assert_eq!(history(&env), Vec::<serde_json::Value>::new());
+}
+
+#[test]
+fn a_reload_that_shortens_the_interval_replans_from_now() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    seed_state(&env, running_since(Utc::now() - TimeDelta::minutes(100)));
+    let _daemon = env.start();
+    assert_eq!(history(&env), Vec::<serde_json::Value>::new());
+
+    env.write_config(&config_with_interval(45));
+    let before = Utc::now().trunc_subsecs(3);
+    let out = env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after = Utc::now();
+    // No prompt for slots of the new interval that were never due.
+    assert_eq!(history(&env), Vec::<serde_json::Value>::new());
+    assert_eq!(env.status()["daemon"]["missed_slots"], 0);
+    let next = next_trigger(&env);
+    assert!(
+        next >= before + TimeDelta::minutes(45) && next <= after + TimeDelta::minutes(45),
+        "next prompt at {next}, reloaded between {before} and {after}"
     );
 }
 
@@ -308,11 +379,24 @@ fn sigterm_stops_within_a_second_and_removes_the_socket() {
     assert_eq!(status.code(), Some(0));
     assert!(!env.socket().exists());
     assert!(
-        daemon.notes.iter().any(|n| n.contains("STOPPING=1")) || {
-            daemon.wait_notify("STOPPING=1");
-            true
-        }
+        daemon.received_notify("STOPPING=1"),
+        "no STOPPING=1 before exit; notes {:?}",
+        daemon.notes
     );
+}
+
+#[test]
+fn the_socket_is_0600_in_a_0700_directory() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    let mode = |p: &std::path::Path| {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode();
+        format!("{:o}", mode & 0o777)
+    };
+    let socket = env.socket();
+    assert_eq!(mode(&socket), "600", "socket `{}`", socket.display());
+    assert_eq!(mode(socket.parent().unwrap()), "700");
 }
 
 #[test]
@@ -326,6 +410,134 @@ fn a_second_instance_is_refused_naming_the_first() {
     assert!(err.contains(&format!("PID {}", daemon.pid())), "{err}");
     // The first one is unharmed.
     assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+/// `devtrack ARGS` as from a shell without `XDG_RUNTIME_DIR` (a plain
+/// `env -i` or `su` session): its socket path falls back to `$TMPDIR`.
+fn without_runtime_dir<const N: usize>(env: &Env, args: [&str; N]) -> std::process::Command {
+    let tmp = env.dir.path().join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let mut cmd = env.cmd(args);
+    cmd.env_remove("XDG_RUNTIME_DIR").env("TMPDIR", tmp);
+    cmd
+}
+
+#[test]
+fn without_xdg_runtime_dir_a_second_daemon_is_refused_and_status_finds_the_first() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let out = output_within(&mut without_runtime_dir(&env, ["run"]), WAIT);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lock = env.data_home.join("devtrack/devtrack.lock");
+    assert!(
+        err.contains(&format!("PID {}", daemon.pid())) && err.contains(&*lock.to_string_lossy()),
+        "{err}"
+    );
+    let fallback = env.dir.path().join("tmp");
+    let bound: Vec<_> = walk(&fallback)
+        .filter(|p| p.ends_with("control.sock"))
+        .collect();
+    assert_eq!(bound, Vec::<std::path::PathBuf>::new());
+
+    // That shell's `status` reaches the running daemon through the lock.
+    let out = without_runtime_dir(&env, ["status", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["daemon"]["pid"], daemon.pid());
+    assert_eq!(
+        s["daemon"]["paths"]["socket"],
+        env.socket().display().to_string()
+    );
+    // And so do the control commands.
+    let out = without_runtime_dir(&env, ["skip"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], true);
+}
+
+#[test]
+fn a_daemon_started_without_xdg_runtime_dir_blocks_the_service_one() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let first = env.start_with(|cmd| {
+        let tmp = env.dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap();
+        cmd.env_remove("XDG_RUNTIME_DIR").env("TMPDIR", tmp);
+    });
+    std::fs::create_dir_all(&env.runtime).unwrap();
+    let out = output_within(&mut env.cmd(["run"]), WAIT);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("PID {}", first.pid())),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(env.status()["daemon"]["pid"], first.pid());
+}
+
+#[test]
+fn status_says_why_a_running_daemon_cannot_be_reached() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    std::fs::remove_file(env.socket()).unwrap();
+    let running = format!("devtrack is running (PID {}) but not on", daemon.pid());
+
+    let out = env.run(["status"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&running) && err.contains("restarting it recreates its socket"),
+        "{err}"
+    );
+
+    let out = without_runtime_dir(&env, ["status"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let socket = env.socket().display().to_string();
+    assert!(
+        err.contains(&running)
+            && err.contains(&format!("nothing answers on its socket `{socket}` either"))
+            && err.contains("XDG_RUNTIME_DIR differs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_daemon_with_another_data_directory_cannot_take_the_socket() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let other_data = env.dir.path().join("other-data");
+    let out = output_within(env.cmd(["run"]).env("XDG_DATA_HOME", &other_data), WAIT);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("PID {}", daemon.pid()))
+            && err.contains("different data directory")
+            && err.contains(&*env.socket().to_string_lossy()),
+        "{err}"
+    );
+    assert_eq!(env.status()["daemon"]["pid"], daemon.pid());
+}
+
+/// Every path below `dir` (none when it does not exist).
+fn walk(dir: &std::path::Path) -> impl Iterator<Item = std::path::PathBuf> {
+    let mut stack = vec![dir.to_path_buf()];
+    let mut found = Vec::new();
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path.clone());
+            }
+            found.push(path);
+        }
+    }
+    found.into_iter()
 }
 
 #[test]
@@ -477,8 +689,10 @@ fn a_subscriber_that_stops_reading_cannot_stall_the_daemon() {
 #[test]
 fn another_user_is_refused() {
     if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: needs root to act as a second user");
-        return;
+        return skip(
+            "daemon::another_user_is_refused",
+            "needs root to act as a second user",
+        );
     }
     let env = Env::new();
     env.write_config(BASIC);

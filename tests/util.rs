@@ -14,6 +14,23 @@ use std::time::{Duration, Instant};
 /// Safety net for every wait: far above anything a healthy run needs.
 pub const WAIT: Duration = Duration::from_secs(20);
 
+/// Whether this is CI (`CI` set, and not `false`/`0`): there a test that
+/// cannot run must fail, not skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Skips the calling test: fails it in CI, and elsewhere prints `reason`
+/// straight to the process's stderr, which libtest does not capture (an
+/// `eprintln!` in a passing test is swallowed).
+pub fn skip(test: &str, reason: &str) {
+    if in_ci() {
+        panic!("{test} cannot be skipped in CI (CI=true): {reason}");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {reason}");
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_devtrack")
 }
@@ -184,6 +201,34 @@ impl Env {
     }
 }
 
+/// Runs `cmd` to completion with its output captured, for a command that
+/// must end on its own (a refused `devtrack run`): one still running after
+/// `limit` is killed and fails the test instead of hanging it.
+pub fn output_within(cmd: &mut Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            // Not reaped yet (the thread is still waiting), so the PID is ours.
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let out = rx.recv_timeout(WAIT).map(|o| o.unwrap());
+            panic!(
+                "{cmd:?} still running after {limit:?}; {}",
+                out.map(|o| text(&o)).unwrap_or_default()
+            );
+        }
+    }
+}
+
 pub fn text(out: &Output) -> String {
     format!(
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -229,6 +274,26 @@ impl Daemon {
                 }
             }
         }
+    }
+
+    /// Whether a notify datagram containing `needle` arrived, or arrives
+    /// within [`WAIT`]; `false` on timeout, for the caller to assert on.
+    pub fn received_notify(&mut self, needle: &str) -> bool {
+        let matches = |msg: &str| msg.lines().any(|l| l == needle || l.starts_with(needle));
+        if self.notes.iter().any(|n| matches(n)) {
+            return true;
+        }
+        let deadline = Instant::now() + WAIT;
+        while let Ok(msg) = self
+            .notify
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+        {
+            self.notes.push(msg.clone());
+            if matches(&msg) {
+                return true;
+            }
+        }
+        false
     }
 
     pub fn signal(&self, sig: nix::sys::signal::Signal) {

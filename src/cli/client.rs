@@ -5,6 +5,7 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::daemon::instance;
 use crate::protocol::{Command, Hello, Request, Response, PROTOCOL_VERSION};
 
 /// Why talking to the daemon failed.
@@ -12,6 +13,13 @@ use crate::protocol::{Command, Hello, Request, Response, PROTOCOL_VERSION};
 pub enum ClientError {
     #[error("devtrack is not running (no daemon listening on `{socket}`)\nhint: start it with `devtrack start`, or `devtrack run` in a terminal")]
     NotRunning { socket: String },
+    /// The instance lock is held, but its holder cannot be reached.
+    #[error("devtrack is running{} but not on `{socket}`: {reason}", pid.map(|p| format!(" (PID {p})")).unwrap_or_default())]
+    Elsewhere {
+        pid: Option<i32>,
+        socket: String,
+        reason: String,
+    },
     #[error("talking to the daemon on `{socket}`: {source}")]
     Io {
         socket: String,
@@ -39,7 +47,65 @@ pub struct Client {
 
 impl Client {
     /// Connects and reads the daemon's hello; warns on a version mismatch.
+    /// When nothing listens on `socket`, asks the instance lock whether a
+    /// daemon runs with another socket (another `XDG_RUNTIME_DIR`).
     pub fn connect(socket: &Path) -> Result<Client, ClientError> {
+        match Client::connect_at(socket) {
+            // The lock is in the data directory, which `--config` does not move.
+            Err(ClientError::NotRunning { .. }) => {
+                Client::connect_to_holder(&crate::config::paths::Paths::resolve(None).lock, socket)
+            }
+            other => other,
+        }
+    }
+
+    /// The daemon holding `lock`, on the socket it recorded there; when it
+    /// cannot be reached, [`ClientError::Elsewhere`] says why.
+    fn connect_to_holder(lock: &Path, expected: &Path) -> Result<Client, ClientError> {
+        let socket = expected.display().to_string();
+        let holder = match instance::holder(lock) {
+            Ok(Some(holder)) => holder,
+            Ok(None) => return Err(ClientError::NotRunning { socket }),
+            Err(source) => {
+                let socket = lock.display().to_string();
+                return Err(ClientError::Io { socket, source });
+            }
+        };
+        let reason = match holder.socket.as_deref().filter(|s| *s != expected) {
+            None => format!(
+                "it holds `{}` but does not answer there\nhint: restarting it recreates its socket",
+                lock.display()
+            ),
+            Some(other) => {
+                let why = match Client::connect_at(other) {
+                    Ok(c)
+                        if holder
+                            .pid
+                            .is_none_or(|p| p.unsigned_abs() == c.hello.hello.pid) =>
+                    {
+                        return Ok(c)
+                    }
+                    Ok(c) => format!(
+                        "`{}` is answered by PID {}",
+                        other.display(),
+                        c.hello.hello.pid
+                    ),
+                    Err(ClientError::NotRunning { .. }) => {
+                        format!("nothing answers on its socket `{}` either", other.display())
+                    }
+                    Err(e) => format!("its socket `{}`: {e}", other.display()),
+                };
+                format!("{why}\nhint: this shell's XDG_RUNTIME_DIR differs from the daemon's")
+            }
+        };
+        Err(ClientError::Elsewhere {
+            pid: holder.pid,
+            socket,
+            reason,
+        })
+    }
+
+    fn connect_at(socket: &Path) -> Result<Client, ClientError> {
         let name = socket.display().to_string();
         let stream = UnixStream::connect(socket).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {

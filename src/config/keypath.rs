@@ -1,5 +1,5 @@
 //! Dotted key paths (`settings.prompt_interval`, `repositories[1].name`):
-//! how errors name a place in the config, and what `locate.rs` looks up.
+//! how errors name a place in the config, and what `tree.rs` looks up.
 
 use std::fmt;
 

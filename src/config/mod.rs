@@ -1,20 +1,23 @@
 //! Configuration: where it lives, how it is read, and what it means.
 //!
-//! `yaml.rs` is the only place that knows about the YAML library (serde_yaml
-//! is deprecated upstream and may be swapped); everything else sees the typed
-//! [`Config`] from `model.rs`. Loading is all-or-nothing: a file either
+//! `yaml.rs` is the only place that knows about the YAML library
+//! (granit-parser); it hands `validate.rs` a tree in which every key and
+//! value keeps its line and column (`tree.rs`), and everything else sees the
+//! typed [`Config`] from `model.rs`. Loading is all-or-nothing: a file either
 //! validates completely or yields one [`ConfigError`] naming the file, the key
 //! path and the line, so a reload can keep the old config on any error.
 
 mod changes;
 mod defaults;
+mod file;
 mod keypath;
-mod locate;
 mod model;
 pub mod paths;
+mod scalar;
 mod starter;
 mod suggest;
 mod times;
+mod tree;
 mod validate;
 mod yaml;
 
@@ -119,16 +122,7 @@ pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
 /// [`load`], also returning the ignored legacy keys (`devtrack config check`).
 #[allow(clippy::result_large_err)]
 pub fn check(path: &Path) -> Result<Checked, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|err| ConfigError {
-        file: path.to_path_buf(),
-        key: None,
-        line: None,
-        column: None,
-        message: format!("reading the config file failed: {err}"),
-        hint: (err.kind() == std::io::ErrorKind::NotFound)
-            .then(|| "`devtrack config init` writes a starter config".to_owned()),
-    })?;
-    check_str(&text, path)
+    check_str(&file::read(path)?, path)
 }
 
 /// [`parse`], also returning the ignored legacy keys.
@@ -145,13 +139,15 @@ pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
         message: one_line(&message),
         hint: hint.map(|h| one_line(&h)),
     };
+    if text.len() > file::MAX_BYTES {
+        return Err(file::too_large(source));
+    }
     let root = yaml::parse(text).map_err(|err| {
-        let position = err.line.map(|line| (line, err.column.unwrap_or(1)));
         error(
-            None,
-            position,
-            format!("invalid YAML: {}", err.message),
-            None,
+            err.path.map(|path| path.to_string()),
+            Some((err.at.line, err.at.column)),
+            err.message,
+            err.hint,
         )
     })?;
     let context = validate::Context {
@@ -161,9 +157,8 @@ pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
         home: etcetera::home_dir().ok(),
         default_timezone: local_timezone(),
     };
-    let locator = locate::Locator::new(text);
     let position = |path: &keypath::KeyPath| {
-        let p = locator.locate(path);
+        let p = root.position_of(path);
         (p.line, p.column)
     };
     match validate::validate(&root, &context) {

@@ -1,11 +1,10 @@
-//! Where devtrack keeps things: config, data (SQLite), runtime (socket, lock).
+//! Where devtrack keeps things: config, data (SQLite, instance lock), runtime (socket).
 //!
 //! XDG layout on every platform (macOS included: `~/.config`,
 //! `~/.local/share`), so one set of paths works everywhere. The decision is
 //! the pure [`Paths::resolve_in`]; [`Paths::resolve`] only gathers its inputs
 //! from the environment.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use etcetera::base_strategy::{BaseStrategy, Xdg};
@@ -13,26 +12,13 @@ use etcetera::base_strategy::{BaseStrategy, Xdg};
 /// How the config path was chosen, for `devtrack config path` and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfigSource {
-    /// `--config PATH`
+    /// `--config PATH`, which the argument parser also takes from
+    /// `DEVTRACK_CONFIG`.
     Flag,
-    /// `DEVTRACK_CONFIG`
-    Env,
     /// `$XDG_CONFIG_HOME/devtrack/config.yaml`
     Xdg,
     /// `~/.devtrack/config.yaml`, read because the XDG file is absent.
     Legacy,
-}
-
-impl ConfigSource {
-    /// How `devtrack config path` names the source.
-    pub fn describe(self) -> &'static str {
-        match self {
-            ConfigSource::Flag => "--config",
-            ConfigSource::Env => "DEVTRACK_CONFIG",
-            ConfigSource::Xdg => "XDG config directory",
-            ConfigSource::Legacy => "legacy ~/.devtrack",
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +33,12 @@ pub struct Paths {
     pub runtime_dir: PathBuf,
     /// `runtime_dir/control.sock`
     pub socket: PathBuf,
-    /// `runtime_dir/devtrack.lock`
+    /// `data_dir/devtrack.lock`: the instance lock, next to the store it
+    /// protects, so it holds whatever runtime directory a daemon uses.
     pub lock: PathBuf,
+    /// `runtime_dir/devtrack.lock`: keeps daemons with different data
+    /// directories off one socket.
+    pub socket_lock: PathBuf,
 }
 
 /// Everything path resolution reads from the environment.
@@ -66,13 +56,11 @@ pub struct BaseDirs {
     pub temp_dir: PathBuf,
     /// The real user id, naming the runtime fallback.
     pub uid: u32,
-    /// `DEVTRACK_CONFIG`, when set and non-empty.
-    pub devtrack_config: Option<PathBuf>,
 }
 
 impl BaseDirs {
     /// Reads the XDG variables (through etcetera's XDG strategy), the home
-    /// directory, `DEVTRACK_CONFIG`, the temp dir and the uid.
+    /// directory, the temp dir and the uid.
     pub fn from_env() -> BaseDirs {
         let home_fallback = || {
             std::env::var_os("HOME")
@@ -103,9 +91,6 @@ impl BaseDirs {
             runtime_dir,
             temp_dir: std::env::temp_dir(),
             uid: nix::unistd::getuid().as_raw(),
-            devtrack_config: std::env::var_os("DEVTRACK_CONFIG")
-                .filter(|v: &OsString| !v.is_empty())
-                .map(PathBuf::from),
         }
     }
 }
@@ -117,9 +102,10 @@ impl Paths {
         Paths::resolve_in(config_flag, &BaseDirs::from_env(), &|path| path.exists())
     }
 
-    /// The decision behind [`Paths::resolve`]: `--config`, else
-    /// `DEVTRACK_CONFIG`, else the XDG file, else (only when the XDG file
-    /// does not exist and the legacy one does) `~/.devtrack/config.yaml`.
+    /// The decision behind [`Paths::resolve`]: `--config` (or
+    /// `DEVTRACK_CONFIG`, which the argument parser reads into it), else the
+    /// XDG file, else (only when the XDG file does not exist and the legacy
+    /// one does) `~/.devtrack/config.yaml`.
     pub fn resolve_in(
         config_flag: Option<&Path>,
         base: &BaseDirs,
@@ -129,8 +115,6 @@ impl Paths {
         let legacy_config = base.home.join(".devtrack").join("config.yaml");
         let (config_file, config_source) = if let Some(flag) = config_flag {
             (flag.to_path_buf(), ConfigSource::Flag)
-        } else if let Some(env) = &base.devtrack_config {
-            (env.clone(), ConfigSource::Env)
         } else if !exists(&xdg_config) && exists(&legacy_config) {
             (legacy_config, ConfigSource::Legacy)
         } else {
@@ -147,9 +131,10 @@ impl Paths {
             config_file,
             config_source,
             database: data_dir.join("devtrack.db"),
+            lock: data_dir.join("devtrack.lock"),
             data_dir,
             socket: runtime_dir.join("control.sock"),
-            lock: runtime_dir.join("devtrack.lock"),
+            socket_lock: runtime_dir.join("devtrack.lock"),
             runtime_dir,
         }
     }
@@ -167,7 +152,6 @@ mod tests {
             runtime_dir: Some(PathBuf::from("/run/user/1000")),
             temp_dir: PathBuf::from("/tmp"),
             uid: 1000,
-            devtrack_config: None,
         }
     }
 
@@ -187,25 +171,19 @@ mod tests {
                 database: PathBuf::from("/home/dev/.local/share/devtrack/devtrack.db"),
                 runtime_dir: PathBuf::from("/run/user/1000/devtrack"),
                 socket: PathBuf::from("/run/user/1000/devtrack/control.sock"),
-                lock: PathBuf::from("/run/user/1000/devtrack/devtrack.lock"),
+                lock: PathBuf::from("/home/dev/.local/share/devtrack/devtrack.lock"),
+                socket_lock: PathBuf::from("/run/user/1000/devtrack/devtrack.lock"),
             }
         );
     }
 
     #[test]
-    fn flag_beats_env_beats_files() {
-        let mut base = base();
-        base.devtrack_config = Some(PathBuf::from("/env/devtrack.yaml"));
+    fn flag_beats_files() {
         let everything = |_: &Path| true;
-        let flagged = Paths::resolve_in(Some(Path::new("/flag.yaml")), &base, &everything);
+        let flagged = Paths::resolve_in(Some(Path::new("/flag.yaml")), &base(), &everything);
         assert_eq!(
             (flagged.config_file, flagged.config_source),
             (PathBuf::from("/flag.yaml"), ConfigSource::Flag)
-        );
-        let env = Paths::resolve_in(None, &base, &everything);
-        assert_eq!(
-            (env.config_file, env.config_source),
-            (PathBuf::from("/env/devtrack.yaml"), ConfigSource::Env)
         );
     }
 
@@ -238,8 +216,13 @@ mod tests {
             PathBuf::from("/tmp/devtrack-1234/control.sock")
         );
         assert_eq!(
-            paths.lock,
+            paths.socket_lock,
             PathBuf::from("/tmp/devtrack-1234/devtrack.lock")
+        );
+        // The instance lock does not move with the runtime directory.
+        assert_eq!(
+            paths.lock,
+            PathBuf::from("/home/dev/.local/share/devtrack/devtrack.lock")
         );
     }
 

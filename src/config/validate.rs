@@ -17,7 +17,7 @@ use super::keypath::KeyPath;
 use super::model::*;
 use super::suggest::{closest, did_you_mean};
 use super::times;
-use super::yaml::Node;
+use super::tree::{Entry, Node, Value};
 
 /// What the validator needs from outside the file.
 #[derive(Debug, Clone)]
@@ -90,19 +90,19 @@ fn shown(text: &str) -> String {
 }
 
 /// How a value is named in "expected X, found Y".
-fn describe(node: &Node) -> String {
-    match node {
-        Node::Null => "nothing".to_owned(),
-        Node::Bool(b) => format!("the boolean `{b}`"),
-        Node::Int(i) => format!("the number `{i}`"),
-        Node::Float(f) => format!("the number `{f}`"),
-        Node::Str(s) => format!("the string `{}`", shown(s)),
-        Node::Seq(_) => "a list".to_owned(),
-        Node::Map(_) => "a map".to_owned(),
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "nothing".to_owned(),
+        Value::Bool(b) => format!("the boolean `{b}`"),
+        Value::Int(i) => format!("the number `{i}`"),
+        Value::Float(f) => format!("the number `{f}`"),
+        Value::Str(s) => format!("the string `{}`", shown(s)),
+        Value::Seq(_) => "a list".to_owned(),
+        Value::Map(_) => "a map".to_owned(),
     }
 }
 
-fn expected(path: &KeyPath, what: &str, found: &Node, hint: Option<String>) -> Problem {
+fn expected(path: &KeyPath, what: &str, found: &Value, hint: Option<String>) -> Problem {
     problem(
         path,
         format!("expected {what}, found {}", describe(found)),
@@ -120,26 +120,26 @@ fn unknown_key(path: &KeyPath, key: &str, known: &[&str]) -> Problem {
 }
 
 /// A section that may be left empty (`settings:` with nothing under it).
-fn section<'a>(node: &'a Node, path: &KeyPath, what: &str) -> Checked<&'a [(String, Node)]> {
-    match node {
-        Node::Null => Ok(&[]),
-        Node::Map(entries) => Ok(entries),
+fn section<'a>(node: &'a Node, path: &KeyPath, what: &str) -> Checked<&'a [Entry]> {
+    match &node.value {
+        Value::Null => Ok(&[]),
+        Value::Map(entries) => Ok(entries),
         other => Err(expected(path, what, other, None)),
     }
 }
 
 fn integer(node: &Node, path: &KeyPath, min: i128, max: i128, unit: &str) -> Checked<i128> {
-    match node {
-        Node::Int(i) if (min..=max).contains(i) => Ok(*i),
-        Node::Int(i) => Err(problem(
+    match &node.value {
+        Value::Int(i) if (min..=max).contains(i) => Ok(*i),
+        Value::Int(i) => Err(problem(
             path,
             format!("`{i}` is outside {min}..={max}{unit}"),
             None,
         )),
-        Node::Str(s) if s.trim().parse::<i128>().is_ok() => Err(expected(
+        Value::Str(s) if s.trim().parse::<i128>().is_ok() => Err(expected(
             path,
             "an integer",
-            node,
+            &node.value,
             Some(format!("remove the quotes: `{}`", s.trim())),
         )),
         other => Err(expected(path, "an integer", other, None)),
@@ -147,16 +147,16 @@ fn integer(node: &Node, path: &KeyPath, min: i128, max: i128, unit: &str) -> Che
 }
 
 fn boolean(node: &Node, path: &KeyPath) -> Checked<bool> {
-    match node {
-        Node::Bool(b) => Ok(*b),
-        Node::Str(s)
+    match &node.value {
+        Value::Bool(b) => Ok(*b),
+        Value::Str(s)
             if ["yes", "no", "on", "off", "true", "false", "y", "n"]
                 .contains(&s.to_ascii_lowercase().as_str()) =>
         {
             Err(expected(
                 path,
                 "`true` or `false`",
-                node,
+                &node.value,
                 Some("write `true` or `false` without quotes".to_owned()),
             ))
         }
@@ -166,17 +166,17 @@ fn boolean(node: &Node, path: &KeyPath) -> Checked<bool> {
 
 /// Text for names and projects: strings, and numbers taken as written.
 fn text(node: &Node, path: &KeyPath, what: &str) -> Checked<String> {
-    match node {
-        Node::Str(s) => Ok(s.clone()),
-        Node::Int(i) => Ok(i.to_string()),
-        Node::Float(f) => Ok(f.to_string()),
+    match &node.value {
+        Value::Str(s) => Ok(s.clone()),
+        Value::Int(i) => Ok(i.to_string()),
+        Value::Float(f) => Ok(f.to_string()),
         other => Err(expected(path, what, other, None)),
     }
 }
 
 fn string<'a>(node: &'a Node, path: &KeyPath, what: &str) -> Checked<&'a str> {
-    match node {
-        Node::Str(s) => Ok(s),
+    match &node.value {
+        Value::Str(s) => Ok(s),
         other => Err(expected(path, what, other, None)),
     }
 }
@@ -247,9 +247,9 @@ fn day_problem(path: &KeyPath, err: times::DayError) -> Problem {
 }
 
 fn work_days(node: &Node, path: &KeyPath) -> Checked<WeekdaySet> {
-    let days = match node {
-        Node::Str(s) => times::parse_day_list(s).map_err(|e| day_problem(path, e))?,
-        Node::Seq(items) => {
+    let days = match &node.value {
+        Value::Str(s) => times::parse_day_list(s).map_err(|e| day_problem(path, e))?,
+        Value::Seq(items) => {
             let mut set = WeekdaySet::EMPTY;
             for (index, item) in items.iter().enumerate() {
                 let item_path = path.index(index);
@@ -280,9 +280,9 @@ fn work_days(node: &Node, path: &KeyPath) -> Checked<WeekdaySet> {
 
 /// The items of an optional list (an empty key is an empty list).
 fn list_items<'a>(node: &'a Node, path: &KeyPath, what: &str, hint: &str) -> Checked<&'a [Node]> {
-    match node {
-        Node::Null => Ok(&[]),
-        Node::Seq(items) => Ok(items),
+    match &node.value {
+        Value::Null => Ok(&[]),
+        Value::Seq(items) => Ok(items),
         other => Err(expected(path, what, other, Some(hint.to_owned()))),
     }
 }
@@ -351,8 +351,8 @@ fn repository_path(raw: &str, path: &KeyPath, ctx: &Context) -> Checked<PathBuf>
 }
 
 fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository> {
-    let entries = match node {
-        Node::Map(entries) => entries,
+    let entries = match &node.value {
+        Value::Map(entries) => entries,
         other => {
             return Err(expected(
                 path,
@@ -367,7 +367,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
     let mut enabled = true;
     let mut project = None;
     let mut triggers = None;
-    for (key, value) in entries {
+    for Entry { key, value, .. } in entries {
         let key_path = path.key(key);
         match key.as_str() {
             "name" => {
@@ -383,9 +383,9 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
             }
             "enabled" => enabled = boolean(value, &key_path)?,
             "project" => {
-                project = match value {
-                    Node::Null => None,
-                    other => Some(text(other, &key_path, "a project name")?),
+                project = match &value.value {
+                    Value::Null => None,
+                    _ => Some(text(value, &key_path, "a project name")?),
                 }
             }
             "commit_triggers" => triggers = Some(commit_triggers(value, &key_path)?),
@@ -457,8 +457,8 @@ fn hour_bound(node: &Node, path: &KeyPath, key: &'static str) -> Checked<Bound> 
 
 fn time_bound(node: &Node, path: &KeyPath, key: &'static str) -> Checked<Bound> {
     let hint = Some("quote it: `\"09:30\"`".to_owned());
-    let raw = match node {
-        Node::Str(s) => s,
+    let raw = match &node.value {
+        Value::Str(s) => s,
         other => return Err(expected(path, "a time like `\"09:30\"`", other, hint)),
     };
     let time = times::parse_time(raw).map_err(|message| problem(path, message, None))?;
@@ -474,7 +474,7 @@ fn settings(
     let mut out = Settings::defaults(ctx.default_timezone);
     let mut start: Option<Bound> = None;
     let mut end: Option<Bound> = None;
-    for (key, value) in section(node, path, "a map of settings")? {
+    for Entry { key, value, .. } in section(node, path, "a map of settings")? {
         let key_path = path.key(key);
         match key.as_str() {
             "prompt_interval" => {
@@ -549,9 +549,9 @@ fn settings(
 }
 
 fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integration> {
-    let entries = match node {
-        Node::Null => return Ok(Integration::default()),
-        Node::Map(entries) => entries,
+    let entries = match &node.value {
+        Value::Null => return Ok(Integration::default()),
+        Value::Map(entries) => entries,
         other => {
             return Err(expected(
                 path,
@@ -562,7 +562,7 @@ fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Check
         }
     };
     let mut out = Integration::default();
-    for (key, value) in entries {
+    for Entry { key, value, .. } in entries {
         let key_path = path.key(key);
         if key == "enabled" {
             out.enabled = boolean(value, &key_path)?;
@@ -577,7 +577,7 @@ fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Check
 
 fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integrations> {
     let mut out = Integrations::default();
-    for (key, value) in section(node, path, "a map of integrations")? {
+    for Entry { key, value, .. } in section(node, path, "a map of integrations")? {
         let key_path = path.key(key);
         match key.as_str() {
             "azure_devops" => out.azure_devops = integration(value, &key_path, ignored)?,
@@ -592,9 +592,9 @@ fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Chec
 /// Validates a whole document.
 pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
     let top = KeyPath::root();
-    let entries: &[(String, Node)] = match root {
-        Node::Null => &[],
-        Node::Map(entries) => entries,
+    let entries: &[Entry] = match &root.value {
+        Value::Null => &[],
+        Value::Map(entries) => entries,
         other => {
             return Err(expected(
                 &top,
@@ -608,12 +608,12 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
     let mut repos = Vec::new();
     let mut settings_value = None;
     let mut integrations_value = Integrations::default();
-    for (key, value) in entries {
+    for Entry { key, value, .. } in entries {
         let key_path = top.key(key);
         match key.as_str() {
             // Written by the older DevTrack; there is only one format.
-            "version" => match value {
-                Node::Str(_) | Node::Int(_) | Node::Float(_) => {}
+            "version" => match &value.value {
+                Value::Str(_) | Value::Int(_) | Value::Float(_) => {}
                 other => return Err(expected(&key_path, "a version string", other, None)),
             },
             "repositories" => repos = repositories(value, &key_path, ctx)?,

@@ -1,10 +1,10 @@
 //! The foreground daemon (`devtrack run`).
 //!
-//! Start-up order matters for readiness: config, logging, the private
-//! runtime directory and instance lock, the store, the control socket and
-//! the repository watches are all in place before `READY=1` is sent. The
-//! daemon never forks and writes no PID or log file: the init system owns
-//! those.
+//! Start-up order matters for readiness: config, logging, the instance and
+//! socket locks (with the private runtime directory), the store, the control
+//! socket and the repository watches are all in place before `READY=1` is
+//! sent. The daemon never forks and writes no PID or log file: the init
+//! system owns those.
 
 mod commits;
 pub mod control;
@@ -66,28 +66,15 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
         ),
     }
 
-    if let Err(e) = instance::ensure_private_dir(&paths.runtime_dir) {
-        tracing::error!("preparing the runtime directory: {e:#}");
-        eprintln!("devtrack: preparing the runtime directory: {e:#}");
-        return exit::FAILURE;
-    }
-    let lock = match instance::InstanceLock::acquire(&paths.lock) {
-        Ok(lock) => lock,
-        Err(instance::LockError::Held { pid }) => {
-            let who = pid.map(|p| format!(" (PID {p})")).unwrap_or_default();
-            let msg = format!(
-                "devtrack is already running for this user{who}; lock `{}`",
-                paths.lock.display()
-            );
-            tracing::error!("{msg}");
-            eprintln!(
-                "devtrack: {msg}\nhint: use `devtrack status`, or stop it with `devtrack stop`"
-            );
-            return exit::ALREADY_RUNNING;
-        }
-        Err(instance::LockError::Io(e)) => {
-            eprintln!("devtrack: {e:#}");
-            return exit::FAILURE;
+    let instance = match instance::claim(&paths) {
+        Ok(instance) => instance,
+        Err(e) => {
+            tracing::error!("{e}");
+            match e.hint() {
+                Some(hint) => eprintln!("devtrack: {e}\nhint: {hint}"),
+                None => eprintln!("devtrack: {e}"),
+            }
+            return e.exit_status();
         }
     };
 
@@ -102,7 +89,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
         }
     };
     let status = runtime.block_on(run_loop::run(paths, config, log, crash_guard));
-    drop(lock);
+    drop(instance);
     status
 }
 
@@ -158,7 +145,7 @@ pub fn load_config(paths: &Paths) -> Result<Config, ConfigError> {
         return config::load(&paths.config_file);
     }
     match paths.config_source {
-        ConfigSource::Flag | ConfigSource::Env => Err(ConfigError {
+        ConfigSource::Flag => Err(ConfigError {
             file: paths.config_file.clone(),
             key: None,
             line: None,

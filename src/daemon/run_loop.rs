@@ -63,7 +63,7 @@ async fn run_inner(
 ) -> Result<()> {
     let now = wall_now();
     let store = Store::open(&paths.database)?;
-    let sched = store.scheduler_state(now)?;
+    let sched = store.scheduler_state()?;
     let socket = control::bind(&paths.socket)?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
@@ -243,8 +243,6 @@ impl Daemon {
                 trigger: record.info(),
             },
         );
-        // "N prompts today" moved.
-        readiness::status(&self.status_line(record.fired_at));
     }
 
     /// Applies a change to the scheduler state: first lets the old state
@@ -261,6 +259,24 @@ impl Daemon {
         self.store.save_scheduler_state(&state)?;
         self.sched = state;
         self.run_scheduler(now)
+    }
+
+    /// Switches to `schedule` (a reload): the old one first accounts for
+    /// `now`, then the grid is re-planned so that slots the new schedule
+    /// would have had before the reload are not treated as missed.
+    fn replan(&mut self, schedule: Schedule, now: DateTime<Utc>) -> Result<()> {
+        if schedule == self.schedule {
+            return Ok(());
+        }
+        let accounted = self.run_scheduler(now);
+        self.schedule = schedule;
+        accounted?;
+        let state = scheduler::replan(&self.schedule, &self.sched, now);
+        if state != self.sched {
+            self.store.save_scheduler_state(&state)?;
+            self.sched = state;
+        }
+        Ok(())
     }
 
     pub fn handle(&mut self, command: Command, now: DateTime<Utc>) -> Response {
@@ -434,7 +450,9 @@ impl Daemon {
             }
         };
         self.commit_batch.set_quiet(new.settings.commit_debounce);
-        self.schedule = Schedule::from_settings(&new.settings);
+        if let Err(e) = self.replan(Schedule::from_settings(&new.settings), now) {
+            tracing::error!("re-planning the schedule: {e:#}");
+        }
         self.config = new;
         // Repositories added by the reload: read what they hold since their
         // cursors (none for new ones, so this only arms them). Unchanged

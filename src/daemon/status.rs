@@ -28,11 +28,17 @@ fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
 }
 
 /// The `STATUS=` line: what a person wants to see in `systemctl status`.
+///
+/// systemd shows the last line sent for as long as it likes, so the line
+/// holds only what stays true until the daemon sends the next one: absolute
+/// local times (`next prompt 16:20 IST`), re-sent when that prompt fires,
+/// the pause ends, the schedule or a repository's state changes. Nothing
+/// relative to the moment it was written ("in 25m") and no count "today"
+/// that would need a wake-up at midnight just to stay right.
 pub fn status_line(
     repos_watching: usize,
     pause: Pause,
     next: Option<DateTime<Utc>>,
-    prompts_today: u64,
     reload_error: Option<&str>,
     tz: Tz,
     now: DateTime<Utc>,
@@ -44,23 +50,17 @@ pub fn status_line(
         1 => "Watching 1 repo".to_string(),
         n => format!("Watching {n} repos"),
     };
+    // `local_time` names the day unless it is `now`'s: a time shown without
+    // one is today's and passes (re-sending the line) before midnight.
     let schedule = match (pause, next) {
         (Pause::Indefinite, _) => "paused".to_string(),
         (Pause::Until(t), _) if t > now => {
             format!("paused until {}", display::local_time(t, tz, now))
         }
-        (_, Some(t)) => format!(
-            "next prompt {} ({})",
-            display::local_time(t, tz, now),
-            display::relative(t, now)
-        ),
+        (_, Some(t)) => format!("next prompt {}", display::local_time(t, tz, now)),
         (_, None) => "no prompt scheduled".to_string(),
     };
-    let today = match prompts_today {
-        1 => "1 prompt today".to_string(),
-        n => format!("{n} prompts today"),
-    };
-    format!("{repos} · {schedule} · {today}")
+    format!("{repos} · {schedule}")
 }
 
 impl Daemon {
@@ -92,16 +92,10 @@ impl Daemon {
     }
 
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
-        let watching = self.git.watching_count();
-        let today = self
-            .store
-            .triggers_since(local_midnight(now, self.schedule.tz))
-            .unwrap_or(0);
         status_line(
-            watching,
+            self.git.watching_count(),
             self.sched.pause,
             self.next_due,
-            today,
             self.reload_error.as_deref(),
             self.schedule.tz,
             now,
@@ -171,43 +165,69 @@ mod tests {
     #[test]
     fn status_lines() {
         let tz: Tz = "Asia/Kolkata".parse().unwrap();
-        let now = at("2026-11-26T08:15:00Z"); // 13:45 IST
+        let now = at("2026-11-26T08:15:00Z"); // Thu 13:45 IST
+        let next = Some(at("2026-11-26T09:00:00Z"));
+        assert_eq!(
+            status_line(3, Pause::Running, next, None, tz, now),
+            "Watching 3 repos · next prompt 14:30 IST"
+        );
         assert_eq!(
             status_line(
-                3,
+                1,
                 Pause::Running,
-                Some(at("2026-11-26T09:00:00Z")),
-                8,
+                Some(at("2026-11-27T03:30:00Z")),
                 None,
                 tz,
                 now
             ),
-            "Watching 3 repos · next prompt 14:30 IST (in 45m) · 8 prompts today"
+            "Watching 1 repo · next prompt Fri 09:00 IST"
         );
         assert_eq!(
             status_line(
                 1,
                 Pause::Until(at("2026-11-26T11:30:00Z")),
                 None,
-                1,
                 None,
                 tz,
                 now
             ),
-            "Watching 1 repo · paused until 17:00 IST · 1 prompt today"
+            "Watching 1 repo · paused until 17:00 IST"
+        );
+        assert_eq!(
+            status_line(0, Pause::Indefinite, None, None, tz, now),
+            "Watching 0 repos · paused"
         );
         assert_eq!(
             status_line(
                 1,
                 Pause::Running,
                 None,
-                0,
                 Some("config.yaml:12:3: settings.intervall: unknown key"),
                 tz,
                 now
             ),
             "Reload rejected: config.yaml:12:3: settings.intervall: unknown key"
         );
+    }
+
+    /// The line is sent only when it changes; nothing refreshes it on a
+    /// timer. So the line sent at any moment must read the same (or, across
+    /// midnight, say the same thing) until the next prompt, the event that
+    /// re-sends it.
+    #[test]
+    fn a_line_stays_true_until_the_next_prompt() {
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        let next = at("2026-11-26T09:00:00Z"); // Thu 14:30 IST
+        let line = |now| status_line(2, Pause::Running, Some(next), None, tz, at(now));
+        let sent = line("2026-11-26T08:15:00Z"); // 13:45 IST
+        for later in ["2026-11-26T08:40:00Z", "2026-11-26T08:59:59Z"] {
+            assert_eq!(line(later), sent, "at {later}");
+        }
+        // Sent the evening before: the day is named, so after midnight the
+        // old line still points at the right prompt.
+        let evening = line("2026-11-25T17:00:00Z"); // Wed 22:30 IST
+        assert_eq!(evening, "Watching 2 repos · next prompt Thu 14:30 IST");
+        assert!(!sent.contains(" in ") && !sent.contains("today"), "{sent}");
     }
 
     #[test]

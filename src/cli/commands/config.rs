@@ -13,7 +13,6 @@ pub fn run(ctx: &Context, cmd: &ConfigCommand) -> i32 {
         ConfigCommand::Path => {
             let why = match ctx.paths.config_source {
                 ConfigSource::Flag => "from --config / DEVTRACK_CONFIG",
-                ConfigSource::Env => "from DEVTRACK_CONFIG",
                 ConfigSource::Xdg => "the default location",
                 ConfigSource::Legacy => "the legacy location (the XDG one does not exist)",
             };

@@ -2,8 +2,9 @@
 //!
 //! The run loop calls [`step`] whenever it wakes (timer expiry, clock jump,
 //! pause/resume/skip, reload) with the wall-clock `now`, persists what it
-//! returns, and sleeps until [`Step::next_due`]. Because `now` is a
-//! parameter, tests cover DST days, suspend and travel deterministically.
+//! returns, and sleeps until [`Step::next_due`]; a reload that changes the
+//! schedule goes through [`replan`] first. Because `now` is a parameter,
+//! tests cover DST days, suspend, clock steps and travel deterministically.
 //!
 //! Slot grid: starting from `SchedulerState::anchor`, each slot is
 //! [`next_slot`] of the previous one: `previous + interval`, moved to the
@@ -64,8 +65,11 @@ pub enum Pause {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SchedulerState {
     /// The last slot that was handled (fired, skipped or missed), or the
-    /// first start when nothing was handled yet.
-    pub anchor: DateTime<Utc>,
+    /// moment the schedule was first computed. `None` only before the very
+    /// first [`step`], which anchors the grid at `now`; because that changes
+    /// the state, the run loop stores it at once, so a restart before the
+    /// first prompt finds the same grid instead of starting a new one.
+    pub anchor: Option<DateTime<Utc>>,
     pub pause: Pause,
     /// Skip exactly the next due slot.
     pub skip_next: bool,
@@ -129,58 +133,93 @@ pub struct Step {
 /// - Slots inside a pause are listed with [`MissReason::Paused`]; an expired
 ///   `Pause::Until(t)` still claims the slots before `t`, and a slot at `t`
 ///   fires.
+/// - The first step (no anchor yet) anchors the grid at `now`; an anchor
+///   later than `now` (the clock was set back, or the store came from
+///   another machine) is moved back to `now`, so the next prompt is at most
+///   one interval away.
 ///
 /// Stepping again with the returned state and the same `now` is a no-op.
 pub fn step(schedule: &Schedule, state: &SchedulerState, now: DateTime<Utc>) -> Step {
-    let mut state = *state;
+    let mut anchor = grid_start(state.anchor, now);
     let mut missed = Vec::new();
+    let held = |anchor: DateTime<Utc>| SchedulerState {
+        anchor: Some(anchor),
+        ..*state
+    };
     match state.pause {
         Pause::Running => {}
         Pause::Indefinite => {
-            pass_paused(schedule, &mut state, &mut missed, now, |slot| slot <= now);
+            pass_paused(schedule, &mut anchor, &mut missed, now, |slot| slot <= now);
             return Step {
                 fire: None,
                 missed,
-                state,
+                state: held(anchor),
                 next_due: None,
             };
         }
         Pause::Until(until) if until > now => {
-            pass_paused(schedule, &mut state, &mut missed, now, |slot| slot <= now);
+            pass_paused(schedule, &mut anchor, &mut missed, now, |slot| slot <= now);
             // Wake at resume time when the grid has nothing earlier, so the
             // loop re-steps then and sees the pause expired.
-            let next = next_slot(schedule, state.anchor);
+            let next = next_slot(schedule, anchor);
             return Step {
                 fire: None,
                 missed,
-                state,
+                state: held(anchor),
                 next_due: Some(next.max(until)),
             };
         }
         Pause::Until(until) => {
             // Expired. Slots before the resume time still fell inside the
             // pause; prompts resume with the first slot at or after it.
-            pass_paused(schedule, &mut state, &mut missed, until, |slot| {
+            pass_paused(schedule, &mut anchor, &mut missed, until, |slot| {
                 slot < until
             });
-            state.pause = Pause::Running;
         }
     }
-    run(schedule, state, missed, now)
+    run(schedule, anchor, state.skip_next, missed, now)
+}
+
+/// Where the slot grid starts at `now`: the stored anchor, or `now` when the
+/// schedule is computed for the first time. An anchor in the future cannot
+/// be a slot that was handled; keeping it would hold prompts back by however
+/// far the clock was stepped back (hours, or forever for a store copied from
+/// a machine with a wrong clock), so it is clamped to `now`.
+fn grid_start(anchor: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+    anchor.map_or(now, |a| a.min(now))
+}
+
+/// The state after a reload changed `schedule`, before the next [`step`].
+///
+/// Slots of the new grid that fall at or before `now` were never due: the
+/// old schedule was in force then, and the caller has already stepped it
+/// up to `now`. So when the new grid would have something due already (an
+/// interval shortened below the time since the anchor), it restarts at
+/// `now` instead of producing a late prompt and missed slots that never
+/// existed. Otherwise the anchor stays and the grid simply changes pace.
+pub fn replan(schedule: &Schedule, state: &SchedulerState, now: DateTime<Utc>) -> SchedulerState {
+    if next_slot(schedule, grid_start(state.anchor, now)) <= now {
+        SchedulerState {
+            anchor: Some(now),
+            ..*state
+        }
+    } else {
+        *state
+    }
 }
 
 /// Records the slots matching `paused` as missed for the pause and moves the
 /// anchor past them (to `cutoff` when there were too many to walk).
 fn pass_paused(
     schedule: &Schedule,
-    state: &mut SchedulerState,
+    anchor: &mut DateTime<Utc>,
     missed: &mut Vec<MissedSlot>,
     cutoff: DateTime<Utc>,
     paused: impl Fn(DateTime<Utc>) -> bool,
 ) {
-    let due = due_slots(schedule, state.anchor, paused);
+    let due = due_slots(schedule, *anchor, paused);
     if let Some(&last) = due.slots.last() {
-        state.anchor = if due.truncated { cutoff } else { last };
+        *anchor = if due.truncated { cutoff } else { last };
     }
     missed.extend(due.slots.into_iter().map(|at| MissedSlot {
         at,
@@ -192,27 +231,28 @@ fn pass_paused(
 /// everything that passed unnoticed.
 fn run(
     schedule: &Schedule,
-    mut state: SchedulerState,
+    mut anchor: DateTime<Utc>,
+    mut skip_next: bool,
     mut missed: Vec<MissedSlot>,
     now: DateTime<Utc>,
 ) -> Step {
-    let due = due_slots(schedule, state.anchor, |slot| slot <= now);
+    let due = due_slots(schedule, anchor, |slot| slot <= now);
     let mut pending = due.slots.as_slice();
-    if state.skip_next {
+    if skip_next {
         if let Some((&skipped, rest)) = pending.split_first() {
             missed.push(MissedSlot {
                 at: skipped,
                 reason: MissReason::Skipped,
             });
-            state.skip_next = false;
-            state.anchor = skipped;
+            skip_next = false;
+            anchor = skipped;
             pending = rest;
         }
     }
     let fire = match pending {
         [] => None,
         [only] if !due.truncated && now - *only <= LATE_AFTER => {
-            state.anchor = *only;
+            anchor = *only;
             Some(Firing {
                 scheduled: *only,
                 late: false,
@@ -225,7 +265,7 @@ fn run(
             }));
             // The interval restarts from the late prompt rather than
             // following it with a second one moments later.
-            state.anchor = now;
+            anchor = now;
             Some(Firing {
                 scheduled: *earliest,
                 late: true,
@@ -233,13 +273,17 @@ fn run(
         }
     };
     if due.truncated {
-        state.anchor = now;
+        anchor = now;
     }
     Step {
         fire,
         missed,
-        state,
-        next_due: Some(next_slot(schedule, state.anchor)),
+        state: SchedulerState {
+            anchor: Some(anchor),
+            pause: Pause::Running,
+            skip_next,
+        },
+        next_due: Some(next_slot(schedule, anchor)),
     }
 }
 

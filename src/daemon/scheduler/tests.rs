@@ -57,7 +57,7 @@ fn schedule(minutes: i64, window: Option<WorkHours>, tz: Tz) -> Schedule {
 
 fn running(anchor: &str) -> SchedulerState {
     SchedulerState {
-        anchor: utc(anchor),
+        anchor: Some(utc(anchor)),
         pause: Pause::Running,
         skip_next: false,
     }
@@ -67,6 +67,15 @@ fn paused(anchor: &str, pause: Pause) -> SchedulerState {
     SchedulerState {
         pause,
         ..running(anchor)
+    }
+}
+
+/// The state of a store that never computed a schedule.
+fn never_planned() -> SchedulerState {
+    SchedulerState {
+        anchor: None,
+        pause: Pause::Running,
+        skip_next: false,
     }
 }
 
@@ -675,6 +684,91 @@ fn cases() -> Vec<Case> {
                 Some("2026-06-01T14:30:00Z"),
             ),
         },
+        // --- the first schedule, and anchors the clock has left behind ---
+        Case {
+            name: "first start: the grid is anchored at now and stored",
+            schedule: schedule(50, None, Kolkata),
+            state: never_planned(),
+            now: "2026-06-01T10:30:00Z", // 16:00 IST
+            expect: expect(
+                None,
+                vec![],
+                running("2026-06-01T10:30:00Z"),
+                Some("2026-06-01T11:20:00Z"), // 16:50 IST
+            ),
+        },
+        Case {
+            name: "restart before the first prompt keeps the stored anchor",
+            schedule: schedule(50, None, Kolkata),
+            state: running("2026-06-01T10:30:00Z"),
+            now: "2026-06-01T10:33:00Z",
+            expect: expect(
+                None,
+                vec![],
+                running("2026-06-01T10:30:00Z"),
+                Some("2026-06-01T11:20:00Z"),
+            ),
+        },
+        Case {
+            name: "first start inside a closed window waits for the opening",
+            schedule: schedule(60, berlin_9_18, Berlin),
+            state: never_planned(),
+            now: "2026-06-01T05:00:00Z", // 07:00 CEST
+            expect: expect(
+                None,
+                vec![],
+                running("2026-06-01T05:00:00Z"),
+                Some("2026-06-01T07:00:00Z"),
+            ),
+        },
+        Case {
+            name: "clock stepped back: an anchor in the future is clamped to now",
+            schedule: schedule(50, None, UTC),
+            state: running("2026-06-01T16:00:00Z"),
+            now: "2026-06-01T10:11:00Z",
+            expect: expect(
+                None,
+                vec![],
+                running("2026-06-01T10:11:00Z"),
+                Some("2026-06-01T11:01:00Z"),
+            ),
+        },
+        Case {
+            name: "clock stepped back a second: one interval from now, nothing fires",
+            schedule: schedule(60, None, UTC),
+            state: running("2026-06-01T10:00:00Z"),
+            now: "2026-06-01T09:59:59Z",
+            expect: expect(
+                None,
+                vec![],
+                running("2026-06-01T09:59:59Z"),
+                Some("2026-06-01T10:59:59Z"),
+            ),
+        },
+        Case {
+            name: "a store from a machine days ahead: clamped, then the window decides",
+            schedule: schedule(60, berlin_9_18, Berlin),
+            state: running("2026-06-09T12:00:00Z"),
+            now: "2026-06-01T06:00:00Z", // Mon 08:00 CEST
+            expect: expect(
+                None,
+                vec![],
+                running("2026-06-01T06:00:00Z"),
+                Some("2026-06-01T07:00:00Z"),
+            ),
+        },
+        Case {
+            name: "paused with a future anchor: clamped too",
+            schedule: schedule(60, None, UTC),
+            state: paused("2026-06-02T10:00:00Z", Pause::Indefinite),
+            now: "2026-06-01T10:00:00Z",
+            expect: expect(
+                None,
+                vec![],
+                paused("2026-06-01T10:00:00Z", Pause::Indefinite),
+                None,
+            ),
+        },
         // --- travel: same state, different zone ---
         Case {
             name: "travel: in Asia/Kolkata the next opening is 09:00 IST",
@@ -732,7 +826,7 @@ fn run_loop(schedule: &Schedule, anchor: &str, until: &str) -> Vec<DateTime<Utc>
     let until = utc(until);
     let mut state = running(anchor);
     let mut fired = Vec::new();
-    let mut now = state.anchor;
+    let mut now = utc(anchor);
     loop {
         let out = step(schedule, &state, now);
         if let Some(f) = out.fire {
@@ -874,8 +968,110 @@ fn catching_up_is_capped() {
     let out = step(&s, &running("2025-11-13T00:00:00Z"), now);
     assert_eq!(out.fire, late("2025-11-13T00:01:00Z"));
     assert_eq!(out.missed.len(), MAX_CATCH_UP_SLOTS);
-    assert_eq!(out.state.anchor, now);
+    assert_eq!(out.state.anchor, Some(now));
     assert_eq!(out.next_due, Some(utc("2026-06-01T00:01:00Z")));
+}
+
+/// One row of the reload table: `state` under the old schedule at `now`
+/// (already stepped), then a reload to `schedule`.
+struct Reload {
+    name: &'static str,
+    schedule: Schedule,
+    state: SchedulerState,
+    now: &'static str,
+    /// The anchor after [`replan`].
+    anchor: &'static str,
+    /// The first step after the reload fires nothing and misses nothing;
+    /// it wakes here.
+    next_due: &'static str,
+}
+
+fn reloads() -> Vec<Reload> {
+    vec![
+        Reload {
+            name: "180 -> 45 with the anchor 100 min ago: re-planned from now",
+            schedule: schedule(45, None, Kolkata),
+            state: running("2026-06-01T09:00:00Z"),
+            now: "2026-06-01T10:40:00Z",
+            anchor: "2026-06-01T10:40:00Z",
+            next_due: "2026-06-01T11:25:00Z",
+        },
+        Reload {
+            name: "180 -> 45 with the anchor 30 min ago: the anchor stays",
+            schedule: schedule(45, None, Kolkata),
+            state: running("2026-06-01T10:10:00Z"),
+            now: "2026-06-01T10:40:00Z",
+            anchor: "2026-06-01T10:10:00Z",
+            next_due: "2026-06-01T10:55:00Z",
+        },
+        Reload {
+            name: "45 -> 180: the anchor stays, the next prompt moves out",
+            schedule: schedule(180, None, UTC),
+            state: running("2026-06-01T10:00:00Z"),
+            now: "2026-06-01T10:40:00Z",
+            anchor: "2026-06-01T10:00:00Z",
+            next_due: "2026-06-01T13:00:00Z",
+        },
+        Reload {
+            name: "shortened exactly to the time since the anchor: re-planned",
+            schedule: schedule(40, None, UTC),
+            state: running("2026-06-01T10:00:00Z"),
+            now: "2026-06-01T10:40:00Z",
+            anchor: "2026-06-01T10:40:00Z",
+            next_due: "2026-06-01T11:20:00Z",
+        },
+        Reload {
+            name: "work hours switched on at night: the anchor stays, wait for 09:00",
+            schedule: schedule(60, hours("09:00", "18:00", mon_fri()), Berlin),
+            state: running("2026-06-01T19:00:00Z"), // 21:00 CEST
+            now: "2026-06-01T21:00:00Z",
+            anchor: "2026-06-01T19:00:00Z",
+            next_due: "2026-06-02T07:00:00Z",
+        },
+        Reload {
+            name: "shortened while paused: no paused slots are invented",
+            schedule: schedule(15, None, UTC),
+            state: paused("2026-06-01T10:00:00Z", Pause::Indefinite),
+            now: "2026-06-01T11:00:00Z",
+            anchor: "2026-06-01T11:00:00Z",
+            next_due: "",
+        },
+    ]
+}
+
+#[test]
+fn reload_table() {
+    for r in reloads() {
+        let now = utc(r.now);
+        let state = replan(&r.schedule, &r.state, now);
+        assert_eq!(state.anchor, Some(utc(r.anchor)), "case `{}`", r.name);
+        assert_eq!(
+            (state.pause, state.skip_next),
+            (r.state.pause, r.state.skip_next),
+            "case `{}`",
+            r.name
+        );
+        let after = step(&r.schedule, &state, now);
+        assert_eq!(after.fire, None, "case `{}`", r.name);
+        assert_eq!(after.missed, vec![], "case `{}`", r.name);
+        let next_due = (!r.next_due.is_empty()).then(|| utc(r.next_due));
+        assert_eq!(after.next_due, next_due, "case `{}`", r.name);
+    }
+}
+
+#[test]
+fn without_replan_a_shortened_interval_would_fire_late() {
+    // What the reload must not do: step the old anchor on the new grid.
+    let s = schedule(45, None, UTC);
+    let state = running("2026-06-01T09:00:00Z");
+    let naive = step(&s, &state, utc("2026-06-01T10:40:00Z"));
+    assert_eq!(naive.fire, late("2026-06-01T09:45:00Z"));
+    let planned = step(
+        &s,
+        &replan(&s, &state, utc("2026-06-01T10:40:00Z")),
+        utc("2026-06-01T10:40:00Z"),
+    );
+    assert_eq!(planned.fire, None);
 }
 
 #[test]
@@ -1066,17 +1262,40 @@ proptest! {
         skip_next: bool,
     ) {
         let s = schedule(minutes, window, ZONES[zone]);
+        let anchor = DateTime::from_timestamp(anchor, 0).unwrap();
         let state = SchedulerState {
-            anchor: DateTime::from_timestamp(anchor, 0).unwrap(),
+            anchor: Some(anchor),
             pause: Pause::Running,
             skip_next,
         };
-        let now = state.anchor + TimeDelta::seconds(ahead);
+        let now = anchor + TimeDelta::seconds(ahead);
         let first = step(&s, &state, now);
         let second = step(&s, &first.state, now);
         prop_assert_eq!(second.fire, None);
         prop_assert!(second.missed.is_empty());
         prop_assert_eq!(second.state, first.state);
         prop_assert!(first.next_due.unwrap() > now);
+    }
+
+    #[test]
+    fn the_next_prompt_is_never_more_than_one_slot_away(
+        minutes in 1i64..=1440,
+        window in proptest::option::of(any_window()),
+        zone in 0usize..ZONES.len(),
+        now in 1_704_067_200i64..1_830_297_600,
+        // The anchor anywhere from three days before to a year after `now`.
+        offset in -(3 * 86_400i64)..(366 * 86_400),
+        skip_next: bool,
+    ) {
+        let s = schedule(minutes, window, ZONES[zone]);
+        let now = DateTime::from_timestamp(now, 0).unwrap();
+        let state = SchedulerState {
+            anchor: Some(now + TimeDelta::seconds(offset)),
+            pause: Pause::Running,
+            skip_next,
+        };
+        let out = step(&s, &state, now);
+        prop_assert!(out.state.anchor.unwrap() <= now);
+        prop_assert!(out.next_due.unwrap() <= next_slot(&s, now));
     }
 }

@@ -1,7 +1,6 @@
 //! Scheduler state that survives restarts: the slot anchor and the pause.
 
 use anyhow::Result;
-use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
 use super::{from_millis, to_millis, Store};
@@ -23,13 +22,14 @@ impl Store {
             .optional()?)
     }
 
-    /// The persisted scheduler state, or a fresh one anchored at `now`.
-    pub fn scheduler_state(&self, now: DateTime<Utc>) -> Result<SchedulerState> {
+    /// The persisted scheduler state; without an anchor when the schedule
+    /// was never computed (the first [`step`](crate::daemon::scheduler::step)
+    /// sets it, and the run loop stores it).
+    pub fn scheduler_state(&self) -> Result<SchedulerState> {
         let anchor = self
             .get_state(ANCHOR)?
             .and_then(|v| v.parse::<i64>().ok())
-            .map(from_millis)
-            .unwrap_or(now);
+            .map(from_millis);
         let pause = match self.get_state(PAUSE)?.as_deref() {
             Some("indefinite") => Pause::Indefinite,
             Some(v) => v
@@ -60,14 +60,16 @@ impl Store {
             "INSERT INTO daemon_state (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )?;
-        put.execute(params![ANCHOR, to_millis(state.anchor).to_string()])?;
+        let anchor = state.anchor.map(|t| to_millis(t).to_string());
         put.execute(params![SKIP, if state.skip_next { "1" } else { "0" }])?;
-        match pause {
-            Some(v) => {
-                put.execute(params![PAUSE, v])?;
-            }
-            None => {
-                conn.execute("DELETE FROM daemon_state WHERE key = ?1", [PAUSE])?;
+        for (key, value) in [(ANCHOR, anchor), (PAUSE, pause)] {
+            match value {
+                Some(v) => {
+                    put.execute(params![key, v])?;
+                }
+                None => {
+                    conn.execute("DELETE FROM daemon_state WHERE key = ?1", [key])?;
+                }
             }
         }
         Ok(())

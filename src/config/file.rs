@@ -1,0 +1,98 @@
+//! Reading the config file: at most [`MAX_BYTES`], so a runaway file (or
+//! `--config /dev/zero`) cannot take the memory, and as UTF-8, reporting
+//! the line and column of the first byte that is not.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use super::ConfigError;
+
+/// The largest config accepted: thousands of repositories fit in a tenth.
+pub(crate) const MAX_BYTES: usize = 1 << 20;
+
+fn error(
+    file: &Path,
+    at: Option<(usize, usize)>,
+    message: String,
+    hint: Option<&str>,
+) -> ConfigError {
+    ConfigError {
+        file: file.to_path_buf(),
+        key: None,
+        line: at.map(|a| a.0),
+        column: at.map(|a| a.1),
+        message,
+        hint: hint.map(str::to_owned),
+    }
+}
+
+/// The error for a config over [`MAX_BYTES`].
+pub(crate) fn too_large(file: &Path) -> ConfigError {
+    error(
+        file,
+        None,
+        format!(
+            "over the {} MiB size limit for a config file",
+            MAX_BYTES >> 20
+        ),
+        None,
+    )
+}
+
+/// The text of the config file at `path`.
+#[allow(clippy::result_large_err)] // as `config::load`
+pub(crate) fn read(path: &Path) -> Result<String, ConfigError> {
+    let mut bytes = Vec::new();
+    let limit = MAX_BYTES as u64 + 1;
+    if let Err(err) = File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes)) {
+        let hint = (err.kind() == std::io::ErrorKind::NotFound)
+            .then_some("`devtrack config init` writes a starter config");
+        return Err(error(
+            path,
+            None,
+            format!("reading the config file failed: {err}"),
+            hint,
+        ));
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err(too_large(path));
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let bytes = err.as_bytes();
+        let valid = err.utf8_error().valid_up_to();
+        let (line, column) = line_and_column(&bytes[..valid]);
+        let hint = if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+            "the file is UTF-16; save it as UTF-8"
+        } else {
+            "devtrack reads config files as UTF-8"
+        };
+        error(
+            path,
+            Some((line, column)),
+            format!("not valid UTF-8: byte `0x{:02x}`", bytes[valid]),
+            Some(hint),
+        )
+    })
+}
+
+/// Where the text after `valid` (valid UTF-8) starts, 1-based.
+fn line_and_column(valid: &[u8]) -> (usize, usize) {
+    let text = String::from_utf8_lossy(valid);
+    let line = text.matches('\n').count() + 1;
+    let last = text.rsplit('\n').next().unwrap_or("");
+    (line, last.chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        assert_eq!(line_and_column(b""), (1, 1));
+        assert_eq!(line_and_column("a: é".as_bytes()), (1, 5));
+        assert_eq!(line_and_column(b"a: 1\nb: "), (2, 4));
+        assert_eq!(line_and_column(b"a\r\n"), (2, 1));
+    }
+}
