@@ -36,13 +36,19 @@ const FILES: &[(&str, &str)] = &[
         "The SQLite log of triggers, commits and updates (default ~/.local/share/devtrack/).",
     ),
     (
+        "$XDG_DATA_HOME/devtrack/devtrack.lock",
+        "The instance lock: one daemon per database, whatever the environment. It names \
+         the daemon's socket, so a shell whose socket path differs still reaches it.",
+    ),
+    (
         "$XDG_RUNTIME_DIR/devtrack/control.sock",
         "The control socket: the other commands and any tool send requests and follow \
          events there, one JSON object per line.",
     ),
     (
         "$XDG_RUNTIME_DIR/devtrack/devtrack.lock",
-        "The instance lock: one daemon per user.",
+        "Keeps daemons with different data directories off one socket. Without \
+         XDG_RUNTIME_DIR the socket and this lock are in $TMPDIR/devtrack-UID/.",
     ),
     (
         "$XDG_CONFIG_HOME/systemd/user/devtrack.service",
@@ -74,7 +80,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The config file to use, as --config (which takes precedence).",
     ),
     (
-        "XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_RUNTIME_DIR, HOME",
+        "XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_RUNTIME_DIR, TMPDIR, HOME",
         "Where the config, the data and the runtime files are (see FILES).",
     ),
     (
@@ -204,8 +210,10 @@ fn rest_of_page() -> Roff {
             ". Without a file devtrack prompts every 180 minutes, without a work-hours \
              limit, in the machine's timezone, and watches the git repository of its \
              working directory. A config written for the older DevTrack loads unchanged. \
-             Errors name the file, the key and the line; an invalid config at start exits \
-             with status 78, and on a reload the old config stays in force.",
+             A config is one YAML document of at most 1 MiB in UTF-8, and a key may appear \
+             only once in each map. Errors name the file, the key and the line; an invalid \
+             config at start exits with status 78, and on a reload the old config stays in \
+             force.",
         ),
     ]);
     r.control("PP", []);
