@@ -242,6 +242,8 @@ remove_user() {
         [ -d "$dir" ] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
     done
     rm -f /var/log/journal/*/user-"$uid".journal /var/log/journal/*/user-"$uid"@*.journal
+    # scripts/systemd-user-env.sh's state for the user.
+    rm -rf "/run/devtrack-systemd-env/user-$user"
 }
 
 cleanup() {
