@@ -10,7 +10,10 @@
 //! terminal) captures. Under launchd on macOS the log goes to os_log.
 //!
 //! The level comes from `settings.log_level` and is changed on reload
-//! through [`LogControl::set_level`].
+//! through [`LogControl::set_level`]. Logging starts before the config is
+//! read, so an invalid config is reported like any other fatal error:
+//! [`fatal`] puts it in the journal at priority 3 (error), where `journalctl
+//! -p err` finds it, or prints it once on a terminal.
 
 use std::io::IsTerminal;
 
@@ -38,6 +41,9 @@ pub enum LogSink {
     Journal,
     /// Human-readable lines on stderr.
     Stderr,
+    /// Human-readable lines on stderr, which is the journal stream (the
+    /// journal socket refused the native protocol).
+    JournalStream,
     /// macOS unified logging (under launchd).
     #[cfg(target_os = "macos")]
     OsLog,
@@ -73,8 +79,37 @@ impl LogControl {
                 "systemd journal (journalctl --user -u devtrack.service)".to_string()
             }
             LogSink::Stderr => "stderr".to_string(),
+            LogSink::JournalStream => {
+                "systemd journal, plain lines (journalctl --user -u devtrack.service)".to_string()
+            }
             #[cfg(target_os = "macos")]
             LogSink::OsLog => "unified log (devtrack logs, or log show --predicate 'subsystem == \"dev.devtrack\"')".to_string(),
+        }
+    }
+}
+
+/// Reports an error that ends `devtrack run`, once, where it will be read:
+/// the journal at priority 3 (error) under systemd, one `devtrack: …` line
+/// on a terminal, and under launchd both the unified log and the agent's
+/// stderr file.
+///
+/// Under systemd the line goes through the stderr stream with a `<3>`
+/// prefix (journald reads it as the priority), not the native protocol:
+/// journald learns which unit sent a native datagram from the sender's
+/// cgroup, which it cannot look up once the process has exited, as it does
+/// right after a fatal error; the stream's unit is known from its start.
+pub fn fatal(sink: LogSink, message: &str) {
+    match sink {
+        LogSink::Stderr => eprintln!("devtrack: {message}"),
+        LogSink::Journal | LogSink::JournalStream => {
+            for line in message.lines() {
+                eprintln!("<3>{line}");
+            }
+        }
+        #[cfg(target_os = "macos")]
+        LogSink::OsLog => {
+            tracing::error!("{message}");
+            eprintln!("devtrack: {message}");
         }
     }
 }
@@ -156,7 +191,7 @@ fn output_layer() -> (OutputLayer, LogSink, Option<String>) {
                     "stderr is the journal stream but the journal socket refused a \
                      connection ({e}); logging plain lines to stderr"
                 );
-                return (stderr_layer(true), LogSink::Stderr, Some(note));
+                return (stderr_layer(true), LogSink::JournalStream, Some(note));
             }
         }
     }
