@@ -93,19 +93,26 @@ impl LogControl {
 /// on a terminal, and under launchd both the unified log and the agent's
 /// stderr file.
 ///
-/// Under systemd the line goes through the stderr stream with a `<3>`
-/// prefix (journald reads it as the priority), not the native protocol:
-/// journald learns which unit sent a native datagram from the sender's
-/// cgroup, which it cannot look up once the process has exited, as it does
-/// right after a fatal error; the stream's unit is known from its start.
+/// Under systemd the entry names the unit itself
+/// (`service::systemd::native`): journald finds the unit of an entry from
+/// the sender's cgroup, which it can no longer read when the process has
+/// already exited, as it has right after a fatal error. Should the journal
+/// socket refuse it, the line goes to the journal stream with a `<3>`
+/// prefix, which journald reads as the priority.
 pub fn fatal(sink: LogSink, message: &str) {
+    let stream = || {
+        for line in message.lines() {
+            eprintln!("<3>{line}");
+        }
+    };
     match sink {
         LogSink::Stderr => eprintln!("devtrack: {message}"),
-        LogSink::Journal | LogSink::JournalStream => {
-            for line in message.lines() {
-                eprintln!("<3>{line}");
+        LogSink::Journal => {
+            if crate::service::systemd::native::send_error(SYSLOG_IDENTIFIER, message).is_err() {
+                stream();
             }
         }
+        LogSink::JournalStream => stream(),
         #[cfg(target_os = "macos")]
         LogSink::OsLog => {
             tracing::error!("{message}");

@@ -4,7 +4,8 @@
 //! for its READY=1, watches it (WatchdogSec), restarts it on failure and
 //! keeps its log in the journal. This module writes the unit (`unit.rs`),
 //! decides install/uninstall steps as data (`plan.rs`), reads the manager's
-//! state (`show.rs`) and the journal (`journal.rs`); the [`SystemdBackend`]
+//! state (`show.rs`) and the journal (`journal.rs`), and writes the entry
+//! for a fatal error (`native.rs`); the [`SystemdBackend`]
 //! here only gathers state and runs `systemctl --user`, `journalctl --user`
 //! and `loginctl`.
 //!
@@ -12,6 +13,7 @@
 //! the binaries to run instead of the ones on PATH (a seam for tests).
 
 pub mod journal;
+pub mod native;
 pub mod plan;
 pub mod show;
 pub mod unit;
