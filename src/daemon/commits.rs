@@ -38,7 +38,14 @@ impl Daemon {
             .collect();
         for status in self.repo_statuses() {
             if changed.contains(&status.name.as_str()) {
-                tracing::info!(repo = %status.name, state = %status.state, "repository state changed");
+                tracing::info!(
+                    repo = %status.name,
+                    state = %status.state,
+                    "repository `{}` is now {}{}",
+                    status.name,
+                    status.state,
+                    status.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                );
                 self.events.publish(now, EventBody::Repo { repo: status });
             }
         }
@@ -79,18 +86,23 @@ impl Daemon {
             let value = match serde_json::to_value(event) {
                 Ok(v) => v,
                 Err(e) => {
-                    tracing::error!(error = %e, "serializing a git event");
+                    tracing::error!(error = %e, "serializing a git event: {e}");
                     continue;
                 }
             };
             match event {
                 GitEvent::Commit(c) => {
+                    // The summary (the commit's subject) stays out of the log.
                     tracing::info!(
                         repo = %c.repo,
                         commit_hash = %c.hash,
                         commit_kind = ?c.kind,
                         branch = c.branch.as_deref().unwrap_or("(detached)"),
-                        "commit recorded"
+                        "commit {} recorded in `{}` ({:?} on {})",
+                        c.short_hash,
+                        c.repo,
+                        c.kind,
+                        c.branch.as_deref().unwrap_or("a detached HEAD")
                     );
                     self.events
                         .publish(now, EventBody::Commit { commit: value });
@@ -100,13 +112,17 @@ impl Daemon {
                         repo = %r.repo,
                         commit_hash = %r.head,
                         commits = r.commits.len(),
-                        "rebase recorded"
+                        "rebase of {} commit(s) recorded in `{}` (now at {} on {})",
+                        r.commits.len(),
+                        r.repo,
+                        short(&r.head),
+                        r.branch.as_deref().unwrap_or("a detached HEAD")
                     );
                     self.events
                         .publish(now, EventBody::Rebase { rebase: value });
                 }
                 GitEvent::Activity(a) => {
-                    tracing::debug!(repo = %a.repo, activity = ?a.kind, "repository activity");
+                    tracing::debug!(repo = %a.repo, activity = ?a.kind, "{:?} in `{}` (now at {})", a.kind, a.repo, short(&a.new));
                     self.events
                         .publish(now, EventBody::RepoActivity { activity: value });
                 }
@@ -164,6 +180,11 @@ impl Daemon {
         });
         Ok(())
     }
+}
+
+/// The abbreviated hash log messages name.
+fn short(hash: &str) -> &str {
+    hash.get(..7).unwrap_or(hash)
 }
 
 /// What a commit trigger lists per event: enough to prefill an update.

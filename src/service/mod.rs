@@ -61,7 +61,8 @@ pub struct ManagerStatus {
     pub note: Option<String>,
 }
 
-/// What went wrong talking to the service manager. Each maps to an exit status.
+/// What went wrong talking to the service manager. Each maps to a status of
+/// the README table ([`crate::exit::Status`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("devtrack is not installed as a service\nhint: run `devtrack install-service`")]
@@ -73,22 +74,46 @@ pub enum ServiceError {
     /// has no `ExecReload=`): the caller reloads through the daemon itself.
     #[error("the devtrack service's unit cannot reload (it has no ExecReload=)")]
     ReloadUnsupported,
-    /// The manager command ran and failed; its exit status is passed through.
+    /// devtrack itself stopped the command; `status` says why (a bad value
+    /// is `Usage`, a rejected reload `Rejected`, nothing to reload `NotRunning`).
     #[error("{message}")]
-    Command { message: String, status: i32 },
+    Failed {
+        message: String,
+        status: crate::exit::Status,
+    },
+    /// A wrapped tool (systemctl, launchctl, journalctl, log) failed. Its own
+    /// exit status is in the message only: devtrack exits 1, so a tool's
+    /// number never reads as one of devtrack's (launchctl's 5 is not
+    /// "rejected").
+    #[error("{0}")]
+    Tool(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 
 impl ServiceError {
-    pub fn exit_status(&self) -> i32 {
-        match self {
-            ServiceError::NotInstalled => crate::exit::NOT_RUNNING,
-            ServiceError::NoManager(_) => crate::exit::NO_SERVICE_MANAGER,
-            ServiceError::Command { status, .. } => *status,
-            ServiceError::ReloadUnsupported => crate::exit::FAILURE,
-            ServiceError::Other(_) => crate::exit::FAILURE,
+    /// `Failed` with a status.
+    pub fn failed(status: crate::exit::Status, message: impl Into<String>) -> ServiceError {
+        ServiceError::Failed {
+            message: message.into(),
+            status,
         }
+    }
+
+    pub fn status(&self) -> crate::exit::Status {
+        use crate::exit::Status;
+        match self {
+            ServiceError::NotInstalled => Status::NotRunning,
+            ServiceError::NoManager(_) => Status::NoServiceManager,
+            ServiceError::Failed { status, .. } => *status,
+            ServiceError::Tool(_) | ServiceError::ReloadUnsupported | ServiceError::Other(_) => {
+                Status::Failure
+            }
+        }
+    }
+
+    pub fn exit_status(&self) -> i32 {
+        self.status().code()
     }
 }
 

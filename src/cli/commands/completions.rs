@@ -5,6 +5,8 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::args::{Cli, CompletionShell};
+use crate::cli::{out, CliError};
+use crate::exit::Status;
 
 /// The completion script for `shell`.
 pub fn script(shell: CompletionShell) -> Vec<u8> {
@@ -19,8 +21,9 @@ pub fn script(shell: CompletionShell) -> Vec<u8> {
 }
 
 /// Prints the script.
-pub fn run(shell: CompletionShell) -> i32 {
-    super::document::print(&script(shell), "the completion script")
+pub fn run(shell: CompletionShell) -> Result<Status, CliError> {
+    out::print(&String::from_utf8_lossy(&script(shell)))?;
+    Ok(Status::Ok)
 }
 
 #[cfg(test)]

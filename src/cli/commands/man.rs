@@ -4,7 +4,7 @@
 //! command line comes from the clap definitions (clap_mangen renders the
 //! synopsis, descriptions and options of the program and of every
 //! subcommand, so the page cannot drift from the parser); the exit
-//! statuses come from `crate::exit::TABLE`; the configuration section
+//! statuses come from `crate::exit::ALL`; the configuration section
 //! embeds the commented starter config, which explains every key and is
 //! itself checked to parse. Files and environment variables are listed
 //! here, and a test checks that every `DEVTRACK_*` variable the sources
@@ -17,6 +17,8 @@ use clap_mangen::Man;
 use roff::{bold, italic, roman, Roff};
 
 use crate::cli::args::Cli;
+use crate::cli::{out, CliError};
+use crate::exit::Status;
 
 /// The preamble every clap_mangen / roff render starts with; kept once.
 const APOSTROPHE_PREAMBLE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
@@ -191,10 +193,10 @@ fn mangen(render: impl Fn(&mut dyn Write) -> std::io::Result<()>, drop_heading: 
 fn rest_of_page() -> Roff {
     let mut r = Roff::new();
     r.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in crate::exit::TABLE {
+    for status in crate::exit::ALL {
         r.control("TP", []);
-        r.text([bold(code.to_string())]);
-        r.text([roman(capitalized(meaning))]);
+        r.text([bold(status.code().to_string())]);
+        r.text([roman(capitalized(status.meaning()))]);
     }
     r.control("SH", ["CONFIGURATION"]);
     r.text([
@@ -259,8 +261,9 @@ fn capitalized(text: &str) -> String {
 }
 
 /// Prints the page.
-pub fn run() -> i32 {
-    super::document::print(render().as_bytes(), "the man page")
+pub fn run() -> Result<Status, CliError> {
+    out::print(&render())?;
+    Ok(Status::Ok)
 }
 
 #[cfg(test)]
@@ -295,7 +298,8 @@ mod tests {
     #[test]
     fn exit_statuses_config_keys_files_and_environment_are_documented() {
         let page = render();
-        for (code, _) in crate::exit::TABLE {
+        for status in crate::exit::ALL {
+            let code = status.code();
             assert!(page.contains(&format!(".TP\n\\fB{code}\\fR\n")), "{code}");
         }
         // The starter config explains every key (config's own tests check

@@ -3,7 +3,6 @@
 pub mod completions;
 pub mod config;
 pub mod control;
-pub mod document;
 pub mod events;
 pub mod history;
 pub mod man;

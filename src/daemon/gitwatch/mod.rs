@@ -197,7 +197,7 @@ impl GitWatch {
             }
             WatchMsg::Rescan => self.refresh_all(store, now),
             WatchMsg::Error { message } => {
-                tracing::warn!(error = %message, "file-system watcher error; re-reading all repositories");
+                tracing::warn!(error = %message, "file-system watcher error ({message}); re-reading all repositories");
                 self.refresh_all(store, now)
             }
         }
@@ -598,7 +598,7 @@ fn read_log(
     };
     let history = match (chunk.resync, from_store, skip_before) {
         (true, true, _) => {
-            tracing::info!(log = %path.display(), "reflog was rewritten; reading it again from the start");
+            tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());
             History::Quiet(cursor.updated_at.timestamp() - RESYNC_MARGIN_SECS)
         }
         (true, false, Some(t)) => History::Skip(t.timestamp()),

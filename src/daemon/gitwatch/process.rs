@@ -152,7 +152,7 @@ pub fn process(
         let line = match parse_line(&String::from_utf8_lossy(raw)) {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(log = log_path, error = %e, "skipping malformed reflog line");
+                tracing::warn!(log = log_path, error = %e, "skipping a malformed line of `{log_path}`: {e}");
                 malformed += 1;
                 last_hash = None;
                 continue;
@@ -325,7 +325,7 @@ fn commit_info(
             Some((d.files_changed, d.insertions, d.deletions)),
         ),
         Err(e) => {
-            tracing::warn!(repo = ctx.repo, hash = %line.new, error = %e, "commit details unavailable");
+            tracing::warn!(repo = ctx.repo, hash = %line.new, error = %e, "details of commit {} in `{}` unavailable: {e}", line.new.get(..7).unwrap_or(&line.new), ctx.repo);
             (
                 fallback_summary,
                 line.name.clone(),

@@ -34,7 +34,10 @@ impl Store {
         }
         let conn = Connection::open(path)
             .with_context(|| format!("opening store `{}`", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // The first statement that reads the file: a file that is not a
+        // database fails here, and the error must say which file.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .with_context(|| format!("opening store `{}`", path.display()))?;
         // NORMAL is durable across process crashes in WAL mode; only a power
         // loss can drop the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -55,7 +58,9 @@ impl Store {
         )
         .with_context(|| format!("opening store `{}`", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .with_context(|| format!("reading store `{}`", path.display()))?;
         if version > MIGRATIONS.len() {
             bail!(
                 "store `{}` has schema version {version}, newer than this devtrack understands ({})",

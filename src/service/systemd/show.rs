@@ -12,7 +12,7 @@ use super::unit::UNIT_NAME;
 /// The properties asked of `systemctl --user show`.
 pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
 NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
-ConditionResult,ConditionTimestamp,CanReload";
+ExecMainStatus,StartLimitBurst,StartLimitIntervalUSec,ConditionResult,ConditionTimestamp,CanReload";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,6 +33,12 @@ pub struct UnitProperties {
     /// `enabled`, `disabled`, `static`, `linked`, ...
     pub unit_file_state: Option<String>,
     pub need_daemon_reload: bool,
+    /// The exit status of the last main process (78: invalid config).
+    pub exec_main_status: Option<i32>,
+    /// The start limit: at most `start_limit_burst` starts within
+    /// `start_limit_interval` (systemd's own wording, e.g. `5min`).
+    pub start_limit_burst: Option<u32>,
+    pub start_limit_interval: Option<String>,
     /// The last start was skipped because a `Condition…=` failed (for
     /// devtrack: `ConditionUser=!@system`, a system account).
     pub condition_failed: bool,
@@ -91,12 +97,52 @@ pub fn parse_show(output: &str) -> UnitProperties {
         fragment_path: text("FragmentPath").map(PathBuf::from),
         unit_file_state: text("UnitFileState"),
         need_daemon_reload: text("NeedDaemonReload").as_deref() == Some("yes"),
+        exec_main_status: text("ExecMainStatus").and_then(|v| v.parse().ok()),
+        start_limit_burst: number("StartLimitBurst").and_then(|n| u32::try_from(n).ok()),
+        start_limit_interval: text("StartLimitIntervalUSec"),
         // ConditionResult is "no" also before any check; the timestamp
         // tells that a check happened.
         condition_failed: text("ConditionResult").as_deref() == Some("no")
             && text("ConditionTimestamp").is_some(),
         can_reload: text("CanReload").map(|v| v == "yes"),
     }
+}
+
+/// Why a `start`/`restart` failed, in words, from the unit's state right
+/// after the failure; `None` when systemd recorded nothing telling.
+pub fn explain_failed_start(props: &UnitProperties) -> Option<String> {
+    let logs = "hint: `devtrack logs -n 20` shows what the daemon said";
+    let text = match props.result.as_deref()? {
+        "start-limit-hit" => {
+            let limit = match (props.start_limit_burst, &props.start_limit_interval) {
+                (Some(burst), Some(interval)) => {
+                    format!(" (more than {burst} starts within {interval})")
+                }
+                _ => String::new(),
+            };
+            format!(
+                "systemd refused to start {UNIT_NAME} again: it was started too often{limit}, \
+                 the unit's start limit\n\
+                 hint: `devtrack logs -n 20` shows why it kept stopping; `devtrack start` \
+                 clears the limit and tries again"
+            )
+        }
+        "exit-code" if props.exec_main_status == Some(crate::exit::CONFIG) => {
+            "the daemon exited with status 78: its configuration is invalid\n\
+             hint: `devtrack config check` shows the error"
+                .to_string()
+        }
+        "exit-code" => match props.exec_main_status {
+            Some(status) => format!("the daemon exited with status {status}\n{logs}"),
+            None => format!("the daemon exited with an error\n{logs}"),
+        },
+        "signal" | "core-dump" => format!("the daemon was killed by a signal\n{logs}"),
+        "timeout" => format!("the daemon did not report ready in time\n{logs}"),
+        "protocol" => format!("the daemon exited without reporting ready\n{logs}"),
+        "watchdog" => format!("the daemon stopped answering systemd's watchdog\n{logs}"),
+        _ => return None,
+    };
+    Some(text)
 }
 
 /// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
@@ -306,6 +352,58 @@ NeedDaemonReload=no
         // Homebrew's generated unit has no ExecReload=.
         assert_eq!(parse_show("CanReload=no\n").can_reload, Some(false));
         assert_eq!(parse_show("").can_reload, None);
+    }
+
+    #[test]
+    fn failed_starts_are_explained() {
+        let failed = |result: &str, status: Option<i32>| UnitProperties {
+            result: Some(result.to_string()),
+            exec_main_status: status,
+            start_limit_burst: Some(5),
+            start_limit_interval: Some("5min".to_string()),
+            ..UnitProperties::default()
+        };
+        let limit = explain_failed_start(&failed("start-limit-hit", Some(0))).unwrap();
+        assert!(
+            limit.contains("started too often (more than 5 starts within 5min)"),
+            "{limit}"
+        );
+        assert!(
+            limit.contains("`devtrack start` clears the limit"),
+            "{limit}"
+        );
+        let config = explain_failed_start(&failed("exit-code", Some(78))).unwrap();
+        assert!(config.contains("configuration is invalid"), "{config}");
+        assert!(config.contains("devtrack config check"), "{config}");
+        let exited = explain_failed_start(&failed("exit-code", Some(1))).unwrap();
+        assert!(
+            exited.starts_with("the daemon exited with status 1\n"),
+            "{exited}"
+        );
+        for (result, words) in [
+            ("signal", "killed by a signal"),
+            ("timeout", "did not report ready in time"),
+            ("protocol", "without reporting ready"),
+            ("watchdog", "watchdog"),
+        ] {
+            let text = explain_failed_start(&failed(result, None)).unwrap();
+            assert!(text.contains(words), "{result}: {text}");
+            assert!(text.contains("devtrack logs"), "{result}: {text}");
+        }
+        assert_eq!(explain_failed_start(&failed("success", Some(0))), None);
+        assert_eq!(explain_failed_start(&UnitProperties::default()), None);
+    }
+
+    #[test]
+    fn start_limit_and_main_status_are_read() {
+        let props = parse_show(
+            "Result=start-limit-hit\nExecMainStatus=78\nStartLimitBurst=5\n\
+             StartLimitIntervalUSec=5min\n",
+        );
+        assert_eq!(props.result.as_deref(), Some("start-limit-hit"));
+        assert_eq!(props.exec_main_status, Some(78));
+        assert_eq!(props.start_limit_burst, Some(5));
+        assert_eq!(props.start_limit_interval.as_deref(), Some("5min"));
     }
 
     #[test]
