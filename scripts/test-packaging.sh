@@ -9,9 +9,9 @@
 #    opt path, keep_alive crashed, no log_path, std_cargo_args, man1.install,
 #    generated completions, license, a test block).
 # 2. The .deb, built by scripts/build-deb (BUILD_DEB_PROFILE is passed on
-#    to it): the changelog's version is the
-#    crate's; lintian reports no error; the file list; the man page renders
-#    without warnings.
+#    to it): the changelog's version is the crate's; lintian reports no
+#    error and no warning; the file list and control fields; the man page
+#    renders without warnings.
 # 3. With real systemd user managers (scripts/systemd-user-env.sh, one user
 #    at a time, all under `flock /tmp/devtrack-systemd.lock` like every other
 #    use of the user manager):
