@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::util::{git, git_repo, text, Env, EventStream};
+use crate::util::{git, git_repo, stress_cycles, text, Env, EventStream};
 
 fn config(repos: &[(&str, &Path)]) -> String {
     let mut s = String::from("repositories:\n");
@@ -28,8 +28,9 @@ fn commit(repo: &Path, file: &str, message: &str) -> String {
     git(repo, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
+/// Every stored commit (`history` shows 20 unless told otherwise).
 fn commits_json(env: &Env) -> Vec<serde_json::Value> {
-    env.json_lines(["history", "--commits", "--json"])
+    env.json_lines(["history", "--commits", "--json", "-n", "100000"])
 }
 
 #[test]
@@ -182,4 +183,73 @@ fn a_missing_repository_is_reported_and_the_others_keep_working() {
     let hash = commit(&gone, "h", "Now watched too");
     let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
     assert_eq!(ev["commit"]["repo"], "gone");
+}
+
+/// A repository configured at a nested path, deleted with the directories
+/// above it and cloned there again, while the daemon runs: each time it
+/// is watched again and the commit made right after the clone is stored.
+#[test]
+fn stress_a_repository_cloned_again_at_its_nested_path_is_watched_again() {
+    let env = Env::new();
+    let src = env.cwd.join("src");
+    git_repo(&src);
+    let clones = env.cwd.join("clones");
+    let proj = clones.join("sub/proj");
+    env.write_config(&config(&[("proj", &proj)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let mut hashes = Vec::new();
+    let cycles = stress_cycles(10);
+    for i in 0..cycles {
+        if clones.exists() {
+            std::fs::remove_dir_all(&clones).unwrap();
+        }
+        git(
+            &env.cwd,
+            &["clone", "-q", src.to_str().unwrap(), proj.to_str().unwrap()],
+        );
+        let message = format!("cycle {i}");
+        git(&proj, &["commit", "-q", "--allow-empty", "-m", &message]);
+        let hash = git(&proj, &["rev-parse", "HEAD"]).trim().to_string();
+        events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+        hashes.push(hash);
+    }
+    let stored = commits_json(&env);
+    for h in &hashes {
+        assert!(stored.iter().any(|c| c["hash"] == h.as_str()), "{h}");
+    }
+    let s = env.status();
+    let r = &s["daemon"]["repositories"][0];
+    assert_eq!(r["state"], "watching", "{r}");
+    assert_eq!(r["last_commit_summary"], format!("cycle {}", cycles - 1));
+}
+
+/// `git worktree add` and a commit in the new worktree right after it,
+/// while the daemon runs: the commit is announced and stored each time.
+#[test]
+fn stress_a_commit_right_after_worktree_add_is_seen() {
+    let env = Env::new();
+    let repo = env.cwd.join("repo1");
+    git_repo(&repo);
+    env.write_config(&config(&[("repo1", &repo)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let cycles = stress_cycles(20);
+    for i in 0..cycles {
+        let wt = env.cwd.join(format!("wt{i}"));
+        let branch = format!("b{i}");
+        git(
+            &repo,
+            &["worktree", "add", "-q", "-b", &branch, wt.to_str().unwrap()],
+        );
+        git(
+            &wt,
+            &["commit", "-q", "--allow-empty", "-m", &format!("x{i}")],
+        );
+        let hash = git(&wt, &["rev-parse", "HEAD"]).trim().to_string();
+        let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+        assert_eq!(ev["commit"]["worktree"], format!("wt{i}"));
+        assert_eq!(ev["commit"]["branch"], branch);
+    }
+    assert_eq!(commits_json(&env).len(), cycles);
 }

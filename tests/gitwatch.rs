@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -16,10 +17,14 @@ use devtrack::daemon::gitwatch::{
 };
 use devtrack::daemon::store::Store;
 use tempfile::TempDir;
+
+use crate::util::stress_cycles;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 const ME: &str = "dev@example.com";
 const SAFETY_NET: Duration = Duration::from_secs(60);
+/// A stress cycle's safety net: a lost watch fails the cycle this fast.
+const STRESS_WAIT: Duration = Duration::from_secs(20);
 
 fn settings(authors: &[&str]) -> Settings {
     Settings {
@@ -49,9 +54,11 @@ fn repo(name: &str, path: &Path) -> Repository {
     }
 }
 
-/// A scratch directory with a private git configuration.
+/// A scratch directory with a private git configuration (cheap to clone,
+/// so git can run on another thread).
+#[derive(Clone)]
 struct Sandbox {
-    dir: TempDir,
+    dir: Arc<TempDir>,
 }
 
 impl Sandbox {
@@ -62,7 +69,7 @@ impl Sandbox {
             "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n[gc]\n\tauto = 0\n",
         )
         .unwrap();
-        Sandbox { dir }
+        Sandbox { dir: Arc::new(dir) }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -146,7 +153,12 @@ impl Harness {
 
     /// Handles watcher messages until `done` holds.
     async fn until(&mut self, what: &str, done: impl Fn(&Harness) -> bool) {
-        let give_up = tokio::time::Instant::now() + SAFETY_NET;
+        self.until_within(SAFETY_NET, what, done).await
+    }
+
+    /// [`Harness::until`] with its own safety net.
+    async fn until_within(&mut self, limit: Duration, what: &str, done: impl Fn(&Harness) -> bool) {
+        let give_up = tokio::time::Instant::now() + limit;
         while !done(self) {
             let msg = tokio::time::timeout_at(give_up, self.rx.recv())
                 .await
@@ -160,6 +172,24 @@ impl Harness {
                 .expect("watcher channel closed");
             let evs = self.gw.handle(msg, &mut self.store, Utc::now()).unwrap();
             self.events.extend(evs);
+        }
+    }
+
+    /// Runs `work` on another thread while handling watcher messages, as
+    /// the daemon does (git and the watcher race); returns its result.
+    async fn meanwhile<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let mut job = tokio::task::spawn_blocking(work);
+        loop {
+            tokio::select! {
+                done = &mut job => return done.expect("the git job panicked"),
+                Some(msg) = self.rx.recv() => {
+                    let evs = self.gw.handle(msg, &mut self.store, Utc::now()).unwrap();
+                    self.events.extend(evs);
+                }
+            }
         }
     }
 
@@ -744,4 +774,84 @@ async fn reconfigure_adds_and_removes_repositories() {
     h.until("the commit in the added repository", |h| h.has_commit(&c))
         .await;
     assert_eq!(h.commits()[0].repo, "b");
+}
+
+/// A repository configured at a nested path is deleted and cloned again
+/// while watched, over and over, each time followed at once by a commit.
+/// Every commit must be stored: each new directory on the way to the
+/// repository, and each new `.git` and `logs/`, must be watched and
+/// looked into at once (anything created before the watch gave no event),
+/// and a directory recreated under the same name must be watched again.
+#[tokio::test]
+async fn stress_a_nested_repository_deleted_and_cloned_again() {
+    let sb = Sandbox::new();
+    let src = sb.init("src");
+    sb.commit(&src, "a.txt", "a\n", "base");
+    let clones = sb.path("clones");
+    let proj = clones.join("sub/proj");
+    let reclone = {
+        let (sb, src, clones, proj) = (sb.clone(), src.clone(), clones.clone(), proj.clone());
+        move |i: usize| {
+            if clones.exists() {
+                std::fs::remove_dir_all(&clones).unwrap();
+            }
+            sb.git(
+                sb.dir.path(),
+                &["clone", "-q", src.to_str().unwrap(), proj.to_str().unwrap()],
+            );
+            sb.git(
+                &proj,
+                &["commit", "-q", "--allow-empty", "-m", &format!("n{i}")],
+            );
+            sb.head(&proj)
+        }
+    };
+    let mut h = Harness::start(&sb, &[repo("proj", &proj)], &settings(&[ME]));
+    assert!(matches!(h.state("proj"), RepoState::Missing { .. }));
+    let cycles = stress_cycles(50);
+    for i in 0..cycles {
+        let reclone = reclone.clone();
+        let hash = h.meanwhile(move || reclone(i)).await;
+        h.until_within(STRESS_WAIT, &format!("the commit of cycle {i}"), |h| {
+            h.store.commit("proj", &hash).unwrap().is_some()
+        })
+        .await;
+    }
+    assert_eq!(h.count(), cycles as u64);
+    assert_eq!(h.state("proj"), RepoState::Watching);
+}
+
+/// A worktree added while watched and committed in at once: its `logs/`
+/// appears right after its directory, so it must be looked for as soon
+/// as the directory is watched.
+#[tokio::test]
+async fn stress_worktrees_added_and_committed_in_at_once() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let cycles = stress_cycles(20);
+    for i in 0..cycles {
+        let (sb, r) = (sb.clone(), r.clone());
+        let hash = h
+            .meanwhile(move || {
+                let wt = sb.path(&format!("wt{i}"));
+                let branch = format!("b{i}");
+                sb.git(
+                    &r,
+                    &["worktree", "add", "-q", "-b", &branch, wt.to_str().unwrap()],
+                );
+                sb.git(
+                    &wt,
+                    &["commit", "-q", "--allow-empty", "-m", &format!("x{i}")],
+                );
+                sb.head(&wt)
+            })
+            .await;
+        h.until_within(STRESS_WAIT, &format!("the commit in worktree {i}"), |h| {
+            h.store.commit("app", &hash).unwrap().is_some()
+        })
+        .await;
+    }
+    assert_eq!(h.count(), cycles as u64);
 }

@@ -408,3 +408,12 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     assert!(out.status.success(), "git {args:?}: {}", text(&out));
     String::from_utf8_lossy(&out.stdout).to_string()
 }
+
+/// How many cycles a stress test runs: its CI default, or
+/// `DEVTRACK_STRESS_CYCLES` (scripts/gitwatch-stress.sh raises it).
+pub fn stress_cycles(default: usize) -> usize {
+    std::env::var("DEVTRACK_STRESS_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

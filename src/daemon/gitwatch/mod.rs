@@ -44,7 +44,7 @@ use crate::daemon::store::{CommitRecord, Store};
 use details::{CommitDetails, RepoReader};
 use layout::{Layout, Problem, Role};
 use process::{History, LogContext, Lookup, RebaseProgress};
-use watcher::FsWatcher;
+use watcher::{FsWatcher, WantedDir};
 
 /// The settings git watching uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,11 +79,13 @@ struct RepoWatch {
     rebases: HashMap<PathBuf, RebaseProgress>,
     /// The directories this repository needs watched, with their identity
     /// when last looked at; a change means the watches must be redone.
-    dirs: Vec<(PathBuf, Role, Option<String>)>,
+    dirs: Vec<WantedDir>,
     /// The branch `HEAD` named when last probed. Any change of `HEAD`
     /// makes the watcher probe again, so `status` need not read N files.
     branch: Option<String>,
     last_commit: Option<LastCommit>,
+    /// How many times in a row settling its watches ran out of rounds.
+    unsettled: u32,
 }
 
 impl RepoWatch {
@@ -101,6 +103,7 @@ impl RepoWatch {
             dirs: Vec::new(),
             branch: None,
             last_commit: None,
+            unsettled: 0,
         }
     }
 }
@@ -141,11 +144,10 @@ impl GitWatch {
         };
         let now = Utc::now();
         for r in repos {
-            let mut watch = RepoWatch::new(r.clone());
-            probe_repo(&mut watch, now);
-            gw.repos.insert(r.name.clone(), watch);
+            gw.repos.insert(r.name.clone(), RepoWatch::new(r.clone()));
         }
-        gw.sync_watches(now);
+        let names: Vec<String> = gw.repos.keys().cloned().collect();
+        gw.settle(names, now);
         Ok(gw)
     }
 
@@ -195,9 +197,13 @@ impl GitWatch {
                     Ok(Vec::new())
                 }
             }
-            WatchMsg::Rescan => self.refresh_all(store, now),
+            WatchMsg::Rescan => {
+                self.fs.forget_all();
+                self.refresh_all(store, now)
+            }
             WatchMsg::Error { message } => {
                 tracing::warn!(error = %message, "file-system watcher error; re-reading all repositories");
+                self.fs.forget_all();
                 self.refresh_all(store, now)
             }
         }
@@ -229,8 +235,9 @@ impl GitWatch {
         let now = Utc::now();
         let mut next = BTreeMap::new();
         let mut unread = Vec::new();
+        let mut to_probe = Vec::new();
         for r in repos {
-            let (mut watch, same_repo) = match self.repos.remove(&r.name) {
+            let (watch, same_repo) = match self.repos.remove(&r.name) {
                 Some(mut w) if w.config.path == r.path => {
                     let same = w.config.enabled == r.enabled;
                     w.config = r.clone();
@@ -245,15 +252,18 @@ impl GitWatch {
             // again would make a reload cost O(repositories) in file-system
             // calls. Missing, unsupported and failed ones are retried.
             if !(was_watching && same_repo) {
-                probe_repo(&mut watch, now);
+                to_probe.push(r.name.clone());
             }
             if !was_watching {
                 unread.push(r.name.clone());
             }
             next.insert(r.name.clone(), watch);
         }
+        for gone in self.repos.keys() {
+            self.fs.remove(gone);
+        }
         self.repos = next;
-        self.sync_watches(now);
+        self.settle(to_probe, now);
         Ok(unread)
     }
 
@@ -309,14 +319,7 @@ impl GitWatch {
         now: DateTime<Utc>,
     ) -> Result<Vec<GitEvent>> {
         self.fs.clear_pending(name);
-        let Some(watch) = self.repos.get_mut(name) else {
-            return Ok(Vec::new());
-        };
-        let before = watch.dirs.clone();
-        probe_repo(watch, now);
-        if watch.dirs != before {
-            self.sync_watches(now);
-        }
+        self.settle([name.to_string()], now);
         let Some(watch) = self.repos.get_mut(name) else {
             return Ok(Vec::new());
         };
@@ -343,36 +346,59 @@ impl GitWatch {
         Ok(events)
     }
 
-    /// Makes the watcher's directories match every repository's needs.
-    /// A directory that vanished meanwhile makes its repository probe again.
-    fn sync_watches(&mut self, now: DateTime<Utc>) {
-        for _ in 0..3 {
-            let wanted: Vec<(String, PathBuf, Role)> = self
-                .repos
-                .iter()
-                .flat_map(|(name, w)| {
-                    w.dirs
-                        .iter()
-                        .map(move |(d, role, _)| (name.clone(), d.clone(), role.clone()))
-                })
-                .collect();
-            let failures = self.fs.sync(&wanted);
-            if failures.is_empty() {
+    /// Probes the named repositories and arms their watches, again and
+    /// again until a probe made after every watch was in place finds the
+    /// same directories: what a directory held before its watch was added
+    /// gave no event, so only such a probe has seen it. A repository still
+    /// changing after [`SETTLE_ROUNDS`] is queued to be handled again.
+    fn settle(&mut self, names: impl IntoIterator<Item = String>, now: DateTime<Utc>) {
+        let mut todo: Vec<String> = names.into_iter().collect();
+        for _ in 0..SETTLE_ROUNDS {
+            let mut again = Vec::new();
+            for name in todo {
+                let Some(w) = self.repos.get_mut(&name) else {
+                    continue;
+                };
+                probe_repo(w, now);
+                let armed = self.fs.arm(&name, &w.dirs);
+                if let Some((dir, err)) = armed.failed.first() {
+                    w.state = RepoState::Error {
+                        reason: format!("watching `{}`: {err}", dir.display()),
+                    };
+                }
+                if armed.look_again {
+                    again.push(name);
+                } else {
+                    w.unsettled = 0;
+                }
+            }
+            todo = again;
+            if todo.is_empty() {
                 return;
             }
-            for (name, dir, err) in failures {
-                if let Some(w) = self.repos.get_mut(&name) {
-                    probe_repo(w, now);
-                    if w.dirs.iter().any(|(d, _, _)| *d == dir) {
-                        w.state = RepoState::Error {
-                            reason: format!("watching `{}`: {err}", dir.display()),
-                        };
-                    }
-                }
+        }
+        for name in todo {
+            let Some(w) = self.repos.get_mut(&name) else {
+                continue;
+            };
+            w.unsettled += 1;
+            if w.unsettled <= MAX_REQUEUES {
+                self.fs.requeue(&name);
+            } else {
+                tracing::warn!(repo = %name, "the repository's directories keep changing; looking again on their next change");
             }
         }
     }
 }
+
+/// How many probe-and-arm rounds [`GitWatch::settle`] makes before it
+/// leaves the rest to a queued message. Creating a repository, a clone or a
+/// worktree settles in two or three.
+const SETTLE_ROUNDS: usize = 8;
+
+/// How many queued messages in a row a repository that does not settle
+/// gets; then it waits for its next change like any other.
+const MAX_REQUEUES: u32 = 3;
 
 fn last_commit_of(r: CommitRecord) -> LastCommit {
     LastCommit {
@@ -445,7 +471,11 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
             w.dirs = layout
                 .dirs
                 .iter()
-                .map(|(d, r)| (d.clone(), r.clone(), dir_identity(d)))
+                .map(|(d, r)| WantedDir {
+                    dir: d.clone(),
+                    role: r.clone(),
+                    identity: dir_identity(d),
+                })
                 .collect();
             w.branch = head_file_branch(&layout.gitdir);
             w.layout = Some(layout);
@@ -460,14 +490,13 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
             w.dirs = if problem.retry_on_change() {
                 layout::nearest_existing_dir(&w.config.path)
                     .map(|d| {
-                        let id = dir_identity(&d);
-                        vec![(
-                            d,
-                            Role::Ancestor {
+                        vec![WantedDir {
+                            identity: dir_identity(&d),
+                            dir: d,
+                            role: Role::Ancestor {
                                 target: layout::missing_target(&w.config.path),
                             },
-                            id,
-                        )]
+                        }]
                     })
                     .unwrap_or_default()
             } else {
