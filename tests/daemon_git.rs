@@ -67,6 +67,32 @@ fn a_commit_is_stored_announced_and_prompts_once() {
         page.contains("api  watching") && page.contains("Add the a file"),
         "{page}"
     );
+
+    // No second trigger follows for it: the next trigger is the one a later
+    // commit raises, and each commit is linked to its own trigger.
+    let later = commit(&repo, "b.txt", "Add the b file");
+    let seen = events.collect_until("trigger");
+    assert_eq!(
+        seen.iter().filter(|e| e["event"] == "trigger").count(),
+        1,
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| e["event"] == "commit" && e["commit"]["hash"] == later.as_str()),
+        "{seen:?}"
+    );
+    let triggers = env.json_lines(["history", "--json"]);
+    assert_eq!(triggers.len(), 2, "{triggers:?}");
+    let stored = commits_json(&env);
+    let trigger_of =
+        |hash: &str| stored.iter().find(|c| c["hash"] == hash).unwrap()["trigger_id"].clone();
+    assert_eq!(trigger_of(&hash), trig["trigger"]["id"], "{stored:?}");
+    assert_eq!(
+        trigger_of(&later),
+        seen.last().unwrap()["trigger"]["id"],
+        "{stored:?}"
+    );
 }
 
 #[test]
