@@ -279,3 +279,56 @@ fn stress_a_commit_right_after_worktree_add_is_seen() {
     }
     assert_eq!(commits_json(&env).len(), cycles);
 }
+
+/// After a catch-up over two reflogs, `status` shows the newest commit,
+/// not the one read last (the linked worktree's reflog is read after the
+/// main one), and a restart keeps showing it.
+#[test]
+fn status_shows_the_newest_commit_after_a_catch_up() {
+    let env = Env::new();
+    let repo = env.cwd.join("app");
+    git_repo(&repo);
+    env.write_config(&config(&[("app", &repo)]));
+    let daemon = env.start();
+    let events = EventStream::open(&env);
+    let wt = env.cwd.join("app-wt");
+    git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()],
+    );
+    events.wait_until("repo_activity", |e| e["activity"]["worktree"] == "app-wt");
+    drop(events);
+    daemon.stop();
+
+    // While stopped: the older commit in the worktree, then the newer one in
+    // the main working tree.
+    git(
+        &wt,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--date=2 hours ago",
+            "-m",
+            "older, in the worktree",
+        ],
+    );
+    git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--date=1 hour ago",
+            "-m",
+            "newer, in main",
+        ],
+    );
+    let last = |env: &Env| env.status()["daemon"]["repositories"][0]["last_commit_summary"].clone();
+    let daemon = env.start();
+    assert_eq!(commits_json(&env).len(), 2);
+    assert_eq!(last(&env), "newer, in main");
+    daemon.stop();
+    let _daemon = env.start();
+    assert_eq!(last(&env), "newer, in main");
+}

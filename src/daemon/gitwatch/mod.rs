@@ -400,6 +400,15 @@ const SETTLE_ROUNDS: usize = 8;
 /// gets; then it waits for its next change like any other.
 const MAX_REQUEUES: u32 = 3;
 
+/// Whether `candidate` replaces `current` as a repository's last commit:
+/// the newest by commit time (what `history --commits` lists first), the
+/// later-read one on a tie (an amend keeps its commit's author time).
+/// Reflogs are read one after another, so the last one read is not
+/// necessarily the newest.
+fn is_newer(candidate: &LastCommit, current: Option<&LastCommit>) -> bool {
+    current.is_none_or(|c| candidate.time >= c.time)
+}
+
 fn last_commit_of(r: CommitRecord) -> LastCommit {
     LastCommit {
         hash: r.hash,
@@ -692,12 +701,49 @@ fn read_log(
             GitEvent::Activity(_) => None,
         };
         if let Some(c) = latest {
-            w.last_commit = Some(LastCommit {
+            let candidate = LastCommit {
                 hash: c.hash.clone(),
                 summary: Some(c.summary.clone()),
                 time: Some(c.time.with_timezone(&Utc)),
-            });
+            };
+            if is_newer(&candidate, w.last_commit.as_ref()) {
+                w.last_commit = Some(candidate);
+            }
         }
     }
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: Option<i64>) -> LastCommit {
+        LastCommit {
+            hash: "h".into(),
+            summary: None,
+            time: secs.map(|s| DateTime::from_timestamp(s, 0).unwrap()),
+        }
+    }
+
+    #[test]
+    fn the_last_commit_is_the_newest_not_the_last_read() {
+        let table = [
+            (Some(10), None, true),
+            (Some(10), Some(Some(5)), true),
+            (Some(10), Some(Some(10)), true),
+            (Some(5), Some(Some(10)), false),
+            (None, Some(Some(10)), false),
+            (Some(10), Some(None), true),
+            (None, Some(None), true),
+        ];
+        for (candidate, current, want) in table {
+            let current = current.map(at);
+            assert_eq!(
+                is_newer(&at(candidate), current.as_ref()),
+                want,
+                "{candidate:?} over {current:?}"
+            );
+        }
+    }
 }

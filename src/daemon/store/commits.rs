@@ -244,10 +244,12 @@ impl Store {
         Ok(stmt.query_row([repo, hash], commit_row).optional()?)
     }
 
-    /// The most recently recorded commit of `repo`.
+    /// The newest commit of `repo`, in [`Store::recent_commits`]' order
+    /// (by commit time, else recording time; the last recorded on a tie).
     pub fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
         let sql = format!(
-            "SELECT {COMMIT_COLUMNS} FROM commits WHERE repo = ?1 ORDER BY id DESC LIMIT 1"
+            "SELECT {COMMIT_COLUMNS} FROM commits WHERE repo = ?1
+             ORDER BY coalesce(committed_at, recorded_at) DESC, id DESC LIMIT 1"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row([repo], commit_row).optional()?)
@@ -364,6 +366,17 @@ mod tests {
         let recent = store.recent_commits(None, 10).unwrap();
         assert_eq!(recent.len(), 2);
         assert_eq!(recent[0].hash, "b");
+        assert_eq!(store.last_commit("r").unwrap().unwrap().hash, "b");
+        // Recorded later but made earlier: not the last commit.
+        let older = ReflogBatch {
+            repo: "r".into(),
+            commits: vec![NewCommit {
+                committed_at: Some(from_millis(500)),
+                ..commit("c")
+            }],
+            ..ReflogBatch::default()
+        };
+        store.record_reflog_batch(&older, now).unwrap();
         assert_eq!(store.last_commit("r").unwrap().unwrap().hash, "b");
         assert!(store
             .recent_commits(Some(from_millis(2_000)), 10)
