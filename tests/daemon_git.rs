@@ -332,3 +332,55 @@ fn status_shows_the_newest_commit_after_a_catch_up() {
     let _daemon = env.start();
     assert_eq!(last(&env), "newer, in main");
 }
+
+/// With `commit_triggers: all` other authors' commits prompt too; the
+/// history marks them in text and JSON.
+#[test]
+fn history_marks_other_authors_commits() {
+    let env = Env::new();
+    let repo = env.cwd.join("shared");
+    git_repo(&repo);
+    env.write_config(
+        &config(&[("shared", &repo)]).replace("settings:\n", "settings:\n  commit_triggers: all\n"),
+    );
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let mine = commit(&repo, "m", "My change");
+    events.wait_until("commit", |e| e["commit"]["hash"] == mine.as_str());
+    std::fs::write(repo.join("t"), "t").unwrap();
+    git(&repo, &["add", "t"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Ann Other",
+            "-c",
+            "user.email=ann@example.org",
+            "commit",
+            "-q",
+            "-m",
+            "Her change",
+        ],
+    );
+    let theirs = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == theirs.as_str());
+    assert_eq!(ev["commit"]["own"], false);
+
+    let stored = commits_json(&env);
+    let own_of = |hash: &str| stored.iter().find(|c| c["hash"] == hash).unwrap()["own"].clone();
+    assert_eq!(own_of(&mine), true, "{stored:?}");
+    assert_eq!(own_of(&theirs), false, "{stored:?}");
+    let out = env.run(["history", "--commits"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = |hash: &str| {
+        page.lines()
+            .find(|l| l.contains(hash))
+            .unwrap_or_else(|| panic!("{page}"))
+    };
+    assert!(
+        line(&theirs).ends_with("Her change  (other author: Ann Other <ann@example.org>)"),
+        "{page}"
+    );
+    assert!(line(&mine).ends_with("My change"), "{page}");
+}

@@ -64,6 +64,7 @@ pub fn fill(sandbox: &Sandbox, rows: usize) -> Result<()> {
             files_changed: Some(1),
             insertions: Some(1),
             deletions: Some(0),
+            own: true,
         });
         if batch.commits.len() == 10_000 || i + 1 == rows {
             store.record_reflog_batch(&batch, now)?;

@@ -368,6 +368,7 @@ fn commit_info(
         files_changed: stats.map(|s| s.0),
         insertions: stats.map(|s| s.1),
         deletions: stats.map(|s| s.2),
+        own,
     };
     (info, new)
 }
