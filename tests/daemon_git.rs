@@ -384,3 +384,40 @@ fn history_marks_other_authors_commits() {
     );
     assert!(line(&mine).ends_with("My change"), "{page}");
 }
+
+/// A repository missing at start, and no watched repository at all, are
+/// warnings in the log, not silence.
+#[test]
+fn unwatched_repositories_are_warned_about_at_start() {
+    let env = Env::new();
+    let gone = env.cwd.join("gone");
+    env.write_config(&config(&[("gone", &gone)]));
+    let mut daemon = env.start();
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    let log = daemon.stderr_text();
+    let warned = |needle: &str| {
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains(needle))
+    };
+    assert!(
+        warned(&format!(
+            "repository `gone` is missing: `{}` does not exist",
+            gone.display()
+        )),
+        "{log}"
+    );
+    assert!(
+        warned("the one configured repository is not watched"),
+        "{log}"
+    );
+
+    env.write_config("repositories: []\n");
+    let mut daemon = env.start();
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    let log = daemon.stderr_text();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("no repositories configured")),
+        "{log}"
+    );
+}

@@ -12,7 +12,8 @@
 //! Modules: [`reflog`] (line parser), [`classify`] (operation and policy),
 //! [`layout`] (where the reflogs are), [`cursor`] (reading from where we
 //! stopped), [`details`] (libgit2 commit stats), [`process`] (lines to
-//! batch and events), [`watcher`] (notify), [`debounce`].
+//! batch and events), [`watcher`] (notify), [`debounce`], [`startup`]
+//! (warnings at start).
 
 pub mod classify;
 pub mod cursor;
@@ -22,6 +23,7 @@ pub mod events;
 pub mod layout;
 pub mod process;
 pub mod reflog;
+pub mod startup;
 pub mod watcher;
 
 pub use classify::{CommitKind, Operation};
@@ -148,6 +150,9 @@ impl GitWatch {
         }
         let names: Vec<String> = gw.repos.keys().cloned().collect();
         gw.settle(names, now);
+        for warning in startup::warnings(&gw.repo_states()) {
+            tracing::warn!("{warning}");
+        }
         Ok(gw)
     }
 
