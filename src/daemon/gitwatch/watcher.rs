@@ -13,7 +13,8 @@
 //! whether it added a watch (the caller must then look into the directory
 //! again), and a directory that an event shows removed, moved or created
 //! anew is armed again on the next call even when it looks the same
-//! (file systems reuse inode numbers).
+//! (file systems reuse inode numbers), together with the directories below
+//! it (notify forgets their watches with it).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -185,27 +186,39 @@ impl FsWatcher {
                 Ok(r) => r,
                 Err(poisoned) => poisoned.into_inner(),
             };
+            let mut hit: BTreeSet<String> = BTreeSet::new();
             if replaces_dir(&event.kind) {
                 for path in &event.paths {
                     if routes.by_dir.contains_key(path) {
-                        routes.stale.insert(path.clone());
+                        // notify drops the watches below a removed
+                        // directory too, even ones added since for a new
+                        // directory of the same name.
+                        let below: Vec<PathBuf> = routes
+                            .by_dir
+                            .keys()
+                            .filter(|d| d.starts_with(path))
+                            .cloned()
+                            .collect();
+                        for d in below {
+                            hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
+                            routes.stale.insert(d);
+                        }
                     }
                 }
             }
-            let mut hit: BTreeSet<&str> = BTreeSet::new();
             for path in &event.paths {
                 for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
                     if let Some(list) = routes.by_dir.get(dir) {
                         for (repo, role) in list {
                             if relevant(role, dir, path) {
-                                hit.insert(repo);
+                                hit.insert(repo.clone());
                             }
                         }
                     }
                 }
             }
             for repo in hit {
-                routes.notify(repo, &send);
+                routes.notify(&repo, &send);
             }
         })?;
         Ok(FsWatcher {
