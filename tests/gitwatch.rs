@@ -12,10 +12,9 @@ use chrono::Utc;
 use devtrack::config::{
     CommitTriggers, LogLevel, Repository, Settings, TimeOfDay, WeekdaySet, WorkHours,
 };
-use devtrack::daemon::gitwatch::{
-    CommitKind, Debouncer, GitEvent, GitWatch, Operation, RepoState, WatchMsg,
-};
+use devtrack::daemon::gitwatch::{Debouncer, GitEvent, GitWatch, Operation, RepoState, WatchMsg};
 use devtrack::daemon::store::Store;
+use devtrack::protocol::CommitKind;
 use tempfile::TempDir;
 
 use crate::util::stress_cycles;

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use super::classify::{CommitKind, Operation};
+use super::classify::Operation;
+use crate::protocol::CommitKind;
 
 /// A new commit of the developer's (or, with `commit_triggers: all`, any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,13 +10,12 @@
 //! owns its timer.
 //!
 //! Modules: [`reflog`] (line parser), [`classify`] (operation and policy),
-//! [`layout`] (where the reflogs are), [`cursor`] (reading from where we
+//! [`layout`] (where the reflogs are), [`tail`] (reading from where we
 //! stopped), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), [`watcher`] (notify), [`debounce`], [`startup`]
 //! (warnings at start).
 
 pub mod classify;
-pub mod cursor;
 pub mod debounce;
 pub mod details;
 pub mod events;
@@ -24,10 +23,10 @@ pub mod layout;
 pub mod process;
 pub mod reflog;
 pub mod startup;
+pub mod tail;
 pub mod watcher;
 
-pub use classify::{CommitKind, Operation};
-pub use cursor::Cursor;
+pub use classify::Operation;
 pub use debounce::Debouncer;
 pub use events::{
     ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus,
@@ -42,7 +41,9 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::{CommitTriggers, Repository, Settings};
+use crate::daemon::cursor::Cursor;
 use crate::daemon::store::{CommitRecord, Store};
+use crate::protocol::CommitKind;
 use details::{CommitDetails, RepoReader};
 use layout::{Layout, Problem, Role};
 use process::{History, LogContext, Lookup, RebaseProgress};
@@ -126,7 +127,7 @@ pub struct GitWatch {
 }
 
 fn dir_identity(path: &Path) -> Option<String> {
-    cursor::stat(path).ok().flatten().map(|(id, _)| id)
+    tail::stat(path).ok().flatten().map(|(id, _)| id)
 }
 
 impl GitWatch {
@@ -454,15 +455,15 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
                     let base = if w.fresh {
                         Baseline {
                             cursor: if s.log_path.exists() {
-                                cursor::at_end(&s.log_path, now).unwrap_or_else(|_| absent())
+                                tail::at_end(&s.log_path, now).unwrap_or_else(|_| Cursor::absent())
                             } else {
-                                absent()
+                                Cursor::absent()
                             },
                             skip_before: None,
                         }
                     } else {
                         Baseline {
-                            cursor: absent(),
+                            cursor: Cursor::absent(),
                             skip_before: w.unwatchable_since,
                         }
                     };
@@ -475,7 +476,7 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
                     w.baselines
                         .entry(s.log_path.clone())
                         .or_insert_with(|| Baseline {
-                            cursor: absent(),
+                            cursor: Cursor::absent(),
                             skip_before: None,
                         });
                 }
@@ -531,17 +532,6 @@ fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
 /// written after the cursor was taken (a slow hook between the two); such
 /// lines are still announced after a resync.
 const RESYNC_MARGIN_SECS: i64 = 5;
-
-/// A cursor for a reflog that does not exist yet: everything in it will be
-/// new, so it carries no history threshold.
-fn absent() -> Cursor {
-    Cursor {
-        file_id: cursor::ABSENT.to_string(),
-        offset: 0,
-        last_hash: None,
-        updated_at: DateTime::<Utc>::default(),
-    }
-}
 
 enum ReadError {
     Io(std::io::Error),
@@ -618,10 +608,10 @@ fn read_log(
         Some(c) => (c, None),
         None => match w.baselines.get(path) {
             Some(b) => (b.cursor.clone(), b.skip_before),
-            None => (cursor::at_end(path, now).map_err(ReadError::Io)?, None),
+            None => (tail::at_end(path, now).map_err(ReadError::Io)?, None),
         },
     };
-    let chunk = match cursor::read_new(path, &cursor).map_err(ReadError::Io)? {
+    let chunk = match tail::read_new(path, &cursor).map_err(ReadError::Io)? {
         Some(c) => c,
         None => {
             // No reflog yet (no commit yet): remember that, so a restart

@@ -10,15 +10,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{
-    author_matches, classify, raises_trigger, rebase_finish_branch, CommitKind, Operation,
-};
-use super::cursor::Cursor;
+use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch, Operation};
 use super::details::CommitDetails;
 use super::events::{ActivityInfo, CommitInfo, GitEvent, RebaseInfo};
 use super::reflog::{complete_lines, parse_line, ReflogLine};
 use crate::config::CommitTriggers;
+use crate::daemon::cursor::Cursor;
 use crate::daemon::store::{NewActivity, NewCommit, ReflogBatch};
+use crate::protocol::CommitKind;
 
 /// Questions processing asks git and the store.
 pub trait Lookup {

@@ -14,7 +14,8 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{from_millis, to_millis, Store};
-use crate::daemon::gitwatch::{CommitKind, Cursor};
+use crate::daemon::cursor::Cursor;
+use crate::protocol::CommitKind;
 
 /// A commit about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
