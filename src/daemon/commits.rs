@@ -10,7 +10,7 @@ use serde_json::json;
 use super::gitwatch::{GitEvent, RepoState, WatchMsg};
 use super::readiness;
 use super::run_loop::Daemon;
-use super::store::{NewTrigger, TriggerKind, TriggerRecord};
+use super::store::{NewTrigger, TriggerKind};
 use crate::protocol::EventBody;
 
 impl Daemon {
@@ -151,17 +151,8 @@ impl Daemon {
             reason: Some(reason),
             detail: Some(json!({ "commits": commits })),
         };
-        let id = self.store.record_trigger(&trigger)?;
-        self.store.link_commits_to_trigger(id, &keys)?;
-        self.announce(TriggerRecord {
-            id,
-            kind: trigger.kind,
-            scheduled_at: None,
-            fired_at: now,
-            late: false,
-            reason: trigger.reason,
-            detail: trigger.detail,
-        });
+        let id = self.store.record_commit_trigger(&trigger, &keys)?;
+        self.announce(trigger.recorded(id));
         Ok(())
     }
 }

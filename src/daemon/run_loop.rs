@@ -209,15 +209,7 @@ impl Daemon {
                 );
             }
             if let (Some(t), Some(id)) = (trigger, id) {
-                self.announce(TriggerRecord {
-                    id,
-                    kind: t.kind,
-                    scheduled_at: t.scheduled_at,
-                    fired_at: t.fired_at,
-                    late: t.late,
-                    reason: t.reason,
-                    detail: t.detail,
-                });
+                self.announce(t.recorded(id));
             }
             if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
                 tracing::info!("pause ended; prompts resume");
@@ -354,15 +346,7 @@ impl Daemon {
         };
         match self.store.record_trigger(&t) {
             Ok(id) => {
-                let record = TriggerRecord {
-                    id,
-                    kind: t.kind,
-                    scheduled_at: None,
-                    fired_at: now,
-                    late: false,
-                    reason: t.reason,
-                    detail: None,
-                };
+                let record = t.recorded(id);
                 let info = record.info();
                 self.announce(record);
                 Response {

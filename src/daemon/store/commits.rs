@@ -305,25 +305,21 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM repo_activity", [], |r| r.get(0))?)
     }
+}
 
-    /// Links the commits a commit trigger announced to that trigger.
-    pub fn link_commits_to_trigger(
-        &mut self,
-        trigger_id: i64,
-        commits: &[(String, String)],
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut upd = tx.prepare_cached(
-                "UPDATE commits SET trigger_id = ?1 WHERE repo = ?2 AND hash = ?3",
-            )?;
-            for (repo, hash) in commits {
-                upd.execute(params![trigger_id, repo, hash])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+/// Links the commits a commit trigger announced, `(repo, hash)`, to it,
+/// inside the caller's transaction.
+pub(super) fn link_to_trigger(
+    conn: &rusqlite::Connection,
+    trigger_id: i64,
+    commits: &[(String, String)],
+) -> Result<()> {
+    let mut upd =
+        conn.prepare_cached("UPDATE commits SET trigger_id = ?1 WHERE repo = ?2 AND hash = ?3")?;
+    for (repo, hash) in commits {
+        upd.execute(params![trigger_id, repo, hash])?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -409,23 +405,37 @@ mod tests {
             .unwrap()
             .is_empty());
 
+        let trigger = crate::daemon::store::NewTrigger {
+            kind: crate::daemon::store::TriggerKind::Commit,
+            scheduled_at: None,
+            fired_at: now,
+            late: false,
+            reason: None,
+            detail: None,
+        };
         let id = store
-            .record_trigger(&crate::daemon::store::NewTrigger {
-                kind: crate::daemon::store::TriggerKind::Commit,
-                scheduled_at: None,
-                fired_at: now,
-                late: false,
-                reason: None,
-                detail: None,
-            })
-            .unwrap();
-        store
-            .link_commits_to_trigger(id, &[("r".into(), "a".into())])
+            .record_commit_trigger(&trigger, &[("r".into(), "a".into())])
             .unwrap();
         assert_eq!(
             store.commit("r", "a").unwrap().unwrap().trigger_id,
             Some(id)
         );
+        assert_eq!(store.commit("r", "b").unwrap().unwrap().trigger_id, None);
+
+        // The trigger and its links are one transaction: when linking
+        // fails, no trigger is left behind.
+        store
+            .conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER no_links BEFORE UPDATE OF trigger_id ON commits
+                 BEGIN SELECT RAISE(ABORT, 'linking refused'); END;",
+            )
+            .unwrap();
+        let before = store.trigger_count().unwrap();
+        assert!(store
+            .record_commit_trigger(&trigger, &[("r".into(), "b".into())])
+            .is_err());
+        assert_eq!(store.trigger_count().unwrap(), before);
     }
 }
 
