@@ -46,7 +46,7 @@ use crate::daemon::store::{CommitRecord, Store};
 use crate::protocol::CommitKind;
 use details::{CommitDetails, RepoReader};
 use layout::{Layout, Problem, Role};
-use process::{History, LogContext, Lookup, RebaseProgress};
+use process::{History, LogContext, LogRead, Lookup, RebaseProgress};
 use watcher::{FsWatcher, WantedDir};
 
 /// The settings git watching uses.
@@ -653,19 +653,16 @@ fn read_log(
             project: w.config.project.as_deref(),
             worktree: source.worktree.as_deref(),
         };
-        process::process(
-            &ctx,
-            &mut lookup,
-            &path_key,
-            &chunk.file_id,
-            chunk.start,
-            &chunk.bytes,
-            &cursor,
-            chunk.resync,
+        let read = LogRead {
+            ctx,
+            log_path: &path_key,
+            chunk: &chunk,
+            cursor: &cursor,
             history,
-            w.rebases.get(path),
+            progress: w.rebases.get(path),
             now,
-        )
+        };
+        process::process(read, &mut lookup)
     };
     if processed.batch.cursor.is_none() && !from_store {
         processed.batch.cursor = Some((path_key, cursor));
