@@ -140,8 +140,9 @@ impl Harness {
 
     fn with_store(mut store: Store, repos: &[Repository], settings: &Settings) -> Harness {
         let (tx, rx) = unbounded_channel();
-        let mut gw = GitWatch::start(repos, settings, tx).unwrap();
-        let events = gw.catch_up(&mut store, Utc::now()).unwrap();
+        let now = Utc::now();
+        let mut gw = GitWatch::start(repos, settings, tx, now).unwrap();
+        let events = gw.catch_up(&mut store, now).unwrap();
         Harness {
             store,
             rx,
@@ -765,7 +766,7 @@ async fn reconfigure_adds_and_removes_repositories() {
     let s = settings(&[ME]);
     let mut h = Harness::start(&sb, &[repo("a", &a)], &s);
     let watched_before = h.gw.watched_dirs().len();
-    h.gw.reconfigure(&[repo("b", &b)], &s).unwrap();
+    h.gw.reconfigure(&[repo("b", &b)], &s, Utc::now()).unwrap();
     assert_eq!(h.gw.repo_statuses().len(), 1);
     assert!(h.gw.watched_dirs().iter().all(|d| d.starts_with(&b)));
     assert_eq!(h.gw.watched_dirs().len(), watched_before);

@@ -71,7 +71,7 @@ async fn run_inner(
     let mut timer = WallClockTimer::new().context("creating the wall-clock timer")?;
 
     let (git_tx, mut git_rx) = mpsc::unbounded_channel();
-    let git = GitWatch::start(&config.repositories, &config.settings, git_tx)
+    let git = GitWatch::start(&config.repositories, &config.settings, git_tx, now)
         .context("starting the repository watcher")?;
     let commit_batch = Debouncer::new(config.settings.commit_debounce);
 
@@ -410,7 +410,7 @@ impl Daemon {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
-        let unread = match self.git.reconfigure(&new.repositories, &new.settings) {
+        let unread = match self.git.reconfigure(&new.repositories, &new.settings, now) {
             Ok(names) => Some(names),
             Err(e) => {
                 tracing::error!("re-arming repository watches: {e:#}");

@@ -138,6 +138,7 @@ impl GitWatch {
         repos: &[Repository],
         settings: &Settings,
         tx: UnboundedSender<WatchMsg>,
+        now: DateTime<Utc>,
     ) -> Result<GitWatch> {
         let fs = FsWatcher::new(tx).context("creating the file-system watcher")?;
         let mut gw = GitWatch {
@@ -145,7 +146,6 @@ impl GitWatch {
             repos: BTreeMap::new(),
             policy: Policy::from_settings(settings),
         };
-        let now = Utc::now();
         for r in repos {
             gw.repos.insert(r.name.clone(), RepoWatch::new(r.clone()));
         }
@@ -236,9 +236,9 @@ impl GitWatch {
         &mut self,
         repos: &[Repository],
         settings: &Settings,
+        now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         self.policy = Policy::from_settings(settings);
-        let now = Utc::now();
         let mut next = BTreeMap::new();
         let mut unread = Vec::new();
         let mut to_probe = Vec::new();
