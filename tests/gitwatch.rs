@@ -130,6 +130,8 @@ struct Harness {
     rx: UnboundedReceiver<WatchMsg>,
     gw: GitWatch,
     events: Vec<GitEvent>,
+    /// Every state change `handle` reported, in order, with the state then.
+    changes: Vec<(String, RepoState)>,
 }
 
 impl Harness {
@@ -148,6 +150,7 @@ impl Harness {
             rx,
             gw,
             events,
+            changes: Vec::new(),
         }
     }
 
@@ -170,8 +173,18 @@ impl Harness {
                     )
                 })
                 .expect("watcher channel closed");
-            let evs = self.gw.handle(msg, &mut self.store, Utc::now()).unwrap();
-            self.events.extend(evs);
+            self.take(msg);
+        }
+    }
+
+    /// Hands one watcher message to `GitWatch::handle` and keeps what it
+    /// reports.
+    fn take(&mut self, msg: WatchMsg) {
+        let update = self.gw.handle(msg, &mut self.store, Utc::now());
+        self.events.extend(update.events.unwrap());
+        for name in update.changed {
+            let state = self.state(&name);
+            self.changes.push((name, state));
         }
     }
 
@@ -185,10 +198,7 @@ impl Harness {
         loop {
             tokio::select! {
                 done = &mut job => return done.expect("the git job panicked"),
-                Some(msg) = self.rx.recv() => {
-                    let evs = self.gw.handle(msg, &mut self.store, Utc::now()).unwrap();
-                    self.events.extend(evs);
-                }
+                Some(msg) = self.rx.recv() => self.take(msg),
             }
         }
     }
@@ -591,7 +601,7 @@ async fn two_hundred_commits_are_stored_and_debounced_into_one_batch() {
             .expect("timed out waiting for 200 commits")
             .unwrap();
         clock += Duration::from_millis(1);
-        let evs = h.gw.handle(msg, &mut h.store, Utc::now()).unwrap();
+        let evs = h.gw.handle(msg, &mut h.store, Utc::now()).events.unwrap();
         debouncer.push(evs.into_iter().filter(GitEvent::triggers), clock);
         if let Some(b) = debouncer.due(clock) {
             batches.push(b);
@@ -667,11 +677,18 @@ async fn repository_deleted_and_recreated_while_watched() {
     let c1 = sb.commit(&r, "a.txt", "b\n", "before delete");
     h.until("the first commit", |h| h.has_commit(&c1)).await;
 
+    assert!(h.changes.is_empty(), "commits change no state");
     std::fs::remove_dir_all(&r).unwrap();
     h.until("the repository to be missing", |h| {
         matches!(h.state("app"), RepoState::Missing { .. })
     })
     .await;
+    // Reported by the read that saw it.
+    assert!(
+        matches!(h.changes.last(), Some((name, RepoState::Missing { .. })) if name == "app"),
+        "{:?}",
+        h.changes
+    );
 
     let r = sb.init("app");
     let c2 = sb.commit(&r, "new.txt", "new\n", "after recreate");
@@ -681,6 +698,12 @@ async fn repository_deleted_and_recreated_while_watched() {
     .await;
     assert_eq!(h.state("app"), RepoState::Watching);
     assert_eq!(h.count(), 2);
+    assert_eq!(
+        h.changes.last(),
+        Some(&("app".to_string(), RepoState::Watching)),
+        "{:?}",
+        h.changes
+    );
 }
 
 #[tokio::test]

@@ -115,6 +115,17 @@ impl GitEvent {
     }
 }
 
+/// What handling one watcher message produced.
+#[derive(Debug)]
+pub struct Update {
+    /// What was read and stored; an error when the store failed (what was
+    /// read before it is stored, and `changed` still holds).
+    pub events: anyhow::Result<Vec<GitEvent>>,
+    /// Repositories whose state changed (went missing, came back, became
+    /// unreadable), by name, as the code that changed them reported it.
+    pub changed: Vec<String>,
+}
+
 /// How a configured repository is being watched.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]

@@ -29,11 +29,11 @@ pub mod watcher;
 pub use classify::Operation;
 pub use debounce::Debouncer;
 pub use events::{
-    ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus,
+    ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus, Update,
 };
 pub use watcher::WatchMsg;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -180,48 +180,48 @@ impl GitWatch {
                 w.last_commit = last;
             }
         }
-        let mut events = Vec::new();
-        for name in names {
-            events.extend(self.refresh(name, store, now)?);
-        }
-        Ok(events)
+        self.refresh_each(names, store, now).events
     }
 
     /// Handles one message from the watcher: re-checks the repository,
-    /// reads its reflogs, stores what is new and returns the events.
-    pub fn handle(
-        &mut self,
-        msg: WatchMsg,
-        store: &mut Store,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<GitEvent>> {
-        match msg {
-            WatchMsg::Changed { repo } => {
-                if self.repos.contains_key(&repo) {
-                    self.refresh(&repo, store, now)
-                } else {
-                    Ok(Vec::new())
-                }
-            }
+    /// reads its reflogs, stores what is new and returns the events and the
+    /// repositories whose state changed.
+    pub fn handle(&mut self, msg: WatchMsg, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let names: Vec<String> = match msg {
+            WatchMsg::Changed { repo } => vec![repo],
             WatchMsg::Rescan => {
                 self.fs.forget_all();
-                self.refresh_all(store, now)
+                self.repos.keys().cloned().collect()
             }
             WatchMsg::Error { message } => {
                 tracing::warn!(error = %message, "file-system watcher error; re-reading all repositories");
                 self.fs.forget_all();
-                self.refresh_all(store, now)
+                self.repos.keys().cloned().collect()
             }
-        }
+        };
+        self.refresh_each(&names, store, now)
     }
 
-    fn refresh_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<GitEvent>> {
-        let names: Vec<String> = self.repos.keys().cloned().collect();
+    /// [`GitWatch::refresh`] for each of `names` (unknown ones are
+    /// skipped), up to the first store error.
+    fn refresh_each(&mut self, names: &[String], store: &mut Store, now: DateTime<Utc>) -> Update {
+        let mut changed = BTreeSet::new();
         let mut events = Vec::new();
         for name in names {
-            events.extend(self.refresh(&name, store, now)?);
+            match self.refresh(name, store, now, &mut changed) {
+                Ok(evs) => events.extend(evs),
+                Err(e) => {
+                    return Update {
+                        events: Err(e),
+                        changed: changed.into_iter().collect(),
+                    }
+                }
+            }
         }
-        Ok(events)
+        Update {
+            events: Ok(events),
+            changed: changed.into_iter().collect(),
+        }
     }
 
     /// Applies a new configuration: repositories added, removed or changed
@@ -300,7 +300,7 @@ impl GitWatch {
     }
 
     /// Every repository's state (cheap: no file reads).
-    pub fn repo_states(&self) -> Vec<(String, RepoState)> {
+    fn repo_states(&self) -> Vec<(String, RepoState)> {
         self.repos
             .values()
             .map(|w| (w.config.name.clone(), w.state.clone()))
@@ -317,15 +317,17 @@ impl GitWatch {
         self.fs.watched_dirs()
     }
 
-    /// Probes `name` again, fixes its watches, and reads its reflogs.
+    /// Probes `name` again, fixes its watches, and reads its reflogs;
+    /// adds it to `changed` when its state changed.
     fn refresh(
         &mut self,
         name: &str,
         store: &mut Store,
         now: DateTime<Utc>,
+        changed: &mut BTreeSet<String>,
     ) -> Result<Vec<GitEvent>> {
         self.fs.clear_pending(name);
-        self.settle([name.to_string()], now);
+        changed.extend(self.settle([name.to_string()], now));
         let Some(watch) = self.repos.get_mut(name) else {
             return Ok(Vec::new());
         };
@@ -345,6 +347,7 @@ impl GitWatch {
                     watch.state = RepoState::Error {
                         reason: format!("reading `{}`: {e}", source.log_path.display()),
                     };
+                    changed.insert(name.to_string());
                 }
                 Err(ReadError::Store(e)) => return Err(e),
             }
@@ -357,14 +360,23 @@ impl GitWatch {
     /// same directories: what a directory held before its watch was added
     /// gave no event, so only such a probe has seen it. A repository still
     /// changing after [`SETTLE_ROUNDS`] is queued to be handled again.
-    fn settle(&mut self, names: impl IntoIterator<Item = String>, now: DateTime<Utc>) {
+    /// Returns the repositories whose state this changed.
+    fn settle(
+        &mut self,
+        names: impl IntoIterator<Item = String>,
+        now: DateTime<Utc>,
+    ) -> BTreeSet<String> {
         let mut todo: Vec<String> = names.into_iter().collect();
+        let mut before: BTreeMap<String, RepoState> = BTreeMap::new();
         for _ in 0..SETTLE_ROUNDS {
             let mut again = Vec::new();
             for name in todo {
                 let Some(w) = self.repos.get_mut(&name) else {
                     continue;
                 };
+                before
+                    .entry(name.clone())
+                    .or_insert_with(|| w.state.clone());
                 probe_repo(w, now);
                 let armed = self.fs.arm(&name, &w.dirs);
                 if let Some((dir, err)) = armed.failed.first() {
@@ -380,7 +392,7 @@ impl GitWatch {
             }
             todo = again;
             if todo.is_empty() {
-                return;
+                break;
             }
         }
         for name in todo {
@@ -394,6 +406,11 @@ impl GitWatch {
                 tracing::warn!(repo = %name, "the repository's directories keep changing; looking again on their next change");
             }
         }
+        before
+            .into_iter()
+            .filter(|(name, state)| self.repos.get(name).is_some_and(|w| w.state != *state))
+            .map(|(name, _)| name)
+            .collect()
     }
 }
 
