@@ -10,10 +10,13 @@
 //! owns its timer.
 //!
 //! Modules: [`reflog`] (line parser), [`classify`] (operation and policy),
-//! [`layout`] (where the reflogs are), [`tail`] (reading from where we
-//! stopped), [`details`] (libgit2 commit stats), [`process`] (lines to
+//! [`layout`] (where the reflogs are), `repo` (one repository and its
+//! probe), [`tail`] (reading from where we stopped), `read` (one read of
+//! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), [`watcher`] (notify), [`debounce`], [`startup`]
-//! (warnings at start).
+//! (warnings at start). The decisions are plain functions with table
+//! tests; this module, `repo`, `read` and `watcher` are the I/O around
+//! them.
 
 pub mod classify;
 pub mod debounce;
@@ -21,7 +24,9 @@ pub mod details;
 pub mod events;
 pub mod layout;
 pub mod process;
+mod read;
 pub mod reflog;
+mod repo;
 pub mod startup;
 pub mod tail;
 pub mod watcher;
@@ -33,21 +38,18 @@ pub use events::{
 };
 pub use watcher::WatchMsg;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::{CommitTriggers, Repository, Settings};
-use crate::daemon::cursor::Cursor;
 use crate::daemon::store::{CommitRecord, Store};
-use crate::protocol::CommitKind;
-use details::{CommitDetails, RepoReader};
-use layout::{Layout, Problem, Role};
-use process::{History, LogContext, LogRead, Lookup, RebaseProgress};
-use watcher::{FsWatcher, WantedDir};
+use read::{read_log, ReadError};
+use repo::RepoWatch;
+use watcher::FsWatcher;
 
 /// The settings git watching uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,69 +67,11 @@ impl Policy {
     }
 }
 
-/// One configured repository.
-struct RepoWatch {
-    config: Repository,
-    state: RepoState,
-    layout: Option<Layout>,
-    /// Where reading starts for reflogs with no stored cursor, taken when
-    /// the repository became watchable (history before is not imported).
-    baselines: HashMap<PathBuf, Baseline>,
-    /// Not probed yet (or re-enabled): what its reflogs hold is history.
-    fresh: bool,
-    /// Since when it has been missing or unreadable in this run: lines
-    /// written after that are news once it becomes watchable.
-    unwatchable_since: Option<DateTime<Utc>>,
-    /// Rebases in progress, per reflog.
-    rebases: HashMap<PathBuf, RebaseProgress>,
-    /// The directories this repository needs watched, with their identity
-    /// when last looked at; a change means the watches must be redone.
-    dirs: Vec<WantedDir>,
-    /// The branch `HEAD` named when last probed. Any change of `HEAD`
-    /// makes the watcher probe again, so `status` need not read N files.
-    branch: Option<String>,
-    last_commit: Option<LastCommit>,
-    /// How many times in a row settling its watches ran out of rounds.
-    unsettled: u32,
-}
-
-impl RepoWatch {
-    fn new(config: Repository) -> RepoWatch {
-        RepoWatch {
-            config,
-            state: RepoState::Error {
-                reason: "not probed yet".into(),
-            },
-            layout: None,
-            baselines: HashMap::new(),
-            fresh: true,
-            unwatchable_since: None,
-            rebases: HashMap::new(),
-            dirs: Vec::new(),
-            branch: None,
-            last_commit: None,
-            unsettled: 0,
-        }
-    }
-}
-
-/// Where to start reading a reflog that has no stored cursor.
-#[derive(Debug, Clone)]
-struct Baseline {
-    cursor: Cursor,
-    /// Lines older than this predate watching and are skipped.
-    skip_before: Option<DateTime<Utc>>,
-}
-
 /// All watched repositories and the one watcher.
 pub struct GitWatch {
     fs: FsWatcher,
     repos: BTreeMap<String, RepoWatch>,
     policy: Policy,
-}
-
-fn dir_identity(path: &Path) -> Option<String> {
-    tail::stat(path).ok().flatten().map(|(id, _)| id)
 }
 
 impl GitWatch {
@@ -377,7 +321,7 @@ impl GitWatch {
                 before
                     .entry(name.clone())
                     .or_insert_with(|| w.state.clone());
-                probe_repo(w, now);
+                w.probe(now);
                 let armed = self.fs.arm(&name, &w.dirs);
                 if let Some((dir, err)) = armed.failed.first() {
                     w.state = RepoState::Error {
@@ -423,336 +367,10 @@ const SETTLE_ROUNDS: usize = 8;
 /// gets; then it waits for its next change like any other.
 const MAX_REQUEUES: u32 = 3;
 
-/// Whether `candidate` replaces `current` as a repository's last commit:
-/// the newest by commit time (what `history --commits` lists first), the
-/// later-read one on a tie (an amend keeps its commit's author time).
-/// Reflogs are read one after another, so the last one read is not
-/// necessarily the newest.
-fn is_newer(candidate: &LastCommit, current: Option<&LastCommit>) -> bool {
-    current.is_none_or(|c| candidate.time >= c.time)
-}
-
 fn last_commit_of(r: CommitRecord) -> LastCommit {
     LastCommit {
         hash: r.hash,
         summary: r.summary,
         time: r.committed_at,
-    }
-}
-
-/// The branch named by `<gitdir>/HEAD`, without libgit2.
-fn head_file_branch(gitdir: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(gitdir.join("HEAD")).ok()?;
-    text.trim()
-        .strip_prefix("ref: refs/heads/")
-        .map(str::to_string)
-}
-
-/// Re-reads the layout of a repository and updates its state, directories
-/// and (when it just became watchable) its baselines.
-fn probe_repo(w: &mut RepoWatch, now: DateTime<Utc>) {
-    if !w.config.enabled {
-        w.state = RepoState::Disabled;
-        w.layout = None;
-        w.branch = None;
-        w.dirs.clear();
-        w.fresh = true;
-        return;
-    }
-    let was_watching = w.state == RepoState::Watching;
-    match layout::probe(&w.config.path) {
-        Ok(layout) => {
-            if !was_watching {
-                // Became watchable now. For a repository seen for the first
-                // time, what its reflogs hold is history; for one that was
-                // missing, lines written since it went missing are news.
-                w.baselines.clear();
-                w.rebases.clear();
-                for s in &layout.logs {
-                    let base = if w.fresh {
-                        Baseline {
-                            cursor: if s.log_path.exists() {
-                                tail::at_end(&s.log_path, now).unwrap_or_else(|_| Cursor::absent())
-                            } else {
-                                Cursor::absent()
-                            },
-                            skip_before: None,
-                        }
-                    } else {
-                        Baseline {
-                            cursor: Cursor::absent(),
-                            skip_before: w.unwatchable_since,
-                        }
-                    };
-                    w.baselines.insert(s.log_path.clone(), base);
-                }
-            } else {
-                // Reflogs that appeared while watching (a new worktree) are
-                // read from their start.
-                for s in &layout.logs {
-                    w.baselines
-                        .entry(s.log_path.clone())
-                        .or_insert_with(|| Baseline {
-                            cursor: Cursor::absent(),
-                            skip_before: None,
-                        });
-                }
-            }
-            w.fresh = false;
-            w.unwatchable_since = None;
-            w.dirs = layout
-                .dirs
-                .iter()
-                .map(|(d, r)| WantedDir {
-                    dir: d.clone(),
-                    role: r.clone(),
-                    identity: dir_identity(d),
-                })
-                .collect();
-            w.branch = head_file_branch(&layout.gitdir);
-            w.layout = Some(layout);
-            w.state = RepoState::Watching;
-        }
-        Err(problem) => {
-            w.layout = None;
-            w.branch = None;
-            w.rebases.clear();
-            w.fresh = false;
-            w.unwatchable_since.get_or_insert(now);
-            w.dirs = if problem.retry_on_change() {
-                layout::nearest_existing_dir(&w.config.path)
-                    .map(|d| {
-                        vec![WantedDir {
-                            identity: dir_identity(&d),
-                            dir: d,
-                            role: Role::Ancestor {
-                                target: layout::missing_target(&w.config.path),
-                            },
-                        }]
-                    })
-                    .unwrap_or_default()
-            } else {
-                Vec::new()
-            };
-            w.state = match problem {
-                Problem::Missing(reason) | Problem::NotRepository(reason) => {
-                    RepoState::Missing { reason }
-                }
-                Problem::Unsupported(reason) => RepoState::Unsupported { reason },
-                Problem::Unreadable(reason) => RepoState::Error { reason },
-            };
-        }
-    }
-}
-
-/// How long before a cursor's time a line may have been stamped yet still
-/// written after the cursor was taken (a slow hook between the two); such
-/// lines are still announced after a resync.
-const RESYNC_MARGIN_SECS: i64 = 5;
-
-enum ReadError {
-    Io(std::io::Error),
-    Store(anyhow::Error),
-}
-
-/// libgit2 and the store, as [`process`] needs them.
-struct GitLookup<'a> {
-    reader: RepoReader,
-    store: &'a Store,
-    repo: &'a str,
-    project: Option<&'a str>,
-    worktree: Option<&'a str>,
-}
-
-impl Lookup for GitLookup<'_> {
-    fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
-        self.reader.details(hash)
-    }
-
-    fn head_branch(&mut self) -> Option<String> {
-        self.reader.head_branch()
-    }
-
-    fn user_email(&mut self) -> Option<String> {
-        self.reader.user_email()
-    }
-
-    fn first_parent(&mut self, hash: &str) -> Option<String> {
-        self.reader.first_parent(hash)
-    }
-
-    fn stored_rebase_commit(&mut self, hash: &str) -> Option<CommitInfo> {
-        let r = self.store.commit(self.repo, hash).ok()??;
-        if r.kind != CommitKind::Rebase.as_str() {
-            return None;
-        }
-        let time = r.committed_at.unwrap_or(r.recorded_at).fixed_offset();
-        Some(CommitInfo {
-            repo: self.repo.to_string(),
-            project: self.project.map(str::to_string),
-            worktree: self.worktree.map(str::to_string),
-            short_hash: r.hash.chars().take(7).collect(),
-            hash: r.hash,
-            branch: r.branch,
-            summary: r.summary.unwrap_or_default(),
-            kind: CommitKind::Rebase,
-            amends: r.amends,
-            files_changed: r.files_changed,
-            insertions: r.insertions,
-            deletions: r.deletions,
-            author_name: r.author_name.unwrap_or_default(),
-            author_email: r.author_email.unwrap_or_default(),
-            time,
-            own: true,
-            trigger: false,
-        })
-    }
-}
-
-/// Reads one reflog from its cursor and records what is new.
-fn read_log(
-    w: &mut RepoWatch,
-    policy: &Policy,
-    source: &layout::LogSource,
-    store: &mut Store,
-    now: DateTime<Utc>,
-) -> std::result::Result<Vec<GitEvent>, ReadError> {
-    let path = &source.log_path;
-    let path_key = path.to_string_lossy().into_owned();
-    let stored = store.reflog_cursor(path).map_err(ReadError::Store)?;
-    let from_store = stored.is_some();
-    let (cursor, skip_before) = match stored {
-        Some(c) => (c, None),
-        None => match w.baselines.get(path) {
-            Some(b) => (b.cursor.clone(), b.skip_before),
-            None => (tail::at_end(path, now).map_err(ReadError::Io)?, None),
-        },
-    };
-    let chunk = match tail::read_new(path, &cursor).map_err(ReadError::Io)? {
-        Some(c) => c,
-        None => {
-            // No reflog yet (no commit yet): remember that, so a restart
-            // reads the first commits from the start.
-            if !from_store {
-                let batch = crate::daemon::store::ReflogBatch {
-                    repo: w.config.name.clone(),
-                    cursor: Some((path_key, cursor)),
-                    ..Default::default()
-                };
-                store
-                    .record_reflog_batch(&batch, now)
-                    .map_err(ReadError::Store)?;
-            }
-            return Ok(Vec::new());
-        }
-    };
-    let history = match (chunk.resync, from_store, skip_before) {
-        (true, true, _) => {
-            tracing::info!(log = %path.display(), "reflog was rewritten; reading it again from the start");
-            History::Quiet(cursor.updated_at.timestamp() - RESYNC_MARGIN_SECS)
-        }
-        (true, false, Some(t)) => History::Skip(t.timestamp()),
-        _ => History::None,
-    };
-    let mode = w.config.commit_triggers.unwrap_or(policy.mode);
-    let ctx = LogContext {
-        repo: &w.config.name,
-        project: w.config.project.as_deref(),
-        worktree: source.worktree.as_deref(),
-        mode,
-        authors: &policy.authors,
-    };
-    let mut processed = {
-        let mut lookup = GitLookup {
-            reader: RepoReader::new(&source.gitdir),
-            store,
-            repo: &w.config.name,
-            project: w.config.project.as_deref(),
-            worktree: source.worktree.as_deref(),
-        };
-        let read = LogRead {
-            ctx,
-            log_path: &path_key,
-            chunk: &chunk,
-            cursor: &cursor,
-            history,
-            progress: w.rebases.get(path),
-            now,
-        };
-        process::process(read, &mut lookup)
-    };
-    if processed.batch.cursor.is_none() && !from_store {
-        processed.batch.cursor = Some((path_key, cursor));
-    }
-    let needs_write = processed.batch.cursor.is_some()
-        || !processed.batch.commits.is_empty()
-        || !processed.batch.activity.is_empty();
-    let inserted = if needs_write {
-        store
-            .record_reflog_batch(&processed.batch, now)
-            .map_err(ReadError::Store)?
-    } else {
-        Vec::new()
-    };
-    let (events, progress) = process::events(processed, &inserted);
-    match progress {
-        Some(p) => {
-            w.rebases.insert(path.clone(), p);
-        }
-        None => {
-            w.rebases.remove(path);
-        }
-    }
-    for e in &events {
-        let latest = match e {
-            GitEvent::Commit(c) => Some(c),
-            GitEvent::Rebase(r) => r.commits.last(),
-            GitEvent::Activity(_) => None,
-        };
-        if let Some(c) = latest {
-            let candidate = LastCommit {
-                hash: c.hash.clone(),
-                summary: Some(c.summary.clone()),
-                time: Some(c.time.with_timezone(&Utc)),
-            };
-            if is_newer(&candidate, w.last_commit.as_ref()) {
-                w.last_commit = Some(candidate);
-            }
-        }
-    }
-    Ok(events)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(secs: Option<i64>) -> LastCommit {
-        LastCommit {
-            hash: "h".into(),
-            summary: None,
-            time: secs.map(|s| DateTime::from_timestamp(s, 0).unwrap()),
-        }
-    }
-
-    #[test]
-    fn the_last_commit_is_the_newest_not_the_last_read() {
-        let table = [
-            (Some(10), None, true),
-            (Some(10), Some(Some(5)), true),
-            (Some(10), Some(Some(10)), true),
-            (Some(5), Some(Some(10)), false),
-            (None, Some(Some(10)), false),
-            (Some(10), Some(None), true),
-            (None, Some(None), true),
-        ];
-        for (candidate, current, want) in table {
-            let current = current.map(at);
-            assert_eq!(
-                is_newer(&at(candidate), current.as_ref()),
-                want,
-                "{candidate:?} over {current:?}"
-            );
-        }
     }
 }
