@@ -3,9 +3,9 @@
 //! commit triggers; commits made while stopped are caught up once; a reload
 //! adds repositories without a restart.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::util::{git, git_repo, stress_cycles, text, Env, EventStream};
+use crate::util::{git, git_repo, stress_cycles, text, Daemon, Env, EventStream};
 
 fn config(repos: &[(&str, &Path)]) -> String {
     let mut s = String::from("repositories:\n");
@@ -28,6 +28,20 @@ fn commit(repo: &Path, file: &str, message: &str) -> String {
     git(repo, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
+/// A running daemon watching one new repository, `<cwd>/<name>`, with the
+/// event stream open; `settings` are added to the config's settings.
+fn watching_one(name: &str, settings: &str) -> (Env, PathBuf, Daemon, EventStream) {
+    let env = Env::new();
+    let repo = env.cwd.join(name);
+    git_repo(&repo);
+    env.write_config(
+        &config(&[(name, &repo)]).replace("settings:\n", &format!("settings:\n{settings}")),
+    );
+    let daemon = env.start();
+    let events = EventStream::open(&env);
+    (env, repo, daemon, events)
+}
+
 /// Every stored commit (`history` shows 20 unless told otherwise).
 fn commits_json(env: &Env) -> Vec<serde_json::Value> {
     env.json_lines(["history", "--commits", "--json", "-n", "100000"])
@@ -35,12 +49,7 @@ fn commits_json(env: &Env) -> Vec<serde_json::Value> {
 
 #[test]
 fn a_commit_is_stored_announced_and_prompts_once() {
-    let env = Env::new();
-    let repo = env.cwd.join("api");
-    git_repo(&repo);
-    env.write_config(&config(&[("api", &repo)]));
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
+    let (env, repo, _daemon, events) = watching_one("api", "");
 
     let hash = commit(&repo, "a.txt", "Add the a file");
     let ev = events.wait_for("commit");
@@ -254,12 +263,7 @@ fn stress_a_repository_cloned_again_at_its_nested_path_is_watched_again() {
 /// while the daemon runs: the commit is announced and stored each time.
 #[test]
 fn stress_a_commit_right_after_worktree_add_is_seen() {
-    let env = Env::new();
-    let repo = env.cwd.join("repo1");
-    git_repo(&repo);
-    env.write_config(&config(&[("repo1", &repo)]));
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
+    let (env, repo, _daemon, events) = watching_one("repo1", "");
     let cycles = stress_cycles(20);
     for i in 0..cycles {
         let wt = env.cwd.join(format!("wt{i}"));
@@ -285,12 +289,7 @@ fn stress_a_commit_right_after_worktree_add_is_seen() {
 /// main one), and a restart keeps showing it.
 #[test]
 fn status_shows_the_newest_commit_after_a_catch_up() {
-    let env = Env::new();
-    let repo = env.cwd.join("app");
-    git_repo(&repo);
-    env.write_config(&config(&[("app", &repo)]));
-    let daemon = env.start();
-    let events = EventStream::open(&env);
+    let (env, repo, daemon, events) = watching_one("app", "");
     let wt = env.cwd.join("app-wt");
     git(
         &repo,
@@ -337,14 +336,7 @@ fn status_shows_the_newest_commit_after_a_catch_up() {
 /// history marks them in text and JSON.
 #[test]
 fn history_marks_other_authors_commits() {
-    let env = Env::new();
-    let repo = env.cwd.join("shared");
-    git_repo(&repo);
-    env.write_config(
-        &config(&[("shared", &repo)]).replace("settings:\n", "settings:\n  commit_triggers: all\n"),
-    );
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
+    let (env, repo, _daemon, events) = watching_one("shared", "  commit_triggers: all\n");
     let mine = commit(&repo, "m", "My change");
     events.wait_until("commit", |e| e["commit"]["hash"] == mine.as_str());
     std::fs::write(repo.join("t"), "t").unwrap();

@@ -277,20 +277,7 @@ mod tests {
         let batch = |cursor: Option<Cursor>, commits: usize, activity: usize| ReflogBatch {
             repo: "r".into(),
             commits: (0..commits)
-                .map(|i| NewCommit {
-                    hash: format!("{i}"),
-                    kind: CommitKind::Commit,
-                    amends: None,
-                    branch: None,
-                    author_name: None,
-                    author_email: None,
-                    committed_at: None,
-                    summary: None,
-                    files_changed: None,
-                    insertions: None,
-                    deletions: None,
-                    own: true,
-                })
+                .map(|i| NewCommit::bare(&i.to_string(), true))
                 .collect(),
             activity: (0..activity)
                 .map(|_| NewActivity {

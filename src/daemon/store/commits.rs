@@ -37,6 +37,27 @@ pub struct NewCommit {
     pub own: bool,
 }
 
+#[cfg(test)]
+impl NewCommit {
+    /// A commit of which only the hash and ownership are known.
+    pub(crate) fn bare(hash: &str, own: bool) -> NewCommit {
+        NewCommit {
+            hash: hash.into(),
+            kind: CommitKind::Commit,
+            amends: None,
+            branch: None,
+            author_name: None,
+            author_email: None,
+            committed_at: None,
+            summary: None,
+            files_changed: None,
+            insertions: None,
+            deletions: None,
+            own,
+        }
+    }
+}
+
 /// A HEAD movement that is not the developer's own work.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewActivity {
@@ -476,20 +497,7 @@ mod migration_tests {
             ..ReflogBatch::default()
         };
         for (hash, own) in [("mine", true), ("theirs", false)] {
-            theirs.commits.push(NewCommit {
-                hash: hash.into(),
-                kind: CommitKind::Commit,
-                amends: None,
-                branch: None,
-                author_name: None,
-                author_email: None,
-                committed_at: None,
-                summary: None,
-                files_changed: None,
-                insertions: None,
-                deletions: None,
-                own,
-            });
+            theirs.commits.push(NewCommit::bare(hash, own));
         }
         store.record_reflog_batch(&theirs, from_millis(2)).unwrap();
         assert_eq!(store.commit("r", "mine").unwrap().unwrap().own, Some(true));
