@@ -531,3 +531,12 @@ pub fn write_script(path: &Path, text: &str) {
         path.display()
     );
 }
+
+/// How many cycles a stress test runs: its CI default, or
+/// `DEVTRACK_STRESS_CYCLES` (scripts/gitwatch-stress.sh raises it).
+pub fn stress_cycles(default: usize) -> usize {
+    std::env::var("DEVTRACK_STRESS_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

@@ -7,37 +7,31 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::gitwatch::{GitEvent, RepoState, WatchMsg};
+use super::gitwatch::{GitEvent, WatchMsg};
 use super::readiness;
 use super::run_loop::Daemon;
-use super::store::{NewTrigger, TriggerKind, TriggerRecord};
+use super::store::{NewTrigger, TriggerKind};
 use crate::protocol::EventBody;
 
 impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.
     pub fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
-        let before = self.git.repo_states();
-        match self.git.handle(msg, &mut self.store, now) {
+        let update = self.git.handle(msg, &mut self.store, now);
+        match update.events {
             Ok(events) => self.take_git_events(events, now),
             Err(e) => tracing::error!("reading repository changes: {e:#}"),
         }
-        self.announce_repo_changes(&before, now);
+        self.announce_repo_changes(&update.changed, now);
     }
 
     /// A repository that went missing, came back or became unsupported is
     /// announced and shows in the status line.
-    fn announce_repo_changes(&mut self, before: &[(String, RepoState)], now: DateTime<Utc>) {
-        let after = self.git.repo_states();
-        if after.as_slice() == before {
+    fn announce_repo_changes(&mut self, changed: &[String], now: DateTime<Utc>) {
+        if changed.is_empty() {
             return;
         }
-        let changed: Vec<&str> = after
-            .iter()
-            .filter(|(name, state)| !before.iter().any(|(n, s)| n == name && s == state))
-            .map(|(name, _)| name.as_str())
-            .collect();
         for status in self.repo_statuses() {
-            if changed.contains(&status.name.as_str()) {
+            if changed.contains(&status.name) {
                 tracing::info!(
                     repo = %status.name,
                     state = %status.state,
@@ -167,17 +161,8 @@ impl Daemon {
             reason: Some(reason),
             detail: Some(json!({ "commits": commits })),
         };
-        let id = self.store.record_trigger(&trigger)?;
-        self.store.link_commits_to_trigger(id, &keys)?;
-        self.announce(TriggerRecord {
-            id,
-            kind: trigger.kind,
-            scheduled_at: None,
-            fired_at: now,
-            late: false,
-            reason: trigger.reason,
-            detail: trigger.detail,
-        });
+        let id = self.store.record_commit_trigger(&trigger, &keys)?;
+        self.announce(trigger.recorded(id));
         Ok(())
     }
 }

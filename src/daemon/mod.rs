@@ -8,6 +8,7 @@
 
 mod commits;
 pub mod control;
+pub mod cursor;
 pub mod events;
 pub mod gitwatch;
 pub mod instance;

@@ -71,7 +71,7 @@ async fn run_inner(
     let mut timer = WallClockTimer::new().context("creating the wall-clock timer")?;
 
     let (git_tx, mut git_rx) = mpsc::unbounded_channel();
-    let git = GitWatch::start(&config.repositories, &config.settings, git_tx)
+    let git = GitWatch::start(&config.repositories, &config.settings, git_tx, now)
         .context("starting the repository watcher")?;
     let commit_batch = Debouncer::new(config.settings.commit_debounce);
 
@@ -214,15 +214,7 @@ impl Daemon {
                 );
             }
             if let (Some(t), Some(id)) = (trigger, id) {
-                self.announce(TriggerRecord {
-                    id,
-                    kind: t.kind,
-                    scheduled_at: t.scheduled_at,
-                    fired_at: t.fired_at,
-                    late: t.late,
-                    reason: t.reason,
-                    detail: t.detail,
-                });
+                self.announce(t.recorded(id));
             }
             if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
                 tracing::info!("pause ended; prompts resume");
@@ -387,15 +379,7 @@ impl Daemon {
         };
         match self.store.record_trigger(&t) {
             Ok(id) => {
-                let record = TriggerRecord {
-                    id,
-                    kind: t.kind,
-                    scheduled_at: None,
-                    fired_at: now,
-                    late: false,
-                    reason: t.reason,
-                    detail: None,
-                };
+                let record = t.recorded(id);
                 let info = record.info();
                 self.announce(record);
                 Response {
@@ -459,7 +443,7 @@ impl Daemon {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
-        let unread = match self.git.reconfigure(&new.repositories, &new.settings) {
+        let unread = match self.git.reconfigure(&new.repositories, &new.settings, now) {
             Ok(names) => Some(names),
             Err(e) => {
                 tracing::error!("re-arming repository watches: {e:#}");

@@ -133,16 +133,32 @@ fn commit_lines(commits: &[CommitRecord], tz: Tz) -> String {
             .with_timezone(&tz)
             .format("%Y-%m-%d %H:%M %Z");
         out.push_str(&format!(
-            "{}  {}  {:<12}  {:<11}  {}  {}\n",
+            "{}  {}  {:<12}  {:<11}  {}  {}{}\n",
             when,
             c.hash,
             c.repo,
             c.kind,
             c.branch.as_deref().unwrap_or("(detached)"),
-            c.summary.as_deref().unwrap_or("")
+            c.summary.as_deref().unwrap_or(""),
+            other_author(c)
         ));
     }
     out
+}
+
+/// `  (other author: Name <email>)` for a commit that is not own work
+/// (stored with `commit_triggers: all`, or by someone else in the
+/// repository); empty for own work and for commits stored before
+/// ownership was.
+fn other_author(c: &CommitRecord) -> String {
+    if c.own != Some(false) {
+        return String::new();
+    }
+    let name = c.author_name.as_deref().unwrap_or("");
+    match c.author_email.as_deref() {
+        Some(email) => format!("  (other author: {name} <{email}>)"),
+        None => format!("  (other author: {name})"),
+    }
 }
 
 #[cfg(test)]

@@ -19,10 +19,14 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
+const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("migrate_2.sql")];
 
 pub struct Store {
     conn: Connection,
+    /// The schema version of the file: the newest after [`Store::open`]
+    /// migrated it; possibly older when opened read-only while an older
+    /// daemon runs, so queries leave out the columns it lacks.
+    schema: usize,
 }
 
 impl Store {
@@ -43,7 +47,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            schema: MIGRATIONS.len(),
+        };
         store
             .migrate()
             .with_context(|| format!("migrating store `{}`", path.display()))?;
@@ -68,7 +75,10 @@ impl Store {
                 MIGRATIONS.len()
             );
         }
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            schema: version,
+        })
     }
 
     fn migrate(&mut self) -> Result<()> {
