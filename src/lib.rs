@@ -6,13 +6,20 @@
 //! - [`protocol`]: the control-socket wire format shared by daemon and CLI;
 //! - [`daemon`]: the foreground service (`devtrack run`): run loop,
 //!   scheduler, git watching, control socket and SQLite store;
-//! - [`service`]: integration with the init system (systemd, launchd);
+//! - [`service`]: integration with the init system (systemd, launchd),
+//!   both the CLI's side (install, start, logs) and the running daemon's
+//!   (readiness, journal, crash guard);
 //! - [`cli`]: the command-line front end.
+//!
+//! The daemon uses the service module, never the reverse; `protocol` and
+//! `config` use neither (docs/architecture.md; checked by a test).
 
 pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod display;
 pub mod exit;
+#[cfg(test)]
+mod layering;
 pub mod protocol;
 pub mod service;

@@ -98,18 +98,13 @@ pub enum CompletionShell {
 #[derive(Debug, Args)]
 pub struct PauseArgs {
     /// Pause for a duration, e.g. `90m`, `2h`, `1h30m`.
-    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until", value_parser = duration_secs)]
+    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until", value_parser = crate::cli::duration::parse_secs)]
     pub for_: Option<u64>,
     /// Pause until a time of day in the configured timezone
     /// (`settings.timezone`), today or tomorrow if it has passed, e.g.
     /// `17:00`; or an RFC 3339 instant.
     #[arg(long, value_name = "HH:MM", value_parser = pause_end)]
     pub until: Option<String>,
-}
-
-/// `--for`: a duration in seconds.
-fn duration_secs(text: &str) -> Result<u64, String> {
-    crate::daemon::parse_duration(text)
 }
 
 /// `--until`: `HH:MM` (00:00 to 23:59) or an RFC 3339 instant; which

@@ -10,6 +10,7 @@
 pub mod args;
 pub mod client;
 pub mod commands;
+pub mod duration;
 pub mod error;
 pub mod out;
 pub mod zone;

@@ -10,7 +10,7 @@ use crate::cli::Context;
 /// when the config leaves it out, as for the daemon). With an invalid
 /// config the machine's zone is used, and a warning says so.
 pub fn configured(ctx: &Context) -> Tz {
-    match crate::daemon::load_config(&ctx.paths) {
+    match crate::config::load_or_defaults(&ctx.paths) {
         Ok(config) => config.settings.timezone,
         Err(e) => {
             let tz = crate::config::local_timezone();

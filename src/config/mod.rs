@@ -113,6 +113,32 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     check(path).map(|checked| checked.config)
 }
 
+/// The config devtrack runs on, for the paths in use: the file when it
+/// exists; the defaults (see [`defaults`]) when the default location is
+/// simply empty. A file named with `--config`/`DEVTRACK_CONFIG` must exist.
+/// The daemon starts and reloads with this; the CLI reads the timezone and
+/// checks the config before installing the service with it.
+#[allow(clippy::result_large_err)]
+pub fn load_or_defaults(paths: &paths::Paths) -> Result<Config, ConfigError> {
+    if paths.config_file.exists() {
+        return load(&paths.config_file);
+    }
+    match paths.config_source {
+        paths::ConfigSource::Flag => Err(ConfigError {
+            file: paths.config_file.clone(),
+            key: None,
+            line: None,
+            column: None,
+            message: "no such file".to_string(),
+            hint: Some("create it with `devtrack config init`".to_string()),
+        }),
+        paths::ConfigSource::Xdg | paths::ConfigSource::Legacy => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+            Ok(defaults(&cwd))
+        }
+    }
+}
+
 /// Validates `text` as if it were the content of `source`.
 #[allow(clippy::result_large_err)]
 pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
@@ -248,6 +274,43 @@ mod tests {
             .filter(|k| **k != "notifications")
         {
             assert!(starter().contains(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn load_or_defaults_reads_the_file_or_falls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = paths::BaseDirs {
+            home: dir.path().join("home"),
+            config_home: dir.path().join("config"),
+            data_home: dir.path().join("data"),
+            runtime_dir: None,
+            temp_dir: dir.path().join("tmp"),
+            uid: 1000,
+        };
+        let exists = |p: &Path| p.exists();
+        let named = dir.path().join("named.yaml");
+        let xdg = paths::Paths::resolve_in(None, &base, &exists);
+        let flag = paths::Paths::resolve_in(Some(&named), &base, &exists);
+        assert_eq!(xdg.config_source, paths::ConfigSource::Xdg);
+
+        // Absent at the default location: the defaults.
+        let config = load_or_defaults(&xdg).unwrap();
+        assert_eq!(config.source, None);
+        assert_eq!(config.settings.prompt_interval_minutes, 180);
+        // Absent where `--config` points: an error that says so.
+        let err = load_or_defaults(&flag).unwrap_err();
+        assert_eq!(
+            (err.file.as_path(), err.message.as_str()),
+            (named.as_path(), "no such file")
+        );
+        // Present: the file, wherever the path came from.
+        for paths in [&xdg, &flag] {
+            std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+            std::fs::write(&paths.config_file, "settings:\n  prompt_interval: 45\n").unwrap();
+            let config = load_or_defaults(paths).unwrap();
+            assert_eq!(config.source.as_deref(), Some(paths.config_file.as_path()));
+            assert_eq!(config.settings.prompt_interval_minutes, 45);
         }
     }
 

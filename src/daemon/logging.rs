@@ -1,13 +1,10 @@
 //! Where `devtrack run` logs, and changing the level while it runs.
 //!
-//! Under systemd, stderr is connected to the journal and systemd says so in
-//! `JOURNAL_STREAM=<dev>:<inode>`; only when that matches stderr's own device
-//! and inode do we speak the native journal protocol (structured fields,
-//! real priorities). The journal socket merely existing is not enough: it
-//! exists whenever journald runs, also when devtrack was started from a
-//! terminal, where the user expects to see the output. Everywhere else the
-//! log is human-readable lines on stderr, which the service manager (or the
-//! terminal) captures. Under launchd on macOS the log goes to os_log.
+//! The sink is chosen once at start: the systemd journal when stderr is the
+//! journal stream (`service::systemd::journald` says whether it is and
+//! provides the layer), os_log under launchd on macOS
+//! (`service::launchd::oslog`), and everywhere else human-readable lines on
+//! stderr, which the service manager (or the terminal) captures.
 //!
 //! The level comes from `settings.log_level` and is changed on reload
 //! through [`LogControl::set_level`]. Logging starts before the config is
@@ -24,15 +21,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{reload, Layer, Registry};
 
 use crate::config::LogLevel;
-
-/// The `SYSLOG_IDENTIFIER` of journal entries (`journalctl -t devtrack`).
-pub const SYSLOG_IDENTIFIER: &str = "devtrack";
-
-/// Prefix of event fields in the journal: `repo = "api"` becomes
-/// `DEVTRACK_REPO=api`, so devtrack's fields never collide with journal
-/// fields such as `PRIORITY` and are easy to match
-/// (`journalctl DEVTRACK_REPO=api`).
-pub const JOURNAL_FIELD_PREFIX: &str = "DEVTRACK";
+use crate::service::systemd::journald;
 
 /// Where log records go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +83,7 @@ impl LogControl {
 /// stderr file.
 ///
 /// Under systemd the entry names the unit itself
-/// (`service::systemd::native`): journald finds the unit of an entry from
+/// (`service::systemd::journald`): journald finds the unit of an entry from
 /// the sender's cgroup, which it can no longer read when the process has
 /// already exited, as it has right after a fatal error. Should the journal
 /// socket refuse it, the line goes to the journal stream with a `<3>`
@@ -108,7 +97,7 @@ pub fn fatal(sink: LogSink, message: &str) {
     match sink {
         LogSink::Stderr => eprintln!("devtrack: {message}"),
         LogSink::Journal => {
-            if crate::service::systemd::native::send_error(SYSLOG_IDENTIFIER, message).is_err() {
+            if journald::send_error(message).is_err() {
                 stream();
             }
         }
@@ -151,47 +140,10 @@ pub fn level_filter(level: LogLevel) -> LevelFilter {
     }
 }
 
-/// Whether `JOURNAL_STREAM` (`<device>:<inode>`, decimal) names the file
-/// stderr is connected to.
-pub fn journal_stream_matches(env: Option<&str>, dev: u64, ino: u64) -> bool {
-    let Some((d, i)) = env.and_then(|v| v.trim().split_once(':')) else {
-        return false;
-    };
-    matches!((d.parse::<u64>(), i.parse::<u64>()), (Ok(d), Ok(i)) if d == dev && i == ino)
-}
-
-/// Whether stderr is systemd's journal stream for this process.
-fn stderr_is_journal() -> bool {
-    let Ok(stat) = nix::sys::stat::fstat(std::io::stderr()) else {
-        return false;
-    };
-    // dev_t/ino_t are u64 on Linux but narrower or signed elsewhere.
-    #[allow(clippy::unnecessary_cast)]
-    let (dev, ino) = (stat.st_dev as u64, stat.st_ino as u64);
-    journal_stream_matches(std::env::var("JOURNAL_STREAM").ok().as_deref(), dev, ino)
-}
-
-/// The journal layer: identifier `devtrack`, fields prefixed, and INFO at
-/// priority 6 (info) instead of the crate's default 5 (notice).
-fn journal_layer() -> std::io::Result<tracing_journald::Layer> {
-    use tracing_journald::{Priority, PriorityMappings};
-    Ok(tracing_journald::Layer::new()?
-        .with_syslog_identifier(SYSLOG_IDENTIFIER.to_string())
-        .with_field_prefix(Some(JOURNAL_FIELD_PREFIX.to_string()))
-        .with_priority_mappings(PriorityMappings {
-            error: Priority::Error,
-            warn: Priority::Warning,
-            info: Priority::Informational,
-            debug: Priority::Debug,
-            trace: Priority::Debug,
-        }))
-}
-
 /// Chooses the output layer; the note says why a fallback was taken.
 fn output_layer() -> (OutputLayer, LogSink, Option<String>) {
-    let on_journal_stream = stderr_is_journal();
-    if on_journal_stream {
-        match journal_layer() {
+    if journald::stderr_is_journal_stream() {
+        match journald::layer() {
             Ok(layer) => return (Box::new(layer), LogSink::Journal, None),
             Err(e) => {
                 let note = format!(
@@ -231,32 +183,6 @@ fn stderr_layer(to_journal_stream: bool) -> OutputLayer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn journal_stream_matching() {
-        assert!(journal_stream_matches(Some("8:4242"), 8, 4242));
-        assert!(journal_stream_matches(Some("8:4242\n"), 8, 4242));
-        assert!(!journal_stream_matches(Some("8:4243"), 8, 4242));
-        assert!(!journal_stream_matches(Some("9:4242"), 8, 4242));
-        assert!(!journal_stream_matches(None, 8, 4242));
-        assert!(!journal_stream_matches(Some(""), 8, 4242));
-        assert!(!journal_stream_matches(Some("8"), 8, 4242));
-        assert!(!journal_stream_matches(Some("x:y"), 8, 4242));
-        assert!(!journal_stream_matches(Some("-8:4242"), 8, 4242));
-    }
-
-    #[test]
-    fn stderr_of_a_test_is_not_a_journal_stream() {
-        // JOURNAL_STREAM naming another inode does not match stderr; naming
-        // stderr's own device and inode does.
-        let stat = nix::sys::stat::fstat(std::io::stderr()).unwrap();
-        #[allow(clippy::unnecessary_cast)]
-        let (dev, ino) = (stat.st_dev as u64, stat.st_ino as u64);
-        let other = format!("{dev}:{}", ino.wrapping_add(1));
-        assert!(!journal_stream_matches(Some(&other), dev, ino));
-        let same = format!("{dev}:{ino}");
-        assert!(journal_stream_matches(Some(&same), dev, ino));
-    }
 
     #[test]
     fn levels_map_in_order() {

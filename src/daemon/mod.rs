@@ -6,7 +6,7 @@
 //! sent. The daemon never forks and writes no PID or log file: the init
 //! system owns those.
 
-mod commits;
+mod commit_triggers;
 pub mod control;
 pub mod cursor;
 pub mod events;
@@ -14,21 +14,17 @@ pub mod gitwatch;
 pub mod instance;
 pub mod logging;
 mod pause;
-pub mod readiness;
 mod run_loop;
 pub mod scheduler;
 mod status;
 pub mod store;
 pub mod wallclock;
 
-pub use pause::parse_duration;
-
 use std::path::Path;
 
-use crate::config::paths::{ConfigSource, Paths};
-use crate::config::{self, Config, ConfigError};
+use crate::config::paths::Paths;
 use crate::exit;
-use crate::service::launchd::crash_guard::{running_under_launchd, CrashGuard, StartDecision};
+use crate::service::launchd::LaunchdCrashGuard;
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
 pub fn run(config_flag: Option<&Path>) -> i32 {
@@ -46,7 +42,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
         }
     };
     let fatal = |message: &str| logging::fatal(log.sink(), message);
-    let crash_guard = LaunchdCrashGuard::under_launchd(&paths);
+    let crash_guard = LaunchdCrashGuard::under_launchd(&paths.data_dir);
     if let Some(guard) = &crash_guard {
         if let Some(reason) = guard.should_give_up() {
             // Exit 0: launchd's KeepAlive{SuccessfulExit:false} then stops
@@ -55,7 +51,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
             return exit::OK;
         }
     }
-    let config = match load_config(&paths) {
+    let config = match crate::config::load_or_defaults(&paths) {
         Ok(c) => c,
         Err(e) => {
             fatal(&format!("invalid configuration: {e}"));
@@ -100,71 +96,4 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
     let status = runtime.block_on(run_loop::run(paths, config, log, crash_guard));
     drop(instance);
     status
-}
-
-/// launchd has no start limit: under it, a persistent count of failed
-/// starts stops a crash loop (see `service::launchd::crash_guard`).
-pub(crate) struct LaunchdCrashGuard {
-    guard: CrashGuard,
-    file: std::path::PathBuf,
-}
-
-impl LaunchdCrashGuard {
-    fn under_launchd(paths: &Paths) -> Option<LaunchdCrashGuard> {
-        running_under_launchd(|k| std::env::var(k).ok()).then(|| LaunchdCrashGuard {
-            guard: CrashGuard::default(),
-            file: CrashGuard::file_in(&paths.data_dir),
-        })
-    }
-
-    /// Counts this start; `Some(reason)` when too many failed recently.
-    fn should_give_up(&self) -> Option<String> {
-        match self
-            .guard
-            .check_at_start(&self.file, std::time::SystemTime::now())
-        {
-            Ok(StartDecision::Proceed) => None,
-            Ok(StartDecision::GiveUp { reason }) => Some(reason),
-            Err(e) => {
-                tracing::warn!("crash guard: {e:#}");
-                None
-            }
-        }
-    }
-
-    /// How long a run must last to count as healthy.
-    pub(crate) fn healthy_after(&self) -> std::time::Duration {
-        self.guard.healthy_after
-    }
-
-    /// This run is healthy (up long enough, or stopping cleanly).
-    pub(crate) fn record_healthy(&self) {
-        if let Err(e) = self.guard.record_healthy(&self.file) {
-            tracing::warn!("crash guard: {e:#}");
-        }
-    }
-}
-
-/// Loads the config devtrack should use: the file when it exists; the
-/// defaults when the default location is simply empty. A file named with
-/// `--config`/`DEVTRACK_CONFIG` must exist.
-#[allow(clippy::result_large_err)] // a rare path; the error carries its location
-pub fn load_config(paths: &Paths) -> Result<Config, ConfigError> {
-    if paths.config_file.exists() {
-        return config::load(&paths.config_file);
-    }
-    match paths.config_source {
-        ConfigSource::Flag => Err(ConfigError {
-            file: paths.config_file.clone(),
-            key: None,
-            line: None,
-            column: None,
-            message: "no such file".to_string(),
-            hint: Some("create it with `devtrack config init`".to_string()),
-        }),
-        ConfigSource::Xdg | ConfigSource::Legacy => {
-            let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-            Ok(config::defaults(&cwd))
-        }
-    }
 }

@@ -57,38 +57,6 @@ fn until(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<DateTime<Utc>, String
     Err(format!("cannot resolve `{text}` in {tz}"))
 }
 
-/// Parses `90m`, `2h`, `1h30m`, `45s`, `1d` into seconds.
-pub fn parse_duration(text: &str) -> Result<u64, String> {
-    let err = || format!("`{text}` is not a duration (e.g. `90m`, `2h`, `1h30m`)");
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut seen_unit = false;
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            _ => return Err(err()),
-        };
-        let n: u64 = digits.parse().map_err(|_| err())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(err)?;
-        digits.clear();
-        seen_unit = true;
-    }
-    if !digits.is_empty() || !seen_unit || total == 0 {
-        return Err(err());
-    }
-    Ok(total)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,18 +70,6 @@ mod tests {
             for_secs,
             until: until.map(str::to_string),
         }
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("90m"), Ok(5400));
-        assert_eq!(parse_duration("2h"), Ok(7200));
-        assert_eq!(parse_duration("1h30m"), Ok(5400));
-        assert_eq!(parse_duration("1d"), Ok(86_400));
-        assert!(parse_duration("90").is_err());
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("0m").is_err());
-        assert!(parse_duration("").is_err());
     }
 
     #[test]

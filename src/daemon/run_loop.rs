@@ -14,12 +14,14 @@ use crate::daemon::control::{self, ControlRequest};
 use crate::daemon::events::EventBus;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
+use crate::daemon::pause;
 use crate::daemon::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
 use crate::daemon::wallclock::{self, WallClockTimer};
-use crate::daemon::{pause, readiness, LaunchdCrashGuard};
 use crate::exit;
 use crate::protocol::{Command, EventBody, ReloadInfo, Response};
+use crate::service::launchd::LaunchdCrashGuard;
+use crate::service::systemd::readiness;
 
 /// Everything the loop owns.
 pub(super) struct Daemon {
@@ -394,7 +396,7 @@ impl Daemon {
     /// Re-reads the config; applies it whole or keeps the old one.
     pub fn reload(&mut self, now: DateTime<Utc>) -> Response {
         readiness::reloading();
-        let response = match super::load_config(&self.paths) {
+        let response = match config::load_or_defaults(&self.paths) {
             Ok(new) => {
                 let changes = config::describe_changes(&self.config, &new);
                 self.apply(new, now);

@@ -22,7 +22,7 @@ pub fn parse_since<Tz: TimeZone>(
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    if let Ok(secs) = crate::daemon::parse_duration(text) {
+    if let Ok(secs) = crate::cli::duration::parse_secs(text) {
         return Ok(now - chrono::TimeDelta::seconds(secs as i64));
     }
     let local = NaiveDate::parse_from_str(text, "%Y-%m-%d")

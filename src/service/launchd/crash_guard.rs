@@ -193,6 +193,49 @@ impl CrashGuard {
     }
 }
 
+/// The guard of this run of `devtrack run`: the default policy and its
+/// file in the data dir. Exists only under launchd (a systemd unit has its
+/// own start limit); errors reading or writing the file are logged, never
+/// fatal.
+pub struct LaunchdCrashGuard {
+    guard: CrashGuard,
+    file: PathBuf,
+}
+
+impl LaunchdCrashGuard {
+    /// `Some` when this process runs as the devtrack agent.
+    pub fn under_launchd(data_dir: &Path) -> Option<LaunchdCrashGuard> {
+        running_under_launchd(|k| std::env::var(k).ok()).then(|| LaunchdCrashGuard {
+            guard: CrashGuard::default(),
+            file: CrashGuard::file_in(data_dir),
+        })
+    }
+
+    /// Counts this start; `Some(reason)` when too many failed recently.
+    pub fn should_give_up(&self) -> Option<String> {
+        match self.guard.check_at_start(&self.file, SystemTime::now()) {
+            Ok(StartDecision::Proceed) => None,
+            Ok(StartDecision::GiveUp { reason }) => Some(reason),
+            Err(e) => {
+                tracing::warn!("crash guard: {e:#}");
+                None
+            }
+        }
+    }
+
+    /// How long a run must last to count as healthy.
+    pub fn healthy_after(&self) -> Duration {
+        self.guard.healthy_after
+    }
+
+    /// This run is healthy (up long enough, or stopping cleanly).
+    pub fn record_healthy(&self) {
+        if let Err(e) = self.guard.record_healthy(&self.file) {
+            tracing::warn!("crash guard: {e:#}");
+        }
+    }
+}
+
 fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

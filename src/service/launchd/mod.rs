@@ -35,7 +35,9 @@ use std::time::Duration;
 use anyhow::Context;
 
 pub use agent::{stable_program_path, AgentSpec, Installed};
-pub use crash_guard::{running_under_launchd, CrashGuard, CrashGuardState, StartDecision};
+pub use crash_guard::{
+    running_under_launchd, CrashGuard, CrashGuardState, LaunchdCrashGuard, StartDecision,
+};
 use launchctl::{Domain, Outcome, PrintInfo};
 
 use super::{Backend, InstallOptions, LogOptions, ManagerStatus, ServiceError};

@@ -1,20 +1,27 @@
-//! The systemd backend: devtrack as a systemd *user* unit.
+//! systemd: devtrack as a systemd *user* unit, both sides of it.
 //!
 //! devtrack never daemonizes; the user manager starts `devtrack run`, waits
 //! for its READY=1, watches it (WatchdogSec), restarts it on failure and
-//! keeps its log in the journal. This module writes the unit (`unit.rs`),
-//! decides install/uninstall steps as data (`plan.rs`), reads the manager's
-//! state (`show.rs`) and the journal (`journal.rs`), and writes the entry
-//! for a fatal error (`native.rs`); the [`SystemdBackend`]
-//! here only gathers state and runs `systemctl --user`, `journalctl --user`
-//! and `loginctl`.
+//! keeps its log in the journal.
+//!
+//! The CLI's side (`install-service`, `start`, `logs`, ...): this module
+//! writes the unit ([`unit`]), decides install/uninstall steps as data
+//! ([`plan`]), reads the manager's state ([`show`]) and the journal for
+//! `devtrack logs` ([`logs`]); the [`SystemdBackend`] here only gathers
+//! state and runs `systemctl --user`, `journalctl --user` and `loginctl`.
+//!
+//! The running daemon's side, called by `crate::daemon`: the notify
+//! protocol (READY=1, STATUS=, RELOADING=1, the watchdog: [`readiness`])
+//! and writing to the journal ([`journald`]: is stderr the journal stream,
+//! the tracing layer, the entry for a fatal error).
 //!
 //! `DEVTRACK_SYSTEMCTL`, `DEVTRACK_JOURNALCTL` and `DEVTRACK_LOGINCTL` name
 //! the binaries to run instead of the ones on PATH (a seam for tests).
 
-pub mod journal;
-pub mod native;
+pub mod journald;
+pub mod logs;
 pub mod plan;
+pub mod readiness;
 pub mod show;
 pub mod unit;
 
@@ -282,13 +289,13 @@ impl SystemdBackend {
     }
 
     /// What `devtrack logs` needs to know to explain an empty journal.
-    fn journal_facts(&self) -> journal::JournalFacts {
+    fn journal_facts(&self) -> logs::JournalFacts {
         let manager_reachable = self.check_manager().is_ok();
         let installed =
             manager_reachable && self.properties().map(|p| p.is_loaded()).unwrap_or(false);
         let (reads_all_journals, pending_group) = journal_groups(&self.user);
-        journal::JournalFacts {
-            journald_running: Path::new("/run/systemd/journal/socket").exists(),
+        logs::JournalFacts {
+            journald_running: Path::new(journald::SOCKET).exists(),
             persistent: Path::new("/var/log/journal").is_dir(),
             manager_reachable,
             installed,
@@ -299,18 +306,18 @@ impl SystemdBackend {
 
     /// Runs `journalctl -n 1` to see whether anything is shown at all;
     /// explains an empty result.
-    fn probe_journal(&self) -> Result<Option<journal::Diagnosis>, ServiceError> {
+    fn probe_journal(&self) -> Result<Option<logs::Diagnosis>, ServiceError> {
         let probe = self.run_captured(
             &self.journalctl,
-            &journal::journalctl_args(&LogOptions {
+            &logs::journalctl_args(&LogOptions {
                 lines: Some(1),
                 ..LogOptions::default()
             })?,
         )?;
-        if journal::has_entries(&String::from_utf8_lossy(&probe.stdout)) {
+        if logs::has_entries(&String::from_utf8_lossy(&probe.stdout)) {
             return Ok(None);
         }
-        Ok(journal::diagnose_empty_journal(
+        Ok(logs::diagnose_empty_journal(
             &String::from_utf8_lossy(&probe.stderr),
             &self.journal_facts(),
         ))
@@ -328,7 +335,7 @@ fn journal_groups(user: &str) -> (bool, Option<String>) {
     let mut active = getgroups().unwrap_or_default();
     active.push(getegid());
     let mut pending = None;
-    for name in journal::JOURNAL_GROUPS {
+    for name in logs::JOURNAL_GROUPS {
         let Ok(Some(group)) = Group::from_name(name) else {
             continue;
         };
@@ -544,7 +551,7 @@ impl Backend for SystemdBackend {
     }
 
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError> {
-        let args = journal::journalctl_args(opts)?;
+        let args = logs::journalctl_args(opts)?;
         if opts.follow {
             // Say up front when following would show nothing at all.
             if let Some(d) = self.probe_journal()? {
@@ -568,13 +575,13 @@ impl Backend for SystemdBackend {
         }
         let out = self.run_captured(&self.journalctl, &args)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
-        if journal::has_entries(&stdout) {
+        if logs::has_entries(&stdout) {
             // Whatever else journalctl said, it showed entries.
             print_flushed(&stdout)?;
             return Ok(());
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if let Some(d) = journal::diagnose_empty_journal(&stderr, &self.journal_facts()) {
+        if let Some(d) = logs::diagnose_empty_journal(&stderr, &self.journal_facts()) {
             return Err(ServiceError::failed(d.status, d.message));
         }
         if !out.status.success() {

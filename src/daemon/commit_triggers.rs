@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::gitwatch::{GitEvent, WatchMsg};
-use super::readiness;
 use super::run_loop::Daemon;
 use super::store::{NewTrigger, TriggerKind};
 use crate::protocol::EventBody;
+use crate::service::systemd::readiness;
 
 impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.

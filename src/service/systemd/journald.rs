@@ -1,21 +1,77 @@
-//! One journal entry written with the journal's native protocol, for the
-//! error that ends `devtrack run` under systemd.
+//! How `devtrack run` writes to the systemd journal: whether its stderr is
+//! the journal stream, the tracing layer that speaks the native protocol,
+//! and the one entry written by hand for the error that ends the run.
 //!
-//! journald learns which unit sent an entry from the sender's cgroup, read
-//! from `/proc/PID` when it processes the entry. A process that logs and
-//! exits at once is often gone by then, and the entry has no
-//! `_SYSTEMD_USER_UNIT` (systemd issue #2913; stream lines are affected as
-//! much as datagrams), so `journalctl --user -u devtrack` would not show why
-//! the unit failed. The entry therefore names the unit itself in
-//! `USER_UNIT=` (`UNIT=` for a system unit), the field through which
+//! Under systemd, stderr is connected to the journal and systemd says so in
+//! `JOURNAL_STREAM=<dev>:<inode>`; only when that matches stderr's own device
+//! and inode does the daemon use the native protocol (structured fields,
+//! real priorities). The journal socket merely existing is not enough: it
+//! exists whenever journald runs, also when devtrack was started from a
+//! terminal, where the user expects to see the output.
+//!
+//! The fatal entry: journald learns which unit sent an entry from the
+//! sender's cgroup, read from `/proc/PID` when it processes the entry. A
+//! process that logs and exits at once is often gone by then, and the entry
+//! has no `_SYSTEMD_USER_UNIT` (systemd issue #2913; stream lines are
+//! affected as much as datagrams), so `journalctl --user -u devtrack` would
+//! not show why the unit failed. The entry therefore names the unit itself
+//! in `USER_UNIT=` (`UNIT=` for a system unit), the field through which
 //! `journalctl -u` also finds what the manager says about a unit, read from
-//! our own `/proc/self/cgroup` while we still run. The encoding and the
-//! cgroup parsing are pure; only [`send`] does I/O.
+//! our own `/proc/self/cgroup` while we still run. The matching, the
+//! encoding and the cgroup parsing are pure; only [`stderr_is_journal_stream`],
+//! [`layer`] and [`send_error`] do I/O.
 
 use std::os::unix::net::UnixDatagram;
 
 /// Where journald reads native entries.
 pub const SOCKET: &str = "/run/systemd/journal/socket";
+
+/// The `SYSLOG_IDENTIFIER` of journal entries (`journalctl -t devtrack`).
+pub const SYSLOG_IDENTIFIER: &str = "devtrack";
+
+/// Prefix of event fields in the journal: `repo = "api"` becomes
+/// `DEVTRACK_REPO=api`, so devtrack's fields never collide with journal
+/// fields such as `PRIORITY` and are easy to match
+/// (`journalctl DEVTRACK_REPO=api`).
+pub const FIELD_PREFIX: &str = "DEVTRACK";
+
+/// Whether `JOURNAL_STREAM` (`<device>:<inode>`, decimal) names the file
+/// stderr is connected to.
+pub fn journal_stream_matches(env: Option<&str>, dev: u64, ino: u64) -> bool {
+    let Some((d, i)) = env.and_then(|v| v.trim().split_once(':')) else {
+        return false;
+    };
+    matches!((d.parse::<u64>(), i.parse::<u64>()), (Ok(d), Ok(i)) if d == dev && i == ino)
+}
+
+/// Whether stderr is systemd's journal stream for this process.
+pub fn stderr_is_journal_stream() -> bool {
+    let Ok(stat) = nix::sys::stat::fstat(std::io::stderr()) else {
+        return false;
+    };
+    // dev_t/ino_t are u64 on Linux but narrower or signed elsewhere.
+    #[allow(clippy::unnecessary_cast)]
+    let (dev, ino) = (stat.st_dev as u64, stat.st_ino as u64);
+    journal_stream_matches(std::env::var("JOURNAL_STREAM").ok().as_deref(), dev, ino)
+}
+
+/// The journal layer: identifier [`SYSLOG_IDENTIFIER`], fields prefixed
+/// with [`FIELD_PREFIX`], and INFO at priority 6 (info) instead of the
+/// crate's default 5 (notice). Fails when the journal socket refuses a
+/// connection.
+pub fn layer() -> std::io::Result<tracing_journald::Layer> {
+    use tracing_journald::{Priority, PriorityMappings};
+    Ok(tracing_journald::Layer::new()?
+        .with_syslog_identifier(SYSLOG_IDENTIFIER.to_string())
+        .with_field_prefix(Some(FIELD_PREFIX.to_string()))
+        .with_priority_mappings(PriorityMappings {
+            error: Priority::Error,
+            warn: Priority::Warning,
+            info: Priority::Informational,
+            debug: Priority::Debug,
+            trace: Priority::Debug,
+        }))
+}
 
 /// The unit a process runs in, as its cgroup path says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,12 +152,16 @@ pub fn error_fields<'a>(
     fields
 }
 
-/// Sends `message` to the journal at priority 3 (error) as `identifier`,
-/// naming our unit.
-pub fn send_error(identifier: &str, message: &str) -> std::io::Result<()> {
+/// Sends `message` to the journal at priority 3 (error) as
+/// [`SYSLOG_IDENTIFIER`], naming our unit.
+pub fn send_error(message: &str) -> std::io::Result<()> {
     let cgroup = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let unit = own_unit(&cgroup);
-    send(&encode(&error_fields(identifier, message, unit.as_ref())))
+    send(&encode(&error_fields(
+        SYSLOG_IDENTIFIER,
+        message,
+        unit.as_ref(),
+    )))
 }
 
 fn send(datagram: &[u8]) -> std::io::Result<()> {
@@ -113,6 +173,32 @@ fn send(datagram: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn journal_stream_matching() {
+        assert!(journal_stream_matches(Some("8:4242"), 8, 4242));
+        assert!(journal_stream_matches(Some("8:4242\n"), 8, 4242));
+        assert!(!journal_stream_matches(Some("8:4243"), 8, 4242));
+        assert!(!journal_stream_matches(Some("9:4242"), 8, 4242));
+        assert!(!journal_stream_matches(None, 8, 4242));
+        assert!(!journal_stream_matches(Some(""), 8, 4242));
+        assert!(!journal_stream_matches(Some("8"), 8, 4242));
+        assert!(!journal_stream_matches(Some("x:y"), 8, 4242));
+        assert!(!journal_stream_matches(Some("-8:4242"), 8, 4242));
+    }
+
+    #[test]
+    fn stderr_of_a_test_is_not_a_journal_stream() {
+        // JOURNAL_STREAM naming another inode does not match stderr; naming
+        // stderr's own device and inode does.
+        let stat = nix::sys::stat::fstat(std::io::stderr()).unwrap();
+        #[allow(clippy::unnecessary_cast)]
+        let (dev, ino) = (stat.st_dev as u64, stat.st_ino as u64);
+        let other = format!("{dev}:{}", ino.wrapping_add(1));
+        assert!(!journal_stream_matches(Some(&other), dev, ino));
+        let same = format!("{dev}:{ino}");
+        assert!(journal_stream_matches(Some(&same), dev, ino));
+    }
 
     #[test]
     fn the_unit_comes_from_the_cgroup_path() {

@@ -2,7 +2,7 @@
 //!
 //! Every call is a no-op without `NOTIFY_SOCKET` (run by hand, or under
 //! launchd), so the run loop calls these unconditionally. Failures to notify
-//! are logged once and otherwise ignored: the daemon's work matters more.
+//! are logged and otherwise ignored: the daemon's work matters more.
 
 use std::time::Duration;
 
