@@ -44,11 +44,6 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// The all-zero hash git writes as `old` when HEAD had no commit yet.
-pub fn is_null_hash(hash: &str) -> bool {
-    !hash.is_empty() && hash.bytes().all(|b| b == b'0')
-}
-
 /// SHA-1 (40) or SHA-256 (64) hex object names.
 fn is_hash(s: &str) -> bool {
     (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
@@ -186,8 +181,8 @@ mod tests {
         let zero = "0".repeat(40);
         let line = format!("{zero} {B} X <x@y> 1 +0000\tcommit (initial): start");
         let l = parse_line(&line).unwrap();
-        assert!(is_null_hash(&l.old));
-        assert!(!is_null_hash(&l.new));
+        assert_eq!(l.old, zero);
+        assert_eq!(l.new, B);
     }
 
     #[test]

@@ -11,12 +11,12 @@
 //! next work-window opening when it falls outside the window. All instants
 //! are UTC; the window is read in `Schedule::tz` (see [`window`]).
 
-pub mod window;
+mod window;
 
 #[cfg(test)]
 mod tests;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::config::{Settings, WorkHours};
@@ -339,47 +339,7 @@ pub fn in_window(schedule: &Schedule, t: DateTime<Utc>) -> bool {
 
 /// The work window containing `t` as `[open, close)`; `None` outside the
 /// window or when no window is configured.
-pub fn current_window(
-    schedule: &Schedule,
-    t: DateTime<Utc>,
-) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+fn current_window(schedule: &Schedule, t: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let hours = schedule.window.as_ref()?;
     window::containing(hours, schedule.tz, t)
-}
-
-/// The first work-window opening at or after `t`; `None` without a window
-/// (or when it never opens).
-pub fn next_window_open(schedule: &Schedule, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let hours = schedule.window.as_ref()?;
-    window::next_open(hours, schedule.tz, t)
-}
-
-/// The window that opens on local `date` (in `schedule.tz`) as
-/// `[open, close)`; `None` without a window or when `date` is not a work day.
-pub fn window_bounds_on(
-    schedule: &Schedule,
-    date: NaiveDate,
-) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let hours = schedule.window.as_ref()?;
-    window::bounds_on(hours, schedule.tz, date)
-}
-
-/// The window for humans, e.g. `09:00-18:00 mon,tue,wed,thu,fri Europe/Berlin`,
-/// or `any time Europe/Berlin` without one.
-pub fn describe_window(schedule: &Schedule) -> String {
-    let tz = schedule.tz.name();
-    let Some(hours) = &schedule.window else {
-        return format!("any time {tz}");
-    };
-    let days: Vec<String> = hours
-        .days
-        .iter()
-        .map(|d| d.to_string().to_lowercase())
-        .collect();
-    let days = if days.is_empty() {
-        "no days".to_owned()
-    } else {
-        days.join(",")
-    };
-    format!("{}-{} {days} {tz}", hours.start, hours.end)
 }

@@ -39,6 +39,45 @@ fn only(day: Weekday) -> WeekdaySet {
     WeekdaySet::EMPTY.with(day)
 }
 
+// Window helpers over a whole `Schedule`, for the assertions below.
+
+/// The first work-window opening at or after `t`; `None` without a window
+/// (or when it never opens).
+fn next_window_open(schedule: &Schedule, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let hours = schedule.window.as_ref()?;
+    window::next_open(hours, schedule.tz, t)
+}
+
+/// The window that opens on local `date` (in `schedule.tz`) as
+/// `[open, close)`; `None` without a window or when `date` is not a work day.
+fn window_bounds_on(
+    schedule: &Schedule,
+    date: NaiveDate,
+) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let hours = schedule.window.as_ref()?;
+    window::bounds_on(hours, schedule.tz, date)
+}
+
+/// The window for humans, e.g. `09:00-18:00 mon,tue,wed,thu,fri Europe/Berlin`,
+/// or `any time Europe/Berlin` without one.
+fn describe_window(schedule: &Schedule) -> String {
+    let tz = schedule.tz.name();
+    let Some(hours) = &schedule.window else {
+        return format!("any time {tz}");
+    };
+    let days: Vec<String> = hours
+        .days
+        .iter()
+        .map(|d| d.to_string().to_lowercase())
+        .collect();
+    let days = if days.is_empty() {
+        "no days".to_owned()
+    } else {
+        days.join(",")
+    };
+    format!("{}-{} {days} {tz}", hours.start, hours.end)
+}
+
 fn hours(start: &str, end: &str, days: WeekdaySet) -> Option<WorkHours> {
     Some(WorkHours {
         start: hm(start),

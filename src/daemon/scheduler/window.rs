@@ -22,7 +22,7 @@ const LOOKAHEAD_DAYS: u64 = 15;
 /// A time inside a DST gap resolves to the first valid instant after the gap
 /// (02:30 on a spring-forward day becomes the 03:00 transition); a time that
 /// occurs twice resolves to the earlier occurrence.
-pub fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),

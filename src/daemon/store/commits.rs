@@ -320,12 +320,6 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-
-    pub fn activity_count(&self) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM repo_activity", [], |r| r.get(0))?)
-    }
 }
 
 /// Links the commits a commit trigger announced, `(repo, hash)`, to it,
@@ -397,7 +391,7 @@ mod tests {
             vec![false, false]
         );
         assert_eq!(store.commit_count().unwrap(), 2);
-        assert_eq!(store.activity_count().unwrap(), 2);
+        assert_eq!(store.recent_activity(10).unwrap().len(), 2);
         assert_eq!(
             store.reflog_cursor(Path::new("/r/.git/logs/HEAD")).unwrap(),
             Some(cursor)
@@ -490,7 +484,11 @@ mod migration_tests {
         drop(ro);
 
         let mut store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), 2);
+        let version: usize = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
         assert_eq!(store.commit("r", "old").unwrap().unwrap().own, None);
         let mut theirs = ReflogBatch {
             repo: "r".into(),

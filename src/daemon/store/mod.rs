@@ -100,12 +100,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn schema_version(&self) -> Result<usize> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
-    }
-
     /// The underlying connection, for modules that own their own tables
     /// (git watching writes commits and cursors in one transaction).
     pub fn connection(&mut self) -> &mut Connection {

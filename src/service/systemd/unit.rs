@@ -165,33 +165,22 @@ pub fn exec_path_problem(binary: &Path) -> Option<String> {
 ///
 /// systemd expands `%` specifiers everywhere in the line, so `%` becomes
 /// `%%`; words are split on whitespace, so a path holding whitespace is put
-/// in double quotes. `$` is left alone: variable expansion does not apply to
-/// the executable word. Paths [`exec_path_problem`] rejects cannot be
-/// written at all.
+/// in double quotes, with `\` and `"` escaped inside them and control
+/// characters as C escapes. `$` is left alone: variable expansion does not
+/// apply to the executable word. Paths [`exec_path_problem`] rejects cannot
+/// be written at all.
 pub fn quote_exec_path(path: &str) -> String {
-    quote_word(path, false)
-}
-
-/// Quotes an argument word of an `Exec*=` line: as [`quote_exec_path`], and
-/// `$` becomes `$$` (arguments undergo `$VAR` expansion), `\` and `"` are
-/// escaped inside the quotes, control characters become C escapes.
-pub fn quote_exec_arg(word: &str) -> String {
-    quote_word(word, true)
-}
-
-fn quote_word(word: &str, is_argument: bool) -> String {
-    let needs_quotes = word.is_empty()
-        || word
+    let needs_quotes = path.is_empty()
+        || path
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '\\' | ';'));
-    let mut out = String::with_capacity(word.len() + 2);
+    let mut out = String::with_capacity(path.len() + 2);
     if needs_quotes {
         out.push('"');
     }
-    for c in word.chars() {
+    for c in path.chars() {
         match c {
             '%' => out.push_str("%%"),
-            '$' if is_argument => out.push_str("$$"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -231,10 +220,9 @@ mod tests {
     }
 
     #[test]
-    fn argument_with_dollar_quote_backslash_and_newline() {
-        assert_eq!(quote_exec_arg("a $b \"c\" \\d\n"), r#""a $$b \"c\" \\d\n""#);
-        assert_eq!(quote_exec_arg(""), r#""""#);
-        assert_eq!(quote_exec_arg("--wait"), "--wait");
+    fn quote_backslash_and_newline_are_escaped_inside_quotes() {
+        assert_eq!(quote_exec_path("a $b \"c\" \\d\n"), r#""a $b \"c\" \\d\n""#);
+        assert_eq!(quote_exec_path(""), r#""""#);
     }
 
     #[test]
