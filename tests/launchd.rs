@@ -878,6 +878,88 @@ fn binary_dry_run_prints_the_plist_for_itself() {
     assert!(!fake.plist().exists());
 }
 
+/// The `launchctl` commands a dry run lists (conditions in parentheses
+/// left out), and the plist state it names.
+fn dry_run_plan(fake: &Fake) -> (String, Vec<String>) {
+    let out = devtrack(fake, &["install-service", "--dry-run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    let state = stderr.lines().next().unwrap_or_default().to_string();
+    let commands = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("  launchctl "))
+        .map(|l| format!("launchctl {}", l.split(" (").next().unwrap()))
+        .collect();
+    (state, commands)
+}
+
+/// What install ran, without the `print` queries that decide its steps.
+fn changes_made(record: Vec<String>) -> Vec<String> {
+    record
+        .into_iter()
+        .filter(|c| !c.starts_with("launchctl print"))
+        .collect()
+}
+
+#[test]
+fn binary_dry_run_lists_the_steps_install_then_runs() {
+    let fake = Fake::new();
+    let out = devtrack(&fake, &["install-service"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plist = fake.plist();
+
+    // Current plist, job unloaded: load it again, nothing to boot out.
+    fs::remove_file(fake.state("loaded")).unwrap();
+    fake.take_record();
+    let (state, planned) = dry_run_plan(&fake);
+    assert!(state.starts_with("unchanged, would keep"), "{state}");
+    // Only the query that decides the plan.
+    assert_eq!(fake.take_record(), ["launchctl print gui/501/dev.devtrack"]);
+    assert_eq!(
+        planned,
+        [
+            "launchctl enable gui/501/dev.devtrack".to_string(),
+            format!("launchctl bootstrap gui/501 {}", plist.display()),
+        ]
+    );
+    assert!(devtrack(&fake, &["install-service"]).status.success());
+    assert_eq!(changes_made(fake.take_record()), planned);
+
+    // Outdated plist (another binary's), job loaded: rewrite, boot the old
+    // job out, load.
+    let other = LaunchdBackend::new(fake.settings(Path::new("/usr/local/bin/devtrack")));
+    fs::write(&plist, other.render_plist().unwrap()).unwrap();
+    assert!(fake.loaded());
+    let (state, planned) = dry_run_plan(&fake);
+    assert!(state.starts_with("outdated, would replace"), "{state}");
+    assert_eq!(fake.take_record(), Vec::<String>::new());
+    assert_eq!(
+        planned,
+        [
+            "launchctl enable gui/501/dev.devtrack".to_string(),
+            "launchctl bootout gui/501/dev.devtrack".to_string(),
+            format!("launchctl bootstrap gui/501 {}", plist.display()),
+        ]
+    );
+    assert!(devtrack(&fake, &["install-service"]).status.success());
+    assert_eq!(changes_made(fake.take_record()), planned);
+
+    // Edited by hand: nothing planned, and install refuses.
+    let edited = fs::read_to_string(&plist)
+        .unwrap()
+        .replace("<integer>30</integer>", "<integer>10</integer>");
+    fs::write(&plist, &edited).unwrap();
+    let (state, planned) = dry_run_plan(&fake);
+    assert!(state.starts_with("edited by hand, would refuse"), "{state}");
+    assert!(planned.is_empty(), "{planned:?}");
+    assert!(!devtrack(&fake, &["install-service"]).status.success());
+    assert_eq!(fake.take_record(), Vec::<String>::new());
+}
+
 #[test]
 fn binary_start_without_install_exits_3() {
     let fake = Fake::new();

@@ -61,6 +61,25 @@ pub struct ManagerStatus {
     pub note: Option<String>,
 }
 
+/// How the unit file or plist on disk compares with the one this binary
+/// would write. Both carry a hash stamp of their own content, so
+/// `install-service` tells its own file, unchanged or outdated, from one
+/// edited by hand, the same way on both init systems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstalledFile {
+    /// No file at the path.
+    Missing,
+    /// Ours, and what this binary would write now.
+    Current,
+    /// Ours and unchanged since written (the stamp matches the content),
+    /// but for another binary path or from an older template: safe to
+    /// replace.
+    Outdated,
+    /// The stamp is absent or does not match the content: someone edited
+    /// it (or it is not ours at all); replaced only with `--force`.
+    EditedByHand,
+}
+
 /// What went wrong talking to the service manager. Each maps to a status of
 /// the README table ([`crate::exit::Status`]).
 #[derive(Debug, thiserror::Error)]

@@ -17,6 +17,7 @@ use plist::{Dictionary, Value};
 use sha2::{Digest, Sha256};
 
 use super::LABEL;
+use crate::service::InstalledFile;
 
 /// The key holding the hash stamp. launchd ignores keys it does not know.
 pub const HASH_KEY: &str = "DevtrackHash";
@@ -161,36 +162,21 @@ fn stamped(dict: Dictionary) -> anyhow::Result<String> {
     to_xml(&Value::Dictionary(stamped))
 }
 
-/// How an installed plist compares with the one this binary would write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Installed {
-    /// No plist at the path.
-    Missing,
-    /// Same content as what would be written.
-    Unchanged,
-    /// Written by devtrack (its stamp matches its content) but for another
-    /// binary path or an older template: safe to replace.
-    Outdated,
-    /// The stamp is absent or does not match the content: someone edited
-    /// it; replaced only with `--force`.
-    EditedByHand,
-}
-
 /// Classifies the text of an installed plist (`None` when there is none)
 /// against the `wanted` text from [`render_plist`].
-pub fn classify(installed: Option<&[u8]>, wanted: &str) -> Installed {
+pub fn classify(installed: Option<&[u8]>, wanted: &str) -> InstalledFile {
     let Some(bytes) = installed else {
-        return Installed::Missing;
+        return InstalledFile::Missing;
     };
     let Ok(Value::Dictionary(dict)) = Value::from_reader(std::io::Cursor::new(bytes)) else {
-        return Installed::EditedByHand;
+        return InstalledFile::EditedByHand;
     };
     let stamp = dict.get(HASH_KEY).and_then(Value::as_string);
     let Ok(actual) = content_hash(&dict) else {
-        return Installed::EditedByHand;
+        return InstalledFile::EditedByHand;
     };
     if stamp != Some(actual.as_str()) {
-        return Installed::EditedByHand;
+        return InstalledFile::EditedByHand;
     }
     let wanted_stamp = Value::from_reader_xml(wanted.as_bytes())
         .ok()
@@ -201,9 +187,9 @@ pub fn classify(installed: Option<&[u8]>, wanted: &str) -> Installed {
                 .map(str::to_string)
         });
     if wanted_stamp.as_deref() == Some(actual.as_str()) {
-        Installed::Unchanged
+        InstalledFile::Current
     } else {
-        Installed::Outdated
+        InstalledFile::Outdated
     }
 }
 
@@ -268,7 +254,7 @@ mod tests {
         let b = render_plist(&spec()).unwrap();
         assert_eq!(a, b);
         assert!(a.contains("<key>DevtrackHash</key>"));
-        assert_eq!(classify(Some(a.as_bytes()), &a), Installed::Unchanged);
+        assert_eq!(classify(Some(a.as_bytes()), &a), InstalledFile::Current);
     }
 
     #[test]
@@ -279,14 +265,17 @@ mod tests {
             ..spec()
         })
         .unwrap();
-        assert_eq!(classify(None, &wanted), Installed::Missing);
-        assert_eq!(classify(Some(old.as_bytes()), &wanted), Installed::Outdated);
+        assert_eq!(classify(None, &wanted), InstalledFile::Missing);
+        assert_eq!(
+            classify(Some(old.as_bytes()), &wanted),
+            InstalledFile::Outdated
+        );
 
         let edited = wanted.replace("<integer>30</integer>", "<integer>5</integer>");
         assert_ne!(edited, wanted);
         assert_eq!(
             classify(Some(edited.as_bytes()), &wanted),
-            Installed::EditedByHand
+            InstalledFile::EditedByHand
         );
         let unstamped = wanted
             .lines()
@@ -295,11 +284,11 @@ mod tests {
             .join("\n");
         assert_eq!(
             classify(Some(unstamped.as_bytes()), &wanted),
-            Installed::EditedByHand
+            InstalledFile::EditedByHand
         );
         assert_eq!(
             classify(Some(b"not a plist"), &wanted),
-            Installed::EditedByHand
+            InstalledFile::EditedByHand
         );
     }
 
@@ -309,7 +298,7 @@ mod tests {
         let reindented = wanted.replace('\t', "    ");
         assert_eq!(
             classify(Some(reindented.as_bytes()), &wanted),
-            Installed::Unchanged
+            InstalledFile::Current
         );
     }
 

@@ -2,11 +2,16 @@
 //! user's GUI domain (`gui/<uid>`).
 //!
 //! Compiled and tested on every platform: the plist ([`agent`]), the
-//! `launchctl` argument lists and output parsing ([`launchctl`]), the `log`
-//! invocations ([`logs`]) and the crash guard ([`crash_guard`]) are pure;
+//! `launchctl` argument lists and output parsing ([`launchctl`]), the
+//! install steps as data ([`plan`]), the `log` invocations ([`logs`]) and
+//! the crash guard's decisions ([`crash_guard`]) are pure;
 //! [`LaunchdBackend`] only strings them together and runs the tools, whose
 //! paths come from [`LaunchdSettings`] so tests can put recording stand-ins
-//! in their place. Only [`oslog`] needs macOS.
+//! in their place.
+//!
+//! The running daemon's side, called by `crate::daemon`: the crash guard of
+//! a run ([`LaunchdCrashGuard`]) and the os_log layer ([`oslog`], the only
+//! part that needs macOS).
 //!
 //! Lifecycle choices:
 //! - install: write the plist (only if it changed), `enable`, `bootout` any
@@ -26,6 +31,7 @@ pub mod crash_guard;
 pub mod launchctl;
 pub mod logs;
 pub mod oslog;
+pub mod plan;
 
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -34,13 +40,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-pub use agent::{stable_program_path, AgentSpec, Installed};
+pub use agent::{stable_program_path, AgentSpec};
 pub use crash_guard::{
     running_under_launchd, CrashGuard, CrashGuardState, LaunchdCrashGuard, StartDecision,
 };
 use launchctl::{Domain, Outcome, PrintInfo};
+use plan::{InstallPlan, InstallState, Step};
 
-use super::{Backend, InstallOptions, LogOptions, ManagerStatus, ServiceError};
+use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError};
 
 /// The job label, also the os_log subsystem.
 pub const LABEL: &str = "dev.devtrack";
@@ -199,20 +206,24 @@ impl LaunchdBackend {
         }
     }
 
-    /// `launchctl print`: the job as launchd sees it.
-    fn print(&self) -> Result<Job, ServiceError> {
-        let args = launchctl::print(self.domain());
-        match self.launchctl(&args)? {
+    /// `launchctl print` (`args`): the job as launchd sees it.
+    fn print(&self, args: &[String]) -> Result<Job, ServiceError> {
+        match self.launchctl(args)? {
             (Outcome::Ok, ran) => Ok(Job::Loaded(launchctl::parse_print(&ran.stdout))),
             (Outcome::NotFound, _) => Ok(Job::NotLoaded),
             (Outcome::NoGuiDomain, _) => Ok(Job::NoGuiDomain),
-            (_, ran) => Err(command_failed(&args, &ran)),
+            (_, ran) => Err(command_failed(args, &ran)),
         }
     }
 
     /// `launchctl print`: `Some` when the job is loaded; no GUI domain is an error.
     fn loaded(&self) -> Result<Option<PrintInfo>, ServiceError> {
-        match self.print()? {
+        self.loaded_by(&launchctl::print(self.domain()))
+    }
+
+    /// [`LaunchdBackend::loaded`] with the `print` arguments given.
+    fn loaded_by(&self, print: &[String]) -> Result<Option<PrintInfo>, ServiceError> {
+        match self.print(print)? {
             Job::Loaded(info) => Ok(Some(info)),
             Job::NotLoaded => Ok(None),
             Job::NoGuiDomain => Err(ServiceError::NoManager(launchctl::no_gui_domain_message(
@@ -224,40 +235,42 @@ impl LaunchdBackend {
     /// `bootout`, then polls `print` until launchd has let go of the job:
     /// bootstrapping while the old instance is still being torn down fails
     /// with error 5.
-    fn bootout_and_wait(&self) -> Result<(), ServiceError> {
-        let args = launchctl::bootout(self.domain());
-        match self.launchctl(&args)? {
+    fn bootout_and_wait(&self, bootout: &[String], print: &[String]) -> Result<(), ServiceError> {
+        match self.launchctl(bootout)? {
             (Outcome::Ok | Outcome::NotFound, _) => {}
-            (_, ran) => return Err(command_failed(&args, &ran)),
+            (_, ran) => return Err(command_failed(bootout, &ran)),
         }
         for poll in 0..self.settings.max_polls {
             if poll > 0 {
                 std::thread::sleep(self.settings.poll_interval);
             }
-            if self.loaded()?.is_none() {
+            if self.loaded_by(print)?.is_none() {
                 return Ok(());
             }
         }
         Err(ServiceError::Tool(format!(
-            "`{LABEL}` is still loaded after `launchctl {}`\nhint: check `launchctl print {}`",
-            args.join(" "),
-            self.domain().service_target()
+            "`{LABEL}` is still loaded after `launchctl {}`\nhint: check `launchctl {}`",
+            bootout.join(" "),
+            print.join(" ")
         )))
     }
 
     /// `bootstrap`, retrying error 5 (a disabled flag set again meanwhile,
     /// or launchd still unloading) after another `enable`, a bounded number
     /// of times. The caller runs the first `enable`.
-    fn bootstrap_with_retries(&self) -> Result<(), ServiceError> {
+    fn bootstrap_with_retries(
+        &self,
+        args: &[String],
+        enable: &[String],
+    ) -> Result<(), ServiceError> {
         let plist = self.plist_path();
-        let args = launchctl::bootstrap(self.domain(), &plist);
         let mut last_stderr = String::new();
         for attempt in 0..BOOTSTRAP_ATTEMPTS {
             if attempt > 0 {
                 std::thread::sleep(self.settings.poll_interval);
-                self.launchctl_ok(&launchctl::enable(self.domain()))?;
+                self.launchctl_ok(enable)?;
             }
-            match self.launchctl(&args)? {
+            match self.launchctl(args)? {
                 (Outcome::Ok, _) => return Ok(()),
                 (Outcome::IoError, ran) => last_stderr = ran.stderr,
                 (Outcome::NoGuiDomain, _) => {
@@ -265,7 +278,7 @@ impl LaunchdBackend {
                         self.domain(),
                     )))
                 }
-                (_, ran) => return Err(command_failed(&args, &ran)),
+                (_, ran) => return Err(command_failed(args, &ran)),
             }
         }
         Err(ServiceError::Tool(launchctl::io_error_message(
@@ -278,8 +291,16 @@ impl LaunchdBackend {
     /// Loads an unloaded agent: `enable`, then `bootstrap` (which starts it
     /// through `RunAtLoad`).
     fn enable_and_bootstrap(&self) -> Result<(), ServiceError> {
-        self.launchctl_ok(&launchctl::enable(self.domain()))?;
-        self.bootstrap_with_retries()
+        let d = self.domain();
+        let enable = launchctl::enable(d);
+        self.launchctl_ok(&enable)?;
+        self.bootstrap_with_retries(&launchctl::bootstrap(d, &self.plist_path()), &enable)
+    }
+
+    /// Stops and unloads the job, waiting until launchd has let go of it.
+    fn unload(&self) -> Result<(), ServiceError> {
+        let d = self.domain();
+        self.bootout_and_wait(&launchctl::bootout(d), &launchctl::print(d))
     }
 
     fn reset_crash_guard(&self) -> Result<(), ServiceError> {
@@ -295,8 +316,7 @@ impl LaunchdBackend {
     }
 
     /// Writes the plist atomically, creating the LaunchAgents and log dirs.
-    fn write_plist(&self, text: &str) -> Result<(), ServiceError> {
-        let path = self.plist_path();
+    fn write_plist(&self, path: &Path, text: &str) -> Result<(), ServiceError> {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
         let logs = agent::log_dir(&self.settings.home);
@@ -311,34 +331,93 @@ impl LaunchdBackend {
             std::os::unix::fs::PermissionsExt::from_mode(0o644),
         )
         .with_context(|| format!("setting permissions of `{}`", tmp.path().display()))?;
-        tmp.persist(&path)
+        tmp.persist(path)
             .with_context(|| format!("replacing `{}`", path.display()))?;
         Ok(())
     }
 
-    /// `install-service --dry-run`: the plist on stdout (so it can be
-    /// redirected), what would happen on stderr.
-    fn dry_run(&self, state: &Installed, text: &str, opts: &InstallOptions) {
-        let path = self.plist_path();
-        let d = self.domain();
-        let what = match state {
-            Installed::Missing => "would write",
-            Installed::Unchanged => "unchanged, would keep",
-            Installed::Outdated => "outdated, would replace",
-            Installed::EditedByHand if opts.force => "edited by hand, would overwrite (--force)",
-            Installed::EditedByHand => "edited by hand, would refuse to overwrite without --force",
+    /// What `install-service` looks at: the plist on disk against `text`
+    /// and, for a current plist, whether the job is loaded.
+    fn install_state(&self, text: &str) -> Result<InstallState, ServiceError> {
+        let plist_path = self.plist_path();
+        let existing = std::fs::read(&plist_path).ok();
+        let plist = agent::classify(existing.as_deref(), text);
+        let loaded = match plist {
+            InstalledFile::Current => Some(self.loaded()?.is_some()),
+            _ => None,
         };
-        eprintln!("{what} `{}`:", path.display());
+        Ok(InstallState {
+            plist_path,
+            plist,
+            loaded,
+            domain: self.domain(),
+            crash_guard_file: self.crash_guard_file(),
+        })
+    }
+
+    /// `install-service --dry-run`: the plist on stdout (so it can be
+    /// redirected), on stderr what is there and the plan a real run would
+    /// execute.
+    fn dry_run(
+        &self,
+        state: &InstallState,
+        text: &str,
+        plan: &Result<InstallPlan, ServiceError>,
+        opts: &InstallOptions,
+    ) {
+        let what = match state.plist {
+            InstalledFile::Missing => "would write",
+            InstalledFile::Current => "unchanged, would keep",
+            InstalledFile::Outdated => "outdated, would replace",
+            InstalledFile::EditedByHand if opts.force => {
+                "edited by hand, would overwrite (--force)"
+            }
+            InstalledFile::EditedByHand => {
+                "edited by hand, would refuse to overwrite without --force"
+            }
+        };
+        eprintln!("{what} `{}`:", state.plist_path.display());
         print!("{text}");
-        let mut steps = vec![launchctl::enable(d), launchctl::print(d)];
-        eprintln!("would run (bootout only if loaded):");
-        steps.push(launchctl::bootout(d));
-        if !opts.no_start {
-            steps.push(launchctl::bootstrap(d, &path));
+        let Ok(plan) = plan else {
+            return;
+        };
+        if plan.steps.is_empty() {
+            eprintln!("would run nothing: {}", plan.summary);
+            return;
         }
-        for step in steps {
-            eprintln!("  launchctl {}", step.join(" "));
+        eprintln!("would run:");
+        for step in &plan.steps {
+            eprintln!("  {step}");
         }
+    }
+
+    /// Runs one install step; `Ok(false)` ends the install early (no GUI
+    /// domain: the plist loads at the next login).
+    fn execute(&self, step: &Step) -> Result<bool, ServiceError> {
+        match step {
+            Step::WritePlist { path, contents } => {
+                self.write_plist(path, contents)?;
+                println!("wrote `{}`", path.display());
+            }
+            Step::Enable(args) => match self.launchctl_ok(args) {
+                Ok(()) => {}
+                Err(ServiceError::NoManager(message)) => {
+                    println!("{message}");
+                    return Ok(false);
+                }
+                Err(e) => return Err(e),
+            },
+            Step::BootoutIfLoaded { print, bootout } => {
+                if self.loaded_by(print)?.is_some() {
+                    self.bootout_and_wait(bootout, print)?;
+                }
+            }
+            Step::ResetCrashGuard(path) => CrashGuard::reset(path)?,
+            Step::Bootstrap { bootstrap, enable } => {
+                self.bootstrap_with_retries(bootstrap, enable)?
+            }
+        }
+        Ok(true)
     }
 
     /// `devtrack logs`, writing to `out`.
@@ -430,66 +509,20 @@ pub fn manager_status(
 
 impl Backend for LaunchdBackend {
     fn install(&self, opts: &InstallOptions) -> Result<(), ServiceError> {
-        let path = self.plist_path();
         let text = self.render_plist()?;
-        let existing = std::fs::read(&path).ok();
-        let state = agent::classify(existing.as_deref(), &text);
+        let state = self.install_state(&text)?;
+        let plan = plan::plan_install(&state, &text, opts);
         if opts.dry_run {
-            self.dry_run(&state, &text, opts);
+            self.dry_run(&state, &text, &plan, opts);
             return Ok(());
         }
-        if state == Installed::EditedByHand && !opts.force {
-            return Err(ServiceError::failed(
-                crate::exit::Status::Failure,
-                format!(
-                    "`{}` was edited by hand; leaving it alone\n\
-                     hint: `devtrack install-service --dry-run` shows what would be written, \
-                     `--force` overwrites it",
-                    path.display()
-                ),
-            ));
-        }
-        // `Some(false)`: already known to be unloaded.
-        let known_loaded = if state == Installed::Unchanged {
-            if self.loaded()?.is_some() {
-                println!(
-                    "`{LABEL}` is installed and up to date (`{}`); nothing to do",
-                    path.display()
-                );
+        let plan = plan?;
+        for step in &plan.steps {
+            if !self.execute(step)? {
                 return Ok(());
             }
-            Some(false)
-        } else {
-            self.write_plist(&text)?;
-            println!("wrote `{}`", path.display());
-            None
-        };
-        match self.launchctl_ok(&launchctl::enable(self.domain())) {
-            Ok(()) => {}
-            // The plist is in place, so launchd loads it at the next login.
-            Err(ServiceError::NoManager(message)) => {
-                println!("{message}");
-                return Ok(());
-            }
-            Err(e) => return Err(e),
         }
-        let loaded = match known_loaded {
-            Some(loaded) => loaded,
-            None => self.loaded()?.is_some(),
-        };
-        if loaded {
-            self.bootout_and_wait()?;
-        }
-        if opts.no_start {
-            println!("`{LABEL}` starts at the next login; `devtrack start` starts it now");
-            return Ok(());
-        }
-        self.reset_crash_guard()?;
-        self.bootstrap_with_retries()?;
-        println!(
-            "`{LABEL}` is loaded and running (`launchctl print {}`)",
-            self.domain().service_target()
-        );
+        println!("{}", plan.summary);
         Ok(())
     }
 
@@ -501,7 +534,7 @@ impl Backend for LaunchdBackend {
             return Ok(());
         }
         if loaded {
-            self.bootout_and_wait()?;
+            self.unload()?;
             println!("stopped and unloaded `{LABEL}`");
         }
         match std::fs::remove_file(&path) {
@@ -534,7 +567,7 @@ impl Backend for LaunchdBackend {
             println!("`{LABEL}` is not running");
             return Ok(());
         }
-        self.bootout_and_wait()?;
+        self.unload()?;
         println!("stopped `{LABEL}`; it starts again at the next login or with `devtrack start`");
         Ok(())
     }
@@ -590,7 +623,7 @@ impl Backend for LaunchdBackend {
         let plist = self.plist_path();
         // Over SSH without a GUI login the job cannot be loaded; that is a
         // state to show, not an error.
-        let info = match self.print()? {
+        let info = match self.print(&launchctl::print(self.domain()))? {
             Job::Loaded(info) => Some(info),
             Job::NotLoaded | Job::NoGuiDomain => None,
         };

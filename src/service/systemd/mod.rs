@@ -32,10 +32,10 @@ use std::process::{Command, Output, Stdio};
 use anyhow::Context;
 
 use super::binary_path;
-use super::{Backend, InstallOptions, LogOptions, ManagerStatus, ServiceError};
+use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError};
 use plan::{Action, InstallState};
 use show::UnitProperties;
-use unit::{UnitFileState, UNIT_NAME};
+use unit::UNIT_NAME;
 
 /// Where packages install user units; a unit found here is used as is.
 const VENDOR_UNIT_DIRS: &[&str] = &[
@@ -604,11 +604,11 @@ fn print_flushed(text: &str) -> Result<(), ServiceError> {
         .map_err(|e| ServiceError::Other(anyhow::Error::new(e).context("writing the log")))
 }
 
-fn describe(state: UnitFileState) -> &'static str {
+fn describe(state: InstalledFile) -> &'static str {
     match state {
-        UnitFileState::Missing => "not installed yet",
-        UnitFileState::Current => "installed and up to date",
-        UnitFileState::Outdated => "installed by an older devtrack or from another binary path",
-        UnitFileState::Modified => "edited by hand",
+        InstalledFile::Missing => "not installed yet",
+        InstalledFile::Current => "installed and up to date",
+        InstalledFile::Outdated => "installed by an older devtrack or from another binary path",
+        InstalledFile::EditedByHand => "edited by hand",
     }
 }

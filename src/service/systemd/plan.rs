@@ -6,10 +6,10 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::service::{InstallOptions, ServiceError};
+use crate::service::{InstallOptions, InstalledFile, ServiceError};
 
 use super::show::UnitProperties;
-use super::unit::{UnitFileState, UNIT_NAME};
+use super::unit::UNIT_NAME;
 
 /// One step of an install or uninstall.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub struct InstallState {
     /// `$XDG_CONFIG_HOME/systemd/user/devtrack.service`.
     pub user_unit_path: PathBuf,
     /// Our file at `user_unit_path` compared with what we would write now.
-    pub user_unit: UnitFileState,
+    pub user_unit: InstalledFile,
     /// A unit shipped by a package (`/usr/lib/systemd/user/devtrack.service`).
     pub vendor_unit: Option<PathBuf>,
     /// The manager's view before we change anything.
@@ -75,7 +75,7 @@ pub fn plan_install(
 ) -> Result<InstallPlan, ServiceError> {
     let mut actions = Vec::new();
     let summary;
-    let uses_vendor_unit = state.user_unit == UnitFileState::Missing && state.vendor_unit.is_some();
+    let uses_vendor_unit = state.user_unit == InstalledFile::Missing && state.vendor_unit.is_some();
     if uses_vendor_unit {
         let vendor = state.vendor_unit.as_ref().expect("checked above");
         enable_or_start(state, opts, &mut actions);
@@ -93,13 +93,13 @@ pub fn plan_install(
             contents: unit_text.to_string(),
         };
         match state.user_unit {
-            UnitFileState::Missing => {
+            InstalledFile::Missing => {
                 actions.push(write);
                 actions.push(Action::systemctl(&["daemon-reload"]));
                 actions.push(enable_action(opts));
                 summary = format!("installed `{}`", state.user_unit_path.display());
             }
-            UnitFileState::Current => {
+            InstalledFile::Current => {
                 if state.props.need_daemon_reload {
                     actions.push(Action::systemctl(&["daemon-reload"]));
                 }
@@ -118,7 +118,7 @@ pub fn plan_install(
                     format!("`{}` is up to date", state.user_unit_path.display())
                 };
             }
-            UnitFileState::Modified if !opts.force => {
+            InstalledFile::EditedByHand if !opts.force => {
                 return Err(ServiceError::failed(
                     crate::exit::Status::Failure,
                     format!(
@@ -129,7 +129,7 @@ pub fn plan_install(
                     ),
                 ));
             }
-            UnitFileState::Outdated | UnitFileState::Modified => {
+            InstalledFile::Outdated | InstalledFile::EditedByHand => {
                 actions.push(write);
                 actions.push(Action::systemctl(&["daemon-reload"]));
                 if !state.props.is_enabled() {
@@ -215,7 +215,7 @@ mod tests {
     use super::*;
     use crate::service::systemd::show::parse_show;
 
-    fn state(user_unit: UnitFileState, show: &str) -> InstallState {
+    fn state(user_unit: InstalledFile, show: &str) -> InstallState {
         InstallState {
             user_unit_path: PathBuf::from("/home/me/.config/systemd/user/devtrack.service"),
             user_unit,
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn fresh_install_writes_reloads_and_enables_now() {
         let plan = plan_install(
-            &state(UnitFileState::Missing, ABSENT),
+            &state(InstalledFile::Missing, ABSENT),
             "UNIT",
             &InstallOptions::default(),
         )
@@ -265,14 +265,14 @@ mod tests {
             no_start: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(UnitFileState::Missing, ABSENT), "UNIT", &opts).unwrap();
+        let plan = plan_install(&state(InstalledFile::Missing, ABSENT), "UNIT", &opts).unwrap();
         assert_eq!(cmds(&plan)[2], "systemctl --user enable devtrack.service");
     }
 
     #[test]
     fn unchanged_and_running_does_nothing() {
         let plan = plan_install(
-            &state(UnitFileState::Current, RUNNING),
+            &state(InstalledFile::Current, RUNNING),
             "UNIT",
             &InstallOptions::default(),
         )
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn unchanged_but_stopped_is_started() {
         let plan = plan_install(
-            &state(UnitFileState::Current, STOPPED),
+            &state(InstalledFile::Current, STOPPED),
             "UNIT",
             &InstallOptions::default(),
         )
@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn unchanged_but_disabled_is_enabled() {
         let plan = plan_install(
-            &state(UnitFileState::Current, DISABLED),
+            &state(InstalledFile::Current, DISABLED),
             "UNIT",
             &InstallOptions::default(),
         )
@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn outdated_unit_is_rewritten_reloaded_and_restarted() {
         let plan = plan_install(
-            &state(UnitFileState::Outdated, RUNNING),
+            &state(InstalledFile::Outdated, RUNNING),
             "UNIT",
             &InstallOptions::default(),
         )
@@ -330,7 +330,7 @@ mod tests {
             no_start: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(UnitFileState::Outdated, RUNNING), "UNIT", &opts).unwrap();
+        let plan = plan_install(&state(InstalledFile::Outdated, RUNNING), "UNIT", &opts).unwrap();
         assert_eq!(
             cmds(&plan)[2],
             "systemctl --user try-restart devtrack.service"
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn hand_edited_unit_needs_force() {
         let err = plan_install(
-            &state(UnitFileState::Modified, RUNNING),
+            &state(InstalledFile::EditedByHand, RUNNING),
             "UNIT",
             &InstallOptions::default(),
         )
@@ -353,13 +353,18 @@ mod tests {
             force: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(UnitFileState::Modified, RUNNING), "UNIT", &forced).unwrap();
+        let plan = plan_install(
+            &state(InstalledFile::EditedByHand, RUNNING),
+            "UNIT",
+            &forced,
+        )
+        .unwrap();
         assert!(matches!(plan.actions[0], Action::WriteUnit { .. }));
     }
 
     #[test]
     fn vendor_unit_is_enabled_instead_of_writing_a_copy() {
-        let mut st = state(UnitFileState::Missing, DISABLED);
+        let mut st = state(InstalledFile::Missing, DISABLED);
         st.vendor_unit = Some(PathBuf::from("/usr/lib/systemd/user/devtrack.service"));
         let plan = plan_install(&st, "UNIT", &InstallOptions::default()).unwrap();
         assert_eq!(
@@ -379,16 +384,16 @@ mod tests {
             linger: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(UnitFileState::Current, RUNNING), "UNIT", &opts).unwrap();
+        let plan = plan_install(&state(InstalledFile::Current, RUNNING), "UNIT", &opts).unwrap();
         assert_eq!(cmds(&plan), ["loginctl enable-linger me"]);
 
-        let mut lingering = state(UnitFileState::Current, RUNNING);
+        let mut lingering = state(InstalledFile::Current, RUNNING);
         lingering.linger = Some(true);
         let plan = plan_install(&lingering, "UNIT", &opts).unwrap();
         assert!(plan.actions.is_empty());
 
         let plan = plan_install(
-            &state(UnitFileState::Current, RUNNING),
+            &state(InstalledFile::Current, RUNNING),
             "UNIT",
             &InstallOptions::default(),
         )

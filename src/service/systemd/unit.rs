@@ -11,6 +11,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::service::InstalledFile;
+
 /// The unit's file name, also the name systemctl and journalctl are given.
 pub const UNIT_NAME: &str = "devtrack.service";
 
@@ -86,34 +88,19 @@ WantedBy=default.target
     format!("{HASH_STAMP_PREFIX}{}\n{body}", sha256_hex(&body))
 }
 
-/// What an existing unit file is, compared with what we would write now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnitFileState {
-    /// No unit file at the path.
-    Missing,
-    /// Our file, byte for byte what we would write now.
-    Current,
-    /// Our file, unchanged since written, but from another binary path or an
-    /// older template.
-    Outdated,
-    /// The stamp is missing or does not match the content: someone edited it
-    /// (or it is not ours at all).
-    Modified,
-}
-
 /// Classifies `existing` (the file's content, `None` when absent) against
 /// `wanted` (what [`render_unit`] gives now).
-pub fn classify_unit(existing: Option<&str>, wanted: &str) -> UnitFileState {
+pub fn classify_unit(existing: Option<&str>, wanted: &str) -> InstalledFile {
     let Some(existing) = existing else {
-        return UnitFileState::Missing;
+        return InstalledFile::Missing;
     };
     if !stamp_matches(existing) {
-        return UnitFileState::Modified;
+        return InstalledFile::EditedByHand;
     }
     if existing == wanted {
-        UnitFileState::Current
+        InstalledFile::Current
     } else {
-        UnitFileState::Outdated
+        InstalledFile::Outdated
     }
 }
 
@@ -253,29 +240,32 @@ mod tests {
     }
 
     #[test]
-    fn classify_tells_missing_current_outdated_and_modified_apart() {
+    fn classify_tells_missing_current_outdated_and_edited_apart() {
         let wanted = render_unit(Path::new("/usr/bin/devtrack"));
         let older = render_unit(Path::new("/usr/local/bin/devtrack"));
         let edited = wanted.replace("RestartSec=5", "RestartSec=1");
         let foreign = "[Service]\nExecStart=/usr/bin/devtrack run\n";
-        assert_eq!(classify_unit(None, &wanted), UnitFileState::Missing);
+        assert_eq!(classify_unit(None, &wanted), InstalledFile::Missing);
         assert_eq!(
             classify_unit(Some(&wanted), &wanted),
-            UnitFileState::Current
+            InstalledFile::Current
         );
         assert_eq!(
             classify_unit(Some(&older), &wanted),
-            UnitFileState::Outdated
+            InstalledFile::Outdated
         );
         assert_eq!(
             classify_unit(Some(&edited), &wanted),
-            UnitFileState::Modified
+            InstalledFile::EditedByHand
         );
         assert_eq!(
             classify_unit(Some(foreign), &wanted),
-            UnitFileState::Modified
+            InstalledFile::EditedByHand
         );
-        assert_eq!(classify_unit(Some(""), &wanted), UnitFileState::Modified);
+        assert_eq!(
+            classify_unit(Some(""), &wanted),
+            InstalledFile::EditedByHand
+        );
     }
 
     #[test]
