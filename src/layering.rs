@@ -5,7 +5,7 @@
 //! are leaves. A `use` that breaks the rule fails this test instead of
 //! slipping into a review.
 
-use std::path::{Path, PathBuf};
+use crate::source_files::{rust_files, src_dir};
 
 /// Each module, the modules its sources must not name.
 const FORBIDDEN: &[(&str, &[&str])] = &[
@@ -14,22 +14,6 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("service", &["cli", "daemon"]),
     ("daemon", &["cli"]),
 ];
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
 
 /// The lines of `text` (1-based numbers) that name `crate::<module>`
 /// outside comments.
@@ -57,7 +41,7 @@ fn naming_finds_uses_not_comments_or_longer_names() {
 
 #[test]
 fn modules_use_only_what_the_rule_allows() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let src = src_dir();
     let mut broken = Vec::new();
     for (module, forbidden) in FORBIDDEN {
         let files = rust_files(&src.join(module));

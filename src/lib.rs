@@ -23,3 +23,5 @@ pub mod exit;
 mod layering;
 pub mod protocol;
 pub mod service;
+#[cfg(test)]
+mod source_files;

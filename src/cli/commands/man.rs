@@ -334,27 +334,16 @@ mod tests {
             .map(|(n, _)| *n)
             .collect::<Vec<_>>()
             .join(" ");
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut used = std::collections::BTreeSet::new();
-        let mut dirs = vec![src];
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for (i, _) in text.match_indices("\"DEVTRACK_") {
-                        let name: String = text[i + 1..]
-                            .chars()
-                            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
-                            .collect();
-                        if name.len() > "DEVTRACK_".len()
-                            && text[i + 1 + name.len()..].starts_with('"')
-                        {
-                            used.insert(name);
-                        }
-                    }
+        for path in crate::source_files::rust_files(&crate::source_files::src_dir()) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices("\"DEVTRACK_") {
+                let name: String = text[i + 1..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                if name.len() > "DEVTRACK_".len() && text[i + 1 + name.len()..].starts_with('"') {
+                    used.insert(name);
                 }
             }
         }

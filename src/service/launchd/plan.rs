@@ -168,6 +168,14 @@ mod tests {
         }
     }
 
+    fn plan(
+        plist: InstalledFile,
+        loaded: Option<bool>,
+        opts: &InstallOptions,
+    ) -> Result<InstallPlan, ServiceError> {
+        plan_install(&state(plist, loaded), "PLIST", opts)
+    }
+
     fn steps(plan: &InstallPlan) -> Vec<String> {
         plan.steps.iter().map(Step::to_string).collect()
     }
@@ -183,6 +191,7 @@ mod tests {
 
     #[test]
     fn plans_for_every_plist_state() {
+        use InstalledFile::{Current, EditedByHand, Missing, Outdated};
         let start = InstallOptions::default();
         let no_start = InstallOptions {
             no_start: true,
@@ -192,60 +201,32 @@ mod tests {
             force: true,
             ..Default::default()
         };
+        let all = [WRITE, ENABLE, BOOTOUT, RESET, BOOTSTRAP];
         let table: &[(InstalledFile, Option<bool>, &InstallOptions, &[&str])] = &[
             // A new or replaced plist: an old job may still be loaded.
-            (
-                InstalledFile::Missing,
-                None,
-                &start,
-                &[WRITE, ENABLE, BOOTOUT, RESET, BOOTSTRAP],
-            ),
-            (
-                InstalledFile::Outdated,
-                None,
-                &start,
-                &[WRITE, ENABLE, BOOTOUT, RESET, BOOTSTRAP],
-            ),
-            (
-                InstalledFile::EditedByHand,
-                None,
-                &forced,
-                &[WRITE, ENABLE, BOOTOUT, RESET, BOOTSTRAP],
-            ),
-            (
-                InstalledFile::Missing,
-                None,
-                &no_start,
-                &[WRITE, ENABLE, BOOTOUT],
-            ),
+            (Missing, None, &start, &all),
+            (Outdated, None, &start, &all),
+            (EditedByHand, None, &forced, &all),
+            (Missing, None, &no_start, &[WRITE, ENABLE, BOOTOUT]),
             // A current plist, known to be unloaded: load it again.
-            (
-                InstalledFile::Current,
-                Some(false),
-                &start,
-                &[ENABLE, RESET, BOOTSTRAP],
-            ),
-            (InstalledFile::Current, Some(false), &no_start, &[ENABLE]),
+            (Current, Some(false), &start, &[ENABLE, RESET, BOOTSTRAP]),
+            (Current, Some(false), &no_start, &[ENABLE]),
             // A current plist and a loaded job: nothing.
-            (InstalledFile::Current, Some(true), &start, &[]),
-            (InstalledFile::Current, Some(true), &forced, &[]),
+            (Current, Some(true), &start, &[]),
+            (Current, Some(true), &forced, &[]),
         ];
         for (plist, loaded, opts, want) in table {
-            let plan = plan_install(&state(*plist, *loaded), "PLIST", opts).unwrap();
+            let plan = plan(*plist, *loaded, opts).unwrap();
             assert_eq!(steps(&plan), *want, "{plist:?} loaded {loaded:?} {opts:?}");
         }
     }
 
     #[test]
     fn steps_carry_the_exact_argument_lists() {
-        let plan = plan_install(
-            &state(InstalledFile::Missing, None),
-            "PLIST",
-            &InstallOptions::default(),
-        )
-        .unwrap();
         assert_eq!(
-            plan.steps,
+            plan(InstalledFile::Missing, None, &InstallOptions::default())
+                .unwrap()
+                .steps,
             [
                 Step::WritePlist {
                     path: PathBuf::from(PLIST),
@@ -267,11 +248,8 @@ mod tests {
 
     #[test]
     fn summaries_say_what_the_plan_leads_to() {
-        let summary = |plist, loaded, opts: &InstallOptions| {
-            plan_install(&state(plist, loaded), "PLIST", opts)
-                .unwrap()
-                .summary
-        };
+        let summary =
+            |plist, loaded, opts: &InstallOptions| plan(plist, loaded, opts).unwrap().summary;
         let start = InstallOptions::default();
         assert_eq!(
             summary(InstalledFile::Missing, None, &start),
@@ -293,9 +271,9 @@ mod tests {
 
     #[test]
     fn a_plist_edited_by_hand_needs_force() {
-        let err = plan_install(
-            &state(InstalledFile::EditedByHand, None),
-            "PLIST",
+        let err = plan(
+            InstalledFile::EditedByHand,
+            None,
             &InstallOptions::default(),
         )
         .unwrap_err();
