@@ -40,10 +40,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-pub use agent::{stable_program_path, AgentSpec};
-pub use crash_guard::{
-    running_under_launchd, CrashGuard, CrashGuardState, LaunchdCrashGuard, StartDecision,
-};
+use agent::{stable_program_path, AgentSpec};
+use crash_guard::CrashGuard;
+pub use crash_guard::LaunchdCrashGuard;
 use launchctl::{Domain, Outcome, PrintInfo};
 use plan::{InstallPlan, InstallState, Step};
 
