@@ -302,6 +302,19 @@ impl LaunchdBackend {
         self.bootout_and_wait(&launchctl::bootout(d), &launchctl::print(d))
     }
 
+    /// `start` (`kill_running`: `restart`), asked for by a person: the
+    /// crash guard forgets earlier failures; a loaded job is kickstarted
+    /// (`-k` kills a running instance first), an unloaded one loaded.
+    fn kickstart(&self, kill_running: bool) -> Result<(), ServiceError> {
+        self.require_plist()?;
+        self.reset_crash_guard()?;
+        if self.loaded()?.is_some() {
+            self.launchctl_ok(&launchctl::kickstart(self.domain(), kill_running))
+        } else {
+            self.enable_and_bootstrap()
+        }
+    }
+
     fn reset_crash_guard(&self) -> Result<(), ServiceError> {
         Ok(CrashGuard::reset(&self.crash_guard_file())?)
     }
@@ -549,13 +562,7 @@ impl Backend for LaunchdBackend {
     }
 
     fn start(&self) -> Result<(), ServiceError> {
-        self.require_plist()?;
-        self.reset_crash_guard()?;
-        if self.loaded()?.is_some() {
-            self.launchctl_ok(&launchctl::kickstart(self.domain(), false))?;
-        } else {
-            self.enable_and_bootstrap()?;
-        }
+        self.kickstart(false)?;
         println!("started `{LABEL}`");
         Ok(())
     }
@@ -572,13 +579,7 @@ impl Backend for LaunchdBackend {
     }
 
     fn restart(&self) -> Result<(), ServiceError> {
-        self.require_plist()?;
-        self.reset_crash_guard()?;
-        if self.loaded()?.is_some() {
-            self.launchctl_ok(&launchctl::kickstart(self.domain(), true))?;
-        } else {
-            self.enable_and_bootstrap()?;
-        }
+        self.kickstart(true)?;
         println!("restarted `{LABEL}`");
         Ok(())
     }

@@ -231,18 +231,25 @@ mod tests {
     const STOPPED: &str = "LoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n";
     const DISABLED: &str = "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n";
 
+    fn install_plan(
+        user_unit: InstalledFile,
+        show: &str,
+        opts: &InstallOptions,
+    ) -> Result<InstallPlan, ServiceError> {
+        plan_install(&state(user_unit, show), "UNIT", opts)
+    }
+
+    fn default_install(user_unit: InstalledFile, show: &str) -> InstallPlan {
+        install_plan(user_unit, show, &InstallOptions::default()).unwrap()
+    }
+
     fn cmds(plan: &InstallPlan) -> Vec<String> {
         plan.actions.iter().map(|a| a.to_string()).collect()
     }
 
     #[test]
     fn fresh_install_writes_reloads_and_enables_now() {
-        let plan = plan_install(
-            &state(InstalledFile::Missing, ABSENT),
-            "UNIT",
-            &InstallOptions::default(),
-        )
-        .unwrap();
+        let plan = default_install(InstalledFile::Missing, ABSENT);
         assert_eq!(
             plan.actions[0],
             Action::WriteUnit {
@@ -265,41 +272,26 @@ mod tests {
             no_start: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(InstalledFile::Missing, ABSENT), "UNIT", &opts).unwrap();
+        let plan = install_plan(InstalledFile::Missing, ABSENT, &opts).unwrap();
         assert_eq!(cmds(&plan)[2], "systemctl --user enable devtrack.service");
     }
 
     #[test]
     fn unchanged_and_running_does_nothing() {
-        let plan = plan_install(
-            &state(InstalledFile::Current, RUNNING),
-            "UNIT",
-            &InstallOptions::default(),
-        )
-        .unwrap();
+        let plan = default_install(InstalledFile::Current, RUNNING);
         assert!(plan.actions.is_empty());
         assert!(plan.summary.contains("nothing to do"), "{}", plan.summary);
     }
 
     #[test]
     fn unchanged_but_stopped_is_started() {
-        let plan = plan_install(
-            &state(InstalledFile::Current, STOPPED),
-            "UNIT",
-            &InstallOptions::default(),
-        )
-        .unwrap();
+        let plan = default_install(InstalledFile::Current, STOPPED);
         assert_eq!(cmds(&plan), ["systemctl --user start devtrack.service"]);
     }
 
     #[test]
     fn unchanged_but_disabled_is_enabled() {
-        let plan = plan_install(
-            &state(InstalledFile::Current, DISABLED),
-            "UNIT",
-            &InstallOptions::default(),
-        )
-        .unwrap();
+        let plan = default_install(InstalledFile::Current, DISABLED);
         assert_eq!(
             cmds(&plan),
             ["systemctl --user enable --now devtrack.service"]
@@ -308,12 +300,7 @@ mod tests {
 
     #[test]
     fn outdated_unit_is_rewritten_reloaded_and_restarted() {
-        let plan = plan_install(
-            &state(InstalledFile::Outdated, RUNNING),
-            "UNIT",
-            &InstallOptions::default(),
-        )
-        .unwrap();
+        let plan = default_install(InstalledFile::Outdated, RUNNING);
         assert_eq!(
             cmds(&plan),
             [
@@ -330,7 +317,7 @@ mod tests {
             no_start: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(InstalledFile::Outdated, RUNNING), "UNIT", &opts).unwrap();
+        let plan = install_plan(InstalledFile::Outdated, RUNNING, &opts).unwrap();
         assert_eq!(
             cmds(&plan)[2],
             "systemctl --user try-restart devtrack.service"
@@ -339,9 +326,9 @@ mod tests {
 
     #[test]
     fn hand_edited_unit_needs_force() {
-        let err = plan_install(
-            &state(InstalledFile::EditedByHand, RUNNING),
-            "UNIT",
+        let err = install_plan(
+            InstalledFile::EditedByHand,
+            RUNNING,
             &InstallOptions::default(),
         )
         .unwrap_err();
@@ -353,12 +340,7 @@ mod tests {
             force: true,
             ..Default::default()
         };
-        let plan = plan_install(
-            &state(InstalledFile::EditedByHand, RUNNING),
-            "UNIT",
-            &forced,
-        )
-        .unwrap();
+        let plan = install_plan(InstalledFile::EditedByHand, RUNNING, &forced).unwrap();
         assert!(matches!(plan.actions[0], Action::WriteUnit { .. }));
     }
 
@@ -384,7 +366,7 @@ mod tests {
             linger: true,
             ..Default::default()
         };
-        let plan = plan_install(&state(InstalledFile::Current, RUNNING), "UNIT", &opts).unwrap();
+        let plan = install_plan(InstalledFile::Current, RUNNING, &opts).unwrap();
         assert_eq!(cmds(&plan), ["loginctl enable-linger me"]);
 
         let mut lingering = state(InstalledFile::Current, RUNNING);
@@ -392,12 +374,7 @@ mod tests {
         let plan = plan_install(&lingering, "UNIT", &opts).unwrap();
         assert!(plan.actions.is_empty());
 
-        let plan = plan_install(
-            &state(InstalledFile::Current, RUNNING),
-            "UNIT",
-            &InstallOptions::default(),
-        )
-        .unwrap();
+        let plan = default_install(InstalledFile::Current, RUNNING);
         assert!(plan.actions.is_empty());
     }
 
