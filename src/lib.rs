@@ -7,6 +7,7 @@
 //! - [`daemon`]: the foreground service (`devtrack run`): run loop,
 //!   scheduler, git watching, control socket and SQLite store;
 //! - [`service`]: integration with the init system (systemd, launchd);
+//! - [`tickets`]: ticket references in answers, commit messages, branches;
 //! - [`cli`]: the command-line front end.
 
 pub mod cli;
@@ -16,3 +17,4 @@ pub mod display;
 pub mod exit;
 pub mod protocol;
 pub mod service;
+pub mod tickets;
