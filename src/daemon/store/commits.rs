@@ -89,10 +89,11 @@ pub struct ActivityRecord {
     pub at: DateTime<Utc>,
 }
 
-const COMMIT_COLUMNS: &str = "id, repo, hash, kind, amends, branch, author_name, author_email, \
+pub(super) const COMMIT_COLUMNS: &str =
+    "id, repo, hash, kind, amends, branch, author_name, author_email, \
      committed_at, summary, files_changed, insertions, deletions, recorded_at, trigger_id";
 
-fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
+pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
     Ok(CommitRecord {
         id: r.get(0)?,
         repo: r.get(1)?,
