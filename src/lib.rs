@@ -8,6 +8,7 @@
 //!   scheduler, git watching, control socket and SQLite store;
 //! - [`service`]: integration with the init system (systemd, launchd);
 //! - [`tickets`]: ticket references in answers, commit messages, branches;
+//! - [`report`]: the standup report built from the store (pure);
 //! - [`cli`]: the command-line front end.
 
 pub mod cli;
@@ -16,5 +17,6 @@ pub mod daemon;
 pub mod display;
 pub mod exit;
 pub mod protocol;
+pub mod report;
 pub mod service;
 pub mod tickets;

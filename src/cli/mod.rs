@@ -45,6 +45,7 @@ pub fn main() -> i32 {
         Command::Reload(a) => commands::control::reload(&ctx, a),
         Command::Events(a) => commands::events::run(&ctx, a.json),
         Command::History(a) => commands::history::run(&ctx, a),
+        Command::Report(a) => commands::report::run(&ctx, a),
         Command::Config(c) => commands::config::run(&ctx, c),
         Command::InstallService(a) => commands::service::install(a),
         Command::UninstallService => commands::service::uninstall(),

@@ -1,5 +1,6 @@
-//! `devtrack history`: recent triggers, read straight from the store
-//! (read-only, so it works whether or not the daemon runs).
+//! `devtrack history`: recent triggers (or commits, or prompts:
+//! `history_prompts.rs`), read straight from the store (read-only, so it
+//! works whether or not the daemon runs).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
@@ -69,6 +70,9 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
     if args.commits {
         return commits(&store, since, args);
     }
+    if args.prompts {
+        return super::history_prompts::run(&store, since, args);
+    }
     let triggers = match store.recent_triggers(since, args.limit) {
         Ok(t) => t,
         Err(e) => {
@@ -112,7 +116,7 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
 }
 
 /// One JSON object per line.
-fn json_lines<T: serde::Serialize>(rows: &[T]) -> String {
+pub(super) fn json_lines<T: serde::Serialize>(rows: &[T]) -> String {
     rows.iter()
         .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
         .collect()

@@ -4,5 +4,7 @@ pub mod config;
 pub mod control;
 pub mod events;
 pub mod history;
+mod history_prompts;
+pub mod report;
 pub mod service;
 pub mod status;
