@@ -372,6 +372,16 @@ fn yesterday_on_a_monday_covers_friday_and_the_weekend() {
         format: Format::Text,
         by: GroupBy::Repo,
     };
+    let text_of = |period| {
+        devtrack::cli::commands::report::generate(
+            &env.database(),
+            &config,
+            period,
+            Format::Text,
+            GroupBy::Repo,
+        )
+        .unwrap()
+    };
     // Monday 15 June, 09:30 in Berlin.
     let now = at("2026-06-15T07:30:00Z");
     let period = devtrack::cli::commands::report::period(&args, &config, now).unwrap();
@@ -379,14 +389,7 @@ fn yesterday_on_a_monday_covers_friday_and_the_weekend() {
         (period.start, period.end),
         (at("2026-06-11T22:00:00Z"), at("2026-06-14T22:00:00Z"))
     );
-    let text = devtrack::cli::commands::report::generate(
-        &env.database(),
-        &config,
-        period,
-        Format::Text,
-        GroupBy::Repo,
-    )
-    .unwrap();
+    let text = text_of(period);
     golden("yesterday-monday.txt", &text);
     assert!(text.contains("Weekend hotfix"), "{text}");
     assert!(!text.contains("Thursday's work"), "{text}");
@@ -394,14 +397,7 @@ fn yesterday_on_a_monday_covers_friday_and_the_weekend() {
     let tuesday = at("2026-06-16T07:30:00Z");
     let period = devtrack::cli::commands::report::period(&args, &config, tuesday).unwrap();
     assert_eq!(period.title, "Monday 15 June 2026");
-    let text = devtrack::cli::commands::report::generate(
-        &env.database(),
-        &config,
-        period,
-        Format::Text,
-        GroupBy::Repo,
-    )
-    .unwrap();
+    let text = text_of(period);
     assert!(text.contains("still open (1 trigger)"), "{text}");
 }
 

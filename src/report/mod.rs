@@ -29,12 +29,13 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
+    /// Each repository.
     #[default]
     Repo,
     /// The repository's `project` from the config (its own name without one).
     Project,
-    /// Each ticket its commits and updates name; the rest in a group without
-    /// a name.
+    /// Each ticket named by commits or updates; the rest in one group
+    /// without a name.
     Ticket,
 }
 

@@ -149,15 +149,8 @@ mod tests {
     }
 
     fn mon_fri() -> WeekdaySet {
-        [
-            Weekday::Mon,
-            Weekday::Tue,
-            Weekday::Wed,
-            Weekday::Thu,
-            Weekday::Fri,
-        ]
-        .into_iter()
-        .collect()
+        use Weekday::*;
+        [Mon, Tue, Wed, Thu, Fri].into_iter().collect()
     }
 
     #[test]

@@ -34,6 +34,12 @@ fn trigger(store: &mut Store, kind: TriggerKind, fired_at: &str) -> i64 {
         .unwrap()
 }
 
+/// A trigger and its prompt; returns the prompt's id.
+fn prompt(store: &mut Store, kind: TriggerKind, fired_at: &str) -> i64 {
+    let t = trigger(store, kind, fired_at);
+    store.open_prompt(t, at(fired_at), None).unwrap().prompt.id
+}
+
 fn commits(store: &mut Store, repo: &str, list: &[(&str, &str, &str)], now: &str) {
     let batch = ReflogBatch {
         repo: repo.into(),
@@ -133,8 +139,7 @@ fn triggers_fold_into_one_prompt_and_an_answer_keeps_its_time() {
 #[test]
 fn the_schema_allows_one_outstanding_prompt() {
     let (_d, mut s) = store();
-    let t1 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
-    s.open_prompt(t1, at("2026-06-10T10:00:00Z"), None).unwrap();
+    prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
     let second = s.connection().execute(
         "INSERT INTO prompts (opened_at, state, state_at) VALUES (1, 'snoozed', 1)",
         [],
@@ -145,12 +150,7 @@ fn the_schema_allows_one_outstanding_prompt() {
 #[test]
 fn snooze_reopen_skip_and_expire() {
     let (_d, mut s) = store();
-    let t1 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
-    let id = s
-        .open_prompt(t1, at("2026-06-10T10:00:00Z"), None)
-        .unwrap()
-        .prompt
-        .id;
+    let id = prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
     let until = at("2026-06-10T10:30:00Z");
     let p = s
         .snooze_prompt(None, until, at("2026-06-10T10:01:00Z"))
@@ -207,12 +207,7 @@ fn snooze_reopen_skip_and_expire() {
         Err(PromptError::NoSuchPrompt(999))
     ));
 
-    let t3 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T13:00:00Z");
-    let id3 = s
-        .open_prompt(t3, at("2026-06-10T13:00:00Z"), None)
-        .unwrap()
-        .prompt
-        .id;
+    let id3 = prompt(&mut s, TriggerKind::Timer, "2026-06-10T13:00:00Z");
     let expired = s.expire_prompt(None, at("2026-06-10T18:00:00Z")).unwrap();
     assert_eq!((expired.id, expired.state), (id3, PromptState::Expired));
 
@@ -271,8 +266,7 @@ fn an_answer_links_the_commits_since_the_last_one_and_stores_their_tickets() {
         "2026-06-10T09:00:00Z",
     );
     assert_eq!(s.pending_commits().unwrap().len(), 2);
-    let t1 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
-    s.open_prompt(t1, at("2026-06-10T10:00:00Z"), None).unwrap();
+    prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
     let jira_and_github = Families {
         github: true,
         jira: true,
@@ -338,12 +332,7 @@ fn an_answer_links_the_commits_since_the_last_one_and_stores_their_tickets() {
 #[test]
 fn channel_results_are_kept_in_order() {
     let (_d, mut s) = store();
-    let t1 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
-    let id = s
-        .open_prompt(t1, at("2026-06-10T10:00:00Z"), None)
-        .unwrap()
-        .prompt
-        .id;
+    let id = prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
     s.record_delivery(
         id,
         Channel::Desktop,
