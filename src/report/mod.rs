@@ -11,7 +11,7 @@
 pub mod period;
 mod render;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -216,10 +216,10 @@ pub struct Day {
 }
 
 /// Builds the report of `period` from `data` (as [`Store::report_data`]
-/// returns it for that period).
+/// returns it for that period; its strings move into the report).
 ///
 /// [`Store::report_data`]: crate::daemon::store::Store::report_data
-pub fn build(data: &ReportData, period: Period, opts: &Options) -> Report {
+pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
     let by = opts.by;
     let mut families_of: HashMap<String, Family> = HashMap::new();
     let mut find = |texts: &[Option<&str>]| -> Vec<String> {
@@ -234,20 +234,25 @@ pub fn build(data: &ReportData, period: Period, opts: &Options) -> Report {
         }
         keys
     };
+    let prompts = prompts(&data);
     let commits: Vec<CommitItem> = data
         .commits
-        .iter()
-        .map(|c| commit_item(c, opts, find(&[c.summary.as_deref(), c.branch.as_deref()])))
+        .into_iter()
+        .map(|c| {
+            let tickets = find(&[c.summary.as_deref(), c.branch.as_deref()]);
+            commit_item(c, opts, tickets)
+        })
         .collect();
     let updates: Vec<UpdateItem> = data
         .updates
-        .iter()
-        .map(|u| update_item(u, find(&[Some(&u.text)])))
+        .into_iter()
+        .map(|u| {
+            let tickets = find(&[Some(&u.text)]);
+            update_item(u, tickets)
+        })
         .collect();
 
-    let groups = group(by, &commits, &updates, opts);
     let tickets = ticket_items(&commits, &updates, &families_of);
-    let prompts = prompts(data);
     let days = days(&period, &commits, &updates);
     let mut span = None;
     for d in &days {
@@ -271,6 +276,7 @@ pub fn build(data: &ReportData, period: Period, opts: &Options) -> Report {
         prompts: prompts.opened,
         answered: prompts.answered,
     };
+    let groups = group(by, commits, &updates, opts);
     Report {
         version: SCHEMA_VERSION,
         period,
@@ -285,16 +291,16 @@ pub fn build(data: &ReportData, period: Period, opts: &Options) -> Report {
     }
 }
 
-fn commit_item(c: &CommitRecord, opts: &Options, tickets: Vec<String>) -> CommitItem {
+fn commit_item(c: CommitRecord, opts: &Options, tickets: Vec<String>) -> CommitItem {
     CommitItem {
-        repo: c.repo.clone(),
         project: opts.projects.get(&c.repo).cloned(),
+        repo: c.repo,
         short_hash: c.hash.chars().take(7).collect(),
-        hash: c.hash.clone(),
+        hash: c.hash,
         at: c.committed_at.unwrap_or(c.recorded_at),
-        branch: c.branch.clone(),
-        kind: c.kind.clone(),
-        summary: c.summary.clone().unwrap_or_default(),
+        branch: c.branch,
+        kind: c.kind,
+        summary: c.summary.unwrap_or_default(),
         files_changed: c.files_changed,
         insertions: c.insertions,
         deletions: c.deletions,
@@ -302,14 +308,14 @@ fn commit_item(c: &CommitRecord, opts: &Options, tickets: Vec<String>) -> Commit
     }
 }
 
-fn update_item(u: &WorkUpdate, tickets: Vec<String>) -> UpdateItem {
+fn update_item(u: WorkUpdate, tickets: Vec<String>) -> UpdateItem {
     UpdateItem {
+        at: u.refers_to(),
         id: u.id,
-        text: u.text.clone(),
+        text: u.text,
         answered_at: u.answered_at,
         prompt_id: u.prompt_id,
         prompt_at: u.prompt_at,
-        at: u.refers_to(),
         source: u.source,
         tickets,
     }
@@ -321,70 +327,114 @@ fn push_new(list: &mut Vec<String>, item: &str) {
     }
 }
 
-type Groups = BTreeMap<(bool, String, String), Group>;
+/// Distinct strings in order of first appearance.
+#[derive(Default)]
+struct Distinct {
+    order: Vec<String>,
+    seen: HashSet<String>,
+}
 
-/// The group called `name`; keys sort by name, case-insensitively, with
-/// the unnamed group last.
-fn group_named<'g>(groups: &'g mut Groups, name: Option<&str>) -> &'g mut Group {
+impl Distinct {
+    fn add(&mut self, s: &str) {
+        if !self.seen.contains(s) {
+            self.seen.insert(s.to_string());
+            self.order.push(s.to_string());
+        }
+    }
+}
+
+/// A group being filled: its repositories, branches and tickets distinct.
+#[derive(Default)]
+struct Filling {
+    group: Group,
+    repos: Distinct,
+    branches: Distinct,
+    tickets: Distinct,
+}
+
+/// Keyed to sort by name, case-insensitively, with the unnamed group last.
+type Groups = BTreeMap<(bool, String, String), Filling>;
+
+fn group_named<'g>(groups: &'g mut Groups, name: Option<&str>) -> &'g mut Filling {
     let key = (
         name.is_none(),
         name.unwrap_or("").to_lowercase(),
         name.unwrap_or("").to_string(),
     );
-    groups.entry(key).or_insert_with(|| Group {
-        name: name.map(str::to_string),
-        ..Group::default()
+    groups.entry(key).or_insert_with(|| Filling {
+        group: Group {
+            name: name.map(str::to_string),
+            ..Group::default()
+        },
+        ..Filling::default()
     })
 }
 
 /// The names of the groups an item with `tickets` belongs to under `--by ticket`.
-fn ticket_groups(tickets: &[String]) -> Vec<Option<&str>> {
+fn ticket_groups(tickets: &[String]) -> Vec<Option<String>> {
     if tickets.is_empty() {
         vec![None]
     } else {
-        tickets.iter().map(|t| Some(t.as_str())).collect()
+        tickets.iter().cloned().map(Some).collect()
     }
 }
 
+/// The groups in name order. Takes the commits: each goes to its group
+/// (under `--by ticket`, a copy to each of its tickets).
 fn group(
     by: GroupBy,
-    commits: &[CommitItem],
+    commits: Vec<CommitItem>,
     updates: &[UpdateItem],
     opts: &Options,
 ) -> Vec<Group> {
     let mut groups = Groups::new();
     for c in commits {
-        let names: Vec<Option<&str>> = match by {
-            GroupBy::Repo => vec![Some(&c.repo)],
-            GroupBy::Project => vec![Some(opts.projects.get(&c.repo).unwrap_or(&c.repo))],
+        let names: Vec<Option<String>> = match by {
+            GroupBy::Repo => vec![Some(c.repo.clone())],
+            GroupBy::Project => vec![Some(opts.projects.get(&c.repo).unwrap_or(&c.repo).clone())],
             GroupBy::Ticket => ticket_groups(&c.tickets),
         };
-        for name in names {
-            let g = group_named(&mut groups, name);
-            push_new(&mut g.repos, &c.repo);
-            if let Some(b) = &c.branch {
-                push_new(&mut g.branches, b);
+        let last = names.len() - 1;
+        let mut c = Some(c);
+        for (i, name) in names.iter().enumerate() {
+            let f = group_named(&mut groups, name.as_deref());
+            let commit = if i == last {
+                c.take().expect("moved into the last group only")
+            } else {
+                c.clone().expect("not moved yet")
+            };
+            f.repos.add(&commit.repo);
+            if let Some(b) = &commit.branch {
+                f.branches.add(b);
             }
-            for t in &c.tickets {
-                push_new(&mut g.tickets, t);
+            for t in &commit.tickets {
+                f.tickets.add(t);
             }
-            g.insertions += u64::from(c.insertions.unwrap_or(0));
-            g.deletions += u64::from(c.deletions.unwrap_or(0));
-            g.commits.push(c.clone());
+            f.group.insertions += u64::from(commit.insertions.unwrap_or(0));
+            f.group.deletions += u64::from(commit.deletions.unwrap_or(0));
+            f.group.commits.push(commit);
         }
     }
     if by == GroupBy::Ticket {
         for u in updates {
             for name in ticket_groups(&u.tickets) {
-                let g = group_named(&mut groups, name);
+                let f = group_named(&mut groups, name.as_deref());
                 for t in &u.tickets {
-                    push_new(&mut g.tickets, t);
+                    f.tickets.add(t);
                 }
-                g.updates.push(u.clone());
+                f.group.updates.push(u.clone());
             }
         }
     }
-    groups.into_values().collect()
+    groups
+        .into_values()
+        .map(|f| Group {
+            repos: f.repos.order,
+            branches: f.branches.order,
+            tickets: f.tickets.order,
+            ..f.group
+        })
+        .collect()
 }
 
 /// `#12` before `#100`: the prefix, then the number.

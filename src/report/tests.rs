@@ -140,7 +140,7 @@ fn names(r: &Report) -> Vec<Option<&str>> {
 
 #[test]
 fn groups_by_repo_project_and_ticket() {
-    let by_repo = build(&data(), period(), &options(GroupBy::Repo, Families::ALL));
+    let by_repo = build(data(), period(), &options(GroupBy::Repo, Families::ALL));
     assert_eq!(names(&by_repo), [Some("api"), Some("Tools"), Some("web")]);
     let api = &by_repo.groups[0];
     assert_eq!(api.commits.len(), 2);
@@ -149,12 +149,12 @@ fn groups_by_repo_project_and_ticket() {
     assert_eq!(api.tickets, ["#12", "ABC-7"]);
     assert!(api.updates.is_empty());
 
-    let by_project = build(&data(), period(), &options(GroupBy::Project, Families::ALL));
+    let by_project = build(data(), period(), &options(GroupBy::Project, Families::ALL));
     assert_eq!(names(&by_project), [Some("Backend"), Some("Tools")]);
     assert_eq!(by_project.groups[0].repos, ["api", "web"]);
     assert_eq!(by_project.groups[0].commits.len(), 3);
 
-    let by_ticket = build(&data(), period(), &options(GroupBy::Ticket, Families::ALL));
+    let by_ticket = build(data(), period(), &options(GroupBy::Ticket, Families::ALL));
     assert_eq!(names(&by_ticket), [Some("#12"), Some("ABC-7"), None]);
     let hashes = |g: &Group| {
         g.commits
@@ -176,21 +176,21 @@ fn groups_by_repo_project_and_ticket() {
 
 #[test]
 fn tickets_follow_the_enabled_families() {
-    let none = build(&data(), period(), &options(GroupBy::Repo, Families::NONE));
+    let none = build(data(), period(), &options(GroupBy::Repo, Families::NONE));
     assert!(none.tickets.is_empty());
     assert_eq!(none.totals.tickets, 0);
     let github_only = Families {
         github: true,
         ..Families::NONE
     };
-    let gh = build(&data(), period(), &options(GroupBy::Repo, github_only));
+    let gh = build(data(), period(), &options(GroupBy::Repo, github_only));
     let keys: Vec<(&str, u64, u64)> = gh
         .tickets
         .iter()
         .map(|t| (t.key.as_str(), t.commits, t.updates))
         .collect();
     assert_eq!(keys, [("#12", 1, 1)]);
-    let all = build(&data(), period(), &options(GroupBy::Repo, Families::ALL));
+    let all = build(data(), period(), &options(GroupBy::Repo, Families::ALL));
     let keys: Vec<(&str, u64, &[String])> = all
         .tickets
         .iter()
@@ -209,7 +209,7 @@ fn tickets_follow_the_enabled_families() {
 
 #[test]
 fn totals_prompts_days_and_span() {
-    let r = build(&data(), period(), &options(GroupBy::Repo, Families::ALL));
+    let r = build(data(), period(), &options(GroupBy::Repo, Families::ALL));
     assert_eq!(
         r.totals,
         Totals {
@@ -263,7 +263,7 @@ fn totals_prompts_days_and_span() {
 
 #[test]
 fn an_empty_period() {
-    let r = build(&ReportData::default(), period(), &Options::default());
+    let r = build(ReportData::default(), period(), &Options::default());
     assert_eq!((r.groups.len(), r.span, r.days.len()), (0, None, 0));
     assert_eq!(
         render(&r, Format::Text),
@@ -279,7 +279,7 @@ fn an_empty_period() {
 fn csv_has_one_row_per_commit_even_in_two_ticket_groups() {
     let mut d = data();
     d.commits[0].summary = Some("ABC-7 and #12".into());
-    let r = build(&d, period(), &options(GroupBy::Ticket, Families::ALL));
+    let r = build(d, period(), &options(GroupBy::Ticket, Families::ALL));
     let csv = render(&r, Format::Csv);
     assert_eq!(csv.lines().filter(|l| l.starts_with("commit,")).count(), 4);
     assert_eq!(csv.lines().filter(|l| l.starts_with("update,")).count(), 2);

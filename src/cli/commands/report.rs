@@ -101,7 +101,7 @@ pub fn generate(
             .collect(),
     };
     Ok(report::render(
-        &report::build(&data, period, &options),
+        &report::build(data, period, &options),
         format,
     ))
 }

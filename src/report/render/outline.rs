@@ -8,27 +8,29 @@
 //! escape sequences a terminal would obey and bidirectional overrides,
 //! become spaces.
 
+use std::borrow::Cow;
+
 use super::{count, Clock};
 use crate::daemon::store::PromptState;
 use crate::report::{CommitItem, Group, GroupBy, Report, UpdateItem};
 
-/// A run of text.
+/// A run of text, borrowed from the report where it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Span {
-    Text(String),
-    Strong(String),
-    Code(String),
-    Em(String),
+pub enum Span<'a> {
+    Text(Cow<'a, str>),
+    Strong(Cow<'a, str>),
+    Code(Cow<'a, str>),
+    Em(Cow<'a, str>),
     /// Between the columns of an item.
     Sep,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block {
-    Title(Vec<Span>),
-    Para(Vec<Span>),
-    Heading(Vec<Span>),
-    Item(Vec<Span>),
+pub enum Block<'a> {
+    Title(Vec<Span<'a>>),
+    Para(Vec<Span<'a>>),
+    Heading(Vec<Span<'a>>),
+    Item(Vec<Span<'a>>),
     Gap,
 }
 
@@ -39,12 +41,12 @@ pub enum Markup {
     Slack,
 }
 
-fn text(s: impl Into<String>) -> Span {
+fn text<'a>(s: impl Into<Cow<'a, str>>) -> Span<'a> {
     Span::Text(s.into())
 }
 
 /// The outline of `r`.
-pub fn document(r: &Report) -> Vec<Block> {
+pub fn document(r: &Report) -> Vec<Block<'_>> {
     let clock = Clock::new(&r.period);
     let mut doc = vec![Block::Title(vec![text(format!(
         "{} ({})",
@@ -97,7 +99,10 @@ pub fn document(r: &Report) -> Vec<Block> {
             if tk.updates > 0 {
                 what.push(count(tk.updates, "update", "updates"));
             }
-            let mut line = vec![text(tk.key.clone()), text(format!(": {}", what.join(", ")))];
+            let mut line = vec![
+                text(tk.key.as_str()),
+                text(format!(": {}", what.join(", "))),
+            ];
             if !tk.repos.is_empty() {
                 line.push(text(format!(" ({})", tk.repos.join(", "))));
             }
@@ -133,8 +138,8 @@ pub fn document(r: &Report) -> Vec<Block> {
     doc
 }
 
-fn group(doc: &mut Vec<Block>, g: &Group, by: GroupBy, clock: &Clock) {
-    let name = g.name.clone().unwrap_or_else(|| "(no ticket)".into());
+fn group<'a>(doc: &mut Vec<Block<'a>>, g: &'a Group, by: GroupBy, clock: &Clock) {
+    let name = g.name.as_deref().unwrap_or("(no ticket)");
     let mut about = Vec::new();
     if !g.commits.is_empty() {
         about.push(format!(
@@ -157,7 +162,7 @@ fn group(doc: &mut Vec<Block>, g: &Group, by: GroupBy, clock: &Clock) {
         about.push(format!("tickets {}", g.tickets.join(", ")));
     }
     doc.push(Block::Heading(vec![
-        Span::Strong(name),
+        Span::Strong(name.into()),
         text(format!(": {}", about.join(" · "))),
     ]));
     // Commits and (with `--by ticket`) updates, in time order.
@@ -172,20 +177,20 @@ fn group(doc: &mut Vec<Block>, g: &Group, by: GroupBy, clock: &Clock) {
     doc.push(Block::Gap);
 }
 
-fn commit(c: &CommitItem, with_repo: bool, clock: &Clock) -> Block {
+fn commit<'a>(c: &'a CommitItem, with_repo: bool, clock: &Clock) -> Block<'a> {
     let mut line = vec![text(clock.at(c.at)), Span::Sep];
     if with_repo {
-        line.extend([text(c.repo.clone()), Span::Sep]);
+        line.extend([text(c.repo.as_str()), Span::Sep]);
     }
-    line.push(Span::Code(c.short_hash.clone()));
+    line.push(Span::Code(c.short_hash.as_str().into()));
     line.push(Span::Sep);
     match &c.branch {
-        Some(b) => line.push(Span::Code(b.clone())),
+        Some(b) => line.push(Span::Code(b.as_str().into())),
         None => line.push(text("(detached)")),
     }
-    line.extend([Span::Sep, text(c.summary.clone())]);
+    line.extend([Span::Sep, text(c.summary.as_str())]);
     if c.kind != "commit" {
-        line.extend([text(" "), Span::Em(format!("({})", c.kind))]);
+        line.extend([text(" "), Span::Em(format!("({})", c.kind).into())]);
     }
     if let (Some(i), Some(d)) = (c.insertions, c.deletions) {
         line.push(text(format!(" (+{i} -{d})")));
@@ -193,8 +198,8 @@ fn commit(c: &CommitItem, with_repo: bool, clock: &Clock) -> Block {
     Block::Item(line)
 }
 
-fn update(u: &UpdateItem, clock: &Clock) -> Block {
-    let mut line = vec![text(clock.at(u.at)), Span::Sep, text(u.text.clone())];
+fn update<'a>(u: &'a UpdateItem, clock: &Clock) -> Block<'a> {
+    let mut line = vec![text(clock.at(u.at)), Span::Sep, text(u.text.as_str())];
     let note = match u.prompt_at {
         None => Some("(standalone)".to_string()),
         Some(_) if clock.beside(u.answered_at, u.at) != clock.beside(u.at, u.at) => {
@@ -203,12 +208,12 @@ fn update(u: &UpdateItem, clock: &Clock) -> Block {
         Some(_) => None,
     };
     if let Some(note) = note {
-        line.extend([text(" "), Span::Em(note)]);
+        line.extend([text(" "), Span::Em(note.into())]);
     }
     Block::Item(line)
 }
 
-fn prompts(doc: &mut Vec<Block>, r: &Report, clock: &Clock) {
+fn prompts(doc: &mut Vec<Block<'_>>, r: &Report, clock: &Clock) {
     let p = &r.prompts;
     let missed = p.missed_slots;
     if p.opened == 0 && missed.total() == 0 {
@@ -256,32 +261,41 @@ fn prompts(doc: &mut Vec<Block>, r: &Report, clock: &Clock) {
 }
 
 /// `doc` in `markup`, ending with a newline.
-pub fn write(doc: &[Block], markup: Markup) -> String {
-    let mut out = String::new();
+pub fn write(doc: &[Block<'_>], markup: Markup) -> String {
+    let mut out = String::with_capacity(doc.len() * 96);
     for block in doc {
-        let line = match block {
+        match block {
             Block::Title(spans) => match markup {
-                Markup::Text => spans_in(spans, markup, false),
-                Markup::Markdown => format!("## {}", spans_in(spans, markup, false)),
-                Markup::Slack => format!("*{}*", spans_in(spans, markup, false)),
+                Markup::Text => spans_into(&mut out, spans, markup, false),
+                Markup::Markdown => {
+                    out.push_str("## ");
+                    spans_into(&mut out, spans, markup, false);
+                }
+                Markup::Slack => {
+                    out.push('*');
+                    spans_into(&mut out, spans, markup, false);
+                    out.push('*');
+                }
             },
-            Block::Para(spans) => spans_in(spans, markup, false),
+            Block::Para(spans) => spans_into(&mut out, spans, markup, false),
             // A Markdown heading is bold already.
             Block::Heading(spans) => match markup {
-                Markup::Markdown => format!("### {}", spans_in(spans, markup, true)),
-                _ => spans_in(spans, markup, false),
+                Markup::Markdown => {
+                    out.push_str("### ");
+                    spans_into(&mut out, spans, markup, true);
+                }
+                _ => spans_into(&mut out, spans, markup, false),
             },
             Block::Item(spans) => {
-                let bullet = match markup {
+                out.push_str(match markup {
                     Markup::Text => "  ",
                     Markup::Markdown => "- ",
                     Markup::Slack => "• ",
-                };
-                format!("{bullet}{}", spans_in(spans, markup, false))
+                });
+                spans_into(&mut out, spans, markup, false);
             }
-            Block::Gap => String::new(),
-        };
-        out.push_str(&line);
+            Block::Gap => {}
+        }
         out.push('\n');
         // Markdown wants a blank line between a title or heading and what
         // follows it; the other markups keep them together.
@@ -292,120 +306,137 @@ pub fn write(doc: &[Block], markup: Markup) -> String {
     out
 }
 
-fn spans_in(spans: &[Span], markup: Markup, plain_strong: bool) -> String {
-    let mut out = String::new();
+fn spans_into(out: &mut String, spans: &[Span<'_>], markup: Markup, plain_strong: bool) {
     for span in spans {
-        match span {
-            Span::Text(s) => out.push_str(&escape(s, markup)),
-            Span::Strong(s) if plain_strong || markup == Markup::Text => {
-                out.push_str(&escape(s, markup))
+        let (mark, s) = match span {
+            Span::Sep => {
+                out.push_str(if markup == Markup::Text { "  " } else { " " });
+                continue;
             }
+            Span::Code(s) => {
+                code_into(out, s, markup);
+                continue;
+            }
+            Span::Text(s) => ("", s),
+            Span::Strong(s) if plain_strong => ("", s),
             Span::Strong(s) => match markup {
-                Markup::Markdown => out.push_str(&format!("**{}**", escape(s, markup))),
-                _ => out.push_str(&format!("*{}*", escape(s, markup))),
+                Markup::Text => ("", s),
+                Markup::Markdown => ("**", s),
+                Markup::Slack => ("*", s),
             },
-            Span::Em(s) if markup == Markup::Text => out.push_str(&escape(s, markup)),
-            Span::Em(s) => out.push_str(&format!("_{}_", escape(s, markup))),
-            Span::Code(s) => out.push_str(&code(s, markup)),
-            Span::Sep => out.push_str(if markup == Markup::Text { "  " } else { " " }),
-        }
+            Span::Em(s) if markup == Markup::Text => ("", s),
+            Span::Em(s) => ("_", s),
+        };
+        out.push_str(mark);
+        escape_into(out, s, markup);
+        out.push_str(mark);
     }
-    out
 }
 
-/// Control and bidirectional-override characters become spaces; line
-/// breaks are kept for the caller.
+/// Control characters (but line breaks) and bidirectional overrides,
+/// which a terminal would obey or which reorder what is shown.
+fn unsafe_char(c: char) -> bool {
+    c != '\n' && (c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+}
+
+/// `s` with unsafe characters as spaces; line breaks are kept for the
+/// caller.
 pub fn clean(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            let bidi = matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-            if c != '\n' && (c.is_control() || bidi) {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if unsafe_char(c) { ' ' } else { c })
         .collect()
+}
+
+/// One character of cleaned, escaped text.
+fn push_escaped(out: &mut String, c: char, markup: Markup) {
+    let c = if unsafe_char(c) { ' ' } else { c };
+    match (markup, c) {
+        (Markup::Slack, '&') => out.push_str("&amp;"),
+        (Markup::Slack, '<') => out.push_str("&lt;"),
+        (Markup::Slack, '>') => out.push_str("&gt;"),
+        (Markup::Markdown, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '|') => {
+            out.push('\\');
+            out.push(c);
+        }
+        _ => out.push(c),
+    }
 }
 
 /// Cleaned and escaped text; a line break continues the item on an
 /// indented line.
-fn escape(s: &str, markup: Markup) -> String {
-    let cleaned = clean(s);
-    let mut lines = cleaned.split('\n');
-    let mut out = escape_line(lines.next().unwrap_or(""), markup);
-    for line in lines {
-        match markup {
-            Markup::Markdown => {
-                out.push_str("  \n  ");
-                out.push_str(&block_safe(&escape_line(line, markup)));
-            }
-            _ => {
-                out.push_str("\n    ");
-                out.push_str(&escape_line(line, markup));
-            }
-        }
-    }
-    out
-}
-
-fn escape_line(s: &str, markup: Markup) -> String {
-    match markup {
-        Markup::Text => s.to_string(),
-        Markup::Slack => s
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;"),
-        Markup::Markdown => {
-            let mut out = String::with_capacity(s.len());
-            for c in s.chars() {
-                if matches!(
-                    c,
-                    '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '|'
-                ) {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out
+fn escape_into(out: &mut String, s: &str, markup: Markup) {
+    for (i, line) in s.split('\n').enumerate() {
+        let line = if i == 0 {
+            line
+        } else if markup == Markup::Markdown {
+            out.push_str("  \n  ");
+            block_safe_into(out, line.trim_start())
+        } else {
+            out.push_str("\n    ");
+            line
+        };
+        for c in line.chars() {
+            push_escaped(out, c, markup);
         }
     }
 }
 
 /// A Markdown continuation line that would start a block (a heading, a
-/// list, a quote) is escaped; `#123` stays a link.
-fn block_safe(line: &str) -> String {
-    let trimmed = line.trim_start();
-    let digits = trimmed.chars().take_while(char::is_ascii_digit).count();
-    let numbered = digits > 0 && matches!(trimmed[digits..].chars().next(), Some('.' | ')'));
-    let heading =
-        trimmed.starts_with('#') && !trimmed[1..].starts_with(|c: char| c.is_ascii_digit());
-    let marker = matches!(trimmed.chars().next(), Some('-' | '+' | '='));
+/// list, a quote) is escaped; `#123` stays a link. Writes the escape and
+/// returns what is left to write.
+fn block_safe_into<'l>(out: &mut String, line: &'l str) -> &'l str {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let numbered = digits > 0 && matches!(line[digits..].chars().next(), Some('.' | ')'));
+    let heading = line.starts_with('#') && !line[1..].starts_with(|c: char| c.is_ascii_digit());
+    let marker = matches!(line.chars().next(), Some('-' | '+' | '='));
     if heading || marker {
-        format!("\\{trimmed}")
+        out.push('\\');
+        line
     } else if numbered {
-        format!("{}\\{}", &trimmed[..digits], &trimmed[digits..])
+        out.push_str(&line[..digits]);
+        out.push('\\');
+        &line[digits..]
     } else {
-        trimmed.to_string()
+        line
     }
 }
 
-fn code(s: &str, markup: Markup) -> String {
-    let cleaned = clean(s).replace('\n', " ");
-    match markup {
-        Markup::Text => cleaned,
-        Markup::Slack => format!(
-            "`{}`",
-            escape_line(&cleaned, Markup::Slack).replace('`', "'")
-        ),
-        Markup::Markdown if cleaned.contains('`') => format!("`` {cleaned} ``"),
-        Markup::Markdown => format!("`{cleaned}`"),
+fn code_into(out: &mut String, s: &str, markup: Markup) {
+    let fence = match markup {
+        Markup::Text => "",
+        Markup::Markdown if s.contains('`') => "``",
+        _ => "`",
+    };
+    let pad = if fence == "``" { " " } else { "" };
+    out.push_str(fence);
+    out.push_str(pad);
+    for c in s.chars() {
+        let c = if c == '\n' || unsafe_char(c) { ' ' } else { c };
+        match (markup, c) {
+            (Markup::Slack, '`') => out.push('\''),
+            (Markup::Slack, _) => push_escaped(out, c, markup),
+            _ => out.push(c),
+        }
     }
+    out.push_str(pad);
+    out.push_str(fence);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn escape(s: &str, markup: Markup) -> String {
+        let mut out = String::new();
+        escape_into(&mut out, s, markup);
+        out
+    }
+
+    fn code(s: &str, markup: Markup) -> String {
+        let mut out = String::new();
+        code_into(&mut out, s, markup);
+        out
+    }
 
     #[test]
     fn user_text_is_cleaned_and_escaped() {
