@@ -58,6 +58,18 @@ pub fn full_time(t: DateTime<Utc>, tz: Tz) -> String {
         .to_string()
 }
 
+/// A full stamp for lists: `2025-11-01 10:30:00 IST`.
+pub fn stamp(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
+/// The time of day to the second, with the zone: `10:30:00 IST`.
+pub fn clock(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M:%S %Z").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,5 +110,10 @@ mod tests {
             full_time(at("2025-11-01T05:00:00Z"), tz),
             "Sat, 01 Nov 2025 10:30:00 IST"
         );
+        assert_eq!(
+            stamp(at("2025-11-01T05:00:00Z"), tz),
+            "2025-11-01 10:30:00 IST"
+        );
+        assert_eq!(clock(at("2025-11-01T05:00:00Z"), tz), "10:30:00 IST");
     }
 }

@@ -3,9 +3,9 @@
 //! commit triggers; commits made while stopped are caught up once; a reload
 //! adds repositories without a restart.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::util::{git, git_repo, text, Env, EventStream};
+use crate::util::{git, git_repo, stress_cycles, text, Daemon, Env, EventStream};
 
 fn config(repos: &[(&str, &Path)]) -> String {
     let mut s = String::from("repositories:\n");
@@ -28,18 +28,28 @@ fn commit(repo: &Path, file: &str, message: &str) -> String {
     git(repo, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
+/// A running daemon watching one new repository, `<cwd>/<name>`, with the
+/// event stream open; `settings` are added to the config's settings.
+fn watching_one(name: &str, settings: &str) -> (Env, PathBuf, Daemon, EventStream) {
+    let env = Env::new();
+    let repo = env.cwd.join(name);
+    git_repo(&repo);
+    env.write_config(
+        &config(&[(name, &repo)]).replace("settings:\n", &format!("settings:\n{settings}")),
+    );
+    let daemon = env.start();
+    let events = EventStream::open(&env);
+    (env, repo, daemon, events)
+}
+
+/// Every stored commit (`history` shows 20 unless told otherwise).
 fn commits_json(env: &Env) -> Vec<serde_json::Value> {
-    env.json_lines(["history", "--commits", "--json"])
+    env.json_lines(["history", "--commits", "--json", "-n", "100000"])
 }
 
 #[test]
 fn a_commit_is_stored_announced_and_prompts_once() {
-    let env = Env::new();
-    let repo = env.cwd.join("api");
-    git_repo(&repo);
-    env.write_config(&config(&[("api", &repo)]));
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
+    let (env, repo, _daemon, events) = watching_one("api", "");
 
     let hash = commit(&repo, "a.txt", "Add the a file");
     let ev = events.wait_for("commit");
@@ -65,6 +75,32 @@ fn a_commit_is_stored_announced_and_prompts_once() {
     assert!(
         page.contains("api  watching") && page.contains("Add the a file"),
         "{page}"
+    );
+
+    // No second trigger follows for it: the next trigger is the one a later
+    // commit raises, and each commit is linked to its own trigger.
+    let later = commit(&repo, "b.txt", "Add the b file");
+    let seen = events.collect_until("trigger");
+    assert_eq!(
+        seen.iter().filter(|e| e["event"] == "trigger").count(),
+        1,
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|e| e["event"] == "commit" && e["commit"]["hash"] == later.as_str()),
+        "{seen:?}"
+    );
+    let triggers = env.json_lines(["history", "--json"]);
+    assert_eq!(triggers.len(), 2, "{triggers:?}");
+    let stored = commits_json(&env);
+    let trigger_of =
+        |hash: &str| stored.iter().find(|c| c["hash"] == hash).unwrap()["trigger_id"].clone();
+    assert_eq!(trigger_of(&hash), trig["trigger"]["id"], "{stored:?}");
+    assert_eq!(
+        trigger_of(&later),
+        seen.last().unwrap()["trigger"]["id"],
+        "{stored:?}"
     );
 }
 
@@ -182,4 +218,198 @@ fn a_missing_repository_is_reported_and_the_others_keep_working() {
     let hash = commit(&gone, "h", "Now watched too");
     let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
     assert_eq!(ev["commit"]["repo"], "gone");
+}
+
+/// A repository configured at a nested path, deleted with the directories
+/// above it and cloned there again, while the daemon runs: each time it
+/// is watched again and the commit made right after the clone is stored.
+#[test]
+fn stress_a_repository_cloned_again_at_its_nested_path_is_watched_again() {
+    let env = Env::new();
+    let src = env.cwd.join("src");
+    git_repo(&src);
+    let clones = env.cwd.join("clones");
+    let proj = clones.join("sub/proj");
+    env.write_config(&config(&[("proj", &proj)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let mut hashes = Vec::new();
+    let cycles = stress_cycles(10);
+    for i in 0..cycles {
+        if clones.exists() {
+            std::fs::remove_dir_all(&clones).unwrap();
+        }
+        git(
+            &env.cwd,
+            &["clone", "-q", src.to_str().unwrap(), proj.to_str().unwrap()],
+        );
+        let message = format!("cycle {i}");
+        git(&proj, &["commit", "-q", "--allow-empty", "-m", &message]);
+        let hash = git(&proj, &["rev-parse", "HEAD"]).trim().to_string();
+        events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+        hashes.push(hash);
+    }
+    let stored = commits_json(&env);
+    for h in &hashes {
+        assert!(stored.iter().any(|c| c["hash"] == h.as_str()), "{h}");
+    }
+    let s = env.status();
+    let r = &s["daemon"]["repositories"][0];
+    assert_eq!(r["state"], "watching", "{r}");
+    assert_eq!(r["last_commit_summary"], format!("cycle {}", cycles - 1));
+}
+
+/// `git worktree add` and a commit in the new worktree right after it,
+/// while the daemon runs: the commit is announced and stored each time.
+#[test]
+fn stress_a_commit_right_after_worktree_add_is_seen() {
+    let (env, repo, _daemon, events) = watching_one("repo1", "");
+    let cycles = stress_cycles(20);
+    for i in 0..cycles {
+        let wt = env.cwd.join(format!("wt{i}"));
+        let branch = format!("b{i}");
+        git(
+            &repo,
+            &["worktree", "add", "-q", "-b", &branch, wt.to_str().unwrap()],
+        );
+        git(
+            &wt,
+            &["commit", "-q", "--allow-empty", "-m", &format!("x{i}")],
+        );
+        let hash = git(&wt, &["rev-parse", "HEAD"]).trim().to_string();
+        let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+        assert_eq!(ev["commit"]["worktree"], format!("wt{i}"));
+        assert_eq!(ev["commit"]["branch"], branch);
+    }
+    assert_eq!(commits_json(&env).len(), cycles);
+}
+
+/// After a catch-up over two reflogs, `status` shows the newest commit,
+/// not the one read last (the linked worktree's reflog is read after the
+/// main one), and a restart keeps showing it.
+#[test]
+fn status_shows_the_newest_commit_after_a_catch_up() {
+    let (env, repo, daemon, events) = watching_one("app", "");
+    let wt = env.cwd.join("app-wt");
+    git(
+        &repo,
+        &["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()],
+    );
+    events.wait_until("repo_activity", |e| e["activity"]["worktree"] == "app-wt");
+    drop(events);
+    daemon.stop();
+
+    // While stopped: the older commit in the worktree, then the newer one in
+    // the main working tree.
+    git(
+        &wt,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--date=2 hours ago",
+            "-m",
+            "older, in the worktree",
+        ],
+    );
+    git(
+        &repo,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--date=1 hour ago",
+            "-m",
+            "newer, in main",
+        ],
+    );
+    let last = |env: &Env| env.status()["daemon"]["repositories"][0]["last_commit_summary"].clone();
+    let daemon = env.start();
+    assert_eq!(commits_json(&env).len(), 2);
+    assert_eq!(last(&env), "newer, in main");
+    daemon.stop();
+    let _daemon = env.start();
+    assert_eq!(last(&env), "newer, in main");
+}
+
+/// With `commit_triggers: all` other authors' commits prompt too; the
+/// history marks them in text and JSON.
+#[test]
+fn history_marks_other_authors_commits() {
+    let (env, repo, _daemon, events) = watching_one("shared", "  commit_triggers: all\n");
+    let mine = commit(&repo, "m", "My change");
+    events.wait_until("commit", |e| e["commit"]["hash"] == mine.as_str());
+    std::fs::write(repo.join("t"), "t").unwrap();
+    git(&repo, &["add", "t"]);
+    git(
+        &repo,
+        &[
+            "-c",
+            "user.name=Ann Other",
+            "-c",
+            "user.email=ann@example.org",
+            "commit",
+            "-q",
+            "-m",
+            "Her change",
+        ],
+    );
+    let theirs = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == theirs.as_str());
+    assert_eq!(ev["commit"]["own"], false);
+
+    let stored = commits_json(&env);
+    let own_of = |hash: &str| stored.iter().find(|c| c["hash"] == hash).unwrap()["own"].clone();
+    assert_eq!(own_of(&mine), true, "{stored:?}");
+    assert_eq!(own_of(&theirs), false, "{stored:?}");
+    let out = env.run(["history", "--commits"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    let line = |hash: &str| {
+        page.lines()
+            .find(|l| l.contains(hash))
+            .unwrap_or_else(|| panic!("{page}"))
+    };
+    assert!(
+        line(&theirs).ends_with("Her change  (other author: Ann Other <ann@example.org>)"),
+        "{page}"
+    );
+    assert!(line(&mine).ends_with("My change"), "{page}");
+}
+
+/// A repository missing at start, and no watched repository at all, are
+/// warnings in the log, not silence.
+#[test]
+fn unwatched_repositories_are_warned_about_at_start() {
+    let env = Env::new();
+    let gone = env.cwd.join("gone");
+    env.write_config(&config(&[("gone", &gone)]));
+    let mut daemon = env.start();
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    let log = daemon.stderr_text();
+    let warned = |needle: &str| {
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains(needle))
+    };
+    assert!(
+        warned(&format!(
+            "repository `gone` is missing: `{}` does not exist",
+            gone.display()
+        )),
+        "{log}"
+    );
+    assert!(
+        warned("the one configured repository is not watched"),
+        "{log}"
+    );
+
+    env.write_config("repositories: []\n");
+    let mut daemon = env.start();
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    let log = daemon.stderr_text();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARN") && l.contains("no repositories configured")),
+        "{log}"
+    );
 }

@@ -5,21 +5,25 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use devtrack::config::{
     CommitTriggers, LogLevel, Repository, Settings, TimeOfDay, WeekdaySet, WorkHours,
 };
-use devtrack::daemon::gitwatch::{
-    CommitKind, Debouncer, GitEvent, GitWatch, Operation, RepoState, WatchMsg,
-};
+use devtrack::daemon::gitwatch::{Debouncer, GitEvent, GitWatch, Operation, RepoState, WatchMsg};
 use devtrack::daemon::store::Store;
+use devtrack::protocol::CommitKind;
 use tempfile::TempDir;
+
+use crate::util::stress_cycles;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 const ME: &str = "dev@example.com";
 const SAFETY_NET: Duration = Duration::from_secs(60);
+/// A stress cycle's safety net: a lost watch fails the cycle this fast.
+const STRESS_WAIT: Duration = Duration::from_secs(20);
 
 fn settings(authors: &[&str]) -> Settings {
     Settings {
@@ -49,9 +53,11 @@ fn repo(name: &str, path: &Path) -> Repository {
     }
 }
 
-/// A scratch directory with a private git configuration.
+/// A scratch directory with a private git configuration (cheap to clone,
+/// so git can run on another thread).
+#[derive(Clone)]
 struct Sandbox {
-    dir: TempDir,
+    dir: Arc<TempDir>,
 }
 
 impl Sandbox {
@@ -62,7 +68,7 @@ impl Sandbox {
             "[init]\n\tdefaultBranch = main\n[protocol \"file\"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n[gc]\n\tauto = 0\n",
         )
         .unwrap();
-        Sandbox { dir }
+        Sandbox { dir: Arc::new(dir) }
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -124,6 +130,8 @@ struct Harness {
     rx: UnboundedReceiver<WatchMsg>,
     gw: GitWatch,
     events: Vec<GitEvent>,
+    /// Every state change `handle` reported, in order, with the state then.
+    changes: Vec<(String, RepoState)>,
 }
 
 impl Harness {
@@ -134,19 +142,26 @@ impl Harness {
 
     fn with_store(mut store: Store, repos: &[Repository], settings: &Settings) -> Harness {
         let (tx, rx) = unbounded_channel();
-        let mut gw = GitWatch::start(repos, settings, tx).unwrap();
-        let events = gw.catch_up(&mut store, Utc::now()).unwrap();
+        let now = Utc::now();
+        let mut gw = GitWatch::start(repos, settings, tx, now).unwrap();
+        let events = gw.catch_up(&mut store, now).unwrap();
         Harness {
             store,
             rx,
             gw,
             events,
+            changes: Vec::new(),
         }
     }
 
     /// Handles watcher messages until `done` holds.
     async fn until(&mut self, what: &str, done: impl Fn(&Harness) -> bool) {
-        let give_up = tokio::time::Instant::now() + SAFETY_NET;
+        self.until_within(SAFETY_NET, what, done).await
+    }
+
+    /// [`Harness::until`] with its own safety net.
+    async fn until_within(&mut self, limit: Duration, what: &str, done: impl Fn(&Harness) -> bool) {
+        let give_up = tokio::time::Instant::now() + limit;
         while !done(self) {
             let msg = tokio::time::timeout_at(give_up, self.rx.recv())
                 .await
@@ -158,8 +173,33 @@ impl Harness {
                     )
                 })
                 .expect("watcher channel closed");
-            let evs = self.gw.handle(msg, &mut self.store, Utc::now()).unwrap();
-            self.events.extend(evs);
+            self.take(msg);
+        }
+    }
+
+    /// Hands one watcher message to `GitWatch::handle` and keeps what it
+    /// reports.
+    fn take(&mut self, msg: WatchMsg) {
+        let update = self.gw.handle(msg, &mut self.store, Utc::now());
+        self.events.extend(update.events.unwrap());
+        for name in update.changed {
+            let state = self.state(&name);
+            self.changes.push((name, state));
+        }
+    }
+
+    /// Runs `work` on another thread while handling watcher messages, as
+    /// the daemon does (git and the watcher race); returns its result.
+    async fn meanwhile<T: Send + 'static>(
+        &mut self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        let mut job = tokio::task::spawn_blocking(work);
+        loop {
+            tokio::select! {
+                done = &mut job => return done.expect("the git job panicked"),
+                Some(msg) = self.rx.recv() => self.take(msg),
+            }
         }
     }
 
@@ -561,7 +601,7 @@ async fn two_hundred_commits_are_stored_and_debounced_into_one_batch() {
             .expect("timed out waiting for 200 commits")
             .unwrap();
         clock += Duration::from_millis(1);
-        let evs = h.gw.handle(msg, &mut h.store, Utc::now()).unwrap();
+        let evs = h.gw.handle(msg, &mut h.store, Utc::now()).events.unwrap();
         debouncer.push(evs.into_iter().filter(GitEvent::triggers), clock);
         if let Some(b) = debouncer.due(clock) {
             batches.push(b);
@@ -637,11 +677,18 @@ async fn repository_deleted_and_recreated_while_watched() {
     let c1 = sb.commit(&r, "a.txt", "b\n", "before delete");
     h.until("the first commit", |h| h.has_commit(&c1)).await;
 
+    assert!(h.changes.is_empty(), "commits change no state");
     std::fs::remove_dir_all(&r).unwrap();
     h.until("the repository to be missing", |h| {
         matches!(h.state("app"), RepoState::Missing { .. })
     })
     .await;
+    // Reported by the read that saw it.
+    assert!(
+        matches!(h.changes.last(), Some((name, RepoState::Missing { .. })) if name == "app"),
+        "{:?}",
+        h.changes
+    );
 
     let r = sb.init("app");
     let c2 = sb.commit(&r, "new.txt", "new\n", "after recreate");
@@ -651,6 +698,12 @@ async fn repository_deleted_and_recreated_while_watched() {
     .await;
     assert_eq!(h.state("app"), RepoState::Watching);
     assert_eq!(h.count(), 2);
+    assert_eq!(
+        h.changes.last(),
+        Some(&("app".to_string(), RepoState::Watching)),
+        "{:?}",
+        h.changes
+    );
 }
 
 #[tokio::test]
@@ -736,7 +789,7 @@ async fn reconfigure_adds_and_removes_repositories() {
     let s = settings(&[ME]);
     let mut h = Harness::start(&sb, &[repo("a", &a)], &s);
     let watched_before = h.gw.watched_dirs().len();
-    h.gw.reconfigure(&[repo("b", &b)], &s).unwrap();
+    h.gw.reconfigure(&[repo("b", &b)], &s, Utc::now()).unwrap();
     assert_eq!(h.gw.repo_statuses().len(), 1);
     assert!(h.gw.watched_dirs().iter().all(|d| d.starts_with(&b)));
     assert_eq!(h.gw.watched_dirs().len(), watched_before);
@@ -744,4 +797,84 @@ async fn reconfigure_adds_and_removes_repositories() {
     h.until("the commit in the added repository", |h| h.has_commit(&c))
         .await;
     assert_eq!(h.commits()[0].repo, "b");
+}
+
+/// A repository configured at a nested path is deleted and cloned again
+/// while watched, over and over, each time followed at once by a commit.
+/// Every commit must be stored: each new directory on the way to the
+/// repository, and each new `.git` and `logs/`, must be watched and
+/// looked into at once (anything created before the watch gave no event),
+/// and a directory recreated under the same name must be watched again.
+#[tokio::test]
+async fn stress_a_nested_repository_deleted_and_cloned_again() {
+    let sb = Sandbox::new();
+    let src = sb.init("src");
+    sb.commit(&src, "a.txt", "a\n", "base");
+    let clones = sb.path("clones");
+    let proj = clones.join("sub/proj");
+    let reclone = {
+        let (sb, src, clones, proj) = (sb.clone(), src.clone(), clones.clone(), proj.clone());
+        move |i: usize| {
+            if clones.exists() {
+                std::fs::remove_dir_all(&clones).unwrap();
+            }
+            sb.git(
+                sb.dir.path(),
+                &["clone", "-q", src.to_str().unwrap(), proj.to_str().unwrap()],
+            );
+            sb.git(
+                &proj,
+                &["commit", "-q", "--allow-empty", "-m", &format!("n{i}")],
+            );
+            sb.head(&proj)
+        }
+    };
+    let mut h = Harness::start(&sb, &[repo("proj", &proj)], &settings(&[ME]));
+    assert!(matches!(h.state("proj"), RepoState::Missing { .. }));
+    let cycles = stress_cycles(50);
+    for i in 0..cycles {
+        let reclone = reclone.clone();
+        let hash = h.meanwhile(move || reclone(i)).await;
+        h.until_within(STRESS_WAIT, &format!("the commit of cycle {i}"), |h| {
+            h.store.commit("proj", &hash).unwrap().is_some()
+        })
+        .await;
+    }
+    assert_eq!(h.count(), cycles as u64);
+    assert_eq!(h.state("proj"), RepoState::Watching);
+}
+
+/// A worktree added while watched and committed in at once: its `logs/`
+/// appears right after its directory, so it must be looked for as soon
+/// as the directory is watched.
+#[tokio::test]
+async fn stress_worktrees_added_and_committed_in_at_once() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let cycles = stress_cycles(20);
+    for i in 0..cycles {
+        let (sb, r) = (sb.clone(), r.clone());
+        let hash = h
+            .meanwhile(move || {
+                let wt = sb.path(&format!("wt{i}"));
+                let branch = format!("b{i}");
+                sb.git(
+                    &r,
+                    &["worktree", "add", "-q", "-b", &branch, wt.to_str().unwrap()],
+                );
+                sb.git(
+                    &wt,
+                    &["commit", "-q", "--allow-empty", "-m", &format!("x{i}")],
+                );
+                sb.head(&wt)
+            })
+            .await;
+        h.until_within(STRESS_WAIT, &format!("the commit in worktree {i}"), |h| {
+            h.store.commit("app", &hash).unwrap().is_some()
+        })
+        .await;
+    }
+    assert_eq!(h.count(), cycles as u64);
 }

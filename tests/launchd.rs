@@ -87,9 +87,7 @@ impl Fake {
             ("log", LOG),
             ("devtrack", DEVTRACK),
         ] {
-            let path = dir.path().join("bin").join(name);
-            fs::write(&path, text).unwrap();
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+            crate::util::write_script(&dir.path().join("bin").join(name), text);
         }
         let fake = Fake { dir };
         fake.set_print_sample("print-running.txt");
@@ -713,7 +711,9 @@ fn persistent_bootstrap_error_5_is_explained() {
     let fake = Fake::new();
     fake.knob("fail-bootstrap", "100");
     let err = install(&fake.backend()).unwrap_err();
-    assert_eq!(err.exit_status(), 5);
+    // launchctl's 5 is its own; devtrack's 5 means "rejected", so a failed
+    // tool is status 1 with the tool's status in the message.
+    assert_eq!(err.exit_status(), 1);
     let message = err.to_string();
     assert!(
         message.contains("failed: Bootstrap failed: 5: Input/output error"),
@@ -828,8 +828,30 @@ fn devtrack(fake: &Fake, args: &[&str]) -> std::process::Output {
         .env("DEVTRACK_LOG", fake.bin("log"))
         .env("DEVTRACK_LAUNCHD_HOME", fake.home())
         .env("DEVTRACK_UID", "501")
+        .env("XDG_CONFIG_HOME", fake.home().join(".config"))
+        .env("XDG_DATA_HOME", fake.home().join(".local/share"))
+        .env_remove("DEVTRACK_CONFIG")
         .output()
         .unwrap()
+}
+
+#[test]
+fn binary_a_failing_launchctl_exits_1_with_its_status_in_the_message() {
+    let fake = Fake::new();
+    fake.knob("fail-bootstrap", "100");
+    let out = devtrack(&fake, &["install-service"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Not 5: that is devtrack's "rejected".
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("devtrack: `launchctl bootstrap gui/501 ")
+            && stderr.contains("failed: Bootstrap failed: 5: Input/output error"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\nhint: launchd refuses agents"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -7,11 +7,11 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use devtrack::daemon::gitwatch::CommitKind;
 use devtrack::daemon::scheduler::{MissReason, MissedSlot, SchedulerState};
 use devtrack::daemon::store::{
     AnswerTarget, NewCommit, NewTrigger, NewUpdate, ReflogBatch, Store, TriggerKind, UpdateSource,
 };
+use devtrack::protocol::CommitKind;
 use devtrack::report::{Format, GroupBy};
 use devtrack::tickets::Families;
 
@@ -68,6 +68,7 @@ impl Fixture {
                 files_changed: Some(1),
                 insertions: Some(ins),
                 deletions: Some(del),
+                own: true,
             }],
             ..ReflogBatch::default()
         };
@@ -545,18 +546,19 @@ fn history_lists_prompts_with_their_answers() {
     assert_eq!(changes, ["open", "snoozed", "open", "answered"]);
     assert_eq!(snoozed[1]["reopens_at"], "2026-06-12T13:30:00Z");
 
-    let out = env.run(["history", "--prompts", "--since", "2026-06-12T15:00"]);
+    // Times in the configured zone: 17:00 in Berlin is 15:00 UTC.
+    let out = env.run(["history", "--prompts", "--since", "2026-06-12T17:00"]);
     assert!(out.status.success(), "{}", text(&out));
     let table = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3, "{table}");
     assert!(lines[0].starts_with("    ID  STATE"), "{table}");
     assert!(
-        lines[1].contains("  open      2026-06-15 07:00:00"),
+        lines[1].contains("  open      2026-06-15 09:00:00 CEST"),
         "{table}"
     );
     assert!(
-        lines[2].contains("  skipped   2026-06-12 16:00:00"),
+        lines[2].contains("  skipped   2026-06-12 18:00:00 CEST"),
         "{table}"
     );
 

@@ -132,6 +132,16 @@ impl UserManager {
         self.home.join(".config/systemd/user/devtrack.service")
     }
 
+    /// `chown -R USER: path`: files the user's daemon and commands use.
+    fn give_to_user(&self, path: &Path) {
+        let status = Command::new("chown")
+            .args(["-R", &format!("{}:", self.user)])
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Copies the built binary to `~/.local/bin/devtrack`, owned by the user.
     fn install_binary(&self) {
         let dir = self.bin_dir();
@@ -140,16 +150,16 @@ impl UserManager {
         let tmp = dir.join(".devtrack.new");
         std::fs::copy(env!("CARGO_BIN_EXE_devtrack"), &tmp).unwrap();
         std::fs::rename(&tmp, &dest).unwrap();
-        let status = Command::new("chown")
-            .args(["-R", &format!("{}:", self.user)])
-            .arg(self.home.join(".local"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        self.give_to_user(&self.home.join(".local"));
     }
 
     /// Runs `program args` as the user, with the manager's environment only.
     fn run(&self, program: &str, args: &[&str]) -> Ran {
+        self.run_with(&[], program, args)
+    }
+
+    /// [`UserManager::run`] with extra `NAME=value` variables.
+    fn run_with(&self, vars: &[&str], program: &str, args: &[&str]) -> Ran {
         let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin_dir().display());
         let out = Command::new("runuser")
             .args(["-u", &self.user, "--", "env", "-i"])
@@ -159,6 +169,7 @@ impl UserManager {
             .arg(format!("PATH={path}"))
             .arg(format!("XDG_RUNTIME_DIR={}", self.runtime_dir))
             .arg(format!("DBUS_SESSION_BUS_ADDRESS={}", self.bus))
+            .args(vars)
             .arg(program)
             .args(args)
             .current_dir(&self.home)
@@ -192,6 +203,8 @@ impl UserManager {
         self.systemctl(&["disable", "--now", "devtrack.service"]);
         self.systemctl(&["reset-failed", "devtrack.service"]);
         let _ = std::fs::remove_file(self.unit_path());
+        // An earlier test's config (maybe an invalid one) is not this one's.
+        let _ = std::fs::remove_file(self.config_path());
         let _ = std::fs::remove_dir_all(self.unit_path().with_file_name("devtrack.service.d"));
         self.systemctl(&["daemon-reload"]).ok();
         guard
@@ -309,15 +322,10 @@ fn install_service_lifecycle_without_starting() {
 fn no_user_manager_points_at_devtrack_run() {
     let dir = tempfile::tempdir().unwrap();
     let fake = dir.path().join("systemctl");
-    std::fs::write(
+    crate::util::write_script(
         &fake,
         "#!/bin/sh\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n",
-    )
-    .unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    );
     for args in [&["install-service"][..], &["start"], &["uninstall-service"]] {
         let out = Ran::from(
             Command::new(env!("CARGO_BIN_EXE_devtrack"))
@@ -362,12 +370,7 @@ impl UserManager {
         let path = self.config_path();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, yaml).unwrap();
-        let status = Command::new("chown")
-            .args(["-R", &format!("{}:", self.user)])
-            .arg(self.home.join(".config"))
-            .status()
-            .unwrap();
-        assert!(status.success());
+        self.give_to_user(&self.home.join(".config"));
     }
 
     fn status_json(&self) -> serde_json::Value {
@@ -469,7 +472,14 @@ impl UserManager {
         })
     }
 
-    fn journal_entries(&self) -> Vec<serde_json::Value> {
+    /// The unit's journal entries since `since`: the journal is persistent,
+    /// so earlier runs' entries are in it too.
+    fn journal_entries(&self, since: std::time::SystemTime) -> Vec<serde_json::Value> {
+        let secs = since
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let since = format!("--since=@{secs}");
         let out = self
             .run(
                 "journalctl",
@@ -480,6 +490,7 @@ impl UserManager {
                     "-o",
                     "json",
                     "--no-pager",
+                    &since,
                 ],
             )
             .ok();
@@ -499,6 +510,7 @@ const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 fn running_service_end_to_end() {
     let Some(m) = manager() else { return };
     let _guard = m.reset();
+    let began = std::time::SystemTime::now();
     let unit = m.unit_path();
     m.write_config(CONFIG);
 
@@ -546,12 +558,18 @@ fn running_service_end_to_end() {
     m.write_config(&config_with_interval(0));
     let rejected = m.systemctl(&["reload", "devtrack.service"]);
     assert_ne!(rejected.code, Some(0), "{rejected}");
-    let rejected = m.devtrack(&["reload"]);
-    assert_ne!(rejected.code, Some(0), "{rejected}");
-    assert!(
-        rejected.stderr.contains("settings.prompt_interval"),
-        "{rejected}"
-    );
+    // `devtrack reload` takes the verdict from the daemon: exit 5 and the
+    // reason, also when the journal cannot be read.
+    for vars in [&[][..], &["DEVTRACK_JOURNALCTL=/bin/false"]] {
+        let rejected = m.run_with(vars, "devtrack", &["reload"]);
+        assert_eq!(rejected.code, Some(5), "{vars:?}: {rejected}");
+        assert!(
+            rejected.stderr.starts_with(
+                "devtrack: configuration rejected, the daemon keeps the previous one: "
+            ) && rejected.stderr.contains("settings.prompt_interval"),
+            "{vars:?}: {rejected}"
+        );
+    }
     assert_eq!(
         m.systemctl(&["is-active", "devtrack.service"])
             .stdout
@@ -565,11 +583,13 @@ fn running_service_end_to_end() {
     m.write_config(&config_with_interval(45));
 
     // The journal holds native entries: identifier, fields, priorities.
-    let entries = m.journal_entries();
+    let entries = m.journal_entries(began);
+    // Each MESSAGE reads on its own; the fields stay for matching.
+    let loaded_message = format!("loaded configuration from `{}`", m.config_path().display());
     let loaded = entries
         .iter()
-        .find(|e| e["MESSAGE"] == "loaded configuration")
-        .unwrap_or_else(|| panic!("no `loaded configuration` entry in {entries:#?}"));
+        .find(|e| e["MESSAGE"] == loaded_message.as_str())
+        .unwrap_or_else(|| panic!("no `{loaded_message}` entry in {entries:#?}"));
     assert_eq!(loaded["PRIORITY"], "6");
     assert_eq!(loaded["SYSLOG_IDENTIFIER"], "devtrack");
     assert_eq!(loaded["_SYSTEMD_USER_UNIT"], "devtrack.service");
@@ -589,6 +609,18 @@ fn running_service_end_to_end() {
     assert!(warned["DEVTRACK_ERROR"]
         .as_str()
         .is_some_and(|s| s.contains("prompt_interval")));
+    let message = warned["MESSAGE"].as_str().unwrap();
+    assert!(
+        message.starts_with("configuration rejected, keeping the previous one: ")
+            && message.contains("settings.prompt_interval"),
+        "{message}"
+    );
+    let changed = entries
+        .iter()
+        .filter_map(|e| e["MESSAGE"].as_str())
+        .find(|s| s.starts_with("configuration changed: "))
+        .unwrap_or_else(|| panic!("no `configuration changed` entry in {entries:#?}"));
+    assert!(changed.contains("45"), "{changed}");
     let logs = m.devtrack(&["logs", "-n", "5"]).ok();
     assert!(logs.stdout.lines().count() >= 5, "{logs}");
     assert!(logs.stdout.contains("devtrack"), "{logs}");
@@ -638,13 +670,77 @@ fn running_service_end_to_end() {
     m.systemctl(&["reset-failed", "devtrack.service"]);
     m.write_config(&config_with_interval(0));
     let restarts = m.restarts();
+    let cursor = m.journal_cursor();
+    let start_failed_at = std::time::SystemTime::now();
     let started = m.devtrack(&["start"]);
-    assert_ne!(started.code, Some(0), "{started}");
-    assert!(started.stderr.contains("devtrack logs"), "{started}");
+    assert_eq!(started.code, Some(1), "{started}");
+    assert!(
+        started.stderr.contains("its configuration is invalid")
+            && started.stderr.contains("devtrack config check"),
+        "{started}"
+    );
     assert_eq!(m.show("ExecMainStatus"), "78");
     assert_eq!(m.show("ActiveState"), "failed");
     assert_eq!(m.show("SubState"), "failed");
     assert_eq!(m.restarts(), restarts);
+    // Why it failed is in the journal as an error (priority 3). journald
+    // may write the daemon's entry after systemd's own ones, so the journal
+    // is followed until it arrives.
+    let fatal = m.wait_journal(&cursor, "invalid configuration: ");
+    // (`--since`, not `--after-cursor`: journalctl 252 combines a cursor
+    // with `-p` and `-u` wrongly and misses entries.)
+    let after = format!(
+        "--since=@{}",
+        start_failed_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    );
+    let errors = m
+        .run(
+            "journalctl",
+            &[
+                "--user",
+                "-u",
+                "devtrack.service",
+                "-p",
+                "err",
+                "-o",
+                "cat",
+                "--no-pager",
+                &after,
+            ],
+        )
+        .ok();
+    assert!(
+        errors.stdout.contains("invalid configuration: "),
+        "`journalctl -p err` does not say why: {errors}"
+    );
+    assert_eq!(fatal["PRIORITY"], "3", "{fatal}");
+    assert_eq!(fatal["SYSLOG_IDENTIFIER"], "devtrack", "{fatal}");
+    // Named by the daemon: journald cannot look up an exited process's unit.
+    assert_eq!(fatal["USER_UNIT"], "devtrack.service", "{fatal}");
+    assert!(
+        fatal["MESSAGE"]
+            .as_str()
+            .unwrap()
+            .contains("settings.prompt_interval"),
+        "{fatal}"
+    );
+
+    // install-service checks the config first and says what `config check`
+    // says, instead of a generic "Job failed".
+    let refused = m.devtrack(&["install-service"]);
+    assert_eq!(refused.code, Some(78), "{refused}");
+    assert!(
+        refused
+            .stderr
+            .contains(&format!("devtrack: {}:", m.config_path().display()))
+            && refused.stderr.contains("settings.prompt_interval")
+            && refused.stderr.contains("\nhint: "),
+        "{refused}"
+    );
+    assert_eq!(m.show("ActiveState"), "failed");
 
     // Uninstall leaves nothing behind.
     m.write_config(CONFIG);
@@ -654,4 +750,122 @@ fn running_service_end_to_end() {
     assert!(!listed.stdout.contains("devtrack"), "{listed}");
     let units = m.systemctl(&["list-units", "--all", "--no-legend"]).ok();
     assert!(!units.stdout.contains("devtrack"), "{units}");
+}
+
+/// After a crash loop systemd refuses further starts (start-limit-hit); a
+/// person running `devtrack start`/`restart` clears that first, and is told
+/// what happened when a start fails.
+#[test]
+fn an_explicit_start_clears_the_start_limit() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    m.write_config(CONFIG);
+    m.devtrack(&["install-service"]).ok();
+    // The unit allows 5 starts within 5 minutes; the 6th is refused.
+    let mut refused = None;
+    for attempt in 0..10 {
+        let ran = m.systemctl(&["restart", "devtrack.service"]);
+        if ran.code != Some(0) {
+            refused = Some(attempt);
+            break;
+        }
+    }
+    assert!(refused.is_some(), "systemd never applied the start limit");
+    assert_eq!(m.show("Result"), "start-limit-hit");
+    let page = m.devtrack(&["status"]);
+    assert!(
+        page.stdout.contains("start-limit-hit (started too often"),
+        "{page}"
+    );
+
+    let started = m.devtrack(&["start"]).ok();
+    assert!(started.stdout.contains("devtrack started"), "{started}");
+    assert_eq!(m.show("ActiveState"), "active");
+    for _ in 0..7 {
+        m.devtrack(&["restart"]).ok();
+    }
+    assert_eq!(m.show("ActiveState"), "active");
+    m.devtrack(&["uninstall-service"]).ok();
+}
+
+/// `journalctl --user -u devtrack` reads on its own: the repository, the
+/// short hash and the trigger's reason are in MESSAGE, the commit's
+/// subject is not.
+#[test]
+fn journal_messages_read_on_their_own() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    let began = std::time::SystemTime::now();
+    let repo = m.home.join("src/proj");
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).unwrap();
+    m.give_to_user(&m.home.join("src"));
+    let git = |args: &[&str]| {
+        let mut full = vec!["-C", repo.to_str().unwrap()];
+        full.extend_from_slice(args);
+        m.run("git", &full).ok()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["config", "user.email", "dev@example.com"]);
+    git(&["config", "user.name", "Dev Eloper"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "first"]);
+    m.write_config(&format!(
+        "{}  commit_debounce_ms: 100\nrepositories:\n  - {{name: proj, path: {}}}\n",
+        CONFIG.replace("repositories: []\n", ""),
+        repo.display()
+    ));
+    m.devtrack(&["install-service"]).ok();
+    let cursor = m.journal_cursor();
+    git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "a private subject line",
+    ]);
+    let short = git(&["rev-parse", "--short=7", "HEAD"])
+        .stdout
+        .trim()
+        .to_string();
+
+    let commit = m.wait_journal(&cursor, "recorded in `proj`");
+    let message = commit["MESSAGE"].as_str().unwrap();
+    assert!(message.contains(&short), "{message}");
+    assert_eq!(commit["DEVTRACK_REPO"], "proj");
+    let trigger = m.wait_journal(&cursor, "triggered (commit");
+    let message = trigger["MESSAGE"].as_str().unwrap();
+    assert!(message.contains("1 change(s) in proj"), "{message}");
+    let leaked: Vec<String> = m
+        .journal_entries(began)
+        .iter()
+        .filter_map(|e| e["MESSAGE"].as_str())
+        .filter(|s| s.contains("private subject"))
+        .map(str::to_string)
+        .collect();
+    assert!(leaked.is_empty(), "commit subjects in the log: {leaked:?}");
+    m.devtrack(&["uninstall-service"]).ok();
+    m.write_config(CONFIG);
+}
+
+/// As root in a shell without a user manager, `devtrack logs` says that
+/// instead of printing journalctl's "-- No entries --" with status 0.
+#[test]
+fn logs_without_a_user_manager_say_so() {
+    // Needs journald running (the script starts it) and root's own shell.
+    let Some(_m) = manager() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let out = Ran::from(
+        Command::new(env!("CARGO_BIN_EXE_devtrack"))
+            .arg("logs")
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", home.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, Some(6), "{out}");
+    assert!(!out.stdout.contains("No entries"), "{out}");
+    assert!(out.stderr.contains("no systemd user manager"), "{out}");
+    assert!(out.stderr.contains("devtrack run"), "{out}");
 }

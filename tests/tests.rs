@@ -7,6 +7,10 @@ mod util;
 /// The daemon end to end through the CLI, the socket and signals.
 mod daemon;
 
+/// The CLI's contract on the real binary: exit statuses, errors, closed
+/// pipes, a hung daemon, timezones.
+mod cli;
+
 /// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
 

@@ -97,9 +97,15 @@ impl Env {
         I: IntoIterator<Item = S>,
         S: AsRef<std::ffi::OsStr>,
     {
-        let mut c = Command::new(bin());
-        c.args(args)
-            .env_clear()
+        let mut c = self.command(bin());
+        c.args(args);
+        c
+    }
+
+    /// `program` with this environment only (nothing inherited but PATH).
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("XDG_CONFIG_HOME", &self.config_home)
@@ -108,6 +114,14 @@ impl Env {
             .env("TZ", "UTC")
             .current_dir(&self.cwd)
             .stdin(Stdio::null());
+        c
+    }
+
+    /// `bash -c SCRIPT` in this environment, with the binary in `$DEVTRACK`
+    /// (for pipelines such as `"$DEVTRACK" events --json | head -n 1`).
+    pub fn shell(&self, script: &str) -> Command {
+        let mut c = self.command("bash");
+        c.args(["-c", script]).env("DEVTRACK", bin());
         c
     }
 
@@ -362,12 +376,19 @@ impl Drop for Daemon {
 pub struct EventStream {
     child: Child,
     lines: std::sync::mpsc::Receiver<String>,
+    /// What the CLI said on stderr once the subscription was live.
+    pub announcement: String,
 }
 
 impl EventStream {
     pub fn open(env: &Env) -> EventStream {
+        EventStream::open_with(env, &["events", "--json"])
+    }
+
+    /// `devtrack ARGS` (an `events` command line), once it is live.
+    pub fn open_with(env: &Env, args: &[&str]) -> EventStream {
         let mut child = env
-            .cmd(["events", "--json"])
+            .cmd(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -387,7 +408,18 @@ impl EventStream {
                 }
             }
         });
-        EventStream { child, lines: rx }
+        EventStream {
+            child,
+            lines: rx,
+            announcement: first,
+        }
+    }
+
+    /// The next line as printed.
+    pub fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("no event line within {WAIT:?}"))
     }
 
     /// Waits for an event of type `kind` that satisfies `pred`; returns it.
@@ -472,4 +504,39 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .unwrap();
     assert!(out.status.success(), "git {args:?}: {}", text(&out));
     String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Writes an executable script at `path`. The file is written by a child
+/// process, so no descriptor open for writing on it ever exists in this
+/// (multi-threaded) test process: a child forked by another test while this
+/// one wrote would inherit that descriptor and make running the script fail
+/// with "Text file busy".
+pub fn write_script(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut child = Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "writing {}",
+        path.display()
+    );
+}
+
+/// How many cycles a stress test runs: its CI default, or
+/// `DEVTRACK_STRESS_CYCLES` (scripts/gitwatch-stress.sh raises it).
+pub fn stress_cycles(default: usize) -> usize {
+    std::env::var("DEVTRACK_STRESS_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use chrono::{TimeDelta, Utc};
-use devtrack::daemon::gitwatch::CommitKind;
 use devtrack::daemon::store::{NewCommit, ReflogBatch, Store, TriggerKind};
+use devtrack::protocol::CommitKind;
 
 use super::sandbox::Sandbox;
 
@@ -64,6 +64,7 @@ pub fn fill(sandbox: &Sandbox, rows: usize) -> Result<()> {
             files_changed: Some(1),
             insertions: Some(1),
             deletions: Some(0),
+            own: true,
         });
         if batch.commits.len() == 10_000 || i + 1 == rows {
             store.record_reflog_batch(&batch, now)?;

@@ -6,10 +6,10 @@
 
 use anyhow::{bail, Result};
 use chrono::{TimeDelta, Utc};
-use devtrack::daemon::gitwatch::CommitKind;
 use devtrack::daemon::store::{
     AnswerTarget, NewCommit, NewTrigger, NewUpdate, ReflogBatch, Store, TriggerKind, UpdateSource,
 };
+use devtrack::protocol::CommitKind;
 use devtrack::tickets::Families;
 
 use super::sandbox::Sandbox;
@@ -71,6 +71,7 @@ pub fn fill(sandbox: &Sandbox) -> Result<()> {
                         files_changed: Some(3),
                         insertions: Some(20),
                         deletions: Some(4),
+                        own: true,
                     }],
                     ..ReflogBatch::default()
                 };

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 /// start, restart and log it (`devtrack install-service`). Every other
 /// command talks to the running daemon over its control socket.
 #[derive(Debug, Parser)]
-#[command(name = "devtrack", version, disable_version_flag = true, after_help = crate::cli::exit_codes_help())]
+#[command(name = "devtrack", version, after_help = crate::cli::exit_codes_help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -64,12 +64,14 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print version information.
     Version,
-    /// Print shell completions.
-    #[command(hide = true)]
-    Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff).
-    #[command(hide = true)]
-    Manpage,
+    /// Print the completion script for a shell.
+    ///
+    /// Packages install these; to load them by hand:
+    /// `source <(devtrack completions bash)`, `devtrack completions zsh >
+    /// ~/.zfunc/_devtrack`, `devtrack completions fish | source`.
+    Completions(CompletionsArgs),
+    /// Print the manual page devtrack(1) as roff (`devtrack man | man -l -`).
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -80,13 +82,49 @@ pub struct JsonOpt {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the completion script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// The shells `devtrack completions` writes scripts for (those the
+/// packages install completions for).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
 pub struct PauseArgs {
     /// Pause for a duration, e.g. `90m`, `2h`, `1h30m`.
-    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until")]
-    pub for_: Option<String>,
-    /// Pause until a local time today (or tomorrow if past), e.g. `17:00`.
-    #[arg(long, value_name = "HH:MM")]
+    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until", value_parser = duration_secs)]
+    pub for_: Option<u64>,
+    /// Pause until a time of day in the configured timezone
+    /// (`settings.timezone`), today or tomorrow if it has passed, e.g.
+    /// `17:00`; or an RFC 3339 instant.
+    #[arg(long, value_name = "HH:MM", value_parser = pause_end)]
     pub until: Option<String>,
+}
+
+/// `--for`: a duration in seconds.
+fn duration_secs(text: &str) -> Result<u64, String> {
+    crate::daemon::parse_duration(text)
+}
+
+/// `--until`: `HH:MM` (00:00 to 23:59) or an RFC 3339 instant; which
+/// instant it means is the daemon's to decide, in its timezone.
+fn pause_end(text: &str) -> Result<String, String> {
+    let clock = chrono::NaiveTime::parse_from_str(text, "%H:%M").is_ok();
+    if clock || chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not a time of day (`HH:MM`, 00:00 to 23:59) or an RFC 3339 instant"
+        ))
+    }
 }
 
 #[derive(Debug, Args)]
@@ -143,7 +181,10 @@ pub struct ReportArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate a config file (default: the one devtrack would read).
-    Check { path: Option<PathBuf> },
+    Check {
+        /// The file to check.
+        path: Option<PathBuf>,
+    },
     /// Print the config path devtrack reads and why.
     Path,
     /// Write a commented starter config (never overwrites).
@@ -177,9 +218,32 @@ pub struct LogsArgs {
     /// Only entries since this time (passed to the log tool).
     #[arg(long)]
     pub since: Option<String>,
-    /// Lowest priority shown: error, warn, info, debug.
-    #[arg(short, long)]
-    pub priority: Option<String>,
+    /// Lowest priority shown.
+    #[arg(short, long, value_enum)]
+    pub priority: Option<LogLevelArg>,
+}
+
+/// `logs -p`: devtrack's level names (journalctl's `err`/`warning` too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogLevelArg {
+    #[value(alias = "err")]
+    Error,
+    #[value(alias = "warning")]
+    Warn,
+    Info,
+    #[value(alias = "trace")]
+    Debug,
+}
+
+impl LogLevelArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevelArg::Error => "error",
+            LogLevelArg::Warn => "warn",
+            LogLevelArg::Info => "info",
+            LogLevelArg::Debug => "debug",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -225,9 +289,15 @@ mod tests {
             "stop",
             "restart",
             "logs -f -n 20 --since today -p warn",
+            "logs -p err",
+            "pause --until 00:00",
+            "pause --until 23:59",
+            "pause --until 2026-01-31T17:00:00+05:30",
             "version",
             "completions bash",
-            "manpage",
+            "completions zsh",
+            "completions fish",
+            "man",
         ] {
             assert!(
                 parse(line).is_ok(),
@@ -259,12 +329,40 @@ mod tests {
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
             ),
             ("completions tcsh", ErrorKind::InvalidValue),
+            ("completions", ErrorKind::MissingRequiredArgument),
+            ("manpage", ErrorKind::InvalidSubcommand),
+            ("pause --for banana", ErrorKind::ValueValidation),
+            ("pause --for 90", ErrorKind::ValueValidation),
+            ("pause --until 25:00", ErrorKind::ValueValidation),
+            ("pause --until 17:60", ErrorKind::ValueValidation),
+            ("pause --until soon", ErrorKind::ValueValidation),
+            ("logs -p loud", ErrorKind::InvalidValue),
+            // Not errors, but not commands either: clap prints and stops.
+            ("--version", ErrorKind::DisplayVersion),
+            ("-V", ErrorKind::DisplayVersion),
+            ("--help", ErrorKind::DisplayHelp),
         ] {
             match parse(line) {
                 Ok(_) => panic!("`{line}` should be rejected"),
                 Err(e) => assert_eq!(e.kind(), kind, "`{line}`: {e}"),
             }
         }
+    }
+
+    #[test]
+    fn pause_values_are_parsed() {
+        let Command::Pause(p) = parse("pause --for 1h30m").unwrap().command else {
+            panic!("not pause");
+        };
+        assert_eq!(p.for_, Some(5400));
+        let Command::Pause(p) = parse("pause --until 17:00").unwrap().command else {
+            panic!("not pause");
+        };
+        assert_eq!(p.until.as_deref(), Some("17:00"));
+        let Command::Logs(l) = parse("logs -p warning").unwrap().command else {
+            panic!("not logs");
+        };
+        assert_eq!(l.priority, Some(LogLevelArg::Warn));
     }
 
     #[test]

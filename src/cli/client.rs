@@ -1,4 +1,9 @@
 //! A blocking client for the control socket.
+//!
+//! Every read has a timeout: a daemon that accepted the connection (the
+//! kernel does that even for a stopped process) but never answers is
+//! reported as not answering, with its PID from the socket's peer
+//! credentials, instead of blocking the command.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -6,7 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::daemon::instance;
-use crate::protocol::{Command, Hello, Request, Response, PROTOCOL_VERSION};
+use crate::exit::Status;
+use crate::protocol::{Command, Hello, HelloBody, Request, Response, PROTOCOL_VERSION};
 
 /// Why talking to the daemon failed.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +26,13 @@ pub enum ClientError {
         socket: String,
         reason: String,
     },
+    #[error("{}", not_answering(*.pid, socket, *.waited))]
+    NotAnswering {
+        socket: String,
+        /// The process listening on the socket, when the kernel says.
+        pid: Option<u32>,
+        waited: Duration,
+    },
     #[error("talking to the daemon on `{socket}`: {source}")]
     Io {
         socket: String,
@@ -29,12 +42,51 @@ pub enum ClientError {
     Protocol(String),
 }
 
+fn not_answering(pid: Option<u32>, socket: &str, waited: Duration) -> String {
+    let who = match pid {
+        Some(pid) => format!("the daemon (PID {pid})"),
+        None => "the daemon".to_string(),
+    };
+    format!(
+        "{who} is not answering on `{socket}` (nothing within {}s)\n\
+         hint: it may be stopped (SIGSTOP) or hung; `devtrack restart` restarts the service",
+        waited.as_secs()
+    )
+}
+
 impl ClientError {
-    pub fn exit_status(&self) -> i32 {
+    pub fn status(&self) -> Status {
         match self {
-            ClientError::NotRunning { .. } => crate::exit::NOT_RUNNING,
-            _ => crate::exit::FAILURE,
+            ClientError::NotRunning { .. } => Status::NotRunning,
+            _ => Status::Failure,
         }
+    }
+}
+
+/// How long a healthy daemon may take to say hello or answer a quick
+/// request; it answers in milliseconds.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The PID of the process at the other end of `stream` (the daemon).
+fn peer_pid(stream: &UnixStream) -> Option<u32> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+            .ok()
+            .and_then(|c| u32::try_from(c.pid()).ok())
+            .filter(|&p| p > 0)
+    }
+    #[cfg(target_vendor = "apple")]
+    {
+        nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::LocalPeerPid)
+            .ok()
+            .and_then(|p| u32::try_from(p).ok())
+            .filter(|&p| p > 0)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    {
+        let _ = stream;
+        None
     }
 }
 
@@ -42,6 +94,10 @@ pub struct Client {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
     socket: String,
+    /// The daemon's PID as the kernel reports it.
+    peer_pid: Option<u32>,
+    /// The read timeout in force.
+    timeout: Option<Duration>,
     pub hello: Hello,
 }
 
@@ -122,17 +178,18 @@ impl Client {
             socket: name.clone(),
             source: e,
         };
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .map_err(io)?;
+        stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(io)?;
+        let peer_pid = peer_pid(&stream);
         let writer = stream.try_clone().map_err(io)?;
         let mut client = Client {
             reader: BufReader::new(stream),
             writer,
             socket: name.clone(),
+            peer_pid,
+            timeout: Some(ANSWER_TIMEOUT),
             hello: Hello {
                 v: 0,
-                hello: crate::protocol::HelloBody {
+                hello: HelloBody {
                     version: String::new(),
                     protocol: 0,
                     pid: 0,
@@ -147,32 +204,46 @@ impl Client {
         }
         client.hello = serde_json::from_str(&line)
             .map_err(|e| ClientError::Protocol(format!("{e}: {line}")))?;
-        if client.hello.hello.protocol != PROTOCOL_VERSION {
-            eprintln!(
-                "warning: the daemon speaks protocol {}, this devtrack speaks {}; restart the daemon",
-                client.hello.hello.protocol, PROTOCOL_VERSION
-            );
-        } else if client.hello.hello.version != env!("CARGO_PKG_VERSION") {
-            eprintln!(
-                "warning: the daemon runs devtrack {}, this is {}; restart the daemon to use the new version",
-                client.hello.hello.version,
-                env!("CARGO_PKG_VERSION")
-            );
+        if let Some(warning) = version_warning(&client.hello.hello) {
+            crate::cli::warn(&warning);
         }
         Ok(client)
     }
 
-    /// Lets a long request (a reload) or a stream run without a read timeout.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> Result<(), ClientError> {
+    /// Lets a long request (a reload) or a stream run with another read
+    /// timeout (`None`: none).
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), ClientError> {
         self.writer
             .set_read_timeout(timeout)
-            .map_err(|e| self.io(e))
+            .map_err(|e| self.io(e))?;
+        self.timeout = timeout;
+        Ok(())
+    }
+
+    /// The socket, for polling it together with other descriptors.
+    pub fn socket_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        use std::os::fd::AsFd;
+        self.writer.as_fd()
+    }
+
+    /// Whether a line (or part of one) is already read and buffered.
+    pub fn has_buffered(&self) -> bool {
+        !self.reader.buffer().is_empty()
     }
 
     fn io(&self, e: std::io::Error) -> ClientError {
-        ClientError::Io {
-            socket: self.socket.clone(),
-            source: e,
+        match (e.kind(), self.timeout) {
+            (std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut, Some(waited)) => {
+                ClientError::NotAnswering {
+                    socket: self.socket.clone(),
+                    pid: self.peer_pid,
+                    waited,
+                }
+            }
+            _ => ClientError::Io {
+                socket: self.socket.clone(),
+                source: e,
+            },
         }
     }
 
@@ -202,5 +273,62 @@ impl Client {
         self.writer.write_all(&line).map_err(|e| self.io(e))?;
         let reply = self.read_line()?;
         serde_json::from_str(&reply).map_err(|e| ClientError::Protocol(format!("{e}: {reply}")))
+    }
+}
+
+/// The warning for a daemon of another version, if any.
+fn version_warning(hello: &HelloBody) -> Option<String> {
+    if hello.protocol != PROTOCOL_VERSION {
+        Some(format!(
+            "the daemon speaks protocol {}, this devtrack speaks {PROTOCOL_VERSION}; restart the daemon",
+            hello.protocol
+        ))
+    } else if hello.version != env!("CARGO_PKG_VERSION") {
+        Some(format!(
+            "the daemon runs devtrack {}, this is {}; restart the daemon to use the new version",
+            hello.version,
+            env!("CARGO_PKG_VERSION")
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_silent_daemon_is_named_by_its_pid() {
+        let e = ClientError::NotAnswering {
+            socket: "/run/user/1000/devtrack/control.sock".into(),
+            pid: Some(4242),
+            waited: ANSWER_TIMEOUT,
+        };
+        let text = e.to_string();
+        assert!(
+            text.starts_with("the daemon (PID 4242) is not answering on `/run/user/1000/devtrack/control.sock` (nothing within 2s)\nhint: "),
+            "{text}"
+        );
+        assert_eq!(e.status(), Status::Failure);
+    }
+
+    #[test]
+    fn versions_are_compared() {
+        let hello = |protocol, version: &str| HelloBody {
+            version: version.to_string(),
+            protocol,
+            pid: 1,
+        };
+        assert_eq!(
+            version_warning(&hello(PROTOCOL_VERSION, env!("CARGO_PKG_VERSION"))),
+            None
+        );
+        assert!(version_warning(&hello(PROTOCOL_VERSION + 1, "9.9.9"))
+            .unwrap()
+            .contains("protocol"));
+        assert!(version_warning(&hello(PROTOCOL_VERSION, "0.0.0-old"))
+            .unwrap()
+            .contains("devtrack 0.0.0-old"));
     }
 }

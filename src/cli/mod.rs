@@ -1,15 +1,25 @@
 //! The command-line front end: parses arguments and dispatches to one
 //! function per command. Commands that change the daemon's behaviour go
 //! through the control socket; service commands go through `crate::service`.
+//!
+//! Every command returns `Result<Status, CliError>`; [`main`] alone prints
+//! an error (`devtrack: …`, then an optional `hint: …` line) and turns the
+//! result into the exit status of the README table. Output goes through
+//! [`out`], so a closed stdout ends a command quietly with status 0.
 
 pub mod args;
 pub mod client;
 pub mod commands;
+pub mod error;
+pub mod out;
+pub mod zone;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use crate::config::paths::Paths;
+use crate::exit::Status;
 use args::{Cli, Command};
+pub use error::CliError;
 
 /// What every command may need.
 pub struct Context {
@@ -20,14 +30,7 @@ pub struct Context {
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                crate::exit::USAGE
-            } else {
-                crate::exit::OK
-            };
-        }
+        Err(e) => return finish(not_parsed(&e)),
     };
     if let Command::Run = cli.command {
         return crate::daemon::run(cli.global.config.as_deref());
@@ -35,54 +38,87 @@ pub fn main() -> i32 {
     let ctx = Context {
         paths: Paths::resolve(cli.global.config.as_deref()),
     };
-    match &cli.command {
-        Command::Run => unreachable!("handled above"),
-        Command::Status(a) => commands::status::run(&ctx, a.json),
-        Command::Pause(a) => commands::control::pause(&ctx, a),
-        Command::Resume => commands::control::resume(&ctx),
-        Command::Skip => commands::control::skip(&ctx),
-        Command::Trigger => commands::control::trigger(&ctx),
-        Command::Reload(a) => commands::control::reload(&ctx, a),
-        Command::Events(a) => commands::events::run(&ctx, a.json),
-        Command::History(a) => commands::history::run(&ctx, a),
-        Command::Report(a) => commands::report::run(&ctx, a),
-        Command::Config(c) => commands::config::run(&ctx, c),
-        Command::InstallService(a) => commands::service::install(a),
+    finish(dispatch(&ctx, &cli.command))
+}
+
+/// Prints the error, if any; the exit status.
+fn finish(result: Result<Status, CliError>) -> i32 {
+    match result {
+        Ok(status) => status.code(),
+        Err(e) => {
+            eprint!("{}", e.render());
+            e.status().code()
+        }
+    }
+}
+
+/// A command line clap did not turn into a command: `--version` and
+/// `--help` (success), or a usage error (status 2, clap's own message).
+fn not_parsed(e: &clap::Error) -> Result<Status, CliError> {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayVersion => version(),
+        _ if !e.use_stderr() => {
+            out::print(&e.render().to_string())?;
+            Ok(Status::Ok)
+        }
+        _ => {
+            let _ = e.print();
+            Ok(Status::Usage)
+        }
+    }
+}
+
+fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
+    match command {
+        Command::Run => unreachable!("handled by main"),
+        Command::Status(a) => commands::status::run(ctx, a.json),
+        Command::Pause(a) => commands::control::pause(ctx, a),
+        Command::Resume => commands::control::resume(ctx),
+        Command::Skip => commands::control::skip(ctx),
+        Command::Trigger => commands::control::trigger(ctx),
+        Command::Reload(a) => commands::control::reload(ctx, a),
+        Command::Events(a) => commands::events::run(ctx, a.json),
+        Command::History(a) => commands::history::run(ctx, a),
+        Command::Report(a) => commands::report::run(ctx, a),
+        Command::Config(c) => commands::config::run(ctx, c),
+        Command::InstallService(a) => commands::service::install(ctx, a),
         Command::UninstallService => commands::service::uninstall(),
         Command::Start => commands::service::start(),
         Command::Stop => commands::service::stop(),
         Command::Restart => commands::service::restart(),
         Command::Logs(a) => commands::service::logs(a),
-        Command::Version => {
-            println!("devtrack {}", env!("CARGO_PKG_VERSION"));
-            crate::exit::OK
-        }
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "devtrack",
-                &mut std::io::stdout(),
-            );
-            crate::exit::OK
-        }
-        Command::Manpage => {
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => crate::exit::OK,
-                Err(e) => {
-                    eprintln!("devtrack: {e}");
-                    crate::exit::FAILURE
-                }
-            }
-        }
+        Command::Version => version(),
+        Command::Completions(a) => commands::completions::run(a.shell),
+        Command::Man => commands::man::run(),
     }
+}
+
+/// `devtrack version`, `--version` and `-V`.
+fn version() -> Result<Status, CliError> {
+    out::line(&version_text())?;
+    Ok(Status::Ok)
+}
+
+pub fn version_text() -> String {
+    format!("devtrack {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A warning on stderr: the command goes on.
+pub fn warn(text: &str) {
+    eprintln!("devtrack: warning: {text}");
+}
+
+/// A progress note on stderr, kept off stdout so it stays data.
+pub fn note(text: &str) {
+    eprintln!("{text}");
 }
 
 /// The exit-status table appended to `devtrack help`.
 pub fn exit_codes_help() -> String {
     let mut s = String::from("Exit status:\n");
-    for (code, meaning) in crate::exit::TABLE {
-        s.push_str(&format!("  {code:>3}  {meaning}\n"));
+    for status in crate::exit::ALL {
+        s.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
     }
     s
 }

@@ -7,38 +7,39 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::gitwatch::{GitEvent, RepoState, WatchMsg};
+use super::gitwatch::{GitEvent, WatchMsg};
 use super::readiness;
 use super::run_loop::Daemon;
-use super::store::{NewTrigger, TriggerKind, TriggerRecord};
+use super::store::{NewTrigger, TriggerKind};
 use crate::protocol::EventBody;
 
 impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.
     pub fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
-        let before = self.git.repo_states();
-        match self.git.handle(msg, &mut self.store, now) {
+        let update = self.git.handle(msg, &mut self.store, now);
+        match update.events {
             Ok(events) => self.take_git_events(events, now),
             Err(e) => tracing::error!("reading repository changes: {e:#}"),
         }
-        self.announce_repo_changes(&before, now);
+        self.announce_repo_changes(&update.changed, now);
     }
 
     /// A repository that went missing, came back or became unsupported is
     /// announced and shows in the status line.
-    fn announce_repo_changes(&mut self, before: &[(String, RepoState)], now: DateTime<Utc>) {
-        let after = self.git.repo_states();
-        if after.as_slice() == before {
+    fn announce_repo_changes(&mut self, changed: &[String], now: DateTime<Utc>) {
+        if changed.is_empty() {
             return;
         }
-        let changed: Vec<&str> = after
-            .iter()
-            .filter(|(name, state)| !before.iter().any(|(n, s)| n == name && s == state))
-            .map(|(name, _)| name.as_str())
-            .collect();
         for status in self.repo_statuses() {
-            if changed.contains(&status.name.as_str()) {
-                tracing::info!(repo = %status.name, state = %status.state, "repository state changed");
+            if changed.contains(&status.name) {
+                tracing::info!(
+                    repo = %status.name,
+                    state = %status.state,
+                    "repository `{}` is now {}{}",
+                    status.name,
+                    status.state,
+                    status.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                );
                 self.events.publish(now, EventBody::Repo { repo: status });
             }
         }
@@ -79,18 +80,23 @@ impl Daemon {
             let value = match serde_json::to_value(event) {
                 Ok(v) => v,
                 Err(e) => {
-                    tracing::error!(error = %e, "serializing a git event");
+                    tracing::error!(error = %e, "serializing a git event: {e}");
                     continue;
                 }
             };
             match event {
                 GitEvent::Commit(c) => {
+                    // The summary (the commit's subject) stays out of the log.
                     tracing::info!(
                         repo = %c.repo,
                         commit_hash = %c.hash,
                         commit_kind = ?c.kind,
                         branch = c.branch.as_deref().unwrap_or("(detached)"),
-                        "commit recorded"
+                        "commit {} recorded in `{}` ({:?} on {})",
+                        c.short_hash,
+                        c.repo,
+                        c.kind,
+                        c.branch.as_deref().unwrap_or("a detached HEAD")
                     );
                     self.events
                         .publish(now, EventBody::Commit { commit: value });
@@ -100,13 +106,17 @@ impl Daemon {
                         repo = %r.repo,
                         commit_hash = %r.head,
                         commits = r.commits.len(),
-                        "rebase recorded"
+                        "rebase of {} commit(s) recorded in `{}` (now at {} on {})",
+                        r.commits.len(),
+                        r.repo,
+                        short(&r.head),
+                        r.branch.as_deref().unwrap_or("a detached HEAD")
                     );
                     self.events
                         .publish(now, EventBody::Rebase { rebase: value });
                 }
                 GitEvent::Activity(a) => {
-                    tracing::debug!(repo = %a.repo, activity = ?a.kind, "repository activity");
+                    tracing::debug!(repo = %a.repo, activity = ?a.kind, "{:?} in `{}` (now at {})", a.kind, a.repo, short(&a.new));
                     self.events
                         .publish(now, EventBody::RepoActivity { activity: value });
                 }
@@ -151,19 +161,15 @@ impl Daemon {
             reason: Some(reason),
             detail: Some(json!({ "commits": commits })),
         };
-        let id = self.store.record_trigger(&trigger)?;
-        self.store.link_commits_to_trigger(id, &keys)?;
-        self.announce(TriggerRecord {
-            id,
-            kind: trigger.kind,
-            scheduled_at: None,
-            fired_at: now,
-            late: false,
-            reason: trigger.reason,
-            detail: trigger.detail,
-        });
+        let id = self.store.record_commit_trigger(&trigger, &keys)?;
+        self.announce(trigger.recorded(id));
         Ok(())
     }
+}
+
+/// The abbreviated hash log messages name.
+fn short(hash: &str) -> &str {
+    hash.get(..7).unwrap_or(hash)
 }
 
 /// What a commit trigger lists per event: enough to prefill an update.

@@ -39,7 +39,7 @@ impl EventBus {
             Ok(line) => {
                 let _ = self.tx.send(Arc::from(line));
             }
-            Err(e) => tracing::error!(error = %e, "serializing an event"),
+            Err(e) => tracing::error!(error = %e, "serializing an event: {e}"),
         }
     }
 

@@ -10,7 +10,10 @@
 //! terminal) captures. Under launchd on macOS the log goes to os_log.
 //!
 //! The level comes from `settings.log_level` and is changed on reload
-//! through [`LogControl::set_level`].
+//! through [`LogControl::set_level`]. Logging starts before the config is
+//! read, so an invalid config is reported like any other fatal error:
+//! [`fatal`] puts it in the journal at priority 3 (error), where `journalctl
+//! -p err` finds it, or prints it once on a terminal.
 
 use std::io::IsTerminal;
 
@@ -38,6 +41,9 @@ pub enum LogSink {
     Journal,
     /// Human-readable lines on stderr.
     Stderr,
+    /// Human-readable lines on stderr, which is the journal stream (the
+    /// journal socket refused the native protocol).
+    JournalStream,
     /// macOS unified logging (under launchd).
     #[cfg(target_os = "macos")]
     OsLog,
@@ -73,8 +79,44 @@ impl LogControl {
                 "systemd journal (journalctl --user -u devtrack.service)".to_string()
             }
             LogSink::Stderr => "stderr".to_string(),
+            LogSink::JournalStream => {
+                "systemd journal, plain lines (journalctl --user -u devtrack.service)".to_string()
+            }
             #[cfg(target_os = "macos")]
             LogSink::OsLog => "unified log (devtrack logs, or log show --predicate 'subsystem == \"dev.devtrack\"')".to_string(),
+        }
+    }
+}
+
+/// Reports an error that ends `devtrack run`, once, where it will be read:
+/// the journal at priority 3 (error) under systemd, one `devtrack: …` line
+/// on a terminal, and under launchd both the unified log and the agent's
+/// stderr file.
+///
+/// Under systemd the entry names the unit itself
+/// (`service::systemd::native`): journald finds the unit of an entry from
+/// the sender's cgroup, which it can no longer read when the process has
+/// already exited, as it has right after a fatal error. Should the journal
+/// socket refuse it, the line goes to the journal stream with a `<3>`
+/// prefix, which journald reads as the priority.
+pub fn fatal(sink: LogSink, message: &str) {
+    let stream = || {
+        for line in message.lines() {
+            eprintln!("<3>{line}");
+        }
+    };
+    match sink {
+        LogSink::Stderr => eprintln!("devtrack: {message}"),
+        LogSink::Journal => {
+            if crate::service::systemd::native::send_error(SYSLOG_IDENTIFIER, message).is_err() {
+                stream();
+            }
+        }
+        LogSink::JournalStream => stream(),
+        #[cfg(target_os = "macos")]
+        LogSink::OsLog => {
+            tracing::error!("{message}");
+            eprintln!("devtrack: {message}");
         }
     }
 }
@@ -156,7 +198,7 @@ fn output_layer() -> (OutputLayer, LogSink, Option<String>) {
                     "stderr is the journal stream but the journal socket refused a \
                      connection ({e}); logging plain lines to stderr"
                 );
-                return (stderr_layer(true), LogSink::Stderr, Some(note));
+                return (stderr_layer(true), LogSink::JournalStream, Some(note));
             }
         }
     }

@@ -8,6 +8,7 @@
 
 mod commits;
 pub mod control;
+pub mod cursor;
 pub mod events;
 pub mod gitwatch;
 pub mod instance;
@@ -35,44 +36,52 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
 
     let paths = Paths::resolve(config_flag);
-    let crash_guard = LaunchdCrashGuard::under_launchd(&paths);
-    if let Some(guard) = &crash_guard {
-        if let Some(reason) = guard.should_give_up() {
-            // Exit 0: launchd's KeepAlive{SuccessfulExit:false} then stops
-            // relaunching; `devtrack status` shows the reason.
-            eprintln!("devtrack: {reason}");
-            return exit::OK;
-        }
-    }
-    let config = match load_config(&paths) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("devtrack: invalid configuration: {e}");
-            return exit::CONFIG;
-        }
-    };
-    let log = match logging::init(config.settings.log_level) {
+    // Logging first, at the default level until the config says otherwise,
+    // so that every error below reaches the journal as an error.
+    let log = match logging::init(crate::config::LogLevel::Info) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("devtrack: setting up logging: {e:#}");
             return exit::FAILURE;
         }
     };
+    let fatal = |message: &str| logging::fatal(log.sink(), message);
+    let crash_guard = LaunchdCrashGuard::under_launchd(&paths);
+    if let Some(guard) = &crash_guard {
+        if let Some(reason) = guard.should_give_up() {
+            // Exit 0: launchd's KeepAlive{SuccessfulExit:false} then stops
+            // relaunching; `devtrack status` shows the reason.
+            fatal(&reason);
+            return exit::OK;
+        }
+    }
+    let config = match load_config(&paths) {
+        Ok(c) => c,
+        Err(e) => {
+            fatal(&format!("invalid configuration: {e}"));
+            return exit::CONFIG;
+        }
+    };
+    log.set_level(config.settings.log_level);
     match &config.source {
-        Some(path) => tracing::info!(config = %path.display(), "loaded configuration"),
+        Some(path) => tracing::info!(
+            config = %path.display(),
+            "loaded configuration from `{}`",
+            path.display()
+        ),
         None => tracing::info!(
             config = %paths.config_file.display(),
-            "no config file; running on defaults (create one with `devtrack config init`)"
+            "no config file at `{}`; running on defaults (create one with `devtrack config init`)",
+            paths.config_file.display()
         ),
     }
 
     let instance = match instance::claim(&paths) {
         Ok(instance) => instance,
         Err(e) => {
-            tracing::error!("{e}");
             match e.hint() {
-                Some(hint) => eprintln!("devtrack: {e}\nhint: {hint}"),
-                None => eprintln!("devtrack: {e}"),
+                Some(hint) => fatal(&format!("{e}\nhint: {hint}")),
+                None => fatal(&e.to_string()),
             }
             return e.exit_status();
         }
@@ -84,7 +93,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("devtrack: starting the runtime: {e}");
+            fatal(&format!("starting the runtime: {e}"));
             return exit::FAILURE;
         }
     };
@@ -117,7 +126,7 @@ impl LaunchdCrashGuard {
             Ok(StartDecision::Proceed) => None,
             Ok(StartDecision::GiveUp { reason }) => Some(reason),
             Err(e) => {
-                eprintln!("devtrack: crash guard: {e:#}");
+                tracing::warn!("crash guard: {e:#}");
                 None
             }
         }

@@ -21,7 +21,7 @@ pub fn ready(status_line: &str) {
 pub fn reloading() {
     match NotifyState::monotonic_usec_now() {
         Ok(now) => send(&[NotifyState::Reloading, now]),
-        Err(e) => tracing::warn!(error = %e, "reading the monotonic clock for RELOADING=1"),
+        Err(e) => tracing::warn!(error = %e, "reading the monotonic clock for RELOADING=1: {e}"),
     }
 }
 
@@ -59,6 +59,6 @@ pub fn watchdog_interval() -> Option<Duration> {
 
 fn send(states: &[NotifyState]) {
     if let Err(e) = sd_notify::notify(states) {
-        tracing::warn!(error = %e, "notifying the service manager");
+        tracing::warn!(error = %e, "notifying the service manager: {e}");
     }
 }

@@ -45,11 +45,11 @@ pub(super) async fn run(
     log: LogControl,
     crash_guard: Option<LaunchdCrashGuard>,
 ) -> i32 {
+    let sink = log.sink();
     match run_inner(paths, config, log, crash_guard).await {
         Ok(()) => exit::OK,
         Err(e) => {
-            tracing::error!("{e:#}");
-            eprintln!("devtrack: {e:#}");
+            crate::daemon::logging::fatal(sink, &format!("{e:#}"));
             exit::FAILURE
         }
     }
@@ -71,7 +71,7 @@ async fn run_inner(
     let mut timer = WallClockTimer::new().context("creating the wall-clock timer")?;
 
     let (git_tx, mut git_rx) = mpsc::unbounded_channel();
-    let git = GitWatch::start(&config.repositories, &config.settings, git_tx)
+    let git = GitWatch::start(&config.repositories, &config.settings, git_tx, now)
         .context("starting the repository watcher")?;
     let commit_batch = Debouncer::new(config.settings.commit_debounce);
 
@@ -97,11 +97,16 @@ async fn run_inner(
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
     readiness::ready(&daemon.status_line(wall_now()));
+    let next_prompt = daemon
+        .next_due
+        .map_or("none (paused)".to_string(), |t| t.to_rfc3339());
     tracing::info!(
         pid = std::process::id(),
         socket = %daemon.paths.socket.display(),
-        next_prompt = %daemon.next_due.map_or("none (paused)".to_string(), |t| t.to_rfc3339()),
-        "devtrack started"
+        next_prompt = %next_prompt,
+        "devtrack started (PID {}), control socket `{}`, next prompt {next_prompt}",
+        std::process::id(),
+        daemon.paths.socket.display()
     );
 
     // Under launchd: a run that stays up this long was not a failed start.
@@ -134,7 +139,7 @@ async fn run_inner(
                     tracing::info!("wall clock changed; re-checking the schedule");
                 }
                 if let Err(e) = wake {
-                    tracing::warn!(error = %e, "wall-clock timer failed; re-checking the schedule");
+                    tracing::warn!(error = %e, "wall-clock timer failed ({e}); re-checking the schedule");
                 }
                 if let Err(e) = daemon.run_scheduler(wall_now()) {
                     tracing::error!("running the scheduler: {e:#}");
@@ -209,15 +214,7 @@ impl Daemon {
                 );
             }
             if let (Some(t), Some(id)) = (trigger, id) {
-                self.announce(TriggerRecord {
-                    id,
-                    kind: t.kind,
-                    scheduled_at: t.scheduled_at,
-                    fired_at: t.fired_at,
-                    late: t.late,
-                    reason: t.reason,
-                    detail: t.detail,
-                });
+                self.announce(t.recorded(id));
             }
             if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
                 tracing::info!("pause ended; prompts resume");
@@ -235,7 +232,15 @@ impl Daemon {
             trigger_kind = record.kind.as_str(),
             trigger_id = record.id,
             late = record.late,
-            "prompt triggered"
+            "prompt #{} triggered ({}{}{})",
+            record.id,
+            record.kind.as_str(),
+            if record.late { ", late" } else { "" },
+            record
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
         );
         self.events.publish(
             record.fired_at,
@@ -318,7 +323,11 @@ impl Daemon {
             Pause::Until(t) => Some(t),
             _ => None,
         };
-        tracing::info!(until = ?until, "prompts paused");
+        tracing::info!(
+            until = ?until,
+            "prompts paused{}",
+            until.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default()
+        );
         self.events.publish(now, EventBody::Paused { until });
         let message = match until {
             Some(t) => format!(
@@ -370,15 +379,7 @@ impl Daemon {
         };
         match self.store.record_trigger(&t) {
             Ok(id) => {
-                let record = TriggerRecord {
-                    id,
-                    kind: t.kind,
-                    scheduled_at: None,
-                    fired_at: now,
-                    late: false,
-                    reason: t.reason,
-                    detail: None,
-                };
+                let record = t.recorded(id);
                 let info = record.info();
                 self.announce(record);
                 Response {
@@ -403,7 +404,7 @@ impl Daemon {
                     tracing::info!("configuration reloaded; nothing changed");
                 } else {
                     for c in &changes {
-                        tracing::info!(change = %c, "configuration changed");
+                        tracing::info!(change = %c, "configuration changed: {c}");
                     }
                 }
                 if let Err(e) = self.run_scheduler(now) {
@@ -422,7 +423,7 @@ impl Daemon {
             }
             Err(e) => {
                 let error = e.to_string();
-                tracing::warn!(error = %error, "configuration rejected; keeping the previous one");
+                tracing::warn!(error = %error, "configuration rejected, keeping the previous one: {error}");
                 self.reload_error = Some(error.clone());
                 self.last_reload = Some(now);
                 self.events.publish(
@@ -442,7 +443,7 @@ impl Daemon {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
-        let unread = match self.git.reconfigure(&new.repositories, &new.settings) {
+        let unread = match self.git.reconfigure(&new.repositories, &new.settings, now) {
             Ok(names) => Some(names),
             Err(e) => {
                 tracing::error!("re-arming repository watches: {e:#}");

@@ -13,6 +13,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+mod git;
+
+pub use git::CommitKind;
+
 /// Bumped on incompatible changes to requests or responses.
 pub const PROTOCOL_VERSION: u32 = 1;
 

@@ -235,9 +235,12 @@ pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
         keys
     };
     let prompts = prompts(&data);
+    // Other authors' commits (stored with `commit_triggers: all`) are not
+    // the developer's work.
     let commits: Vec<CommitItem> = data
         .commits
         .into_iter()
+        .filter(|c| c.own != Some(false))
         .map(|c| {
             let tickets = find(&[c.summary.as_deref(), c.branch.as_deref()]);
             commit_item(c, opts, tickets)

@@ -29,6 +29,7 @@ fn commit(id: i64, repo: &str, branch: &str, summary: &str, when: &str) -> Commi
         deletions: Some(id as u32),
         recorded_at: at(when),
         trigger_id: None,
+        own: Some(true),
     }
 }
 
@@ -284,6 +285,16 @@ fn csv_has_one_row_per_commit_even_in_two_ticket_groups() {
     assert_eq!(csv.lines().filter(|l| l.starts_with("commit,")).count(), 4);
     assert_eq!(csv.lines().filter(|l| l.starts_with("update,")).count(), 2);
     assert_eq!(csv.lines().filter(|l| l.starts_with("prompt,")).count(), 1);
+}
+
+#[test]
+fn other_authors_commits_are_left_out() {
+    let mut d = data();
+    d.commits[1].own = Some(false);
+    d.commits[2].own = None;
+    let r = build(d, period(), &options(GroupBy::Repo, Families::ALL));
+    assert_eq!(r.totals.commits, 3);
+    assert_eq!(names(&r), [Some("api"), Some("Tools")]);
 }
 
 #[test]

@@ -90,6 +90,16 @@ pub fn choose_binary_path(
     candidates: &[Candidate],
     temp_dir: &Path,
 ) -> BinaryChoice {
+    // Running from a Homebrew Cellar (directly or through `<prefix>/bin`):
+    // the opt link follows upgrades, and it is the path the formula's
+    // service block runs, so `brew services` and install-service agree.
+    if let Some(opt) = homebrew_opt_path(current_exe).or_else(|| homebrew_opt_path(current_target))
+    {
+        return BinaryChoice {
+            path: opt,
+            warning: None,
+        };
+    }
     // A stable name that resolves to the very file running now.
     let same_file = candidates.iter().find(|c| {
         c.target.as_deref() == Some(current_target) && unstable_reason(&c.path, temp_dir).is_none()
@@ -97,14 +107,6 @@ pub fn choose_binary_path(
     if let Some(c) = same_file {
         return BinaryChoice {
             path: c.path.clone(),
-            warning: None,
-        };
-    }
-    // Running from a Homebrew Cellar: the opt link follows upgrades.
-    if let Some(opt) = homebrew_opt_path(current_exe).or_else(|| homebrew_opt_path(current_target))
-    {
-        return BinaryChoice {
-            path: opt,
             warning: None,
         };
     }
@@ -232,7 +234,8 @@ mod tests {
     }
 
     #[test]
-    fn brew_bin_symlink_resolving_into_the_cellar_is_kept() {
+    fn brew_bin_symlink_resolving_into_the_cellar_becomes_the_opt_link() {
+        // What the formula's service block runs (`opt_bin/"devtrack"`).
         let target = "/home/linuxbrew/.linuxbrew/Cellar/devtrack/1.4.2/bin/devtrack";
         let candidates = [cand(
             "/home/linuxbrew/.linuxbrew/bin/devtrack",
@@ -241,7 +244,16 @@ mod tests {
         let c = choose(target, target, &candidates);
         assert_eq!(
             c.path,
-            PathBuf::from("/home/linuxbrew/.linuxbrew/bin/devtrack")
+            PathBuf::from("/home/linuxbrew/.linuxbrew/opt/devtrack/bin/devtrack")
+        );
+        let c = choose(
+            "/usr/local/bin/devtrack",
+            "/usr/local/Cellar/devtrack/2.0/bin/devtrack",
+            &[],
+        );
+        assert_eq!(
+            c.path,
+            PathBuf::from("/usr/local/opt/devtrack/bin/devtrack")
         );
     }
 

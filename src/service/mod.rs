@@ -54,9 +54,15 @@ pub struct ManagerStatus {
     pub linger: Option<bool>,
     /// Where the logs are, e.g. "journalctl --user -u devtrack".
     pub logs_hint: String,
+    /// Why an installed service is not running when the manager can tell,
+    /// with what to run (e.g. a packaged unit the running manager has not
+    /// started yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
-/// What went wrong talking to the service manager. Each maps to an exit status.
+/// What went wrong talking to the service manager. Each maps to a status of
+/// the README table ([`crate::exit::Status`]).
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     #[error("devtrack is not installed as a service\nhint: run `devtrack install-service`")]
@@ -64,21 +70,50 @@ pub enum ServiceError {
     /// No user manager reachable (WSL without systemd, a root shell, a container).
     #[error("{0}")]
     NoManager(String),
-    /// The manager command ran and failed; its exit status is passed through.
+    /// The installed unit has no reload command (Homebrew's generated unit
+    /// has no `ExecReload=`): the caller reloads through the daemon itself.
+    #[error("the devtrack service's unit cannot reload (it has no ExecReload=)")]
+    ReloadUnsupported,
+    /// devtrack itself stopped the command; `status` says why (a bad value
+    /// is `Usage`, a rejected reload `Rejected`, nothing to reload `NotRunning`).
     #[error("{message}")]
-    Command { message: String, status: i32 },
+    Failed {
+        message: String,
+        status: crate::exit::Status,
+    },
+    /// A wrapped tool (systemctl, launchctl, journalctl, log) failed. Its own
+    /// exit status is in the message only: devtrack exits 1, so a tool's
+    /// number never reads as one of devtrack's (launchctl's 5 is not
+    /// "rejected").
+    #[error("{0}")]
+    Tool(String),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
 
 impl ServiceError {
-    pub fn exit_status(&self) -> i32 {
-        match self {
-            ServiceError::NotInstalled => crate::exit::NOT_RUNNING,
-            ServiceError::NoManager(_) => crate::exit::NO_SERVICE_MANAGER,
-            ServiceError::Command { status, .. } => *status,
-            ServiceError::Other(_) => crate::exit::FAILURE,
+    /// `Failed` with a status.
+    pub fn failed(status: crate::exit::Status, message: impl Into<String>) -> ServiceError {
+        ServiceError::Failed {
+            message: message.into(),
+            status,
         }
+    }
+
+    pub fn status(&self) -> crate::exit::Status {
+        use crate::exit::Status;
+        match self {
+            ServiceError::NotInstalled => Status::NotRunning,
+            ServiceError::NoManager(_) => Status::NoServiceManager,
+            ServiceError::Failed { status, .. } => *status,
+            ServiceError::Tool(_) | ServiceError::ReloadUnsupported | ServiceError::Other(_) => {
+                Status::Failure
+            }
+        }
+    }
+
+    pub fn exit_status(&self) -> i32 {
+        self.status().code()
     }
 }
 
@@ -90,7 +125,9 @@ pub trait Backend {
     fn stop(&self) -> Result<(), ServiceError>;
     fn restart(&self) -> Result<(), ServiceError>;
     /// Asks the manager to reload the service (systemd runs `ExecReload`,
-    /// i.e. `devtrack reload --wait`, and reports its result).
+    /// i.e. `devtrack reload --wait`, and reports its result), or
+    /// [`ServiceError::ReloadUnsupported`] when the unit has no reload
+    /// command.
     fn reload(&self) -> Result<(), ServiceError>;
     /// Whether a unit/plist for devtrack is registered with the manager.
     fn is_installed(&self) -> bool;
@@ -101,6 +138,8 @@ pub trait Backend {
 pub mod binary_path;
 pub mod launchd;
 pub mod systemd;
+#[cfg(test)]
+mod vendor_files;
 
 /// The init system of this platform. `DEVTRACK_SERVICE_BACKEND=launchd` or
 /// `=systemd` picks one explicitly, so either can be driven on any platform

@@ -3,13 +3,15 @@
 use std::path::Path;
 
 use crate::cli::args::ConfigCommand;
-use crate::cli::Context;
+use crate::cli::{out, CliError, Context};
+use crate::config;
 use crate::config::paths::ConfigSource;
-use crate::{config, exit};
+use crate::exit::Status;
 
-pub fn run(ctx: &Context, cmd: &ConfigCommand) -> i32 {
+pub fn run(ctx: &Context, cmd: &ConfigCommand) -> Result<Status, CliError> {
     match cmd {
-        ConfigCommand::Check { path } => check(path.as_deref().unwrap_or(&ctx.paths.config_file)),
+        ConfigCommand::Check { path: Some(path) } => check(path),
+        ConfigCommand::Check { path: None } => check_default(ctx),
         ConfigCommand::Path => {
             let why = match ctx.paths.config_source {
                 ConfigSource::Flag => "from --config / DEVTRACK_CONFIG",
@@ -21,67 +23,75 @@ pub fn run(ctx: &Context, cmd: &ConfigCommand) -> i32 {
             } else {
                 ", does not exist yet"
             };
-            println!("{}", ctx.paths.config_file.display());
-            eprintln!("({why}{exists})");
-            exit::OK
+            out::line(&ctx.paths.config_file.display().to_string())?;
+            crate::cli::note(&format!("({why}{exists})"));
+            Ok(Status::Ok)
         }
         ConfigCommand::Init => init(&ctx.paths.config_file),
     }
 }
 
-fn check(path: &Path) -> i32 {
-    match config::check(path) {
-        Ok(checked) => {
-            let cfg = &checked.config;
-            println!(
-                "{}: ok ({} repositories, prompt every {} minutes)",
-                path.display(),
-                cfg.repositories.len(),
-                cfg.settings.prompt_interval_minutes
-            );
-            for ignored in &checked.ignored_keys {
-                println!("note: {ignored} (used by the older DevTrack only)");
-            }
-            exit::OK
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            exit::CONFIG
-        }
+/// The file devtrack would read. Where the daemon runs on defaults (no file
+/// at the default location), so does the check; a file named with
+/// `--config` or `DEVTRACK_CONFIG` must exist, as for the daemon.
+fn check_default(ctx: &Context) -> Result<Status, CliError> {
+    let path = &ctx.paths.config_file;
+    if ctx.paths.config_source == ConfigSource::Flag || path.exists() {
+        return check(path);
     }
+    out::line(&format!(
+        "no config file at {}; defaults apply (`devtrack config init` writes a starter)",
+        path.display()
+    ))?;
+    Ok(Status::Ok)
 }
 
-fn init(path: &Path) -> i32 {
+fn check(path: &Path) -> Result<Status, CliError> {
+    let checked = config::check(path)?;
+    let cfg = &checked.config;
+    let mut text = format!(
+        "{}: ok ({} repositories, prompt every {} minutes)\n",
+        path.display(),
+        cfg.repositories.len(),
+        cfg.settings.prompt_interval_minutes
+    );
+    for ignored in &checked.ignored_keys {
+        text.push_str(&format!(
+            "note: {ignored} (used by the older DevTrack only)\n"
+        ));
+    }
+    out::print(&text)?;
+    Ok(Status::Ok)
+}
+
+fn init(path: &Path) -> Result<Status, CliError> {
     if let Some(dir) = path.parent() {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("devtrack: creating `{}`: {e}", dir.display());
-            return exit::FAILURE;
-        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CliError::failed(format!("creating `{}`: {e}", dir.display())))?;
     }
     // create_new: never overwrite, even if the file appears meanwhile.
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path);
-    match file {
-        Ok(mut f) => {
-            if let Err(e) = std::io::Write::write_all(&mut f, config::starter().as_bytes()) {
-                eprintln!("devtrack: writing `{}`: {e}", path.display());
-                return exit::FAILURE;
-            }
-            println!("wrote a starter config to {}", path.display());
-            exit::OK
-        }
+    let mut file = match file {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
-                "devtrack: `{}` already exists; not overwriting it\nhint: check it with `devtrack config check`",
+            return Err(CliError::failed(format!(
+                "`{}` already exists; not overwriting it",
                 path.display()
-            );
-            exit::FAILURE
+            ))
+            .with_hint("check it with `devtrack config check`"))
         }
         Err(e) => {
-            eprintln!("devtrack: creating `{}`: {e}", path.display());
-            exit::FAILURE
+            return Err(CliError::failed(format!(
+                "creating `{}`: {e}",
+                path.display()
+            )))
         }
-    }
+    };
+    std::io::Write::write_all(&mut file, config::starter().as_bytes())
+        .map_err(|e| CliError::failed(format!("writing `{}`: {e}", path.display())))?;
+    out::line(&format!("wrote a starter config to {}", path.display()))?;
+    Ok(Status::Ok)
 }

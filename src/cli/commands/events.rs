@@ -1,63 +1,89 @@
-//! `devtrack events`: follow the event stream.
+//! `devtrack events`: follow the event stream. Times are shown in the
+//! daemon's timezone (`settings.timezone`), with the zone named.
 
-use chrono::Utc;
+use std::os::fd::AsFd;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use crate::cli::client::Client;
-use crate::cli::Context;
-use crate::exit;
+use crate::cli::commands::control::refused;
+use crate::cli::{out, CliError, Context};
+use crate::display::{clock, local_time, relative};
+use crate::exit::Status;
 use crate::protocol::{Command, Event, EventBody};
 
-pub fn run(ctx: &Context, json: bool) -> i32 {
-    let mut client = match Client::connect(&ctx.paths.socket) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("devtrack: {e}");
-            return e.exit_status();
-        }
-    };
-    if let Err(e) = client
-        .set_read_timeout(None)
-        .and_then(|_| client.request(Command::Subscribe))
-    {
-        eprintln!("devtrack: {e}");
-        return e.exit_status();
+pub fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
+    let mut client = Client::connect(&ctx.paths.socket)?;
+    let tz = daemon_timezone(&mut client).unwrap_or_else(|| crate::cli::zone::configured(ctx));
+    client.set_read_timeout(None)?;
+    let resp = client.request(Command::Subscribe)?;
+    if !resp.ok {
+        return Err(refused(&resp));
     }
     // On stderr so stdout stays pure events; also tells scripts the stream is live.
-    eprintln!(
-        "following events of the devtrack daemon (PID {})",
+    crate::cli::note(&format!(
+        "following events of the devtrack daemon (PID {}); times in {tz}",
         client.hello.hello.pid
-    );
+    ));
     loop {
-        let line = match client.next_line() {
-            Ok(Some(line)) => line,
-            Ok(None) => {
-                eprintln!("devtrack: the daemon closed the event stream");
-                return exit::OK;
-            }
-            Err(e) => {
-                eprintln!("devtrack: {e}");
-                return exit::FAILURE;
-            }
+        if !wait_for_line(&client)? {
+            // Whoever read our output is gone (`devtrack events | head -1`).
+            return Ok(Status::Ok);
+        }
+        let Some(line) = client.next_line()? else {
+            crate::cli::note("the daemon closed the event stream");
+            return Ok(Status::Ok);
         };
         if json {
-            println!("{line}");
+            out::line(&line)?;
         } else {
             // Unknown event types (a newer daemon) are shown raw.
             match serde_json::from_str::<Event>(&line) {
-                Ok(event) => println!("{}", describe(&event)),
-                Err(_) => println!("{line}"),
+                Ok(event) => out::line(&describe(&event, tz, Utc::now()))?,
+                Err(_) => out::line(&line)?,
             }
         }
     }
 }
 
-/// One human line per event.
-pub fn describe(event: &Event) -> String {
-    let at = event
-        .at
-        .with_timezone(&chrono::Local)
-        .format("%H:%M:%S")
-        .to_string();
+/// The daemon's `settings.timezone`, asked before subscribing.
+fn daemon_timezone(client: &mut Client) -> Option<Tz> {
+    let resp = client.request(Command::Status).ok()?;
+    resp.status?.scheduler.timezone.parse().ok()
+}
+
+/// Blocks until the daemon sent something (`true`) or stdout's reader went
+/// away (`false`), so a closed pipe ends the stream at once rather than at
+/// the next event.
+fn wait_for_line(client: &Client) -> Result<bool, CliError> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    if client.has_buffered() {
+        return Ok(true);
+    }
+    let stdout = std::io::stdout();
+    let mut fds = [
+        PollFd::new(client.socket_fd(), PollFlags::POLLIN),
+        // No events asked for: POLLERR/POLLHUP are reported anyway.
+        PollFd::new(stdout.as_fd(), PollFlags::empty()),
+    ];
+    loop {
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) => break,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(CliError::failed(format!("waiting for events: {e}"))),
+        }
+    }
+    let gone = PollFlags::POLLERR | PollFlags::POLLHUP;
+    if fds[1].revents().is_some_and(|r| r.intersects(gone)) {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// One human line per event, times in `tz`.
+pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> String {
+    let at = clock(event.at, tz);
     let what = match &event.body {
         EventBody::Trigger { trigger } => format!(
             "prompt #{} ({}{})",
@@ -70,11 +96,13 @@ pub fn describe(event: &Event) -> String {
             reason,
         } => format!(
             "missed slot {} ({reason})",
-            scheduled_at.with_timezone(&chrono::Local).format("%H:%M")
+            local_time(*scheduled_at, tz, now)
         ),
-        EventBody::Paused { until: Some(t) } => {
-            format!("paused until {}", crate::display::relative(*t, Utc::now()))
-        }
+        EventBody::Paused { until: Some(t) } => format!(
+            "paused until {} ({})",
+            local_time(*t, tz, now),
+            relative(*t, now)
+        ),
         EventBody::Paused { until: None } => "paused".to_string(),
         EventBody::Resumed => "resumed".to_string(),
         EventBody::Skipped => "next prompt will be skipped".to_string(),
@@ -106,4 +134,46 @@ pub fn describe(event: &Event) -> String {
         EventBody::Stopping => "daemon stopping".to_string(),
     };
     format!("{at}  {what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn event(at: DateTime<Utc>, body: EventBody) -> Event {
+        Event { v: 1, at, body }
+    }
+
+    #[test]
+    fn times_are_in_the_given_zone_and_name_it() {
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        let now = at("2026-11-26T09:00:00Z");
+        let paused = event(
+            now,
+            EventBody::Paused {
+                until: Some(at("2026-11-26T11:30:00Z")),
+            },
+        );
+        assert_eq!(
+            describe(&paused, tz, now),
+            "14:30:00 IST  paused until 17:00 IST (in 2h 30m)"
+        );
+        let missed = event(
+            now,
+            EventBody::Missed {
+                scheduled_at: at("2026-11-26T08:00:00Z"),
+                reason: "paused".into(),
+            },
+        );
+        assert_eq!(
+            describe(&missed, tz, now),
+            "14:30:00 IST  missed slot 13:30 IST (paused)"
+        );
+        let utc = describe(&event(now, EventBody::Resumed), Tz::UTC, now);
+        assert_eq!(utc, "09:00:00 UTC  resumed");
+    }
 }

@@ -1,13 +1,17 @@
 //! `devtrack history`: recent triggers (or commits, or prompts:
 //! `history_prompts.rs`), read straight from the store (read-only, so it
-//! works whether or not the daemon runs).
+//! works whether or not the daemon runs). Times are read
+//! and shown in the configured timezone (`settings.timezone`), as the daemon
+//! works in it, and say which zone they are in.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 use crate::cli::args::HistoryArgs;
-use crate::cli::Context;
-use crate::daemon::store::Store;
-use crate::exit;
+use crate::cli::{out, CliError, Context};
+use crate::daemon::store::{CommitRecord, Store, TriggerRecord};
+use crate::display::stamp;
+use crate::exit::Status;
 
 /// `2026-01-31`, `2026-01-31T09:00`, `2026-01-31 09:00`, an RFC 3339 instant,
 /// or a span back from now: `3d`, `12h`, `90m`. Local forms use `tz`.
@@ -33,128 +37,135 @@ pub fn parse_since<Tz: TimeZone>(
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("`{text}` does not exist in the local timezone"))
+        .ok_or_else(|| format!("`{text}` does not exist in the configured timezone"))
 }
 
-pub fn run(ctx: &Context, args: &HistoryArgs) -> i32 {
+pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
     let now = Utc::now();
-    let since = match args
+    let tz = crate::cli::zone::configured(ctx);
+    let since = args
         .since
         .as_deref()
-        .map(|s| parse_since(s, now, &chrono::Local))
-    {
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => {
-            eprintln!("devtrack: {e}");
-            return exit::USAGE;
-        }
-        None => None,
-    };
+        .map(|s| parse_since(s, now, &tz))
+        .transpose()
+        .map_err(CliError::usage)?;
     if !ctx.paths.database.exists() {
-        if args.json {
-            return exit::OK;
+        if !args.json {
+            out::line(&format!(
+                "no history yet (no store at `{}`)",
+                ctx.paths.database.display()
+            ))?;
         }
-        println!(
-            "no history yet (no store at `{}`)",
-            ctx.paths.database.display()
-        );
-        return exit::OK;
+        return Ok(Status::Ok);
     }
-    let store = match Store::open_read_only(&ctx.paths.database) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("devtrack: {e:#}");
-            return exit::FAILURE;
-        }
-    };
-    if args.commits {
-        return commits(&store, since, args);
-    }
-    if args.prompts {
-        return super::history_prompts::run(&store, since, args);
-    }
-    let triggers = match store.recent_triggers(since, args.limit) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("devtrack: reading triggers: {e:#}");
-            return exit::FAILURE;
-        }
-    };
-    let mut out = String::new();
-    if args.json {
-        out = json_lines(&triggers);
-    } else if triggers.is_empty() {
-        out.push_str("no triggers\n");
+    let store = Store::open_read_only(&ctx.paths.database)?;
+    let text = if args.commits {
+        let rows = store
+            .recent_commits(since, args.limit)
+            .map_err(|e| CliError::from(e.context("reading commits")))?;
+        listing(&rows, args.json, "no commits", |rows| {
+            commit_lines(rows, tz)
+        })
+    } else if args.prompts {
+        let rows = super::history_prompts::entries(&store, since, args.limit)
+            .map_err(|e| CliError::from(e.context("reading prompts")))?;
+        listing(&rows, args.json, "no prompts", |rows| {
+            super::history_prompts::table(rows, tz)
+        })
     } else {
-        out.push_str(&format!(
-            "{:>6}  {:<8}  {:<19}  {}\n",
-            "ID", "KIND", "FIRED", "NOTE"
-        ));
-        for t in &triggers {
-            let fired = t
-                .fired_at
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string();
+        let rows = store
+            .recent_triggers(since, args.limit)
+            .map_err(|e| CliError::from(e.context("reading triggers")))?;
+        listing(&rows, args.json, "no triggers", |rows| {
+            trigger_table(rows, tz)
+        })
+    };
+    out::print(&text)?;
+    Ok(Status::Ok)
+}
+
+/// JSON lines, `none` for no rows, or the rows as `text` renders them.
+fn listing<T: serde::Serialize>(
+    rows: &[T],
+    json: bool,
+    none: &str,
+    text: impl Fn(&[T]) -> String,
+) -> String {
+    if json {
+        rows.iter()
+            .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
+            .collect()
+    } else if rows.is_empty() {
+        format!("{none}\n")
+    } else {
+        text(rows)
+    }
+}
+
+fn trigger_table(triggers: &[TriggerRecord], tz: Tz) -> String {
+    let rows: Vec<[String; 4]> = triggers
+        .iter()
+        .map(|t| {
             let note = match (t.late, &t.reason) {
                 (true, Some(r)) => format!("late: {r}"),
                 (true, None) => "late".to_string(),
                 (false, Some(r)) => r.clone(),
                 (false, None) => String::new(),
             };
-            out.push_str(&format!(
-                "{:>6}  {:<8}  {:<19}  {}\n",
-                t.id,
-                t.kind.as_str(),
-                fired,
-                note
-            ));
-        }
+            [
+                t.id.to_string(),
+                t.kind.as_str().to_string(),
+                stamp(t.fired_at, tz),
+                note,
+            ]
+        })
+        .collect();
+    let fired = rows.iter().map(|r| r[2].len()).max().unwrap_or(0).max(5);
+    let mut out = format!(
+        "{:>6}  {:<8}  {:<fired$}  {}\n",
+        "ID", "KIND", "FIRED", "NOTE"
+    );
+    for [id, kind, at, note] in &rows {
+        out.push_str(&format!("{id:>6}  {kind:<8}  {at:<fired$}  {note}\n"));
     }
-    print!("{out}");
-    exit::OK
+    out
 }
 
-/// One JSON object per line.
-pub(super) fn json_lines<T: serde::Serialize>(rows: &[T]) -> String {
-    rows.iter()
-        .map(|r| serde_json::to_string(r).expect("records serialize") + "\n")
-        .collect()
-}
-
-fn commits(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i32 {
-    let commits = match store.recent_commits(since, args.limit) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("devtrack: reading commits: {e:#}");
-            return exit::FAILURE;
-        }
-    };
+fn commit_lines(commits: &[CommitRecord], tz: Tz) -> String {
     let mut out = String::new();
-    if args.json {
-        out = json_lines(&commits);
-    } else if commits.is_empty() {
-        out.push_str("no commits\n");
-    } else {
-        for c in &commits {
-            let when = c
-                .committed_at
-                .unwrap_or(c.recorded_at)
-                .with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M");
-            out.push_str(&format!(
-                "{}  {}  {:<12}  {:<11}  {}  {}\n",
-                when,
-                c.hash,
-                c.repo,
-                c.kind,
-                c.branch.as_deref().unwrap_or("(detached)"),
-                c.summary.as_deref().unwrap_or("")
-            ));
-        }
+    for c in commits {
+        let when = c
+            .committed_at
+            .unwrap_or(c.recorded_at)
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M %Z");
+        out.push_str(&format!(
+            "{}  {}  {:<12}  {:<11}  {}  {}{}\n",
+            when,
+            c.hash,
+            c.repo,
+            c.kind,
+            c.branch.as_deref().unwrap_or("(detached)"),
+            c.summary.as_deref().unwrap_or(""),
+            other_author(c)
+        ));
     }
-    print!("{out}");
-    exit::OK
+    out
+}
+
+/// `  (other author: Name <email>)` for a commit that is not own work
+/// (stored with `commit_triggers: all`, or by someone else in the
+/// repository); empty for own work and for commits stored before
+/// ownership was.
+fn other_author(c: &CommitRecord) -> String {
+    if c.own != Some(false) {
+        return String::new();
+    }
+    let name = c.author_name.as_deref().unwrap_or("");
+    match c.author_email.as_deref() {
+        Some(email) => format!("  (other author: {name} <{email}>)"),
+        None => format!("  (other author: {name})"),
+    }
 }
 
 #[cfg(test)]

@@ -3,45 +3,29 @@
 //! answer.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::history::json_lines;
-use crate::cli::args::HistoryArgs;
-use crate::daemon::store::{PromptRecord, PromptState, Store, WorkUpdate};
-use crate::exit;
+use crate::daemon::store::{PromptRecord, PromptState, Store, WorkUpdate, PROMPTS_SCHEMA};
+use crate::display::stamp;
 
 /// A prompt with its answer, as `--json` prints it.
 #[derive(Serialize)]
-struct Entry {
+pub(super) struct Entry {
     #[serde(flatten)]
     prompt: PromptRecord,
     answer: Option<WorkUpdate>,
 }
 
-pub fn run(store: &Store, since: Option<DateTime<Utc>>, args: &HistoryArgs) -> i32 {
-    let entries = match entries(store, since, args.limit) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("devtrack: reading prompts: {e:#}");
-            return exit::FAILURE;
-        }
-    };
-    let out = if args.json {
-        json_lines(&entries)
-    } else {
-        table(&entries, &chrono::Local)
-    };
-    print!("{out}");
-    exit::OK
-}
-
-fn entries(
+/// Newest first, at most `limit`, optionally only those opened at or after
+/// `since`. A store the daemon has not migrated since the upgrade has no
+/// prompts.
+pub(super) fn entries(
     store: &Store,
     since: Option<DateTime<Utc>>,
     limit: usize,
 ) -> anyhow::Result<Vec<Entry>> {
-    // A store the daemon has not migrated since the upgrade has no prompts.
-    if store.schema_version()? < 2 {
+    if store.schema_version()? < PROMPTS_SCHEMA {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
@@ -52,35 +36,40 @@ fn entries(
     Ok(out)
 }
 
-fn table<Tz: chrono::TimeZone>(entries: &[Entry], tz: &Tz) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
-    if entries.is_empty() {
-        return "no prompts\n".to_string();
-    }
-    let time = |t: DateTime<Utc>| t.with_timezone(tz).format("%Y-%m-%d %H:%M:%S").to_string();
+/// One line per prompt; times in `tz`.
+pub(super) fn table(entries: &[Entry], tz: Tz) -> String {
+    let rows: Vec<[String; 6]> = entries
+        .iter()
+        .map(|Entry { prompt: p, answer }| {
+            let note = match (p.state, answer, p.reopens_at) {
+                (_, Some(a), _) => crate::report::clean(a.text.lines().next().unwrap_or("")),
+                (PromptState::Snoozed, None, Some(until)) => {
+                    format!("(until {})", stamp(until, tz))
+                }
+                _ => String::new(),
+            };
+            [
+                p.id.to_string(),
+                p.state.as_str().to_string(),
+                stamp(p.opened_at, tz),
+                p.triggers.len().to_string(),
+                stamp(p.state_at, tz),
+                note,
+            ]
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|r| r[2].len().max(r[4].len()))
+        .max()
+        .unwrap_or(0);
     let mut out = format!(
-        "{:>6}  {:<8}  {:<19}  {:>8}  {:<19}  {}\n",
+        "{:>6}  {:<8}  {:<width$}  {:>8}  {:<width$}  {}\n",
         "ID", "STATE", "OPENED", "TRIGGERS", "CHANGED", "ANSWER"
     );
-    for Entry { prompt: p, answer } in entries {
-        let note = match (p.state, answer, p.reopens_at) {
-            (_, Some(a), _) => {
-                let first = a.text.lines().next().unwrap_or("");
-                crate::report::clean(first)
-            }
-            (PromptState::Snoozed, None, Some(until)) => format!("(until {})", time(until)),
-            _ => String::new(),
-        };
+    for [id, state, opened, triggers, changed, note] in &rows {
         out.push_str(&format!(
-            "{:>6}  {:<8}  {:<19}  {:>8}  {:<19}  {}\n",
-            p.id,
-            p.state.as_str(),
-            time(p.opened_at),
-            p.triggers.len(),
-            time(p.state_at),
-            note
+            "{id:>6}  {state:<8}  {opened:<width$}  {triggers:>8}  {changed:<width$}  {note}\n"
         ));
     }
     out
@@ -137,20 +126,17 @@ mod tests {
                 answer: None,
             },
         ];
-        let text = table(&entries, &chrono::Utc);
+        let text = table(&entries, chrono_tz::UTC);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
-            lines[0],
-            "    ID  STATE     OPENED               TRIGGERS  CHANGED              ANSWER"
+            lines,
+            [
+                "    ID  STATE     OPENED                   TRIGGERS  CHANGED                  ANSWER",
+                "     2  answered  2026-06-12 10:00:00 UTC         1  2026-06-12 10:05:00 UTC  fixed #12",
+                "     3  snoozed   2026-06-12 10:00:00 UTC         1  2026-06-12 10:05:00 UTC  (until 2026-06-12 10:35:00 UTC)",
+            ]
         );
-        assert_eq!(
-            lines[1],
-            "     2  answered  2026-06-12 10:00:00         1  2026-06-12 10:05:00  fixed #12"
-        );
-        assert_eq!(lines[2], "     3  snoozed   2026-06-12 10:00:00         1  2026-06-12 10:05:00  (until 2026-06-12 10:35:00)");
-        assert_eq!(table(&[], &chrono::Utc), "no prompts\n");
-        let json = json_lines(&entries[..1]);
-        let v: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+        let v = serde_json::to_value(&entries[0]).unwrap();
         assert_eq!(v["state"], "answered");
         assert_eq!(v["answer"]["text"], "fixed #12\nand more");
         assert_eq!(v["triggers"][0]["kind"], "timer");

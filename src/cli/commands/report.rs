@@ -3,7 +3,6 @@
 //! config's timezone, work days, projects and ticket families, and prints
 //! it in the format asked for.
 
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -11,48 +10,19 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::args::ReportArgs;
 use crate::cli::commands::history::parse_since;
-use crate::cli::Context;
+use crate::cli::{out, CliError, Context};
 use crate::config::Config;
 use crate::daemon::store::{ReportData, Store};
-use crate::exit;
+use crate::exit::Status;
 use crate::report::{self, Format, GroupBy, Options, Period, Spec};
 use crate::tickets::Families;
 
-pub fn run(ctx: &Context, args: &ReportArgs) -> i32 {
-    let config = match crate::daemon::load_config(&ctx.paths) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("devtrack: invalid configuration: {e}");
-            return exit::CONFIG;
-        }
-    };
-    let period = match period(args, &config, Utc::now()) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("devtrack: {e}");
-            return exit::USAGE;
-        }
-    };
-    let text = match generate(&ctx.paths.database, &config, period, args.format, args.by) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("devtrack: {e:#}");
-            return exit::FAILURE;
-        }
-    };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        // A reader that stopped early (`| head`) is not a failure.
-        Ok(()) => exit::OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
-        Err(e) => {
-            eprintln!("devtrack: writing the report: {e}");
-            exit::FAILURE
-        }
-    }
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {
+    let config = crate::daemon::load_config(&ctx.paths)?;
+    let period = period(args, &config, Utc::now()).map_err(CliError::usage)?;
+    let text = generate(&ctx.paths.database, &config, period, args.format, args.by)?;
+    out::print(&text)?;
+    Ok(Status::Ok)
 }
 
 /// The period the arguments ask for, at `now`, in the configured timezone.

@@ -2,19 +2,25 @@
 //! thin wrappers over the platform's service backend.
 
 use crate::cli::args::{InstallArgs, LogsArgs};
+use crate::cli::{out, CliError, Context};
+use crate::exit::Status;
 use crate::service::{self, InstallOptions, LogOptions, ServiceError};
 
-fn finish(result: Result<(), ServiceError>) -> i32 {
-    match result {
-        Ok(()) => crate::exit::OK,
-        Err(e) => {
-            eprintln!("devtrack: {e}");
-            e.exit_status()
-        }
-    }
+fn finish(result: Result<(), ServiceError>) -> Result<Status, CliError> {
+    result?;
+    Ok(Status::Ok)
 }
 
-pub fn install(args: &InstallArgs) -> i32 {
+/// Installing a service whose daemon would exit 78 at once helps nobody:
+/// the config is checked first, and its error is the one `config check`
+/// prints.
+pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Status, CliError> {
+    if let Err(e) = crate::daemon::load_config(&ctx.paths) {
+        return Err(CliError::from(e).with_hint(
+            "the service would stop at once with status 78; fix the file \
+             (`devtrack config check` checks it again), then run `devtrack install-service`",
+        ));
+    }
     let opts = InstallOptions {
         dry_run: args.dry_run,
         force: args.force,
@@ -24,28 +30,33 @@ pub fn install(args: &InstallArgs) -> i32 {
     finish(service::backend().install(&opts))
 }
 
-pub fn uninstall() -> i32 {
+pub fn uninstall() -> Result<Status, CliError> {
     finish(service::backend().uninstall())
 }
 
-pub fn start() -> i32 {
+pub fn start() -> Result<Status, CliError> {
     finish(service::backend().start())
 }
 
-pub fn stop() -> i32 {
+pub fn stop() -> Result<Status, CliError> {
     finish(service::backend().stop())
 }
 
-pub fn restart() -> i32 {
+pub fn restart() -> Result<Status, CliError> {
     finish(service::backend().restart())
 }
 
-pub fn logs(args: &LogsArgs) -> i32 {
+pub fn logs(args: &LogsArgs) -> Result<Status, CliError> {
     let opts = LogOptions {
         follow: args.follow,
         lines: args.lines,
         since: args.since.clone(),
-        priority: args.priority.clone(),
+        priority: args.priority.map(|p| p.as_str().to_string()),
     };
-    finish(service::backend().logs(&opts))
+    match service::backend().logs(&opts) {
+        // The log tool wrote to our stdout and failed because its reader
+        // went away (`devtrack logs -f | head`): a closed pipe, not an error.
+        Err(ServiceError::Tool(_)) if out::stdout_closed() => Ok(Status::Ok),
+        result => finish(result),
+    }
 }

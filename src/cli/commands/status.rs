@@ -5,9 +5,9 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::cli::client::{Client, ClientError};
-use crate::cli::Context;
+use crate::cli::{out, CliError, Context};
 use crate::display::{full_time, human_duration, local_time, relative};
-use crate::exit;
+use crate::exit::Status as ExitStatus;
 use crate::protocol::{Command, Status};
 use crate::service::{self, ManagerStatus};
 
@@ -16,43 +16,63 @@ struct Combined<'a> {
     running: bool,
     daemon: Option<&'a Status>,
     service: Option<&'a ManagerStatus>,
+    /// Why the daemon's own view is missing although it runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
-pub fn run(ctx: &Context, json: bool) -> i32 {
-    let daemon = Client::connect(&ctx.paths.socket).and_then(|mut c| c.request(Command::Status));
+/// What the daemon said, if anything.
+enum DaemonView {
+    Running(Box<Status>),
+    NotRunning,
+    /// It runs (something holds the socket) but gives no answer.
+    NotAnswering(ClientError),
+}
+
+fn ask_daemon(ctx: &Context) -> Result<DaemonView, CliError> {
+    let resp = match Client::connect(&ctx.paths.socket).and_then(|mut c| c.request(Command::Status))
+    {
+        Ok(resp) => resp,
+        Err(ClientError::NotRunning { .. }) => return Ok(DaemonView::NotRunning),
+        Err(e @ ClientError::NotAnswering { .. }) => return Ok(DaemonView::NotAnswering(e)),
+        Err(e) => return Err(e.into()),
+    };
+    match resp.status {
+        Some(status) if resp.ok => Ok(DaemonView::Running(status)),
+        _ => Err(crate::cli::commands::control::refused(&resp)),
+    }
+}
+
+pub fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
+    let daemon = ask_daemon(ctx)?;
+    // The manager's view is shown whatever the daemon said.
     let manager = service::backend().status().ok();
-    let status = match daemon {
-        Ok(resp) if resp.ok => resp.status.map(|s| *s),
-        Ok(resp) => {
-            eprintln!("devtrack: {}", resp.error.unwrap_or_default());
-            return exit::FAILURE;
-        }
-        Err(ClientError::NotRunning { .. }) => None,
-        Err(e) => {
-            eprintln!("devtrack: {e}");
-            return e.exit_status();
-        }
+    let (status, problem) = match daemon {
+        DaemonView::Running(s) => (Some(*s), None),
+        DaemonView::NotRunning => (None, None),
+        DaemonView::NotAnswering(e) => (None, Some(e)),
     };
     if json {
         let combined = Combined {
-            running: status.is_some(),
+            running: status.is_some() || problem.is_some(),
             daemon: status.as_ref(),
             service: manager.as_ref(),
+            error: problem.as_ref().map(|e| e.to_string()),
         };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&combined).expect("status serializes")
-        );
+        let text = serde_json::to_string_pretty(&combined).expect("status serializes");
+        out::line(&text)?;
     } else {
-        match &status {
-            Some(s) => print!("{}", render(s, manager.as_ref(), Utc::now())),
-            None => print!("{}", render_not_running(ctx, manager.as_ref())),
-        }
+        let page = match (&status, &problem) {
+            (Some(s), _) => render(s, manager.as_ref(), Utc::now()),
+            (None, Some(_)) => render_not_answering(ctx, manager.as_ref()),
+            (None, None) => render_not_running(ctx, manager.as_ref()),
+        };
+        out::print(&page)?;
     }
-    if status.is_some() {
-        exit::OK
-    } else {
-        exit::NOT_RUNNING
+    match (status, problem) {
+        (_, Some(e)) => Err(e.into()),
+        (Some(_), None) => Ok(ExitStatus::Ok),
+        (None, None) => Ok(ExitStatus::NotRunning),
     }
 }
 
@@ -79,6 +99,12 @@ fn days_summary(days: &[String]) -> String {
 fn render_manager(out: &mut String, m: &ManagerStatus) {
     out.push_str("\nService:\n");
     out.push_str(&format!("  Manager:      {}\n", m.manager));
+    if let Some(note) = &m.note {
+        for (i, line) in note.lines().enumerate() {
+            let label = if i == 0 { "Note:" } else { "" };
+            out.push_str(&format!("  {label:<13} {line}\n"));
+        }
+    }
     if !m.installed {
         out.push_str("  Installed:    no (run `devtrack install-service`)\n");
         return;
@@ -92,11 +118,19 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
         _ => "unknown".to_string(),
     };
     out.push_str(&format!("  State:        {state}\n"));
+    if let Some(pid) = m.main_pid {
+        out.push_str(&format!("  Main PID:     {pid}\n"));
+    }
     if let Some(r) = m.restarts {
         out.push_str(&format!("  Restarts:     {r}\n"));
     }
     if let Some(r) = &m.result {
-        out.push_str(&format!("  Result:       {r}\n"));
+        let note = if r == "start-limit-hit" {
+            " (started too often; systemd stopped restarting it, `devtrack start` tries again)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("  Result:       {r}{note}\n"));
     }
     if let Some(mem) = m.memory_bytes {
         out.push_str(&format!(
@@ -221,14 +255,28 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     out
 }
 
-fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
-    let mut out = String::new();
-    out.push_str("devtrack daemon status\n══════════════════════\n\n");
-    out.push_str("Status:     not running\n");
-    out.push_str(&format!(
-        "Socket:     {} (no daemon)\n",
+/// The page for a daemon that holds the socket but does not answer: what
+/// the service manager knows is all there is to show.
+fn render_not_answering(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
+    let mut out = page_head(ctx, "not answering", "connected, no reply");
+    if let Some(m) = manager {
+        render_manager(&mut out, m);
+    }
+    out
+}
+
+/// The first lines of a page without the daemon's own view.
+fn page_head(ctx: &Context, state: &str, socket: &str) -> String {
+    format!(
+        "devtrack daemon status\n══════════════════════\n\n\
+         Status:     {state}\n\
+         Socket:     {} ({socket})\n",
         ctx.paths.socket.display()
-    ));
+    )
+}
+
+fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
+    let mut out = page_head(ctx, "not running", "no daemon");
     out.push_str(&format!(
         "Config:     {}\n",
         ctx.paths.config_file.display()

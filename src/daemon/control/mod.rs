@@ -44,7 +44,7 @@ pub async fn serve(
             Err(e) => {
                 // Out of file descriptors or memory: retrying at once would
                 // spin; give other tasks a moment to release some.
-                tracing::warn!(error = %e, "accepting a control connection");
+                tracing::warn!(error = %e, "accepting a control connection: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -54,7 +54,8 @@ pub async fn serve(
             Ok(cred) => {
                 tracing::warn!(
                     peer_uid = cred.uid(),
-                    "refused a control connection from another user"
+                    "refused a control connection from another user (uid {})",
+                    cred.uid()
                 );
                 tokio::spawn(refuse(stream, format!(
                     "permission denied: this devtrack daemon belongs to uid {our_uid}, you are uid {}",
@@ -63,7 +64,7 @@ pub async fn serve(
                 continue;
             }
             Err(e) => {
-                tracing::warn!(error = %e, "reading a control connection's credentials");
+                tracing::warn!(error = %e, "reading a control connection's credentials: {e}");
                 continue;
             }
         }
@@ -71,7 +72,7 @@ pub async fn serve(
         let events = events.clone();
         tokio::spawn(async move {
             if let Err(e) = connection(stream, requests, events).await {
-                tracing::debug!(error = %e, "control connection ended");
+                tracing::debug!(error = %e, "control connection ended: {e}");
             }
         });
     }
@@ -212,12 +213,15 @@ async fn forward_events<W: AsyncWrite + Unpin>(
                 bytes.extend_from_slice(line.as_bytes());
                 bytes.push(b'\n');
                 if let Err(e) = write_raw(write, &bytes).await {
-                    tracing::info!(error = %e, "dropped an event subscriber that stopped reading");
+                    tracing::info!(error = %e, "dropped an event subscriber that stopped reading ({e})");
                     return Err(e);
                 }
             }
             Err(broadcast::error::RecvError::Lagged(n)) => {
-                tracing::info!(missed = n, "dropped an event subscriber that fell behind");
+                tracing::info!(
+                    missed = n,
+                    "dropped an event subscriber that fell behind by {n} events"
+                );
                 return Ok(());
             }
             Err(broadcast::error::RecvError::Closed) => return Ok(()),

@@ -29,10 +29,11 @@ pub fn bind(path: &Path) -> Result<ControlSocket> {
             match std::os::unix::net::UnixStream::connect(path) {
                 Ok(_) => tracing::warn!(
                     socket = %path.display(),
-                    "a process answered on the control socket although we hold the lock; replacing it"
+                    "a process answered on the control socket `{}` although we hold the lock; replacing it",
+                    path.display()
                 ),
                 Err(_) => {
-                    tracing::info!(socket = %path.display(), "removing a stale control socket")
+                    tracing::info!(socket = %path.display(), "removing a stale control socket `{}`", path.display())
                 }
             }
             std::fs::remove_file(path)

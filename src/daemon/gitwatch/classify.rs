@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::config::CommitTriggers;
+use crate::protocol::CommitKind;
 
 /// The operation behind one reflog line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -95,43 +96,6 @@ impl Operation {
             Operation::CherryPick => CommitKind::CherryPick,
             Operation::Revert => CommitKind::Revert,
             Operation::RebaseStep => CommitKind::Rebase,
-            _ => return None,
-        })
-    }
-}
-
-/// `commits.kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum CommitKind {
-    Commit,
-    Amend,
-    Merge,
-    CherryPick,
-    Revert,
-    Rebase,
-}
-
-impl CommitKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CommitKind::Commit => "commit",
-            CommitKind::Amend => "amend",
-            CommitKind::Merge => "merge",
-            CommitKind::CherryPick => "cherry-pick",
-            CommitKind::Revert => "revert",
-            CommitKind::Rebase => "rebase",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CommitKind> {
-        Some(match s {
-            "commit" => CommitKind::Commit,
-            "amend" => CommitKind::Amend,
-            "merge" => CommitKind::Merge,
-            "cherry-pick" => CommitKind::CherryPick,
-            "revert" => CommitKind::Revert,
-            "rebase" => CommitKind::Rebase,
             _ => return None,
         })
     }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Serialize;
 
-use super::classify::{CommitKind, Operation};
+use super::classify::Operation;
+use crate::protocol::CommitKind;
 
 /// A new commit of the developer's (or, with `commit_triggers: all`, any).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -112,6 +113,17 @@ impl GitEvent {
             GitEvent::Activity(_) => Vec::new(),
         }
     }
+}
+
+/// What handling one watcher message produced.
+#[derive(Debug)]
+pub struct Update {
+    /// What was read and stored; an error when the store failed (what was
+    /// read before it is stored, and `changed` still holds).
+    pub events: anyhow::Result<Vec<GitEvent>>,
+    /// Repositories whose state changed (went missing, came back, became
+    /// unreadable), by name, as the code that changed them reported it.
+    pub changed: Vec<String>,
 }
 
 /// How a configured repository is being watched.

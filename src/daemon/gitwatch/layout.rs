@@ -134,6 +134,13 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
         Err(e) => return Err(io_problem("reading", &gitdir.join("commondir"), e)),
     };
     let gitdir = normalize(&gitdir);
+    if !commondir.is_dir() {
+        return Err(Problem::Missing(format!(
+            "`{}`, the common git directory of `{}`, does not exist",
+            commondir.display(),
+            gitdir.display()
+        )));
+    }
 
     let config = match fs::read_to_string(commondir.join("config")) {
         Ok(text) => text,
@@ -340,6 +347,24 @@ mod tests {
             PathBuf::from("/r/.git")
         );
         assert_eq!(normalize(Path::new("/r/./a/../b")), PathBuf::from("/r/b"));
+    }
+
+    #[test]
+    fn a_worktree_whose_main_repository_is_gone_is_missing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let admin = tmp.path().join("main/.git/worktrees/wt");
+        fs::create_dir_all(&admin).unwrap();
+        fs::write(admin.join("HEAD"), "ref: refs/heads/wt\n").unwrap();
+        fs::write(admin.join("commondir"), "../..\n").unwrap();
+        let wt = tmp.path().join("wt");
+        fs::create_dir_all(&wt).unwrap();
+        fs::write(wt.join(".git"), format!("gitdir: {}\n", admin.display())).unwrap();
+        assert!(probe(&wt).is_ok());
+        fs::write(admin.join("commondir"), "../../../nowhere\n").unwrap();
+        let Err(Problem::Missing(reason)) = probe(&wt) else {
+            panic!("{:?}", probe(&wt))
+        };
+        assert!(reason.contains("common git directory"), "{reason}");
     }
 
     #[test]

@@ -10,15 +10,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{
-    author_matches, classify, raises_trigger, rebase_finish_branch, CommitKind, Operation,
-};
-use super::cursor::Cursor;
+use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch, Operation};
 use super::details::CommitDetails;
 use super::events::{ActivityInfo, CommitInfo, GitEvent, RebaseInfo};
 use super::reflog::{complete_lines, parse_line, ReflogLine};
+use super::tail::Chunk;
 use crate::config::CommitTriggers;
+use crate::daemon::cursor::Cursor;
 use crate::daemon::store::{NewActivity, NewCommit, ReflogBatch};
+use crate::protocol::CommitKind;
 
 /// Questions processing asks git and the store.
 pub trait Lookup {
@@ -61,6 +61,43 @@ struct Pending {
     index: Option<usize>,
 }
 
+/// The rebase in progress while one read is processed.
+#[derive(Debug, Clone)]
+struct OpenRebase {
+    /// The new base, when the start was seen.
+    onto: Option<String>,
+    /// Its start was not seen.
+    partial: bool,
+    commits: Vec<Pending>,
+}
+
+impl OpenRebase {
+    /// Carried over from an earlier read.
+    fn resume(p: &RebaseProgress) -> OpenRebase {
+        OpenRebase {
+            onto: p.onto.clone(),
+            partial: p.partial,
+            commits: p
+                .commits
+                .iter()
+                .map(|c| Pending {
+                    info: c.clone(),
+                    index: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// Met mid-way: a step or the finish without its start.
+    fn unseen_start() -> OpenRebase {
+        OpenRebase {
+            onto: None,
+            partial: true,
+            commits: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Commit {
@@ -81,7 +118,7 @@ enum Step {
 pub struct Processed {
     pub batch: ReflogBatch,
     steps: Vec<Step>,
-    progress: Option<(Option<String>, bool, Vec<Pending>)>,
+    progress: Option<OpenRebase>,
     /// Lines that could not be parsed (skipped).
     pub malformed: usize,
 }
@@ -103,24 +140,36 @@ pub enum History {
 /// not seen.
 const REBASE_WALK_LIMIT: usize = 10_000;
 
-/// Builds the batch for `bytes`, read from byte `start` of the reflog.
-/// `cursor` is the one reading began with; `resync` says reading started
-/// over from the beginning; `history` how older lines are treated.
-#[allow(clippy::too_many_arguments)]
-pub fn process(
-    ctx: &LogContext<'_>,
-    lookup: &mut dyn Lookup,
-    log_path: &str,
-    file_id: &str,
-    start: u64,
-    bytes: &[u8],
-    cursor: &Cursor,
-    resync: bool,
-    history: History,
-    progress: Option<&RebaseProgress>,
-    now: DateTime<Utc>,
-) -> Processed {
-    let (lines, consumed) = complete_lines(bytes);
+/// One read of one reflog, as [`process`] takes it.
+pub struct LogRead<'a> {
+    pub ctx: LogContext<'a>,
+    /// The reflog's absolute path (its cursor's key in the store).
+    pub log_path: &'a str,
+    /// What was read, from which byte, and whether reading started over.
+    pub chunk: &'a Chunk,
+    /// The cursor reading began with.
+    pub cursor: &'a Cursor,
+    /// How lines that were there before are treated.
+    pub history: History,
+    /// The rebase in progress when the previous read ended.
+    pub progress: Option<&'a RebaseProgress>,
+    pub now: DateTime<Utc>,
+}
+
+/// Builds the batch for what one read of a reflog returned.
+pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
+    let LogRead {
+        ctx,
+        log_path,
+        chunk,
+        cursor,
+        history,
+        progress,
+        now,
+    } = read;
+    let ctx = &ctx;
+    let (start, resync) = (chunk.start, chunk.resync);
+    let (lines, consumed) = complete_lines(&chunk.bytes);
     let mut batch = ReflogBatch {
         repo: ctx.repo.to_string(),
         ..ReflogBatch::default()
@@ -132,19 +181,7 @@ pub fn process(
     } else {
         cursor.last_hash.clone()
     };
-    let mut rebase: Option<(Option<String>, bool, Vec<Pending>)> = progress.map(|p| {
-        (
-            p.onto.clone(),
-            p.partial,
-            p.commits
-                .iter()
-                .map(|c| Pending {
-                    info: c.clone(),
-                    index: None,
-                })
-                .collect(),
-        )
-    });
+    let mut rebase: Option<OpenRebase> = progress.map(OpenRebase::resume);
     let mut head_branch: Option<Option<String>> = None;
     let mut authors: Option<Vec<String>> = None;
 
@@ -152,7 +189,7 @@ pub fn process(
         let line = match parse_line(&String::from_utf8_lossy(raw)) {
             Ok(l) => l,
             Err(e) => {
-                tracing::warn!(log = log_path, error = %e, "skipping malformed reflog line");
+                tracing::warn!(log = log_path, error = %e, "skipping a malformed line of `{log_path}`: {e}");
                 malformed += 1;
                 last_hash = None;
                 continue;
@@ -189,8 +226,8 @@ pub fn process(
             batch.commits.push(new_commit);
             if in_rebase {
                 rebase
-                    .get_or_insert_with(|| (None, true, Vec::new()))
-                    .2
+                    .get_or_insert_with(OpenRebase::unseen_start)
+                    .commits
                     .push(Pending {
                         info,
                         index: Some(index),
@@ -206,11 +243,20 @@ pub fn process(
         }
 
         match op {
-            Operation::RebaseStart => rebase = Some((Some(line.new.clone()), false, Vec::new())),
+            Operation::RebaseStart => {
+                rebase = Some(OpenRebase {
+                    onto: Some(line.new.clone()),
+                    partial: false,
+                    commits: Vec::new(),
+                })
+            }
             Operation::RebaseAbort => rebase = None,
             Operation::RebaseFinish => {
-                let (onto, partial, mut commits) =
-                    rebase.take().unwrap_or((None, true, Vec::new()));
+                let OpenRebase {
+                    onto,
+                    partial,
+                    mut commits,
+                } = rebase.take().unwrap_or_else(OpenRebase::unseen_start);
                 if partial {
                     prepend_stored_rebase(lookup, &line.new, &mut commits);
                 }
@@ -267,7 +313,7 @@ pub fn process(
     }
 
     let new_cursor = Cursor {
-        file_id: file_id.to_string(),
+        file_id: chunk.file_id.clone(),
         offset: start + consumed as u64,
         last_hash: if consumed == 0 && !resync && start > 0 {
             cursor.last_hash.clone()
@@ -325,7 +371,7 @@ fn commit_info(
             Some((d.files_changed, d.insertions, d.deletions)),
         ),
         Err(e) => {
-            tracing::warn!(repo = ctx.repo, hash = %line.new, error = %e, "commit details unavailable");
+            tracing::warn!(repo = ctx.repo, hash = %line.new, error = %e, "details of commit {} in `{}` unavailable: {e}", line.new.get(..7).unwrap_or(&line.new), ctx.repo);
             (
                 fallback_summary,
                 line.name.clone(),
@@ -368,6 +414,7 @@ fn commit_info(
         files_changed: stats.map(|s| s.0),
         insertions: stats.map(|s| s.1),
         deletions: stats.map(|s| s.2),
+        own,
     };
     (info, new)
 }
@@ -429,17 +476,16 @@ pub fn events(processed: Processed, inserted: &[bool]) -> (Vec<GitEvent>, Option
             }
         }
     }
-    let progress = processed
-        .progress
-        .map(|(onto, partial, commits)| RebaseProgress {
-            onto,
-            partial,
-            commits: commits
-                .into_iter()
-                .filter(|p| is_new(p.index))
-                .map(|p| p.info)
-                .collect(),
-        });
+    let progress = processed.progress.map(|open| RebaseProgress {
+        onto: open.onto,
+        partial: open.partial,
+        commits: open
+            .commits
+            .into_iter()
+            .filter(|p| is_new(p.index))
+            .map(|p| p.info)
+            .collect(),
+    });
     (out, progress)
 }
 
@@ -512,19 +558,22 @@ mod tests {
             last_hash: None,
             updated_at: DateTime::default(),
         };
-        let p = process(
-            &ctx(mode),
-            &mut Fake,
-            "/r/.git/logs/HEAD",
-            "1:1",
-            0,
-            text.as_bytes(),
-            &cursor,
-            false,
-            History::None,
+        let chunk = Chunk {
+            file_id: "1:1".into(),
+            start: 0,
+            resync: false,
+            bytes: text.as_bytes().to_vec(),
+        };
+        let read = LogRead {
+            ctx: ctx(mode),
+            log_path: "/r/.git/logs/HEAD",
+            chunk: &chunk,
+            cursor: &cursor,
+            history: History::None,
             progress,
-            DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
-        );
+            now: DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
+        };
+        let p = process(read, &mut Fake);
         let inserted = vec![true; p.batch.commits.len()];
         let (ev, prog) = events(p.clone(), &inserted);
         (p, ev, prog)

@@ -7,8 +7,16 @@
 //! belongs to and sends a small [`WatchMsg`]; reading happens in the run
 //! loop. A per-repository "pending" flag collapses the dozens of events one
 //! `git commit` produces into one message until the run loop handles it.
+//!
+//! A watch only reports what happens after it was added, and the kernel
+//! drops it when its directory goes away. So [`FsWatcher::arm`] says
+//! whether it added a watch (the caller must then look into the directory
+//! again), and a directory that an event shows removed, moved or created
+//! anew is armed again on the next call even when it looks the same
+//! (file systems reuse inode numbers), together with the directories below
+//! it (notify forgets their watches with it).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -30,11 +38,61 @@ pub enum WatchMsg {
     Error { message: String },
 }
 
+/// A directory a repository needs watched, and its identity (`dev:inode`)
+/// when the repository was probed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedDir {
+    pub dir: PathBuf,
+    pub role: Role,
+    pub identity: Option<String>,
+}
+
+/// What [`FsWatcher::arm`] did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Armed {
+    /// A watch was added, or a directory was gone by the time it was to be
+    /// watched: what the probe saw is out of date, so the repository must
+    /// be probed again.
+    pub look_again: bool,
+    /// Directories that exist but could not be watched, with the error.
+    pub failed: Vec<(PathBuf, String)>,
+}
+
 /// Per-directory interest, shared with the callback.
 #[derive(Default)]
 struct Routes {
     by_dir: HashMap<PathBuf, Vec<(String, Role)>>,
     pending: HashMap<String, Arc<AtomicBool>>,
+    /// Watched directories an event showed removed, moved away or created
+    /// anew: their watch is gone or no longer on what the path names.
+    stale: HashSet<PathBuf>,
+}
+
+impl Routes {
+    /// Forgets that `repo` wanted `dirs`.
+    fn unroute(&mut self, repo: &str, dirs: &[WantedDir]) {
+        for d in dirs {
+            if let Some(list) = self.by_dir.get_mut(&d.dir) {
+                list.retain(|(r, _)| r != repo);
+                if list.is_empty() {
+                    self.by_dir.remove(&d.dir);
+                }
+            }
+        }
+    }
+
+    /// Sends `Changed` for `repo` unless one is already waiting.
+    fn notify(&self, repo: &str, send: &dyn Fn(WatchMsg)) {
+        let first = self
+            .pending
+            .get(repo)
+            .is_none_or(|flag| !flag.swap(true, Ordering::AcqRel));
+        if first {
+            send(WatchMsg::Changed {
+                repo: repo.to_string(),
+            });
+        }
+    }
 }
 
 /// Whether an event on `path` (inside or equal to the watched `dir`)
@@ -65,27 +123,34 @@ fn interesting(kind: &EventKind) -> bool {
     }
 }
 
+/// Whether an event naming a watched directory means its watch is gone
+/// or on another directory now: removed (the kernel drops the watch),
+/// moved away (the watch follows it), or created (a new directory under
+/// the old name). Unknown kinds count, since re-arming is cheap.
+fn replaces_dir(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
+        EventKind::Modify(ModifyKind::Name(_)) => true,
+        EventKind::Modify(_) | EventKind::Access(_) => false,
+    }
+}
+
+/// A directory watched now.
+struct Watch {
+    /// Its identity when the watch was added.
+    identity: Option<String>,
+    /// The repositories that want it.
+    users: BTreeSet<String>,
+}
+
 pub struct FsWatcher {
     watcher: Mutex<RecommendedWatcher>,
     routes: Arc<Mutex<Routes>>,
-    /// Directories currently watched, with the identity they had then, so a
-    /// directory deleted and recreated is watched again.
-    watched: BTreeMap<PathBuf, Option<String>>,
+    watches: BTreeMap<PathBuf, Watch>,
+    /// What each repository asked for last.
+    wanted: HashMap<String, Vec<WantedDir>>,
+    tx: UnboundedSender<WatchMsg>,
     closed: Arc<AtomicBool>,
-}
-
-fn dir_identity(path: &Path) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(path)
-            .ok()
-            .map(|m| format!("{}:{}", m.dev(), m.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::metadata(path).ok().map(|_| String::new())
-    }
 }
 
 impl FsWatcher {
@@ -94,8 +159,9 @@ impl FsWatcher {
         let closed = Arc::new(AtomicBool::new(false));
         let cb_routes = Arc::clone(&routes);
         let cb_closed = Arc::clone(&closed);
+        let cb_tx = tx.clone();
         let send = move |msg: WatchMsg| {
-            if tx.send(msg).is_err() {
+            if cb_tx.send(msg).is_err() {
                 cb_closed.store(true, Ordering::Relaxed);
             }
         };
@@ -116,108 +182,180 @@ impl FsWatcher {
             if !interesting(&event.kind) {
                 return;
             }
-            let routes = match cb_routes.lock() {
+            let mut routes = match cb_routes.lock() {
                 Ok(r) => r,
                 Err(poisoned) => poisoned.into_inner(),
             };
-            let mut hit: BTreeSet<&str> = BTreeSet::new();
+            let mut hit: BTreeSet<String> = BTreeSet::new();
+            if replaces_dir(&event.kind) {
+                for path in &event.paths {
+                    if routes.by_dir.contains_key(path) {
+                        // notify drops the watches below a removed
+                        // directory too, even ones added since for a new
+                        // directory of the same name.
+                        let below: Vec<PathBuf> = routes
+                            .by_dir
+                            .keys()
+                            .filter(|d| d.starts_with(path))
+                            .cloned()
+                            .collect();
+                        for d in below {
+                            hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
+                            routes.stale.insert(d);
+                        }
+                    }
+                }
+            }
             for path in &event.paths {
                 for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
                     if let Some(list) = routes.by_dir.get(dir) {
                         for (repo, role) in list {
                             if relevant(role, dir, path) {
-                                hit.insert(repo);
+                                hit.insert(repo.clone());
                             }
                         }
                     }
                 }
             }
             for repo in hit {
-                let first = routes
-                    .pending
-                    .get(repo)
-                    .is_none_or(|flag| !flag.swap(true, Ordering::AcqRel));
-                if first {
-                    send(WatchMsg::Changed {
-                        repo: repo.to_string(),
-                    });
-                }
+                routes.notify(&repo, &send);
             }
         })?;
         Ok(FsWatcher {
             watcher: Mutex::new(watcher),
             routes,
-            watched: BTreeMap::new(),
+            watches: BTreeMap::new(),
+            wanted: HashMap::new(),
+            tx,
             closed,
         })
+    }
+
+    fn routes(&self) -> std::sync::MutexGuard<'_, Routes> {
+        self.routes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Called by the run loop before reading `repo`: changes after this
     /// point send a new message.
     pub fn clear_pending(&self, repo: &str) {
-        let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(flag) = routes.pending.get(repo) {
+        if let Some(flag) = self.routes().pending.get(repo) {
             flag.store(false, Ordering::Release);
         }
     }
 
-    /// Makes the watched directories exactly `wanted` (repository name,
-    /// directory, role). Returns the directories that could not be watched
-    /// (vanished meanwhile), with the error.
-    pub fn sync(&mut self, wanted: &[(String, PathBuf, Role)]) -> Vec<(String, PathBuf, String)> {
-        let mut failures = Vec::new();
-        let mut by_dir: HashMap<PathBuf, Vec<(String, Role)>> = HashMap::new();
-        for (repo, dir, role) in wanted {
-            by_dir
-                .entry(dir.clone())
-                .or_default()
-                .push((repo.clone(), role.clone()));
-        }
-        {
-            let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
-            routes.by_dir = by_dir.clone();
-            let names: BTreeSet<&String> = wanted.iter().map(|(r, _, _)| r).collect();
-            routes.pending.retain(|k, _| names.contains(k));
-            for name in names {
-                routes.pending.entry(name.clone()).or_default();
+    /// Asks for `repo` to be handled again, through the run loop's channel
+    /// like any change (its directories were still changing).
+    pub fn requeue(&self, repo: &str) {
+        let closed = &self.closed;
+        let tx = &self.tx;
+        self.routes().notify(repo, &|msg| {
+            if tx.send(msg).is_err() {
+                closed.store(true, Ordering::Relaxed);
             }
-        }
+        });
+    }
+
+    /// Makes `repo`'s watched directories exactly `dirs`: adds the watches
+    /// that are missing, replaces those whose directory was replaced, and
+    /// removes those no repository wants any more.
+    pub fn arm(&mut self, repo: &str, dirs: &[WantedDir]) -> Armed {
+        let old = self
+            .wanted
+            .insert(repo.to_string(), dirs.to_vec())
+            .unwrap_or_default();
+        let stale: HashSet<PathBuf> = {
+            let mut routes = self.routes();
+            routes.unroute(repo, &old);
+            for d in dirs {
+                routes
+                    .by_dir
+                    .entry(d.dir.clone())
+                    .or_default()
+                    .push((repo.to_string(), d.role.clone()));
+            }
+            routes.pending.entry(repo.to_string()).or_default();
+            let stale = dirs
+                .iter()
+                .filter(|d| routes.stale.remove(&d.dir))
+                .map(|d| d.dir.clone())
+                .collect();
+            let Routes {
+                by_dir,
+                stale: marks,
+                ..
+            } = &mut *routes;
+            marks.retain(|d| by_dir.contains_key(d));
+            stale
+        };
         let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        let stale: Vec<PathBuf> = self
-            .watched
-            .keys()
-            .filter(|d| !by_dir.contains_key(*d))
-            .cloned()
-            .collect();
-        for dir in stale {
-            // Fails harmlessly when the kernel already dropped the watch
-            // because the directory was deleted.
-            let _ = watcher.unwatch(&dir);
-            self.watched.remove(&dir);
-        }
-        for (dir, users) in &by_dir {
-            let id = dir_identity(dir);
-            if id.is_some() && self.watched.get(dir) == Some(&id) {
-                continue;
+        for o in old {
+            if !dirs.iter().any(|d| d.dir == o.dir) {
+                release(&mut watcher, &mut self.watches, &o.dir, repo);
             }
-            match watcher.watch(dir, RecursiveMode::NonRecursive) {
-                Ok(()) => {
-                    self.watched.insert(dir.clone(), id);
+        }
+        let mut out = Armed::default();
+        for d in dirs {
+            let current = self.watches.get(&d.dir);
+            let rearm = match current {
+                None => true,
+                Some(w) => {
+                    d.identity.is_none() || w.identity != d.identity || stale.contains(&d.dir)
                 }
-                Err(e) => {
-                    self.watched.remove(dir);
-                    for (repo, _) in users {
-                        failures.push((repo.clone(), dir.clone(), e.to_string()));
+            };
+            if rearm {
+                match watcher.watch(&d.dir, RecursiveMode::NonRecursive) {
+                    Ok(()) => {
+                        let w = self.watches.entry(d.dir.clone()).or_insert_with(|| Watch {
+                            identity: None,
+                            users: BTreeSet::new(),
+                        });
+                        w.identity = d.identity.clone();
+                        out.look_again = true;
+                    }
+                    Err(e) => {
+                        self.watches.remove(&d.dir);
+                        if vanished(&e) {
+                            out.look_again = true;
+                        } else {
+                            out.failed.push((d.dir.clone(), e.to_string()));
+                        }
+                        continue;
                     }
                 }
             }
+            if let Some(w) = self.watches.get_mut(&d.dir) {
+                w.users.insert(repo.to_string());
+            }
         }
-        failures
+        out
+    }
+
+    /// Drops everything `repo` asked for.
+    pub fn remove(&mut self, repo: &str) {
+        let old = self.wanted.remove(repo).unwrap_or_default();
+        {
+            let mut routes = self.routes();
+            routes.unroute(repo, &old);
+            routes.pending.remove(repo);
+            let Routes { by_dir, stale, .. } = &mut *routes;
+            stale.retain(|d| by_dir.contains_key(d));
+        }
+        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        for o in old {
+            release(&mut watcher, &mut self.watches, &o.dir, repo);
+        }
+    }
+
+    /// Events were lost (queue overflow): any watch may be gone, so each is
+    /// added again on the next [`FsWatcher::arm`].
+    pub fn forget_all(&self) {
+        let dirs: Vec<PathBuf> = self.watches.keys().cloned().collect();
+        self.routes().stale.extend(dirs);
     }
 
     /// The directories watched now.
     pub fn watched_dirs(&self) -> Vec<PathBuf> {
-        self.watched.keys().cloned().collect()
+        self.watches.keys().cloned().collect()
     }
 
     /// The notify thread still answers and the run loop still listens.
@@ -231,6 +369,34 @@ impl FsWatcher {
         };
         // A round trip to the watcher thread: fails once it is gone.
         watcher.configure(notify::Config::default()).is_ok()
+    }
+}
+
+/// The directory was removed after it was probed.
+fn vanished(e: &notify::Error) -> bool {
+    match &e.kind {
+        notify::ErrorKind::PathNotFound => true,
+        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
+}
+
+/// `repo` no longer wants `dir`; unwatched when nobody does.
+fn release(
+    watcher: &mut RecommendedWatcher,
+    watches: &mut BTreeMap<PathBuf, Watch>,
+    dir: &Path,
+    repo: &str,
+) {
+    let Some(w) = watches.get_mut(dir) else {
+        return;
+    };
+    w.users.remove(repo);
+    if w.users.is_empty() {
+        // Fails harmlessly when the kernel already dropped the watch
+        // because the directory was deleted.
+        let _ = watcher.unwatch(dir);
+        watches.remove(dir);
     }
 }
 
@@ -253,6 +419,31 @@ mod tests {
         let home = Path::new("/home/u");
         assert!(relevant(&anc, home, Path::new("/home/u/code")));
         assert!(!relevant(&anc, home, Path::new("/home/u/notes.txt")));
+    }
+
+    #[test]
+    fn events_that_replace_a_watched_directory() {
+        use notify::event::{CreateKind, DataChange, MetadataKind, RemoveKind, RenameMode};
+        let table = [
+            (EventKind::Remove(RemoveKind::Folder), true),
+            (EventKind::Remove(RemoveKind::Any), true),
+            (EventKind::Create(CreateKind::Folder), true),
+            (EventKind::Modify(ModifyKind::Name(RenameMode::From)), true),
+            (EventKind::Modify(ModifyKind::Name(RenameMode::To)), true),
+            (EventKind::Other, true),
+            (EventKind::Modify(ModifyKind::Data(DataChange::Any)), false),
+            (
+                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+                false,
+            ),
+            (
+                EventKind::Access(AccessKind::Close(AccessMode::Write)),
+                false,
+            ),
+        ];
+        for (kind, want) in table {
+            assert_eq!(replaces_dir(&kind), want, "{kind:?}");
+        }
     }
 
     #[test]

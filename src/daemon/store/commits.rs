@@ -14,7 +14,8 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{from_millis, to_millis, Store};
-use crate::daemon::gitwatch::{CommitKind, Cursor};
+use crate::daemon::cursor::Cursor;
+use crate::protocol::CommitKind;
 
 /// A commit about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +33,29 @@ pub struct NewCommit {
     pub files_changed: Option<u32>,
     pub insertions: Option<u32>,
     pub deletions: Option<u32>,
+    /// Made by a configured author (or the repository's `user.email`).
+    pub own: bool,
+}
+
+#[cfg(test)]
+impl NewCommit {
+    /// A commit of which only the hash and ownership are known.
+    pub(crate) fn bare(hash: &str, own: bool) -> NewCommit {
+        NewCommit {
+            hash: hash.into(),
+            kind: CommitKind::Commit,
+            amends: None,
+            branch: None,
+            author_name: None,
+            author_email: None,
+            committed_at: None,
+            summary: None,
+            files_changed: None,
+            insertions: None,
+            deletions: None,
+            own,
+        }
+    }
 }
 
 /// A HEAD movement that is not the developer's own work.
@@ -75,6 +99,8 @@ pub struct CommitRecord {
     pub deletions: Option<u32>,
     pub recorded_at: DateTime<Utc>,
     pub trigger_id: Option<i64>,
+    /// Own work; `None` for commits recorded before devtrack stored this.
+    pub own: Option<bool>,
 }
 
 /// A stored HEAD movement.
@@ -91,7 +117,12 @@ pub struct ActivityRecord {
 
 pub(super) const COMMIT_COLUMNS: &str =
     "id, repo, hash, kind, amends, branch, author_name, author_email, \
-     committed_at, summary, files_changed, insertions, deletions, recorded_at, trigger_id";
+     committed_at, summary, files_changed, insertions, deletions, recorded_at, trigger_id, own";
+
+/// [`COMMIT_COLUMNS`] for a schema older than 2 (no `own` column).
+const COMMIT_COLUMNS_V1: &str = "id, repo, hash, kind, amends, branch, author_name, \
+     author_email, committed_at, summary, files_changed, insertions, deletions, recorded_at, \
+     trigger_id, NULL";
 
 pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
     Ok(CommitRecord {
@@ -110,10 +141,20 @@ pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
         deletions: r.get(12)?,
         recorded_at: from_millis(r.get(13)?),
         trigger_id: r.get(14)?,
+        own: r.get(15)?,
     })
 }
 
 impl Store {
+    /// The columns [`commit_row`] reads, as this file has them.
+    pub(super) fn commit_columns(&self) -> &'static str {
+        if self.schema >= 2 {
+            COMMIT_COLUMNS
+        } else {
+            COMMIT_COLUMNS_V1
+        }
+    }
+
     /// The stored cursor of the reflog at `log_path`.
     pub fn reflog_cursor(&self, log_path: &Path) -> Result<Option<Cursor>> {
         let mut stmt = self.conn.prepare_cached(
@@ -143,8 +184,8 @@ impl Store {
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO commits (repo, hash, kind, amends, branch, author_name, author_email,
-                     committed_at, summary, files_changed, insertions, deletions, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                     committed_at, summary, files_changed, insertions, deletions, recorded_at, own)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
                  ON CONFLICT (repo, hash) DO NOTHING",
             )?;
             for c in &batch.commits {
@@ -162,6 +203,7 @@ impl Store {
                     c.insertions,
                     c.deletions,
                     to_millis(now),
+                    c.own,
                 ])?;
                 inserted.push(n == 1);
             }
@@ -214,8 +256,9 @@ impl Store {
         since: Option<DateTime<Utc>>,
         limit: usize,
     ) -> Result<Vec<CommitRecord>> {
+        let cols = self.commit_columns();
         let sql = format!(
-            "SELECT {COMMIT_COLUMNS} FROM commits
+            "SELECT {cols} FROM commits
              WHERE coalesce(committed_at, recorded_at) >= ?1
              ORDER BY coalesce(committed_at, recorded_at) DESC, id DESC LIMIT ?2"
         );
@@ -233,22 +276,27 @@ impl Store {
 
     /// Commits of one repository, oldest first.
     pub fn repo_commits(&self, repo: &str) -> Result<Vec<CommitRecord>> {
-        let sql = format!("SELECT {COMMIT_COLUMNS} FROM commits WHERE repo = ?1 ORDER BY id");
+        let cols = self.commit_columns();
+        let sql = format!("SELECT {cols} FROM commits WHERE repo = ?1 ORDER BY id");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([repo], commit_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn commit(&self, repo: &str, hash: &str) -> Result<Option<CommitRecord>> {
-        let sql = format!("SELECT {COMMIT_COLUMNS} FROM commits WHERE repo = ?1 AND hash = ?2");
+        let cols = self.commit_columns();
+        let sql = format!("SELECT {cols} FROM commits WHERE repo = ?1 AND hash = ?2");
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row([repo, hash], commit_row).optional()?)
     }
 
-    /// The most recently recorded commit of `repo`.
+    /// The newest commit of `repo`, in [`Store::recent_commits`]' order
+    /// (by commit time, else recording time; the last recorded on a tie).
     pub fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
+        let cols = self.commit_columns();
         let sql = format!(
-            "SELECT {COMMIT_COLUMNS} FROM commits WHERE repo = ?1 ORDER BY id DESC LIMIT 1"
+            "SELECT {cols} FROM commits WHERE repo = ?1
+             ORDER BY coalesce(committed_at, recorded_at) DESC, id DESC LIMIT 1"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         Ok(stmt.query_row([repo], commit_row).optional()?)
@@ -279,25 +327,21 @@ impl Store {
             .conn
             .query_row("SELECT count(*) FROM repo_activity", [], |r| r.get(0))?)
     }
+}
 
-    /// Links the commits a commit trigger announced to that trigger.
-    pub fn link_commits_to_trigger(
-        &mut self,
-        trigger_id: i64,
-        commits: &[(String, String)],
-    ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut upd = tx.prepare_cached(
-                "UPDATE commits SET trigger_id = ?1 WHERE repo = ?2 AND hash = ?3",
-            )?;
-            for (repo, hash) in commits {
-                upd.execute(params![trigger_id, repo, hash])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+/// Links the commits a commit trigger announced, `(repo, hash)`, to it,
+/// inside the caller's transaction.
+pub(super) fn link_to_trigger(
+    conn: &rusqlite::Connection,
+    trigger_id: i64,
+    commits: &[(String, String)],
+) -> Result<()> {
+    let mut upd =
+        conn.prepare_cached("UPDATE commits SET trigger_id = ?1 WHERE repo = ?2 AND hash = ?3")?;
+    for (repo, hash) in commits {
+        upd.execute(params![trigger_id, repo, hash])?;
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -317,6 +361,7 @@ mod tests {
             files_changed: Some(1),
             insertions: Some(2),
             deletions: Some(3),
+            own: true,
         }
     }
 
@@ -366,27 +411,103 @@ mod tests {
         assert_eq!(recent.len(), 2);
         assert_eq!(recent[0].hash, "b");
         assert_eq!(store.last_commit("r").unwrap().unwrap().hash, "b");
+        // Recorded later but made earlier: not the last commit.
+        let older = ReflogBatch {
+            repo: "r".into(),
+            commits: vec![NewCommit {
+                committed_at: Some(from_millis(500)),
+                ..commit("c")
+            }],
+            ..ReflogBatch::default()
+        };
+        store.record_reflog_batch(&older, now).unwrap();
+        assert_eq!(store.last_commit("r").unwrap().unwrap().hash, "b");
         assert!(store
             .recent_commits(Some(from_millis(2_000)), 10)
             .unwrap()
             .is_empty());
 
+        let trigger = crate::daemon::store::NewTrigger {
+            kind: crate::daemon::store::TriggerKind::Commit,
+            scheduled_at: None,
+            fired_at: now,
+            late: false,
+            reason: None,
+            detail: None,
+        };
         let id = store
-            .record_trigger(&crate::daemon::store::NewTrigger {
-                kind: crate::daemon::store::TriggerKind::Commit,
-                scheduled_at: None,
-                fired_at: now,
-                late: false,
-                reason: None,
-                detail: None,
-            })
-            .unwrap();
-        store
-            .link_commits_to_trigger(id, &[("r".into(), "a".into())])
+            .record_commit_trigger(&trigger, &[("r".into(), "a".into())])
             .unwrap();
         assert_eq!(
             store.commit("r", "a").unwrap().unwrap().trigger_id,
             Some(id)
+        );
+        assert_eq!(store.commit("r", "b").unwrap().unwrap().trigger_id, None);
+
+        // The trigger and its links are one transaction: when linking
+        // fails, no trigger is left behind.
+        store
+            .conn
+            .execute_batch(
+                "CREATE TEMP TRIGGER no_links BEFORE UPDATE OF trigger_id ON commits
+                 BEGIN SELECT RAISE(ABORT, 'linking refused'); END;",
+            )
+            .unwrap();
+        let before = store.trigger_count().unwrap();
+        assert!(store
+            .record_commit_trigger(&trigger, &[("r".into(), "b".into())])
+            .is_err());
+        assert_eq!(store.trigger_count().unwrap(), before);
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    /// A store as devtrack wrote it at schema version 1, with one commit.
+    fn version_1_store(path: &Path) {
+        let conn = rusqlite::Connection::open(path).unwrap();
+        conn.execute_batch(super::super::MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO commits (repo, hash, kind, recorded_at) VALUES ('r', 'old', 'commit', 1)",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn commits_recorded_before_ownership_was_stored_read_as_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        version_1_store(&path);
+
+        // The CLI beside an older daemon reads the file as it is.
+        let ro = Store::open_read_only(&path).unwrap();
+        let listed = ro.recent_commits(None, 10).unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].own, None);
+        drop(ro);
+
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            super::super::MIGRATIONS.len()
+        );
+        assert_eq!(store.commit("r", "old").unwrap().unwrap().own, None);
+        let mut theirs = ReflogBatch {
+            repo: "r".into(),
+            ..ReflogBatch::default()
+        };
+        for (hash, own) in [("mine", true), ("theirs", false)] {
+            theirs.commits.push(NewCommit::bare(hash, own));
+        }
+        store.record_reflog_batch(&theirs, from_millis(2)).unwrap();
+        assert_eq!(store.commit("r", "mine").unwrap().unwrap().own, Some(true));
+        assert_eq!(
+            store.commit("r", "theirs").unwrap().unwrap().own,
+            Some(false)
         );
     }
 }

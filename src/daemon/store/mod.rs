@@ -32,10 +32,22 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("v2_prompts.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("migrate_2.sql"),
+    include_str!("migrate_3.sql"),
+];
+
+/// The first schema version with prompts, answers and tickets
+/// (`migrate_3.sql`); a read-only store that is older has none to show.
+pub const PROMPTS_SCHEMA: usize = 3;
 
 pub struct Store {
     conn: Connection,
+    /// The schema version of the file: the newest after [`Store::open`]
+    /// migrated it; possibly older when opened read-only while an older
+    /// daemon runs, so queries leave out the columns it lacks.
+    schema: usize,
 }
 
 impl Store {
@@ -45,13 +57,19 @@ impl Store {
         private::prepare(path)?;
         let conn = Connection::open(path)
             .with_context(|| format!("opening store `{}`", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // The first statement that reads the file: a file that is not a
+        // database fails here, and the error must say which file.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .with_context(|| format!("opening store `{}`", path.display()))?;
         // NORMAL is durable across process crashes in WAL mode; only a power
         // loss can drop the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            schema: MIGRATIONS.len(),
+        };
         store
             .migrate()
             .with_context(|| format!("migrating store `{}`", path.display()))?;
@@ -66,7 +84,9 @@ impl Store {
         )
         .with_context(|| format!("opening store `{}`", path.display()))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .with_context(|| format!("reading store `{}`", path.display()))?;
         if version > MIGRATIONS.len() {
             bail!(
                 "store `{}` has schema version {version}, newer than this devtrack understands ({})",
@@ -74,7 +94,10 @@ impl Store {
                 MIGRATIONS.len()
             );
         }
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            schema: version,
+        })
     }
 
     fn migrate(&mut self) -> Result<()> {

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::commits::{commit_row, COMMIT_COLUMNS};
+use super::commits::commit_row;
 use super::lifecycle::PromptState;
 use super::prompts::parsed;
 use super::updates::{update_row, WorkUpdate, UPDATE_COLUMNS};
-use super::{from_millis, to_millis, CommitRecord, Store};
+use super::{from_millis, to_millis, CommitRecord, Store, PROMPTS_SCHEMA};
 
 /// A prompt as a report needs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,11 +59,14 @@ pub(super) const REPORT_MISSED: &str = "SELECT scheduled_at, reason FROM missed_
 
 impl Store {
     /// The data of a report over `[start, end)`. A store not yet migrated
-    /// to version 2 (the daemon has not run since the upgrade; this may be
+    /// to version 3 (the daemon has not run since the upgrade; this may be
     /// a read-only connection) has no prompts or answers to show.
     pub fn report_data(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<ReportData> {
         let range = params![to_millis(start), to_millis(end)];
-        let sql = format!("SELECT {COMMIT_COLUMNS} FROM commits {REPORT_COMMITS}");
+        let sql = format!(
+            "SELECT {} FROM commits {REPORT_COMMITS}",
+            self.commit_columns()
+        );
         let commits = self
             .conn
             .prepare(&sql)?
@@ -79,7 +82,7 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
-        if self.schema_version()? < 2 {
+        if self.schema < PROMPTS_SCHEMA {
             return Ok(ReportData {
                 commits,
                 missed,

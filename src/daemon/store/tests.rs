@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::*;
-use crate::daemon::gitwatch::CommitKind;
+use crate::protocol::CommitKind;
 use crate::tickets::{Families, Family};
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -40,6 +40,8 @@ fn prompt(store: &mut Store, kind: TriggerKind, fired_at: &str) -> i64 {
     store.open_prompt(t, at(fired_at), None).unwrap().prompt.id
 }
 
+/// Records `(hash, branch, summary)` commits; a hash starting with
+/// `theirs` is another author's.
 fn commits(store: &mut Store, repo: &str, list: &[(&str, &str, &str)], now: &str) {
     let batch = ReflogBatch {
         repo: repo.into(),
@@ -57,6 +59,7 @@ fn commits(store: &mut Store, repo: &str, list: &[(&str, &str, &str)], now: &str
                 files_changed: Some(1),
                 insertions: Some(1),
                 deletions: Some(0),
+                own: !hash.starts_with("theirs"),
             })
             .collect(),
         ..ReflogBatch::default()
@@ -261,6 +264,7 @@ fn an_answer_links_the_commits_since_the_last_one_and_stores_their_tickets() {
         "api",
         &[
             ("a1", "main", "Start the login page"),
+            ("theirs1", "main", "Their fix for #99"),
             ("b2", "feature/ABC-12-login", "Validate the form (#7)"),
         ],
         "2026-06-10T09:00:00Z",
@@ -468,27 +472,34 @@ fn a_version_1_store_upgrades_and_keeps_its_data() {
 }
 
 #[test]
-fn a_store_built_from_migration_1_upgrades_too() {
-    // The same upgrade from the schema text itself, so a change to
-    // schema.sql that the fixture does not reflect is caught.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("devtrack.db");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(MIGRATIONS[0]).unwrap();
-        conn.execute_batch(
-            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
-             INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');
-             PRAGMA user_version = 1;",
-        )
-        .unwrap();
+fn stores_built_from_older_migrations_upgrade_too() {
+    // The same upgrade from the schema texts themselves, from every older
+    // version, so a change to an old migration that the fixture does not
+    // reflect is caught.
+    for version in 1..PROMPTS_SCHEMA {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devtrack.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..version] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
+                 INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');
+                 PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+        let u = s.update(1).unwrap().unwrap();
+        assert_eq!(
+            (u.text.as_str(), u.prompt_at.map(to_millis)),
+            ("done", Some(1000)),
+            "from version {version}"
+        );
     }
-    let s = Store::open(&path).unwrap();
-    let u = s.update(1).unwrap().unwrap();
-    assert_eq!(
-        (u.text.as_str(), u.prompt_at.map(to_millis)),
-        ("done", Some(1000))
-    );
 }
 
 fn mode(path: &Path) -> u32 {
@@ -607,6 +618,7 @@ fn a_year_of_commits_in_a_report_range() {
                 files_changed: None,
                 insertions: None,
                 deletions: None,
+                own: true,
             })
             .collect(),
         ..ReflogBatch::default()

@@ -49,6 +49,21 @@ pub struct NewTrigger {
     pub detail: Option<serde_json::Value>,
 }
 
+impl NewTrigger {
+    /// The record of this trigger once stored under `id`.
+    pub fn recorded(self, id: i64) -> TriggerRecord {
+        TriggerRecord {
+            id,
+            kind: self.kind,
+            scheduled_at: self.scheduled_at,
+            fired_at: self.fired_at,
+            late: self.late,
+            reason: self.reason,
+            detail: self.detail,
+        }
+    }
+}
+
 /// A recorded trigger.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TriggerRecord {
@@ -110,10 +125,21 @@ impl Store {
         Ok(id)
     }
 
-    /// Records a trigger on its own (manual and commit triggers).
+    /// Records a trigger on its own (manual triggers).
     pub fn record_trigger(&mut self, trigger: &NewTrigger) -> Result<i64> {
+        self.record_commit_trigger(trigger, &[])
+    }
+
+    /// Records a trigger and links the commits it announces, `(repo,
+    /// hash)`, to it, in one transaction: a crash keeps both or neither.
+    pub fn record_commit_trigger(
+        &mut self,
+        trigger: &NewTrigger,
+        commits: &[(String, String)],
+    ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let id = insert_trigger(&tx, trigger)?;
+        super::commits::link_to_trigger(&tx, id, commits)?;
         tx.commit()?;
         Ok(id)
     }

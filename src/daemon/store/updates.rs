@@ -88,7 +88,7 @@ pub struct WorkUpdate {
     pub prompt_id: Option<i64>,
     /// The answered prompt's time.
     pub prompt_at: Option<DateTime<Utc>>,
-    /// `None` only for answers recorded before schema version 2.
+    /// `None` only for answers recorded before schema version 3.
     pub source: Option<UpdateSource>,
 }
 
@@ -169,13 +169,16 @@ pub(super) fn update_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<WorkUpdate> 
     })
 }
 
-/// The commits recorded since the previous update's, oldest first, and the
-/// newest commit id (the next update's high-water mark).
+/// The developer's own commits recorded since the previous update's, oldest
+/// first, and the newest commit id (the next update's high-water mark).
 fn pending_in(conn: &Connection) -> rusqlite::Result<(Vec<CommitRecord>, Option<i64>)> {
     let after: i64 = conn
         .prepare_cached("SELECT coalesce(max(last_commit_id), 0) FROM work_updates")?
         .query_row([], |r| r.get(0))?;
-    let sql = format!("SELECT {COMMIT_COLUMNS} FROM commits WHERE id > ?1 ORDER BY id");
+    // Own work only (`own` is NULL for commits stored before it was known).
+    let sql = format!(
+        "SELECT {COMMIT_COLUMNS} FROM commits WHERE id > ?1 AND coalesce(own, 1) != 0 ORDER BY id"
+    );
     let commits: Vec<CommitRecord> = conn
         .prepare_cached(&sql)?
         .query_map([after], commit_row)?

@@ -65,13 +65,13 @@ pub struct AgentSpec {
     pub home: PathBuf,
 }
 
-/// The plist as a dictionary, without the hash stamp.
-fn unstamped(spec: &AgentSpec) -> anyhow::Result<Dictionary> {
-    let program = spec
-        .program
+/// The plist as a dictionary, without the hash stamp. `stderr_log` is the
+/// agent's `StandardErrorPath`, left out when `None`.
+fn unstamped(program_path: &Path, stderr_log: Option<&Path>) -> anyhow::Result<Dictionary> {
+    let program = program_path
         .to_str()
-        .ok_or_else(|| anyhow!("binary path `{}` is not UTF-8", spec.program.display()))?;
-    let agent = Launchd::new(LABEL, &spec.program)
+        .ok_or_else(|| anyhow!("binary path `{}` is not UTF-8", program_path.display()))?;
+    let agent = Launchd::new(LABEL, program_path)
         .context("building the launchd agent")?
         .with_program_arguments(vec![program.to_string(), "run".to_string()])
         .with_run_at_load(true)
@@ -89,9 +89,13 @@ fn unstamped(spec: &AgentSpec) -> anyhow::Result<Dictionary> {
         .with_environment_variables(HashMap::from([(
             "PATH".to_string(),
             AGENT_PATH.to_string(),
-        )]))
-        .with_standard_error_path(stderr_log_path(&spec.home))
-        .context("building the launchd agent")?;
+        )]));
+    let agent = match stderr_log {
+        Some(path) => agent
+            .with_standard_error_path(path)
+            .context("building the launchd agent")?,
+        None => agent,
+    };
     match plist::to_value(&agent).context("converting the launchd agent to a plist")? {
         Value::Dictionary(dict) => Ok(dict),
         other => Err(anyhow!(
@@ -129,7 +133,21 @@ fn content_hash(dict: &Dictionary) -> anyhow::Result<String> {
 /// The complete plist text, hash-stamped, as written to
 /// `~/Library/LaunchAgents/dev.devtrack.plist` and printed by `--dry-run`.
 pub fn render_plist(spec: &AgentSpec) -> anyhow::Result<String> {
-    let dict = unstamped(spec)?;
+    stamped(unstamped(
+        &spec.program,
+        Some(&stderr_log_path(&spec.home)),
+    )?)
+}
+
+/// The agent as packaged for every user (`packaging/launchd/`, for the
+/// Homebrew opt path): the same as [`render_plist`] but without
+/// `StandardErrorPath`, which would have to name one user's home (launchd
+/// does not expand `~`); the log goes to os_log either way.
+pub fn render_vendor_plist(program: &Path) -> anyhow::Result<String> {
+    stamped(unstamped(program, None)?)
+}
+
+fn stamped(dict: Dictionary) -> anyhow::Result<String> {
     let hash = content_hash(&dict)?;
     // The stamp goes right after `Label` so a reader sees it first.
     let mut stamped = Dictionary::new();

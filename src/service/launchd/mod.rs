@@ -236,14 +236,11 @@ impl LaunchdBackend {
                 return Ok(());
             }
         }
-        Err(ServiceError::Command {
-            message: format!(
-                "`{LABEL}` is still loaded after `launchctl {}`\nhint: check `launchctl print {}`",
-                args.join(" "),
-                self.domain().service_target()
-            ),
-            status: crate::exit::FAILURE,
-        })
+        Err(ServiceError::Tool(format!(
+            "`{LABEL}` is still loaded after `launchctl {}`\nhint: check `launchctl print {}`",
+            args.join(" "),
+            self.domain().service_target()
+        )))
     }
 
     /// `bootstrap`, retrying error 5 (a disabled flag set again meanwhile,
@@ -269,10 +266,11 @@ impl LaunchdBackend {
                 (_, ran) => return Err(command_failed(&args, &ran)),
             }
         }
-        Err(ServiceError::Command {
-            message: launchctl::io_error_message(self.domain(), &plist, &last_stderr),
-            status: launchctl::EXIT_IO_ERROR,
-        })
+        Err(ServiceError::Tool(launchctl::io_error_message(
+            self.domain(),
+            &plist,
+            &last_stderr,
+        )))
     }
 
     /// Loads an unloaded agent: `enable`, then `bootstrap` (which starts it
@@ -343,10 +341,8 @@ impl LaunchdBackend {
 
     /// `devtrack logs`, writing to `out`.
     pub fn logs_to(&self, opts: &LogOptions, out: &mut dyn Write) -> Result<(), ServiceError> {
-        let runs = logs::plan(opts).map_err(|message| ServiceError::Command {
-            message,
-            status: crate::exit::USAGE,
-        })?;
+        let runs = logs::plan(opts)
+            .map_err(|message| ServiceError::failed(crate::exit::Status::Usage, message))?;
         for run in runs {
             let mut child = Command::new(&self.settings.log)
                 .args(&run.args)
@@ -364,10 +360,10 @@ impl LaunchdBackend {
             let status = child.wait().context("waiting for `log`")?;
             copied.context("copying the output of `log`")?;
             if !status.success() {
-                return Err(ServiceError::Command {
-                    message: format!("`log {}` failed with {status}", run.args.join(" ")),
-                    status: status.code().unwrap_or(crate::exit::FAILURE),
-                });
+                return Err(ServiceError::Tool(format!(
+                    "`log {}` failed with {status}",
+                    run.args.join(" ")
+                )));
             }
         }
         Ok(())
@@ -375,10 +371,7 @@ impl LaunchdBackend {
 }
 
 fn command_failed(args: &[String], ran: &Ran) -> ServiceError {
-    ServiceError::Command {
-        message: launchctl::failure_message(args, ran.status, &ran.stderr),
-        status: ran.status,
-    }
+    ServiceError::Tool(launchctl::failure_message(args, ran.status, &ran.stderr))
 }
 
 /// `ManagerStatus` from `launchctl print` (`None`: not loaded), whether the
@@ -429,6 +422,7 @@ pub fn manager_status(
         result,
         linger: None,
         logs_hint,
+        note: None,
     }
 }
 
@@ -443,15 +437,15 @@ impl Backend for LaunchdBackend {
             return Ok(());
         }
         if state == Installed::EditedByHand && !opts.force {
-            return Err(ServiceError::Command {
-                message: format!(
+            return Err(ServiceError::failed(
+                crate::exit::Status::Failure,
+                format!(
                     "`{}` was edited by hand; leaving it alone\n\
                      hint: `devtrack install-service --dry-run` shows what would be written, \
                      `--force` overwrites it",
                     path.display()
                 ),
-                status: crate::exit::FAILURE,
-            });
+            ));
         }
         // `Some(false)`: already known to be unloaded.
         let known_loaded = if state == Installed::Unchanged {
@@ -559,10 +553,10 @@ impl Backend for LaunchdBackend {
         match self.loaded()? {
             Some(info) if info.pid.is_some() => {}
             _ => {
-                return Err(ServiceError::Command {
-                    message: format!("`{LABEL}` is not running\nhint: `devtrack start` starts it"),
-                    status: crate::exit::NOT_RUNNING,
-                })
+                return Err(ServiceError::failed(
+                    crate::exit::Status::NotRunning,
+                    format!("`{LABEL}` is not running\nhint: `devtrack start` starts it"),
+                ))
             }
         }
         let program = &self.settings.program;
@@ -574,10 +568,15 @@ impl Backend for LaunchdBackend {
         if status.success() {
             Ok(())
         } else {
-            Err(ServiceError::Command {
-                message: format!("`{} reload --wait` failed with {status}", program.display()),
-                status: status.code().unwrap_or(crate::exit::FAILURE),
-            })
+            // The child is devtrack itself (it printed the reason): its
+            // status is one of ours, so it keeps its meaning.
+            Err(ServiceError::failed(
+                status
+                    .code()
+                    .and_then(crate::exit::Status::from_code)
+                    .unwrap_or(crate::exit::Status::Failure),
+                format!("`{} reload --wait` failed with {status}", program.display()),
+            ))
         }
     }
 

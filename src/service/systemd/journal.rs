@@ -2,6 +2,7 @@
 //! argument list, built from [`LogOptions`] by a pure function, and the
 //! diagnosis given when the journal shows nothing because it cannot be read.
 
+use crate::exit::Status;
 use crate::service::{LogOptions, ServiceError};
 
 use super::unit::UNIT_NAME;
@@ -13,12 +14,10 @@ pub fn journal_priority(level: &str) -> Result<&'static str, ServiceError> {
         "warn" | "warning" => Ok("warning"),
         "info" => Ok("info"),
         "debug" | "trace" => Ok("debug"),
-        _ => Err(ServiceError::Command {
-            message: format!(
-                "unknown log level `{level}`\nhint: use one of error, warn, info, debug"
-            ),
-            status: crate::exit::USAGE,
-        }),
+        _ => Err(ServiceError::failed(
+            crate::exit::Status::Usage,
+            format!("unknown log level `{level}`\nhint: use one of error, warn, info, debug"),
+        )),
     }
 }
 
@@ -48,49 +47,118 @@ pub fn journalctl_args(opts: &LogOptions) -> Result<Vec<String>, ServiceError> {
     Ok(args)
 }
 
-/// What is known about the journal when `journalctl` showed no entries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What is known about the journal and the user when `journalctl` showed
+/// no entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalFacts {
     /// `/run/systemd/journal/socket` exists.
     pub journald_running: bool,
     /// `/var/log/journal` exists (entries survive reboots, and user units get
     /// a per-user journal file their user can read).
     pub persistent: bool,
+    /// The user manager answers (`systemctl --user show-environment`).
+    pub manager_reachable: bool,
+    /// The manager knows devtrack.service.
+    pub installed: bool,
+    /// This process may read every journal file: root, or a member of
+    /// `systemd-journal`, `adm` or `wheel` in this login session.
+    pub reads_all_journals: bool,
+    /// A journal-reading group the user was added to in `/etc/group` that
+    /// this session does not have yet (added without logging in again).
+    pub pending_group: Option<String>,
+}
+
+/// The groups whose members read every journal file.
+pub const JOURNAL_GROUPS: &[&str] = &["systemd-journal", "adm", "wheel"];
+
+/// Why `devtrack logs` shows nothing, when it is not simply that nothing
+/// was logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// The cause, then a `hint:` line.
+    pub message: String,
+    pub status: Status,
+    /// Following the journal cannot show anything either (`logs -f` stops).
+    pub hopeless: bool,
 }
 
 /// Explains why `journalctl` showed nothing, when it is something the user
 /// can fix. `stderr` is what journalctl printed on its error stream.
-pub fn diagnose_empty_journal(stderr: &str, facts: JournalFacts) -> Option<String> {
+pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diagnosis> {
+    let problem = |message: String, hopeless: bool| Diagnosis {
+        message,
+        status: Status::Failure,
+        hopeless,
+    };
     if !facts.journald_running {
-        return Some(
+        return Some(problem(
             "systemd-journald is not running (no `/run/systemd/journal/socket`), \
              so devtrack's log is not being kept\n\
              hint: start systemd-journald, or run `devtrack run` in a terminal to see its output"
                 .to_string(),
-        );
+            true,
+        ));
+    }
+    if !facts.manager_reachable {
+        return Some(Diagnosis {
+            message: "no systemd user manager is reachable, so devtrack does not run as a \
+                      service here and the journal holds nothing of it\n\
+                      hint: run the daemon in the foreground with `devtrack run` to see its output"
+                .to_string(),
+            status: Status::NoServiceManager,
+            hopeless: true,
+        });
+    }
+    if !facts.installed {
+        return Some(Diagnosis {
+            message: format!(
+                "devtrack is not installed as a service, so {UNIT_NAME} has no log entries\n\
+                 hint: run `devtrack install-service`"
+            ),
+            status: Status::NotRunning,
+            hopeless: false,
+        });
     }
     let lower = stderr.to_ascii_lowercase();
     let permission = lower.contains("insufficient permissions")
         || lower.contains("permission denied")
         || lower.contains("not seeing messages from other users")
         || lower.contains("no journal files were found");
-    if permission {
-        return Some(
-            "your user cannot read the journal that holds devtrack's entries\n\
-             hint: add yourself to the `systemd-journal` group \
-             (`sudo usermod -aG systemd-journal $USER`, then log in again), or make the \
-             journal persistent (`sudo mkdir -p /var/log/journal` and restart \
-             systemd-journald) so user services get a journal file of their own"
-                .to_string(),
-        );
-    }
-    if !facts.persistent {
-        return Some(
-            "the journal is volatile (kept in /run only): entries of user services may be \
-             unreadable to you and are lost at reboot\n\
-             hint: `sudo mkdir -p /var/log/journal` and restart systemd-journald"
-                .to_string(),
-        );
+    let unreadable = permission || (!facts.persistent && !facts.reads_all_journals);
+    if unreadable {
+        if let Some(group) = &facts.pending_group {
+            return Some(problem(
+                format!(
+                    "you are in the `{group}` group, but this login session started before \
+                     you were added, so it cannot read the journal yet\n\
+                     hint: log in again (or run `newgrp {group}`), then `devtrack logs`"
+                ),
+                false,
+            ));
+        }
+        if !facts.reads_all_journals {
+            return Some(problem(
+                "your user cannot read the journal that holds devtrack's entries\n\
+                 hint: add yourself to the `systemd-journal` group \
+                 (`sudo usermod -aG systemd-journal $USER`, then log in again), or make the \
+                 journal persistent (`sudo mkdir -p /var/log/journal` and restart \
+                 systemd-journald) so user services get a journal file of their own"
+                    .to_string(),
+                false,
+            ));
+        }
+        let said = stderr
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("no entries although you may read every journal file");
+        return Some(problem(
+            format!(
+                "journalctl could not read the journal files: {said}\n\
+                 hint: check the ownership and mode of `/var/log/journal` and `/run/log/journal`"
+            ),
+            false,
+        ));
     }
     None
 }
@@ -151,43 +219,112 @@ mod tests {
         assert_eq!(err.exit_status(), crate::exit::USAGE);
     }
 
-    const OK: JournalFacts = JournalFacts {
-        journald_running: true,
-        persistent: true,
-    };
+    fn facts() -> JournalFacts {
+        JournalFacts {
+            journald_running: true,
+            persistent: true,
+            manager_reachable: true,
+            installed: true,
+            reads_all_journals: false,
+            pending_group: None,
+        }
+    }
 
     #[test]
     fn no_journald() {
         let facts = JournalFacts {
             journald_running: false,
-            persistent: true,
+            ..facts()
         };
-        let hint = diagnose_empty_journal("", facts).unwrap();
-        assert!(hint.contains("not running"), "{hint}");
+        let d = diagnose_empty_journal("", &facts).unwrap();
+        assert!(d.message.contains("not running"), "{d:?}");
+        assert!(d.hopeless);
     }
 
     #[test]
+    fn no_user_manager_is_said_with_its_status() {
+        // Root in a shell without a user manager: journalctl --user prints
+        // "-- No entries --" and succeeds; the cause is the missing manager.
+        let facts = JournalFacts {
+            manager_reachable: false,
+            reads_all_journals: true,
+            ..facts()
+        };
+        let d = diagnose_empty_journal("", &facts).unwrap();
+        assert!(d.message.contains("no systemd user manager"), "{d:?}");
+        assert!(d.message.contains("devtrack run"), "{d:?}");
+        assert_eq!(d.status, Status::NoServiceManager);
+        assert!(d.hopeless);
+    }
+
+    #[test]
+    fn not_installed() {
+        let facts = JournalFacts {
+            installed: false,
+            ..facts()
+        };
+        let d = diagnose_empty_journal("", &facts).unwrap();
+        assert!(d.message.contains("devtrack install-service"), "{d:?}");
+        assert_eq!(d.status, Status::NotRunning);
+    }
+
+    const NOT_SEEING: &str = "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
+
+    #[test]
     fn not_in_the_journal_group() {
-        let stderr = "Hint: You are currently not seeing messages from other users and the system.\n      Users in groups 'adm', 'systemd-journal' can see all messages.\n";
-        let hint = diagnose_empty_journal(stderr, OK).unwrap();
-        assert!(hint.contains("systemd-journal"), "{hint}");
+        let d = diagnose_empty_journal(NOT_SEEING, &facts()).unwrap();
+        assert!(d.message.contains("usermod -aG systemd-journal"), "{d:?}");
+        assert_eq!(d.status, Status::Failure);
+        assert!(!d.hopeless);
         let stderr = "No journal files were opened due to insufficient permissions.";
-        assert!(diagnose_empty_journal(stderr, OK).is_some());
+        assert!(diagnose_empty_journal(stderr, &facts()).is_some());
+    }
+
+    #[test]
+    fn a_member_of_the_group_is_not_told_to_join_it() {
+        let member = JournalFacts {
+            reads_all_journals: true,
+            ..facts()
+        };
+        let stderr = "No journal files were opened due to insufficient permissions.";
+        let d = diagnose_empty_journal(stderr, &member).unwrap();
+        assert!(!d.message.contains("usermod"), "{d:?}");
+        assert!(
+            d.message.contains(
+                "journalctl could not read the journal files: No journal files were opened"
+            ),
+            "{d:?}"
+        );
+        // Added to the group but not logged in again since.
+        let pending = JournalFacts {
+            pending_group: Some("systemd-journal".to_string()),
+            ..facts()
+        };
+        let d = diagnose_empty_journal(NOT_SEEING, &pending).unwrap();
+        assert!(!d.message.contains("usermod"), "{d:?}");
+        assert!(d.message.contains("log in again"), "{d:?}");
+        assert!(d.message.contains("newgrp systemd-journal"), "{d:?}");
     }
 
     #[test]
     fn volatile_journal() {
-        let facts = JournalFacts {
-            journald_running: true,
+        let volatile = JournalFacts {
             persistent: false,
+            ..facts()
         };
-        let hint = diagnose_empty_journal("", facts).unwrap();
-        assert!(hint.contains("/var/log/journal"), "{hint}");
+        let d = diagnose_empty_journal("", &volatile).unwrap();
+        assert!(d.message.contains("/var/log/journal"), "{d:?}");
+        // Whoever reads every journal reads the volatile one too.
+        let root = JournalFacts {
+            reads_all_journals: true,
+            ..volatile
+        };
+        assert_eq!(diagnose_empty_journal("", &root), None);
     }
 
     #[test]
     fn readable_but_empty_needs_no_hint() {
-        assert_eq!(diagnose_empty_journal("", OK), None);
+        assert_eq!(diagnose_empty_journal("", &facts()), None);
     }
 
     #[test]

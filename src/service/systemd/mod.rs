@@ -4,7 +4,8 @@
 //! for its READY=1, watches it (WatchdogSec), restarts it on failure and
 //! keeps its log in the journal. This module writes the unit (`unit.rs`),
 //! decides install/uninstall steps as data (`plan.rs`), reads the manager's
-//! state (`show.rs`) and the journal (`journal.rs`); the [`SystemdBackend`]
+//! state (`show.rs`) and the journal (`journal.rs`), and writes the entry
+//! for a fatal error (`native.rs`); the [`SystemdBackend`]
 //! here only gathers state and runs `systemctl --user`, `journalctl --user`
 //! and `loginctl`.
 //!
@@ -12,6 +13,7 @@
 //! the binaries to run instead of the ones on PATH (a seam for tests).
 
 pub mod journal;
+pub mod native;
 pub mod plan;
 pub mod show;
 pub mod unit;
@@ -128,9 +130,9 @@ impl SystemdBackend {
         self.run_captured(&self.systemctl, &full)
     }
 
-    /// Runs `systemctl --user ARGS`, turning a failure into
-    /// [`ServiceError::Command`] carrying systemctl's status and message.
-    fn systemctl_checked(&self, args: &[String], hint: Option<&str>) -> Result<(), ServiceError> {
+    /// Runs `systemctl --user ARGS`, turning a failure into a
+    /// [`ServiceError::Tool`] naming systemctl's status and message.
+    fn systemctl_checked(&self, args: &[String]) -> Result<(), ServiceError> {
         let out = self.systemctl(args)?;
         if out.status.success() {
             return Ok(());
@@ -138,8 +140,39 @@ impl SystemdBackend {
         Err(command_failed(
             &format!("systemctl --user {}", args.join(" ")),
             &out,
-            hint,
+            None,
         ))
+    }
+
+    /// Runs a `systemctl --user` call that starts the daemon (`start`,
+    /// `restart`, `enable --now`); a failure says why the start failed as
+    /// far as the manager recorded it (start limit, exit status 78, ...).
+    fn systemctl_start(&self, args: &[String]) -> Result<(), ServiceError> {
+        let out = self.systemctl(args)?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let command = format!("systemctl --user {}", args.join(" "));
+        let after = self.properties().unwrap_or_default();
+        Err(match show::explain_failed_start(&after) {
+            Some(why) => ServiceError::Tool(format!(
+                "{UNIT_NAME} did not start (`{command}` failed): {why}"
+            )),
+            None => command_failed(
+                &command,
+                &out,
+                Some("hint: `devtrack logs -n 20` shows why the daemon did not start"),
+            ),
+        })
+    }
+
+    /// `start` or `restart`, asked for by a person: the unit's failed state
+    /// and its start limit are cleared first (`reset-failed`), so an earlier
+    /// crash loop that hit the limit does not refuse this start.
+    fn start_verb(&self, verb: &str) -> Result<(), ServiceError> {
+        self.require_installed()?;
+        self.systemctl_checked(&["reset-failed".to_string(), UNIT_NAME.to_string()])?;
+        self.systemctl_start(&[verb.to_string(), UNIT_NAME.to_string()])
     }
 
     /// Fails with [`ServiceError::NoManager`] unless the user manager answers.
@@ -230,9 +263,11 @@ impl SystemdBackend {
                 let starts = args
                     .iter()
                     .any(|a| matches!(a.as_str(), "--now" | "start" | "restart" | "try-restart"));
-                let hint = starts
-                    .then_some("hint: `devtrack logs -n 20` shows why the daemon did not start");
-                self.systemctl_checked(args, hint)?;
+                if starts {
+                    self.systemctl_start(args)?;
+                } else {
+                    self.systemctl_checked(args)?;
+                }
                 println!("ran {action}");
             }
             Action::Loginctl(args) => {
@@ -246,49 +281,75 @@ impl SystemdBackend {
         Ok(())
     }
 
-    /// Journal lines of devtrack.service since `since` (unix seconds), best
-    /// effort: used to say why a reload or start failed.
-    fn journal_since(&self, since: u64) -> Option<String> {
-        let out = self
-            .run_captured(
-                &self.journalctl,
-                &[
-                    "--user".to_string(),
-                    "-u".to_string(),
-                    UNIT_NAME.to_string(),
-                    "--since".to_string(),
-                    format!("@{since}"),
-                    "-o".to_string(),
-                    "cat".to_string(),
-                    "--no-pager".to_string(),
-                    "-q".to_string(),
-                ],
-            )
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        (!text.is_empty()).then_some(text)
-    }
-
-    fn journal_facts() -> journal::JournalFacts {
+    /// What `devtrack logs` needs to know to explain an empty journal.
+    fn journal_facts(&self) -> journal::JournalFacts {
+        let manager_reachable = self.check_manager().is_ok();
+        let installed =
+            manager_reachable && self.properties().map(|p| p.is_loaded()).unwrap_or(false);
+        let (reads_all_journals, pending_group) = journal_groups(&self.user);
         journal::JournalFacts {
             journald_running: Path::new("/run/systemd/journal/socket").exists(),
             persistent: Path::new("/var/log/journal").is_dir(),
+            manager_reachable,
+            installed,
+            reads_all_journals,
+            pending_group,
         }
+    }
+
+    /// Runs `journalctl -n 1` to see whether anything is shown at all;
+    /// explains an empty result.
+    fn probe_journal(&self) -> Result<Option<journal::Diagnosis>, ServiceError> {
+        let probe = self.run_captured(
+            &self.journalctl,
+            &journal::journalctl_args(&LogOptions {
+                lines: Some(1),
+                ..LogOptions::default()
+            })?,
+        )?;
+        if journal::has_entries(&String::from_utf8_lossy(&probe.stdout)) {
+            return Ok(None);
+        }
+        Ok(journal::diagnose_empty_journal(
+            &String::from_utf8_lossy(&probe.stderr),
+            &self.journal_facts(),
+        ))
     }
 }
 
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// Whether this process reads every journal (root, or a journal group in
+/// this session), and a journal group `user` is listed in that this
+/// session lacks.
+fn journal_groups(user: &str) -> (bool, Option<String>) {
+    use nix::unistd::{getegid, geteuid, getgroups, Group};
+    if geteuid().is_root() {
+        return (true, None);
+    }
+    let mut active = getgroups().unwrap_or_default();
+    active.push(getegid());
+    let mut pending = None;
+    for name in journal::JOURNAL_GROUPS {
+        let Ok(Some(group)) = Group::from_name(name) else {
+            continue;
+        };
+        if active.contains(&group.gid) {
+            return (true, None);
+        }
+        if pending.is_none() && group.mem.iter().any(|m| m == user) {
+            pending = Some(name.to_string());
+        }
+    }
+    (false, pending)
 }
 
-/// A failed manager command as a [`ServiceError::Command`] with its status.
+/// A failed manager command as a [`ServiceError::Tool`]: its own status is
+/// in the message, not in devtrack's exit status.
 fn command_failed(command: &str, out: &Output, hint: Option<&str>) -> ServiceError {
-    let status = out.status.code().unwrap_or(crate::exit::FAILURE);
     let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    let mut message = format!("`{command}` failed (exit status {status})");
+    let mut message = match out.status.code() {
+        Some(status) => format!("`{command}` failed (exit status {status})"),
+        None => format!("`{command}` failed ({})", out.status),
+    };
     if !stderr.is_empty() {
         message.push_str(": ");
         message.push_str(&stderr);
@@ -297,7 +358,7 @@ fn command_failed(command: &str, out: &Output, hint: Option<&str>) -> ServiceErr
         message.push('\n');
         message.push_str(hint);
     }
-    ServiceError::Command { message, status }
+    ServiceError::Tool(message)
 }
 
 /// Writes `contents` to `path` through a temp file in the same directory and
@@ -343,13 +404,13 @@ impl Backend for SystemdBackend {
             eprintln!("devtrack: warning: {warning}");
         }
         if let Some(problem) = unit::exec_path_problem(&choice.path) {
-            return Err(ServiceError::Command {
-                message: format!(
+            return Err(ServiceError::failed(
+                crate::exit::Status::Failure,
+                format!(
                     "{problem}\nhint: install devtrack under a plain path such as \
                      `/usr/local/bin` or `~/.local/bin` and run `install-service` from there"
                 ),
-                status: crate::exit::FAILURE,
-            });
+            ));
         }
         let unit_text = unit::render_unit(&choice.path);
         let path = self.user_unit_path();
@@ -429,60 +490,41 @@ impl Backend for SystemdBackend {
     }
 
     fn start(&self) -> Result<(), ServiceError> {
-        self.require_installed()?;
-        self.systemctl_checked(
-            &["start".to_string(), UNIT_NAME.to_string()],
-            Some("hint: `devtrack logs -n 20` shows why the daemon did not start"),
-        )?;
+        self.start_verb("start")?;
         println!("devtrack started");
         Ok(())
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
         self.require_installed()?;
-        self.systemctl_checked(&["stop".to_string(), UNIT_NAME.to_string()], None)?;
+        self.systemctl_checked(&["stop".to_string(), UNIT_NAME.to_string()])?;
         println!("devtrack stopped");
         Ok(())
     }
 
     fn restart(&self) -> Result<(), ServiceError> {
-        self.require_installed()?;
-        self.systemctl_checked(
-            &["restart".to_string(), UNIT_NAME.to_string()],
-            Some("hint: `devtrack logs -n 20` shows why the daemon did not start"),
-        )?;
+        self.start_verb("restart")?;
         println!("devtrack restarted");
         Ok(())
     }
 
+    /// `systemctl --user reload`, which runs `ExecReload` (`devtrack reload
+    /// --wait`). A failure is reported as systemctl's; the daemon itself
+    /// holds the verdict (`devtrack reload` asks it).
     fn reload(&self) -> Result<(), ServiceError> {
         let props = self.require_installed()?;
         if !props.is_active() {
-            return Err(ServiceError::Command {
-                message: "devtrack is not running, so there is nothing to reload\n\
-                          hint: `devtrack start`"
-                    .to_string(),
-                status: crate::exit::NOT_RUNNING,
-            });
+            return Err(ServiceError::failed(
+                crate::exit::Status::NotRunning,
+                "devtrack is not running, so there is nothing to reload\nhint: `devtrack start`",
+            ));
         }
-        let began = unix_now();
-        let out = self.systemctl(&["reload".to_string(), UNIT_NAME.to_string()])?;
-        if out.status.success() {
-            println!("configuration reloaded");
-            return Ok(());
+        if props.can_reload == Some(false) {
+            return Err(ServiceError::ReloadUnsupported);
         }
-        // ExecReload (`devtrack reload --wait`) wrote the reason to the journal.
-        let reason = self
-            .journal_since(began)
-            .map(|lines| format!("\nthe daemon said:\n{lines}"))
-            .unwrap_or_default();
-        let status = out.status.code().unwrap_or(crate::exit::FAILURE);
-        Err(ServiceError::Command {
-            message: format!(
-                "reloading devtrack failed; it keeps running on its previous config{reason}"
-            ),
-            status,
-        })
+        self.systemctl_checked(&["reload".to_string(), UNIT_NAME.to_string()])?;
+        println!("configuration reloaded");
+        Ok(())
     }
 
     fn is_installed(&self) -> bool {
@@ -495,27 +537,21 @@ impl Backend for SystemdBackend {
     fn status(&self) -> Result<ManagerStatus, ServiceError> {
         self.check_manager()?;
         let props = self.properties()?;
-        Ok(show::manager_status(&props, self.linger()))
+        Ok(ManagerStatus {
+            note: show::not_running_note(&props, self.vendor_unit().is_some()),
+            ..show::manager_status(&props, self.linger())
+        })
     }
 
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError> {
         let args = journal::journalctl_args(opts)?;
         if opts.follow {
             // Say up front when following would show nothing at all.
-            let probe = self.run_captured(
-                &self.journalctl,
-                &journal::journalctl_args(&LogOptions {
-                    lines: Some(1),
-                    ..LogOptions::default()
-                })?,
-            )?;
-            if !journal::has_entries(&String::from_utf8_lossy(&probe.stdout)) {
-                if let Some(hint) = journal::diagnose_empty_journal(
-                    &String::from_utf8_lossy(&probe.stderr),
-                    Self::journal_facts(),
-                ) {
-                    eprintln!("devtrack: {hint}");
+            if let Some(d) = self.probe_journal()? {
+                if d.hopeless {
+                    return Err(ServiceError::failed(d.status, d.message));
                 }
+                eprintln!("devtrack: warning: {}", d.message);
             }
             let status = Command::new(&self.journalctl)
                 .args(&args)
@@ -524,16 +560,23 @@ impl Backend for SystemdBackend {
                 .map_err(ServiceError::Other)?;
             return match status.code() {
                 Some(0) | None => Ok(()),
-                Some(code) => Err(ServiceError::Command {
-                    message: format!("`journalctl {}` failed", args.join(" ")),
-                    status: code,
-                }),
+                Some(code) => Err(ServiceError::Tool(format!(
+                    "`journalctl {}` failed (exit status {code})",
+                    args.join(" ")
+                ))),
             };
         }
         let out = self.run_captured(&self.journalctl, &args)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
+        if journal::has_entries(&stdout) {
+            // Whatever else journalctl said, it showed entries.
+            print_flushed(&stdout)?;
+            return Ok(());
+        }
         let stderr = String::from_utf8_lossy(&out.stderr);
-        print!("{stdout}");
+        if let Some(d) = journal::diagnose_empty_journal(&stderr, &self.journal_facts()) {
+            return Err(ServiceError::failed(d.status, d.message));
+        }
         if !out.status.success() {
             return Err(command_failed(
                 &format!("journalctl {}", args.join(" ")),
@@ -541,14 +584,17 @@ impl Backend for SystemdBackend {
                 None,
             ));
         }
-        if !journal::has_entries(&stdout) {
-            match journal::diagnose_empty_journal(&stderr, Self::journal_facts()) {
-                Some(hint) => eprintln!("devtrack: {hint}"),
-                None => eprintln!("devtrack: no log entries for {UNIT_NAME}"),
-            }
-        }
+        eprintln!("devtrack: no log entries for {UNIT_NAME}");
         Ok(())
     }
+}
+
+/// Writes `text` to stdout; a closed stdout is the caller's to handle.
+fn print_flushed(text: &str) -> Result<(), ServiceError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| ServiceError::Other(anyhow::Error::new(e).context("writing the log")))
 }
 
 fn describe(state: UnitFileState) -> &'static str {

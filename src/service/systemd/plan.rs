@@ -119,15 +119,15 @@ pub fn plan_install(
                 };
             }
             UnitFileState::Modified if !opts.force => {
-                return Err(ServiceError::Command {
-                    message: format!(
+                return Err(ServiceError::failed(
+                    crate::exit::Status::Failure,
+                    format!(
                         "`{}` was edited by hand (its hash stamp does not match); not overwriting it\n\
                          hint: keep local changes in a drop-in (`systemctl --user edit {UNIT_NAME}`) \
                          and run `devtrack install-service --force` to replace the file",
                         state.user_unit_path.display()
                     ),
-                    status: crate::exit::FAILURE,
-                });
+                ));
             }
             UnitFileState::Outdated | UnitFileState::Modified => {
                 actions.push(write);

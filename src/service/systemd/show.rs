@@ -11,7 +11,8 @@ use super::unit::UNIT_NAME;
 
 /// The properties asked of `systemctl --user show`.
 pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
-NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload";
+NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
+ExecMainStatus,StartLimitBurst,StartLimitIntervalUSec,ConditionResult,ConditionTimestamp,CanReload";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +33,17 @@ pub struct UnitProperties {
     /// `enabled`, `disabled`, `static`, `linked`, ...
     pub unit_file_state: Option<String>,
     pub need_daemon_reload: bool,
+    /// The exit status of the last main process (78: invalid config).
+    pub exec_main_status: Option<i32>,
+    /// The start limit: at most `start_limit_burst` starts within
+    /// `start_limit_interval` (systemd's own wording, e.g. `5min`).
+    pub start_limit_burst: Option<u32>,
+    pub start_limit_interval: Option<String>,
+    /// The last start was skipped because a `Condition…=` failed (for
+    /// devtrack: `ConditionUser=!@system`, a system account).
+    pub condition_failed: bool,
+    /// Whether the unit has a reload command (`CanReload`); `None` unknown.
+    pub can_reload: Option<bool>,
 }
 
 impl UnitProperties {
@@ -85,7 +97,52 @@ pub fn parse_show(output: &str) -> UnitProperties {
         fragment_path: text("FragmentPath").map(PathBuf::from),
         unit_file_state: text("UnitFileState"),
         need_daemon_reload: text("NeedDaemonReload").as_deref() == Some("yes"),
+        exec_main_status: text("ExecMainStatus").and_then(|v| v.parse().ok()),
+        start_limit_burst: number("StartLimitBurst").and_then(|n| u32::try_from(n).ok()),
+        start_limit_interval: text("StartLimitIntervalUSec"),
+        // ConditionResult is "no" also before any check; the timestamp
+        // tells that a check happened.
+        condition_failed: text("ConditionResult").as_deref() == Some("no")
+            && text("ConditionTimestamp").is_some(),
+        can_reload: text("CanReload").map(|v| v == "yes"),
     }
+}
+
+/// Why a `start`/`restart` failed, in words, from the unit's state right
+/// after the failure; `None` when systemd recorded nothing telling.
+pub fn explain_failed_start(props: &UnitProperties) -> Option<String> {
+    let logs = "hint: `devtrack logs -n 20` shows what the daemon said";
+    let text = match props.result.as_deref()? {
+        "start-limit-hit" => {
+            let limit = match (props.start_limit_burst, &props.start_limit_interval) {
+                (Some(burst), Some(interval)) => {
+                    format!(" (more than {burst} starts within {interval})")
+                }
+                _ => String::new(),
+            };
+            format!(
+                "systemd refused to start {UNIT_NAME} again: it was started too often{limit}, \
+                 the unit's start limit\n\
+                 hint: `devtrack logs -n 20` shows why it kept stopping; `devtrack start` \
+                 clears the limit and tries again"
+            )
+        }
+        "exit-code" if props.exec_main_status == Some(crate::exit::CONFIG) => {
+            "the daemon exited with status 78: its configuration is invalid\n\
+             hint: `devtrack config check` shows the error"
+                .to_string()
+        }
+        "exit-code" => match props.exec_main_status {
+            Some(status) => format!("the daemon exited with status {status}\n{logs}"),
+            None => format!("the daemon exited with an error\n{logs}"),
+        },
+        "signal" | "core-dump" => format!("the daemon was killed by a signal\n{logs}"),
+        "timeout" => format!("the daemon did not report ready in time\n{logs}"),
+        "protocol" => format!("the daemon exited without reporting ready\n{logs}"),
+        "watchdog" => format!("the daemon stopped answering systemd's watchdog\n{logs}"),
+        _ => return None,
+    };
+    Some(text)
 }
 
 /// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
@@ -98,6 +155,47 @@ pub fn parse_linger(output: &str) -> Option<bool> {
             "no" => Some(false),
             _ => None,
         })
+}
+
+/// What to run to start a packaged unit the running manager has not picked
+/// up, as `devtrack status` prints it.
+pub const START_PACKAGED_UNIT: &str =
+    "systemctl --user daemon-reload && systemctl --user start devtrack";
+
+/// Why an installed unit is not running, when that is not the user's doing:
+/// a unit installed (by a package) after the user's manager started is not
+/// loaded, or loaded and enabled but never started, until the manager's
+/// next start or a daemon-reload and start; a system account skips it.
+/// `vendor_unit` says whether a packaged unit file exists.
+pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<String> {
+    if props.is_active() {
+        return None;
+    }
+    if !props.is_loaded() {
+        return vendor_unit.then(|| {
+            format!(
+                "the packaged unit is installed, but your running user manager has not \
+                 loaded it\nhint: run `{START_PACKAGED_UNIT}`"
+            )
+        });
+    }
+    let never_started =
+        props.started.is_none() && matches!(props.result.as_deref(), None | Some("success"));
+    if !props.is_enabled() || !never_started {
+        return None;
+    }
+    if props.condition_failed {
+        return Some(
+            "not started: system accounts (uid below 1000) do not run devtrack \
+             (ConditionUser=!@system)"
+                .to_string(),
+        );
+    }
+    Some(format!(
+        "installed and enabled, but not started by your running user manager (it was \
+         installed or enabled after the manager started; it starts at your next \
+         login)\nhint: run `{START_PACKAGED_UNIT}`"
+    ))
 }
 
 /// Builds the service-manager half of `devtrack status`.
@@ -115,6 +213,7 @@ pub fn manager_status(props: &UnitProperties, linger: Option<bool>) -> ManagerSt
         result: props.result.clone(),
         linger,
         logs_hint: format!("journalctl --user -u {UNIT_NAME}"),
+        note: None,
     }
 }
 
@@ -205,6 +304,106 @@ NeedDaemonReload=no
             props.fragment_path,
             Some(PathBuf::from("/home/a=b/devtrack.service"))
         );
+    }
+
+    #[test]
+    fn notes_on_a_packaged_unit_that_is_not_running() {
+        let picked_up_later = "LoadState=loaded\nActiveState=inactive\nSubState=dead\n\
+            UnitFileState=enabled\nResult=success\nExecMainStartTimestamp=\n\
+            ConditionResult=no\nConditionTimestamp=\n";
+        let note = not_running_note(&parse_show(picked_up_later), true).unwrap();
+        assert!(
+            note.contains("not started by your running user manager"),
+            "{note}"
+        );
+        assert!(note.contains(START_PACKAGED_UNIT), "{note}");
+
+        let system_account = picked_up_later.replace(
+            "ConditionTimestamp=\n",
+            "ConditionTimestamp=Tue 2026-12-01 14:41:47 UTC\n",
+        );
+        let note = not_running_note(&parse_show(&system_account), true).unwrap();
+        assert!(note.contains("ConditionUser=!@system"), "{note}");
+
+        let not_loaded = parse_show(NOT_FOUND);
+        let note = not_running_note(&not_loaded, true).unwrap();
+        assert!(note.contains("has not loaded it"), "{note}");
+        assert_eq!(not_running_note(&not_loaded, false), None);
+    }
+
+    #[test]
+    fn no_note_when_running_stopped_by_the_user_failed_or_disabled() {
+        assert_eq!(not_running_note(&parse_show(RUNNING), true), None);
+        let stopped = RUNNING
+            .replace("ActiveState=active", "ActiveState=inactive")
+            .replace("SubState=running", "SubState=dead");
+        assert_eq!(not_running_note(&parse_show(&stopped), true), None);
+        let failed = "LoadState=loaded\nActiveState=failed\nUnitFileState=enabled\n\
+            Result=exit-code\n";
+        assert_eq!(not_running_note(&parse_show(failed), true), None);
+        let disabled = "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\
+            Result=success\n";
+        assert_eq!(not_running_note(&parse_show(disabled), true), None);
+    }
+
+    #[test]
+    fn can_reload_only_when_the_unit_says_so() {
+        assert_eq!(parse_show("CanReload=yes\n").can_reload, Some(true));
+        // Homebrew's generated unit has no ExecReload=.
+        assert_eq!(parse_show("CanReload=no\n").can_reload, Some(false));
+        assert_eq!(parse_show("").can_reload, None);
+    }
+
+    #[test]
+    fn failed_starts_are_explained() {
+        let failed = |result: &str, status: Option<i32>| UnitProperties {
+            result: Some(result.to_string()),
+            exec_main_status: status,
+            start_limit_burst: Some(5),
+            start_limit_interval: Some("5min".to_string()),
+            ..UnitProperties::default()
+        };
+        let limit = explain_failed_start(&failed("start-limit-hit", Some(0))).unwrap();
+        assert!(
+            limit.contains("started too often (more than 5 starts within 5min)"),
+            "{limit}"
+        );
+        assert!(
+            limit.contains("`devtrack start` clears the limit"),
+            "{limit}"
+        );
+        let config = explain_failed_start(&failed("exit-code", Some(78))).unwrap();
+        assert!(config.contains("configuration is invalid"), "{config}");
+        assert!(config.contains("devtrack config check"), "{config}");
+        let exited = explain_failed_start(&failed("exit-code", Some(1))).unwrap();
+        assert!(
+            exited.starts_with("the daemon exited with status 1\n"),
+            "{exited}"
+        );
+        for (result, words) in [
+            ("signal", "killed by a signal"),
+            ("timeout", "did not report ready in time"),
+            ("protocol", "without reporting ready"),
+            ("watchdog", "watchdog"),
+        ] {
+            let text = explain_failed_start(&failed(result, None)).unwrap();
+            assert!(text.contains(words), "{result}: {text}");
+            assert!(text.contains("devtrack logs"), "{result}: {text}");
+        }
+        assert_eq!(explain_failed_start(&failed("success", Some(0))), None);
+        assert_eq!(explain_failed_start(&UnitProperties::default()), None);
+    }
+
+    #[test]
+    fn start_limit_and_main_status_are_read() {
+        let props = parse_show(
+            "Result=start-limit-hit\nExecMainStatus=78\nStartLimitBurst=5\n\
+             StartLimitIntervalUSec=5min\n",
+        );
+        assert_eq!(props.result.as_deref(), Some("start-limit-hit"));
+        assert_eq!(props.exec_main_status, Some(78));
+        assert_eq!(props.start_limit_burst, Some(5));
+        assert_eq!(props.start_limit_interval.as_deref(), Some("5min"));
     }
 
     #[test]

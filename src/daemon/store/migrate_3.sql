@@ -1,4 +1,4 @@
--- devtrack store, schema version 2: prompts, their answers (work updates)
+-- devtrack store, schema version 3: prompts, their answers (work updates)
 -- and the tickets found in them. Times are Unix milliseconds (UTC).
 
 -- What the person is asked. Triggers fold into the one outstanding (open or
@@ -60,7 +60,7 @@ CREATE TABLE work_updates_v2 (
     prompt_id       INTEGER REFERENCES prompts (id),   -- NULL: a standalone update
     prompt_at       INTEGER,            -- the prompt's opened_at: what the answer refers to
     source          TEXT    CHECK (source IN ('notification', 'inline', 'dialog', 'cli', 'socket')),
-                                        -- NULL only for answers recorded before version 2
+                                        -- NULL only for answers recorded before version 3
     last_commit_id  INTEGER             -- the newest commit when answered; the commits
                                         -- after the previous update's are linked to it
 );

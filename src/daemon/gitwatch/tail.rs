@@ -1,6 +1,7 @@
-//! Reading what was appended to a reflog since the last consumed line.
+//! Reading what was appended to a reflog since its [`Cursor`].
 //!
-//! A cursor names the file it was taken on (`dev:inode`), how many bytes
+//! A cursor names the file it was taken on (`dev:inode`, the one identity
+//! git watching uses for files and directories: [`stat`]), how many bytes
 //! were consumed, and the new hash of the last consumed line. When the file
 //! was replaced, truncated, or no longer has that line where the cursor
 //! says (`git reflog expire`, gc, a recreated repository), reading starts
@@ -14,20 +15,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::reflog::parse_line;
-
-/// `file_id` of a reflog that does not exist yet.
-pub const ABSENT: &str = "";
-
-/// How far a reflog file has been consumed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub file_id: String,
-    pub offset: u64,
-    pub last_hash: Option<String>,
-    /// When the cursor was last advanced; lines older than this seen again
-    /// after a resync are history, not news.
-    pub updated_at: DateTime<Utc>,
-}
+use crate::daemon::cursor::Cursor;
 
 /// Where to continue reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +63,7 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
+/// A file's or directory's identity: `dev:inode`.
 #[cfg(unix)]
 fn identity(meta: &std::fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
@@ -86,7 +75,8 @@ fn identity(_meta: &std::fs::Metadata) -> String {
     "file".to_string()
 }
 
-/// The identity and size of the reflog at `path`; `None` when it does not exist.
+/// The identity and size of the file or directory at `path`; `None` when
+/// it does not exist.
 pub fn stat(path: &Path) -> std::io::Result<Option<(String, u64)>> {
     match std::fs::metadata(path) {
         Ok(m) => Ok(Some((identity(&m), m.len()))),
@@ -118,10 +108,8 @@ pub fn at_end(path: &Path, now: DateTime<Utc>) -> std::io::Result<Cursor> {
             }
         }
         None => Cursor {
-            file_id: ABSENT.to_string(),
-            offset: 0,
-            last_hash: None,
             updated_at: now,
+            ..Cursor::absent()
         },
     })
 }
@@ -215,6 +203,7 @@ pub fn read_new(path: &Path, cursor: &Cursor) -> std::io::Result<Option<Chunk>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::cursor::ABSENT;
     use std::io::Write;
 
     const A: &str = "1111111111111111111111111111111111111111";

@@ -1,0 +1,316 @@
+//! The CLI's contract as a caller sees it, on the real binary: exit
+//! statuses from the README table, one `devtrack: …` error line, a closed
+//! stdout ending quietly, a hung daemon timed out, and times in the
+//! configured timezone.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use nix::sys::signal::Signal;
+
+use crate::util::{text, write_script, Env, EventStream, WAIT};
+
+/// Asia/Kolkata: the harness runs every command with `TZ=UTC`, so a time
+/// shown or read in the machine's zone is off by 5h30.
+const KOLKATA: &str = "\
+version: 1.0.0
+repositories: []
+settings:
+  prompt_interval: 180
+  work_hours_only: false
+  timezone: Asia/Kolkata
+  log_level: info
+";
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `cmd` with its stdout a pipe nobody reads: the read end is closed
+/// before the command starts, so its first write fails with EPIPE.
+fn with_closed_stdout(mut cmd: Command) -> Output {
+    let (read, write) = nix::unistd::pipe().unwrap();
+    drop(read);
+    cmd.stdout(Stdio::from(write)).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // `cmd` keeps a copy of the write end; the child's is the one that counts.
+    drop(cmd);
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn version_flags_print_what_version_prints() {
+    let env = Env::new();
+    let version = env.run(["version"]);
+    assert!(version.status.success(), "{}", text(&version));
+    assert_eq!(
+        stdout(&version),
+        format!("devtrack {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    for flag in ["--version", "-V"] {
+        let out = env.run([flag]);
+        assert_eq!(out.status.code(), Some(0), "{flag}: {}", text(&out));
+        assert_eq!(stdout(&out), stdout(&version), "{flag}");
+        assert_eq!(stderr(&out), "", "{flag}");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly_with_status_0() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let daemon = env.start();
+    assert!(env.run(["trigger"]).status.success());
+    for args in [
+        &["history"][..],
+        &["history", "--json"],
+        &["history", "--commits"],
+        &["config", "path"],
+        &["config", "check"],
+        &["status"],
+        &["status", "--json"],
+        &["version"],
+        &["--version"],
+        &["trigger"],
+        // Ends at once, without waiting for an event to write.
+        &["events", "--json"],
+        &["events"],
+    ] {
+        let out = with_closed_stdout(env.cmd(args));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out));
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args:?}: {err}"
+        );
+    }
+    drop(daemon);
+}
+
+/// `devtrack events --json | head -n 1`: the reader goes away after one
+/// line and the stream ends with status 0, without waiting for another event.
+#[test]
+fn events_end_when_their_reader_goes_away() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let _daemon = env.start();
+    let mut pipeline = env
+        .shell(
+            "\"$DEVTRACK\" events --json | head -n 1; echo \"events exited ${PIPESTATUS[0]}\" >&2",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(pipeline.stderr.take().unwrap());
+    let mut first = String::new();
+    err.read_line(&mut first).unwrap();
+    assert!(first.starts_with("following events"), "{first}");
+    assert!(env.run(["trigger"]).status.success());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(pipeline.wait_with_output());
+    });
+    let out = rx
+        .recv_timeout(WAIT)
+        .expect("`devtrack events` kept running after its reader left")
+        .unwrap();
+    let line = stdout(&out);
+    assert!(line.contains("\"trigger\""), "{line}");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    assert_eq!(rest, "events exited 0\n");
+}
+
+#[test]
+fn bad_pause_values_are_bad_command_lines() {
+    let env = Env::new();
+    for args in [
+        &["pause", "--until", "25:00"][..],
+        &["pause", "--until", "17:60"],
+        &["pause", "--for", "banana"],
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+    }
+    // A well-formed instant the daemon refuses (in the past) is one too.
+    env.write_config(KOLKATA);
+    let _daemon = env.start();
+    let out = env.run(["pause", "--until", "2020-01-01T00:00:00Z"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert_eq!(
+        stderr(&out),
+        "devtrack: `2020-01-01T00:00:00Z` is in the past\n"
+    );
+}
+
+#[test]
+fn errors_are_one_devtrack_line_and_a_hint() {
+    let env = Env::new();
+    let out = env.run(["resume"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with("devtrack: devtrack is not running"),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("hint: "), "{err}");
+}
+
+/// A fake `systemctl` whose user manager runs devtrack.service as `pid`.
+fn fake_systemctl(env: &Env, pid: i32) -> std::path::PathBuf {
+    let path = env.dir.path().join("systemctl");
+    write_script(
+        &path,
+        &format!(
+            "#!/bin/sh\n\
+             case \"$2\" in\n\
+             show-environment) exit 0 ;;\n\
+             show) printf 'LoadState=loaded\\nActiveState=active\\nSubState=running\\nMainPID={pid}\\nResult=success\\nUnitFileState=enabled\\n' ;;\n\
+             *) exit 1 ;;\n\
+             esac\n"
+        ),
+    );
+    path
+}
+
+#[test]
+fn status_of_a_hung_daemon_names_it_and_shows_the_manager() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let daemon = env.start();
+    let systemctl = fake_systemctl(&env, daemon.pid());
+    daemon.signal(Signal::SIGSTOP);
+    let started = Instant::now();
+    let out = env
+        .cmd(["status"])
+        .env("DEVTRACK_SERVICE_BACKEND", "systemd")
+        .env("DEVTRACK_SYSTEMCTL", &systemctl)
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let json = env
+        .cmd(["status", "--json"])
+        .env("DEVTRACK_SERVICE_BACKEND", "systemd")
+        .env("DEVTRACK_SYSTEMCTL", &systemctl)
+        .output()
+        .unwrap();
+    daemon.signal(Signal::SIGCONT);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    // The client gives the daemon 2 s; the margin is for a loaded machine.
+    assert!(took < Duration::from_secs(10), "status took {took:?}");
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "devtrack: the daemon (PID {}) is not answering",
+            daemon.pid()
+        )),
+        "{err}"
+    );
+    let page = stdout(&out);
+    assert!(page.contains("Status:     not answering"), "{page}");
+    assert!(page.contains("State:        active (running)"), "{page}");
+    assert!(
+        page.contains(&format!("Main PID:     {}", daemon.pid())),
+        "{page}"
+    );
+    assert_eq!(json.status.code(), Some(1), "{}", text(&json));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["running"], true);
+    assert_eq!(v["service"]["state"], "active");
+    assert!(
+        v["error"].as_str().unwrap().contains("is not answering"),
+        "{v}"
+    );
+}
+
+#[test]
+fn config_check_without_a_file_says_defaults_apply() {
+    let env = Env::new();
+    let out = env.run(["config", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains("no config file at") && said.contains("defaults apply"),
+        "{said}"
+    );
+    // A file named on the command line must exist, as for `devtrack run`.
+    let missing = env.dir.path().join("missing.yaml");
+    let out = env.run(["config", "check", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    let out = env.run(["--config", missing.to_str().unwrap(), "config", "check"]);
+    assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    assert!(stderr(&out).contains("missing.yaml"), "{}", text(&out));
+}
+
+#[test]
+fn history_and_events_use_the_configured_timezone() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let _daemon = env.start();
+    let events = EventStream::open_with(&env, &["events"]);
+    assert!(
+        events.announcement.contains("times in Asia/Kolkata"),
+        "{}",
+        events.announcement
+    );
+
+    let before = Utc::now() - TimeDelta::minutes(1);
+    assert!(env.run(["trigger"]).status.success());
+    let line = events.next_line();
+    assert!(line.contains(" IST  prompt #1 (manual)"), "{line}");
+    let out = env.run(["pause", "--for", "2h"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let line = events.next_line();
+    let until = (Utc::now() + TimeDelta::hours(2)).with_timezone(&chrono_tz::Asia::Kolkata);
+    assert!(line.contains("  paused until "), "{line}");
+    assert!(line.contains(" IST (in 1h 59m)"), "{line}");
+    assert!(line.contains(&until.format("%H:").to_string()), "{line}");
+    drop(events);
+
+    // The table names the zone.
+    let page = stdout(&env.run(["history"]));
+    assert!(page.contains(" IST  requested with"), "{page}");
+    // `--since` is read in the configured zone: a minute ago in Kolkata
+    // includes the trigger; read as UTC it would lie 5h30 ahead.
+    let since = before
+        .with_timezone(&chrono_tz::Asia::Kolkata)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let rows = env.json_lines(["history", "--json", "--since", &since]);
+    assert_eq!(rows.len(), 1, "--since {since}: {rows:?}");
+}
+
+#[test]
+fn a_corrupt_store_is_named() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    std::fs::create_dir_all(env.database().parent().unwrap()).unwrap();
+    std::fs::write(env.database(), vec![0x5a; 8192]).unwrap();
+    let db = env.database().display().to_string();
+    let out = env.run(["history"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains(&format!("`{db}`")), "{}", text(&out));
+    let out = env.run(["run"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(stderr(&out).contains(&format!("`{db}`")), "{}", text(&out));
+}
+
+#[test]
+fn already_running_is_said_once() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let _daemon = env.start();
+    let out = env.run(["run"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let err = stderr(&out);
+    assert_eq!(err.matches("already running").count(), 1, "{err}");
+}
