@@ -144,7 +144,11 @@ fn measure(mode: Mode) -> Result<()> {
         .context("reading the release binary's size")?
         .len();
 
-    let table = rows(&floor, &repo_sets, &history, binary_bytes);
+    let table = [
+        rows(&floor, &repo_sets, &history, binary_bytes),
+        vec![report_row()?],
+    ]
+    .concat();
     let results = Results {
         mode: if mode == Mode::Quick { "quick" } else { "full" },
         machine,
@@ -191,6 +195,29 @@ fn history() -> Result<History> {
         triggers: time(&["history", "--since", "30d"])?,
         commits: time(&["history", "--commits", "--since", "30d"])?,
     })
+}
+
+/// `devtrack report --since 365d` as a whole command over a year of data
+/// (10 prompts, 10 answers and 30 commits a day).
+fn report_row() -> Result<Row> {
+    use bench::standup::{COMMITS_PER_DAY, DAYS, PROMPTS_PER_DAY};
+    eprintln!("bench: report over {DAYS} days of prompts, answers and commits");
+    let sandbox = bench::sandbox::Sandbox::new()?;
+    bench::standup::fill(&sandbox)?;
+    let runs =
+        bench::history::time_command(&sandbox, &["report", "--since", "365d"], HISTORY_RUNS)?;
+    let took = summarize(&runs).context("no report runs")?;
+    Ok(Row::at_most(
+        &format!(
+            "`report --since 365d` ({} prompts and answers, {} commits)",
+            number((DAYS * PROMPTS_PER_DAY) as f64),
+            number((DAYS * COMMITS_PER_DAY) as f64)
+        ),
+        None,
+        took.p50_ms,
+        "ms",
+        100.0,
+    ))
 }
 
 /// Every figure, with its target where the project set one.

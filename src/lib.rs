@@ -9,6 +9,8 @@
 //! - [`service`]: integration with the init system (systemd, launchd),
 //!   both the CLI's side (install, start, logs) and the running daemon's
 //!   (readiness, journal, crash guard);
+//! - [`tickets`]: ticket references in answers, commit messages, branches;
+//! - [`report`]: the standup report built from the store (pure);
 //! - [`cli`]: the command-line front end.
 //!
 //! The daemon uses the service module, never the reverse; `protocol` and
@@ -22,6 +24,8 @@ pub mod exit;
 #[cfg(test)]
 mod layering;
 pub mod protocol;
+pub mod report;
 pub mod service;
 #[cfg(test)]
 mod source_files;
+pub mod tickets;

@@ -25,3 +25,7 @@ mod gitwatch;
 
 /// Git watching through the running daemon (events, store, status, reload).
 mod daemon_git;
+
+/// `devtrack report` (golden files in tests/fixtures/report) and
+/// `history --prompts` over a fixture store.
+mod report;

@@ -1,7 +1,7 @@
 //! The benchmark's parts: measurement helpers kept pure where they can be
 //! ([`stats`], [`report`], [`procfs`] parsing), and the I/O edges that drive
 //! the real daemon ([`sandbox`], [`client`], [`repos`], [`floor`],
-//! [`history`], [`measure`]).
+//! [`history`], [`standup`], [`measure`]).
 
 pub mod client;
 pub mod floor;
@@ -12,4 +12,5 @@ pub mod procfs;
 pub mod report;
 pub mod repos;
 pub mod sandbox;
+pub mod standup;
 pub mod stats;

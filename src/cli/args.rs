@@ -43,8 +43,10 @@ pub enum Command {
     Reload(ReloadArgs),
     /// Follow the daemon's event stream.
     Events(JsonOpt),
-    /// List recent triggers (or commits).
+    /// List recent triggers (or commits, or prompts).
     History(HistoryArgs),
+    /// Summarize commits, answers and tickets for a standup (default: today).
+    Report(ReportArgs),
     /// Check, locate or create the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -133,6 +135,9 @@ pub struct HistoryArgs {
     /// List stored commits instead of triggers.
     #[arg(long)]
     pub commits: bool,
+    /// List prompts (state, times, answers) instead of triggers.
+    #[arg(long, conflicts_with = "commits")]
+    pub prompts: bool,
     /// Only entries at or after this time (`2026-01-31`, `2026-01-31T09:00`, `3d`, `12h`).
     #[arg(long, value_name = "WHEN")]
     pub since: Option<String>,
@@ -142,6 +147,30 @@ pub struct HistoryArgs {
     /// Print JSON lines instead of a table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Today, in the configured timezone (the default).
+    #[arg(long, conflicts_with_all = ["yesterday", "since"])]
+    pub today: bool,
+    /// The last work day (`settings.work_days`) up to today; on the first
+    /// work day of the week, the last one of the week before and the days
+    /// off since.
+    #[arg(long, conflicts_with = "since")]
+    pub yesterday: bool,
+    /// From this time (`2026-01-31`, `2026-01-31T09:00`, `7d`, `12h`).
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Up to this time (default: now).
+    #[arg(long, value_name = "WHEN", requires = "since")]
+    pub until: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
+    pub format: crate::report::Format,
+    /// Group commits by repository, project or ticket.
+    #[arg(long, value_enum, default_value_t = crate::report::GroupBy::Repo)]
+    pub by: crate::report::GroupBy,
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +267,13 @@ mod tests {
             "reload --wait",
             "events --json",
             "history --commits --since 3d -n 5 --json",
+            "history --prompts --since 3d",
+            "report",
+            "report --today --format markdown",
+            "report --yesterday --by project --format slack",
+            "report --since 365d",
+            "report --since 2026-06-01 --until 2026-06-08 --format csv --by ticket",
+            "report --format json",
             "config check",
             "config check other.yaml",
             "config path",
@@ -274,6 +310,15 @@ mod tests {
             ("pause --for 1h --until 17:00", ErrorKind::ArgumentConflict),
             ("status --yaml", ErrorKind::UnknownArgument),
             ("history -n many", ErrorKind::ValueValidation),
+            ("history --commits --prompts", ErrorKind::ArgumentConflict),
+            ("report --today --yesterday", ErrorKind::ArgumentConflict),
+            ("report --yesterday --since 3d", ErrorKind::ArgumentConflict),
+            (
+                "report --until 2026-06-01",
+                ErrorKind::MissingRequiredArgument,
+            ),
+            ("report --format html", ErrorKind::InvalidValue),
+            ("report --by author", ErrorKind::InvalidValue),
             (
                 "config",
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,

@@ -81,6 +81,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Reload(a) => commands::control::reload(ctx, a),
         Command::Events(a) => commands::events::run(ctx, a.json),
         Command::History(a) => commands::history::run(ctx, a),
+        Command::Report(a) => commands::report::run(ctx, a),
         Command::Config(c) => commands::config::run(ctx, c),
         Command::InstallService(a) => commands::service::install(ctx, a),
         Command::UninstallService => commands::service::uninstall(),

@@ -1,5 +1,6 @@
-//! `devtrack history`: recent triggers, read straight from the store
-//! (read-only, so it works whether or not the daemon runs). Times are read
+//! `devtrack history`: recent triggers (or commits, or prompts:
+//! `history_prompts.rs`), read straight from the store (read-only, so it
+//! works whether or not the daemon runs). Times are read
 //! and shown in the configured timezone (`settings.timezone`), as the daemon
 //! works in it, and say which zone they are in.
 
@@ -64,6 +65,12 @@ pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
             .map_err(|e| CliError::from(e.context("reading commits")))?;
         listing(&rows, args.json, "no commits", |rows| {
             commit_lines(rows, tz)
+        })
+    } else if args.prompts {
+        let rows = super::history_prompts::entries(&store, since, args.limit)
+            .map_err(|e| CliError::from(e.context("reading prompts")))?;
+        listing(&rows, args.json, "no prompts", |rows| {
+            super::history_prompts::table(rows, tz)
         })
     } else {
         let rows = store

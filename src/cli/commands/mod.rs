@@ -5,6 +5,8 @@ pub mod config;
 pub mod control;
 pub mod events;
 pub mod history;
+mod history_prompts;
 pub mod man;
+pub mod report;
 pub mod service;
 pub mod status;

@@ -115,7 +115,8 @@ pub struct ActivityRecord {
     pub at: DateTime<Utc>,
 }
 
-const COMMIT_COLUMNS: &str = "id, repo, hash, kind, amends, branch, author_name, author_email, \
+pub(super) const COMMIT_COLUMNS: &str =
+    "id, repo, hash, kind, amends, branch, author_name, author_email, \
      committed_at, summary, files_changed, insertions, deletions, recorded_at, trigger_id, own";
 
 /// [`COMMIT_COLUMNS`] for a schema older than 2 (no `own` column).
@@ -123,7 +124,7 @@ const COMMIT_COLUMNS_V1: &str = "id, repo, hash, kind, amends, branch, author_na
      author_email, committed_at, summary, files_changed, insertions, deletions, recorded_at, \
      trigger_id, NULL";
 
-fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
+pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
     Ok(CommitRecord {
         id: r.get(0)?,
         repo: r.get(1)?,
@@ -146,7 +147,7 @@ fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
 
 impl Store {
     /// The columns [`commit_row`] reads, as this file has them.
-    fn commit_columns(&self) -> &'static str {
+    pub(super) fn commit_columns(&self) -> &'static str {
         if self.schema >= 2 {
             COMMIT_COLUMNS
         } else {
@@ -488,7 +489,7 @@ mod migration_tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, super::super::MIGRATIONS.len());
         assert_eq!(store.commit("r", "old").unwrap().unwrap().own, None);
         let mut theirs = ReflogBatch {
             repo: "r".into(),

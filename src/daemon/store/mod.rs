@@ -1,16 +1,29 @@
-//! The SQLite log: triggers, missed slots, commits, reflog cursors and the
-//! small daemon state that must survive restarts.
+//! The SQLite log: triggers, missed slots, commits, reflog cursors, the
+//! small daemon state that must survive restarts, and prompts with their
+//! answers (work updates) and tickets.
 //!
 //! One connection, owned by the run loop; WAL so readers (`devtrack history`
 //! opens the file read-only) never block the daemon. Schema changes are
 //! numbered migrations tracked in `PRAGMA user_version`.
 
 mod commits;
+pub mod lifecycle;
+mod private;
+pub mod prompts;
+mod report;
 mod state;
 mod triggers;
+mod updates;
 
 pub use commits::*;
+pub use lifecycle::{Fold, PromptState, TransitionError};
+pub use prompts::{
+    Channel, Delivery, Outcome, PromptChange, PromptError, PromptOpened, PromptRecord,
+    PromptTrigger,
+};
+pub use report::*;
 pub use triggers::*;
+pub use updates::*;
 
 use std::path::Path;
 
@@ -19,7 +32,15 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("schema.sql"), include_str!("migrate_2.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("schema.sql"),
+    include_str!("migrate_2.sql"),
+    include_str!("migrate_3.sql"),
+];
+
+/// The first schema version with prompts, answers and tickets
+/// (`migrate_3.sql`); a read-only store that is older has none to show.
+pub const PROMPTS_SCHEMA: usize = 3;
 
 pub struct Store {
     conn: Connection,
@@ -30,12 +51,10 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the store at `path` and migrates it.
+    /// Opens (creating if needed, private to the user) the store at `path`
+    /// and migrates it.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating data directory `{}`", dir.display()))?;
-        }
+        private::prepare(path)?;
         let conn = Connection::open(path)
             .with_context(|| format!("opening store `{}`", path.display()))?;
         // The first statement that reads the file: a file that is not a
@@ -100,6 +119,14 @@ impl Store {
         Ok(())
     }
 
+    /// The schema version of the file (`PRAGMA user_version`): the CLI
+    /// reading an older store tells which tables it may ask for.
+    pub fn schema_version(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
     /// The underlying connection, for modules that own their own tables
     /// (git watching writes commits and cursors in one transaction).
     pub fn connection(&mut self) -> &mut Connection {
@@ -114,3 +141,6 @@ pub(crate) fn to_millis(t: DateTime<Utc>) -> i64 {
 pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,77 @@
+//! `devtrack report`: reads the store read-only (the daemon may be stopped
+//! or running), builds the report of the period asked for with the
+//! config's timezone, work days, projects and ticket families, and prints
+//! it in the format asked for.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+
+use crate::cli::args::ReportArgs;
+use crate::cli::commands::history::parse_since;
+use crate::cli::{out, CliError, Context};
+use crate::config::Config;
+use crate::daemon::store::{ReportData, Store};
+use crate::exit::Status;
+use crate::report::{self, Format, GroupBy, Options, Period, Spec};
+use crate::tickets::Families;
+
+pub fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {
+    let config = crate::config::load_or_defaults(&ctx.paths)?;
+    let period = period(args, &config, Utc::now()).map_err(CliError::usage)?;
+    let text = generate(&ctx.paths.database, &config, period, args.format, args.by)?;
+    out::print(&text)?;
+    Ok(Status::Ok)
+}
+
+/// The period the arguments ask for, at `now`, in the configured timezone.
+pub fn period(args: &ReportArgs, config: &Config, now: DateTime<Utc>) -> Result<Period, String> {
+    let tz = config.settings.timezone;
+    let spec = if let Some(since) = &args.since {
+        Spec::Range {
+            since: parse_since(since, now, &tz)?,
+            until: args
+                .until
+                .as_deref()
+                .map(|u| parse_since(u, now, &tz))
+                .transpose()?,
+        }
+    } else if args.yesterday {
+        Spec::Yesterday
+    } else {
+        Spec::Today
+    };
+    report::period::resolve(spec, now, tz, config.settings.work_hours.days)
+}
+
+/// The report of `period` from the store at `database` (none yet: an empty
+/// report), as `format`.
+pub fn generate(
+    database: &Path,
+    config: &Config,
+    period: Period,
+    format: Format,
+    by: GroupBy,
+) -> Result<String> {
+    let data = if database.exists() {
+        Store::open_read_only(database)?
+            .report_data(period.start, period.end)
+            .context("reading the store")?
+    } else {
+        ReportData::default()
+    };
+    let options = Options {
+        by,
+        families: Families::enabled(&config.integrations),
+        projects: config
+            .repositories
+            .iter()
+            .filter_map(|r| Some((r.name.clone(), r.project.clone()?)))
+            .collect(),
+    };
+    Ok(report::render(
+        &report::build(data, period, &options),
+        format,
+    ))
+}

@@ -1,0 +1,503 @@
+//! Prompts: opening one for a trigger (or folding the trigger into the one
+//! outstanding prompt), what each delivery channel did with it, and its
+//! state changes (snooze, reopen, expire, skip; answers are in
+//! `updates.rs`).
+//!
+//! Every method runs in one transaction and returns the prompt as stored
+//! after it, so a caller announces (notification, socket event) only what is
+//! already durable. The `*_in` functions do the same work inside a
+//! transaction the caller owns, e.g. to record a trigger and open its prompt
+//! atomically. The rules themselves are the pure ones in `lifecycle.rs`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::lifecycle::{self, Action, Fold, PromptState, TransitionError};
+use super::{from_millis, to_millis, Store};
+
+/// A way a prompt reaches the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// The freedesktop notification service on the session bus.
+    Desktop,
+    /// macOS `osascript` notification or dialog.
+    Osascript,
+    /// The user's `on_trigger` command.
+    Hook,
+    /// `prompt` events on the control socket.
+    Socket,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Desktop,
+        Channel::Osascript,
+        Channel::Hook,
+        Channel::Socket,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Desktop => "desktop",
+            Channel::Osascript => "osascript",
+            Channel::Hook => "hook",
+            Channel::Socket => "socket",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// What a channel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Shown (or, for a hook, run and exited 0).
+    Delivered,
+    /// Tried and failed (the detail says why: an error, an exit status).
+    Failed,
+    /// Nothing there to deliver to (no notification server, no bus).
+    Unavailable,
+    /// The person closed it without answering; the prompt stays open.
+    Dismissed,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Delivered,
+        Outcome::Failed,
+        Outcome::Unavailable,
+        Outcome::Dismissed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Failed => "failed",
+            Outcome::Unavailable => "unavailable",
+            Outcome::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// A trigger folded into a prompt.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromptTrigger {
+    pub trigger_id: i64,
+    /// `timer`, `commit`, `manual`, `catchup`.
+    pub kind: String,
+    pub fired_at: DateTime<Utc>,
+}
+
+/// One state a prompt entered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromptChange {
+    pub state: PromptState,
+    pub at: DateTime<Utc>,
+    pub reopens_at: Option<DateTime<Utc>>,
+}
+
+/// One channel result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delivery {
+    pub channel: Channel,
+    pub outcome: Outcome,
+    pub detail: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A stored prompt with everything that happened to it, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromptRecord {
+    pub id: i64,
+    /// Its first trigger's time; an answer refers to this time.
+    pub opened_at: DateTime<Utc>,
+    pub state: PromptState,
+    /// When it entered `state`.
+    pub state_at: DateTime<Utc>,
+    /// When a snoozed prompt opens again.
+    pub reopens_at: Option<DateTime<Utc>>,
+    pub triggers: Vec<PromptTrigger>,
+    pub changes: Vec<PromptChange>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// What [`Store::open_prompt`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptOpened {
+    /// The prompt the trigger now belongs to, as stored.
+    pub prompt: PromptRecord,
+    /// [`Fold::Open`]: a new prompt; [`Fold::Into`]: the outstanding one
+    /// (update its notification, keep a snooze); [`Fold::ExpireAndOpen`]: a
+    /// new one after expiring `expired`.
+    pub fold: Fold,
+    pub expired: Option<PromptRecord>,
+}
+
+/// Why a prompt operation did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    #[error("no prompt {0}")]
+    NoSuchPrompt(i64),
+    #[error("no prompt is open")]
+    NoneOutstanding,
+    #[error("no trigger {0}")]
+    NoSuchTrigger(i64),
+    #[error("trigger {trigger} already belongs to prompt {prompt}")]
+    TriggerTaken { trigger: i64, prompt: i64 },
+    #[error("prompt {id}: {source}")]
+    Refused {
+        id: i64,
+        #[source]
+        source: TransitionError,
+    },
+    #[error("an update needs some text")]
+    EmptyAnswer,
+    #[error("store: {0}")]
+    Store(#[from] rusqlite::Error),
+}
+
+/// Reads a text column through `parse`; an unknown value is an error, never
+/// a silent default.
+pub(super) fn parsed<T>(
+    r: &rusqlite::Row<'_>,
+    idx: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = r.get(idx)?;
+    parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown value `{text}`").into(),
+        )
+    })
+}
+
+/// The prompt `id` with its triggers, changes and deliveries.
+pub fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<PromptRecord>> {
+    let head = conn
+        .prepare_cached(
+            "SELECT id, opened_at, state, state_at, reopens_at FROM prompts WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(PromptRecord {
+                id: r.get(0)?,
+                opened_at: from_millis(r.get(1)?),
+                state: parsed(r, 2, PromptState::parse)?,
+                state_at: from_millis(r.get(3)?),
+                reopens_at: r.get::<_, Option<i64>>(4)?.map(from_millis),
+                triggers: Vec::new(),
+                changes: Vec::new(),
+                deliveries: Vec::new(),
+            })
+        })
+        .optional()?;
+    let Some(mut p) = head else {
+        return Ok(None);
+    };
+    p.triggers = conn
+        .prepare_cached(
+            "SELECT t.id, t.kind, t.fired_at FROM prompt_triggers pt
+             JOIN triggers t ON t.id = pt.trigger_id
+             WHERE pt.prompt_id = ?1 ORDER BY t.fired_at, t.id",
+        )?
+        .query_map([id], |r| {
+            Ok(PromptTrigger {
+                trigger_id: r.get(0)?,
+                kind: r.get(1)?,
+                fired_at: from_millis(r.get(2)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    p.changes = conn
+        .prepare_cached(
+            "SELECT state, at, reopens_at FROM prompt_changes WHERE prompt_id = ?1 ORDER BY id",
+        )?
+        .query_map([id], |r| {
+            Ok(PromptChange {
+                state: parsed(r, 0, PromptState::parse)?,
+                at: from_millis(r.get(1)?),
+                reopens_at: r.get::<_, Option<i64>>(2)?.map(from_millis),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    p.deliveries = conn
+        .prepare_cached(
+            "SELECT channel, outcome, detail, at FROM prompt_deliveries
+             WHERE prompt_id = ?1 ORDER BY id",
+        )?
+        .query_map([id], |r| {
+            Ok(Delivery {
+                channel: parsed(r, 0, Channel::parse)?,
+                outcome: parsed(r, 1, Outcome::parse)?,
+                detail: r.get(2)?,
+                at: from_millis(r.get(3)?),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(p))
+}
+
+/// The outstanding prompt's id and opening time, if there is one (at most
+/// one can exist).
+pub fn outstanding_in(conn: &Connection) -> rusqlite::Result<Option<(i64, DateTime<Utc>)>> {
+    conn.prepare_cached(
+        "SELECT id, opened_at FROM prompts WHERE state IN ('open', 'snoozed')
+         ORDER BY opened_at, id LIMIT 1",
+    )?
+    .query_row([], |r| Ok((r.get(0)?, from_millis(r.get(1)?))))
+    .optional()
+}
+
+fn must_load(conn: &Connection, id: i64) -> Result<PromptRecord, PromptError> {
+    load_prompt(conn, id)?.ok_or(PromptError::NoSuchPrompt(id))
+}
+
+/// Applies `action` to prompt `id` inside the caller's transaction.
+pub fn change_in(
+    conn: &Connection,
+    id: i64,
+    action: Action,
+    now: DateTime<Utc>,
+) -> Result<PromptRecord, PromptError> {
+    let current = must_load(conn, id)?;
+    let next = lifecycle::transition(current.state, current.reopens_at, action, now)
+        .map_err(|source| PromptError::Refused { id, source })?;
+    let reopens = next.reopens_at.map(to_millis);
+    conn.prepare_cached(
+        "UPDATE prompts SET state = ?2, state_at = ?3, reopens_at = ?4 WHERE id = ?1",
+    )?
+    .execute(params![id, next.state.as_str(), to_millis(now), reopens])?;
+    insert_change(conn, id, next.state, now, reopens)?;
+    must_load(conn, id)
+}
+
+fn insert_change(
+    conn: &Connection,
+    id: i64,
+    state: PromptState,
+    at: DateTime<Utc>,
+    reopens_at: Option<i64>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO prompt_changes (prompt_id, state, at, reopens_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![id, state.as_str(), to_millis(at), reopens_at])?;
+    Ok(())
+}
+
+/// [`Store::open_prompt`] inside the caller's transaction.
+pub fn open_prompt_in(
+    conn: &Connection,
+    trigger_id: i64,
+    now: DateTime<Utc>,
+    expire_before: Option<DateTime<Utc>>,
+) -> Result<PromptOpened, PromptError> {
+    let fired_at: i64 = conn
+        .prepare_cached("SELECT fired_at FROM triggers WHERE id = ?1")?
+        .query_row([trigger_id], |r| r.get(0))
+        .optional()?
+        .ok_or(PromptError::NoSuchTrigger(trigger_id))?;
+    let taken: Option<i64> = conn
+        .prepare_cached("SELECT prompt_id FROM prompt_triggers WHERE trigger_id = ?1")?
+        .query_row([trigger_id], |r| r.get(0))
+        .optional()?;
+    if let Some(prompt) = taken {
+        return Err(PromptError::TriggerTaken {
+            trigger: trigger_id,
+            prompt,
+        });
+    }
+    let outstanding = outstanding_in(conn)?;
+    let fold = lifecycle::fold(outstanding.map(|(_, at)| at), expire_before);
+    let mut expired = None;
+    let id = match (fold, outstanding) {
+        (Fold::Into, Some((id, _))) => id,
+        (Fold::ExpireAndOpen, Some((old, _))) => {
+            expired = Some(change_in(conn, old, Action::Expire, now)?);
+            insert_prompt(conn, fired_at)?
+        }
+        _ => insert_prompt(conn, fired_at)?,
+    };
+    conn.prepare_cached("INSERT INTO prompt_triggers (trigger_id, prompt_id) VALUES (?1, ?2)")?
+        .execute(params![trigger_id, id])?;
+    Ok(PromptOpened {
+        prompt: must_load(conn, id)?,
+        fold,
+        expired,
+    })
+}
+
+fn insert_prompt(conn: &Connection, opened_at: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO prompts (opened_at, state, state_at) VALUES (?1, 'open', ?1)",
+    )?
+    .execute([opened_at])?;
+    let id = conn.last_insert_rowid();
+    insert_change(conn, id, PromptState::Open, from_millis(opened_at), None)?;
+    Ok(id)
+}
+
+impl Store {
+    /// Gives trigger `trigger_id` (already recorded) a prompt: folds it into
+    /// the outstanding prompt, or opens a new one whose time is the
+    /// trigger's `fired_at`. An outstanding prompt opened before
+    /// `expire_before` is expired first and not reused (see
+    /// [`lifecycle::fold`]).
+    pub fn open_prompt(
+        &mut self,
+        trigger_id: i64,
+        now: DateTime<Utc>,
+        expire_before: Option<DateTime<Utc>>,
+    ) -> Result<PromptOpened, PromptError> {
+        let tx = self.conn.transaction()?;
+        let opened = open_prompt_in(&tx, trigger_id, now, expire_before)?;
+        tx.commit()?;
+        Ok(opened)
+    }
+
+    /// The outstanding (open or snoozed) prompt.
+    pub fn outstanding_prompt(&self) -> Result<Option<PromptRecord>, PromptError> {
+        match outstanding_in(&self.conn)? {
+            Some((id, _)) => Ok(load_prompt(&self.conn, id)?),
+            None => Ok(None),
+        }
+    }
+
+    pub fn prompt(&self, id: i64) -> Result<Option<PromptRecord>, PromptError> {
+        Ok(load_prompt(&self.conn, id)?)
+    }
+
+    /// Records what `channel` did with prompt `id`.
+    pub fn record_delivery(
+        &mut self,
+        id: i64,
+        channel: Channel,
+        outcome: Outcome,
+        detail: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<PromptRecord, PromptError> {
+        let tx = self.conn.transaction()?;
+        must_load(&tx, id)?;
+        tx.prepare_cached(
+            "INSERT INTO prompt_deliveries (prompt_id, channel, outcome, detail, at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            id,
+            channel.as_str(),
+            outcome.as_str(),
+            detail,
+            to_millis(at)
+        ])?;
+        let p = must_load(&tx, id)?;
+        tx.commit()?;
+        Ok(p)
+    }
+
+    /// Applies `action` to prompt `id`, or to the outstanding prompt when
+    /// `id` is `None` ([`PromptError::NoneOutstanding`] when there is none).
+    fn change(
+        &mut self,
+        id: Option<i64>,
+        action: Action,
+        now: DateTime<Utc>,
+    ) -> Result<PromptRecord, PromptError> {
+        let tx = self.conn.transaction()?;
+        let id = match id {
+            Some(id) => id,
+            None => outstanding_in(&tx)?.ok_or(PromptError::NoneOutstanding)?.0,
+        };
+        let p = change_in(&tx, id, action, now)?;
+        tx.commit()?;
+        Ok(p)
+    }
+
+    /// Snoozes prompt `id` (or the outstanding one) until `until`.
+    pub fn snooze_prompt(
+        &mut self,
+        id: Option<i64>,
+        until: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<PromptRecord, PromptError> {
+        self.change(id, Action::Snooze(until), now)
+    }
+
+    /// Skips prompt `id` (or the outstanding one).
+    pub fn skip_prompt(
+        &mut self,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<PromptRecord, PromptError> {
+        self.change(id, Action::Skip, now)
+    }
+
+    /// Expires prompt `id` (or the outstanding one).
+    pub fn expire_prompt(
+        &mut self,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<PromptRecord, PromptError> {
+        self.change(id, Action::Expire, now)
+    }
+
+    /// Opens again every snoozed prompt due at `now`; returns them.
+    pub fn reopen_due(&mut self, now: DateTime<Utc>) -> Result<Vec<PromptRecord>, PromptError> {
+        let tx = self.conn.transaction()?;
+        let due: Vec<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM prompts WHERE reopens_at IS NOT NULL AND reopens_at <= ?1
+                 ORDER BY reopens_at, id",
+            )?
+            .query_map([to_millis(now)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut reopened = Vec::with_capacity(due.len());
+        for id in due {
+            reopened.push(change_in(&tx, id, Action::Reopen, now)?);
+        }
+        tx.commit()?;
+        Ok(reopened)
+    }
+
+    /// When the next snoozed prompt reopens: the deadline to wait for (no
+    /// polling).
+    pub fn next_reopen(&self) -> Result<Option<DateTime<Utc>>, PromptError> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT min(reopens_at) FROM prompts WHERE reopens_at IS NOT NULL")?
+            .query_row([], |r| r.get::<_, Option<i64>>(0))?
+            .map(from_millis))
+    }
+
+    /// Newest first (by opening time), at most `limit`, optionally only those
+    /// opened at or after `since`.
+    pub fn recent_prompts(
+        &self,
+        since: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<PromptRecord>, PromptError> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM prompts WHERE opened_at >= ?1
+                 ORDER BY opened_at DESC, id DESC LIMIT ?2",
+            )?
+            .query_map(
+                params![since.map(to_millis).unwrap_or(i64::MIN), limit as i64],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter()
+            .map(|id| must_load(&self.conn, id))
+            .collect()
+    }
+}

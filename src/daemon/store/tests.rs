@@ -1,0 +1,632 @@
+//! The prompt, answer and report parts of the store against real SQLite
+//! files: the lifecycle through the API, what an answer links and finds,
+//! the upgrade from a version-1 store, file modes, and query plans.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::*;
+use crate::protocol::CommitKind;
+use crate::tickets::{Families, Family};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    (dir, store)
+}
+
+fn trigger(store: &mut Store, kind: TriggerKind, fired_at: &str) -> i64 {
+    store
+        .record_trigger(&NewTrigger {
+            kind,
+            scheduled_at: None,
+            fired_at: at(fired_at),
+            late: false,
+            reason: None,
+            detail: None,
+        })
+        .unwrap()
+}
+
+/// A trigger and its prompt; returns the prompt's id.
+fn prompt(store: &mut Store, kind: TriggerKind, fired_at: &str) -> i64 {
+    let t = trigger(store, kind, fired_at);
+    store.open_prompt(t, at(fired_at), None).unwrap().prompt.id
+}
+
+/// Records `(hash, branch, summary)` commits; a hash starting with
+/// `theirs` is another author's.
+fn commits(store: &mut Store, repo: &str, list: &[(&str, &str, &str)], now: &str) {
+    let batch = ReflogBatch {
+        repo: repo.into(),
+        commits: list
+            .iter()
+            .map(|(hash, branch, summary)| NewCommit {
+                hash: (*hash).into(),
+                kind: CommitKind::Commit,
+                amends: None,
+                branch: Some((*branch).into()),
+                author_name: None,
+                author_email: None,
+                committed_at: Some(at(now)),
+                summary: Some((*summary).into()),
+                files_changed: Some(1),
+                insertions: Some(1),
+                deletions: Some(0),
+                own: !hash.starts_with("theirs"),
+            })
+            .collect(),
+        ..ReflogBatch::default()
+    };
+    store.record_reflog_batch(&batch, at(now)).unwrap();
+}
+
+fn states(p: &PromptRecord) -> Vec<PromptState> {
+    p.changes.iter().map(|c| c.state).collect()
+}
+
+const NOTE: UpdateSource = UpdateSource::Cli;
+
+fn note(text: &str) -> NewUpdate<'_> {
+    NewUpdate {
+        text,
+        target: AnswerTarget::Oldest,
+        source: NOTE,
+    }
+}
+
+#[test]
+fn triggers_fold_into_one_prompt_and_an_answer_keeps_its_time() {
+    let (_d, mut s) = store();
+    let t1 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
+    let t2 = trigger(&mut s, TriggerKind::Commit, "2026-06-10T10:20:00Z");
+    let first = s.open_prompt(t1, at("2026-06-10T10:00:00Z"), None).unwrap();
+    assert_eq!((first.fold, first.expired.as_ref()), (Fold::Open, None));
+    assert_eq!(first.prompt.state, PromptState::Open);
+    assert_eq!(first.prompt.opened_at, at("2026-06-10T10:00:00Z"));
+    let second = s.open_prompt(t2, at("2026-06-10T10:20:00Z"), None).unwrap();
+    assert_eq!(second.fold, Fold::Into);
+    assert_eq!(second.prompt.id, first.prompt.id);
+    let kinds: Vec<(&str, DateTime<Utc>)> = second
+        .prompt
+        .triggers
+        .iter()
+        .map(|t| (t.kind.as_str(), t.fired_at))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("timer", at("2026-06-10T10:00:00Z")),
+            ("commit", at("2026-06-10T10:20:00Z"))
+        ]
+    );
+    assert!(matches!(
+        s.open_prompt(t2, at("2026-06-10T10:21:00Z"), None),
+        Err(PromptError::TriggerTaken { .. })
+    ));
+
+    let answered = s
+        .answer(
+            &note("  fixed the login bug  \n"),
+            Families::NONE,
+            at("2026-06-10T11:30:00Z"),
+        )
+        .unwrap();
+    assert_eq!(answered.update.text, "fixed the login bug");
+    assert_eq!(answered.update.prompt_id, Some(first.prompt.id));
+    assert_eq!(answered.update.prompt_at, Some(at("2026-06-10T10:00:00Z")));
+    assert_eq!(answered.update.refers_to(), at("2026-06-10T10:00:00Z"));
+    assert_eq!(answered.update.source, Some(NOTE));
+    let p = answered.prompt.unwrap();
+    assert_eq!(
+        (p.state, p.state_at),
+        (PromptState::Answered, at("2026-06-10T11:30:00Z"))
+    );
+    assert_eq!(states(&p), [PromptState::Open, PromptState::Answered]);
+    assert_eq!(s.outstanding_prompt().unwrap(), None);
+    assert_eq!(s.prompt_update(p.id).unwrap(), Some(answered.update));
+
+    // The next trigger opens a new prompt.
+    let t3 = trigger(&mut s, TriggerKind::Manual, "2026-06-10T12:00:00Z");
+    let third = s.open_prompt(t3, at("2026-06-10T12:00:00Z"), None).unwrap();
+    assert_eq!(third.fold, Fold::Open);
+    assert_ne!(third.prompt.id, p.id);
+}
+
+#[test]
+fn the_schema_allows_one_outstanding_prompt() {
+    let (_d, mut s) = store();
+    prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
+    let second = s.connection().execute(
+        "INSERT INTO prompts (opened_at, state, state_at) VALUES (1, 'snoozed', 1)",
+        [],
+    );
+    assert!(second.is_err(), "a second outstanding prompt was stored");
+}
+
+#[test]
+fn snooze_reopen_skip_and_expire() {
+    let (_d, mut s) = store();
+    let id = prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
+    let until = at("2026-06-10T10:30:00Z");
+    let p = s
+        .snooze_prompt(None, until, at("2026-06-10T10:01:00Z"))
+        .unwrap();
+    assert_eq!((p.state, p.reopens_at), (PromptState::Snoozed, Some(until)));
+    assert_eq!(s.next_reopen().unwrap(), Some(until));
+
+    // A trigger while snoozed folds in and keeps the snooze.
+    let t2 = trigger(&mut s, TriggerKind::Commit, "2026-06-10T10:10:00Z");
+    let folded = s.open_prompt(t2, at("2026-06-10T10:10:00Z"), None).unwrap();
+    assert_eq!(
+        (folded.fold, folded.prompt.state),
+        (Fold::Into, PromptState::Snoozed)
+    );
+
+    assert_eq!(
+        s.reopen_due(at("2026-06-10T10:29:59Z")).unwrap(),
+        Vec::new()
+    );
+    let reopened = s.reopen_due(until).unwrap();
+    assert_eq!(reopened.len(), 1);
+    assert_eq!((reopened[0].id, reopened[0].state), (id, PromptState::Open));
+    assert_eq!(reopened[0].reopens_at, None);
+    assert_eq!(s.next_reopen().unwrap(), None);
+    assert_eq!(
+        reopened[0]
+            .changes
+            .iter()
+            .map(|c| (c.state, c.at, c.reopens_at))
+            .collect::<Vec<_>>(),
+        [
+            (PromptState::Open, at("2026-06-10T10:00:00Z"), None),
+            (
+                PromptState::Snoozed,
+                at("2026-06-10T10:01:00Z"),
+                Some(until)
+            ),
+            (PromptState::Open, until, None),
+        ]
+    );
+
+    let skipped = s.skip_prompt(None, at("2026-06-10T10:40:00Z")).unwrap();
+    assert_eq!(skipped.state, PromptState::Skipped);
+    assert!(matches!(
+        s.skip_prompt(None, at("2026-06-10T10:41:00Z")),
+        Err(PromptError::NoneOutstanding)
+    ));
+    assert!(matches!(
+        s.expire_prompt(Some(id), at("2026-06-10T10:42:00Z")),
+        Err(PromptError::Refused { .. })
+    ));
+    assert!(matches!(
+        s.snooze_prompt(Some(999), until, at("2026-06-10T10:42:00Z")),
+        Err(PromptError::NoSuchPrompt(999))
+    ));
+
+    let id3 = prompt(&mut s, TriggerKind::Timer, "2026-06-10T13:00:00Z");
+    let expired = s.expire_prompt(None, at("2026-06-10T18:00:00Z")).unwrap();
+    assert_eq!((expired.id, expired.state), (id3, PromptState::Expired));
+
+    // A late answer to the skipped prompt, by id, is still kept.
+    let late = NewUpdate {
+        target: AnswerTarget::Prompt(id),
+        ..note("was in a meeting")
+    };
+    let a = s
+        .answer(&late, Families::NONE, at("2026-06-10T19:00:00Z"))
+        .unwrap();
+    assert_eq!(a.update.prompt_at, Some(at("2026-06-10T10:00:00Z")));
+    let e = s
+        .answer(&late, Families::NONE, at("2026-06-10T19:01:00Z"))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("prompt {id}: cannot answer a prompt that is answered")
+    );
+    assert!(matches!(
+        s.answer(&note(" \n "), Families::NONE, at("2026-06-10T19:02:00Z")),
+        Err(PromptError::EmptyAnswer)
+    ));
+}
+
+#[test]
+fn an_old_outstanding_prompt_expires_instead_of_taking_a_new_trigger() {
+    let (_d, mut s) = store();
+    let t1 = trigger(&mut s, TriggerKind::Timer, "2026-06-10T16:00:00Z");
+    let old = s
+        .open_prompt(t1, at("2026-06-10T16:00:00Z"), None)
+        .unwrap()
+        .prompt;
+    let t2 = trigger(&mut s, TriggerKind::Timer, "2026-06-11T09:00:00Z");
+    let today = at("2026-06-11T00:00:00Z");
+    let opened = s
+        .open_prompt(t2, at("2026-06-11T09:00:00Z"), Some(today))
+        .unwrap();
+    assert_eq!(opened.fold, Fold::ExpireAndOpen);
+    let expired = opened.expired.unwrap();
+    assert_eq!((expired.id, expired.state), (old.id, PromptState::Expired));
+    assert_ne!(opened.prompt.id, old.id);
+    assert_eq!(opened.prompt.state, PromptState::Open);
+}
+
+#[test]
+fn an_answer_links_the_commits_since_the_last_one_and_stores_their_tickets() {
+    let (_d, mut s) = store();
+    commits(
+        &mut s,
+        "api",
+        &[
+            ("a1", "main", "Start the login page"),
+            ("theirs1", "main", "Their fix for #99"),
+            ("b2", "feature/ABC-12-login", "Validate the form (#7)"),
+        ],
+        "2026-06-10T09:00:00Z",
+    );
+    assert_eq!(s.pending_commits().unwrap().len(), 2);
+    prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
+    let jira_and_github = Families {
+        github: true,
+        jira: true,
+        azure_devops: false,
+    };
+    let a = s
+        .answer(
+            &note("login form for ABC-12, see UTF-8 issue"),
+            jira_and_github,
+            at("2026-06-10T10:05:00Z"),
+        )
+        .unwrap();
+    let hashes: Vec<&str> = a.commits.iter().map(|c| c.hash.as_str()).collect();
+    assert_eq!(hashes, ["a1", "b2"]);
+    let b2 = a.commits[1].id;
+    let found: Vec<(Family, &str, TicketSource, Option<i64>)> = a
+        .tickets
+        .iter()
+        .map(|t| (t.family, t.key.as_str(), t.source, t.commit_id))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (Family::Jira, "ABC-12", TicketSource::Answer, None),
+            (Family::Github, "#7", TicketSource::CommitMessage, Some(b2)),
+            (Family::Jira, "ABC-12", TicketSource::Branch, Some(b2)),
+        ]
+    );
+    assert_eq!(s.update_tickets(a.update.id).unwrap(), a.tickets);
+    assert_eq!(s.update_commits(a.update.id).unwrap(), a.commits);
+    assert_eq!(s.pending_commits().unwrap(), Vec::new());
+
+    // Nothing outstanding: a standalone update, covering only the new commit.
+    commits(
+        &mut s,
+        "web",
+        &[("c3", "main", "Style it")],
+        "2026-06-10T11:00:00Z",
+    );
+    let standalone = s
+        .answer(
+            &note("styled the form"),
+            Families::NONE,
+            at("2026-06-10T11:30:00Z"),
+        )
+        .unwrap();
+    assert_eq!(standalone.prompt, None);
+    assert_eq!(
+        (standalone.update.prompt_id, standalone.update.prompt_at),
+        (None, None)
+    );
+    assert_eq!(standalone.update.refers_to(), at("2026-06-10T11:30:00Z"));
+    assert_eq!(standalone.commits.len(), 1);
+    assert_eq!(standalone.commits[0].hash, "c3");
+    assert_eq!(standalone.tickets, Vec::new());
+    // No new commits: the next update links none.
+    let again = s
+        .answer(&note("more"), Families::NONE, at("2026-06-10T11:40:00Z"))
+        .unwrap();
+    assert_eq!(again.commits, Vec::new());
+}
+
+#[test]
+fn channel_results_are_kept_in_order() {
+    let (_d, mut s) = store();
+    let id = prompt(&mut s, TriggerKind::Timer, "2026-06-10T10:00:00Z");
+    s.record_delivery(
+        id,
+        Channel::Desktop,
+        Outcome::Unavailable,
+        Some("no notification server"),
+        at("2026-06-10T10:00:01Z"),
+    )
+    .unwrap();
+    let p = s
+        .record_delivery(
+            id,
+            Channel::Hook,
+            Outcome::Failed,
+            Some("exit status 3"),
+            at("2026-06-10T10:00:02Z"),
+        )
+        .unwrap();
+    assert_eq!(
+        p.deliveries,
+        [
+            Delivery {
+                channel: Channel::Desktop,
+                outcome: Outcome::Unavailable,
+                detail: Some("no notification server".into()),
+                at: at("2026-06-10T10:00:01Z"),
+            },
+            Delivery {
+                channel: Channel::Hook,
+                outcome: Outcome::Failed,
+                detail: Some("exit status 3".into()),
+                at: at("2026-06-10T10:00:02Z"),
+            },
+        ]
+    );
+    assert!(matches!(
+        s.record_delivery(
+            42,
+            Channel::Socket,
+            Outcome::Delivered,
+            None,
+            at("2026-06-10T10:00:03Z")
+        ),
+        Err(PromptError::NoSuchPrompt(42))
+    ));
+    assert_eq!(s.recent_prompts(None, 10).unwrap(), [p]);
+}
+
+/// A copy of the checked-in version-1 store (see tests/fixtures/store/make-v1.sh).
+fn v1_copy(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("devtrack.db");
+    std::fs::write(&path, include_bytes!("../../../tests/fixtures/store/v1.db")).unwrap();
+    path
+}
+
+#[test]
+fn a_version_1_store_upgrades_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = v1_copy(dir.path());
+
+    // Read-only, before any upgrade: commits report, prompts are empty.
+    let ro = Store::open_read_only(&path).unwrap();
+    assert_eq!(ro.schema_version().unwrap(), 1);
+    let day = (at("2026-06-10T00:00:00Z"), at("2026-06-11T00:00:00Z"));
+    let data = ro.report_data(day.0, day.1).unwrap();
+    assert_eq!(
+        (data.commits.len(), data.updates.len(), data.missed.len()),
+        (3, 0, 1)
+    );
+    drop(ro);
+
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+    assert_eq!(s.trigger_count().unwrap(), 3);
+    assert_eq!(s.missed_slot_count().unwrap(), 1);
+    assert_eq!(s.commit_count().unwrap(), 3);
+    assert_eq!(s.recent_activity(10).unwrap().len(), 1);
+    assert_eq!(s.commit("api", "b2").unwrap().unwrap().trigger_id, Some(2));
+    let cursor = s
+        .reflog_cursor(Path::new("/home/dev/src/api/.git/logs/HEAD"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (cursor.offset, cursor.last_hash.as_deref()),
+        (512, Some("c3"))
+    );
+    assert_eq!(
+        s.scheduler_state().unwrap().anchor,
+        Some(at("2026-06-10T10:00:00Z"))
+    );
+
+    // The answer to trigger 1 is now an answered prompt holding it; the
+    // other is a standalone update. Both keep their text and time.
+    let answer = s.update(1).unwrap().unwrap();
+    assert_eq!(answer.text, "login page layout");
+    assert_eq!(answer.answered_at, at("2026-06-10T10:10:00Z"));
+    assert_eq!(answer.prompt_at, Some(at("2026-06-10T10:00:00Z")));
+    assert_eq!(answer.source, None);
+    let p = s.prompt(answer.prompt_id.unwrap()).unwrap().unwrap();
+    assert_eq!(p.state, PromptState::Answered);
+    assert_eq!(
+        p.triggers.iter().map(|t| t.trigger_id).collect::<Vec<_>>(),
+        [1]
+    );
+    assert_eq!(states(&p), [PromptState::Open, PromptState::Answered]);
+    let standalone = s.update(2).unwrap().unwrap();
+    assert_eq!(
+        (standalone.text.as_str(), standalone.prompt_id),
+        ("reviewed ABC-9", None)
+    );
+
+    // Commits up to the old answers count as covered: the next answer
+    // links none of them.
+    assert_eq!(s.pending_commits().unwrap(), Vec::new());
+    let data = s.report_data(day.0, day.1).unwrap();
+    assert_eq!(
+        (data.commits.len(), data.updates.len(), data.prompts.len()),
+        (3, 2, 1)
+    );
+
+    // The upgraded store works like a new one.
+    let t = trigger(&mut s, TriggerKind::Timer, "2026-06-11T10:00:00Z");
+    s.open_prompt(t, at("2026-06-11T10:00:00Z"), None).unwrap();
+    s.answer(
+        &note("next day"),
+        Families::NONE,
+        at("2026-06-11T10:01:00Z"),
+    )
+    .unwrap();
+    drop(s);
+    // And opening it again changes nothing.
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.update(3).unwrap().unwrap().text, "next day");
+}
+
+#[test]
+fn stores_built_from_older_migrations_upgrade_too() {
+    // The same upgrade from the schema texts themselves, from every older
+    // version, so a change to an old migration that the fixture does not
+    // reflect is caught.
+    for version in 1..PROMPTS_SCHEMA {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devtrack.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..version] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
+                 INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');
+                 PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+        let u = s.update(1).unwrap().unwrap();
+        assert_eq!(
+            (u.text.as_str(), u.prompt_at.map(to_millis)),
+            ("done", Some(1000)),
+            "from version {version}"
+        );
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_store_and_its_directory_are_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("share/devtrack");
+    let db = data.join("devtrack.db");
+    let s = Store::open(&db).unwrap();
+    // Something to write, so the WAL and SHM files exist.
+    s.conn
+        .execute(
+            "INSERT INTO daemon_state (key, value) VALUES ('k', 'v')",
+            [],
+        )
+        .unwrap();
+    assert_eq!(mode(&data), 0o700);
+    for file in [
+        db.clone(),
+        private::sidecar(&db, "-wal"),
+        private::sidecar(&db, "-shm"),
+    ] {
+        assert!(file.exists(), "{}", file.display());
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    drop(s);
+
+    // Files left readable by others are tightened on the next open.
+    let loose = dir.path().join("loose.db");
+    std::fs::write(&loose, b"").unwrap();
+    std::fs::set_permissions(&loose, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let wal = private::sidecar(&loose, "-wal");
+    std::fs::write(&wal, b"").unwrap();
+    std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let _s = Store::open(&loose).unwrap();
+    assert_eq!(mode(&loose), 0o600);
+    assert_eq!(mode(&wal), 0o600);
+}
+
+#[test]
+fn report_queries_use_indexes() {
+    let (_d, s) = store();
+    let plan = |sql: &str| -> String {
+        let mut stmt = s
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        let rows = stmt
+            .query_map([0i64, 1i64], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        rows.join("\n")
+    };
+    let queries = [
+        (
+            format!(
+                "SELECT {} FROM commits {}",
+                commits::COMMIT_COLUMNS,
+                report::REPORT_COMMITS
+            ),
+            "commits_time",
+        ),
+        (
+            format!(
+                "SELECT {} FROM work_updates {}",
+                updates::UPDATE_COLUMNS,
+                report::REPORT_UPDATES
+            ),
+            "work_updates_time",
+        ),
+        (report::REPORT_PROMPTS.to_string(), "prompts_opened_at"),
+        (
+            report::REPORT_MISSED.to_string(),
+            "missed_slots_scheduled_at",
+        ),
+    ];
+    for (sql, index) in queries {
+        let p = plan(&sql);
+        assert!(p.contains(&format!("USING INDEX {index}")), "{sql}\n{p}");
+        assert!(
+            !p.contains("USE TEMP B-TREE"),
+            "sorts without the index: {sql}\n{p}"
+        );
+    }
+    let p = plan(report::REPORT_PROMPTS);
+    assert!(
+        p.contains("prompt_triggers_prompt"),
+        "trigger counts scan: {p}"
+    );
+    // `history --commits` selects by the same time.
+    let history = "SELECT id FROM commits WHERE coalesce(committed_at, recorded_at) >= ?1
+         ORDER BY coalesce(committed_at, recorded_at) DESC, id DESC LIMIT ?2";
+    assert!(plan(history).contains("commits_time"), "{}", plan(history));
+}
+
+#[test]
+fn a_year_of_commits_in_a_report_range() {
+    let (_d, mut s) = store();
+    let start = at("2026-01-01T09:00:00Z");
+    let batch = ReflogBatch {
+        repo: "api".into(),
+        commits: (0..400)
+            .map(|i| NewCommit {
+                hash: format!("{i:040x}"),
+                kind: CommitKind::Commit,
+                amends: None,
+                branch: Some("main".into()),
+                author_name: None,
+                author_email: None,
+                committed_at: Some(start + TimeDelta::days(i)),
+                summary: Some(format!("change {i}")),
+                files_changed: None,
+                insertions: None,
+                deletions: None,
+                own: true,
+            })
+            .collect(),
+        ..ReflogBatch::default()
+    };
+    s.record_reflog_batch(&batch, start).unwrap();
+    let data = s
+        .report_data(at("2026-02-01T00:00:00Z"), at("2026-03-01T00:00:00Z"))
+        .unwrap();
+    assert_eq!(data.commits.len(), 28);
+    assert_eq!(data.commits[0].summary.as_deref(), Some("change 31"));
+}
