@@ -205,6 +205,9 @@ impl UserManager {
         let _ = std::fs::remove_file(self.unit_path());
         // An earlier test's config (maybe an invalid one) is not this one's.
         let _ = std::fs::remove_file(self.config_path());
+        // Nor its store: a database left by another build (a newer schema)
+        // would make this one's daemon refuse to start.
+        let _ = std::fs::remove_dir_all(self.home.join(".local/share/devtrack"));
         let _ = std::fs::remove_dir_all(self.unit_path().with_file_name("devtrack.service.d"));
         self.systemctl(&["daemon-reload"]).ok();
         guard
