@@ -23,6 +23,10 @@ mod systemd;
 /// Git watching over real repositories, the real watcher and a real store.
 mod gitwatch;
 
+/// The wire format: recorded protocol lines and docs/protocol.md against
+/// the protocol types.
+mod protocol;
+
 /// Git watching through the running daemon (events, store, status, reload).
 mod daemon_git;
 
