@@ -37,8 +37,8 @@ fn recorded_hello_lines_decode_and_encode_back() {
 #[test]
 fn recorded_requests_decode_and_encode_back() {
     for line in fixture("requests.jsonl") {
-        let request = protocol::decode_request(line.as_bytes())
-            .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+        let request =
+            protocol::decode_request(line.as_bytes()).unwrap_or_else(|e| panic!("{line}: {e:?}"));
         assert_same_json(&line, serde_json::to_string(&request).unwrap());
     }
 }
@@ -46,8 +46,7 @@ fn recorded_requests_decode_and_encode_back() {
 #[test]
 fn recorded_replies_decode_and_encode_back() {
     for line in fixture("replies.jsonl") {
-        let reply: Response =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+        let reply: Response = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
         assert_same_json(&line, serde_json::to_string(&reply).unwrap());
     }
 }

@@ -9,7 +9,7 @@
 mod commit_triggers;
 pub mod control;
 pub mod cursor;
-pub mod events;
+pub mod event_bus;
 pub mod gitwatch;
 pub mod instance;
 pub mod logging;

@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use crate::config::paths::Paths;
 use crate::config::{self, Config};
 use crate::daemon::control::{self, ControlRequest};
-use crate::daemon::events::EventBus;
+use crate::daemon::event_bus::EventBus;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
 use crate::daemon::pause;

@@ -17,7 +17,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::net::UnixStream;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::daemon::events::EventBus;
+use crate::daemon::event_bus::EventBus;
 use crate::protocol::{self, Command, Hello, HelloBody, Response, MAX_LINE, PROTOCOL_VERSION};
 
 /// A request handed to the run loop, with where to send the reply.

@@ -13,16 +13,17 @@
 //! [`layout`] (where the reflogs are), `repo` (one repository and its
 //! probe), [`tail`] (reading from where we stopped), `read` (one read of
 //! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
-//! batch and events), [`watcher`] (notify), [`debounce`], [`startup`]
-//! (warnings at start). The decisions are plain functions with table
+//! batch and events), `outcome` (what it hands back: [`GitEvent`],
+//! [`Update`]), [`watcher`] (notify), [`debounce`], [`startup`] (warnings
+//! at start). The decisions are plain functions with table
 //! tests; this module, `repo`, `read` and `watcher` are the I/O around
 //! them.
 
 pub mod classify;
 pub mod debounce;
 pub mod details;
-pub mod events;
 pub mod layout;
+mod outcome;
 pub mod process;
 mod read;
 pub mod reflog;
@@ -33,7 +34,7 @@ pub mod watcher;
 
 pub use classify::Operation;
 pub use debounce::Debouncer;
-pub use events::{
+pub use outcome::{
     ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus, Update,
 };
 pub use watcher::WatchMsg;

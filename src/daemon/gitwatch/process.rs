@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch, Operation};
 use super::details::CommitDetails;
-use super::events::{ActivityInfo, CommitInfo, GitEvent, RebaseInfo};
+use super::outcome::{ActivityInfo, CommitInfo, GitEvent, RebaseInfo};
 use super::reflog::{complete_lines, parse_line, ReflogLine};
 use super::tail::Chunk;
 use crate::config::CommitTriggers;

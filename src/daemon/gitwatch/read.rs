@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 
 use super::details::{CommitDetails, RepoReader};
-use super::events::{CommitInfo, GitEvent, LastCommit};
 use super::layout::LogSource;
+use super::outcome::{CommitInfo, GitEvent, LastCommit};
 use super::process::{self, History, LogContext, LogRead, Lookup};
 use super::repo::RepoWatch;
 use super::tail;

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::events::{LastCommit, RepoState};
 use super::layout::{self, Layout, Problem, Role};
+use super::outcome::{LastCommit, RepoState};
 use super::process::RebaseProgress;
 use super::tail;
 use super::watcher::WantedDir;

@@ -1,4 +1,4 @@
-//! The event stream other tools subscribe to.
+//! The event bus: the stream of [`Event`] lines other tools subscribe to.
 //!
 //! Events are serialized once and fanned out through a bounded broadcast
 //! channel: publishing never waits for a subscriber, and a subscriber that

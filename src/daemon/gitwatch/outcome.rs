@@ -1,5 +1,6 @@
-//! What git watching reports to the run loop, and through it to the event
-//! stream (all types serialize to JSON).
+//! What git watching hands back to the run loop: the [`GitEvent`]s a read
+//! found and their payloads, the [`Update`] of one watcher message, and
+//! each repository's state (all serialize to JSON for the event stream).
 
 use std::path::PathBuf;
 
