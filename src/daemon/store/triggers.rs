@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
+use super::prompts::parsed;
 use super::{from_millis, to_millis, Store};
 use crate::daemon::scheduler::{MissedSlot, SchedulerState};
 
@@ -18,6 +19,13 @@ pub enum TriggerKind {
 }
 
 impl TriggerKind {
+    pub const ALL: [TriggerKind; 4] = [
+        TriggerKind::Timer,
+        TriggerKind::Commit,
+        TriggerKind::Manual,
+        TriggerKind::Catchup,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TriggerKind::Timer => "timer",
@@ -27,13 +35,9 @@ impl TriggerKind {
         }
     }
 
-    fn parse(s: &str) -> TriggerKind {
-        match s {
-            "commit" => TriggerKind::Commit,
-            "manual" => TriggerKind::Manual,
-            "catchup" => TriggerKind::Catchup,
-            _ => TriggerKind::Timer,
-        }
+    /// The kind named `s`; `None` for a name this version does not know.
+    pub fn parse(s: &str) -> Option<TriggerKind> {
+        TriggerKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -174,11 +178,10 @@ impl Store {
         )?;
         let since = since.map(to_millis).unwrap_or(i64::MIN);
         let rows = stmt.query_map(params![since, limit as i64], |r| {
-            let kind: String = r.get(1)?;
             let detail: Option<String> = r.get(6)?;
             Ok(TriggerRecord {
                 id: r.get(0)?,
-                kind: TriggerKind::parse(&kind),
+                kind: parsed(r, 1, TriggerKind::parse)?,
                 scheduled_at: r.get::<_, Option<i64>>(2)?.map(from_millis),
                 fired_at: from_millis(r.get(3)?),
                 late: r.get(4)?,
@@ -210,4 +213,65 @@ fn insert_trigger(conn: &rusqlite::Connection, t: &NewTrigger) -> Result<i64> {
         t.detail.as_ref().map(|d| d.to_string()),
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manual(at: DateTime<Utc>) -> NewTrigger {
+        NewTrigger {
+            kind: TriggerKind::Manual,
+            scheduled_at: None,
+            fired_at: at,
+            late: false,
+            reason: None,
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn kinds_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        for (i, kind) in TriggerKind::ALL.into_iter().enumerate() {
+            let t = NewTrigger {
+                kind,
+                ..manual(from_millis(1_000 * (i as i64 + 1)))
+            };
+            store.record_trigger(&t).unwrap();
+        }
+        let mut kinds: Vec<TriggerKind> = store
+            .recent_triggers(None, 10)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.kind)
+            .collect();
+        kinds.reverse();
+        assert_eq!(kinds, TriggerKind::ALL);
+    }
+
+    /// A kind this version does not know (written by a newer devtrack whose
+    /// schema allows more kinds) is an error naming it, not a timer prompt.
+    #[test]
+    fn an_unknown_stored_kind_is_an_error_not_a_timer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let id = store.record_trigger(&manual(from_millis(1_000))).unwrap();
+        // This schema's CHECK lists the kinds it knows.
+        store
+            .conn
+            .pragma_update(None, "ignore_check_constraints", true)
+            .unwrap();
+        store
+            .conn
+            .execute("UPDATE triggers SET kind = 'snooze' WHERE id = ?1", [id])
+            .unwrap();
+        let err = store.recent_triggers(None, 10).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown value `snooze`"),
+            "{err:#}"
+        );
+        assert!(store.last_trigger().is_err());
+    }
 }
