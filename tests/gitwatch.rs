@@ -12,9 +12,9 @@ use chrono::Utc;
 use devtrack::config::{
     CommitTriggers, LogLevel, Repository, Settings, TimeOfDay, WeekdaySet, WorkHours,
 };
-use devtrack::daemon::gitwatch::{Debouncer, GitEvent, GitWatch, Operation, RepoState, WatchMsg};
+use devtrack::daemon::gitwatch::{Debouncer, GitEvent, GitWatch, WatchMsg};
 use devtrack::daemon::store::Store;
-use devtrack::protocol::CommitKind;
+use devtrack::protocol::{CommitInfo, CommitKind, Operation, RepoState};
 use tempfile::TempDir;
 
 use crate::util::stress_cycles;
@@ -203,7 +203,7 @@ impl Harness {
         }
     }
 
-    fn commits(&self) -> Vec<&devtrack::daemon::gitwatch::CommitInfo> {
+    fn commits(&self) -> Vec<&CommitInfo> {
         self.events
             .iter()
             .filter_map(|e| match e {

@@ -197,10 +197,9 @@ impl Client {
             },
         };
         let line = client.read_line()?;
-        if let Ok(resp) = serde_json::from_str::<Response>(&line) {
-            if !resp.ok {
-                return Err(ClientError::Protocol(resp.error.unwrap_or_default()));
-            }
+        // A refusal (another user's daemon) comes instead of the hello.
+        if let Ok(Response::Failed(f)) = serde_json::from_str::<Response>(&line) {
+            return Err(ClientError::Protocol(f.error));
         }
         client.hello = serde_json::from_str(&line)
             .map_err(|e| ClientError::Protocol(format!("{e}: {line}")))?;

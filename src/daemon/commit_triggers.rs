@@ -30,7 +30,7 @@ impl Daemon {
         if changed.is_empty() {
             return;
         }
-        for status in self.repo_statuses() {
+        for status in self.git.repo_statuses() {
             if changed.contains(&status.name) {
                 tracing::info!(
                     repo = %status.name,
@@ -38,7 +38,7 @@ impl Daemon {
                     "repository `{}` is now {}{}",
                     status.name,
                     status.state,
-                    status.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                    status.state.reason().map(|r| format!(" ({r})")).unwrap_or_default()
                 );
                 self.events.publish(now, EventBody::Repo { repo: status });
             }
@@ -77,13 +77,6 @@ impl Daemon {
 
     fn publish_git(&mut self, events: &[GitEvent], now: DateTime<Utc>) {
         for event in events {
-            let value = match serde_json::to_value(event) {
-                Ok(v) => v,
-                Err(e) => {
-                    tracing::error!(error = %e, "serializing a git event: {e}");
-                    continue;
-                }
-            };
             match event {
                 GitEvent::Commit(c) => {
                     // The summary (the commit's subject) stays out of the log.
@@ -99,7 +92,7 @@ impl Daemon {
                         c.branch.as_deref().unwrap_or("a detached HEAD")
                     );
                     self.events
-                        .publish(now, EventBody::Commit { commit: value });
+                        .publish(now, EventBody::Commit { commit: c.clone() });
                 }
                 GitEvent::Rebase(r) => {
                     tracing::info!(
@@ -113,12 +106,16 @@ impl Daemon {
                         r.branch.as_deref().unwrap_or("a detached HEAD")
                     );
                     self.events
-                        .publish(now, EventBody::Rebase { rebase: value });
+                        .publish(now, EventBody::Rebase { rebase: r.clone() });
                 }
                 GitEvent::Activity(a) => {
                     tracing::debug!(repo = %a.repo, activity = ?a.kind, "{:?} in `{}` (now at {})", a.kind, a.repo, short(&a.new));
-                    self.events
-                        .publish(now, EventBody::RepoActivity { activity: value });
+                    self.events.publish(
+                        now,
+                        EventBody::RepoActivity {
+                            activity: a.clone(),
+                        },
+                    );
                 }
             }
         }

@@ -19,7 +19,7 @@ use crate::daemon::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit;
-use crate::protocol::{Command, EventBody, ReloadInfo, Response};
+use crate::protocol::{Command, ErrorKind, EventBody, ReloadInfo, Response};
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
 
@@ -211,7 +211,7 @@ impl Daemon {
                     now,
                     EventBody::Missed {
                         scheduled_at: m.at,
-                        reason: m.reason.as_str().to_string(),
+                        reason: m.reason,
                     },
                 );
             }
@@ -288,27 +288,27 @@ impl Daemon {
 
     pub fn handle(&mut self, command: Command, now: DateTime<Utc>) -> Response {
         let result = match command {
-            Command::Status => {
-                return match self.status(now) {
-                    Ok(s) => Response {
-                        status: Some(Box::new(s)),
-                        ..Response::ok("running")
-                    },
-                    Err(e) => Response::error("internal", format!("{e:#}")),
-                }
-            }
+            Command::Status => self.status(now).map(|s| Response::Status {
+                message: "running".into(),
+                status: Box::new(s),
+            }),
             Command::Pause(req) => self.pause(&req, now),
             Command::Resume => self.resume(now),
             Command::Skip => self.skip(now),
             Command::Trigger => return self.manual_trigger(now),
             Command::Reload => return self.reload(now),
-            // Handled by the connection task; never reaches the loop.
-            Command::Subscribe => Ok(Response::error(
-                "bad_request",
+            // Answered by the connection task (`decode_request` refuses an
+            // unknown command); neither reaches the loop.
+            Command::Subscribe => Ok(Response::failed(
+                ErrorKind::BadRequest,
                 "subscribe is per connection",
             )),
+            Command::Unknown => Ok(Response::failed(
+                ErrorKind::UnknownCommand,
+                "unknown command",
+            )),
         };
-        result.unwrap_or_else(|e| Response::error("internal", format!("{e:#}")))
+        result.unwrap_or_else(|e| Response::failed(ErrorKind::Internal, format!("{e:#}")))
     }
 
     fn pause(
@@ -318,7 +318,7 @@ impl Daemon {
     ) -> Result<Response> {
         let pause = match pause::resolve(req, now, self.schedule.tz) {
             Ok(p) => p,
-            Err(e) => return Ok(Response::error("bad_request", e)),
+            Err(e) => return Ok(Response::failed(ErrorKind::BadRequest, e)),
         };
         self.change_schedule_state(now, |s| s.pause = pause)?;
         let until = match pause {
@@ -338,17 +338,17 @@ impl Daemon {
             ),
             None => "prompts paused; commit watching continues; `devtrack resume` to resume".into(),
         };
-        Ok(Response::ok(message))
+        Ok(Response::done(message))
     }
 
     fn resume(&mut self, now: DateTime<Utc>) -> Result<Response> {
         if self.sched.pause == Pause::Running {
-            return Ok(Response::ok("prompts were not paused"));
+            return Ok(Response::done("prompts were not paused"));
         }
         self.change_schedule_state(now, |s| s.pause = Pause::Running)?;
         tracing::info!("prompts resumed");
         self.events.publish(now, EventBody::Resumed);
-        Ok(Response::ok(match self.next_due {
+        Ok(Response::done(match self.next_due {
             Some(t) => format!(
                 "prompts resumed; next at {}",
                 crate::display::local_time(t, self.schedule.tz, now)
@@ -361,7 +361,7 @@ impl Daemon {
         self.change_schedule_state(now, |s| s.skip_next = true)?;
         tracing::info!("next prompt will be skipped");
         self.events.publish(now, EventBody::Skipped);
-        Ok(Response::ok(match self.next_due {
+        Ok(Response::done(match self.next_due {
             Some(t) => format!(
                 "the prompt due at {} will be skipped",
                 crate::display::local_time(t, self.schedule.tz, now)
@@ -382,14 +382,16 @@ impl Daemon {
         match self.store.record_trigger(&t) {
             Ok(id) => {
                 let record = t.recorded(id);
-                let info = record.info();
+                let trigger = record.info();
                 self.announce(record);
-                Response {
-                    trigger: Some(info),
-                    ..Response::ok("prompt triggered")
+                Response::Triggered {
+                    message: "prompt triggered".into(),
+                    trigger,
                 }
             }
-            Err(e) => Response::error("internal", format!("recording the trigger: {e:#}")),
+            Err(e) => {
+                Response::failed(ErrorKind::Internal, format!("recording the trigger: {e:#}"))
+            }
         }
     }
 
@@ -418,9 +420,9 @@ impl Daemon {
                         changes: changes.clone(),
                     },
                 );
-                Response {
-                    reload: Some(ReloadInfo { changes }),
-                    ..Response::ok("configuration reloaded")
+                Response::Reloaded {
+                    message: "configuration reloaded".into(),
+                    reload: ReloadInfo { changes },
                 }
             }
             Err(e) => {
@@ -434,7 +436,7 @@ impl Daemon {
                         error: error.clone(),
                     },
                 );
-                Response::error("rejected", error)
+                Response::failed(ErrorKind::Rejected, error)
             }
         };
         readiness::ready(&self.status_line(now));

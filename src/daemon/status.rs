@@ -5,12 +5,11 @@ use anyhow::Result;
 use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::gitwatch::RepoState;
 use super::run_loop::Daemon;
 use super::scheduler::{self, Pause};
 use super::store::TriggerRecord;
 use crate::display;
-use crate::protocol::{RepoStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus};
+use crate::protocol::{SchedulerStatus, Status, StatusPaths, WorkHoursStatus};
 
 /// Start of the local day containing `now`, in UTC.
 fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
@@ -64,33 +63,6 @@ pub fn status_line(
 }
 
 impl Daemon {
-    pub(super) fn repo_statuses(&self) -> Vec<RepoStatus> {
-        self.git
-            .repo_statuses()
-            .into_iter()
-            .map(|r| {
-                let (state, reason) = match r.state {
-                    RepoState::Watching => ("watching", None),
-                    RepoState::Disabled => ("disabled", None),
-                    RepoState::Missing { reason } => ("missing", Some(reason)),
-                    RepoState::Unsupported { reason } => ("unsupported", Some(reason)),
-                    RepoState::Error { reason } => ("error", Some(reason)),
-                };
-                let last = r.last_commit;
-                RepoStatus {
-                    name: r.name,
-                    path: r.path.display().to_string(),
-                    project: r.project,
-                    state: state.to_string(),
-                    reason,
-                    branch: r.branch,
-                    last_commit_at: last.as_ref().and_then(|c| c.time),
-                    last_commit_summary: last.and_then(|c| c.summary),
-                }
-            })
-            .collect()
-    }
-
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
         status_line(
             self.git.watching_count(),
@@ -147,7 +119,7 @@ impl Daemon {
                 days: wh.days.iter().map(|d| d.to_string()).collect(),
                 in_hours: scheduler::in_window(&self.schedule, now),
             },
-            repositories: self.repo_statuses(),
+            repositories: self.git.repo_statuses(),
             reload_error: self.reload_error.clone(),
             last_reload: self.last_reload,
         })

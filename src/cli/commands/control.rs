@@ -5,10 +5,10 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 
 use crate::cli::args::{PauseArgs, ReloadArgs};
-use crate::cli::client::Client;
+use crate::cli::client::{Client, ClientError};
 use crate::cli::{out, CliError, Context};
 use crate::exit::Status;
-use crate::protocol::{Command, PauseRequest, Response};
+use crate::protocol::{Command, ErrorKind, Failure, PauseRequest, Response};
 use crate::service::{self, ServiceError};
 
 /// How long a request that changes state may take (it writes the store).
@@ -23,31 +23,41 @@ pub fn ask(ctx: &Context, cmd: Command, timeout: Duration) -> Result<Response, C
     Ok(client.request(cmd)?)
 }
 
-/// A reply with `ok: false` as an error: a bad value is a bad command line
-/// (2), a rejected request is 5, anything else a failure.
-pub fn refused(resp: &Response) -> CliError {
-    let status = match resp.error_kind.as_deref() {
-        Some("bad_request") => Status::Usage,
-        Some("rejected") => Status::Rejected,
+/// A failed request as an error: a bad value is a bad command line (2), a
+/// rejected request is 5, anything else a failure.
+pub fn refused(failure: &Failure) -> CliError {
+    let status = match failure.kind {
+        ErrorKind::BadRequest => Status::Usage,
+        ErrorKind::Rejected => Status::Rejected,
         _ => Status::Failure,
     };
-    let error = resp
-        .error
-        .as_deref()
-        .unwrap_or("the daemon refused the request");
-    CliError::new(status, error)
+    CliError::new(status, or(&failure.error, "the daemon refused the request"))
+}
+
+/// A reply of another kind than the request asks for.
+pub fn unexpected(reply: &Response) -> CliError {
+    ClientError::Protocol(serde_json::to_string(reply).unwrap_or_default()).into()
+}
+
+fn or<'a>(text: &'a str, fallback: &'a str) -> &'a str {
+    if text.is_empty() {
+        fallback
+    } else {
+        text
+    }
 }
 
 /// Sends `cmd` and prints the daemon's message.
 fn simple(ctx: &Context, cmd: Command) -> Result<Status, CliError> {
-    let resp = ask(ctx, cmd, CHANGE_TIMEOUT)?;
-    if !resp.ok {
-        return Err(refused(&resp));
+    match ask(ctx, cmd, CHANGE_TIMEOUT)? {
+        Response::Failed(f) => Err(refused(&f)),
+        reply => {
+            if let Some(m) = reply.message() {
+                out::line(m)?;
+            }
+            Ok(Status::Ok)
+        }
     }
-    if let Some(m) = &resp.message {
-        out::line(m)?;
-    }
-    Ok(Status::Ok)
 }
 
 pub fn pause(ctx: &Context, args: &PauseArgs) -> Result<Status, CliError> {
@@ -101,16 +111,17 @@ pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
             }
         }
     }
-    let resp = ask(ctx, Command::Reload, RELOAD_TIMEOUT)?;
-    if !resp.ok {
-        return Err(match resp.error_kind.as_deref() {
-            Some("rejected") => rejected(resp.error.as_deref().unwrap_or("unknown reason")),
-            _ => refused(&resp),
-        });
-    }
-    match resp.reload.as_ref().map(|r| r.changes.as_slice()) {
-        Some([]) | None => out::line("configuration reloaded; nothing changed")?,
-        Some(changes) => {
+    let changes = match ask(ctx, Command::Reload, RELOAD_TIMEOUT)? {
+        Response::Reloaded { reload, .. } => reload.changes,
+        Response::Failed(f) if f.kind == ErrorKind::Rejected => {
+            return Err(rejected(or(&f.error, "unknown reason")))
+        }
+        Response::Failed(f) => return Err(refused(&f)),
+        other => return Err(unexpected(&other)),
+    };
+    match changes.as_slice() {
+        [] => out::line("configuration reloaded; nothing changed")?,
+        changes => {
             let mut text = String::from("configuration reloaded:\n");
             for c in changes {
                 text.push_str(&format!("  {c}\n"));
@@ -124,8 +135,11 @@ pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
 /// The daemon's verdict on a reload that began at `began`: its
 /// `reload_error`, when its last reload is that one.
 fn rejection_since(ctx: &Context, began: DateTime<Utc>) -> Option<CliError> {
-    let resp = ask(ctx, Command::Status, crate::cli::client::ANSWER_TIMEOUT).ok()?;
-    let status = resp.status?;
+    let Response::Status { status, .. } =
+        ask(ctx, Command::Status, crate::cli::client::ANSWER_TIMEOUT).ok()?
+    else {
+        return None;
+    };
     let error = status.reload_error.as_deref()?;
     (status.last_reload? >= began).then(|| rejected(error))
 }
@@ -136,16 +150,19 @@ mod tests {
 
     #[test]
     fn refusals_map_to_the_table() {
-        let bad = Response::error("bad_request", "`2020-01-01T00:00:00Z` is in the past");
+        let bad = Failure::new(
+            ErrorKind::BadRequest,
+            "`2020-01-01T00:00:00Z` is in the past",
+        );
         let e = refused(&bad);
         assert_eq!(e.status(), Status::Usage);
         assert_eq!(e.message(), "`2020-01-01T00:00:00Z` is in the past");
         assert_eq!(
-            refused(&Response::error("rejected", "x")).status(),
+            refused(&Failure::new(ErrorKind::Rejected, "x")).status(),
             Status::Rejected
         );
         assert_eq!(
-            refused(&Response::error("internal", "disk full")).status(),
+            refused(&Failure::new(ErrorKind::Internal, "disk full")).status(),
             Status::Failure
         );
     }

@@ -7,19 +7,20 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::cli::client::Client;
-use crate::cli::commands::control::refused;
+use crate::cli::commands::control::{refused, unexpected};
 use crate::cli::{out, CliError, Context};
 use crate::display::{clock, local_time, relative};
 use crate::exit::Status;
-use crate::protocol::{Command, Event, EventBody};
+use crate::protocol::{Command, Event, EventBody, Response};
 
 pub fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
     let mut client = Client::connect(&ctx.paths.socket)?;
     let tz = daemon_timezone(&mut client).unwrap_or_else(|| crate::cli::zone::configured(ctx));
     client.set_read_timeout(None)?;
-    let resp = client.request(Command::Subscribe)?;
-    if !resp.ok {
-        return Err(refused(&resp));
+    match client.request(Command::Subscribe)? {
+        Response::Done { .. } => {}
+        Response::Failed(f) => return Err(refused(&f)),
+        other => return Err(unexpected(&other)),
     }
     // On stderr so stdout stays pure events; also tells scripts the stream is live.
     crate::cli::note(&format!(
@@ -39,18 +40,20 @@ pub fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
             out::line(&line)?;
         } else {
             // Unknown event types (a newer daemon) are shown raw.
-            match serde_json::from_str::<Event>(&line) {
-                Ok(event) => out::line(&describe(&event, tz, Utc::now()))?,
-                Err(_) => out::line(&line)?,
-            }
+            let text = serde_json::from_str::<Event>(&line)
+                .ok()
+                .and_then(|event| describe(&event, tz, Utc::now()));
+            out::line(text.as_deref().unwrap_or(&line))?;
         }
     }
 }
 
 /// The daemon's `settings.timezone`, asked before subscribing.
 fn daemon_timezone(client: &mut Client) -> Option<Tz> {
-    let resp = client.request(Command::Status).ok()?;
-    resp.status?.scheduler.timezone.parse().ok()
+    match client.request(Command::Status).ok()? {
+        Response::Status { status, .. } => status.scheduler.timezone.parse().ok(),
+        _ => None,
+    }
 }
 
 /// Blocks until the daemon sent something (`true`) or stdout's reader went
@@ -81,8 +84,9 @@ fn wait_for_line(client: &Client) -> Result<bool, CliError> {
     Ok(true)
 }
 
-/// One human line per event, times in `tz`.
-pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> String {
+/// One human line per event, times in `tz`; `None` for an event this
+/// version does not know.
+pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<String> {
     let at = clock(event.at, tz);
     let what = match &event.body {
         EventBody::Trigger { trigger } => format!(
@@ -113,32 +117,27 @@ pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> String {
         EventBody::ReloadRejected { error } => format!("config rejected: {error}"),
         EventBody::Commit { commit } => format!(
             "commit {} in {}: {}",
-            commit["short_hash"]
-                .as_str()
-                .or_else(|| commit["hash"].as_str())
-                .unwrap_or("?"),
-            commit["repo"].as_str().unwrap_or("?"),
-            commit["summary"].as_str().unwrap_or("")
+            commit.short_hash, commit.repo, commit.summary
         ),
         EventBody::Rebase { rebase } => format!(
             "rebase in {}: {} commit(s)",
-            rebase["repo"].as_str().unwrap_or("?"),
-            rebase["commits"].as_array().map_or(0, Vec::len)
+            rebase.repo,
+            rebase.commits.len()
         ),
-        EventBody::RepoActivity { activity } => format!(
-            "{} in {}",
-            activity["kind"].as_str().unwrap_or("activity"),
-            activity["repo"].as_str().unwrap_or("?")
-        ),
+        EventBody::RepoActivity { activity } => {
+            format!("{} in {}", activity.kind.as_str(), activity.repo)
+        }
         EventBody::Repo { repo } => format!("repository {} is {}", repo.name, repo.state),
         EventBody::Stopping => "daemon stopping".to_string(),
+        EventBody::Unknown => return None,
     };
-    format!("{at}  {what}")
+    Some(format!("{at}  {what}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::MissReason;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -159,21 +158,55 @@ mod tests {
             },
         );
         assert_eq!(
-            describe(&paused, tz, now),
+            describe(&paused, tz, now).unwrap(),
             "14:30:00 IST  paused until 17:00 IST (in 2h 30m)"
         );
         let missed = event(
             now,
             EventBody::Missed {
                 scheduled_at: at("2026-11-26T08:00:00Z"),
-                reason: "paused".into(),
+                reason: MissReason::Paused,
             },
         );
         assert_eq!(
-            describe(&missed, tz, now),
+            describe(&missed, tz, now).unwrap(),
             "14:30:00 IST  missed slot 13:30 IST (paused)"
         );
-        let utc = describe(&event(now, EventBody::Resumed), Tz::UTC, now);
+        let utc = describe(&event(now, EventBody::Resumed), Tz::UTC, now).unwrap();
         assert_eq!(utc, "09:00:00 UTC  resumed");
+    }
+
+    #[test]
+    fn every_recorded_event_reads_as_a_line_and_a_newer_one_is_left_raw() {
+        let recorded = include_str!("../../../tests/fixtures/protocol/v1/events.jsonl");
+        let now = at("2026-12-01T16:00:00Z");
+        for line in recorded.lines() {
+            let event: Event = serde_json::from_str(line).unwrap();
+            let text = describe(&event, Tz::UTC, now).unwrap_or_else(|| panic!("{line}"));
+            match &event.body {
+                EventBody::Commit { commit } => assert!(
+                    text.ends_with(&format!(
+                        "commit {} in {}: {}",
+                        commit.short_hash, commit.repo, commit.summary
+                    )),
+                    "{text}"
+                ),
+                EventBody::RepoActivity { activity } => {
+                    assert!(
+                        text.ends_with(&format!("{} in work", activity.kind.as_str())),
+                        "{text}"
+                    )
+                }
+                EventBody::Rebase { .. } => {
+                    assert!(text.ends_with("rebase in work: 2 commit(s)"), "{text}")
+                }
+                _ => {}
+            }
+        }
+        let newer = r#"{"v":1,"at":"2026-12-01T16:00:00Z","event":"prompt","prompt":{"id":1}}"#;
+        assert_eq!(
+            describe(&serde_json::from_str(newer).unwrap(), Tz::UTC, now),
+            None
+        );
     }
 }

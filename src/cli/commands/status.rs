@@ -5,10 +5,11 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::cli::client::{Client, ClientError};
+use crate::cli::commands::control;
 use crate::cli::{out, CliError, Context};
 use crate::display::{full_time, human_duration, local_time, relative};
 use crate::exit::Status as ExitStatus;
-use crate::protocol::{Command, Status};
+use crate::protocol::{Command, RepoStatus, Response, Status};
 use crate::service::{self, ManagerStatus};
 
 #[derive(Serialize)]
@@ -37,9 +38,10 @@ fn ask_daemon(ctx: &Context) -> Result<DaemonView, CliError> {
         Err(e @ ClientError::NotAnswering { .. }) => return Ok(DaemonView::NotAnswering(e)),
         Err(e) => return Err(e.into()),
     };
-    match resp.status {
-        Some(status) if resp.ok => Ok(DaemonView::Running(status)),
-        _ => Err(crate::cli::commands::control::refused(&resp)),
+    match resp {
+        Response::Status { status, .. } => Ok(DaemonView::Running(status)),
+        Response::Failed(f) => Err(control::refused(&f)),
+        other => Err(control::unexpected(&other)),
     }
 }
 
@@ -237,22 +239,33 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         out.push_str("  none configured\n");
     }
     for r in &s.repositories {
-        out.push_str(&format!("  {}  {}  {}", r.name, r.state, r.path));
-        if let Some(reason) = &r.reason {
-            out.push_str(&format!("  ({reason})"));
-        }
-        if let Some(b) = &r.branch {
-            out.push_str(&format!("  [{b}]"));
-        }
-        if let (Some(t), Some(sum)) = (r.last_commit_at, &r.last_commit_summary) {
-            out.push_str(&format!("  last commit {}: {sum}", relative(t, now)));
-        }
-        out.push('\n');
+        out.push_str(&repo_line(r, now));
     }
     if let Some(m) = manager {
         render_manager(&mut out, m);
     }
     out
+}
+
+/// One repository: name, state, path, then what is known of it.
+fn repo_line(r: &RepoStatus, now: DateTime<Utc>) -> String {
+    let mut line = format!("  {}  {}  {}", r.name, r.state, r.path);
+    if let Some(reason) = r.state.reason() {
+        line.push_str(&format!("  ({reason})"));
+    }
+    if let Some(b) = &r.branch {
+        line.push_str(&format!("  [{b}]"));
+    }
+    match r.worktrees {
+        0 => {}
+        1 => line.push_str("  +1 worktree"),
+        n => line.push_str(&format!("  +{n} worktrees")),
+    }
+    if let (Some(t), Some(sum)) = (r.last_commit_at, &r.last_commit_summary) {
+        line.push_str(&format!("  last commit {}: {sum}", relative(t, now)));
+    }
+    line.push('\n');
+    line
 }
 
 /// The page for a daemon that holds the socket but does not answer: what
@@ -292,4 +305,51 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
     }
     out.push_str("\nStart it with `devtrack start` (service) or `devtrack run` (terminal).\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RepoState;
+
+    #[test]
+    fn a_repository_line_shows_its_state_branch_worktrees_and_last_commit() {
+        let now = "2026-11-26T09:00:00Z".parse().unwrap();
+        let watching = RepoStatus {
+            name: "api".into(),
+            path: "/src/api".into(),
+            project: None,
+            state: RepoState::Watching,
+            branch: Some("main".into()),
+            worktrees: 0,
+            last_commit_at: Some("2026-11-26T08:00:00Z".parse().unwrap()),
+            last_commit_summary: Some("Add the parser".into()),
+        };
+        assert_eq!(
+            repo_line(&watching, now),
+            "  api  watching  /src/api  [main]  last commit 1h ago: Add the parser\n"
+        );
+        let one = RepoStatus {
+            worktrees: 1,
+            ..watching.clone()
+        };
+        assert!(repo_line(&one, now).contains("  [main]  +1 worktree  last commit"));
+        let two = RepoStatus {
+            worktrees: 2,
+            ..watching.clone()
+        };
+        assert!(repo_line(&two, now).contains("  [main]  +2 worktrees  last commit"));
+        let missing = RepoStatus {
+            state: RepoState::Missing {
+                reason: "`/src/api` does not exist".into(),
+            },
+            branch: None,
+            last_commit_at: None,
+            ..watching
+        };
+        assert_eq!(
+            repo_line(&missing, now),
+            "  api  missing  /src/api  (`/src/api` does not exist)\n"
+        );
+    }
 }

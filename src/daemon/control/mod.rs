@@ -18,7 +18,9 @@ use tokio::net::UnixStream;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::daemon::event_bus::EventBus;
-use crate::protocol::{self, Command, Hello, HelloBody, Response, MAX_LINE, PROTOCOL_VERSION};
+use crate::protocol::{
+    self, Command, ErrorKind, Hello, HelloBody, Response, MAX_LINE, PROTOCOL_VERSION,
+};
 
 /// A request handed to the run loop, with where to send the reply.
 pub struct ControlRequest {
@@ -79,7 +81,11 @@ pub async fn serve(
 }
 
 async fn refuse(mut stream: UnixStream, why: String) {
-    let _ = write_line(&mut stream, &Response::error("permission_denied", why)).await;
+    let _ = write_line(
+        &mut stream,
+        &Response::failed(ErrorKind::PermissionDenied, why),
+    )
+    .await;
 }
 
 async fn write_line<W: AsyncWrite + Unpin, T: serde::Serialize>(
@@ -161,8 +167,8 @@ async fn connection(
         match read_line(&mut read, &mut buf).await? {
             None => return Ok(()),
             Some(LineRead::TooLong) => {
-                let reply = Response::error(
-                    "too_long",
+                let reply = Response::failed(
+                    ErrorKind::TooLong,
                     format!("request line longer than {MAX_LINE} bytes"),
                 );
                 // The stream cannot be resynchronised: answer and close.
@@ -175,14 +181,14 @@ async fn connection(
         }
         let request = match protocol::decode_request(&buf) {
             Ok(r) => r,
-            Err(reply) => {
-                write_line(&mut write, &reply).await?;
+            Err(failure) => {
+                write_line(&mut write, &Response::from(failure)).await?;
                 continue;
             }
         };
         if request.cmd == Command::Subscribe {
             let stream = events.subscribe();
-            write_line(&mut write, &Response::ok("subscribed")).await?;
+            write_line(&mut write, &Response::done("subscribed")).await?;
             return forward_events(stream, &mut write).await;
         }
         let (tx, rx) = oneshot::channel();
@@ -192,11 +198,10 @@ async fn connection(
                 reply: tx,
             })
             .await;
+        let shutting_down = || Response::failed(ErrorKind::Internal, "the daemon is shutting down");
         let reply = match sent {
-            Ok(()) => rx
-                .await
-                .unwrap_or_else(|_| Response::error("internal", "the daemon is shutting down")),
-            Err(_) => Response::error("internal", "the daemon is shutting down"),
+            Ok(()) => rx.await.unwrap_or_else(|_| shutting_down()),
+            Err(_) => shutting_down(),
         };
         write_line(&mut write, &reply).await?;
     }

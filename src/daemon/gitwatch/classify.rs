@@ -6,69 +6,12 @@
 //! cherry-pick, revert, and a finished rebase. Moving HEAD onto commits that
 //! already exist (checkout, reset, fast-forward, pull) is activity.
 
-use serde::Serialize;
-
 use crate::config::CommitTriggers;
-use crate::protocol::CommitKind;
+use crate::protocol::{CommitKind, Operation};
 
-/// The operation behind one reflog line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Operation {
-    /// `commit:`, `commit (initial):`.
-    Commit,
-    /// `commit (amend):`; the line's old hash is the replaced commit.
-    Amend,
-    /// `commit (merge):` or `merge <rev>: Merge made by …`.
-    Merge,
-    /// `cherry-pick:` or `commit (cherry-pick):`.
-    CherryPick,
-    Revert,
-    /// `rebase (start):` — HEAD detaches onto the new base.
-    RebaseStart,
-    /// `rebase (pick|reword|squash|fixup|continue|merge):` — one rewritten
-    /// commit; stored, but announced only with the finished rebase.
-    RebaseStep,
-    /// `rebase (finish): returning to refs/heads/x`.
-    RebaseFinish,
-    /// `rebase (abort):`.
-    RebaseAbort,
-    /// Other rebase movements that create no commit (`rebase (reset)`).
-    RebaseMove,
-    Checkout,
-    /// `merge <rev>: Fast-forward`.
-    FastForward,
-    /// Any `pull` form (`pull: Fast-forward`, `pull --rebase (finish)`…):
-    /// bringing in others' work.
-    Pull,
-    Reset,
-    Clone,
-    /// Anything else (`am`, `branch`, tools with their own messages).
-    Other,
-}
-
+// The operations themselves (and their wire names) are the protocol's;
+// what each one means for own work and triggers is decided here.
 impl Operation {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Operation::Commit => "commit",
-            Operation::Amend => "amend",
-            Operation::Merge => "merge",
-            Operation::CherryPick => "cherry-pick",
-            Operation::Revert => "revert",
-            Operation::RebaseStart => "rebase-start",
-            Operation::RebaseStep => "rebase",
-            Operation::RebaseFinish => "rebase-finish",
-            Operation::RebaseAbort => "rebase-abort",
-            Operation::RebaseMove => "rebase-move",
-            Operation::Checkout => "checkout",
-            Operation::FastForward => "fast-forward",
-            Operation::Pull => "pull",
-            Operation::Reset => "reset",
-            Operation::Clone => "clone",
-            Operation::Other => "other",
-        }
-    }
-
     /// The line's new hash is a commit the developer just made.
     pub fn creates_commit(self) -> bool {
         matches!(

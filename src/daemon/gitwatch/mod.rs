@@ -15,9 +15,10 @@
 //! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), `outcome` (what it hands back: [`GitEvent`],
 //! [`Update`]), [`watcher`] (notify), [`debounce`], [`startup`] (warnings
-//! at start). The decisions are plain functions with table
-//! tests; this module, `repo`, `read` and `watcher` are the I/O around
-//! them.
+//! at start). The commits, rebases, activity and repository states
+//! themselves are the protocol's types, announced as they are. The
+//! decisions are plain functions with table tests; this module, `repo`,
+//! `read` and `watcher` are the I/O around them.
 
 pub mod classify;
 pub mod debounce;
@@ -32,11 +33,8 @@ pub mod startup;
 pub mod tail;
 pub mod watcher;
 
-pub use classify::Operation;
 pub use debounce::Debouncer;
-pub use outcome::{
-    ActivityInfo, CommitInfo, GitEvent, LastCommit, RebaseInfo, RepoState, RepoStatus, Update,
-};
+pub use outcome::{GitEvent, LastCommit, Update};
 pub use watcher::WatchMsg;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -48,6 +46,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::{CommitTriggers, Repository, Settings};
 use crate::daemon::store::{CommitRecord, Store};
+use crate::protocol::{RepoState, RepoStatus};
 use read::{read_log, ReadError};
 use repo::RepoWatch;
 use watcher::FsWatcher;
@@ -224,14 +223,15 @@ impl GitWatch {
             .values()
             .map(|w| RepoStatus {
                 name: w.config.name.clone(),
-                path: w.config.path.clone(),
+                path: w.config.path.display().to_string(),
                 project: w.config.project.clone(),
                 state: w.state.clone(),
                 branch: w.branch.clone(),
                 worktrees: w.layout.as_ref().map_or(0, |l| {
                     l.logs.iter().filter(|s| s.worktree.is_some()).count()
                 }),
-                last_commit: w.last_commit.clone(),
+                last_commit_at: w.last_commit.as_ref().and_then(|c| c.time),
+                last_commit_summary: w.last_commit.as_ref().and_then(|c| c.summary.clone()),
             })
             .collect()
     }

@@ -10,15 +10,15 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch, Operation};
+use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch};
 use super::details::CommitDetails;
-use super::outcome::{ActivityInfo, CommitInfo, GitEvent, RebaseInfo};
+use super::outcome::GitEvent;
 use super::reflog::{complete_lines, parse_line, ReflogLine};
 use super::tail::Chunk;
 use crate::config::CommitTriggers;
 use crate::daemon::cursor::Cursor;
 use crate::daemon::store::{NewActivity, NewCommit, ReflogBatch};
-use crate::protocol::CommitKind;
+use crate::protocol::{ActivityInfo, CommitInfo, CommitKind, Operation, RebaseInfo};
 
 /// Questions processing asks git and the store.
 pub trait Lookup {

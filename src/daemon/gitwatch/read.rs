@@ -10,14 +10,14 @@ use chrono::{DateTime, Utc};
 
 use super::details::{CommitDetails, RepoReader};
 use super::layout::LogSource;
-use super::outcome::{CommitInfo, GitEvent, LastCommit};
+use super::outcome::{GitEvent, LastCommit};
 use super::process::{self, History, LogContext, LogRead, Lookup};
 use super::repo::RepoWatch;
 use super::tail;
 use super::Policy;
 use crate::daemon::cursor::Cursor;
 use crate::daemon::store::{ReflogBatch, Store};
-use crate::protocol::CommitKind;
+use crate::protocol::{CommitInfo, CommitKind};
 
 /// How long before a cursor's time a line may have been stamped yet still
 /// written after the cursor was taken (a slow hook between the two); such

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::layout::{self, Layout, Problem, Role};
-use super::outcome::{LastCommit, RepoState};
+use super::outcome::LastCommit;
 use super::process::RebaseProgress;
 use super::tail;
 use super::watcher::WantedDir;
 use crate::config::Repository;
 use crate::daemon::cursor::Cursor;
+use crate::protocol::RepoState;
 
 /// One configured repository.
 pub(super) struct RepoWatch {

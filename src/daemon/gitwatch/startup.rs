@@ -4,7 +4,7 @@
 //! path, the defaults run outside a repository) looks healthy in the log.
 //! Pure: states in, messages out.
 
-use super::outcome::RepoState;
+use crate::protocol::RepoState;
 
 /// Warnings for the repositories' states after the first probe.
 pub fn warnings(states: &[(String, RepoState)]) -> Vec<String> {

@@ -20,6 +20,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 use crate::config::{Settings, WorkHours};
+/// Why a slot passed without its own prompt: a wire and store name, so it
+/// is the protocol's.
+pub use crate::protocol::MissReason;
 
 /// A slot that fires more than this long after its time is marked late.
 pub const LATE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
@@ -73,28 +76,6 @@ pub struct SchedulerState {
     pub pause: Pause,
     /// Skip exactly the next due slot.
     pub skip_next: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MissReason {
-    /// Passed while the machine slept or the daemon was down; covered by
-    /// the one late prompt of this step.
-    Late,
-    /// Dropped by `skip`.
-    Skipped,
-    /// Fell inside a pause.
-    Paused,
-}
-
-impl MissReason {
-    /// The name used in the store and on the event stream.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MissReason::Late => "late",
-            MissReason::Skipped => "skipped",
-            MissReason::Paused => "paused",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

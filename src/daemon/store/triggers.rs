@@ -8,38 +8,9 @@ use serde::Serialize;
 use super::prompts::parsed;
 use super::{from_millis, to_millis, Store};
 use crate::daemon::scheduler::{MissedSlot, SchedulerState};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TriggerKind {
-    Timer,
-    Commit,
-    Manual,
-    Catchup,
-}
-
-impl TriggerKind {
-    pub const ALL: [TriggerKind; 4] = [
-        TriggerKind::Timer,
-        TriggerKind::Commit,
-        TriggerKind::Manual,
-        TriggerKind::Catchup,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TriggerKind::Timer => "timer",
-            TriggerKind::Commit => "commit",
-            TriggerKind::Manual => "manual",
-            TriggerKind::Catchup => "catchup",
-        }
-    }
-
-    /// The kind named `s`; `None` for a name this version does not know.
-    pub fn parse(s: &str) -> Option<TriggerKind> {
-        TriggerKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-}
+use crate::protocol::TriggerInfo;
+/// A trigger's kind: a wire and store name, so it is the protocol's.
+pub use crate::protocol::TriggerKind;
 
 /// A trigger about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,10 +53,10 @@ pub struct TriggerRecord {
 
 impl TriggerRecord {
     /// The record as the protocol shows it.
-    pub fn info(&self) -> crate::protocol::TriggerInfo {
-        crate::protocol::TriggerInfo {
+    pub fn info(&self) -> TriggerInfo {
+        TriggerInfo {
             id: self.id,
-            kind: self.kind.as_str().to_string(),
+            kind: self.kind,
             fired_at: self.fired_at,
             scheduled_at: self.scheduled_at,
             late: self.late,

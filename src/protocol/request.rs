@@ -1,0 +1,168 @@
+//! Requests, and classifying a request line that does not decode, so the
+//! reply can tell a client of another version ("unknown command") from
+//! garbage.
+
+use serde::{Deserialize, Serialize};
+
+use super::response::{ErrorKind, Failure};
+use super::{MAX_LINE, PROTOCOL_VERSION};
+
+/// A request line: `{"v":1,"cmd":"pause","for_secs":5400}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub v: u32,
+    #[serde(flatten)]
+    pub cmd: Command,
+}
+
+impl Request {
+    pub fn new(cmd: Command) -> Request {
+        Request {
+            v: PROTOCOL_VERSION,
+            cmd,
+        }
+    }
+}
+
+/// One variant per request; the daemon answers each in its own handler
+/// (`daemon::control::handlers`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// The daemon's state; answered with `status`.
+    Status,
+    /// Pause interval prompts; commit watching goes on.
+    Pause(PauseRequest),
+    Resume,
+    /// Skip exactly the next interval prompt.
+    Skip,
+    /// Prompt now (a `manual` trigger); answered with `trigger`.
+    Trigger,
+    /// Re-read the config file; answered once it was applied (`reload`) or
+    /// rejected (`ok: false`, the reason in `error`).
+    Reload,
+    /// Turn this connection into an event stream.
+    Subscribe,
+    /// A command this version does not know; [`decode_request`] answers it
+    /// with `unknown_command`. Never sent.
+    #[serde(other, skip_serializing)]
+    Unknown,
+}
+
+/// At most one of the fields is set; none means "until resumed".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PauseRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_secs: Option<u64>,
+    /// `HH:MM` in the daemon's configured timezone (the next such time), or
+    /// an RFC 3339 instant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// Decodes one request line, or says why it is not one.
+pub fn decode_request(line: &[u8]) -> Result<Request, Failure> {
+    let bad = |error: String| Failure::new(ErrorKind::BadRequest, error);
+    if line.len() > MAX_LINE {
+        return Err(Failure::new(
+            ErrorKind::TooLong,
+            format!("request line longer than {MAX_LINE} bytes"),
+        ));
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(line).map_err(|e| bad(format!("invalid JSON: {e}")))?;
+    let Some(obj) = value.as_object() else {
+        return Err(bad("a request must be a JSON object".into()));
+    };
+    match obj.get("v").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(PROTOCOL_VERSION) => {}
+        Some(v) => {
+            return Err(Failure::new(
+                ErrorKind::UnsupportedVersion,
+                format!("protocol version {v} is not supported (this daemon speaks {PROTOCOL_VERSION}); are client and daemon up to date?"),
+            ))
+        }
+        None => return Err(bad("missing protocol version `v`".into())),
+    }
+    let Some(cmd) = obj.get("cmd").and_then(|c| c.as_str()) else {
+        return Err(bad("missing `cmd`".into()));
+    };
+    let cmd = cmd.to_string();
+    let request: Request =
+        serde_json::from_value(value).map_err(|e| bad(format!("invalid `{cmd}` request: {e}")))?;
+    if request.cmd == Command::Unknown {
+        return Err(Failure::new(
+            ErrorKind::UnknownCommand,
+            format!("unknown command `{cmd}`; the daemon may run a different devtrack version (restart it)"),
+        ));
+    }
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_round_trip_in_the_documented_shape() {
+        let req = Request::new(Command::Status);
+        assert_eq!(
+            serde_json::to_string(&req).unwrap(),
+            r#"{"v":1,"cmd":"status"}"#
+        );
+        let pause = Request::new(Command::Pause(PauseRequest {
+            for_secs: Some(5400),
+            until: None,
+        }));
+        assert_eq!(
+            serde_json::to_string(&pause).unwrap(),
+            r#"{"v":1,"cmd":"pause","for_secs":5400}"#
+        );
+        assert_eq!(
+            decode_request(br#"{"v":1,"cmd":"pause","until":"17:00"}"#).unwrap(),
+            Request::new(Command::Pause(PauseRequest {
+                for_secs: None,
+                until: Some("17:00".into())
+            }))
+        );
+        assert_eq!(
+            decode_request(br#"{"v":1,"cmd":"pause"}"#).unwrap(),
+            Request::new(Command::Pause(PauseRequest::default()))
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        assert_eq!(
+            decode_request(br#"{"v":1,"cmd":"skip","from":"a newer client"}"#).unwrap(),
+            Request::new(Command::Skip)
+        );
+    }
+
+    #[test]
+    fn bad_lines_get_classified_errors() {
+        use ErrorKind::*;
+        let kind = |line: &[u8]| decode_request(line).unwrap_err().kind;
+        assert_eq!(kind(b"not json"), BadRequest);
+        assert_eq!(kind(b"[1,2]"), BadRequest);
+        assert_eq!(kind(br#"{"cmd":"status"}"#), BadRequest);
+        assert_eq!(kind(br#"{"v":9,"cmd":"status"}"#), UnsupportedVersion);
+        assert_eq!(kind(br#"{"v":1,"cmd":"explode"}"#), UnknownCommand);
+        assert_eq!(
+            kind(br#"{"v":1,"cmd":"pause","for_secs":"soon"}"#),
+            BadRequest
+        );
+        assert_eq!(kind(&vec![b' '; MAX_LINE + 1]), TooLong);
+    }
+
+    #[test]
+    fn an_unknown_command_is_named_whatever_its_fields() {
+        let f = decode_request(br#"{"v":1,"cmd":"snooze","for_secs":"soon"}"#).unwrap_err();
+        assert_eq!(f.kind, ErrorKind::UnknownCommand);
+        assert!(
+            f.error.starts_with("unknown command `snooze`"),
+            "{}",
+            f.error
+        );
+    }
+}

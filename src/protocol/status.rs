@@ -1,0 +1,265 @@
+//! The daemon's own view of itself (the `status` reply) and of each
+//! configured repository (also the `repo` event's payload).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::trigger::TriggerInfo;
+
+/// The daemon's own view, for `devtrack status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    pub version: String,
+    pub pid: u32,
+    pub started: DateTime<Utc>,
+    pub uptime_secs: u64,
+    pub triggers_total: u64,
+    pub triggers_today: u64,
+    #[serde(default)]
+    pub last_trigger: Option<TriggerInfo>,
+    #[serde(default)]
+    pub missed_slots: u64,
+    pub paths: StatusPaths,
+    pub scheduler: SchedulerStatus,
+    pub work_hours: WorkHoursStatus,
+    #[serde(default)]
+    pub repositories: Vec<RepoStatus>,
+    /// Why the last reload was rejected (cleared by a successful one).
+    #[serde(default)]
+    pub reload_error: Option<String>,
+    #[serde(default)]
+    pub last_reload: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusPaths {
+    /// The config file in use; `None` when running on defaults.
+    pub config: Option<String>,
+    /// The file devtrack reads (whether or not it exists).
+    pub config_expected: String,
+    pub database: String,
+    pub socket: String,
+    pub lock: String,
+    /// Where the logs go: the journal, unified logging, or the terminal.
+    pub logs: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerStatus {
+    pub paused: bool,
+    #[serde(default)]
+    pub paused_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub skip_next: bool,
+    pub interval_minutes: u32,
+    #[serde(default)]
+    pub next_trigger: Option<DateTime<Utc>>,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkHoursStatus {
+    pub enabled: bool,
+    /// `HH:MM`
+    pub start: String,
+    pub end: String,
+    /// Three-letter names, Monday first.
+    pub days: Vec<String>,
+    pub in_hours: bool,
+}
+
+/// One configured repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepoStatus {
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub project: Option<String>,
+    /// On the wire as `state` and `reason`.
+    #[serde(flatten)]
+    pub state: RepoState,
+    /// The checked-out branch of the configured working tree; `None` when
+    /// detached or unknown.
+    #[serde(default)]
+    pub branch: Option<String>,
+    /// Linked worktrees followed besides the main one; absent on the wire
+    /// when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub worktrees: usize,
+    #[serde(default)]
+    pub last_commit_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_commit_summary: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// How a configured repository is being watched. On the wire it is two
+/// fields: `state` (the name) and `reason` (null for `watching` and
+/// `disabled`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepoState {
+    Watching,
+    /// `enabled: false` in the config.
+    Disabled,
+    /// The path does not exist or is not (yet) a repository; retried when
+    /// its nearest existing parent changes.
+    Missing {
+        reason: String,
+    },
+    /// Bare or reftable repositories, which have no reflog file.
+    Unsupported {
+        reason: String,
+    },
+    /// Unreadable, or the watch could not be set up.
+    Error {
+        reason: String,
+    },
+}
+
+impl RepoState {
+    const NAMES: &'static [&'static str] =
+        &["watching", "disabled", "missing", "unsupported", "error"];
+
+    /// The wire name (`state`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RepoState::Watching => "watching",
+            RepoState::Disabled => "disabled",
+            RepoState::Missing { .. } => "missing",
+            RepoState::Unsupported { .. } => "unsupported",
+            RepoState::Error { .. } => "error",
+        }
+    }
+
+    /// Why the repository is not watched.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            RepoState::Watching | RepoState::Disabled => None,
+            RepoState::Missing { reason }
+            | RepoState::Unsupported { reason }
+            | RepoState::Error { reason } => Some(reason),
+        }
+    }
+
+    /// The state named `name`; `None` for a name this version does not know.
+    fn from_wire(name: &str, reason: Option<String>) -> Option<RepoState> {
+        let reason = reason.unwrap_or_default();
+        Some(match name {
+            "watching" => RepoState::Watching,
+            "disabled" => RepoState::Disabled,
+            "missing" => RepoState::Missing { reason },
+            "unsupported" => RepoState::Unsupported { reason },
+            "error" => RepoState::Error { reason },
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for RepoState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `state` and `reason` as they are on the wire.
+#[derive(Serialize, Deserialize)]
+struct StateFields {
+    state: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+impl Serialize for RepoState {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StateFields {
+            state: self.name().to_string(),
+            reason: self.reason().map(str::to_string),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RepoState {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RepoState, D::Error> {
+        let fields = StateFields::deserialize(d)?;
+        RepoState::from_wire(&fields.state, fields.reason)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&fields.state, RepoState::NAMES))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(state: RepoState) -> RepoStatus {
+        RepoStatus {
+            name: "api".into(),
+            path: "/src/api".into(),
+            project: None,
+            state,
+            branch: Some("main".into()),
+            worktrees: 0,
+            last_commit_at: None,
+            last_commit_summary: None,
+        }
+    }
+
+    #[test]
+    fn a_state_is_a_name_and_a_reason_on_the_wire() {
+        let cases = [
+            (RepoState::Watching, r#""state":"watching","reason":null"#),
+            (RepoState::Disabled, r#""state":"disabled","reason":null"#),
+            (
+                RepoState::Missing {
+                    reason: "`/src/api` does not exist".into(),
+                },
+                r#""state":"missing","reason":"`/src/api` does not exist""#,
+            ),
+            (
+                RepoState::Unsupported {
+                    reason: "a bare repository".into(),
+                },
+                r#""state":"unsupported","reason":"a bare repository""#,
+            ),
+            (
+                RepoState::Error {
+                    reason: "permission denied".into(),
+                },
+                r#""state":"error","reason":"permission denied""#,
+            ),
+        ];
+        for (state, fields) in cases {
+            let status = repo(state);
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(
+                json,
+                format!(
+                    r#"{{"name":"api","path":"/src/api","project":null,{fields},"branch":"main","last_commit_at":null,"last_commit_summary":null}}"#
+                )
+            );
+            assert_eq!(serde_json::from_str::<RepoStatus>(&json).unwrap(), status);
+            assert!(RepoState::NAMES.contains(&status.state.name()));
+        }
+    }
+
+    #[test]
+    fn worktrees_are_shown_when_there_are_any() {
+        let status = RepoStatus {
+            worktrees: 2,
+            ..repo(RepoState::Watching)
+        };
+        let json = serde_json::to_string(&status).unwrap();
+        assert!(json.contains(r#""branch":"main","worktrees":2,"#), "{json}");
+        assert_eq!(serde_json::from_str::<RepoStatus>(&json).unwrap(), status);
+    }
+
+    #[test]
+    fn an_unknown_state_is_an_error_naming_it() {
+        let json = r#"{"name":"api","path":"/src/api","state":"frozen","reason":null}"#;
+        let err = serde_json::from_str::<RepoStatus>(json).unwrap_err();
+        assert!(err.to_string().contains("`frozen`"), "{err}");
+    }
+}
