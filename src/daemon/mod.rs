@@ -14,10 +14,12 @@ pub mod gitwatch;
 pub mod instance;
 pub mod logging;
 mod pause;
+mod reload;
 mod run_loop;
 pub mod scheduler;
 mod status;
 pub mod store;
+mod timer_triggers;
 pub mod wallclock;
 
 use std::path::Path;

@@ -1,7 +1,13 @@
-//! The run loop: one `select!` over signals, control requests, the
-//! wall-clock timer and the watchdog. All state changes happen here, on one
-//! task, so nothing needs a lock; each change is committed to the store
-//! before it is announced.
+//! The run loop: one `select!` over signals, control requests, watcher
+//! messages, the commit debounce deadline, the wall-clock timer, the
+//! launchd crash-guard timer and the watchdog. All state changes happen
+//! here, on one task, so nothing needs a lock; each change is committed to
+//! the store before it is announced.
+//!
+//! Each branch hands its input to one place: requests to
+//! `control::handlers`, the scheduler's wake-ups to `timer_triggers`,
+//! watcher messages and the debounce deadline to `commit_triggers`, SIGHUP
+//! to `reload`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -9,17 +15,16 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use crate::config::paths::Paths;
-use crate::config::{self, Config};
-use crate::daemon::control::{self, ControlRequest};
+use crate::config::Config;
+use crate::daemon::control::{self, handlers, ControlRequest};
 use crate::daemon::event_bus::EventBus;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
-use crate::daemon::pause;
-use crate::daemon::scheduler::{self, Pause, Schedule, SchedulerState};
-use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
+use crate::daemon::scheduler::{Schedule, SchedulerState};
+use crate::daemon::store::Store;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit;
-use crate::protocol::{Command, ErrorKind, EventBody, ReloadInfo, Response};
+use crate::protocol::EventBody;
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
 
@@ -127,26 +132,17 @@ async fn run_inner(
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
             _ = sighup.recv() => {
                 tracing::info!("SIGHUP received; reloading configuration");
-                daemon.reload(wall_now());
+                // Logged, announced and in the status either way.
+                let _ = daemon.reload(wall_now());
             }
             Some(req) = req_rx.recv() => {
-                let reply = daemon.handle(req.command, wall_now());
+                let reply = handlers::handle(&mut daemon, req.command, wall_now());
                 let _ = req.reply.send(reply);
             }
             Some(msg) = git_rx.recv() => daemon.on_git_change(msg, wall_now()),
             _ = tokio::time::sleep_until(commit_deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
-            wake = wallclock::wait_for(&mut timer, daemon.next_due) => {
-                if let Ok(wallclock::Wake::ClockChanged) = wake {
-                    tracing::info!("wall clock changed; re-checking the schedule");
-                }
-                if let Err(e) = wake {
-                    tracing::warn!(error = %e, "wall-clock timer failed ({e}); re-checking the schedule");
-                }
-                if let Err(e) = daemon.run_scheduler(wall_now()) {
-                    tracing::error!("running the scheduler: {e:#}");
-                }
-            }
+            wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
             _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
                 healthy.set(None);
                 if let Some(g) = &crash_guard {
@@ -154,13 +150,7 @@ async fn run_inner(
                 }
             }
             _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
-                // Reaching this branch proves the loop runs; the watcher thread
-                // must answer too, or systemd should restart us.
-                if daemon.git.is_alive() {
-                    readiness::watchdog();
-                } else {
-                    tracing::error!("the repository watcher stopped; withholding the watchdog ping");
-                }
+                daemon.watchdog_tick();
             }
         }
     }
@@ -186,288 +176,13 @@ fn wall_now() -> DateTime<Utc> {
 }
 
 impl Daemon {
-    /// Lets the scheduler look at `now`; records and announces what it decided.
-    pub fn run_scheduler(&mut self, now: DateTime<Utc>) -> Result<()> {
-        let step = scheduler::step(&self.schedule, &self.sched, now);
-        let trigger = step.fire.map(|f| NewTrigger {
-            kind: TriggerKind::Timer,
-            scheduled_at: Some(f.scheduled),
-            fired_at: now,
-            late: f.late,
-            reason: f.late.then(|| {
-                format!(
-                    "{} interval slot(s) passed while asleep or stopped",
-                    step.missed.len().max(1)
-                )
-            }),
-            detail: None,
-        });
-        if trigger.is_some() || !step.missed.is_empty() || step.state != self.sched {
-            let id = self
-                .store
-                .record_step(trigger.as_ref(), &step.missed, &step.state, now)?;
-            for m in &step.missed {
-                self.events.publish(
-                    now,
-                    EventBody::Missed {
-                        scheduled_at: m.at,
-                        reason: m.reason,
-                    },
-                );
-            }
-            if let (Some(t), Some(id)) = (trigger, id) {
-                self.announce(t.recorded(id));
-            }
-            if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
-                tracing::info!("pause ended; prompts resume");
-                self.events.publish(now, EventBody::Resumed);
-            }
-        }
-        self.sched = step.state;
-        self.next_due = step.next_due;
-        readiness::status(&self.status_line(now));
-        Ok(())
-    }
-
-    pub fn announce(&mut self, record: TriggerRecord) {
-        tracing::info!(
-            trigger_kind = record.kind.as_str(),
-            trigger_id = record.id,
-            late = record.late,
-            "prompt #{} triggered ({}{}{})",
-            record.id,
-            record.kind.as_str(),
-            if record.late { ", late" } else { "" },
-            record
-                .reason
-                .as_deref()
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default()
-        );
-        self.events.publish(
-            record.fired_at,
-            EventBody::Trigger {
-                trigger: record.info(),
-            },
-        );
-    }
-
-    /// Applies a change to the scheduler state: first lets the old state
-    /// account for `now` (so slots that passed during a pause are recorded
-    /// as paused, not fired late), then stores the new state and re-plans.
-    fn change_schedule_state(
-        &mut self,
-        now: DateTime<Utc>,
-        change: impl FnOnce(&mut SchedulerState),
-    ) -> Result<()> {
-        self.run_scheduler(now)?;
-        let mut state = self.sched;
-        change(&mut state);
-        self.store.save_scheduler_state(&state)?;
-        self.sched = state;
-        self.run_scheduler(now)
-    }
-
-    /// Switches to `schedule` (a reload): the old one first accounts for
-    /// `now`, then the grid is re-planned so that slots the new schedule
-    /// would have had before the reload are not treated as missed.
-    fn replan(&mut self, schedule: Schedule, now: DateTime<Utc>) -> Result<()> {
-        if schedule == self.schedule {
-            return Ok(());
-        }
-        let accounted = self.run_scheduler(now);
-        self.schedule = schedule;
-        accounted?;
-        let state = scheduler::replan(&self.schedule, &self.sched, now);
-        if state != self.sched {
-            self.store.save_scheduler_state(&state)?;
-            self.sched = state;
-        }
-        Ok(())
-    }
-
-    pub fn handle(&mut self, command: Command, now: DateTime<Utc>) -> Response {
-        let result = match command {
-            Command::Status => self.status(now).map(|s| Response::Status {
-                message: "running".into(),
-                status: Box::new(s),
-            }),
-            Command::Pause(req) => self.pause(&req, now),
-            Command::Resume => self.resume(now),
-            Command::Skip => self.skip(now),
-            Command::Trigger => return self.manual_trigger(now),
-            Command::Reload => return self.reload(now),
-            // Answered by the connection task (`decode_request` refuses an
-            // unknown command); neither reaches the loop.
-            Command::Subscribe => Ok(Response::failed(
-                ErrorKind::BadRequest,
-                "subscribe is per connection",
-            )),
-            Command::Unknown => Ok(Response::failed(
-                ErrorKind::UnknownCommand,
-                "unknown command",
-            )),
-        };
-        result.unwrap_or_else(|e| Response::failed(ErrorKind::Internal, format!("{e:#}")))
-    }
-
-    fn pause(
-        &mut self,
-        req: &crate::protocol::PauseRequest,
-        now: DateTime<Utc>,
-    ) -> Result<Response> {
-        let pause = match pause::resolve(req, now, self.schedule.tz) {
-            Ok(p) => p,
-            Err(e) => return Ok(Response::failed(ErrorKind::BadRequest, e)),
-        };
-        self.change_schedule_state(now, |s| s.pause = pause)?;
-        let until = match pause {
-            Pause::Until(t) => Some(t),
-            _ => None,
-        };
-        tracing::info!(
-            until = ?until,
-            "prompts paused{}",
-            until.map(|t| format!(" until {}", t.to_rfc3339())).unwrap_or_default()
-        );
-        self.events.publish(now, EventBody::Paused { until });
-        let message = match until {
-            Some(t) => format!(
-                "prompts paused until {}; commit watching continues",
-                crate::display::local_time(t, self.schedule.tz, now)
-            ),
-            None => "prompts paused; commit watching continues; `devtrack resume` to resume".into(),
-        };
-        Ok(Response::done(message))
-    }
-
-    fn resume(&mut self, now: DateTime<Utc>) -> Result<Response> {
-        if self.sched.pause == Pause::Running {
-            return Ok(Response::done("prompts were not paused"));
-        }
-        self.change_schedule_state(now, |s| s.pause = Pause::Running)?;
-        tracing::info!("prompts resumed");
-        self.events.publish(now, EventBody::Resumed);
-        Ok(Response::done(match self.next_due {
-            Some(t) => format!(
-                "prompts resumed; next at {}",
-                crate::display::local_time(t, self.schedule.tz, now)
-            ),
-            None => "prompts resumed".to_string(),
-        }))
-    }
-
-    fn skip(&mut self, now: DateTime<Utc>) -> Result<Response> {
-        self.change_schedule_state(now, |s| s.skip_next = true)?;
-        tracing::info!("next prompt will be skipped");
-        self.events.publish(now, EventBody::Skipped);
-        Ok(Response::done(match self.next_due {
-            Some(t) => format!(
-                "the prompt due at {} will be skipped",
-                crate::display::local_time(t, self.schedule.tz, now)
-            ),
-            None => "the next prompt will be skipped".to_string(),
-        }))
-    }
-
-    fn manual_trigger(&mut self, now: DateTime<Utc>) -> Response {
-        let t = NewTrigger {
-            kind: TriggerKind::Manual,
-            scheduled_at: None,
-            fired_at: now,
-            late: false,
-            reason: Some("requested with `devtrack trigger`".to_string()),
-            detail: None,
-        };
-        match self.store.record_trigger(&t) {
-            Ok(id) => {
-                let record = t.recorded(id);
-                let trigger = record.info();
-                self.announce(record);
-                Response::Triggered {
-                    message: "prompt triggered".into(),
-                    trigger,
-                }
-            }
-            Err(e) => {
-                Response::failed(ErrorKind::Internal, format!("recording the trigger: {e:#}"))
-            }
-        }
-    }
-
-    /// Re-reads the config; applies it whole or keeps the old one.
-    pub fn reload(&mut self, now: DateTime<Utc>) -> Response {
-        readiness::reloading();
-        let response = match config::load_or_defaults(&self.paths) {
-            Ok(new) => {
-                let changes = config::describe_changes(&self.config, &new);
-                self.apply(new, now);
-                self.reload_error = None;
-                self.last_reload = Some(now);
-                if changes.is_empty() {
-                    tracing::info!("configuration reloaded; nothing changed");
-                } else {
-                    for c in &changes {
-                        tracing::info!(change = %c, "configuration changed: {c}");
-                    }
-                }
-                if let Err(e) = self.run_scheduler(now) {
-                    tracing::error!("running the scheduler: {e:#}");
-                }
-                self.events.publish(
-                    now,
-                    EventBody::Reloaded {
-                        changes: changes.clone(),
-                    },
-                );
-                Response::Reloaded {
-                    message: "configuration reloaded".into(),
-                    reload: ReloadInfo { changes },
-                }
-            }
-            Err(e) => {
-                let error = e.to_string();
-                tracing::warn!(error = %error, "configuration rejected, keeping the previous one: {error}");
-                self.reload_error = Some(error.clone());
-                self.last_reload = Some(now);
-                self.events.publish(
-                    now,
-                    EventBody::ReloadRejected {
-                        error: error.clone(),
-                    },
-                );
-                Response::failed(ErrorKind::Rejected, error)
-            }
-        };
-        readiness::ready(&self.status_line(now));
-        response
-    }
-
-    fn apply(&mut self, new: Config, now: DateTime<Utc>) {
-        if new.settings.log_level != self.config.settings.log_level {
-            self.log.set_level(new.settings.log_level);
-        }
-        let unread = match self.git.reconfigure(&new.repositories, &new.settings, now) {
-            Ok(names) => Some(names),
-            Err(e) => {
-                tracing::error!("re-arming repository watches: {e:#}");
-                None
-            }
-        };
-        self.commit_batch.set_quiet(new.settings.commit_debounce);
-        if let Err(e) = self.replan(Schedule::from_settings(&new.settings), now) {
-            tracing::error!("re-planning the schedule: {e:#}");
-        }
-        self.config = new;
-        // Repositories added by the reload: read what they hold since their
-        // cursors (none for new ones, so this only arms them). Unchanged
-        // ones are read on their next change, as before the reload.
-        let read = match unread {
-            Some(names) => self.catch_up_repos(&names, now),
-            None => self.catch_up(now),
-        };
-        if let Err(e) = read {
-            tracing::error!("reading repositories after reload: {e:#}");
+    /// Reaching the watchdog branch proves the loop runs; the watcher
+    /// thread must answer too, or systemd should restart us.
+    fn watchdog_tick(&self) {
+        if self.git.is_alive() {
+            readiness::watchdog();
+        } else {
+            tracing::error!("the repository watcher stopped; withholding the watchdog ping");
         }
     }
 }

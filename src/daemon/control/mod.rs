@@ -4,8 +4,11 @@
 //! Each connection runs in its own task, so a client that connects and says
 //! nothing, or a subscriber that stops reading, never stalls the run loop:
 //! requests reach the loop through a bounded channel, replies come back on a
-//! oneshot, and every read and write has a timeout.
+//! oneshot, and every read and write has a timeout. The loop answers each
+//! request in `handlers`, one file per request; `subscribe` is answered
+//! here, since it turns the connection into an event stream.
 
+pub(super) mod handlers;
 mod socket;
 
 pub use socket::{bind, ControlSocket};

@@ -1,0 +1,55 @@
+//! Answering requests: one file per request, each a plain function from
+//! the daemon's state, the request and the time to a [`Response`] (the
+//! daemon side of `cli/commands/`, as in pueue's `message_handler/`).
+//!
+//! [`handle`] is the one dispatching `match`; the run loop calls it for
+//! every request a connection hands over. Adding a request is a
+//! [`Command`] variant, a file here and its line in the `match`.
+
+mod pause;
+mod reload;
+mod resume;
+mod skip;
+mod status;
+mod trigger;
+
+use chrono::{DateTime, Utc};
+
+use crate::daemon::run_loop::Daemon;
+use crate::protocol::{Command, ErrorKind, Response};
+
+/// The reply to `command`; a failure of the daemon itself (its store) is an
+/// `internal` error.
+pub(in crate::daemon) fn handle(
+    daemon: &mut Daemon,
+    command: Command,
+    now: DateTime<Utc>,
+) -> Response {
+    let reply = match command {
+        Command::Status => status::handle(daemon, now),
+        Command::Pause(req) => pause::handle(daemon, &req, now),
+        Command::Resume => resume::handle(daemon, now),
+        Command::Skip => skip::handle(daemon, now),
+        Command::Trigger => trigger::handle(daemon, now),
+        Command::Reload => reload::handle(daemon, now),
+        // Answered by the connection task (`decode_request` refuses an
+        // unknown command); neither reaches the loop.
+        Command::Subscribe => Ok(Response::failed(
+            ErrorKind::BadRequest,
+            "subscribe is per connection",
+        )),
+        Command::Unknown => Ok(Response::failed(
+            ErrorKind::UnknownCommand,
+            "unknown command",
+        )),
+    };
+    reply.unwrap_or_else(|e| Response::failed(ErrorKind::Internal, format!("{e:#}")))
+}
+
+/// When the next interval prompt is due, in the configured timezone, for
+/// the replies that name it.
+fn next_prompt_at(daemon: &Daemon, now: DateTime<Utc>) -> Option<String> {
+    daemon
+        .next_due
+        .map(|t| crate::display::local_time(t, daemon.schedule.tz, now))
+}

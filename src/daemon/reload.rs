@@ -1,0 +1,90 @@
+//! Reloading the config: SIGHUP, the socket's `reload` (what
+//! `devtrack reload --wait` and the unit's `ExecReload` use) and
+//! `systemctl --user reload` all end in [`Daemon::reload`]. The new file is
+//! loaded and validated whole, then applied at once (schedule, timezone,
+//! log level, repositories, debounce) or rejected, keeping the old config
+//! and putting the reason in the status and the status line.
+
+use chrono::{DateTime, Utc};
+
+use super::run_loop::Daemon;
+use super::scheduler::Schedule;
+use crate::config::{self, Config};
+use crate::protocol::EventBody;
+use crate::service::systemd::readiness;
+
+impl Daemon {
+    /// Re-reads the config; applies it whole (returning what changed, one
+    /// line each) or keeps the old one (returning why).
+    pub fn reload(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, String> {
+        readiness::reloading();
+        let outcome = match config::load_or_defaults(&self.paths) {
+            Ok(new) => {
+                let changes = config::describe_changes(&self.config, &new);
+                self.apply(new, now);
+                self.reload_error = None;
+                self.last_reload = Some(now);
+                if changes.is_empty() {
+                    tracing::info!("configuration reloaded; nothing changed");
+                } else {
+                    for c in &changes {
+                        tracing::info!(change = %c, "configuration changed: {c}");
+                    }
+                }
+                if let Err(e) = self.run_scheduler(now) {
+                    tracing::error!("running the scheduler: {e:#}");
+                }
+                self.events.publish(
+                    now,
+                    EventBody::Reloaded {
+                        changes: changes.clone(),
+                    },
+                );
+                Ok(changes)
+            }
+            Err(e) => {
+                let error = e.to_string();
+                tracing::warn!(error = %error, "configuration rejected, keeping the previous one: {error}");
+                self.reload_error = Some(error.clone());
+                self.last_reload = Some(now);
+                self.events.publish(
+                    now,
+                    EventBody::ReloadRejected {
+                        error: error.clone(),
+                    },
+                );
+                Err(error)
+            }
+        };
+        readiness::ready(&self.status_line(now));
+        outcome
+    }
+
+    fn apply(&mut self, new: Config, now: DateTime<Utc>) {
+        if new.settings.log_level != self.config.settings.log_level {
+            self.log.set_level(new.settings.log_level);
+        }
+        let unread = match self.git.reconfigure(&new.repositories, &new.settings, now) {
+            Ok(names) => Some(names),
+            Err(e) => {
+                tracing::error!("re-arming repository watches: {e:#}");
+                None
+            }
+        };
+        self.commit_batch.set_quiet(new.settings.commit_debounce);
+        if let Err(e) = self.replan(Schedule::from_settings(&new.settings), now) {
+            tracing::error!("re-planning the schedule: {e:#}");
+        }
+        self.config = new;
+        // Repositories added by the reload: read what they hold since their
+        // cursors (none for new ones, so this only arms them). Unchanged
+        // ones are read on their next change, as before the reload.
+        let read = match unread {
+            Some(names) => self.catch_up_repos(&names, now),
+            None => self.catch_up(now),
+        };
+        if let Err(e) = read {
+            tracing::error!("reading repositories after reload: {e:#}");
+        }
+    }
+}

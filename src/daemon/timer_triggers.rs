@@ -1,0 +1,135 @@
+//! The run loop's side of the scheduler: letting the pure
+//! `scheduler::step` look at the clock, recording what it decided (timer
+//! prompts, missed slots, its state) and then announcing it; changing its
+//! state for `pause`, `resume` and `skip`; re-planning on a reload. Every
+//! recorded prompt, whatever raised it, is announced by [`Daemon::announce`].
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use super::run_loop::Daemon;
+use super::scheduler::{self, Pause, Schedule, SchedulerState};
+use super::store::{NewTrigger, TriggerRecord};
+use super::wallclock::Wake;
+use crate::protocol::{EventBody, TriggerKind};
+use crate::service::systemd::readiness;
+
+impl Daemon {
+    /// The wall-clock timer woke the loop: at a deadline, or because the
+    /// clock was set.
+    pub fn on_wake(&mut self, wake: std::io::Result<Wake>, now: DateTime<Utc>) {
+        match wake {
+            Ok(Wake::ClockChanged) => {
+                tracing::info!("wall clock changed; re-checking the schedule")
+            }
+            Ok(Wake::Due) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "wall-clock timer failed ({e}); re-checking the schedule")
+            }
+        }
+        if let Err(e) = self.run_scheduler(now) {
+            tracing::error!("running the scheduler: {e:#}");
+        }
+    }
+
+    /// Lets the scheduler look at `now`; records and announces what it decided.
+    pub fn run_scheduler(&mut self, now: DateTime<Utc>) -> Result<()> {
+        let step = scheduler::step(&self.schedule, &self.sched, now);
+        let trigger = step.fire.map(|f| NewTrigger {
+            kind: TriggerKind::Timer,
+            scheduled_at: Some(f.scheduled),
+            fired_at: now,
+            late: f.late,
+            reason: f.late.then(|| {
+                format!(
+                    "{} interval slot(s) passed while asleep or stopped",
+                    step.missed.len().max(1)
+                )
+            }),
+            detail: None,
+        });
+        if trigger.is_some() || !step.missed.is_empty() || step.state != self.sched {
+            let id = self
+                .store
+                .record_step(trigger.as_ref(), &step.missed, &step.state, now)?;
+            for m in &step.missed {
+                self.events.publish(
+                    now,
+                    EventBody::Missed {
+                        scheduled_at: m.at,
+                        reason: m.reason,
+                    },
+                );
+            }
+            if let (Some(t), Some(id)) = (trigger, id) {
+                self.announce(t.recorded(id));
+            }
+            if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
+                tracing::info!("pause ended; prompts resume");
+                self.events.publish(now, EventBody::Resumed);
+            }
+        }
+        self.sched = step.state;
+        self.next_due = step.next_due;
+        readiness::status(&self.status_line(now));
+        Ok(())
+    }
+
+    /// Logs and announces a prompt that is already in the store.
+    pub fn announce(&mut self, record: TriggerRecord) {
+        tracing::info!(
+            trigger_kind = record.kind.as_str(),
+            trigger_id = record.id,
+            late = record.late,
+            "prompt #{} triggered ({}{}{})",
+            record.id,
+            record.kind.as_str(),
+            if record.late { ", late" } else { "" },
+            record
+                .reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        );
+        self.events.publish(
+            record.fired_at,
+            EventBody::Trigger {
+                trigger: record.info(),
+            },
+        );
+    }
+
+    /// Applies a change to the scheduler state: first lets the old state
+    /// account for `now` (so slots that passed during a pause are recorded
+    /// as paused, not fired late), then stores the new state and re-plans.
+    pub fn change_schedule_state(
+        &mut self,
+        now: DateTime<Utc>,
+        change: impl FnOnce(&mut SchedulerState),
+    ) -> Result<()> {
+        self.run_scheduler(now)?;
+        let mut state = self.sched;
+        change(&mut state);
+        self.store.save_scheduler_state(&state)?;
+        self.sched = state;
+        self.run_scheduler(now)
+    }
+
+    /// Switches to `schedule` (a reload): the old one first accounts for
+    /// `now`, then the grid is re-planned so that slots the new schedule
+    /// would have had before the reload are not treated as missed.
+    pub fn replan(&mut self, schedule: Schedule, now: DateTime<Utc>) -> Result<()> {
+        if schedule == self.schedule {
+            return Ok(());
+        }
+        let accounted = self.run_scheduler(now);
+        self.schedule = schedule;
+        accounted?;
+        let state = scheduler::replan(&self.schedule, &self.sched, now);
+        if state != self.sched {
+            self.store.save_scheduler_state(&state)?;
+            self.sched = state;
+        }
+        Ok(())
+    }
+}
