@@ -3,13 +3,17 @@
 //! A [`RepoReader`] opens the repository lazily, on the first question,
 //! and is dropped after one reflog read, so no repository stays open
 //! between changes (memory would otherwise grow with the number of
-//! watched repositories). Only counts are taken from diffs; no content is
-//! kept.
+//! watched repositories). Diff stats come from [`diffstat`]; only counts
+//! are taken, no content is kept.
+
+mod diffstat;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
-use git2::{Oid, Repository};
+use git2::{AttrCheckFlags, AttrValue, Oid, Repository};
+
+use diffstat::TextMode;
 
 /// What the reflog line does not say about a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +30,14 @@ pub struct CommitDetails {
 
 pub struct RepoReader {
     gitdir: PathBuf,
-    repo: Option<Result<Repository, String>>,
+    repo: Option<Result<Opened, String>>,
+}
+
+struct Opened {
+    repo: Repository,
+    /// An attributes file outside the repository's trees exists, so every
+    /// changed file's `diff` attribute must be looked up.
+    attributes_elsewhere: bool,
 }
 
 impl RepoReader {
@@ -39,15 +50,16 @@ impl RepoReader {
         }
     }
 
-    fn repo(&mut self) -> Result<&Repository, String> {
+    fn opened(&mut self) -> Result<&Opened, String> {
         let gitdir = &self.gitdir;
         self.repo
-            .get_or_insert_with(|| {
-                Repository::open(gitdir)
-                    .map_err(|e| format!("opening `{}`: {}", gitdir.display(), e.message()))
-            })
+            .get_or_insert_with(|| open(gitdir))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    fn repo(&mut self) -> Result<&Repository, String> {
+        self.opened().map(|o| &o.repo)
     }
 
     /// The branch HEAD is on, `None` when detached.
@@ -76,7 +88,10 @@ impl RepoReader {
     /// Details of `hash`; `Err` when the repository or the object is gone
     /// (gc after an amend while the daemon was down).
     pub fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
-        let repo = self.repo()?;
+        let Opened {
+            repo,
+            attributes_elsewhere,
+        } = self.opened()?;
         let oid = Oid::from_str(hash).map_err(|e| e.message().to_string())?;
         let commit = repo
             .find_commit(oid)
@@ -93,10 +108,14 @@ impl RepoReader {
             .tree()
             .map_err(|e| format!("reading tree of `{hash}`: {}", e.message()))?;
         let parent_tree = parent.as_ref().and_then(|p| p.tree().ok());
-        let stats = repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)
-            .and_then(|d| d.stats())
-            .map_err(|e| format!("diffing `{hash}`: {}", e.message()))?;
+        let stats = diffstat::between(repo, parent_tree.as_ref(), &tree, &mut |path, in_tree| {
+            if in_tree || *attributes_elsewhere {
+                text_mode(repo, path)
+            } else {
+                TextMode::Auto
+            }
+        })
+        .map_err(|e| format!("diffing `{hash}`: {}", e.message()))?;
         Ok(CommitDetails {
             summary: commit
                 .summary_bytes()
@@ -105,9 +124,9 @@ impl RepoReader {
             author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
             time,
             first_parent: parent.map(|p| p.id().to_string()),
-            files_changed: stats.files_changed() as u32,
-            insertions: stats.insertions() as u32,
-            deletions: stats.deletions() as u32,
+            files_changed: stats.files_changed,
+            insertions: stats.insertions,
+            deletions: stats.deletions,
         })
     }
 
@@ -116,5 +135,176 @@ impl RepoReader {
         let repo = self.repo().ok()?;
         let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
         commit.parent_id(0).ok().map(|id| id.to_string())
+    }
+}
+
+fn open(gitdir: &Path) -> Result<Opened, String> {
+    let failed = |e: git2::Error| format!("opening `{}`: {}", gitdir.display(), e.message());
+    let repo = Repository::open(gitdir).map_err(failed)?;
+    // Attribute lookups (`text_mode`) read `.gitattributes` from the work
+    // tree and from the index; libgit2 would read `.git/index` (and hash
+    // all of it) again after every commit, since git rewrites it. An empty
+    // in-memory index stands in: attributes come from the work tree,
+    // `$GIT_DIR/info/attributes` and the user's and system's files.
+    let mut index = git2::Index::new().map_err(failed)?;
+    repo.set_index(&mut index).map_err(failed)?;
+    Ok(Opened {
+        attributes_elsewhere: attributes_elsewhere(&repo),
+        repo,
+    })
+}
+
+/// Whether an attributes file that applies to every path exists:
+/// `info/attributes` in the git directory, the user's (`core.attributesFile`,
+/// else `attributes` in libgit2's XDG directory) or the system's
+/// (`gitattributes` in libgit2's system directory). Without one, only a
+/// `.gitattributes` in a commit's trees can set a file's `diff` attribute,
+/// and the lookup is skipped for paths without one (a `.gitattributes`
+/// only in the work tree, not committed, is then not seen).
+fn attributes_elsewhere(repo: &Repository) -> bool {
+    let mut files = vec![repo.commondir().join("info").join("attributes")];
+    let search = |level, name: &str| -> Vec<PathBuf> {
+        // SAFETY: the search paths are only ever read (nothing in the
+        // daemon sets them), on the run loop's thread.
+        let dirs = unsafe { git2::opts::get_search_path(level) };
+        dirs.ok()
+            .and_then(|d| d.into_string().ok())
+            .map(|d| {
+                d.split(':')
+                    .filter(|d| !d.is_empty())
+                    .map(|d| Path::new(d).join(name))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match repo
+        .config()
+        .and_then(|c| c.get_path("core.attributesFile"))
+    {
+        Ok(path) => files.push(path),
+        Err(_) => files.extend(search(git2::ConfigLevel::XDG, "attributes")),
+    }
+    files.extend(search(git2::ConfigLevel::System, "gitattributes"));
+    files.iter().any(|f| f.exists())
+}
+
+/// The `diff` attribute of `path`, as libgit2's diff would apply it.
+fn text_mode(repo: &Repository, path: &Path) -> TextMode {
+    let value = repo.get_attr_bytes(path, "diff", AttrCheckFlags::FILE_THEN_INDEX);
+    match value.map(AttrValue::from_bytes) {
+        Ok(AttrValue::True) => TextMode::Text,
+        Ok(AttrValue::False) => TextMode::Binary,
+        Ok(AttrValue::String(driver)) => driver_mode(repo, driver),
+        Ok(AttrValue::Bytes(_) | AttrValue::Unspecified) | Err(_) => TextMode::Auto,
+    }
+}
+
+/// A named diff driver is binary or text when `diff.<driver>.binary` says so.
+fn driver_mode(repo: &Repository, driver: &str) -> TextMode {
+    let binary = repo
+        .config()
+        .and_then(|c| c.get_bool(&format!("diff.{driver}.binary")));
+    match binary {
+        Ok(true) => TextMode::Binary,
+        Ok(false) => TextMode::Text,
+        Err(_) => TextMode::Auto,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_with_commit(dir: &Path, name: &str) -> (PathBuf, String) {
+        repo_with_files(dir, name, &[])
+    }
+
+    /// Two commits changing `a.txt`; `extra` files are in both (and in
+    /// the work tree).
+    fn repo_with_files(dir: &Path, name: &str, extra: &[(&str, &str)]) -> (PathBuf, String) {
+        let path = dir.join(name);
+        let repo = Repository::init(&path).unwrap();
+        let sig = git2::Signature::now("A", "a@x").unwrap();
+        let mut tb = repo.treebuilder(None).unwrap();
+        for (name, text) in extra {
+            tb.insert(name, repo.blob(text.as_bytes()).unwrap(), 0o100644)
+                .unwrap();
+            std::fs::write(path.join(name), text).unwrap();
+        }
+        tb.insert("a.txt", repo.blob(b"1\n2\n").unwrap(), 0o100644)
+            .unwrap();
+        let tree = repo.find_tree(tb.write().unwrap()).unwrap();
+        let first = repo
+            .commit(Some("HEAD"), &sig, &sig, "one", &tree, &[])
+            .unwrap();
+        let mut tb = repo.treebuilder(Some(&tree)).unwrap();
+        tb.insert("a.txt", repo.blob(b"1\n3\n4\n").unwrap(), 0o100644)
+            .unwrap();
+        let tree = repo.find_tree(tb.write().unwrap()).unwrap();
+        let parent = repo.find_commit(first).unwrap();
+        let second = repo
+            .commit(Some("HEAD"), &sig, &sig, "two", &tree, &[&parent])
+            .unwrap();
+        (path.join(".git"), second.to_string())
+    }
+
+    #[test]
+    fn details_never_read_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (gitdir, hash) = repo_with_commit(dir.path(), "r");
+        // An index libgit2 cannot parse: reading it fails the diff.
+        std::fs::write(gitdir.join("index"), b"DIRC garbage").unwrap();
+        let d = RepoReader::new(&gitdir).details(&hash).unwrap();
+        assert_eq!(
+            (d.files_changed, d.insertions, d.deletions),
+            (1, 2, 1),
+            "{d:?}"
+        );
+        assert_eq!(d.summary.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn attributes_only_staged_in_the_index_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (gitdir, hash) = repo_with_commit(dir.path(), "r");
+        let repo = Repository::open(&gitdir).unwrap();
+        let mut index = repo.index().unwrap();
+        let entry = git2::IndexEntry {
+            ctime: git2::IndexTime::new(0, 0),
+            mtime: git2::IndexTime::new(0, 0),
+            dev: 0,
+            ino: 0,
+            mode: 0o100644,
+            uid: 0,
+            gid: 0,
+            file_size: 0,
+            id: Oid::ZERO_SHA1,
+            flags: 0,
+            flags_extended: 0,
+            path: b".gitattributes".to_vec(),
+        };
+        index.add_frombuffer(&entry, b"*.txt -diff\n").unwrap();
+        index.write().unwrap();
+        let d = RepoReader::new(&gitdir).details(&hash).unwrap();
+        assert_eq!((d.files_changed, d.insertions, d.deletions), (1, 2, 1));
+    }
+
+    #[test]
+    fn committed_attributes_make_a_file_binary() {
+        let dir = tempfile::tempdir().unwrap();
+        let attrs = [(".gitattributes", "*.txt -diff\n")];
+        let (gitdir, hash) = repo_with_files(dir.path(), "r", &attrs);
+        let d = RepoReader::new(&gitdir).details(&hash).unwrap();
+        assert_eq!((d.files_changed, d.insertions, d.deletions), (1, 0, 0));
+    }
+
+    #[test]
+    fn info_attributes_apply_to_every_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (gitdir, hash) = repo_with_commit(dir.path(), "r");
+        std::fs::create_dir_all(gitdir.join("info")).unwrap();
+        std::fs::write(gitdir.join("info/attributes"), "a.txt binary\n").unwrap();
+        let d = RepoReader::new(&gitdir).details(&hash).unwrap();
+        assert_eq!((d.files_changed, d.insertions, d.deletions), (1, 0, 0));
     }
 }
