@@ -115,6 +115,10 @@ async fn run_inner(
 
     loop {
         let commit_deadline = daemon.commit_batch.deadline();
+        let idle_deadline = daemon
+            .git
+            .idle_deadline()
+            .map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -129,6 +133,8 @@ async fn run_inner(
             Some(msg) = git_rx.recv() => daemon.on_git_change(msg, wall_now()),
             _ = tokio::time::sleep_until(commit_deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
+            _ = tokio::time::sleep_until(idle_deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if idle_deadline.is_some() => daemon.git.close_idle(std::time::Instant::now()),
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => {
                 if let Ok(wallclock::Wake::ClockChanged) = wake {
                     tracing::info!("wall clock changed; re-checking the schedule");

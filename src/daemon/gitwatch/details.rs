@@ -1,14 +1,18 @@
 //! Commit details from libgit2: summary, author, time, diff stats.
 //!
-//! A [`RepoReader`] opens the repository lazily, on the first question,
-//! and is dropped after one reflog read, so no repository stays open
-//! between changes (memory would otherwise grow with the number of
-//! watched repositories). Diff stats come from [`diffstat`]; only counts
-//! are taken, no content is kept.
+//! A [`RepoReader`] opens the repository lazily, on the first question.
+//! [`Readers`] keeps the few repositories of a burst of changes open (at
+//! most [`MAX_OPEN`], each until it was left alone for [`KEEP_OPEN`]), so
+//! a burst of commits opens each repository once rather than once per
+//! commit, while no repository stays open between bursts (memory would
+//! otherwise grow with the number of watched repositories, and open pack
+//! files would keep a repacked repository's old packs on disk). Diff
+//! stats come from [`diffstat`]; only counts are taken, no content is kept.
 
 mod diffstat;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
 use git2::{AttrCheckFlags, AttrValue, Oid, Repository};
@@ -60,6 +64,11 @@ impl RepoReader {
 
     fn repo(&mut self) -> Result<&Repository, String> {
         self.opened().map(|o| &o.repo)
+    }
+
+    /// Opened successfully (worth keeping for the next question).
+    pub fn is_open(&self) -> bool {
+        matches!(self.repo, Some(Ok(_)))
     }
 
     /// The branch HEAD is on, `None` when detached.
@@ -211,6 +220,61 @@ fn driver_mode(repo: &Repository, driver: &str) -> TextMode {
     }
 }
 
+/// How many repositories stay open at once.
+pub const MAX_OPEN: usize = 4;
+/// How long a repository stays open after its last use.
+pub const KEEP_OPEN: Duration = Duration::from_secs(2);
+
+/// The repositories kept open across a burst of changes.
+#[derive(Default)]
+pub struct Readers {
+    /// Least recently used first.
+    open: Vec<(RepoReader, Instant)>,
+}
+
+impl Readers {
+    /// The reader for `gitdir`: the open one, else a new one (which opens
+    /// the repository when first asked something).
+    pub fn take(&mut self, gitdir: &Path) -> RepoReader {
+        match self.open.iter().position(|(r, _)| r.gitdir == gitdir) {
+            Some(i) => self.open.remove(i).0,
+            None => RepoReader::new(gitdir),
+        }
+    }
+
+    /// Gives a reader back after use at `now`. One that never opened its
+    /// repository (or failed to) is dropped; beyond [`MAX_OPEN`], the least
+    /// recently used one is closed.
+    pub fn put(&mut self, reader: RepoReader, now: Instant) {
+        if !reader.is_open() {
+            return;
+        }
+        self.open.push((reader, now));
+        if self.open.len() > MAX_OPEN {
+            self.open.remove(0);
+        }
+    }
+
+    /// When the next open repository has been idle for [`KEEP_OPEN`].
+    pub fn deadline(&self) -> Option<Instant> {
+        self.open.first().map(|(_, used)| *used + KEEP_OPEN)
+    }
+
+    /// Closes the repositories idle for [`KEEP_OPEN`] at `now`.
+    pub fn close_idle(&mut self, now: Instant) {
+        self.open.retain(|(_, used)| now < *used + KEEP_OPEN);
+    }
+
+    /// How many repositories are open.
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,5 +370,47 @@ mod tests {
         std::fs::write(gitdir.join("info/attributes"), "a.txt binary\n").unwrap();
         let d = RepoReader::new(&gitdir).details(&hash).unwrap();
         assert_eq!((d.files_changed, d.insertions, d.deletions), (1, 0, 0));
+    }
+
+    #[test]
+    fn readers_stay_open_across_a_burst_and_close_when_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let t0 = Instant::now();
+        let mut readers = Readers::default();
+        let gitdirs: Vec<PathBuf> = (0..MAX_OPEN + 1)
+            .map(|i| repo_with_commit(dir.path(), &format!("r{i}")).0)
+            .collect();
+
+        // Never asked anything: not kept.
+        let unused = readers.take(&gitdirs[0]);
+        readers.put(unused, t0);
+        assert!(readers.is_empty());
+
+        let mut r = readers.take(&gitdirs[0]);
+        assert!(r.head_branch().is_some());
+        readers.put(r, t0);
+        assert_eq!(readers.deadline(), Some(t0 + KEEP_OPEN));
+        // Taken again: the same open repository.
+        let r = readers.take(&gitdirs[0]);
+        assert!(r.is_open() && readers.is_empty());
+        readers.put(r, t0 + Duration::from_millis(500));
+
+        for (i, g) in gitdirs.iter().enumerate().skip(1) {
+            let mut r = readers.take(g);
+            r.head_branch();
+            readers.put(r, t0 + Duration::from_millis(500 + i as u64));
+        }
+        // The least recently used one was closed to stay within the bound.
+        assert_eq!(readers.len(), MAX_OPEN);
+        assert!(!readers.take(&gitdirs[0]).is_open());
+
+        let first_idle = t0 + Duration::from_millis(501) + KEEP_OPEN;
+        assert_eq!(readers.deadline(), Some(first_idle));
+        readers.close_idle(first_idle - Duration::from_millis(1));
+        assert_eq!(readers.len(), MAX_OPEN);
+        readers.close_idle(first_idle);
+        assert_eq!(readers.len(), MAX_OPEN - 1);
+        readers.close_idle(first_idle + KEEP_OPEN);
+        assert!(readers.is_empty() && readers.deadline().is_none());
     }
 }

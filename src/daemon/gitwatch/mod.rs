@@ -41,7 +41,7 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::{CommitTriggers, Repository, Settings};
 use crate::daemon::store::{CommitRecord, Store};
-use details::{CommitDetails, RepoReader};
+use details::{CommitDetails, Readers, RepoReader};
 use layout::{Layout, Problem, Role};
 use process::{History, LogContext, Lookup, RebaseProgress};
 use watcher::FsWatcher;
@@ -118,6 +118,8 @@ pub struct GitWatch {
     fs: FsWatcher,
     repos: BTreeMap<String, RepoWatch>,
     policy: Policy,
+    /// Repositories kept open across a burst of changes.
+    readers: Readers,
 }
 
 fn dir_identity(path: &Path) -> Option<String> {
@@ -138,6 +140,7 @@ impl GitWatch {
             fs,
             repos: BTreeMap::new(),
             policy: Policy::from_settings(settings),
+            readers: Readers::default(),
         };
         let now = Utc::now();
         for r in repos {
@@ -296,6 +299,17 @@ impl GitWatch {
         self.fs.is_alive()
     }
 
+    /// When the repositories kept open since the last change should be
+    /// closed ([`GitWatch::close_idle`]); `None` when none is open.
+    pub fn idle_deadline(&self) -> Option<std::time::Instant> {
+        self.readers.deadline()
+    }
+
+    /// Closes the repositories left alone for [`details::KEEP_OPEN`].
+    pub fn close_idle(&mut self, now: std::time::Instant) {
+        self.readers.close_idle(now);
+    }
+
     /// The directories currently watched (one inotify watch each).
     pub fn watched_dirs(&self) -> Vec<PathBuf> {
         self.fs.watched_dirs()
@@ -330,7 +344,7 @@ impl GitWatch {
             .unwrap_or_default();
         let mut events = Vec::new();
         for source in sources {
-            match read_log(watch, &self.policy, &source, store, now) {
+            match read_log(watch, &self.policy, &mut self.readers, &source, store, now) {
                 Ok(evs) => events.extend(evs),
                 Err(ReadError::Io(e)) => {
                     watch.state = RepoState::Error {
@@ -563,6 +577,7 @@ impl Lookup for GitLookup<'_> {
 fn read_log(
     w: &mut RepoWatch,
     policy: &Policy,
+    readers: &mut Readers,
     source: &layout::LogSource,
     store: &mut Store,
     now: DateTime<Utc>,
@@ -614,13 +629,13 @@ fn read_log(
     };
     let mut processed = {
         let mut lookup = GitLookup {
-            reader: RepoReader::new(&source.gitdir),
+            reader: readers.take(&source.gitdir),
             store,
             repo: &w.config.name,
             project: w.config.project.as_deref(),
             worktree: source.worktree.as_deref(),
         };
-        process::process(
+        let processed = process::process(
             &ctx,
             &mut lookup,
             &path_key,
@@ -632,7 +647,9 @@ fn read_log(
             history,
             w.rebases.get(path),
             now,
-        )
+        );
+        readers.put(lookup.reader, std::time::Instant::now());
+        processed
     };
     if processed.batch.cursor.is_none() && !from_store {
         processed.batch.cursor = Some((path_key, cursor));
