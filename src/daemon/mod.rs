@@ -9,6 +9,7 @@
 mod commits;
 pub mod control;
 pub mod events;
+mod footprint;
 pub mod gitwatch;
 pub mod instance;
 pub mod logging;
@@ -33,6 +34,8 @@ use crate::service::launchd::crash_guard::{running_under_launchd, CrashGuard, St
 pub fn run(config_flag: Option<&Path>) -> i32 {
     // Everything the daemon creates (runtime dir, socket, store) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+
+    footprint::apply();
 
     let paths = Paths::resolve(config_flag);
     let crash_guard = LaunchdCrashGuard::under_launchd(&paths);

@@ -17,7 +17,7 @@ use crate::daemon::logging::LogControl;
 use crate::daemon::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::daemon::store::{NewTrigger, Store, TriggerKind, TriggerRecord};
 use crate::daemon::wallclock::{self, WallClockTimer};
-use crate::daemon::{pause, readiness, LaunchdCrashGuard};
+use crate::daemon::{footprint, pause, readiness, LaunchdCrashGuard};
 use crate::exit;
 use crate::protocol::{Command, EventBody, ReloadInfo, Response};
 
@@ -134,7 +134,10 @@ async fn run_inner(
             _ = tokio::time::sleep_until(commit_deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
             _ = tokio::time::sleep_until(idle_deadline.unwrap_or_else(tokio::time::Instant::now)),
-                if idle_deadline.is_some() => daemon.git.close_idle(std::time::Instant::now()),
+                if idle_deadline.is_some() => {
+                    daemon.git.close_idle(std::time::Instant::now());
+                    footprint::release_free();
+                }
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => {
                 if let Ok(wallclock::Wake::ClockChanged) = wake {
                     tracing::info!("wall clock changed; re-checking the schedule");
