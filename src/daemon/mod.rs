@@ -6,6 +6,7 @@
 //! daemon never forks and writes no PID or log file: the init system owns
 //! those.
 
+mod burst;
 mod commits;
 pub mod control;
 pub mod events;

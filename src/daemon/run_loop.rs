@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::config::paths::Paths;
 use crate::config::{self, Config};
+use crate::daemon::burst::CommitBatch;
 use crate::daemon::control::{self, ControlRequest};
 use crate::daemon::events::EventBus;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
@@ -36,7 +37,7 @@ pub(super) struct Daemon {
     pub last_reload: Option<DateTime<Utc>>,
     pub git: GitWatch,
     /// Own commits waiting for the debounce window to close.
-    pub commit_batch: Debouncer<GitEvent, tokio::time::Instant>,
+    pub commit_batch: Debouncer<GitEvent, tokio::time::Instant, CommitBatch>,
 }
 
 pub(super) async fn run(

@@ -280,10 +280,10 @@ impl Store {
     }
 
     /// Links the commits a commit trigger announced to that trigger.
-    pub fn link_commits_to_trigger(
+    pub fn link_commits_to_trigger<'a>(
         &mut self,
         trigger_id: i64,
-        commits: &[(String, String)],
+        commits: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
@@ -380,9 +380,7 @@ mod tests {
                 detail: None,
             })
             .unwrap();
-        store
-            .link_commits_to_trigger(id, &[("r".into(), "a".into())])
-            .unwrap();
+        store.link_commits_to_trigger(id, [("r", "a")]).unwrap();
         assert_eq!(
             store.commit("r", "a").unwrap().unwrap().trigger_id,
             Some(id)
