@@ -18,6 +18,13 @@ use anyhow::{bail, Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
 
+/// SQLite's page cache of the daemon's connection, in KiB. SQLite's default
+/// is 2,000 KiB, which the cache fills as the log grows, so the daemon's
+/// memory grew with its history; each commit touches a few pages (the
+/// table's last leaf, a leaf of the `(repo, hash)` index), and pages that
+/// fall out of the cache are read again from the operating system's.
+pub const CACHE_KIB: i64 = 512;
+
 /// Migration `i` brings the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[include_str!("schema.sql")];
 
@@ -39,6 +46,7 @@ impl Store {
         // loss can drop the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mut store = Store { conn };
         store
@@ -104,4 +112,20 @@ pub(crate) fn to_millis(t: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_millis(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_cache_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.db")).unwrap();
+        let size: i64 = store
+            .conn
+            .pragma_query_value(None, "cache_size", |r| r.get(0))
+            .unwrap();
+        assert_eq!(size, -CACHE_KIB);
+    }
 }
