@@ -4,12 +4,12 @@
 //!
 //! libgit2's object cache may hold 256 MiB by default, and a repository
 //! kept open across a burst of commits filled it with every commit and
-//! tree read (measured: 1.8 MiB of parsed commits after 4,000 commits, the
-//! cache counting only their raw size). The daemon needs only the previous
-//! commit's trees (each commit is diffed against its parent, which the
-//! burst read just before), so only trees are cached, within
-//! [`OBJECT_CACHE_BYTES`] of raw size (about twice that parsed); commits
-//! and blobs are read once and not cached. Packs are mapped in windows of
+//! tree read: 1.8 MiB of parsed commits after 4,000 commits. Its limit
+//! counts raw object sizes, while a small parsed tree takes five times its
+//! raw size, so even a 256 KiB limit let 4,000 commits of a small
+//! repository grow the heap by 5 MiB. It is turned off: each commit is
+//! read once, and its parent's trees are read again (about four small
+//! objects per commit). Packs are mapped in windows of
 //! at most [`MWINDOW_MAPPED_LIMIT`] in all instead of libgit2's 8 GiB, and
 //! objects are not re-hashed on every read (git itself does not either;
 //! `git fsck` checks them). [`apply`] is called once, before any
@@ -24,23 +24,17 @@
 //! runs it once a burst is over (when the repositories kept open for it
 //! are closed), so what stays resident is what is in use.
 
-/// libgit2's cache of parsed trees (their raw size), over all repositories.
-pub const OBJECT_CACHE_BYTES: isize = 256 * 1024;
 /// The most pack data libgit2 keeps mapped at once, over all repositories.
 pub const MWINDOW_MAPPED_LIMIT: usize = 32 * 1024 * 1024;
 /// The most pack files libgit2 keeps open at once.
 pub const MWINDOW_FILE_LIMIT: usize = 64;
 
 pub fn apply() {
+    git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
     // SAFETY: called before any other thread uses libgit2 (start-up, on
     // the main thread, before the watcher and the runtime exist).
     unsafe {
-        let cache = git2::opts::set_cache_max_size(OBJECT_CACHE_BYTES)
-            .and_then(|()| git2::opts::set_cache_object_limit(git2::ObjectType::Commit, 0));
-        if let Err(e) = cache {
-            tracing::warn!(error = %e, "limiting libgit2's object cache");
-        }
         if let Err(e) = git2::opts::set_mwindow_mapped_limit(MWINDOW_MAPPED_LIMIT) {
             tracing::warn!(error = %e, "limiting libgit2's mapped pack windows");
         }
