@@ -35,6 +35,9 @@ pub struct CommitDetails {
 pub struct RepoReader {
     gitdir: PathBuf,
     repo: Option<Result<Opened, String>>,
+    /// The last commit read and its tree: in a burst, the next commit's
+    /// parent, whose tree is then found without reading the parent again.
+    last: Option<(Oid, Oid)>,
 }
 
 struct Opened {
@@ -51,15 +54,12 @@ impl RepoReader {
         RepoReader {
             gitdir: gitdir.to_path_buf(),
             repo: None,
+            last: None,
         }
     }
 
     fn opened(&mut self) -> Result<&Opened, String> {
-        let gitdir = &self.gitdir;
-        self.repo
-            .get_or_insert_with(|| open(gitdir))
-            .as_ref()
-            .map_err(Clone::clone)
+        open_once(&mut self.repo, &self.gitdir)
     }
 
     fn repo(&mut self) -> Result<&Repository, String> {
@@ -97,10 +97,11 @@ impl RepoReader {
     /// Details of `hash`; `Err` when the repository or the object is gone
     /// (gc after an amend while the daemon was down).
     pub fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
+        let last = self.last;
         let Opened {
             repo,
             attributes_elsewhere,
-        } = self.opened()?;
+        } = open_once(&mut self.repo, &self.gitdir)?;
         let oid = Oid::from_str(hash).map_err(|e| e.message().to_string())?;
         let commit = repo
             .find_commit(oid)
@@ -112,11 +113,15 @@ impl RepoReader {
         let time = DateTime::from_timestamp(when.seconds(), 0)
             .unwrap_or_default()
             .with_timezone(&offset);
-        let parent = commit.parent(0).ok();
+        let parent = commit.parent_id(0).ok();
         let tree = commit
             .tree()
             .map_err(|e| format!("reading tree of `{hash}`: {}", e.message()))?;
-        let parent_tree = parent.as_ref().and_then(|p| p.tree().ok());
+        let parent_tree = match (parent, last) {
+            (Some(p), Some((c, t))) if p == c => repo.find_tree(t).ok(),
+            (Some(_), _) => commit.parent(0).ok().and_then(|p| p.tree().ok()),
+            (None, _) => None,
+        };
         let stats = diffstat::between(repo, parent_tree.as_ref(), &tree, &mut |path, in_tree| {
             if in_tree || *attributes_elsewhere {
                 text_mode(repo, path)
@@ -125,18 +130,20 @@ impl RepoReader {
             }
         })
         .map_err(|e| format!("diffing `{hash}`: {}", e.message()))?;
-        Ok(CommitDetails {
+        let details = CommitDetails {
             summary: commit
                 .summary_bytes()
                 .map(|s| String::from_utf8_lossy(s).into_owned()),
             author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
             author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
             time,
-            first_parent: parent.map(|p| p.id().to_string()),
+            first_parent: parent.map(|p| p.to_string()),
             files_changed: stats.files_changed,
             insertions: stats.insertions,
             deletions: stats.deletions,
-        })
+        };
+        self.last = Some((oid, tree.id()));
+        Ok(details)
     }
 
     /// The first parent of `hash`.
@@ -145,6 +152,15 @@ impl RepoReader {
         let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
         commit.parent_id(0).ok().map(|id| id.to_string())
     }
+}
+
+fn open_once<'a>(
+    repo: &'a mut Option<Result<Opened, String>>,
+    gitdir: &Path,
+) -> Result<&'a Opened, String> {
+    repo.get_or_insert_with(|| open(gitdir))
+        .as_ref()
+        .map_err(Clone::clone)
 }
 
 fn open(gitdir: &Path) -> Result<Opened, String> {
@@ -325,6 +341,42 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(d.summary.as_deref(), Some("two"));
+    }
+
+    #[test]
+    fn a_burst_read_by_one_reader_gives_what_fresh_readers_give() {
+        let dir = tempfile::tempdir().unwrap();
+        let (gitdir, _) = repo_with_commit(dir.path(), "r");
+        let repo = Repository::open(&gitdir).unwrap();
+        let sig = git2::Signature::now("A", "a@x").unwrap();
+        let mut hashes = Vec::new();
+        for n in 0..4 {
+            let parent = repo.head().unwrap().peel_to_commit().unwrap();
+            let mut tb = repo.treebuilder(Some(&parent.tree().unwrap())).unwrap();
+            let text = "x\n".repeat(n + 1);
+            tb.insert("b.txt", repo.blob(text.as_bytes()).unwrap(), 0o100644)
+                .unwrap();
+            let tree = repo.find_tree(tb.write().unwrap()).unwrap();
+            let id = repo
+                .commit(Some("HEAD"), &sig, &sig, "more", &tree, &[&parent])
+                .unwrap();
+            hashes.push(id.to_string());
+        }
+        // In order (each commit's parent was read just before), out of
+        // order, and each by a reader of its own.
+        let mut burst = RepoReader::new(&gitdir);
+        let in_order: Vec<_> = hashes.iter().map(|h| burst.details(h).unwrap()).collect();
+        let shuffled: Vec<_> = [2, 0, 3, 1]
+            .map(|i| (i, burst.details(&hashes[i]).unwrap()))
+            .to_vec();
+        for (i, h) in hashes.iter().enumerate() {
+            let fresh = RepoReader::new(&gitdir).details(h).unwrap();
+            assert_eq!(in_order[i], fresh);
+            assert_eq!(in_order[i].insertions, 1, "{fresh:?}");
+        }
+        for (i, d) in shuffled {
+            assert_eq!(d, in_order[i]);
+        }
     }
 
     #[test]
