@@ -6,10 +6,12 @@
 //! sent. The daemon never forks and writes no PID or log file: the init
 //! system owns those.
 
+mod burst;
 mod commit_triggers;
 pub mod control;
 pub mod cursor;
 pub mod event_bus;
+mod footprint;
 pub mod gitwatch;
 pub mod instance;
 pub mod logging;
@@ -32,6 +34,8 @@ use crate::service::launchd::LaunchdCrashGuard;
 pub fn run(config_flag: Option<&Path>) -> i32 {
     // Everything the daemon creates (runtime dir, socket, store) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+
+    footprint::apply();
 
     let paths = Paths::resolve(config_flag);
     // Logging first, at the default level until the config says otherwise,
