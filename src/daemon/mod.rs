@@ -35,8 +35,6 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
     // Everything the daemon creates (runtime dir, socket, store) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
 
-    footprint::apply();
-
     let paths = Paths::resolve(config_flag);
     // Logging first, at the default level until the config says otherwise,
     // so that every error below reaches the journal as an error.

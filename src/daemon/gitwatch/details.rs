@@ -164,6 +164,7 @@ fn open_once<'a>(
 }
 
 fn open(gitdir: &Path) -> Result<Opened, String> {
+    crate::daemon::footprint::libgit2();
     let failed = |e: git2::Error| format!("opening `{}`: {}", gitdir.display(), e.message());
     let repo = Repository::open(gitdir).map_err(failed)?;
     // Attribute lookups (`text_mode`) read `.gitattributes` from the work
