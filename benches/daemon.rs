@@ -1,6 +1,7 @@
 //! `cargo bench --bench daemon [-- --quick | --full]`: how fast a commit
-//! becomes an event, what the daemon costs while it waits, and how that
-//! grows with the number of repositories. Drives the real release binary
+//! becomes an event, what the daemon costs while it waits, how that grows
+//! with the number of repositories and with the number of commits, and what
+//! a burst of commits costs next to git's own work. Drives the real release binary
 //! as a separate process, prints a Markdown table (each figure next to its
 //! target) and writes `<target dir>/bench/results.json`.
 //!
@@ -18,14 +19,19 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use bench::burst::Burst;
 use bench::machine::Machine;
-use bench::measure::{Plan, RepoSet};
+use bench::measure::{Checkpoint, Plan, RepoSet};
 use bench::report::{mib, number, Row};
 use bench::stats::{summarize, Summary};
 
 const FLOOR_SAMPLES: usize = 200;
 const HISTORY_ROWS: usize = 100_000;
 const HISTORY_RUNS: usize = 10;
+/// Memory is read after this many commits in every repository set.
+const MEMORY_COMMITS: usize = 1_000;
+/// Memory growth is judged from here to the last count of the set.
+const GROWTH_FROM: usize = 2_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -49,12 +55,26 @@ fn mode(args: &[String]) -> Mode {
 
 fn plans(mode: Mode) -> Vec<Plan> {
     let idle = Duration::from_secs(if mode == Mode::Quick { 30 } else { 60 });
+    // One repository also shows whether memory grows with every commit.
+    let growth = match mode {
+        Mode::Quick => vec![MEMORY_COMMITS, GROWTH_FROM, 4_000],
+        _ => vec![MEMORY_COMMITS, GROWTH_FROM, 10_000],
+    };
     let plan = |repos: usize, whole: bool| Plan {
         repos,
         ready_starts: 10,
         idle: whole.then_some(idle),
         latency_samples: 200,
-        commits: 1_000,
+        commits: if repos == 1 {
+            growth[2]
+        } else {
+            MEMORY_COMMITS
+        },
+        memory_at: if repos == 1 {
+            growth.clone()
+        } else {
+            vec![MEMORY_COMMITS]
+        },
         socket: whole,
         status_sequential: 2_000,
         clients: 100,
@@ -81,12 +101,22 @@ struct History {
     commits: Summary,
 }
 
+/// Commits in the `git cherry-pick` burst.
+fn burst_commits(mode: Mode) -> usize {
+    if mode == Mode::Quick {
+        300
+    } else {
+        1_000
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Results {
     mode: &'static str,
     machine: Machine,
     floor: Summary,
     repo_sets: Vec<RepoSet>,
+    burst: Burst,
     history: History,
     binary_bytes: u64,
     table: Vec<Row>,
@@ -120,12 +150,26 @@ fn self_checks() {
             .collect::<Vec<_>>(),
         [1, 100]
     );
+    for mode in [Mode::Quick, Mode::Full] {
+        for p in plans(mode) {
+            assert_eq!(p.memory_at.last(), Some(&p.commits));
+            assert!(p.memory_at.contains(&MEMORY_COMMITS));
+            assert!(p.memory_at.windows(2).all(|w| w[0] < w[1]));
+        }
+    }
+    assert_eq!(plans(Mode::Full)[0].commits, 10_000);
+    assert_eq!(
+        [count(300), count(1_000), count(10_000)],
+        ["300", "1,000", "10,000"]
+    );
+    growth_checks();
     bench::stats::checks();
     bench::report::checks();
     bench::procfs::checks();
     bench::machine::checks();
     bench::repos::checks();
     bench::client::checks();
+    bench::burst::checks();
 }
 
 fn measure(mode: Mode) -> Result<()> {
@@ -138,6 +182,8 @@ fn measure(mode: Mode) -> Result<()> {
         repo_sets.push(bench::measure::run(&plan)?);
     }
 
+    let burst = bench::burst::run(burst_commits(mode))?;
+
     eprintln!("bench: history over {HISTORY_ROWS} triggers and {HISTORY_ROWS} commits");
     let history = history()?;
     let binary_bytes = std::fs::metadata(bench::sandbox::binary())
@@ -145,7 +191,7 @@ fn measure(mode: Mode) -> Result<()> {
         .len();
 
     let table = [
-        rows(&floor, &repo_sets, &history, binary_bytes),
+        rows(&floor, &repo_sets, &burst, &history, binary_bytes),
         vec![report_row()?],
     ]
     .concat();
@@ -154,6 +200,7 @@ fn measure(mode: Mode) -> Result<()> {
         machine,
         floor,
         repo_sets,
+        burst,
         history,
         binary_bytes,
         table,
@@ -221,7 +268,13 @@ fn report_row() -> Result<Row> {
 }
 
 /// Every figure, with its target where the project set one.
-fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64) -> Vec<Row> {
+fn rows(
+    floor: &Summary,
+    sets: &[RepoSet],
+    burst: &Burst,
+    history: &History,
+    binary_bytes: u64,
+) -> Vec<Row> {
     let mut rows = vec![
         Row::info(
             "inotify floor p50",
@@ -297,26 +350,28 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
             1000 => Some(32.0),
             _ => None,
         };
+        let after_1k = s.memory_after(MEMORY_COMMITS).copied();
+        let after_1k = after_1k.unwrap_or(s.memory_after_start);
         for (figure, kib) in [
             ("VmRSS after start", s.memory_after_start.rss_kib),
-            ("VmRSS after 1,000 commits", s.memory_after_commits.rss_kib),
+            ("VmRSS after 1,000 commits", after_1k.rss_kib),
         ] {
             rows.push(match rss_limit {
                 Some(limit) => Row::at_most(figure, n, mib(kib), "MiB", limit),
                 None => Row::info(figure, n, format!("{} MiB", number(mib(kib)))),
             });
         }
-        let m = &s.memory_after_commits;
         rows.push(Row::info(
             "VmHWM / RssAnon / RssFile after 1,000 commits",
             n,
             format!(
                 "{} / {} / {} MiB",
-                number(mib(m.hwm_kib)),
-                number(mib(m.rss_anon_kib)),
-                number(mib(m.rss_file_kib))
+                number(mib(after_1k.hwm_kib)),
+                number(mib(after_1k.rss_anon_kib)),
+                number(mib(after_1k.rss_file_kib))
             ),
         ));
+        rows.extend(growth_rows(s));
         if let Some(st) = &s.status_sequential {
             rows.push(Row::info(
                 "status round trip p50",
@@ -353,6 +408,7 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
             ));
         }
     }
+    rows.extend(burst_rows(burst));
     rows.push(Row::at_most(
         "`history --since 30d` (100k rows)",
         None,
@@ -373,4 +429,165 @@ fn rows(floor: &Summary, sets: &[RepoSet], history: &History, binary_bytes: u64)
         format!("{} MiB", number(binary_bytes as f64 / (1024.0 * 1024.0))),
     ));
     rows
+}
+
+/// `1,000`, `10,000`: counts as the table writes them.
+fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Memory after each count of commits in one repository, and its growth
+/// (targets: RssAnon grows by at most 1 MiB from 2,000 commits to the
+/// last count, VmRSS after the last count is at most 10 MiB).
+fn growth_rows(s: &RepoSet) -> Vec<Row> {
+    let (Some(first), Some(last)) = (s.memory_at.first(), s.memory_at.last()) else {
+        return Vec::new();
+    };
+    if s.memory_at.len() < 2 {
+        return Vec::new();
+    }
+    let n = Some(s.repos);
+    let mut rows: Vec<Row> = s.memory_at[1..]
+        .iter()
+        .map(|c| {
+            Row::info(
+                &format!("VmRSS / RssAnon after {} commits", count(c.commits)),
+                n,
+                format!(
+                    "{} / {} MiB",
+                    number(mib(c.memory.rss_kib)),
+                    number(mib(c.memory.rss_anon_kib))
+                ),
+            )
+        })
+        .collect();
+    let grown = |from: &Checkpoint| mib(last.memory.rss_anon_kib) - mib(from.memory.rss_anon_kib);
+    rows.push(Row::info(
+        &format!(
+            "RssAnon growth {} → {} commits",
+            count(first.commits),
+            count(last.commits)
+        ),
+        n,
+        format!("{} MiB", number(grown(first))),
+    ));
+    if let Some(from) = s.memory_at.iter().find(|c| c.commits == GROWTH_FROM) {
+        rows.push(Row::at_most(
+            &format!(
+                "RssAnon growth {} → {} commits",
+                count(from.commits),
+                count(last.commits)
+            ),
+            n,
+            grown(from),
+            "MiB",
+            1.0,
+        ));
+    }
+    rows.push(Row::at_most(
+        &format!("VmRSS after {} commits", count(last.commits)),
+        n,
+        mib(last.memory.rss_kib),
+        "MiB",
+        10.0,
+    ));
+    rows
+}
+
+/// The `git cherry-pick` burst (targets: the daemon's CPU at most a tenth
+/// of git's; the last commit stored within 50 ms of git's return).
+fn burst_rows(b: &Burst) -> Vec<Row> {
+    let n = Some(1);
+    let what = format!("burst of {} cherry-picks", count(b.commits));
+    let ratio = b.ratio();
+    let threads: Vec<String> = b
+        .daemon_threads
+        .iter()
+        .filter(|(_, secs)| *secs > 0.0)
+        .map(|(name, secs)| format!("{name} {}", number(*secs)))
+        .collect();
+    vec![
+        Row {
+            figure: format!("{what}: daemon CPU / git CPU"),
+            repos: n,
+            measured: format!(
+                "{} ({} s / {} s)",
+                number(ratio),
+                number(b.daemon_cpu_secs),
+                number(b.git_cpu_secs)
+            ),
+            target: "≤ 0.10".into(),
+            met: Some(ratio <= 0.10),
+        },
+        Row::info(
+            &format!("{what}: daemon CPU per commit, by thread (s)"),
+            n,
+            format!(
+                "{} ms ({})",
+                number(b.daemon_cpu_secs * 1000.0 / b.commits.max(1) as f64),
+                threads.join(", ")
+            ),
+        ),
+        Row::at_most(
+            &format!("{what}: last commit stored after git returned"),
+            n,
+            b.stored_after_ms,
+            "ms",
+            50.0,
+        ),
+    ]
+}
+
+fn growth_checks() {
+    use bench::procfs::Memory;
+    let mem = |rss_mib: u64, anon_mib: u64| Memory {
+        rss_kib: rss_mib * 1024,
+        hwm_kib: rss_mib * 1024,
+        rss_anon_kib: anon_mib * 1024,
+        rss_file_kib: (rss_mib - anon_mib) * 1024,
+    };
+    let summary = summarize(&[Duration::from_millis(1)]).unwrap();
+    let set = RepoSet {
+        repos: 1,
+        ready: summary,
+        memory_after_start: mem(8, 1),
+        idle: None,
+        commit_to_event: summary,
+        return_to_event: summary,
+        commit_call: summary,
+        events_before_return: 0,
+        commits: 10_000,
+        memory_at: [(1_000, mem(9, 2)), (2_000, mem(9, 2)), (10_000, mem(11, 4))]
+            .map(|(commits, memory)| Checkpoint { commits, memory })
+            .to_vec(),
+        status_sequential: None,
+        status_concurrent: None,
+        reload: None,
+    };
+    let rows = growth_rows(&set);
+    let find = |f: &str| rows.iter().find(|r| r.figure == f).unwrap();
+    assert_eq!(
+        find("RssAnon growth 1,000 → 10,000 commits").measured,
+        "2.00 MiB"
+    );
+    let judged = find("RssAnon growth 2,000 → 10,000 commits");
+    assert_eq!(judged.met, Some(false));
+    assert_eq!(find("VmRSS after 10,000 commits").met, Some(false));
+    assert_eq!(
+        find("VmRSS / RssAnon after 2,000 commits").measured,
+        "9.00 / 2.00 MiB"
+    );
+    assert!(growth_rows(&RepoSet {
+        memory_at: set.memory_at[..1].to_vec(),
+        ..set.clone()
+    })
+    .is_empty());
 }

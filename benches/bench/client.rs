@@ -1,6 +1,6 @@
 //! A minimal client of the control socket (docs/protocol.md): one request
 //! line, one response line; and an event subscriber that stamps each
-//! `commit` event with its arrival time on a reader thread.
+//! `commit` and `trigger` event with its arrival time on a reader thread.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -89,10 +89,12 @@ impl Control {
                     Ok(_) => {}
                 }
                 let at = Instant::now();
-                let Some(hash) = commit_hash(&line) else {
-                    continue;
+                let seen = match commit_hash(&line) {
+                    Some(hash) => Seen::Commit(hash),
+                    None if is_trigger(&line) => Seen::Trigger,
+                    None => continue,
                 };
-                if tx.send((hash, at)).is_err() {
+                if tx.send((seen, at)).is_err() {
                     break;
                 }
             }
@@ -100,9 +102,21 @@ impl Control {
         Ok(Subscription {
             events: rx,
             early: HashMap::new(),
+            triggers: Vec::new(),
             _writer: self.writer,
         })
     }
+}
+
+/// An event the subscriber reports.
+enum Seen {
+    Commit(String),
+    Trigger,
+}
+
+/// Whether `line` is a `trigger` event.
+pub fn is_trigger(line: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v["event"] == "trigger")
 }
 
 /// The hash of a `commit` event line; `None` for other lines.
@@ -115,9 +129,11 @@ pub fn commit_hash(line: &str) -> Option<String> {
 }
 
 pub struct Subscription {
-    events: Receiver<(String, Instant)>,
+    events: Receiver<(Seen, Instant)>,
     /// Commit events that arrived while waiting for another hash.
     early: HashMap<String, Instant>,
+    /// When trigger events arrived, in order.
+    triggers: Vec<Instant>,
     _writer: UnixStream,
 }
 
@@ -130,14 +146,39 @@ impl Subscription {
         let deadline = Instant::now() + SAFETY;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let (h, at) = self
+            let (seen, at) = self
                 .events
                 .recv_timeout(left)
                 .map_err(|_| anyhow::anyhow!("no `commit` event for `{hash}` within {SAFETY:?}"))?;
-            if h == hash {
-                return Ok(at);
+            match seen {
+                Seen::Commit(h) if h == hash => return Ok(at),
+                Seen::Commit(h) => {
+                    self.early.insert(h, at);
+                }
+                Seen::Trigger => self.triggers.push(at),
             }
-            self.early.insert(h, at);
+        }
+    }
+
+    /// When the first `trigger` event that arrived after `after` did.
+    pub fn wait_trigger_after(&mut self, after: Instant) -> Result<Instant> {
+        if let Some(&at) = self.triggers.iter().find(|&&t| t > after) {
+            return Ok(at);
+        }
+        let deadline = Instant::now() + SAFETY;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (seen, at) = self
+                .events
+                .recv_timeout(left)
+                .map_err(|_| anyhow::anyhow!("no `trigger` event within {SAFETY:?}"))?;
+            match seen {
+                Seen::Trigger if at > after => return Ok(at),
+                Seen::Trigger => self.triggers.push(at),
+                Seen::Commit(h) => {
+                    self.early.insert(h, at);
+                }
+            }
         }
     }
 }
@@ -148,5 +189,6 @@ pub fn checks() {
     assert_eq!(commit_hash(line).as_deref(), Some("abc"));
     let other = r#"{"v":1,"at":"2026-01-01T00:00:00Z","event":"trigger","trigger":{"id":1}}"#;
     assert_eq!(commit_hash(other), None);
+    assert!(is_trigger(other) && !is_trigger(line));
     assert_eq!(commit_hash("not json"), None);
 }

@@ -1,6 +1,8 @@
 //! The measurements of one repository count: start-up, idle cost, commit to
-//! event latency, memory, control-socket and reload round trips, all
-//! against one real daemon process over its real interfaces.
+//! event latency, memory (after 1,000 commits, and with one repository
+//! also after 2,000 and 10,000, to show whether it grows with every
+//! commit), control-socket and reload round trips, all against one real
+//! daemon process over its real interfaces.
 
 use std::path::Path;
 use std::sync::{Arc, Barrier};
@@ -23,8 +25,11 @@ pub struct Plan {
     /// `None`: no idle window for this count.
     pub idle: Option<Duration>,
     pub latency_samples: usize,
-    /// Commits in all (the latency samples included) before memory is read.
+    /// Commits in all (the latency samples included).
     pub commits: usize,
+    /// After how many commits memory is read (ascending; the last is
+    /// `commits`).
+    pub memory_at: Vec<usize>,
     /// Control socket and reload figures.
     pub socket: bool,
     pub status_sequential: usize,
@@ -49,6 +54,13 @@ pub struct Concurrent {
     pub throughput_per_sec: f64,
 }
 
+/// Memory after a number of commits.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Checkpoint {
+    pub commits: usize,
+    pub memory: Memory,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct RepoSet {
     pub repos: usize,
@@ -68,7 +80,8 @@ pub struct RepoSet {
     /// Events that arrived before `Repository::commit` returned (counted as 0).
     pub events_before_return: usize,
     pub commits: usize,
-    pub memory_after_commits: Memory,
+    /// Memory after each of the plan's `memory_at` commit counts.
+    pub memory_at: Vec<Checkpoint>,
     pub status_sequential: Option<Summary>,
     pub status_concurrent: Option<Concurrent>,
     pub reload: Option<Summary>,
@@ -114,6 +127,7 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
     let mut after_return = Vec::with_capacity(plan.latency_samples);
     let mut calls = Vec::with_capacity(plan.commits);
     let mut early = 0;
+    let mut memory_at = Vec::with_capacity(plan.memory_at.len());
     for seq in 0..plan.commits {
         let path = &paths[pick.below(n)];
         let made = repos::commit(path, seq as u64)?;
@@ -129,8 +143,13 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
             latencies.push(arrived.saturating_duration_since(made.start));
             after_return.push(arrived.saturating_duration_since(made.done));
         }
+        if plan.memory_at.contains(&(seq + 1)) {
+            memory_at.push(Checkpoint {
+                commits: seq + 1,
+                memory: procfs::memory(daemon.pid)?,
+            });
+        }
     }
-    let memory_after_commits = procfs::memory(daemon.pid)?;
 
     let (status_sequential, status_concurrent, reload) = if plan.socket {
         progress(n, "control socket round trips");
@@ -155,7 +174,7 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
         commit_call: summarize(&calls).context("no commits")?,
         events_before_return: early,
         commits: plan.commits,
-        memory_after_commits,
+        memory_at,
         status_sequential,
         status_concurrent,
         reload,
@@ -225,4 +244,14 @@ fn concurrent(socket: &Path, clients: usize, each: usize) -> Result<Concurrent> 
         latency: summarize(&all).context("no round trips")?,
         throughput_per_sec: all.len() as f64 / wall,
     })
+}
+
+impl RepoSet {
+    /// Memory after `commits` commits, if it was read then.
+    pub fn memory_after(&self, commits: usize) -> Option<&Memory> {
+        self.memory_at
+            .iter()
+            .find(|c| c.commits == commits)
+            .map(|c| &c.memory)
+    }
 }

@@ -1,8 +1,9 @@
 //! The benchmark's parts: measurement helpers kept pure where they can be
 //! ([`stats`], [`report`], [`procfs`] parsing), and the I/O edges that drive
 //! the real daemon ([`sandbox`], [`client`], [`repos`], [`floor`],
-//! [`history`], [`standup`], [`measure`]).
+//! [`history`], [`standup`], [`measure`], [`burst`]).
 
+pub mod burst;
 pub mod client;
 pub mod floor;
 pub mod history;

@@ -1,5 +1,7 @@
-//! What the kernel says about the daemon: memory (`VmRSS`, `VmHWM`) and
-//! context switches summed over every thread, from `/proc`.
+//! What the kernel says about the daemon: memory (`VmRSS`, `VmHWM`),
+//! context switches summed over every thread, and CPU time (user plus
+//! system, per thread and in all), from `/proc`; and the CPU time of this
+//! process's finished children (the `git` commands a burst runs).
 
 use std::path::Path;
 
@@ -69,6 +71,68 @@ pub fn threads(pid: u32) -> Result<usize> {
         .count())
 }
 
+/// User plus system CPU time in clock ticks from a `/proc/*/stat` text,
+/// and the command name. The name is in parentheses and may itself hold
+/// spaces and parentheses, so fields are counted from the last `)`.
+pub fn stat_cpu(stat: &str) -> Option<(String, u64)> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let name = stat.get(open + 1..close)?.to_string();
+    // After the name: state (3rd field), …, utime (14th), stime (15th).
+    let rest: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+    let ticks = |i: usize| rest.get(i)?.parse::<u64>().ok();
+    Some((name, ticks(11)? + ticks(12)?))
+}
+
+fn ticks_per_sec() -> f64 {
+    // SAFETY: sysconf has no preconditions.
+    let t = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) };
+    if t > 0 {
+        t as f64
+    } else {
+        100.0
+    }
+}
+
+/// CPU time of the whole process (all its threads, live and ended), in
+/// seconds.
+pub fn cpu_secs(pid: u32) -> Result<f64> {
+    let path = format!("/proc/{pid}/stat");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading `{path}`"))?;
+    let (_, ticks) = stat_cpu(&text).with_context(|| format!("no CPU times in `{path}`"))?;
+    Ok(ticks as f64 / ticks_per_sec())
+}
+
+/// CPU time of each live thread, by thread name, in seconds.
+pub fn thread_cpu_secs(pid: u32) -> Result<Vec<(String, f64)>> {
+    let dir = format!("/proc/{pid}/task");
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("listing `{dir}`"))? {
+        let Ok(text) = std::fs::read_to_string(entry?.path().join("stat")) else {
+            continue;
+        };
+        if let Some((name, ticks)) = stat_cpu(&text) {
+            match out.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, secs)) => *secs += ticks as f64 / ticks_per_sec(),
+                None => out.push((name, ticks as f64 / ticks_per_sec())),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// User plus system CPU time of this process's children that ended and
+/// were waited for, in seconds.
+pub fn children_cpu_secs() -> f64 {
+    // SAFETY: getrusage writes only the struct it is given.
+    let mut usage: nix::libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { nix::libc::getrusage(nix::libc::RUSAGE_CHILDREN, &mut usage) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: nix::libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
 /// Self-checks, run when the bench binary starts without `--bench`.
 pub fn checks() {
     let status = "Name:\tdevtrack\nVmHWM:\t    9876 kB\nVmRSS:\t    5432 kB\n\
@@ -80,6 +144,11 @@ pub fn checks() {
     assert_eq!(status_number(status, "voluntary_ctxt_switches"), Some(12));
     assert_eq!(task_switches(status), Some(15));
     assert_eq!(task_switches("Name:\tx\n"), None);
+    let stat = "4242 (notify-rs (x) y) S 1 4242 4242 0 -1 4194560 120 0 0 0 37 5 0 0 20 0 2 0";
+    assert_eq!(stat_cpu(stat), Some(("notify-rs (x) y".to_string(), 42)));
+    assert_eq!(stat_cpu("4242 (x) S 1"), None);
+    assert!(cpu_secs(std::process::id()).unwrap() >= 0.0);
+    assert!(!thread_cpu_secs(std::process::id()).unwrap().is_empty());
     let own = memory(std::process::id()).unwrap();
     assert!(own.rss_kib > 0 && own.hwm_kib >= own.rss_kib);
     assert!(threads(std::process::id()).unwrap() >= 1);

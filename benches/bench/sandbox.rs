@@ -20,8 +20,13 @@ pub const SAFETY: Duration = Duration::from_secs(120);
 /// How much of the daemon's stderr is kept for error messages.
 const LOG_TAIL: usize = 16 * 1024;
 
-pub fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_devtrack")
+/// The daemon under test: the release binary this bench was built with, or
+/// the one `DEVTRACK_BENCH_BINARY` names (to measure another build, e.g.
+/// the previous release, with the same bench).
+pub fn binary() -> PathBuf {
+    std::env::var_os("DEVTRACK_BENCH_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_devtrack")))
 }
 
 pub struct Sandbox {

@@ -5,8 +5,9 @@
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
+use super::burst::CommitBatch;
+use super::gitwatch::debounce::Batch;
 use super::gitwatch::{GitEvent, WatchMsg};
 use super::run_loop::Daemon;
 use super::store::{NewTrigger, TriggerKind};
@@ -62,7 +63,7 @@ impl Daemon {
 
     fn take_catch_up(&mut self, events: Vec<GitEvent>, now: DateTime<Utc>) -> Result<()> {
         self.publish_git(&events, now);
-        let own: Vec<GitEvent> = events.into_iter().filter(GitEvent::triggers).collect();
+        let own: CommitBatch = events.into_iter().filter(GitEvent::triggers).collect();
         if !own.is_empty() {
             self.record_commit_trigger(TriggerKind::Catchup, own, now)?;
         }
@@ -134,21 +135,16 @@ impl Daemon {
     fn record_commit_trigger(
         &mut self,
         kind: TriggerKind,
-        batch: Vec<GitEvent>,
+        batch: CommitBatch,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let keys: Vec<(String, String)> = batch.iter().flat_map(GitEvent::commit_keys).collect();
-        let commits: Vec<serde_json::Value> = batch.iter().map(summary).collect();
-        let mut repos: Vec<&str> = batch.iter().map(GitEvent::repo).collect();
-        repos.sort_unstable();
-        repos.dedup();
+        let repos = batch.repos().collect::<Vec<_>>().join(", ");
         let reason = match kind {
             TriggerKind::Catchup => format!(
-                "{} change(s) made while devtrack was not running, in {}",
+                "{} change(s) made while devtrack was not running, in {repos}",
                 batch.len(),
-                repos.join(", ")
             ),
-            _ => format!("{} change(s) in {}", batch.len(), repos.join(", ")),
+            _ => format!("{} change(s) in {repos}", batch.len()),
         };
         let trigger = NewTrigger {
             kind,
@@ -156,9 +152,9 @@ impl Daemon {
             fired_at: now,
             late: false,
             reason: Some(reason),
-            detail: Some(json!({ "commits": commits })),
+            detail: Some(batch.detail()),
         };
-        let id = self.store.record_commit_trigger(&trigger, &keys)?;
+        let id = self.store.record_commit_trigger(&trigger, batch.keys())?;
         self.announce(trigger.recorded(id));
         Ok(())
     }
@@ -167,21 +163,4 @@ impl Daemon {
 /// The abbreviated hash log messages name.
 fn short(hash: &str) -> &str {
     hash.get(..7).unwrap_or(hash)
-}
-
-/// What a commit trigger lists per event: enough to prefill an update.
-fn summary(event: &GitEvent) -> serde_json::Value {
-    match event {
-        GitEvent::Commit(c) => json!({
-            "repo": c.repo, "hash": c.hash, "branch": c.branch,
-            "summary": c.summary, "kind": c.kind,
-        }),
-        GitEvent::Rebase(r) => json!({
-            "repo": r.repo, "hash": r.head, "branch": r.branch,
-            "summary": format!("rebase of {} commit(s)", r.commits.len()), "kind": "rebase",
-        }),
-        GitEvent::Activity(a) => json!({
-            "repo": a.repo, "hash": a.new, "summary": a.message, "kind": a.kind,
-        }),
-    }
 }

@@ -6,10 +6,12 @@
 //! sent. The daemon never forks and writes no PID or log file: the init
 //! system owns those.
 
+mod burst;
 mod commit_triggers;
 pub mod control;
 pub mod cursor;
 pub mod event_bus;
+mod footprint;
 pub mod gitwatch;
 pub mod instance;
 pub mod logging;

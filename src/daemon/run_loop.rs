@@ -16,8 +16,10 @@ use tokio::sync::mpsc;
 
 use crate::config::paths::Paths;
 use crate::config::Config;
+use crate::daemon::burst::CommitBatch;
 use crate::daemon::control::{self, handlers, ControlRequest};
 use crate::daemon::event_bus::EventBus;
+use crate::daemon::footprint;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
 use crate::daemon::scheduler::{Schedule, SchedulerState};
@@ -43,7 +45,7 @@ pub(super) struct Daemon {
     pub last_reload: Option<DateTime<Utc>>,
     pub git: GitWatch,
     /// Own commits waiting for the debounce window to close.
-    pub commit_batch: Debouncer<GitEvent, tokio::time::Instant>,
+    pub commit_batch: Debouncer<GitEvent, tokio::time::Instant, CommitBatch>,
 }
 
 pub(super) async fn run(
@@ -127,6 +129,10 @@ async fn run_inner(
 
     loop {
         let commit_deadline = daemon.commit_batch.deadline();
+        let idle_deadline = daemon
+            .git
+            .idle_deadline()
+            .map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -142,6 +148,11 @@ async fn run_inner(
             Some(msg) = git_rx.recv() => daemon.on_git_change(msg, wall_now()),
             _ = tokio::time::sleep_until(commit_deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
+            _ = tokio::time::sleep_until(idle_deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if idle_deadline.is_some() => {
+                    daemon.git.close_idle(std::time::Instant::now());
+                    footprint::release_free();
+                }
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
             _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
                 healthy.set(None);

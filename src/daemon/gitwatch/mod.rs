@@ -47,6 +47,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::config::{CommitTriggers, Repository, Settings};
 use crate::daemon::store::{CommitRecord, Store};
 use crate::protocol::{RepoState, RepoStatus};
+use details::Readers;
 use read::{read_log, ReadError};
 use repo::RepoWatch;
 use watcher::FsWatcher;
@@ -72,6 +73,8 @@ pub struct GitWatch {
     fs: FsWatcher,
     repos: BTreeMap<String, RepoWatch>,
     policy: Policy,
+    /// Repositories kept open across a burst of changes.
+    readers: Readers,
 }
 
 impl GitWatch {
@@ -89,6 +92,7 @@ impl GitWatch {
             fs,
             repos: BTreeMap::new(),
             policy: Policy::from_settings(settings),
+            readers: Readers::default(),
         };
         for r in repos {
             gw.repos.insert(r.name.clone(), RepoWatch::new(r.clone()));
@@ -257,6 +261,17 @@ impl GitWatch {
         self.fs.is_alive()
     }
 
+    /// When the repositories kept open since the last change should be
+    /// closed ([`GitWatch::close_idle`]); `None` when none is open.
+    pub fn idle_deadline(&self) -> Option<std::time::Instant> {
+        self.readers.deadline()
+    }
+
+    /// Closes the repositories left alone for [`details::KEEP_OPEN`].
+    pub fn close_idle(&mut self, now: std::time::Instant) {
+        self.readers.close_idle(now);
+    }
+
     /// The directories currently watched (one inotify watch each).
     pub fn watched_dirs(&self) -> Vec<PathBuf> {
         self.fs.watched_dirs()
@@ -286,7 +301,7 @@ impl GitWatch {
             .unwrap_or_default();
         let mut events = Vec::new();
         for source in sources {
-            match read_log(watch, &self.policy, &source, store, now) {
+            match read_log(watch, &self.policy, &mut self.readers, &source, store, now) {
                 Ok(evs) => events.extend(evs),
                 Err(ReadError::Io(e)) => {
                     watch.state = RepoState::Error {

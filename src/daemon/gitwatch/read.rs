@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::details::{CommitDetails, RepoReader};
+use super::details::{CommitDetails, Readers, RepoReader};
 use super::layout::LogSource;
 use super::outcome::{GitEvent, LastCommit};
 use super::process::{self, History, LogContext, LogRead, Lookup};
@@ -122,6 +122,7 @@ impl Lookup for GitLookup<'_> {
 pub(super) fn read_log(
     w: &mut RepoWatch,
     policy: &Policy,
+    readers: &mut Readers,
     source: &LogSource,
     store: &mut Store,
     now: DateTime<Utc>,
@@ -168,7 +169,7 @@ pub(super) fn read_log(
     };
     let mut processed = {
         let mut lookup = GitLookup {
-            reader: RepoReader::new(&source.gitdir),
+            reader: readers.take(&source.gitdir),
             store,
             repo: &w.config.name,
             project: w.config.project.as_deref(),
@@ -183,7 +184,9 @@ pub(super) fn read_log(
             progress: w.rebases.get(path),
             now,
         };
-        process::process(read, &mut lookup)
+        let processed = process::process(read, &mut lookup);
+        readers.put(lookup.reader, std::time::Instant::now());
+        processed
     };
     let batch = std::mem::take(&mut processed.batch);
     let inserted = match batch_to_write(batch, (path_key, cursor), from_store) {

@@ -325,10 +325,10 @@ impl Store {
 
 /// Links the commits a commit trigger announced, `(repo, hash)`, to it,
 /// inside the caller's transaction.
-pub(super) fn link_to_trigger(
+pub(super) fn link_to_trigger<'a>(
     conn: &rusqlite::Connection,
     trigger_id: i64,
-    commits: &[(String, String)],
+    commits: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<()> {
     let mut upd =
         conn.prepare_cached("UPDATE commits SET trigger_id = ?1 WHERE repo = ?2 AND hash = ?3")?;
@@ -429,9 +429,7 @@ mod tests {
             reason: None,
             detail: None,
         };
-        let id = store
-            .record_commit_trigger(&trigger, &[("r".into(), "a".into())])
-            .unwrap();
+        let id = store.record_commit_trigger(&trigger, [("r", "a")]).unwrap();
         assert_eq!(
             store.commit("r", "a").unwrap().unwrap().trigger_id,
             Some(id)
@@ -448,9 +446,7 @@ mod tests {
             )
             .unwrap();
         let before = store.trigger_count().unwrap();
-        assert!(store
-            .record_commit_trigger(&trigger, &[("r".into(), "b".into())])
-            .is_err());
+        assert!(store.record_commit_trigger(&trigger, [("r", "b")]).is_err());
         assert_eq!(store.trigger_count().unwrap(), before);
     }
 }

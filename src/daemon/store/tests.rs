@@ -630,3 +630,14 @@ fn a_year_of_commits_in_a_report_range() {
     assert_eq!(data.commits.len(), 28);
     assert_eq!(data.commits[0].summary.as_deref(), Some("change 31"));
 }
+
+#[test]
+fn the_page_cache_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db")).unwrap();
+    let size: i64 = store
+        .conn
+        .pragma_query_value(None, "cache_size", |r| r.get(0))
+        .unwrap();
+    assert_eq!(size, -CACHE_KIB);
+}

@@ -102,15 +102,15 @@ impl Store {
 
     /// Records a trigger on its own (manual triggers).
     pub fn record_trigger(&mut self, trigger: &NewTrigger) -> Result<i64> {
-        self.record_commit_trigger(trigger, &[])
+        self.record_commit_trigger(trigger, [])
     }
 
     /// Records a trigger and links the commits it announces, `(repo,
     /// hash)`, to it, in one transaction: a crash keeps both or neither.
-    pub fn record_commit_trigger(
+    pub fn record_commit_trigger<'a>(
         &mut self,
         trigger: &NewTrigger,
-        commits: &[(String, String)],
+        commits: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<i64> {
         let tx = self.conn.transaction()?;
         let id = insert_trigger(&tx, trigger)?;
