@@ -347,15 +347,6 @@ expect "install-service writes the formula's command for launchd ($plist_args)" 
     test "$plist_args" = "$formula_command"
 
 expect "stop the packaged service" as_user "$USER_EARLY" systemctl --user stop devtrack.service
-# One repository in the user's config, so a healthy daemon has nothing to
-# warn about (with none it says so, at priority 4).
-early_home="/home/$USER_EARLY"
-as_user "$USER_EARLY" git init -q "$early_home/proj"
-as_user "$USER_EARLY" git -C "$early_home/proj" -c user.name=Early -c user.email=early@example.com \
-    commit -q --allow-empty -m init
-as_user "$USER_EARLY" mkdir -p "$early_home/.config/devtrack"
-printf 'repositories:\n  - {name: proj, path: ~/proj}\n' |
-    as_user "$USER_EARLY" tee "$early_home/.config/devtrack/config.yaml" >/dev/null
 brew_unit="/home/$USER_EARLY/.config/systemd/user/devtrack.service"
 as_user "$USER_EARLY" mkdir -p "$(dirname "$brew_unit")"
 ruby packaging/homebrew/check-formula.rb "$formula" "$brew_prefix" --systemd |
