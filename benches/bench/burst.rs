@@ -10,7 +10,9 @@
 //! `git cherry-pick` is waited for); the daemon's is `utime + stime` of
 //! all its threads from `/proc`, from just before the first pick until
 //! the burst's commit trigger arrived, so it covers everything the burst
-//! made the daemon do.
+//! made the daemon do. CPU times on a shared machine vary by tens of
+//! percent from run to run, so the burst is run [`ROUNDS`] times, each in
+//! a new repository with a new daemon, and the median is reported.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,11 +36,19 @@ const FILES_PER_DIR: usize = 10;
 const LINES: usize = 40;
 /// Files each commit of the burst changes.
 const CHANGED: usize = 3;
+/// Bursts measured; the median is reported.
+pub const ROUNDS: usize = 3;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Burst {
     pub commits: usize,
     pub files: usize,
+    pub rounds: Vec<Round>,
+}
+
+/// One burst, in its own repository and daemon.
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
     pub git_cpu_secs: f64,
     pub daemon_cpu_secs: f64,
     /// Per thread of the daemon (by name), over the same window.
@@ -48,9 +58,33 @@ pub struct Burst {
     pub stored_after_ms: f64,
 }
 
-impl Burst {
+impl Round {
     pub fn ratio(&self) -> f64 {
         self.daemon_cpu_secs / self.git_cpu_secs.max(f64::EPSILON)
+    }
+}
+
+impl Burst {
+    /// The round with the median daemon CPU / git CPU.
+    pub fn median(&self) -> &Round {
+        let mut by_ratio: Vec<&Round> = self.rounds.iter().collect();
+        by_ratio.sort_by(|a, b| a.ratio().total_cmp(&b.ratio()));
+        by_ratio[by_ratio.len() / 2]
+    }
+
+    /// The lowest and highest daemon CPU / git CPU of the rounds.
+    pub fn ratio_range(&self) -> (f64, f64) {
+        let ratios = self.rounds.iter().map(Round::ratio);
+        let lo = ratios.clone().fold(f64::INFINITY, f64::min);
+        (lo, ratios.fold(0.0, f64::max))
+    }
+
+    /// The longest time from git's return to the last commit's event.
+    pub fn worst_stored_after_ms(&self) -> f64 {
+        self.rounds
+            .iter()
+            .map(|r| r.stored_after_ms)
+            .fold(0.0, f64::max)
     }
 }
 
@@ -203,6 +237,20 @@ fn cherry_pick(sandbox: &Sandbox, repo: &Path, commit: Oid) -> Result<()> {
 }
 
 pub fn run(commits: usize) -> Result<Burst> {
+    let rounds = (0..ROUNDS)
+        .map(|i| {
+            eprintln!("bench: burst {} of {ROUNDS}", i + 1);
+            round(commits)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Burst {
+        commits,
+        files: TOP * SUB * FILES_PER_DIR,
+        rounds,
+    })
+}
+
+fn round(commits: usize) -> Result<Round> {
     let sandbox = Sandbox::new()?;
     let path: PathBuf = sandbox.repos.join("burst");
     eprintln!("bench: burst: generating a repository with {commits} commits to pick");
@@ -242,9 +290,7 @@ pub fn run(commits: usize) -> Result<Burst> {
         .collect();
     drop(events);
     daemon.stop()?;
-    Ok(Burst {
-        commits,
-        files: TOP * SUB * FILES_PER_DIR,
+    Ok(Round {
         git_cpu_secs,
         daemon_cpu_secs,
         daemon_threads,
@@ -261,13 +307,19 @@ pub fn checks() {
         file_path(last),
         format!("src/m{}/s{}/f9.rs", TOP - 1, SUB - 1)
     );
+    let round = |daemon: f64, stored: f64| Round {
+        git_cpu_secs: 2.0,
+        daemon_cpu_secs: daemon,
+        daemon_threads: Vec::new(),
+        stored_after_ms: stored,
+    };
     let b = Burst {
         commits: 10,
         files: 1,
-        git_cpu_secs: 2.0,
-        daemon_cpu_secs: 0.1,
-        daemon_threads: Vec::new(),
-        stored_after_ms: 1.0,
+        rounds: vec![round(0.3, 1.0), round(0.1, 7.0), round(0.2, 3.0)],
     };
-    assert!((b.ratio() - 0.05).abs() < 1e-9);
+    assert!((b.median().ratio() - 0.1).abs() < 1e-9);
+    let (lo, hi) = b.ratio_range();
+    assert!((lo - 0.05).abs() < 1e-9 && (hi - 0.15).abs() < 1e-9);
+    assert_eq!(b.worst_stored_after_ms(), 7.0);
 }

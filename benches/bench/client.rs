@@ -145,17 +145,9 @@ impl Subscription {
         }
         let deadline = Instant::now() + SAFETY;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let (seen, at) = self
-                .events
-                .recv_timeout(left)
-                .map_err(|_| anyhow::anyhow!("no `commit` event for `{hash}` within {SAFETY:?}"))?;
-            match seen {
-                Seen::Commit(h) if h == hash => return Ok(at),
-                Seen::Commit(h) => {
-                    self.early.insert(h, at);
-                }
-                Seen::Trigger => self.triggers.push(at),
+            match self.next(deadline, &format!("`commit` event for `{hash}`"))? {
+                (Seen::Commit(h), at) if h == hash => return Ok(at),
+                (seen, at) => self.keep(seen, at),
             }
         }
     }
@@ -167,18 +159,28 @@ impl Subscription {
         }
         let deadline = Instant::now() + SAFETY;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let (seen, at) = self
-                .events
-                .recv_timeout(left)
-                .map_err(|_| anyhow::anyhow!("no `trigger` event within {SAFETY:?}"))?;
-            match seen {
-                Seen::Trigger if at > after => return Ok(at),
-                Seen::Trigger => self.triggers.push(at),
-                Seen::Commit(h) => {
-                    self.early.insert(h, at);
-                }
+            match self.next(deadline, "`trigger` event")? {
+                (Seen::Trigger, at) if at > after => return Ok(at),
+                (seen, at) => self.keep(seen, at),
             }
+        }
+    }
+
+    /// The next event, unless `deadline` passes first.
+    fn next(&mut self, deadline: Instant, what: &str) -> Result<(Seen, Instant)> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.events
+            .recv_timeout(left)
+            .map_err(|_| anyhow::anyhow!("no {what} within {SAFETY:?}"))
+    }
+
+    /// Keeps an event that came while waiting for another.
+    fn keep(&mut self, seen: Seen, at: Instant) {
+        match seen {
+            Seen::Commit(h) => {
+                self.early.insert(h, at);
+            }
+            Seen::Trigger => self.triggers.push(at),
         }
     }
 }
