@@ -160,6 +160,7 @@ mod tests {
             repositories: vec![repo("web", "/src/web"), repo("cli", "/src/cli")],
             settings: Settings::defaults(Tz::UTC),
             integrations: Integrations::default(),
+            prompts: Default::default(),
         }
     }
 

@@ -70,6 +70,7 @@ pub(crate) fn config_for(cwd: &Path) -> Config {
         repositories: repository_around(cwd).into_iter().collect(),
         settings: Settings::defaults(local_timezone()),
         integrations: Integrations::default(),
+        prompts: Default::default(),
     }
 }
 

@@ -18,6 +18,7 @@ pub struct Config {
     pub repositories: Vec<Repository>,
     pub settings: Settings,
     pub integrations: Integrations,
+    pub prompts: Prompts,
 }
 
 /// One entry of `repositories:`.
@@ -193,4 +194,40 @@ pub struct Integrations {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Integration {
     pub enabled: bool,
+}
+
+/// `prompts:`: how a prompt reaches the person. Every channel is optional;
+/// the control socket's `prompt` events are always there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompts {
+    /// Desktop notifications (the freedesktop service on Linux, `osascript`
+    /// on macOS). `false`: only the hook, the socket and the CLI.
+    pub notifications: bool,
+    /// "Log update" opens a small input dialog (`zenity`, `kdialog`,
+    /// `osascript`) when one is installed.
+    pub dialog: bool,
+    /// How long "Snooze" (and `devtrack snooze` without a duration) waits.
+    pub snooze: Duration,
+    /// The `on_trigger` hook, if any.
+    pub on_trigger: Option<Hook>,
+}
+
+impl Default for Prompts {
+    fn default() -> Prompts {
+        Prompts {
+            notifications: true,
+            dialog: true,
+            snooze: Duration::from_secs(30 * 60),
+            on_trigger: None,
+        }
+    }
+}
+
+/// `prompts.on_trigger`: a command run for each new prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// The program and its arguments; no shell unless the user writes one.
+    pub argv: Vec<String>,
+    /// After this long the hook gets SIGTERM, and SIGKILL 5 s later.
+    pub timeout: Duration,
 }

@@ -644,6 +644,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
             repositories: repos,
             settings: settings_value.unwrap_or_else(|| Settings::defaults(ctx.default_timezone)),
             integrations: integrations_value,
+            prompts: Default::default(),
         },
         ignored,
     })

@@ -16,6 +16,7 @@ pub mod gitwatch;
 pub mod instance;
 pub mod logging;
 mod pause;
+pub mod prompts;
 mod reload;
 mod run_loop;
 pub mod scheduler;

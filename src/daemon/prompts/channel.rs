@@ -1,0 +1,93 @@
+//! The messages between the run loop and a delivery channel.
+//!
+//! The loop sends [`ToChannel`] (show this prompt, or take it down because
+//! it was answered, snoozed, skipped or expired elsewhere); the channel
+//! sends [`FromChannel`] (what it did, and what the person did with it).
+//! Everything a channel shows is rendered by the loop into a
+//! [`PromptView`], so every channel says the same thing and none needs the
+//! store or the config beyond its own options.
+
+use tokio::sync::mpsc;
+
+use crate::daemon::store::Channel;
+
+/// A prompt as every channel shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptView {
+    /// The stored prompt's id.
+    pub id: i64,
+    /// One line: "3 commits in api-server since 14:00".
+    pub summary: String,
+    /// The question and how to answer ("What did you work on? …").
+    pub body: String,
+    /// The latest trigger's kind: `timer`, `commit`, `manual`, `catchup`.
+    pub trigger_kind: String,
+    /// Repositories with commits since the last answer, by config name.
+    pub repos: Vec<String>,
+    /// The prompt as JSON, exactly as the socket's `prompt` events carry it
+    /// (a hook reads this on stdin).
+    pub json: String,
+    /// An earlier showing of the same prompt is replaced (a trigger was
+    /// folded in); channels that can update in place do so.
+    pub update: bool,
+}
+
+/// From the run loop to a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToChannel {
+    /// Show the prompt (or replace its earlier showing when `update`).
+    Show(PromptView),
+    /// The prompt is no longer open (answered, snoozed, skipped, expired):
+    /// take down whatever still shows it. Nothing is reported back.
+    Withdraw { prompt: i64 },
+}
+
+/// From a channel to the run loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FromChannel {
+    pub channel: Channel,
+    /// The prompt this is about; `None` for news about the channel itself
+    /// ([`Report::Available`], [`Report::Unavailable`] before any prompt).
+    pub prompt: Option<i64>,
+    pub report: Report,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// Shown (for a hook: ran and exited 0). `detail`: e.g. the server's
+    /// name, the hook's captured output.
+    Delivered { detail: Option<String> },
+    /// Tried and failed; `detail` says why (an error, an exit status).
+    Failed { detail: String },
+    /// Nothing there to deliver to (no bus, no notification server). A
+    /// channel reports this once per outage, not per prompt.
+    Unavailable { detail: String },
+    /// The channel can deliver again (a notification server took the name,
+    /// the bus socket appeared): the loop shows it the open prompt again.
+    Available,
+    /// The person closed the notification without answering; the prompt
+    /// stays open.
+    Dismissed,
+    /// The person answered (inline reply, input dialog).
+    Answer { text: String },
+    /// The person chose "Snooze".
+    Snooze,
+    /// The person chose "Skip".
+    Skip,
+}
+
+/// The loop's end of one running channel.
+#[derive(Debug, Clone)]
+pub struct ChannelHandle {
+    pub channel: Channel,
+    pub tx: mpsc::UnboundedSender<ToChannel>,
+}
+
+impl ChannelHandle {
+    /// Sends `message`; a channel whose task has ended is logged once by
+    /// the task itself, so a failed send here needs no report.
+    pub fn send(&self, message: ToChannel) {
+        let _ = self.tx.send(message);
+    }
+}
