@@ -33,3 +33,6 @@ mod daemon_git;
 /// `devtrack report` (golden files in tests/fixtures/report) and
 /// `history --prompts` over a fixture store.
 mod report;
+
+// Crashes, bad input, faults and hostile neighbours, with figures.
+mod reliability;
