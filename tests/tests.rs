@@ -34,5 +34,8 @@ mod daemon_git;
 /// `history --prompts` over a fixture store.
 mod report;
 
+/// The `on_trigger` hook channel with real hook scripts.
+mod hook;
+
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;

@@ -540,3 +540,25 @@ pub fn stress_cycles(default: usize) -> usize {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// Whether process `pid` has exited (or is gone) within `within`, waited
+/// for on a pidfd, which becomes readable when the process terminates
+/// (whoever its parent is, zombie or reaped): no polling.
+pub fn wait_exited(pid: i32, within: Duration) -> bool {
+    // SAFETY: plain system calls on integers and a local pollfd.
+    unsafe {
+        let fd = libc::syscall(libc::SYS_pidfd_open, pid, 0) as i32;
+        if fd < 0 {
+            // ESRCH: no such process any more.
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        }
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ready = libc::poll(&mut pfd, 1, within.as_millis() as i32);
+        libc::close(fd);
+        ready == 1
+    }
+}

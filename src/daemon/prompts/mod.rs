@@ -10,5 +10,7 @@
 //! know only it.
 
 pub mod channel;
+pub mod hook;
+mod seen;
 
 pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
