@@ -37,5 +37,8 @@ mod report;
 /// The `on_trigger` hook channel with real hook scripts.
 mod hook;
 
+/// The macOS `osascript` channel against a recording stand-in.
+mod osascript;
+
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;

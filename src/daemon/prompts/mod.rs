@@ -11,6 +11,7 @@
 
 pub mod channel;
 pub mod hook;
+pub mod osascript;
 mod seen;
 
 pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};

@@ -25,6 +25,11 @@ impl SeenPrompts {
         }
         true
     }
+
+    /// Forgets `id`, so the next [`first`](Self::first) for it is `true`.
+    pub(crate) fn forget(&mut self, id: i64) {
+        self.ids.remove(&id);
+    }
 }
 
 #[cfg(test)]
@@ -32,11 +37,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn first_is_true_once_per_id() {
+    fn first_is_true_once_per_id_until_forgotten() {
         let mut seen = SeenPrompts::default();
         assert!(seen.first(7));
         assert!(!seen.first(7));
         assert!(seen.first(8));
+        seen.forget(7);
+        assert!(seen.first(7));
         assert!(!seen.first(8));
     }
 

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::daemon::prompts::Report;
+use crate::display::seconds;
 
 /// Bytes kept of each of stdout and stderr; the rest is counted, not kept.
 pub const KEPT: usize = 4096;
@@ -156,15 +157,6 @@ fn signal_name(signal: i32) -> String {
     match nix::sys::signal::Signal::try_from(signal) {
         Ok(s) => format!("{signal} ({})", s.as_str()),
         Err(_) => signal.to_string(),
-    }
-}
-
-/// `30 s`, `1.5 s`.
-pub fn seconds(d: Duration) -> String {
-    if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
     }
 }
 
