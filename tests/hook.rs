@@ -14,7 +14,7 @@ use devtrack::daemon::prompts::{hook, ChannelHandle, FromChannel, PromptView, Re
 use devtrack::daemon::store::Channel;
 use tokio::sync::mpsc;
 
-use crate::util::{wait_exited, write_script, WAIT};
+use crate::util::{recv, recv_all, wait_exited, write_script, WAIT};
 
 /// A config directory with `config.yaml` and the hook scripts next to it.
 struct Setup {
@@ -74,26 +74,6 @@ fn view(id: i64, update: bool) -> PromptView {
     }
 }
 
-async fn next(rx: &mut mpsc::UnboundedReceiver<FromChannel>) -> FromChannel {
-    tokio::time::timeout(WAIT, rx.recv())
-        .await
-        .expect("a report within the wait")
-        .expect("the channel still reporting")
-}
-
-/// Every report until the channel and all its runs are done (the handle
-/// must be dropped first).
-async fn rest(mut rx: mpsc::UnboundedReceiver<FromChannel>) -> Vec<FromChannel> {
-    let mut all = Vec::new();
-    loop {
-        match tokio::time::timeout(WAIT, rx.recv()).await {
-            Ok(Some(report)) => all.push(report),
-            Ok(None) => return all,
-            Err(_) => panic!("the channel did not finish; so far {all:?}"),
-        }
-    }
-}
-
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -125,7 +105,7 @@ async fn a_hook_gets_the_prompt_on_stdin_and_in_its_environment() {
     let script = setup.script("hook.sh", RECORDER);
     let (handle, mut rx) = setup.start(&[&script, "0", "two words"], WAIT);
     handle.send(ToChannel::Show(view(7, false)));
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     assert_eq!(report.channel, Channel::Hook);
     assert_eq!(report.prompt, Some(7));
     assert_eq!(
@@ -159,7 +139,7 @@ async fn a_failing_hook_is_reported_with_its_status() {
     let script = setup.script("hook.sh", RECORDER);
     let (handle, mut rx) = setup.start(&[&script, "3"], WAIT);
     handle.send(ToChannel::Show(view(1, false)));
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     assert_eq!(report.prompt, Some(1));
     assert!(
         failed(&report).starts_with("exited with status 3; stdout 20 bytes"),
@@ -172,7 +152,7 @@ async fn a_hook_that_cannot_start_is_reported() {
     let setup = Setup::new();
     let (handle, mut rx) = setup.start(&["./no-such-hook"], WAIT);
     handle.send(ToChannel::Show(view(1, false)));
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     let detail = failed(&report);
     assert!(detail.starts_with("could not start: `"), "{detail}");
     assert!(detail.contains("no-such-hook`: No such file"), "{detail}");
@@ -190,7 +170,7 @@ async fn a_hook_runs_once_per_prompt_however_often_it_is_shown() {
     handle.send(ToChannel::Show(view(2, false)));
     handle.send(ToChannel::Show(view(2, true)));
     drop(handle);
-    let reports = rest(rx).await;
+    let reports = recv_all(rx).await;
     let mut prompts: Vec<_> = reports.iter().map(|r| r.prompt).collect();
     prompts.sort();
     assert_eq!(prompts, [Some(1), Some(2)], "{reports:?}");
@@ -217,7 +197,7 @@ if [ "$DEVTRACK_PROMPT_ID" = 1 ]; then read line < fifo; echo "got $line"; else 
     let (handle, mut rx) = setup.start(&[&script], WAIT);
     handle.send(ToChannel::Show(view(1, false)));
     handle.send(ToChannel::Show(view(2, false)));
-    let (a, b) = (next(&mut rx).await, next(&mut rx).await);
+    let (a, b) = (recv(&mut rx).await, recv(&mut rx).await);
     let first = if a.prompt == Some(1) { &a } else { &b };
     assert_eq!(
         first.report,
@@ -227,46 +207,38 @@ if [ "$DEVTRACK_PROMPT_ID" = 1 ]; then read line < fifo; echo "got $line"; else 
     );
 }
 
-#[tokio::test]
-async fn a_hook_past_its_timeout_is_killed_with_its_children() {
+/// Runs `script` (which starts a child and writes its pid to `child.pid`)
+/// with a 1 s timeout; the reported detail, once the child is gone too.
+async fn killed_at_timeout(script: &str) -> String {
     let setup = Setup::new();
-    let script = setup.script(
-        "hook.sh",
-        "#!/bin/sh\nsleep 1000 &\necho $! > child.pid\nwait\n",
-    );
+    let script = setup.script("hook.sh", script);
     let (handle, mut rx) = setup.start(&[&script], Duration::from_secs(1));
     handle.send(ToChannel::Show(view(1, false)));
-    let report = next(&mut rx).await;
-    assert!(
-        failed(&report).starts_with("killed after 1 s timeout"),
-        "{report:?}"
-    );
+    let report = recv(&mut rx).await;
     let child: i32 = read(&setup.path("child.pid")).trim().parse().unwrap();
     assert!(
         wait_exited(child, WAIT),
         "the hook's child {child} is still running"
     );
+    failed(&report).to_owned()
+}
+
+#[tokio::test]
+async fn a_hook_past_its_timeout_is_killed_with_its_children() {
+    let detail = killed_at_timeout("#!/bin/sh\nsleep 1000 &\necho $! > child.pid\nwait\n").await;
+    assert!(detail.starts_with("killed after 1 s timeout"), "{detail}");
 }
 
 #[tokio::test]
 async fn a_hook_ignoring_sigterm_gets_sigkill() {
-    let setup = Setup::new();
     // The ignored SIGTERM is inherited by the child too.
-    let script = setup.script(
-        "hook.sh",
+    let detail = killed_at_timeout(
         "#!/bin/sh\ntrap '' TERM\nsleep 1000 &\necho $! > child.pid\nwhile :; do wait; done\n",
-    );
-    let (handle, mut rx) = setup.start(&[&script], Duration::from_secs(1));
-    handle.send(ToChannel::Show(view(1, false)));
-    let report = next(&mut rx).await;
+    )
+    .await;
     assert_eq!(
-        failed(&report),
+        detail,
         "killed after 1 s timeout (it ignored SIGTERM; SIGKILL 5 s later)"
-    );
-    let child: i32 = read(&setup.path("child.pid")).trim().parse().unwrap();
-    assert!(
-        wait_exited(child, WAIT),
-        "the hook's child {child} is still running"
     );
 }
 
@@ -279,7 +251,7 @@ async fn a_hooks_output_is_kept_bounded() {
     );
     let (handle, mut rx) = setup.start(&[&script], WAIT);
     handle.send(ToChannel::Show(view(1, false)));
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     let Report::Delivered {
         detail: Some(detail),
     } = report.report
@@ -307,7 +279,7 @@ async fn a_hook_that_does_not_read_stdin_still_finishes() {
     let mut big = view(1, false);
     big.json = format!(r#"{{"id":1,"pad":"{}"}}"#, "p".repeat(1 << 20));
     handle.send(ToChannel::Show(big));
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     assert_eq!(
         report.report,
         Report::Delivered {
@@ -322,7 +294,7 @@ async fn a_group_writable_config_refuses_the_hook() {
     let script = setup.script("hook.sh", RECORDER);
     fs::set_permissions(&setup.config, fs::Permissions::from_mode(0o620)).unwrap();
     let (handle, mut rx) = setup.start(&[&script, "0"], WAIT);
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     let config = setup.config.canonicalize().unwrap();
     assert_eq!(
         report,
@@ -339,7 +311,7 @@ async fn a_group_writable_config_refuses_the_hook() {
     );
     handle.send(ToChannel::Show(view(1, false)));
     drop(handle);
-    assert_eq!(rest(rx).await, []);
+    assert_eq!(recv_all(rx).await, []);
     assert!(!setup.path("runs").exists(), "the refused hook ran");
 }
 
@@ -355,7 +327,7 @@ async fn a_symlinked_config_is_checked_where_it_points() {
     fs::rename(&setup.config, &target).unwrap();
     std::os::unix::fs::symlink(&target, &setup.config).unwrap();
     let (handle, mut rx) = setup.start(&[&script, "0"], WAIT);
-    let report = next(&mut rx).await;
+    let report = recv(&mut rx).await;
     assert_eq!(report.prompt, None);
     let Report::Unavailable { detail } = report.report else {
         panic!("{report:?}")

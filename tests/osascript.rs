@@ -15,7 +15,7 @@ use devtrack::daemon::prompts::{ChannelHandle, FromChannel, PromptView, Report, 
 use devtrack::daemon::store::Channel;
 use tokio::sync::mpsc;
 
-use crate::util::{wait_exited, write_script, WAIT};
+use crate::util::{recv, recv_all, wait_exited, write_script, WAIT};
 
 /// A stand-in `osascript`: appends its argv (tab-separated) to
 /// `state/record`. Knobs in `state/`: `fail` (every call fails as macOS
@@ -122,18 +122,6 @@ fn delivered(prompt: i64) -> FromChannel {
     report(prompt, Report::Delivered { detail: None })
 }
 
-/// Every report until the channel is done (drop the handle first).
-async fn rest(mut rx: mpsc::UnboundedReceiver<FromChannel>) -> Vec<FromChannel> {
-    let mut all = Vec::new();
-    loop {
-        match tokio::time::timeout(WAIT, rx.recv()).await {
-            Ok(Some(report)) => all.push(report),
-            Ok(None) => return all,
-            Err(_) => panic!("the channel did not finish; so far {all:?}"),
-        }
-    }
-}
-
 const NOTIFICATION: &str = r#"display notification "What did you work on? Answer \"here\" or run `devtrack note`." with title "devtrack" subtitle "3 commits in api-server since 14:00""#;
 const DIALOG: &str = r#"display dialog "3 commits in api-server since 14:00\n\nWhat did you work on? Answer \"here\" or run `devtrack note`." default answer "" buttons {"Skip", "Snooze", "Log update"} default button "Log update" with title "devtrack" giving up after 3600"#;
 
@@ -148,7 +136,7 @@ async fn a_prompt_is_a_notification_then_a_dialog_whose_text_is_the_answer() {
     handle.send(ToChannel::Show(view(5, false)));
     drop(handle);
     assert_eq!(
-        rest(rx).await,
+        recv_all(rx).await,
         [
             delivered(5),
             report(
@@ -217,7 +205,7 @@ async fn the_dialogs_buttons_become_reports() {
         drop(handle);
         let mut want = vec![delivered(1)];
         want.extend(expected.iter().map(|r| report(1, r.clone())));
-        assert_eq!(rest(rx).await, want, "{stdout:?} {stderr:?}");
+        assert_eq!(recv_all(rx).await, want, "{stdout:?} {stderr:?}");
         assert_eq!(fake.calls().len(), 2);
     }
 }
@@ -231,7 +219,7 @@ async fn a_folded_trigger_notifies_again_but_asks_only_once() {
     handle.send(ToChannel::Show(view(1, false)));
     handle.send(ToChannel::Show(view(1, true)));
     drop(handle);
-    assert_eq!(rest(rx).await, [delivered(1), delivered(1)]);
+    assert_eq!(recv_all(rx).await, [delivered(1), delivered(1)]);
     let scripts: Vec<String> = fake.calls().into_iter().map(|c| c[1].clone()).collect();
     assert_eq!(
         scripts
@@ -258,10 +246,7 @@ async fn withdrawing_a_prompt_closes_its_dialog() {
     nix::unistd::mkfifo(&started, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
     let (handle, mut rx) = fake.start(&Prompts::default());
     handle.send(ToChannel::Show(view(1, false)));
-    let first = tokio::time::timeout(WAIT, rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let first = recv(&mut rx).await;
     assert_eq!(first, delivered(1));
     // The dialog's osascript says its pid once it is up.
     let pid = tokio::time::timeout(
@@ -274,7 +259,7 @@ async fn withdrawing_a_prompt_closes_its_dialog() {
     let pid: i32 = pid.trim().parse().unwrap();
     handle.send(ToChannel::Withdraw { prompt: 1 });
     drop(handle);
-    assert_eq!(rest(rx).await, []);
+    assert_eq!(recv_all(rx).await, []);
     assert!(wait_exited(pid, WAIT), "the dialog {pid} is still open");
 }
 
@@ -288,7 +273,7 @@ async fn a_failing_osascript_is_reported_once_then_backs_off() {
     handle.send(ToChannel::Show(view(2, false)));
     drop(handle);
     assert_eq!(
-        rest(rx).await,
+        recv_all(rx).await,
         [report(
             1,
             Report::Failed {
@@ -315,17 +300,14 @@ async fn after_the_backoff_a_recovered_osascript_delivers() {
     };
     let (handle, mut rx) = fake.start_with(&prompts, options);
     handle.send(ToChannel::Show(view(1, false)));
-    let first = tokio::time::timeout(WAIT, rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let first = recv(&mut rx).await;
     assert!(matches!(first.report, Report::Failed { .. }), "{first:?}");
     // Still failing: tried (no wait), not reported again.
     handle.send(ToChannel::Show(view(1, true)));
     fs::remove_file(fake.state.join("fail")).unwrap();
     handle.send(ToChannel::Show(view(2, false)));
     drop(handle);
-    let reports = rest(rx).await;
+    let reports = recv_all(rx).await;
     assert_eq!(reports.last(), Some(&delivered(2)), "{reports:?}");
     assert!(
         reports
@@ -346,7 +328,7 @@ async fn osascript_missing_from_path_fails_to_start() {
     handle.send(ToChannel::Show(view(1, false)));
     drop(handle);
     assert_eq!(
-        rest(rx).await,
+        recv_all(rx).await,
         [report(
             1,
             Report::Failed {
@@ -366,7 +348,7 @@ async fn without_notifications_nothing_is_shown_and_without_dialogs_no_dialog() 
     let (handle, rx) = fake.start(&off);
     handle.send(ToChannel::Show(view(1, false)));
     drop(handle);
-    assert_eq!(rest(rx).await, []);
+    assert_eq!(recv_all(rx).await, []);
     assert_eq!(fake.calls().len(), 0);
 
     let no_dialog = Prompts {
@@ -376,6 +358,6 @@ async fn without_notifications_nothing_is_shown_and_without_dialogs_no_dialog() 
     let (handle, rx) = fake.start(&no_dialog);
     handle.send(ToChannel::Show(view(1, false)));
     drop(handle);
-    assert_eq!(rest(rx).await, [delivered(1)]);
+    assert_eq!(recv_all(rx).await, [delivered(1)]);
     assert_eq!(fake.calls(), [vec!["-e", NOTIFICATION]]);
 }

@@ -562,3 +562,26 @@ pub fn wait_exited(pid: i32, within: Duration) -> bool {
         ready == 1
     }
 }
+
+/// The next message on `rx`, waited for at most [`WAIT`].
+pub async fn recv<T>(rx: &mut tokio::sync::mpsc::UnboundedReceiver<T>) -> T {
+    tokio::time::timeout(WAIT, rx.recv())
+        .await
+        .expect("a message within the wait")
+        .expect("the sender still open")
+}
+
+/// Every message on `rx` until all its senders are gone (each message
+/// waited for at most [`WAIT`]).
+pub async fn recv_all<T: std::fmt::Debug>(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<T>,
+) -> Vec<T> {
+    let mut all = Vec::new();
+    loop {
+        match tokio::time::timeout(WAIT, rx.recv()).await {
+            Ok(Some(message)) => all.push(message),
+            Ok(None) => return all,
+            Err(_) => panic!("the senders were not dropped; so far {all:?}"),
+        }
+    }
+}
