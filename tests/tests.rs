@@ -34,5 +34,9 @@ mod daemon_git;
 /// `history --prompts` over a fixture store.
 mod report;
 
+/// The desktop notification channel on a private session bus, against a
+/// recording notification server and (when installed) dunst.
+mod desktop;
+
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;

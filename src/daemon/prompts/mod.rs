@@ -10,5 +10,6 @@
 //! know only it.
 
 pub mod channel;
+pub mod desktop;
 
 pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
