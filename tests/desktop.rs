@@ -54,7 +54,7 @@ impl Bus {
             .arg(format!("--address=unix:path={}", socket.display()))
             .args(["--nofork", "--print-address"])
             .stdout(Stdio::piped())
-            // Only "failed to set fd limit" noise when not root-less.
+            // Here its stderr is only "failed to set fd limit" noise.
             .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon (Debian package dbus-daemon)");

@@ -35,8 +35,11 @@ mod daemon_git;
 mod report;
 
 /// The desktop notification channel on a private session bus, against a
-/// recording notification server and (when installed) dunst.
+/// recording notification server.
 mod desktop;
+
+/// The desktop notification channel against dunst under Xvfb.
+mod desktop_dunst;
 
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;
