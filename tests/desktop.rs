@@ -88,17 +88,22 @@ impl Drop for Bus {
 /// One call the server received.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
-    Notify {
-        id: u32,
-        app_name: String,
-        replaces_id: u32,
-        summary: String,
-        body: String,
-        actions: Vec<String>,
-        hints: Vec<String>,
-        expire_timeout: i32,
-    },
+    Notify(Notified),
     Close(u32),
+}
+
+/// A `Notify` call, with the id the server gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notified {
+    pub id: u32,
+    pub app_name: String,
+    pub replaces_id: u32,
+    pub summary: String,
+    pub body: String,
+    pub actions: Vec<String>,
+    /// The hints' keys, sorted.
+    pub hints: Vec<String>,
+    pub expire_timeout: i32,
 }
 
 struct Recorder {
@@ -129,7 +134,7 @@ impl Recorder {
         };
         let mut hints: Vec<String> = hints.into_keys().collect();
         hints.sort();
-        let _ = self.calls.send(Call::Notify {
+        let _ = self.calls.send(Call::Notify(Notified {
             id,
             app_name,
             replaces_id,
@@ -138,7 +143,7 @@ impl Recorder {
             actions,
             hints,
             expire_timeout,
-        });
+        }));
         id
     }
 
@@ -198,14 +203,12 @@ impl Server {
             .expect("server gone")
     }
 
-    /// Waits for a `Notify`; returns its fields.
-    pub async fn notified(&mut self) -> Call {
-        let call = self.call().await;
-        assert!(
-            matches!(call, Call::Notify { .. }),
-            "expected Notify, got {call:?}"
-        );
-        call
+    /// Waits for a `Notify`.
+    pub async fn notified(&mut self) -> Notified {
+        match self.call().await {
+            Call::Notify(notified) => notified,
+            other => panic!("expected Notify, got {other:?}"),
+        }
     }
 
     pub async fn emit<B>(&self, member: &str, body: &B)
@@ -216,13 +219,6 @@ impl Server {
             .emit_signal(None::<()>, PATH, NAME, member, body)
             .await
             .unwrap();
-    }
-}
-
-fn notify_id(call: &Call) -> u32 {
-    match call {
-        Call::Notify { id, .. } => *id,
-        other => panic!("expected Notify, got {other:?}"),
     }
 }
 
@@ -302,96 +298,102 @@ pub fn view(id: i64, summary: &str) -> PromptView {
     }
 }
 
-fn bus_dir() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
-    let socket = dir.path().join("bus");
-    (dir, socket)
+/// A bus, a server with `caps` on it, and the channel, in a directory of
+/// their own; `bin` is the channel's dialog search path when `dialog`.
+/// (Bind `_bus` and `dir` when destructuring: dropped, they take the bus
+/// down.)
+struct Fixture {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    server: Server,
+    channel: Channel,
+    _bus: Bus,
+}
+
+impl Fixture {
+    async fn start(caps: &[&str], dialog: bool) -> Fixture {
+        let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let bus = Bus::start(&dir.path().join("bus"));
+        let server = Server::start(&bus, caps).await;
+        let channel = Channel::on(&bus, dialog.then_some(bin.as_path()));
+        Fixture {
+            dir,
+            bin,
+            server,
+            channel,
+            _bus: bus,
+        }
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn show_notifies_with_the_prompts_text_and_actions() {
-    let (_dir, socket) = bus_dir();
-    let bus = Bus::start(&socket);
-    let mut server = Server::start(&bus, &["actions", "body"]).await;
-    let mut channel = Channel::on(&bus, None);
+    let Fixture {
+        mut server,
+        mut channel,
+        _bus,
+        dir: _dir,
+        ..
+    } = Fixture::start(&["actions", "body"], false).await;
 
     channel.show(view(4, "3 commits in api-server since 14:00"));
-    let call = server.notified().await;
-    let Call::Notify {
-        app_name,
-        replaces_id,
-        summary,
-        body,
-        actions,
-        hints,
-        expire_timeout,
-        ..
-    } = call
-    else {
-        unreachable!()
-    };
-    assert_eq!(app_name, "devtrack");
-    assert_eq!(replaces_id, 0);
-    assert_eq!(summary, "3 commits in api-server since 14:00");
+    let n = server.notified().await;
+    assert_eq!(n.app_name, "devtrack");
+    assert_eq!(n.replaces_id, 0);
+    assert_eq!(n.summary, "3 commits in api-server since 14:00");
     // No reply field and no dialog: the body says how to answer.
     assert_eq!(
-        body,
+        n.body,
         "What did you work on?\n\nTo answer, run: devtrack note \"what you did\""
     );
-    assert_eq!(actions, ["snooze", "Snooze", "skip", "Skip"]);
-    assert_eq!(hints, ["desktop-entry", "urgency"]);
-    assert_eq!(expire_timeout, 0);
+    assert_eq!(n.actions, ["snooze", "Snooze", "skip", "Skip"]);
+    assert_eq!(n.hints, ["desktop-entry", "urgency"]);
+    assert_eq!(n.expire_timeout, 0);
     channel.delivered(4).await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_update_replaces_the_first_notification() {
-    let (_dir, socket) = bus_dir();
-    let bus = Bus::start(&socket);
-    let mut server = Server::start(&bus, &["actions"]).await;
-    let mut channel = Channel::on(&bus, None);
+    let Fixture {
+        mut server,
+        mut channel,
+        _bus,
+        dir: _dir,
+        ..
+    } = Fixture::start(&["actions"], false).await;
 
     channel.show(view(1, "1 commit in api-server since 14:00"));
-    let first = notify_id(&server.notified().await);
+    let first = server.notified().await.id;
     channel.delivered(1).await;
     let mut update = view(1, "2 prompts since 14:00 · 3 commits in api-server");
     update.update = true;
     channel.show(update);
-    match server.notified().await {
-        Call::Notify {
-            replaces_id,
-            summary,
-            ..
-        } => {
-            assert_eq!(replaces_id, first);
-            assert_eq!(summary, "2 prompts since 14:00 · 3 commits in api-server");
-        }
-        other => panic!("{other:?}"),
-    }
+    let n = server.notified().await;
+    assert_eq!(n.replaces_id, first);
+    assert_eq!(n.summary, "2 prompts since 14:00 · 3 commits in api-server");
     channel.delivered(1).await;
     // Another prompt gets a notification of its own.
     channel.show(view(2, "1 commit in web since 15:00"));
-    match server.notified().await {
-        Call::Notify {
-            replaces_id, id, ..
-        } => {
-            assert_eq!(replaces_id, 0);
-            assert_ne!(id, first);
-        }
-        other => panic!("{other:?}"),
-    }
+    let n = server.notified().await;
+    assert_eq!(n.replaces_id, 0);
+    assert_ne!(n.id, first);
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn snooze_skip_dismiss_and_withdraw() {
-    let (_dir, socket) = bus_dir();
-    let bus = Bus::start(&socket);
-    let mut server = Server::start(&bus, &["actions"]).await;
-    let mut channel = Channel::on(&bus, None);
+    let Fixture {
+        mut server,
+        mut channel,
+        _bus,
+        dir: _dir,
+        ..
+    } = Fixture::start(&["actions"], false).await;
 
     for (prompt, key, want) in [(1, "snooze", Report::Snooze), (2, "skip", Report::Skip)] {
         channel.show(view(prompt, "a prompt"));
-        let id = notify_id(&server.notified().await);
+        let id = server.notified().await.id;
         channel.delivered(prompt).await;
         server.emit("ActionInvoked", &(id, key)).await;
         channel.expect(Some(prompt), want).await;
@@ -405,7 +407,7 @@ async fn snooze_skip_dismiss_and_withdraw() {
     let mut ids = Vec::new();
     for prompt in [3, 4, 5] {
         channel.show(view(prompt, "a prompt"));
-        ids.push(notify_id(&server.notified().await));
+        ids.push(server.notified().await.id);
         channel.delivered(prompt).await;
     }
     server.emit("NotificationClosed", &(ids[0], 1u32)).await;
@@ -416,7 +418,7 @@ async fn snooze_skip_dismiss_and_withdraw() {
     // An action on an unknown notification is ignored.
     server.emit("ActionInvoked", &(999u32, "skip")).await;
     channel.show(view(6, "a prompt"));
-    let id = notify_id(&server.notified().await);
+    let id = server.notified().await.id;
     channel.delivered(6).await;
     channel.handle.send(ToChannel::Withdraw { prompt: 6 });
     assert_eq!(server.call().await, Call::Close(id));
@@ -430,76 +432,60 @@ async fn snooze_skip_dismiss_and_withdraw() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn inline_reply_is_the_answer() {
-    let (_dir, socket) = bus_dir();
-    let bus = Bus::start(&socket);
-    let mut server = Server::start(&bus, &["actions", "inline-reply", "body-markup"]).await;
-    let mut channel = Channel::on(&bus, None);
+    let caps = ["actions", "inline-reply", "body-markup"];
+    let Fixture {
+        mut server,
+        mut channel,
+        _bus,
+        dir: _dir,
+        ..
+    } = Fixture::start(&caps, false).await;
 
     channel.show(view(9, "3 commits in api-server since 14:00"));
-    let call = server.notified().await;
-    let Call::Notify {
-        id,
-        actions,
-        hints,
-        body,
-        ..
-    } = call
-    else {
-        unreachable!()
-    };
+    let n = server.notified().await;
     assert_eq!(
-        actions,
+        n.actions,
         ["inline-reply", "Reply", "snooze", "Snooze", "skip", "Skip"]
     );
-    assert!(hints.contains(&"x-kde-reply-placeholder-text".to_string()));
-    assert_eq!(body, "What did you work on?", "the reply field is the how");
+    assert!(n
+        .hints
+        .contains(&"x-kde-reply-placeholder-text".to_string()));
+    assert_eq!(
+        n.body, "What did you work on?",
+        "the reply field is the how"
+    );
     channel.delivered(9).await;
-    server
-        .emit(
-            "NotificationReplied",
-            &(id, "  fixed the login bug for #123\n"),
-        )
-        .await;
-    channel
-        .expect(
-            Some(9),
-            Report::Answer {
-                text: "fixed the login bug for #123".to_string(),
-            },
-        )
-        .await;
+    let reply = (n.id, "  fixed the login bug for #123\n");
+    server.emit("NotificationReplied", &reply).await;
+    let text = "fixed the login bug for #123".to_string();
+    channel.expect(Some(9), Report::Answer { text }).await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
-    let (dir, socket) = bus_dir();
-    let bin = dir.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
+    let Fixture {
+        dir,
+        bin,
+        mut server,
+        mut channel,
+        _bus,
+    } = Fixture::start(&["actions"], true).await;
     let fifo = dir.path().join("cancelled");
     nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
     // A stand-in zenity: the prompt "cancel me" is cancelled (exit 1, after
     // saying so through the fifo), any other is answered with its argv.
     write_script(
-        &bin.join("zenity"),
-        &format!(
-            "#!/bin/sh\ncase \"$*\" in\n*'cancel me'*) echo cancelled > '{}'; exit 1;;\nesac\necho \"answer from $1 $2\"\n",
-            fifo.display()
-        ),
-    );
-    let bus = Bus::start(&socket);
-    let mut server = Server::start(&bus, &["actions"]).await;
-    let mut channel = Channel::on(&bus, Some(&bin));
+    &bin.join("zenity"),
+    &format!(
+        "#!/bin/sh\ncase \"$*\" in\n*'cancel me'*) echo cancelled > '{}'; exit 1;;\nesac\necho \"answer from $1 $2\"\n",
+        fifo.display()
+    ),
+);
 
     channel.show(view(1, "3 commits in api-server since 14:00"));
-    let call = server.notified().await;
-    let Call::Notify {
-        id, actions, body, ..
-    } = call
-    else {
-        unreachable!()
-    };
+    let n = server.notified().await;
     assert_eq!(
-        actions,
+        n.actions,
         [
             "default",
             "Log update",
@@ -511,20 +497,14 @@ async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
             "Skip"
         ]
     );
-    assert_eq!(body, "What did you work on?", "the dialog is the how");
+    assert_eq!(n.body, "What did you work on?", "the dialog is the how");
     channel.delivered(1).await;
-    server.emit("ActionInvoked", &(id, "log")).await;
-    channel
-        .expect(
-            Some(1),
-            Report::Answer {
-                text: "answer from --entry --title=devtrack".to_string(),
-            },
-        )
-        .await;
+    server.emit("ActionInvoked", &(n.id, "log")).await;
+    let text = "answer from --entry --title=devtrack".to_string();
+    channel.expect(Some(1), Report::Answer { text }).await;
 
     channel.show(view(2, "cancel me"));
-    let id = notify_id(&server.notified().await);
+    let id = server.notified().await.id;
     channel.delivered(2).await;
     let reader = tokio::task::spawn_blocking(move || std::fs::read_to_string(fifo).unwrap());
     server.emit("ActionInvoked", &(id, "log")).await;
@@ -539,8 +519,8 @@ async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn no_server_is_reported_once_and_a_server_taking_the_name_ends_it() {
-    let (_dir, socket) = bus_dir();
-    let bus = Bus::start(&socket);
+    let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
+    let bus = Bus::start(&dir.path().join("bus"));
     let mut channel = Channel::on(&bus, None);
 
     let first = channel.unavailable().await;
@@ -558,10 +538,7 @@ async fn no_server_is_reported_once_and_a_server_taking_the_name_ends_it() {
     channel.expect(None, Report::Available).await;
     // The loop shows its open prompt again.
     channel.show(view(1, "waiting for a server"));
-    match server.notified().await {
-        Call::Notify { summary, .. } => assert_eq!(summary, "waiting for a server"),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(server.notified().await.summary, "waiting for a server");
     channel.delivered(1).await;
 
     // The server leaves: an outage again; a new one: available again.
@@ -570,10 +547,8 @@ async fn no_server_is_reported_once_and_a_server_taking_the_name_ends_it() {
     let mut server = Server::start(&bus, &["actions"]).await;
     channel.expect(None, Report::Available).await;
     channel.show(view(1, "waiting for a server"));
-    match server.notified().await {
-        Call::Notify { replaces_id, .. } => assert_eq!(replaces_id, 0, "a new server's ids"),
-        other => panic!("{other:?}"),
-    }
+    let n = server.notified().await;
+    assert_eq!(n.replaces_id, 0, "a new server's ids");
     channel.delivered(1).await;
 }
 

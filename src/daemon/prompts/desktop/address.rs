@@ -85,7 +85,13 @@ mod tests {
     #[test]
     fn address_from_the_environment_or_the_runtime_dir() {
         let run = Some(Path::new("/run/user/1000"));
-        let cases: &[(Option<&str>, Option<&Path>, Option<(&str, Option<&str>)>)] = &[
+        /// The environment's address, the runtime dir; the address and socket.
+        type Case<'a> = (
+            Option<&'a str>,
+            Option<&'a Path>,
+            Option<(&'a str, Option<&'a str>)>,
+        );
+        let cases: &[Case] = &[
             (
                 Some("unix:path=/tmp/b/bus"),
                 run,
