@@ -58,10 +58,7 @@ impl Bus {
             .stderr(Stdio::null())
             .spawn()
             .expect("dbus-daemon (Debian package dbus-daemon)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = first_line(&mut child);
         assert!(line.starts_with("unix:"), "dbus-daemon printed {line:?}");
         Bus {
             socket: socket.to_path_buf(),
@@ -85,10 +82,22 @@ impl Drop for Bus {
     }
 }
 
+/// The first line a child writes to its piped stdout: a server's "ready,
+/// here I am".
+pub fn first_line(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line.trim_end().to_string()
+}
+
 /// One call the server received.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
     Notify(Notified),
+    /// A `Notify` answered with an error (the summary it had).
+    NotifyFailed(String),
     Close(u32),
 }
 
@@ -110,6 +119,8 @@ struct Recorder {
     calls: mpsc::UnboundedSender<Call>,
     caps: Vec<String>,
     next_id: u32,
+    /// This many `Notify` calls fail before any succeeds.
+    failing: u32,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -125,7 +136,12 @@ impl Recorder {
         actions: Vec<String>,
         hints: HashMap<String, OwnedValue>,
         expire_timeout: i32,
-    ) -> u32 {
+    ) -> zbus::fdo::Result<u32> {
+        if self.failing > 0 {
+            self.failing -= 1;
+            let _ = self.calls.send(Call::NotifyFailed(summary));
+            return Err(zbus::fdo::Error::Failed("out of order".to_string()));
+        }
         let id = if replaces_id != 0 {
             replaces_id
         } else {
@@ -144,7 +160,7 @@ impl Recorder {
             hints,
             expire_timeout,
         }));
-        id
+        Ok(id)
     }
 
     async fn close_notification(
@@ -178,11 +194,17 @@ pub struct Server {
 
 impl Server {
     pub async fn start(bus: &Bus, caps: &[&str]) -> Server {
+        Server::failing(bus, caps, 0).await
+    }
+
+    /// A server whose first `failing` `Notify` calls fail.
+    pub async fn failing(bus: &Bus, caps: &[&str], failing: u32) -> Server {
         let (tx, calls) = mpsc::unbounded_channel();
         let recorder = Recorder {
             calls: tx,
             caps: caps.iter().map(|c| c.to_string()).collect(),
             next_id: 0,
+            failing,
         };
         let conn = zbus::connection::Builder::address(bus.address().as_str())
             .unwrap()
@@ -549,6 +571,38 @@ async fn no_server_is_reported_once_and_a_server_taking_the_name_ends_it() {
     channel.show(view(1, "waiting for a server"));
     let n = server.notified().await;
     assert_eq!(n.replaces_id, 0, "a new server's ids");
+    channel.delivered(1).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_failing_server_is_retried_later_with_the_latest_view() {
+    let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
+    let bus = Bus::start(&dir.path().join("bus"));
+    let mut server = Server::failing(&bus, &["actions"], 1).await;
+    let mut channel = Channel::on(&bus, None);
+
+    let started = std::time::Instant::now();
+    channel.show(view(1, "1 commit in api-server since 14:00"));
+    assert_eq!(
+        server.call().await,
+        Call::NotifyFailed("1 commit in api-server since 14:00".to_string())
+    );
+    let failed = channel.report().await;
+    assert_eq!(failed.prompt, Some(1));
+    match failed.report {
+        Report::Failed { detail } => assert!(detail.contains("out of order"), "{detail}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    // A Show meanwhile waits for the retry, which shows the latest view.
+    let mut update = view(1, "2 prompts since 14:00 · 2 commits in api-server");
+    update.update = true;
+    channel.show(update);
+    let n = server.notified().await;
+    assert_eq!(n.summary, "2 prompts since 14:00 · 2 commits in api-server");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "retried after the first back-off (1 s), not at once"
+    );
     channel.delivered(1).await;
 }
 

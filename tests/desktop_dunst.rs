@@ -3,13 +3,12 @@
 //! (which talks to dunst over the same bus). Needs the Debian packages
 //! dunst, xvfb and dbus-daemon; skipped without them outside CI.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use devtrack::daemon::prompts::{Report, ToChannel};
 
-use crate::desktop::{view, Bus, Channel};
+use crate::desktop::{first_line, view, Bus, Channel};
 use crate::util::{skip, write_script};
 
 struct Killed(Child);
@@ -43,11 +42,7 @@ fn xvfb() -> (Killed, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("Xvfb");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let display = line.trim().to_string();
+    let display = first_line(&mut child);
     assert!(!display.is_empty(), "Xvfb printed no display number");
     (Killed(child), format!(":{display}"))
 }
