@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use devtrack::daemon::prompts::desktop::{self, DesktopOptions};
+use devtrack::daemon::prompts::desktop::{self, DesktopOptions, DialogDisplay};
 use devtrack::daemon::prompts::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
 use tokio::sync::mpsc;
 use zbus::zvariant::OwnedValue;
@@ -305,6 +305,7 @@ pub fn options(address: &str, dialog_path: Option<&Path>) -> DesktopOptions {
         runtime_dir: None,
         dialog: dialog_path.is_some(),
         search_path: dialog_path.map(OsString::from),
+        display: DialogDisplay::Inherit,
     }
 }
 
@@ -540,6 +541,49 @@ async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn the_dialog_opens_on_the_user_managers_display() {
+    let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    // The manager's environment: a display only once `display` exists.
+    let display = dir.path().join("display");
+    write_script(
+        &bin.join("systemctl"),
+        &format!(
+            "#!/bin/sh\n[ \"$*\" = '--user show-environment' ] || exit 2\necho HOME=/nowhere\n\
+             [ -e '{0}' ] && echo \"DISPLAY=$(cat '{0}')\"\nexit 0\n",
+            display.display()
+        ),
+    );
+    write_script(&bin.join("zenity"), "#!/bin/sh\necho \"on $DISPLAY\"\n");
+    let bus = Bus::start(&dir.path().join("bus"));
+    let mut server = Server::start(&bus, &["actions"]).await;
+    let mut channel = Channel::spawn(DesktopOptions {
+        display: DialogDisplay::UserManager {
+            systemctl: bin.join("systemctl"),
+        },
+        ..options(&bus.address(), Some(&bin))
+    });
+
+    // No display known: no dialog (the skip after it is the next report).
+    channel.show(view(1, "a prompt"));
+    let id = server.notified().await.id;
+    channel.delivered(1).await;
+    server.emit("ActionInvoked", &(id, "log")).await;
+    server.emit("ActionInvoked", &(id, "skip")).await;
+    channel.expect(Some(1), Report::Skip).await;
+
+    // The session imported its display since: the dialog opens on it.
+    std::fs::write(&display, ":42").unwrap();
+    channel.show(view(2, "another prompt"));
+    let id = server.notified().await.id;
+    channel.delivered(2).await;
+    server.emit("ActionInvoked", &(id, "log")).await;
+    let text = "on :42".to_string();
+    channel.expect(Some(2), Report::Answer { text }).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn no_server_is_reported_once_and_a_server_taking_the_name_ends_it() {
     let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
     let bus = Bus::start(&dir.path().join("bus"));
@@ -617,6 +661,7 @@ async fn no_bus_until_its_socket_appears_and_again_when_it_goes() {
         runtime_dir: Some(runtime.clone()),
         dialog: false,
         search_path: None,
+        display: DialogDisplay::Inherit,
     });
     let first = channel.unavailable().await;
     assert_eq!(first.prompt, None);

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use super::content;
+use super::display::{self, DialogDisplay};
 use crate::daemon::prompts::PromptView;
 
 /// An installed dialog program.
@@ -70,11 +71,34 @@ pub fn answer(success: bool, stdout: &[u8]) -> Option<String> {
     content::answer(&String::from_utf8_lossy(stdout))
 }
 
-/// Runs the dialog and waits for it; `None`: no answer (cancelled, failed
-/// to start, empty). Never logs the text.
-pub async fn ask(dialog: &Dialog, view: &PromptView) -> Option<String> {
+/// Runs the dialog on `display` and waits for it; `None`: no answer
+/// (cancelled, failed to start, empty, no display known). Never logs the
+/// text.
+pub async fn ask(dialog: &Dialog, display: &DialogDisplay, view: &PromptView) -> Option<String> {
     let argv = argv(dialog, view);
-    let child = tokio::process::Command::new(&argv[0])
+    let mut command = tokio::process::Command::new(&argv[0]);
+    if let DialogDisplay::UserManager { systemctl } = display {
+        let vars = match display::user_manager(systemctl).await {
+            Ok(vars) => vars,
+            Err(e) => {
+                tracing::warn!("no display for the input dialog: {e}");
+                return None;
+            }
+        };
+        if !display::has_display(&vars) {
+            tracing::warn!(
+                "no display for the input dialog: the user manager knows no `DISPLAY` or \
+                 `WAYLAND_DISPLAY`\nhint: the desktop session should import them \
+                 (`systemctl --user import-environment DISPLAY WAYLAND_DISPLAY XAUTHORITY`)"
+            );
+            return None;
+        }
+        for var in display::VARS {
+            command.env_remove(var);
+        }
+        command.envs(vars);
+    }
+    let child = command
         .args(&argv[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -17,7 +17,8 @@
 //! [`Report::Skip`]; an inline reply (`NotificationReplied`) is
 //! [`Report::Answer`]; "Log update" (or a click on the body) opens
 //! `zenity`/`kdialog` as a child task, whose text is the answer (cancel:
-//! nothing). Closed by the person (reason 2) without acting on it is
+//! nothing); under the user manager its `DISPLAY` is the manager's at that
+//! moment ([`display`]). Closed by the person (reason 2) without acting on it is
 //! [`Report::Dismissed`]; any other close means nothing.
 //!
 //! Outages, each reported once as [`Report::Unavailable`] (with the prompt
@@ -46,6 +47,7 @@ mod backoff;
 mod content;
 mod dbus;
 mod dialog;
+mod display;
 mod session;
 mod socket_watch;
 
@@ -57,6 +59,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 pub use address::{session_bus, BusAddress};
+pub use display::DialogDisplay;
 
 use super::channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
 use crate::config::Prompts;
@@ -75,6 +78,8 @@ pub struct DesktopOptions {
     pub dialog: bool,
     /// Where `zenity` and `kdialog` are looked for (a `PATH`).
     pub search_path: Option<OsString>,
+    /// Where the dialog's `DISPLAY` comes from.
+    pub display: DialogDisplay,
 }
 
 impl DesktopOptions {
@@ -85,6 +90,14 @@ impl DesktopOptions {
             runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),
             dialog: prompts.dialog,
             search_path: std::env::var_os("PATH"),
+            // systemd sets INVOCATION_ID for the processes of a unit.
+            display: if std::env::var_os("INVOCATION_ID").is_some() {
+                DialogDisplay::UserManager {
+                    systemctl: PathBuf::from("systemctl"),
+                }
+            } else {
+                DialogDisplay::Inherit
+            },
         }
     }
 }

@@ -312,9 +312,10 @@ fn open_dialog(desktop: &mut Desktop, view: PromptView) {
         return;
     };
     let reports = desktop.reports.clone();
+    let display = desktop.options.display.clone();
     let prompt = view.id;
     let task = tokio::spawn(async move {
-        if let Some(text) = dialog::ask(&program, &view).await {
+        if let Some(text) = dialog::ask(&program, &display, &view).await {
             let _ = reports.send(crate::daemon::prompts::FromChannel {
                 channel: crate::daemon::store::Channel::Desktop,
                 prompt: Some(prompt),
