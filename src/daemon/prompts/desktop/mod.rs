@@ -103,7 +103,8 @@ impl DesktopOptions {
 }
 
 /// Starts the channel's task; it ends when the returned handle's senders
-/// are all dropped. Needs a tokio runtime (current-thread is fine).
+/// are all dropped. Needs a tokio runtime (current-thread is fine). The
+/// loop starts it only with `prompts.notifications: true`, on Linux.
 pub fn spawn(
     options: DesktopOptions,
     reports: mpsc::UnboundedSender<FromChannel>,

@@ -323,5 +323,6 @@ fn open_dialog(desktop: &mut Desktop, view: PromptView) {
             });
         }
     });
+    desktop.dialogs.retain(|_, dialog| !dialog.is_finished());
     desktop.dialogs.insert(prompt, task);
 }
