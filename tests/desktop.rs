@@ -92,6 +92,34 @@ pub fn first_line(child: &mut Child) -> String {
     line.trim_end().to_string()
 }
 
+/// A fifo a stand-in script writes lines to, read without blocking the
+/// test's runtime. Opened read-write, so a script's write never blocks and
+/// the reader never sees an end of file between writers.
+pub struct Fifo {
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::net::unix::pipe::Receiver>>,
+}
+
+impl Fifo {
+    pub fn create(path: &Path) -> Fifo {
+        nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        let receiver = tokio::net::unix::pipe::OpenOptions::new()
+            .read_write(true)
+            .open_receiver(path)
+            .unwrap();
+        Fifo {
+            lines: tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(receiver)),
+        }
+    }
+
+    pub async fn line(&mut self) -> String {
+        tokio::time::timeout(WAIT, self.lines.next_line())
+            .await
+            .expect("timed out waiting for a line in the fifo")
+            .unwrap()
+            .expect("fifo closed")
+    }
+}
+
 /// One call the server received.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Call {
@@ -323,13 +351,16 @@ pub fn view(id: i64, summary: &str) -> PromptView {
 
 /// A bus, a server with `caps` on it, and the channel, in a directory of
 /// their own; `bin` is the channel's dialog search path when `dialog`.
-/// (Bind `_bus` and `dir` when destructuring: dropped, they take the bus
-/// down.)
 struct Fixture {
-    dir: tempfile::TempDir,
-    bin: PathBuf,
     server: Server,
     channel: Channel,
+    keep: Keep,
+}
+
+/// What must outlive a test's waits: dropped, it takes the bus down.
+struct Keep {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
     _bus: Bus,
 }
 
@@ -342,24 +373,25 @@ impl Fixture {
         let server = Server::start(&bus, caps).await;
         let channel = Channel::on(&bus, dialog.then_some(bin.as_path()));
         Fixture {
-            dir,
-            bin,
             server,
             channel,
-            _bus: bus,
+            keep: Keep {
+                dir,
+                bin,
+                _bus: bus,
+            },
         }
+    }
+
+    fn split(self) -> (Server, Channel, Keep) {
+        (self.server, self.channel, self.keep)
     }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn show_notifies_with_the_prompts_text_and_actions() {
-    let Fixture {
-        mut server,
-        mut channel,
-        _bus,
-        dir: _dir,
-        ..
-    } = Fixture::start(&["actions", "body"], false).await;
+    let (mut server, mut channel, _keep) =
+        Fixture::start(&["actions", "body"], false).await.split();
 
     channel.show(view(4, "3 commits in api-server since 14:00"));
     let n = server.notified().await;
@@ -379,13 +411,7 @@ async fn show_notifies_with_the_prompts_text_and_actions() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn an_update_replaces_the_first_notification() {
-    let Fixture {
-        mut server,
-        mut channel,
-        _bus,
-        dir: _dir,
-        ..
-    } = Fixture::start(&["actions"], false).await;
+    let (mut server, mut channel, _keep) = Fixture::start(&["actions"], false).await.split();
 
     channel.show(view(1, "1 commit in api-server since 14:00"));
     let first = server.notified().await.id;
@@ -406,13 +432,7 @@ async fn an_update_replaces_the_first_notification() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn snooze_skip_dismiss_and_withdraw() {
-    let Fixture {
-        mut server,
-        mut channel,
-        _bus,
-        dir: _dir,
-        ..
-    } = Fixture::start(&["actions"], false).await;
+    let (mut server, mut channel, _keep) = Fixture::start(&["actions"], false).await.split();
 
     for (prompt, key, want) in [(1, "snooze", Report::Snooze), (2, "skip", Report::Skip)] {
         channel.show(view(prompt, "a prompt"));
@@ -456,13 +476,7 @@ async fn snooze_skip_dismiss_and_withdraw() {
 #[tokio::test(flavor = "current_thread")]
 async fn inline_reply_is_the_answer() {
     let caps = ["actions", "inline-reply", "body-markup"];
-    let Fixture {
-        mut server,
-        mut channel,
-        _bus,
-        dir: _dir,
-        ..
-    } = Fixture::start(&caps, false).await;
+    let (mut server, mut channel, _keep) = Fixture::start(&caps, false).await.split();
 
     channel.show(view(9, "3 commits in api-server since 14:00"));
     let n = server.notified().await;
@@ -486,15 +500,10 @@ async fn inline_reply_is_the_answer() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
-    let Fixture {
-        dir,
-        bin,
-        mut server,
-        mut channel,
-        _bus,
-    } = Fixture::start(&["actions"], true).await;
+    let (mut server, mut channel, keep) = Fixture::start(&["actions"], true).await.split();
+    let (dir, bin) = (&keep.dir, &keep.bin);
     let fifo = dir.path().join("cancelled");
-    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let mut cancelled = Fifo::create(&fifo);
     // A stand-in zenity: the prompt "cancel me" is cancelled (exit 1, after
     // saying so through the fifo), any other is answered with its argv.
     write_script(
@@ -529,12 +538,8 @@ async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
     channel.show(view(2, "cancel me"));
     let id = server.notified().await.id;
     channel.delivered(2).await;
-    let reader = tokio::task::spawn_blocking(move || std::fs::read_to_string(fifo).unwrap());
     server.emit("ActionInvoked", &(id, "log")).await;
-    assert_eq!(
-        tokio::time::timeout(WAIT, reader).await.unwrap().unwrap(),
-        "cancelled\n"
-    );
+    assert_eq!(cancelled.line().await, "cancelled");
     // The cancelled dialog reported nothing: the next report is the skip.
     server.emit("ActionInvoked", &(id, "skip")).await;
     channel.expect(Some(2), Report::Skip).await;
@@ -546,13 +551,18 @@ async fn the_dialog_opens_on_the_user_managers_display() {
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
     // The manager's environment: a display only once `display` exists.
+    // Each call says through the fifo that it has decided.
     let display = dir.path().join("display");
+    let asked = dir.path().join("asked");
+    let mut manager = Fifo::create(&asked);
     write_script(
         &bin.join("systemctl"),
         &format!(
-            "#!/bin/sh\n[ \"$*\" = '--user show-environment' ] || exit 2\necho HOME=/nowhere\n\
-             [ -e '{0}' ] && echo \"DISPLAY=$(cat '{0}')\"\nexit 0\n",
-            display.display()
+            "#!/bin/sh\n[ \"$*\" = '--user show-environment' ] || exit 2\n\
+             d=$(cat '{0}' 2>/dev/null)\necho asked > '{1}'\necho HOME=/nowhere\n\
+             [ -n \"$d\" ] && echo \"DISPLAY=$d\"\nexit 0\n",
+            display.display(),
+            asked.display()
         ),
     );
     write_script(&bin.join("zenity"), "#!/bin/sh\necho \"on $DISPLAY\"\n");
@@ -570,6 +580,7 @@ async fn the_dialog_opens_on_the_user_managers_display() {
     let id = server.notified().await.id;
     channel.delivered(1).await;
     server.emit("ActionInvoked", &(id, "log")).await;
+    assert_eq!(manager.line().await, "asked");
     server.emit("ActionInvoked", &(id, "skip")).await;
     channel.expect(Some(1), Report::Skip).await;
 
@@ -579,6 +590,7 @@ async fn the_dialog_opens_on_the_user_managers_display() {
     let id = server.notified().await.id;
     channel.delivered(2).await;
     server.emit("ActionInvoked", &(id, "log")).await;
+    assert_eq!(manager.line().await, "asked");
     let text = "on :42".to_string();
     channel.expect(Some(2), Report::Answer { text }).await;
 }
