@@ -40,5 +40,12 @@ mod hook;
 /// The macOS `osascript` channel against a recording stand-in.
 mod osascript;
 
+/// The desktop notification channel on a private session bus, against a
+/// recording notification server.
+mod desktop;
+
+/// The desktop notification channel against dunst under Xvfb.
+mod desktop_dunst;
+
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;

@@ -13,5 +13,6 @@ pub mod channel;
 pub mod hook;
 pub mod osascript;
 mod seen;
+pub mod desktop;
 
 pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
