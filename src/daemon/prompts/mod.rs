@@ -10,9 +10,9 @@
 //! know only it.
 
 pub mod channel;
+pub mod desktop;
 pub mod hook;
 pub mod osascript;
 mod seen;
-pub mod desktop;
 
 pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
