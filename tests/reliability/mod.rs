@@ -1,8 +1,38 @@
 //! The reliability and security suite (docs/reliability.md): crashes, bad
 //! input, hostile neighbours and a misbehaving environment. Each test that
 //! measures something prints `FIGURE|test|what was done|count|result`
-//! lines, which `scripts/reliability.sh` turns into the table in
+//! lines ([`figure`]), which `scripts/reliability.sh` turns into the table in
 //! docs/reliability.md. Tests that need the real systemd user manager are
-//! under `systemd` (scripts/test.sh runs them in its second pass).
+//! under `systemd` (scripts/reliability.sh runs them in its second pass).
+
+#![allow(dead_code)]
 
 mod systemd;
+
+/// Whether the long variants were asked for (`scripts/reliability.sh
+/// --long`, which sets `DEVTRACK_RELIABILITY_LONG=1`).
+pub fn long() -> bool {
+    std::env::var("DEVTRACK_RELIABILITY_LONG").is_ok_and(|v| v == "1")
+}
+
+/// `ci` normally, `long` under [`long`].
+pub fn scale(ci: usize, long_count: usize) -> usize {
+    if long() {
+        long_count
+    } else {
+        ci
+    }
+}
+
+/// Prints one row of docs/reliability.md. `|` would split a field, so it
+/// is replaced; a newline would end the line early, so it becomes a space.
+pub fn figure(test: &str, what: &str, count: impl std::fmt::Display, result: &str) {
+    let clean = |s: &str| s.replace('|', "/").replace(['\n', '\r'], " ");
+    println!(
+        "FIGURE|{}|{}|{}|{}",
+        clean(test),
+        clean(what),
+        clean(&count.to_string()),
+        clean(result)
+    );
+}
