@@ -36,3 +36,9 @@ pub fn figure(test: &str, what: &str, count: impl std::fmt::Display, result: &st
         clean(result)
     );
 }
+
+/// Measuring processes: wall time, peak RSS, VmHWM.
+mod measure;
+
+/// Hostile config files through `config check` and `run`.
+mod config;
