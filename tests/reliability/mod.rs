@@ -42,3 +42,7 @@ mod measure;
 
 /// Hostile config files through `config check` and `run`.
 mod config;
+
+/// Property tests of the config loader, reflog parser, request decoder and
+/// ticket extractor, with case counts.
+mod fuzz;
