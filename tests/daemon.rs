@@ -13,7 +13,7 @@ use nix::sys::signal::Signal;
 
 use crate::util::{git_repo, output_within, skip, text, Env, EventStream, WAIT};
 
-const BASIC: &str = "\
+pub(crate) const BASIC: &str = "\
 version: 1.0.0
 repositories: []
 settings:
@@ -598,7 +598,7 @@ fn config_commands() {
 }
 
 /// Reads the hello line, then sends `line` and returns the reply.
-fn exchange(
+pub(crate) fn exchange(
     stream: &mut UnixStream,
     reader: &mut BufReader<UnixStream>,
     line: &[u8],

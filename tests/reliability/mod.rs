@@ -46,3 +46,6 @@ mod config;
 /// Property tests of the config loader, reflog parser, request decoder and
 /// ticket extractor, with case counts.
 mod fuzz;
+
+/// Abuse of the control socket while a client measures `status`.
+mod socket;
