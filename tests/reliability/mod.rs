@@ -49,3 +49,6 @@ mod fuzz;
 
 /// Abuse of the control socket while a client measures `status`.
 mod socket;
+
+/// SIGHUP with bad configs, 50 times.
+mod reload;
