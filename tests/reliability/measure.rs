@@ -43,12 +43,13 @@ pub fn run_measured(cmd: &mut Command, limit: Duration) -> Measured {
     // Only the thread that forked a tracee may drive it: spawn and trace in
     // one thread.
     std::thread::spawn(move || {
+        // Never waited for through std: the trace reaps it.
+        #[allow(clippy::zombie_processes)]
         let mut child = command.spawn().unwrap();
         let pid = child.id() as libc::pid_t;
         let _ = pid_tx.send(pid);
         let stdout = drain(child.stdout.take().unwrap());
         let stderr = drain(child.stderr.take().unwrap());
-        // `child` is never waited for through std: the trace reaps it.
         let (status, max_rss_kib) = trace_until_exit(pid);
         let out = Output {
             status,

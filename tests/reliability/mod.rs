@@ -52,3 +52,6 @@ mod socket;
 
 /// SIGHUP with bad configs, 50 times.
 mod reload;
+
+/// Private files and sockets; other users, planted sockets and symlinks.
+mod security;
