@@ -54,5 +54,5 @@ flags=""
 [ "$long" = 1 ] && flags="--long"
 grep -o 'FIGURE|.*' "$log" | sort -s -t'|' -k2,2 |
   scripts/reliability-table --manager "$manager" --status "$status" ${flags:+"$flags"} >"$out"
-echo "reliability.sh: wrote $out ($(grep -c '^| ' "$out" || true) table lines)" >&2
+echo "reliability.sh: wrote $out ($(grep -c 'FIGURE|' "$log" || true) figures)" >&2
 exit "$status"
