@@ -4,6 +4,8 @@
 //! lines ([`figure`]), which `scripts/reliability.sh` turns into the table in
 //! docs/reliability.md. Tests that need the real systemd user manager are
 //! under `systemd` (scripts/reliability.sh runs them in its second pass).
+//! What measures processes (ptrace, /proc) or needs Linux's peer
+//! credentials is Linux only; the property tests run everywhere.
 
 #![allow(dead_code)]
 
@@ -38,9 +40,11 @@ pub fn figure(test: &str, what: &str, count: impl std::fmt::Display, result: &st
 }
 
 /// Measuring processes: wall time, peak RSS, VmHWM.
+#[cfg(target_os = "linux")]
 mod measure;
 
 /// Hostile config files through `config check` and `run`.
+#[cfg(target_os = "linux")]
 mod config;
 
 /// Property tests of the config loader, reflog parser, request decoder and
@@ -48,10 +52,13 @@ mod config;
 mod fuzz;
 
 /// Abuse of the control socket while a client measures `status`.
+#[cfg(target_os = "linux")]
 mod socket;
 
-/// SIGHUP with bad configs, 50 times.
+/// SIGHUP with bad configs, 50 times (500 with `--long`).
+#[cfg(target_os = "linux")]
 mod reload;
 
 /// Private files and sockets; other users, planted sockets and symlinks.
+#[cfg(target_os = "linux")]
 mod security;

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use nix::sys::signal::Signal;
 
-use super::figure;
 use super::measure::{mib, proc_status_kib};
+use super::{figure, scale};
 use crate::daemon::BASIC;
 use crate::util::{Env, EventStream};
 
@@ -47,7 +47,7 @@ fn fifty_bad_reloads_keep_the_last_good_config_and_say_why() {
             "not valid UTF-8",
         ),
     ];
-    let rounds = 50;
+    let rounds = scale(50, 500);
     let started = Instant::now();
     let mut failures = Vec::new();
     for round in 0..rounds {

@@ -186,7 +186,7 @@ fn another_user_cannot_drive_the_daemon_through_a_0777_runtime_dir() {
     chmod(env.socket().parent().unwrap(), 0o755);
     chmod(&env.socket(), 0o777);
     let (addr, len) = sockaddr(&env.socket());
-    let (reader, writer) = std::io::pipe().unwrap();
+    let (reader, writer) = nix::unistd::pipe().unwrap();
     let writer_fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
     let code = as_nobody(|| unsafe {
         let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
@@ -206,7 +206,9 @@ fn another_user_cannot_drive_the_daemon_through_a_0777_runtime_dir() {
     });
     drop(writer);
     let mut got = String::new();
-    BufReader::new(reader).read_to_string(&mut got).unwrap();
+    std::fs::File::from(reader)
+        .read_to_string(&mut got)
+        .unwrap();
     assert_eq!(code, 0, "nobody could not connect");
     assert!(
         got.contains("permission denied")
