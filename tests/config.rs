@@ -617,7 +617,7 @@ fn deep_block_nesting() -> Vec<u8> {
 
 /// (case, file content, key path ("" for none), line, column, substring of
 /// the message, hint)
-type Hostile = (
+pub(crate) type Hostile = (
     &'static str,
     Vec<u8>,
     &'static str,
@@ -627,7 +627,7 @@ type Hostile = (
     Option<&'static str>,
 );
 
-fn hostile_cases() -> Vec<Hostile> {
+pub(crate) fn hostile_cases() -> Vec<Hostile> {
     vec![
         (
             "alias bomb",
