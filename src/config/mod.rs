@@ -22,6 +22,7 @@ mod validate;
 mod yaml;
 
 pub use defaults::local_timezone;
+pub use times::parse_duration_secs;
 pub use model::*;
 
 use std::fmt;
