@@ -139,7 +139,12 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
 }
 
 fn prompts_changes(out: &mut Vec<String>, a: &Prompts, b: &Prompts) {
-    change(out, "prompts.notifications", a.notifications, b.notifications);
+    change(
+        out,
+        "prompts.notifications",
+        a.notifications,
+        b.notifications,
+    );
     change(out, "prompts.dialog", a.dialog, b.dialog);
     let secs = |d: std::time::Duration| crate::display::human_duration(d.as_secs());
     change(out, "prompts.snooze", secs(a.snooze), secs(b.snooze));
@@ -147,7 +152,12 @@ fn prompts_changes(out: &mut Vec<String>, a: &Prompts, b: &Prompts) {
         None => "(none)".to_owned(),
         Some(h) => format!("{:?} (timeout {})", h.argv, secs(h.timeout)),
     };
-    change(out, "prompts.on_trigger", hook(&a.on_trigger), hook(&b.on_trigger));
+    change(
+        out,
+        "prompts.on_trigger",
+        hook(&a.on_trigger),
+        hook(&b.on_trigger),
+    );
 }
 
 #[cfg(test)]

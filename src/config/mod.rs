@@ -22,8 +22,8 @@ mod validate;
 mod yaml;
 
 pub use defaults::local_timezone;
-pub use times::parse_duration_secs;
 pub use model::*;
+pub use times::parse_duration_secs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -597,9 +597,7 @@ fn hook(node: &Node, path: &KeyPath) -> Checked<Hook> {
         let key_path = path.key(key);
         match key.as_str() {
             "command" => argv = Some(command(value, &key_path)?),
-            "timeout" => {
-                timeout = duration(value, &key_path, (1, 3600, "1s..=1h"))?
-            }
+            "timeout" => timeout = duration(value, &key_path, (1, 3600, "1s..=1h"))?,
             other => return Err(unknown_key(path, other, HOOK_KEYS)),
         }
     }
@@ -654,9 +652,7 @@ fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
         match key.as_str() {
             "notifications" => out.notifications = boolean(value, &key_path)?,
             "dialog" => out.dialog = boolean(value, &key_path)?,
-            "snooze" => {
-                out.snooze = duration(value, &key_path, (60, 86_400, "1m..=24h"))?
-            }
+            "snooze" => out.snooze = duration(value, &key_path, (60, 86_400, "1m..=24h"))?,
             "on_trigger" => {
                 out.on_trigger = match &value.value {
                     Value::Null => None,
@@ -923,7 +919,10 @@ mod tests {
             defaults.config.prompts.on_trigger.map(|h| h.timeout),
             Some(Duration::from_secs(30))
         );
-        assert_eq!(check("prompts:\n").unwrap().config.prompts, Prompts::default());
+        assert_eq!(
+            check("prompts:\n").unwrap().config.prompts,
+            Prompts::default()
+        );
         assert_eq!(
             check("prompts: {on_trigger: }\n").unwrap().config.prompts,
             Prompts::default()
@@ -934,23 +933,108 @@ mod tests {
     fn bad_prompts_name_the_key() {
         // (document, key path, message part, hint part)
         let cases: &[(&str, &str, &str, &str)] = &[
-            ("prompts: [a]\n", "prompts", "expected a map of prompt settings", ""),
-            ("prompts: {notification: true}\n", "prompts.notification", "unknown key `notification`", "did you mean `notifications`?"),
-            ("prompts: {dialog: yes}\n", "prompts.dialog", "expected `true` or `false`", "without quotes"),
-            ("prompts: {snooze: 30}\n", "prompts.snooze", "expected a duration like `30m`, found the number `30`", "with a unit"),
-            ("prompts: {snooze: soon}\n", "prompts.snooze", "`soon` is not a duration", "with a unit"),
-            ("prompts: {snooze: 30s}\n", "prompts.snooze", "`30s` is outside 1m..=24h", ""),
-            ("prompts: {snooze: 2d}\n", "prompts.snooze", "`2d` is outside 1m..=24h", ""),
-            ("prompts: {on_trigger: /bin/hook}\n", "prompts.on_trigger", "expected a map with `command`", "command:"),
-            ("prompts: {on_trigger: {timeout: 5s}}\n", "prompts.on_trigger", "missing `command`", "command:"),
-            ("prompts: {on_trigger: {command: /bin/hook}}\n", "prompts.on_trigger.command", "expected a list of strings", "sh"),
-            ("prompts: {on_trigger: {command: []}}\n", "prompts.on_trigger.command", "the command is empty", ""),
-            ("prompts: {on_trigger: {command: [\"\"]}}\n", "prompts.on_trigger.command[0]", "the program name is empty", ""),
-            ("prompts: {on_trigger: {command: [a, {b: c}]}}\n", "prompts.on_trigger.command[1]", "expected a string, found a map", ""),
-            ("prompts: {on_trigger: {command: [a], timeout: 0s}}\n", "prompts.on_trigger.timeout", "`0s` is not a duration", ""),
-            ("prompts: {on_trigger: {command: [a], timeout: 2h}}\n", "prompts.on_trigger.timeout", "`2h` is outside 1s..=1h", ""),
-            ("prompts: {on_trigger: {command: [a], shell: true}}\n", "prompts.on_trigger.shell", "unknown key `shell`", ""),
-            ("prompt: {}\n", "prompt", "unknown key `prompt`", "did you mean `prompts`?"),
+            (
+                "prompts: [a]\n",
+                "prompts",
+                "expected a map of prompt settings",
+                "",
+            ),
+            (
+                "prompts: {notification: true}\n",
+                "prompts.notification",
+                "unknown key `notification`",
+                "did you mean `notifications`?",
+            ),
+            (
+                "prompts: {dialog: yes}\n",
+                "prompts.dialog",
+                "expected `true` or `false`",
+                "without quotes",
+            ),
+            (
+                "prompts: {snooze: 30}\n",
+                "prompts.snooze",
+                "expected a duration like `30m`, found the number `30`",
+                "with a unit",
+            ),
+            (
+                "prompts: {snooze: soon}\n",
+                "prompts.snooze",
+                "`soon` is not a duration",
+                "with a unit",
+            ),
+            (
+                "prompts: {snooze: 30s}\n",
+                "prompts.snooze",
+                "`30s` is outside 1m..=24h",
+                "",
+            ),
+            (
+                "prompts: {snooze: 2d}\n",
+                "prompts.snooze",
+                "`2d` is outside 1m..=24h",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: /bin/hook}\n",
+                "prompts.on_trigger",
+                "expected a map with `command`",
+                "command:",
+            ),
+            (
+                "prompts: {on_trigger: {timeout: 5s}}\n",
+                "prompts.on_trigger",
+                "missing `command`",
+                "command:",
+            ),
+            (
+                "prompts: {on_trigger: {command: /bin/hook}}\n",
+                "prompts.on_trigger.command",
+                "expected a list of strings",
+                "sh",
+            ),
+            (
+                "prompts: {on_trigger: {command: []}}\n",
+                "prompts.on_trigger.command",
+                "the command is empty",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [\"\"]}}\n",
+                "prompts.on_trigger.command[0]",
+                "the program name is empty",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a, {b: c}]}}\n",
+                "prompts.on_trigger.command[1]",
+                "expected a string, found a map",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a], timeout: 0s}}\n",
+                "prompts.on_trigger.timeout",
+                "`0s` is not a duration",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a], timeout: 2h}}\n",
+                "prompts.on_trigger.timeout",
+                "`2h` is outside 1s..=1h",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a], shell: true}}\n",
+                "prompts.on_trigger.shell",
+                "unknown key `shell`",
+                "",
+            ),
+            (
+                "prompt: {}\n",
+                "prompt",
+                "unknown key `prompt`",
+                "did you mean `prompts`?",
+            ),
         ];
         for &(doc, key, message, hint) in cases {
             let (k, m, h) = fails(doc);
