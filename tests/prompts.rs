@@ -6,9 +6,9 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 
-use devtrack::daemon::store::{PromptState, Store, UpdateSource};
+use devtrack::daemon::store::{PromptState, Store, UpdateSource, WorkUpdate};
 
-use crate::util::{git, git_repo, text, write_script, Env, EventStream, WAIT};
+use crate::util::{git, git_repo, text, write_script, Daemon, Env, EventStream, WAIT};
 
 const BASIC: &str = "\
 repositories: []
@@ -23,6 +23,28 @@ fn with_repo(repo: &std::path::Path) -> String {
         "repositories:\n  - {{name: api, path: '{}'}}\nsettings:\n  prompt_interval: 180\n  timezone: UTC\n  commit_debounce_ms: 50\n  authors: [dev@example.com]\n",
         repo.display()
     )
+}
+
+/// A daemon watching `api` (a new repository), and its event stream.
+fn watching_api(env: &Env) -> (std::path::PathBuf, Daemon, EventStream) {
+    let repo = env.cwd.join("api");
+    git_repo(&repo);
+    env.write_config(&with_repo(&repo));
+    let daemon = env.start();
+    (repo, daemon, EventStream::open(env))
+}
+
+/// Commits a new file `name` to `repo`.
+fn commit(repo: &std::path::Path, name: &str, message: &str) {
+    std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
+    git(repo, &["add", name]);
+    git(repo, &["commit", "-q", "-m", message]);
+}
+
+/// The stored answer to the prompt of `event`, if any.
+fn answer_to(env: &Env, event: &serde_json::Value) -> Option<WorkUpdate> {
+    let store = Store::open_read_only(&env.database()).unwrap();
+    store.prompt_update(event["id"].as_i64().unwrap()).unwrap()
 }
 
 /// One request on a fresh connection; the reply.
@@ -97,15 +119,8 @@ fn a_trigger_opens_a_prompt_and_the_next_folds_into_it() {
 #[test]
 fn a_note_answers_the_prompt_with_the_commits_since_the_previous_answer() {
     let env = Env::new();
-    let repo = env.cwd.join("api");
-    git_repo(&repo);
-    env.write_config(&with_repo(&repo));
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-
-    std::fs::write(repo.join("a.txt"), "a\n").unwrap();
-    git(&repo, &["add", "a.txt"]);
-    git(&repo, &["commit", "-q", "-m", "Fix the login for #12"]);
+    let (repo, _daemon, events) = watching_api(&env);
+    commit(&repo, "a.txt", "Fix the login for #12");
     let opened = prompt_event(&events, "opened");
     assert_eq!(opened["repos"], serde_json::json!(["api"]), "{opened}");
     let summary = opened["summary"].as_str().unwrap();
@@ -123,9 +138,7 @@ fn a_note_answers_the_prompt_with_the_commits_since_the_previous_answer() {
     );
 
     // The next commit opens a new prompt; its answer covers only that one.
-    std::fs::write(repo.join("b.txt"), "b\n").unwrap();
-    git(&repo, &["add", "b.txt"]);
-    git(&repo, &["commit", "-q", "-m", "Add b"]);
+    commit(&repo, "b.txt", "Add b");
     let second = prompt_event(&events, "opened");
     assert_ne!(second["id"].as_i64(), Some(id));
     let reply = request(&env, r#"{"v":1,"cmd":"note","text":"added b"}"#);
@@ -142,10 +155,10 @@ fn a_note_answers_the_prompt_with_the_commits_since_the_previous_answer() {
     );
     assert_eq!(again["error_kind"], "conflict", "{again}");
 
-    let store = Store::open_read_only(&env.database()).unwrap();
-    let update = store.prompt_update(id).unwrap().expect("stored");
+    let update = answer_to(&env, &opened).expect("stored");
     assert_eq!(update.text, "fixed the login bug");
     assert_eq!(update.source, Some(UpdateSource::Socket));
+    let store = Store::open_read_only(&env.database()).unwrap();
     let commits = store.update_commits(update.id).unwrap();
     let subjects: Vec<_> = commits.iter().map(|c| c.summary.clone().unwrap()).collect();
     assert_eq!(subjects, ["Fix the login for #12"]);
@@ -228,12 +241,10 @@ fn a_note_with_the_daemon_stopped_is_stored_directly() {
         "{said}"
     );
 
-    let store = Store::open_read_only(&env.database()).unwrap();
-    let id = opened["id"].as_i64().unwrap();
-    let update = store.prompt_update(id).unwrap().expect("stored");
+    let update = answer_to(&env, &opened).expect("stored");
     assert_eq!(update.text, "wrote the docs");
     assert_eq!(update.source, Some(UpdateSource::Cli));
-    drop(store);
+    let id = opened["id"].as_i64().unwrap();
 
     // The daemon started later sees it answered.
     let _daemon = env.start();
@@ -256,12 +267,7 @@ fn a_note_from_stdin() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     prompt_event(&events, "answered");
-    let store = Store::open_read_only(&env.database()).unwrap();
-    let update = store
-        .prompt_update(opened["id"].as_i64().unwrap())
-        .unwrap()
-        .unwrap();
-    assert_eq!(update.text, "from a pipe");
+    assert_eq!(answer_to(&env, &opened).unwrap().text, "from a pipe");
 }
 
 /// `devtrack note` with a terminal on stdin (through `script`), so it opens
@@ -276,14 +282,8 @@ fn note_in_editor(env: &Env, editor: &std::path::Path) -> std::process::Output {
 #[test]
 fn a_note_written_in_the_editor() {
     let env = Env::new();
-    let repo = env.cwd.join("api");
-    git_repo(&repo);
-    env.write_config(&with_repo(&repo));
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    std::fs::write(repo.join("a.txt"), "a\n").unwrap();
-    git(&repo, &["add", "a.txt"]);
-    git(&repo, &["commit", "-q", "-m", "Tidy the parser"]);
+    let (repo, _daemon, events) = watching_api(&env);
+    commit(&repo, "a.txt", "Tidy the parser");
     let opened = prompt_event(&events, "opened");
 
     let seen = env.dir.path().join("template.txt");
@@ -307,12 +307,10 @@ fn a_note_written_in_the_editor() {
         template.contains(&format!("prompt #{}", opened["id"])),
         "{template}"
     );
-    let store = Store::open_read_only(&env.database()).unwrap();
-    let update = store
-        .prompt_update(opened["id"].as_i64().unwrap())
-        .unwrap()
-        .unwrap();
-    assert_eq!(update.text, "refactored the parser");
+    assert_eq!(
+        answer_to(&env, &opened).unwrap().text,
+        "refactored the parser"
+    );
 }
 
 #[test]
@@ -331,8 +329,8 @@ fn an_empty_note_from_the_editor_stores_nothing() {
         "{}",
         text(&out)
     );
+    assert!(answer_to(&env, &opened).is_none());
     let store = Store::open_read_only(&env.database()).unwrap();
     let id = opened["id"].as_i64().unwrap();
-    assert!(store.prompt_update(id).unwrap().is_none());
     assert_eq!(store.prompt(id).unwrap().unwrap().state, PromptState::Open);
 }

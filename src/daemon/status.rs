@@ -195,10 +195,10 @@ impl Daemon {
             repositories: self.git.repo_statuses(),
             reload_error: self.reload_error.clone(),
             last_reload: self.last_reload,
-            prompt: match self.store.outstanding_prompt()? {
-                Some(p) => Some(prompt_status(&p, self.prompt_view(&p, now).summary)),
-                None => None,
-            },
+            prompt: self
+                .store
+                .outstanding_prompt()?
+                .map(|p| prompt_status(&p, self.prompt_view(&p, now).summary)),
             channel_problems: self
                 .channel_health
                 .outages()
