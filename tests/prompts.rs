@@ -334,3 +334,40 @@ fn an_empty_note_from_the_editor_stores_nothing() {
     let id = opened["id"].as_i64().unwrap();
     assert_eq!(store.prompt(id).unwrap().unwrap().state, PromptState::Open);
 }
+
+#[test]
+fn a_prompt_left_open_from_yesterday_expires_with_the_first_trigger_of_today() {
+    use chrono::{TimeDelta, Utc};
+    use devtrack::daemon::store::{NewTrigger, TriggerKind};
+    let env = Env::new();
+    env.write_config(BASIC);
+    let yesterday = Utc::now() - TimeDelta::days(1);
+    let old = {
+        let mut store = Store::open(&env.database()).unwrap();
+        let t = NewTrigger {
+            kind: TriggerKind::Manual,
+            scheduled_at: None,
+            fired_at: yesterday,
+            late: false,
+            reason: None,
+            detail: None,
+        };
+        store
+            .record_trigger_prompted(&t, [], yesterday, None)
+            .unwrap()
+            .opened
+            .prompt
+            .id
+    };
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    assert_eq!(env.status()["daemon"]["prompt"]["id"], old);
+    let out = env.run(["trigger"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let expired = prompt_event(&events, "expired");
+    assert_eq!(expired["id"], old);
+    assert_eq!(expired["state"], "expired");
+    let opened = prompt_event(&events, "opened");
+    assert_ne!(opened["id"], old);
+    assert_eq!(env.status()["daemon"]["prompt"]["id"], opened["id"]);
+}

@@ -88,7 +88,7 @@ impl Daemon {
             trigger_kind = record.kind.as_str(),
             trigger_id = record.id,
             late = record.late,
-            "prompt #{} triggered ({}{}{})",
+            "trigger #{} triggered ({}{}{})",
             record.id,
             record.kind.as_str(),
             if record.late { ", late" } else { "" },

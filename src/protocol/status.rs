@@ -30,11 +30,13 @@ pub struct Status {
     pub reload_error: Option<String>,
     #[serde(default)]
     pub last_reload: Option<DateTime<Utc>>,
-    /// The outstanding (open or snoozed) prompt.
-    #[serde(default)]
+    /// The outstanding (open or snoozed) prompt; absent on the wire when
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<PromptStatus>,
-    /// Delivery channels that cannot deliver right now, and why.
-    #[serde(default)]
+    /// Delivery channels that cannot deliver right now, and why; absent on
+    /// the wire when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channel_problems: Vec<ChannelProblem>,
 }
 
