@@ -25,7 +25,7 @@ use crate::daemon::footprint;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
-use crate::daemon::prompts::{self, ChannelHandle, FromChannel};
+use crate::daemon::prompts::{ChannelHandle, FromChannel};
 use crate::daemon::scheduler::{Schedule, SchedulerState};
 use crate::daemon::store::Store;
 use crate::daemon::wallclock::{self, WallClockTimer};
@@ -97,7 +97,6 @@ async fn run_inner(
 
     let events = EventBus::new();
     let (channel_reports, mut channel_rx) = mpsc::unbounded_channel::<FromChannel>();
-    let channels = prompts::start_channels(&config, &channel_reports);
     let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
@@ -116,12 +115,14 @@ async fn run_inner(
         last_reload: None,
         git,
         commit_batch,
-        channels,
+        channels: Vec::new(),
         channel_reports,
         channel_health: ChannelHealth::default(),
         next_reopen: None,
     };
-    // Snoozes that ended while the daemon was not running open at once.
+    // The channels, shown a prompt left open by the previous run; snoozes
+    // that ended while the daemon was not running open at once.
+    daemon.restart_channels(now);
     daemon.reopen_due(now);
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;

@@ -365,8 +365,9 @@ impl Daemon {
         };
     }
 
-    /// (Re)starts the channels `config.prompts` asks for and shows them the
-    /// open prompt; the old ones end when their handles are dropped.
+    /// (Re)starts the channels `config.prompts` asks for (at start-up, and
+    /// on a reload that changed `prompts:`) and shows them the open prompt;
+    /// the old ones end when their handles are dropped.
     pub fn restart_channels(&mut self, now: DateTime<Utc>) {
         self.channels = super::start_channels(&self.config, &self.channel_reports);
         self.channel_health.clear();
