@@ -289,6 +289,11 @@ mod tests {
             "pause --until 17:00",
             "resume",
             "skip",
+            "note",
+            "note fixed the login bug for #12",
+            "note --prompt 4 reviewed a PR",
+            "snooze",
+            "snooze 10m",
             "trigger",
             "reload",
             "reload --wait",
@@ -359,6 +364,9 @@ mod tests {
             ("pause --until 17:60", ErrorKind::ValueValidation),
             ("pause --until soon", ErrorKind::ValueValidation),
             ("logs -p loud", ErrorKind::InvalidValue),
+            ("snooze soon", ErrorKind::ValueValidation),
+            ("snooze 10", ErrorKind::ValueValidation),
+            ("note --prompt first x", ErrorKind::ValueValidation),
             // Not errors, but not commands either: clap prints and stops.
             ("--version", ErrorKind::DisplayVersion),
             ("-V", ErrorKind::DisplayVersion),
@@ -369,6 +377,21 @@ mod tests {
                 Err(e) => assert_eq!(e.kind(), kind, "`{line}`: {e}"),
             }
         }
+    }
+
+    #[test]
+    fn note_and_snooze_values_are_parsed() {
+        let Command::Note(n) = parse("note --prompt 4 fixed #12").unwrap().command else {
+            panic!("not note");
+        };
+        assert_eq!(
+            (n.prompt, n.text),
+            (Some(4), vec!["fixed".into(), "#12".into()])
+        );
+        let Command::Snooze(s) = parse("snooze 1h30m").unwrap().command else {
+            panic!("not snooze");
+        };
+        assert_eq!(s.duration, Some(5400));
     }
 
     #[test]

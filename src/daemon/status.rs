@@ -88,7 +88,7 @@ pub struct LinePrompt {
     pub opened_at: DateTime<Utc>,
     /// Set while it is snoozed.
     pub reopens_at: Option<DateTime<Utc>>,
-    /// Some channel other than the socket delivered it.
+    /// Some channel (the socket included) delivered it.
     pub delivered: bool,
     /// A channel's outage, e.g. `desktop: no notification server`.
     pub problem: Option<String>,
@@ -130,10 +130,7 @@ impl Daemon {
             id: p.id,
             opened_at: p.opened_at,
             reopens_at: p.reopens_at,
-            delivered: p
-                .deliveries
-                .iter()
-                .any(|d| d.outcome == Outcome::Delivered && d.channel != Channel::Socket),
+            delivered: p.deliveries.iter().any(|d| d.outcome == Outcome::Delivered),
             problem,
         });
         status_line(

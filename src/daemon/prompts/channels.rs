@@ -1,9 +1,9 @@
 //! Starting the delivery channels the config asks for. Each channel is a
-//! task started by its module's `spawn`, handed the sender for its
-//! [`FromChannel`] reports; the loop keeps the [`ChannelHandle`]s and sends
-//! every channel the same [`super::ToChannel`] messages. Dropping the
+//! task started by its module's `spawn`, handed a clone of the sender for
+//! its [`FromChannel`] reports; the loop keeps the [`ChannelHandle`]s and
+//! sends every channel the same [`super::ToChannel`] messages. Dropping the
 //! handles ends the tasks (a reload that changes `prompts:` starts them
-//! anew).
+//! anew, see `Daemon::restart_channels`).
 //!
 //! The socket is not a task: `prompt` events are published by the loop
 //! itself (`lifecycle.rs`).
@@ -13,21 +13,26 @@ use tokio::sync::mpsc;
 use super::{ChannelHandle, FromChannel};
 use crate::config::Config;
 
-/// The channels `config.prompts` enables, started.
+/// The channels `config.prompts` enables, started. Called on the run
+/// loop's (current-thread) runtime, so `spawn` may `tokio::spawn`.
 pub fn start_channels(
     config: &Config,
     reports: &mpsc::UnboundedSender<FromChannel>,
 ) -> Vec<ChannelHandle> {
     let prompts = &config.prompts;
-    let channels: Vec<ChannelHandle> = Vec::new();
+    #[allow(unused_mut)]
+    let mut channels: Vec<ChannelHandle> = Vec::new();
     if prompts.notifications {
-        // Desktop notifications: on Linux `desktop::spawn(prompts, reports.clone())`,
-        // on macOS `osascript::spawn(prompts, reports.clone())`; pushed onto
-        // `channels`.
+        // CHANNEL SPAWN (desktop notifications), one of:
+        //   #[cfg(target_os = "linux")]
+        //   channels.push(super::desktop::spawn(prompts, reports.clone()));
+        //   #[cfg(target_os = "macos")]
+        //   channels.push(super::osascript::spawn(prompts, reports.clone()));
     }
     if let Some(_hook) = &prompts.on_trigger {
-        // The `on_trigger` hook: `hook::spawn(hook, config.source, reports.clone())`,
-        // pushed onto `channels`.
+        // CHANNEL SPAWN (the on_trigger hook; `config.source` is the file
+        // whose permissions decide whether the hook may run):
+        //   channels.push(super::hook::spawn(_hook, config.source.as_deref(), reports.clone()));
     }
     let _ = reports;
     channels

@@ -125,14 +125,24 @@ impl Daemon {
     ) {
         let view = self.prompt_view(record, now);
         let prompt = text::info(record, view.summary.clone(), view.repos.clone());
-        tracing::info!(
-            prompt_id = record.id,
-            change = change.as_str(),
-            "prompt #{} {}: {}",
-            record.id,
-            change.as_str(),
-            view.summary
-        );
+        // A channel's results are logged by the channel's outage (once),
+        // not once per prompt.
+        if change == PromptChangeKind::Delivered {
+            tracing::debug!(
+                prompt_id = record.id,
+                "prompt #{} delivery recorded",
+                record.id
+            );
+        } else {
+            tracing::info!(
+                prompt_id = record.id,
+                change = change.as_str(),
+                "prompt #{} {}: {}",
+                record.id,
+                change.as_str(),
+                view.summary
+            );
+        }
         let reached = self
             .events
             .publish(now, EventBody::Prompt { change, prompt });
