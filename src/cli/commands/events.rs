@@ -90,7 +90,7 @@ pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<String> {
     let at = clock(event.at, tz);
     let what = match &event.body {
         EventBody::Trigger { trigger } => format!(
-            "prompt #{} ({}{})",
+            "trigger #{} ({}{})",
             trigger.id,
             trigger.kind,
             if trigger.late { ", late" } else { "" }
