@@ -23,16 +23,29 @@ pub fn start_channels(
     #[allow(unused_mut)]
     let mut channels: Vec<ChannelHandle> = Vec::new();
     if prompts.notifications {
-        // CHANNEL SPAWN (desktop notifications), one of:
+        // CHANNEL SPAWN (Linux desktop notifications):
         //   #[cfg(target_os = "linux")]
-        //   channels.push(super::desktop::spawn(prompts, reports.clone()));
-        //   #[cfg(target_os = "macos")]
-        //   channels.push(super::osascript::spawn(prompts, reports.clone()));
+        //   channels.push(super::desktop::spawn(
+        //       super::desktop::DesktopOptions::from_env(prompts),
+        //       reports.clone(),
+        //   ));
     }
+    // CHANNEL SPAWN (macOS; the channel reads `notifications` and `dialog`
+    // itself):
+    //   #[cfg(target_os = "macos")]
+    //   channels.push(super::osascript::spawn(
+    //       prompts,
+    //       super::osascript::Options::default(),
+    //       reports.clone(),
+    //   ));
     if let Some(_hook) = &prompts.on_trigger {
-        // CHANNEL SPAWN (the on_trigger hook; `config.source` is the file
-        // whose permissions decide whether the hook may run):
-        //   channels.push(super::hook::spawn(_hook, config.source.as_deref(), reports.clone()));
+        // CHANNEL SPAWN (the on_trigger hook; the config file's permissions
+        // decide whether it may run):
+        //   channels.push(super::hook::spawn(
+        //       _hook.clone(),
+        //       config.source.clone(),
+        //       reports.clone(),
+        //   ));
     }
     let _ = reports;
     channels
