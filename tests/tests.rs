@@ -11,6 +11,10 @@ mod daemon;
 /// pipes, a hung daemon, timezones.
 mod cli;
 
+/// Prompts end to end: opened, folded, answered (socket, `devtrack note`
+/// from arguments, stdin and an editor, daemon down), snoozed, skipped.
+mod prompts;
+
 /// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
 

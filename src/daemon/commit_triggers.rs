@@ -154,8 +154,13 @@ impl Daemon {
             reason: Some(reason),
             detail: Some(batch.detail()),
         };
-        let id = self.store.record_commit_trigger(&trigger, batch.keys())?;
-        self.announce(trigger.recorded(id));
+        let prompted = self.store.record_trigger_prompted(
+            &trigger,
+            batch.keys(),
+            now,
+            self.expire_before(now),
+        )?;
+        self.announce(trigger.recorded(prompted.trigger_id), prompted.opened, now);
         Ok(())
     }
 }
