@@ -387,8 +387,13 @@ impl EventStream {
 
     /// `devtrack ARGS` (an `events` command line), once it is live.
     pub fn open_with(env: &Env, args: &[&str]) -> EventStream {
-        let mut child = env
-            .cmd(args)
+        EventStream::spawn(env.cmd(args))
+    }
+
+    /// Runs `cmd` (an `events --json` command line, e.g. as another user)
+    /// and returns once its subscription is live.
+    pub fn spawn(mut cmd: Command) -> EventStream {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
