@@ -9,6 +9,21 @@ use std::path::PathBuf;
 use crate::systemd::UserManager;
 use crate::util::EventStream;
 
+/// Crash consistency: `kill -9` storms while commits and notes arrive.
+mod crash_storm;
+
+/// The shipped start limit ending a crash loop.
+mod start_limit;
+
+/// A hung daemon (SIGSTOP) killed by the watchdog and restarted.
+mod watchdog;
+
+/// Bad configs at start and on reload.
+mod bad_config;
+
+/// No secret and no answer text in the journal or on stderr.
+mod secrets;
+
 /// The unit's sandbox: what systemd-analyze rates it, and what still works
 /// inside it.
 mod hardening;
