@@ -464,28 +464,16 @@ impl UserManager {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
-                if tx.send(entry).is_err() {
-                    break;
-                }
-            }
-        });
-        JournalFollower { child, entries: rx }
+        JournalFollower {
+            child,
+            lines: crate::util::line_channel(stdout),
+        }
     }
 
     /// The unit's journal entries since `since`: the journal is persistent,
     /// so earlier runs' entries are in it too.
     pub(crate) fn journal_entries(&self, since: std::time::SystemTime) -> Vec<serde_json::Value> {
-        let secs = since
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let since = format!("--since=@{secs}");
+        let since = since_arg(since);
         let out = self
             .run(
                 "journalctl",
@@ -505,6 +493,15 @@ impl UserManager {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
+}
+
+/// journalctl's `--since=@SECONDS` for `since`.
+pub(crate) fn since_arg(since: std::time::SystemTime) -> String {
+    let secs = since
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("--since=@{secs}")
 }
 
 /// A git repository under the user's `~/src`, made and committed to by the
@@ -580,7 +577,7 @@ pub(crate) fn config_watching(repos: &[&UserRepo]) -> String {
 /// `journalctl -f` on the unit as a child: entries as they are written.
 pub(crate) struct JournalFollower {
     child: std::process::Child,
-    entries: std::sync::mpsc::Receiver<serde_json::Value>,
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl JournalFollower {
@@ -599,12 +596,13 @@ impl JournalFollower {
         loop {
             // A safety net only: the entry normally arrives within seconds.
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let Ok(entry) = self.entries.recv_timeout(left) else {
+            let Ok(line) = self.lines.recv_timeout(left) else {
                 panic!(
                     "no journal entry containing any of {needles:?}; saw:\n{}",
                     seen.join("\n")
                 );
             };
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
             let message = entry["MESSAGE"].as_str().unwrap_or_default().to_string();
             if let Some(i) = needles.iter().position(|n| message.contains(n)) {
                 return (i, entry);
@@ -618,10 +616,11 @@ impl JournalFollower {
     pub(crate) fn messages_within(&self, window: std::time::Duration) -> Vec<String> {
         let deadline = std::time::Instant::now() + window;
         let mut seen = Vec::new();
-        while let Ok(entry) = self
-            .entries
+        while let Ok(line) = self
+            .lines
             .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
         {
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
             seen.push(entry["MESSAGE"].as_str().unwrap_or_default().to_string());
         }
         seen

@@ -404,18 +404,9 @@ impl EventStream {
         stderr.read_line(&mut first).unwrap();
         assert!(first.starts_with("following events"), "events: {first}");
         let stdout: ChildStdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         EventStream {
             child,
-            lines: rx,
+            lines: line_channel(stdout),
             announcement: first,
         }
     }
@@ -482,6 +473,23 @@ impl Drop for EventStream {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The lines of `pipe` (a child's output), read by a thread as they come;
+/// the channel ends with the pipe.
+pub fn line_channel(
+    pipe: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Makes a git repository with one commit at `path`.

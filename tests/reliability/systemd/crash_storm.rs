@@ -15,7 +15,6 @@
 //! writer line or an event.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Stdio};
 use std::sync::mpsc::Receiver;
 
@@ -25,6 +24,7 @@ use super::{
     drop_in, events, figure, has_note_command, integrity, long_run, open_store, signal, Rng,
 };
 use crate::systemd::{config_watching, manager, UserManager, UserRepo, WAIT};
+use crate::util::line_channel;
 
 /// Restarts at once and without a start limit: the storm restarts the
 /// daemon far more often than the shipped limit allows, on purpose.
@@ -70,16 +70,10 @@ impl Loop {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Loop { child, lines }
+        Loop {
+            child,
+            lines: line_channel(stdout),
+        }
     }
 
     /// Drops what was already reported, then waits for `n` new lines.

@@ -11,7 +11,7 @@
 use nix::sys::signal::Signal;
 
 use super::{drop_in, figure, has_note_command, signal};
-use crate::systemd::{config_watching, manager, Ran, UserManager, UserRepo};
+use crate::systemd::{config_watching, manager, since_arg, Ran, UserManager, UserRepo};
 use crate::util::{self, Env};
 
 const CONFIG_TOKEN: &str = "ghp_dtSecretConfigToken4f1c9a7e2b";
@@ -39,19 +39,9 @@ fn leaks(text: &str, note_sent: bool) -> Vec<&'static str> {
 
 /// Every entry of the user's journal since `since`, all fields, as text.
 fn whole_journal(m: &UserManager, since: std::time::SystemTime) -> String {
-    let secs = since
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     m.run(
         "journalctl",
-        &[
-            "--user",
-            "-o",
-            "json",
-            "--no-pager",
-            &format!("--since=@{secs}"),
-        ],
+        &["--user", "-o", "json", "--no-pager", &since_arg(since)],
     )
     .ok()
     .stdout
