@@ -49,7 +49,7 @@ fn a_bad_config_at_start_is_not_restarted() {
         180
     );
     figure(
-        "bad_config_start",
+        "systemd::bad_config_start",
         "start with an invalid config (exit 78)",
         QUIET_WINDOW.as_secs(),
         &format!(
@@ -116,7 +116,7 @@ fn fifty_rejected_reloads_keep_the_last_good_config() {
         "STATUS= line: {line}"
     );
     figure(
-        "reload_bad_config",
+        "systemd::reload_bad_config",
         "reload with an invalid config (SIGHUP / devtrack reload / systemctl reload in turn)",
         RELOADS,
         &format!(

@@ -220,7 +220,7 @@ fn kill_storm_loses_no_commit_and_no_note() {
     assert_eq!(m.show("ActiveState"), "active");
 
     figure(
-        "crash_storm",
+        "systemd::crash_storm",
         "kill -9 of the daemon while commits arrive in 3 repositories (systemd restarts it)",
         kills,
         &format!(
@@ -231,7 +231,7 @@ fn kill_storm_loses_no_commit_and_no_note() {
     );
     if has_note_command(m) {
         figure(
-            "crash_storm",
+            "systemd::crash_storm",
             "devtrack note during the kill storm",
             acked_notes.len(),
             &format!(
@@ -241,7 +241,7 @@ fn kill_storm_loses_no_commit_and_no_note() {
         );
     } else {
         figure(
-            "crash_storm",
+            "systemd::crash_storm",
             "devtrack note during the kill storm",
             0,
             "not exercised: this build has no `devtrack note`",

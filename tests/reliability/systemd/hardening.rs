@@ -119,7 +119,7 @@ fn the_hardened_unit_runs_and_lets_hooks_work() {
         security.stdout
     );
     figure(
-        "unit_hardening",
+        "systemd::hardening",
         "systemd-analyze --user security devtrack.service (was 6.6 MEDIUM before this suite)",
         lines.len(),
         &format!("exposure {overall}; starts, records commits; hook-like program keeps git, D-Bus and TCP"),

@@ -97,8 +97,8 @@ fn no_secret_or_answer_in_the_journal() {
     }
     let entries = text.lines().count();
     figure(
-        "secrets_journal",
-        "token in the config and in the unit's environment, a note; journal (all fields) and command output searched",
+        "systemd::secrets",
+        "token in the config and in the unit's environment (and a note once `devtrack note` exists); journal (all fields) and command output searched",
         entries,
         &format!(
             "0 matches in {entries} journal entries and {} command outputs{}",

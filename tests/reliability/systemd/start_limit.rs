@@ -89,7 +89,7 @@ fn shipped_start_limit_ends_a_crash_loop() {
     m.devtrack(&["start"]).ok();
     assert_eq!(m.show("ActiveState"), "active");
     figure(
-        "start_limit",
+        "systemd::start_limit",
         "crash loop (every start exits 1) under the unit as shipped",
         starts,
         &format!(

@@ -40,7 +40,7 @@ fn a_stopped_daemon_is_killed_by_the_watchdog_and_restarted() {
     assert_eq!(m.show("ActiveState"), "active");
     times.sort_by(f64::total_cmp);
     figure(
-        "watchdog",
+        "systemd::watchdog",
         "SIGSTOP under WatchdogSec=2 (RestartSec=100ms)",
         ROUNDS,
         &format!(
