@@ -123,7 +123,8 @@ fn kill_storm_loses_no_commit_and_no_note() {
     let paths: Vec<String> = repos.iter().map(|r| r.path.display().to_string()).collect();
     let path_args: Vec<&str> = paths.iter().map(String::as_str).collect();
     let writer = Loop::start(m, &stop_arg, WRITER, &path_args);
-    let noter = has_note_command(m).then(|| Loop::start(m, &stop_arg, NOTER, &[]));
+    let notes_on = has_note_command(m);
+    let noter = notes_on.then(|| Loop::start(m, &stop_arg, NOTER, &[]));
 
     let storm_began = std::time::Instant::now();
     let mut acked_notes: Vec<String> = Vec::new();
@@ -196,7 +197,7 @@ fn kill_storm_loses_no_commit_and_no_note() {
             .collect();
         texts
     };
-    if has_note_command(m) {
+    if notes_on {
         assert!(
             !acked_notes.is_empty(),
             "no note was acknowledged during the storm"
@@ -229,7 +230,7 @@ fn kill_storm_loses_no_commit_and_no_note() {
             storm_took.as_secs_f64()
         ),
     );
-    if has_note_command(m) {
+    if notes_on {
         figure(
             "systemd::crash_storm",
             "devtrack note during the kill storm",
