@@ -387,8 +387,13 @@ impl EventStream {
 
     /// `devtrack ARGS` (an `events` command line), once it is live.
     pub fn open_with(env: &Env, args: &[&str]) -> EventStream {
-        let mut child = env
-            .cmd(args)
+        EventStream::spawn(env.cmd(args))
+    }
+
+    /// Runs `cmd` (an `events --json` command line, e.g. as another user)
+    /// and returns once its subscription is live.
+    pub fn spawn(mut cmd: Command) -> EventStream {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -399,18 +404,9 @@ impl EventStream {
         stderr.read_line(&mut first).unwrap();
         assert!(first.starts_with("following events"), "events: {first}");
         let stdout: ChildStdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         EventStream {
             child,
-            lines: rx,
+            lines: line_channel(stdout),
             announcement: first,
         }
     }
@@ -477,6 +473,23 @@ impl Drop for EventStream {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The lines of `pipe` (a child's output), read by a thread as they come;
+/// the channel ends with the pipe.
+pub fn line_channel(
+    pipe: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }
 
 /// Makes a git repository with one commit at `path`.
