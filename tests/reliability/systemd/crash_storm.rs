@@ -20,9 +20,7 @@ use std::sync::mpsc::Receiver;
 
 use nix::sys::signal::Signal;
 
-use super::{
-    drop_in, events, figure, has_note_command, integrity, long_run, open_store, signal, Rng,
-};
+use super::{drop_in, events, figure, has_note_command, integrity, long, open_store, signal, Rng};
 use crate::systemd::{config_watching, manager, UserManager, UserRepo, WAIT};
 use crate::util::line_channel;
 
@@ -102,7 +100,7 @@ impl Loop {
 fn kill_storm_loses_no_commit_and_no_note() {
     let Some(m) = manager() else { return };
     let _guard = m.reset();
-    let kills: u32 = if long_run() { 200 } else { 30 };
+    let kills: u32 = if long() { 200 } else { 30 };
     let mut rng = Rng::seeded("kill_storm");
     let repos: Vec<UserRepo> = ["storm-a", "storm-b", "storm-c"]
         .iter()

@@ -28,20 +28,7 @@ mod secrets;
 /// inside it.
 mod hardening;
 
-/// Prints one figure for docs/reliability.md:
-/// `FIGURE|test|what was done|count|result`.
-pub fn figure(test: &str, what: &str, count: impl std::fmt::Display, result: &str) {
-    let count = count.to_string();
-    for field in [test, what, &count, result] {
-        assert!(!field.contains('|'), "a figure field holds `|`: {field}");
-    }
-    println!("FIGURE|{test}|{what}|{count}|{result}");
-}
-
-/// Whether the long variants run (`DEVTRACK_RELIABILITY_LONG=1`).
-pub fn long_run() -> bool {
-    std::env::var("DEVTRACK_RELIABILITY_LONG").is_ok_and(|v| v == "1")
-}
+pub use super::{figure, long};
 
 /// Writes `~/.config/systemd/user/devtrack.service.d/NAME` and reloads the
 /// manager; [`UserManager::reset`] removes the directory again.
