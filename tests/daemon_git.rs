@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::util::{git, git_repo, stress_cycles, text, Daemon, Env, EventStream};
 
-fn config(repos: &[(&str, &Path)]) -> String {
+pub(crate) fn config(repos: &[(&str, &Path)]) -> String {
     let mut s = String::from("repositories:\n");
     for (name, path) in repos {
         s.push_str(&format!(

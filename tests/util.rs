@@ -387,8 +387,13 @@ impl EventStream {
 
     /// `devtrack ARGS` (an `events` command line), once it is live.
     pub fn open_with(env: &Env, args: &[&str]) -> EventStream {
-        let mut child = env
-            .cmd(args)
+        EventStream::spawn(env.cmd(args))
+    }
+
+    /// Runs `cmd` (an `events` command line, e.g. with another uid) and
+    /// waits until its subscription is live.
+    pub fn spawn(mut cmd: Command) -> EventStream {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -489,7 +494,17 @@ pub fn git_repo(path: &Path) {
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
+    git_as(None, dir, args)
+}
+
+/// [`git`] as the user `uid` when given (for a daemon run without root).
+pub fn git_as(uid: Option<u32>, dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    if let Some(uid) = uid {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(uid).gid(uid);
+    }
+    let out = cmd
         .args([
             "-c",
             "user.name=Dev Eloper",

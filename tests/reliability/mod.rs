@@ -5,4 +5,5 @@
 //! docs/reliability.md. Tests that need the real systemd user manager are
 //! under `systemd` (scripts/test.sh runs them in its second pass).
 
+mod faults;
 mod systemd;

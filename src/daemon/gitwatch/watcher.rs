@@ -114,11 +114,12 @@ pub fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
 
 /// Event kinds that can mean a reflog or directory changed. Opens and
 /// read-closes are dropped: reading a reflog must not wake the reader.
+/// Metadata changes count: a `chmod` can make a repository unreadable or
+/// readable again, and nothing else would say so.
 fn interesting(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
         _ => true,
     }
 }
@@ -463,6 +464,9 @@ mod tests {
         assert!(interesting(&EventKind::Create(
             notify::event::CreateKind::Folder
         )));
+        assert!(interesting(&EventKind::Modify(ModifyKind::Metadata(
+            notify::event::MetadataKind::Permissions
+        ))));
         assert!(interesting(&EventKind::Remove(
             notify::event::RemoveKind::Any
         )));

@@ -1,0 +1,286 @@
+//! Environment faults against a running daemon (issue 13, "Environment
+//! faults"): a watched repository deleted, recreated, made unreadable,
+//! moved, its reflog rewritten (`repo`); the data directory read-only, the
+//! disk full, the database deleted or corrupted (`storage`); the inotify
+//! limits exhausted (`inotify`). Each fault must show in `devtrack status`
+//! and in the log (the daemon's stderr here), must not crash the daemon,
+//! and once cleared every commit still in a reflog must be in the store.
+//! Wall-clock jumps are covered by the scheduler's own tests
+//! (`src/daemon/scheduler/tests.rs`), see `clock`.
+//!
+//! Root bypasses permission bits, so faults made of permissions run the
+//! daemon, the CLI and git as an unprivileged user ([`Fixture::unprivileged`],
+//! uid 65534, `nobody`, which every Linux system has): the test stays root
+//! to break and repair things.
+
+mod repo;
+
+use std::collections::BTreeSet;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::daemon_git::config;
+use crate::util::{git_as, text, Daemon, Env, EventStream};
+
+/// The unprivileged user the permission faults run as (`nobody`).
+pub const NOBODY: u32 = 65534;
+
+/// Prints one figure for docs/reliability.md (`scripts/reliability.sh`).
+pub fn figure(test: &str, what: &str, count: impl std::fmt::Display, result: &str) {
+    for field in [test, what, result] {
+        assert!(!field.contains('|'), "a figure field holds `|`: {field}");
+    }
+    println!("FIGURE|{test}|{what}|{count}|{result}");
+}
+
+/// Whether this process can run others as another user (root).
+pub fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// A daemon watching repositories, with its event stream open, run as
+/// `uid` (root's own when `None`).
+pub struct Fixture {
+    pub env: Env,
+    pub uid: Option<u32>,
+    pub daemon: Daemon,
+    pub events: EventStream,
+    /// Events read but not waited for yet.
+    seen: std::cell::RefCell<Vec<serde_json::Value>>,
+    /// Each repository's reflog commits when the daemon started: history,
+    /// which devtrack does not import.
+    history: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Fixture {
+    /// A daemon run by root watching `names` (new repositories under the
+    /// working directory), with `settings` added to its config.
+    pub fn new(names: &[&str], settings: &str) -> Fixture {
+        Fixture::start(Env::new(), None, names, settings)
+    }
+
+    /// The same, run as [`NOBODY`]: the whole test directory is theirs.
+    pub fn unprivileged(names: &[&str], settings: &str) -> Fixture {
+        let env = Env::new();
+        std::fs::create_dir_all(&env.runtime).unwrap();
+        chown_nobody(env.dir.path());
+        Fixture::start(env, Some(NOBODY), names, settings)
+    }
+
+    /// [`Fixture::new`] or [`Fixture::unprivileged`] in a prepared `env`.
+    pub fn start(env: Env, uid: Option<u32>, names: &[&str], settings: &str) -> Fixture {
+        let repos: Vec<(String, PathBuf)> = names
+            .iter()
+            .map(|n| (n.to_string(), env.cwd.join(n)))
+            .collect();
+        for (_, path) in &repos {
+            std::fs::create_dir_all(path).unwrap();
+            if uid.is_some() {
+                chown_nobody(path);
+            }
+            git_as(uid, path, &["init", "-q", "-b", "main"]);
+            git_as(uid, path, &["commit", "-q", "--allow-empty", "-m", "first"]);
+        }
+        let pairs: Vec<(&str, &Path)> = repos
+            .iter()
+            .map(|(n, p)| (n.as_str(), p.as_path()))
+            .collect();
+        env.write_config(&config(&pairs).replace("settings:\n", &format!("settings:\n{settings}")));
+        if uid.is_some() {
+            chown_nobody(env.dir.path());
+        }
+        let history = repos
+            .iter()
+            .map(|(n, p)| {
+                let log = git_as(uid, p, &["reflog", "--format=%H %gs"]);
+                (n.clone(), reflog_commits(&log))
+            })
+            .collect();
+        let daemon = spawn_daemon(&env, uid);
+        let events = EventStream::spawn(as_user(env.cmd(["events", "--json"]), uid));
+        Fixture {
+            env,
+            uid,
+            daemon,
+            events,
+            seen: Default::default(),
+            history,
+        }
+    }
+
+    pub fn repo(&self, name: &str) -> PathBuf {
+        self.env.cwd.join(name)
+    }
+
+    /// `devtrack ARGS` as the daemon's user.
+    pub fn run(&self, args: &[&str]) -> Output {
+        as_user(self.env.cmd(args), self.uid).output().unwrap()
+    }
+
+    /// `status --json`, parsed.
+    pub fn status(&self) -> serde_json::Value {
+        let out = self.run(&["status", "--json"]);
+        assert!(out.status.success(), "status failed: {}", text(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// The status entry of the repository `name`.
+    pub fn repo_status(&self, name: &str) -> serde_json::Value {
+        let s = self.status();
+        s["daemon"]["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("no `{name}` in {s}"))
+            .clone()
+    }
+
+    pub fn git(&self, dir: &Path, args: &[&str]) -> String {
+        git_as(self.uid, dir, args)
+    }
+
+    /// An empty commit in `repo`; its hash.
+    pub fn commit(&self, repo: &Path, message: &str) -> String {
+        self.git(repo, &["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(repo, &["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    /// Commits and waits until it is announced (so it is stored).
+    pub fn commit_seen(&self, repo: &Path, message: &str) -> String {
+        let hash = self.commit(repo, message);
+        self.wait_commit(&hash);
+        hash
+    }
+
+    pub fn wait_commit(&self, hash: &str) {
+        self.wait_event(|e| e["event"] == "commit" && e["commit"]["hash"] == hash);
+    }
+
+    /// Waits for the `repo` event saying `name` is now in `state`.
+    pub fn wait_repo_state(&self, name: &str, state: &str) -> serde_json::Value {
+        self.wait_event(|e| {
+            e["event"] == "repo" && e["repo"]["name"] == name && e["repo"]["state"] == state
+        })
+    }
+
+    /// The first event, since the last one taken, matching `pred`; events
+    /// read past on the way are kept for later waits (a commit read after a
+    /// repository came back is announced just before the `repo` event).
+    pub fn wait_event(&self, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+        let mut seen = self.seen.borrow_mut();
+        if let Some(i) = seen.iter().position(&pred) {
+            return seen.remove(i);
+        }
+        loop {
+            let ev: serde_json::Value = serde_json::from_str(&self.events.next_line()).unwrap();
+            if pred(&ev) {
+                return ev;
+            }
+            seen.push(ev);
+        }
+    }
+
+    /// Every stored commit hash of repository `name`.
+    pub fn stored(&self, name: &str) -> Vec<String> {
+        let out = self.run(&["history", "--commits", "--json", "-n", "100000"]);
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|c| c["repo"] == name)
+            .map(|c| c["hash"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The commits `repo`'s HEAD reflog still records as made there
+    /// (`commit`, `commit (amend)`, …), oldest first.
+    pub fn reflog_commits(&self, repo: &Path) -> Vec<String> {
+        reflog_commits(&self.git(repo, &["reflog", "--format=%H %gs"]))
+    }
+
+    /// Asserts that every commit in `repo`'s reflog made since the daemon
+    /// started is stored exactly once; returns how many there are.
+    pub fn assert_none_lost(&self, name: &str) -> usize {
+        let stored = self.stored(name);
+        let unique: BTreeSet<&String> = stored.iter().collect();
+        assert_eq!(unique.len(), stored.len(), "stored twice: {stored:?}");
+        let before = self.history.get(name).cloned().unwrap_or_default();
+        let in_reflog: Vec<String> = self
+            .reflog_commits(&self.repo(name))
+            .into_iter()
+            .filter(|h| !before.contains(h))
+            .collect();
+        let lost: Vec<&String> = in_reflog.iter().filter(|h| !unique.contains(h)).collect();
+        assert!(lost.is_empty(), "lost {lost:?}; stored {stored:?}");
+        in_reflog.len()
+    }
+
+    /// Stops the daemon; its log (stderr).
+    pub fn stop(mut self) -> String {
+        self.daemon.signal(nix::sys::signal::Signal::SIGTERM);
+        let status = self.daemon.wait_exit(crate::util::WAIT);
+        let log = self.daemon.stderr_text();
+        assert!(
+            status.is_some_and(|s| s.success()),
+            "stopped with {status:?}: {log}"
+        );
+        log
+    }
+}
+
+/// The commit hashes of `git reflog --format='%H %gs'` output, oldest first.
+fn reflog_commits(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(_, subject)| subject.starts_with("commit"))
+        .map(|(h, _)| h.to_string())
+        .collect();
+    out.reverse();
+    out
+}
+
+/// `cmd` run as `uid` (unchanged for `None`).
+pub fn as_user(mut cmd: Command, uid: Option<u32>) -> Command {
+    if let Some(uid) = uid {
+        // std drops the supplementary groups too when it changes the uid.
+        cmd.uid(uid).gid(uid);
+    }
+    cmd
+}
+
+/// Starts `devtrack run` in `env` as `uid`. The harness's notify socket
+/// is root's; the daemon's user must be able to send to it.
+pub fn spawn_daemon(env: &Env, uid: Option<u32>) -> Daemon {
+    env.start_with(|c| {
+        if let Some(uid) = uid {
+            let notify = c
+                .get_envs()
+                .find(|(k, _)| *k == "NOTIFY_SOCKET")
+                .and_then(|(_, v)| v)
+                .map(PathBuf::from)
+                .expect("the harness sets NOTIFY_SOCKET");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&notify, std::fs::Permissions::from_mode(0o666)).unwrap();
+            c.uid(uid).gid(uid);
+        }
+    })
+}
+
+/// Gives everything under `dir` to [`NOBODY`].
+pub fn chown_nobody(dir: &Path) {
+    let out = Command::new("chown")
+        .args(["-R", &format!("{NOBODY}:{NOBODY}")])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn reflog_commit_lines() {
+    let text = "c3 commit (amend): x\nc2 checkout: moving from a to b\nc1 commit: y\nc0 commit (initial): z\n";
+    assert_eq!(reflog_commits(text), ["c0", "c1", "c3"]);
+}
