@@ -6,8 +6,8 @@
 //!
 //! Each branch hands its input to one place: requests to
 //! `control::handlers`, the scheduler's wake-ups to `timer_triggers`,
-//! watcher messages and the debounce deadline to `commit_triggers`, SIGHUP
-//! to `reload`.
+//! watcher messages, the debounce deadline and the store's retry deadline
+//! (`store_health`) to `commit_triggers`, SIGHUP to `reload`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -24,6 +24,7 @@ use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
 use crate::daemon::scheduler::{Schedule, SchedulerState};
 use crate::daemon::store::Store;
+use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit;
 use crate::protocol::EventBody;
@@ -46,6 +47,8 @@ pub(super) struct Daemon {
     pub git: GitWatch,
     /// Own commits waiting for the debounce window to close.
     pub commit_batch: Debouncer<GitEvent, tokio::time::Instant, CommitBatch>,
+    /// Whether the store takes writes, and when to retry when not.
+    pub store_health: StoreHealth,
 }
 
 pub(super) async fn run(
@@ -71,7 +74,12 @@ async fn run_inner(
     crash_guard: Option<LaunchdCrashGuard>,
 ) -> Result<()> {
     let now = wall_now();
-    let store = Store::open(&paths.database)?;
+    let store = Store::open(&paths.database).map_err(|e| {
+        match crate::daemon::store::hint(&paths.database.display().to_string(), &e) {
+            Some(h) => anyhow::anyhow!("{e:#}\nhint: {h}"),
+            None => e,
+        }
+    })?;
     let sched = store.scheduler_state()?;
     let socket = control::bind(&paths.socket)?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
@@ -102,6 +110,7 @@ async fn run_inner(
         last_reload: None,
         git,
         commit_batch,
+        store_health: StoreHealth::default(),
     };
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
@@ -133,6 +142,10 @@ async fn run_inner(
             .git
             .idle_deadline()
             .map(tokio::time::Instant::from_std);
+        let store_retry = daemon
+            .store_health
+            .retry_at()
+            .map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -153,6 +166,8 @@ async fn run_inner(
                     daemon.git.close_idle(std::time::Instant::now());
                     footprint::release_free();
                 }
+            _ = tokio::time::sleep_until(store_retry.unwrap_or_else(tokio::time::Instant::now)),
+                if store_retry.is_some() => daemon.retry_store(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
             _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
                 healthy.set(None);

@@ -64,6 +64,10 @@ pub fn status_line(
 
 impl Daemon {
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
+        if let Some(err) = self.store_health.error() {
+            // Its first line; the hint is in the status and the log.
+            return format!("Store error: {}", err.lines().next().unwrap_or(err));
+        }
         status_line(
             self.git.watching_count(),
             self.sched.pause,
@@ -77,18 +81,30 @@ impl Daemon {
     pub fn status(&self, now: DateTime<Utc>) -> Result<Status> {
         let settings = &self.config.settings;
         let wh = settings.work_hours;
-        let last = self.store.last_trigger()?;
+        // A store that cannot be read (corrupted under the daemon) leaves
+        // the counts empty and says why, rather than failing the reply.
+        let counts = (|| -> Result<_> {
+            Ok((
+                self.store.last_trigger()?,
+                self.store.trigger_count()?,
+                self.store
+                    .triggers_since(local_midnight(now, self.schedule.tz))?,
+                self.store.missed_slot_count()?,
+            ))
+        })();
+        let ((last, total, today, missed), read_error) = match counts {
+            Ok(c) => (c, None),
+            Err(e) => ((None, 0, 0, 0), Some(self.store.explain(&e))),
+        };
         Ok(Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             pid: std::process::id(),
             started: self.started,
             uptime_secs: (now - self.started).num_seconds().max(0) as u64,
-            triggers_total: self.store.trigger_count()?,
-            triggers_today: self
-                .store
-                .triggers_since(local_midnight(now, self.schedule.tz))?,
+            triggers_total: total,
+            triggers_today: today,
             last_trigger: last.as_ref().map(TriggerRecord::info),
-            missed_slots: self.store.missed_slot_count()?,
+            missed_slots: missed,
             paths: StatusPaths {
                 config: self.config.source.as_ref().map(|p| p.display().to_string()),
                 config_expected: self.paths.config_file.display().to_string(),
@@ -122,6 +138,7 @@ impl Daemon {
             repositories: self.git.repo_statuses(),
             reload_error: self.reload_error.clone(),
             last_reload: self.last_reload,
+            store_error: self.store_health.error().map(str::to_string).or(read_error),
         })
     }
 }

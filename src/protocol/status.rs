@@ -29,6 +29,10 @@ pub struct Status {
     pub reload_error: Option<String>,
     #[serde(default)]
     pub last_reload: Option<DateTime<Utc>>,
+    /// Why the store does not take writes now (the disk full, the file
+    /// deleted, …), with a `hint:` line; absent while it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

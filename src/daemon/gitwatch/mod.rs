@@ -150,6 +150,13 @@ impl GitWatch {
         self.refresh_each(&names, store, now)
     }
 
+    /// Reads every repository again from its stored cursors (after the
+    /// store failed to take what an earlier read found).
+    pub fn reread_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let names: Vec<String> = self.repos.keys().cloned().collect();
+        self.refresh_each(&names, store, now)
+    }
+
     /// [`GitWatch::refresh`] for each of `names` (unknown ones are
     /// skipped), up to the first store error.
     fn refresh_each(&mut self, names: &[String], store: &mut Store, now: DateTime<Utc>) -> Update {

@@ -14,6 +14,7 @@
 //! to break and repair things.
 
 mod repo;
+mod storage;
 
 use std::collections::BTreeSet;
 use std::os::unix::process::CommandExt;
@@ -218,15 +219,59 @@ impl Fixture {
     }
 
     /// Stops the daemon; its log (stderr).
-    pub fn stop(mut self) -> String {
-        self.daemon.signal(nix::sys::signal::Signal::SIGTERM);
-        let status = self.daemon.wait_exit(crate::util::WAIT);
-        let log = self.daemon.stderr_text();
+    pub fn stop(self) -> String {
+        self.stop_keeping_env().log
+    }
+
+    /// Stops the daemon, keeping what a restart needs.
+    pub fn stop_keeping_env(self) -> Stopped {
+        let Fixture {
+            env,
+            uid,
+            mut daemon,
+            events,
+            history,
+            ..
+        } = self;
+        drop(events);
+        daemon.signal(nix::sys::signal::Signal::SIGTERM);
+        let status = daemon.wait_exit(crate::util::WAIT);
+        let log = daemon.stderr_text();
         assert!(
             status.is_some_and(|s| s.success()),
             "stopped with {status:?}: {log}"
         );
-        log
+        Stopped {
+            env,
+            uid,
+            history,
+            log,
+        }
+    }
+}
+
+/// A fixture whose daemon was stopped.
+pub struct Stopped {
+    pub env: Env,
+    pub uid: Option<u32>,
+    history: std::collections::BTreeMap<String, Vec<String>>,
+    /// What the daemon logged.
+    pub log: String,
+}
+
+impl Stopped {
+    /// Starts the daemon again in the same environment.
+    pub fn start(self) -> Fixture {
+        let daemon = spawn_daemon(&self.env, self.uid);
+        let events = EventStream::spawn(as_user(self.env.cmd(["events", "--json"]), self.uid));
+        Fixture {
+            env: self.env,
+            uid: self.uid,
+            daemon,
+            events,
+            seen: Default::default(),
+            history: self.history,
+        }
     }
 }
 
