@@ -87,7 +87,11 @@ impl Fixture {
             .iter()
             .map(|(n, p)| (n.as_str(), p.as_path()))
             .collect();
-        env.write_config(&config(&pairs).replace("settings:\n", &format!("settings:\n{settings}")));
+        let mut text = config(&pairs);
+        if settings.contains("prompt_interval:") {
+            text = text.replace("  prompt_interval: 180\n", "");
+        }
+        env.write_config(&text.replace("settings:\n", &format!("settings:\n{settings}")));
         if uid.is_some() {
             chown_nobody(env.dir.path());
         }

@@ -70,8 +70,14 @@ fn fill(path: &Path) -> u64 {
     written
 }
 
-/// A daemon (as root) on a tmpfs data directory of `size`.
-fn on_tmpfs(test: &str, size: &str) -> Option<(Tmpfs, Fixture)> {
+/// A daemon (as root) on a tmpfs data directory of `size`; `seed` may
+/// prepare the store first.
+fn on_tmpfs(
+    test: &str,
+    size: &str,
+    settings: &str,
+    seed: impl FnOnce(&Env),
+) -> Option<(Tmpfs, Fixture)> {
     let env = Env::new();
     let tmpfs = match Tmpfs::mount(&env.data_home.join("devtrack"), size) {
         Ok(t) => t,
@@ -80,7 +86,8 @@ fn on_tmpfs(test: &str, size: &str) -> Option<(Tmpfs, Fixture)> {
             return None;
         }
     };
-    Some((tmpfs, Fixture::start(env, None, &["app"], "")))
+    seed(&env);
+    Some((tmpfs, Fixture::start(env, None, &["app"], settings)))
 }
 
 /// Commits `n` times while the store fails; waits until the daemon says so
@@ -107,7 +114,7 @@ fn recovered(f: &mut Fixture, made: &[String]) {
 #[test]
 fn disk_full_then_space_back() {
     const TEST: &str = "faults::storage::disk_full_then_space_back";
-    let Some((_tmpfs, mut f)) = on_tmpfs(TEST, "4m") else {
+    let Some((_tmpfs, mut f)) = on_tmpfs(TEST, "4m", "", |_| {}) else {
         return;
     };
     let repo = f.repo("app");
@@ -307,5 +314,62 @@ fn database_corrupted_while_running() {
             said.replace(&db.display().to_string(), "DATA/devtrack.db")
                 .replace('|', "/")
         ),
+    );
+}
+
+/// A timer prompt due while the disk is full: the failed step is reported
+/// once and retried by the store's back-off, not by the wall-clock timer
+/// firing again at its passed deadline over and over; once there is room
+/// the prompt fires, once.
+#[test]
+fn a_prompt_due_while_the_disk_is_full() {
+    const TEST: &str = "faults::storage::a_prompt_due_while_the_disk_is_full";
+    // The next slot of a 1-minute grid comes 4 s after the start.
+    let anchor = chrono::Utc::now() - chrono::TimeDelta::seconds(56);
+    let seed = |env: &Env| {
+        let mut store = devtrack::daemon::store::Store::open(&env.database()).unwrap();
+        let state = devtrack::daemon::scheduler::SchedulerState {
+            anchor: Some(chrono::SubsecRound::trunc_subsecs(anchor, 3)),
+            pause: devtrack::daemon::scheduler::Pause::Running,
+            skip_next: false,
+        };
+        store.save_scheduler_state(&state).unwrap();
+    };
+    let Some((_tmpfs, mut f)) = on_tmpfs(
+        TEST,
+        "4m",
+        "  prompt_interval: 1\n  log_level: debug\n",
+        seed,
+    ) else {
+        return;
+    };
+    let filler = f.env.data_home.join("devtrack/filler");
+    fill(&filler);
+    let line = f.daemon.wait_notify("STATUS=Store error");
+    assert!(line.contains("full"), "{line}");
+    std::fs::remove_file(&filler).unwrap();
+    f.daemon.wait_notify("STATUS=Watching");
+    let trigger = f.wait_event(|e| e["event"] == "trigger");
+    assert_eq!(trigger["trigger"]["kind"], "timer", "{trigger}");
+    let triggers = {
+        let out = f.run(&["history", "--json"]);
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(triggers, 1);
+    let log = f.stop();
+    let errors = log.lines().filter(|l| l.contains("ERROR")).count();
+    assert_eq!(errors, 1, "{log}");
+    // Each failed attempt after the first: one per retry (1 s, 2 s, …),
+    // not one per wake-up of a timer whose deadline passed.
+    let attempts = log
+        .lines()
+        .filter(|l| l.contains("the store still fails"))
+        .count();
+    assert!(attempts <= 2, "{attempts} attempts: {log}");
+    figure(
+        TEST,
+        "a timer prompt due while the 4 MiB tmpfs data dir is full; space freed",
+        "1 prompt",
+        &format!("1 error logged; {} failed retries (no wake-up storm); the prompt fired once after recovery; {triggers} trigger stored", attempts),
     );
 }
