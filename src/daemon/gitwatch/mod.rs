@@ -350,6 +350,11 @@ impl GitWatch {
                     w.state = RepoState::Error {
                         reason: format!("watching `{}`: {err}", dir.display()),
                     };
+                    // Once it can be watched, what was committed from now
+                    // on is read; what came before is history.
+                    w.unwatchable_since.get_or_insert(now);
+                } else if w.state == RepoState::Watching {
+                    w.unwatchable_since = None;
                 }
                 if armed.look_again {
                     again.push(name);

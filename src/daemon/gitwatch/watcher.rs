@@ -221,6 +221,15 @@ impl FsWatcher {
             for repo in hit {
                 routes.notify(&repo, &send);
             }
+        })
+        .map_err(|e| match &e.kind {
+            notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
+                anyhow::anyhow!(
+                    "{}",
+                    limit_reached(Limit::Instances, read_limit(Limit::Instances))
+                )
+            }
+            _ => anyhow::Error::new(e),
         })?;
         Ok(FsWatcher {
             watcher: Mutex::new(watcher),
@@ -318,7 +327,7 @@ impl FsWatcher {
                         if vanished(&e) {
                             out.look_again = true;
                         } else {
-                            out.failed.push((d.dir.clone(), e.to_string()));
+                            out.failed.push((d.dir.clone(), describe(&e)));
                         }
                         continue;
                     }
@@ -370,6 +379,56 @@ impl FsWatcher {
         };
         // A round trip to the watcher thread: fails once it is gone.
         watcher.configure(notify::Config::default()).is_ok()
+    }
+}
+
+/// The per-user inotify limits (sysctls under `fs.inotify.`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Watches,
+    Instances,
+}
+
+impl Limit {
+    fn sysctl(self) -> &'static str {
+        match self {
+            Limit::Watches => "max_user_watches",
+            Limit::Instances => "max_user_instances",
+        }
+    }
+}
+
+/// The limit's current value, when the system says.
+fn read_limit(limit: Limit) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/sys/fs/inotify/{}", limit.sysctl()))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// What reaching `limit` (now `value`) means and what to do: notify's own
+/// text ("OS file watch limit reached.", "Too many open files") names
+/// neither the sysctl nor the remedy.
+pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
+    let (what, then, suggest) = match limit {
+        Limit::Watches => ("watches", "run `devtrack reload`", 524_288),
+        Limit::Instances => ("instances", "restart devtrack", 1024),
+    };
+    let name = format!("fs.inotify.{}", limit.sysctl());
+    let now = value.map(|v| format!(" = {v}")).unwrap_or_default();
+    format!(
+        "the per-user limit of inotify {what} is reached (`{name}`{now}); hint: raise it, e.g. `sudo sysctl {name}={suggest}`, then {then}"
+    )
+}
+
+/// A failed watch for people.
+fn describe(e: &notify::Error) -> String {
+    match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => {
+            limit_reached(Limit::Watches, read_limit(Limit::Watches))
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -445,6 +504,20 @@ mod tests {
         for (kind, want) in table {
             assert_eq!(replaces_dir(&kind), want, "{kind:?}");
         }
+    }
+
+    #[test]
+    fn an_exhausted_limit_names_its_sysctl() {
+        assert_eq!(
+            limit_reached(Limit::Watches, Some(8192)),
+            "the per-user limit of inotify watches is reached (`fs.inotify.max_user_watches` = 8192); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, then run `devtrack reload`"
+        );
+        assert_eq!(
+            limit_reached(Limit::Instances, None),
+            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then restart devtrack"
+        );
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
     }
 
     #[test]

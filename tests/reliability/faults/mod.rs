@@ -13,6 +13,7 @@
 //! uid 65534, `nobody`, which every Linux system has): the test stays root
 //! to break and repair things.
 
+mod inotify;
 mod repo;
 mod storage;
 
@@ -63,22 +64,33 @@ impl Fixture {
 
     /// The same, run as [`NOBODY`]: the whole test directory is theirs.
     pub fn unprivileged(names: &[&str], settings: &str) -> Fixture {
+        Fixture::run_as(NOBODY, names, settings)
+    }
+
+    /// The same, run as `uid` (which needs no account).
+    pub fn run_as(uid: u32, names: &[&str], settings: &str) -> Fixture {
         let env = Env::new();
         std::fs::create_dir_all(&env.runtime).unwrap();
-        chown_nobody(env.dir.path());
-        Fixture::start(env, Some(NOBODY), names, settings)
+        chown(env.dir.path(), uid);
+        Fixture::start(env, Some(uid), names, settings)
     }
 
     /// [`Fixture::new`] or [`Fixture::unprivileged`] in a prepared `env`.
     pub fn start(env: Env, uid: Option<u32>, names: &[&str], settings: &str) -> Fixture {
+        Fixture::prepare(env, uid, names, settings).start()
+    }
+
+    /// Everything [`Fixture::start`] does before starting the daemon: the
+    /// repositories (one commit each) and the config.
+    pub fn prepare(env: Env, uid: Option<u32>, names: &[&str], settings: &str) -> Stopped {
         let repos: Vec<(String, PathBuf)> = names
             .iter()
             .map(|n| (n.to_string(), env.cwd.join(n)))
             .collect();
         for (_, path) in &repos {
             std::fs::create_dir_all(path).unwrap();
-            if uid.is_some() {
-                chown_nobody(path);
+            if let Some(uid) = uid {
+                chown(path, uid);
             }
             git_as(uid, path, &["init", "-q", "-b", "main"]);
             git_as(uid, path, &["commit", "-q", "--allow-empty", "-m", "first"]);
@@ -92,8 +104,8 @@ impl Fixture {
             text = text.replace("  prompt_interval: 180\n", "");
         }
         env.write_config(&text.replace("settings:\n", &format!("settings:\n{settings}")));
-        if uid.is_some() {
-            chown_nobody(env.dir.path());
+        if let Some(uid) = uid {
+            chown(env.dir.path(), uid);
         }
         let history = repos
             .iter()
@@ -102,15 +114,11 @@ impl Fixture {
                 (n.clone(), reflog_commits(&log))
             })
             .collect();
-        let daemon = spawn_daemon(&env, uid);
-        let events = EventStream::spawn(as_user(env.cmd(["events", "--json"]), uid));
-        Fixture {
+        Stopped {
             env,
             uid,
-            daemon,
-            events,
-            seen: Default::default(),
             history,
+            log: String::new(),
         }
     }
 
@@ -254,7 +262,7 @@ impl Fixture {
     }
 }
 
-/// A fixture whose daemon was stopped.
+/// A fixture whose daemon was stopped, or is not started yet.
 pub struct Stopped {
     pub env: Env,
     pub uid: Option<u32>,
@@ -318,10 +326,10 @@ pub fn spawn_daemon(env: &Env, uid: Option<u32>) -> Daemon {
     })
 }
 
-/// Gives everything under `dir` to [`NOBODY`].
-pub fn chown_nobody(dir: &Path) {
+/// Gives everything under `dir` to `uid` (and the group of that number).
+pub fn chown(dir: &Path, uid: u32) {
     let out = Command::new("chown")
-        .args(["-R", &format!("{NOBODY}:{NOBODY}")])
+        .args(["-R", &format!("{uid}:{uid}")])
         .arg(dir)
         .output()
         .unwrap();
