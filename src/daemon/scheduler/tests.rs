@@ -1338,3 +1338,135 @@ proptest! {
         prop_assert!(out.next_due.unwrap() <= next_slot(&s, now));
     }
 }
+
+/// The run loop over wall-clock jumps, as the daemon lives them: it sleeps
+/// until `next_due` on the clock, and a jump wakes it at once (the timer's
+/// `TFD_TIMER_CANCEL_ON_SET`). `jumps` are (real seconds after the previous
+/// event, seconds the clock is set by). Returns the prompts as (real
+/// second, late) and checks every step on the way.
+fn live_through_jumps(
+    s: &Schedule,
+    start: DateTime<Utc>,
+    jumps: &[(i64, i64)],
+) -> Result<Vec<(i64, bool)>, TestCaseError> {
+    let interval = s.interval;
+    let mut real = 0i64;
+    let mut offset = TimeDelta::zero();
+    let clock = |real: i64, offset: TimeDelta| start + TimeDelta::seconds(real) + offset;
+    let mut state = never_planned();
+    let mut prompts = Vec::new();
+    let mut take = |state: &mut SchedulerState,
+                    now: DateTime<Utc>,
+                    real: i64,
+                    after_jump: bool|
+     -> Result<DateTime<Utc>, TestCaseError> {
+        let out = step(s, state, now);
+        if let Some(f) = out.fire {
+            // A late prompt only where the clock jumped.
+            prop_assert!(!f.late || after_jump, "late prompt without a jump at {now}");
+            prompts.push((real, f.late));
+        }
+        let again = step(s, &out.state, now);
+        prop_assert_eq!(
+            again.fire,
+            None,
+            "a second prompt at the same instant {}",
+            now
+        );
+        let next = out.next_due.expect("running");
+        // No negative or zero sleep, and never more than one interval.
+        prop_assert!(next > now, "next {next} not after now {now}");
+        prop_assert!(
+            next - now <= interval,
+            "next {next} more than one interval after {now}"
+        );
+        *state = out.state;
+        Ok(next)
+    };
+    let mut next_due = take(&mut state, clock(0, offset), 0, false)?;
+    let mut pending = jumps.iter().copied();
+    let mut jump = pending.next().map(|(after, by)| (real + after, by));
+    let horizon = jumps.iter().map(|(after, _)| after).sum::<i64>() + 3 * interval.num_seconds();
+    while real < horizon {
+        let timer_at = real + (next_due - clock(real, offset)).num_seconds();
+        match jump {
+            Some((at, by)) if at <= timer_at => {
+                real = at;
+                offset += TimeDelta::seconds(by);
+                next_due = take(&mut state, clock(real, offset), real, true)?;
+                jump = pending.next().map(|(after, by)| (real + after, by));
+            }
+            _ => {
+                real = timer_at;
+                next_due = take(&mut state, clock(real, offset), real, false)?;
+            }
+        }
+    }
+    Ok(prompts)
+}
+
+#[test]
+fn clock_jumps_forward_and_back() {
+    let s = schedule(60, None, UTC);
+    let start = utc("2026-06-01T09:00:00Z");
+    // (jumps, prompts as (real second, late))
+    let table: [(&[(i64, i64)], &[(i64, bool)]); 5] = [
+        // No jump: on time, every hour.
+        (&[], &[(3600, false), (7200, false), (10800, false)]),
+        // Forward 5 h half an hour in: one late prompt at once, then an
+        // hour after it; the four slots jumped over are not prompted.
+        (
+            &[(1800, 5 * 3600)],
+            &[(1800, true), (5400, false), (9000, false), (12600, false)],
+        ),
+        // Back 5 h half an hour in: nothing at the jump, the next prompt
+        // one hour later (not five hours later).
+        (
+            &[(1800, -5 * 3600)],
+            &[(5400, false), (9000, false), (12600, false)],
+        ),
+        // Back a second just as the slot comes: it comes a second later.
+        (
+            &[(3600, -1)],
+            &[(3601, false), (7201, false), (10801, false), (14401, false)],
+        ),
+        // Forward 50 min (5 min past the slot: late) and back again a
+        // minute later: the grid restarts from the back jump, one interval
+        // on; no second prompt for the slot.
+        (
+            &[(900, 3000), (60, -3000)],
+            &[(900, true), (4560, false), (8160, false), (11760, false)],
+        ),
+    ];
+    for (jumps, want) in table {
+        let got = live_through_jumps(&s, start, jumps).unwrap();
+        assert_eq!(got, want, "jumps {jumps:?}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Whatever the jumps: at most one late prompt per jump, never a
+    /// negative or zero sleep, never two prompts at one instant, the next
+    /// prompt at most one interval away, and no more prompts than one per
+    /// interval of real time plus one per jump.
+    #[test]
+    fn wall_clock_jumps_never_storm(
+        minutes in 1i64..=240,
+        start in 1_704_067_200i64..1_830_297_600,
+        jumps in proptest::collection::vec(
+            (0i64..(2 * 86_400), -(3 * 86_400i64)..(3 * 86_400)),
+            0..8,
+        ),
+    ) {
+        let s = schedule(minutes, None, UTC);
+        let start = DateTime::from_timestamp(start, 0).unwrap();
+        let prompts = live_through_jumps(&s, start, &jumps)?;
+        let late = prompts.iter().filter(|(_, late)| *late).count();
+        prop_assert!(late <= jumps.len(), "{late} late prompts for {} jumps", jumps.len());
+        let real = prompts.last().map_or(0, |(t, _)| *t);
+        let bound = 1 + jumps.len() as i64 + real / (minutes * 60);
+        prop_assert!(prompts.len() as i64 <= bound, "{} prompts, bound {bound}", prompts.len());
+    }
+}
