@@ -1410,7 +1410,8 @@ fn clock_jumps_forward_and_back() {
     let s = schedule(60, None, UTC);
     let start = utc("2026-06-01T09:00:00Z");
     // (jumps, prompts as (real second, late))
-    let table: [(&[(i64, i64)], &[(i64, bool)]); 5] = [
+    type Story<'a> = (&'a [(i64, i64)], &'a [(i64, bool)]);
+    let table: [Story; 5] = [
         // No jump: on time, every hour.
         (&[], &[(3600, false), (7200, false), (10800, false)]),
         // Forward 5 h half an hour in: one late prompt at once, then an

@@ -123,7 +123,8 @@ mod tests {
         let p = Path::new("/d/devtrack.db");
         let gone = || Err(std::io::Error::from(std::io::ErrorKind::NotFound));
         let denied = || Err(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
-        let table: [(std::io::Result<(u64, u64)>, bool, Option<&str>); 6] = [
+        type Case<'a> = (std::io::Result<(u64, u64)>, bool, Option<&'a str>);
+        let table: [Case; 6] = [
             (Ok((1, 2)), true, None),
             (Ok((1, 2)), false, Some("store `/d/devtrack.db` was overwritten: it is no longer an SQLite database")),
             (Ok((1, 3)), true, Some("store `/d/devtrack.db` was replaced by another file while devtrack was running")),
@@ -137,13 +138,19 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_deleted_store_refuses_to_commit() {
+    /// A database with one table, guarded.
+    fn guarded() -> (tempfile::TempDir, PathBuf, Connection, FileGuard) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("CREATE TABLE t (x)").unwrap();
         let guard = FileGuard::install(&conn, &path);
+        (dir, path, conn, guard)
+    }
+
+    #[test]
+    fn a_deleted_store_refuses_to_commit() {
+        let (_dir, path, conn, guard) = guarded();
         conn.execute("INSERT INTO t VALUES (1)", []).unwrap();
         assert_eq!(guard.problem(), None);
         std::fs::remove_file(&path).unwrap();
@@ -154,11 +161,7 @@ mod tests {
 
     #[test]
     fn an_overwritten_store_refuses_to_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE TABLE t (x)").unwrap();
-        let guard = FileGuard::install(&conn, &path);
+        let (_dir, path, conn, guard) = guarded();
         let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         std::io::Write::write_all(&mut f, b"garbage garbage garbage").unwrap();
         assert!(conn.execute("INSERT INTO t VALUES (2)", []).is_err());

@@ -11,10 +11,9 @@
 //! drop, also when the test fails.
 
 use std::os::unix::fs::OpenOptionsExt;
-use std::time::Duration;
 
-use super::{as_user, figure, is_root, Fixture, Stopped};
-use crate::util::{output_within, skip, text, Env};
+use super::{as_user, figure, is_root, refused_start, Fixture, Stopped};
+use crate::util::{skip, text, Env};
 
 /// The uids the daemons run as here, one per test (a daemon left running
 /// by one must not count against the other's limit): no process on a
@@ -137,19 +136,12 @@ fn instance_limit_exhausted() {
     let mut run = as_user(prepared.env.cmd(["run"]), Some(INSTANCES_UID));
     let lock = limits_lock();
     let started = std::time::Instant::now();
-    let out = {
+    let (said, stderr) = {
         let _low = Lowered::set("max_user_instances", 0);
-        output_within(&mut run, Duration::from_secs(20))
+        refused_start(&mut run)
     };
     let window = started.elapsed();
     drop(lock);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let said = stderr
-        .lines()
-        .find(|l| l.starts_with("devtrack: "))
-        .unwrap_or_default()
-        .to_string();
     assert!(
         said.contains("`fs.inotify.max_user_instances` = 0"),
         "{stderr}"

@@ -5,8 +5,14 @@
 //! limits exhausted (`inotify`). Each fault must show in `devtrack status`
 //! and in the log (the daemon's stderr here), must not crash the daemon,
 //! and once cleared every commit still in a reflog must be in the store.
-//! Wall-clock jumps are covered by the scheduler's own tests
-//! (`src/daemon/scheduler/tests.rs`), see `clock`.
+//!
+//! Wall-clock jumps are covered by the scheduler's tests with an injected
+//! clock (`live_through_jumps` in `src/daemon/scheduler/tests.rs`). A real
+//! `CLOCK_REALTIME` jump is not made: Linux time namespaces offset only
+//! `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME`, never the real-time clock, so
+//! the only real jump is setting the machine's clock, which would move
+//! every process's time on a shared machine; libfaketime (`LD_PRELOAD`)
+//! does not reach the kernel's timerfd that the daemon waits on.
 //!
 //! Root bypasses permission bits, so faults made of permissions run the
 //! daemon, the CLI and git as an unprivileged user ([`Fixture::unprivileged`],
@@ -23,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::daemon_git::config;
-use crate::util::{git_as, text, Daemon, Env, EventStream};
+use crate::util::{git_as, output_within, text, Daemon, Env, EventStream};
 
 /// The unprivileged user the permission faults run as (`nobody`).
 pub const NOBODY: u32 = 65534;
@@ -285,6 +291,20 @@ impl Stopped {
             history: self.history,
         }
     }
+}
+
+/// Runs a `devtrack run` that must be refused: exit 1 within 20 s. Its
+/// `devtrack: …` line, and all it wrote on stderr.
+pub fn refused_start(cmd: &mut Command) -> (String, String) {
+    let out = output_within(cmd, std::time::Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let said = stderr
+        .lines()
+        .find(|l| l.starts_with("devtrack: "))
+        .unwrap_or_default()
+        .to_string();
+    (said, stderr)
 }
 
 /// The commit hashes of `git reflog --format='%H %gs'` output, oldest first.

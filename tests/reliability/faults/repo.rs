@@ -149,7 +149,7 @@ fn made_unreadable() {
     let mut reasons = Vec::new();
     for target in [&gitdir, &reflog] {
         let mode = std::fs::metadata(target).unwrap().permissions().mode();
-        std::fs::set_permissions(target, std::fs::Permissions::from_mode(0)).unwrap();
+        std::fs::set_permissions(target, std::fs::Permissions::from_mode(0o000)).unwrap();
         let ev = f.wait_repo_state("web", "error");
         let reason = ev["repo"]["reason"].as_str().unwrap().to_string();
         assert!(reason.contains("ermission denied"), "{reason}");

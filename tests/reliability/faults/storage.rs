@@ -9,10 +9,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
-use super::{as_user, figure, is_root, Fixture, NOBODY};
-use crate::util::{git_as, output_within, skip, text, Env};
+use super::{as_user, figure, is_root, refused_start, Fixture, NOBODY};
+use crate::util::{git_as, skip, text, Env};
 
 /// A tmpfs mounted at a path for one test; unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -169,22 +168,16 @@ fn data_directory_made_read_only() {
     let stopped = f.stop_keeping_env();
     assert!(!stopped.log.contains("ERROR"), "{}", stopped.log);
 
-    let out = output_within(
-        &mut as_user(stopped.env.cmd(["run"]), Some(NOBODY)),
-        Duration::from_secs(20),
-    );
-    let refused = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let (said, refused) = refused_start(&mut as_user(stopped.env.cmd(["run"]), Some(NOBODY)));
     assert!(
-        refused.contains(&format!("`{}/", data.display())) && refused.contains("\nhint: "),
+        said.contains(&format!("`{}/", data.display())) && refused.contains("\nhint: "),
         "{refused}"
     );
-    let offline = git_as(
+    git_as(
         Some(NOBODY),
         &repo,
         &["commit", "-q", "--allow-empty", "-m", "while stopped"],
     );
-    let _ = offline;
     let offline = git_as(Some(NOBODY), &repo, &["rev-parse", "HEAD"])
         .trim()
         .to_string();
@@ -200,10 +193,7 @@ fn data_directory_made_read_only() {
         format!("{n} commits"),
         &format!(
             "running daemon kept writing through its open files; the start was refused naming the store with a hint (`{}`); the next start caught up; 0 lost",
-            refused
-                .lines()
-                .find(|l| l.starts_with("devtrack: "))
-                .unwrap_or_default()
+            said
                 .replace(&data.display().to_string(), "DATA")
                 .replace('|', "/")
         ),
@@ -278,14 +268,7 @@ fn database_corrupted_while_running() {
         "the file was written to after it was found corrupt"
     );
 
-    let out = output_within(&mut stopped.env.cmd(["run"]), Duration::from_secs(20));
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let refused = String::from_utf8_lossy(&out.stderr).to_string();
-    let said = refused
-        .lines()
-        .find(|l| l.starts_with("devtrack: "))
-        .unwrap_or_default()
-        .to_string();
+    let (said, refused) = refused_start(&mut stopped.env.cmd(["run"]));
     assert!(said.contains(&format!("`{}`", db.display())), "{refused}");
     assert!(
         refused.contains(&format!(
