@@ -214,13 +214,15 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
 }
 
 /// The directory to watch while the repository at `path` cannot be
-/// watched: the nearest existing ancestor of its `.git/HEAD`.
+/// watched: the nearest existing ancestor of its `.git/HEAD` that can be
+/// read (a watch needs read permission, and a directory made unreadable
+/// is watched from its parent, which sees its mode restored).
 pub fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
     let target = path.join(".git").join("HEAD");
     target
         .ancestors()
         .skip(1)
-        .find(|p| p.is_dir())
+        .find(|p| p.is_dir() && fs::read_dir(p).is_ok())
         .map(Path::to_path_buf)
 }
 

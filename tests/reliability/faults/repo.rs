@@ -131,7 +131,8 @@ fn reflog_truncated_replaced_and_expired() {
     );
 }
 
-/// `chmod 000` on the git directory and on the reflog, with the daemon
+/// `chmod 000` on the working tree, the git directory and the reflog, in
+/// turn, with the daemon
 /// running as an unprivileged user (root would read through it): an
 /// error in the status and the log, and watched again once the mode is
 /// restored, with the commit made right after stored.
@@ -147,7 +148,7 @@ fn made_unreadable() {
     let gitdir = repo.join(".git");
     let reflog = gitdir.join("logs/HEAD");
     let mut reasons = Vec::new();
-    for target in [&gitdir, &reflog] {
+    for target in [&repo, &gitdir, &reflog] {
         let mode = std::fs::metadata(target).unwrap().permissions().mode();
         std::fs::set_permissions(target, std::fs::Permissions::from_mode(0o000)).unwrap();
         let ev = f.wait_repo_state("web", "error");
@@ -166,8 +167,8 @@ fn made_unreadable() {
     assert!(log.contains("repository `web` is now error"), "{log}");
     figure(
         TEST,
-        "chmod 000 on .git then on .git/logs/HEAD (daemon as uid 65534)",
-        "2 faults",
+        "chmod 000 on the working tree then .git then .git/logs/HEAD (daemon as uid 65534)",
+        "3 faults",
         &format!(
             "status error (permission denied) then watching each time; {n} commits stored; 0 lost"
         ),

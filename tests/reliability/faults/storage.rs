@@ -192,7 +192,7 @@ fn data_directory_made_read_only() {
         "chmod -R a-w on the data dir (daemon as uid 65534); restart while read-only; chmod u+w; start",
         format!("{n} commits"),
         &format!(
-            "running daemon kept writing through its open files; the start was refused naming the store with a hint (`{}`); the next start caught up; 0 lost",
+            "running daemon kept writing through its open files; the start was refused naming the file with a hint (`{}`); the next start caught up; 0 lost",
             said
                 .replace(&data.display().to_string(), "DATA")
                 .replace('|', "/")
