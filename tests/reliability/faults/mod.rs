@@ -2,13 +2,15 @@
 //! faults"): a watched repository deleted, recreated, made unreadable,
 //! moved, its reflog rewritten (`repo`); the data directory read-only, the
 //! disk full, the database deleted or corrupted (`storage`); the inotify
-//! limits exhausted (`inotify`). Each fault must show in `devtrack status`
+//! limits exhausted (`inotify`); the wall clock set forward and back
+//! (`clock`). Each fault must show in `devtrack status`
 //! and in the log (the daemon's stderr here), must not crash the daemon,
 //! and once cleared every commit still in a reflog must be in the store.
 //!
-//! Wall-clock jumps are covered by the scheduler's tests with an injected
-//! clock (`live_through_jumps` in `src/daemon/scheduler/tests.rs`). A real
-//! `CLOCK_REALTIME` jump is not made: Linux time namespaces offset only
+//! Wall-clock jumps go through the scheduler with an injected clock
+//! (`clock`: the pure `scheduler::step` driven as the run loop drives it,
+//! a table and 1,000 random histories). A real `CLOCK_REALTIME` jump is
+//! not made: Linux time namespaces offset only
 //! `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME`, never the real-time clock, so
 //! the only real jump is setting the machine's clock, which would move
 //! every process's time on a shared machine; libfaketime (`LD_PRELOAD`)
@@ -19,6 +21,7 @@
 //! uid 65534, `nobody`, which every Linux system has): the test stays root
 //! to break and repair things.
 
+mod clock;
 mod inotify;
 mod repo;
 mod storage;

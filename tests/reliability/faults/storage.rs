@@ -1,11 +1,17 @@
 //! The data directory misbehaving under the running daemon: the disk full
-//! and the file system read-only (a small tmpfs as the data directory,
-//! mounted by root), the directory's permissions taken away (the daemon as
-//! an unprivileged user), the database deleted or overwritten. Each time
-//! the status (`store_error`, the `STATUS=` line) and the log say so, and
+//! (a small tmpfs as the data directory, mounted by root, filled by a
+//! file), the directory's permissions taken away (the daemon as an
+//! unprivileged user), the database deleted or overwritten. Each time the
+//! status (`store_error`, the `STATUS=` line) and the log say so, and
 //! commits made meanwhile are stored once the fault is cleared, because the
 //! reflog cursors did not move.
-
+//!
+//! A read-only remount of the data directory under the running daemon
+//! cannot be made: the kernel refuses `mount -o remount,ro` (EBUSY) while
+//! a file on it is open for writing, as the store is. Permission bits do
+//! not stop writes through descriptors already open either, so
+//! `data_directory_made_read_only` shows the daemon keeps working and the
+//! next start is refused with the reason.
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
