@@ -138,7 +138,12 @@ impl Daemon {
             repositories: self.git.repo_statuses(),
             reload_error: self.reload_error.clone(),
             last_reload: self.last_reload,
-            store_error: self.store_health.error().map(str::to_string).or(read_error),
+            store_error: self
+                .store_health
+                .error()
+                .map(str::to_string)
+                .or_else(|| self.store.file_fault())
+                .or(read_error),
         })
     }
 }

@@ -153,14 +153,19 @@ impl Store {
     /// file when it was deleted or replaced, else the error itself, with a
     /// hint where one helps.
     pub fn explain(&self, err: &anyhow::Error) -> String {
-        if let Some(problem) = self.file_problem() {
-            let hint = self.guard.as_ref().map(guard::FileGuard::hint);
-            return format!(
-                "{problem}; nothing more is written to it\nhint: {}",
-                hint.unwrap_or_default()
-            );
-        }
-        explain_error(self.conn.path().unwrap_or_default(), err)
+        self.file_fault()
+            .unwrap_or_else(|| explain_error(self.conn.path().unwrap_or_default(), err))
+    }
+
+    /// What happened to the daemon's store file, with a hint, when it is no
+    /// longer the store at its path (before any write found out).
+    pub fn file_fault(&self) -> Option<String> {
+        let problem = self.file_problem()?;
+        let hint = self.guard.as_ref().map(guard::FileGuard::hint);
+        Some(format!(
+            "{problem}; nothing more is written to it\nhint: {}",
+            hint.unwrap_or_default()
+        ))
     }
 
     /// What happened to the daemon's store file, when it is no longer the

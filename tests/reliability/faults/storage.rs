@@ -225,6 +225,12 @@ fn database_deleted_while_running() {
     let repo = f.repo("app");
     let before = f.commit_seen(&repo, "before the delete");
     std::fs::remove_file(f.env.database()).unwrap();
+    // Said before any write finds out.
+    let err = f.status()["daemon"]["store_error"].clone();
+    assert!(
+        err.as_str().is_some_and(|e| e.contains("was deleted")),
+        "{err}"
+    );
     let (made, line) = commits_while_failing(&mut f, 2, "after the delete");
     assert!(line.contains("was deleted"), "{line}");
     recovered(&mut f, &made);
