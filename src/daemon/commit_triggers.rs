@@ -44,8 +44,9 @@ impl Daemon {
     }
 
     /// The store's retry deadline: read every repository again from its
-    /// stored cursor, run the scheduler, and save its state (a write that
-    /// proves the store works); any failure schedules the next retry. A
+    /// stored cursor, record the commit triggers the store refused, run the
+    /// scheduler, and save its state (a write that proves the store
+    /// works); any failure schedules the next retry. A
     /// store whose file was deleted is first replaced by a new one, into
     /// which the reads store what the reflogs hold since the daemon
     /// started (their cursors went with the old file).
@@ -63,6 +64,14 @@ impl Daemon {
         let update = self.git.reread_all(&mut self.store, now);
         if !self.take_update(update, now) {
             return;
+        }
+        while !self.unrecorded.is_empty() {
+            let batch = self.unrecorded.remove(0);
+            if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
+                self.unrecorded.insert(0, batch);
+                self.store_failed(&e, now);
+                return;
+            }
         }
         let written = self
             .run_scheduler(now)
@@ -141,7 +150,7 @@ impl Daemon {
         self.publish_git(&events, now);
         let own: CommitBatch = events.into_iter().filter(GitEvent::triggers).collect();
         if !own.is_empty() {
-            self.record_commit_trigger(TriggerKind::Catchup, own, now)?;
+            self.record_commit_trigger(TriggerKind::Catchup, &own, now)?;
         }
         Ok(())
     }
@@ -203,7 +212,9 @@ impl Daemon {
         let Some(batch) = self.commit_batch.due(tokio::time::Instant::now()) else {
             return;
         };
-        if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, batch, now) {
+        if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
+            // The commits are stored; their prompt waits for the retry.
+            self.unrecorded.push(batch);
             self.store_failed(&e, now);
         }
     }
@@ -211,7 +222,7 @@ impl Daemon {
     fn record_commit_trigger(
         &mut self,
         kind: TriggerKind,
-        batch: CommitBatch,
+        batch: &CommitBatch,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let repos = batch.repos().collect::<Vec<_>>().join(", ");

@@ -49,6 +49,9 @@ pub(super) struct Daemon {
     pub commit_batch: Debouncer<GitEvent, tokio::time::Instant, CommitBatch>,
     /// Whether the store takes writes, and when to retry when not.
     pub store_health: StoreHealth,
+    /// Commit batches whose trigger the store refused: recorded by its
+    /// next successful retry.
+    pub unrecorded: Vec<CommitBatch>,
 }
 
 pub(super) async fn run(
@@ -111,6 +114,7 @@ async fn run_inner(
         git,
         commit_batch,
         store_health: StoreHealth::default(),
+        unrecorded: Vec::new(),
     };
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;

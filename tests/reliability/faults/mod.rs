@@ -108,9 +108,14 @@ impl Fixture {
             .iter()
             .map(|(n, p)| (n.as_str(), p.as_path()))
             .collect();
+        // A setting given replaces the default config's line for its key.
         let mut text = config(&pairs);
-        if settings.contains("prompt_interval:") {
-            text = text.replace("  prompt_interval: 180\n", "");
+        for key in settings.lines().filter_map(|l| l.trim().split_once(':')) {
+            let default = format!("\n  {}:", key.0);
+            if let Some(at) = text.find(&default) {
+                let end = text[at + 1..].find('\n').map_or(text.len(), |e| at + 1 + e);
+                text.replace_range(at..end, "");
+            }
         }
         env.write_config(&text.replace("settings:\n", &format!("settings:\n{settings}")));
         if let Some(uid) = uid {

@@ -368,3 +368,38 @@ fn a_prompt_due_while_the_disk_is_full() {
         &format!("1 error logged; {} failed retries (no wake-up storm); the prompt fired once after recovery; {triggers} trigger stored", attempts),
     );
 }
+
+/// The disk fills between a commit being stored and its commit trigger
+/// (the debounce window): the commit is kept, and its prompt is recorded
+/// by the store's retry once there is room, linked to it, not dropped.
+#[test]
+fn a_commit_trigger_refused_by_a_full_disk_is_recorded_later() {
+    const TEST: &str = "faults::storage::a_commit_trigger_refused_by_a_full_disk_is_recorded_later";
+    let Some((_tmpfs, mut f)) = on_tmpfs(TEST, "4m", "  commit_debounce_ms: 1500\n", |_| {}) else {
+        return;
+    };
+    let repo = f.repo("app");
+    let hash = f.commit_seen(&repo, "stored before the disk filled");
+    let filler = f.env.data_home.join("devtrack/filler");
+    fill(&filler);
+    let line = f.daemon.wait_notify("STATUS=Store error");
+    assert!(line.contains("full"), "{line}");
+    std::fs::remove_file(&filler).unwrap();
+    f.daemon.wait_notify("STATUS=Watching");
+    let trigger = f.wait_event(|e| e["event"] == "trigger");
+    assert_eq!(trigger["trigger"]["kind"], "commit", "{trigger}");
+    let out = f.run(&["history", "--commits", "--json"]);
+    let linked = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|c| c["hash"] == hash.as_str())
+        .map(|c| c["trigger_id"].clone());
+    assert_eq!(linked, Some(trigger["trigger"]["id"].clone()));
+    f.stop();
+    figure(
+        TEST,
+        "the 4 MiB tmpfs data dir filled inside the commit debounce window",
+        "1 commit trigger",
+        "the commit kept; its trigger recorded by the retry once space was back and linked to it; 0 prompts lost",
+    );
+}
