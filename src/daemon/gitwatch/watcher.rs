@@ -145,7 +145,8 @@ struct Watch {
 }
 
 pub struct FsWatcher {
-    watcher: Mutex<RecommendedWatcher>,
+    /// `None` while no inotify instance could be had.
+    watcher: Mutex<Option<RecommendedWatcher>>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -154,83 +155,112 @@ pub struct FsWatcher {
     closed: Arc<AtomicBool>,
 }
 
+/// Why no inotify instance could be had.
+enum OpenError {
+    /// `fs.inotify.max_user_instances` reached: git watching waits for it.
+    Limit(String),
+    Other(anyhow::Error),
+}
+
+/// The notify watcher whose callback routes events through `routes`.
+fn open(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<RecommendedWatcher, OpenError> {
+    let cb_routes = Arc::clone(routes);
+    let cb_closed = Arc::clone(closed);
+    let cb_tx = tx.clone();
+    let send = move |msg: WatchMsg| {
+        if cb_tx.send(msg).is_err() {
+            cb_closed.store(true, Ordering::Relaxed);
+        }
+    };
+    notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let event = match res {
+            Ok(e) => e,
+            Err(e) => {
+                send(WatchMsg::Error {
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        if event.need_rescan() {
+            send(WatchMsg::Rescan);
+            return;
+        }
+        if !interesting(&event.kind) {
+            return;
+        }
+        let mut routes = match cb_routes.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut hit: BTreeSet<String> = BTreeSet::new();
+        if replaces_dir(&event.kind) {
+            for path in &event.paths {
+                if routes.by_dir.contains_key(path) {
+                    // notify drops the watches below a removed
+                    // directory too, even ones added since for a new
+                    // directory of the same name.
+                    let below: Vec<PathBuf> = routes
+                        .by_dir
+                        .keys()
+                        .filter(|d| d.starts_with(path))
+                        .cloned()
+                        .collect();
+                    for d in below {
+                        hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
+                        routes.stale.insert(d);
+                    }
+                }
+            }
+        }
+        for path in &event.paths {
+            for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
+                if let Some(list) = routes.by_dir.get(dir) {
+                    for (repo, role) in list {
+                        if relevant(role, dir, path) {
+                            hit.insert(repo.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for repo in hit {
+            routes.notify(&repo, &send);
+        }
+    })
+    .map_err(|e| match &e.kind {
+        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
+            OpenError::Limit(limit_reached(
+                Limit::Instances,
+                read_limit(Limit::Instances),
+            ))
+        }
+        _ => OpenError::Other(anyhow::Error::new(e)),
+    })
+}
+
 impl FsWatcher {
+    /// The watcher. With no inotify instance left for the user there is
+    /// none yet: every directory to watch then fails with the reason, and
+    /// each [`FsWatcher::arm`] tries again (a reload, once the limit was
+    /// raised), while the rest of the daemon runs.
     pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let cb_routes = Arc::clone(&routes);
-        let cb_closed = Arc::clone(&closed);
-        let cb_tx = tx.clone();
-        let send = move |msg: WatchMsg| {
-            if cb_tx.send(msg).is_err() {
-                cb_closed.store(true, Ordering::Relaxed);
+        let watcher = match open(&routes, &closed, &tx) {
+            Ok(w) => Some(w),
+            Err(OpenError::Limit(reason)) => {
+                tracing::error!(
+                    "{reason}; no repository is watched until then, prompts on the schedule go on"
+                );
+                None
             }
+            Err(OpenError::Other(e)) => return Err(e),
         };
-        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let event = match res {
-                Ok(e) => e,
-                Err(e) => {
-                    send(WatchMsg::Error {
-                        message: e.to_string(),
-                    });
-                    return;
-                }
-            };
-            if event.need_rescan() {
-                send(WatchMsg::Rescan);
-                return;
-            }
-            if !interesting(&event.kind) {
-                return;
-            }
-            let mut routes = match cb_routes.lock() {
-                Ok(r) => r,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            let mut hit: BTreeSet<String> = BTreeSet::new();
-            if replaces_dir(&event.kind) {
-                for path in &event.paths {
-                    if routes.by_dir.contains_key(path) {
-                        // notify drops the watches below a removed
-                        // directory too, even ones added since for a new
-                        // directory of the same name.
-                        let below: Vec<PathBuf> = routes
-                            .by_dir
-                            .keys()
-                            .filter(|d| d.starts_with(path))
-                            .cloned()
-                            .collect();
-                        for d in below {
-                            hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
-                            routes.stale.insert(d);
-                        }
-                    }
-                }
-            }
-            for path in &event.paths {
-                for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
-                    if let Some(list) = routes.by_dir.get(dir) {
-                        for (repo, role) in list {
-                            if relevant(role, dir, path) {
-                                hit.insert(repo.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            for repo in hit {
-                routes.notify(&repo, &send);
-            }
-        })
-        .map_err(|e| match &e.kind {
-            notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
-                anyhow::anyhow!(
-                    "{}",
-                    limit_reached(Limit::Instances, read_limit(Limit::Instances))
-                )
-            }
-            _ => anyhow::Error::new(e),
-        })?;
         Ok(FsWatcher {
             watcher: Mutex::new(watcher),
             routes,
@@ -297,13 +327,37 @@ impl FsWatcher {
             marks.retain(|d| by_dir.contains_key(d));
             stale
         };
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        for o in old {
-            if !dirs.iter().any(|d| d.dir == o.dir) {
-                release(&mut watcher, &mut self.watches, &o.dir, repo);
+        let mut slot = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Armed::default();
+        if slot.is_none() {
+            match open(&self.routes, &self.closed, &self.tx) {
+                Ok(w) => {
+                    tracing::info!("an inotify instance could be had again; watching repositories");
+                    *slot = Some(w);
+                }
+                Err(OpenError::Limit(reason)) => {
+                    out.failed = dirs
+                        .iter()
+                        .map(|d| (d.dir.clone(), reason.clone()))
+                        .collect();
+                    return out;
+                }
+                Err(OpenError::Other(e)) => {
+                    let reason = format!("{e:#}");
+                    out.failed = dirs
+                        .iter()
+                        .map(|d| (d.dir.clone(), reason.clone()))
+                        .collect();
+                    return out;
+                }
             }
         }
-        let mut out = Armed::default();
+        let watcher = slot.as_mut().expect("set above");
+        for o in old {
+            if !dirs.iter().any(|d| d.dir == o.dir) {
+                release(watcher, &mut self.watches, &o.dir, repo);
+            }
+        }
         for d in dirs {
             let current = self.watches.get(&d.dir);
             let rearm = match current {
@@ -350,9 +404,11 @@ impl FsWatcher {
             let Routes { by_dir, stale, .. } = &mut *routes;
             stale.retain(|d| by_dir.contains_key(d));
         }
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        for o in old {
-            release(&mut watcher, &mut self.watches, &o.dir, repo);
+        let mut slot = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(watcher) = slot.as_mut() {
+            for o in old {
+                release(watcher, &mut self.watches, &o.dir, repo);
+            }
         }
     }
 
@@ -373,12 +429,14 @@ impl FsWatcher {
         if self.closed.load(Ordering::Relaxed) {
             return false;
         }
-        let mut watcher = match self.watcher.lock() {
+        let mut slot = match self.watcher.lock() {
             Ok(w) => w,
             Err(_) => return false,
         };
-        // A round trip to the watcher thread: fails once it is gone.
-        watcher.configure(notify::Config::default()).is_ok()
+        // A round trip to the watcher thread: fails once it is gone. With
+        // no watcher (no inotify instance) there is no thread to hang.
+        slot.as_mut()
+            .is_none_or(|w| w.configure(notify::Config::default()).is_ok())
     }
 }
 
@@ -413,7 +471,7 @@ fn read_limit(limit: Limit) -> Option<u64> {
 pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
     let (what, then, suggest) = match limit {
         Limit::Watches => ("watches", "run `devtrack reload`", 524_288),
-        Limit::Instances => ("instances", "restart devtrack", 1024),
+        Limit::Instances => ("instances", "run `devtrack reload`", 1024),
     };
     let name = format!("fs.inotify.{}", limit.sysctl());
     let now = value.map(|v| format!(" = {v}")).unwrap_or_default();
@@ -514,7 +572,7 @@ mod tests {
         );
         assert_eq!(
             limit_reached(Limit::Instances, None),
-            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then restart devtrack"
+            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then run `devtrack reload`"
         );
         let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
         assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
