@@ -244,6 +244,18 @@ impl Fixture {
         in_reflog.len()
     }
 
+    /// The end of a fault test: every commit made in `name` since the start
+    /// is stored once, the daemon stops cleanly, and its log holds each of
+    /// `logged`. Returns how many commits that was.
+    pub fn finish(self, name: &str, logged: &[&str]) -> usize {
+        let n = self.assert_none_lost(name);
+        let log = self.stop();
+        for needle in logged {
+            assert!(log.contains(needle), "no `{needle}` in the log: {log}");
+        }
+        n
+    }
+
     /// Stops the daemon; its log (stderr).
     pub fn stop(self) -> String {
         self.stop_keeping_env().log

@@ -43,10 +43,13 @@ fn deleted_then_cloned_again() {
         stored.contains(&before) && stored.contains(&after),
         "{stored:?}"
     );
-    let n = f.assert_none_lost("app");
-    let log = f.stop();
-    assert!(log.contains("repository `app` is now missing"), "{log}");
-    assert!(log.contains("repository `app` is now watching"), "{log}");
+    let n = f.finish(
+        "app",
+        &[
+            "repository `app` is now missing",
+            "repository `app` is now watching",
+        ],
+    );
     figure(
         "faults::repo::deleted_then_cloned_again",
         "watched repository deleted then recreated by git clone",
@@ -74,9 +77,7 @@ fn moved_away_and_back() {
     let after = f.commit_seen(&repo, "after the move back");
     let stored = f.stored("lib");
     assert!(stored.contains(&while_away) && stored.contains(&after));
-    let n = f.assert_none_lost("lib");
-    let log = f.stop();
-    assert!(log.contains("repository `lib` is now missing"), "{log}");
+    let n = f.finish("lib", &["repository `lib` is now missing"]);
     figure(
         "faults::repo::moved_away_and_back",
         "watched repository moved away; committed to there; moved back",
@@ -115,10 +116,8 @@ fn reflog_truncated_replaced_and_expired() {
     for h in &made {
         assert!(stored.contains(h), "{h} not stored: {stored:?}");
     }
-    let n = f.assert_none_lost("svc");
     assert_eq!(f.repo_status("svc")["state"], "watching");
-    let log = f.stop();
-    assert!(log.contains("was rewritten; reading it again"), "{log}");
+    let n = f.finish("svc", &["was rewritten; reading it again"]);
     figure(
         "faults::repo::reflog_truncated_replaced_and_expired",
         "reflog truncated; replaced by rename; reflog expire --all + gc --prune=now",
@@ -162,9 +161,7 @@ fn made_unreadable() {
     let after = f.commit_seen(&repo, "after chmod");
     let stored = f.stored("web");
     assert!(stored.contains(&before) && stored.contains(&after));
-    let n = f.assert_none_lost("web");
-    let log = f.stop();
-    assert!(log.contains("repository `web` is now error"), "{log}");
+    let n = f.finish("web", &["repository `web` is now error"]);
     figure(
         TEST,
         "chmod 000 on the working tree then .git then .git/logs/HEAD (daemon as uid 65534)",
