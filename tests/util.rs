@@ -502,7 +502,17 @@ pub fn git_repo(path: &Path) {
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
+    git_as(None, dir, args)
+}
+
+/// [`git`] as the user `uid` when given (for a daemon run without root).
+pub fn git_as(uid: Option<u32>, dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    if let Some(uid) = uid {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(uid).gid(uid);
+    }
+    let out = cmd
         .args([
             "-c",
             "user.name=Dev Eloper",

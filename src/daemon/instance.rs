@@ -113,9 +113,20 @@ impl ClaimError {
             ClaimError::SocketTaken { .. } => {
                 Some("stop the other one, or give this one its own XDG_RUNTIME_DIR")
             }
-            ClaimError::Io(_) => None,
+            ClaimError::Io(e) => denied(e).then_some(
+                "the data directory and the files in it must be writable by the user devtrack runs as",
+            ),
         }
     }
+}
+
+/// Whether `e` comes from a permission or a read-only file system.
+fn denied(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| {
+            io.kind() == io::ErrorKind::PermissionDenied || io.raw_os_error() == Some(libc::EROFS)
+        })
+    })
 }
 
 /// Takes the instance lock, then the socket lock, and records the socket

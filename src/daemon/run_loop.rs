@@ -7,9 +7,9 @@
 //!
 //! Each branch hands its input to one place: requests to
 //! `control::handlers`, the scheduler's wake-ups to `timer_triggers`,
-//! watcher messages and the debounce deadline to `commit_triggers`, SIGHUP
-//! to `reload`, channel reports and the snooze deadline to
-//! `prompts::lifecycle`.
+//! watcher messages, the debounce deadline and the store's retry deadline
+//! (`store_health`) to `commit_triggers`, SIGHUP to `reload`, channel
+//! reports and the snooze deadline to `prompts::lifecycle`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -28,6 +28,7 @@ use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::{ChannelHandle, FromChannel};
 use crate::daemon::scheduler::{Schedule, SchedulerState};
 use crate::daemon::store::Store;
+use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit;
 use crate::protocol::EventBody;
@@ -57,6 +58,11 @@ pub(super) struct Daemon {
     pub channel_health: ChannelHealth,
     /// When the next snoozed prompt opens again.
     pub next_reopen: Option<DateTime<Utc>>,
+    /// Whether the store takes writes, and when to retry when not.
+    pub store_health: StoreHealth,
+    /// Commit batches whose trigger the store refused: recorded by its
+    /// next successful retry.
+    pub unrecorded: Vec<CommitBatch>,
 }
 
 pub(super) async fn run(
@@ -82,7 +88,12 @@ async fn run_inner(
     crash_guard: Option<LaunchdCrashGuard>,
 ) -> Result<()> {
     let now = wall_now();
-    let store = Store::open(&paths.database)?;
+    let store = Store::open(&paths.database).map_err(|e| {
+        match crate::daemon::store::hint(&paths.database.display().to_string(), &e) {
+            Some(h) => anyhow::anyhow!("{e:#}\nhint: {h}"),
+            None => e,
+        }
+    })?;
     let sched = store.scheduler_state()?;
     let socket = control::bind(&paths.socket)?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
@@ -119,6 +130,8 @@ async fn run_inner(
         channel_reports,
         channel_health: ChannelHealth::default(),
         next_reopen: None,
+        store_health: StoreHealth::default(),
+        unrecorded: Vec::new(),
     };
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
@@ -154,6 +167,10 @@ async fn run_inner(
             .git
             .idle_deadline()
             .map(tokio::time::Instant::from_std);
+        let store_retry = daemon
+            .store_health
+            .retry_at()
+            .map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -174,6 +191,8 @@ async fn run_inner(
                     daemon.git.close_idle(std::time::Instant::now());
                     footprint::release_free();
                 }
+            _ = tokio::time::sleep_until(store_retry.unwrap_or_else(tokio::time::Instant::now)),
+                if store_retry.is_some() => daemon.retry_store(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
             _ = wallclock::wait_for(&mut reopen_timer, daemon.next_reopen) => daemon.reopen_due(wall_now()),

@@ -114,6 +114,10 @@ fn prompt_status(record: &PromptRecord, summary: String) -> PromptStatus {
 
 impl Daemon {
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
+        if let Some(err) = self.store_health.error() {
+            // Its first line; the hint is in the status and the log.
+            return format!("Store error: {}", err.lines().next().unwrap_or(err));
+        }
         let prompt = match self.store.outstanding_prompt() {
             Ok(p) => p,
             Err(e) => {
@@ -147,18 +151,31 @@ impl Daemon {
     pub fn status(&self, now: DateTime<Utc>) -> Result<Status> {
         let settings = &self.config.settings;
         let wh = settings.work_hours;
-        let last = self.store.last_trigger()?;
+        // A store that cannot be read (corrupted under the daemon) leaves
+        // the counts empty and says why, rather than failing the reply.
+        let counts = (|| -> Result<_> {
+            Ok((
+                self.store.last_trigger()?,
+                self.store.trigger_count()?,
+                self.store
+                    .triggers_since(local_midnight(now, self.schedule.tz))?,
+                self.store.missed_slot_count()?,
+                self.store.outstanding_prompt()?,
+            ))
+        })();
+        let ((last, total, today, missed, prompt), read_error) = match counts {
+            Ok(c) => (c, None),
+            Err(e) => ((None, 0, 0, 0, None), Some(self.store.explain(&e))),
+        };
         Ok(Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             pid: std::process::id(),
             started: self.started,
             uptime_secs: (now - self.started).num_seconds().max(0) as u64,
-            triggers_total: self.store.trigger_count()?,
-            triggers_today: self
-                .store
-                .triggers_since(local_midnight(now, self.schedule.tz))?,
+            triggers_total: total,
+            triggers_today: today,
             last_trigger: last.as_ref().map(TriggerRecord::info),
-            missed_slots: self.store.missed_slot_count()?,
+            missed_slots: missed,
             paths: StatusPaths {
                 config: self.config.source.as_ref().map(|p| p.display().to_string()),
                 config_expected: self.paths.config_file.display().to_string(),
@@ -192,10 +209,7 @@ impl Daemon {
             repositories: self.git.repo_statuses(),
             reload_error: self.reload_error.clone(),
             last_reload: self.last_reload,
-            prompt: self
-                .store
-                .outstanding_prompt()?
-                .map(|p| prompt_status(&p, self.prompt_view(&p, now).summary)),
+            prompt: prompt.map(|p| prompt_status(&p, self.prompt_view(&p, now).summary)),
             channel_problems: self
                 .channel_health
                 .outages()
@@ -206,6 +220,12 @@ impl Daemon {
                     since: o.since,
                 })
                 .collect(),
+            store_error: self
+                .store_health
+                .error()
+                .map(str::to_string)
+                .or_else(|| self.store.file_fault())
+                .or(read_error),
         })
     }
 }

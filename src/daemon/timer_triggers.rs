@@ -30,7 +30,11 @@ impl Daemon {
             }
         }
         if let Err(e) = self.run_scheduler(now) {
-            tracing::error!("running the scheduler: {e:#}");
+            // Not stepped: the deadline already passed, so waiting for it
+            // again would wake at once, over and over. The store's retry
+            // runs the scheduler again.
+            self.next_due = None;
+            self.store_failed(&e, now);
         }
     }
 

@@ -38,6 +38,10 @@ pub struct Status {
     /// the wire when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub channel_problems: Vec<ChannelProblem>,
+    /// Why the store does not take writes now (the disk full, the file
+    /// deleted, …), with a `hint:` line; absent while it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
 }
 
 /// The outstanding prompt as `status` shows it.

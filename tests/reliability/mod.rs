@@ -9,6 +9,7 @@
 
 #![allow(dead_code)]
 
+mod faults;
 mod systemd;
 
 /// Whether the long variants were asked for (`scripts/reliability.sh

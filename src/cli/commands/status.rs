@@ -187,6 +187,9 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         )),
     }
     out.push_str(&format!("  Data:     {}\n", s.paths.database));
+    if let Some(err) = &s.store_error {
+        out.push_str(&format!("  Store:    NOT WRITABLE: {err}\n"));
+    }
     out.push_str(&format!("  Logs:     {}\n", s.paths.logs));
     out.push_str(&format!("  Socket:   {}\n", s.paths.socket));
     out.push_str(&format!("  Lock:     {}\n", s.paths.lock));

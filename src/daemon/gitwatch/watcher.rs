@@ -114,11 +114,12 @@ pub fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
 
 /// Event kinds that can mean a reflog or directory changed. Opens and
 /// read-closes are dropped: reading a reflog must not wake the reader.
+/// Metadata changes count: a `chmod` can make a repository unreadable or
+/// readable again, and nothing else would say so.
 fn interesting(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
         _ => true,
     }
 }
@@ -144,7 +145,8 @@ struct Watch {
 }
 
 pub struct FsWatcher {
-    watcher: Mutex<RecommendedWatcher>,
+    /// `None` while no inotify instance could be had.
+    watcher: Mutex<Option<RecommendedWatcher>>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -153,74 +155,112 @@ pub struct FsWatcher {
     closed: Arc<AtomicBool>,
 }
 
+/// Why no inotify instance could be had.
+enum OpenError {
+    /// `fs.inotify.max_user_instances` reached: git watching waits for it.
+    Limit(String),
+    Other(anyhow::Error),
+}
+
+/// The notify watcher whose callback routes events through `routes`.
+fn open(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<RecommendedWatcher, OpenError> {
+    let cb_routes = Arc::clone(routes);
+    let cb_closed = Arc::clone(closed);
+    let cb_tx = tx.clone();
+    let send = move |msg: WatchMsg| {
+        if cb_tx.send(msg).is_err() {
+            cb_closed.store(true, Ordering::Relaxed);
+        }
+    };
+    notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let event = match res {
+            Ok(e) => e,
+            Err(e) => {
+                send(WatchMsg::Error {
+                    message: e.to_string(),
+                });
+                return;
+            }
+        };
+        if event.need_rescan() {
+            send(WatchMsg::Rescan);
+            return;
+        }
+        if !interesting(&event.kind) {
+            return;
+        }
+        let mut routes = match cb_routes.lock() {
+            Ok(r) => r,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut hit: BTreeSet<String> = BTreeSet::new();
+        if replaces_dir(&event.kind) {
+            for path in &event.paths {
+                if routes.by_dir.contains_key(path) {
+                    // notify drops the watches below a removed
+                    // directory too, even ones added since for a new
+                    // directory of the same name.
+                    let below: Vec<PathBuf> = routes
+                        .by_dir
+                        .keys()
+                        .filter(|d| d.starts_with(path))
+                        .cloned()
+                        .collect();
+                    for d in below {
+                        hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
+                        routes.stale.insert(d);
+                    }
+                }
+            }
+        }
+        for path in &event.paths {
+            for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
+                if let Some(list) = routes.by_dir.get(dir) {
+                    for (repo, role) in list {
+                        if relevant(role, dir, path) {
+                            hit.insert(repo.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for repo in hit {
+            routes.notify(&repo, &send);
+        }
+    })
+    .map_err(|e| match &e.kind {
+        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
+            OpenError::Limit(limit_reached(
+                Limit::Instances,
+                read_limit(Limit::Instances),
+            ))
+        }
+        _ => OpenError::Other(anyhow::Error::new(e)),
+    })
+}
+
 impl FsWatcher {
+    /// The watcher. With no inotify instance left for the user there is
+    /// none yet: every directory to watch then fails with the reason, and
+    /// each [`FsWatcher::arm`] tries again (a reload, once the limit was
+    /// raised), while the rest of the daemon runs.
     pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let cb_routes = Arc::clone(&routes);
-        let cb_closed = Arc::clone(&closed);
-        let cb_tx = tx.clone();
-        let send = move |msg: WatchMsg| {
-            if cb_tx.send(msg).is_err() {
-                cb_closed.store(true, Ordering::Relaxed);
+        let watcher = match open(&routes, &closed, &tx) {
+            Ok(w) => Some(w),
+            Err(OpenError::Limit(reason)) => {
+                tracing::error!(
+                    "{reason}; no repository is watched until then, prompts on the schedule go on"
+                );
+                None
             }
+            Err(OpenError::Other(e)) => return Err(e),
         };
-        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let event = match res {
-                Ok(e) => e,
-                Err(e) => {
-                    send(WatchMsg::Error {
-                        message: e.to_string(),
-                    });
-                    return;
-                }
-            };
-            if event.need_rescan() {
-                send(WatchMsg::Rescan);
-                return;
-            }
-            if !interesting(&event.kind) {
-                return;
-            }
-            let mut routes = match cb_routes.lock() {
-                Ok(r) => r,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            let mut hit: BTreeSet<String> = BTreeSet::new();
-            if replaces_dir(&event.kind) {
-                for path in &event.paths {
-                    if routes.by_dir.contains_key(path) {
-                        // notify drops the watches below a removed
-                        // directory too, even ones added since for a new
-                        // directory of the same name.
-                        let below: Vec<PathBuf> = routes
-                            .by_dir
-                            .keys()
-                            .filter(|d| d.starts_with(path))
-                            .cloned()
-                            .collect();
-                        for d in below {
-                            hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
-                            routes.stale.insert(d);
-                        }
-                    }
-                }
-            }
-            for path in &event.paths {
-                for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
-                    if let Some(list) = routes.by_dir.get(dir) {
-                        for (repo, role) in list {
-                            if relevant(role, dir, path) {
-                                hit.insert(repo.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            for repo in hit {
-                routes.notify(&repo, &send);
-            }
-        })?;
         Ok(FsWatcher {
             watcher: Mutex::new(watcher),
             routes,
@@ -287,13 +327,37 @@ impl FsWatcher {
             marks.retain(|d| by_dir.contains_key(d));
             stale
         };
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        for o in old {
-            if !dirs.iter().any(|d| d.dir == o.dir) {
-                release(&mut watcher, &mut self.watches, &o.dir, repo);
+        let mut slot = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Armed::default();
+        if slot.is_none() {
+            match open(&self.routes, &self.closed, &self.tx) {
+                Ok(w) => {
+                    tracing::info!("an inotify instance could be had again; watching repositories");
+                    *slot = Some(w);
+                }
+                Err(OpenError::Limit(reason)) => {
+                    out.failed = dirs
+                        .iter()
+                        .map(|d| (d.dir.clone(), reason.clone()))
+                        .collect();
+                    return out;
+                }
+                Err(OpenError::Other(e)) => {
+                    let reason = format!("{e:#}");
+                    out.failed = dirs
+                        .iter()
+                        .map(|d| (d.dir.clone(), reason.clone()))
+                        .collect();
+                    return out;
+                }
             }
         }
-        let mut out = Armed::default();
+        let watcher = slot.as_mut().expect("set above");
+        for o in old {
+            if !dirs.iter().any(|d| d.dir == o.dir) {
+                release(watcher, &mut self.watches, &o.dir, repo);
+            }
+        }
         for d in dirs {
             let current = self.watches.get(&d.dir);
             let rearm = match current {
@@ -317,7 +381,7 @@ impl FsWatcher {
                         if vanished(&e) {
                             out.look_again = true;
                         } else {
-                            out.failed.push((d.dir.clone(), e.to_string()));
+                            out.failed.push((d.dir.clone(), describe(&e)));
                         }
                         continue;
                     }
@@ -340,9 +404,11 @@ impl FsWatcher {
             let Routes { by_dir, stale, .. } = &mut *routes;
             stale.retain(|d| by_dir.contains_key(d));
         }
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        for o in old {
-            release(&mut watcher, &mut self.watches, &o.dir, repo);
+        let mut slot = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(watcher) = slot.as_mut() {
+            for o in old {
+                release(watcher, &mut self.watches, &o.dir, repo);
+            }
         }
     }
 
@@ -363,12 +429,64 @@ impl FsWatcher {
         if self.closed.load(Ordering::Relaxed) {
             return false;
         }
-        let mut watcher = match self.watcher.lock() {
+        let mut slot = match self.watcher.lock() {
             Ok(w) => w,
             Err(_) => return false,
         };
-        // A round trip to the watcher thread: fails once it is gone.
-        watcher.configure(notify::Config::default()).is_ok()
+        // A round trip to the watcher thread: fails once it is gone. With
+        // no watcher (no inotify instance) there is no thread to hang.
+        slot.as_mut()
+            .is_none_or(|w| w.configure(notify::Config::default()).is_ok())
+    }
+}
+
+/// The per-user inotify limits (sysctls under `fs.inotify.`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Watches,
+    Instances,
+}
+
+impl Limit {
+    fn sysctl(self) -> &'static str {
+        match self {
+            Limit::Watches => "max_user_watches",
+            Limit::Instances => "max_user_instances",
+        }
+    }
+}
+
+/// The limit's current value, when the system says.
+fn read_limit(limit: Limit) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/sys/fs/inotify/{}", limit.sysctl()))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// What reaching `limit` (now `value`) means and what to do: notify's own
+/// text ("OS file watch limit reached.", "Too many open files") names
+/// neither the sysctl nor the remedy.
+pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
+    let (what, then, suggest) = match limit {
+        Limit::Watches => ("watches", "run `devtrack reload`", 524_288),
+        Limit::Instances => ("instances", "run `devtrack reload`", 1024),
+    };
+    let name = format!("fs.inotify.{}", limit.sysctl());
+    let now = value.map(|v| format!(" = {v}")).unwrap_or_default();
+    format!(
+        "the per-user limit of inotify {what} is reached (`{name}`{now}); hint: raise it, e.g. `sudo sysctl {name}={suggest}`, then {then}"
+    )
+}
+
+/// A failed watch for people.
+fn describe(e: &notify::Error) -> String {
+    match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => {
+            limit_reached(Limit::Watches, read_limit(Limit::Watches))
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -447,6 +565,20 @@ mod tests {
     }
 
     #[test]
+    fn an_exhausted_limit_names_its_sysctl() {
+        assert_eq!(
+            limit_reached(Limit::Watches, Some(8192)),
+            "the per-user limit of inotify watches is reached (`fs.inotify.max_user_watches` = 8192); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, then run `devtrack reload`"
+        );
+        assert_eq!(
+            limit_reached(Limit::Instances, None),
+            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then run `devtrack reload`"
+        );
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
+    }
+
+    #[test]
     fn opens_and_reads_are_not_changes() {
         assert!(!interesting(&EventKind::Access(AccessKind::Open(
             AccessMode::Any
@@ -463,6 +595,9 @@ mod tests {
         assert!(interesting(&EventKind::Create(
             notify::event::CreateKind::Folder
         )));
+        assert!(interesting(&EventKind::Modify(ModifyKind::Metadata(
+            notify::event::MetadataKind::Permissions
+        ))));
         assert!(interesting(&EventKind::Remove(
             notify::event::RemoveKind::Any
         )));
