@@ -48,7 +48,7 @@ fn answer_to(env: &Env, event: &serde_json::Value) -> Option<WorkUpdate> {
 }
 
 /// One request on a fresh connection; the reply.
-fn request(env: &Env, line: &str) -> serde_json::Value {
+pub fn request(env: &Env, line: &str) -> serde_json::Value {
     let mut stream = UnixStream::connect(env.socket()).unwrap();
     stream.set_read_timeout(Some(WAIT)).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -61,12 +61,12 @@ fn request(env: &Env, line: &str) -> serde_json::Value {
 }
 
 /// The next `prompt` event with this `change`.
-fn prompt_event(events: &EventStream, change: &str) -> serde_json::Value {
+pub fn prompt_event(events: &EventStream, change: &str) -> serde_json::Value {
     events.wait_until("prompt", |e| e["change"] == change)["prompt"].clone()
 }
 
 /// `devtrack trigger`, and the prompt it opened or updated.
-fn trigger(env: &Env, events: &EventStream, change: &str) -> serde_json::Value {
+pub fn trigger(env: &Env, events: &EventStream, change: &str) -> serde_json::Value {
     let out = env.run(["trigger"]);
     assert!(out.status.success(), "{}", text(&out));
     prompt_event(events, change)

@@ -79,6 +79,8 @@ impl Daemon {
         self.config = new;
         if channels_changed {
             self.restart_channels(now);
+        } else {
+            self.restart_hook(now);
         }
         // Repositories added by the reload: read what they hold since their
         // cursors (none for new ones, so this only arms them). Unchanged

@@ -72,12 +72,21 @@ pub enum Report {
     /// The person closed the notification without answering; the prompt
     /// stays open.
     Dismissed,
-    /// The person answered (inline reply, input dialog).
-    Answer { text: String },
+    /// The person answered, in the notification itself or in a dialog.
+    Answer { text: String, via: AnswerVia },
     /// The person chose "Snooze".
     Snooze,
     /// The person chose "Skip".
     Skip,
+}
+
+/// Where the person typed an answer, so the store records its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerVia {
+    /// Into the notification (`NotificationReplied`, KDE's inline reply).
+    Inline,
+    /// Into an input dialog (`zenity`, `kdialog`, `osascript display dialog`).
+    Dialog,
 }
 
 /// The loop's end of one running channel.

@@ -3,7 +3,9 @@
 //! its [`FromChannel`] reports; the loop keeps the [`ChannelHandle`]s and
 //! sends every channel the same [`super::ToChannel`] messages. Dropping the
 //! handles ends the tasks (a reload that changes `prompts:` starts them
-//! anew, see `Daemon::restart_channels`).
+//! anew, see `Daemon::restart_channels`; any other reload starts the hook's
+//! anew, `Daemon::restart_hook`, to check the config file's permissions
+//! again).
 //!
 //! The socket is not a task: `prompt` events are published by the loop
 //! itself (`lifecycle.rs`).
@@ -35,13 +37,21 @@ pub fn start_channels(
         super::osascript::Options::default(),
         reports.clone(),
     ));
-    if let Some(hook) = &prompts.on_trigger {
-        // The config file's permissions decide whether it may run.
-        channels.push(super::hook::spawn(
-            hook.clone(),
-            config.source.clone(),
-            reports.clone(),
-        ));
-    }
+    channels.extend(start_hook(config, reports));
     channels
+}
+
+/// The `on_trigger` hook's channel, when the config has one. Its start is
+/// when the config file's permissions are checked, so a reload starts it
+/// anew even when `prompts:` is unchanged (a `chmod` is no config change).
+pub fn start_hook(
+    config: &Config,
+    reports: &mpsc::UnboundedSender<FromChannel>,
+) -> Option<ChannelHandle> {
+    let hook = config.prompts.on_trigger.as_ref()?;
+    Some(super::hook::spawn(
+        hook.clone(),
+        config.source.clone(),
+        reports.clone(),
+    ))
 }

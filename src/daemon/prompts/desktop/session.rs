@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
 use super::{backoff, dialog, Desktop};
-use crate::daemon::prompts::{PromptView, Report, ToChannel};
+use crate::daemon::prompts::{AnswerVia, PromptView, Report, ToChannel};
 
 pub const NO_SERVER: &str =
     "no notification server on the session bus (`org.freedesktop.Notifications` has no owner)";
@@ -131,7 +131,10 @@ impl Session {
                         if let Some((prompt, open)) = by_notification(desktop, args.id) {
                             open.acted = true;
                             if let Some(text) = content::answer(&args.text) {
-                                desktop.report(Some(prompt), Report::Answer { text });
+                                desktop.report(
+                                    Some(prompt),
+                                    Report::Answer { text, via: AnswerVia::Inline },
+                                );
                             }
                         }
                     }
@@ -319,7 +322,10 @@ fn open_dialog(desktop: &mut Desktop, view: PromptView) {
             let _ = reports.send(crate::daemon::prompts::FromChannel {
                 channel: crate::daemon::store::Channel::Desktop,
                 prompt: Some(prompt),
-                report: Report::Answer { text },
+                report: Report::Answer {
+                    text,
+                    via: AnswerVia::Dialog,
+                },
             });
         }
     });
