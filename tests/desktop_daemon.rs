@@ -259,3 +259,40 @@ fn stop(mut daemon: Daemon) -> String {
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
     daemon.stderr_text()
 }
+
+#[test]
+fn no_bus_at_first_is_news_once_and_a_bus_appearing_shows_the_open_prompt() {
+    let env = Env::new();
+    env.write_config(CONFIG);
+    // No `DBUS_SESSION_BUS_ADDRESS`: the bus would be `$XDG_RUNTIME_DIR/bus`.
+    let mut daemon = env.start();
+    let events = EventStream::open(&env);
+    let opened = trigger(&env, &events, "opened");
+    daemon.wait_status_containing("desktop: no session bus: ");
+    let socket = env.runtime.join("bus");
+    let status = env.status();
+    let problems = &status["daemon"]["channel_problems"];
+    assert_eq!(
+        problems[0]["detail"],
+        format!(
+            "no session bus: `{}` does not exist (connecting when it is created)",
+            socket.display()
+        ),
+        "{status}"
+    );
+
+    // A graphical login: the bus, then a notification server on it.
+    let bus = Bus::start(&socket);
+    let mut server = BlockingServer::start(&bus.address(), &["actions"]);
+    let n = server.notified();
+    assert_eq!(n.summary, opened["summary"].as_str().unwrap());
+    let delivered = prompt_event(&events, "delivered");
+    assert_eq!(delivered["id"], opened["id"]);
+    assert!(env.status()["daemon"]["channel_problems"].is_null());
+
+    let log = stop(daemon);
+    let said: Vec<&str> = log.lines().filter(|l| l.contains("desktop ")).collect();
+    assert_eq!(said.len(), 2, "its outage and its end, once each:\n{log}");
+    assert!(said.iter().all(|l| l.contains(" INFO ")), "{said:?}");
+    drop(server);
+}

@@ -102,6 +102,19 @@ impl DesktopOptions {
     }
 }
 
+/// Why the bus at `bus` could not be reached, for the status and the log:
+/// a socket that is not there yet (the usual case: no graphical login) is
+/// said plainly, with what happens next; anything else with its error.
+fn no_bus(bus: &BusAddress, error: &str) -> String {
+    match bus.socket.as_deref() {
+        Some(socket) if !socket.exists() => format!(
+            "no session bus: `{}` does not exist (connecting when it is created)",
+            socket.display()
+        ),
+        _ => format!("no session bus at `{}`: {error}", bus.address),
+    }
+}
+
 /// Starts the channel's task; it ends when the returned handle's senders
 /// are all dropped. Needs a tokio runtime (current-thread is fine). The
 /// loop starts it only with `prompts.notifications: true`, on Linux.
@@ -199,7 +212,7 @@ impl Desktop {
                 }
                 Err(e) => {
                     failures += 1;
-                    self.unavailable(None, format!("no session bus at `{}`: {e}", bus.address));
+                    self.unavailable(None, no_bus(bus, &e.to_string()));
                 }
             }
             let socket = bus.socket.as_deref();
