@@ -238,20 +238,40 @@ fn notifications_turned_off_by_a_reload_stop_the_channel() {
     let mut f = Fixture::start(CONFIG, Some(&["actions"]));
     let opened = trigger(&f.env, &f.events, "opened");
     let n = f.shown(&opened);
-    let out = f.env.run(["note", "before the reload"]);
-    assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(f.server().call(), Call::Close(n.id));
 
     f.env
         .write_config(&format!("{CONFIG}  notifications: false\n"));
     let out = f.env.run(["reload", "--wait"]);
     assert!(out.status.success(), "{}", text(&out));
-    // The channel's connection is gone from the bus: it stopped.
+    // The channel took its notification down, and its connection is gone
+    // from the bus: it stopped.
+    assert_eq!(f.server().call(), Call::Close(n.id));
     f.server().disconnected(&n.sender);
+    let out = f.env.run(["note", "after the reload"]);
+    assert!(out.status.success(), "{}", text(&out));
+    prompt_event(&f.events, "answered");
     let second = trigger(&f.env, &f.events, "opened");
     assert_ne!(second["id"], opened["id"]);
     assert_eq!(f.delivered_to(), serde_json::json!(["socket"]));
     assert_eq!(f.server().received(), None);
+}
+
+#[test]
+fn a_reload_that_leaves_notifications_alone_keeps_the_notification() {
+    let mut f = Fixture::start(CONFIG, Some(&["actions"]));
+    let opened = trigger(&f.env, &f.events, "opened");
+    let n = f.shown(&opened);
+
+    f.env
+        .write_config(&CONFIG.replace("snooze: 1m", "snooze: 2m"));
+    let out = f.env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The next showing of the open prompt replaces its notification: the
+    // channel was not restarted (a new one would show it as a second one).
+    let updated = trigger(&f.env, &f.events, "updated");
+    let again = f.shown(&updated);
+    assert_eq!(again.replaces_id, n.id, "{again:?}");
+    assert_eq!(again.sender, n.sender, "the same connection");
 }
 
 /// Stops `daemon`; what it logged.

@@ -26,9 +26,8 @@ const NOTE: &str = "{\"v\":1,\"cmd\":\"note\",\"text\":\"bench: answered\"}\n";
 /// `Notify` it leads to.
 pub fn measure(samples: usize) -> Result<Vec<Duration>> {
     let sandbox = Sandbox::new()?;
-    sandbox.write_config(
-        "repositories: []\nsettings: {timezone: UTC}\nprompts: {dialog: false}\n",
-    )?;
+    sandbox
+        .write_config("repositories: []\nsettings: {timezone: UTC}\nprompts: {dialog: false}\n")?;
     let bus = Bus::start(&sandbox.dir.path().join("bus"));
     let mut server = BlockingServer::start(&bus.address(), &["actions"]);
     let (daemon, _) = sandbox.start_with(|c| {

@@ -21,4 +21,4 @@ mod seen;
 pub mod text;
 
 pub use channel::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
-pub use channels::{start_channels, start_hook};
+pub use channels::{notifications_changed, start_channels, start_hook};

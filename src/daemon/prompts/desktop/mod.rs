@@ -10,8 +10,9 @@
 //! last line telling the person to run `devtrack note`. An earlier
 //! notification of the same prompt that is still on screen is replaced
 //! (`replaces_id`), so an updated prompt never piles up. `expire_timeout`
-//! is 0: the notification stays until the person acts on it or the loop
-//! withdraws the prompt (which closes it with `CloseNotification`).
+//! is 0: the notification stays until the person acts on it, the loop
+//! withdraws the prompt, or the loop stops the channel (each closes it with
+//! `CloseNotification`).
 //!
 //! Back from the server: "Snooze" and "Skip" are [`Report::Snooze`] and
 //! [`Report::Skip`]; an inline reply (`NotificationReplied`) is

@@ -100,7 +100,10 @@ impl Session {
                             }
                         }
                     }
-                    None => return false,
+                    None => {
+                        self.close_all(desktop).await;
+                        return false;
+                    }
                 },
                 () = retry => {
                     self.retry_at = None;
@@ -147,6 +150,21 @@ impl Session {
                     }
                 }
                 () = self.conn.closed() => return true,
+            }
+        }
+    }
+
+    /// The loop stopped the channel (notifications turned off): what it
+    /// still shows is taken down, since nothing would act on its buttons.
+    async fn close_all(&mut self, desktop: &mut Desktop) {
+        let shown: Vec<u32> = desktop
+            .prompts
+            .values()
+            .filter_map(|o| o.notification)
+            .collect();
+        for id in shown {
+            if let Err(e) = self.proxy.close_notification(id).await {
+                tracing::debug!("failed to close notification {id}: {e}");
             }
         }
     }
