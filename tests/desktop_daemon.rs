@@ -25,7 +25,7 @@ prompts:
 
 /// The body of a prompt with no commits, when only `devtrack note` can
 /// answer it.
-const BODY: &str = "What did you work on?\nAnswer with `devtrack note \"…\"`.";
+const BODY: &str = "What did you work on?\n\nTo answer, run: devtrack note \"what you did\"";
 
 /// A daemon on a bus of the test's own, and its event stream. Fields drop
 /// in order: the daemon goes before its bus.
@@ -165,6 +165,10 @@ fn skip_and_an_inline_reply_in_the_notification() {
     let second = trigger(&f.env, &f.events, "opened");
     let n = f.shown(&second);
     assert_eq!(n.actions[..2], ["inline-reply", "Reply"]);
+    assert_eq!(
+        n.body, "What did you work on?",
+        "the reply field is the how"
+    );
     f.server().emit(
         "NotificationReplied",
         &(n.id, "fixed the login bug for #123"),

@@ -18,7 +18,9 @@ pub struct PromptView {
     pub id: i64,
     /// One line: "3 commits in api-server since 14:00".
     pub summary: String,
-    /// The question and how to answer ("What did you work on? …").
+    /// The question and the newest commits it is about ("What did you work
+    /// on?\n• Fix the login (api)"); not how to answer: a channel that
+    /// cannot take the answer itself adds that (`text::shown_body`).
     pub body: String,
     /// The latest trigger's kind: `timer`, `commit`, `manual`, `catchup`.
     pub trigger_kind: String,

@@ -152,7 +152,7 @@ impl Osascript {
             tracing::debug!(prompt = view.id, "osascript failed recently; not tried");
             return;
         }
-        let args = script::notification_args(&view);
+        let args = script::notification_args(&view, self.dialog);
         let limit = self.options.notification_timeout;
         let result = osascript(
             &self.options.program,
