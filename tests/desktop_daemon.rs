@@ -9,8 +9,8 @@
 use devtrack::daemon::store::{PromptState, Store, UpdateSource};
 
 use crate::notification_server::{BlockingServer, Bus, Call, Notified};
-use crate::prompts::{prompt_event, request, trigger};
-use crate::util::{text, Daemon, Env, EventStream};
+use crate::prompts::{commit, prompt_event, request, trigger, with_repo};
+use crate::util::{git_repo, text, write_script, Daemon, Env, EventStream};
 
 /// No dialog (whatever is installed here), snooze at its minimum.
 const CONFIG: &str = "\
@@ -41,12 +41,23 @@ impl Fixture {
     /// `caps`: a server with these capabilities is on the bus before the
     /// daemon starts; `None`: no server.
     fn start(config: &str, caps: Option<&[&str]>) -> Fixture {
-        let env = Env::new();
+        Fixture::start_in(Env::new(), config, caps, |_| {})
+    }
+
+    /// [`Fixture::start`] in `env`, with `adjust` applied to the daemon's
+    /// command.
+    fn start_in(
+        env: Env,
+        config: &str,
+        caps: Option<&[&str]>,
+        adjust: impl FnOnce(&mut std::process::Command),
+    ) -> Fixture {
         env.write_config(config);
         let bus = Bus::start(&env.dir.path().join("bus"));
         let server = caps.map(|caps| BlockingServer::start(&bus.address(), caps));
         let daemon = env.start_with(|c| {
             c.env("DBUS_SESSION_BUS_ADDRESS", bus.address());
+            adjust(c);
         });
         let events = EventStream::open(&env);
         Fixture {
@@ -120,6 +131,56 @@ fn a_trigger_is_a_notification_the_next_replaces_it_and_a_note_closes_it() {
     assert!(out.status.success(), "{}", text(&out));
     prompt_event(&f.events, "answered");
     assert_eq!(f.server().call(), Call::Close(n.id));
+}
+
+#[test]
+fn a_commit_is_a_notification_naming_it() {
+    let env = Env::new();
+    let repo = env.cwd.join("api");
+    git_repo(&repo);
+    let config = format!("{}prompts:\n  dialog: false\n", with_repo(&repo));
+    let mut f = Fixture::start_in(env, &config, Some(&["actions"]), |_| {});
+    commit(&repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    assert_eq!(opened["triggers"][0]["kind"], "commit", "{opened}");
+    let n = f.shown(&opened);
+    assert!(n.summary.starts_with("1 commit in api since "), "{n:?}");
+    assert_eq!(
+        n.body,
+        "What did you work on?\n• Fix the session refresh (api)\n\nTo answer, run: devtrack note \"what you did\""
+    );
+}
+
+#[test]
+fn log_update_opens_the_dialog_and_its_text_is_stored_as_a_dialog_answer() {
+    let env = Env::new();
+    let bin = env.dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    write_script(
+        &bin.join("zenity"),
+        "#!/bin/sh\necho 'reviewed the parser change'\n",
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let config = CONFIG.replace("dialog: false", "dialog: true");
+    let mut f = Fixture::start_in(env, &config, Some(&["actions"]), |c| {
+        c.env("PATH", &path);
+    });
+    let opened = trigger(&f.env, &f.events, "opened");
+    let n = f.shown(&opened);
+    assert_eq!(
+        n.actions[..4],
+        ["default", "Log update", "log", "Log update"]
+    );
+    assert_eq!(n.body, "What did you work on?", "the dialog is the how");
+
+    f.server().emit("ActionInvoked", &(n.id, "log"));
+    let answered = prompt_event(&f.events, "answered");
+    assert_eq!(answered["id"], opened["id"]);
+    assert_eq!(f.server().call(), Call::Close(n.id));
+    let id = opened["id"].as_i64().unwrap();
+    let update = f.store().prompt_update(id).unwrap().expect("stored");
+    assert_eq!(update.text, "reviewed the parser change");
+    assert_eq!(update.source, Some(UpdateSource::Dialog));
 }
 
 #[test]

@@ -18,7 +18,7 @@ settings:
 ";
 
 /// A config watching `repo` as `api`, with a short commit debounce.
-fn with_repo(repo: &std::path::Path) -> String {
+pub fn with_repo(repo: &std::path::Path) -> String {
     format!(
         "repositories:\n  - {{name: api, path: '{}'}}\nsettings:\n  prompt_interval: 180\n  timezone: UTC\n  commit_debounce_ms: 50\n  authors: [dev@example.com]\n",
         repo.display()
@@ -35,7 +35,7 @@ fn watching_api(env: &Env) -> (std::path::PathBuf, Daemon, EventStream) {
 }
 
 /// Commits a new file `name` to `repo`.
-fn commit(repo: &std::path::Path, name: &str, message: &str) {
+pub fn commit(repo: &std::path::Path, name: &str, message: &str) {
     std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
     git(repo, &["add", name]);
     git(repo, &["commit", "-q", "-m", message]);
