@@ -41,6 +41,30 @@ pub fn start_channels(
     channels
 }
 
+/// Whether a reload from `old` to `new` must restart the notification
+/// channels (desktop, osascript): only what they were started with counts.
+/// Restarting them needlessly would show the open prompt as a second
+/// notification (the old one's id is the old channel's), so a change of
+/// `snooze` alone, or of the hook, leaves them running.
+pub fn notifications_changed(old: &Prompts, new: &Prompts) -> bool {
+    old.notifications != new.notifications || old.dialog != new.dialog
+}
+
+/// The `on_trigger` hook's channel, when the config has one. Its start is
+/// when the config file's permissions are checked, so a reload starts it
+/// anew even when `prompts:` is unchanged (a `chmod` is no config change).
+pub fn start_hook(
+    config: &Config,
+    reports: &mpsc::UnboundedSender<FromChannel>,
+) -> Option<ChannelHandle> {
+    let hook = config.prompts.on_trigger.as_ref()?;
+    Some(super::hook::spawn(
+        hook.clone(),
+        config.source.clone(),
+        reports.clone(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,28 +110,4 @@ mod tests {
             assert_eq!(notifications_changed(&base, &new), want, "{new:?}");
         }
     }
-}
-
-/// Whether a reload from `old` to `new` must restart the notification
-/// channels (desktop, osascript): only what they were started with counts.
-/// Restarting them needlessly would show the open prompt as a second
-/// notification (the old one's id is the old channel's), so a change of
-/// `snooze` alone, or of the hook, leaves them running.
-pub fn notifications_changed(old: &Prompts, new: &Prompts) -> bool {
-    old.notifications != new.notifications || old.dialog != new.dialog
-}
-
-/// The `on_trigger` hook's channel, when the config has one. Its start is
-/// when the config file's permissions are checked, so a reload starts it
-/// anew even when `prompts:` is unchanged (a `chmod` is no config change).
-pub fn start_hook(
-    config: &Config,
-    reports: &mpsc::UnboundedSender<FromChannel>,
-) -> Option<ChannelHandle> {
-    let hook = config.prompts.on_trigger.as_ref()?;
-    Some(super::hook::spawn(
-        hook.clone(),
-        config.source.clone(),
-        reports.clone(),
-    ))
 }

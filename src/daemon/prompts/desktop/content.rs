@@ -16,8 +16,6 @@ pub const SKIP: &str = "skip";
 pub const INLINE_REPLY: &str = "inline-reply";
 const DEFAULT: &str = "default";
 
-pub use crate::daemon::prompts::text::HOW_TO_ANSWER;
-
 /// The freedesktop `NotificationClosed` reason "dismissed by the user".
 pub const CLOSED_BY_USER: u32 = 2;
 
@@ -148,6 +146,7 @@ pub fn escape_markup(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::prompts::text::HOW_TO_ANSWER;
 
     fn view(body: &str) -> PromptView {
         PromptView {
