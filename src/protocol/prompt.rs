@@ -198,10 +198,14 @@ pub struct PromptInfo {
     /// Repositories with commits since the last answer.
     #[serde(default)]
     pub repos: Vec<String>,
-    /// Oldest first; the first one opened it.
+    /// How many triggers were folded into it.
+    #[serde(default)]
+    pub trigger_count: u64,
+    /// Oldest first: the first one (which opened it) and the latest, at
+    /// most 20 in all (`trigger_count` has the total).
     #[serde(default)]
     pub triggers: Vec<PromptTriggerInfo>,
-    /// Oldest first.
+    /// Each channel's latest result of each outcome, oldest first.
     #[serde(default)]
     pub deliveries: Vec<DeliveryInfo>,
 }

@@ -52,7 +52,7 @@ pub(super) fn table(entries: &[Entry], tz: Tz) -> String {
                 p.id.to_string(),
                 p.state.as_str().to_string(),
                 stamp(p.opened_at, tz),
-                p.triggers.len().to_string(),
+                p.trigger_count.to_string(),
                 stamp(p.state_at, tz),
                 note,
             ]
@@ -92,6 +92,7 @@ mod tests {
             state,
             state_at: at("2026-06-12T10:05:00Z"),
             reopens_at,
+            trigger_count: 1,
             triggers: vec![PromptTrigger {
                 trigger_id: 1,
                 kind: "timer".into(),

@@ -56,7 +56,7 @@ pub fn summary(
     now: DateTime<Utc>,
 ) -> String {
     let opened = short_time(prompt.opened_at, tz, now);
-    let triggers = prompt.triggers.len();
+    let triggers = prompt.trigger_count;
     if triggers > 1 {
         let head = format!("{triggers} prompts since {opened}");
         return match pending.count {
@@ -126,6 +126,7 @@ pub fn info(prompt: &PromptRecord, summary: String, repos: Vec<String>) -> Promp
         reopens_at: prompt.reopens_at,
         summary,
         repos,
+        trigger_count: prompt.trigger_count,
         triggers: prompt
             .triggers
             .iter()
@@ -166,6 +167,7 @@ mod tests {
             state: PromptState::Open,
             state_at: at(opened),
             reopens_at: None,
+            trigger_count: kinds.len() as u64,
             triggers: kinds
                 .iter()
                 .enumerate()

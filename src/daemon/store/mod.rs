@@ -20,7 +20,7 @@ pub use commits::*;
 pub use lifecycle::{Fold, PromptState, TransitionError};
 pub use prompts::{
     Channel, Delivery, Outcome, PromptChange, PromptError, PromptOpened, PromptRecord,
-    PromptTrigger,
+    PromptTrigger, TRIGGERS_KEPT,
 };
 pub use report::*;
 pub use triggers::*;

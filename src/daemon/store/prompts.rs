@@ -46,7 +46,18 @@ pub struct Delivery {
     pub at: DateTime<Utc>,
 }
 
-/// A stored prompt with everything that happened to it, oldest first.
+/// How many of a prompt's triggers a [`PromptRecord`] holds: the first
+/// (which opened it) and the latest ones. A prompt left open through a day
+/// of commit triggers (or a client calling `trigger` in a loop) folds in
+/// any number of them; every fold loads, renders and announces the prompt,
+/// so what is loaded must not grow with them. `trigger_count` has the
+/// total.
+pub const TRIGGERS_KEPT: usize = 20;
+
+/// A stored prompt with what happened to it, oldest first: its state
+/// changes, the first and latest [`TRIGGERS_KEPT`] triggers, and each
+/// channel's latest result of each outcome (a prompt shown again and again
+/// is delivered again and again; the rows stay in the store).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PromptRecord {
     pub id: i64,
@@ -57,6 +68,9 @@ pub struct PromptRecord {
     pub state_at: DateTime<Utc>,
     /// When a snoozed prompt opens again.
     pub reopens_at: Option<DateTime<Utc>>,
+    /// How many triggers were folded into it, `triggers` holding at most
+    /// [`TRIGGERS_KEPT`] of them.
+    pub trigger_count: u64,
     pub triggers: Vec<PromptTrigger>,
     pub changes: Vec<PromptChange>,
     pub deliveries: Vec<Delivery>,
@@ -127,6 +141,7 @@ pub fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Prompt
                 state: parsed(r, 2, PromptState::parse)?,
                 state_at: from_millis(r.get(3)?),
                 reopens_at: r.get::<_, Option<i64>>(4)?.map(from_millis),
+                trigger_count: 0,
                 triggers: Vec::new(),
                 changes: Vec::new(),
                 deliveries: Vec::new(),
@@ -136,13 +151,24 @@ pub fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Prompt
     let Some(mut p) = head else {
         return Ok(None);
     };
+    p.trigger_count = conn
+        .prepare_cached("SELECT COUNT(*) FROM prompt_triggers WHERE prompt_id = ?1")?
+        .query_row([id], |r| r.get(0))?;
+    // The first trigger, then the latest ones (newest first, reversed).
     p.triggers = conn
         .prepare_cached(
-            "SELECT t.id, t.kind, t.fired_at FROM prompt_triggers pt
-             JOIN triggers t ON t.id = pt.trigger_id
-             WHERE pt.prompt_id = ?1 ORDER BY t.fired_at, t.id",
+            "SELECT * FROM (
+               SELECT t.id, t.kind, t.fired_at FROM prompt_triggers pt
+               JOIN triggers t ON t.id = pt.trigger_id
+               WHERE pt.prompt_id = ?1 ORDER BY t.fired_at, t.id LIMIT 1)
+             UNION
+             SELECT * FROM (
+               SELECT t.id, t.kind, t.fired_at FROM prompt_triggers pt
+               JOIN triggers t ON t.id = pt.trigger_id
+               WHERE pt.prompt_id = ?1 ORDER BY t.fired_at DESC, t.id DESC LIMIT ?2)
+             ORDER BY 3, 1",
         )?
-        .query_map([id], |r| {
+        .query_map(params![id, TRIGGERS_KEPT as i64 - 1], |r| {
             Ok(PromptTrigger {
                 trigger_id: r.get(0)?,
                 kind: r.get(1)?,
@@ -165,7 +191,9 @@ pub fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Prompt
     p.deliveries = conn
         .prepare_cached(
             "SELECT channel, outcome, detail, at FROM prompt_deliveries
-             WHERE prompt_id = ?1 ORDER BY id",
+             WHERE id IN (SELECT MAX(id) FROM prompt_deliveries
+                          WHERE prompt_id = ?1 GROUP BY channel, outcome)
+             ORDER BY id",
         )?
         .query_map([id], |r| {
             Ok(Delivery {

@@ -641,3 +641,55 @@ fn the_page_cache_is_bounded() {
         .unwrap();
     assert_eq!(size, -CACHE_KIB);
 }
+
+#[test]
+fn a_prompt_holds_its_first_and_latest_triggers_and_each_channels_latest_results() {
+    let (_d, mut s) = store();
+    let start = at("2026-06-10T10:00:00Z");
+    let mut ids = Vec::new();
+    let mut last = None;
+    for i in 0..50 {
+        let t = start + TimeDelta::seconds(i);
+        let id = trigger(&mut s, TriggerKind::Manual, &t.to_rfc3339());
+        ids.push(id);
+        last = Some(s.open_prompt(id, t, None).unwrap().prompt);
+    }
+    let p = last.unwrap();
+    assert_eq!(p.trigger_count, 50);
+    let kept: Vec<i64> = p.triggers.iter().map(|t| t.trigger_id).collect();
+    let mut expected = vec![ids[0]];
+    expected.extend_from_slice(&ids[50 - (TRIGGERS_KEPT - 1)..]);
+    assert_eq!(kept, expected);
+
+    for i in 0..30 {
+        let t = start + TimeDelta::seconds(100 + i);
+        s.record_delivery(p.id, Channel::Socket, Outcome::Delivered, None, t)
+            .unwrap();
+    }
+    let hook_at = start + TimeDelta::seconds(200);
+    let p = s
+        .record_delivery(
+            p.id,
+            Channel::Hook,
+            Outcome::Failed,
+            Some("exit 3"),
+            hook_at,
+        )
+        .unwrap();
+    let results: Vec<(Channel, Outcome, DateTime<Utc>)> = p
+        .deliveries
+        .iter()
+        .map(|d| (d.channel, d.outcome, d.at))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            (
+                Channel::Socket,
+                Outcome::Delivered,
+                start + TimeDelta::seconds(129)
+            ),
+            (Channel::Hook, Outcome::Failed, hook_at),
+        ]
+    );
+}
