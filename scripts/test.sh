@@ -2,10 +2,11 @@
 # Runs the test suite the way CI does (.ci/run calls this after `cargo fmt
 # --check` and clippy): every unit and integration test, then tests/systemd.rs
 # against a real systemd user manager, which scripts/systemd-user-env.sh
-# starts when this runs as root. The reliability suite (tests/reliability,
-# module `reliability::`) is left to scripts/reliability.sh, which CI runs
-# next and which writes its figures; the benchmark is not run here either
-# (see `cargo bench --bench daemon` in .ci/run).
+# starts when this runs as root, and last the reliability suite
+# (tests/reliability, module `reliability::`) through scripts/reliability.sh,
+# which collects its figures into target/reliability.md (docs/reliability.md
+# is committed from such a run). The benchmark is not run here (see
+# `cargo bench --bench daemon` in .ci/run).
 #
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -18,3 +19,6 @@ user_manager_up test.sh || true
 # print what they measure, e.g. `systemd-analyze security`'s exposure score).
 cargo test --all-targets "$@" -- --test-threads=2 --skip systemd:: --skip reliability::
 cargo test --lib --test tests "$@" -- --test-threads=2 --nocapture --skip reliability:: systemd::
+# The reliability suite, with its figures shown on a page in target/ (the
+# checkout stays clean).
+scripts/reliability.sh --out "${CARGO_TARGET_DIR:-target}/reliability.md" "$@"
