@@ -1,12 +1,13 @@
 //! The one file-system watcher shared by all repositories.
 //!
-//! Each notify watcher opens its own inotify instance and thread, and Linux
-//! allows 128 instances per user, so devtrack keeps exactly one and adds a
-//! non-recursive watch per directory of interest. The callback runs on
-//! notify's thread: it only maps the changed path to the repository it
-//! belongs to and sends a small [`WatchMsg`]; reading happens in the run
-//! loop. A per-repository "pending" flag collapses the dozens of events one
-//! `git commit` produces into one message until the run loop handles it.
+//! One kernel watcher serves every repository (Linux allows 128 inotify
+//! instances per user), with a non-recursive watch per directory of
+//! interest. The backend (`inotify` on Linux; `portable`, the `notify`
+//! crate, elsewhere) hands over what the kernel reported as batches of
+//! [`Seen`]; [`route`] maps each to the repositories it concerns, and a
+//! per-repository "pending" flag collapses the dozens of events one
+//! `git commit` produces into one [`WatchMsg`] until the run loop handles
+//! it. Reading happens in the run loop.
 //!
 //! A watch only reports what happens after it was added, and the kernel
 //! drops it when its directory goes away. So [`FsWatcher::arm`] says
@@ -14,18 +15,26 @@
 //! again), and a directory that an event shows removed, moved or created
 //! anew is armed again on the next call even when it looks the same
 //! (file systems reuse inode numbers), together with the directories below
-//! it (notify forgets their watches with it).
+//! it (a moved directory takes their watches along to its new path).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::layout::Role;
+
+#[cfg(target_os = "linux")]
+mod inotify;
+#[cfg(any(not(target_os = "linux"), test))]
+mod portable;
+
+#[cfg(target_os = "linux")]
+use inotify::Backend;
+#[cfg(not(target_os = "linux"))]
+use portable::Backend;
 
 /// Sent by the watcher callback to the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +45,31 @@ pub enum WatchMsg {
     Rescan,
     /// The watcher reported an error; every repository is re-read.
     Error { message: String },
+}
+
+/// What a backend saw, handed over a batch at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Seen {
+    /// Something changed at `path`, a watched directory or an entry of
+    /// one. `replaced`: it was created, removed or moved, so when `path` is
+    /// a watched directory its watch is gone or on another directory now.
+    Change { path: PathBuf, replaced: bool },
+    /// The kernel dropped events.
+    Overflow,
+    /// The backend failed; the message says how.
+    Error(String),
+}
+
+/// Where a backend hands its batches.
+pub(super) type Sink = Box<dyn Fn(&[Seen]) + Send + Sync + 'static>;
+
+/// Why a backend did not watch a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum AddError {
+    /// It is gone (or no directory any more) since it was probed.
+    Vanished,
+    /// It exists but cannot be watched.
+    Failed(String),
 }
 
 /// A directory a repository needs watched, and its identity (`dev:inode`)
@@ -112,27 +146,57 @@ pub fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
     }
 }
 
-/// Event kinds that can mean a reflog or directory changed. Opens and
-/// read-closes are dropped: reading a reflog must not wake the reader.
-fn interesting(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        _ => true,
-    }
+/// What one batch means.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Routed {
+    /// The repositories it concerns.
+    repos: BTreeSet<String>,
+    /// Events were lost: every repository must be read again.
+    rescan: bool,
+    /// What the backend reported failing.
+    errors: Vec<String>,
 }
 
-/// Whether an event naming a watched directory means its watch is gone
-/// or on another directory now: removed (the kernel drops the watch),
-/// moved away (the watch follows it), or created (a new directory under
-/// the old name). Unknown kinds count, since re-arming is cheap.
-fn replaces_dir(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
-        EventKind::Modify(ModifyKind::Name(_)) => true,
-        EventKind::Modify(_) | EventKind::Access(_) => false,
+/// Maps a batch to the repositories it concerns, and marks the watched
+/// directories it shows replaced (with those below them) stale.
+fn route(routes: &mut Routes, batch: &[Seen]) -> Routed {
+    let mut out = Routed::default();
+    for seen in batch {
+        let (path, replaced) = match seen {
+            Seen::Overflow => {
+                out.rescan = true;
+                continue;
+            }
+            Seen::Error(message) => {
+                out.errors.push(message.clone());
+                continue;
+            }
+            Seen::Change { path, replaced } => (path, *replaced),
+        };
+        if replaced && routes.by_dir.contains_key(path) {
+            let below: Vec<PathBuf> = routes
+                .by_dir
+                .keys()
+                .filter(|d| d.starts_with(path))
+                .cloned()
+                .collect();
+            for d in below {
+                out.repos
+                    .extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
+                routes.stale.insert(d);
+            }
+        }
+        for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
+            if let Some(list) = routes.by_dir.get(dir) {
+                for (repo, role) in list {
+                    if relevant(role, dir, path) {
+                        out.repos.insert(repo.clone());
+                    }
+                }
+            }
+        }
     }
+    out
 }
 
 /// A directory watched now.
@@ -144,7 +208,7 @@ struct Watch {
 }
 
 pub struct FsWatcher {
-    watcher: Mutex<RecommendedWatcher>,
+    backend: Backend,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -157,72 +221,30 @@ impl FsWatcher {
     pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let cb_routes = Arc::clone(&routes);
-        let cb_closed = Arc::clone(&closed);
-        let cb_tx = tx.clone();
-        let send = move |msg: WatchMsg| {
-            if cb_tx.send(msg).is_err() {
-                cb_closed.store(true, Ordering::Relaxed);
-            }
-        };
-        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let event = match res {
-                Ok(e) => e,
-                Err(e) => {
-                    send(WatchMsg::Error {
-                        message: e.to_string(),
-                    });
-                    return;
+        let sink_routes = Arc::clone(&routes);
+        let sink_closed = Arc::clone(&closed);
+        let sink_tx = tx.clone();
+        let sink: Sink = Box::new(move |batch: &[Seen]| {
+            let send = |msg: WatchMsg| {
+                if sink_tx.send(msg).is_err() {
+                    sink_closed.store(true, Ordering::Relaxed);
                 }
             };
-            if event.need_rescan() {
+            let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
+            let routed = route(&mut routes, batch);
+            for message in routed.errors {
+                send(WatchMsg::Error { message });
+            }
+            if routed.rescan {
                 send(WatchMsg::Rescan);
                 return;
             }
-            if !interesting(&event.kind) {
-                return;
-            }
-            let mut routes = match cb_routes.lock() {
-                Ok(r) => r,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            let mut hit: BTreeSet<String> = BTreeSet::new();
-            if replaces_dir(&event.kind) {
-                for path in &event.paths {
-                    if routes.by_dir.contains_key(path) {
-                        // notify drops the watches below a removed
-                        // directory too, even ones added since for a new
-                        // directory of the same name.
-                        let below: Vec<PathBuf> = routes
-                            .by_dir
-                            .keys()
-                            .filter(|d| d.starts_with(path))
-                            .cloned()
-                            .collect();
-                        for d in below {
-                            hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
-                            routes.stale.insert(d);
-                        }
-                    }
-                }
-            }
-            for path in &event.paths {
-                for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
-                    if let Some(list) = routes.by_dir.get(dir) {
-                        for (repo, role) in list {
-                            if relevant(role, dir, path) {
-                                hit.insert(repo.clone());
-                            }
-                        }
-                    }
-                }
-            }
-            for repo in hit {
+            for repo in routed.repos {
                 routes.notify(&repo, &send);
             }
-        })?;
+        });
         Ok(FsWatcher {
-            watcher: Mutex::new(watcher),
+            backend: Backend::start(sink)?,
             routes,
             watches: BTreeMap::new(),
             wanted: HashMap::new(),
@@ -287,10 +309,9 @@ impl FsWatcher {
             marks.retain(|d| by_dir.contains_key(d));
             stale
         };
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
         for o in old {
             if !dirs.iter().any(|d| d.dir == o.dir) {
-                release(&mut watcher, &mut self.watches, &o.dir, repo);
+                release(&self.backend, &mut self.watches, &o.dir, repo);
             }
         }
         let mut out = Armed::default();
@@ -303,7 +324,7 @@ impl FsWatcher {
                 }
             };
             if rearm {
-                match watcher.watch(&d.dir, RecursiveMode::NonRecursive) {
+                match self.backend.add(&d.dir) {
                     Ok(()) => {
                         let w = self.watches.entry(d.dir.clone()).or_insert_with(|| Watch {
                             identity: None,
@@ -314,10 +335,9 @@ impl FsWatcher {
                     }
                     Err(e) => {
                         self.watches.remove(&d.dir);
-                        if vanished(&e) {
-                            out.look_again = true;
-                        } else {
-                            out.failed.push((d.dir.clone(), e.to_string()));
+                        match e {
+                            AddError::Vanished => out.look_again = true,
+                            AddError::Failed(why) => out.failed.push((d.dir.clone(), why)),
                         }
                         continue;
                     }
@@ -340,9 +360,8 @@ impl FsWatcher {
             let Routes { by_dir, stale, .. } = &mut *routes;
             stale.retain(|d| by_dir.contains_key(d));
         }
-        let mut watcher = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
         for o in old {
-            release(&mut watcher, &mut self.watches, &o.dir, repo);
+            release(&self.backend, &mut self.watches, &o.dir, repo);
         }
     }
 
@@ -358,44 +377,20 @@ impl FsWatcher {
         self.watches.keys().cloned().collect()
     }
 
-    /// The notify thread still answers and the run loop still listens.
+    /// The backend still reads events and the run loop still listens.
     pub fn is_alive(&self) -> bool {
-        if self.closed.load(Ordering::Relaxed) {
-            return false;
-        }
-        let mut watcher = match self.watcher.lock() {
-            Ok(w) => w,
-            Err(_) => return false,
-        };
-        // A round trip to the watcher thread: fails once it is gone.
-        watcher.configure(notify::Config::default()).is_ok()
-    }
-}
-
-/// The directory was removed after it was probed.
-fn vanished(e: &notify::Error) -> bool {
-    match &e.kind {
-        notify::ErrorKind::PathNotFound => true,
-        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
-        _ => false,
+        !self.closed.load(Ordering::Relaxed) && self.backend.is_alive()
     }
 }
 
 /// `repo` no longer wants `dir`; unwatched when nobody does.
-fn release(
-    watcher: &mut RecommendedWatcher,
-    watches: &mut BTreeMap<PathBuf, Watch>,
-    dir: &Path,
-    repo: &str,
-) {
+fn release(backend: &Backend, watches: &mut BTreeMap<PathBuf, Watch>, dir: &Path, repo: &str) {
     let Some(w) = watches.get_mut(dir) else {
         return;
     };
     w.users.remove(repo);
     if w.users.is_empty() {
-        // Fails harmlessly when the kernel already dropped the watch
-        // because the directory was deleted.
-        let _ = watcher.unwatch(dir);
+        backend.remove(dir);
         watches.remove(dir);
     }
 }
@@ -421,50 +416,86 @@ mod tests {
         assert!(!relevant(&anc, home, Path::new("/home/u/notes.txt")));
     }
 
-    #[test]
-    fn events_that_replace_a_watched_directory() {
-        use notify::event::{CreateKind, DataChange, MetadataKind, RemoveKind, RenameMode};
-        let table = [
-            (EventKind::Remove(RemoveKind::Folder), true),
-            (EventKind::Remove(RemoveKind::Any), true),
-            (EventKind::Create(CreateKind::Folder), true),
-            (EventKind::Modify(ModifyKind::Name(RenameMode::From)), true),
-            (EventKind::Modify(ModifyKind::Name(RenameMode::To)), true),
-            (EventKind::Other, true),
-            (EventKind::Modify(ModifyKind::Data(DataChange::Any)), false),
-            (
-                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
-                false,
-            ),
-            (
-                EventKind::Access(AccessKind::Close(AccessMode::Write)),
-                false,
-            ),
-        ];
-        for (kind, want) in table {
-            assert_eq!(replaces_dir(&kind), want, "{kind:?}");
+    fn routes(dirs: &[(&str, &str, Role)]) -> Routes {
+        let mut r = Routes::default();
+        for (dir, repo, role) in dirs {
+            r.by_dir
+                .entry(PathBuf::from(dir))
+                .or_default()
+                .push((repo.to_string(), role.clone()));
+        }
+        r
+    }
+
+    fn change(path: &str, replaced: bool) -> Seen {
+        Seen::Change {
+            path: PathBuf::from(path),
+            replaced,
         }
     }
 
     #[test]
-    fn opens_and_reads_are_not_changes() {
-        assert!(!interesting(&EventKind::Access(AccessKind::Open(
-            AccessMode::Any
-        ))));
-        assert!(!interesting(&EventKind::Access(AccessKind::Close(
-            AccessMode::Read
-        ))));
-        assert!(interesting(&EventKind::Access(AccessKind::Close(
-            AccessMode::Write
-        ))));
-        assert!(interesting(&EventKind::Modify(ModifyKind::Data(
-            notify::event::DataChange::Any
-        ))));
-        assert!(interesting(&EventKind::Create(
-            notify::event::CreateKind::Folder
-        )));
-        assert!(interesting(&EventKind::Remove(
-            notify::event::RemoveKind::Any
-        )));
+    fn a_batch_is_routed_to_each_repository_once() {
+        let mut r = routes(&[
+            ("/a/.git", "a", Role::GitDir),
+            ("/a/.git/logs", "a", Role::LogsDir),
+            ("/b/.git/logs", "b", Role::LogsDir),
+        ]);
+        let batch = [
+            change("/a/.git/index.lock", true),
+            change("/a/.git/logs/HEAD", false),
+            change("/a/.git/logs/HEAD", false),
+            change("/b/.git/logs/HEAD.lock", true),
+        ];
+        let got = route(&mut r, &batch);
+        assert_eq!(got.repos, BTreeSet::from(["a".to_string()]));
+        assert!(!got.rescan);
+        assert!(r.stale.is_empty(), "no watched directory was replaced");
+    }
+
+    #[test]
+    fn a_replaced_directory_marks_itself_and_those_below_stale() {
+        let table: [(Seen, &[&str], &[&str]); 5] = [
+            // `.git` removed (or moved away): its watch and logs/'s.
+            (
+                change("/a/.git", true),
+                &["a"],
+                &["/a/.git", "/a/.git/logs"],
+            ),
+            // `logs` created anew in `.git`.
+            (change("/a/.git/logs", true), &["a"], &["/a/.git/logs"]),
+            // Written, not replaced: nothing stale.
+            (change("/a/.git/logs", false), &["a"], &[]),
+            // An entry that is no watched directory.
+            (change("/a/.git/HEAD", true), &["a"], &[]),
+            (change("/a/.git/ORIG_HEAD", true), &[], &[]),
+        ];
+        for (seen, repos, stale) in table {
+            let mut r = routes(&[
+                ("/a/.git", "a", Role::GitDir),
+                ("/a/.git/logs", "a", Role::LogsDir),
+                ("/b/.git", "b", Role::GitDir),
+            ]);
+            let got = route(&mut r, std::slice::from_ref(&seen));
+            let want: BTreeSet<String> = repos.iter().map(|s| s.to_string()).collect();
+            assert_eq!(got.repos, want, "{seen:?}");
+            let want: HashSet<PathBuf> = stale.iter().map(PathBuf::from).collect();
+            assert_eq!(r.stale, want, "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn overflow_and_errors_are_passed_on() {
+        let mut r = routes(&[("/a/.git/logs", "a", Role::LogsDir)]);
+        let got = route(
+            &mut r,
+            &[
+                change("/a/.git/logs/HEAD", false),
+                Seen::Overflow,
+                Seen::Error("boom".into()),
+            ],
+        );
+        assert!(got.rescan);
+        assert_eq!(got.errors, vec!["boom".to_string()]);
     }
 }
