@@ -72,6 +72,31 @@ pub(super) enum AddError {
     Failed(String),
 }
 
+/// What a directory's watch must report besides entries appearing, going
+/// or being renamed over (which every watch reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Wants {
+    Entries,
+    /// Files written in place, too.
+    Writes,
+}
+
+/// What a directory of this role must report. Reflogs are appended in
+/// place, and a missing repository's `.git` file (a linked worktree's, a
+/// submodule's) is created and then written. In the git directory, its
+/// worktrees' and their admin directories, what matters is directories
+/// appearing or going, and `HEAD` and `config`, which git and libgit2
+/// replace by renaming a lock file over them; the files git writes there
+/// for every commit (`index.lock`, `AUTO_MERGE.lock`, `MERGE_MSG.lock`,
+/// `CHERRY_PICK_HEAD.lock`, `HEAD.lock`, …) need not wake the watcher a
+/// second time when they are closed.
+pub(super) fn wants(role: &Role) -> Wants {
+    match role {
+        Role::LogsDir | Role::Ancestor { .. } => Wants::Writes,
+        Role::GitDir | Role::WorktreesDir | Role::WorktreeAdmin => Wants::Entries,
+    }
+}
+
 /// A directory a repository needs watched, and its identity (`dev:inode`)
 /// when the repository was probed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,6 +228,8 @@ fn route(routes: &mut Routes, batch: &[Seen]) -> Routed {
 struct Watch {
     /// Its identity when the watch was added.
     identity: Option<String>,
+    /// What it was asked to report.
+    wants: Wants,
     /// The repositories that want it.
     users: BTreeSet<String>,
 }
@@ -285,7 +312,7 @@ impl FsWatcher {
             .wanted
             .insert(repo.to_string(), dirs.to_vec())
             .unwrap_or_default();
-        let stale: HashSet<PathBuf> = {
+        let (stale, needs): (HashSet<PathBuf>, HashMap<PathBuf, Wants>) = {
             let mut routes = self.routes();
             routes.unroute(repo, &old);
             for d in dirs {
@@ -307,7 +334,15 @@ impl FsWatcher {
                 ..
             } = &mut *routes;
             marks.retain(|d| by_dir.contains_key(d));
-            stale
+            // What every repository watching each directory needs.
+            let needs = dirs
+                .iter()
+                .map(|d| {
+                    let most = by_dir[&d.dir].iter().map(|(_, role)| wants(role)).max();
+                    (d.dir.clone(), most.unwrap_or(Wants::Writes))
+                })
+                .collect();
+            (stale, needs)
         };
         for o in old {
             if !dirs.iter().any(|d| d.dir == o.dir) {
@@ -316,21 +351,27 @@ impl FsWatcher {
         }
         let mut out = Armed::default();
         for d in dirs {
+            let need = needs[&d.dir];
             let current = self.watches.get(&d.dir);
             let rearm = match current {
                 None => true,
                 Some(w) => {
-                    d.identity.is_none() || w.identity != d.identity || stale.contains(&d.dir)
+                    d.identity.is_none()
+                        || w.identity != d.identity
+                        || stale.contains(&d.dir)
+                        || w.wants < need
                 }
             };
             if rearm {
-                match self.backend.add(&d.dir) {
+                match self.backend.add(&d.dir, need) {
                     Ok(()) => {
                         let w = self.watches.entry(d.dir.clone()).or_insert_with(|| Watch {
                             identity: None,
+                            wants: need,
                             users: BTreeSet::new(),
                         });
                         w.identity = d.identity.clone();
+                        w.wants = need;
                         out.look_again = true;
                     }
                     Err(e) => {
@@ -481,6 +522,25 @@ mod tests {
             assert_eq!(got.repos, want, "{seen:?}");
             let want: HashSet<PathBuf> = stale.iter().map(PathBuf::from).collect();
             assert_eq!(r.stale, want, "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn only_reflog_directories_and_ancestors_want_writes() {
+        let table = [
+            (Role::LogsDir, Wants::Writes),
+            (
+                Role::Ancestor {
+                    target: "/r/.git/HEAD".into(),
+                },
+                Wants::Writes,
+            ),
+            (Role::GitDir, Wants::Entries),
+            (Role::WorktreesDir, Wants::Entries),
+            (Role::WorktreeAdmin, Wants::Entries),
+        ];
+        for (role, want) in table {
+            assert_eq!(wants(&role), want, "{role:?}");
         }
     }
 

@@ -7,7 +7,8 @@
 //! - git and libgit2 append a reflog line by opening `logs/HEAD` with
 //!   `O_APPEND`, writing it and closing it: `IN_CLOSE_WRITE`, once the line
 //!   is complete (`IN_MODIFY` would come for every `write`, the index's
-//!   pieces included);
+//!   pieces included), asked for only where files are written in place
+//!   that matter ([`Wants`]: `logs/`, a missing repository's ancestor);
 //! - rewrites (`git gc`, `git reflog expire`) and changes of `HEAD`,
 //!   `config` and refs write `<name>.lock` and rename it over the file:
 //!   `IN_MOVED_TO`;
@@ -37,17 +38,28 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::task::JoinHandle;
 
-use super::{AddError, Seen, Sink};
+use super::{AddError, Seen, Sink, Wants};
 
-/// What every watch asks the kernel for (see the module's comment).
-pub const MASK: AddWatchFlags = AddWatchFlags::IN_CLOSE_WRITE
-    .union(AddWatchFlags::IN_CREATE)
+/// What every watch asks the kernel for (see the module's comment), with
+/// `IN_CLOSE_WRITE` where [`Wants::Writes`]. `IN_MASK_ADD`: a directory
+/// watched under two paths (one inode, one watch) gets what both want.
+pub const MASK: AddWatchFlags = AddWatchFlags::IN_CREATE
     .union(AddWatchFlags::IN_DELETE)
     .union(AddWatchFlags::IN_MOVED_FROM)
     .union(AddWatchFlags::IN_MOVED_TO)
     .union(AddWatchFlags::IN_DELETE_SELF)
     .union(AddWatchFlags::IN_MOVE_SELF)
-    .union(AddWatchFlags::IN_ONLYDIR);
+    .union(AddWatchFlags::IN_ONLYDIR)
+    // nix names no `IN_MASK_ADD`.
+    .union(AddWatchFlags::from_bits_retain(nix::libc::IN_MASK_ADD));
+
+/// The mask for a watch that wants `wants`.
+pub fn mask(wants: Wants) -> AddWatchFlags {
+    match wants {
+        Wants::Entries => MASK,
+        Wants::Writes => MASK | AddWatchFlags::IN_CLOSE_WRITE,
+    }
+}
 
 /// Events after which the path may name another directory, or none.
 const REPLACING: AddWatchFlags = AddWatchFlags::IN_CREATE
@@ -179,12 +191,12 @@ impl Backend {
 
     /// Watches `dir` (again: a replaced directory gets its new watch, and
     /// the old one, left on the directory that moved away, is removed).
-    pub fn add(&self, dir: &Path) -> Result<(), AddError> {
+    pub fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
         // Held while adding, so no event of the new watch is read before
         // its path is known.
         let mut watches = self.watches();
         let inotify = &self.fd.get_ref().0;
-        match inotify.add_watch(dir, MASK) {
+        match inotify.add_watch(dir, mask(wants)) {
             Ok(wd) => {
                 if let Some(old) = watches.link(dir, wd) {
                     let _ = inotify.rm_watch(old);
@@ -349,8 +361,10 @@ mod tests {
             AddWatchFlags::IN_MODIFY,
             AddWatchFlags::IN_ATTRIB,
         ] {
-            assert!(!MASK.intersects(read), "{read:?}");
+            assert!(!mask(Wants::Writes).intersects(read), "{read:?}");
         }
+        assert!(mask(Wants::Writes).contains(AddWatchFlags::IN_CLOSE_WRITE));
+        assert!(!mask(Wants::Entries).contains(AddWatchFlags::IN_CLOSE_WRITE));
     }
 
     #[test]
@@ -402,7 +416,10 @@ mod tests {
             let _ = tx.send(batch.to_vec());
         }))
         .unwrap();
-        backend.add(&logs).unwrap();
+        backend.add(&logs, Wants::Writes).unwrap();
+        let gitdir = tmp.path().join("git");
+        std::fs::create_dir(&gitdir).unwrap();
+        backend.add(&gitdir, Wants::Entries).unwrap();
         let written = Seen::Change {
             path: head.clone(),
             replaced: false,
@@ -413,6 +430,17 @@ mod tests {
         std::fs::read(&head).unwrap();
         append(&head);
         assert_eq!(next(&mut rx).await, vec![written.clone()]);
+
+        // Where only entries are wanted, a file written whole is seen once,
+        // created.
+        std::fs::write(gitdir.join("index.lock"), "x").unwrap();
+        assert_eq!(
+            next(&mut rx).await,
+            vec![Seen::Change {
+                path: gitdir.join("index.lock"),
+                replaced: true
+            }]
+        );
 
         // Moved away and made anew under its name.
         let moved = tmp.path().join("logs.old");
@@ -426,7 +454,7 @@ mod tests {
                 replaced: true
             }]
         );
-        backend.add(&logs).unwrap();
+        backend.add(&logs, Wants::Writes).unwrap();
         // The old watch went with the moved directory and is removed.
         append(&moved.join("HEAD"));
         append(&head);
@@ -443,6 +471,6 @@ mod tests {
             seen_all.extend(next(&mut rx).await);
         }
         assert!(backend.is_alive());
-        assert_eq!(backend.add(&logs), Err(AddError::Vanished));
+        assert_eq!(backend.add(&logs, Wants::Writes), Err(AddError::Vanished));
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::{AddError, Seen, Sink};
+use super::{AddError, Seen, Sink, Wants};
 
 pub(in crate::daemon::gitwatch) struct Backend {
     watcher: Mutex<RecommendedWatcher>,
@@ -35,8 +35,9 @@ impl Backend {
         self.watcher.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Watches `dir` (again: a replaced directory is watched anew).
-    pub fn add(&self, dir: &Path) -> Result<(), AddError> {
+    /// Watches `dir` (again: a replaced directory is watched anew). notify
+    /// reports every kind of event, whatever is wanted.
+    pub fn add(&self, dir: &Path, _wants: Wants) -> Result<(), AddError> {
         self.watcher()
             .watch(dir, RecursiveMode::NonRecursive)
             .map_err(|e| {
@@ -201,10 +202,10 @@ mod tests {
         .unwrap();
         assert!(backend.is_alive());
         assert_eq!(
-            backend.add(&dir.path().join("missing")),
+            backend.add(&dir.path().join("missing"), Wants::Writes),
             Err(AddError::Vanished)
         );
-        backend.add(dir.path()).unwrap();
+        backend.add(dir.path(), Wants::Writes).unwrap();
         let file = dir.path().join("HEAD");
         std::fs::write(&file, "x\n").unwrap();
         let want = Seen::Change {
