@@ -2,7 +2,7 @@
 //! the run loop's own runtime.
 //!
 //! The kernel is asked only for what can change a reflog or the layout
-//! ([`MASK`]), so reading files in a watched git directory (git, the
+//! ([`mask`]), so reading files in a watched git directory (git, the
 //! daemon's own reads, a shell prompt's `git status`) wakes nothing:
 //! - git and libgit2 append a reflog line by opening `logs/HEAD` with
 //!   `O_APPEND`, writing it and closing it: `IN_CLOSE_WRITE`, once the line
@@ -40,34 +40,33 @@ use tokio::task::JoinHandle;
 
 use super::{AddError, Seen, Sink, Wants};
 
-/// What every watch asks the kernel for (see the module's comment), with
-/// `IN_CLOSE_WRITE` where [`Wants::Writes`]. `IN_MASK_ADD`: a directory
-/// watched under two paths (one inode, one watch) gets what both want.
-pub const MASK: AddWatchFlags = AddWatchFlags::IN_CREATE
+/// Entries created, removed or renamed, and the watched directory itself
+/// removed or moved: what every watch asks for.
+const ENTRIES: AddWatchFlags = AddWatchFlags::IN_CREATE
     .union(AddWatchFlags::IN_DELETE)
     .union(AddWatchFlags::IN_MOVED_FROM)
     .union(AddWatchFlags::IN_MOVED_TO)
     .union(AddWatchFlags::IN_DELETE_SELF)
-    .union(AddWatchFlags::IN_MOVE_SELF)
-    .union(AddWatchFlags::IN_ONLYDIR)
-    // nix names no `IN_MASK_ADD`.
-    .union(AddWatchFlags::from_bits_retain(nix::libc::IN_MASK_ADD));
+    .union(AddWatchFlags::IN_MOVE_SELF);
 
-/// The mask for a watch that wants `wants`.
+/// The mask for a watch that wants `wants` (see the module's comment):
+/// [`ENTRIES`], with `IN_CLOSE_WRITE` where [`Wants::Writes`].
+/// `IN_MASK_ADD`: a directory watched under two paths (one inode, one
+/// watch) gets what both want.
 pub fn mask(wants: Wants) -> AddWatchFlags {
+    // nix names no `IN_MASK_ADD`.
+    let always = ENTRIES
+        | AddWatchFlags::IN_ONLYDIR
+        | AddWatchFlags::from_bits_retain(nix::libc::IN_MASK_ADD);
     match wants {
-        Wants::Entries => MASK,
-        Wants::Writes => MASK | AddWatchFlags::IN_CLOSE_WRITE,
+        Wants::Entries => always,
+        Wants::Writes => always | AddWatchFlags::IN_CLOSE_WRITE,
     }
 }
 
-/// Events after which the path may name another directory, or none.
-const REPLACING: AddWatchFlags = AddWatchFlags::IN_CREATE
-    .union(AddWatchFlags::IN_DELETE)
-    .union(AddWatchFlags::IN_MOVED_FROM)
-    .union(AddWatchFlags::IN_MOVED_TO)
-    .union(AddWatchFlags::IN_DELETE_SELF)
-    .union(AddWatchFlags::IN_MOVE_SELF)
+/// Events after which the path may name another directory, or none: the
+/// entry events, and the kernel's own notice that the watch is gone.
+const REPLACING: AddWatchFlags = ENTRIES
     .union(AddWatchFlags::IN_IGNORED)
     .union(AddWatchFlags::IN_UNMOUNT);
 

@@ -165,27 +165,33 @@ mod tests {
     #[test]
     fn events_become_changes_of_their_paths() {
         use notify::event::{CreateKind, DataChange};
-        let created = notify::Event::new(EventKind::Create(CreateKind::Folder))
-            .add_path("/r/.git/logs".into());
-        assert_eq!(
-            seen(&created),
+        let change = |path: &str, replaced| {
             vec![Seen::Change {
-                path: "/r/.git/logs".into(),
-                replaced: true
+                path: path.into(),
+                replaced,
             }]
-        );
-        let written = notify::Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any)))
-            .add_path("/r/.git/logs/HEAD".into());
-        assert_eq!(
-            seen(&written),
-            vec![Seen::Change {
-                path: "/r/.git/logs/HEAD".into(),
-                replaced: false
-            }]
-        );
-        let opened = notify::Event::new(EventKind::Access(AccessKind::Open(AccessMode::Any)))
-            .add_path("/r/.git/logs/HEAD".into());
-        assert_eq!(seen(&opened), vec![]);
+        };
+        let table = [
+            (
+                EventKind::Create(CreateKind::Folder),
+                "/r/.git/logs",
+                change("/r/.git/logs", true),
+            ),
+            (
+                EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                "/r/.git/logs/HEAD",
+                change("/r/.git/logs/HEAD", false),
+            ),
+            (
+                EventKind::Access(AccessKind::Open(AccessMode::Any)),
+                "/r/.git/logs/HEAD",
+                vec![],
+            ),
+        ];
+        for (kind, path, want) in table {
+            let event = notify::Event::new(kind).add_path(path.into());
+            assert_eq!(seen(&event), want, "{kind:?}");
+        }
         let lost = notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan);
         assert_eq!(seen(&lost), vec![Seen::Overflow]);
     }
