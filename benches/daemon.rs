@@ -192,7 +192,7 @@ fn measure(mode: Mode) -> Result<()> {
 
     let table = [
         rows(&floor, &repo_sets, &burst, &history, binary_bytes),
-        vec![report_row()?],
+        vec![report_row()?, note_row()?],
     ]
     .concat();
     let results = Results {
@@ -264,6 +264,29 @@ fn report_row() -> Result<Row> {
         took.p50_ms,
         "ms",
         100.0,
+    ))
+}
+
+/// `devtrack note TEXT` as a whole command, process spawn to exit, against
+/// a running daemon: the answer is stored (one transaction) before the
+/// reply, so this is what a person waits for.
+fn note_row() -> Result<Row> {
+    eprintln!("bench: `devtrack note` round trip ({HISTORY_RUNS} runs)");
+    let sandbox = bench::sandbox::Sandbox::new()?;
+    sandbox.write_config("repositories: []\nsettings: {timezone: UTC}\n")?;
+    let (_daemon, _) = sandbox.start()?;
+    let runs = bench::history::time_command(
+        &sandbox,
+        &["note", "bench: reviewed the parser change"],
+        HISTORY_RUNS,
+    )?;
+    let took = summarize(&runs).context("no note runs")?;
+    Ok(Row::at_most(
+        "`note` round trip p50 (whole command)",
+        None,
+        took.p50_ms,
+        "ms",
+        20.0,
     ))
 }
 

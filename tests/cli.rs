@@ -266,7 +266,12 @@ fn history_and_events_use_the_configured_timezone() {
     let before = Utc::now() - TimeDelta::minutes(1);
     assert!(env.run(["trigger"]).status.success());
     let line = events.next_line();
-    assert!(line.contains(" IST  prompt #1 (manual)"), "{line}");
+    assert!(line.contains(" IST  trigger #1 (manual)"), "{line}");
+    let line = events.next_line();
+    assert!(
+        line.contains(" IST  prompt #1 opened: Check-in requested at "),
+        "{line}"
+    );
     let out = env.run(["pause", "--for", "2h"]);
     assert!(out.status.success(), "{}", text(&out));
     let line = events.next_line();

@@ -45,6 +45,34 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "unknown key `repositores`",
     ),
     (
+        "prompts_unknown_key",
+        "prompts.snoze",
+        5,
+        3,
+        "unknown key `snoze`",
+    ),
+    (
+        "prompts_snooze_no_unit",
+        "prompts.snooze",
+        2,
+        3,
+        "expected a duration like `30m`, found the number `30`",
+    ),
+    (
+        "prompts_hook_command_a_string",
+        "prompts.on_trigger.command",
+        3,
+        5,
+        "expected a list of strings",
+    ),
+    (
+        "prompts_hook_without_command",
+        "prompts.on_trigger",
+        2,
+        3,
+        "missing `command`",
+    ),
+    (
         "unknown_settings_key",
         "settings.intervall",
         4,
@@ -530,6 +558,13 @@ fn every_new_key_is_read() {
     assert_eq!(s.commit_debounce, Duration::from_millis(500));
     assert!(!config.integrations.azure_devops.enabled);
     assert!(config.integrations.github.enabled);
+    let p = &config.prompts;
+    assert!(!p.notifications);
+    assert!(!p.dialog);
+    assert_eq!(p.snooze, Duration::from_secs(45 * 60));
+    let hook = p.on_trigger.as_ref().expect("on_trigger is set");
+    assert_eq!(hook.argv, ["/usr/local/bin/devtrack-hook", "--json"]);
+    assert_eq!(hook.timeout, Duration::from_secs(10));
 }
 
 #[test]
@@ -617,7 +652,7 @@ fn deep_block_nesting() -> Vec<u8> {
 
 /// (case, file content, key path ("" for none), line, column, substring of
 /// the message, hint)
-type Hostile = (
+pub(crate) type Hostile = (
     &'static str,
     Vec<u8>,
     &'static str,
@@ -627,7 +662,7 @@ type Hostile = (
     Option<&'static str>,
 );
 
-fn hostile_cases() -> Vec<Hostile> {
+pub(crate) fn hostile_cases() -> Vec<Hostile> {
     vec![
         (
             "alias bomb",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::util::{git, git_repo, stress_cycles, text, Daemon, Env, EventStream};
 
-fn config(repos: &[(&str, &Path)]) -> String {
+pub(crate) fn config(repos: &[(&str, &Path)]) -> String {
     let mut s = String::from("repositories:\n");
     for (name, path) in repos {
         s.push_str(&format!(
@@ -21,7 +21,7 @@ fn config(repos: &[(&str, &Path)]) -> String {
     s
 }
 
-fn commit(repo: &Path, file: &str, message: &str) -> String {
+pub(crate) fn commit(repo: &Path, file: &str, message: &str) -> String {
     std::fs::write(repo.join(file), message).unwrap();
     git(repo, &["add", file]);
     git(repo, &["commit", "-q", "-m", message]);

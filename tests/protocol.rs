@@ -78,12 +78,13 @@ fn event_name(body: &EventBody) -> Option<&'static str> {
         EventBody::Rebase { .. } => "rebase",
         EventBody::RepoActivity { .. } => "repo_activity",
         EventBody::Repo { .. } => "repo",
+        EventBody::Prompt { .. } => "prompt",
         EventBody::Stopping => "stopping",
         EventBody::Unknown => return None,
     })
 }
 
-const EVENTS: [&str; 12] = [
+const EVENTS: [&str; 13] = [
     "trigger",
     "missed",
     "paused",
@@ -95,6 +96,7 @@ const EVENTS: [&str; 12] = [
     "rebase",
     "repo_activity",
     "repo",
+    "prompt",
     "stopping",
 ];
 
@@ -108,11 +110,13 @@ fn error_kind_name(kind: ErrorKind) -> Option<&'static str> {
         ErrorKind::Rejected => "rejected",
         ErrorKind::PermissionDenied => "permission_denied",
         ErrorKind::Internal => "internal",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::Conflict => "conflict",
         ErrorKind::Other => return None,
     })
 }
 
-const ERROR_KINDS: [&str; 7] = [
+const ERROR_KINDS: [&str; 9] = [
     "bad_request",
     "unknown_command",
     "unsupported_version",
@@ -120,6 +124,8 @@ const ERROR_KINDS: [&str; 7] = [
     "rejected",
     "permission_denied",
     "internal",
+    "not_found",
+    "conflict",
 ];
 
 /// The same for the kinds of [`Response`].
@@ -129,6 +135,9 @@ fn reply_name(reply: &Response) -> &'static str {
         Response::Status { .. } => "status",
         Response::Triggered { .. } => "triggered",
         Response::Reloaded { .. } => "reloaded",
+        Response::Noted { .. } => "noted",
+        Response::Prompt { .. } => "prompt",
+        Response::Prompts { .. } => "prompts",
         Response::Failed(_) => "failed",
     }
 }
@@ -164,7 +173,16 @@ fn the_recordings_hold_every_event_error_kind_and_reply() {
     assert_eq!(kinds, set(ERROR_KINDS));
     assert_eq!(
         replies,
-        set(["done", "status", "triggered", "reloaded", "failed"])
+        set([
+            "done",
+            "status",
+            "triggered",
+            "reloaded",
+            "noted",
+            "prompt",
+            "prompts",
+            "failed"
+        ])
     );
 }
 

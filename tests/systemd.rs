@@ -4,7 +4,8 @@
 //! unprivileged user (and journald); these tests run as root and drive the
 //! built `devtrack` as that user through `runuser`, with the binary copied
 //! to the user's `~/.local/bin` (a stable path, as `install-service` wants).
-//! The tests share one manager, so they take [`MANAGER`] in turn.
+//! The tests share one manager, so they take [`MANAGER`] in turn; the
+//! harness here is also the one tests/reliability/systemd uses.
 //!
 //! In CI (`CI=true`) an unreachable manager fails the tests; elsewhere
 //! without root they are skipped with a printed reason.
@@ -17,14 +18,14 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 static MANAGER: Mutex<()> = Mutex::new(());
 
 /// The user manager started by the script, as the tests reach it.
-struct UserManager {
-    user: String,
-    home: PathBuf,
+pub(crate) struct UserManager {
+    pub(crate) user: String,
+    pub(crate) home: PathBuf,
     runtime_dir: String,
     bus: String,
 }
 
-fn repo_root() -> &'static Path {
+pub(crate) fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
@@ -33,7 +34,7 @@ fn in_ci() -> bool {
 }
 
 /// Starts (or finds) the manager; `None` means skip (printed why).
-fn manager() -> Option<&'static UserManager> {
+pub(crate) fn manager() -> Option<&'static UserManager> {
     static STARTED: OnceLock<Result<UserManager, String>> = OnceLock::new();
     let result = STARTED.get_or_init(start_manager);
     match result {
@@ -91,10 +92,10 @@ fn start_manager() -> Result<UserManager, String> {
 }
 
 /// Output of a command, for assertions and failure messages.
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Ran {
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Ran {
@@ -107,7 +108,7 @@ impl Ran {
     }
 
     #[track_caller]
-    fn ok(self) -> Ran {
+    pub(crate) fn ok(self) -> Ran {
         assert_eq!(self.code, Some(0), "command failed:\n{self}");
         self
     }
@@ -124,16 +125,16 @@ impl std::fmt::Display for Ran {
 }
 
 impl UserManager {
-    fn bin_dir(&self) -> PathBuf {
+    pub(crate) fn bin_dir(&self) -> PathBuf {
         self.home.join(".local/bin")
     }
 
-    fn unit_path(&self) -> PathBuf {
+    pub(crate) fn unit_path(&self) -> PathBuf {
         self.home.join(".config/systemd/user/devtrack.service")
     }
 
     /// `chown -R USER: path`: files the user's daemon and commands use.
-    fn give_to_user(&self, path: &Path) {
+    pub(crate) fn give_to_user(&self, path: &Path) {
         let status = Command::new("chown")
             .args(["-R", &format!("{}:", self.user)])
             .arg(path)
@@ -154,15 +155,25 @@ impl UserManager {
     }
 
     /// Runs `program args` as the user, with the manager's environment only.
-    fn run(&self, program: &str, args: &[&str]) -> Ran {
+    pub(crate) fn run(&self, program: &str, args: &[&str]) -> Ran {
         self.run_with(&[], program, args)
     }
 
     /// [`UserManager::run`] with extra `NAME=value` variables.
-    fn run_with(&self, vars: &[&str], program: &str, args: &[&str]) -> Ran {
+    pub(crate) fn run_with(&self, vars: &[&str], program: &str, args: &[&str]) -> Ran {
+        let out = self
+            .command(vars, program, args)
+            .output()
+            .unwrap_or_else(|e| panic!("running {program} as {}: {e}", self.user));
+        Ran::from(out)
+    }
+
+    /// `program args` as the user with the manager's environment only (and
+    /// `vars`), not yet run: for children a test keeps running.
+    pub(crate) fn command(&self, vars: &[&str], program: &str, args: &[&str]) -> Command {
         let path = format!("{}:/usr/local/bin:/usr/bin:/bin", self.bin_dir().display());
-        let out = Command::new("runuser")
-            .args(["-u", &self.user, "--", "env", "-i"])
+        let mut cmd = Command::new("runuser");
+        cmd.args(["-u", &self.user, "--", "env", "-i"])
             .arg(format!("HOME={}", self.home.display()))
             .arg(format!("USER={}", self.user))
             .arg(format!("LOGNAME={}", self.user))
@@ -173,23 +184,21 @@ impl UserManager {
             .arg(program)
             .args(args)
             .current_dir(&self.home)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("running {program} as {}: {e}", self.user));
-        Ran::from(out)
+            .stdin(Stdio::null());
+        cmd
     }
 
-    fn devtrack(&self, args: &[&str]) -> Ran {
+    pub(crate) fn devtrack(&self, args: &[&str]) -> Ran {
         self.run("devtrack", args)
     }
 
-    fn systemctl(&self, args: &[&str]) -> Ran {
+    pub(crate) fn systemctl(&self, args: &[&str]) -> Ran {
         let mut full = vec!["--user"];
         full.extend_from_slice(args);
         self.run("systemctl", &full)
     }
 
-    fn show(&self, property: &str) -> String {
+    pub(crate) fn show(&self, property: &str) -> String {
         self.systemctl(&["show", "devtrack.service", "-p", property, "--value"])
             .ok()
             .stdout
@@ -198,7 +207,7 @@ impl UserManager {
     }
 
     /// Removes any devtrack unit left by an earlier (failed) run.
-    fn reset(&self) -> MutexGuard<'static, ()> {
+    pub(crate) fn reset(&self) -> MutexGuard<'static, ()> {
         let guard = MANAGER.lock().unwrap_or_else(|e| e.into_inner());
         self.systemctl(&["disable", "--now", "devtrack.service"]);
         self.systemctl(&["reset-failed", "devtrack.service"]);
@@ -346,7 +355,7 @@ fn no_user_manager_points_at_devtrack_run() {
     assert!(!dir.path().join("config/systemd").exists());
 }
 
-const CONFIG: &str = "\
+pub(crate) const CONFIG: &str = "\
 version: 1.0.0
 repositories: []
 settings:
@@ -356,7 +365,7 @@ settings:
   log_level: info
 ";
 
-fn config_with_interval(minutes: u32) -> String {
+pub(crate) fn config_with_interval(minutes: u32) -> String {
     CONFIG.replace(
         "prompt_interval: 180",
         &format!("prompt_interval: {minutes}"),
@@ -364,35 +373,35 @@ fn config_with_interval(minutes: u32) -> String {
 }
 
 impl UserManager {
-    fn config_path(&self) -> PathBuf {
+    pub(crate) fn config_path(&self) -> PathBuf {
         self.home.join(".config/devtrack/config.yaml")
     }
 
     /// Writes the user's config (owned by the user, as the daemon reads it).
-    fn write_config(&self, yaml: &str) {
+    pub(crate) fn write_config(&self, yaml: &str) {
         let path = self.config_path();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, yaml).unwrap();
         self.give_to_user(&self.home.join(".config"));
     }
 
-    fn status_json(&self) -> serde_json::Value {
+    pub(crate) fn status_json(&self) -> serde_json::Value {
         let out = self.devtrack(&["status", "--json"]).ok();
         serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"))
     }
 
-    fn main_pid(&self) -> i32 {
+    pub(crate) fn main_pid(&self) -> i32 {
         let pid: i32 = self.show("MainPID").parse().unwrap();
         assert_ne!(pid, 0, "devtrack.service has no main process");
         pid
     }
 
-    fn restarts(&self) -> u32 {
+    pub(crate) fn restarts(&self) -> u32 {
         self.show("NRestarts").parse().unwrap()
     }
 
     /// The cursor after the newest journal entry of the unit.
-    fn journal_cursor(&self) -> String {
+    pub(crate) fn journal_cursor(&self) -> String {
         let out = self
             .run(
                 "journalctl",
@@ -408,6 +417,17 @@ impl UserManager {
                 ],
             )
             .ok();
+        // Before the unit's first start (a fresh journal) the user's newest
+        // entry of any kind is the place to follow from.
+        let out = if out.stdout.trim().is_empty() {
+            self.run(
+                "journalctl",
+                &["--user", "-n", "1", "-o", "json", "--no-pager"],
+            )
+            .ok()
+        } else {
+            out
+        };
         let entry: serde_json::Value = serde_json::from_str(out.stdout.trim())
             .unwrap_or_else(|e| panic!("no journal entry to start from ({e}): {out}"));
         entry["__CURSOR"].as_str().unwrap().to_string()
@@ -417,72 +437,43 @@ impl UserManager {
     /// MESSAGE contains `needle` arrives; returns it. The journal is the
     /// manager's own event stream: restarts and watchdog kills are logged
     /// there the moment they happen.
-    fn wait_journal(&self, cursor: &str, needle: &str) -> serde_json::Value {
+    pub(crate) fn wait_journal(&self, cursor: &str, needle: &str) -> serde_json::Value {
+        self.follow_journal(cursor).wait_for(needle)
+    }
+
+    /// The unit's journal after `cursor`, entry by entry as they are written.
+    pub(crate) fn follow_journal(&self, cursor: &str) -> JournalFollower {
         let after = format!("--after-cursor={cursor}");
-        let mut child = Command::new("runuser")
-            .args(["-u", &self.user, "--", "env", "-i"])
-            .arg(format!("HOME={}", self.home.display()))
-            .arg(format!("XDG_RUNTIME_DIR={}", self.runtime_dir))
-            .args([
+        let mut child = self
+            .command(
+                &[],
                 "journalctl",
-                "--user",
-                "-u",
-                "devtrack.service",
-                "-f",
-                "-o",
-                "json",
-                "--no-pager",
-                &after,
-            ])
-            .stdin(Stdio::null())
+                &[
+                    "--user",
+                    "-u",
+                    "devtrack.service",
+                    "-f",
+                    "-o",
+                    "json",
+                    "--no-pager",
+                    &after,
+                ],
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::BufRead;
-            for line in std::io::BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut seen = Vec::new();
-        let found = loop {
-            // A safety net only: the entry normally arrives within seconds.
-            match rx.recv_timeout(WAIT) {
-                Ok(line) => {
-                    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
-                    let message = entry["MESSAGE"].as_str().unwrap_or_default().to_string();
-                    if message.contains(needle) {
-                        break Some(entry);
-                    }
-                    seen.push(message);
-                }
-                Err(_) => break None,
-            }
-        };
-        let _ = child.kill();
-        let _ = child.wait();
-        found.unwrap_or_else(|| {
-            panic!(
-                "no journal entry containing {needle:?}; saw:\n{}",
-                seen.join("\n")
-            )
-        })
+        JournalFollower {
+            child,
+            lines: crate::util::line_channel(stdout),
+        }
     }
 
     /// The unit's journal entries since `since`: the journal is persistent,
     /// so earlier runs' entries are in it too.
-    fn journal_entries(&self, since: std::time::SystemTime) -> Vec<serde_json::Value> {
-        let secs = since
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
-        let since = format!("--since=@{secs}");
+    pub(crate) fn journal_entries(&self, since: std::time::SystemTime) -> Vec<serde_json::Value> {
+        let since = since_arg(since);
         let out = self
             .run(
                 "journalctl",
@@ -504,8 +495,147 @@ impl UserManager {
     }
 }
 
+/// journalctl's `--since=@SECONDS` for `since`.
+pub(crate) fn since_arg(since: std::time::SystemTime) -> String {
+    let secs = since
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("--since=@{secs}")
+}
+
+/// A git repository under the user's `~/src`, made and committed to by the
+/// user with the real `git`.
+pub(crate) struct UserRepo<'m> {
+    m: &'m UserManager,
+    pub(crate) name: String,
+    pub(crate) path: PathBuf,
+}
+
+impl<'m> UserRepo<'m> {
+    /// A fresh repository `~/src/NAME` with one commit.
+    pub(crate) fn create(m: &'m UserManager, name: &str) -> UserRepo<'m> {
+        let path = m.home.join("src").join(name);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        m.give_to_user(&m.home.join("src"));
+        let repo = UserRepo {
+            m,
+            name: name.to_string(),
+            path,
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.email", "dev@example.com"]);
+        repo.git(&["config", "user.name", "Dev Eloper"]);
+        repo.git(&["commit", "-q", "--allow-empty", "-m", "first"]);
+        repo
+    }
+
+    /// `git -C PATH ARGS` as the user; must succeed.
+    pub(crate) fn git(&self, args: &[&str]) -> Ran {
+        let mut full = vec!["-C", self.path.to_str().unwrap()];
+        full.extend_from_slice(args);
+        self.m.run("git", &full).ok()
+    }
+
+    /// Makes an empty commit; returns its hash.
+    pub(crate) fn commit(&self, message: &str) -> String {
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.head()
+    }
+
+    pub(crate) fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"]).stdout.trim().to_string()
+    }
+
+    /// The hashes of the commits after `base` up to HEAD.
+    pub(crate) fn commits_since(&self, base: &str) -> Vec<String> {
+        self.git(&["rev-list", &format!("{base}..HEAD")])
+            .stdout
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// [`CONFIG`] watching `repos`, with a short commit debounce.
+pub(crate) fn config_watching(repos: &[&UserRepo]) -> String {
+    let mut yaml = format!(
+        "{}  commit_debounce_ms: 100\nrepositories:\n",
+        CONFIG.replace("repositories: []\n", "")
+    );
+    for r in repos {
+        yaml.push_str(&format!(
+            "  - {{name: {}, path: {}}}\n",
+            r.name,
+            r.path.display()
+        ));
+    }
+    yaml
+}
+
+/// `journalctl -f` on the unit as a child: entries as they are written.
+pub(crate) struct JournalFollower {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl JournalFollower {
+    /// Waits for the next entry whose MESSAGE contains `needle`; returns it.
+    #[track_caller]
+    pub(crate) fn wait_for(&self, needle: &str) -> serde_json::Value {
+        self.wait_for_any(&[needle]).1
+    }
+
+    /// Waits for the next entry whose MESSAGE contains one of `needles`;
+    /// returns which one (its index) and the entry.
+    #[track_caller]
+    pub(crate) fn wait_for_any(&self, needles: &[&str]) -> (usize, serde_json::Value) {
+        let deadline = std::time::Instant::now() + WAIT;
+        let mut seen = Vec::new();
+        loop {
+            // A safety net only: the entry normally arrives within seconds.
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok(line) = self.lines.recv_timeout(left) else {
+                panic!(
+                    "no journal entry containing any of {needles:?}; saw:\n{}",
+                    seen.join("\n")
+                );
+            };
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+            let message = entry["MESSAGE"].as_str().unwrap_or_default().to_string();
+            if let Some(i) = needles.iter().position(|n| message.contains(n)) {
+                return (i, entry);
+            }
+            seen.push(message);
+        }
+    }
+
+    /// Every MESSAGE written within `window` (an observation window for
+    /// "nothing happens", where no event can mark the end).
+    pub(crate) fn messages_within(&self, window: std::time::Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + window;
+        let mut seen = Vec::new();
+        while let Ok(line) = self
+            .lines
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+        {
+            let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+            seen.push(entry["MESSAGE"].as_str().unwrap_or_default().to_string());
+        }
+        seen
+    }
+}
+
+impl Drop for JournalFollower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Safety-net timeout for events from the manager.
-const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+pub(crate) const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The daemon as a running service: readiness, status, reloads, journal,
 /// crash restarts, the watchdog, a config error at start, stop, uninstall.
@@ -799,24 +929,9 @@ fn journal_messages_read_on_their_own() {
     let Some(m) = manager() else { return };
     let _guard = m.reset();
     let began = std::time::SystemTime::now();
-    let repo = m.home.join("src/proj");
-    let _ = std::fs::remove_dir_all(&repo);
-    std::fs::create_dir_all(&repo).unwrap();
-    m.give_to_user(&m.home.join("src"));
-    let git = |args: &[&str]| {
-        let mut full = vec!["-C", repo.to_str().unwrap()];
-        full.extend_from_slice(args);
-        m.run("git", &full).ok()
-    };
-    git(&["init", "-q", "-b", "main"]);
-    git(&["config", "user.email", "dev@example.com"]);
-    git(&["config", "user.name", "Dev Eloper"]);
-    git(&["commit", "-q", "--allow-empty", "-m", "first"]);
-    m.write_config(&format!(
-        "{}  commit_debounce_ms: 100\nrepositories:\n  - {{name: proj, path: {}}}\n",
-        CONFIG.replace("repositories: []\n", ""),
-        repo.display()
-    ));
+    let repo = UserRepo::create(m, "proj");
+    let git = |args: &[&str]| repo.git(args);
+    m.write_config(&config_watching(&[&repo]));
     m.devtrack(&["install-service"]).ok();
     let cursor = m.journal_cursor();
     git(&[

@@ -11,6 +11,10 @@ mod daemon;
 /// pipes, a hung daemon, timezones.
 mod cli;
 
+/// Prompts end to end: opened, folded, answered (socket, `devtrack note`
+/// from arguments, stdin and an editor, daemon down), snoozed, skipped.
+mod prompts;
+
 /// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
 
@@ -33,6 +37,19 @@ mod daemon_git;
 /// `devtrack report` (golden files in tests/fixtures/report) and
 /// `history --prompts` over a fixture store.
 mod report;
+
+/// The `on_trigger` hook channel with real hook scripts.
+mod hook;
+
+/// The macOS `osascript` channel against a recording stand-in.
+mod osascript;
+
+/// The desktop notification channel on a private session bus, against a
+/// recording notification server.
+mod desktop;
+
+/// The desktop notification channel against dunst under Xvfb.
+mod desktop_dunst;
 
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;

@@ -387,8 +387,13 @@ impl EventStream {
 
     /// `devtrack ARGS` (an `events` command line), once it is live.
     pub fn open_with(env: &Env, args: &[&str]) -> EventStream {
-        let mut child = env
-            .cmd(args)
+        EventStream::spawn(env.cmd(args))
+    }
+
+    /// Runs `cmd` (an `events --json` command line, e.g. as another user)
+    /// and returns once its subscription is live.
+    pub fn spawn(mut cmd: Command) -> EventStream {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -399,18 +404,9 @@ impl EventStream {
         stderr.read_line(&mut first).unwrap();
         assert!(first.starts_with("following events"), "events: {first}");
         let stdout: ChildStdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         EventStream {
             child,
-            lines: rx,
+            lines: line_channel(stdout),
             announcement: first,
         }
     }
@@ -479,6 +475,23 @@ impl Drop for EventStream {
     }
 }
 
+/// The lines of `pipe` (a child's output), read by a thread as they come;
+/// the channel ends with the pipe.
+pub fn line_channel(
+    pipe: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 /// Makes a git repository with one commit at `path`.
 pub fn git_repo(path: &Path) {
     std::fs::create_dir_all(path).unwrap();
@@ -489,7 +502,17 @@ pub fn git_repo(path: &Path) {
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
+    git_as(None, dir, args)
+}
+
+/// [`git`] as the user `uid` when given (for a daemon run without root).
+pub fn git_as(uid: Option<u32>, dir: &Path, args: &[&str]) -> String {
+    let mut cmd = Command::new("git");
+    if let Some(uid) = uid {
+        use std::os::unix::process::CommandExt;
+        cmd.uid(uid).gid(uid);
+    }
+    let out = cmd
         .args([
             "-c",
             "user.name=Dev Eloper",
@@ -539,4 +562,49 @@ pub fn stress_cycles(default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// Whether process `pid` has exited (or is gone) within `within`, waited
+/// for on a pidfd, which becomes readable when the process terminates
+/// (whoever its parent is, zombie or reaped): no polling.
+pub fn wait_exited(pid: i32, within: Duration) -> bool {
+    // SAFETY: plain system calls on integers and a local pollfd.
+    unsafe {
+        let fd = libc::syscall(libc::SYS_pidfd_open, pid, 0) as i32;
+        if fd < 0 {
+            // ESRCH: no such process any more.
+            return std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        }
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ready = libc::poll(&mut pfd, 1, within.as_millis() as i32);
+        libc::close(fd);
+        ready == 1
+    }
+}
+
+/// The next message on `rx`, waited for at most [`WAIT`].
+pub async fn recv<T>(rx: &mut tokio::sync::mpsc::UnboundedReceiver<T>) -> T {
+    tokio::time::timeout(WAIT, rx.recv())
+        .await
+        .expect("a message within the wait")
+        .expect("the sender still open")
+}
+
+/// Every message on `rx` until all its senders are gone (each message
+/// waited for at most [`WAIT`]).
+pub async fn recv_all<T: std::fmt::Debug>(
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<T>,
+) -> Vec<T> {
+    let mut all = Vec::new();
+    loop {
+        match tokio::time::timeout(WAIT, rx.recv()).await {
+            Ok(Some(message)) => all.push(message),
+            Ok(None) => return all,
+            Err(_) => panic!("the senders were not dropped; so far {all:?}"),
+        }
+    }
 }

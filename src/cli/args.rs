@@ -35,8 +35,18 @@ pub enum Command {
     Pause(PauseArgs),
     /// Resume interval prompts.
     Resume,
-    /// Skip exactly the next interval prompt.
+    /// Skip the open prompt, if any, and exactly the next interval prompt.
     Skip,
+    /// Answer the open prompt with a note (or record one when none is open).
+    ///
+    /// Without TEXT the note is read from stdin when it is not a terminal,
+    /// else written in `$VISUAL`/`$EDITOR` on a template listing the commits
+    /// since the last answer (lines starting with `#` are dropped; an empty
+    /// note stores nothing and exits 1). When the daemon is not running the
+    /// note is written to the store directly; exit 0 means it is stored.
+    Note(NoteArgs),
+    /// Put the open prompt off (default: `prompts.snooze`, 30m).
+    Snooze(SnoozeArgs),
     /// Prompt now.
     Trigger,
     /// Re-read the config file and apply it.
@@ -120,6 +130,23 @@ fn pause_end(text: &str) -> Result<String, String> {
             "`{text}` is not a time of day (`HH:MM`, 00:00 to 23:59) or an RFC 3339 instant"
         ))
     }
+}
+
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    /// The note; several words are joined with spaces.
+    #[arg(value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// Answer this prompt instead of the oldest open one.
+    #[arg(long, value_name = "ID")]
+    pub prompt: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnoozeArgs {
+    /// How long, e.g. `10m`, `1h` (at most a day).
+    #[arg(value_name = "DURATION", value_parser = crate::cli::duration::parse_secs)]
+    pub duration: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -262,6 +289,11 @@ mod tests {
             "pause --until 17:00",
             "resume",
             "skip",
+            "note",
+            "note fixed the login bug for #12",
+            "note --prompt 4 reviewed a PR",
+            "snooze",
+            "snooze 10m",
             "trigger",
             "reload",
             "reload --wait",
@@ -332,6 +364,9 @@ mod tests {
             ("pause --until 17:60", ErrorKind::ValueValidation),
             ("pause --until soon", ErrorKind::ValueValidation),
             ("logs -p loud", ErrorKind::InvalidValue),
+            ("snooze soon", ErrorKind::ValueValidation),
+            ("snooze 10", ErrorKind::ValueValidation),
+            ("note --prompt first x", ErrorKind::ValueValidation),
             // Not errors, but not commands either: clap prints and stops.
             ("--version", ErrorKind::DisplayVersion),
             ("-V", ErrorKind::DisplayVersion),
@@ -342,6 +377,21 @@ mod tests {
                 Err(e) => assert_eq!(e.kind(), kind, "`{line}`: {e}"),
             }
         }
+    }
+
+    #[test]
+    fn note_and_snooze_values_are_parsed() {
+        let Command::Note(n) = parse("note --prompt 4 fixed #12").unwrap().command else {
+            panic!("not note");
+        };
+        assert_eq!(
+            (n.prompt, n.text),
+            (Some(4), vec!["fixed".into(), "#12".into()])
+        );
+        let Command::Snooze(s) = parse("snooze 1h30m").unwrap().command else {
+            panic!("not snooze");
+        };
+        assert_eq!(s.duration, Some(5400));
     }
 
     #[test]

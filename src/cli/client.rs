@@ -4,6 +4,12 @@
 //! kernel does that even for a stopped process) but never answers is
 //! reported as not answering, with its PID from the socket's peer
 //! credentials, instead of blocking the command.
+//!
+//! A socket served by another user is never talked to: a permissive
+//! runtime directory lets anyone plant a socket at our path (or move ours
+//! away), and what we send (an answer, a pause) is ours alone. The peer's
+//! uid comes from the kernel (`SO_PEERCRED`, `getpeereid`), before the
+//! first byte is read or written.
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -38,6 +44,8 @@ pub enum ClientError {
         socket: String,
         source: std::io::Error,
     },
+    #[error("permission denied: `{socket}` is served by uid {uid}, you are uid {ours}; not talking to it\nhint: another user may have put it there: remove it, and keep the runtime directory private (0700)")]
+    Foreign { socket: String, uid: u32, ours: u32 },
     #[error("the daemon sent something this devtrack does not understand: {0}\nhint: restart the daemon so both are the same version")]
     Protocol(String),
 }
@@ -82,6 +90,27 @@ fn peer_pid(stream: &UnixStream) -> Option<u32> {
             .ok()
             .and_then(|p| u32::try_from(p).ok())
             .filter(|&p| p > 0)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+    {
+        let _ = stream;
+        None
+    }
+}
+
+/// The uid of the process at the other end of `stream`.
+fn peer_uid(stream: &UnixStream) -> Option<u32> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+            .ok()
+            .map(|c| c.uid())
+    }
+    #[cfg(target_vendor = "apple")]
+    {
+        nix::unistd::getpeereid(stream)
+            .ok()
+            .map(|(uid, _)| uid.as_raw())
     }
     #[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
     {
@@ -178,6 +207,17 @@ impl Client {
             socket: name.clone(),
             source: e,
         };
+        let ours = nix::unistd::geteuid().as_raw();
+        match peer_uid(&stream) {
+            Some(uid) if uid != ours => {
+                return Err(ClientError::Foreign {
+                    socket: name,
+                    uid,
+                    ours,
+                })
+            }
+            _ => {}
+        }
         stream.set_read_timeout(Some(ANSWER_TIMEOUT)).map_err(io)?;
         let peer_pid = peer_pid(&stream);
         let writer = stream.try_clone().map_err(io)?;

@@ -1,38 +1,9 @@
 //! Durations typed on the command line (`pause --for 90m`, `history
 //! --since 2h`): a run of whole numbers with units `d`, `h`, `m`, `s`.
-//! Their inverse, `2h 15m` for people, is `display::human_duration`.
+//! Their inverse, `2h 15m` for people, is `display::human_duration`. The
+//! parser is the config's (`snooze: 30m` is read the same way).
 
-/// Parses `90m`, `2h`, `1h30m`, `45s`, `1d` into seconds.
-pub fn parse_secs(text: &str) -> Result<u64, String> {
-    let err = || format!("`{text}` is not a duration (e.g. `90m`, `2h`, `1h30m`)");
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    let mut seen_unit = false;
-    for c in text.trim().chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit = match c {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            'd' => 86_400,
-            _ => return Err(err()),
-        };
-        let n: u64 = digits.parse().map_err(|_| err())?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(err)?;
-        digits.clear();
-        seen_unit = true;
-    }
-    if !digits.is_empty() || !seen_unit || total == 0 {
-        return Err(err());
-    }
-    Ok(total)
-}
+pub use crate::config::parse_duration_secs as parse_secs;
 
 #[cfg(test)]
 mod tests {

@@ -77,6 +77,8 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Pause(a) => commands::control::pause(ctx, a),
         Command::Resume => commands::control::resume(ctx),
         Command::Skip => commands::control::skip(ctx),
+        Command::Note(a) => commands::note::note(ctx, a),
+        Command::Snooze(a) => commands::note::snooze(ctx, a),
         Command::Trigger => commands::control::trigger(ctx),
         Command::Reload(a) => commands::control::reload(ctx, a),
         Command::Events(a) => commands::events::run(ctx, a.json),

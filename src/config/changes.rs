@@ -134,7 +134,30 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
     integration_change(&mut out, "azure_devops", &a.azure_devops, &b.azure_devops);
     integration_change(&mut out, "github", &a.github, &b.github);
     integration_change(&mut out, "jira", &a.jira, &b.jira);
+    prompts_changes(&mut out, &old.prompts, &new.prompts);
     out
+}
+
+fn prompts_changes(out: &mut Vec<String>, a: &Prompts, b: &Prompts) {
+    change(
+        out,
+        "prompts.notifications",
+        a.notifications,
+        b.notifications,
+    );
+    change(out, "prompts.dialog", a.dialog, b.dialog);
+    let secs = |d: std::time::Duration| crate::display::human_duration(d.as_secs());
+    change(out, "prompts.snooze", secs(a.snooze), secs(b.snooze));
+    let hook = |h: &Option<Hook>| match h {
+        None => "(none)".to_owned(),
+        Some(h) => format!("{:?} (timeout {})", h.argv, secs(h.timeout)),
+    };
+    change(
+        out,
+        "prompts.on_trigger",
+        hook(&a.on_trigger),
+        hook(&b.on_trigger),
+    );
 }
 
 #[cfg(test)]
@@ -205,6 +228,11 @@ mod tests {
         new.repositories[0].commit_triggers = Some(CommitTriggers::All);
         new.repositories.push(repo("api", "/src/api"));
         new.integrations.github.enabled = true;
+        new.prompts.snooze = Duration::from_secs(600);
+        new.prompts.on_trigger = Some(Hook {
+            argv: vec!["/bin/notify".into(), "-u".into()],
+            timeout: Duration::from_secs(5),
+        });
         assert_eq!(
             describe(&base(), &new),
             [
@@ -213,6 +241,8 @@ mod tests {
                 "repository cli commit_triggers: (default) -> all",
                 "repository added: api (/src/api)",
                 "integration github: disabled -> enabled",
+                "prompts.snooze: 30m -> 10m",
+                r#"prompts.on_trigger: (none) -> ["/bin/notify", "-u"] (timeout 5s)"#,
             ]
         );
     }

@@ -23,6 +23,7 @@ mod yaml;
 
 pub use defaults::local_timezone;
 pub use model::*;
+pub use times::parse_duration_secs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

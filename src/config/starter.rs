@@ -65,4 +65,25 @@ integrations:
   azure_devops: {enabled: false}
   github: {enabled: false}
   jira: {enabled: false}
+
+# How prompts reach you. Every prompt is also a `prompt` event on the
+# control socket, and `devtrack note` answers it from any terminal.
+prompts:
+  # Desktop notifications (the freedesktop notification service on Linux,
+  # `osascript` on macOS). false: only the hook, the socket and the CLI.
+  notifications: true
+  # "Log update" opens a small input dialog (zenity, kdialog, osascript)
+  # when one is installed.
+  dialog: true
+  # How long "Snooze" and `devtrack snooze` (without a duration) put a
+  # prompt off, 1m..24h.
+  snooze: 30m
+  # A program run for each new prompt, with the prompt as JSON on stdin and
+  # DEVTRACK_PROMPT_ID, DEVTRACK_TRIGGER_KIND, DEVTRACK_REPOS set. An argv
+  # list, no shell (write ["sh", "-c", "..."] for one); killed after
+  # `timeout` (default 30s, 1s..1h). Refused when this file or its
+  # directory is writable by another user.
+  # on_trigger:
+  #   command: ["/usr/local/bin/my-hook", "--json"]
+  #   timeout: 30s
 "#;

@@ -1,5 +1,6 @@
 //! Parsing and printing the work-window pieces: "HH:MM" times of day and
-//! weekday names / ranges (`mon`, `Tuesday`, `mon-fri`).
+//! weekday names / ranges (`mon`, `Tuesday`, `mon-fri`), and durations
+//! (`30m`, `1h30m`; also what the command line's `--for 90m` uses).
 
 use chrono::Weekday;
 
@@ -33,6 +34,38 @@ pub(crate) fn parse_time(text: &str) -> Result<TimeOfDay, String> {
         return Err(format!("`{text}`: minutes must be 00..59"));
     }
     TimeOfDay::new(hour, minute).ok_or_else(|| format!("`{text}` is outside 00:00..24:00"))
+}
+
+/// Parses `90m`, `2h`, `1h30m`, `45s`, `1d` into seconds.
+pub fn parse_duration_secs(text: &str) -> Result<u64, String> {
+    let err = || format!("`{text}` is not a duration (e.g. `90m`, `2h`, `1h30m`)");
+    let mut total: u64 = 0;
+    let mut digits = String::new();
+    let mut seen_unit = false;
+    for c in text.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3_600,
+            'd' => 86_400,
+            _ => return Err(err()),
+        };
+        let n: u64 = digits.parse().map_err(|_| err())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(err)?;
+        digits.clear();
+        seen_unit = true;
+    }
+    if !digits.is_empty() || !seen_unit || total == 0 {
+        return Err(err());
+    }
+    Ok(total)
 }
 
 /// One day name: `mon`..`sun` or the full English name, any case.

@@ -4,7 +4,7 @@
 //! Pure: everything from the environment (home directory, the config file's
 //! directory for relative paths, the local timezone) comes in [`Context`].
 //! Sections (`settings:`, `repositories:`, `integrations:` and each
-//! integration) may be empty; leaf values must have the right type.
+//! integration, `prompts:`) may be empty; leaf values must have the right type.
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -56,7 +56,13 @@ fn problem(path: &KeyPath, message: impl Into<String>, hint: Option<String>) -> 
     }
 }
 
-const TOP_KEYS: &[&str] = &["version", "repositories", "settings", "integrations"];
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "repositories",
+    "settings",
+    "integrations",
+    "prompts",
+];
 const REPOSITORY_KEYS: &[&str] = &["name", "path", "enabled", "project", "commit_triggers"];
 pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "prompt_interval",
@@ -75,6 +81,8 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "notifications",
 ];
 const INTEGRATION_KEYS: &[&str] = &["azure_devops", "github", "jira"];
+const PROMPTS_KEYS: &[&str] = &["notifications", "dialog", "snooze", "on_trigger"];
+const HOOK_KEYS: &[&str] = &["command", "timeout"];
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 const COMMIT_TRIGGERS: &[&str] = &["own", "all", "none"];
 
@@ -548,6 +556,115 @@ fn settings(
     Ok(out)
 }
 
+/// A duration written with units (`30m`, `1h30m`, `45s`) within `range`
+/// (`min`, `max`, and how the message writes them).
+fn duration(node: &Node, path: &KeyPath, range: (u64, u64, &str)) -> Checked<Duration> {
+    let hint = || Some("write it with a unit, e.g. `30m`, `1h30m`, `45s`".to_owned());
+    let (secs, raw) = match &node.value {
+        Value::Str(s) => (
+            times::parse_duration_secs(s).map_err(|m| problem(path, m, hint()))?,
+            s.trim(),
+        ),
+        other => return Err(expected(path, "a duration like `30m`", other, hint())),
+    };
+    let (min, max, shown_range) = range;
+    if !(min..=max).contains(&secs) {
+        return Err(problem(
+            path,
+            format!("`{raw}` is outside {shown_range}"),
+            None,
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// `prompts.on_trigger`: `command` (an argv list, required) and `timeout`.
+fn hook(node: &Node, path: &KeyPath) -> Checked<Hook> {
+    let entries = match &node.value {
+        Value::Map(entries) => entries,
+        other => {
+            return Err(expected(
+                path,
+                "a map with `command`",
+                other,
+                Some("write `on_trigger: {command: [\"/path/to/program\", \"arg\"]}`".to_owned()),
+            ))
+        }
+    };
+    let mut argv = None;
+    let mut timeout = Duration::from_secs(30);
+    for Entry { key, value, .. } in entries {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "command" => argv = Some(command(value, &key_path)?),
+            "timeout" => timeout = duration(value, &key_path, (1, 3600, "1s..=1h"))?,
+            other => return Err(unknown_key(path, other, HOOK_KEYS)),
+        }
+    }
+    let argv = argv.ok_or_else(|| {
+        problem(
+            path,
+            "missing `command`",
+            Some("add `command: [\"/path/to/program\", \"arg\"]`".to_owned()),
+        )
+    })?;
+    Ok(Hook { argv, timeout })
+}
+
+/// A program and its arguments, run without a shell.
+fn command(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
+    let hint = "a list like `[\"/path/to/program\", \"arg\"]`; for a shell, write `[\"sh\", \"-c\", \"...\"]`";
+    let items = match &node.value {
+        Value::Seq(items) => items,
+        Value::Str(_) => {
+            return Err(expected(
+                path,
+                "a list of strings",
+                &node.value,
+                Some(format!("write {hint}")),
+            ))
+        }
+        other => return Err(expected(path, "a list of strings", other, None)),
+    };
+    if items.is_empty() {
+        return Err(problem(
+            path,
+            "the command is empty",
+            Some(format!("write {hint}")),
+        ));
+    }
+    let mut argv = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let item_path = path.index(i);
+        let arg = text(item, &item_path, "a string")?;
+        if i == 0 && arg.trim().is_empty() {
+            return Err(problem(&item_path, "the program name is empty", None));
+        }
+        argv.push(arg);
+    }
+    Ok(argv)
+}
+
+fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
+    let mut out = Prompts::default();
+    for Entry { key, value, .. } in section(node, path, "a map of prompt settings")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "notifications" => out.notifications = boolean(value, &key_path)?,
+            "dialog" => out.dialog = boolean(value, &key_path)?,
+            "snooze" => out.snooze = duration(value, &key_path, (60, 86_400, "1m..=24h"))?,
+            "on_trigger" => {
+                out.on_trigger = match &value.value {
+                    Value::Null => None,
+                    _ => Some(hook(value, &key_path)?),
+                }
+            }
+            other => return Err(unknown_key(path, other, PROMPTS_KEYS)),
+        }
+    }
+    Ok(out)
+}
+
 fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integration> {
     let entries = match &node.value {
         Value::Null => return Ok(Integration::default()),
@@ -608,6 +725,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
     let mut repos = Vec::new();
     let mut settings_value = None;
     let mut integrations_value = Integrations::default();
+    let mut prompts_value = Prompts::default();
     for Entry { key, value, .. } in entries {
         let key_path = top.key(key);
         match key.as_str() {
@@ -619,6 +737,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
             "repositories" => repos = repositories(value, &key_path, ctx)?,
             "settings" => settings_value = Some(settings(value, &key_path, ctx, &mut ignored)?),
             "integrations" => integrations_value = integrations(value, &key_path, &mut ignored)?,
+            "prompts" => prompts_value = prompts(value, &key_path)?,
             other if SETTINGS_KEYS.contains(&other) => {
                 return Err(problem(
                     &key_path,
@@ -644,7 +763,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
             repositories: repos,
             settings: settings_value.unwrap_or_else(|| Settings::defaults(ctx.default_timezone)),
             integrations: integrations_value,
-            prompts: Default::default(),
+            prompts: prompts_value,
         },
         ignored,
     })
@@ -777,5 +896,151 @@ mod tests {
     fn legacy_log_level_spelling_is_accepted() {
         let v = check("settings: {log_level: WARNING}\n").unwrap();
         assert_eq!(v.config.settings.log_level, LogLevel::Warn);
+    }
+
+    #[test]
+    fn prompts_section() {
+        let v = check(
+            "prompts:\n  notifications: false\n  dialog: false\n  snooze: 1h30m\n  on_trigger:\n    command: [/usr/bin/notify, --urgent, 3]\n    timeout: 5s\n",
+        )
+        .unwrap();
+        let p = &v.config.prompts;
+        assert!(!p.notifications && !p.dialog);
+        assert_eq!(p.snooze, Duration::from_secs(5400));
+        assert_eq!(
+            p.on_trigger,
+            Some(Hook {
+                argv: vec!["/usr/bin/notify".into(), "--urgent".into(), "3".into()],
+                timeout: Duration::from_secs(5),
+            })
+        );
+        let defaults = check("prompts:\n  on_trigger: {command: [hook]}\n").unwrap();
+        assert_eq!(
+            defaults.config.prompts.on_trigger.map(|h| h.timeout),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            check("prompts:\n").unwrap().config.prompts,
+            Prompts::default()
+        );
+        assert_eq!(
+            check("prompts: {on_trigger: }\n").unwrap().config.prompts,
+            Prompts::default()
+        );
+    }
+
+    #[test]
+    fn bad_prompts_name_the_key() {
+        // (document, key path, message part, hint part)
+        let cases: &[(&str, &str, &str, &str)] = &[
+            (
+                "prompts: [a]\n",
+                "prompts",
+                "expected a map of prompt settings",
+                "",
+            ),
+            (
+                "prompts: {notification: true}\n",
+                "prompts.notification",
+                "unknown key `notification`",
+                "did you mean `notifications`?",
+            ),
+            (
+                "prompts: {dialog: yes}\n",
+                "prompts.dialog",
+                "expected `true` or `false`",
+                "without quotes",
+            ),
+            (
+                "prompts: {snooze: 30}\n",
+                "prompts.snooze",
+                "expected a duration like `30m`, found the number `30`",
+                "with a unit",
+            ),
+            (
+                "prompts: {snooze: soon}\n",
+                "prompts.snooze",
+                "`soon` is not a duration",
+                "with a unit",
+            ),
+            (
+                "prompts: {snooze: 30s}\n",
+                "prompts.snooze",
+                "`30s` is outside 1m..=24h",
+                "",
+            ),
+            (
+                "prompts: {snooze: 2d}\n",
+                "prompts.snooze",
+                "`2d` is outside 1m..=24h",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: /bin/hook}\n",
+                "prompts.on_trigger",
+                "expected a map with `command`",
+                "command:",
+            ),
+            (
+                "prompts: {on_trigger: {timeout: 5s}}\n",
+                "prompts.on_trigger",
+                "missing `command`",
+                "command:",
+            ),
+            (
+                "prompts: {on_trigger: {command: /bin/hook}}\n",
+                "prompts.on_trigger.command",
+                "expected a list of strings",
+                "sh",
+            ),
+            (
+                "prompts: {on_trigger: {command: []}}\n",
+                "prompts.on_trigger.command",
+                "the command is empty",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [\"\"]}}\n",
+                "prompts.on_trigger.command[0]",
+                "the program name is empty",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a, {b: c}]}}\n",
+                "prompts.on_trigger.command[1]",
+                "expected a string, found a map",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a], timeout: 0s}}\n",
+                "prompts.on_trigger.timeout",
+                "`0s` is not a duration",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a], timeout: 2h}}\n",
+                "prompts.on_trigger.timeout",
+                "`2h` is outside 1s..=1h",
+                "",
+            ),
+            (
+                "prompts: {on_trigger: {command: [a], shell: true}}\n",
+                "prompts.on_trigger.shell",
+                "unknown key `shell`",
+                "",
+            ),
+            (
+                "prompt: {}\n",
+                "prompt",
+                "unknown key `prompt`",
+                "did you mean `prompts`?",
+            ),
+        ];
+        for &(doc, key, message, hint) in cases {
+            let (k, m, h) = fails(doc);
+            assert_eq!(k, key, "{doc}");
+            assert!(m.contains(message), "{doc}: {m}");
+            assert!(h.as_deref().unwrap_or("").contains(hint), "{doc}: {h:?}");
+        }
     }
 }

@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::burst::CommitBatch;
 use super::gitwatch::debounce::Batch;
-use super::gitwatch::{GitEvent, WatchMsg};
+use super::gitwatch::{GitEvent, Update, WatchMsg};
 use super::run_loop::Daemon;
 use super::store::{NewTrigger, TriggerKind};
+use super::store_health::Change;
 use crate::protocol::EventBody;
 use crate::service::systemd::readiness;
 
@@ -18,11 +19,95 @@ impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.
     pub fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
         let update = self.git.handle(msg, &mut self.store, now);
-        match update.events {
-            Ok(events) => self.take_git_events(events, now),
-            Err(e) => tracing::error!("reading repository changes: {e:#}"),
-        }
+        self.take_update(update, now);
+    }
+
+    /// Stores' and announces what a read found; a store that failed is
+    /// retried later (the reflog cursors did not move).
+    fn take_update(&mut self, update: Update, now: DateTime<Utc>) -> bool {
+        let ok = match update.events {
+            Ok(events) => {
+                if !events.is_empty() {
+                    // Something was written: the store takes writes.
+                    self.store_succeeded(now);
+                }
+                self.take_git_events(events, now);
+                true
+            }
+            Err(e) => {
+                self.store_failed(&e, now);
+                false
+            }
+        };
         self.announce_repo_changes(&update.changed, now);
+        ok
+    }
+
+    /// The store's retry deadline: read every repository again from its
+    /// stored cursor, record the commit triggers the store refused, run the
+    /// scheduler, and save its state (a write that proves the store
+    /// works); any failure schedules the next retry. A
+    /// store whose file was deleted is first replaced by a new one, into
+    /// which the reads store what the reflogs hold since the daemon
+    /// started (their cursors went with the old file).
+    pub fn retry_store(&mut self, now: DateTime<Utc>) {
+        if self.store.deleted() {
+            if let Err(e) = self.store.reopen(&self.paths.database) {
+                self.store_failed(&e, now);
+                return;
+            }
+            tracing::warn!(
+                "store `{}` was deleted; created a new one there",
+                self.paths.database.display()
+            );
+        }
+        let update = self.git.reread_all(&mut self.store, now);
+        if !self.take_update(update, now) {
+            return;
+        }
+        while !self.unrecorded.is_empty() {
+            let batch = self.unrecorded.remove(0);
+            if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
+                self.unrecorded.insert(0, batch);
+                self.store_failed(&e, now);
+                return;
+            }
+        }
+        let written = self
+            .run_scheduler(now)
+            .and_then(|()| self.store.save_scheduler_state(&self.sched));
+        match written {
+            Ok(()) => self.store_succeeded(now),
+            Err(e) => {
+                self.next_due = None;
+                self.store_failed(&e, now);
+            }
+        }
+    }
+
+    /// A write failed: reported (once per new error) and retried later.
+    pub fn store_failed(&mut self, err: &anyhow::Error, now: DateTime<Utc>) {
+        let message = self.store.explain(err);
+        match self
+            .store_health
+            .failed(message.clone(), std::time::Instant::now())
+        {
+            Change::Failing => {
+                tracing::error!("{message}");
+                readiness::status(&self.status_line(now));
+            }
+            _ => tracing::debug!("the store still fails: {err:#}"),
+        }
+    }
+
+    fn store_succeeded(&mut self, now: DateTime<Utc>) {
+        if self.store_health.succeeded() == Change::Recovered {
+            tracing::info!(
+                "store `{}` takes writes again; what waited in the reflogs is stored",
+                self.paths.database.display()
+            );
+            readiness::status(&self.status_line(now));
+        }
     }
 
     /// A repository that went missing, came back or became unsupported is
@@ -65,7 +150,7 @@ impl Daemon {
         self.publish_git(&events, now);
         let own: CommitBatch = events.into_iter().filter(GitEvent::triggers).collect();
         if !own.is_empty() {
-            self.record_commit_trigger(TriggerKind::Catchup, own, now)?;
+            self.record_commit_trigger(TriggerKind::Catchup, &own, now)?;
         }
         Ok(())
     }
@@ -127,15 +212,17 @@ impl Daemon {
         let Some(batch) = self.commit_batch.due(tokio::time::Instant::now()) else {
             return;
         };
-        if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, batch, now) {
-            tracing::error!("recording a commit trigger: {e:#}");
+        if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
+            // The commits are stored; their prompt waits for the retry.
+            self.unrecorded.push(batch);
+            self.store_failed(&e, now);
         }
     }
 
     fn record_commit_trigger(
         &mut self,
         kind: TriggerKind,
-        batch: CommitBatch,
+        batch: &CommitBatch,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let repos = batch.repos().collect::<Vec<_>>().join(", ");
@@ -154,8 +241,13 @@ impl Daemon {
             reason: Some(reason),
             detail: Some(batch.detail()),
         };
-        let id = self.store.record_commit_trigger(&trigger, batch.keys())?;
-        self.announce(trigger.recorded(id));
+        let prompted = self.store.record_trigger_prompted(
+            &trigger,
+            batch.keys(),
+            now,
+            self.expire_before(now),
+        )?;
+        self.announce(trigger.recorded(prompted.trigger_id), prompted.opened, now);
         Ok(())
     }
 }

@@ -31,15 +31,18 @@ impl EventBus {
         EventBus { tx }
     }
 
-    pub fn publish(&self, at: DateTime<Utc>, body: EventBody) {
+    /// Publishes an event; returns how many subscribers it was handed to
+    /// (0 when nobody listens; then it is not even serialized).
+    pub fn publish(&self, at: DateTime<Utc>, body: EventBody) -> usize {
         if self.tx.receiver_count() == 0 {
-            return;
+            return 0;
         }
         match serde_json::to_string(&Event::new(at, body)) {
-            Ok(line) => {
-                let _ = self.tx.send(Arc::from(line));
+            Ok(line) => self.tx.send(Arc::from(line)).unwrap_or(0),
+            Err(e) => {
+                tracing::error!(error = %e, "serializing an event: {e}");
+                0
             }
-            Err(e) => tracing::error!(error = %e, "serializing an event: {e}"),
         }
     }
 

@@ -113,9 +113,20 @@ impl ClaimError {
             ClaimError::SocketTaken { .. } => {
                 Some("stop the other one, or give this one its own XDG_RUNTIME_DIR")
             }
-            ClaimError::Io(_) => None,
+            ClaimError::Io(e) => denied(e).then_some(
+                "the data directory and the files in it must be writable by the user devtrack runs as",
+            ),
         }
     }
+}
+
+/// Whether `e` comes from a permission or a read-only file system.
+fn denied(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| {
+            io.kind() == io::ErrorKind::PermissionDenied || io.raw_os_error() == Some(libc::EROFS)
+        })
+    })
 }
 
 /// Takes the instance lock, then the socket lock, and records the socket
@@ -218,10 +229,21 @@ impl InstanceLock {
             .create(true)
             .truncate(false)
             .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC)
+            // A symlink planted at the path is refused, not followed: the
+            // holder writes its socket path into the file.
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
             .open(path)
-            .with_context(|| format!("opening lock file `{}`", path.display()))
-            .map_err(LockError::Io)?;
+            .map_err(|e| {
+                LockError::Io(if e.raw_os_error() == Some(libc::ELOOP) {
+                    anyhow::anyhow!(
+                        "lock file `{}` is a symbolic link; refusing to follow it\nhint: remove it; devtrack creates its lock files itself",
+                        path.display()
+                    )
+                } else {
+                    anyhow::Error::new(e)
+                        .context(format!("opening lock file `{}`", path.display()))
+                })
+            })?;
         let mut fl = lock_request(libc::F_WRLCK as libc::c_short);
         // SAFETY: valid fd and a valid flock struct.
         let rc = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLK, &mut fl) };

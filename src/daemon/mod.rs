@@ -22,6 +22,7 @@ mod run_loop;
 pub mod scheduler;
 mod status;
 pub mod store;
+pub mod store_health;
 mod timer_triggers;
 pub mod wallclock;
 

@@ -2,7 +2,7 @@
 //! `devtrack reload --wait` and the unit's `ExecReload` use) and
 //! `systemctl --user reload` all end in [`Daemon::reload`]. The new file is
 //! loaded and validated whole, then applied at once (schedule, timezone,
-//! log level, repositories, debounce) or rejected, keeping the old config
+//! log level, repositories, debounce, prompt channels) or rejected, keeping the old config
 //! and putting the reason in the status and the status line.
 
 use chrono::{DateTime, Utc};
@@ -75,7 +75,11 @@ impl Daemon {
         if let Err(e) = self.replan(Schedule::from_settings(&new.settings), now) {
             tracing::error!("re-planning the schedule: {e:#}");
         }
+        let channels_changed = new.prompts != self.config.prompts;
         self.config = new;
+        if channels_changed {
+            self.restart_channels(now);
+        }
         // Repositories added by the reload: read what they hold since their
         // cursors (none for new ones, so this only arms them). Unchanged
         // ones are read on their next change, as before the reload.

@@ -1,13 +1,15 @@
 //! The run loop: one `select!` over signals, control requests, watcher
-//! messages, the commit debounce deadline, the wall-clock timer, the
+//! messages, the commit debounce deadline, the wall-clock timer, delivery
+//! channels' reports, the snooze deadline (a second wall-clock timer), the
 //! launchd crash-guard timer and the watchdog. All state changes happen
 //! here, on one task, so nothing needs a lock; each change is committed to
 //! the store before it is announced.
 //!
 //! Each branch hands its input to one place: requests to
 //! `control::handlers`, the scheduler's wake-ups to `timer_triggers`,
-//! watcher messages and the debounce deadline to `commit_triggers`, SIGHUP
-//! to `reload`.
+//! watcher messages, the debounce deadline and the store's retry deadline
+//! (`store_health`) to `commit_triggers`, SIGHUP to `reload`, channel
+//! reports and the snooze deadline to `prompts::lifecycle`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -22,8 +24,11 @@ use crate::daemon::event_bus::EventBus;
 use crate::daemon::footprint;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
+use crate::daemon::prompts::health::ChannelHealth;
+use crate::daemon::prompts::{ChannelHandle, FromChannel};
 use crate::daemon::scheduler::{Schedule, SchedulerState};
 use crate::daemon::store::Store;
+use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit;
 use crate::protocol::EventBody;
@@ -46,6 +51,18 @@ pub(super) struct Daemon {
     pub git: GitWatch,
     /// Own commits waiting for the debounce window to close.
     pub commit_batch: Debouncer<GitEvent, tokio::time::Instant, CommitBatch>,
+    /// The running delivery channels (`prompts::start_channels`).
+    pub channels: Vec<ChannelHandle>,
+    /// What every channel reports on; kept to start channels anew on reload.
+    pub channel_reports: mpsc::UnboundedSender<FromChannel>,
+    pub channel_health: ChannelHealth,
+    /// When the next snoozed prompt opens again.
+    pub next_reopen: Option<DateTime<Utc>>,
+    /// Whether the store takes writes, and when to retry when not.
+    pub store_health: StoreHealth,
+    /// Commit batches whose trigger the store refused: recorded by its
+    /// next successful retry.
+    pub unrecorded: Vec<CommitBatch>,
 }
 
 pub(super) async fn run(
@@ -71,7 +88,12 @@ async fn run_inner(
     crash_guard: Option<LaunchdCrashGuard>,
 ) -> Result<()> {
     let now = wall_now();
-    let store = Store::open(&paths.database)?;
+    let store = Store::open(&paths.database).map_err(|e| {
+        match crate::daemon::store::hint(&paths.database.display().to_string(), &e) {
+            Some(h) => anyhow::anyhow!("{e:#}\nhint: {h}"),
+            None => e,
+        }
+    })?;
     let sched = store.scheduler_state()?;
     let socket = control::bind(&paths.socket)?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
@@ -85,6 +107,8 @@ async fn run_inner(
     let commit_batch = Debouncer::new(config.settings.commit_debounce);
 
     let events = EventBus::new();
+    let (channel_reports, mut channel_rx) = mpsc::unbounded_channel::<FromChannel>();
+    let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
@@ -102,7 +126,17 @@ async fn run_inner(
         last_reload: None,
         git,
         commit_batch,
+        channels: Vec::new(),
+        channel_reports,
+        channel_health: ChannelHealth::default(),
+        next_reopen: None,
+        store_health: StoreHealth::default(),
+        unrecorded: Vec::new(),
     };
+    // The channels, shown a prompt left open by the previous run; snoozes
+    // that ended while the daemon was not running open at once.
+    daemon.restart_channels(now);
+    daemon.reopen_due(now);
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
     readiness::ready(&daemon.status_line(wall_now()));
@@ -133,6 +167,10 @@ async fn run_inner(
             .git
             .idle_deadline()
             .map(tokio::time::Instant::from_std);
+        let store_retry = daemon
+            .store_health
+            .retry_at()
+            .map(tokio::time::Instant::from_std);
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -153,7 +191,11 @@ async fn run_inner(
                     daemon.git.close_idle(std::time::Instant::now());
                     footprint::release_free();
                 }
+            _ = tokio::time::sleep_until(store_retry.unwrap_or_else(tokio::time::Instant::now)),
+                if store_retry.is_some() => daemon.retry_store(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
+            Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
+            _ = wallclock::wait_for(&mut reopen_timer, daemon.next_reopen) => daemon.reopen_due(wall_now()),
             _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
                 healthy.set(None);
                 if let Some(g) = &crash_guard {

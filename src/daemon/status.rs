@@ -7,12 +7,14 @@ use chrono_tz::Tz;
 
 use super::run_loop::Daemon;
 use super::scheduler::{self, Pause};
-use super::store::TriggerRecord;
+use super::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 use crate::display;
-use crate::protocol::{SchedulerStatus, Status, StatusPaths, WorkHoursStatus};
+use crate::protocol::{
+    ChannelProblem, PromptStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
+};
 
 /// Start of the local day containing `now`, in UTC.
-fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
     let date = now.with_timezone(&tz).date_naive();
     let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
     tz.from_local_datetime(&midnight)
@@ -39,6 +41,7 @@ pub fn status_line(
     pause: Pause,
     next: Option<DateTime<Utc>>,
     reload_error: Option<&str>,
+    prompt: Option<&LinePrompt>,
     tz: Tz,
     now: DateTime<Utc>,
 ) -> String {
@@ -59,16 +62,87 @@ pub fn status_line(
         (_, Some(t)) => format!("next prompt {}", display::local_time(t, tz, now)),
         (_, None) => "no prompt scheduled".to_string(),
     };
-    format!("{repos} · {schedule}")
+    let mut line = format!("{repos} · {schedule}");
+    if let Some(p) = prompt {
+        let since = display::local_time(p.opened_at, tz, now);
+        line.push_str(&match (p.reopens_at, p.delivered) {
+            (Some(t), _) => format!(
+                " · prompt #{} snoozed until {}",
+                p.id,
+                display::local_time(t, tz, now)
+            ),
+            (None, true) => format!(" · prompt #{} waiting since {since}", p.id),
+            (None, false) => format!(" · prompt #{} since {since}, not delivered", p.id),
+        });
+    }
+    if let Some(problem) = &prompt.and_then(|p| p.problem.as_deref()) {
+        line.push_str(&format!(" ({problem})"));
+    }
+    line
+}
+
+/// The outstanding prompt as the status line shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinePrompt {
+    pub id: i64,
+    pub opened_at: DateTime<Utc>,
+    /// Set while it is snoozed.
+    pub reopens_at: Option<DateTime<Utc>>,
+    /// Some channel (the socket included) delivered it.
+    pub delivered: bool,
+    /// A channel's outage, e.g. `desktop: no notification server`.
+    pub problem: Option<String>,
+}
+
+/// [`PromptStatus`] from the stored prompt.
+fn prompt_status(record: &PromptRecord, summary: String) -> PromptStatus {
+    let mut delivered_to: Vec<Channel> = Vec::new();
+    for d in &record.deliveries {
+        if d.outcome == Outcome::Delivered && !delivered_to.contains(&d.channel) {
+            delivered_to.push(d.channel);
+        }
+    }
+    PromptStatus {
+        id: record.id,
+        opened_at: record.opened_at,
+        state: record.state,
+        reopens_at: record.reopens_at,
+        summary,
+        delivered_to,
+    }
 }
 
 impl Daemon {
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
+        if let Some(err) = self.store_health.error() {
+            // Its first line; the hint is in the status and the log.
+            return format!("Store error: {}", err.lines().next().unwrap_or(err));
+        }
+        let prompt = match self.store.outstanding_prompt() {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!("reading the outstanding prompt: {e:#}");
+                None
+            }
+        };
+        let problem = self
+            .channel_health
+            .outages()
+            .first()
+            .map(|o| format!("{}: {}", o.channel.as_str(), o.detail));
+        let line_prompt = prompt.map(|p| LinePrompt {
+            id: p.id,
+            opened_at: p.opened_at,
+            reopens_at: p.reopens_at,
+            delivered: p.deliveries.iter().any(|d| d.outcome == Outcome::Delivered),
+            problem,
+        });
         status_line(
             self.git.watching_count(),
             self.sched.pause,
             self.next_due,
             self.reload_error.as_deref(),
+            line_prompt.as_ref(),
             self.schedule.tz,
             now,
         )
@@ -77,18 +151,31 @@ impl Daemon {
     pub fn status(&self, now: DateTime<Utc>) -> Result<Status> {
         let settings = &self.config.settings;
         let wh = settings.work_hours;
-        let last = self.store.last_trigger()?;
+        // A store that cannot be read (corrupted under the daemon) leaves
+        // the counts empty and says why, rather than failing the reply.
+        let counts = (|| -> Result<_> {
+            Ok((
+                self.store.last_trigger()?,
+                self.store.trigger_count()?,
+                self.store
+                    .triggers_since(local_midnight(now, self.schedule.tz))?,
+                self.store.missed_slot_count()?,
+                self.store.outstanding_prompt()?,
+            ))
+        })();
+        let ((last, total, today, missed, prompt), read_error) = match counts {
+            Ok(c) => (c, None),
+            Err(e) => ((None, 0, 0, 0, None), Some(self.store.explain(&e))),
+        };
         Ok(Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             pid: std::process::id(),
             started: self.started,
             uptime_secs: (now - self.started).num_seconds().max(0) as u64,
-            triggers_total: self.store.trigger_count()?,
-            triggers_today: self
-                .store
-                .triggers_since(local_midnight(now, self.schedule.tz))?,
+            triggers_total: total,
+            triggers_today: today,
             last_trigger: last.as_ref().map(TriggerRecord::info),
-            missed_slots: self.store.missed_slot_count()?,
+            missed_slots: missed,
             paths: StatusPaths {
                 config: self.config.source.as_ref().map(|p| p.display().to_string()),
                 config_expected: self.paths.config_file.display().to_string(),
@@ -122,6 +209,23 @@ impl Daemon {
             repositories: self.git.repo_statuses(),
             reload_error: self.reload_error.clone(),
             last_reload: self.last_reload,
+            prompt: prompt.map(|p| prompt_status(&p, self.prompt_view(&p, now).summary)),
+            channel_problems: self
+                .channel_health
+                .outages()
+                .iter()
+                .map(|o| ChannelProblem {
+                    channel: o.channel,
+                    detail: o.detail.clone(),
+                    since: o.since,
+                })
+                .collect(),
+            store_error: self
+                .store_health
+                .error()
+                .map(str::to_string)
+                .or_else(|| self.store.file_fault())
+                .or(read_error),
         })
     }
 }
@@ -140,7 +244,7 @@ mod tests {
         let now = at("2026-11-26T08:15:00Z"); // Thu 13:45 IST
         let next = Some(at("2026-11-26T09:00:00Z"));
         assert_eq!(
-            status_line(3, Pause::Running, next, None, tz, now),
+            status_line(3, Pause::Running, next, None, None, tz, now),
             "Watching 3 repos · next prompt 14:30 IST"
         );
         assert_eq!(
@@ -148,6 +252,7 @@ mod tests {
                 1,
                 Pause::Running,
                 Some(at("2026-11-27T03:30:00Z")),
+                None,
                 None,
                 tz,
                 now
@@ -160,13 +265,14 @@ mod tests {
                 Pause::Until(at("2026-11-26T11:30:00Z")),
                 None,
                 None,
+                None,
                 tz,
                 now
             ),
             "Watching 1 repo · paused until 17:00 IST"
         );
         assert_eq!(
-            status_line(0, Pause::Indefinite, None, None, tz, now),
+            status_line(0, Pause::Indefinite, None, None, None, tz, now),
             "Watching 0 repos · paused"
         );
         assert_eq!(
@@ -175,6 +281,7 @@ mod tests {
                 Pause::Running,
                 None,
                 Some("config.yaml:12:3: settings.intervall: unknown key"),
+                None,
                 tz,
                 now
             ),
@@ -190,7 +297,7 @@ mod tests {
     fn a_line_stays_true_until_the_next_prompt() {
         let tz: Tz = "Asia/Kolkata".parse().unwrap();
         let next = at("2026-11-26T09:00:00Z"); // Thu 14:30 IST
-        let line = |now| status_line(2, Pause::Running, Some(next), None, tz, at(now));
+        let line = |now| status_line(2, Pause::Running, Some(next), None, None, tz, at(now));
         let sent = line("2026-11-26T08:15:00Z"); // 13:45 IST
         for later in ["2026-11-26T08:40:00Z", "2026-11-26T08:59:59Z"] {
             assert_eq!(line(later), sent, "at {later}");
@@ -200,6 +307,41 @@ mod tests {
         let evening = line("2026-11-25T17:00:00Z"); // Wed 22:30 IST
         assert_eq!(evening, "Watching 2 repos · next prompt Thu 14:30 IST");
         assert!(!sent.contains(" in ") && !sent.contains("today"), "{sent}");
+    }
+
+    #[test]
+    fn the_outstanding_prompt_in_the_line() {
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        let now = at("2026-11-26T08:15:00Z"); // 13:45 IST
+        let open = LinePrompt {
+            id: 7,
+            opened_at: at("2026-11-26T08:00:00Z"),
+            reopens_at: None,
+            delivered: false,
+            problem: None,
+        };
+        let line = |p: &LinePrompt| status_line(1, Pause::Running, None, None, Some(p), tz, now);
+        assert_eq!(
+            line(&open),
+            "Watching 1 repo · no prompt scheduled · prompt #7 since 13:30 IST, not delivered"
+        );
+        let delivered = LinePrompt {
+            delivered: true,
+            ..open.clone()
+        };
+        assert_eq!(
+            line(&delivered),
+            "Watching 1 repo · no prompt scheduled · prompt #7 waiting since 13:30 IST"
+        );
+        let snoozed = LinePrompt {
+            reopens_at: Some(at("2026-11-26T08:45:00Z")),
+            problem: Some("desktop: no notification server".into()),
+            ..open
+        };
+        assert_eq!(
+            line(&snoozed),
+            "Watching 1 repo · no prompt scheduled · prompt #7 snoozed until 14:15 IST (desktop: no notification server)"
+        );
     }
 
     #[test]

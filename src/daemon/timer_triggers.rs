@@ -2,14 +2,16 @@
 //! `scheduler::step` look at the clock, recording what it decided (timer
 //! prompts, missed slots, its state) and then announcing it; changing its
 //! state for `pause`, `resume` and `skip`; re-planning on a reload. Every
-//! recorded prompt, whatever raised it, is announced by [`Daemon::announce`].
+//! recorded trigger, whatever raised it, is announced by
+//! [`Daemon::announce`], with the prompt it opened or folded into (stored
+//! in the trigger's transaction; `prompts/lifecycle.rs` takes it from there).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::run_loop::Daemon;
 use super::scheduler::{self, Pause, Schedule, SchedulerState};
-use super::store::{NewTrigger, TriggerRecord};
+use super::store::{NewTrigger, PromptOpened, TriggerRecord};
 use super::wallclock::Wake;
 use crate::protocol::{EventBody, TriggerKind};
 use crate::service::systemd::readiness;
@@ -28,7 +30,11 @@ impl Daemon {
             }
         }
         if let Err(e) = self.run_scheduler(now) {
-            tracing::error!("running the scheduler: {e:#}");
+            // Not stepped: the deadline already passed, so waiting for it
+            // again would wake at once, over and over. The store's retry
+            // runs the scheduler again.
+            self.next_due = None;
+            self.store_failed(&e, now);
         }
     }
 
@@ -49,9 +55,13 @@ impl Daemon {
             detail: None,
         });
         if trigger.is_some() || !step.missed.is_empty() || step.state != self.sched {
-            let id = self
-                .store
-                .record_step(trigger.as_ref(), &step.missed, &step.state, now)?;
+            let prompted = self.store.record_step_prompted(
+                trigger.as_ref(),
+                &step.missed,
+                &step.state,
+                now,
+                self.expire_before(now),
+            )?;
             for m in &step.missed {
                 self.events.publish(
                     now,
@@ -61,8 +71,8 @@ impl Daemon {
                     },
                 );
             }
-            if let (Some(t), Some(id)) = (trigger, id) {
-                self.announce(t.recorded(id));
+            if let (Some(t), Some(p)) = (trigger, prompted) {
+                self.announce(t.recorded(p.trigger_id), p.opened, now);
             }
             if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
                 tracing::info!("pause ended; prompts resume");
@@ -75,13 +85,14 @@ impl Daemon {
         Ok(())
     }
 
-    /// Logs and announces a prompt that is already in the store.
-    pub fn announce(&mut self, record: TriggerRecord) {
+    /// Logs and announces a trigger that is already in the store, with the
+    /// prompt it opened or was folded into (stored with it).
+    pub fn announce(&mut self, record: TriggerRecord, opened: PromptOpened, now: DateTime<Utc>) {
         tracing::info!(
             trigger_kind = record.kind.as_str(),
             trigger_id = record.id,
             late = record.late,
-            "prompt #{} triggered ({}{}{})",
+            "trigger #{} triggered ({}{}{})",
             record.id,
             record.kind.as_str(),
             if record.late { ", late" } else { "" },
@@ -97,6 +108,7 @@ impl Daemon {
                 trigger: record.info(),
             },
         );
+        self.prompt_opened(opened, now);
     }
 
     /// Applies a change to the scheduler state: first lets the old state

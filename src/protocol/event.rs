@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::git::{ActivityInfo, CommitInfo, RebaseInfo};
+use super::prompt::{PromptChangeKind, PromptInfo};
 use super::status::RepoStatus;
 use super::trigger::{MissReason, TriggerInfo};
 use super::PROTOCOL_VERSION;
@@ -70,6 +71,12 @@ pub enum EventBody {
     RepoActivity {
         #[serde(with = "typed")]
         activity: ActivityInfo,
+    },
+    /// A prompt changed (opened, a trigger folded in, delivered, answered,
+    /// snoozed, reopened, expired, skipped); `prompt` is as stored after it.
+    Prompt {
+        change: PromptChangeKind,
+        prompt: PromptInfo,
     },
     /// A watched repository changed state (missing, back, unsupported).
     Repo {
@@ -150,7 +157,7 @@ mod tests {
 
     #[test]
     fn an_unknown_event_is_skippable_not_an_error() {
-        let line = r#"{"v":1,"at":"2026-11-26T09:00:00Z","event":"prompt","prompt":{"id":3}}"#;
+        let line = r#"{"v":1,"at":"2026-11-26T09:00:00Z","event":"reminder","reminder":{"id":3}}"#;
         let e: Event = serde_json::from_str(line).unwrap();
         assert_eq!(e.body, EventBody::Unknown);
         assert_eq!(e.at, nine());

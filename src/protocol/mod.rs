@@ -12,7 +12,8 @@
 //! Modules: `request` (requests and decoding a request line), `response`
 //! (one variant per kind of answer, error kinds), `event` (the stream),
 //! `status` (the daemon's and each repository's state), `trigger`
-//! (prompts, missed slots), `git` (commits, rebases, HEAD movements).
+//! (triggers, missed slots), `prompt` (prompts, their changes and
+//! deliveries, notes), `git` (commits, rebases, HEAD movements).
 //!
 //! Everything here is plain data: no I/O, nothing from `daemon` or `cli`.
 //! Optional fields default, and unknown fields are ignored, so a client and a
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 mod event;
 mod git;
+mod prompt;
 mod request;
 mod response;
 mod status;
@@ -29,9 +31,18 @@ mod trigger;
 
 pub use event::{Event, EventBody};
 pub use git::{ActivityInfo, CommitInfo, CommitKind, Operation, RebaseInfo};
-pub use request::{decode_request, Command, PauseRequest, Request};
+pub use prompt::{
+    Channel, DeliveryInfo, NoteInfo, Outcome, PromptChangeKind, PromptInfo, PromptState,
+    PromptTriggerInfo,
+};
+pub use request::{
+    decode_request, Command, NoteRequest, PauseRequest, PromptsRequest, Request, SnoozeRequest,
+};
 pub use response::{ErrorKind, Failure, ReloadInfo, Response};
-pub use status::{RepoState, RepoStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus};
+pub use status::{
+    ChannelProblem, PromptStatus, RepoState, RepoStatus, SchedulerStatus, Status, StatusPaths,
+    WorkHoursStatus,
+};
 pub use trigger::{MissReason, TriggerInfo, TriggerKind};
 
 /// Bumped on incompatible changes to requests or responses.
@@ -98,5 +109,21 @@ mod tests {
             assert_wire_name(op, op.as_str());
         }
         assert_eq!(Operation::RebaseStep.as_str(), "rebase");
+        for state in PromptState::ALL {
+            assert_wire_name(state, state.as_str());
+            assert_eq!(PromptState::parse(state.as_str()), Some(state));
+        }
+        for channel in Channel::ALL {
+            assert_wire_name(channel, channel.as_str());
+        }
+        for outcome in Outcome::ALL {
+            assert_wire_name(outcome, outcome.as_str());
+        }
+        use PromptChangeKind::*;
+        for change in [
+            Opened, Updated, Delivered, Answered, Snoozed, Reopened, Expired, Skipped,
+        ] {
+            assert_wire_name(change, change.as_str());
+        }
     }
 }

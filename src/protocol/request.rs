@@ -34,8 +34,17 @@ pub enum Command {
     /// Pause interval prompts; commit watching goes on.
     Pause(PauseRequest),
     Resume,
-    /// Skip exactly the next interval prompt.
+    /// Skip exactly the next interval prompt, and the outstanding prompt
+    /// if there is one.
     Skip,
+    /// Answer a prompt (the given one, else the oldest outstanding one) or,
+    /// with none outstanding, record a standalone update; answered with
+    /// `note`.
+    Note(NoteRequest),
+    /// Put the outstanding prompt off; answered with `prompt`.
+    Snooze(SnoozeRequest),
+    /// Recent prompts, newest first; answered with `prompts`.
+    Prompts(PromptsRequest),
     /// Prompt now (a `manual` trigger); answered with `trigger`.
     Trigger,
     /// Re-read the config file; answered once it was applied (`reload`) or
@@ -58,6 +67,31 @@ pub struct PauseRequest {
     /// an RFC 3339 instant.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+}
+
+/// `note`: the answer's text and, optionally, the prompt it answers.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NoteRequest {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<i64>,
+}
+
+/// `snooze`: for how long; neither field means the configured
+/// `prompts.snooze`. `seconds` wins when both are set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SnoozeRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<u64>,
+}
+
+/// `prompts`: at most `limit` (default 20, at most 1000).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PromptsRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
 }
 
 /// Decodes one request line, or says why it is not one.
@@ -132,6 +166,30 @@ mod tests {
     }
 
     #[test]
+    fn prompt_requests_in_the_documented_shape() {
+        let note = Request::new(Command::Note(NoteRequest {
+            text: "fixed #12".into(),
+            prompt: Some(4),
+        }));
+        assert_eq!(
+            serde_json::to_string(&note).unwrap(),
+            r#"{"v":1,"cmd":"note","text":"fixed #12","prompt":4}"#
+        );
+        assert_eq!(
+            decode_request(br#"{"v":1,"cmd":"snooze"}"#).unwrap(),
+            Request::new(Command::Snooze(SnoozeRequest::default()))
+        );
+        assert_eq!(
+            decode_request(br#"{"v":1,"cmd":"prompts","limit":5}"#).unwrap(),
+            Request::new(Command::Prompts(PromptsRequest { limit: Some(5) }))
+        );
+        assert_eq!(
+            decode_request(br#"{"v":1,"cmd":"note"}"#).unwrap_err().kind,
+            ErrorKind::BadRequest
+        );
+    }
+
+    #[test]
     fn unknown_fields_are_ignored() {
         assert_eq!(
             decode_request(br#"{"v":1,"cmd":"skip","from":"a newer client"}"#).unwrap(),
@@ -157,10 +215,10 @@ mod tests {
 
     #[test]
     fn an_unknown_command_is_named_whatever_its_fields() {
-        let f = decode_request(br#"{"v":1,"cmd":"snooze","for_secs":"soon"}"#).unwrap_err();
+        let f = decode_request(br#"{"v":1,"cmd":"explode","for_secs":"soon"}"#).unwrap_err();
         assert_eq!(f.kind, ErrorKind::UnknownCommand);
         assert!(
-            f.error.starts_with("unknown command `snooze`"),
+            f.error.starts_with("unknown command `explode`"),
             "{}",
             f.error
         );

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::prompt::{NoteInfo, PromptInfo};
 use super::status::Status;
 use super::trigger::TriggerInfo;
 use super::PROTOCOL_VERSION;
@@ -32,6 +33,18 @@ pub enum Response {
     },
     /// `reload`: the new config was applied.
     Reloaded { message: String, reload: ReloadInfo },
+    /// `note`: the update it stored.
+    Noted { message: String, note: NoteInfo },
+    /// `snooze`: the prompt as stored now.
+    Prompt {
+        message: String,
+        prompt: Box<PromptInfo>,
+    },
+    /// `prompts`: newest first.
+    Prompts {
+        message: String,
+        prompts: Vec<PromptInfo>,
+    },
     /// Any request that failed (a rejected reload among them).
     Failed(Failure),
 }
@@ -53,7 +66,10 @@ impl Response {
             Response::Done { message }
             | Response::Status { message, .. }
             | Response::Triggered { message, .. }
-            | Response::Reloaded { message, .. } => Some(message),
+            | Response::Reloaded { message, .. }
+            | Response::Noted { message, .. }
+            | Response::Prompt { message, .. }
+            | Response::Prompts { message, .. } => Some(message),
             Response::Failed(_) => None,
         }
     }
@@ -100,6 +116,10 @@ pub enum ErrorKind {
     PermissionDenied,
     /// The daemon failed (its store, or it is shutting down).
     Internal,
+    /// No such prompt, or none outstanding (`snooze`, `note --prompt`).
+    NotFound,
+    /// The prompt cannot change that way (e.g. it was already answered).
+    Conflict,
     /// A kind this version does not know (a newer daemon's); only decoded.
     #[serde(other, skip_serializing)]
     Other,
@@ -129,6 +149,12 @@ struct ReplyLine {
     trigger: Option<TriggerInfo>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reload: Option<ReloadInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    note: Option<NoteInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prompt: Option<Box<PromptInfo>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prompts: Option<Vec<PromptInfo>>,
 }
 
 impl ReplyLine {
@@ -142,6 +168,9 @@ impl ReplyLine {
             status: None,
             trigger: None,
             reload: None,
+            note: None,
+            prompt: None,
+            prompts: None,
         }
     }
 }
@@ -169,6 +198,21 @@ impl From<Response> for ReplyLine {
                 reload: Some(reload),
                 ..ok
             },
+            Response::Noted { message, note } => ReplyLine {
+                message: Some(message),
+                note: Some(note),
+                ..ok
+            },
+            Response::Prompt { message, prompt } => ReplyLine {
+                message: Some(message),
+                prompt: Some(prompt),
+                ..ok
+            },
+            Response::Prompts { message, prompts } => ReplyLine {
+                message: Some(message),
+                prompts: Some(prompts),
+                ..ok
+            },
             Response::Failed(Failure { kind, error }) => ReplyLine {
                 error: Some(error),
                 error_kind: Some(kind),
@@ -187,11 +231,20 @@ impl From<ReplyLine> for Response {
             });
         }
         let message = line.message.unwrap_or_default();
-        match (line.status, line.trigger, line.reload) {
-            (Some(status), _, _) => Response::Status { message, status },
-            (_, Some(trigger), _) => Response::Triggered { message, trigger },
-            (_, _, Some(reload)) => Response::Reloaded { message, reload },
-            (None, None, None) => Response::Done { message },
+        if let Some(status) = line.status {
+            Response::Status { message, status }
+        } else if let Some(trigger) = line.trigger {
+            Response::Triggered { message, trigger }
+        } else if let Some(reload) = line.reload {
+            Response::Reloaded { message, reload }
+        } else if let Some(note) = line.note {
+            Response::Noted { message, note }
+        } else if let Some(prompt) = line.prompt {
+            Response::Prompt { message, prompt }
+        } else if let Some(prompts) = line.prompts {
+            Response::Prompts { message, prompts }
+        } else {
+            Response::Done { message }
         }
     }
 }
@@ -227,6 +280,12 @@ mod tests {
             r#"{"v":1,"ok":true,"message":"prompt triggered","trigger":{"id":7,"kind":"manual","fired_at":"2026-11-26T09:00:00Z","scheduled_at":null,"late":false,"reason":null}}"#,
         );
         assert!(matches!(triggered, Response::Triggered { trigger, .. } if trigger.id == 7));
+        let noted = round_trip(
+            r#"{"v":1,"ok":true,"message":"answered prompt 3","note":{"update_id":9,"prompt_id":3,"commits":2}}"#,
+        );
+        assert!(matches!(noted, Response::Noted { note, .. } if note.update_id == 9));
+        let listed = round_trip(r#"{"v":1,"ok":true,"message":"0 prompts","prompts":[]}"#);
+        assert!(matches!(listed, Response::Prompts { prompts, .. } if prompts.is_empty()));
         assert_eq!(
             round_trip(r#"{"v":1,"ok":false,"error":"x: unknown key","error_kind":"rejected"}"#),
             Response::failed(ErrorKind::Rejected, "x: unknown key")
@@ -236,10 +295,10 @@ mod tests {
     #[test]
     fn a_newer_daemons_error_kind_still_carries_its_text() {
         let r: Response = serde_json::from_str(
-            r#"{"v":1,"ok":false,"error":"no such prompt","error_kind":"not_found"}"#,
+            r#"{"v":1,"ok":false,"error":"quota exceeded","error_kind":"quota_exceeded"}"#,
         )
         .unwrap();
-        assert_eq!(r, Response::failed(ErrorKind::Other, "no such prompt"));
+        assert_eq!(r, Response::failed(ErrorKind::Other, "quota exceeded"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::prompt::{Channel, PromptState};
 use super::trigger::TriggerInfo;
 
 /// The daemon's own view, for `devtrack status`.
@@ -29,6 +30,40 @@ pub struct Status {
     pub reload_error: Option<String>,
     #[serde(default)]
     pub last_reload: Option<DateTime<Utc>>,
+    /// The outstanding (open or snoozed) prompt; absent on the wire when
+    /// none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<PromptStatus>,
+    /// Delivery channels that cannot deliver right now, and why; absent on
+    /// the wire when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channel_problems: Vec<ChannelProblem>,
+    /// Why the store does not take writes now (the disk full, the file
+    /// deleted, …), with a `hint:` line; absent while it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_error: Option<String>,
+}
+
+/// The outstanding prompt as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptStatus {
+    pub id: i64,
+    pub opened_at: DateTime<Utc>,
+    pub state: PromptState,
+    #[serde(default)]
+    pub reopens_at: Option<DateTime<Utc>>,
+    pub summary: String,
+    /// Channels that delivered it (the socket: a subscriber got its event).
+    #[serde(default)]
+    pub delivered_to: Vec<Channel>,
+}
+
+/// A channel that cannot deliver, since when, and why ("hook refused: …").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelProblem {
+    pub channel: Channel,
+    pub detail: String,
+    pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -90,7 +90,7 @@ pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<String> {
     let at = clock(event.at, tz);
     let what = match &event.body {
         EventBody::Trigger { trigger } => format!(
-            "prompt #{} ({}{})",
+            "trigger #{} ({}{})",
             trigger.id,
             trigger.kind,
             if trigger.late { ", late" } else { "" }
@@ -128,6 +128,18 @@ pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<String> {
             format!("{} in {}", activity.kind.as_str(), activity.repo)
         }
         EventBody::Repo { repo } => format!("repository {} is {}", repo.name, repo.state),
+        EventBody::Prompt { change, prompt } => {
+            let change = change.as_str();
+            match prompt.reopens_at {
+                Some(t) if prompt.state == crate::protocol::PromptState::Snoozed => format!(
+                    "prompt #{} {change} until {}: {}",
+                    prompt.id,
+                    local_time(t, tz, now),
+                    prompt.summary
+                ),
+                _ => format!("prompt #{} {change}: {}", prompt.id, prompt.summary),
+            }
+        }
         EventBody::Stopping => "daemon stopping".to_string(),
         EventBody::Unknown => return None,
     };
@@ -203,7 +215,7 @@ mod tests {
                 _ => {}
             }
         }
-        let newer = r#"{"v":1,"at":"2026-12-01T16:00:00Z","event":"prompt","prompt":{"id":1}}"#;
+        let newer = r#"{"v":1,"at":"2026-12-01T16:00:00Z","event":"reminder","reminder":{"id":1}}"#;
         assert_eq!(
             describe(&serde_json::from_str(newer).unwrap(), Tz::UTC, now),
             None

@@ -120,6 +120,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "Where install-service looks for a stable devtrack binary; the login name for \
          loginctl.",
     ),
+    (
+        "DEVTRACK_PROMPT_ID, DEVTRACK_TRIGGER_KIND, DEVTRACK_REPOS",
+        "Not read but set: the prompts.on_trigger hook gets the prompt's id, its latest \
+         trigger's kind and its repositories (one per line) in these, on top of the \
+         daemon's own environment.",
+    ),
 ];
 
 /// Renders the whole page.

@@ -7,6 +7,7 @@ pub mod events;
 pub mod history;
 mod history_prompts;
 pub mod man;
+pub mod note;
 pub mod report;
 pub mod service;
 pub mod status;

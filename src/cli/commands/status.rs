@@ -177,6 +177,7 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     if s.missed_slots > 0 {
         out.push_str(&format!("Missed:     {} slot(s)\n", s.missed_slots));
     }
+    out.push_str(&prompt_lines(s, tz, now));
     out.push_str("\nConfiguration:\n");
     match &s.paths.config {
         Some(c) => out.push_str(&format!("  Config:   {c}\n")),
@@ -186,6 +187,9 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         )),
     }
     out.push_str(&format!("  Data:     {}\n", s.paths.database));
+    if let Some(err) = &s.store_error {
+        out.push_str(&format!("  Store:    NOT WRITABLE: {err}\n"));
+    }
     out.push_str(&format!("  Logs:     {}\n", s.paths.logs));
     out.push_str(&format!("  Socket:   {}\n", s.paths.socket));
     out.push_str(&format!("  Lock:     {}\n", s.paths.lock));
@@ -243,6 +247,39 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     }
     if let Some(m) = manager {
         render_manager(&mut out, m);
+    }
+    out
+}
+
+/// The outstanding prompt and the channels that cannot deliver.
+fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
+    let mut out = match &s.prompt {
+        None => "Prompt:     none open\n".to_string(),
+        Some(p) => {
+            let delivered = match p.delivered_to.as_slice() {
+                [] => "not delivered".to_string(),
+                to => format!(
+                    "delivered ({})",
+                    to.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            let state = match p.reopens_at {
+                Some(t) => format!("snoozed until {}", local_time(t, tz, now)),
+                None => format!("open since {}", local_time(p.opened_at, tz, now)),
+            };
+            format!(
+                "Prompt:     #{} {state}, {delivered}: {}\n",
+                p.id, p.summary
+            )
+        }
+    };
+    for c in &s.channel_problems {
+        out.push_str(&format!(
+            "Channel:    {} cannot deliver since {}: {}\n",
+            c.channel.as_str(),
+            local_time(c.since, tz, now),
+            c.detail
+        ));
     }
     out
 }

@@ -119,11 +119,19 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
         }
         Err(e) => return Err(io_problem("reading", &dotgit, e)),
     };
-    if !gitdir.join("HEAD").is_file() {
-        return Err(Problem::NotRepository(format!(
-            "`{}` has no HEAD: not a git directory",
-            gitdir.display()
-        )));
+    // A HEAD that cannot be looked at (a git directory made unreadable)
+    // is an error to report, not a missing repository.
+    match fs::metadata(gitdir.join("HEAD")) {
+        Ok(m) if m.is_file() => {}
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            return Err(io_problem("reading", &gitdir.join("HEAD"), e))
+        }
+        _ => {
+            return Err(Problem::NotRepository(format!(
+                "`{}` has no HEAD: not a git directory",
+                gitdir.display()
+            )))
+        }
     }
     let commondir = match fs::read_to_string(gitdir.join("commondir")) {
         Ok(text) => {
@@ -157,6 +165,17 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
         worktree: None,
     }];
     let mut dirs = vec![(commondir.clone(), Role::GitDir)];
+    // The working tree's own entry in its parent: moving, deleting or
+    // re-permissioning the repository directory changes nothing inside
+    // the git directory, whose watches follow it wherever it goes.
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        dirs.push((
+            parent.to_path_buf(),
+            Role::Ancestor {
+                target: missing_target(path),
+            },
+        ));
+    }
     if commondir.join("logs").is_dir() {
         dirs.push((commondir.join("logs"), Role::LogsDir));
     }
@@ -195,13 +214,15 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
 }
 
 /// The directory to watch while the repository at `path` cannot be
-/// watched: the nearest existing ancestor of its `.git/HEAD`.
+/// watched: the nearest existing ancestor of its `.git/HEAD` that can be
+/// read (a watch needs read permission, and a directory made unreadable
+/// is watched from its parent, which sees its mode restored).
 pub fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
     let target = path.join(".git").join("HEAD");
     target
         .ancestors()
         .skip(1)
-        .find(|p| p.is_dir())
+        .find(|p| p.is_dir() && fs::read_dir(p).is_ok())
         .map(Path::to_path_buf)
 }
 

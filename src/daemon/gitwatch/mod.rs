@@ -151,6 +151,13 @@ impl GitWatch {
         self.refresh_each(&names, store, now)
     }
 
+    /// Reads every repository again from its stored cursors (after the
+    /// store failed to take what an earlier read found).
+    pub fn reread_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let names: Vec<String> = self.repos.keys().cloned().collect();
+        self.refresh_each(&names, store, now)
+    }
+
     /// [`GitWatch::refresh`] for each of `names` (unknown ones are
     /// skipped), up to the first store error.
     fn refresh_each(&mut self, names: &[String], store: &mut Store, now: DateTime<Utc>) -> Update {
@@ -344,6 +351,11 @@ impl GitWatch {
                     w.state = RepoState::Error {
                         reason: format!("watching `{}`: {err}", dir.display()),
                     };
+                    // Once it can be watched, what was committed from now
+                    // on is read; what came before is history.
+                    w.unwatchable_since.get_or_insert(now);
+                } else if w.state == RepoState::Watching {
+                    w.unwatchable_since = None;
                 }
                 if armed.look_again {
                     again.push(name);

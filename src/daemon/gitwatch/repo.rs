@@ -30,8 +30,9 @@ pub(super) struct RepoWatch {
     pub baselines: HashMap<PathBuf, Baseline>,
     /// Not probed yet (or re-enabled): what its reflogs hold is history.
     pub fresh: bool,
-    /// Since when it has been missing or unreadable in this run: lines
-    /// written after that are news once it becomes watchable.
+    /// Since when it has been missing, unreadable or not watchable in this
+    /// run: lines written after that are news once it is watched (cleared
+    /// by `GitWatch::settle` once its watches are in place).
     pub unwatchable_since: Option<DateTime<Utc>>,
     /// Rebases in progress, per reflog.
     pub rebases: HashMap<PathBuf, RebaseProgress>,
@@ -196,7 +197,6 @@ impl RepoWatch {
             self.baselines.insert(s.log_path.clone(), base);
         }
         self.fresh = false;
-        self.unwatchable_since = None;
         self.dirs = layout
             .dirs
             .iter()

@@ -235,7 +235,8 @@ struct Watch {
 }
 
 pub struct FsWatcher {
-    backend: Backend,
+    /// `None` while no inotify instance could be had.
+    backend: Option<Backend>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -244,34 +245,65 @@ pub struct FsWatcher {
     closed: Arc<AtomicBool>,
 }
 
+/// Why no backend could be started.
+#[derive(Debug)]
+pub(super) enum OpenError {
+    /// `fs.inotify.max_user_instances` reached: git watching waits for it.
+    Limit(String),
+    Other(anyhow::Error),
+}
+
+/// A backend whose batches are routed through `routes` to `tx`.
+fn open(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<Backend, OpenError> {
+    let sink_routes = Arc::clone(routes);
+    let sink_closed = Arc::clone(closed);
+    let sink_tx = tx.clone();
+    let sink: Sink = Box::new(move |batch: &[Seen]| {
+        let send = |msg: WatchMsg| {
+            if sink_tx.send(msg).is_err() {
+                sink_closed.store(true, Ordering::Relaxed);
+            }
+        };
+        let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
+        let routed = route(&mut routes, batch);
+        for message in routed.errors {
+            send(WatchMsg::Error { message });
+        }
+        if routed.rescan {
+            send(WatchMsg::Rescan);
+            return;
+        }
+        for repo in routed.repos {
+            routes.notify(&repo, &send);
+        }
+    });
+    Backend::start(sink)
+}
+
 impl FsWatcher {
+    /// The watcher. With no inotify instance left for the user there is
+    /// none yet: every directory to watch then fails with the reason, and
+    /// each [`FsWatcher::arm`] tries again (a reload, once the limit was
+    /// raised), while the rest of the daemon runs.
     pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let sink_routes = Arc::clone(&routes);
-        let sink_closed = Arc::clone(&closed);
-        let sink_tx = tx.clone();
-        let sink: Sink = Box::new(move |batch: &[Seen]| {
-            let send = |msg: WatchMsg| {
-                if sink_tx.send(msg).is_err() {
-                    sink_closed.store(true, Ordering::Relaxed);
-                }
-            };
-            let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
-            let routed = route(&mut routes, batch);
-            for message in routed.errors {
-                send(WatchMsg::Error { message });
+        let backend = match open(&routes, &closed, &tx) {
+            Ok(b) => Some(b),
+            Err(OpenError::Limit(reason)) => {
+                tracing::error!(
+                    "{reason}; no repository is watched until then, prompts on the schedule go on"
+                );
+                None
             }
-            if routed.rescan {
-                send(WatchMsg::Rescan);
-                return;
-            }
-            for repo in routed.repos {
-                routes.notify(&repo, &send);
-            }
-        });
+            Err(OpenError::Other(e)) => return Err(e),
+        };
         Ok(FsWatcher {
-            backend: Backend::start(sink)?,
+            backend,
             routes,
             watches: BTreeMap::new(),
             wanted: HashMap::new(),
@@ -344,12 +376,32 @@ impl FsWatcher {
                 .collect();
             (stale, needs)
         };
-        for o in old {
-            if !dirs.iter().any(|d| d.dir == o.dir) {
-                release(&self.backend, &mut self.watches, &o.dir, repo);
+        let mut out = Armed::default();
+        if self.backend.is_none() {
+            match open(&self.routes, &self.closed, &self.tx) {
+                Ok(b) => {
+                    tracing::info!("an inotify instance could be had again; watching repositories");
+                    self.backend = Some(b);
+                }
+                Err(e) => {
+                    let reason = match e {
+                        OpenError::Limit(reason) => reason,
+                        OpenError::Other(e) => format!("{e:#}"),
+                    };
+                    out.failed = dirs
+                        .iter()
+                        .map(|d| (d.dir.clone(), reason.clone()))
+                        .collect();
+                    return out;
+                }
             }
         }
-        let mut out = Armed::default();
+        let backend = self.backend.as_ref().expect("set above");
+        for o in old {
+            if !dirs.iter().any(|d| d.dir == o.dir) {
+                release(backend, &mut self.watches, &o.dir, repo);
+            }
+        }
         for d in dirs {
             let need = needs[&d.dir];
             let current = self.watches.get(&d.dir);
@@ -363,7 +415,7 @@ impl FsWatcher {
                 }
             };
             if rearm {
-                match self.backend.add(&d.dir, need) {
+                match backend.add(&d.dir, need) {
                     Ok(()) => {
                         let w = self.watches.entry(d.dir.clone()).or_insert_with(|| Watch {
                             identity: None,
@@ -401,8 +453,10 @@ impl FsWatcher {
             let Routes { by_dir, stale, .. } = &mut *routes;
             stale.retain(|d| by_dir.contains_key(d));
         }
-        for o in old {
-            release(&self.backend, &mut self.watches, &o.dir, repo);
+        if let Some(backend) = &self.backend {
+            for o in old {
+                release(backend, &mut self.watches, &o.dir, repo);
+            }
         }
     }
 
@@ -419,9 +473,54 @@ impl FsWatcher {
     }
 
     /// The backend still reads events and the run loop still listens.
+    /// With no backend (no inotify instance) there is nothing to hang.
     pub fn is_alive(&self) -> bool {
-        !self.closed.load(Ordering::Relaxed) && self.backend.is_alive()
+        !self.closed.load(Ordering::Relaxed) && self.backend.as_ref().is_none_or(Backend::is_alive)
     }
+}
+
+/// The per-user inotify limits (sysctls under `fs.inotify.`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Watches,
+    Instances,
+}
+
+impl Limit {
+    fn sysctl(self) -> &'static str {
+        match self {
+            Limit::Watches => "max_user_watches",
+            Limit::Instances => "max_user_instances",
+        }
+    }
+}
+
+/// The limit's current value, when the system says.
+fn read_limit(limit: Limit) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/sys/fs/inotify/{}", limit.sysctl()))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// What reaching `limit` (now `value`) means and what to do (the kernel's
+/// `ENOSPC` and `EMFILE` name neither the sysctl nor the remedy).
+pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
+    let (what, then, suggest) = match limit {
+        Limit::Watches => ("watches", "run `devtrack reload`", 524_288),
+        Limit::Instances => ("instances", "run `devtrack reload`", 1024),
+    };
+    let name = format!("fs.inotify.{}", limit.sysctl());
+    let now = value.map(|v| format!(" = {v}")).unwrap_or_default();
+    format!(
+        "the per-user limit of inotify {what} is reached (`{name}`{now}); hint: raise it, e.g. `sudo sysctl {name}={suggest}`, then {then}"
+    )
+}
+
+/// [`limit_reached`] for `limit`, with its current value.
+pub(super) fn limit_now(limit: Limit) -> String {
+    limit_reached(limit, read_limit(limit))
 }
 
 /// `repo` no longer wants `dir`; unwatched when nobody does.
@@ -542,6 +641,18 @@ mod tests {
         for (role, want) in table {
             assert_eq!(wants(&role), want, "{role:?}");
         }
+    }
+
+    #[test]
+    fn an_exhausted_limit_names_its_sysctl() {
+        assert_eq!(
+            limit_reached(Limit::Watches, Some(8192)),
+            "the per-user limit of inotify watches is reached (`fs.inotify.max_user_watches` = 8192); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, then run `devtrack reload`"
+        );
+        assert_eq!(
+            limit_reached(Limit::Instances, None),
+            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then run `devtrack reload`"
+        );
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub struct PromptView {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToChannel {
     /// Show the prompt (or replace its earlier showing when `update`).
+    /// A channel that cannot deliver it reports [`Report::Unavailable`]
+    /// (once per outage) and may drop it: the loop sends `Show` again for
+    /// every open prompt on [`Report::Available`].
     Show(PromptView),
     /// The prompt is no longer open (answered, snoozed, skipped, expired):
     /// take down whatever still shows it. Nothing is reported back.

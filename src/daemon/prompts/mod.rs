@@ -6,9 +6,19 @@
 //! nothing but a message it reads when one arrives.
 //!
 //! `channel.rs` is the whole contract between the two sides; the channels
-//! (`desktop`, `osascript`, `hook`) and the loop's side (`lifecycle`) each
-//! know only it.
+//! (`desktop`, `osascript`, `hook`, started by `channels.rs`) and the loop's
+//! side (`lifecycle.rs`, with the pure `text.rs`: what a prompt says, and
+//! `health.rs`: which channel is in trouble) each know only it.
 
 pub mod channel;
+mod channels;
+pub mod desktop;
+pub mod health;
+pub mod hook;
+mod lifecycle;
+pub mod osascript;
+mod seen;
+pub mod text;
 
 pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+pub use channels::start_channels;

@@ -8,51 +8,9 @@
 //! as a table.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-/// Where a prompt is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PromptState {
-    /// Waiting for an answer.
-    Open,
-    Answered,
-    /// Put off until its `reopens_at`; still outstanding.
-    Snoozed,
-    /// Never answered and given up on (by the delivery side's policy).
-    Expired,
-    /// The person chose not to answer it.
-    Skipped,
-}
-
-impl PromptState {
-    pub const ALL: [PromptState; 5] = [
-        PromptState::Open,
-        PromptState::Answered,
-        PromptState::Snoozed,
-        PromptState::Expired,
-        PromptState::Skipped,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PromptState::Open => "open",
-            PromptState::Answered => "answered",
-            PromptState::Snoozed => "snoozed",
-            PromptState::Expired => "expired",
-            PromptState::Skipped => "skipped",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PromptState> {
-        PromptState::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Open or snoozed: a trigger folds into it and an answer goes to it.
-    pub fn is_outstanding(self) -> bool {
-        matches!(self, PromptState::Open | PromptState::Snoozed)
-    }
-}
+/// A prompt's state: a wire and store name, so it is the protocol's.
+pub use crate::protocol::PromptState;
 
 /// A change someone asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 //! numbered migrations tracked in `PRAGMA user_version`.
 
 mod commits;
+mod guard;
 pub mod lifecycle;
 mod private;
 pub mod prompts;
@@ -55,6 +56,9 @@ pub struct Store {
     /// migrated it; possibly older when opened read-only while an older
     /// daemon runs, so queries leave out the columns it lacks.
     schema: usize,
+    /// Set on the daemon's read-write store: commits only while the path
+    /// still names the opened file.
+    guard: Option<guard::FileGuard>,
 }
 
 impl Store {
@@ -74,9 +78,18 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let guard = guard::FileGuard::install(&conn, path);
+        // SQLite may read the first page from the `-wal` file and so open
+        // a file whose own header was overwritten; every commit would then
+        // be refused.
+        if let Some(problem) = guard.problem() {
+            bail!("{problem}\nhint: {}", guard.hint());
+        }
+        let guard = Some(guard);
         let mut store = Store {
             conn,
             schema: MIGRATIONS.len(),
+            guard,
         };
         store
             .migrate()
@@ -105,6 +118,7 @@ impl Store {
         Ok(Store {
             conn,
             schema: version,
+            guard: None,
         })
     }
 
@@ -135,11 +149,109 @@ impl Store {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
+    /// Why writing to the store failed, for people: what happened to its
+    /// file when it was deleted or replaced, else the error itself, with a
+    /// hint where one helps.
+    pub fn explain(&self, err: &anyhow::Error) -> String {
+        self.file_fault()
+            .unwrap_or_else(|| explain_error(self.conn.path().unwrap_or_default(), err))
+    }
+
+    /// What happened to the daemon's store file, with a hint, when it is no
+    /// longer the store at its path (before any write found out).
+    pub fn file_fault(&self) -> Option<String> {
+        let problem = self.file_problem()?;
+        let hint = self.guard.as_ref().map(guard::FileGuard::hint);
+        Some(format!(
+            "{problem}; nothing more is written to it\nhint: {}",
+            hint.unwrap_or_default()
+        ))
+    }
+
+    /// What happened to the daemon's store file, when it is no longer the
+    /// store at its path. Then closing the connection must not write
+    /// either: its checkpoint would copy pages into whatever is there now.
+    fn file_problem(&self) -> Option<String> {
+        let problem = self.guard.as_ref().and_then(guard::FileGuard::problem)?;
+        if let Err(e) = self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        ) {
+            tracing::debug!("turning off the checkpoint on close: {e}");
+        }
+        Some(problem)
+    }
+
+    /// The daemon's store file was deleted: a new one may be opened at
+    /// its path (nothing else would ever see what is written to the old).
+    pub fn deleted(&self) -> bool {
+        self.guard.as_ref().is_some_and(guard::FileGuard::deleted)
+    }
+
+    /// Opens a new store at `path` in place of this one, whose file was
+    /// deleted. The old connection is closed first: the `-wal` and `-shm`
+    /// files at the path belong to the deleted file and must not be
+    /// replayed into the new one.
+    pub fn reopen(&mut self, path: &Path) -> Result<()> {
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        if let Err((_, e)) = old.close() {
+            tracing::debug!("closing the deleted store: {e}");
+        }
+        for suffix in ["-wal", "-shm"] {
+            match std::fs::remove_file(private::sidecar(path, suffix)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(e)
+                        .with_context(|| format!("removing the deleted store's `{suffix}` file"))
+                }
+                _ => {}
+            }
+        }
+        *self = Store::open(path)?;
+        Ok(())
+    }
+
     /// The underlying connection, for modules that own their own tables
     /// (git watching writes commits and cursors in one transaction).
     pub fn connection(&mut self) -> &mut Connection {
         &mut self.conn
     }
+}
+
+/// A store error for people: the error, and what to do about the SQLite
+/// condition it comes from.
+pub fn explain_error(path: &str, err: &anyhow::Error) -> String {
+    let what = format!("store `{path}`: {err:#}");
+    match hint(path, err) {
+        Some(h) => format!("{what}\nhint: {h}"),
+        None => what,
+    }
+}
+
+/// What to do about a store error (of the store at `path`), when there is
+/// something to say.
+pub fn hint(path: &str, err: &anyhow::Error) -> Option<String> {
+    use rusqlite::ErrorCode;
+    let code = err
+        .chain()
+        .find_map(|e| match e.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
+            _ => None,
+        })?;
+    Some(match code {
+        ErrorCode::DiskFull => "free space on its file system; commits stay in the reflogs and are stored once there is room".to_string(),
+        ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {
+            "make the data directory and the store writable again; commits stay in the reflogs and are stored then".to_string()
+        }
+        ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => corrupt_hint(path),
+        _ => return None,
+    })
+}
+
+/// What to do about a store that is no longer a database.
+pub fn corrupt_hint(path: &str) -> String {
+    format!(
+        "stop devtrack and move `{path}` and its `-wal` and `-shm` files away (the next start creates an empty store); `sqlite3 {path} .recover` may save what it holds"
+    )
 }
 
 pub(crate) fn to_millis(t: DateTime<Utc>) -> i64 {

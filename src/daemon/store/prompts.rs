@@ -16,77 +16,9 @@ use serde::Serialize;
 use super::lifecycle::{self, Action, Fold, PromptState, TransitionError};
 use super::{from_millis, to_millis, Store};
 
-/// A way a prompt reaches the person.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Channel {
-    /// The freedesktop notification service on the session bus.
-    Desktop,
-    /// macOS `osascript` notification or dialog.
-    Osascript,
-    /// The user's `on_trigger` command.
-    Hook,
-    /// `prompt` events on the control socket.
-    Socket,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 4] = [
-        Channel::Desktop,
-        Channel::Osascript,
-        Channel::Hook,
-        Channel::Socket,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Desktop => "desktop",
-            Channel::Osascript => "osascript",
-            Channel::Hook => "hook",
-            Channel::Socket => "socket",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Channel> {
-        Channel::ALL.into_iter().find(|c| c.as_str() == s)
-    }
-}
-
-/// What a channel did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    /// Shown (or, for a hook, run and exited 0).
-    Delivered,
-    /// Tried and failed (the detail says why: an error, an exit status).
-    Failed,
-    /// Nothing there to deliver to (no notification server, no bus).
-    Unavailable,
-    /// The person closed it without answering; the prompt stays open.
-    Dismissed,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Outcome::Delivered,
-        Outcome::Failed,
-        Outcome::Unavailable,
-        Outcome::Dismissed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Delivered => "delivered",
-            Outcome::Failed => "failed",
-            Outcome::Unavailable => "unavailable",
-            Outcome::Dismissed => "dismissed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
-    }
-}
+/// Channels and their outcomes are wire and store names, so they are the
+/// protocol's.
+pub use crate::protocol::{Channel, Outcome};
 
 /// A trigger folded into a prompt.
 #[derive(Debug, Clone, PartialEq, Serialize)]

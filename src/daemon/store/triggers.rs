@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::prompts::parsed;
+use super::prompts::{open_prompt_in, parsed, PromptOpened};
 use super::{from_millis, to_millis, Store};
 use crate::daemon::scheduler::{MissedSlot, SchedulerState};
 use crate::protocol::TriggerInfo;
@@ -77,27 +77,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
         let tx = self.conn.transaction()?;
-        let id = match trigger {
-            Some(t) => Some(insert_trigger(&tx, t)?),
-            None => None,
-        };
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT INTO missed_slots (scheduled_at, reason, recorded_at, trigger_id)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for m in missed {
-                ins.execute(params![
-                    to_millis(m.at),
-                    m.reason.as_str(),
-                    to_millis(now),
-                    id
-                ])?;
-            }
-        }
-        Store::write_scheduler_state(&tx, state)?;
+        let id = step_in(&tx, trigger, missed, state, now)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// [`Store::record_step`], and the trigger (if any) gets its prompt
+    /// ([`Store::open_prompt`]) in the same transaction: a crash keeps the
+    /// trigger with its prompt or neither.
+    pub fn record_step_prompted(
+        &mut self,
+        trigger: Option<&NewTrigger>,
+        missed: &[MissedSlot],
+        state: &SchedulerState,
+        now: DateTime<Utc>,
+        expire_before: Option<DateTime<Utc>>,
+    ) -> Result<Option<Prompted>> {
+        let tx = self.conn.transaction()?;
+        let prompted = match step_in(&tx, trigger, missed, state, now)? {
+            Some(id) => Some(Prompted {
+                trigger_id: id,
+                opened: open_prompt_in(&tx, id, now, expire_before)?,
+            }),
+            None => None,
+        };
+        tx.commit()?;
+        Ok(prompted)
     }
 
     /// Records a trigger on its own (manual triggers).
@@ -117,6 +122,26 @@ impl Store {
         super::commits::link_to_trigger(&tx, id, commits)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// [`Store::record_commit_trigger`], and the trigger gets its prompt
+    /// ([`Store::open_prompt`]) in the same transaction.
+    pub fn record_trigger_prompted<'a>(
+        &mut self,
+        trigger: &NewTrigger,
+        commits: impl IntoIterator<Item = (&'a str, &'a str)>,
+        now: DateTime<Utc>,
+        expire_before: Option<DateTime<Utc>>,
+    ) -> Result<Prompted> {
+        let tx = self.conn.transaction()?;
+        let id = insert_trigger(&tx, trigger)?;
+        super::commits::link_to_trigger(&tx, id, commits)?;
+        let opened = open_prompt_in(&tx, id, now, expire_before)?;
+        tx.commit()?;
+        Ok(Prompted {
+            trigger_id: id,
+            opened,
+        })
     }
 
     pub fn trigger_count(&self) -> Result<u64> {
@@ -170,6 +195,40 @@ impl Store {
     }
 }
 
+/// What a `*_prompted` method recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompted {
+    pub trigger_id: i64,
+    pub opened: PromptOpened,
+}
+
+fn step_in(
+    tx: &rusqlite::Connection,
+    trigger: Option<&NewTrigger>,
+    missed: &[MissedSlot],
+    state: &SchedulerState,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
+    let id = match trigger {
+        Some(t) => Some(insert_trigger(tx, t)?),
+        None => None,
+    };
+    let mut ins = tx.prepare_cached(
+        "INSERT INTO missed_slots (scheduled_at, reason, recorded_at, trigger_id)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for m in missed {
+        ins.execute(params![
+            to_millis(m.at),
+            m.reason.as_str(),
+            to_millis(now),
+            id
+        ])?;
+    }
+    Store::write_scheduler_state(tx, state)?;
+    Ok(id)
+}
+
 fn insert_trigger(conn: &rusqlite::Connection, t: &NewTrigger) -> Result<i64> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO triggers (kind, scheduled_at, fired_at, late, reason, detail)
@@ -220,6 +279,45 @@ mod tests {
             .collect();
         kinds.reverse();
         assert_eq!(kinds, TriggerKind::ALL);
+    }
+
+    /// A trigger recorded with its prompt: the first opens one, the second
+    /// folds into it, and both are in the store together.
+    #[test]
+    fn triggers_recorded_with_their_prompt() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        let first = store
+            .record_trigger_prompted(&manual(from_millis(1_000)), [], from_millis(1_000), None)
+            .unwrap();
+        assert_eq!(first.opened.fold, crate::daemon::store::Fold::Open);
+        let state = store.scheduler_state().unwrap();
+        let second = store
+            .record_step_prompted(
+                Some(&manual(from_millis(2_000))),
+                &[],
+                &state,
+                from_millis(2_000),
+                None,
+            )
+            .unwrap()
+            .unwrap();
+        assert_eq!(second.opened.fold, crate::daemon::store::Fold::Into);
+        assert_eq!(second.opened.prompt.id, first.opened.prompt.id);
+        let ids: Vec<i64> = second
+            .opened
+            .prompt
+            .triggers
+            .iter()
+            .map(|t| t.trigger_id)
+            .collect();
+        assert_eq!(ids, [first.trigger_id, second.trigger_id]);
+        assert_eq!(
+            store
+                .record_step_prompted(None, &[], &state, from_millis(3_000), None)
+                .unwrap(),
+            None
+        );
     }
 
     /// A kind this version does not know (written by a newer devtrack whose

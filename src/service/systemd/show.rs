@@ -12,7 +12,8 @@ use super::unit::UNIT_NAME;
 /// The properties asked of `systemctl --user show`.
 pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
 NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
-ExecMainStatus,StartLimitBurst,StartLimitIntervalUSec,ConditionResult,ConditionTimestamp,CanReload";
+ExecMainStatus,StartLimitBurst,StartLimitIntervalUSec,ConditionResult,ConditionTimestamp,CanReload,\
+Restart";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,6 +45,8 @@ pub struct UnitProperties {
     pub condition_failed: bool,
     /// Whether the unit has a reload command (`CanReload`); `None` unknown.
     pub can_reload: Option<bool>,
+    /// The restart policy: `no`, `on-failure`, `always`, ...
+    pub restart: Option<String>,
 }
 
 impl UnitProperties {
@@ -105,6 +108,7 @@ pub fn parse_show(output: &str) -> UnitProperties {
         condition_failed: text("ConditionResult").as_deref() == Some("no")
             && text("ConditionTimestamp").is_some(),
         can_reload: text("CanReload").map(|v| v == "yes"),
+        restart: text("Restart"),
     }
 }
 
@@ -145,6 +149,34 @@ pub fn explain_failed_start(props: &UnitProperties) -> Option<String> {
     Some(text)
 }
 
+/// Whether systemd stopped restarting a failing daemon because of the
+/// unit's start limit. `Result=start-limit-hit` says so only when the
+/// refused start came after a clean state (a person's restarts); when the
+/// limit refuses an automatic restart after a crash, systemd keeps the
+/// crash's result (`exit-code`, `signal`, ...). That case shows as a failed
+/// unit whose result its `Restart=` policy restarts, with `NRestarts` at
+/// the burst: the next restart was refused. (Exit status 78 is never
+/// restarted: the unit's `RestartPreventExitStatus=`.)
+pub fn gave_up_restarting(props: &UnitProperties) -> bool {
+    if props.result.as_deref() == Some("start-limit-hit") {
+        return true;
+    }
+    let restarted_on_failure = matches!(props.restart.as_deref(), Some("on-failure" | "always"));
+    let restartable = match props.result.as_deref() {
+        Some("exit-code") => props.exec_main_status != Some(crate::exit::CONFIG),
+        Some("signal" | "core-dump" | "watchdog" | "timeout") => true,
+        _ => false,
+    };
+    let limit_reached = match (props.restarts, props.start_limit_burst) {
+        (Some(restarts), Some(burst)) => restarts >= burst,
+        _ => false,
+    };
+    props.active_state.as_deref() == Some("failed")
+        && restarted_on_failure
+        && restartable
+        && limit_reached
+}
+
 /// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
 pub fn parse_linger(output: &str) -> Option<bool> {
     output
@@ -170,6 +202,18 @@ pub const START_PACKAGED_UNIT: &str =
 pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<String> {
     if props.is_active() {
         return None;
+    }
+    // `Result=start-limit-hit` is explained on its own line.
+    if gave_up_restarting(props) && props.result.as_deref() != Some("start-limit-hit") {
+        let limit = match (props.start_limit_burst, &props.start_limit_interval) {
+            (Some(burst), Some(interval)) => format!(" ({burst} starts within {interval})"),
+            _ => String::new(),
+        };
+        return Some(format!(
+            "systemd stopped restarting it: it kept failing and reached the unit's start \
+             limit{limit}\nhint: `devtrack logs -n 20` shows why it kept failing; \
+             `devtrack start` clears the limit and tries again"
+        ));
     }
     if !props.is_loaded() {
         return vendor_unit.then(|| {
@@ -344,6 +388,70 @@ NeedDaemonReload=no
         let disabled = "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n\
             Result=success\n";
         assert_eq!(not_running_note(&parse_show(disabled), true), None);
+    }
+
+    #[test]
+    fn a_crash_loop_stopped_by_the_start_limit_is_told_apart() {
+        // What systemd 252 shows after 5 crashes of the shipped unit.
+        let crash_loop = "LoadState=loaded\nActiveState=failed\nSubState=failed\n\
+            UnitFileState=enabled\nResult=exit-code\nExecMainStatus=1\nNRestarts=5\n\
+            StartLimitBurst=5\nStartLimitIntervalUSec=5min\nRestart=on-failure\n\
+            ExecMainStartTimestamp=Tue 2026-12-01 18:20:01 UTC\n";
+        let with = |from: &str, to: &str| parse_show(&crash_loop.replace(from, to));
+        let cases = [
+            ("crash loop", parse_show(crash_loop), true),
+            (
+                "killed each time",
+                with("Result=exit-code", "Result=signal"),
+                true,
+            ),
+            (
+                "watchdog each time",
+                with("Result=exit-code", "Result=watchdog"),
+                true,
+            ),
+            (
+                "refused after a clean stop",
+                with("Result=exit-code", "Result=start-limit-hit"),
+                true,
+            ),
+            (
+                "fewer restarts than the burst",
+                with("NRestarts=5", "NRestarts=2"),
+                false,
+            ),
+            (
+                "invalid config (78)",
+                with("ExecMainStatus=1", "ExecMainStatus=78"),
+                false,
+            ),
+            (
+                "no restart policy",
+                with("Restart=on-failure", "Restart=no"),
+                false,
+            ),
+            (
+                "stopped",
+                with("ActiveState=failed", "ActiveState=inactive"),
+                false,
+            ),
+            ("unknown burst", with("StartLimitBurst=5\n", ""), false),
+        ];
+        for (name, props, expected) in cases {
+            assert_eq!(gave_up_restarting(&props), expected, "{name}");
+        }
+        let note = not_running_note(&parse_show(crash_loop), false).unwrap();
+        assert!(
+            note.starts_with(
+                "systemd stopped restarting it: it kept failing and reached the unit's start \
+                 limit (5 starts within 5min)\nhint: "
+            ),
+            "{note}"
+        );
+        assert!(note.contains("`devtrack start` clears the limit"), "{note}");
+        // A literal start-limit-hit has its own words on the Result line.
+        let refused = crash_loop.replace("Result=exit-code", "Result=start-limit-hit");
+        assert_eq!(not_running_note(&parse_show(&refused), false), None);
     }
 
     #[test]

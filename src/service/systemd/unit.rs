@@ -64,21 +64,28 @@ RestartPreventExitStatus=78
 WatchdogSec=30
 TimeoutStopSec=10
 
-# Hardening. Only options enforced with seccomp, no_new_privs and the umask
-# are used: they work in every user manager. Options that need a mount
-# namespace or capabilities (ProtectSystem=, ProtectHome=, PrivateTmp=,
-# PrivateDevices=, CapabilityBoundingSet=) make many user managers fail the
-# start with status 218/CAPABILITIES, so they are left out.
-# MemoryDenyWriteExecute= is left out too: it kills git credential helpers
-# built on a JIT runtime, which devtrack's git operations may start.
+# Hardening. Only options enforced with seccomp, no_new_privs, the keyring
+# and the umask are used: they work in every user manager. Options that
+# need a mount namespace or capabilities (ProtectSystem=, ProtectHome=,
+# PrivateTmp=, PrivateDevices=, ProtectClock=, ProtectKernel*=,
+# CapabilityBoundingSet=) make many user managers fail the start with
+# status 218/CAPABILITIES, or are silently not applied, so they are left
+# out. The filters also bind what the daemon starts: the on_trigger hook
+# and the dialog are the person's own programs, so the network stays
+# allowed (a hook may post to a web service) and MemoryDenyWriteExecute=
+# is left out (it kills JIT runtimes such as node). A call the filter
+# refuses fails with EPERM instead of killing the program.
 NoNewPrivileges=yes
 LockPersonality=yes
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 SystemCallArchitectures=native
 SystemCallFilter=@system-service
+SystemCallFilter=~@privileged @resources
+SystemCallErrorNumber=EPERM
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 RestrictNamespaces=yes
+KeyringMode=private
 UMask=0077
 
 [Install]

@@ -6,16 +6,20 @@
 //! every request a connection hands over. Adding a request is a
 //! [`Command`] variant, a file here and its line in the `match`.
 
+mod note;
 mod pause;
+mod prompts;
 mod reload;
 mod resume;
 mod skip;
+mod snooze;
 mod status;
 mod trigger;
 
 use chrono::{DateTime, Utc};
 
 use crate::daemon::run_loop::Daemon;
+use crate::daemon::store::PromptError;
 use crate::protocol::{Command, ErrorKind, Response};
 
 /// The reply to `command`; a failure of the daemon itself (its store) is an
@@ -30,6 +34,9 @@ pub(in crate::daemon) fn handle(
         Command::Pause(req) => pause::handle(daemon, &req, now),
         Command::Resume => resume::handle(daemon, now),
         Command::Skip => skip::handle(daemon, now),
+        Command::Note(req) => note::handle(daemon, &req, now),
+        Command::Snooze(req) => snooze::handle(daemon, &req, now),
+        Command::Prompts(req) => prompts::handle(daemon, &req, now),
         Command::Trigger => trigger::handle(daemon, now),
         Command::Reload => reload::handle(daemon, now),
         // Answered by the connection task (`decode_request` refuses an
@@ -44,6 +51,22 @@ pub(in crate::daemon) fn handle(
         )),
     };
     reply.unwrap_or_else(|e| Response::failed(ErrorKind::Internal, format!("{e:#}")))
+}
+
+/// A prompt operation that did nothing, as a reply: no such prompt (or
+/// none outstanding) is `not_found`, a change the prompt's state does not
+/// allow is `conflict`, an empty note a bad request; the store's own
+/// failure is the caller's error (`internal`).
+fn prompt_failure(e: PromptError) -> anyhow::Result<Response> {
+    let kind = match &e {
+        PromptError::NoSuchPrompt(_) | PromptError::NoneOutstanding => ErrorKind::NotFound,
+        PromptError::Refused { .. } => ErrorKind::Conflict,
+        PromptError::EmptyAnswer => ErrorKind::BadRequest,
+        PromptError::NoSuchTrigger(_)
+        | PromptError::TriggerTaken { .. }
+        | PromptError::Store(_) => return Err(e.into()),
+    };
+    Ok(Response::failed(kind, e.to_string()))
 }
 
 /// When the next interval prompt is due, in the configured timezone, for

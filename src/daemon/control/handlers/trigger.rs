@@ -1,5 +1,5 @@
-//! `trigger`: prompt now (a `manual` trigger), recorded before it is
-//! announced.
+//! `trigger`: prompt now (a `manual` trigger), recorded with its prompt
+//! before either is announced.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
@@ -17,13 +17,13 @@ pub(super) fn handle(daemon: &mut Daemon, now: DateTime<Utc>) -> Result<Response
         reason: Some("requested with `devtrack trigger`".to_string()),
         detail: None,
     };
-    let id = daemon
+    let prompted = daemon
         .store
-        .record_trigger(&t)
+        .record_trigger_prompted(&t, [], now, daemon.expire_before(now))
         .context("recording the trigger")?;
-    let record = t.recorded(id);
+    let record = t.recorded(prompted.trigger_id);
     let trigger = record.info();
-    daemon.announce(record);
+    daemon.announce(record, prompted.opened, now);
     Ok(Response::Triggered {
         message: "prompt triggered".into(),
         trigger,

@@ -15,6 +15,8 @@
 //! - entries appearing or going (`logs/`, `worktrees/<name>`, a clone in a
 //!   missing repository's parent): `IN_CREATE`, `IN_DELETE`,
 //!   `IN_MOVED_FROM`, `IN_MOVED_TO`;
+//! - permissions changed (a repository made unreadable, or readable
+//!   again): `IN_ATTRIB`; git changes none for a commit;
 //! - the watched directory itself removed or moved: `IN_DELETE_SELF`,
 //!   `IN_MOVE_SELF`; the kernel adds `IN_IGNORED` (the watch is gone),
 //!   `IN_UNMOUNT` and `IN_Q_OVERFLOW` unasked.
@@ -38,7 +40,7 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::task::JoinHandle;
 
-use super::{AddError, Seen, Sink, Wants};
+use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
 
 /// Entries created, removed or renamed, and the watched directory itself
 /// removed or moved: what every watch asks for.
@@ -56,6 +58,7 @@ const ENTRIES: AddWatchFlags = AddWatchFlags::IN_CREATE
 pub fn mask(wants: Wants) -> AddWatchFlags {
     // nix names no `IN_MASK_ADD`.
     let always = ENTRIES
+        | AddWatchFlags::IN_ATTRIB
         | AddWatchFlags::IN_ONLYDIR
         | AddWatchFlags::from_bits_retain(nix::libc::IN_MASK_ADD);
     match wants {
@@ -76,7 +79,8 @@ pub fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Option<See
         return Some(Seen::Overflow);
     }
     let replaced = mask.intersects(REPLACING);
-    if !replaced && !mask.contains(AddWatchFlags::IN_CLOSE_WRITE) {
+    let written = AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_ATTRIB;
+    if !replaced && !mask.intersects(written) {
         return None;
     }
     let path = match name {
@@ -164,16 +168,18 @@ pub(in crate::daemon::gitwatch) struct Backend {
 impl Backend {
     /// Opens the inotify instance and starts reading it on the current
     /// tokio runtime.
-    pub fn start(sink: Sink) -> anyhow::Result<Backend> {
+    pub fn start(sink: Sink) -> Result<Backend, OpenError> {
         tokio::runtime::Handle::try_current()
-            .context("the file-system watcher runs on a tokio runtime")?;
-        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)
-            .map_err(|e| anyhow::anyhow!(init_error(e)))?;
+            .context("the file-system watcher runs on a tokio runtime")
+            .map_err(OpenError::Other)?;
+        let inotify =
+            Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).map_err(init_error)?;
         // SAFETY: the descriptor is owned by `Instance`, which the AsyncFd
         // owns for its whole life, so it stays open and the same.
         let fd = unsafe { AsyncFd::register_with_interest(Instance(inotify), Interest::READABLE) }
             .map_err(std::io::Error::from)
-            .context("registering the inotify descriptor")?;
+            .context("registering the inotify descriptor")
+            .map_err(OpenError::Other)?;
         let fd = Arc::new(fd);
         let watches: Arc<Mutex<Watches>> = Arc::default();
         let reader = tokio::spawn(read_events(Arc::clone(&fd), Arc::clone(&watches), sink));
@@ -270,43 +276,21 @@ fn add_error(e: Errno) -> AddError {
     match e {
         // Gone since it was probed, or no directory any more.
         Errno::ENOENT | Errno::ENOTDIR => AddError::Vanished,
-        Errno::ENOSPC => AddError::Failed(limit_reached(
-            "max_user_watches",
-            "the inotify watches of this user",
-            sysctl("max_user_watches").as_deref(),
-        )),
+        Errno::ENOSPC => AddError::Failed(limit_now(Limit::Watches)),
         e => AddError::Failed(std::io::Error::from(e).to_string()),
     }
 }
 
 /// Why no inotify instance could be created.
-fn init_error(e: Errno) -> String {
-    let why = match e {
-        // Per user, or the process's open files.
-        Errno::EMFILE => limit_reached(
-            "max_user_instances",
-            "the inotify instances of this user (or the open files of this process)",
-            sysctl("max_user_instances").as_deref(),
-        ),
-        e => std::io::Error::from(e).to_string(),
-    };
-    format!("creating an inotify instance: {why}")
-}
-
-/// A kernel limit reached, naming the setting that raises it.
-fn limit_reached(key: &str, what: &str, current: Option<&str>) -> String {
-    let now = current.map_or(String::new(), |v| format!(", now {v}"));
-    format!(
-        "{what} reached their limit (`fs.inotify.{key}`{now}); \
-         hint: raise it, e.g. `sysctl fs.inotify.{key}=524288` as root, \
-         and in a file under `/etc/sysctl.d/` to keep it"
-    )
-}
-
-/// The current value of `fs.inotify.<key>`.
-fn sysctl(key: &str) -> Option<String> {
-    let text = std::fs::read_to_string(format!("/proc/sys/fs/inotify/{key}")).ok()?;
-    Some(text.trim().to_string())
+fn init_error(e: Errno) -> OpenError {
+    match e {
+        // The user's instances (or the process's open files).
+        Errno::EMFILE => OpenError::Limit(limit_now(Limit::Instances)),
+        e => OpenError::Other(anyhow::anyhow!(
+            "creating an inotify instance: {}",
+            std::io::Error::from(e)
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -339,12 +323,17 @@ mod tests {
             (F::IN_MOVE_SELF, None, change("/r/.git/logs", true)),
             (F::IN_IGNORED, None, change("/r/.git/logs", true)),
             (F::IN_UNMOUNT, None, change("/r/.git/logs", true)),
+            (F::IN_ATTRIB, head, change("/r/.git/logs/HEAD", false)),
+            (
+                F::IN_ATTRIB | F::IN_ISDIR,
+                None,
+                change("/r/.git/logs", false),
+            ),
             (F::IN_Q_OVERFLOW, None, Some(Seen::Overflow)),
             // Never asked for; dropped should a kernel send them.
             (F::IN_OPEN, head, None),
             (F::IN_MODIFY, head, None),
             (F::IN_CLOSE_NOWRITE, head, None),
-            (F::IN_ATTRIB, head, None),
         ];
         for (mask, name, want) in table {
             assert_eq!(seen(mask, dir, name), want, "{mask:?}");
@@ -358,7 +347,6 @@ mod tests {
             AddWatchFlags::IN_ACCESS,
             AddWatchFlags::IN_CLOSE_NOWRITE,
             AddWatchFlags::IN_MODIFY,
-            AddWatchFlags::IN_ATTRIB,
         ] {
             assert!(!mask(Wants::Writes).intersects(read), "{read:?}");
         }
@@ -368,24 +356,15 @@ mod tests {
 
     #[test]
     fn limits_name_their_setting() {
-        let msg = limit_reached(
-            "max_user_watches",
-            "the inotify watches of this user",
-            Some("8192"),
-        );
-        assert_eq!(
-            msg,
-            "the inotify watches of this user reached their limit \
-             (`fs.inotify.max_user_watches`, now 8192); hint: raise it, e.g. \
-             `sysctl fs.inotify.max_user_watches=524288` as root, and in a file \
-             under `/etc/sysctl.d/` to keep it"
-        );
         assert!(matches!(
             add_error(Errno::ENOSPC),
             AddError::Failed(m) if m.contains("`fs.inotify.max_user_watches`")
         ));
-        assert!(init_error(Errno::EMFILE).starts_with("creating an inotify instance: "));
-        assert!(init_error(Errno::EMFILE).contains("`fs.inotify.max_user_instances`"));
+        assert!(matches!(
+            init_error(Errno::EMFILE),
+            OpenError::Limit(m) if m.contains("`fs.inotify.max_user_instances`")
+        ));
+        assert!(matches!(init_error(Errno::ENOMEM), OpenError::Other(_)));
         assert_eq!(add_error(Errno::ENOENT), AddError::Vanished);
         assert_eq!(add_error(Errno::ENOTDIR), AddError::Vanished);
     }

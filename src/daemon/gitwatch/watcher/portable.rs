@@ -9,14 +9,14 @@ use std::sync::Mutex;
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::{AddError, Seen, Sink, Wants};
+use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
 
 pub(in crate::daemon::gitwatch) struct Backend {
     watcher: Mutex<RecommendedWatcher>,
 }
 
 impl Backend {
-    pub fn start(sink: Sink) -> anyhow::Result<Backend> {
+    pub fn start(sink: Sink) -> Result<Backend, OpenError> {
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             let batch = match res {
                 Ok(event) => seen(&event),
@@ -25,6 +25,12 @@ impl Backend {
             if !batch.is_empty() {
                 sink(&batch);
             }
+        })
+        .map_err(|e| match &e.kind {
+            notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
+                OpenError::Limit(limit_now(Limit::Instances))
+            }
+            _ => OpenError::Other(anyhow::Error::new(e)),
         })?;
         Ok(Backend {
             watcher: Mutex::new(watcher),
@@ -44,7 +50,7 @@ impl Backend {
                 if vanished(&e) {
                     AddError::Vanished
                 } else {
-                    AddError::Failed(e.to_string())
+                    AddError::Failed(describe(&e))
                 }
             })
     }
@@ -69,6 +75,15 @@ fn vanished(e: &notify::Error) -> bool {
     }
 }
 
+/// A failed watch for people: notify's own text ("OS file watch limit
+/// reached.") names neither the sysctl nor the remedy.
+fn describe(e: &notify::Error) -> String {
+    match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => limit_now(Limit::Watches),
+        _ => e.to_string(),
+    }
+}
+
 /// One notify event in the watcher's terms.
 fn seen(event: &notify::Event) -> Vec<Seen> {
     if event.need_rescan() {
@@ -90,11 +105,12 @@ fn seen(event: &notify::Event) -> Vec<Seen> {
 
 /// Event kinds that can mean a reflog or directory changed. Opens and
 /// read-closes are dropped: reading a reflog must not wake the reader.
+/// Metadata changes count: a `chmod` can make a repository unreadable or
+/// readable again, and nothing else would say so.
 fn interesting(kind: &EventKind) -> bool {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
         _ => true,
     }
 }
@@ -157,9 +173,14 @@ mod tests {
         assert!(interesting(&EventKind::Create(
             notify::event::CreateKind::Folder
         )));
+        assert!(interesting(&EventKind::Modify(ModifyKind::Metadata(
+            notify::event::MetadataKind::Permissions
+        ))));
         assert!(interesting(&EventKind::Remove(
             notify::event::RemoveKind::Any
         )));
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
     }
 
     #[test]

@@ -1,0 +1,271 @@
+//! What one notification says and offers, from the loop's [`PromptView`]
+//! and what the server can do: summary, body (with a how-to-answer line
+//! when nothing in the notification can take an answer), actions and
+//! hints; and what an action key or a close reason means for the prompt.
+//! Pure functions, so every combination is a table test.
+
+use super::super::channel::{PromptView, Report};
+
+/// The `actions` entry "Log update" (and the notification's default action,
+/// a click on its body) opens the input dialog.
+pub const LOG: &str = "log";
+pub const SNOOZE: &str = "snooze";
+pub const SKIP: &str = "skip";
+/// KDE's inline reply: this action key turns on the reply field.
+pub const INLINE_REPLY: &str = "inline-reply";
+const DEFAULT: &str = "default";
+
+/// The line added to the body when the person can only answer by command.
+pub const HOW_TO_ANSWER: &str = "To answer, run: devtrack note \"what you did\"";
+
+/// The freedesktop `NotificationClosed` reason "dismissed by the user".
+pub const CLOSED_BY_USER: u32 = 2;
+
+/// What the server said it supports (`GetCapabilities`), as far as devtrack
+/// cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    pub actions: bool,
+    pub body_markup: bool,
+    pub inline_reply: bool,
+}
+
+impl Capabilities {
+    pub fn from_list(list: &[String]) -> Capabilities {
+        let has = |name: &str| list.iter().any(|c| c == name);
+        Capabilities {
+            actions: has("actions"),
+            body_markup: has("body-markup"),
+            inline_reply: has("inline-reply"),
+        }
+    }
+}
+
+/// A hint's value (`a{sv}`): the two types used here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hint {
+    Text(String),
+    Byte(u8),
+}
+
+/// The arguments of one `Notify` call that depend on the prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub summary: String,
+    pub body: String,
+    /// Key, label, key, label …
+    pub actions: Vec<String>,
+    pub hints: Vec<(&'static str, Hint)>,
+}
+
+/// The notification for `view`. `dialog`: an input dialog can be opened
+/// (enabled and installed), so "Log update" does something.
+pub fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Notification {
+    let mut actions = Vec::new();
+    let mut push = |key: &str, label: &str| {
+        actions.push(key.to_string());
+        actions.push(label.to_string());
+    };
+    if caps.inline_reply {
+        push(INLINE_REPLY, "Reply");
+    }
+    if dialog {
+        push(DEFAULT, "Log update");
+        push(LOG, "Log update");
+    }
+    push(SNOOZE, "Snooze");
+    push(SKIP, "Skip");
+
+    let answerable = caps.inline_reply || (dialog && caps.actions);
+    let mut body = view.body.clone();
+    if !answerable && !body.contains("devtrack note") {
+        if !body.is_empty() {
+            body.push_str("\n\n");
+        }
+        body.push_str(HOW_TO_ANSWER);
+    }
+    if caps.body_markup {
+        body = escape_markup(&body);
+    }
+
+    let mut hints = vec![
+        ("urgency", Hint::Byte(1)),
+        ("desktop-entry", Hint::Text("devtrack".to_string())),
+    ];
+    if caps.inline_reply {
+        hints.push((
+            "x-kde-reply-placeholder-text",
+            Hint::Text("What did you work on?".to_string()),
+        ));
+    }
+    Notification {
+        summary: view.summary.clone(),
+        body,
+        actions,
+        hints,
+    }
+}
+
+/// What an invoked action asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Report(Report),
+    /// Open the input dialog (when there is one).
+    Dialog,
+    Ignore,
+}
+
+pub fn action(key: &str) -> Action {
+    match key {
+        SNOOZE => Action::Report(Report::Snooze),
+        SKIP => Action::Report(Report::Skip),
+        LOG | DEFAULT => Action::Dialog,
+        _ => Action::Ignore,
+    }
+}
+
+/// A `NotificationClosed` reason: only the person's own dismissal means
+/// anything (expired, closed by devtrack, undefined do not).
+pub fn closed(reason: u32) -> Option<Report> {
+    (reason == CLOSED_BY_USER).then_some(Report::Dismissed)
+}
+
+/// An answer typed into a reply field or dialog: trimmed, and none when
+/// empty.
+pub fn answer(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_string())
+}
+
+/// The body-markup subset is XML-like: `&`, `<` and `>` must be escaped.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(body: &str) -> PromptView {
+        PromptView {
+            id: 7,
+            summary: "3 commits in api-server since 14:00".to_string(),
+            body: body.to_string(),
+            trigger_kind: "commit".to_string(),
+            repos: vec!["api-server".to_string()],
+            json: "{}".to_string(),
+            update: false,
+        }
+    }
+
+    fn caps(list: &[&str]) -> Capabilities {
+        Capabilities::from_list(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn actions_and_how_to_answer_follow_what_can_take_an_answer() {
+        let how = format!("What did you work on?\n\n{HOW_TO_ANSWER}");
+        let cases: &[(&[&str], bool, &[&str], &str)] = &[
+            // Inline reply: the reply field is the answer.
+            (
+                &["actions", "inline-reply"],
+                false,
+                &["inline-reply", "snooze", "skip"],
+                "What did you work on?",
+            ),
+            // A dialog behind "Log update".
+            (
+                &["actions"],
+                true,
+                &["default", "log", "snooze", "skip"],
+                "What did you work on?",
+            ),
+            // Neither: the body says how.
+            (&["actions"], false, &["snooze", "skip"], &how),
+            // A dialog but no action buttons to open it.
+            (&["body"], true, &["default", "log", "snooze", "skip"], &how),
+            (
+                &["actions", "inline-reply"],
+                true,
+                &["inline-reply", "default", "log", "snooze", "skip"],
+                "What did you work on?",
+            ),
+        ];
+        for (list, dialog, keys, body) in cases {
+            let n = notification(&view("What did you work on?"), caps(list), *dialog);
+            let got: Vec<&str> = n.actions.iter().step_by(2).map(String::as_str).collect();
+            assert_eq!(&got, keys, "caps {list:?}, dialog {dialog}");
+            assert_eq!(n.body, *body, "caps {list:?}, dialog {dialog}");
+            assert_eq!(n.summary, "3 commits in api-server since 14:00");
+            let placeholder = n
+                .hints
+                .iter()
+                .any(|(k, _)| *k == "x-kde-reply-placeholder-text");
+            assert_eq!(placeholder, list.contains(&"inline-reply"));
+        }
+    }
+
+    #[test]
+    fn labels_follow_their_keys() {
+        let n = notification(&view("q"), caps(&["actions", "inline-reply"]), true);
+        let pairs: Vec<(&str, &str)> = n
+            .actions
+            .chunks(2)
+            .map(|p| (p[0].as_str(), p[1].as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("inline-reply", "Reply"),
+                ("default", "Log update"),
+                ("log", "Log update"),
+                ("snooze", "Snooze"),
+                ("skip", "Skip"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_body_that_already_says_how_is_left_alone_and_markup_is_escaped() {
+        let n = notification(&view("or run `devtrack note`"), caps(&[]), false);
+        assert_eq!(n.body, "or run `devtrack note`");
+        let n = notification(
+            &view("fix <b> & co"),
+            caps(&["body-markup", "inline-reply"]),
+            false,
+        );
+        assert_eq!(n.body, "fix &lt;b&gt; &amp; co");
+        let n = notification(&view(""), caps(&[]), false);
+        assert_eq!(n.body, HOW_TO_ANSWER);
+    }
+
+    #[test]
+    fn actions_closes_and_answers_map_to_reports() {
+        assert_eq!(action("snooze"), Action::Report(Report::Snooze));
+        assert_eq!(action("skip"), Action::Report(Report::Skip));
+        assert_eq!(action("log"), Action::Dialog);
+        assert_eq!(action("default"), Action::Dialog);
+        assert_eq!(action("inline-reply"), Action::Ignore);
+        assert_eq!(action("Snooze"), Action::Ignore);
+        for (reason, want) in [
+            (1, None),
+            (2, Some(Report::Dismissed)),
+            (3, None),
+            (4, None),
+            (0, None),
+        ] {
+            assert_eq!(closed(reason), want, "reason {reason}");
+        }
+        assert_eq!(answer("  fixed #12\n"), Some("fixed #12".to_string()));
+        assert_eq!(answer(" \n"), None);
+    }
+}

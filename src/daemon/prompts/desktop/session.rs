@@ -1,0 +1,328 @@
+//! One connection to the session bus: the notification proxy, the signal
+//! streams (the server's three signals and `NameOwnerChanged` for its
+//! name, subscribed before the server's presence is asked, so no change is
+//! missed), what the current server can do, and the loop that serves the
+//! run loop's messages until the connection closes.
+
+use futures_lite::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::content::{self, Action, Capabilities};
+use super::dbus::{self, NotificationsProxy, Presence};
+use super::{backoff, dialog, Desktop};
+use crate::daemon::prompts::{PromptView, Report, ToChannel};
+
+pub const NO_SERVER: &str =
+    "no notification server on the session bus (`org.freedesktop.Notifications` has no owner)";
+
+/// What the server owning the name said about itself (asked once).
+struct Server {
+    caps: Capabilities,
+    /// "dunst 1.9.0".
+    detail: String,
+}
+
+pub struct Session {
+    conn: zbus::Connection,
+    proxy: NotificationsProxy<'static>,
+    actions: dbus::ActionInvokedStream,
+    closed: dbus::NotificationClosedStream,
+    replied: dbus::NotificationRepliedStream,
+    owners: zbus::fdo::NameOwnerChangedStream,
+    presence: Presence,
+    server: Option<Server>,
+    /// Consecutive failed `Notify` calls, and when to try again.
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+impl Session {
+    pub async fn open(address: &str) -> zbus::Result<Session> {
+        let conn = dbus::connect(address).await?;
+        let proxy = NotificationsProxy::new(&conn).await?;
+        let dbus_proxy = zbus::fdo::DBusProxy::new(&conn).await?;
+        let owners = dbus_proxy
+            .receive_name_owner_changed_with_args(&[(0, dbus::NAME)])
+            .await?;
+        let actions = proxy.receive_action_invoked().await?;
+        let closed = proxy.receive_notification_closed().await?;
+        let replied = proxy.receive_notification_replied().await?;
+        let presence = dbus::presence(&dbus_proxy).await?;
+        Ok(Session {
+            conn,
+            proxy,
+            actions,
+            closed,
+            replied,
+            owners,
+            presence,
+            server: None,
+            failures: 0,
+            retry_at: None,
+        })
+    }
+
+    /// A `Notify` can reach a server (one owns the name or can be started).
+    pub fn can_deliver(&self) -> bool {
+        self.presence.owned || self.presence.activatable
+    }
+
+    /// Serves until the connection closes (`true`) or the loop drops the
+    /// channel (`false`).
+    pub async fn serve(
+        &mut self,
+        desktop: &mut Desktop,
+        rx: &mut mpsc::UnboundedReceiver<ToChannel>,
+    ) -> bool {
+        loop {
+            let retry_at = self.retry_at;
+            let retry = async {
+                match retry_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                message = rx.recv() => match message {
+                    Some(ToChannel::Show(view)) => {
+                        let id = view.id;
+                        desktop.remember(view);
+                        desktop.pending.insert(id);
+                        if self.retry_at.is_none() {
+                            self.show_pending(desktop).await;
+                        }
+                    }
+                    Some(ToChannel::Withdraw { prompt }) => {
+                        if let Some(id) = desktop.forget(prompt) {
+                            if let Err(e) = self.proxy.close_notification(id).await {
+                                tracing::debug!("failed to close notification {id}: {e}");
+                            }
+                        }
+                    }
+                    None => return false,
+                },
+                () = retry => {
+                    self.retry_at = None;
+                    self.show_pending(desktop).await;
+                }
+                signal = self.actions.next() => {
+                    let Some(signal) = signal else { return true };
+                    if let Ok(args) = signal.args() {
+                        self.action(desktop, args.id, &args.action_key);
+                    }
+                }
+                signal = self.closed.next() => {
+                    let Some(signal) = signal else { return true };
+                    if let Ok(args) = signal.args() {
+                        if let Some((prompt, open)) = by_notification(desktop, args.id) {
+                            open.notification = None;
+                            if !open.acted {
+                                if let Some(report) = content::closed(args.reason) {
+                                    desktop.report(Some(prompt), report);
+                                }
+                            }
+                        }
+                    }
+                }
+                signal = self.replied.next() => {
+                    let Some(signal) = signal else { return true };
+                    if let Ok(args) = signal.args() {
+                        if let Some((prompt, open)) = by_notification(desktop, args.id) {
+                            open.acted = true;
+                            if let Some(text) = content::answer(&args.text) {
+                                desktop.report(Some(prompt), Report::Answer { text });
+                            }
+                        }
+                    }
+                }
+                signal = self.owners.next() => {
+                    let Some(signal) = signal else { return true };
+                    if let Ok(args) = signal.args() {
+                        let (old, new) = (args.old_owner().is_some(), args.new_owner().is_some());
+                        self.owner_changed(desktop, old, new);
+                    }
+                }
+                () = self.conn.closed() => return true,
+            }
+        }
+    }
+
+    /// `NameOwnerChanged` for the server's name. A new server (or the old
+    /// one gone) takes the notifications with it; the loop is told to
+    /// show again whenever the channel can deliver again.
+    fn owner_changed(&mut self, desktop: &mut Desktop, old: bool, new: bool) {
+        self.presence.owned = new;
+        let activated = !old && new && !desktop.unavailable;
+        if activated {
+            // Started for our own `Notify` (D-Bus activation): nothing was
+            // lost.
+            return;
+        }
+        self.server = None;
+        self.failures = 0;
+        self.retry_at = None;
+        desktop.lost_server();
+        if self.can_deliver() {
+            desktop.unavailable = true;
+            desktop.available();
+        } else {
+            desktop.unavailable(None, NO_SERVER.to_string());
+        }
+    }
+
+    fn action(&mut self, desktop: &mut Desktop, id: u32, key: &str) {
+        let Some((prompt, open)) = by_notification(desktop, id) else {
+            return;
+        };
+        open.acted = true;
+        match content::action(key) {
+            Action::Report(report) => desktop.report(Some(prompt), report),
+            Action::Dialog => {
+                let view = open.view.clone();
+                open_dialog(desktop, view);
+            }
+            Action::Ignore => {}
+        }
+    }
+
+    /// Shows every pending prompt, unless the server fails (then backs
+    /// off) or is not there (then reports the outage and drops them: the
+    /// loop shows them again on `Available`).
+    async fn show_pending(&mut self, desktop: &mut Desktop) {
+        while let Some(&prompt) = desktop.pending.first() {
+            if !self.can_deliver() {
+                desktop.pending.clear();
+                desktop.unavailable(Some(prompt), NO_SERVER.to_string());
+                return;
+            }
+            match self.notify(desktop, prompt).await {
+                Ok(()) => {
+                    desktop.pending.remove(&prompt);
+                    self.failures = 0;
+                }
+                Err(e) if dbus::no_server(&e) => {
+                    self.presence = Presence {
+                        owned: false,
+                        activatable: false,
+                    };
+                    desktop.pending.clear();
+                    desktop.unavailable(Some(prompt), NO_SERVER.to_string());
+                    return;
+                }
+                // The `closed` branch of `serve` takes it from here.
+                Err(_) if self.conn.is_closed() => return,
+                Err(e) => {
+                    self.failures += 1;
+                    let delay = backoff::NOTIFY.delay(self.failures);
+                    self.retry_at = Some(Instant::now() + delay);
+                    desktop.report(
+                        Some(prompt),
+                        Report::Failed {
+                            detail: format!(
+                                "notification server failed: {e} (trying again in {} s)",
+                                delay.as_secs_f64()
+                            ),
+                        },
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One `Notify` for `prompt`'s latest view.
+    async fn notify(&mut self, desktop: &mut Desktop, prompt: i64) -> zbus::Result<()> {
+        if self.server.is_none() {
+            let caps = self.proxy.get_capabilities().await?;
+            let (name, _vendor, version, _spec) = self.proxy.get_server_information().await?;
+            self.server = Some(Server {
+                caps: Capabilities::from_list(&caps),
+                detail: format!("{name} {version}").trim().to_string(),
+            });
+        }
+        let server = self
+            .server
+            .as_ref()
+            .expect("server information just fetched");
+        let dialog = desktop.options.dialog && find_dialog(desktop).is_some();
+        let Some(open) = desktop.prompts.get(&prompt) else {
+            return Ok(());
+        };
+        let notification = content::notification(&open.view, server.caps, dialog);
+        let actions: Vec<&str> = notification.actions.iter().map(String::as_str).collect();
+        let id = self
+            .proxy
+            .notify(
+                "devtrack",
+                open.notification.unwrap_or(0),
+                "",
+                &notification.summary,
+                &notification.body,
+                &actions,
+                dbus::hints(&notification),
+                0,
+            )
+            .await?;
+        let detail = server.detail.clone();
+        if let Some(open) = desktop.prompts.get_mut(&prompt) {
+            open.notification = Some(id);
+            open.acted = false;
+        }
+        desktop.report(
+            Some(prompt),
+            Report::Delivered {
+                detail: Some(detail),
+            },
+        );
+        Ok(())
+    }
+}
+
+fn by_notification(desktop: &mut Desktop, id: u32) -> Option<(i64, &mut super::Open)> {
+    desktop
+        .prompts
+        .iter_mut()
+        .find(|(_, open)| open.notification == Some(id))
+        .map(|(prompt, open)| (*prompt, open))
+}
+
+fn find_dialog(desktop: &Desktop) -> Option<dialog::Dialog> {
+    desktop
+        .options
+        .search_path
+        .as_deref()
+        .and_then(dialog::find)
+}
+
+/// Opens the input dialog for `view`, unless one is already open for it,
+/// or none is enabled or installed (the body then says how to answer).
+fn open_dialog(desktop: &mut Desktop, view: PromptView) {
+    if !desktop.options.dialog {
+        return;
+    }
+    if desktop
+        .dialogs
+        .get(&view.id)
+        .is_some_and(|d| !d.is_finished())
+    {
+        return;
+    }
+    let Some(program) = find_dialog(desktop) else {
+        return;
+    };
+    let reports = desktop.reports.clone();
+    let display = desktop.options.display.clone();
+    let prompt = view.id;
+    let task = tokio::spawn(async move {
+        if let Some(text) = dialog::ask(&program, &display, &view).await {
+            let _ = reports.send(crate::daemon::prompts::FromChannel {
+                channel: crate::daemon::store::Channel::Desktop,
+                prompt: Some(prompt),
+                report: Report::Answer { text },
+            });
+        }
+    });
+    desktop.dialogs.retain(|_, dialog| !dialog.is_finished());
+    desktop.dialogs.insert(prompt, task);
+}

@@ -1,0 +1,295 @@
+//! What a prompt says, rendered once by the run loop for every channel:
+//! the one-line summary ("3 commits in api-server since 14:00"), the body
+//! (the question, the commits it is about, how to answer), the
+//! repositories, and the prompt as the wire shows it.
+//!
+//! Pure: the prompt as stored, what the commits made since the previous
+//! answer amount to, the configured timezone and the time come in; text
+//! comes out.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::daemon::store::{PendingCommits, PromptRecord};
+use crate::protocol::{DeliveryInfo, PromptInfo, PromptTriggerInfo, TriggerKind};
+
+/// How many commit summaries the body lists.
+pub const BODY_COMMITS: usize = 3;
+/// Repositories named in a summary before it only counts them.
+const NAMED_REPOS: usize = 2;
+
+/// `14:00` on `now`'s local day, `Fri 14:00` on another.
+fn short_time(t: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&tz);
+    if local.date_naive() == now.with_timezone(&tz).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%a %H:%M").to_string()
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// `3 commits in api-server`, `4 commits in api, web`, `9 commits in 4
+/// repositories`.
+fn commits_phrase(pending: &PendingCommits) -> String {
+    let count = plural(pending.count, "commit", "commits");
+    let repos = &pending.repos;
+    if repos.len() <= NAMED_REPOS {
+        format!("{count} in {}", repos.join(", "))
+    } else {
+        format!("{count} in {} repositories", repos.len())
+    }
+}
+
+/// The one-line summary.
+pub fn summary(
+    prompt: &PromptRecord,
+    pending: &PendingCommits,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> String {
+    let opened = short_time(prompt.opened_at, tz, now);
+    let triggers = prompt.triggers.len();
+    if triggers > 1 {
+        let head = format!("{triggers} prompts since {opened}");
+        return match pending.count {
+            0 => head,
+            _ => format!("{head} · {}", commits_phrase(pending)),
+        };
+    }
+    if let (Some(first), true) = (pending.first_at, pending.count > 0) {
+        return format!(
+            "{} since {}",
+            commits_phrase(pending),
+            short_time(first.min(prompt.opened_at), tz, now)
+        );
+    }
+    let kind = prompt
+        .triggers
+        .first()
+        .and_then(|t| TriggerKind::parse(&t.kind));
+    match kind {
+        Some(TriggerKind::Manual) => format!("Check-in requested at {opened}"),
+        Some(TriggerKind::Timer) => format!("Scheduled check-in at {opened}"),
+        _ => format!("Check-in at {opened}"),
+    }
+}
+
+/// The question, up to [`BODY_COMMITS`] commit summaries, and how to
+/// answer from a terminal.
+pub fn body(pending: &PendingCommits) -> String {
+    let mut out = String::from("What did you work on?");
+    for c in pending.newest.iter().take(BODY_COMMITS) {
+        let subject = c.summary.as_deref().unwrap_or("(no message)");
+        out.push_str(&format!("\n• {subject} ({})", c.repo));
+    }
+    let listed = pending.newest.len().min(BODY_COMMITS);
+    if pending.count > listed {
+        out.push_str(&format!("\n• and {} more", pending.count - listed));
+    }
+    out.push_str("\nAnswer with `devtrack note \"…\"`.");
+    out
+}
+
+/// The prompt as the wire shows it, with its summary and repositories.
+pub fn info(prompt: &PromptRecord, summary: String, repos: Vec<String>) -> PromptInfo {
+    PromptInfo {
+        id: prompt.id,
+        opened_at: prompt.opened_at,
+        state: prompt.state,
+        state_at: prompt.state_at,
+        reopens_at: prompt.reopens_at,
+        summary,
+        repos,
+        triggers: prompt
+            .triggers
+            .iter()
+            .filter_map(|t| {
+                Some(PromptTriggerInfo {
+                    id: t.trigger_id,
+                    kind: TriggerKind::parse(&t.kind)?,
+                    fired_at: t.fired_at,
+                })
+            })
+            .collect(),
+        deliveries: prompt
+            .deliveries
+            .iter()
+            .map(|d| DeliveryInfo {
+                channel: d.channel,
+                outcome: d.outcome,
+                detail: d.detail.clone(),
+                at: d.at,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::store::{CommitRecord, PromptState, PromptTrigger};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn prompt(opened: &str, kinds: &[&str]) -> PromptRecord {
+        PromptRecord {
+            id: 3,
+            opened_at: at(opened),
+            state: PromptState::Open,
+            state_at: at(opened),
+            reopens_at: None,
+            triggers: kinds
+                .iter()
+                .enumerate()
+                .map(|(i, k)| PromptTrigger {
+                    trigger_id: i as i64 + 1,
+                    kind: k.to_string(),
+                    fired_at: at(opened),
+                })
+                .collect(),
+            changes: Vec::new(),
+            deliveries: Vec::new(),
+        }
+    }
+
+    fn commit(repo: &str, summary: &str, at_: &str) -> CommitRecord {
+        CommitRecord {
+            id: 1,
+            repo: repo.into(),
+            hash: "a".repeat(40),
+            kind: "commit".into(),
+            amends: None,
+            branch: Some("main".into()),
+            author_name: None,
+            author_email: None,
+            committed_at: Some(at(at_)),
+            summary: Some(summary.into()),
+            files_changed: None,
+            insertions: None,
+            deletions: None,
+            recorded_at: at(at_),
+            trigger_id: None,
+            own: Some(true),
+        }
+    }
+
+    /// What the store's overview says of `commits` (oldest first).
+    fn pending(commits: &[CommitRecord]) -> PendingCommits {
+        let mut repos: Vec<String> = Vec::new();
+        for c in commits {
+            if !repos.contains(&c.repo) {
+                repos.push(c.repo.clone());
+            }
+        }
+        PendingCommits {
+            count: commits.len(),
+            repos,
+            first_at: commits.iter().filter_map(|c| c.committed_at).min(),
+            newest: commits.iter().rev().take(BODY_COMMITS).cloned().collect(),
+        }
+    }
+
+    #[test]
+    fn summaries() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let now = at("2026-11-26T15:00:00Z"); // Thu 16:00 CET
+        let api = |s, t| commit("api-server", s, t);
+        let three = [
+            api("a", "2026-11-26T13:00:00Z"),
+            api("b", "2026-11-26T13:20:00Z"),
+            api("c", "2026-11-26T13:40:00Z"),
+        ];
+        let mixed = [
+            api("a", "2026-11-26T13:00:00Z"),
+            commit("web", "b", "2026-11-26T13:10:00Z"),
+            commit("docs", "c", "2026-11-26T13:20:00Z"),
+        ];
+        let cases: &[(PromptRecord, &[CommitRecord], &str)] = &[
+            (
+                prompt("2026-11-26T13:45:00Z", &["commit"]),
+                &three,
+                "3 commits in api-server since 14:00",
+            ),
+            (
+                prompt("2026-11-26T13:45:00Z", &["commit"]),
+                &three[..1],
+                "1 commit in api-server since 14:00",
+            ),
+            (
+                prompt("2026-11-26T13:00:00Z", &["timer", "commit"]),
+                &three,
+                "2 prompts since 14:00 · 3 commits in api-server",
+            ),
+            (
+                prompt("2026-11-26T13:00:00Z", &["timer", "timer", "manual"]),
+                &[],
+                "3 prompts since 14:00",
+            ),
+            (
+                prompt("2026-11-26T13:45:00Z", &["catchup"]),
+                &mixed[..2],
+                "2 commits in api-server, web since 14:00",
+            ),
+            (
+                prompt("2026-11-26T13:45:00Z", &["commit"]),
+                &mixed,
+                "3 commits in 3 repositories since 14:00",
+            ),
+            (
+                prompt("2026-11-26T13:00:00Z", &["timer"]),
+                &[],
+                "Scheduled check-in at 14:00",
+            ),
+            (
+                prompt("2026-11-26T13:00:00Z", &["manual"]),
+                &[],
+                "Check-in requested at 14:00",
+            ),
+            // Opened on another day: the day is named.
+            (
+                prompt("2026-11-25T13:00:00Z", &["timer"]),
+                &[],
+                "Scheduled check-in at Wed 14:00",
+            ),
+        ];
+        for (p, commits, want) in cases {
+            assert_eq!(summary(p, &pending(commits), tz, now), *want);
+        }
+    }
+
+    #[test]
+    fn bodies_list_the_newest_commits() {
+        let c = |s: &str| commit("api", s, "2026-11-26T13:00:00Z");
+        assert_eq!(
+            body(&pending(&[])),
+            "What did you work on?\nAnswer with `devtrack note \"…\"`."
+        );
+        assert_eq!(
+            body(&pending(&[c("one"), c("two"), c("three"), c("four"), c("five")])),
+            "What did you work on?\n• five (api)\n• four (api)\n• three (api)\n• and 2 more\nAnswer with `devtrack note \"…\"`."
+        );
+    }
+
+    #[test]
+    fn info_carries_the_record() {
+        let p = prompt("2026-11-26T13:00:00Z", &["timer", "commit"]);
+        let i = info(&p, "s".into(), vec!["api".into()]);
+        assert_eq!(
+            (i.id, i.state, i.opened_at),
+            (3, PromptState::Open, p.opened_at)
+        );
+        let kinds: Vec<TriggerKind> = i.triggers.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [TriggerKind::Timer, TriggerKind::Commit]);
+        assert_eq!(i.repos, ["api"]);
+    }
+}

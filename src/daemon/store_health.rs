@@ -1,0 +1,133 @@
+//! Whether the store takes writes, and when to try again when it does not.
+//!
+//! A write that fails (the disk full, a file system remounted read-only,
+//! the store deleted or corrupted under the daemon) stores nothing: the
+//! transaction holding the commits and the reflog cursor rolls back, so
+//! the cursor does not move and the commits stay ahead of it in the
+//! reflog. The daemon then reports the error (status, `STATUS=` line, one
+//! log line per new error, not one per retry) and tries again at a
+//! deadline in the run loop's `select!`, backing off from 1 s to 60 s: no
+//! file-system event says that space came back. A retry re-reads the
+//! repositories and re-runs the scheduler; the first one that writes
+//! clears the error. A git event in between retries at once, as always.
+//!
+//! The state and the back-off are plain data ([`StoreHealth`],
+//! [`backoff`]), tested here; the retry itself is in `commit_triggers`.
+
+use std::time::{Duration, Instant};
+
+/// The first retry's delay; each failed retry doubles it.
+pub const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// The longest delay between retries.
+pub const MAX_RETRY: Duration = Duration::from_secs(60);
+
+/// The delay before retry number `failures` (1 for the first failure).
+pub fn backoff(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY)
+}
+
+/// The store's health as the run loop sees it.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StoreHealth {
+    error: Option<String>,
+    failures: u32,
+    retry_at: Option<Instant>,
+}
+
+/// What a change of health means for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new error (or another one than before): log it.
+    Failing,
+    /// The same error again: already logged.
+    StillFailing,
+    /// Writes work again after an error: say so.
+    Recovered,
+    /// Nothing was wrong.
+    Fine,
+}
+
+impl StoreHealth {
+    /// A write failed with `message` at `now`: the error is kept and the
+    /// next retry scheduled. Failures before a retry that is already
+    /// scheduled (a git event in between) keep it: only failed retries
+    /// back off.
+    pub fn failed(&mut self, message: String, now: Instant) -> Change {
+        if self.retry_at.is_none_or(|at| at <= now) {
+            self.failures += 1;
+            self.retry_at = Some(now + backoff(self.failures));
+        }
+        if self.error.as_deref() == Some(message.as_str()) {
+            Change::StillFailing
+        } else {
+            self.error = Some(message);
+            Change::Failing
+        }
+    }
+
+    /// A write (or a whole retry) succeeded.
+    pub fn succeeded(&mut self) -> Change {
+        let was = self.error.take();
+        self.failures = 0;
+        self.retry_at = None;
+        match was {
+            Some(_) => Change::Recovered,
+            None => Change::Fine,
+        }
+    }
+
+    /// The error shown in the status, while there is one.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// When to retry; `None` while writes work.
+    pub fn retry_at(&self) -> Option<Instant> {
+        self.retry_at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backs_off_from_one_second_to_a_minute() {
+        let table = [
+            (1, 1),
+            (2, 2),
+            (3, 4),
+            (6, 32),
+            (7, 60),
+            (8, 60),
+            (1000, 60),
+        ];
+        for (failures, secs) in table {
+            assert_eq!(backoff(failures), Duration::from_secs(secs), "{failures}");
+        }
+    }
+
+    #[test]
+    fn an_error_is_logged_once_and_its_recovery_once() {
+        let t0 = Instant::now();
+        let mut h = StoreHealth::default();
+        assert_eq!(h.succeeded(), Change::Fine);
+        assert_eq!(h.retry_at(), None);
+        assert_eq!(h.failed("full".into(), t0), Change::Failing);
+        assert_eq!(h.retry_at(), Some(t0 + Duration::from_secs(1)));
+        // Before the retry is due: the same deadline.
+        assert_eq!(h.failed("full".into(), t0), Change::StillFailing);
+        assert_eq!(h.retry_at(), Some(t0 + Duration::from_secs(1)));
+        // The retry failed: twice as long.
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(h.failed("full".into(), t1), Change::StillFailing);
+        assert_eq!(h.retry_at(), Some(t1 + Duration::from_secs(2)));
+        assert_eq!(h.failed("deleted".into(), t1), Change::Failing);
+        assert_eq!(h.error(), Some("deleted"));
+        assert_eq!(h.succeeded(), Change::Recovered);
+        assert_eq!((h.error(), h.retry_at()), (None, None));
+        assert_eq!(h.failed("full".into(), t0), Change::Failing);
+        assert_eq!(h.retry_at(), Some(t0 + Duration::from_secs(1)));
+    }
+}

@@ -1,0 +1,187 @@
+//! The desktop channel against a real notification daemon: dunst on an
+//! Xvfb display and a private session bus, driven back through `dunstctl`
+//! (which talks to dunst over the same bus). Needs the Debian packages
+//! dunst, xvfb and dbus-daemon; skipped without them outside CI.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use devtrack::daemon::prompts::{Report, ToChannel};
+
+use crate::desktop::{first_line, view, Bus, Channel};
+use crate::util::{skip, write_script};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn installed(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+}
+
+/// Starts Xvfb on a free display; returns once it said which (`-displayfd`
+/// is written when the server is ready).
+fn xvfb() -> (Killed, String) {
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-nolisten",
+            "tcp",
+            "-screen",
+            "0",
+            "640x480x24",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb");
+    let display = first_line(&mut child);
+    assert!(!display.is_empty(), "Xvfb printed no display number");
+    (Killed(child), format!(":{display}"))
+}
+
+struct Dunstctl {
+    address: String,
+}
+
+impl Dunstctl {
+    /// Runs `dunstctl` without blocking the test's runtime, on which the
+    /// channel runs too.
+    async fn run(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .await
+            .expect("dunstctl")
+    }
+
+    /// Waits until dunst displays `n` notifications. dunst puts a
+    /// notification on screen a moment after `Notify` returns and sends no
+    /// signal for it, so this is a bounded retry (100 × 20 ms).
+    async fn wait_displayed(&self, n: usize) {
+        for _ in 0..100 {
+            let out = self.run(&["count", "displayed"]).await;
+            if String::from_utf8_lossy(&out.stdout).trim() == n.to_string() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let counts = self.run(&["count"]).await;
+        panic!(
+            "dunst did not display {n} notification(s) within 2 s:\n{}",
+            String::from_utf8_lossy(&counts.stdout)
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn dunst_shows_the_prompt_and_its_actions_come_back() {
+    const TEST: &str = "desktop_dunst::dunst_shows_the_prompt_and_its_actions_come_back";
+    let missing: Vec<&str> = ["Xvfb", "dunst", "dunstctl", "dbus-daemon", "dbus-send"]
+        .into_iter()
+        .filter(|p| !installed(p))
+        .collect();
+    if !missing.is_empty() {
+        return skip(
+            TEST,
+            &format!(
+                "{} not installed (Debian packages: dunst, xvfb, dbus-daemon, dbus-bin)",
+                missing.join(", ")
+            ),
+        );
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("dt-dunst")
+        .tempdir()
+        .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    write_script(
+        &bin.join("zenity"),
+        "#!/bin/sh\necho 'answered in the dialog'\n",
+    );
+    let (_x, display) = xvfb();
+    let bus = Bus::start(&dir.path().join("bus"));
+    let mut channel = Channel::on(&bus, Some(&bin));
+    channel.unavailable().await;
+
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let _dunst = Killed(
+        Command::new("dunst")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("XDG_CONFIG_HOME", home.join(".config"))
+            .env("DISPLAY", &display)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus.address())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dunst"),
+    );
+    // dunst taking the name is the event.
+    channel.expect(None, Report::Available).await;
+    let dunstctl = Dunstctl {
+        address: bus.address(),
+    };
+
+    channel.show(view(1, "3 commits in api-server since 14:00"));
+    let delivered = channel.report().await;
+    match &delivered.report {
+        Report::Delivered {
+            detail: Some(detail),
+        } => {
+            assert!(detail.starts_with("dunst "), "server {detail:?}")
+        }
+        other => panic!("expected Delivered, got {other:?}"),
+    }
+    // "Log update" is the default action: `dunstctl action` invokes it, and
+    // the dialog's text comes back as the answer.
+    dunstctl.wait_displayed(1).await;
+    let out = dunstctl.run(&["action", "0"]).await;
+    assert!(out.status.success(), "dunstctl action: {out:?}");
+    channel
+        .expect(
+            Some(1),
+            Report::Answer {
+                text: "answered in the dialog".to_string(),
+            },
+        )
+        .await;
+
+    // dunst leaves the notification up after an action; the loop
+    // withdraws the answered prompt, which closes it (not a dismissal).
+    channel.handle.send(ToChannel::Withdraw { prompt: 1 });
+    dunstctl.wait_displayed(0).await;
+
+    // Closed by the person: dismissed.
+    channel.show(view(2, "1 commit in web since 15:00"));
+    channel.report().await;
+    dunstctl.wait_displayed(1).await;
+    assert!(dunstctl.run(&["close"]).await.status.success());
+    channel.expect(Some(2), Report::Dismissed).await;
+
+    let history = dunstctl.run(&["history"]).await;
+    assert!(history.status.success(), "dunstctl history: {history:?}");
+    let history: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    let summaries: Vec<&str> = history["data"][0]
+        .as_array()
+        .expect("history entries")
+        .iter()
+        .filter_map(|n| n["summary"]["data"].as_str())
+        .collect();
+    assert!(
+        summaries.contains(&"3 commits in api-server since 14:00")
+            && summaries.contains(&"1 commit in web since 15:00"),
+        "dunst history: {summaries:?}"
+    );
+}

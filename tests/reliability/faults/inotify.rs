@@ -1,0 +1,184 @@
+//! The per-user inotify limits exhausted: `fs.inotify.max_user_watches`
+//! lowered so that only one of two repositories can be watched, and
+//! `fs.inotify.max_user_instances` lowered to none, so that no repository
+//! can be (the daemon runs on, its prompts too).
+//!
+//! The limits are system-wide settings counted per user, so the daemon
+//! runs as a uid of its own (no account needed), whose counts are
+//! its alone; root's processes are not counted with it. Lowering a limit
+//! still affects every user on the machine while it lasts, so the window
+//! spans only the daemon's start, and all tests that change the limits
+//! take `/tmp/devtrack-inotify.lock` first. The old value is restored on
+//! drop, also when the test fails.
+
+use std::os::unix::fs::OpenOptionsExt;
+
+use super::{figure, is_root, Fixture, Stopped};
+use crate::util::{skip, text, Env};
+
+/// The uids the daemons run as here, one per test (a daemon left running
+/// by one must not count against the other's limit): no process on a
+/// normal machine has them, so their inotify counts start at 0.
+const WATCHES_UID: u32 = 64917;
+const INSTANCES_UID: u32 = 64918;
+
+/// A lowered `fs.inotify.*` value, restored when dropped.
+struct Lowered {
+    path: String,
+    old: String,
+}
+
+impl Lowered {
+    fn set(name: &str, value: u64) -> Lowered {
+        let path = format!("/proc/sys/fs/inotify/{name}");
+        let old = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, value.to_string()).unwrap();
+        Lowered { path, old }
+    }
+}
+
+impl Drop for Lowered {
+    fn drop(&mut self) {
+        std::fs::write(&self.path, self.old.trim()).unwrap();
+    }
+}
+
+/// Serializes with every other test on this machine that changes the
+/// inotify limits.
+fn limits_lock() -> nix::fcntl::Flock<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o666)
+        .open("/tmp/devtrack-inotify.lock")
+        .unwrap();
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| e)
+        .unwrap()
+}
+
+/// Two repositories prepared for a daemon run as [`UID`], or `None` (after
+/// skipping) where the limits cannot be changed.
+fn prepared(test: &str, uid: u32) -> Option<Stopped> {
+    if !is_root() {
+        skip(test, "lowering fs.inotify limits needs root");
+        return None;
+    }
+    let env = Env::new();
+    std::fs::create_dir_all(&env.runtime).unwrap();
+    super::chown(env.dir.path(), uid);
+    Some(Fixture::prepare(env, Some(uid), &["a", "b"], ""))
+}
+
+/// Three watches: `a`'s git directory, its `logs/` and the directory
+/// holding both repositories; `b`'s git directory is one too many. The
+/// error names the sysctl and the repository; `a` keeps working; once the
+/// limit is back, `devtrack reload` watches `b` and stores the commit made
+/// in it meanwhile.
+#[test]
+fn watch_limit_exhausted() {
+    const TEST: &str = "faults::inotify::watch_limit_exhausted";
+    let Some(prepared) = prepared(TEST, WATCHES_UID) else {
+        return;
+    };
+    let lock = limits_lock();
+    let started = std::time::Instant::now();
+    let f = {
+        let _low = Lowered::set("max_user_watches", 3);
+        prepared.start()
+    };
+    let window = started.elapsed();
+    drop(lock);
+
+    let b = f.repo_status("b");
+    assert_eq!(b["state"], "error", "{b}");
+    let reason = b["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.contains("`fs.inotify.max_user_watches` = 3") && reason.contains("devtrack reload"),
+        "{reason}"
+    );
+    assert_eq!(f.repo_status("a")["state"], "watching");
+    let in_a = f.commit_seen(&f.repo("a"), "a keeps working");
+    let in_b = f.commit(&f.repo("b"), "made while b is not watched");
+
+    let out = f.run(&["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    f.wait_commit(&in_b);
+    assert_eq!(f.repo_status("b")["state"], "watching");
+    assert!(f.stored("a").contains(&in_a));
+    let n = f.assert_none_lost("a") + f.assert_none_lost("b");
+    let log = f.stop();
+    assert!(
+        log.contains("repository `b` cannot be watched: watching `")
+            && log.contains("`fs.inotify.max_user_watches` = 3"),
+        "{log}"
+    );
+    figure(
+        TEST,
+        "fs.inotify.max_user_watches lowered to 3 for the daemon's start (2 repositories)",
+        "1 repository not watched",
+        &format!(
+            "status and log named the sysctl and `b`; `a` kept working; after the reload `b` watched and its commit stored; {n} of {n} commits stored; limit lowered for {} ms",
+            window.as_millis()
+        ),
+    );
+}
+
+/// No inotify instance left: the daemon starts anyway, every repository
+/// in error naming the sysctl, and prompts still work; once the limit is
+/// back, `devtrack reload` watches them all.
+#[test]
+fn instance_limit_exhausted() {
+    const TEST: &str = "faults::inotify::instance_limit_exhausted";
+    let Some(prepared) = prepared(TEST, INSTANCES_UID) else {
+        return;
+    };
+    let lock = limits_lock();
+    let started = std::time::Instant::now();
+    let f = {
+        let _low = Lowered::set("max_user_instances", 0);
+        prepared.start()
+    };
+    let window = started.elapsed();
+    drop(lock);
+
+    for name in ["a", "b"] {
+        let r = f.repo_status(name);
+        assert_eq!(r["state"], "error", "{r}");
+        let reason = r["reason"].as_str().unwrap();
+        assert!(
+            reason.contains("`fs.inotify.max_user_instances` = 0")
+                && reason.contains("devtrack reload"),
+            "{reason}"
+        );
+    }
+    let out = f.run(&["trigger"]);
+    assert!(out.status.success(), "{}", text(&out));
+    f.wait_event(|e| e["event"] == "trigger" && e["trigger"]["kind"] == "manual");
+    let in_a = f.commit(&f.repo("a"), "made while nothing is watched");
+
+    let out = f.run(&["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    f.wait_commit(&in_a);
+    for name in ["a", "b"] {
+        assert_eq!(f.repo_status(name)["state"], "watching");
+    }
+    let after = f.commit_seen(&f.repo("b"), "after the limit is back");
+    assert!(f.stored("b").contains(&after));
+    let n = f.assert_none_lost("a") + f.assert_none_lost("b");
+    let log = f.stop();
+    assert!(
+        log.contains("ERROR") && log.contains("`fs.inotify.max_user_instances` = 0"),
+        "{log}"
+    );
+    figure(
+        TEST,
+        "fs.inotify.max_user_instances lowered to 0 for the daemon's start (2 repositories)",
+        "2 repositories not watched",
+        &format!(
+            "started; status and log named the sysctl for both; a manual prompt worked; after the reload both watched and the commit made meanwhile stored; {n} of {n} commits stored; limit lowered for {} ms",
+            window.as_millis()
+        ),
+    );
+}
