@@ -308,8 +308,15 @@ mod tests {
                 replaced,
             })
         };
+        let logs = change("/r/.git/logs", true);
         let table = [
             (F::IN_CLOSE_WRITE, head, change("/r/.git/logs/HEAD", false)),
+            (F::IN_ATTRIB, head, change("/r/.git/logs/HEAD", false)),
+            (
+                F::IN_ATTRIB | F::IN_ISDIR,
+                None,
+                change("/r/.git/logs", false),
+            ),
             (F::IN_MOVED_TO, head, change("/r/.git/logs/HEAD", true)),
             (F::IN_CREATE, head, change("/r/.git/logs/HEAD", true)),
             (F::IN_DELETE, head, change("/r/.git/logs/HEAD", true)),
@@ -319,16 +326,10 @@ mod tests {
                 Some(OsStr::new("refs")),
                 change("/r/.git/logs/refs", true),
             ),
-            (F::IN_DELETE_SELF, None, change("/r/.git/logs", true)),
-            (F::IN_MOVE_SELF, None, change("/r/.git/logs", true)),
-            (F::IN_IGNORED, None, change("/r/.git/logs", true)),
-            (F::IN_UNMOUNT, None, change("/r/.git/logs", true)),
-            (F::IN_ATTRIB, head, change("/r/.git/logs/HEAD", false)),
-            (
-                F::IN_ATTRIB | F::IN_ISDIR,
-                None,
-                change("/r/.git/logs", false),
-            ),
+            (F::IN_DELETE_SELF, None, logs.clone()),
+            (F::IN_MOVE_SELF, None, logs.clone()),
+            (F::IN_IGNORED, None, logs.clone()),
+            (F::IN_UNMOUNT, None, logs),
             (F::IN_Q_OVERFLOW, None, Some(Seen::Overflow)),
             // Never asked for; dropped should a kernel send them.
             (F::IN_OPEN, head, None),
