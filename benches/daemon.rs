@@ -193,6 +193,7 @@ fn measure(mode: Mode) -> Result<()> {
     let table = [
         rows(&floor, &repo_sets, &burst, &history, binary_bytes),
         vec![report_row()?, note_row()?],
+        notify_rows(mode)?,
     ]
     .concat();
     let results = Results {
@@ -265,6 +266,28 @@ fn report_row() -> Result<Row> {
         "ms",
         100.0,
     ))
+}
+
+/// A trigger on the control socket to the `Notify` a notification server
+/// receives from the desktop channel, p50 and p99.
+fn notify_rows(mode: Mode) -> Result<Vec<Row>> {
+    let samples = if mode == Mode::Quick { 50 } else { 200 };
+    eprintln!("bench: trigger → Notify ({samples} prompts, private session bus)");
+    let took = summarize(&bench::notify::measure(samples)?).context("no Notify samples")?;
+    Ok(vec![
+        Row::info(
+            "trigger → Notify (desktop channel) p50",
+            None,
+            format!("{} ms", number(took.p50_ms)),
+        ),
+        Row::at_most(
+            "trigger → Notify (desktop channel) p99",
+            None,
+            took.p99_ms,
+            "ms",
+            10.0,
+        ),
+    ])
 }
 
 /// `devtrack note TEXT` as a whole command, process spawn to exit, against

@@ -1,96 +1,20 @@
-//! The desktop notification channel against a private `dbus-daemon` and a
-//! notification server written here with zbus, which records every call
-//! and emits the server's signals when a test asks. Every wait is on an
+//! The desktop notification channel against a private `dbus-daemon` and
+//! the recording notification server of `notification_server.rs`, which
+//! emits the server's signals when a test asks. Every wait is on an
 //! event (a recorded call, a report, the daemon printing its address) with
 //! a time limit.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 
 use devtrack::daemon::prompts::desktop::{self, DesktopOptions, DialogDisplay};
-use devtrack::daemon::prompts::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+use devtrack::daemon::prompts::{
+    AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel,
+};
 use tokio::sync::mpsc;
-use zbus::zvariant::OwnedValue;
 
+pub use crate::notification_server::{first_line, Bus, Call, Server};
 use crate::util::{write_script, WAIT};
-
-const NAME: &str = "org.freedesktop.Notifications";
-const PATH: &str = "/org/freedesktop/Notifications";
-
-/// A bus of the test's own: no service files, so nothing is activated.
-pub struct Bus {
-    pub socket: PathBuf,
-    child: Child,
-}
-
-impl Bus {
-    /// Starts `dbus-daemon` listening on `socket`; returns once it printed
-    /// its address (it listens by then).
-    pub fn start(socket: &Path) -> Bus {
-        let config = socket.with_extension("conf");
-        std::fs::write(
-            &config,
-            "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"
- \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">
-<busconfig>
-  <type>session</type>
-  <!-- Required; the command line address overrides it. -->
-  <listen>unix:tmpdir=/tmp</listen>
-  <auth>EXTERNAL</auth>
-  <policy context=\"default\">
-    <allow send_destination=\"*\" eavesdrop=\"true\"/>
-    <allow eavesdrop=\"true\"/>
-    <allow own=\"*\"/>
-  </policy>
-</busconfig>
-",
-        )
-        .unwrap();
-        let mut child = Command::new("dbus-daemon")
-            .arg(format!("--config-file={}", config.display()))
-            .arg(format!("--address=unix:path={}", socket.display()))
-            .args(["--nofork", "--print-address"])
-            .stdout(Stdio::piped())
-            // Here its stderr is only "failed to set fd limit" noise.
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian package dbus-daemon)");
-        let line = first_line(&mut child);
-        assert!(line.starts_with("unix:"), "dbus-daemon printed {line:?}");
-        Bus {
-            socket: socket.to_path_buf(),
-            child,
-        }
-    }
-
-    pub fn address(&self) -> String {
-        format!("unix:path={}", self.socket.display())
-    }
-
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// The first line a child writes to its piped stdout: a server's "ready,
-/// here I am".
-pub fn first_line(child: &mut Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout piped"))
-        .read_line(&mut line)
-        .unwrap();
-    line.trim_end().to_string()
-}
 
 /// A fifo a stand-in script writes lines to, read without blocking the
 /// test's runtime. Opened read-write, so a script's write never blocks and
@@ -117,158 +41,6 @@ impl Fifo {
             .expect("timed out waiting for a line in the fifo")
             .unwrap()
             .expect("fifo closed")
-    }
-}
-
-/// One call the server received.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Call {
-    Notify(Notified),
-    /// A `Notify` answered with an error (the summary it had).
-    NotifyFailed(String),
-    Close(u32),
-}
-
-/// A `Notify` call, with the id the server gave it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notified {
-    pub id: u32,
-    pub app_name: String,
-    pub replaces_id: u32,
-    pub summary: String,
-    pub body: String,
-    pub actions: Vec<String>,
-    /// The hints' keys, sorted.
-    pub hints: Vec<String>,
-    pub expire_timeout: i32,
-}
-
-struct Recorder {
-    calls: mpsc::UnboundedSender<Call>,
-    caps: Vec<String>,
-    next_id: u32,
-    /// This many `Notify` calls fail before any succeeds.
-    failing: u32,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl Recorder {
-    #[allow(clippy::too_many_arguments)]
-    async fn notify(
-        &mut self,
-        app_name: String,
-        replaces_id: u32,
-        _app_icon: String,
-        summary: String,
-        body: String,
-        actions: Vec<String>,
-        hints: HashMap<String, OwnedValue>,
-        expire_timeout: i32,
-    ) -> zbus::fdo::Result<u32> {
-        if self.failing > 0 {
-            self.failing -= 1;
-            let _ = self.calls.send(Call::NotifyFailed(summary));
-            return Err(zbus::fdo::Error::Failed("out of order".to_string()));
-        }
-        let id = if replaces_id != 0 {
-            replaces_id
-        } else {
-            self.next_id += 1;
-            self.next_id
-        };
-        let mut hints: Vec<String> = hints.into_keys().collect();
-        hints.sort();
-        let _ = self.calls.send(Call::Notify(Notified {
-            id,
-            app_name,
-            replaces_id,
-            summary,
-            body,
-            actions,
-            hints,
-            expire_timeout,
-        }));
-        Ok(id)
-    }
-
-    async fn close_notification(
-        &self,
-        id: u32,
-        #[zbus(signal_emitter)] emitter: zbus::object_server::SignalEmitter<'_>,
-    ) {
-        let _ = self.calls.send(Call::Close(id));
-        let _ = emitter.emit(NAME, "NotificationClosed", &(id, 3u32)).await;
-    }
-
-    fn get_capabilities(&self) -> Vec<String> {
-        self.caps.clone()
-    }
-
-    fn get_server_information(&self) -> (String, String, String, String) {
-        (
-            "recorder".into(),
-            "devtrack tests".into(),
-            "0.1".into(),
-            "1.2".into(),
-        )
-    }
-}
-
-/// The test's notification server on a bus.
-pub struct Server {
-    conn: zbus::Connection,
-    calls: mpsc::UnboundedReceiver<Call>,
-}
-
-impl Server {
-    pub async fn start(bus: &Bus, caps: &[&str]) -> Server {
-        Server::failing(bus, caps, 0).await
-    }
-
-    /// A server whose first `failing` `Notify` calls fail.
-    pub async fn failing(bus: &Bus, caps: &[&str], failing: u32) -> Server {
-        let (tx, calls) = mpsc::unbounded_channel();
-        let recorder = Recorder {
-            calls: tx,
-            caps: caps.iter().map(|c| c.to_string()).collect(),
-            next_id: 0,
-            failing,
-        };
-        let conn = zbus::connection::Builder::address(bus.address().as_str())
-            .unwrap()
-            .serve_at(PATH, recorder)
-            .unwrap()
-            .name(NAME)
-            .unwrap()
-            .build()
-            .await
-            .expect("test notification server on the bus");
-        Server { conn, calls }
-    }
-
-    pub async fn call(&mut self) -> Call {
-        tokio::time::timeout(WAIT, self.calls.recv())
-            .await
-            .expect("timed out waiting for a call to the notification server")
-            .expect("server gone")
-    }
-
-    /// Waits for a `Notify`.
-    pub async fn notified(&mut self) -> Notified {
-        match self.call().await {
-            Call::Notify(notified) => notified,
-            other => panic!("expected Notify, got {other:?}"),
-        }
-    }
-
-    pub async fn emit<B>(&self, member: &str, body: &B)
-    where
-        B: serde::Serialize + zbus::zvariant::DynamicType,
-    {
-        self.conn
-            .emit_signal(None::<()>, PATH, NAME, member, body)
-            .await
-            .unwrap();
     }
 }
 
@@ -495,7 +267,8 @@ async fn inline_reply_is_the_answer() {
     let reply = (n.id, "  fixed the login bug for #123\n");
     server.emit("NotificationReplied", &reply).await;
     let text = "fixed the login bug for #123".to_string();
-    channel.expect(Some(9), Report::Answer { text }).await;
+    let via = AnswerVia::Inline;
+    channel.expect(Some(9), Report::Answer { text, via }).await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -533,7 +306,8 @@ async fn log_update_opens_the_dialog_and_its_text_is_the_answer() {
     channel.delivered(1).await;
     server.emit("ActionInvoked", &(n.id, "log")).await;
     let text = "answer from --entry --title=devtrack".to_string();
-    channel.expect(Some(1), Report::Answer { text }).await;
+    let via = AnswerVia::Dialog;
+    channel.expect(Some(1), Report::Answer { text, via }).await;
 
     channel.show(view(2, "cancel me"));
     let id = server.notified().await.id;
@@ -592,7 +366,8 @@ async fn the_dialog_opens_on_the_user_managers_display() {
     server.emit("ActionInvoked", &(id, "log")).await;
     assert_eq!(manager.line().await, "asked");
     let text = "on :42".to_string();
-    channel.expect(Some(2), Report::Answer { text }).await;
+    let via = AnswerVia::Dialog;
+    channel.expect(Some(2), Report::Answer { text, via }).await;
 }
 
 #[tokio::test(flavor = "current_thread")]

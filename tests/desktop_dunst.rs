@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use devtrack::daemon::prompts::{Report, ToChannel};
+use devtrack::daemon::prompts::{AnswerVia, Report, ToChannel};
 
 use crate::desktop::{first_line, view, Bus, Channel};
 use crate::util::{skip, write_script};
@@ -154,6 +154,7 @@ async fn dunst_shows_the_prompt_and_its_actions_come_back() {
             Some(1),
             Report::Answer {
                 text: "answered in the dialog".to_string(),
+                via: AnswerVia::Dialog,
             },
         )
         .await;

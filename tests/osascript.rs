@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use devtrack::config::Prompts;
 use devtrack::daemon::prompts::osascript::{self, Options};
-use devtrack::daemon::prompts::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+use devtrack::daemon::prompts::{
+    AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel,
+};
 use devtrack::daemon::store::Channel;
 use tokio::sync::mpsc;
 
@@ -142,7 +144,8 @@ async fn a_prompt_is_a_notification_then_a_dialog_whose_text_is_the_answer() {
             report(
                 5,
                 Report::Answer {
-                    text: "fixed login, and tests".into()
+                    text: "fixed login, and tests".into(),
+                    via: AnswerVia::Dialog,
                 }
             )
         ]

@@ -18,7 +18,7 @@ settings:
 ";
 
 /// A config watching `repo` as `api`, with a short commit debounce.
-fn with_repo(repo: &std::path::Path) -> String {
+pub fn with_repo(repo: &std::path::Path) -> String {
     format!(
         "repositories:\n  - {{name: api, path: '{}'}}\nsettings:\n  prompt_interval: 180\n  timezone: UTC\n  commit_debounce_ms: 50\n  authors: [dev@example.com]\n",
         repo.display()
@@ -35,7 +35,7 @@ fn watching_api(env: &Env) -> (std::path::PathBuf, Daemon, EventStream) {
 }
 
 /// Commits a new file `name` to `repo`.
-fn commit(repo: &std::path::Path, name: &str, message: &str) {
+pub fn commit(repo: &std::path::Path, name: &str, message: &str) {
     std::fs::write(repo.join(name), format!("{name}\n")).unwrap();
     git(repo, &["add", name]);
     git(repo, &["commit", "-q", "-m", message]);
@@ -48,7 +48,7 @@ fn answer_to(env: &Env, event: &serde_json::Value) -> Option<WorkUpdate> {
 }
 
 /// One request on a fresh connection; the reply.
-fn request(env: &Env, line: &str) -> serde_json::Value {
+pub fn request(env: &Env, line: &str) -> serde_json::Value {
     let mut stream = UnixStream::connect(env.socket()).unwrap();
     stream.set_read_timeout(Some(WAIT)).unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -61,12 +61,12 @@ fn request(env: &Env, line: &str) -> serde_json::Value {
 }
 
 /// The next `prompt` event with this `change`.
-fn prompt_event(events: &EventStream, change: &str) -> serde_json::Value {
+pub fn prompt_event(events: &EventStream, change: &str) -> serde_json::Value {
     events.wait_until("prompt", |e| e["change"] == change)["prompt"].clone()
 }
 
 /// `devtrack trigger`, and the prompt it opened or updated.
-fn trigger(env: &Env, events: &EventStream, change: &str) -> serde_json::Value {
+pub fn trigger(env: &Env, events: &EventStream, change: &str) -> serde_json::Value {
     let out = env.run(["trigger"]);
     assert!(out.status.success(), "{}", text(&out));
     prompt_event(events, change)

@@ -44,9 +44,19 @@ mod hook;
 /// The macOS `osascript` channel against a recording stand-in.
 mod osascript;
 
+/// A private session bus and a recording notification server (also the
+/// benchmark's).
+mod notification_server;
+
 /// The desktop notification channel on a private session bus, against a
 /// recording notification server.
 mod desktop;
+
+/// The desktop channel through `devtrack run`, on a private session bus.
+mod desktop_daemon;
+
+/// The `on_trigger` hook through `devtrack run`.
+mod hook_daemon;
 
 /// The desktop notification channel against dunst under Xvfb.
 mod desktop_dunst;

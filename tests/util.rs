@@ -310,6 +310,26 @@ impl Daemon {
         false
     }
 
+    /// Waits for a `STATUS=` line (the status line the service manager
+    /// shows) containing `part`, among those received so far or to come;
+    /// returns it.
+    pub fn wait_status_containing(&mut self, part: &str) -> String {
+        let found = |msg: &str| {
+            msg.lines()
+                .find(|l| l.starts_with("STATUS=") && l.contains(part))
+                .map(str::to_string)
+        };
+        if let Some(line) = self.notes.iter().find_map(|n| found(n)) {
+            return line;
+        }
+        loop {
+            let msg = self.wait_notify("STATUS=");
+            if let Some(line) = found(&msg) {
+                return line;
+            }
+        }
+    }
+
     pub fn signal(&self, sig: nix::sys::signal::Signal) {
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), sig).unwrap();
     }

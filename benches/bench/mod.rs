@@ -1,7 +1,7 @@
 //! The benchmark's parts: measurement helpers kept pure where they can be
 //! ([`stats`], [`report`], [`procfs`] parsing), and the I/O edges that drive
 //! the real daemon ([`sandbox`], [`client`], [`repos`], [`floor`],
-//! [`history`], [`standup`], [`measure`], [`burst`]).
+//! [`history`], [`standup`], [`measure`], [`burst`], [`notify`]).
 
 pub mod burst;
 pub mod client;
@@ -9,6 +9,7 @@ pub mod floor;
 pub mod history;
 pub mod machine;
 pub mod measure;
+pub mod notify;
 pub mod procfs;
 pub mod report;
 pub mod repos;

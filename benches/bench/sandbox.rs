@@ -107,6 +107,12 @@ impl Sandbox {
     /// Starts `devtrack run`; returns it once it sent `READY=1`, with the
     /// time from just before the spawn to that datagram's arrival.
     pub fn start(&self) -> Result<(Daemon, Duration)> {
+        self.start_with(|_| {})
+    }
+
+    /// [`Sandbox::start`] with `adjust` applied to the command first (an
+    /// extra variable in the daemon's environment).
+    pub fn start_with(&self, adjust: impl FnOnce(&mut Command)) -> Result<(Daemon, Duration)> {
         static SEQ: AtomicUsize = AtomicUsize::new(0);
         let notify_path = self
             .dir
@@ -120,6 +126,7 @@ impl Sandbox {
         cmd.env("NOTIFY_SOCKET", &notify_path)
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        adjust(&mut cmd);
         let spawned = Instant::now();
         let mut child = cmd.spawn().context("spawning `devtrack run`")?;
         let pid = child.id();

@@ -75,10 +75,13 @@ impl Daemon {
         if let Err(e) = self.replan(Schedule::from_settings(&new.settings), now) {
             tracing::error!("re-planning the schedule: {e:#}");
         }
-        let channels_changed = new.prompts != self.config.prompts;
+        let channels_changed =
+            crate::daemon::prompts::notifications_changed(&self.config.prompts, &new.prompts);
         self.config = new;
         if channels_changed {
             self.restart_channels(now);
+        } else {
+            self.restart_hook(now);
         }
         // Repositories added by the reload: read what they hold since their
         // cursors (none for new ones, so this only arms them). Unchanged

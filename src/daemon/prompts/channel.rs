@@ -18,7 +18,9 @@ pub struct PromptView {
     pub id: i64,
     /// One line: "3 commits in api-server since 14:00".
     pub summary: String,
-    /// The question and how to answer ("What did you work on? …").
+    /// The question and the newest commits it is about ("What did you work
+    /// on?\n• Fix the login (api)"); not how to answer: a channel that
+    /// cannot take the answer itself adds that (`text::shown_body`).
     pub body: String,
     /// The latest trigger's kind: `timer`, `commit`, `manual`, `catchup`.
     pub trigger_kind: String,
@@ -72,12 +74,21 @@ pub enum Report {
     /// The person closed the notification without answering; the prompt
     /// stays open.
     Dismissed,
-    /// The person answered (inline reply, input dialog).
-    Answer { text: String },
+    /// The person answered, in the notification itself or in a dialog.
+    Answer { text: String, via: AnswerVia },
     /// The person chose "Snooze".
     Snooze,
     /// The person chose "Skip".
     Skip,
+}
+
+/// Where the person typed an answer, so the store records its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerVia {
+    /// Into the notification (`NotificationReplied`, KDE's inline reply).
+    Inline,
+    /// Into an input dialog (`zenity`, `kdialog`, `osascript display dialog`).
+    Dialog,
 }
 
 /// The loop's end of one running channel.

@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::channel::{FromChannel, PromptView, Report, ToChannel};
+use super::channel::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
 use super::text;
 use crate::daemon::run_loop::Daemon;
 use crate::daemon::status::local_midnight;
@@ -27,12 +27,23 @@ use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
 use crate::service::systemd::readiness;
 use crate::tickets::Families;
 
-/// Where an answer a channel reports came from.
-pub fn answer_source(channel: Channel) -> UpdateSource {
-    match channel {
-        Channel::Desktop | Channel::Hook => UpdateSource::Notification,
-        Channel::Osascript => UpdateSource::Dialog,
-        Channel::Socket => UpdateSource::Socket,
+/// Where an answer a channel reports was typed, as the store records it.
+pub fn answer_source(via: AnswerVia) -> UpdateSource {
+    match via {
+        AnswerVia::Inline => UpdateSource::Inline,
+        AnswerVia::Dialog => UpdateSource::Dialog,
+    }
+}
+
+/// Whether the start of a channel's outage is a warning. Nowhere to show a
+/// notification (no session bus, no server: a headless machine, an SSH
+/// login, a service started before the desktop) is how many machines run,
+/// so it is news, not trouble; a hook refused by the permission check and
+/// a channel that failed are.
+pub fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::Unavailable => channel == Channel::Hook,
+        _ => true,
     }
 }
 
@@ -226,14 +237,14 @@ impl Daemon {
                     self.record_result(id, channel, Outcome::Dismissed, None, now);
                 }
             }
-            Report::Answer { text } => {
+            Report::Answer { text, via } => {
                 let new = NewUpdate {
                     text: &text,
                     target: match prompt {
                         Some(id) => crate::daemon::store::AnswerTarget::Prompt(id),
                         None => crate::daemon::store::AnswerTarget::Oldest,
                     },
-                    source: answer_source(channel),
+                    source: answer_source(via),
                 };
                 // The text stays out of the log.
                 if let Err(e) = self.answer(&new, now) {
@@ -268,10 +279,13 @@ impl Daemon {
     ) {
         let name = channel.as_str();
         if self.channel_health.trouble(channel, detail, now) {
-            tracing::warn!(
-                channel = name,
-                "{name} cannot deliver prompts: {detail} (said once until it can again)"
-            );
+            let message =
+                format!("{name} cannot deliver prompts: {detail} (said once until it can again)");
+            if trouble_is_warning(channel, outcome) {
+                tracing::warn!(channel = name, "{message}");
+            } else {
+                tracing::info!(channel = name, "{message}");
+            }
         }
         if let Some(id) = prompt {
             self.record_result(id, channel, outcome, Some(detail), now);
@@ -288,6 +302,12 @@ impl Daemon {
                 return;
             }
         };
+        // A hook runs once per prompt, also across restarts of its channel
+        // (a reload, a restart of the daemon): one that has a result for
+        // this prompt already ran for it.
+        if channel == Channel::Hook && record.deliveries.iter().any(|d| d.channel == channel) {
+            return;
+        }
         let view = self.prompt_view(&record, now);
         for handle in self.channels.iter().filter(|h| h.channel == channel) {
             handle.send(ToChannel::Show(view.clone()));
@@ -386,6 +406,19 @@ impl Daemon {
             self.show_open_to(channel, now);
         }
     }
+
+    /// Starts the hook's channel anew (a reload that left `prompts:` as it
+    /// was): the config file's permissions are checked again, so a fixed
+    /// mode ends a refusal and a loosened one starts it. The hook's outage
+    /// is forgotten; a refusal that stands is logged again, once.
+    pub fn restart_hook(&mut self, now: DateTime<Utc>) {
+        self.channels.retain(|h| h.channel != Channel::Hook);
+        self.channel_health.fine(Channel::Hook);
+        if let Some(handle) = super::start_hook(&self.config, &self.channel_reports) {
+            self.channels.push(handle);
+            self.show_open_to(Channel::Hook, now);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -426,10 +459,28 @@ mod tests {
 
     #[test]
     fn answers_name_their_source() {
-        assert_eq!(answer_source(Channel::Desktop), UpdateSource::Notification);
-        assert_eq!(answer_source(Channel::Osascript), UpdateSource::Dialog);
-        assert_eq!(answer_source(Channel::Socket), UpdateSource::Socket);
+        assert_eq!(answer_source(AnswerVia::Inline), UpdateSource::Inline);
+        assert_eq!(answer_source(AnswerVia::Dialog), UpdateSource::Dialog);
         assert_eq!(change_for(PromptState::Open), PromptChangeKind::Reopened);
+    }
+
+    #[test]
+    fn which_outages_are_warnings() {
+        use Channel::*;
+        let cases = [
+            (Desktop, Outcome::Unavailable, false),
+            (Osascript, Outcome::Unavailable, false),
+            (Hook, Outcome::Unavailable, true),
+            (Desktop, Outcome::Failed, true),
+            (Hook, Outcome::Failed, true),
+        ];
+        for (channel, outcome, want) in cases {
+            assert_eq!(
+                trouble_is_warning(channel, outcome),
+                want,
+                "{channel:?} {outcome:?}"
+            );
+        }
         assert_eq!(change_for(PromptState::Skipped), PromptChangeKind::Skipped);
     }
 }

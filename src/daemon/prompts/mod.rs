@@ -20,5 +20,5 @@ pub mod osascript;
 mod seen;
 pub mod text;
 
-pub use channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
-pub use channels::start_channels;
+pub use channel::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+pub use channels::{notifications_changed, start_channels, start_hook};

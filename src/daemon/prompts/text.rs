@@ -94,7 +94,25 @@ pub fn body(pending: &PendingCommits) -> String {
     if pending.count > listed {
         out.push_str(&format!("\n• and {} more", pending.count - listed));
     }
-    out.push_str("\nAnswer with `devtrack note \"…\"`.");
+    out
+}
+
+/// The line a channel adds to the body when nothing it shows can take an
+/// answer (no reply field, no dialog).
+pub const HOW_TO_ANSWER: &str = "To answer, run: devtrack note \"what you did\"";
+
+/// `body` as a channel shows it: with [`HOW_TO_ANSWER`] as a last
+/// paragraph unless the channel can take the answer itself (`answerable`)
+/// or the body already names `devtrack note`. The loop's body never says
+/// how to answer: only the channel knows whether it can.
+pub fn shown_body(body: &str, answerable: bool) -> String {
+    let mut out = body.to_owned();
+    if !answerable && !body.contains("devtrack note") {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(HOW_TO_ANSWER);
+    }
     out
 }
 
@@ -270,14 +288,31 @@ mod tests {
     #[test]
     fn bodies_list_the_newest_commits() {
         let c = |s: &str| commit("api", s, "2026-11-26T13:00:00Z");
+        assert_eq!(body(&pending(&[])), "What did you work on?");
         assert_eq!(
-            body(&pending(&[])),
-            "What did you work on?\nAnswer with `devtrack note \"…\"`."
+            body(&pending(&[
+                c("one"),
+                c("two"),
+                c("three"),
+                c("four"),
+                c("five")
+            ])),
+            "What did you work on?\n• five (api)\n• four (api)\n• three (api)\n• and 2 more"
         );
-        assert_eq!(
-            body(&pending(&[c("one"), c("two"), c("three"), c("four"), c("five")])),
-            "What did you work on?\n• five (api)\n• four (api)\n• three (api)\n• and 2 more\nAnswer with `devtrack note \"…\"`."
-        );
+    }
+
+    #[test]
+    fn a_channel_that_cannot_take_an_answer_says_how() {
+        let how = format!("Q?\n\n{HOW_TO_ANSWER}");
+        let cases = [
+            ("Q?", false, how.as_str()),
+            ("Q?", true, "Q?"),
+            ("", false, HOW_TO_ANSWER),
+            ("Q? Run `devtrack note`.", false, "Q? Run `devtrack note`."),
+        ];
+        for (body, answerable, want) in cases {
+            assert_eq!(shown_body(body, answerable), want, "{body:?} {answerable}");
+        }
     }
 
     #[test]

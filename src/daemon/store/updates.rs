@@ -22,7 +22,9 @@ use crate::tickets::{self, Families, Family};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UpdateSource {
-    /// The notification's own action (e.g. a reply typed into it).
+    /// From a notification, before channels said how it was typed; kept
+    /// for the answers stored so (every channel now reports `Inline` or
+    /// `Dialog`).
     Notification,
     /// An inline reply (`NotificationReplied`).
     Inline,

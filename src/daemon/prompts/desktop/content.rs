@@ -5,6 +5,7 @@
 //! Pure functions, so every combination is a table test.
 
 use super::super::channel::{PromptView, Report};
+use super::super::text;
 
 /// The `actions` entry "Log update" (and the notification's default action,
 /// a click on its body) opens the input dialog.
@@ -14,9 +15,6 @@ pub const SKIP: &str = "skip";
 /// KDE's inline reply: this action key turns on the reply field.
 pub const INLINE_REPLY: &str = "inline-reply";
 const DEFAULT: &str = "default";
-
-/// The line added to the body when the person can only answer by command.
-pub const HOW_TO_ANSWER: &str = "To answer, run: devtrack note \"what you did\"";
 
 /// The freedesktop `NotificationClosed` reason "dismissed by the user".
 pub const CLOSED_BY_USER: u32 = 2;
@@ -77,13 +75,7 @@ pub fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Noti
     push(SKIP, "Skip");
 
     let answerable = caps.inline_reply || (dialog && caps.actions);
-    let mut body = view.body.clone();
-    if !answerable && !body.contains("devtrack note") {
-        if !body.is_empty() {
-            body.push_str("\n\n");
-        }
-        body.push_str(HOW_TO_ANSWER);
-    }
+    let mut body = text::shown_body(&view.body, answerable);
     if caps.body_markup {
         body = escape_markup(&body);
     }
@@ -154,6 +146,7 @@ pub fn escape_markup(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::prompts::text::HOW_TO_ANSWER;
 
     fn view(body: &str) -> PromptView {
         PromptView {

@@ -10,8 +10,9 @@
 //! last line telling the person to run `devtrack note`. An earlier
 //! notification of the same prompt that is still on screen is replaced
 //! (`replaces_id`), so an updated prompt never piles up. `expire_timeout`
-//! is 0: the notification stays until the person acts on it or the loop
-//! withdraws the prompt (which closes it with `CloseNotification`).
+//! is 0: the notification stays until the person acts on it, the loop
+//! withdraws the prompt, or the loop stops the channel (each closes it with
+//! `CloseNotification`).
 //!
 //! Back from the server: "Snooze" and "Skip" are [`Report::Snooze`] and
 //! [`Report::Skip`]; an inline reply (`NotificationReplied`) is
@@ -99,6 +100,19 @@ impl DesktopOptions {
                 DialogDisplay::Inherit
             },
         }
+    }
+}
+
+/// Why the bus at `bus` could not be reached, for the status and the log:
+/// a socket that is not there yet (the usual case: no graphical login) is
+/// said plainly, with what happens next; anything else with its error.
+fn no_bus(bus: &BusAddress, error: &str) -> String {
+    match bus.socket.as_deref() {
+        Some(socket) if !socket.exists() => format!(
+            "no session bus: `{}` does not exist (connecting when it is created)",
+            socket.display()
+        ),
+        _ => format!("no session bus at `{}`: {error}", bus.address),
     }
 }
 
@@ -199,7 +213,7 @@ impl Desktop {
                 }
                 Err(e) => {
                     failures += 1;
-                    self.unavailable(None, format!("no session bus at `{}`: {e}", bus.address));
+                    self.unavailable(None, no_bus(bus, &e.to_string()));
                 }
             }
             let socket = bus.socket.as_deref();

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
 use super::{backoff, dialog, Desktop};
-use crate::daemon::prompts::{PromptView, Report, ToChannel};
+use crate::daemon::prompts::{AnswerVia, PromptView, Report, ToChannel};
 
 pub const NO_SERVER: &str =
     "no notification server on the session bus (`org.freedesktop.Notifications` has no owner)";
@@ -100,7 +100,10 @@ impl Session {
                             }
                         }
                     }
-                    None => return false,
+                    None => {
+                        self.close_all(desktop).await;
+                        return false;
+                    }
                 },
                 () = retry => {
                     self.retry_at = None;
@@ -131,7 +134,10 @@ impl Session {
                         if let Some((prompt, open)) = by_notification(desktop, args.id) {
                             open.acted = true;
                             if let Some(text) = content::answer(&args.text) {
-                                desktop.report(Some(prompt), Report::Answer { text });
+                                desktop.report(
+                                    Some(prompt),
+                                    Report::Answer { text, via: AnswerVia::Inline },
+                                );
                             }
                         }
                     }
@@ -144,6 +150,21 @@ impl Session {
                     }
                 }
                 () = self.conn.closed() => return true,
+            }
+        }
+    }
+
+    /// The loop stopped the channel (notifications turned off): what it
+    /// still shows is taken down, since nothing would act on its buttons.
+    async fn close_all(&mut self, desktop: &mut Desktop) {
+        let shown: Vec<u32> = desktop
+            .prompts
+            .values()
+            .filter_map(|o| o.notification)
+            .collect();
+        for id in shown {
+            if let Err(e) = self.proxy.close_notification(id).await {
+                tracing::debug!("failed to close notification {id}: {e}");
             }
         }
     }
@@ -319,7 +340,10 @@ fn open_dialog(desktop: &mut Desktop, view: PromptView) {
             let _ = reports.send(crate::daemon::prompts::FromChannel {
                 channel: crate::daemon::store::Channel::Desktop,
                 prompt: Some(prompt),
-                report: Report::Answer { text },
+                report: Report::Answer {
+                    text,
+                    via: AnswerVia::Dialog,
+                },
             });
         }
     });

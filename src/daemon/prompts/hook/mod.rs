@@ -59,7 +59,7 @@ async fn serve(
 ) {
     if let Some(file) = &config_file {
         if let Err(refusal) = strict::check(file, nix::unistd::getuid().as_raw()) {
-            tracing::warn!("{refusal}");
+            // Logged by the loop, once, as the start of the hook's outage.
             let _ = reports.send(FromChannel {
                 channel: Channel::Hook,
                 prompt: None,

@@ -43,7 +43,9 @@ use tokio::time::Instant;
 
 use crate::config;
 use crate::daemon::prompts::seen::SeenPrompts;
-use crate::daemon::prompts::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+use crate::daemon::prompts::{
+    AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel,
+};
 use crate::daemon::store::Channel;
 
 use backoff::Backoff;
@@ -150,7 +152,7 @@ impl Osascript {
             tracing::debug!(prompt = view.id, "osascript failed recently; not tried");
             return;
         }
-        let args = script::notification_args(&view);
+        let args = script::notification_args(&view, self.dialog);
         let limit = self.options.notification_timeout;
         let result = osascript(
             &self.options.program,
@@ -203,7 +205,10 @@ impl Osascript {
 
     fn dialog_done(&mut self, prompt: i64, result: Result<Reply, String>) {
         let report = match result {
-            Ok(Reply::Answer(text)) => Report::Answer { text },
+            Ok(Reply::Answer(text)) => Report::Answer {
+                text,
+                via: AnswerVia::Dialog,
+            },
             Ok(Reply::Snooze) => Report::Snooze,
             Ok(Reply::Skip) => Report::Skip,
             Ok(Reply::Nothing(why)) => {

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::daemon::prompts::PromptView;
+use crate::daemon::prompts::{text, PromptView};
 
 /// The title of every notification and dialog.
 pub const TITLE: &str = "devtrack";
@@ -47,12 +47,13 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// `osascript`'s arguments for the notification: the body as its text,
-/// the summary as its subtitle.
-pub fn notification_args(view: &PromptView) -> Vec<String> {
+/// `osascript`'s arguments for the notification: the body as its text
+/// (saying how to answer unless a dialog follows, `dialog`), the summary
+/// as its subtitle.
+pub fn notification_args(view: &PromptView, dialog: bool) -> Vec<String> {
     let script = format!(
         "display notification {} with title {} subtitle {}",
-        quote(&view.body),
+        quote(&text::shown_body(&view.body, dialog)),
         quote(TITLE),
         quote(&view.summary)
     );
@@ -137,11 +138,20 @@ mod tests {
 
     #[test]
     fn the_notification_shows_the_body_under_the_summary() {
+        let v = view("3 commits in api", "What did you \"do\"?");
         assert_eq!(
-            notification_args(&view("3 commits in api", "What did you \"do\"?")),
+            notification_args(&v, true),
             [
                 "-e",
                 r#"display notification "What did you \"do\"?" with title "devtrack" subtitle "3 commits in api""#
+            ]
+        );
+        // No dialog follows: the text says how to answer.
+        assert_eq!(
+            notification_args(&v, false),
+            [
+                "-e",
+                r#"display notification "What did you \"do\"?\n\nTo answer, run: devtrack note \"what you did\"" with title "devtrack" subtitle "3 commits in api""#
             ]
         );
     }
