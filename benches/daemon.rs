@@ -591,6 +591,11 @@ fn burst_rows(b: &Burst) -> Vec<Row> {
                 threads.join(" ms, ")
             ),
         ),
+        Row::info(
+            &format!("{what}: daemon context switches per commit"),
+            n,
+            number(m.daemon_switches as f64 / b.commits.max(1) as f64),
+        ),
         Row::at_most(
             &format!("{what}: last commit stored after git returned (worst round)"),
             n,

@@ -53,6 +53,9 @@ pub struct Round {
     pub daemon_cpu_secs: f64,
     /// Per thread of the daemon (by name), over the same window.
     pub daemon_threads: Vec<(String, f64)>,
+    /// Voluntary and involuntary context switches of all the daemon's
+    /// threads over the same window: how often it woke up.
+    pub daemon_switches: u64,
     /// From the last `git cherry-pick`'s exit to its commit's event; 0 when
     /// the event came first.
     pub stored_after_ms: f64,
@@ -264,6 +267,7 @@ fn round(commits: usize) -> Result<Round> {
     let git_before = procfs::children_cpu_secs();
     let daemon_before = procfs::cpu_secs(daemon.pid)?;
     let threads_before = procfs::thread_cpu_secs(daemon.pid)?;
+    let switches_before = procfs::context_switches(daemon.pid)?;
     let mut returned = Instant::now();
     for &commit in &topic {
         cherry_pick(&sandbox, &path, commit)?;
@@ -278,6 +282,7 @@ fn round(commits: usize) -> Result<Round> {
         .wait_trigger_after(arrived)
         .map_err(|e| e.context(daemon.log_tail()))?;
     let daemon_cpu_secs = procfs::cpu_secs(daemon.pid)? - daemon_before;
+    let daemon_switches = procfs::context_switches(daemon.pid)?.saturating_sub(switches_before);
     let daemon_threads = procfs::thread_cpu_secs(daemon.pid)?
         .into_iter()
         .map(|(name, secs)| {
@@ -294,6 +299,7 @@ fn round(commits: usize) -> Result<Round> {
         git_cpu_secs,
         daemon_cpu_secs,
         daemon_threads,
+        daemon_switches,
         stored_after_ms: millis(arrived.saturating_duration_since(returned)),
     })
 }
@@ -311,6 +317,7 @@ pub fn checks() {
         git_cpu_secs: 2.0,
         daemon_cpu_secs: daemon,
         daemon_threads: Vec::new(),
+        daemon_switches: 0,
         stored_after_ms: stored,
     };
     let b = Burst {

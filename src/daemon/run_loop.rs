@@ -230,7 +230,7 @@ fn wall_now() -> DateTime<Utc> {
 
 impl Daemon {
     /// Reaching the watchdog branch proves the loop runs; the watcher
-    /// thread must answer too, or systemd should restart us.
+    /// must still read events too, or systemd should restart us.
     fn watchdog_tick(&self) {
         if self.git.is_alive() {
             readiness::watchdog();

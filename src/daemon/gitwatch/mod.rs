@@ -1,24 +1,25 @@
 //! Watching git repositories for the developer's own commits.
 //!
 //! The source of truth is each repository's HEAD reflog (and each linked
-//! worktree's): append-only, and it names the operation. One notify
-//! watcher watches the directories holding those files; its callback sends
-//! a [`WatchMsg`] to the run loop, which calls [`GitWatch::handle`] to read
-//! what was appended, classify it, store commits, activity and the reflog
-//! cursor in one transaction, and get back [`GitEvent`]s. The run loop
-//! feeds the events that [`GitEvent::triggers`] into a [`Debouncer`] and
-//! owns its timer.
+//! worktree's): append-only, and it names the operation. One file-system
+//! watcher (one inotify instance on Linux) watches the directories holding
+//! those files and sends a [`WatchMsg`] to the run loop, which calls
+//! [`GitWatch::handle`] to read what was appended, classify it, store
+//! commits, activity and the reflog cursor in one transaction, and get
+//! back [`GitEvent`]s. The run loop feeds the events that
+//! [`GitEvent::triggers`] into a [`Debouncer`] and owns its timer.
 //!
 //! Modules: [`reflog`] (line parser), [`classify`] (operation and policy),
 //! [`layout`] (where the reflogs are), `repo` (one repository and its
 //! probe), [`tail`] (reading from where we stopped), `read` (one read of
 //! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), `outcome` (what it hands back: [`GitEvent`],
-//! [`Update`]), [`watcher`] (notify), [`debounce`], [`startup`] (warnings
-//! at start). The commits, rebases, activity and repository states
-//! themselves are the protocol's types, announced as they are. The
-//! decisions are plain functions with table tests; this module, `repo`,
-//! `read` and `watcher` are the I/O around them.
+//! [`Update`]), [`watcher`] (inotify; the notify crate elsewhere),
+//! [`debounce`], [`startup`] (warnings at start). The commits, rebases,
+//! activity and repository states themselves are the protocol's types,
+//! announced as they are. The decisions are plain functions with table
+//! tests; this module, `repo`, `read` and `watcher` are the I/O around
+//! them.
 
 pub mod classify;
 pub mod debounce;
@@ -263,7 +264,7 @@ impl GitWatch {
             .collect()
     }
 
-    /// The watcher thread answers and the run loop's receiver is open.
+    /// The watcher still reads events and the run loop's receiver is open.
     pub fn is_alive(&self) -> bool {
         self.fs.is_alive()
     }

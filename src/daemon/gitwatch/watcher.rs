@@ -1,12 +1,13 @@
 //! The one file-system watcher shared by all repositories.
 //!
-//! Each notify watcher opens its own inotify instance and thread, and Linux
-//! allows 128 instances per user, so devtrack keeps exactly one and adds a
-//! non-recursive watch per directory of interest. The callback runs on
-//! notify's thread: it only maps the changed path to the repository it
-//! belongs to and sends a small [`WatchMsg`]; reading happens in the run
-//! loop. A per-repository "pending" flag collapses the dozens of events one
-//! `git commit` produces into one message until the run loop handles it.
+//! One kernel watcher serves every repository (Linux allows 128 inotify
+//! instances per user), with a non-recursive watch per directory of
+//! interest. The backend (`inotify` on Linux; `portable`, the `notify`
+//! crate, elsewhere) hands over what the kernel reported as batches of
+//! [`Seen`]; [`route`] maps each to the repositories it concerns, and a
+//! per-repository "pending" flag collapses the dozens of events one
+//! `git commit` produces into one [`WatchMsg`] until the run loop handles
+//! it. Reading happens in the run loop.
 //!
 //! A watch only reports what happens after it was added, and the kernel
 //! drops it when its directory goes away. So [`FsWatcher::arm`] says
@@ -14,18 +15,26 @@
 //! again), and a directory that an event shows removed, moved or created
 //! anew is armed again on the next call even when it looks the same
 //! (file systems reuse inode numbers), together with the directories below
-//! it (notify forgets their watches with it).
+//! it (a moved directory takes their watches along to its new path).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
-use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::layout::Role;
+
+#[cfg(target_os = "linux")]
+mod inotify;
+#[cfg(any(not(target_os = "linux"), test))]
+mod portable;
+
+#[cfg(target_os = "linux")]
+use inotify::Backend;
+#[cfg(not(target_os = "linux"))]
+use portable::Backend;
 
 /// Sent by the watcher callback to the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +45,56 @@ pub enum WatchMsg {
     Rescan,
     /// The watcher reported an error; every repository is re-read.
     Error { message: String },
+}
+
+/// What a backend saw, handed over a batch at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Seen {
+    /// Something changed at `path`, a watched directory or an entry of
+    /// one. `replaced`: it was created, removed or moved, so when `path` is
+    /// a watched directory its watch is gone or on another directory now.
+    Change { path: PathBuf, replaced: bool },
+    /// The kernel dropped events.
+    Overflow,
+    /// The backend failed; the message says how.
+    Error(String),
+}
+
+/// Where a backend hands its batches.
+pub(super) type Sink = Box<dyn Fn(&[Seen]) + Send + Sync + 'static>;
+
+/// Why a backend did not watch a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum AddError {
+    /// It is gone (or no directory any more) since it was probed.
+    Vanished,
+    /// It exists but cannot be watched.
+    Failed(String),
+}
+
+/// What a directory's watch must report besides entries appearing, going
+/// or being renamed over (which every watch reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Wants {
+    Entries,
+    /// Files written in place, too.
+    Writes,
+}
+
+/// What a directory of this role must report. Reflogs are appended in
+/// place, and a missing repository's `.git` file (a linked worktree's, a
+/// submodule's) is created and then written. In the git directory, its
+/// worktrees' and their admin directories, what matters is directories
+/// appearing or going, and `HEAD` and `config`, which git and libgit2
+/// replace by renaming a lock file over them; the files git writes there
+/// for every commit (`index.lock`, `AUTO_MERGE.lock`, `MERGE_MSG.lock`,
+/// `CHERRY_PICK_HEAD.lock`, `HEAD.lock`, …) need not wake the watcher a
+/// second time when they are closed.
+pub(super) fn wants(role: &Role) -> Wants {
+    match role {
+        Role::LogsDir | Role::Ancestor { .. } => Wants::Writes,
+        Role::GitDir | Role::WorktreesDir | Role::WorktreeAdmin => Wants::Entries,
+    }
 }
 
 /// A directory a repository needs watched, and its identity (`dev:inode`)
@@ -112,41 +171,72 @@ pub fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
     }
 }
 
-/// Event kinds that can mean a reflog or directory changed. Opens and
-/// read-closes are dropped: reading a reflog must not wake the reader.
-/// Metadata changes count: a `chmod` can make a repository unreadable or
-/// readable again, and nothing else would say so.
-fn interesting(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
-        EventKind::Access(_) => false,
-        _ => true,
-    }
+/// What one batch means.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Routed {
+    /// The repositories it concerns.
+    repos: BTreeSet<String>,
+    /// Events were lost: every repository must be read again.
+    rescan: bool,
+    /// What the backend reported failing.
+    errors: Vec<String>,
 }
 
-/// Whether an event naming a watched directory means its watch is gone
-/// or on another directory now: removed (the kernel drops the watch),
-/// moved away (the watch follows it), or created (a new directory under
-/// the old name). Unknown kinds count, since re-arming is cheap.
-fn replaces_dir(kind: &EventKind) -> bool {
-    match kind {
-        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
-        EventKind::Modify(ModifyKind::Name(_)) => true,
-        EventKind::Modify(_) | EventKind::Access(_) => false,
+/// Maps a batch to the repositories it concerns, and marks the watched
+/// directories it shows replaced (with those below them) stale.
+fn route(routes: &mut Routes, batch: &[Seen]) -> Routed {
+    let mut out = Routed::default();
+    for seen in batch {
+        let (path, replaced) = match seen {
+            Seen::Overflow => {
+                out.rescan = true;
+                continue;
+            }
+            Seen::Error(message) => {
+                out.errors.push(message.clone());
+                continue;
+            }
+            Seen::Change { path, replaced } => (path, *replaced),
+        };
+        if replaced && routes.by_dir.contains_key(path) {
+            let below: Vec<PathBuf> = routes
+                .by_dir
+                .keys()
+                .filter(|d| d.starts_with(path))
+                .cloned()
+                .collect();
+            for d in below {
+                out.repos
+                    .extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
+                routes.stale.insert(d);
+            }
+        }
+        for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
+            if let Some(list) = routes.by_dir.get(dir) {
+                for (repo, role) in list {
+                    if relevant(role, dir, path) {
+                        out.repos.insert(repo.clone());
+                    }
+                }
+            }
+        }
     }
+    out
 }
 
 /// A directory watched now.
 struct Watch {
     /// Its identity when the watch was added.
     identity: Option<String>,
+    /// What it was asked to report.
+    wants: Wants,
     /// The repositories that want it.
     users: BTreeSet<String>,
 }
 
 pub struct FsWatcher {
     /// `None` while no inotify instance could be had.
-    watcher: Mutex<Option<RecommendedWatcher>>,
+    backend: Option<Backend>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -155,92 +245,43 @@ pub struct FsWatcher {
     closed: Arc<AtomicBool>,
 }
 
-/// Why no inotify instance could be had.
-enum OpenError {
+/// Why no backend could be started.
+#[derive(Debug)]
+pub(super) enum OpenError {
     /// `fs.inotify.max_user_instances` reached: git watching waits for it.
     Limit(String),
     Other(anyhow::Error),
 }
 
-/// The notify watcher whose callback routes events through `routes`.
+/// A backend whose batches are routed through `routes` to `tx`.
 fn open(
     routes: &Arc<Mutex<Routes>>,
     closed: &Arc<AtomicBool>,
     tx: &UnboundedSender<WatchMsg>,
-) -> Result<RecommendedWatcher, OpenError> {
-    let cb_routes = Arc::clone(routes);
-    let cb_closed = Arc::clone(closed);
-    let cb_tx = tx.clone();
-    let send = move |msg: WatchMsg| {
-        if cb_tx.send(msg).is_err() {
-            cb_closed.store(true, Ordering::Relaxed);
-        }
-    };
-    notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        let event = match res {
-            Ok(e) => e,
-            Err(e) => {
-                send(WatchMsg::Error {
-                    message: e.to_string(),
-                });
-                return;
+) -> Result<Backend, OpenError> {
+    let sink_routes = Arc::clone(routes);
+    let sink_closed = Arc::clone(closed);
+    let sink_tx = tx.clone();
+    let sink: Sink = Box::new(move |batch: &[Seen]| {
+        let send = |msg: WatchMsg| {
+            if sink_tx.send(msg).is_err() {
+                sink_closed.store(true, Ordering::Relaxed);
             }
         };
-        if event.need_rescan() {
+        let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
+        let routed = route(&mut routes, batch);
+        for message in routed.errors {
+            send(WatchMsg::Error { message });
+        }
+        if routed.rescan {
             send(WatchMsg::Rescan);
             return;
         }
-        if !interesting(&event.kind) {
-            return;
-        }
-        let mut routes = match cb_routes.lock() {
-            Ok(r) => r,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        let mut hit: BTreeSet<String> = BTreeSet::new();
-        if replaces_dir(&event.kind) {
-            for path in &event.paths {
-                if routes.by_dir.contains_key(path) {
-                    // notify drops the watches below a removed
-                    // directory too, even ones added since for a new
-                    // directory of the same name.
-                    let below: Vec<PathBuf> = routes
-                        .by_dir
-                        .keys()
-                        .filter(|d| d.starts_with(path))
-                        .cloned()
-                        .collect();
-                    for d in below {
-                        hit.extend(routes.by_dir[&d].iter().map(|(r, _)| r.clone()));
-                        routes.stale.insert(d);
-                    }
-                }
-            }
-        }
-        for path in &event.paths {
-            for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
-                if let Some(list) = routes.by_dir.get(dir) {
-                    for (repo, role) in list {
-                        if relevant(role, dir, path) {
-                            hit.insert(repo.clone());
-                        }
-                    }
-                }
-            }
-        }
-        for repo in hit {
+        for repo in routed.repos {
             routes.notify(&repo, &send);
         }
-    })
-    .map_err(|e| match &e.kind {
-        notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
-            OpenError::Limit(limit_reached(
-                Limit::Instances,
-                read_limit(Limit::Instances),
-            ))
-        }
-        _ => OpenError::Other(anyhow::Error::new(e)),
-    })
+    });
+    Backend::start(sink)
 }
 
 impl FsWatcher {
@@ -251,8 +292,8 @@ impl FsWatcher {
     pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
-        let watcher = match open(&routes, &closed, &tx) {
-            Ok(w) => Some(w),
+        let backend = match open(&routes, &closed, &tx) {
+            Ok(b) => Some(b),
             Err(OpenError::Limit(reason)) => {
                 tracing::error!(
                     "{reason}; no repository is watched until then, prompts on the schedule go on"
@@ -262,7 +303,7 @@ impl FsWatcher {
             Err(OpenError::Other(e)) => return Err(e),
         };
         Ok(FsWatcher {
-            watcher: Mutex::new(watcher),
+            backend,
             routes,
             watches: BTreeMap::new(),
             wanted: HashMap::new(),
@@ -303,7 +344,7 @@ impl FsWatcher {
             .wanted
             .insert(repo.to_string(), dirs.to_vec())
             .unwrap_or_default();
-        let stale: HashSet<PathBuf> = {
+        let (stale, needs): (HashSet<PathBuf>, HashMap<PathBuf, Wants>) = {
             let mut routes = self.routes();
             routes.unroute(repo, &old);
             for d in dirs {
@@ -325,25 +366,28 @@ impl FsWatcher {
                 ..
             } = &mut *routes;
             marks.retain(|d| by_dir.contains_key(d));
-            stale
+            // What every repository watching each directory needs.
+            let needs = dirs
+                .iter()
+                .map(|d| {
+                    let most = by_dir[&d.dir].iter().map(|(_, role)| wants(role)).max();
+                    (d.dir.clone(), most.unwrap_or(Wants::Writes))
+                })
+                .collect();
+            (stale, needs)
         };
-        let mut slot = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Armed::default();
-        if slot.is_none() {
+        if self.backend.is_none() {
             match open(&self.routes, &self.closed, &self.tx) {
-                Ok(w) => {
+                Ok(b) => {
                     tracing::info!("an inotify instance could be had again; watching repositories");
-                    *slot = Some(w);
+                    self.backend = Some(b);
                 }
-                Err(OpenError::Limit(reason)) => {
-                    out.failed = dirs
-                        .iter()
-                        .map(|d| (d.dir.clone(), reason.clone()))
-                        .collect();
-                    return out;
-                }
-                Err(OpenError::Other(e)) => {
-                    let reason = format!("{e:#}");
+                Err(e) => {
+                    let reason = match e {
+                        OpenError::Limit(reason) => reason,
+                        OpenError::Other(e) => format!("{e:#}"),
+                    };
                     out.failed = dirs
                         .iter()
                         .map(|d| (d.dir.clone(), reason.clone()))
@@ -352,36 +396,41 @@ impl FsWatcher {
                 }
             }
         }
-        let watcher = slot.as_mut().expect("set above");
+        let backend = self.backend.as_ref().expect("set above");
         for o in old {
             if !dirs.iter().any(|d| d.dir == o.dir) {
-                release(watcher, &mut self.watches, &o.dir, repo);
+                release(backend, &mut self.watches, &o.dir, repo);
             }
         }
         for d in dirs {
+            let need = needs[&d.dir];
             let current = self.watches.get(&d.dir);
             let rearm = match current {
                 None => true,
                 Some(w) => {
-                    d.identity.is_none() || w.identity != d.identity || stale.contains(&d.dir)
+                    d.identity.is_none()
+                        || w.identity != d.identity
+                        || stale.contains(&d.dir)
+                        || w.wants < need
                 }
             };
             if rearm {
-                match watcher.watch(&d.dir, RecursiveMode::NonRecursive) {
+                match backend.add(&d.dir, need) {
                     Ok(()) => {
                         let w = self.watches.entry(d.dir.clone()).or_insert_with(|| Watch {
                             identity: None,
+                            wants: need,
                             users: BTreeSet::new(),
                         });
                         w.identity = d.identity.clone();
+                        w.wants = need;
                         out.look_again = true;
                     }
                     Err(e) => {
                         self.watches.remove(&d.dir);
-                        if vanished(&e) {
-                            out.look_again = true;
-                        } else {
-                            out.failed.push((d.dir.clone(), describe(&e)));
+                        match e {
+                            AddError::Vanished => out.look_again = true,
+                            AddError::Failed(why) => out.failed.push((d.dir.clone(), why)),
                         }
                         continue;
                     }
@@ -404,10 +453,9 @@ impl FsWatcher {
             let Routes { by_dir, stale, .. } = &mut *routes;
             stale.retain(|d| by_dir.contains_key(d));
         }
-        let mut slot = self.watcher.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(watcher) = slot.as_mut() {
+        if let Some(backend) = &self.backend {
             for o in old {
-                release(watcher, &mut self.watches, &o.dir, repo);
+                release(backend, &mut self.watches, &o.dir, repo);
             }
         }
     }
@@ -424,19 +472,10 @@ impl FsWatcher {
         self.watches.keys().cloned().collect()
     }
 
-    /// The notify thread still answers and the run loop still listens.
+    /// The backend still reads events and the run loop still listens.
+    /// With no backend (no inotify instance) there is nothing to hang.
     pub fn is_alive(&self) -> bool {
-        if self.closed.load(Ordering::Relaxed) {
-            return false;
-        }
-        let mut slot = match self.watcher.lock() {
-            Ok(w) => w,
-            Err(_) => return false,
-        };
-        // A round trip to the watcher thread: fails once it is gone. With
-        // no watcher (no inotify instance) there is no thread to hang.
-        slot.as_mut()
-            .is_none_or(|w| w.configure(notify::Config::default()).is_ok())
+        !self.closed.load(Ordering::Relaxed) && self.backend.as_ref().is_none_or(Backend::is_alive)
     }
 }
 
@@ -465,9 +504,8 @@ fn read_limit(limit: Limit) -> Option<u64> {
         .ok()
 }
 
-/// What reaching `limit` (now `value`) means and what to do: notify's own
-/// text ("OS file watch limit reached.", "Too many open files") names
-/// neither the sysctl nor the remedy.
+/// What reaching `limit` (now `value`) means and what to do (the kernel's
+/// `ENOSPC` and `EMFILE` name neither the sysctl nor the remedy).
 pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
     let (what, then, suggest) = match limit {
         Limit::Watches => ("watches", "run `devtrack reload`", 524_288),
@@ -480,40 +518,19 @@ pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
     )
 }
 
-/// A failed watch for people.
-fn describe(e: &notify::Error) -> String {
-    match &e.kind {
-        notify::ErrorKind::MaxFilesWatch => {
-            limit_reached(Limit::Watches, read_limit(Limit::Watches))
-        }
-        _ => e.to_string(),
-    }
-}
-
-/// The directory was removed after it was probed.
-fn vanished(e: &notify::Error) -> bool {
-    match &e.kind {
-        notify::ErrorKind::PathNotFound => true,
-        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
-        _ => false,
-    }
+/// [`limit_reached`] for `limit`, with its current value.
+pub(super) fn limit_now(limit: Limit) -> String {
+    limit_reached(limit, read_limit(limit))
 }
 
 /// `repo` no longer wants `dir`; unwatched when nobody does.
-fn release(
-    watcher: &mut RecommendedWatcher,
-    watches: &mut BTreeMap<PathBuf, Watch>,
-    dir: &Path,
-    repo: &str,
-) {
+fn release(backend: &Backend, watches: &mut BTreeMap<PathBuf, Watch>, dir: &Path, repo: &str) {
     let Some(w) = watches.get_mut(dir) else {
         return;
     };
     w.users.remove(repo);
     if w.users.is_empty() {
-        // Fails harmlessly when the kernel already dropped the watch
-        // because the directory was deleted.
-        let _ = watcher.unwatch(dir);
+        backend.remove(dir);
         watches.remove(dir);
     }
 }
@@ -539,28 +556,90 @@ mod tests {
         assert!(!relevant(&anc, home, Path::new("/home/u/notes.txt")));
     }
 
+    fn routes(dirs: &[(&str, &str, Role)]) -> Routes {
+        let mut r = Routes::default();
+        for (dir, repo, role) in dirs {
+            r.by_dir
+                .entry(PathBuf::from(dir))
+                .or_default()
+                .push((repo.to_string(), role.clone()));
+        }
+        r
+    }
+
+    fn change(path: &str, replaced: bool) -> Seen {
+        Seen::Change {
+            path: PathBuf::from(path),
+            replaced,
+        }
+    }
+
     #[test]
-    fn events_that_replace_a_watched_directory() {
-        use notify::event::{CreateKind, DataChange, MetadataKind, RemoveKind, RenameMode};
-        let table = [
-            (EventKind::Remove(RemoveKind::Folder), true),
-            (EventKind::Remove(RemoveKind::Any), true),
-            (EventKind::Create(CreateKind::Folder), true),
-            (EventKind::Modify(ModifyKind::Name(RenameMode::From)), true),
-            (EventKind::Modify(ModifyKind::Name(RenameMode::To)), true),
-            (EventKind::Other, true),
-            (EventKind::Modify(ModifyKind::Data(DataChange::Any)), false),
-            (
-                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
-                false,
-            ),
-            (
-                EventKind::Access(AccessKind::Close(AccessMode::Write)),
-                false,
-            ),
+    fn a_batch_is_routed_to_each_repository_once() {
+        let mut r = routes(&[
+            ("/a/.git", "a", Role::GitDir),
+            ("/a/.git/logs", "a", Role::LogsDir),
+            ("/b/.git/logs", "b", Role::LogsDir),
+        ]);
+        let batch = [
+            change("/a/.git/index.lock", true),
+            change("/a/.git/logs/HEAD", false),
+            change("/a/.git/logs/HEAD", false),
+            change("/b/.git/logs/HEAD.lock", true),
         ];
-        for (kind, want) in table {
-            assert_eq!(replaces_dir(&kind), want, "{kind:?}");
+        let got = route(&mut r, &batch);
+        assert_eq!(got.repos, BTreeSet::from(["a".to_string()]));
+        assert!(!got.rescan);
+        assert!(r.stale.is_empty(), "no watched directory was replaced");
+    }
+
+    #[test]
+    fn a_replaced_directory_marks_itself_and_those_below_stale() {
+        let table: [(Seen, &[&str], &[&str]); 5] = [
+            // `.git` removed (or moved away): its watch and logs/'s.
+            (
+                change("/a/.git", true),
+                &["a"],
+                &["/a/.git", "/a/.git/logs"],
+            ),
+            // `logs` created anew in `.git`.
+            (change("/a/.git/logs", true), &["a"], &["/a/.git/logs"]),
+            // Written, not replaced: nothing stale.
+            (change("/a/.git/logs", false), &["a"], &[]),
+            // An entry that is no watched directory.
+            (change("/a/.git/HEAD", true), &["a"], &[]),
+            (change("/a/.git/ORIG_HEAD", true), &[], &[]),
+        ];
+        for (seen, repos, stale) in table {
+            let mut r = routes(&[
+                ("/a/.git", "a", Role::GitDir),
+                ("/a/.git/logs", "a", Role::LogsDir),
+                ("/b/.git", "b", Role::GitDir),
+            ]);
+            let got = route(&mut r, std::slice::from_ref(&seen));
+            let want: BTreeSet<String> = repos.iter().map(|s| s.to_string()).collect();
+            assert_eq!(got.repos, want, "{seen:?}");
+            let want: HashSet<PathBuf> = stale.iter().map(PathBuf::from).collect();
+            assert_eq!(r.stale, want, "{seen:?}");
+        }
+    }
+
+    #[test]
+    fn only_reflog_directories_and_ancestors_want_writes() {
+        let table = [
+            (Role::LogsDir, Wants::Writes),
+            (
+                Role::Ancestor {
+                    target: "/r/.git/HEAD".into(),
+                },
+                Wants::Writes,
+            ),
+            (Role::GitDir, Wants::Entries),
+            (Role::WorktreesDir, Wants::Entries),
+            (Role::WorktreeAdmin, Wants::Entries),
+        ];
+        for (role, want) in table {
+            assert_eq!(wants(&role), want, "{role:?}");
         }
     }
 
@@ -574,32 +653,20 @@ mod tests {
             limit_reached(Limit::Instances, None),
             "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then run `devtrack reload`"
         );
-        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
-        assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
     }
 
     #[test]
-    fn opens_and_reads_are_not_changes() {
-        assert!(!interesting(&EventKind::Access(AccessKind::Open(
-            AccessMode::Any
-        ))));
-        assert!(!interesting(&EventKind::Access(AccessKind::Close(
-            AccessMode::Read
-        ))));
-        assert!(interesting(&EventKind::Access(AccessKind::Close(
-            AccessMode::Write
-        ))));
-        assert!(interesting(&EventKind::Modify(ModifyKind::Data(
-            notify::event::DataChange::Any
-        ))));
-        assert!(interesting(&EventKind::Create(
-            notify::event::CreateKind::Folder
-        )));
-        assert!(interesting(&EventKind::Modify(ModifyKind::Metadata(
-            notify::event::MetadataKind::Permissions
-        ))));
-        assert!(interesting(&EventKind::Remove(
-            notify::event::RemoveKind::Any
-        )));
+    fn overflow_and_errors_are_passed_on() {
+        let mut r = routes(&[("/a/.git/logs", "a", Role::LogsDir)]);
+        let got = route(
+            &mut r,
+            &[
+                change("/a/.git/logs/HEAD", false),
+                Seen::Overflow,
+                Seen::Error("boom".into()),
+            ],
+        );
+        assert!(got.rescan);
+        assert_eq!(got.errors, vec!["boom".to_string()]);
     }
 }

@@ -1,0 +1,455 @@
+//! The watcher's backend on Linux: one inotify instance, read by a task on
+//! the run loop's own runtime.
+//!
+//! The kernel is asked only for what can change a reflog or the layout
+//! ([`mask`]), so reading files in a watched git directory (git, the
+//! daemon's own reads, a shell prompt's `git status`) wakes nothing:
+//! - git and libgit2 append a reflog line by opening `logs/HEAD` with
+//!   `O_APPEND`, writing it and closing it: `IN_CLOSE_WRITE`, once the line
+//!   is complete (`IN_MODIFY` would come for every `write`, the index's
+//!   pieces included), asked for only where files are written in place
+//!   that matter ([`Wants`]: `logs/`, a missing repository's ancestor);
+//! - rewrites (`git gc`, `git reflog expire`) and changes of `HEAD`,
+//!   `config` and refs write `<name>.lock` and rename it over the file:
+//!   `IN_MOVED_TO`;
+//! - entries appearing or going (`logs/`, `worktrees/<name>`, a clone in a
+//!   missing repository's parent): `IN_CREATE`, `IN_DELETE`,
+//!   `IN_MOVED_FROM`, `IN_MOVED_TO`;
+//! - permissions changed (a repository made unreadable, or readable
+//!   again): `IN_ATTRIB`; git changes none for a commit;
+//! - the watched directory itself removed or moved: `IN_DELETE_SELF`,
+//!   `IN_MOVE_SELF`; the kernel adds `IN_IGNORED` (the watch is gone),
+//!   `IN_UNMOUNT` and `IN_Q_OVERFLOW` unasked.
+//!
+//! The descriptor is non-blocking and registered with tokio (`AsyncFd`):
+//! a wake-up is one turn of the run loop, with no thread of its own to
+//! switch to and no hand-over between threads, and everything read until
+//! the queue is empty is one batch. The kernel gives the same watch to
+//! every path of one directory, so a watch maps to a list of paths.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use anyhow::Context;
+use nix::errno::Errno;
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, InotifyEvent, WatchDescriptor};
+use tokio::io::unix::AsyncFd;
+use tokio::io::Interest;
+use tokio::task::JoinHandle;
+
+use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
+
+/// Entries created, removed or renamed, and the watched directory itself
+/// removed or moved: what every watch asks for.
+const ENTRIES: AddWatchFlags = AddWatchFlags::IN_CREATE
+    .union(AddWatchFlags::IN_DELETE)
+    .union(AddWatchFlags::IN_MOVED_FROM)
+    .union(AddWatchFlags::IN_MOVED_TO)
+    .union(AddWatchFlags::IN_DELETE_SELF)
+    .union(AddWatchFlags::IN_MOVE_SELF);
+
+/// The mask for a watch that wants `wants` (see the module's comment):
+/// [`ENTRIES`], with `IN_CLOSE_WRITE` where [`Wants::Writes`].
+/// `IN_MASK_ADD`: a directory watched under two paths (one inode, one
+/// watch) gets what both want.
+pub fn mask(wants: Wants) -> AddWatchFlags {
+    // nix names no `IN_MASK_ADD`.
+    let always = ENTRIES
+        | AddWatchFlags::IN_ATTRIB
+        | AddWatchFlags::IN_ONLYDIR
+        | AddWatchFlags::from_bits_retain(nix::libc::IN_MASK_ADD);
+    match wants {
+        Wants::Entries => always,
+        Wants::Writes => always | AddWatchFlags::IN_CLOSE_WRITE,
+    }
+}
+
+/// Events after which the path may name another directory, or none: the
+/// entry events, and the kernel's own notice that the watch is gone.
+const REPLACING: AddWatchFlags = ENTRIES
+    .union(AddWatchFlags::IN_IGNORED)
+    .union(AddWatchFlags::IN_UNMOUNT);
+
+/// One event on a directory watched as `dir`, in the watcher's terms.
+pub fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Option<Seen> {
+    if mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+        return Some(Seen::Overflow);
+    }
+    let replaced = mask.intersects(REPLACING);
+    let written = AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_ATTRIB;
+    if !replaced && !mask.intersects(written) {
+        return None;
+    }
+    let path = match name {
+        Some(name) if !name.is_empty() => dir.join(name),
+        _ => dir.to_path_buf(),
+    };
+    Some(Seen::Change { path, replaced })
+}
+
+/// Which paths each watch stands for, and the other way round.
+#[derive(Default)]
+struct Watches {
+    paths: HashMap<WatchDescriptor, Vec<PathBuf>>,
+    of: HashMap<PathBuf, WatchDescriptor>,
+}
+
+impl Watches {
+    /// `dir` is watched by `wd` now; returns the watch it had before when
+    /// no other path uses that one any more (to be removed).
+    fn link(&mut self, dir: &Path, wd: WatchDescriptor) -> Option<WatchDescriptor> {
+        let unused = self.unlink(dir).filter(|old| *old != wd);
+        self.of.insert(dir.to_path_buf(), wd);
+        self.paths.entry(wd).or_default().push(dir.to_path_buf());
+        unused
+    }
+
+    /// `dir` is not watched any more; returns its watch when no other path
+    /// uses it (to be removed).
+    fn unlink(&mut self, dir: &Path) -> Option<WatchDescriptor> {
+        let wd = self.of.remove(dir)?;
+        let list = self.paths.get_mut(&wd)?;
+        list.retain(|d| d != dir);
+        if !list.is_empty() {
+            return None;
+        }
+        self.paths.remove(&wd);
+        Some(wd)
+    }
+
+    /// The kernel dropped `wd`: the paths it stood for.
+    fn forget(&mut self, wd: WatchDescriptor) -> Vec<PathBuf> {
+        let dirs = self.paths.remove(&wd).unwrap_or_default();
+        for d in &dirs {
+            self.of.remove(d);
+        }
+        dirs
+    }
+
+    /// Adds to `batch` what `events` mean.
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<Seen>) {
+        for ev in events {
+            if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                batch.push(Seen::Overflow);
+                continue;
+            }
+            let name = ev.name.as_deref();
+            if ev.mask.contains(AddWatchFlags::IN_IGNORED) {
+                for dir in self.forget(ev.wd) {
+                    batch.extend(seen(ev.mask, &dir, name));
+                }
+            } else if let Some(dirs) = self.paths.get(&ev.wd) {
+                for dir in dirs {
+                    batch.extend(seen(ev.mask, dir, name));
+                }
+            }
+        }
+    }
+}
+
+/// The instance, as tokio registers descriptors.
+struct Instance(Inotify);
+
+impl AsRawFd for Instance {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+pub(in crate::daemon::gitwatch) struct Backend {
+    fd: Arc<AsyncFd<Instance>>,
+    watches: Arc<Mutex<Watches>>,
+    reader: JoinHandle<()>,
+}
+
+impl Backend {
+    /// Opens the inotify instance and starts reading it on the current
+    /// tokio runtime.
+    pub fn start(sink: Sink) -> Result<Backend, OpenError> {
+        tokio::runtime::Handle::try_current()
+            .context("the file-system watcher runs on a tokio runtime")
+            .map_err(OpenError::Other)?;
+        let inotify =
+            Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).map_err(init_error)?;
+        // SAFETY: the descriptor is owned by `Instance`, which the AsyncFd
+        // owns for its whole life, so it stays open and the same.
+        let fd = unsafe { AsyncFd::register_with_interest(Instance(inotify), Interest::READABLE) }
+            .map_err(std::io::Error::from)
+            .context("registering the inotify descriptor")
+            .map_err(OpenError::Other)?;
+        let fd = Arc::new(fd);
+        let watches: Arc<Mutex<Watches>> = Arc::default();
+        let reader = tokio::spawn(read_events(Arc::clone(&fd), Arc::clone(&watches), sink));
+        Ok(Backend {
+            fd,
+            watches,
+            reader,
+        })
+    }
+
+    fn watches(&self) -> MutexGuard<'_, Watches> {
+        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Watches `dir` (again: a replaced directory gets its new watch, and
+    /// the old one, left on the directory that moved away, is removed).
+    pub fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
+        // Held while adding, so no event of the new watch is read before
+        // its path is known.
+        let mut watches = self.watches();
+        let inotify = &self.fd.get_ref().0;
+        match inotify.add_watch(dir, mask(wants)) {
+            Ok(wd) => {
+                if let Some(old) = watches.link(dir, wd) {
+                    let _ = inotify.rm_watch(old);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(old) = watches.unlink(dir) {
+                    let _ = inotify.rm_watch(old);
+                }
+                Err(add_error(e))
+            }
+        }
+    }
+
+    pub fn remove(&self, dir: &Path) {
+        if let Some(wd) = self.watches().unlink(dir) {
+            // Fails harmlessly when the kernel dropped it already.
+            let _ = self.fd.get_ref().0.rm_watch(wd);
+        }
+    }
+
+    /// The reader task still runs.
+    pub fn is_alive(&self) -> bool {
+        !self.reader.is_finished()
+    }
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+/// Reads until the queue is empty, hands that over as one batch, waits.
+/// Ends on an error reading (after handing it over).
+async fn read_events(fd: Arc<AsyncFd<Instance>>, watches: Arc<Mutex<Watches>>, sink: Sink) {
+    let mut batch = Vec::new();
+    loop {
+        let mut ready = match fd.readable().await {
+            Ok(ready) => ready,
+            Err(e) => {
+                sink(&[Seen::Error(format!("waiting for inotify events: {e}"))]);
+                return;
+            }
+        };
+        loop {
+            match ready.try_io(|fd| fd.get_ref().0.read_events().map_err(std::io::Error::from)) {
+                Ok(Ok(events)) => watches
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .translate(&events, &mut batch),
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(Err(e)) => {
+                    batch.push(Seen::Error(format!("reading inotify events: {e}")));
+                    sink(&batch);
+                    return;
+                }
+                // Empty: the readiness is cleared.
+                Err(_would_block) => break,
+            }
+        }
+        if !batch.is_empty() {
+            sink(&batch);
+            batch.clear();
+        }
+    }
+}
+
+/// Why no watch could be added.
+fn add_error(e: Errno) -> AddError {
+    match e {
+        // Gone since it was probed, or no directory any more.
+        Errno::ENOENT | Errno::ENOTDIR => AddError::Vanished,
+        Errno::ENOSPC => AddError::Failed(limit_now(Limit::Watches)),
+        e => AddError::Failed(std::io::Error::from(e).to_string()),
+    }
+}
+
+/// Why no inotify instance could be created.
+fn init_error(e: Errno) -> OpenError {
+    match e {
+        // The user's instances (or the process's open files).
+        Errno::EMFILE => OpenError::Limit(limit_now(Limit::Instances)),
+        e => OpenError::Other(anyhow::anyhow!(
+            "creating an inotify instance: {}",
+            std::io::Error::from(e)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_each_event_means() {
+        use AddWatchFlags as F;
+        let dir = Path::new("/r/.git/logs");
+        let head = Some(OsStr::new("HEAD"));
+        let change = |path: &str, replaced| {
+            Some(Seen::Change {
+                path: path.into(),
+                replaced,
+            })
+        };
+        let logs = change("/r/.git/logs", true);
+        let table = [
+            (F::IN_CLOSE_WRITE, head, change("/r/.git/logs/HEAD", false)),
+            (F::IN_ATTRIB, head, change("/r/.git/logs/HEAD", false)),
+            (
+                F::IN_ATTRIB | F::IN_ISDIR,
+                None,
+                change("/r/.git/logs", false),
+            ),
+            (F::IN_MOVED_TO, head, change("/r/.git/logs/HEAD", true)),
+            (F::IN_CREATE, head, change("/r/.git/logs/HEAD", true)),
+            (F::IN_DELETE, head, change("/r/.git/logs/HEAD", true)),
+            (F::IN_MOVED_FROM, head, change("/r/.git/logs/HEAD", true)),
+            (
+                F::IN_CREATE | F::IN_ISDIR,
+                Some(OsStr::new("refs")),
+                change("/r/.git/logs/refs", true),
+            ),
+            (F::IN_DELETE_SELF, None, logs.clone()),
+            (F::IN_MOVE_SELF, None, logs.clone()),
+            (F::IN_IGNORED, None, logs.clone()),
+            (F::IN_UNMOUNT, None, logs),
+            (F::IN_Q_OVERFLOW, None, Some(Seen::Overflow)),
+            // Never asked for; dropped should a kernel send them.
+            (F::IN_OPEN, head, None),
+            (F::IN_MODIFY, head, None),
+            (F::IN_CLOSE_NOWRITE, head, None),
+        ];
+        for (mask, name, want) in table {
+            assert_eq!(seen(mask, dir, name), want, "{mask:?}");
+        }
+    }
+
+    #[test]
+    fn the_mask_asks_for_no_reads() {
+        for read in [
+            AddWatchFlags::IN_OPEN,
+            AddWatchFlags::IN_ACCESS,
+            AddWatchFlags::IN_CLOSE_NOWRITE,
+            AddWatchFlags::IN_MODIFY,
+        ] {
+            assert!(!mask(Wants::Writes).intersects(read), "{read:?}");
+        }
+        assert!(mask(Wants::Writes).contains(AddWatchFlags::IN_CLOSE_WRITE));
+        assert!(!mask(Wants::Entries).contains(AddWatchFlags::IN_CLOSE_WRITE));
+    }
+
+    #[test]
+    fn limits_name_their_setting() {
+        assert!(matches!(
+            add_error(Errno::ENOSPC),
+            AddError::Failed(m) if m.contains("`fs.inotify.max_user_watches`")
+        ));
+        assert!(matches!(
+            init_error(Errno::EMFILE),
+            OpenError::Limit(m) if m.contains("`fs.inotify.max_user_instances`")
+        ));
+        assert!(matches!(init_error(Errno::ENOMEM), OpenError::Other(_)));
+        assert_eq!(add_error(Errno::ENOENT), AddError::Vanished);
+        assert_eq!(add_error(Errno::ENOTDIR), AddError::Vanished);
+    }
+
+    fn append(path: &Path) {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(b"line\n").unwrap();
+    }
+
+    async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Vec<Seen>>) -> Vec<Seen> {
+        tokio::time::timeout(std::time::Duration::from_secs(30), rx.recv())
+            .await
+            .expect("no batch within 30 s")
+            .expect("the reader stopped")
+    }
+
+    #[tokio::test]
+    async fn reads_wake_nothing_and_a_replaced_directory_is_watched_anew() {
+        let tmp = tempfile::tempdir().unwrap();
+        let logs = tmp.path().join("logs");
+        let head = logs.join("HEAD");
+        std::fs::create_dir(&logs).unwrap();
+        std::fs::write(&head, "old\n").unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Vec<Seen>>();
+        let backend = Backend::start(Box::new(move |batch: &[Seen]| {
+            let _ = tx.send(batch.to_vec());
+        }))
+        .unwrap();
+        backend.add(&logs, Wants::Writes).unwrap();
+        let gitdir = tmp.path().join("git");
+        std::fs::create_dir(&gitdir).unwrap();
+        backend.add(&gitdir, Wants::Entries).unwrap();
+        let written = Seen::Change {
+            path: head.clone(),
+            replaced: false,
+        };
+
+        // Read, then appended as git appends: only the append is seen
+        // (the reader runs only once this test waits, so both are queued).
+        std::fs::read(&head).unwrap();
+        append(&head);
+        assert_eq!(next(&mut rx).await, vec![written.clone()]);
+
+        // Where only entries are wanted, a file written whole is seen once,
+        // created.
+        std::fs::write(gitdir.join("index.lock"), "x").unwrap();
+        assert_eq!(
+            next(&mut rx).await,
+            vec![Seen::Change {
+                path: gitdir.join("index.lock"),
+                replaced: true
+            }]
+        );
+
+        // Moved away and made anew under its name.
+        let moved = tmp.path().join("logs.old");
+        std::fs::rename(&logs, &moved).unwrap();
+        std::fs::create_dir(&logs).unwrap();
+        std::fs::write(&head, "").unwrap();
+        assert_eq!(
+            next(&mut rx).await,
+            vec![Seen::Change {
+                path: logs.clone(),
+                replaced: true
+            }]
+        );
+        backend.add(&logs, Wants::Writes).unwrap();
+        // The old watch went with the moved directory and is removed.
+        append(&moved.join("HEAD"));
+        append(&head);
+        assert_eq!(next(&mut rx).await, vec![written]);
+
+        // Removed: the watch is gone, and says so.
+        std::fs::remove_file(&head).unwrap();
+        std::fs::remove_dir(&logs).unwrap();
+        let mut seen_all = Vec::new();
+        while !seen_all.contains(&Seen::Change {
+            path: logs.clone(),
+            replaced: true,
+        }) {
+            seen_all.extend(next(&mut rx).await);
+        }
+        assert!(backend.is_alive());
+        assert_eq!(backend.add(&logs, Wants::Writes), Err(AddError::Vanished));
+    }
+}

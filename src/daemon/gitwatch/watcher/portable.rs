@@ -1,0 +1,252 @@
+//! The watcher's backend where there is no inotify (macOS: FSEvents): the
+//! `notify` crate behind the interface of the Linux backend. Its events
+//! arrive one at a time on its own thread; each is a batch of its own.
+//! On Linux it is built for its tests only, so it keeps compiling.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
+use notify::{RecommendedWatcher, RecursiveMode, Watcher};
+
+use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
+
+pub(in crate::daemon::gitwatch) struct Backend {
+    watcher: Mutex<RecommendedWatcher>,
+}
+
+impl Backend {
+    pub fn start(sink: Sink) -> Result<Backend, OpenError> {
+        let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+            let batch = match res {
+                Ok(event) => seen(&event),
+                Err(e) => vec![Seen::Error(e.to_string())],
+            };
+            if !batch.is_empty() {
+                sink(&batch);
+            }
+        })
+        .map_err(|e| match &e.kind {
+            notify::ErrorKind::Io(io) if io.raw_os_error() == Some(nix::libc::EMFILE) => {
+                OpenError::Limit(limit_now(Limit::Instances))
+            }
+            _ => OpenError::Other(anyhow::Error::new(e)),
+        })?;
+        Ok(Backend {
+            watcher: Mutex::new(watcher),
+        })
+    }
+
+    fn watcher(&self) -> std::sync::MutexGuard<'_, RecommendedWatcher> {
+        self.watcher.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Watches `dir` (again: a replaced directory is watched anew). notify
+    /// reports every kind of event, whatever is wanted.
+    pub fn add(&self, dir: &Path, _wants: Wants) -> Result<(), AddError> {
+        self.watcher()
+            .watch(dir, RecursiveMode::NonRecursive)
+            .map_err(|e| {
+                if vanished(&e) {
+                    AddError::Vanished
+                } else {
+                    AddError::Failed(describe(&e))
+                }
+            })
+    }
+
+    pub fn remove(&self, dir: &Path) {
+        // Fails harmlessly when the directory's watch is already gone.
+        let _ = self.watcher().unwatch(dir);
+    }
+
+    /// A round trip to notify's thread: fails once it is gone.
+    pub fn is_alive(&self) -> bool {
+        self.watcher().configure(notify::Config::default()).is_ok()
+    }
+}
+
+/// The directory was removed after it was probed.
+fn vanished(e: &notify::Error) -> bool {
+    match &e.kind {
+        notify::ErrorKind::PathNotFound => true,
+        notify::ErrorKind::Io(io) => io.kind() == std::io::ErrorKind::NotFound,
+        _ => false,
+    }
+}
+
+/// A failed watch for people: notify's own text ("OS file watch limit
+/// reached.") names neither the sysctl nor the remedy.
+fn describe(e: &notify::Error) -> String {
+    match &e.kind {
+        notify::ErrorKind::MaxFilesWatch => limit_now(Limit::Watches),
+        _ => e.to_string(),
+    }
+}
+
+/// One notify event in the watcher's terms.
+fn seen(event: &notify::Event) -> Vec<Seen> {
+    if event.need_rescan() {
+        return vec![Seen::Overflow];
+    }
+    if !interesting(&event.kind) {
+        return Vec::new();
+    }
+    let replaced = replaces_dir(&event.kind);
+    event
+        .paths
+        .iter()
+        .map(|path| Seen::Change {
+            path: path.clone(),
+            replaced,
+        })
+        .collect()
+}
+
+/// Event kinds that can mean a reflog or directory changed. Opens and
+/// read-closes are dropped: reading a reflog must not wake the reader.
+/// Metadata changes count: a `chmod` can make a repository unreadable or
+/// readable again, and nothing else would say so.
+fn interesting(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        _ => true,
+    }
+}
+
+/// Whether an event naming a watched directory means its watch is gone
+/// or on another directory now: removed (the kernel drops the watch),
+/// moved away (the watch follows it), or created (a new directory under
+/// the old name). Unknown kinds count, since re-arming is cheap.
+fn replaces_dir(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) | EventKind::Any | EventKind::Other => true,
+        EventKind::Modify(ModifyKind::Name(_)) => true,
+        EventKind::Modify(_) | EventKind::Access(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_that_replace_a_watched_directory() {
+        use notify::event::{CreateKind, DataChange, MetadataKind, RemoveKind, RenameMode};
+        let table = [
+            (EventKind::Remove(RemoveKind::Folder), true),
+            (EventKind::Remove(RemoveKind::Any), true),
+            (EventKind::Create(CreateKind::Folder), true),
+            (EventKind::Modify(ModifyKind::Name(RenameMode::From)), true),
+            (EventKind::Modify(ModifyKind::Name(RenameMode::To)), true),
+            (EventKind::Other, true),
+            (EventKind::Modify(ModifyKind::Data(DataChange::Any)), false),
+            (
+                EventKind::Modify(ModifyKind::Metadata(MetadataKind::Any)),
+                false,
+            ),
+            (
+                EventKind::Access(AccessKind::Close(AccessMode::Write)),
+                false,
+            ),
+        ];
+        for (kind, want) in table {
+            assert_eq!(replaces_dir(&kind), want, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn opens_and_reads_are_not_changes() {
+        assert!(!interesting(&EventKind::Access(AccessKind::Open(
+            AccessMode::Any
+        ))));
+        assert!(!interesting(&EventKind::Access(AccessKind::Close(
+            AccessMode::Read
+        ))));
+        assert!(interesting(&EventKind::Access(AccessKind::Close(
+            AccessMode::Write
+        ))));
+        assert!(interesting(&EventKind::Modify(ModifyKind::Data(
+            notify::event::DataChange::Any
+        ))));
+        assert!(interesting(&EventKind::Create(
+            notify::event::CreateKind::Folder
+        )));
+        assert!(interesting(&EventKind::Modify(ModifyKind::Metadata(
+            notify::event::MetadataKind::Permissions
+        ))));
+        assert!(interesting(&EventKind::Remove(
+            notify::event::RemoveKind::Any
+        )));
+        let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
+        assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
+    }
+
+    #[test]
+    fn events_become_changes_of_their_paths() {
+        use notify::event::{CreateKind, DataChange};
+        let change = |path: &str, replaced| {
+            vec![Seen::Change {
+                path: path.into(),
+                replaced,
+            }]
+        };
+        let table = [
+            (
+                EventKind::Create(CreateKind::Folder),
+                "/r/.git/logs",
+                change("/r/.git/logs", true),
+            ),
+            (
+                EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+                "/r/.git/logs/HEAD",
+                change("/r/.git/logs/HEAD", false),
+            ),
+            (
+                EventKind::Access(AccessKind::Open(AccessMode::Any)),
+                "/r/.git/logs/HEAD",
+                vec![],
+            ),
+        ];
+        for (kind, path, want) in table {
+            let event = notify::Event::new(kind).add_path(path.into());
+            assert_eq!(seen(&event), want, "{kind:?}");
+        }
+        let lost = notify::Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan);
+        assert_eq!(seen(&lost), vec![Seen::Overflow]);
+    }
+
+    /// The backend itself, on whatever notify picks here.
+    #[test]
+    fn a_write_in_a_watched_directory_is_handed_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<Seen>>();
+        let tx = Mutex::new(tx);
+        let backend = Backend::start(Box::new(move |batch: &[Seen]| {
+            let _ = tx.lock().unwrap().send(batch.to_vec());
+        }))
+        .unwrap();
+        assert!(backend.is_alive());
+        assert_eq!(
+            backend.add(&dir.path().join("missing"), Wants::Writes),
+            Err(AddError::Vanished)
+        );
+        backend.add(dir.path(), Wants::Writes).unwrap();
+        let file = dir.path().join("HEAD");
+        std::fs::write(&file, "x\n").unwrap();
+        let want = Seen::Change {
+            path: file,
+            replaced: false,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let batch = rx.recv_timeout(left).expect("no event for the write");
+            if batch.contains(&want) {
+                break;
+            }
+        }
+        backend.remove(dir.path());
+    }
+}
