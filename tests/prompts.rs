@@ -254,6 +254,64 @@ fn a_note_with_the_daemon_stopped_is_stored_directly() {
     assert!(env.status()["daemon"]["prompt"].is_null());
 }
 
+/// A connection that keeps the store open (as the daemon does) beside a
+/// `devtrack note` that writes directly and closes: nothing either commits
+/// is lost. The daemon's store guard looks at the file on every commit; it
+/// once did so by opening and closing the file, which drops the process's
+/// POSIX locks, SQLite's included; the note's connection, seeing no other,
+/// then deleted the `-wal` file the first was still writing to, and its
+/// later commits were gone once it was killed (found by the kill storm:
+/// acknowledged notes missing after a restart).
+#[test]
+fn a_direct_note_beside_an_open_store_loses_nothing() {
+    use devtrack::daemon::store::{AnswerTarget, NewUpdate};
+    let env = Env::new();
+    env.write_config(BASIC);
+    std::fs::create_dir_all(env.database().parent().unwrap()).unwrap();
+    let mut store = Store::open(&env.database()).unwrap();
+    let note = |store: &mut Store, text: &str| {
+        let update = NewUpdate {
+            text,
+            target: AnswerTarget::Oldest,
+            source: UpdateSource::Cli,
+        };
+        store
+            .answer(
+                &update,
+                devtrack::tickets::Families::ALL,
+                chrono::Utc::now(),
+            )
+            .unwrap();
+    };
+    note(&mut store, "first, through the open store");
+    let out = env
+        .cmd(["note", "second, written directly"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    note(&mut store, "third, through the open store");
+    // Gone the way a killed daemon goes: without closing (a close would
+    // checkpoint what it wrote, hiding a lost `-wal` file).
+    std::mem::forget(store);
+
+    let db = rusqlite::Connection::open(env.database()).unwrap();
+    let texts: Vec<String> = db
+        .prepare("SELECT text FROM work_updates ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "first, through the open store",
+            "second, written directly",
+            "third, through the open store"
+        ]
+    );
+}
+
 #[test]
 fn a_note_from_stdin() {
     let env = Env::new();

@@ -10,18 +10,30 @@
 //! and that the file still starts with SQLite's header (one `stat` and a
 //! 16-byte read), and rolls back when not; [`FileGuard::problem`] says
 //! what happened, for the error the daemon reports.
+//!
+//! The header is read through one descriptor opened with the guard and
+//! kept for as long as the connection lives, never by opening the file
+//! again: closing *any* descriptor of a file drops all of the process's
+//! POSIX locks on it, SQLite's included. Without its lock on the database
+//! the daemon looks gone to other connections (`devtrack note` writing
+//! while the daemon restarts), and the last of them to close deletes the
+//! `-wal` file the daemon is still appending to: what it commits after
+//! that is lost.
 
-use std::io::Read;
-use std::os::unix::fs::MetadataExt;
+use std::fs::File;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rusqlite::Connection;
 
-/// The opened file's identity, and its path.
+/// The opened file's identity, its path, and a descriptor of it kept
+/// open (see the module doc: it must outlive the connection's locks).
 #[derive(Debug, Clone)]
 pub struct FileGuard {
     path: PathBuf,
     identity: Option<(u64, u64)>,
+    file: Option<Arc<File>>,
 }
 
 /// What every SQLite database file starts with.
@@ -32,18 +44,22 @@ fn identity(path: &Path) -> std::io::Result<(u64, u64)> {
     Ok((m.dev(), m.ino()))
 }
 
-/// Whether the file at `path` starts with SQLite's header (an empty file
-/// does: SQLite writes the header with the first page).
-fn has_header(path: &Path) -> bool {
-    let mut buf = Vec::with_capacity(HEADER.len());
-    match std::fs::File::open(path) {
-        Ok(f) => match f.take(HEADER.len() as u64).read_to_end(&mut buf) {
-            Ok(_) => buf.is_empty() || buf == HEADER,
-            Err(_) => true,
-        },
-        // Not openable: `stat` tells what happened.
-        Err(_) => true,
+/// Whether `file` starts with SQLite's header (an empty file does: SQLite
+/// writes the header with the first page). Read with `pread` through the
+/// kept descriptor, so no descriptor of the database is ever closed.
+fn has_header(file: &File) -> bool {
+    let mut buf = [0u8; HEADER.len()];
+    let mut read = 0;
+    while read < buf.len() {
+        match file.read_at(&mut buf[read..], read as u64) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // Not readable: `stat` tells what happened.
+            Err(_) => return true,
+        }
     }
+    read == 0 || (read == buf.len() && &buf == HEADER)
 }
 
 /// Why a file whose identity was `opened` is no longer the store at its
@@ -83,6 +99,7 @@ impl FileGuard {
         let guard = FileGuard {
             path: path.to_path_buf(),
             identity: identity(path).ok(),
+            file: File::open(path).ok().map(Arc::new),
         };
         let hook = guard.clone();
         conn.commit_hook(Some(move || hook.problem().is_some()));
@@ -92,7 +109,7 @@ impl FileGuard {
     /// What happened to the file, when it is no longer at its path.
     pub fn problem(&self) -> Option<String> {
         let now = identity(&self.path);
-        let header = now.is_err() || has_header(&self.path);
+        let header = now.is_err() || self.file.as_deref().is_none_or(has_header);
         judge(&self.path, self.identity?, now, header)
     }
 

@@ -51,6 +51,9 @@ const MIGRATIONS: &[&str] = &[
 pub const PROMPTS_SCHEMA: usize = 3;
 
 pub struct Store {
+    /// First, so it closes before `guard` drops the descriptor the guard
+    /// keeps (guard.rs: closing it while the connection lives drops
+    /// SQLite's locks).
     conn: Connection,
     /// The schema version of the file: the newest after [`Store::open`]
     /// migrated it; possibly older when opened read-only while an older
