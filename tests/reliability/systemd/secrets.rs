@@ -98,7 +98,7 @@ fn no_secret_or_answer_in_the_journal() {
     let entries = text.lines().count();
     figure(
         "systemd::secrets",
-        "token in the config and in the unit's environment (and a note once `devtrack note` exists); journal (all fields) and command output searched",
+        "token in the config and in the unit's environment, and a note's text; journal (all fields) and command output searched",
         entries,
         &format!(
             "0 matches in {entries} journal entries and {} command outputs{}",
