@@ -161,6 +161,15 @@ expect "the package depends on init-system-helpers (>= 1.52)" \
     bash -c 'dpkg-deb -f "$1" Depends | grep -q "init-system-helpers (>= 1.52)"' _ "$deb"
 expect "the package recommends dbus-user-session" \
     bash -c 'dpkg-deb -f "$1" Recommends | grep -q "dbus-user-session"' _ "$deb"
+payload_dir="$(mktemp -d)"
+dpkg-deb -x "$deb" "$payload_dir"
+expect "the binary packs its relative relocations (DT_RELR, build.rs)" \
+    bash -c 'readelf -d "$1/usr/bin/devtrack" | grep -q "(RELR)"' _ "$payload_dir"
+expect "the binary is still position-independent (PIE)" \
+    bash -c 'readelf -h "$1/usr/bin/devtrack" | grep -q "DYN (Position-Independent Executable"' _ "$payload_dir"
+rm -rf "$payload_dir"
+expect "the package depends on a glibc that reads DT_RELR (libc6 >= 2.36)" \
+    bash -c 'dpkg-deb -f "$1" Depends | grep -Eq "libc6 \(>= 2\.(3[6-9]|[4-9][0-9])"' _ "$deb"
 control_dir="$(mktemp -d)"
 dpkg-deb -e "$deb" "$control_dir"
 expect "no maintainer script calls systemctl" bash -c '! grep -E "^[^#]*systemctl" "$1"/postinst "$1"/postrm' _ "$control_dir"

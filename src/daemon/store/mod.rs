@@ -9,6 +9,7 @@
 mod commits;
 mod guard;
 pub mod lifecycle;
+mod pending;
 mod private;
 pub mod prompts;
 mod report;
@@ -18,6 +19,7 @@ mod updates;
 
 pub use commits::*;
 pub use lifecycle::{Fold, PromptState, TransitionError};
+pub use pending::PendingCommits;
 pub use prompts::{
     Channel, Delivery, Outcome, PromptChange, PromptError, PromptOpened, PromptRecord,
     PromptTrigger, TRIGGERS_KEPT,
@@ -62,6 +64,9 @@ pub struct Store {
     /// Set on the daemon's read-write store: commits only while the path
     /// still names the opened file.
     guard: Option<guard::FileGuard>,
+    /// The last [`Store::pending_overview`], extended by later reads
+    /// (pending.rs).
+    pending: std::cell::RefCell<Option<pending::LastOverview>>,
 }
 
 impl Store {
@@ -93,6 +98,7 @@ impl Store {
             conn,
             schema: MIGRATIONS.len(),
             guard,
+            pending: Default::default(),
         };
         store
             .migrate()
@@ -122,6 +128,7 @@ impl Store {
             conn,
             schema: version,
             guard: None,
+            pending: Default::default(),
         })
     }
 

@@ -693,3 +693,95 @@ fn a_prompt_holds_its_first_and_latest_triggers_and_each_channels_latest_results
         ]
     );
 }
+
+/// The daemon's overview (kept and extended between reads, pending.rs)
+/// against a fresh read of the same file, after each thing that changes
+/// what is pending: commits in a known and a new repository, another
+/// author's commit, an answer through the daemon's store, commits after
+/// it, and an answer written by another process (a direct `devtrack note`).
+#[test]
+fn the_kept_pending_overview_matches_a_fresh_read_after_every_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let mut daemon = Store::open(&path).unwrap();
+    let fresh = |limit| {
+        Store::open_read_only(&path)
+            .unwrap()
+            .pending_overview(limit)
+            .unwrap()
+    };
+    // One limit, as the daemon reads it (another limit starts over).
+    let check = |daemon: &Store, step: &str| {
+        assert_eq!(daemon.pending_overview(2).unwrap(), fresh(2), "{step}");
+    };
+    check(&daemon, "empty store");
+    type Batch<'a> = &'a [(&'a str, &'a str, &'a str)];
+    let batches: [(&str, Batch, &str, &str); 3] = [
+        (
+            "api",
+            &[("a1", "main", "one")],
+            "2026-06-10T09:00:00Z",
+            "a first commit",
+        ),
+        (
+            "web",
+            &[("w1", "main", "two"), ("theirs1", "main", "not mine")],
+            "2026-06-10T09:10:00Z",
+            "a new repository and another author's commit",
+        ),
+        (
+            "api",
+            &[("a2", "main", "three"), ("a3", "main", "four")],
+            "2026-06-10T08:00:00Z",
+            "older commit times in the first repository",
+        ),
+    ];
+    for (repo, list, when, step) in batches {
+        commits(&mut daemon, repo, list, when);
+        check(&daemon, step);
+        check(&daemon, &format!("{step}, read again with nothing new"));
+    }
+    assert_eq!(
+        daemon.pending_overview(3).unwrap(),
+        fresh(3),
+        "another limit"
+    );
+    check(&daemon, "back to the first limit");
+    assert_eq!(daemon.pending_overview(2).unwrap().count, 4);
+
+    // An answer through the daemon's store, then one by another process
+    // (a direct `devtrack note`), each followed by a commit.
+    for (by_daemon, text, answered, repo, hash, committed) in [
+        (
+            true,
+            "by the daemon",
+            "2026-06-10T10:00:00Z",
+            "web",
+            "w2",
+            "2026-06-10T10:30:00Z",
+        ),
+        (
+            false,
+            "by the CLI",
+            "2026-06-10T11:00:00Z",
+            "api",
+            "a4",
+            "2026-06-10T11:30:00Z",
+        ),
+    ] {
+        let answer = note(text);
+        if by_daemon {
+            daemon.answer(&answer, Families::NONE, at(answered))
+        } else {
+            Store::open(&path)
+                .unwrap()
+                .answer(&answer, Families::NONE, at(answered))
+        }
+        .unwrap();
+        check(&daemon, &format!("after an answer {text}"));
+        assert_eq!(daemon.pending_overview(2).unwrap().count, 0, "{text}");
+        commits(&mut daemon, repo, &[(hash, "main", "later")], committed);
+        check(&daemon, &format!("a commit after the answer {text}"));
+        assert_eq!(daemon.pending_overview(2).unwrap().count, 1, "{text}");
+    }
+}

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::commits::{commit_row, COMMIT_COLUMNS};
 use super::lifecycle::Action;
+use super::pending::{self, PendingCommits};
 use super::prompts::{change_in, outstanding_in, parsed, PromptError, PromptRecord};
 use super::{from_millis, to_millis, CommitRecord, Store};
 use crate::tickets::{self, Families, Family};
@@ -192,49 +193,6 @@ fn pending_in(conn: &Connection) -> rusqlite::Result<(Vec<CommitRecord>, Option<
     Ok((commits, newest))
 }
 
-/// What the commits since the previous answer amount to, read without
-/// loading them all (a prompt's text is rendered on every trigger, and
-/// nobody may have answered for a long time).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PendingCommits {
-    pub count: usize,
-    /// By the order of their first pending commit.
-    pub repos: Vec<String>,
-    /// The earliest pending commit's time (committed, else recorded).
-    pub first_at: Option<DateTime<Utc>>,
-    /// The newest few, newest first.
-    pub newest: Vec<CommitRecord>,
-}
-
-fn overview_in(conn: &Connection, newest: usize) -> rusqlite::Result<PendingCommits> {
-    let after: i64 = conn
-        .prepare_cached("SELECT coalesce(max(last_commit_id), 0) FROM work_updates")?
-        .query_row([], |r| r.get(0))?;
-    let mut out = PendingCommits::default();
-    let per_repo: Vec<(String, i64, i64)> = conn
-        .prepare_cached(
-            "SELECT repo, count(*), min(coalesce(committed_at, recorded_at)) FROM commits
-             WHERE id > ?1 AND coalesce(own, 1) != 0 GROUP BY repo ORDER BY min(id)",
-        )?
-        .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    for (repo, count, first) in per_repo {
-        out.count += count as usize;
-        out.repos.push(repo);
-        let first = from_millis(first);
-        out.first_at = Some(out.first_at.map_or(first, |t: DateTime<Utc>| t.min(first)));
-    }
-    let sql = format!(
-        "SELECT {COMMIT_COLUMNS} FROM commits WHERE id > ?1 AND coalesce(own, 1) != 0
-         ORDER BY id DESC LIMIT ?2"
-    );
-    out.newest = conn
-        .prepare_cached(&sql)?
-        .query_map(params![after, newest as i64], commit_row)?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(out)
-}
-
 /// The tickets of one update: its text, then each commit's message and branch.
 fn find_tickets(
     update: i64,
@@ -344,7 +302,8 @@ impl Store {
 
     /// [`PendingCommits`] with the `newest` most recent commits.
     pub fn pending_overview(&self, newest: usize) -> Result<PendingCommits, PromptError> {
-        Ok(overview_in(&self.conn, newest)?)
+        let mut last = self.pending.borrow_mut();
+        Ok(pending::overview(&self.conn, &mut last, newest)?)
     }
 
     pub fn update(&self, id: i64) -> Result<Option<WorkUpdate>, PromptError> {
