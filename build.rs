@@ -13,7 +13,8 @@
 //! The price is a floor on the C library: glibc reads `DT_RELR` since 2.36
 //! (Debian 12, Ubuntu 22.10, Fedora 37), and the linker records that as a
 //! `GLIBC_ABI_DT_RELR` version need, so an older loader refuses the binary
-//! by name instead of running it half-relocated. GNU ld writes `DT_RELR`
+//! by name instead of running it half-relocated (the Debian package
+//! depends on `libc6 (>= 2.36)` for it, Cargo.toml). GNU ld writes `DT_RELR`
 //! since 2.38 and ignores `-z` keywords it does not know (with a warning).
 //! To build for an older glibc, set `DEVTRACK_PACK_RELOCS=0`. Only bins get
 //! the option: tests and benches link as before.
