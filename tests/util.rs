@@ -433,9 +433,14 @@ impl EventStream {
 
     /// The next line as printed.
     pub fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(WAIT)
-            .unwrap_or_else(|_| panic!("no event line within {WAIT:?}"))
+        self.try_next_line()
+            .unwrap_or_else(|| panic!("no event line within {WAIT:?}"))
+    }
+
+    /// The next line as printed, or `None` when none came within [`WAIT`]
+    /// (for a caller that says more about why).
+    pub fn try_next_line(&self) -> Option<String> {
+        self.lines.recv_timeout(WAIT).ok()
     }
 
     /// Waits for an event of type `kind` that satisfies `pred`; returns it.

@@ -7,9 +7,11 @@
 //! runs as a uid of its own (no account needed), whose counts are
 //! its alone; root's processes are not counted with it. Lowering a limit
 //! still affects every user on the machine while it lasts, so the window
-//! spans only the daemon's start, and all tests that change the limits
-//! take `/tmp/devtrack-inotify.lock` first. The old value is restored on
-//! drop, also when the test fails.
+//! spans only the daemon's start, and each test that changes the limits
+//! holds `/tmp/devtrack-inotify.lock` for its whole run: a daemon of one
+//! test adds watches again when it is reloaded, and the other test's
+//! lowered limit must not fall on that. The old value is restored on drop,
+//! also when the test fails.
 
 use std::os::unix::fs::OpenOptionsExt;
 
@@ -82,14 +84,15 @@ fn watch_limit_exhausted() {
     let Some(prepared) = prepared(TEST, WATCHES_UID) else {
         return;
     };
-    let lock = limits_lock();
+    // Held to the end: the other test's window must not fall on this
+    // daemon's reload, which adds watches too.
+    let _lock = limits_lock();
     let started = std::time::Instant::now();
     let f = {
         let _low = Lowered::set("max_user_watches", 3);
         prepared.start()
     };
     let window = started.elapsed();
-    drop(lock);
 
     let b = f.repo_status("b");
     assert_eq!(b["state"], "error", "{b}");
@@ -134,14 +137,15 @@ fn instance_limit_exhausted() {
     let Some(prepared) = prepared(TEST, INSTANCES_UID) else {
         return;
     };
-    let lock = limits_lock();
+    // Held to the end: the other test's window must not fall on this
+    // daemon's reload, which adds watches too.
+    let _lock = limits_lock();
     let started = std::time::Instant::now();
     let f = {
         let _low = Lowered::set("max_user_instances", 0);
         prepared.start()
     };
     let window = started.elapsed();
-    drop(lock);
 
     for name in ["a", "b"] {
         let r = f.repo_status(name);

@@ -201,7 +201,15 @@ impl Fixture {
             return seen.remove(i);
         }
         loop {
-            let ev: serde_json::Value = serde_json::from_str(&self.events.next_line()).unwrap();
+            let Some(line) = self.events.try_next_line() else {
+                let events: Vec<String> = seen.iter().map(|e| e.to_string()).collect();
+                panic!(
+                    "no matching event within {:?}; read meanwhile: {events:?}; the daemon's status: {}",
+                    crate::util::WAIT,
+                    self.status()
+                );
+            };
+            let ev: serde_json::Value = serde_json::from_str(&line).unwrap();
             if pred(&ev) {
                 return ev;
             }
