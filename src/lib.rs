@@ -9,6 +9,7 @@
 //! - [`service`]: integration with the init system (systemd, launchd),
 //!   both the CLI's side (install, start, logs) and the running daemon's
 //!   (readiness, journal, crash guard);
+//! - [`backoff`]: the one retry policy (doubling waits up to a cap);
 //! - [`tickets`]: ticket references in answers, commit messages, branches;
 //! - [`report`]: the standup report built from the store (pure);
 //! - [`cli`]: the command-line front end.
@@ -16,6 +17,7 @@
 //! The daemon uses the service module, never the reverse; `protocol` and
 //! `config` use neither (docs/architecture.md; checked by a test).
 
+pub mod backoff;
 pub mod cli;
 pub mod config;
 pub mod daemon;
