@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs the test suite the way CI does (.ci/run calls this after `cargo fmt
-# --check` and clippy): every unit and integration test, then tests/systemd.rs
+# --check` and clippy). First it makes sure the programs the tests drive are
+# there (scripts/lib/test-packages.sh: as root on Debian it installs them,
+# otherwise it names what is missing and which tests skip). Then every unit
+# and integration test, then tests/systemd.rs
 # against a real systemd user manager, which scripts/systemd-user-env.sh
 # starts when this runs as root, and last the reliability suite
 # (tests/reliability, module `reliability::`) through scripts/reliability.sh,
@@ -12,7 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/user-manager.sh
+. scripts/lib/test-packages.sh
 
+test_packages_ensure test.sh
 user_manager_up test.sh || true
 
 # Everything but the systemd tests, then those with their output shown (they
