@@ -279,7 +279,17 @@ pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
         prompts: prompts.opened,
         answered: prompts.answered,
     };
-    let groups = group(by, commits, &updates, opts);
+    let mut groups = group(by, commits, &updates, opts);
+    if by == GroupBy::Ticket {
+        // The Tickets section's order, "(no ticket)" last.
+        groups.sort_by_cached_key(|g| {
+            let key = g.name.as_deref();
+            (
+                key.is_none(),
+                key.map(|key| ticket_sort_key(key, &families_of)),
+            )
+        });
+    }
     Report {
         version: SCHEMA_VERSION,
         period,
@@ -440,7 +450,15 @@ fn group(
         .collect()
 }
 
-/// `#12` before `#100`: the prefix, then the number.
+/// The one order of tickets, in the Tickets section and under `--by
+/// ticket`: by family, then the project key, then the number.
+fn ticket_sort_key(key: &str, families: &HashMap<String, Family>) -> (Family, String, u64) {
+    let (prefix, number) = ticket_order(key);
+    (families[key], prefix, number)
+}
+
+/// `#12` before `#100`, `ABC-7` before `ABC-12`: the prefix, then the
+/// number.
 fn ticket_order(key: &str) -> (String, u64) {
     let digits = key.len() - key.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     let (prefix, number) = key.split_at(key.len() - digits);
@@ -480,7 +498,7 @@ fn ticket_items(
         }
     }
     let mut list: Vec<TicketItem> = items.into_values().collect();
-    list.sort_by_cached_key(|t| (t.family, ticket_order(&t.key)));
+    list.sort_by_cached_key(|t| ticket_sort_key(&t.key, families));
     list
 }
 

@@ -176,6 +176,47 @@ fn groups_by_repo_project_and_ticket() {
 }
 
 #[test]
+fn ticket_groups_and_the_tickets_section_share_one_natural_order() {
+    let mut d = data();
+    d.commits[0].summary = Some("Limit ABC-12 and #100".into());
+    d.commits[3].summary = Some("Bump #9".into());
+    let r = build(d, period(), &options(GroupBy::Ticket, Families::ALL));
+    assert_eq!(
+        names(&r),
+        [
+            Some("#9"),
+            Some("#12"),
+            Some("#100"),
+            Some("ABC-7"),
+            Some("ABC-12"),
+            None
+        ]
+    );
+    let section: Vec<&str> = r.tickets.iter().map(|t| t.key.as_str()).collect();
+    let groups: Vec<&str> = r.groups.iter().filter_map(|g| g.name.as_deref()).collect();
+    assert_eq!(section, groups);
+}
+
+#[test]
+fn csv_rows_of_one_second_keep_their_order_whatever_the_grouping() {
+    let mut d = data();
+    for c in &mut d.commits {
+        c.committed_at = Some(at("2026-06-12T09:00:00Z"));
+        c.recorded_at = at("2026-06-12T09:00:00Z");
+    }
+    d.commits[3].summary = Some("Bump AB#3".into());
+    let csv = |by| {
+        render(
+            &build(d.clone(), period(), &options(by, Families::ALL)),
+            Format::Csv,
+        )
+    };
+    let by_repo = csv(GroupBy::Repo);
+    assert_eq!(csv(GroupBy::Project), by_repo);
+    assert_eq!(csv(GroupBy::Ticket), by_repo);
+}
+
+#[test]
 fn tickets_follow_the_enabled_families() {
     let none = build(data(), period(), &options(GroupBy::Repo, Families::NONE));
     assert!(none.tickets.is_empty());

@@ -1,7 +1,8 @@
 //! The report as CSV (RFC 4180 quoting, LF line ends): a header, then one
 //! row per item — each commit, update and unanswered prompt — ordered by
 //! the `time` column (for an update, when it was given; `prompt_time` is
-//! the time it refers to). Grouping is left to the spreadsheet: `repo`, `project`
+//! the time it refers to), rows of the same second by kind, then the
+//! columns from left to right, whatever `--by` says. Grouping is left to the spreadsheet: `repo`, `project`
 //! and `tickets` are columns. Times are RFC 3339 with the configured
 //! timezone's offset.
 
@@ -91,7 +92,9 @@ pub fn write(r: &Report) -> String {
             ],
         ));
     }
-    rows.sort_by_key(|(at, _)| *at);
+    // Rows of the same second by their fields (kind, repository, hash …),
+    // not by the groups they came from: `--by` changes no row's place.
+    rows.sort();
     let mut out = line(HEADER.iter().map(|h| h.to_string()));
     for (_, row) in rows {
         out.push_str(&line(row));

@@ -375,10 +375,53 @@ fn escape_into(out: &mut String, s: &str, markup: Markup) {
             out.push_str("\n    ");
             line
         };
-        for c in line.chars() {
-            push_escaped(out, c, markup);
+        let mut rest = line;
+        while !rest.is_empty() {
+            let (before, url, after) = match markup {
+                Markup::Markdown => split_url(rest),
+                _ => (rest, "", ""),
+            };
+            for c in before.chars() {
+                push_escaped(out, c, markup);
+            }
+            // A bare URL is written as it is: a linkifier takes `\_` into
+            // the link, which then leads nowhere.
+            for c in url.chars() {
+                out.push(if unsafe_char(c) { ' ' } else { c });
+            }
+            rest = after;
         }
     }
+}
+
+/// `s` split around its first bare `http://` or `https://` URL: the text
+/// before it, the URL, the text after it. The URL ends at white space or
+/// at a character that cannot stand in one unescaped (`<`, `>`, a
+/// backtick, a quote), and trailing punctuation (`.`, `,`, `)` …) is left
+/// to the sentence, as GitHub's autolinks do. No URL: `(s, "", "")`.
+fn split_url(s: &str) -> (&str, &str, &str) {
+    let start = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| {
+            s.match_indices(scheme)
+                .map(|(at, _)| at)
+                .find(|&at| !s[..at].ends_with(|c: char| c.is_alphanumeric()))
+        })
+        .min();
+    let Some(start) = start else {
+        return (s, "", "");
+    };
+    let tail = &s[start..];
+    let len = tail
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '`' | '"'))
+        .unwrap_or(tail.len());
+    let url =
+        tail[..len].trim_end_matches(['.', ',', ':', ';', '!', '?', ')', '\'', '*', '_', '~']);
+    if !url.contains("://") || url.ends_with("://") {
+        // A scheme and nothing after it: plain text.
+        return (&s[..start + len], "", &s[start + len..]);
+    }
+    (&s[..start], url, &s[start + url.len()..])
 }
 
 /// A Markdown continuation line that would start a block (a heading, a
@@ -454,6 +497,28 @@ mod tests {
                 "use \\*ptr and a\\_b \\[x\\](y) \\<b\\> \\| \\~",
             ),
             (Markup::Markdown, "fixed #123", "fixed #123"),
+            (
+                Markup::Markdown,
+                "see https://x.io/a_b_c?q=1*2 and a_b",
+                "see https://x.io/a_b_c?q=1*2 and a\\_b",
+            ),
+            (
+                Markup::Markdown,
+                "(https://x.io/user_id). done_",
+                "(https://x.io/user_id). done\\_",
+            ),
+            (
+                Markup::Markdown,
+                "two http://a.io/x_y, https://b.io/__init__",
+                "two http://a.io/x_y, https://b.io/__init\\_\\_",
+            ),
+            (Markup::Markdown, "xhttps://a_b", "xhttps://a\\_b"),
+            (Markup::Markdown, "https:// a_b", "https:// a\\_b"),
+            (
+                Markup::Slack,
+                "https://x.io/?a=1&b=2",
+                "https://x.io/?a=1&amp;b=2",
+            ),
             (
                 Markup::Markdown,
                 "one\n# two\n#12 three\n- four\n1. five",
