@@ -349,7 +349,8 @@ fn a_note_written_in_the_editor() {
     write_script(
         &editor,
         &format!(
-            "#!/bin/sh\ncp \"$1\" '{}'\nprintf 'refactored the parser\\n# dropped\\n' > \"$1\"\n",
+            "#!/bin/sh\ncp \"$1\" '{}'\n{{ printf 'refactored the parser\\n#12 and its test\\n'; cat '{}'; }} > \"$1\"\n",
+            seen.display(),
             seen.display()
         ),
     );
@@ -367,8 +368,67 @@ fn a_note_written_in_the_editor() {
     );
     assert_eq!(
         answer_to(&env, &opened).unwrap().text,
-        "refactored the parser"
+        "refactored the parser\n#12 and its test",
+        "the template's lines dropped, the typed `#12` line kept"
     );
+}
+
+#[test]
+fn a_note_of_only_a_ticket_line_is_stored() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let opened = trigger(&env, &events, "opened");
+    let editor = env.dir.path().join("editor");
+    write_script(
+        &editor,
+        "#!/bin/sh\nprintf '#123 fixed the login redirect\\n' > \"$1\"\n",
+    );
+    let out = note_in_editor(&env, &editor);
+    assert!(out.status.success(), "{}", text(&out));
+    prompt_event(&events, "answered");
+    assert_eq!(
+        answer_to(&env, &opened).unwrap().text,
+        "#123 fixed the login redirect"
+    );
+}
+
+#[test]
+fn a_note_typed_in_the_editor_and_refused_is_kept() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let _daemon = env.start();
+    let editor = env.dir.path().join("editor");
+    write_script(
+        &editor,
+        "#!/bin/sh\nprintf '#7 worth keeping\\n' >> \"$1\"\n",
+    );
+    let out = env
+        .shell("script -qec \"$DEVTRACK note --prompt 99999\" /dev/null")
+        .env("EDITOR", &editor)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    let dir = env.home.join(".local/state/devtrack");
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}; {}", dir.display(), text(&out)))
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let name = kept[0].file_name().unwrap().to_str().unwrap();
+    assert!(name.starts_with("unsaved-note-"), "{name}");
+    assert!(
+        text(&out).contains(&format!(
+            "what you typed is kept in `{}`",
+            kept[0].display()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(std::fs::read_to_string(&kept[0])
+        .unwrap()
+        .contains("#7 worth keeping"));
 }
 
 #[test]

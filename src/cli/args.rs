@@ -41,9 +41,12 @@ pub enum Command {
     ///
     /// Without TEXT the note is read from stdin when it is not a terminal,
     /// else written in `$VISUAL`/`$EDITOR` on a template listing the commits
-    /// since the last answer (lines starting with `#` are dropped; an empty
-    /// note stores nothing and exits 1). When the daemon is not running the
-    /// note is written to the store directly; exit 0 means it is stored.
+    /// since the last answer (the template's own lines are dropped, typed
+    /// `#123 …` lines are kept; an empty note stores nothing and exits 1;
+    /// typed text that is not stored is kept in
+    /// `$XDG_STATE_HOME/devtrack/unsaved-note-<time>.txt`). When the daemon
+    /// is not running the note is written to the store directly; exit 0
+    /// means it is stored.
     Note(NoteArgs),
     /// Put the open prompt off (default: `prompts.snooze`, 30m).
     Snooze(SnoozeArgs),

@@ -3,11 +3,16 @@
 //!
 //! The note's text comes from the arguments, else stdin when it is not a
 //! terminal, else `$VISUAL`/`$EDITOR` on a template listing the commits
-//! since the last answer (lines starting with `#` are dropped, as git
-//! does; an empty result aborts). The daemon stores it; when the daemon is
-//! not running the note goes into the store directly, with the same
-//! `Store::answer` the daemon uses, and the command says so. Either way an
-//! acknowledged note (exit 0) is durable.
+//! since the last answer. Only the template's own lines are dropped
+//! afterwards, compared with what was written: a line the person typed is
+//! kept even when it starts with `#` (`#123 fixed the redirect` names a
+//! ticket). An empty result stores nothing; text typed in the editor that
+//! is not stored (an empty note, a failed store) is kept in
+//! `$XDG_STATE_HOME/devtrack/unsaved-note-<time>.txt`, and the command
+//! says so. The daemon stores the note; when the daemon is not running the
+//! note goes into the store directly, with the same `Store::answer` the
+//! daemon uses, and the command says so. Either way an acknowledged note
+//! (exit 0) is durable.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -34,26 +39,85 @@ const NOTE_TIMEOUT: Duration = Duration::from_secs(10);
 const TEMPLATE_COMMITS: usize = 20;
 
 pub fn note(ctx: &Context, args: &NoteArgs) -> Result<Status, CliError> {
-    let text = match args.text.is_empty() {
-        false => args.text.join(" "),
+    let typed = match args.text.is_empty() {
+        false => Typed::plain(args.text.join(" ")),
         true => read_note(ctx)?,
     };
-    let text = text.trim();
+    let text = typed.note.trim();
     if text.is_empty() {
-        return Err(CliError::new(
-            Status::Failure,
-            "the note is empty; nothing was stored",
-        ));
+        let err = CliError::new(Status::Failure, "the note is empty; nothing was stored");
+        return Err(typed.keep_on(err));
     }
+    send(ctx, text, args.prompt).map_err(|e| typed.keep_on(e))
+}
+
+/// What the person gave: the note, and what they typed in the editor
+/// (`None` for arguments and stdin, which are still theirs to repeat).
+struct Typed {
+    note: String,
+    edited: Option<String>,
+}
+
+impl Typed {
+    fn plain(note: String) -> Typed {
+        Typed { note, edited: None }
+    }
+
+    /// `err`, and what was typed in the editor kept in a file (named in
+    /// the error's hint) when anything was typed at all.
+    fn keep_on(&self, err: CliError) -> CliError {
+        let Some(edited) = self.edited.as_deref().filter(|t| !t.trim().is_empty()) else {
+            return err;
+        };
+        match unsaved_dir().and_then(|dir| keep_unsaved(&dir, edited, Utc::now())) {
+            Ok(path) => err.with_hint(format!("what you typed is kept in `{}`", path.display())),
+            Err(e) => err.with_hint(format!(
+                "what you typed could not be kept ({e}); it was:\n{edited}"
+            )),
+        }
+    }
+}
+
+/// `$XDG_STATE_HOME/devtrack` (`~/.local/state/devtrack`).
+fn unsaved_dir() -> std::io::Result<std::path::PathBuf> {
+    use etcetera::base_strategy::{BaseStrategy, Xdg};
+    let xdg = Xdg::new().map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(xdg
+        .state_dir()
+        .unwrap_or_else(|| xdg.home_dir().join(".local/state"))
+        .join("devtrack"))
+}
+
+/// Writes `text` to `dir/unsaved-note-<time>.txt` (0600), returning the
+/// path.
+fn keep_unsaved(dir: &Path, text: &str, now: DateTime<Utc>) -> std::io::Result<std::path::PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!(
+        "unsaved-note-{}.txt",
+        now.format("%Y%m%dT%H%M%S%.3fZ")
+    ));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(path)
+}
+
+/// Stores `text` through the daemon, or directly when it is not running.
+fn send(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Status, CliError> {
     let mut client = match Client::connect(&ctx.paths.socket) {
         Ok(c) => c,
-        Err(ClientError::NotRunning { .. }) => return store_directly(ctx, text, args.prompt),
+        Err(ClientError::NotRunning { .. }) => return store_directly(ctx, text, prompt),
         Err(e) => return Err(e.into()),
     };
     client.set_read_timeout(Some(NOTE_TIMEOUT))?;
     let request = Command::Note(NoteRequest {
         text: text.to_string(),
-        prompt: args.prompt,
+        prompt,
     });
     match client.request(request)? {
         Response::Noted { message, .. } => out::line(&message)?,
@@ -91,14 +155,14 @@ fn store_directly(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Stat
 }
 
 /// The note from stdin, or from an editor when stdin is a terminal.
-fn read_note(ctx: &Context) -> Result<String, CliError> {
+fn read_note(ctx: &Context) -> Result<Typed, CliError> {
     let mut stdin = std::io::stdin();
     if !stdin.is_terminal() {
         let mut text = String::new();
         stdin
             .read_to_string(&mut text)
             .map_err(|e| CliError::new(Status::Failure, format!("reading stdin: {e}")))?;
-        return Ok(text);
+        return Ok(Typed::plain(text));
     }
     let tz = crate::cli::zone::configured(ctx);
     let now = Utc::now();
@@ -112,7 +176,11 @@ fn read_note(ctx: &Context) -> Result<String, CliError> {
         Err(_) => (None, PendingCommits::default()),
     };
     let template = template(prompt.as_ref(), &pending, tz, now);
-    Ok(strip_comments(&edit(&template)?))
+    let edited = edit(&template)?;
+    Ok(Typed {
+        note: strip_template(&edited, &template),
+        edited: (edited != template).then_some(edited),
+    })
 }
 
 /// The editor's starting text.
@@ -123,7 +191,7 @@ pub fn template(
     now: DateTime<Utc>,
 ) -> String {
     let mut t = String::from(
-        "\n# What did you work on? Lines starting with '#' are dropped; an empty\n# note stores nothing.\n",
+        "\n# What did you work on? This template's own lines are dropped; what you\n# write is kept, `#123 …` lines too. An empty note stores nothing.\n",
     );
     match prompt {
         Some(p) => t.push_str(&format!(
@@ -167,12 +235,19 @@ fn commit_line(c: &CommitRecord) -> String {
     )
 }
 
-/// The note without `#` lines, and without blank lines around it.
-pub fn strip_comments(text: &str) -> String {
+/// The note without the lines of `template` that start with `#` (the
+/// template's own, left as they were), and without blank lines around it.
+/// Every other line is the person's, whatever it starts with.
+pub fn strip_template(text: &str, template: &str) -> String {
+    let own: std::collections::HashSet<&str> = template
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| l.starts_with('#'))
+        .collect();
     let kept: Vec<&str> = text
         .lines()
-        .filter(|l| !l.starts_with('#'))
         .map(str::trim_end)
+        .filter(|l| !own.contains(l))
         .collect();
     kept.join("\n").trim().to_string()
 }
@@ -235,21 +310,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn comments_and_surrounding_blank_lines_are_dropped() {
+    fn only_the_templates_own_lines_and_surrounding_blank_lines_are_dropped() {
+        let template = "\n# What did you work on?\n#\n#   abc1234 api [main]: Fix\n";
         let cases = [
-            ("fixed it\n# a comment\n", "fixed it"),
+            ("fixed it\n# What did you work on?\n", "fixed it"),
             (
-                "\n\nline one\n\nline two  \n\n# x\n",
+                "\n\nline one\n\nline two  \n\n#\n#   abc1234 api [main]: Fix\n",
                 "line one\n\nline two",
             ),
-            ("# only comments\n#\n", ""),
+            (template, ""),
             ("  \n\t\n", ""),
-            // Only a `#` at the start of a line is a comment.
-            ("fixed #12\n  # kept\n", "fixed #12\n  # kept"),
+            // Typed lines starting with `#` are the person's: tickets.
+            (
+                "#123 follow-up: added a regression test\n# What did you work on?\n",
+                "#123 follow-up: added a regression test",
+            ),
+            (
+                "#123 fixed the login redirect",
+                "#123 fixed the login redirect",
+            ),
+            (
+                "# a heading of mine\nfixed #12\n  # kept\n",
+                "# a heading of mine\nfixed #12\n  # kept",
+            ),
+            // An edited template line is no longer the template's.
+            (
+                "#   abc1234 api [main]: Fix, and more",
+                "#   abc1234 api [main]: Fix, and more",
+            ),
         ];
         for (text, want) in cases {
-            assert_eq!(strip_comments(text), want, "{text:?}");
+            assert_eq!(strip_template(text, template), want, "{text:?}");
         }
+    }
+
+    #[test]
+    fn an_unsaved_note_is_kept_in_a_private_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let now: DateTime<Utc> = "2026-11-26T15:00:00.250Z".parse().unwrap();
+        let path = keep_unsaved(&dir.path().join("devtrack"), "#123 typed\n", now).unwrap();
+        assert_eq!(
+            path,
+            dir.path()
+                .join("devtrack/unsaved-note-20261126T150000.250Z.txt")
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "#123 typed\n");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]
@@ -281,7 +389,7 @@ mod tests {
             newest: vec![commit("b", "Fix login"), commit("a", "Add tests")],
         };
         let t = template(None, &pending, tz, now);
-        assert_eq!(strip_comments(&t), "");
+        assert_eq!(strip_template(&t, &t), "");
         assert!(t.contains("standalone update"), "{t}");
         let a = t.find("aaaaaaa api [main]: Add tests").expect(&t);
         let b = t.find("bbbbbbb api [main]: Fix login").expect(&t);
