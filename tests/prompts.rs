@@ -325,7 +325,13 @@ fn a_note_from_stdin() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     prompt_event(&events, "answered");
-    assert_eq!(answer_to(&env, &opened).unwrap().text, "from a pipe");
+    let update = answer_to(&env, &opened).unwrap();
+    assert_eq!(update.text, "from a pipe");
+    assert_eq!(
+        update.source,
+        Some(UpdateSource::Cli),
+        "`devtrack note` through the daemon is recorded as `cli`"
+    );
 }
 
 /// `devtrack note` with a terminal on stdin (through `script`), so it opens

@@ -36,7 +36,8 @@ pub use prompt::{
     PromptTriggerInfo,
 };
 pub use request::{
-    decode_request, Command, NoteRequest, PauseRequest, PromptsRequest, Request, SnoozeRequest,
+    decode_request, Command, NoteRequest, NoteSource, PauseRequest, PromptsRequest, Request,
+    SnoozeRequest,
 };
 pub use response::{ErrorKind, Failure, ReloadInfo, Response};
 pub use status::{

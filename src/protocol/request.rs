@@ -69,12 +69,28 @@ pub struct PauseRequest {
     pub until: Option<String>,
 }
 
-/// `note`: the answer's text and, optionally, the prompt it answers.
+/// `note`: the answer's text and, optionally, the prompt it answers and
+/// who wrote it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NoteRequest {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<i64>,
+    /// Absent (older clients, other tools): `socket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<NoteSource>,
+}
+
+/// Who wrote a `note`, as the store records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NoteSource {
+    /// `devtrack note`.
+    Cli,
+    /// Another program on the socket; also any source this version does
+    /// not know.
+    #[serde(other)]
+    Socket,
 }
 
 /// `snooze`: for how long; neither field means the configured
@@ -170,11 +186,41 @@ mod tests {
         let note = Request::new(Command::Note(NoteRequest {
             text: "fixed #12".into(),
             prompt: Some(4),
+            source: None,
         }));
         assert_eq!(
             serde_json::to_string(&note).unwrap(),
             r#"{"v":1,"cmd":"note","text":"fixed #12","prompt":4}"#
         );
+        let from_cli = Request::new(Command::Note(NoteRequest {
+            text: "x".into(),
+            prompt: None,
+            source: Some(NoteSource::Cli),
+        }));
+        assert_eq!(
+            serde_json::to_string(&from_cli).unwrap(),
+            r#"{"v":1,"cmd":"note","text":"x","source":"cli"}"#
+        );
+        for (line, source) in [
+            (
+                r#"{"v":1,"cmd":"note","text":"x","source":"cli"}"#,
+                Some(NoteSource::Cli),
+            ),
+            (
+                r#"{"v":1,"cmd":"note","text":"x","source":"socket"}"#,
+                Some(NoteSource::Socket),
+            ),
+            (
+                r#"{"v":1,"cmd":"note","text":"x","source":"a pager"}"#,
+                Some(NoteSource::Socket),
+            ),
+            (r#"{"v":1,"cmd":"note","text":"x"}"#, None),
+        ] {
+            let Command::Note(note) = decode_request(line.as_bytes()).unwrap().cmd else {
+                panic!("{line}");
+            };
+            assert_eq!(note.source, source, "{line}");
+        }
         assert_eq!(
             decode_request(br#"{"v":1,"cmd":"snooze"}"#).unwrap(),
             Request::new(Command::Snooze(SnoozeRequest::default()))

@@ -30,7 +30,7 @@ use crate::daemon::store::{
 };
 use crate::display::local_time;
 use crate::exit::Status;
-use crate::protocol::{Command, NoteRequest, Response, SnoozeRequest};
+use crate::protocol::{Command, NoteRequest, NoteSource, Response, SnoozeRequest};
 use crate::tickets::Families;
 
 /// How long storing a note may take.
@@ -118,6 +118,7 @@ fn send(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Status, CliErr
     let request = Command::Note(NoteRequest {
         text: text.to_string(),
         prompt,
+        source: Some(NoteSource::Cli),
     });
     match client.request(request)? {
         Response::Noted { message, .. } => out::line(&message)?,

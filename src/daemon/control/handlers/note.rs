@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::prompt_failure;
 use crate::daemon::run_loop::Daemon;
 use crate::daemon::store::{AnswerTarget, NewUpdate, UpdateSource};
-use crate::protocol::{NoteInfo, NoteRequest, Response};
+use crate::protocol::{NoteInfo, NoteRequest, NoteSource, Response};
 
 pub(super) fn handle(
     daemon: &mut Daemon,
@@ -21,7 +21,10 @@ pub(super) fn handle(
             Some(id) => AnswerTarget::Prompt(id),
             None => AnswerTarget::Oldest,
         },
-        source: UpdateSource::Socket,
+        source: match req.source {
+            Some(NoteSource::Cli) => UpdateSource::Cli,
+            Some(NoteSource::Socket) | None => UpdateSource::Socket,
+        },
     };
     let answered = match daemon.answer(&new, now) {
         Ok(a) => a,
