@@ -26,15 +26,26 @@ pub struct Capabilities {
     pub actions: bool,
     pub body_markup: bool,
     pub inline_reply: bool,
+    /// The server lists the `default` action with the others (dunst's
+    /// context menu lists every action by its label), so a separate "Log
+    /// update" action would be listed twice.
+    pub lists_default: bool,
 }
 
+/// Servers (by `GetServerInformation`'s name) that list the `default`
+/// action among the others; GNOME Shell, Plasma and most others take it
+/// as the click on the body and show no button for it.
+const LIST_DEFAULT: &[&str] = &["dunst"];
+
 impl Capabilities {
-    pub fn from_list(list: &[String]) -> Capabilities {
-        let has = |name: &str| list.iter().any(|c| c == name);
+    /// From `GetCapabilities`' list and `GetServerInformation`'s name.
+    pub fn from_server(list: &[String], name: &str) -> Capabilities {
+        let has = |cap: &str| list.iter().any(|c| c == cap);
         Capabilities {
             actions: has("actions"),
             body_markup: has("body-markup"),
             inline_reply: has("inline-reply"),
+            lists_default: LIST_DEFAULT.contains(&name),
         }
     }
 }
@@ -69,7 +80,9 @@ pub fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Noti
     }
     if dialog {
         push(DEFAULT, "Log update");
-        push(LOG, "Log update");
+        if !caps.lists_default {
+            push(LOG, "Log update");
+        }
     }
     push(SNOOZE, "Snooze");
     push(SKIP, "Skip");
@@ -161,7 +174,28 @@ mod tests {
     }
 
     fn caps(list: &[&str]) -> Capabilities {
-        Capabilities::from_list(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        Capabilities::from_server(
+            &list.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "gnome-shell",
+        )
+    }
+
+    #[test]
+    fn log_update_is_listed_once_by_a_server_that_lists_every_action() {
+        let list = ["actions".to_string()];
+        let dunst = Capabilities::from_server(&list, "dunst");
+        assert!(dunst.lists_default);
+        let n = notification(&view("What did you work on?"), dunst, true);
+        assert_eq!(
+            n.actions,
+            ["default", "Log update", "snooze", "Snooze", "skip", "Skip"]
+        );
+        let labels: Vec<&String> = n.actions.iter().skip(1).step_by(2).collect();
+        let mut unique = labels.clone();
+        unique.dedup();
+        assert_eq!(labels, unique, "no label twice");
+        assert!(!Capabilities::from_server(&list, "gnome-shell").lists_default);
+        assert!(!Capabilities::from_server(&list, "Plasma").lists_default);
     }
 
     #[test]

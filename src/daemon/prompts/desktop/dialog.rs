@@ -48,8 +48,7 @@ pub fn argv(dialog: &Dialog, view: &PromptView) -> Vec<OsString> {
             program.into(),
             "--entry".into(),
             "--title=devtrack".into(),
-            // zenity renders --text as Pango markup.
-            format!("--text={}", content::escape_markup(&text)).into(),
+            format!("--text={}", zenity_label(&text)).into(),
             "--entry-text=".into(),
         ],
         Dialog::Kdialog(program) => vec![
@@ -57,10 +56,38 @@ pub fn argv(dialog: &Dialog, view: &PromptView) -> Vec<OsString> {
             "--title".into(),
             "devtrack".into(),
             "--inputbox".into(),
-            text.into(),
+            qt_rich_text(&text).into(),
             "".into(),
         ],
     }
+}
+
+/// `text` as `zenity --entry --text` shows it literally: zenity unescapes
+/// backslash sequences (`g_strcompress`) and then sets a mnemonic label,
+/// where `_` marks the next letter. So `\` and `_` are doubled; markup is
+/// not parsed there, so nothing else is escaped (`&`, `<` stay as typed).
+fn zenity_label(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('_', "__")
+}
+
+/// `text` as a Qt label shows it literally. A Qt label guesses whether
+/// its text is rich text, and plain text takes `&` as a mnemonic; text
+/// that starts with `<qt>` is always rich text, where `&`, `<` and `>` are
+/// entities and no mnemonic is made. Line breaks become `<br>`.
+fn qt_rich_text(text: &str) -> String {
+    let mut out = String::from("<qt>");
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<br>"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("</qt>");
+    out
 }
 
 /// The answer a finished dialog gave: its output when it exited 0.
@@ -151,7 +178,7 @@ mod tests {
                 "/usr/bin/zenity",
                 "--entry",
                 "--title=devtrack",
-                "--text=2 prompts since 14:00 · 3 commits in api\n\nWhat did you work on? &lt;now&gt;",
+                "--text=2 prompts since 14:00 · 3 commits in api\n\nWhat did you work on? <now>",
                 "--entry-text=",
             ]
             .map(OsString::from)
@@ -164,11 +191,40 @@ mod tests {
                 "--title",
                 "devtrack",
                 "--inputbox",
-                "2 prompts since 14:00 · 3 commits in api\n\nWhat did you work on? <now>",
+                "<qt>2 prompts since 14:00 · 3 commits in api<br><br>What did you work on? &lt;now&gt;</qt>",
                 "",
             ]
             .map(OsString::from)
         );
+    }
+
+    /// What each dialog is given for commit summaries that markup, a
+    /// mnemonic or an escape would change.
+    #[test]
+    fn summaries_reach_each_dialog_literally() {
+        let cases = [
+            (
+                "fix user_id & <em>x</em>",
+                "fix user__id & <em>x</em>",
+                "<qt>fix user_id &amp; &lt;em&gt;x&lt;/em&gt;</qt>",
+            ),
+            ("__init__", "____init____", "<qt>__init__</qt>"),
+            (
+                "C:\\temp\\new \\n",
+                "C:\\\\temp\\\\new \\\\n",
+                "<qt>C:\\temp\\new \\n</qt>",
+            ),
+            (
+                "a \"quote\"\nline",
+                "a \"quote\"\nline",
+                "<qt>a &quot;quote&quot;<br>line</qt>",
+            ),
+            ("&amp; stays", "&amp; stays", "<qt>&amp;amp; stays</qt>"),
+        ];
+        for (summary, zenity, kdialog) in cases {
+            assert_eq!(zenity_label(summary), zenity, "{summary:?}");
+            assert_eq!(qt_rich_text(summary), kdialog, "{summary:?}");
+        }
     }
 
     #[test]

@@ -258,7 +258,7 @@ impl Session {
             let caps = self.proxy.get_capabilities().await?;
             let (name, _vendor, version, _spec) = self.proxy.get_server_information().await?;
             self.server = Some(Server {
-                caps: Capabilities::from_list(&caps),
+                caps: Capabilities::from_server(&caps, &name),
                 detail: format!("{name} {version}").trim().to_string(),
             });
         }
