@@ -153,6 +153,8 @@ for path in \
     /usr/share/zsh/vendor-completions/_devtrack \
     /usr/share/fish/vendor_completions.d/devtrack.fish \
     /usr/share/doc/devtrack/examples/config.yaml \
+    /usr/share/applications/devtrack.desktop \
+    /usr/share/icons/hicolor/scalable/apps/devtrack.svg \
     /usr/share/doc/devtrack/copyright \
     /usr/share/doc/devtrack/changelog.Debian.gz; do
     contains "the package holds $path" "$contents" "$path"

@@ -168,6 +168,7 @@ async fn show_notifies_with_the_prompts_text_and_actions() {
     channel.show(view(4, "3 commits in api-server since 14:00"));
     let n = server.notified().await;
     assert_eq!(n.app_name, "devtrack");
+    assert_eq!(n.app_icon, "devtrack", "the installed icon names devtrack");
     assert_eq!(n.replaces_id, 0);
     assert_eq!(n.summary, "3 commits in api-server since 14:00");
     // No reply field and no dialog: the body says how to answer.

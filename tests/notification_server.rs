@@ -113,6 +113,7 @@ pub enum Call {
 pub struct Notified {
     pub id: u32,
     pub app_name: String,
+    pub app_icon: String,
     pub replaces_id: u32,
     pub summary: String,
     pub body: String,
@@ -139,7 +140,7 @@ impl Recorder {
         &mut self,
         app_name: String,
         replaces_id: u32,
-        _app_icon: String,
+        app_icon: String,
         summary: String,
         body: String,
         actions: Vec<String>,
@@ -163,6 +164,7 @@ impl Recorder {
         let _ = self.calls.send(Call::Notify(Notified {
             id,
             app_name,
+            app_icon,
             replaces_id,
             summary,
             body,

@@ -155,6 +155,7 @@ pub trait Backend {
 }
 
 pub mod binary_path;
+pub mod desktop_entry;
 pub mod launchd;
 pub mod systemd;
 #[cfg(test)]

@@ -31,7 +31,7 @@ use std::process::{Command, Output, Stdio};
 
 use anyhow::Context;
 
-use super::binary_path;
+use super::{binary_path, desktop_entry};
 use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError};
 use plan::{Action, InstallState};
 use show::UnitProperties;
@@ -251,7 +251,7 @@ impl SystemdBackend {
 
     fn execute(&self, action: &Action) -> Result<(), ServiceError> {
         match action {
-            Action::WriteUnit { path, contents } => {
+            Action::WriteFile { path, contents } => {
                 write_atomically(path, contents)?;
                 println!("wrote {}", path.display());
             }
@@ -371,11 +371,11 @@ fn command_failed(command: &str, out: &Output, hint: Option<&str>) -> ServiceErr
 /// Writes `contents` to `path` through a temp file in the same directory and
 /// a rename, so the manager never reads a half-written unit.
 fn write_atomically(path: &Path, contents: &str) -> Result<(), ServiceError> {
-    let dir = path.parent().context("unit path has no parent")?;
+    let dir = path.parent().context("the path has no parent")?;
     let inner = || -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
         let mut tmp = tempfile::Builder::new()
-            .prefix(".devtrack.service.")
+            .prefix(".devtrack.")
             .tempfile_in(dir)
             .with_context(|| format!("creating a temporary file in `{}`", dir.display()))?;
         tmp.write_all(contents.as_bytes())
@@ -388,7 +388,7 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), ServiceError> {
         }
         tmp.persist(path)
             .map_err(|e| e.error)
-            .with_context(|| format!("renaming the new unit onto `{}`", path.display()))?;
+            .with_context(|| format!("renaming the new file onto `{}`", path.display()))?;
         Ok(())
     };
     inner().map_err(ServiceError::Other)
@@ -442,6 +442,13 @@ impl Backend for SystemdBackend {
             props,
             linger: self.linger(),
             user: self.user.clone(),
+            desktop_files: desktop_entry::to_write(
+                &desktop_entry::user_data_dir(),
+                Path::new(desktop_entry::SYSTEM_DATA_DIR)
+                    .join("applications/devtrack.desktop")
+                    .exists(),
+                &|p| std::fs::read_to_string(p).ok(),
+            ),
         };
         let plan = plan::plan_install(&state, &unit_text, opts)?;
         if opts.dry_run {
@@ -475,11 +482,19 @@ impl Backend for SystemdBackend {
         let path = self.user_unit_path();
         let props = self.properties()?;
         let drop_in = plan::drop_in_dir(&path);
-        let Some(actions) = plan::plan_uninstall(&path, path.exists(), drop_in.is_dir(), &props)
+        let Some(mut actions) =
+            plan::plan_uninstall(&path, path.exists(), drop_in.is_dir(), &props)
         else {
             println!("devtrack is not installed as a service; nothing to remove");
             return Ok(());
         };
+        actions.extend(
+            desktop_entry::to_remove(&desktop_entry::user_data_dir(), &|p| {
+                std::fs::read_to_string(p).ok()
+            })
+            .into_iter()
+            .map(Action::RemoveFile),
+        );
         for action in &actions {
             self.execute(action)?;
         }

@@ -14,8 +14,9 @@ use super::unit::UNIT_NAME;
 /// One step of an install or uninstall.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Write the unit file atomically (temp file + rename in the same dir).
-    WriteUnit {
+    /// Write a file atomically (temp file + rename in the same dir): the
+    /// unit, the desktop entry, the icon.
+    WriteFile {
         path: PathBuf,
         contents: String,
     },
@@ -35,7 +36,7 @@ impl Action {
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Action::WriteUnit { path, .. } => write!(f, "write {}", path.display()),
+            Action::WriteFile { path, .. } => write!(f, "write {}", path.display()),
             Action::RemoveFile(path) => write!(f, "rm {}", path.display()),
             Action::Systemctl(args) => write!(f, "systemctl --user {}", args.join(" ")),
             Action::Loginctl(args) => write!(f, "loginctl {}", args.join(" ")),
@@ -56,6 +57,9 @@ pub struct InstallState {
     pub props: UnitProperties,
     /// Whether lingering is already on; `None` when unknown.
     pub linger: Option<bool>,
+    /// The desktop entry and icon to write under `~/.local/share`
+    /// (`desktop_entry::to_write`).
+    pub desktop_files: Vec<(PathBuf, &'static str)>,
     /// The user to enable lingering for.
     pub user: String,
 }
@@ -88,7 +92,7 @@ pub fn plan_install(
             format!("using the packaged unit `{}`", vendor.display())
         };
     } else {
-        let write = Action::WriteUnit {
+        let write = Action::WriteFile {
             path: state.user_unit_path.clone(),
             contents: unit_text.to_string(),
         };
@@ -147,6 +151,21 @@ pub fn plan_install(
             }
         }
     }
+    // Before any start: the first notification already names devtrack.
+    let first_start = actions
+        .iter()
+        .position(
+            |a| matches!(a, Action::Systemctl(args) if args.iter().any(|a| a != "daemon-reload")),
+        )
+        .unwrap_or(actions.len());
+    let desktop = state
+        .desktop_files
+        .iter()
+        .map(|(path, contents)| Action::WriteFile {
+            path: path.clone(),
+            contents: contents.to_string(),
+        });
+    actions.splice(first_start..first_start, desktop);
     if opts.linger && state.linger != Some(true) {
         actions.push(Action::Loginctl(vec![
             "enable-linger".to_string(),
@@ -223,6 +242,7 @@ mod tests {
             props: parse_show(show),
             linger: Some(false),
             user: "me".to_string(),
+            desktop_files: Vec::new(),
         }
     }
 
@@ -252,7 +272,7 @@ mod tests {
         let plan = default_install(InstalledFile::Missing, ABSENT);
         assert_eq!(
             plan.actions[0],
-            Action::WriteUnit {
+            Action::WriteFile {
                 path: PathBuf::from("/home/me/.config/systemd/user/devtrack.service"),
                 contents: "UNIT".to_string()
             }
@@ -341,7 +361,7 @@ mod tests {
             ..Default::default()
         };
         let plan = install_plan(InstalledFile::EditedByHand, RUNNING, &forced).unwrap();
-        assert!(matches!(plan.actions[0], Action::WriteUnit { .. }));
+        assert!(matches!(plan.actions[0], Action::WriteFile { .. }));
     }
 
     #[test]

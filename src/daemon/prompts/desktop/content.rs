@@ -95,7 +95,10 @@ pub fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Noti
 
     let mut hints = vec![
         ("urgency", Hint::Byte(1)),
-        ("desktop-entry", Hint::Text("devtrack".to_string())),
+        (
+            "desktop-entry",
+            Hint::Text(crate::service::desktop_entry::NAME.to_string()),
+        ),
     ];
     if caps.inline_reply {
         hints.push((

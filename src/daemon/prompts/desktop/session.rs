@@ -12,6 +12,7 @@ use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
 use super::{backoff, dialog, Desktop};
 use crate::daemon::prompts::{AnswerVia, PromptView, Report, ToChannel};
+use crate::service::desktop_entry;
 
 pub const NO_SERVER: &str =
     "no notification server on the session bus (`org.freedesktop.Notifications` has no owner)";
@@ -277,7 +278,7 @@ impl Session {
             .notify(
                 "devtrack",
                 open.notification.unwrap_or(0),
-                "",
+                desktop_entry::NAME,
                 &notification.summary,
                 &notification.body,
                 &actions,
