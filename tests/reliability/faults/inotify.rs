@@ -4,19 +4,28 @@
 //! can be (the daemon runs on, its prompts too).
 //!
 //! The limits are system-wide settings counted per user, so the daemon
-//! runs as a uid of its own (no account needed), whose counts are
-//! its alone; root's processes are not counted with it. Lowering a limit
-//! still affects every user on the machine while it lasts, so the window
-//! spans only the daemon's start, and each test that changes the limits
-//! holds `/tmp/devtrack-inotify.lock` for its whole run: a daemon of one
-//! test adds watches again when it is reloaded, and the other test's
-//! lowered limit must not fall on that. The old value is restored on drop,
+//! runs as a uid of its own (no account needed), whose counts are its
+//! alone; root's processes are not counted with it. Lowering a limit still
+//! applies to every user on the machine while it lasts: a daemon of any
+//! other test started meanwhile would hit it. So these tests lower a limit
+//! only when `DEVTRACK_MACHINE_WIDE_TESTS=1` says that nothing else runs:
+//! `scripts/reliability.sh` runs them on their own, after the rest of the
+//! suite, with one test thread, and every shared run skips them
+//! (`--skip reliability::faults::inotify`). Each test also holds
+//! `/tmp/devtrack-inotify.lock` for its whole run (another checkout's run
+//! of them on the same machine), and the old value is restored on drop,
 //! also when the test fails.
 
 use std::os::unix::fs::OpenOptionsExt;
 
 use super::{figure, is_root, Fixture, Stopped};
 use crate::util::{skip, text, Env};
+
+/// Set (to `1`) by the one invocation that runs these tests alone.
+const ALONE: &str = "DEVTRACK_MACHINE_WIDE_TESTS";
+
+/// How to run them.
+const RUN_ALONE: &str = "DEVTRACK_MACHINE_WIDE_TESTS=1 cargo test --test tests reliability::faults::inotify -- --test-threads=1 (scripts/reliability.sh does, after the rest)";
 
 /// The uids the daemons run as here, one per test (a daemon left running
 /// by one must not count against the other's limit): no process on a
@@ -63,6 +72,13 @@ fn limits_lock() -> nix::fcntl::Flock<std::fs::File> {
 /// Two repositories prepared for a daemon run as [`UID`], or `None` (after
 /// skipping) where the limits cannot be changed.
 fn prepared(test: &str, uid: u32) -> Option<Stopped> {
+    if std::env::var(ALONE).as_deref() != Ok("1") {
+        skip(
+            test,
+            &format!("it lowers a machine-wide limit, so it runs alone: {RUN_ALONE}"),
+        );
+        return None;
+    }
     if !is_root() {
         skip(test, "lowering fs.inotify limits needs root");
         return None;
