@@ -8,7 +8,9 @@
 # starts when this runs as root, and last the reliability suite
 # (tests/reliability, module `reliability::`) through scripts/reliability.sh,
 # which collects its figures into target/reliability.md (docs/reliability.md
-# is committed from such a run). The benchmark is not run here (see
+# is committed from such a run) and runs the tests that lower a
+# machine-wide limit (`reliability::faults::inotify`) last and alone; the
+# runs here skip them with the rest of `reliability::`. The benchmark is not run here (see
 # `cargo bench --bench daemon` in .ci/run).
 #
 # Usage: scripts/test.sh [extra cargo test args]

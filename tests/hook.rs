@@ -207,15 +207,24 @@ if [ "$DEVTRACK_PROMPT_ID" = 1 ]; then read line < fifo; echo "got $line"; else 
     );
 }
 
-/// Runs `script` (which starts a child and writes its pid to `child.pid`)
-/// with a 1 s timeout; the reported detail, once the child is gone too.
+/// Runs `script` (which starts a child and writes its pid to `child.pid`,
+/// whole: written to `child.pid.tmp` and renamed, since the hook is killed
+/// at its timeout and may be killed while writing) with a 1 s timeout; the
+/// reported detail, once the child is gone too.
 async fn killed_at_timeout(script: &str) -> String {
     let setup = Setup::new();
     let script = setup.script("hook.sh", script);
     let (handle, mut rx) = setup.start(&[&script], Duration::from_secs(1));
     handle.send(ToChannel::Show(view(1, false)));
     let report = recv(&mut rx).await;
-    let child: i32 = read(&setup.path("child.pid")).trim().parse().unwrap();
+    // The report comes once the hook was reaped: whatever it wrote is
+    // there, and `child.pid` is whole if it is there at all.
+    let pid = setup.path("child.pid");
+    assert!(
+        pid.exists(),
+        "the hook was killed at its 1 s timeout before it started its child"
+    );
+    let child: i32 = read(&pid).trim().parse().unwrap();
     assert!(
         wait_exited(child, WAIT),
         "the hook's child {child} is still running"
@@ -225,7 +234,10 @@ async fn killed_at_timeout(script: &str) -> String {
 
 #[tokio::test]
 async fn a_hook_past_its_timeout_is_killed_with_its_children() {
-    let detail = killed_at_timeout("#!/bin/sh\nsleep 1000 &\necho $! > child.pid\nwait\n").await;
+    let detail = killed_at_timeout(
+        "#!/bin/sh\nsleep 1000 &\necho $! > child.pid.tmp\nmv child.pid.tmp child.pid\nwait\n",
+    )
+    .await;
     assert!(detail.starts_with("killed after 1 s timeout"), "{detail}");
 }
 
@@ -233,7 +245,7 @@ async fn a_hook_past_its_timeout_is_killed_with_its_children() {
 async fn a_hook_ignoring_sigterm_gets_sigkill() {
     // The ignored SIGTERM is inherited by the child too.
     let detail = killed_at_timeout(
-        "#!/bin/sh\ntrap '' TERM\nsleep 1000 &\necho $! > child.pid\nwhile :; do wait; done\n",
+        "#!/bin/sh\ntrap '' TERM\nsleep 1000 &\necho $! > child.pid.tmp\nmv child.pid.tmp child.pid\nwhile :; do wait; done\n",
     )
     .await;
     assert_eq!(

@@ -19,14 +19,21 @@ use tokio::sync::mpsc;
 
 use crate::util::{recv, recv_all, wait_exited, write_script, WAIT};
 
-/// A stand-in `osascript`: appends its argv (tab-separated) to
-/// `state/record`. Knobs in `state/`: `fail` (every call fails as macOS
-/// does when Apple events are denied); for dialogs, `dialog-out`,
-/// `dialog-err`, `dialog-status` (printed and exited with), `dialog-hang`
-/// (writes its pid to the `started` FIFO, then sleeps forever).
+/// A stand-in `osascript`: records its argv (tab-separated) as one file
+/// per call in `state/calls/`, written under a hidden name and renamed
+/// into place once whole, named by the time of the call (nanoseconds) and
+/// its pid: calls run side by side (a dialog stays open while the next
+/// notification is shown), so appending to one file could interleave two
+/// records, and a reader could see one half written. Knobs in `state/`:
+/// `fail` (every call fails as macOS does when Apple events are denied);
+/// for dialogs, `dialog-out`, `dialog-err`, `dialog-status` (printed and
+/// exited with), `dialog-hang` (writes its pid to the `started` FIFO, then
+/// sleeps forever).
 const OSASCRIPT: &str = r#"#!/bin/sh
 S="$(dirname "$0")/state"
-{ printf '%s' osascript; for a in "$@"; do printf '\t%s' "$a"; done; echo; } >> "$S/record"
+tmp="$S/calls/.$$"
+{ printf '%s' osascript; for a in "$@"; do printf '\t%s' "$a"; done; echo; } > "$tmp"
+mv "$tmp" "$S/calls/$(date +%s%N).$$"
 if [ -f "$S/fail" ]; then
   echo "0:0: execution error: Not authorized to send Apple events to System Events. (-1743)" >&2
   exit 1
@@ -53,7 +60,7 @@ impl Fake {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
         let state = bin.join("state");
-        fs::create_dir_all(&state).unwrap();
+        fs::create_dir_all(state.join("calls")).unwrap();
         write_script(&bin.join("osascript"), OSASCRIPT);
         Fake {
             _dir: dir,
@@ -90,12 +97,22 @@ impl Fake {
         (osascript::spawn(prompts, options, reports), rx)
     }
 
-    /// Each call's argv after `osascript`.
+    /// Each whole call's argv after `osascript`, in the order they were
+    /// made (a call killed before its record was whole is not one).
     fn calls(&self) -> Vec<Vec<String>> {
-        fs::read_to_string(self.state.join("record"))
-            .unwrap_or_default()
-            .lines()
-            .map(|line| line.split('\t').skip(1).map(str::to_owned).collect())
+        let mut names: Vec<String> = fs::read_dir(self.state.join("calls"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|name| {
+                let record = fs::read_to_string(self.state.join("calls").join(name)).unwrap();
+                let line = record.strip_suffix('\n').expect("a whole record");
+                line.split('\t').skip(1).map(str::to_owned).collect()
+            })
             .collect()
     }
 }

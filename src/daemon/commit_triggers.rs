@@ -24,7 +24,7 @@ impl Daemon {
 
     /// Stores' and announces what a read found; a store that failed is
     /// retried later (the reflog cursors did not move).
-    fn take_update(&mut self, update: Update, now: DateTime<Utc>) -> bool {
+    pub(super) fn take_update(&mut self, update: Update, now: DateTime<Utc>) -> bool {
         let ok = match update.events {
             Ok(events) => {
                 if !events.is_empty() {

@@ -14,6 +14,7 @@ pub mod event_bus;
 mod footprint;
 pub mod gitwatch;
 pub mod instance;
+mod limit_retry;
 pub mod logging;
 mod pause;
 pub mod prompts;

@@ -1,21 +1,24 @@
 //! The run loop: one `select!` over signals, control requests, watcher
 //! messages, the commit debounce deadline, the wall-clock timer, delivery
 //! channels' reports, the snooze deadline (a second wall-clock timer), the
-//! launchd crash-guard timer and the watchdog. All state changes happen
+//! inotify-limit retry deadline (only while a repository waits for one),
+//! the launchd crash-guard timer and the watchdog. All state changes happen
 //! here, on one task, so nothing needs a lock; each change is committed to
 //! the store before it is announced.
 //!
 //! Each branch hands its input to one place: requests to
 //! `control::handlers`, the scheduler's wake-ups to `timer_triggers`,
 //! watcher messages, the debounce deadline and the store's retry deadline
-//! (`store_health`) to `commit_triggers`, SIGHUP to `reload`, channel
-//! reports and the snooze deadline to `prompts::lifecycle`.
+//! (`store_health`) to `commit_triggers`, the limit retry to
+//! `limit_retry`, SIGHUP to `reload`, channel reports and the snooze
+//! deadline to `prompts::lifecycle`.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
+use crate::backoff::Retry;
 use crate::config::paths::Paths;
 use crate::config::Config;
 use crate::daemon::burst::CommitBatch;
@@ -23,6 +26,7 @@ use crate::daemon::control::{self, handlers, ControlRequest};
 use crate::daemon::event_bus::EventBus;
 use crate::daemon::footprint;
 use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
+use crate::daemon::limit_retry;
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::{ChannelHandle, FromChannel};
@@ -63,6 +67,9 @@ pub(super) struct Daemon {
     /// Commit batches whose trigger the store refused: recorded by its
     /// next successful retry.
     pub unrecorded: Vec<CommitBatch>,
+    /// When to arm again the repositories an inotify limit refused
+    /// (`limit_retry`); no try is due while none waits.
+    pub limit_retry: Retry<tokio::time::Instant>,
 }
 
 pub(super) async fn run(
@@ -132,6 +139,7 @@ async fn run_inner(
         next_reopen: None,
         store_health: StoreHealth::default(),
         unrecorded: Vec::new(),
+        limit_retry: Retry::new(limit_retry::LIMIT_RETRY),
     };
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
@@ -162,6 +170,12 @@ async fn run_inner(
     let mut watchdog = watchdog_every.map(tokio::time::interval);
 
     loop {
+        limit_retry::follow(
+            &mut daemon.limit_retry,
+            daemon.git.waits_for_limit(),
+            tokio::time::Instant::now(),
+        );
+        let limit_deadline = daemon.limit_retry.due();
         let commit_deadline = daemon.commit_batch.deadline();
         let idle_deadline = daemon
             .git
@@ -193,6 +207,8 @@ async fn run_inner(
                 }
             _ = tokio::time::sleep_until(store_retry.unwrap_or_else(tokio::time::Instant::now)),
                 if store_retry.is_some() => daemon.retry_store(wall_now()),
+            _ = tokio::time::sleep_until(limit_deadline.unwrap_or_else(tokio::time::Instant::now)),
+                if limit_deadline.is_some() => daemon.retry_limited(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
             _ = wallclock::wait_for(&mut reopen_timer, daemon.next_reopen) => daemon.reopen_due(wall_now()),

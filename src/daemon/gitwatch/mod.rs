@@ -264,6 +264,28 @@ impl GitWatch {
             .collect()
     }
 
+    /// Whether some repository is in `error` because an inotify limit
+    /// refused its watches (cheap: no file reads): while one is, the run
+    /// loop retries them ([`GitWatch::retry_limited`]).
+    pub fn waits_for_limit(&self) -> bool {
+        self.repos
+            .values()
+            .any(|w| repo::waits_for_limit(&w.state, w.limit))
+    }
+
+    /// Arms again the repositories waiting for an inotify limit and reads
+    /// what their reflogs gained since they could not be watched (as a
+    /// reload does); the others are left alone.
+    pub fn retry_limited(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let names: Vec<String> = self
+            .repos
+            .iter()
+            .filter(|(_, w)| repo::waits_for_limit(&w.state, w.limit))
+            .map(|(name, _)| name.clone())
+            .collect();
+        self.refresh_each(&names, store, now)
+    }
+
     /// The watcher still reads events and the run loop's receiver is open.
     pub fn is_alive(&self) -> bool {
         self.fs.is_alive()
@@ -347,6 +369,7 @@ impl GitWatch {
                     .or_insert_with(|| w.state.clone());
                 w.probe(now);
                 let armed = self.fs.arm(&name, &w.dirs);
+                w.limit = armed.limit;
                 if let Some((dir, err)) = armed.failed.first() {
                     w.state = RepoState::Error {
                         reason: format!("watching `{}`: {err}", dir.display()),

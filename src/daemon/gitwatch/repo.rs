@@ -15,7 +15,7 @@ use super::layout::{self, Layout, Problem, Role};
 use super::outcome::LastCommit;
 use super::process::RebaseProgress;
 use super::tail;
-use super::watcher::WantedDir;
+use super::watcher::{Limit, WantedDir};
 use crate::config::Repository;
 use crate::daemon::cursor::Cursor;
 use crate::protocol::RepoState;
@@ -45,6 +45,9 @@ pub(super) struct RepoWatch {
     pub last_commit: Option<LastCommit>,
     /// How many times in a row settling its watches ran out of rounds.
     pub unsettled: u32,
+    /// The inotify limit that refused its watches the last time they were
+    /// armed; `None` once they are in place (or failed for another reason).
+    pub limit: Option<Limit>,
 }
 
 /// Where to start reading a reflog that has no stored cursor.
@@ -116,6 +119,12 @@ fn wanted(dir: PathBuf, role: Role) -> WantedDir {
     }
 }
 
+/// Whether a repository in `state`, whose watches last failed for
+/// `limit`, waits for an inotify limit: arming it again may watch it.
+pub fn waits_for_limit(state: &RepoState, limit: Option<Limit>) -> bool {
+    matches!(state, RepoState::Error { .. }) && limit.is_some()
+}
+
 impl RepoWatch {
     pub fn new(config: Repository) -> RepoWatch {
         RepoWatch {
@@ -132,6 +141,7 @@ impl RepoWatch {
             branch: None,
             last_commit: None,
             unsettled: 0,
+            limit: None,
         }
     }
 
@@ -283,6 +293,23 @@ mod tests {
         ];
         for (text, want) in table {
             assert_eq!(branch_of_head(text).as_deref(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn only_an_error_from_a_limit_waits_for_it() {
+        let error = RepoState::Error { reason: "x".into() };
+        let missing = RepoState::Missing { reason: "x".into() };
+        let table = [
+            (error.clone(), Some(Limit::Watches), true),
+            (error.clone(), Some(Limit::Instances), true),
+            (error, None, false),
+            (missing, Some(Limit::Watches), false),
+            (RepoState::Watching, Some(Limit::Watches), false),
+            (RepoState::Watching, None, false),
+        ];
+        for (state, limit, want) in table {
+            assert_eq!(waits_for_limit(&state, limit), want, "{state:?} {limit:?}");
         }
     }
 }

@@ -70,6 +70,9 @@ pub(super) enum AddError {
     Vanished,
     /// It exists but cannot be watched.
     Failed(String),
+    /// An inotify limit is reached (the message names it): it may be
+    /// watched once watches are free again.
+    Limited(Limit, String),
 }
 
 /// What a directory's watch must report besides entries appearing, going
@@ -115,6 +118,9 @@ pub struct Armed {
     pub look_again: bool,
     /// Directories that exist but could not be watched, with the error.
     pub failed: Vec<(PathBuf, String)>,
+    /// The inotify limit that refused a watch (or the instance), if one
+    /// did: arming again may succeed once the limit leaves room.
+    pub limit: Option<Limit>,
 }
 
 /// Per-directory interest, shared with the callback.
@@ -287,8 +293,8 @@ fn open(
 impl FsWatcher {
     /// The watcher. With no inotify instance left for the user there is
     /// none yet: every directory to watch then fails with the reason, and
-    /// each [`FsWatcher::arm`] tries again (a reload, once the limit was
-    /// raised), while the rest of the daemon runs.
+    /// each [`FsWatcher::arm`] tries again (the run loop's limit retry, or
+    /// a reload), while the rest of the daemon runs.
     pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
@@ -385,7 +391,10 @@ impl FsWatcher {
                 }
                 Err(e) => {
                     let reason = match e {
-                        OpenError::Limit(reason) => reason,
+                        OpenError::Limit(reason) => {
+                            out.limit = Some(Limit::Instances);
+                            reason
+                        }
                         OpenError::Other(e) => format!("{e:#}"),
                     };
                     out.failed = dirs
@@ -431,6 +440,10 @@ impl FsWatcher {
                         match e {
                             AddError::Vanished => out.look_again = true,
                             AddError::Failed(why) => out.failed.push((d.dir.clone(), why)),
+                            AddError::Limited(limit, why) => {
+                                out.limit = Some(limit);
+                                out.failed.push((d.dir.clone(), why));
+                            }
                         }
                         continue;
                     }
@@ -507,14 +520,14 @@ fn read_limit(limit: Limit) -> Option<u64> {
 /// What reaching `limit` (now `value`) means and what to do (the kernel's
 /// `ENOSPC` and `EMFILE` name neither the sysctl nor the remedy).
 pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
-    let (what, then, suggest) = match limit {
-        Limit::Watches => ("watches", "run `devtrack reload`", 524_288),
-        Limit::Instances => ("instances", "run `devtrack reload`", 1024),
+    let (what, suggest) = match limit {
+        Limit::Watches => ("watches", 524_288),
+        Limit::Instances => ("instances", 1024),
     };
     let name = format!("fs.inotify.{}", limit.sysctl());
     let now = value.map(|v| format!(" = {v}")).unwrap_or_default();
     format!(
-        "the per-user limit of inotify {what} is reached (`{name}`{now}); hint: raise it, e.g. `sudo sysctl {name}={suggest}`, then {then}"
+        "the per-user limit of inotify {what} is reached (`{name}`{now}); hint: raise it, e.g. `sudo sysctl {name}={suggest}`, or end what holds them; devtrack tries again by itself (after 1 s, then less often, at least every 5 minutes), `devtrack reload` at once"
     )
 }
 
@@ -647,11 +660,11 @@ mod tests {
     fn an_exhausted_limit_names_its_sysctl() {
         assert_eq!(
             limit_reached(Limit::Watches, Some(8192)),
-            "the per-user limit of inotify watches is reached (`fs.inotify.max_user_watches` = 8192); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, then run `devtrack reload`"
+            "the per-user limit of inotify watches is reached (`fs.inotify.max_user_watches` = 8192); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_watches=524288`, or end what holds them; devtrack tries again by itself (after 1 s, then less often, at least every 5 minutes), `devtrack reload` at once"
         );
         assert_eq!(
             limit_reached(Limit::Instances, None),
-            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, then run `devtrack reload`"
+            "the per-user limit of inotify instances is reached (`fs.inotify.max_user_instances`); hint: raise it, e.g. `sudo sysctl fs.inotify.max_user_instances=1024`, or end what holds them; devtrack tries again by itself (after 1 s, then less often, at least every 5 minutes), `devtrack reload` at once"
         );
     }
 

@@ -1,22 +1,33 @@
 //! The per-user inotify limits exhausted: `fs.inotify.max_user_watches`
 //! lowered so that only one of two repositories can be watched, and
 //! `fs.inotify.max_user_instances` lowered to none, so that no repository
-//! can be (the daemon runs on, its prompts too).
+//! can be (the daemon runs on, its prompts too). Once the limit is back,
+//! the daemon watches the repositories again by itself (its limit retry,
+//! no `devtrack reload`) and stores the commits made meanwhile.
 //!
 //! The limits are system-wide settings counted per user, so the daemon
-//! runs as a uid of its own (no account needed), whose counts are
-//! its alone; root's processes are not counted with it. Lowering a limit
-//! still affects every user on the machine while it lasts, so the window
-//! spans only the daemon's start, and each test that changes the limits
-//! holds `/tmp/devtrack-inotify.lock` for its whole run: a daemon of one
-//! test adds watches again when it is reloaded, and the other test's
-//! lowered limit must not fall on that. The old value is restored on drop,
+//! runs as a uid of its own (no account needed), whose counts are its
+//! alone; root's processes are not counted with it. Lowering a limit still
+//! applies to every user on the machine while it lasts: a daemon of any
+//! other test started meanwhile would hit it. So these tests lower a limit
+//! only when `DEVTRACK_MACHINE_WIDE_TESTS=1` says that nothing else runs:
+//! `scripts/reliability.sh` runs them on their own, after the rest of the
+//! suite, with one test thread, and every shared run skips them
+//! (`--skip reliability::faults::inotify`). Each test also holds
+//! `/tmp/devtrack-inotify.lock` for its whole run (another checkout's run
+//! of them on the same machine), and the old value is restored on drop,
 //! also when the test fails.
 
 use std::os::unix::fs::OpenOptionsExt;
 
 use super::{figure, is_root, Fixture, Stopped};
 use crate::util::{skip, text, Env};
+
+/// Set (to `1`) by the one invocation that runs these tests alone.
+const ALONE: &str = "DEVTRACK_MACHINE_WIDE_TESTS";
+
+/// How to run them.
+const RUN_ALONE: &str = "DEVTRACK_MACHINE_WIDE_TESTS=1 cargo test --test tests reliability::faults::inotify -- --test-threads=1 (scripts/reliability.sh does, after the rest)";
 
 /// The uids the daemons run as here, one per test (a daemon left running
 /// by one must not count against the other's limit): no process on a
@@ -63,6 +74,13 @@ fn limits_lock() -> nix::fcntl::Flock<std::fs::File> {
 /// Two repositories prepared for a daemon run as [`UID`], or `None` (after
 /// skipping) where the limits cannot be changed.
 fn prepared(test: &str, uid: u32) -> Option<Stopped> {
+    if std::env::var(ALONE).as_deref() != Ok("1") {
+        skip(
+            test,
+            &format!("it lowers a machine-wide limit, so it runs alone: {RUN_ALONE}"),
+        );
+        return None;
+    }
     if !is_root() {
         skip(test, "lowering fs.inotify limits needs root");
         return None;
@@ -75,54 +93,61 @@ fn prepared(test: &str, uid: u32) -> Option<Stopped> {
 
 /// Three watches: `a`'s git directory, its `logs/` and the directory
 /// holding both repositories; `b`'s git directory is one too many. The
-/// error names the sysctl and the repository; `a` keeps working; once the
-/// limit is back, `devtrack reload` watches `b` and stores the commit made
-/// in it meanwhile.
+/// error names the sysctl and the repository; `a` keeps working; a reload
+/// while the limit is still low leaves `b` in error; once the limit is
+/// back, the daemon watches `b` by itself and stores the commit made in it
+/// meanwhile.
 #[test]
 fn watch_limit_exhausted() {
     const TEST: &str = "faults::inotify::watch_limit_exhausted";
     let Some(prepared) = prepared(TEST, WATCHES_UID) else {
         return;
     };
-    // Held to the end: the other test's window must not fall on this
-    // daemon's reload, which adds watches too.
     let _lock = limits_lock();
     let started = std::time::Instant::now();
-    let f = {
-        let _low = Lowered::set("max_user_watches", 3);
-        prepared.start()
-    };
-    let window = started.elapsed();
+    let low = Lowered::set("max_user_watches", 3);
+    let f = prepared.start();
 
     let b = f.repo_status("b");
     assert_eq!(b["state"], "error", "{b}");
     let reason = b["reason"].as_str().unwrap().to_string();
     assert!(
-        reason.contains("`fs.inotify.max_user_watches` = 3") && reason.contains("devtrack reload"),
+        reason.contains("`fs.inotify.max_user_watches` = 3")
+            && reason.contains("devtrack tries again by itself"),
         "{reason}"
     );
     assert_eq!(f.repo_status("a")["state"], "watching");
     let in_a = f.commit_seen(&f.repo("a"), "a keeps working");
     let in_b = f.commit(&f.repo("b"), "made while b is not watched");
-
     let out = f.run(&["reload", "--wait"]);
     assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(f.repo_status("b")["state"], "error", "the limit is still 3");
+    drop(low);
+    let window = started.elapsed();
+    let back = std::time::Instant::now();
+
+    // No reload: the limit retry finds room again.
+    f.wait_repo_state("b", "watching");
     f.wait_commit(&in_b);
-    assert_eq!(f.repo_status("b")["state"], "watching");
+    let recovered = back.elapsed();
     assert!(f.stored("a").contains(&in_a));
+    let after = f.commit_seen(&f.repo("b"), "after the limit is back");
+    assert!(f.stored("b").contains(&after));
     let n = f.assert_none_lost("a") + f.assert_none_lost("b");
     let log = f.stop();
     assert!(
         log.contains("repository `b` cannot be watched: watching `")
-            && log.contains("`fs.inotify.max_user_watches` = 3"),
+            && log.contains("`fs.inotify.max_user_watches` = 3")
+            && log.contains("repository `b` is now watching"),
         "{log}"
     );
     figure(
         TEST,
-        "fs.inotify.max_user_watches lowered to 3 for the daemon's start (2 repositories)",
+        "fs.inotify.max_user_watches lowered to 3 while the daemon starts, commits and reloads (2 repositories)",
         "1 repository not watched",
         &format!(
-            "status and log named the sysctl and `b`; `a` kept working; after the reload `b` watched and its commit stored; {n} of {n} commits stored; limit lowered for {} ms",
+            "status and log named the sysctl and `b`; `a` kept working; still refused after a reload; {} ms after the limit was back `b` watched by itself (no reload) and its commit stored; {n} of {n} commits stored; limit lowered for {} ms",
+            recovered.as_millis(),
             window.as_millis()
         ),
     );
@@ -130,22 +155,18 @@ fn watch_limit_exhausted() {
 
 /// No inotify instance left: the daemon starts anyway, every repository
 /// in error naming the sysctl, and prompts still work; once the limit is
-/// back, `devtrack reload` watches them all.
+/// back, the daemon watches them all by itself and stores the commit made
+/// meanwhile.
 #[test]
 fn instance_limit_exhausted() {
     const TEST: &str = "faults::inotify::instance_limit_exhausted";
     let Some(prepared) = prepared(TEST, INSTANCES_UID) else {
         return;
     };
-    // Held to the end: the other test's window must not fall on this
-    // daemon's reload, which adds watches too.
     let _lock = limits_lock();
     let started = std::time::Instant::now();
-    let f = {
-        let _low = Lowered::set("max_user_instances", 0);
-        prepared.start()
-    };
-    let window = started.elapsed();
+    let low = Lowered::set("max_user_instances", 0);
+    let f = prepared.start();
 
     for name in ["a", "b"] {
         let r = f.repo_status(name);
@@ -153,7 +174,7 @@ fn instance_limit_exhausted() {
         let reason = r["reason"].as_str().unwrap();
         assert!(
             reason.contains("`fs.inotify.max_user_instances` = 0")
-                && reason.contains("devtrack reload"),
+                && reason.contains("devtrack tries again by itself"),
             "{reason}"
         );
     }
@@ -161,27 +182,33 @@ fn instance_limit_exhausted() {
     assert!(out.status.success(), "{}", text(&out));
     f.wait_event(|e| e["event"] == "trigger" && e["trigger"]["kind"] == "manual");
     let in_a = f.commit(&f.repo("a"), "made while nothing is watched");
+    drop(low);
+    let window = started.elapsed();
+    let back = std::time::Instant::now();
 
-    let out = f.run(&["reload", "--wait"]);
-    assert!(out.status.success(), "{}", text(&out));
-    f.wait_commit(&in_a);
+    // No reload: the limit retry gets an instance.
     for name in ["a", "b"] {
-        assert_eq!(f.repo_status(name)["state"], "watching");
+        f.wait_repo_state(name, "watching");
     }
+    f.wait_commit(&in_a);
+    let recovered = back.elapsed();
     let after = f.commit_seen(&f.repo("b"), "after the limit is back");
     assert!(f.stored("b").contains(&after));
     let n = f.assert_none_lost("a") + f.assert_none_lost("b");
     let log = f.stop();
     assert!(
-        log.contains("ERROR") && log.contains("`fs.inotify.max_user_instances` = 0"),
+        log.contains("ERROR")
+            && log.contains("`fs.inotify.max_user_instances` = 0")
+            && log.contains("an inotify instance could be had again"),
         "{log}"
     );
     figure(
         TEST,
-        "fs.inotify.max_user_instances lowered to 0 for the daemon's start (2 repositories)",
+        "fs.inotify.max_user_instances lowered to 0 while the daemon starts and a commit is made (2 repositories)",
         "2 repositories not watched",
         &format!(
-            "started; status and log named the sysctl for both; a manual prompt worked; after the reload both watched and the commit made meanwhile stored; {n} of {n} commits stored; limit lowered for {} ms",
+            "started; status and log named the sysctl for both; a manual prompt worked; {} ms after the limit was back both watched by themselves (no reload) and the commit made meanwhile stored; {n} of {n} commits stored; limit lowered for {} ms",
+            recovered.as_millis(),
             window.as_millis()
         ),
     );

@@ -276,7 +276,7 @@ fn add_error(e: Errno) -> AddError {
     match e {
         // Gone since it was probed, or no directory any more.
         Errno::ENOENT | Errno::ENOTDIR => AddError::Vanished,
-        Errno::ENOSPC => AddError::Failed(limit_now(Limit::Watches)),
+        Errno::ENOSPC => AddError::Limited(Limit::Watches, limit_now(Limit::Watches)),
         e => AddError::Failed(std::io::Error::from(e).to_string()),
     }
 }
@@ -359,7 +359,7 @@ mod tests {
     fn limits_name_their_setting() {
         assert!(matches!(
             add_error(Errno::ENOSPC),
-            AddError::Failed(m) if m.contains("`fs.inotify.max_user_watches`")
+            AddError::Limited(Limit::Watches, m) if m.contains("`fs.inotify.max_user_watches`")
         ));
         assert!(matches!(
             init_error(Errno::EMFILE),

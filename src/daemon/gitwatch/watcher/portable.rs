@@ -46,13 +46,7 @@ impl Backend {
     pub fn add(&self, dir: &Path, _wants: Wants) -> Result<(), AddError> {
         self.watcher()
             .watch(dir, RecursiveMode::NonRecursive)
-            .map_err(|e| {
-                if vanished(&e) {
-                    AddError::Vanished
-                } else {
-                    AddError::Failed(describe(&e))
-                }
-            })
+            .map_err(|e| add_error(&e))
     }
 
     pub fn remove(&self, dir: &Path) {
@@ -75,12 +69,15 @@ fn vanished(e: &notify::Error) -> bool {
     }
 }
 
-/// A failed watch for people: notify's own text ("OS file watch limit
-/// reached.") names neither the sysctl nor the remedy.
-fn describe(e: &notify::Error) -> String {
-    match &e.kind {
-        notify::ErrorKind::MaxFilesWatch => limit_now(Limit::Watches),
-        _ => e.to_string(),
+/// Why a watch was not added. notify's own text for the limit ("OS file
+/// watch limit reached.") names neither the sysctl nor the remedy.
+fn add_error(e: &notify::Error) -> AddError {
+    if vanished(e) {
+        AddError::Vanished
+    } else if matches!(e.kind, notify::ErrorKind::MaxFilesWatch) {
+        AddError::Limited(Limit::Watches, limit_now(Limit::Watches))
+    } else {
+        AddError::Failed(e.to_string())
     }
 }
 
@@ -180,7 +177,10 @@ mod tests {
             notify::event::RemoveKind::Any
         )));
         let full = notify::Error::new(notify::ErrorKind::MaxFilesWatch);
-        assert!(describe(&full).contains("`fs.inotify.max_user_watches`"));
+        assert!(matches!(
+            add_error(&full),
+            AddError::Limited(Limit::Watches, m) if m.contains("`fs.inotify.max_user_watches`")
+        ));
     }
 
     #[test]
