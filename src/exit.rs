@@ -3,6 +3,16 @@
 //! tool's own status (systemctl, launchctl, journalctl) is never passed
 //! through, since its numbers mean other things (launchctl's 5 is not
 //! "rejected").
+//!
+//! An error knows its own status and what the person can do about it
+//! ([`Explain`], as nextest's `ExpectedError::process_exit_code`), so no
+//! call site picks a number and no hint travels inside a message string to
+//! be parsed back out. A hint becomes text in one place, [`render`], where
+//! the error leaves the program: the terminal, the journal, the status
+//! reply's `store_error`.
+
+use std::borrow::Cow;
+use std::fmt;
 
 /// What a finished command tells its caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,15 +77,93 @@ pub const ALL: [Status; 8] = [
     Status::Config,
 ];
 
-// The daemon (`devtrack run`) returns plain codes; these name them.
-pub const OK: i32 = Status::Ok.code();
-pub const FAILURE: i32 = Status::Failure.code();
-pub const USAGE: i32 = Status::Usage.code();
-pub const NOT_RUNNING: i32 = Status::NotRunning.code();
-pub const ALREADY_RUNNING: i32 = Status::AlreadyRunning.code();
-pub const REJECTED: i32 = Status::Rejected.code();
-pub const NO_SERVICE_MANAGER: i32 = Status::NoServiceManager.code();
-pub const CONFIG: i32 = Status::Config.code();
+impl From<Status> for std::process::ExitCode {
+    fn from(status: Status) -> std::process::ExitCode {
+        // Every status of the table is below 256.
+        std::process::ExitCode::from(status.code() as u8)
+    }
+}
+
+/// What an error tells a person and its caller: what happened, what to do
+/// about it, and the status a command that fails with it ends with.
+pub trait Explain {
+    /// What happened, without the hint.
+    fn message(&self) -> Cow<'_, str>;
+
+    /// What the person can do about it: one sentence, without `hint: `.
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        None
+    }
+
+    /// The exit status of a command that fails with this error.
+    fn status(&self) -> Status {
+        Status::Failure
+    }
+
+    /// The message and its hint as the person reads them ([`render`]).
+    fn explained(&self) -> String {
+        render(&self.message(), self.hint().as_deref())
+    }
+}
+
+/// A message and what to do about it, for a failure that has no error type
+/// of its own (a warning, a store fault, why a service is not running).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hinted {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Hinted {
+    pub fn new(message: impl Into<String>) -> Hinted {
+        Hinted {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Hinted {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<&str> for Hinted {
+    fn from(message: &str) -> Hinted {
+        Hinted::new(message)
+    }
+}
+
+impl From<String> for Hinted {
+    fn from(message: String) -> Hinted {
+        Hinted::new(message)
+    }
+}
+
+impl fmt::Display for Hinted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl Explain for Hinted {
+    fn message(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.message)
+    }
+
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        self.hint.as_deref().map(Cow::Borrowed)
+    }
+}
+
+/// A message and its optional hint as text: the hint on a line of its own,
+/// `hint: …`. The one place a hint becomes text.
+pub fn render(message: &str, hint: Option<&str>) -> String {
+    match hint {
+        Some(hint) => format!("{message}\nhint: {hint}"),
+        None => message.to_string(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -91,5 +179,17 @@ mod tests {
             assert_eq!(Status::from_code(status.code()), Some(status));
         }
         assert_eq!(Status::from_code(113), None);
+    }
+
+    #[test]
+    fn a_hint_is_a_line_of_its_own() {
+        assert_eq!(render("no store", None), "no store");
+        let e = Hinted::new("no store").with_hint("create one");
+        assert_eq!(e.to_string(), "no store");
+        assert_eq!(e.status(), Status::Failure);
+        assert_eq!(
+            e.explained().lines().collect::<Vec<_>>(),
+            ["no store", "hint: create one"]
+        );
     }
 }

@@ -1,3 +1,3 @@
-fn main() {
-    std::process::exit(devtrack::cli::main());
+fn main() -> std::process::ExitCode {
+    devtrack::cli::main()
 }

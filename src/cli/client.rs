@@ -16,14 +16,16 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
+use std::borrow::Cow;
+
 use crate::daemon::instance;
-use crate::exit::Status;
+use crate::exit::{Explain, Status};
 use crate::protocol::{Command, Hello, HelloBody, Request, Response, PROTOCOL_VERSION};
 
 /// Why talking to the daemon failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("devtrack is not running (no daemon listening on `{socket}`)\nhint: start it with `devtrack start`, or `devtrack run` in a terminal")]
+    #[error("devtrack is not running (no daemon listening on `{socket}`)")]
     NotRunning { socket: String },
     /// The instance lock is held, but its holder cannot be reached.
     #[error("devtrack is running{} but not on `{socket}`: {reason}", pid.map(|p| format!(" (PID {p})")).unwrap_or_default())]
@@ -31,6 +33,7 @@ pub enum ClientError {
         pid: Option<i32>,
         socket: String,
         reason: String,
+        hint: &'static str,
     },
     #[error("{}", not_answering(*.pid, socket, *.waited))]
     NotAnswering {
@@ -44,9 +47,9 @@ pub enum ClientError {
         socket: String,
         source: std::io::Error,
     },
-    #[error("permission denied: `{socket}` is served by uid {uid}, you are uid {ours}; not talking to it\nhint: another user may have put it there: remove it, and keep the runtime directory private (0700)")]
+    #[error("permission denied: `{socket}` is served by uid {uid}, you are uid {ours}; not talking to it")]
     Foreign { socket: String, uid: u32, ours: u32 },
-    #[error("the daemon sent something this devtrack does not understand: {0}\nhint: restart the daemon so both are the same version")]
+    #[error("the daemon sent something this devtrack does not understand: {0}")]
     Protocol(String),
 }
 
@@ -56,14 +59,35 @@ fn not_answering(pid: Option<u32>, socket: &str, waited: Duration) -> String {
         None => "the daemon".to_string(),
     };
     format!(
-        "{who} is not answering on `{socket}` (nothing within {}s)\n\
-         hint: it may be stopped (SIGSTOP) or hung; `devtrack restart` restarts the service",
+        "{who} is not answering on `{socket}` (nothing within {}s)",
         waited.as_secs()
     )
 }
 
-impl ClientError {
-    pub fn status(&self) -> Status {
+impl Explain for ClientError {
+    fn message(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        let hint = match self {
+            ClientError::NotRunning { .. } => {
+                "start it with `devtrack start`, or `devtrack run` in a terminal"
+            }
+            ClientError::Elsewhere { hint, .. } => hint,
+            ClientError::NotAnswering { .. } => {
+                "it may be stopped (SIGSTOP) or hung; `devtrack restart` restarts the service"
+            }
+            ClientError::Io { .. } => return None,
+            ClientError::Foreign { .. } => {
+                "another user may have put it there: remove it, and keep the runtime directory private (0700)"
+            }
+            ClientError::Protocol(_) => "restart the daemon so both are the same version",
+        };
+        Some(Cow::Borrowed(hint))
+    }
+
+    fn status(&self) -> Status {
         match self {
             ClientError::NotRunning { .. } => Status::NotRunning,
             _ => Status::Failure,
@@ -156,10 +180,10 @@ impl Client {
                 return Err(ClientError::Io { socket, source });
             }
         };
-        let reason = match holder.socket.as_deref().filter(|s| *s != expected) {
-            None => format!(
-                "it holds `{}` but does not answer there\nhint: restarting it recreates its socket",
-                lock.display()
+        let (reason, hint) = match holder.socket.as_deref().filter(|s| *s != expected) {
+            None => (
+                format!("it holds `{}` but does not answer there", lock.display()),
+                "restarting it recreates its socket",
             ),
             Some(other) => {
                 let why = match Client::connect_at(other) {
@@ -180,13 +204,17 @@ impl Client {
                     }
                     Err(e) => format!("its socket `{}`: {e}", other.display()),
                 };
-                format!("{why}\nhint: this shell's XDG_RUNTIME_DIR differs from the daemon's")
+                (
+                    why,
+                    "this shell's XDG_RUNTIME_DIR differs from the daemon's",
+                )
             }
         };
         Err(ClientError::Elsewhere {
             pid: holder.pid,
             socket,
             reason,
+            hint,
         })
     }
 
@@ -344,11 +372,11 @@ mod tests {
             pid: Some(4242),
             waited: ANSWER_TIMEOUT,
         };
-        let text = e.to_string();
-        assert!(
-            text.starts_with("the daemon (PID 4242) is not answering on `/run/user/1000/devtrack/control.sock` (nothing within 2s)\nhint: "),
-            "{text}"
+        assert_eq!(
+            e.to_string(),
+            "the daemon (PID 4242) is not answering on `/run/user/1000/devtrack/control.sock` (nothing within 2s)"
         );
+        assert!(e.hint().is_some_and(|h| h.contains("`devtrack restart`")));
         assert_eq!(e.status(), Status::Failure);
     }
 

@@ -1,13 +1,15 @@
 //! The CLI's one error type. Commands return `Result<Status, CliError>`;
 //! only `cli::main` prints it (`devtrack: …` and an optional `hint:` line)
 //! and turns it into the exit status, so no command prints its own errors or
-//! picks a number outside the README table.
+//! picks a number outside the README table. The status and the hint come
+//! from the error that failed the command ([`Explain`]).
 
 use std::fmt;
 
 use crate::cli::client::ClientError;
 use crate::config::ConfigError;
-use crate::exit::Status;
+use crate::daemon::store::OpenError;
+use crate::exit::{Explain, Hinted, Status};
 use crate::service::ServiceError;
 
 /// Why a command failed, and the status it ends with.
@@ -23,14 +25,22 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// An error with `status`. A trailing `\nhint: …` line in `message`
-    /// becomes the hint (the wording of the library's error types).
+    /// An error with `status`.
     pub fn new(status: Status, message: impl Into<String>) -> CliError {
-        let (message, hint) = split_hint(&message.into());
         CliError {
             status,
-            message,
-            hint,
+            message: message.into(),
+            hint: None,
+            broken_pipe: false,
+        }
+    }
+
+    /// `e`'s message, hint and status.
+    pub fn explained(e: &impl Explain) -> CliError {
+        CliError {
+            status: e.status(),
+            message: e.message().into_owned(),
+            hint: e.hint().map(|h| h.into_owned()),
             broken_pipe: false,
         }
     }
@@ -77,25 +87,16 @@ impl CliError {
         if self.broken_pipe {
             return String::new();
         }
-        let mut out = format!("devtrack: {}\n", self.message);
-        if let Some(hint) = &self.hint {
-            out.push_str(&format!("hint: {hint}\n"));
-        }
-        out
+        format!(
+            "devtrack: {}\n",
+            crate::exit::render(&self.message, self.hint.as_deref())
+        )
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.render().trim_end())
-    }
-}
-
-/// Splits `text` at its first `hint:` line.
-fn split_hint(text: &str) -> (String, Option<String>) {
-    match text.split_once("\nhint: ") {
-        Some((message, hint)) => (message.to_string(), Some(hint.trim_end().to_string())),
-        None => (text.to_string(), None),
     }
 }
 
@@ -129,7 +130,7 @@ impl From<anyhow::Error> for CliError {
 
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> CliError {
-        CliError::new(e.status(), e.to_string())
+        CliError::explained(&e)
     }
 }
 
@@ -137,7 +138,7 @@ impl From<ServiceError> for CliError {
     fn from(e: ServiceError) -> CliError {
         match e {
             ServiceError::Other(e) => CliError::from(e),
-            e => CliError::new(e.status(), e.to_string()),
+            e => CliError::explained(&e),
         }
     }
 }
@@ -145,7 +146,19 @@ impl From<ServiceError> for CliError {
 impl From<ConfigError> for CliError {
     /// `config.yaml:4:3: settings.intervall: unknown key …` (status 78).
     fn from(e: ConfigError) -> CliError {
-        CliError::new(Status::Config, e.to_string())
+        CliError::explained(&e)
+    }
+}
+
+impl From<OpenError> for CliError {
+    fn from(e: OpenError) -> CliError {
+        CliError::explained(&e)
+    }
+}
+
+impl From<Hinted> for CliError {
+    fn from(e: Hinted) -> CliError {
+        CliError::explained(&e)
     }
 }
 
@@ -157,22 +170,24 @@ mod tests {
     fn one_error_line_then_an_optional_hint() {
         let e = CliError::failed("reading `x`: denied");
         assert_eq!(e.render(), "devtrack: reading `x`: denied\n");
-        let e = CliError::new(
-            Status::NotRunning,
-            "devtrack is not running\nhint: start it with `devtrack start`",
-        );
+        let e = CliError::new(Status::NotRunning, "devtrack is not running")
+            .with_hint("start it with `devtrack start`");
         assert_eq!(e.message(), "devtrack is not running");
         assert_eq!(e.hint(), Some("start it with `devtrack start`"));
         assert_eq!(
-            e.render(),
-            "devtrack: devtrack is not running\nhint: start it with `devtrack start`\n"
+            e.render().lines().collect::<Vec<_>>(),
+            [
+                "devtrack: devtrack is not running",
+                "hint: start it with `devtrack start`"
+            ]
         );
         let e = CliError::usage("`25:00` is not a time").with_hint("use HH:MM");
         assert_eq!(e.status(), Status::Usage);
         assert_eq!(
-            e.render(),
-            "devtrack: `25:00` is not a time\nhint: use HH:MM\n"
+            e.render().lines().collect::<Vec<_>>(),
+            ["devtrack: `25:00` is not a time", "hint: use HH:MM"]
         );
+        assert!(e.render().ends_with('\n'));
     }
 
     #[test]
@@ -189,10 +204,9 @@ mod tests {
 
     #[test]
     fn service_errors_keep_their_table_status_and_tools_never_leak_theirs() {
-        let tool = ServiceError::Tool(
-            "`launchctl bootstrap gui/501 x` failed: 5: Input/output error\nhint: check it"
-                .to_string(),
-        );
+        let tool =
+            ServiceError::tool("`launchctl bootstrap gui/501 x` failed: 5: Input/output error")
+                .with_hint("check it");
         let e = CliError::from(tool);
         assert_eq!(e.status(), Status::Failure);
         assert_eq!(e.hint(), Some("check it"));
@@ -203,7 +217,7 @@ mod tests {
             Status::NotRunning
         );
         assert_eq!(
-            CliError::from(ServiceError::NoManager("no bus".into())).status(),
+            CliError::from(ServiceError::no_manager("no bus")).status(),
             Status::NoServiceManager
         );
     }

@@ -15,6 +15,8 @@ pub mod error;
 pub mod out;
 pub mod zone;
 
+use std::process::ExitCode;
+
 use clap::Parser;
 
 use crate::config::paths::Paths;
@@ -28,13 +30,13 @@ pub struct Context {
 }
 
 /// Runs the CLI and returns the process exit status.
-pub fn main() -> i32 {
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return finish(not_parsed(&e)),
     };
     if let Command::Run = cli.command {
-        return crate::daemon::run(cli.global.config.as_deref());
+        return crate::daemon::run(cli.global.config.as_deref()).into();
     }
     let ctx = Context {
         paths: Paths::resolve(cli.global.config.as_deref()),
@@ -43,12 +45,12 @@ pub fn main() -> i32 {
 }
 
 /// Prints the error, if any; the exit status.
-fn finish(result: Result<Status, CliError>) -> i32 {
+fn finish(result: Result<Status, CliError>) -> ExitCode {
     match result {
-        Ok(status) => status.code(),
+        Ok(status) => status.into(),
         Err(e) => {
             eprint!("{}", e.render());
-            e.status().code()
+            e.status().into()
         }
     }
 }

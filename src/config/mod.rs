@@ -77,6 +77,18 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A config error's hint stays in its one line (`(did you mean …?)`), as
+/// `config check` and the journal show it; its status is EX_CONFIG.
+impl crate::exit::Explain for ConfigError {
+    fn message(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
+    }
+
+    fn status(&self) -> crate::exit::Status {
+        crate::exit::Status::Config
+    }
+}
+
 /// A key that older DevTrack configs carry and devtrack accepts without
 /// using (`settings.notifications`, `integrations.<name>.<anything but
 /// enabled>`), for `devtrack config check` to print as a note.

@@ -12,6 +12,7 @@ use super::gitwatch::{GitEvent, Update, WatchMsg};
 use super::run_loop::Daemon;
 use super::store::{NewTrigger, TriggerKind};
 use super::store_health::Change;
+use crate::exit::Explain;
 use crate::protocol::EventBody;
 use crate::service::systemd::readiness;
 
@@ -93,7 +94,7 @@ impl Daemon {
             .failed(message.clone(), std::time::Instant::now())
         {
             Change::Failing => {
-                tracing::error!("{message}");
+                tracing::error!("{}", message.explained());
                 readiness::status(&self.status_line(now));
             }
             _ => tracing::debug!("the store still fails: {err:#}"),

@@ -31,7 +31,7 @@ use anyhow::{bail, Context, Result};
 use nix::libc;
 
 use crate::config::paths::Paths;
-use crate::exit;
+use crate::exit::{Explain, Status};
 
 /// Creates `dir` (and parents) with mode 0700 if missing, and checks that it
 /// is a directory owned by us and not accessible to others.
@@ -89,6 +89,9 @@ pub enum ClaimError {
         socket: PathBuf,
         lock: PathBuf,
     },
+    /// A symbolic link planted where a lock file belongs.
+    #[error("lock file `{}` is a symbolic link; refusing to follow it", .0.display())]
+    Symlink(PathBuf),
     #[error("{0:#}")]
     Io(anyhow::Error),
 }
@@ -97,26 +100,32 @@ fn who(pid: Option<i32>) -> String {
     pid.map(|p| format!(" (PID {p})")).unwrap_or_default()
 }
 
-impl ClaimError {
-    pub fn exit_status(&self) -> i32 {
+impl Explain for ClaimError {
+    fn message(&self) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Owned(self.to_string())
+    }
+
+    fn status(&self) -> Status {
         match self {
-            ClaimError::Running { .. } | ClaimError::SocketTaken { .. } => exit::ALREADY_RUNNING,
-            ClaimError::Io(_) => exit::FAILURE,
+            ClaimError::Running { .. } | ClaimError::SocketTaken { .. } => Status::AlreadyRunning,
+            ClaimError::Symlink(_) | ClaimError::Io(_) => Status::Failure,
         }
     }
 
-    pub fn hint(&self) -> Option<&'static str> {
-        match self {
+    fn hint(&self) -> Option<std::borrow::Cow<'_, str>> {
+        let hint = match self {
             ClaimError::Running { .. } => {
                 Some("use `devtrack status`, or stop it with `devtrack stop`")
             }
             ClaimError::SocketTaken { .. } => {
                 Some("stop the other one, or give this one its own XDG_RUNTIME_DIR")
             }
+            ClaimError::Symlink(_) => Some("remove it; devtrack creates its lock files itself"),
             ClaimError::Io(e) => denied(e).then_some(
                 "the data directory and the files in it must be writable by the user devtrack runs as",
             ),
-        }
+        };
+        hint.map(std::borrow::Cow::Borrowed)
     }
 }
 
@@ -140,6 +149,7 @@ pub fn claim(paths: &Paths) -> Result<Instance, ClaimError> {
             pid,
             lock: paths.lock.clone(),
         },
+        LockError::Symlink(path) => ClaimError::Symlink(path),
         LockError::Io(e) => ClaimError::Io(e),
     })?;
     ensure_private_dir(&paths.runtime_dir)
@@ -151,6 +161,7 @@ pub fn claim(paths: &Paths) -> Result<Instance, ClaimError> {
             socket: paths.socket.clone(),
             lock: paths.socket_lock.clone(),
         },
+        LockError::Symlink(path) => ClaimError::Symlink(path),
         LockError::Io(e) => ClaimError::Io(e),
     })?;
     let absolute = std::path::absolute(&paths.socket).unwrap_or_else(|_| paths.socket.clone());
@@ -208,6 +219,8 @@ enum LockError {
     Held {
         pid: Option<i32>,
     },
+    /// A symbolic link at the lock's path, refused rather than followed.
+    Symlink(PathBuf),
     Io(anyhow::Error),
 }
 
@@ -234,15 +247,14 @@ impl InstanceLock {
             .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
             .open(path)
             .map_err(|e| {
-                LockError::Io(if e.raw_os_error() == Some(libc::ELOOP) {
-                    anyhow::anyhow!(
-                        "lock file `{}` is a symbolic link; refusing to follow it\nhint: remove it; devtrack creates its lock files itself",
-                        path.display()
-                    )
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    LockError::Symlink(path.to_path_buf())
                 } else {
-                    anyhow::Error::new(e)
-                        .context(format!("opening lock file `{}`", path.display()))
-                })
+                    LockError::Io(
+                        anyhow::Error::new(e)
+                            .context(format!("opening lock file `{}`", path.display())),
+                    )
+                }
             })?;
         let mut fl = lock_request(libc::F_WRLCK as libc::c_short);
         // SAFETY: valid fd and a valid flock struct.

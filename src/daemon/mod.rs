@@ -30,11 +30,11 @@ pub mod wallclock;
 use std::path::Path;
 
 use crate::config::paths::Paths;
-use crate::exit;
+use crate::exit::{Explain, Status};
 use crate::service::launchd::LaunchdCrashGuard;
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
-pub fn run(config_flag: Option<&Path>) -> i32 {
+pub fn run(config_flag: Option<&Path>) -> Status {
     // Everything the daemon creates (runtime dir, socket, store) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
 
@@ -45,7 +45,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
         Ok(l) => l,
         Err(e) => {
             eprintln!("devtrack: setting up logging: {e:#}");
-            return exit::FAILURE;
+            return Status::Failure;
         }
     };
     let fatal = |message: &str| logging::fatal(log.sink(), message);
@@ -54,15 +54,15 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
         if let Some(reason) = guard.should_give_up() {
             // Exit 0: launchd's KeepAlive{SuccessfulExit:false} then stops
             // relaunching; `devtrack status` shows the reason.
-            fatal(&reason);
-            return exit::OK;
+            fatal(&reason.explained());
+            return Status::Ok;
         }
     }
     let config = match crate::config::load_or_defaults(&paths) {
         Ok(c) => c,
         Err(e) => {
             fatal(&format!("invalid configuration: {e}"));
-            return exit::CONFIG;
+            return e.status();
         }
     };
     log.set_level(config.settings.log_level);
@@ -82,11 +82,8 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
     let instance = match instance::claim(&paths) {
         Ok(instance) => instance,
         Err(e) => {
-            match e.hint() {
-                Some(hint) => fatal(&format!("{e}\nhint: {hint}")),
-                None => fatal(&e.to_string()),
-            }
-            return e.exit_status();
+            fatal(&e.explained());
+            return e.status();
         }
     };
 
@@ -97,7 +94,7 @@ pub fn run(config_flag: Option<&Path>) -> i32 {
         Ok(r) => r,
         Err(e) => {
             fatal(&format!("starting the runtime: {e}"));
-            return exit::FAILURE;
+            return Status::Failure;
         }
     };
     let status = runtime.block_on(run_loop::run(paths, config, log, crash_guard));

@@ -31,10 +31,10 @@ use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::{ChannelHandle, FromChannel};
 use crate::daemon::scheduler::{Schedule, SchedulerState};
-use crate::daemon::store::Store;
+use crate::daemon::store::{OpenError, Store};
 use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
-use crate::exit;
+use crate::exit::{Explain, Status};
 use crate::protocol::EventBody;
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
@@ -77,14 +77,22 @@ pub(super) async fn run(
     config: Config,
     log: LogControl,
     crash_guard: Option<LaunchdCrashGuard>,
-) -> i32 {
+) -> Status {
     let sink = log.sink();
     match run_inner(paths, config, log, crash_guard).await {
-        Ok(()) => exit::OK,
+        Ok(()) => Status::Ok,
         Err(e) => {
-            crate::daemon::logging::fatal(sink, &format!("{e:#}"));
-            exit::FAILURE
+            crate::daemon::logging::fatal(sink, &explained(&e));
+            Status::Failure
         }
+    }
+}
+
+/// A fatal error as the journal gets it: with its hint when it carries one.
+fn explained(e: &anyhow::Error) -> String {
+    match e.downcast_ref::<OpenError>() {
+        Some(open) => open.explained(),
+        None => format!("{e:#}"),
     }
 }
 
@@ -95,12 +103,7 @@ async fn run_inner(
     crash_guard: Option<LaunchdCrashGuard>,
 ) -> Result<()> {
     let now = wall_now();
-    let store = Store::open(&paths.database).map_err(|e| {
-        match crate::daemon::store::hint(&paths.database.display().to_string(), &e) {
-            Some(h) => anyhow::anyhow!("{e:#}\nhint: {h}"),
-            None => e,
-        }
-    })?;
+    let store = Store::open(&paths.database)?;
     let sched = store.scheduler_state()?;
     let socket = control::bind(&paths.socket)?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;

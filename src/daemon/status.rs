@@ -9,6 +9,7 @@ use super::run_loop::Daemon;
 use super::scheduler::{self, Pause};
 use super::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 use crate::display;
+use crate::exit::Explain;
 use crate::protocol::{
     ChannelProblem, PromptStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
 };
@@ -116,7 +117,8 @@ impl Daemon {
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
         if let Some(err) = self.store_health.error() {
             // Its first line; the hint is in the status and the log.
-            return format!("Store error: {}", err.lines().next().unwrap_or(err));
+            let message = &err.message;
+            return format!("Store error: {}", message.lines().next().unwrap_or(message));
         }
         let prompt = match self.store.outstanding_prompt() {
             Ok(p) => p,
@@ -223,9 +225,10 @@ impl Daemon {
             store_error: self
                 .store_health
                 .error()
-                .map(str::to_string)
+                .cloned()
                 .or_else(|| self.store.file_fault())
-                .or(read_error),
+                .or(read_error)
+                .map(|e| e.explained()),
         })
     }
 }

@@ -16,6 +16,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::exit::Hinted;
+
 /// The first retry's delay; each failed retry doubles it.
 pub const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The longest delay between retries.
@@ -30,7 +32,7 @@ pub fn backoff(failures: u32) -> Duration {
 /// The store's health as the run loop sees it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StoreHealth {
-    error: Option<String>,
+    error: Option<Hinted>,
     failures: u32,
     retry_at: Option<Instant>,
 }
@@ -53,12 +55,12 @@ impl StoreHealth {
     /// next retry scheduled. Failures before a retry that is already
     /// scheduled (a git event in between) keep it: only failed retries
     /// back off.
-    pub fn failed(&mut self, message: String, now: Instant) -> Change {
+    pub fn failed(&mut self, message: Hinted, now: Instant) -> Change {
         if self.retry_at.is_none_or(|at| at <= now) {
             self.failures += 1;
             self.retry_at = Some(now + backoff(self.failures));
         }
-        if self.error.as_deref() == Some(message.as_str()) {
+        if self.error.as_ref() == Some(&message) {
             Change::StillFailing
         } else {
             self.error = Some(message);
@@ -78,8 +80,8 @@ impl StoreHealth {
     }
 
     /// The error shown in the status, while there is one.
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
+    pub fn error(&self) -> Option<&Hinted> {
+        self.error.as_ref()
     }
 
     /// When to retry; `None` while writes work.
@@ -124,7 +126,7 @@ mod tests {
         assert_eq!(h.failed("full".into(), t1), Change::StillFailing);
         assert_eq!(h.retry_at(), Some(t1 + Duration::from_secs(2)));
         assert_eq!(h.failed("deleted".into(), t1), Change::Failing);
-        assert_eq!(h.error(), Some("deleted"));
+        assert_eq!(h.error(), Some(&Hinted::new("deleted")));
         assert_eq!(h.succeeded(), Change::Recovered);
         assert_eq!((h.error(), h.retry_at()), (None, None));
         assert_eq!(h.failed("full".into(), t0), Change::Failing);

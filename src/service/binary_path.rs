@@ -11,6 +11,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use crate::exit::Hinted;
+
 /// A place the binary may be reachable from, with what it resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
@@ -23,7 +25,7 @@ pub struct Candidate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BinaryChoice {
     pub path: PathBuf,
-    pub warning: Option<String>,
+    pub warning: Option<Hinted>,
 }
 
 /// Why `path` would not survive an upgrade or rebuild, if it would not.
@@ -117,13 +119,17 @@ pub fn choose_binary_path(
         },
         Some(reason) => BinaryChoice {
             path: current_exe.to_path_buf(),
-            warning: Some(format!(
-                "devtrack runs from `{}`, {reason}; the service breaks when that file \
-                 moves or disappears\n\
-                 hint: install devtrack (a package, or `cargo install --path .`) and run \
-                 `install-service` with the installed binary",
-                current_exe.display()
-            )),
+            warning: Some(
+                Hinted::new(format!(
+                    "devtrack runs from `{}`, {reason}; the service breaks when that file \
+                     moves or disappears",
+                    current_exe.display()
+                ))
+                .with_hint(
+                    "install devtrack (a package, or `cargo install --path .`) and run \
+                     `install-service` with the installed binary",
+                ),
+            ),
         },
     }
 }
@@ -266,7 +272,7 @@ mod tests {
             &[cand("/usr/bin/devtrack", Some("/usr/bin/devtrack"))],
         );
         assert_eq!(c.path, PathBuf::from(exe));
-        let warning = c.warning.unwrap();
+        let warning = c.warning.unwrap().message;
         assert!(warning.contains("cargo build directory"), "{warning}");
         assert!(warning.contains(exe), "{warning}");
 
@@ -280,7 +286,7 @@ mod tests {
         let exe = "/tmp/build/devtrack";
         let c = choose(exe, exe, &[cand("/tmp/other/devtrack", Some(exe))]);
         assert_eq!(c.path, PathBuf::from(exe));
-        assert!(c.warning.unwrap().contains("temporary directory"));
+        assert!(c.warning.unwrap().message.contains("temporary directory"));
     }
 
     #[test]

@@ -6,7 +6,11 @@
 //! `systemctl` / `launchctl` / `journalctl` / `log` does I/O, and only
 //! [`backend`] is chosen by `cfg`.
 
+use std::borrow::Cow;
+use std::fmt;
 use std::path::PathBuf;
+
+use crate::exit::{Explain, Status};
 
 /// Options of `devtrack install-service`.
 #[derive(Debug, Clone, Default)]
@@ -81,58 +85,138 @@ pub enum InstalledFile {
 }
 
 /// What went wrong talking to the service manager. Each maps to a status of
-/// the README table ([`crate::exit::Status`]).
-#[derive(Debug, thiserror::Error)]
+/// the README table ([`crate::exit::Status`]) and may say what to do about
+/// it ([`Explain`]); shown, it is the message and its hint line.
+#[derive(Debug)]
 pub enum ServiceError {
-    #[error("devtrack is not installed as a service\nhint: run `devtrack install-service`")]
     NotInstalled,
     /// No user manager reachable (WSL without systemd, a root shell, a container).
-    #[error("{0}")]
-    NoManager(String),
+    NoManager {
+        message: String,
+        hint: Option<String>,
+    },
     /// The installed unit has no reload command (Homebrew's generated unit
     /// has no `ExecReload=`): the caller reloads through the daemon itself.
-    #[error("the devtrack service's unit cannot reload (it has no ExecReload=)")]
     ReloadUnsupported,
     /// devtrack itself stopped the command; `status` says why (a bad value
     /// is `Usage`, a rejected reload `Rejected`, nothing to reload `NotRunning`).
-    #[error("{message}")]
     Failed {
         message: String,
-        status: crate::exit::Status,
+        status: Status,
+        hint: Option<String>,
     },
     /// A wrapped tool (systemctl, launchctl, journalctl, log) failed. Its own
     /// exit status is in the message only: devtrack exits 1, so a tool's
     /// number never reads as one of devtrack's (launchctl's 5 is not
     /// "rejected").
-    #[error("{0}")]
-    Tool(String),
-    #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Tool {
+        message: String,
+        hint: Option<String>,
+    },
+    Other(anyhow::Error),
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServiceError::Other(e) => fmt::Display::fmt(e, f),
+            e => f.write_str(&e.explained()),
+        }
+    }
+}
+
+impl std::error::Error for ServiceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ServiceError::Other(e) => e.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<anyhow::Error> for ServiceError {
+    fn from(e: anyhow::Error) -> ServiceError {
+        ServiceError::Other(e)
+    }
 }
 
 impl ServiceError {
     /// `Failed` with a status.
-    pub fn failed(status: crate::exit::Status, message: impl Into<String>) -> ServiceError {
+    pub fn failed(status: Status, message: impl Into<String>) -> ServiceError {
         ServiceError::Failed {
             message: message.into(),
             status,
+            hint: None,
         }
     }
 
-    pub fn status(&self) -> crate::exit::Status {
-        use crate::exit::Status;
-        match self {
-            ServiceError::NotInstalled => Status::NotRunning,
-            ServiceError::NoManager(_) => Status::NoServiceManager,
-            ServiceError::Failed { status, .. } => *status,
-            ServiceError::Tool(_) | ServiceError::ReloadUnsupported | ServiceError::Other(_) => {
-                Status::Failure
-            }
+    /// `Tool`: a wrapped tool failed.
+    pub fn tool(message: impl Into<String>) -> ServiceError {
+        ServiceError::Tool {
+            message: message.into(),
+            hint: None,
         }
     }
 
+    /// `NoManager`: no service manager to talk to.
+    pub fn no_manager(message: impl Into<String>) -> ServiceError {
+        ServiceError::NoManager {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The error with what to do about it (on the variants that carry a
+    /// message of their own).
+    pub fn with_hint(mut self, new: impl Into<String>) -> ServiceError {
+        if let ServiceError::NoManager { hint, .. }
+        | ServiceError::Failed { hint, .. }
+        | ServiceError::Tool { hint, .. } = &mut self
+        {
+            *hint = Some(new.into());
+        }
+        self
+    }
+
+    /// [`Explain::status`] as the process exit status.
     pub fn exit_status(&self) -> i32 {
         self.status().code()
+    }
+}
+
+impl Explain for ServiceError {
+    fn message(&self) -> Cow<'_, str> {
+        match self {
+            ServiceError::NotInstalled => Cow::Borrowed("devtrack is not installed as a service"),
+            ServiceError::NoManager { message, .. }
+            | ServiceError::Failed { message, .. }
+            | ServiceError::Tool { message, .. } => Cow::Borrowed(message),
+            ServiceError::ReloadUnsupported => {
+                Cow::Borrowed("the devtrack service's unit cannot reload (it has no ExecReload=)")
+            }
+            ServiceError::Other(e) => Cow::Owned(e.to_string()),
+        }
+    }
+
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        match self {
+            ServiceError::NotInstalled => Some(Cow::Borrowed("run `devtrack install-service`")),
+            ServiceError::NoManager { hint, .. }
+            | ServiceError::Failed { hint, .. }
+            | ServiceError::Tool { hint, .. } => hint.as_deref().map(Cow::Borrowed),
+            ServiceError::ReloadUnsupported | ServiceError::Other(_) => None,
+        }
+    }
+
+    fn status(&self) -> Status {
+        match self {
+            ServiceError::NotInstalled => Status::NotRunning,
+            ServiceError::NoManager { .. } => Status::NoServiceManager,
+            ServiceError::Failed { status, .. } => *status,
+            ServiceError::Tool { .. }
+            | ServiceError::ReloadUnsupported
+            | ServiceError::Other(_) => Status::Failure,
+        }
     }
 }
 

@@ -104,7 +104,7 @@ pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
                 Err(ServiceError::ReloadUnsupported) => {}
                 // The manager only says that the reload failed; the daemon
                 // says why (and whether it rejected the config at all).
-                Err(e @ ServiceError::Tool(_)) => {
+                Err(e @ ServiceError::Tool { .. }) => {
                     return Err(rejection_since(ctx, began).unwrap_or_else(|| e.into()))
                 }
                 Err(e) => return Err(e.into()),

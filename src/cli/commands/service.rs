@@ -56,7 +56,7 @@ pub fn logs(args: &LogsArgs) -> Result<Status, CliError> {
     match service::backend().logs(&opts) {
         // The log tool wrote to our stdout and failed because its reader
         // went away (`devtrack logs -f | head`): a closed pipe, not an error.
-        Err(ServiceError::Tool(_)) if out::stdout_closed() => Ok(Status::Ok),
+        Err(ServiceError::Tool { .. }) if out::stdout_closed() => Ok(Status::Ok),
         result => finish(result),
     }
 }

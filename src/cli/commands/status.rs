@@ -8,6 +8,7 @@ use crate::cli::client::{Client, ClientError};
 use crate::cli::commands::control;
 use crate::cli::{out, CliError, Context};
 use crate::display::{full_time, human_duration, local_time, relative};
+use crate::exit::Explain;
 use crate::exit::Status as ExitStatus;
 use crate::protocol::{Command, RepoStatus, Response, Status};
 use crate::service::{self, ManagerStatus};
@@ -59,7 +60,7 @@ pub fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
             running: status.is_some() || problem.is_some(),
             daemon: status.as_ref(),
             service: manager.as_ref(),
-            error: problem.as_ref().map(|e| e.to_string()),
+            error: problem.as_ref().map(|e| e.explained()),
         };
         let text = serde_json::to_string_pretty(&combined).expect("status serializes");
         out::line(&text)?;

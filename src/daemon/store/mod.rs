@@ -30,9 +30,13 @@ pub use updates::*;
 
 use std::path::Path;
 
+use std::borrow::Cow;
+
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags};
+
+use crate::exit::{Explain, Hinted};
 
 /// SQLite's page cache of the daemon's connection, in KiB. SQLite's default
 /// is 2,000 KiB, which the cache fills as the log grows, so the daemon's
@@ -69,10 +73,50 @@ pub struct Store {
     pending: std::cell::RefCell<Option<pending::LastOverview>>,
 }
 
+/// Why [`Store::open`] failed, with what to do about it: what happened to
+/// the file, or the SQLite condition the error comes from.
+#[derive(Debug)]
+pub struct OpenError {
+    error: anyhow::Error,
+    hint: Option<String>,
+}
+
+impl OpenError {
+    fn new(path: &Path, error: anyhow::Error) -> OpenError {
+        let hint = hint(&path.display().to_string(), &error);
+        OpenError { error, hint }
+    }
+}
+
+impl std::fmt::Display for OpenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:#}", self.error)
+    }
+}
+
+impl std::error::Error for OpenError {}
+
+impl Explain for OpenError {
+    fn message(&self) -> Cow<'_, str> {
+        Cow::Owned(self.to_string())
+    }
+
+    fn hint(&self) -> Option<Cow<'_, str>> {
+        self.hint.as_deref().map(Cow::Borrowed)
+    }
+}
+
 impl Store {
     /// Opens (creating if needed, private to the user) the store at `path`
     /// and migrates it.
-    pub fn open(path: &Path) -> Result<Store> {
+    pub fn open(path: &Path) -> Result<Store, OpenError> {
+        Store::open_file(path).map_err(|e| match e.downcast::<OpenError>() {
+            Ok(e) => e,
+            Err(e) => OpenError::new(path, e),
+        })
+    }
+
+    fn open_file(path: &Path) -> Result<Store> {
         private::prepare(path)?;
         let conn = Connection::open(path)
             .with_context(|| format!("opening store `{}`", path.display()))?;
@@ -91,7 +135,11 @@ impl Store {
         // a file whose own header was overwritten; every commit would then
         // be refused.
         if let Some(problem) = guard.problem() {
-            bail!("{problem}\nhint: {}", guard.hint());
+            return Err(OpenError {
+                error: anyhow::anyhow!(problem),
+                hint: Some(guard.hint()),
+            }
+            .into());
         }
         let guard = Some(guard);
         let mut store = Store {
@@ -162,20 +210,20 @@ impl Store {
     /// Why writing to the store failed, for people: what happened to its
     /// file when it was deleted or replaced, else the error itself, with a
     /// hint where one helps.
-    pub fn explain(&self, err: &anyhow::Error) -> String {
+    pub fn explain(&self, err: &anyhow::Error) -> Hinted {
         self.file_fault()
             .unwrap_or_else(|| explain_error(self.conn.path().unwrap_or_default(), err))
     }
 
     /// What happened to the daemon's store file, with a hint, when it is no
     /// longer the store at its path (before any write found out).
-    pub fn file_fault(&self) -> Option<String> {
+    pub fn file_fault(&self) -> Option<Hinted> {
         let problem = self.file_problem()?;
         let hint = self.guard.as_ref().map(guard::FileGuard::hint);
-        Some(format!(
-            "{problem}; nothing more is written to it\nhint: {}",
-            hint.unwrap_or_default()
-        ))
+        Some(
+            Hinted::new(format!("{problem}; nothing more is written to it"))
+                .with_hint(hint.unwrap_or_default()),
+        )
     }
 
     /// What happened to the daemon's store file, when it is no longer the
@@ -228,11 +276,15 @@ impl Store {
 }
 
 /// A store error for people: the error, and what to do about the SQLite
-/// condition it comes from.
-pub fn explain_error(path: &str, err: &anyhow::Error) -> String {
-    let what = format!("store `{path}`: {err:#}");
-    match hint(path, err) {
-        Some(h) => format!("{what}\nhint: {h}"),
+/// condition it comes from (or about the file a reopening found).
+pub fn explain_error(path: &str, err: &anyhow::Error) -> Hinted {
+    let what = Hinted::new(format!("store `{path}`: {err:#}"));
+    let hint = match err.downcast_ref::<OpenError>() {
+        Some(open) => open.hint.clone(),
+        None => hint(path, err),
+    };
+    match hint {
+        Some(h) => what.with_hint(h),
         None => what,
     }
 }

@@ -19,6 +19,7 @@ use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use super::LABEL;
+use crate::exit::Hinted;
 
 /// File name of the guard's state in the data dir.
 pub const FILE_NAME: &str = "launchd-crash-guard.json";
@@ -75,7 +76,7 @@ pub enum StartDecision {
     /// Run normally.
     Proceed,
     /// Log `reason` and exit 0 so launchd stops relaunching.
-    GiveUp { reason: String },
+    GiveUp { reason: Hinted },
 }
 
 impl CrashGuard {
@@ -119,12 +120,14 @@ impl CrashGuard {
         CrashGuardState::default()
     }
 
-    fn reason(&self, failures: usize) -> String {
-        format!(
-            "stopped after {failures} failed starts within {} minutes (crash guard)\n\
-             hint: see `devtrack logs` and ~/Library/Logs/devtrack/devtrack.err.log, \
-             fix the cause, then run `devtrack start`",
+    fn reason(&self, failures: usize) -> Hinted {
+        Hinted::new(format!(
+            "stopped after {failures} failed starts within {} minutes (crash guard)",
             self.window.as_secs() / 60
+        ))
+        .with_hint(
+            "see `devtrack logs` and ~/Library/Logs/devtrack/devtrack.err.log, \
+             fix the cause, then run `devtrack start`",
         )
     }
 
@@ -212,7 +215,7 @@ impl LaunchdCrashGuard {
     }
 
     /// Counts this start; `Some(reason)` when too many failed recently.
-    pub fn should_give_up(&self) -> Option<String> {
+    pub fn should_give_up(&self) -> Option<Hinted> {
         match self.guard.check_at_start(&self.file, SystemTime::now()) {
             Ok(StartDecision::Proceed) => None,
             Ok(StartDecision::GiveUp { reason }) => Some(reason),
@@ -267,8 +270,8 @@ mod tests {
         let StartDecision::GiveUp { reason } = &decisions[5] else {
             panic!("expected give-up, got {:?}", decisions[5]);
         };
-        assert!(reason.contains("5 failed starts within 10 minutes"));
-        assert!(reason.contains("hint: "));
+        assert!(reason.message.contains("5 failed starts within 10 minutes"));
+        assert!(reason.hint.is_some());
         assert_eq!(
             state.gave_up,
             Some(GaveUp {

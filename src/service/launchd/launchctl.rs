@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::LABEL;
+use crate::exit::Hinted;
 
 /// A launchd domain for the user's agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,29 +104,33 @@ pub fn classify(status: i32, stderr: &str) -> Outcome {
 }
 
 /// Explains error 5 from `bootstrap` after devtrack already retried.
-pub fn io_error_message(domain: Domain, plist: &Path, stderr: &str) -> String {
-    format!(
-        "`launchctl bootstrap {} {}` failed: {}\n\
-         hint: launchd refuses agents marked disabled or still being unloaded; check \
-         `launchctl print-disabled {}` for `{LABEL}`, run `launchctl enable {}` and \
-         `plutil -lint {}`, then `devtrack install-service` again",
+pub fn io_error_message(domain: Domain, plist: &Path, stderr: &str) -> Hinted {
+    Hinted::new(format!(
+        "`launchctl bootstrap {} {}` failed: {}",
         domain.target(),
         plist.display(),
         first_line_or(stderr, "5: Input/output error"),
+    ))
+    .with_hint(format!(
+        "launchd refuses agents marked disabled or still being unloaded; check \
+         `launchctl print-disabled {}` for `{LABEL}`, run `launchctl enable {}` and \
+         `plutil -lint {}`, then `devtrack install-service` again",
         domain.target(),
         domain.service_target(),
         plist.display(),
-    )
+    ))
 }
 
 /// Explains error 125: there is no GUI session to load the agent into.
-pub fn no_gui_domain_message(domain: Domain) -> String {
-    format!(
+pub fn no_gui_domain_message(domain: Domain) -> Hinted {
+    Hinted::new(format!(
         "no GUI login session for this user (`{}` does not exist), as over SSH or on a \
-         Mac nobody is logged in to\n\
-         hint: the agent starts at the next login at the Mac; to run devtrack now, \
-         use `devtrack run` in a terminal",
+         Mac nobody is logged in to",
         domain.target()
+    ))
+    .with_hint(
+        "the agent starts at the next login at the Mac; to run devtrack now, \
+         use `devtrack run` in a terminal",
     )
 }
 
@@ -204,6 +209,7 @@ pub fn parse_print(text: &str) -> PrintInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Explain;
 
     const GUI: Domain = Domain::Gui(501);
 
@@ -256,11 +262,12 @@ mod tests {
     #[test]
     fn messages_name_the_command_and_a_hint() {
         let plist = Path::new("/Users/a/Library/LaunchAgents/dev.devtrack.plist");
-        let m = io_error_message(GUI, plist, "Bootstrap failed: 5: Input/output error\n");
+        let m =
+            io_error_message(GUI, plist, "Bootstrap failed: 5: Input/output error\n").explained();
         assert!(m.contains("`launchctl bootstrap gui/501 /Users/a/Library/LaunchAgents/dev.devtrack.plist` failed: Bootstrap failed: 5: Input/output error"));
         assert!(m.contains("hint: "));
         assert!(m.contains("launchctl enable gui/501/dev.devtrack"));
-        let m = no_gui_domain_message(GUI);
+        let m = no_gui_domain_message(GUI).explained();
         assert!(m.contains("`gui/501`") && m.contains("next login"));
         let m = failure_message(&kickstart(GUI, true), 1, "\nsomething broke\n");
         assert_eq!(

@@ -6,7 +6,8 @@
 use std::collections::VecDeque;
 use std::io::{BufRead, Write};
 
-use super::{LogOptions, LABEL};
+use super::{LogOptions, ServiceError, LABEL};
+use crate::exit::Status;
 
 /// How far back `log show` looks when no `--since` is given.
 pub const DEFAULT_LAST: &str = "1d";
@@ -24,7 +25,7 @@ pub struct LogInvocation {
 /// tracing-oslog maps ERROR to os_log "fault" and WARN to "error"; INFO and
 /// DEBUG become "default" and "info", which `log` shows by default or with
 /// `--info`.
-pub fn predicate(priority: Option<&str>) -> Result<String, String> {
+pub fn predicate(priority: Option<&str>) -> Result<String, ServiceError> {
     let subsystem = format!("subsystem == \"{LABEL}\"");
     match priority {
         None | Some("info") | Some("debug") => Ok(subsystem),
@@ -32,9 +33,11 @@ pub fn predicate(priority: Option<&str>) -> Result<String, String> {
             "{subsystem} AND (messageType == error OR messageType == fault)"
         )),
         Some("error") => Ok(format!("{subsystem} AND messageType == fault")),
-        Some(other) => Err(format!(
-            "unknown priority `{other}`\nhint: use one of error, warn, info, debug"
-        )),
+        Some(other) => Err(ServiceError::failed(
+            Status::Usage,
+            format!("unknown priority `{other}`"),
+        )
+        .with_hint("use one of error, warn, info, debug")),
     }
 }
 
@@ -91,7 +94,7 @@ fn stream(opts: &LogOptions, predicate: &str) -> LogInvocation {
 /// The `log` runs for `devtrack logs`, in order. With `-f`, past entries
 /// are shown first only when asked for (`-n` or `--since`), since
 /// `log stream` shows nothing from before it started.
-pub fn plan(opts: &LogOptions) -> Result<Vec<LogInvocation>, String> {
+pub fn plan(opts: &LogOptions) -> Result<Vec<LogInvocation>, ServiceError> {
     let predicate = predicate(opts.priority.as_deref())?;
     let mut runs = Vec::new();
     if !opts.follow || opts.lines.is_some() || opts.since.is_some() {
@@ -270,7 +273,7 @@ mod tests {
         );
         assert_eq!(predicate(Some("info")).unwrap(), P);
         let err = predicate(Some("loud")).unwrap_err();
-        assert!(err.starts_with("unknown priority `loud`"));
+        assert!(err.to_string().starts_with("unknown priority `loud`"));
         assert!(plan(&LogOptions {
             priority: Some("loud".into()),
             ..Default::default()

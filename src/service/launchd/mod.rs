@@ -47,6 +47,7 @@ use launchctl::{Domain, Outcome, PrintInfo};
 use plan::{InstallPlan, InstallState, Step};
 
 use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError};
+use crate::exit::{Explain, Hinted, Status};
 
 /// The job label, also the os_log subsystem.
 pub const LABEL: &str = "dev.devtrack";
@@ -177,10 +178,8 @@ impl LaunchdBackend {
             .stdin(Stdio::null())
             .output()
             .map_err(|e| {
-                ServiceError::NoManager(format!(
-                    "cannot run `{}`: {e}\nhint: launchd is only available on macOS",
-                    program.display()
-                ))
+                ServiceError::no_manager(format!("cannot run `{}`: {e}", program.display()))
+                    .with_hint("launchd is only available on macOS")
             })?;
         Ok(Ran {
             status: out.status.code().unwrap_or(-1),
@@ -198,9 +197,7 @@ impl LaunchdBackend {
     fn launchctl_ok(&self, args: &[String]) -> Result<(), ServiceError> {
         match self.launchctl(args)? {
             (Outcome::Ok, _) => Ok(()),
-            (Outcome::NoGuiDomain, _) => Err(ServiceError::NoManager(
-                launchctl::no_gui_domain_message(self.domain()),
-            )),
+            (Outcome::NoGuiDomain, _) => Err(no_gui_domain(self.domain())),
             (_, ran) => Err(command_failed(args, &ran)),
         }
     }
@@ -225,9 +222,7 @@ impl LaunchdBackend {
         match self.print(print)? {
             Job::Loaded(info) => Ok(Some(info)),
             Job::NotLoaded => Ok(None),
-            Job::NoGuiDomain => Err(ServiceError::NoManager(launchctl::no_gui_domain_message(
-                self.domain(),
-            ))),
+            Job::NoGuiDomain => Err(no_gui_domain(self.domain())),
         }
     }
 
@@ -247,11 +242,11 @@ impl LaunchdBackend {
                 return Ok(());
             }
         }
-        Err(ServiceError::Tool(format!(
-            "`{LABEL}` is still loaded after `launchctl {}`\nhint: check `launchctl {}`",
-            bootout.join(" "),
-            print.join(" ")
-        )))
+        Err(ServiceError::tool(format!(
+            "`{LABEL}` is still loaded after `launchctl {}`",
+            bootout.join(" ")
+        ))
+        .with_hint(format!("check `launchctl {}`", print.join(" "))))
     }
 
     /// `bootstrap`, retrying error 5 (a disabled flag set again meanwhile,
@@ -272,15 +267,11 @@ impl LaunchdBackend {
             match self.launchctl(args)? {
                 (Outcome::Ok, _) => return Ok(()),
                 (Outcome::IoError, ran) => last_stderr = ran.stderr,
-                (Outcome::NoGuiDomain, _) => {
-                    return Err(ServiceError::NoManager(launchctl::no_gui_domain_message(
-                        self.domain(),
-                    )))
-                }
+                (Outcome::NoGuiDomain, _) => return Err(no_gui_domain(self.domain())),
                 (_, ran) => return Err(command_failed(args, &ran)),
             }
         }
-        Err(ServiceError::Tool(launchctl::io_error_message(
+        Err(hinted_tool(launchctl::io_error_message(
             self.domain(),
             &plist,
             &last_stderr,
@@ -413,8 +404,8 @@ impl LaunchdBackend {
             }
             Step::Enable(args) => match self.launchctl_ok(args) {
                 Ok(()) => {}
-                Err(ServiceError::NoManager(message)) => {
-                    println!("{message}");
+                Err(e @ ServiceError::NoManager { .. }) => {
+                    println!("{}", e.explained());
                     return Ok(false);
                 }
                 Err(e) => return Err(e),
@@ -434,8 +425,7 @@ impl LaunchdBackend {
 
     /// `devtrack logs`, writing to `out`.
     pub fn logs_to(&self, opts: &LogOptions, out: &mut dyn Write) -> Result<(), ServiceError> {
-        let runs = logs::plan(opts)
-            .map_err(|message| ServiceError::failed(crate::exit::Status::Usage, message))?;
+        let runs = logs::plan(opts)?;
         for run in runs {
             let mut child = Command::new(&self.settings.log)
                 .args(&run.args)
@@ -443,17 +433,18 @@ impl LaunchdBackend {
                 .stdout(Stdio::piped())
                 .spawn()
                 .map_err(|e| {
-                    ServiceError::NoManager(format!(
-                        "cannot run `{}`: {e}\nhint: `log` is only available on macOS",
+                    ServiceError::no_manager(format!(
+                        "cannot run `{}`: {e}",
                         self.settings.log.display()
                     ))
+                    .with_hint("`log` is only available on macOS")
                 })?;
             let stdout = child.stdout.take().expect("stdout is piped");
             let copied = logs::copy_tail(BufReader::new(stdout), out, run.tail);
             let status = child.wait().context("waiting for `log`")?;
             copied.context("copying the output of `log`")?;
             if !status.success() {
-                return Err(ServiceError::Tool(format!(
+                return Err(ServiceError::tool(format!(
                     "`log {}` failed with {status}",
                     run.args.join(" ")
                 )));
@@ -464,7 +455,19 @@ impl LaunchdBackend {
 }
 
 fn command_failed(args: &[String], ran: &Ran) -> ServiceError {
-    ServiceError::Tool(launchctl::failure_message(args, ran.status, &ran.stderr))
+    ServiceError::tool(launchctl::failure_message(args, ran.status, &ran.stderr))
+}
+
+/// No GUI domain to load the agent into.
+fn no_gui_domain(domain: Domain) -> ServiceError {
+    let Hinted { message, hint } = launchctl::no_gui_domain_message(domain);
+    ServiceError::NoManager { message, hint }
+}
+
+/// A tool's failure that comes with what to do about it.
+fn hinted_tool(failure: Hinted) -> ServiceError {
+    let Hinted { message, hint } = failure;
+    ServiceError::Tool { message, hint }
 }
 
 /// `ManagerStatus` from `launchctl print` (`None`: not loaded), whether the
@@ -589,9 +592,10 @@ impl Backend for LaunchdBackend {
             Some(info) if info.pid.is_some() => {}
             _ => {
                 return Err(ServiceError::failed(
-                    crate::exit::Status::NotRunning,
-                    format!("`{LABEL}` is not running\nhint: `devtrack start` starts it"),
-                ))
+                    Status::NotRunning,
+                    format!("`{LABEL}` is not running"),
+                )
+                .with_hint("`devtrack start` starts it"))
             }
         }
         let program = &self.settings.program;
@@ -608,8 +612,8 @@ impl Backend for LaunchdBackend {
             Err(ServiceError::failed(
                 status
                     .code()
-                    .and_then(crate::exit::Status::from_code)
-                    .unwrap_or(crate::exit::Status::Failure),
+                    .and_then(Status::from_code)
+                    .unwrap_or(Status::Failure),
                 format!("`{} reload --wait` failed with {status}", program.display()),
             ))
         }

@@ -101,12 +101,11 @@ pub fn plan_install(
     if state.plist == InstalledFile::EditedByHand && !opts.force {
         return Err(ServiceError::failed(
             crate::exit::Status::Failure,
-            format!(
-                "`{}` was edited by hand; leaving it alone\n\
-                 hint: `devtrack install-service --dry-run` shows what would be written, \
-                 `--force` overwrites it",
-                path.display()
-            ),
+            format!("`{}` was edited by hand; leaving it alone", path.display()),
+        )
+        .with_hint(
+            "`devtrack install-service --dry-run` shows what would be written, \
+             `--force` overwrites it",
         ));
     }
     if state.plist == InstalledFile::Current && state.loaded == Some(true) {
@@ -155,6 +154,7 @@ pub fn plan_install(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Explain;
 
     const PLIST: &str = "/Users/a/Library/LaunchAgents/dev.devtrack.plist";
 
@@ -277,8 +277,8 @@ mod tests {
             &InstallOptions::default(),
         )
         .unwrap_err();
-        assert_eq!(err.exit_status(), 1);
-        let message = err.to_string();
+        assert_eq!(err.status(), crate::exit::Status::Failure);
+        let message = err.explained();
         assert!(message.contains("was edited by hand"), "{message}");
         assert!(message.contains("hint: "), "{message}");
     }

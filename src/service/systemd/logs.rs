@@ -14,10 +14,10 @@ pub fn journal_priority(level: &str) -> Result<&'static str, ServiceError> {
         "warn" | "warning" => Ok("warning"),
         "info" => Ok("info"),
         "debug" | "trace" => Ok("debug"),
-        _ => Err(ServiceError::failed(
-            crate::exit::Status::Usage,
-            format!("unknown log level `{level}`\nhint: use one of error, warn, info, debug"),
-        )),
+        _ => Err(
+            ServiceError::failed(Status::Usage, format!("unknown log level `{level}`"))
+                .with_hint("use one of error, warn, info, debug"),
+        ),
     }
 }
 
@@ -75,26 +75,42 @@ pub const JOURNAL_GROUPS: &[&str] = &["systemd-journal", "adm", "wheel"];
 /// was logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnosis {
-    /// The cause, then a `hint:` line.
+    /// The cause.
     pub message: String,
+    /// What to do about it.
+    pub hint: String,
     pub status: Status,
     /// Following the journal cannot show anything either (`logs -f` stops).
     pub hopeless: bool,
 }
 
+impl Diagnosis {
+    /// The cause and its hint, as the person reads them.
+    pub fn text(&self) -> String {
+        crate::exit::render(&self.message, Some(&self.hint))
+    }
+
+    /// The diagnosis as the error `devtrack logs` fails with.
+    pub fn into_error(self) -> ServiceError {
+        ServiceError::failed(self.status, self.message).with_hint(self.hint)
+    }
+}
+
 /// Explains why `journalctl` showed nothing, when it is something the user
 /// can fix. `stderr` is what journalctl printed on its error stream.
 pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diagnosis> {
-    let problem = |message: String, hopeless: bool| Diagnosis {
+    let problem = |message: String, hint: String, hopeless: bool| Diagnosis {
         message,
+        hint,
         status: Status::Failure,
         hopeless,
     };
     if !facts.journald_running {
         return Some(problem(
             "systemd-journald is not running (no `/run/systemd/journal/socket`), \
-             so devtrack's log is not being kept\n\
-             hint: start systemd-journald, or run `devtrack run` in a terminal to see its output"
+             so devtrack's log is not being kept"
+                .to_string(),
+            "start systemd-journald, or run `devtrack run` in a terminal to see its output"
                 .to_string(),
             true,
         ));
@@ -102,8 +118,9 @@ pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diag
     if !facts.manager_reachable {
         return Some(Diagnosis {
             message: "no systemd user manager is reachable, so devtrack does not run as a \
-                      service here and the journal holds nothing of it\n\
-                      hint: run the daemon in the foreground with `devtrack run` to see its output"
+                      service here and the journal holds nothing of it"
+                .to_string(),
+            hint: "run the daemon in the foreground with `devtrack run` to see its output"
                 .to_string(),
             status: Status::NoServiceManager,
             hopeless: true,
@@ -112,9 +129,9 @@ pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diag
     if !facts.installed {
         return Some(Diagnosis {
             message: format!(
-                "devtrack is not installed as a service, so {UNIT_NAME} has no log entries\n\
-                 hint: run `devtrack install-service`"
+                "devtrack is not installed as a service, so {UNIT_NAME} has no log entries"
             ),
+            hint: "run `devtrack install-service`".to_string(),
             status: Status::NotRunning,
             hopeless: false,
         });
@@ -130,16 +147,16 @@ pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diag
             return Some(problem(
                 format!(
                     "you are in the `{group}` group, but this login session started before \
-                     you were added, so it cannot read the journal yet\n\
-                     hint: log in again (or run `newgrp {group}`), then `devtrack logs`"
+                     you were added, so it cannot read the journal yet"
                 ),
+                format!("log in again (or run `newgrp {group}`), then `devtrack logs`"),
                 false,
             ));
         }
         if !facts.reads_all_journals {
             return Some(problem(
-                "your user cannot read the journal that holds devtrack's entries\n\
-                 hint: add yourself to the `systemd-journal` group \
+                "your user cannot read the journal that holds devtrack's entries".to_string(),
+                "add yourself to the `systemd-journal` group \
                  (`sudo usermod -aG systemd-journal $USER`, then log in again), or make the \
                  journal persistent (`sudo mkdir -p /var/log/journal` and restart \
                  systemd-journald) so user services get a journal file of their own"
@@ -153,10 +170,8 @@ pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diag
             .find(|l| !l.is_empty())
             .unwrap_or("no entries although you may read every journal file");
         return Some(problem(
-            format!(
-                "journalctl could not read the journal files: {said}\n\
-                 hint: check the ownership and mode of `/var/log/journal` and `/run/log/journal`"
-            ),
+            format!("journalctl could not read the journal files: {said}"),
+            "check the ownership and mode of `/var/log/journal` and `/run/log/journal`".to_string(),
             false,
         ));
     }
@@ -173,6 +188,7 @@ pub fn has_entries(stdout: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Explain;
 
     #[test]
     fn default_args() {
@@ -216,7 +232,7 @@ mod tests {
         assert_eq!(journal_priority("debug").unwrap(), "debug");
         let err = journal_priority("loud").unwrap_err();
         assert!(err.to_string().contains("`loud`"));
-        assert_eq!(err.exit_status(), crate::exit::USAGE);
+        assert_eq!(err.status(), Status::Usage);
     }
 
     fn facts() -> JournalFacts {
@@ -237,7 +253,7 @@ mod tests {
             ..facts()
         };
         let d = diagnose_empty_journal("", &facts).unwrap();
-        assert!(d.message.contains("not running"), "{d:?}");
+        assert!(d.text().contains("not running"), "{d:?}");
         assert!(d.hopeless);
     }
 
@@ -251,8 +267,8 @@ mod tests {
             ..facts()
         };
         let d = diagnose_empty_journal("", &facts).unwrap();
-        assert!(d.message.contains("no systemd user manager"), "{d:?}");
-        assert!(d.message.contains("devtrack run"), "{d:?}");
+        assert!(d.text().contains("no systemd user manager"), "{d:?}");
+        assert!(d.text().contains("devtrack run"), "{d:?}");
         assert_eq!(d.status, Status::NoServiceManager);
         assert!(d.hopeless);
     }
@@ -264,7 +280,7 @@ mod tests {
             ..facts()
         };
         let d = diagnose_empty_journal("", &facts).unwrap();
-        assert!(d.message.contains("devtrack install-service"), "{d:?}");
+        assert!(d.text().contains("devtrack install-service"), "{d:?}");
         assert_eq!(d.status, Status::NotRunning);
     }
 
@@ -273,7 +289,7 @@ mod tests {
     #[test]
     fn not_in_the_journal_group() {
         let d = diagnose_empty_journal(NOT_SEEING, &facts()).unwrap();
-        assert!(d.message.contains("usermod -aG systemd-journal"), "{d:?}");
+        assert!(d.text().contains("usermod -aG systemd-journal"), "{d:?}");
         assert_eq!(d.status, Status::Failure);
         assert!(!d.hopeless);
         let stderr = "No journal files were opened due to insufficient permissions.";
@@ -288,9 +304,9 @@ mod tests {
         };
         let stderr = "No journal files were opened due to insufficient permissions.";
         let d = diagnose_empty_journal(stderr, &member).unwrap();
-        assert!(!d.message.contains("usermod"), "{d:?}");
+        assert!(!d.text().contains("usermod"), "{d:?}");
         assert!(
-            d.message.contains(
+            d.text().contains(
                 "journalctl could not read the journal files: No journal files were opened"
             ),
             "{d:?}"
@@ -301,9 +317,9 @@ mod tests {
             ..facts()
         };
         let d = diagnose_empty_journal(NOT_SEEING, &pending).unwrap();
-        assert!(!d.message.contains("usermod"), "{d:?}");
-        assert!(d.message.contains("log in again"), "{d:?}");
-        assert!(d.message.contains("newgrp systemd-journal"), "{d:?}");
+        assert!(!d.text().contains("usermod"), "{d:?}");
+        assert!(d.text().contains("log in again"), "{d:?}");
+        assert!(d.text().contains("newgrp systemd-journal"), "{d:?}");
     }
 
     #[test]
@@ -313,7 +329,7 @@ mod tests {
             ..facts()
         };
         let d = diagnose_empty_journal("", &volatile).unwrap();
-        assert!(d.message.contains("/var/log/journal"), "{d:?}");
+        assert!(d.text().contains("/var/log/journal"), "{d:?}");
         // Whoever reads every journal reads the volatile one too.
         let root = JournalFacts {
             reads_all_journals: true,

@@ -33,6 +33,7 @@ use anyhow::Context;
 
 use super::{binary_path, desktop_entry};
 use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError};
+use crate::exit::{Explain, Status};
 use plan::{Action, InstallState};
 use show::UnitProperties;
 use unit::UNIT_NAME;
@@ -118,11 +119,11 @@ impl SystemdBackend {
             .output()
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    ServiceError::NoManager(format!(
-                        "`{}` not found: systemd does not seem to be installed\n\
-                         hint: run the daemon in the foreground with `devtrack run`",
+                    ServiceError::no_manager(format!(
+                        "`{}` not found: systemd does not seem to be installed",
                         program.display()
                     ))
+                    .with_hint("run the daemon in the foreground with `devtrack run`")
                 } else {
                     ServiceError::Other(
                         anyhow::Error::new(e).context(format!("running `{}`", program.display())),
@@ -162,13 +163,17 @@ impl SystemdBackend {
         let command = format!("systemctl --user {}", args.join(" "));
         let after = self.properties().unwrap_or_default();
         Err(match show::explain_failed_start(&after) {
-            Some(why) => ServiceError::Tool(format!(
-                "{UNIT_NAME} did not start (`{command}` failed): {why}"
-            )),
+            Some(why) => ServiceError::Tool {
+                message: format!(
+                    "{UNIT_NAME} did not start (`{command}` failed): {}",
+                    why.message
+                ),
+                hint: why.hint,
+            },
             None => command_failed(
                 &command,
                 &out,
-                Some("hint: `devtrack logs -n 20` shows why the daemon did not start"),
+                Some("`devtrack logs -n 20` shows why the daemon did not start"),
             ),
         })
     }
@@ -189,12 +194,14 @@ impl SystemdBackend {
             return Ok(());
         }
         let said = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        Err(ServiceError::NoManager(format!(
-            "no systemd user manager is reachable (`systemctl --user` said: {})\n\
-             hint: without a user manager (WSL without systemd, a root shell, a container), \
-             run the daemon in the foreground with `devtrack run`",
+        Err(ServiceError::no_manager(format!(
+            "no systemd user manager is reachable (`systemctl --user` said: {})",
             if said.is_empty() { "nothing" } else { &said }
-        )))
+        ))
+        .with_hint(
+            "without a user manager (WSL without systemd, a root shell, a container), \
+             run the daemon in the foreground with `devtrack run`",
+        ))
     }
 
     /// The manager's view of devtrack.service.
@@ -361,11 +368,11 @@ fn command_failed(command: &str, out: &Output, hint: Option<&str>) -> ServiceErr
         message.push_str(": ");
         message.push_str(&stderr);
     }
-    if let Some(hint) = hint {
-        message.push('\n');
-        message.push_str(hint);
+    let error = ServiceError::tool(message);
+    match hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
     }
-    ServiceError::Tool(message)
 }
 
 /// Writes `contents` to `path` through a temp file in the same directory and
@@ -399,7 +406,10 @@ impl Backend for SystemdBackend {
         let reachable = match self.check_manager() {
             Ok(()) => true,
             Err(e) if opts.dry_run => {
-                println!("# {e}\n# (showing what a fresh install would do)");
+                println!(
+                    "# {}\n# (showing what a fresh install would do)",
+                    e.explained()
+                );
                 false
             }
             Err(e) => return Err(e),
@@ -408,15 +418,12 @@ impl Backend for SystemdBackend {
             .context("finding the devtrack binary")
             .map_err(ServiceError::Other)?;
         if let Some(warning) = &choice.warning {
-            eprintln!("devtrack: warning: {warning}");
+            eprintln!("devtrack: warning: {}", warning.explained());
         }
         if let Some(problem) = unit::exec_path_problem(&choice.path) {
-            return Err(ServiceError::failed(
-                crate::exit::Status::Failure,
-                format!(
-                    "{problem}\nhint: install devtrack under a plain path such as \
-                     `/usr/local/bin` or `~/.local/bin` and run `install-service` from there"
-                ),
+            return Err(ServiceError::failed(Status::Failure, problem).with_hint(
+                "install devtrack under a plain path such as \
+                 `/usr/local/bin` or `~/.local/bin` and run `install-service` from there",
             ));
         }
         let unit_text = unit::render_unit(&choice.path);
@@ -537,9 +544,10 @@ impl Backend for SystemdBackend {
         let props = self.require_installed()?;
         if !props.is_active() {
             return Err(ServiceError::failed(
-                crate::exit::Status::NotRunning,
-                "devtrack is not running, so there is nothing to reload\nhint: `devtrack start`",
-            ));
+                Status::NotRunning,
+                "devtrack is not running, so there is nothing to reload",
+            )
+            .with_hint("`devtrack start`"));
         }
         if props.can_reload == Some(false) {
             return Err(ServiceError::ReloadUnsupported);
@@ -560,7 +568,8 @@ impl Backend for SystemdBackend {
         self.check_manager()?;
         let props = self.properties()?;
         Ok(ManagerStatus {
-            note: show::not_running_note(&props, self.vendor_unit().is_some()),
+            note: show::not_running_note(&props, self.vendor_unit().is_some())
+                .map(|note| note.explained()),
             ..show::manager_status(&props, self.linger())
         })
     }
@@ -571,9 +580,9 @@ impl Backend for SystemdBackend {
             // Say up front when following would show nothing at all.
             if let Some(d) = self.probe_journal()? {
                 if d.hopeless {
-                    return Err(ServiceError::failed(d.status, d.message));
+                    return Err(d.into_error());
                 }
-                eprintln!("devtrack: warning: {}", d.message);
+                eprintln!("devtrack: warning: {}", d.text());
             }
             let status = Command::new(&self.journalctl)
                 .args(&args)
@@ -582,7 +591,7 @@ impl Backend for SystemdBackend {
                 .map_err(ServiceError::Other)?;
             return match status.code() {
                 Some(0) | None => Ok(()),
-                Some(code) => Err(ServiceError::Tool(format!(
+                Some(code) => Err(ServiceError::tool(format!(
                     "`journalctl {}` failed (exit status {code})",
                     args.join(" ")
                 ))),
@@ -597,7 +606,7 @@ impl Backend for SystemdBackend {
         }
         let stderr = String::from_utf8_lossy(&out.stderr);
         if let Some(d) = logs::diagnose_empty_journal(&stderr, &self.journal_facts()) {
-            return Err(ServiceError::failed(d.status, d.message));
+            return Err(d.into_error());
         }
         if !out.status.success() {
             return Err(command_failed(

@@ -126,12 +126,14 @@ pub fn plan_install(
                 return Err(ServiceError::failed(
                     crate::exit::Status::Failure,
                     format!(
-                        "`{}` was edited by hand (its hash stamp does not match); not overwriting it\n\
-                         hint: keep local changes in a drop-in (`systemctl --user edit {UNIT_NAME}`) \
-                         and run `devtrack install-service --force` to replace the file",
+                        "`{}` was edited by hand (its hash stamp does not match); not overwriting it",
                         state.user_unit_path.display()
                     ),
-                ));
+                )
+                .with_hint(format!(
+                    "keep local changes in a drop-in (`systemctl --user edit {UNIT_NAME}`) \
+                     and run `devtrack install-service --force` to replace the file"
+                )));
             }
             InstalledFile::Outdated | InstalledFile::EditedByHand => {
                 actions.push(write);

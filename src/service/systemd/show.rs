@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use crate::exit::{Hinted, Status};
 use crate::service::ManagerStatus;
 
 use super::unit::UNIT_NAME;
@@ -114,9 +115,9 @@ pub fn parse_show(output: &str) -> UnitProperties {
 
 /// Why a `start`/`restart` failed, in words, from the unit's state right
 /// after the failure; `None` when systemd recorded nothing telling.
-pub fn explain_failed_start(props: &UnitProperties) -> Option<String> {
-    let logs = "hint: `devtrack logs -n 20` shows what the daemon said";
-    let text = match props.result.as_deref()? {
+pub fn explain_failed_start(props: &UnitProperties) -> Option<Hinted> {
+    let logs = "`devtrack logs -n 20` shows what the daemon said";
+    let (text, hint) = match props.result.as_deref()? {
         "start-limit-hit" => {
             let limit = match (props.start_limit_burst, &props.start_limit_interval) {
                 (Some(burst), Some(interval)) => {
@@ -124,29 +125,36 @@ pub fn explain_failed_start(props: &UnitProperties) -> Option<String> {
                 }
                 _ => String::new(),
             };
-            format!(
-                "systemd refused to start {UNIT_NAME} again: it was started too often{limit}, \
-                 the unit's start limit\n\
-                 hint: `devtrack logs -n 20` shows why it kept stopping; `devtrack start` \
-                 clears the limit and tries again"
+            (
+                format!(
+                    "systemd refused to start {UNIT_NAME} again: it was started too often{limit}, \
+                     the unit's start limit"
+                ),
+                "`devtrack logs -n 20` shows why it kept stopping; `devtrack start` \
+                 clears the limit and tries again",
             )
         }
-        "exit-code" if props.exec_main_status == Some(crate::exit::CONFIG) => {
-            "the daemon exited with status 78: its configuration is invalid\n\
-             hint: `devtrack config check` shows the error"
-                .to_string()
-        }
+        "exit-code" if props.exec_main_status == Some(Status::Config.code()) => (
+            "the daemon exited with status 78: its configuration is invalid".to_string(),
+            "`devtrack config check` shows the error",
+        ),
         "exit-code" => match props.exec_main_status {
-            Some(status) => format!("the daemon exited with status {status}\n{logs}"),
-            None => format!("the daemon exited with an error\n{logs}"),
+            Some(status) => (format!("the daemon exited with status {status}"), logs),
+            None => ("the daemon exited with an error".to_string(), logs),
         },
-        "signal" | "core-dump" => format!("the daemon was killed by a signal\n{logs}"),
-        "timeout" => format!("the daemon did not report ready in time\n{logs}"),
-        "protocol" => format!("the daemon exited without reporting ready\n{logs}"),
-        "watchdog" => format!("the daemon stopped answering systemd's watchdog\n{logs}"),
+        "signal" | "core-dump" => ("the daemon was killed by a signal".to_string(), logs),
+        "timeout" => ("the daemon did not report ready in time".to_string(), logs),
+        "protocol" => (
+            "the daemon exited without reporting ready".to_string(),
+            logs,
+        ),
+        "watchdog" => (
+            "the daemon stopped answering systemd's watchdog".to_string(),
+            logs,
+        ),
         _ => return None,
     };
-    Some(text)
+    Some(Hinted::new(text).with_hint(hint))
 }
 
 /// Whether systemd stopped restarting a failing daemon because of the
@@ -163,7 +171,7 @@ pub fn gave_up_restarting(props: &UnitProperties) -> bool {
     }
     let restarted_on_failure = matches!(props.restart.as_deref(), Some("on-failure" | "always"));
     let restartable = match props.result.as_deref() {
-        Some("exit-code") => props.exec_main_status != Some(crate::exit::CONFIG),
+        Some("exit-code") => props.exec_main_status != Some(Status::Config.code()),
         Some("signal" | "core-dump" | "watchdog" | "timeout") => true,
         _ => false,
     };
@@ -199,7 +207,7 @@ pub const START_PACKAGED_UNIT: &str =
 /// loaded, or loaded and enabled but never started, until the manager's
 /// next start or a daemon-reload and start; a system account skips it.
 /// `vendor_unit` says whether a packaged unit file exists.
-pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<String> {
+pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<Hinted> {
     if props.is_active() {
         return None;
     }
@@ -209,18 +217,24 @@ pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<Str
             (Some(burst), Some(interval)) => format!(" ({burst} starts within {interval})"),
             _ => String::new(),
         };
-        return Some(format!(
-            "systemd stopped restarting it: it kept failing and reached the unit's start \
-             limit{limit}\nhint: `devtrack logs -n 20` shows why it kept failing; \
-             `devtrack start` clears the limit and tries again"
-        ));
+        return Some(
+            Hinted::new(format!(
+                "systemd stopped restarting it: it kept failing and reached the unit's start \
+                 limit{limit}"
+            ))
+            .with_hint(
+                "`devtrack logs -n 20` shows why it kept failing; \
+                 `devtrack start` clears the limit and tries again",
+            ),
+        );
     }
     if !props.is_loaded() {
         return vendor_unit.then(|| {
-            format!(
+            Hinted::new(
                 "the packaged unit is installed, but your running user manager has not \
-                 loaded it\nhint: run `{START_PACKAGED_UNIT}`"
+                 loaded it",
             )
+            .with_hint(format!("run `{START_PACKAGED_UNIT}`"))
         });
     }
     let never_started =
@@ -229,17 +243,19 @@ pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<Str
         return None;
     }
     if props.condition_failed {
-        return Some(
+        return Some(Hinted::new(
             "not started: system accounts (uid below 1000) do not run devtrack \
-             (ConditionUser=!@system)"
-                .to_string(),
-        );
+             (ConditionUser=!@system)",
+        ));
     }
-    Some(format!(
-        "installed and enabled, but not started by your running user manager (it was \
-         installed or enabled after the manager started; it starts at your next \
-         login)\nhint: run `{START_PACKAGED_UNIT}`"
-    ))
+    Some(
+        Hinted::new(
+            "installed and enabled, but not started by your running user manager (it was \
+             installed or enabled after the manager started; it starts at your next \
+             login)",
+        )
+        .with_hint(format!("run `{START_PACKAGED_UNIT}`")),
+    )
 }
 
 /// Builds the service-manager half of `devtrack status`.
@@ -264,6 +280,7 @@ pub fn manager_status(props: &UnitProperties, linger: Option<bool>) -> ManagerSt
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exit::Explain;
 
     const RUNNING: &str = "\
 ActiveState=active
@@ -355,7 +372,9 @@ NeedDaemonReload=no
         let picked_up_later = "LoadState=loaded\nActiveState=inactive\nSubState=dead\n\
             UnitFileState=enabled\nResult=success\nExecMainStartTimestamp=\n\
             ConditionResult=no\nConditionTimestamp=\n";
-        let note = not_running_note(&parse_show(picked_up_later), true).unwrap();
+        let note = not_running_note(&parse_show(picked_up_later), true)
+            .unwrap()
+            .explained();
         assert!(
             note.contains("not started by your running user manager"),
             "{note}"
@@ -366,11 +385,13 @@ NeedDaemonReload=no
             "ConditionTimestamp=\n",
             "ConditionTimestamp=Tue 2026-12-01 14:41:47 UTC\n",
         );
-        let note = not_running_note(&parse_show(&system_account), true).unwrap();
+        let note = not_running_note(&parse_show(&system_account), true)
+            .unwrap()
+            .explained();
         assert!(note.contains("ConditionUser=!@system"), "{note}");
 
         let not_loaded = parse_show(NOT_FOUND);
-        let note = not_running_note(&not_loaded, true).unwrap();
+        let note = not_running_note(&not_loaded, true).unwrap().explained();
         assert!(note.contains("has not loaded it"), "{note}");
         assert_eq!(not_running_note(&not_loaded, false), None);
     }
@@ -441,14 +462,13 @@ NeedDaemonReload=no
             assert_eq!(gave_up_restarting(&props), expected, "{name}");
         }
         let note = not_running_note(&parse_show(crash_loop), false).unwrap();
-        assert!(
-            note.starts_with(
-                "systemd stopped restarting it: it kept failing and reached the unit's start \
-                 limit (5 starts within 5min)\nhint: "
-            ),
-            "{note}"
+        assert_eq!(
+            note.message,
+            "systemd stopped restarting it: it kept failing and reached the unit's start \
+             limit (5 starts within 5min)"
         );
-        assert!(note.contains("`devtrack start` clears the limit"), "{note}");
+        let hint = note.hint.unwrap_or_default();
+        assert!(hint.contains("`devtrack start` clears the limit"), "{hint}");
         // A literal start-limit-hit has its own words on the Result line.
         let refused = crash_loop.replace("Result=exit-code", "Result=start-limit-hit");
         assert_eq!(not_running_note(&parse_show(&refused), false), None);
@@ -471,7 +491,9 @@ NeedDaemonReload=no
             start_limit_interval: Some("5min".to_string()),
             ..UnitProperties::default()
         };
-        let limit = explain_failed_start(&failed("start-limit-hit", Some(0))).unwrap();
+        let limit = explain_failed_start(&failed("start-limit-hit", Some(0)))
+            .unwrap()
+            .explained();
         assert!(
             limit.contains("started too often (more than 5 starts within 5min)"),
             "{limit}"
@@ -480,10 +502,14 @@ NeedDaemonReload=no
             limit.contains("`devtrack start` clears the limit"),
             "{limit}"
         );
-        let config = explain_failed_start(&failed("exit-code", Some(78))).unwrap();
+        let config = explain_failed_start(&failed("exit-code", Some(78)))
+            .unwrap()
+            .explained();
         assert!(config.contains("configuration is invalid"), "{config}");
         assert!(config.contains("devtrack config check"), "{config}");
-        let exited = explain_failed_start(&failed("exit-code", Some(1))).unwrap();
+        let exited = explain_failed_start(&failed("exit-code", Some(1)))
+            .unwrap()
+            .explained();
         assert!(
             exited.starts_with("the daemon exited with status 1\n"),
             "{exited}"
@@ -494,7 +520,9 @@ NeedDaemonReload=no
             ("protocol", "without reporting ready"),
             ("watchdog", "watchdog"),
         ] {
-            let text = explain_failed_start(&failed(result, None)).unwrap();
+            let text = explain_failed_start(&failed(result, None))
+                .unwrap()
+                .explained();
             assert!(text.contains(words), "{result}: {text}");
             assert!(text.contains("devtrack logs"), "{result}: {text}");
         }

@@ -114,9 +114,15 @@ pub async fn ask(dialog: &Dialog, display: &DialogDisplay, view: &PromptView) ->
         };
         if !display::has_display(&vars) {
             tracing::warn!(
-                "no display for the input dialog: the user manager knows no `DISPLAY` or \
-                 `WAYLAND_DISPLAY`\nhint: the desktop session should import them \
-                 (`systemctl --user import-environment DISPLAY WAYLAND_DISPLAY XAUTHORITY`)"
+                "{}",
+                crate::exit::render(
+                    "no display for the input dialog: the user manager knows no `DISPLAY` or \
+                     `WAYLAND_DISPLAY`",
+                    Some(
+                        "the desktop session should import them (`systemctl --user \
+                         import-environment DISPLAY WAYLAND_DISPLAY XAUTHORITY`)"
+                    )
+                )
             );
             return None;
         }
