@@ -1,7 +1,9 @@
-//! The desktop channel against a real notification daemon: dunst on an
-//! Xvfb display and a private session bus, driven back through `dunstctl`
-//! (which talks to dunst over the same bus). Needs the Debian packages
-//! dunst, xvfb and dbus-daemon; skipped without them outside CI.
+//! The desktop channel against real programs on an Xvfb display: dunst as
+//! the notification daemon on a private session bus, driven back through
+//! `dunstctl` (which talks to dunst over the same bus), and the real
+//! `zenity` behind "Log update", typed into with `xdotool`. Needs the
+//! Debian packages dunst, xvfb, dbus-daemon, zenity, xdotool and x11-apps;
+//! skipped without them outside CI.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -185,4 +187,112 @@ async fn dunst_shows_the_prompt_and_its_actions_come_back() {
             && summaries.contains(&"1 commit in web since 15:00"),
         "dunst history: {summaries:?}"
     );
+}
+
+/// The real `zenity --entry` behind "Log update", on an Xvfb display: the
+/// prompt's text reaches it with the argv devtrack builds (a summary with
+/// `_`, `&` and a tag in it), the typed answer comes back as the answer,
+/// and a screenshot of the dialog is kept in
+/// `target/test-artifacts/zenity-dialog.xwd` (convert it with
+/// `convert xwd:FILE out.png`) to see that the label shows the text as
+/// written.
+#[tokio::test(flavor = "current_thread")]
+async fn the_real_zenity_asks_with_the_prompts_text_and_its_answer_comes_back() {
+    use crate::desktop::Server;
+    use devtrack::daemon::prompts::desktop::{DesktopOptions, DialogDisplay};
+    const TEST: &str =
+        "desktop_dunst::the_real_zenity_asks_with_the_prompts_text_and_its_answer_comes_back";
+    let missing: Vec<&str> = ["Xvfb", "zenity", "xdotool", "xwd", "dbus-daemon"]
+        .into_iter()
+        .filter(|p| !installed(p))
+        .collect();
+    if !missing.is_empty() {
+        return skip(
+            TEST,
+            &format!(
+                "{} not installed (Debian packages: xvfb, zenity, xdotool, x11-apps, dbus-daemon)",
+                missing.join(", ")
+            ),
+        );
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("dt-zenity")
+        .tempdir()
+        .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let zenity = std::env::var_os("PATH")
+        .and_then(|path| {
+            std::env::split_paths(&path)
+                .map(|d| d.join("zenity"))
+                .find(|p| p.is_file())
+        })
+        .unwrap();
+    std::os::unix::fs::symlink(&zenity, bin.join("zenity")).unwrap();
+    let (_x, display) = xvfb();
+    // The user manager's environment names the display, as a desktop
+    // session's import does.
+    write_script(
+        &bin.join("systemctl"),
+        &format!(
+            "#!/bin/sh\necho DISPLAY={display}\necho HOME={}\n",
+            dir.path().display()
+        ),
+    );
+    let bus = crate::desktop::Bus::start(&dir.path().join("bus"));
+    let mut server = Server::start(&bus, &["actions"]).await;
+    let mut channel = Channel::spawn(DesktopOptions {
+        display: DialogDisplay::UserManager {
+            systemctl: bin.join("systemctl"),
+        },
+        ..crate::desktop::options(&bus.address(), Some(&bin))
+    });
+
+    channel.show(view(1, "fix user_id & <em>__init__</em>"));
+    let id = server.notified().await.id;
+    channel.delivered(1).await;
+    server.emit("ActionInvoked", &(id, "log")).await;
+
+    let xdotool = |args: &[&str]| {
+        let mut c = tokio::process::Command::new("xdotool");
+        c.args(args).env("DISPLAY", &display);
+        c
+    };
+    // `--sync` returns once the window is mapped.
+    let found = xdotool(&["search", "--sync", "--name", "^devtrack$"])
+        .output()
+        .await
+        .unwrap();
+    let window = String::from_utf8_lossy(&found.stdout)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!window.is_empty(), "no zenity window: {found:?}");
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = tokio::process::Command::new("xwd")
+        .args(["-root", "-silent", "-display", &display, "-out"])
+        .arg(artifacts.join("zenity-dialog.xwd"))
+        .status()
+        .await
+        .unwrap();
+    assert!(shot.success());
+    for args in [
+        &["windowfocus", "--sync", &window][..],
+        &["type", "--delay", "20", "typed in the real zenity"],
+        &["key", "Return"],
+    ] {
+        let status = xdotool(args).status().await.unwrap();
+        assert!(status.success(), "xdotool {args:?}");
+    }
+    channel
+        .expect(
+            Some(1),
+            Report::Answer {
+                text: "typed in the real zenity".to_string(),
+                via: AnswerVia::Dialog,
+            },
+        )
+        .await;
 }

@@ -58,7 +58,8 @@ mod desktop_daemon;
 /// The `on_trigger` hook through `devtrack run`.
 mod hook_daemon;
 
-/// The desktop notification channel against dunst under Xvfb.
+/// The desktop notification channel against dunst, and the real zenity,
+/// under Xvfb.
 mod desktop_dunst;
 
 // Crashes, bad input, faults and hostile neighbours, with figures.

@@ -16,7 +16,10 @@ test_packages=(
   "dbus-daemon|dbus-daemon|desktop::, desktop_daemon::, prompts:: (a private session bus per test)"
   "dbus-bin|dbus-send|desktop_dunst:: (dunstctl's bus calls)"
   "dunst|dunst|desktop_dunst:: (a real notification server)"
-  "xvfb|Xvfb|desktop_dunst:: (the X server dunst draws on)"
+  "xvfb|Xvfb|desktop_dunst:: (the X server dunst and zenity draw on)"
+  "zenity|zenity|desktop_dunst::the_real_zenity_… (the real input dialog)"
+  "xdotool|xdotool|desktop_dunst::the_real_zenity_… (types into the dialog)"
+  "x11-apps|xwd|desktop_dunst::the_real_zenity_… (the dialog's screenshot)"
 )
 
 test_packages_ensure() {
