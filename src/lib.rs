@@ -23,11 +23,14 @@ pub mod config;
 pub mod daemon;
 pub mod display;
 pub mod exit;
+pub mod instance;
 #[cfg(test)]
 mod layering;
 pub mod protocol;
 pub mod report;
+pub mod scheduler;
 pub mod service;
 #[cfg(test)]
 mod source_files;
+pub mod store;
 pub mod tickets;

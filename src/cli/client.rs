@@ -16,8 +16,8 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::daemon::instance;
 use crate::exit::Status;
+use crate::instance;
 use crate::protocol::{Command, Hello, HelloBody, Request, Response, PROTOCOL_VERSION};
 
 /// Why talking to the daemon failed.

@@ -10,10 +10,10 @@ use super::burst::CommitBatch;
 use super::gitwatch::debounce::Batch;
 use super::gitwatch::{GitEvent, Update, WatchMsg};
 use super::run_loop::Daemon;
-use super::store::{NewTrigger, TriggerKind};
 use super::store_health::Change;
 use crate::protocol::EventBody;
 use crate::service::systemd::readiness;
+use crate::store::{NewTrigger, TriggerKind};
 
 impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.

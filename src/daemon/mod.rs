@@ -9,19 +9,15 @@
 mod burst;
 mod commit_triggers;
 pub mod control;
-pub mod cursor;
 pub mod event_bus;
 mod footprint;
 pub mod gitwatch;
-pub mod instance;
 pub mod logging;
 mod pause;
 pub mod prompts;
 mod reload;
 mod run_loop;
-pub mod scheduler;
 mod status;
-pub mod store;
 pub mod store_health;
 mod timer_triggers;
 pub mod wallclock;
@@ -30,6 +26,7 @@ use std::path::Path;
 
 use crate::config::paths::Paths;
 use crate::exit;
+use crate::instance;
 use crate::service::launchd::LaunchdCrashGuard;
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.

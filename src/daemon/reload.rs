@@ -8,9 +8,9 @@
 use chrono::{DateTime, Utc};
 
 use super::run_loop::Daemon;
-use super::scheduler::Schedule;
 use crate::config::{self, Config};
 use crate::protocol::EventBody;
+use crate::scheduler::Schedule;
 use crate::service::systemd::readiness;
 
 impl Daemon {

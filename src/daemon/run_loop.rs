@@ -26,14 +26,14 @@ use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::{ChannelHandle, FromChannel};
-use crate::daemon::scheduler::{Schedule, SchedulerState};
-use crate::daemon::store::Store;
 use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit;
 use crate::protocol::EventBody;
+use crate::scheduler::{Schedule, SchedulerState};
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
+use crate::store::Store;
 
 /// Everything the loop owns.
 pub(super) struct Daemon {
@@ -89,7 +89,7 @@ async fn run_inner(
 ) -> Result<()> {
     let now = wall_now();
     let store = Store::open(&paths.database).map_err(|e| {
-        match crate::daemon::store::hint(&paths.database.display().to_string(), &e) {
+        match crate::store::hint(&paths.database.display().to_string(), &e) {
             Some(h) => anyhow::anyhow!("{e:#}\nhint: {h}"),
             None => e,
         }

@@ -6,12 +6,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::run_loop::Daemon;
-use super::scheduler::{self, Pause};
-use super::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 use crate::display;
 use crate::protocol::{
     ChannelProblem, PromptStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
 };
+use crate::scheduler::{self, Pause};
+use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 
 /// Start of the local day containing `now`, in UTC.
 pub(crate) fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {

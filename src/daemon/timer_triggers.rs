@@ -10,11 +10,11 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::run_loop::Daemon;
-use super::scheduler::{self, Pause, Schedule, SchedulerState};
-use super::store::{NewTrigger, PromptOpened, TriggerRecord};
 use super::wallclock::Wake;
 use crate::protocol::{EventBody, TriggerKind};
+use crate::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::service::systemd::readiness;
+use crate::store::{NewTrigger, PromptOpened, TriggerRecord};
 
 impl Daemon {
     /// The wall-clock timer woke the loop: at a deadline, or because the

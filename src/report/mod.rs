@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::daemon::store::{CommitRecord, PromptState, ReportData, UpdateSource, WorkUpdate};
+use crate::store::{CommitRecord, PromptState, ReportData, UpdateSource, WorkUpdate};
 use crate::tickets::{self, Families, Family};
 pub use period::{Period, Spec};
 pub use render::{clean, render};
@@ -218,7 +218,7 @@ pub struct Day {
 /// Builds the report of `period` from `data` (as [`Store::report_data`]
 /// returns it for that period; its strings move into the report).
 ///
-/// [`Store::report_data`]: crate::daemon::store::Store::report_data
+/// [`Store::report_data`]: crate::store::Store::report_data
 pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
     let by = opts.by;
     let mut families_of: HashMap<String, Family> = HashMap::new();

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::daemon::store::{MissedSlot, PromptSummary};
 use crate::report::period::{resolve, Spec};
+use crate::store::{MissedSlot, PromptSummary};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

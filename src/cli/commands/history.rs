@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 
 use crate::cli::args::HistoryArgs;
 use crate::cli::{out, CliError, Context};
-use crate::daemon::store::{CommitRecord, Store, TriggerRecord};
 use crate::display::stamp;
 use crate::exit::Status;
+use crate::store::{CommitRecord, Store, TriggerRecord};
 
 /// `2026-01-31`, `2026-01-31T09:00`, `2026-01-31 09:00`, an RFC 3339 instant,
 /// or a span back from now: `3d`, `12h`, `90m`. Local forms use `tz`.

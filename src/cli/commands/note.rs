@@ -20,12 +20,12 @@ use crate::cli::args::{NoteArgs, SnoozeArgs};
 use crate::cli::client::{Client, ClientError};
 use crate::cli::commands::control::{refused, unexpected};
 use crate::cli::{out, CliError, Context};
-use crate::daemon::store::{
-    AnswerTarget, CommitRecord, NewUpdate, PendingCommits, PromptRecord, Store, UpdateSource,
-};
 use crate::display::local_time;
 use crate::exit::Status;
 use crate::protocol::{Command, NoteRequest, Response, SnoozeRequest};
+use crate::store::{
+    AnswerTarget, CommitRecord, NewUpdate, PendingCommits, PromptRecord, Store, UpdateSource,
+};
 use crate::tickets::Families;
 
 /// How long storing a note may take.

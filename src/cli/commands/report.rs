@@ -12,9 +12,9 @@ use crate::cli::args::ReportArgs;
 use crate::cli::commands::history::parse_since;
 use crate::cli::{out, CliError, Context};
 use crate::config::Config;
-use crate::daemon::store::{ReportData, Store};
 use crate::exit::Status;
 use crate::report::{self, Format, GroupBy, Options, Period, Spec};
+use crate::store::{ReportData, Store};
 use crate::tickets::Families;
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {

@@ -16,9 +16,9 @@ use super::outcome::GitEvent;
 use super::reflog::{complete_lines, parse_line, ReflogLine};
 use super::tail::Chunk;
 use crate::config::CommitTriggers;
-use crate::daemon::cursor::Cursor;
-use crate::daemon::store::{NewActivity, NewCommit, ReflogBatch};
 use crate::protocol::{ActivityInfo, CommitInfo, CommitKind, Operation, RebaseInfo};
+use crate::store::cursor::Cursor;
+use crate::store::{NewActivity, NewCommit, ReflogBatch};
 
 /// Questions processing asks git and the store.
 pub trait Lookup {

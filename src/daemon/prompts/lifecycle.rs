@@ -19,12 +19,12 @@ use super::channel::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
 use super::text;
 use crate::daemon::run_loop::Daemon;
 use crate::daemon::status::local_midnight;
-use crate::daemon::store::{
+use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
+use crate::service::systemd::readiness;
+use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PromptError, PromptOpened, PromptRecord,
     PromptState, UpdateSource,
 };
-use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
-use crate::service::systemd::readiness;
 use crate::tickets::Families;
 
 /// Where an answer a channel reports was typed, as the store records it.
@@ -241,8 +241,8 @@ impl Daemon {
                 let new = NewUpdate {
                     text: &text,
                     target: match prompt {
-                        Some(id) => crate::daemon::store::AnswerTarget::Prompt(id),
-                        None => crate::daemon::store::AnswerTarget::Oldest,
+                        Some(id) => crate::store::AnswerTarget::Prompt(id),
+                        None => crate::store::AnswerTarget::Oldest,
                     },
                     source: answer_source(via),
                 };

@@ -11,8 +11,8 @@
 use std::borrow::Cow;
 
 use super::{count, Clock};
-use crate::daemon::store::PromptState;
 use crate::report::{CommitItem, Group, GroupBy, Report, UpdateItem};
+use crate::store::PromptState;
 
 /// A run of text, borrowed from the report where it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,8 +19,8 @@ mod trigger;
 use chrono::{DateTime, Utc};
 
 use crate::daemon::run_loop::Daemon;
-use crate::daemon::store::PromptError;
 use crate::protocol::{Command, ErrorKind, Response};
+use crate::store::PromptError;
 
 /// The reply to `command`; a failure of the daemon itself (its store) is an
 /// `internal` error.

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::prompt_failure;
 use crate::daemon::run_loop::Daemon;
-use crate::daemon::store::{AnswerTarget, NewUpdate, UpdateSource};
 use crate::protocol::{NoteInfo, NoteRequest, Response};
+use crate::store::{AnswerTarget, NewUpdate, UpdateSource};
 
 pub(super) fn handle(
     daemon: &mut Daemon,

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::daemon::pause;
 use crate::daemon::run_loop::Daemon;
-use crate::daemon::scheduler::Pause;
 use crate::display::local_time;
 use crate::protocol::{ErrorKind, EventBody, PauseRequest, Response};
+use crate::scheduler::Pause;
 
 pub(super) fn handle(
     daemon: &mut Daemon,

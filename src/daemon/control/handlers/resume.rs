@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::next_prompt_at;
 use crate::daemon::run_loop::Daemon;
-use crate::daemon::scheduler::Pause;
 use crate::protocol::{EventBody, Response};
+use crate::scheduler::Pause;
 
 pub(super) fn handle(daemon: &mut Daemon, now: DateTime<Utc>) -> Result<Response> {
     if daemon.sched.pause == Pause::Running {

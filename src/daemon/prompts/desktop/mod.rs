@@ -64,7 +64,7 @@ pub use display::DialogDisplay;
 
 use super::channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
 use crate::config::Prompts;
-use crate::daemon::store::Channel;
+use crate::store::Channel;
 
 /// What the channel needs from the environment and the config, given
 /// explicitly so tests need not change the process environment.

@@ -14,8 +14,8 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{from_millis, to_millis, Store};
-use crate::daemon::cursor::Cursor;
 use crate::protocol::CommitKind;
+use crate::store::cursor::Cursor;
 
 /// A commit about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -421,8 +421,8 @@ mod tests {
             .unwrap()
             .is_empty());
 
-        let trigger = crate::daemon::store::NewTrigger {
-            kind: crate::daemon::store::TriggerKind::Commit,
+        let trigger = crate::store::NewTrigger {
+            kind: crate::store::TriggerKind::Commit,
             scheduled_at: None,
             fired_at: now,
             late: false,
