@@ -6,7 +6,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::prompt_failure;
-use crate::daemon::run_loop::Daemon;
+use crate::daemon::state::Daemon;
 use crate::protocol::{NoteInfo, NoteRequest, Response};
 use crate::store::{AnswerTarget, NewUpdate, UpdateSource};
 

@@ -5,7 +5,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::next_prompt_at;
-use crate::daemon::run_loop::Daemon;
+use crate::daemon::state::Daemon;
 use crate::protocol::{EventBody, Response};
 use crate::store::PromptError;
 

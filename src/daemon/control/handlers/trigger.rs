@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-use crate::daemon::run_loop::Daemon;
+use crate::daemon::state::Daemon;
 use crate::protocol::{Response, TriggerKind};
 use crate::store::NewTrigger;
 

@@ -62,7 +62,7 @@ use tokio::task::JoinHandle;
 pub use address::{session_bus, BusAddress};
 pub use display::DialogDisplay;
 
-use super::channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+use super::messages::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
 use crate::config::Prompts;
 use crate::store::Channel;
 
