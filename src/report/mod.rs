@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::protocol::CommitKind;
 use crate::store::{CommitRecord, PromptState, ReportData, UpdateSource, WorkUpdate};
 use crate::tickets::{self, Families, Family};
 pub use period::{Period, Spec};
@@ -140,7 +141,7 @@ pub struct CommitItem {
     pub at: DateTime<Utc>,
     pub branch: Option<String>,
     /// `commit`, `amend`, `merge`, `cherry-pick`, `revert`, `rebase`.
-    pub kind: String,
+    pub kind: CommitKind,
     pub summary: String,
     pub files_changed: Option<u32>,
     pub insertions: Option<u32>,

@@ -17,7 +17,7 @@ fn commit(id: i64, repo: &str, branch: &str, summary: &str, when: &str) -> Commi
         id,
         repo: repo.into(),
         hash: format!("{id:040x}"),
-        kind: "commit".into(),
+        kind: crate::protocol::CommitKind::Commit,
         amends: None,
         branch: Some(branch.into()),
         author_name: None,

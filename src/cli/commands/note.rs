@@ -260,7 +260,7 @@ mod tests {
             id: 1,
             repo: "api".into(),
             hash: hash.repeat(40),
-            kind: "commit".into(),
+            kind: crate::protocol::CommitKind::Commit,
             amends: None,
             branch: Some("main".into()),
             author_name: None,

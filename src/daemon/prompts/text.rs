@@ -187,7 +187,7 @@ mod tests {
             id: 1,
             repo: repo.into(),
             hash: "a".repeat(40),
-            kind: "commit".into(),
+            kind: crate::protocol::CommitKind::Commit,
             amends: None,
             branch: Some("main".into()),
             author_name: None,

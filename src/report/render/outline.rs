@@ -11,6 +11,7 @@
 use std::borrow::Cow;
 
 use super::{count, Clock};
+use crate::protocol::CommitKind;
 use crate::report::{CommitItem, Group, GroupBy, Report, UpdateItem};
 use crate::store::PromptState;
 
@@ -189,7 +190,7 @@ fn commit<'a>(c: &'a CommitItem, with_repo: bool, clock: &Clock) -> Block<'a> {
         None => line.push(text("(detached)")),
     }
     line.extend([Span::Sep, text(c.summary.as_str())]);
-    if c.kind != "commit" {
+    if c.kind != CommitKind::Commit {
         line.extend([text(" "), Span::Em(format!("({})", c.kind).into())]);
     }
     if let (Some(i), Some(d)) = (c.insertions, c.deletions) {
