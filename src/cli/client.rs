@@ -244,7 +244,7 @@ impl Client {
         client.hello = serde_json::from_str(&line)
             .map_err(|e| ClientError::Protocol(format!("{e}: {line}")))?;
         if let Some(warning) = version_warning(&client.hello.hello) {
-            crate::cli::warn(&warning);
+            crate::cli::stderr::warn(&warning);
         }
         Ok(client)
     }

@@ -65,7 +65,7 @@ pub fn note(ctx: &Context, args: &NoteArgs) -> Result<Status, CliError> {
 
 /// The daemon is not running: the same answer, written by this process.
 fn store_directly(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Status, CliError> {
-    let config = crate::config::load_or_defaults(&ctx.paths)?;
+    let config = ctx.config()?;
     let mut store = Store::open(&ctx.paths.database)?;
     let new = NewUpdate {
         text,
@@ -79,7 +79,7 @@ fn store_directly(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Stat
     let answered = store
         .answer(&new, Families::enabled(&config.integrations), now)
         .map_err(|e| CliError::new(Status::Failure, e.to_string()))?;
-    crate::cli::note(&format!(
+    crate::cli::stderr::note(&format!(
         "devtrack is not running; the note was stored directly in `{}`",
         ctx.paths.database.display()
     ));
