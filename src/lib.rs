@@ -4,8 +4,13 @@
 //! The crate is split the way the program is:
 //! - [`config`]: the YAML config, its paths and validation;
 //! - [`protocol`]: the control-socket wire format shared by daemon and CLI;
-//! - [`daemon`]: the foreground service (`devtrack run`): run loop,
-//!   scheduler, git watching, control socket and SQLite store;
+//! - [`store`]: the SQLite store (triggers, commits, reflog cursors,
+//!   prompts and answers), opened by the daemon and read by the CLI;
+//! - [`scheduler`]: when the next prompt is due (pure);
+//! - [`instance`]: the locks that keep one daemon per user, and how the
+//!   CLI finds it;
+//! - [`daemon`]: what runs inside `devtrack run`: run loop, git watching,
+//!   control socket, delivery channels;
 //! - [`service`]: integration with the init system (systemd, launchd),
 //!   both the CLI's side (install, start, logs) and the running daemon's
 //!   (readiness, journal, crash guard);
@@ -14,8 +19,11 @@
 //! - [`report`]: the standup report built from the store (pure);
 //! - [`cli`]: the command-line front end.
 //!
-//! The daemon uses the service module, never the reverse; `protocol` and
-//! `config` use neither (docs/architecture.md; checked by a test).
+//! The daemon uses the service module, never the reverse; `store`,
+//! `scheduler` and `instance` use neither `daemon` nor `cli`; `report`
+//! uses nothing of `daemon`, and `cli` only `daemon::run`; `protocol` and
+//! `config` are leaves; no modules import each other in a circle
+//! (docs/architecture.md; checked by a test).
 
 pub mod backoff;
 pub mod cli;
@@ -23,11 +31,14 @@ pub mod config;
 pub mod daemon;
 pub mod display;
 pub mod exit;
+pub mod instance;
 #[cfg(test)]
 mod layering;
 pub mod protocol;
 pub mod report;
+pub mod scheduler;
 pub mod service;
 #[cfg(test)]
 mod source_files;
+pub mod store;
 pub mod tickets;

@@ -7,8 +7,8 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
-use devtrack::daemon::scheduler::{Pause, SchedulerState};
-use devtrack::daemon::store::Store;
+use devtrack::scheduler::{Pause, SchedulerState};
+use devtrack::store::Store;
 use nix::sys::signal::Signal;
 
 use crate::util::{git_repo, output_within, skip, text, Env, EventStream, WAIT};

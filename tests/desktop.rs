@@ -68,7 +68,7 @@ impl Channel {
             .await
             .expect("timed out waiting for a report")
             .expect("channel ended");
-        assert_eq!(report.channel, devtrack::daemon::store::Channel::Desktop);
+        assert_eq!(report.channel, devtrack::store::Channel::Desktop);
         report
     }
 

@@ -6,7 +6,7 @@
 //! reloaded) take the notification down. Every wait is on an event: a
 //! recorded call, a socket event, a status line, a bus name going away.
 
-use devtrack::daemon::store::{PromptState, Store, UpdateSource};
+use devtrack::store::{PromptState, Store, UpdateSource};
 
 use crate::notification_server::{BlockingServer, Bus, Call, Notified};
 use crate::prompts::{commit, prompt_event, request, trigger, with_repo};

@@ -13,8 +13,8 @@ use devtrack::config::{
     CommitTriggers, LogLevel, Repository, Settings, TimeOfDay, WeekdaySet, WorkHours,
 };
 use devtrack::daemon::gitwatch::{Debouncer, GitEvent, GitWatch, WatchMsg};
-use devtrack::daemon::store::Store;
 use devtrack::protocol::{CommitInfo, CommitKind, Operation, RepoState};
+use devtrack::store::Store;
 use tempfile::TempDir;
 
 use crate::util::stress_cycles;

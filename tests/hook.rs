@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use devtrack::config::Hook;
 use devtrack::daemon::prompts::{hook, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
-use devtrack::daemon::store::Channel;
+use devtrack::store::Channel;
 use tokio::sync::mpsc;
 
 use crate::util::{recv, recv_all, wait_exited, write_script, WAIT};

@@ -14,7 +14,7 @@ use devtrack::daemon::prompts::osascript::{self, Options};
 use devtrack::daemon::prompts::{
     AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel,
 };
-use devtrack::daemon::store::Channel;
+use devtrack::store::Channel;
 use tokio::sync::mpsc;
 
 use crate::util::{recv, recv_all, wait_exited, write_script, WAIT};

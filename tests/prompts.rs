@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 
-use devtrack::daemon::store::{PromptState, Store, UpdateSource, WorkUpdate};
+use devtrack::store::{PromptState, Store, UpdateSource, WorkUpdate};
 
 use crate::util::{git, git_repo, text, write_script, Daemon, Env, EventStream, WAIT};
 
@@ -264,7 +264,7 @@ fn a_note_with_the_daemon_stopped_is_stored_directly() {
 /// acknowledged notes missing after a restart).
 #[test]
 fn a_direct_note_beside_an_open_store_loses_nothing() {
-    use devtrack::daemon::store::{AnswerTarget, NewUpdate};
+    use devtrack::store::{AnswerTarget, NewUpdate};
     let env = Env::new();
     env.write_config(BASIC);
     std::fs::create_dir_all(env.database().parent().unwrap()).unwrap();
@@ -462,7 +462,7 @@ fn an_empty_note_from_the_editor_stores_nothing() {
 #[test]
 fn a_prompt_left_open_from_yesterday_expires_with_the_first_trigger_of_today() {
     use chrono::{TimeDelta, Utc};
-    use devtrack::daemon::store::{NewTrigger, TriggerKind};
+    use devtrack::store::{NewTrigger, TriggerKind};
     let env = Env::new();
     env.write_config(BASIC);
     let yesterday = Utc::now() - TimeDelta::days(1);

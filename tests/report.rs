@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use devtrack::daemon::scheduler::{MissReason, MissedSlot, SchedulerState};
-use devtrack::daemon::store::{
-    AnswerTarget, NewCommit, NewTrigger, NewUpdate, ReflogBatch, Store, TriggerKind, UpdateSource,
-};
 use devtrack::protocol::CommitKind;
 use devtrack::report::{Format, GroupBy};
+use devtrack::scheduler::{MissReason, MissedSlot, SchedulerState};
+use devtrack::store::{
+    AnswerTarget, NewCommit, NewTrigger, NewUpdate, ReflogBatch, Store, TriggerKind, UpdateSource,
+};
 use devtrack::tickets::Families;
 
 use crate::util::{text, Env};
@@ -567,7 +567,7 @@ fn history_lists_prompts_with_their_answers() {
     let db = fresh.database();
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch(include_str!("../src/daemon/store/schema.sql"))
+    conn.execute_batch(include_str!("../src/store/schema.sql"))
         .unwrap();
     conn.execute_batch("PRAGMA user_version = 1;").unwrap();
     drop(conn);

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use chrono::{TimeDelta, Utc};
-use devtrack::daemon::store::{NewCommit, ReflogBatch, Store, TriggerKind};
 use devtrack::protocol::CommitKind;
+use devtrack::store::{NewCommit, ReflogBatch, Store, TriggerKind};
 
 use super::sandbox::Sandbox;
 

@@ -6,10 +6,10 @@
 
 use anyhow::{bail, Result};
 use chrono::{TimeDelta, Utc};
-use devtrack::daemon::store::{
+use devtrack::protocol::CommitKind;
+use devtrack::store::{
     AnswerTarget, NewCommit, NewTrigger, NewUpdate, ReflogBatch, Store, TriggerKind, UpdateSource,
 };
-use devtrack::protocol::CommitKind;
 use devtrack::tickets::Families;
 
 use super::sandbox::Sandbox;

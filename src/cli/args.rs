@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 /// start, restart and log it (`devtrack install-service`). Every other
 /// command talks to the running daemon over its control socket.
 #[derive(Debug, Parser)]
-#[command(name = "devtrack", version, after_help = crate::cli::exit_codes_help())]
+#[command(name = "devtrack", version, after_help = exit_codes_help())]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -113,26 +113,13 @@ pub enum CompletionShell {
 #[derive(Debug, Args)]
 pub struct PauseArgs {
     /// Pause for a duration, e.g. `90m`, `2h`, `1h30m`.
-    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until", value_parser = crate::cli::duration::parse_secs)]
+    #[arg(long = "for", value_name = "DURATION", conflicts_with = "until", value_parser = crate::cli::time::parse_secs)]
     pub for_: Option<u64>,
     /// Pause until a time of day in the configured timezone
     /// (`settings.timezone`), today or tomorrow if it has passed, e.g.
     /// `17:00`; or an RFC 3339 instant.
-    #[arg(long, value_name = "HH:MM", value_parser = pause_end)]
+    #[arg(long, value_name = "HH:MM", value_parser = crate::cli::time::pause_end)]
     pub until: Option<String>,
-}
-
-/// `--until`: `HH:MM` (00:00 to 23:59) or an RFC 3339 instant; which
-/// instant it means is the daemon's to decide, in its timezone.
-fn pause_end(text: &str) -> Result<String, String> {
-    let clock = chrono::NaiveTime::parse_from_str(text, "%H:%M").is_ok();
-    if clock || chrono::DateTime::parse_from_rfc3339(text).is_ok() {
-        Ok(text.to_string())
-    } else {
-        Err(format!(
-            "`{text}` is not a time of day (`HH:MM`, 00:00 to 23:59) or an RFC 3339 instant"
-        ))
-    }
 }
 
 #[derive(Debug, Args)]
@@ -148,7 +135,7 @@ pub struct NoteArgs {
 #[derive(Debug, Args)]
 pub struct SnoozeArgs {
     /// How long, e.g. `10m`, `1h` (at most a day).
-    #[arg(value_name = "DURATION", value_parser = crate::cli::duration::parse_secs)]
+    #[arg(value_name = "DURATION", value_parser = crate::cli::time::parse_secs)]
     pub duration: Option<u64>,
 }
 
@@ -269,6 +256,15 @@ impl LogLevelArg {
             LogLevelArg::Debug => "debug",
         }
     }
+}
+
+/// The exit-status table appended to `devtrack help`.
+fn exit_codes_help() -> String {
+    let mut s = String::from("Exit status:\n");
+    for status in crate::exit::ALL {
+        s.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
+    }
+    s
 }
 
 #[cfg(test)]

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use std::borrow::Cow;
 
-use crate::daemon::instance;
 use crate::exit::{Explain, Status};
+use crate::instance;
 use crate::protocol::{Command, Hello, HelloBody, Request, Response, PROTOCOL_VERSION};
 
 /// Why talking to the daemon failed.
@@ -272,7 +272,7 @@ impl Client {
         client.hello = serde_json::from_str(&line)
             .map_err(|e| ClientError::Protocol(format!("{e}: {line}")))?;
         if let Some(warning) = version_warning(&client.hello.hello) {
-            crate::cli::warn(&warning);
+            crate::cli::stderr::warn(&warning);
         }
         Ok(client)
     }

@@ -8,9 +8,9 @@ use std::fmt;
 
 use crate::cli::client::ClientError;
 use crate::config::ConfigError;
-use crate::daemon::store::OpenError;
 use crate::exit::{Explain, Hinted, Status};
 use crate::service::ServiceError;
+use crate::store::OpenError;
 
 /// Why a command failed, and the status it ends with.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! The command-line front end: parses arguments and dispatches to one
-//! function per command. Commands that change the daemon's behaviour go
+//! function per command; this file does only that. Commands that change the daemon's behaviour go
 //! through the control socket; service commands go through `crate::service`.
 //!
 //! Every command returns `Result<Status, CliError>`; [`main`] alone prints
@@ -10,9 +10,11 @@
 pub mod args;
 pub mod client;
 pub mod commands;
-pub mod duration;
+mod context;
 pub mod error;
 pub mod out;
+pub mod stderr;
+pub mod time;
 pub mod zone;
 
 use std::process::ExitCode;
@@ -22,12 +24,8 @@ use clap::Parser;
 use crate::config::paths::Paths;
 use crate::exit::Status;
 use args::{Cli, Command};
+pub use context::Context;
 pub use error::CliError;
-
-/// What every command may need.
-pub struct Context {
-    pub paths: Paths,
-}
 
 /// Runs the CLI and returns the process exit status.
 pub fn main() -> ExitCode {
@@ -38,9 +36,7 @@ pub fn main() -> ExitCode {
     if let Command::Run = cli.command {
         return crate::daemon::run(cli.global.config.as_deref()).into();
     }
-    let ctx = Context {
-        paths: Paths::resolve(cli.global.config.as_deref()),
-    };
+    let ctx = Context::new(Paths::resolve(cli.global.config.as_deref()));
     finish(dispatch(&ctx, &cli.command))
 }
 
@@ -60,7 +56,7 @@ fn finish(result: Result<Status, CliError>) -> ExitCode {
 fn not_parsed(e: &clap::Error) -> Result<Status, CliError> {
     use clap::error::ErrorKind;
     match e.kind() {
-        ErrorKind::DisplayVersion => version(),
+        ErrorKind::DisplayVersion => commands::version::run(),
         _ if !e.use_stderr() => {
             out::print(&e.render().to_string())?;
             Ok(Status::Ok)
@@ -93,37 +89,8 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Stop => commands::service::stop(),
         Command::Restart => commands::service::restart(),
         Command::Logs(a) => commands::service::logs(a),
-        Command::Version => version(),
+        Command::Version => commands::version::run(),
         Command::Completions(a) => commands::completions::run(a.shell),
         Command::Man => commands::man::run(),
     }
-}
-
-/// `devtrack version`, `--version` and `-V`.
-fn version() -> Result<Status, CliError> {
-    out::line(&version_text())?;
-    Ok(Status::Ok)
-}
-
-pub fn version_text() -> String {
-    format!("devtrack {}", env!("CARGO_PKG_VERSION"))
-}
-
-/// A warning on stderr: the command goes on.
-pub fn warn(text: &str) {
-    eprintln!("devtrack: warning: {text}");
-}
-
-/// A progress note on stderr, kept off stdout so it stays data.
-pub fn note(text: &str) {
-    eprintln!("{text}");
-}
-
-/// The exit-status table appended to `devtrack help`.
-pub fn exit_codes_help() -> String {
-    let mut s = String::from("Exit status:\n");
-    for status in crate::exit::ALL {
-        s.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
-    }
-    s
 }

@@ -10,11 +10,11 @@ use crate::cli::Context;
 /// when the config leaves it out, as for the daemon). With an invalid
 /// config the machine's zone is used, and a warning says so.
 pub fn configured(ctx: &Context) -> Tz {
-    match crate::config::load_or_defaults(&ctx.paths) {
+    match ctx.config() {
         Ok(config) => config.settings.timezone,
         Err(e) => {
             let tz = crate::config::local_timezone();
-            crate::cli::warn(&format!(
+            crate::cli::stderr::warn(&format!(
                 "showing times in the machine's timezone ({tz}): the config is invalid: {e}"
             ));
             tz

@@ -9,17 +9,17 @@ use chrono::{DateTime, Utc};
 use super::burst::CommitBatch;
 use super::gitwatch::debounce::Batch;
 use super::gitwatch::{GitEvent, Update, WatchMsg};
-use super::run_loop::Daemon;
-use super::store::{NewTrigger, TriggerKind};
 use super::store_health::Change;
+use crate::daemon::state::Daemon;
 use crate::exit::Explain;
 use crate::protocol::EventBody;
 use crate::service::systemd::readiness;
+use crate::store::{NewTrigger, TriggerKind};
 
 impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.
     pub fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
-        let update = self.git.handle(msg, &mut self.store, now);
+        let update = self.commits.git.handle(msg, &mut self.store, now);
         self.take_update(update, now);
     }
 
@@ -62,25 +62,25 @@ impl Daemon {
                 self.paths.database.display()
             );
         }
-        let update = self.git.reread_all(&mut self.store, now);
+        let update = self.commits.git.reread_all(&mut self.store, now);
         if !self.take_update(update, now) {
             return;
         }
-        while !self.unrecorded.is_empty() {
-            let batch = self.unrecorded.remove(0);
+        while !self.commits.unrecorded.is_empty() {
+            let batch = self.commits.unrecorded.remove(0);
             if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
-                self.unrecorded.insert(0, batch);
+                self.commits.unrecorded.insert(0, batch);
                 self.store_failed(&e, now);
                 return;
             }
         }
         let written = self
             .run_scheduler(now)
-            .and_then(|()| self.store.save_scheduler_state(&self.sched));
+            .and_then(|()| self.store.save_scheduler_state(&self.scheduling.state));
         match written {
             Ok(()) => self.store_succeeded(now),
             Err(e) => {
-                self.next_due = None;
+                self.scheduling.next_due = None;
                 self.store_failed(&e, now);
             }
         }
@@ -90,7 +90,8 @@ impl Daemon {
     pub fn store_failed(&mut self, err: &anyhow::Error, now: DateTime<Utc>) {
         let message = self.store.explain(err);
         match self
-            .store_health
+            .health
+            .store
             .failed(message.clone(), std::time::Instant::now())
         {
             Change::Failing => {
@@ -102,7 +103,7 @@ impl Daemon {
     }
 
     fn store_succeeded(&mut self, now: DateTime<Utc>) {
-        if self.store_health.succeeded() == Change::Recovered {
+        if self.health.store.succeeded() == Change::Recovered {
             tracing::info!(
                 "store `{}` takes writes again; what waited in the reflogs is stored",
                 self.paths.database.display()
@@ -117,7 +118,7 @@ impl Daemon {
         if changed.is_empty() {
             return;
         }
-        for status in self.git.repo_statuses() {
+        for status in self.commits.git.repo_statuses() {
             if changed.contains(&status.name) {
                 tracing::info!(
                     repo = %status.name,
@@ -136,14 +137,17 @@ impl Daemon {
     /// Reads what was committed while the daemon was not watching (at start
     /// and for repositories added by a reload); raises one catch-up trigger.
     pub fn catch_up(&mut self, now: DateTime<Utc>) -> Result<()> {
-        let events = self.git.catch_up(&mut self.store, now)?;
+        let events = self.commits.git.catch_up(&mut self.store, now)?;
         self.take_catch_up(events, now)
     }
 
     /// [`Daemon::catch_up`] for the repositories a reload added or made
     /// watchable again.
     pub fn catch_up_repos(&mut self, names: &[String], now: DateTime<Utc>) -> Result<()> {
-        let events = self.git.catch_up_repos(names, &mut self.store, now)?;
+        let events = self
+            .commits
+            .git
+            .catch_up_repos(names, &mut self.store, now)?;
         self.take_catch_up(events, now)
     }
 
@@ -159,7 +163,7 @@ impl Daemon {
     fn take_git_events(&mut self, events: Vec<GitEvent>, now: DateTime<Utc>) {
         self.publish_git(&events, now);
         let own = events.into_iter().filter(GitEvent::triggers);
-        self.commit_batch.push(own, tokio::time::Instant::now());
+        self.commits.batch.push(own, tokio::time::Instant::now());
     }
 
     fn publish_git(&mut self, events: &[GitEvent], now: DateTime<Utc>) {
@@ -210,12 +214,12 @@ impl Daemon {
 
     /// The debounce window closed: one commit trigger for the whole batch.
     pub fn flush_commit_batch(&mut self, now: DateTime<Utc>) {
-        let Some(batch) = self.commit_batch.due(tokio::time::Instant::now()) else {
+        let Some(batch) = self.commits.batch.due(tokio::time::Instant::now()) else {
             return;
         };
         if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
             // The commits are stored; their prompt waits for the retry.
-            self.unrecorded.push(batch);
+            self.commits.unrecorded.push(batch);
             self.store_failed(&e, now);
         }
     }

@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::run_loop::Daemon;
+use super::state::Daemon;
 use crate::backoff::{Backoff, Retry};
 
 /// From 1 s after the failure up to every 5 minutes.
@@ -68,16 +68,20 @@ impl Daemon {
     /// inotify limit, store and announce what they gained meanwhile, and
     /// schedule the next try while some still wait.
     pub fn retry_limited(&mut self, now: DateTime<Utc>) {
-        let update = self.git.retry_limited(&mut self.store, now);
+        let update = self.commits.git.retry_limited(&mut self.store, now);
         // Announces (and logs) each repository watched again; one still
         // refused keeps its state and says nothing new.
         self.take_update(update, now);
-        let still = self.git.waits_for_limit();
-        if tried(&mut self.limit_retry, still, tokio::time::Instant::now()) {
+        let still = self.commits.git.waits_for_limit();
+        if tried(
+            &mut self.commits.limit_retry,
+            still,
+            tokio::time::Instant::now(),
+        ) {
             tracing::info!("every repository refused by an inotify limit is watched again");
         } else {
             tracing::debug!(
-                failures = self.limit_retry.failures(),
+                failures = self.commits.limit_retry.failures(),
                 "an inotify limit still refuses watches; trying again later"
             );
         }

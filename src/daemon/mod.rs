@@ -9,20 +9,18 @@
 mod burst;
 mod commit_triggers;
 pub mod control;
-pub mod cursor;
 pub mod event_bus;
 mod footprint;
 pub mod gitwatch;
-pub mod instance;
 mod limit_retry;
 pub mod logging;
 mod pause;
+mod prompt_triggers;
 pub mod prompts;
 mod reload;
 mod run_loop;
-pub mod scheduler;
+mod state;
 mod status;
-pub mod store;
 pub mod store_health;
 mod timer_triggers;
 pub mod wallclock;
@@ -31,6 +29,7 @@ use std::path::Path;
 
 use crate::config::paths::Paths;
 use crate::exit::{Explain, Status};
+use crate::instance;
 use crate::service::launchd::LaunchdCrashGuard;
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.

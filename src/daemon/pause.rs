@@ -3,8 +3,8 @@
 use chrono::{DateTime, LocalResult, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use crate::daemon::scheduler::Pause;
 use crate::protocol::PauseRequest;
+use crate::scheduler::Pause;
 
 /// `for_secs` from now, `until` as `HH:MM` (the next such local time in `tz`)
 /// or an RFC 3339 instant, or indefinitely.

@@ -7,10 +7,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::run_loop::Daemon;
-use super::scheduler::Schedule;
 use crate::config::{self, Config};
+use crate::daemon::state::Daemon;
 use crate::protocol::EventBody;
+use crate::scheduler::Schedule;
 use crate::service::systemd::readiness;
 
 impl Daemon {
@@ -22,8 +22,8 @@ impl Daemon {
             Ok(new) => {
                 let changes = config::describe_changes(&self.config, &new);
                 self.apply(new, now);
-                self.reload_error = None;
-                self.last_reload = Some(now);
+                self.health.reload_error = None;
+                self.health.last_reload = Some(now);
                 if changes.is_empty() {
                     tracing::info!("configuration reloaded; nothing changed");
                 } else {
@@ -45,8 +45,8 @@ impl Daemon {
             Err(e) => {
                 let error = e.to_string();
                 tracing::warn!(error = %error, "configuration rejected, keeping the previous one: {error}");
-                self.reload_error = Some(error.clone());
-                self.last_reload = Some(now);
+                self.health.reload_error = Some(error.clone());
+                self.health.last_reload = Some(now);
                 self.events.publish(
                     now,
                     EventBody::ReloadRejected {
@@ -64,14 +64,18 @@ impl Daemon {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
-        let unread = match self.git.reconfigure(&new.repositories, &new.settings, now) {
+        let unread = match self
+            .commits
+            .git
+            .reconfigure(&new.repositories, &new.settings, now)
+        {
             Ok(names) => Some(names),
             Err(e) => {
                 tracing::error!("re-arming repository watches: {e:#}");
                 None
             }
         };
-        self.commit_batch.set_quiet(new.settings.commit_debounce);
+        self.commits.batch.set_quiet(new.settings.commit_debounce);
         if let Err(e) = self.replan(Schedule::from_settings(&new.settings), now) {
             tracing::error!("re-planning the schedule: {e:#}");
         }

@@ -11,7 +11,8 @@
 //! watcher messages, the debounce deadline and the store's retry deadline
 //! (`store_health`) to `commit_triggers`, the limit retry to
 //! `limit_retry`, SIGHUP to `reload`, channel reports and the snooze
-//! deadline to `prompts::lifecycle`.
+//! deadline to `prompt_triggers`. What it owns is `state::Daemon`, defined
+//! beside it.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
@@ -21,56 +22,23 @@ use tokio::sync::mpsc;
 use crate::backoff::Retry;
 use crate::config::paths::Paths;
 use crate::config::Config;
-use crate::daemon::burst::CommitBatch;
 use crate::daemon::control::{self, handlers, ControlRequest};
 use crate::daemon::event_bus::EventBus;
 use crate::daemon::footprint;
-use crate::daemon::gitwatch::{Debouncer, GitEvent, GitWatch};
+use crate::daemon::gitwatch::{Debouncer, GitWatch};
 use crate::daemon::limit_retry;
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
-use crate::daemon::prompts::{ChannelHandle, FromChannel};
-use crate::daemon::scheduler::{Schedule, SchedulerState};
-use crate::daemon::store::{OpenError, Store};
+use crate::daemon::prompts::FromChannel;
+use crate::daemon::state::{Commits, Daemon, Health, Prompting, Scheduling};
 use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit::{Explain, Status};
 use crate::protocol::EventBody;
+use crate::scheduler::Schedule;
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
-
-/// Everything the loop owns.
-pub(super) struct Daemon {
-    pub paths: Paths,
-    pub config: Config,
-    pub schedule: Schedule,
-    pub sched: SchedulerState,
-    pub next_due: Option<DateTime<Utc>>,
-    pub store: Store,
-    pub events: EventBus,
-    pub log: LogControl,
-    pub started: DateTime<Utc>,
-    pub reload_error: Option<String>,
-    pub last_reload: Option<DateTime<Utc>>,
-    pub git: GitWatch,
-    /// Own commits waiting for the debounce window to close.
-    pub commit_batch: Debouncer<GitEvent, tokio::time::Instant, CommitBatch>,
-    /// The running delivery channels (`prompts::start_channels`).
-    pub channels: Vec<ChannelHandle>,
-    /// What every channel reports on; kept to start channels anew on reload.
-    pub channel_reports: mpsc::UnboundedSender<FromChannel>,
-    pub channel_health: ChannelHealth,
-    /// When the next snoozed prompt opens again.
-    pub next_reopen: Option<DateTime<Utc>>,
-    /// Whether the store takes writes, and when to retry when not.
-    pub store_health: StoreHealth,
-    /// Commit batches whose trigger the store refused: recorded by its
-    /// next successful retry.
-    pub unrecorded: Vec<CommitBatch>,
-    /// When to arm again the repositories an inotify limit refused
-    /// (`limit_retry`); no try is due while none waits.
-    pub limit_retry: Retry<tokio::time::Instant>,
-}
+use crate::store::{OpenError, Store};
 
 pub(super) async fn run(
     paths: Paths,
@@ -104,7 +72,7 @@ async fn run_inner(
 ) -> Result<()> {
     let now = wall_now();
     let store = Store::open(&paths.database)?;
-    let sched = store.scheduler_state()?;
+    let state = store.scheduler_state()?;
     let socket = control::bind(&paths.socket)?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
@@ -123,26 +91,34 @@ async fn run_inner(
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
-        schedule: Schedule::from_settings(&config.settings),
+        scheduling: Scheduling {
+            schedule: Schedule::from_settings(&config.settings),
+            state,
+            next_due: None,
+        },
         paths,
         config,
-        sched,
-        next_due: None,
+        log,
         store,
         events,
-        log,
-        started: now,
-        reload_error: None,
-        last_reload: None,
-        git,
-        commit_batch,
-        channels: Vec::new(),
-        channel_reports,
-        channel_health: ChannelHealth::default(),
-        next_reopen: None,
-        store_health: StoreHealth::default(),
-        unrecorded: Vec::new(),
-        limit_retry: Retry::new(limit_retry::LIMIT_RETRY),
+        commits: Commits {
+            git,
+            batch: commit_batch,
+            unrecorded: Vec::new(),
+            limit_retry: Retry::new(limit_retry::LIMIT_RETRY),
+        },
+        prompting: Prompting {
+            channels: Vec::new(),
+            reports: channel_reports,
+            health: ChannelHealth::default(),
+            next_reopen: None,
+        },
+        health: Health {
+            started: now,
+            reload_error: None,
+            last_reload: None,
+            store: StoreHealth::default(),
+        },
     };
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
@@ -152,6 +128,7 @@ async fn run_inner(
     daemon.run_scheduler(now)?;
     readiness::ready(&daemon.status_line(wall_now()));
     let next_prompt = daemon
+        .scheduling
         .next_due
         .map_or("none (paused)".to_string(), |t| t.to_rfc3339());
     tracing::info!(
@@ -174,18 +151,20 @@ async fn run_inner(
 
     loop {
         limit_retry::follow(
-            &mut daemon.limit_retry,
-            daemon.git.waits_for_limit(),
+            &mut daemon.commits.limit_retry,
+            daemon.commits.git.waits_for_limit(),
             tokio::time::Instant::now(),
         );
-        let limit_deadline = daemon.limit_retry.due();
-        let commit_deadline = daemon.commit_batch.deadline();
+        let limit_deadline = daemon.commits.limit_retry.due();
+        let commit_deadline = daemon.commits.batch.deadline();
         let idle_deadline = daemon
+            .commits
             .git
             .idle_deadline()
             .map(tokio::time::Instant::from_std);
         let store_retry = daemon
-            .store_health
+            .health
+            .store
             .retry_at()
             .map(tokio::time::Instant::from_std);
         tokio::select! {
@@ -205,16 +184,16 @@ async fn run_inner(
                 if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
             _ = tokio::time::sleep_until(idle_deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if idle_deadline.is_some() => {
-                    daemon.git.close_idle(std::time::Instant::now());
+                    daemon.commits.git.close_idle(std::time::Instant::now());
                     footprint::release_free();
                 }
             _ = tokio::time::sleep_until(store_retry.unwrap_or_else(tokio::time::Instant::now)),
                 if store_retry.is_some() => daemon.retry_store(wall_now()),
             _ = tokio::time::sleep_until(limit_deadline.unwrap_or_else(tokio::time::Instant::now)),
                 if limit_deadline.is_some() => daemon.retry_limited(wall_now()),
-            wake = wallclock::wait_for(&mut timer, daemon.next_due) => daemon.on_wake(wake, wall_now()),
+            wake = wallclock::wait_for(&mut timer, daemon.scheduling.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
-            _ = wallclock::wait_for(&mut reopen_timer, daemon.next_reopen) => daemon.reopen_due(wall_now()),
+            _ = wallclock::wait_for(&mut reopen_timer, daemon.prompting.next_reopen) => daemon.reopen_due(wall_now()),
             _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
                 healthy.set(None);
                 if let Some(g) = &crash_guard {
@@ -251,7 +230,7 @@ impl Daemon {
     /// Reaching the watchdog branch proves the loop runs; the watcher
     /// must still read events too, or systemd should restart us.
     fn watchdog_tick(&self) {
-        if self.git.is_alive() {
+        if self.commits.git.is_alive() {
             readiness::watchdog();
         } else {
             tracing::error!("the repository watcher stopped; withholding the watchdog ping");

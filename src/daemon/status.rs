@@ -2,32 +2,18 @@
 //! `STATUS=` text systemd shows.
 
 use anyhow::Result;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::run_loop::Daemon;
-use super::scheduler::{self, Pause};
-use super::store::{Channel, Outcome, PromptRecord, TriggerRecord};
+use super::state::Daemon;
+use super::wallclock::local_midnight;
 use crate::display;
 use crate::exit::Explain;
 use crate::protocol::{
     ChannelProblem, PromptStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
 };
-
-/// Start of the local day containing `now`, in UTC.
-pub(crate) fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
-    let date = now.with_timezone(&tz).date_naive();
-    let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        // A zone whose midnight falls into a DST gap starts its day at 01:00.
-        .or_else(|| {
-            tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(now)
-}
+use crate::scheduler::{self, Pause};
+use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 
 /// The `STATUS=` line: what a person wants to see in `systemctl status`.
 ///
@@ -115,7 +101,7 @@ fn prompt_status(record: &PromptRecord, summary: String) -> PromptStatus {
 
 impl Daemon {
     pub fn status_line(&self, now: DateTime<Utc>) -> String {
-        if let Some(err) = self.store_health.error() {
+        if let Some(err) = self.health.store.error() {
             // Its first line; the hint is in the status and the log.
             let message = &err.message;
             return format!("Store error: {}", message.lines().next().unwrap_or(message));
@@ -128,7 +114,8 @@ impl Daemon {
             }
         };
         let problem = self
-            .channel_health
+            .prompting
+            .health
             .outages()
             .first()
             .map(|o| format!("{}: {}", o.channel.as_str(), o.detail));
@@ -140,12 +127,12 @@ impl Daemon {
             problem,
         });
         status_line(
-            self.git.watching_count(),
-            self.sched.pause,
-            self.next_due,
-            self.reload_error.as_deref(),
+            self.commits.git.watching_count(),
+            self.scheduling.state.pause,
+            self.scheduling.next_due,
+            self.health.reload_error.as_deref(),
             line_prompt.as_ref(),
-            self.schedule.tz,
+            self.scheduling.schedule.tz,
             now,
         )
     }
@@ -160,7 +147,7 @@ impl Daemon {
                 self.store.last_trigger()?,
                 self.store.trigger_count()?,
                 self.store
-                    .triggers_since(local_midnight(now, self.schedule.tz))?,
+                    .triggers_since(local_midnight(now, self.scheduling.schedule.tz))?,
                 self.store.missed_slot_count()?,
                 self.store.outstanding_prompt()?,
             ))
@@ -172,8 +159,8 @@ impl Daemon {
         Ok(Status {
             version: env!("CARGO_PKG_VERSION").to_string(),
             pid: std::process::id(),
-            started: self.started,
-            uptime_secs: (now - self.started).num_seconds().max(0) as u64,
+            started: self.health.started,
+            uptime_secs: (now - self.health.started).num_seconds().max(0) as u64,
             triggers_total: total,
             triggers_today: today,
             last_trigger: last.as_ref().map(TriggerRecord::info),
@@ -187,33 +174,34 @@ impl Daemon {
                 logs: self.log.destination(),
             },
             scheduler: SchedulerStatus {
-                paused: match self.sched.pause {
+                paused: match self.scheduling.state.pause {
                     Pause::Running => false,
                     Pause::Indefinite => true,
                     Pause::Until(t) => t > now,
                 },
-                paused_until: match self.sched.pause {
+                paused_until: match self.scheduling.state.pause {
                     Pause::Until(t) if t > now => Some(t),
                     _ => None,
                 },
-                skip_next: self.sched.skip_next,
+                skip_next: self.scheduling.state.skip_next,
                 interval_minutes: settings.prompt_interval_minutes,
-                next_trigger: self.next_due,
-                timezone: self.schedule.tz.name().to_string(),
+                next_trigger: self.scheduling.next_due,
+                timezone: self.scheduling.schedule.tz.name().to_string(),
             },
             work_hours: WorkHoursStatus {
                 enabled: settings.work_hours_only,
                 start: wh.start.to_string(),
                 end: wh.end.to_string(),
                 days: wh.days.iter().map(|d| d.to_string()).collect(),
-                in_hours: scheduler::in_window(&self.schedule, now),
+                in_hours: scheduler::in_window(&self.scheduling.schedule, now),
             },
-            repositories: self.git.repo_statuses(),
-            reload_error: self.reload_error.clone(),
-            last_reload: self.last_reload,
+            repositories: self.commits.git.repo_statuses(),
+            reload_error: self.health.reload_error.clone(),
+            last_reload: self.health.last_reload,
             prompt: prompt.map(|p| prompt_status(&p, self.prompt_view(&p, now).summary)),
             channel_problems: self
-                .channel_health
+                .prompting
+                .health
                 .outages()
                 .iter()
                 .map(|o| ChannelProblem {
@@ -223,7 +211,8 @@ impl Daemon {
                 })
                 .collect(),
             store_error: self
-                .store_health
+                .health
+                .store
                 .error()
                 .cloned()
                 .or_else(|| self.store.file_fault())
@@ -344,15 +333,6 @@ mod tests {
         assert_eq!(
             line(&snoozed),
             "Watching 1 repo · no prompt scheduled · prompt #7 snoozed until 14:15 IST (desktop: no notification server)"
-        );
-    }
-
-    #[test]
-    fn local_midnight_in_the_configured_zone() {
-        let tz: Tz = "Asia/Kolkata".parse().unwrap();
-        assert_eq!(
-            local_midnight(at("2026-11-26T08:15:00Z"), tz),
-            at("2026-11-25T18:30:00Z")
         );
     }
 }

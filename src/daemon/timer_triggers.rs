@@ -4,17 +4,17 @@
 //! state for `pause`, `resume` and `skip`; re-planning on a reload. Every
 //! recorded trigger, whatever raised it, is announced by
 //! [`Daemon::announce`], with the prompt it opened or folded into (stored
-//! in the trigger's transaction; `prompts/lifecycle.rs` takes it from there).
+//! in the trigger's transaction; `prompt_triggers.rs` takes it from there).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use super::run_loop::Daemon;
-use super::scheduler::{self, Pause, Schedule, SchedulerState};
-use super::store::{NewTrigger, PromptOpened, TriggerRecord};
 use super::wallclock::Wake;
+use crate::daemon::state::Daemon;
 use crate::protocol::{EventBody, TriggerKind};
+use crate::scheduler::{self, Pause, Schedule, SchedulerState};
 use crate::service::systemd::readiness;
+use crate::store::{NewTrigger, PromptOpened, TriggerRecord};
 
 impl Daemon {
     /// The wall-clock timer woke the loop: at a deadline, or because the
@@ -33,14 +33,14 @@ impl Daemon {
             // Not stepped: the deadline already passed, so waiting for it
             // again would wake at once, over and over. The store's retry
             // runs the scheduler again.
-            self.next_due = None;
+            self.scheduling.next_due = None;
             self.store_failed(&e, now);
         }
     }
 
     /// Lets the scheduler look at `now`; records and announces what it decided.
     pub fn run_scheduler(&mut self, now: DateTime<Utc>) -> Result<()> {
-        let step = scheduler::step(&self.schedule, &self.sched, now);
+        let step = scheduler::step(&self.scheduling.schedule, &self.scheduling.state, now);
         let trigger = step.fire.map(|f| NewTrigger {
             kind: TriggerKind::Timer,
             scheduled_at: Some(f.scheduled),
@@ -54,7 +54,7 @@ impl Daemon {
             }),
             detail: None,
         });
-        if trigger.is_some() || !step.missed.is_empty() || step.state != self.sched {
+        if trigger.is_some() || !step.missed.is_empty() || step.state != self.scheduling.state {
             let prompted = self.store.record_step_prompted(
                 trigger.as_ref(),
                 &step.missed,
@@ -74,13 +74,13 @@ impl Daemon {
             if let (Some(t), Some(p)) = (trigger, prompted) {
                 self.announce(t.recorded(p.trigger_id), p.opened, now);
             }
-            if self.sched.pause != Pause::Running && step.state.pause == Pause::Running {
+            if self.scheduling.state.pause != Pause::Running && step.state.pause == Pause::Running {
                 tracing::info!("pause ended; prompts resume");
                 self.events.publish(now, EventBody::Resumed);
             }
         }
-        self.sched = step.state;
-        self.next_due = step.next_due;
+        self.scheduling.state = step.state;
+        self.scheduling.next_due = step.next_due;
         readiness::status(&self.status_line(now));
         Ok(())
     }
@@ -120,10 +120,10 @@ impl Daemon {
         change: impl FnOnce(&mut SchedulerState),
     ) -> Result<()> {
         self.run_scheduler(now)?;
-        let mut state = self.sched;
+        let mut state = self.scheduling.state;
         change(&mut state);
         self.store.save_scheduler_state(&state)?;
-        self.sched = state;
+        self.scheduling.state = state;
         self.run_scheduler(now)
     }
 
@@ -131,16 +131,16 @@ impl Daemon {
     /// `now`, then the grid is re-planned so that slots the new schedule
     /// would have had before the reload are not treated as missed.
     pub fn replan(&mut self, schedule: Schedule, now: DateTime<Utc>) -> Result<()> {
-        if schedule == self.schedule {
+        if schedule == self.scheduling.schedule {
             return Ok(());
         }
         let accounted = self.run_scheduler(now);
-        self.schedule = schedule;
+        self.scheduling.schedule = schedule;
         accounted?;
-        let state = scheduler::replan(&self.schedule, &self.sched, now);
-        if state != self.sched {
+        let state = scheduler::replan(&self.scheduling.schedule, &self.scheduling.state, now);
+        if state != self.scheduling.state {
             self.store.save_scheduler_state(&state)?;
-            self.sched = state;
+            self.scheduling.state = state;
         }
         Ok(())
     }

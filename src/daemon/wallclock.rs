@@ -8,8 +8,13 @@
 //! is set (NTP step, manual change), so the scheduler re-checks at once. No
 //! periodic wake-ups: an idle daemon costs nothing. Elsewhere, bounded
 //! sleeps re-check the wall clock every [`FALLBACK_SLICE`].
+//!
+//! Beside it, [`local_midnight`]: the start of the configured day, where
+//! the status counts today's triggers from and a new day expires the
+//! prompt left open.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
+use chrono_tz::Tz;
 
 /// Why the timer returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +23,21 @@ pub enum Wake {
     Due,
     /// The wall clock jumped; deadlines must be re-evaluated.
     ClockChanged,
+}
+
+/// Start of the local day containing `now`, in UTC.
+pub fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+    let date = now.with_timezone(&tz).date_naive();
+    let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        // A zone whose midnight falls into a DST gap starts its day at 01:00.
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + chrono::TimeDelta::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or(now)
 }
 
 /// Upper bound of one sleep where no cancelable real-time timer exists.
@@ -171,5 +191,14 @@ mod tests {
         let wake = timer.wait_until(deadline).await.unwrap();
         assert_eq!(wake, Wake::Due);
         assert!(Utc::now() >= deadline);
+    }
+
+    #[test]
+    fn local_midnight_in_the_configured_zone() {
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        assert_eq!(
+            local_midnight("2026-11-26T08:15:00Z".parse().unwrap(), tz),
+            "2026-11-25T18:30:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
     }
 }

@@ -50,6 +50,20 @@ impl CommitKind {
     }
 }
 
+/// The wire and store name, padded as asked (`{:<11}` in a table).
+impl std::fmt::Display for CommitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Compares with a wire and store name: `kind == "amend"`.
+impl PartialEq<&str> for CommitKind {
+    fn eq(&self, name: &&str) -> bool {
+        self.as_str() == *name
+    }
+}
+
 /// The operation behind one reflog line; the `kind` of a `repo_activity`
 /// event and of a stored activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::daemon::store::{CommitRecord, PromptState, ReportData, UpdateSource, WorkUpdate};
+use crate::protocol::CommitKind;
+use crate::store::{CommitRecord, PromptState, ReportData, UpdateSource, WorkUpdate};
 use crate::tickets::{self, Families, Family};
 pub use period::{Period, Spec};
 pub use render::{clean, render};
@@ -140,7 +141,7 @@ pub struct CommitItem {
     pub at: DateTime<Utc>,
     pub branch: Option<String>,
     /// `commit`, `amend`, `merge`, `cherry-pick`, `revert`, `rebase`.
-    pub kind: String,
+    pub kind: CommitKind,
     pub summary: String,
     pub files_changed: Option<u32>,
     pub insertions: Option<u32>,
@@ -218,7 +219,7 @@ pub struct Day {
 /// Builds the report of `period` from `data` (as [`Store::report_data`]
 /// returns it for that period; its strings move into the report).
 ///
-/// [`Store::report_data`]: crate::daemon::store::Store::report_data
+/// [`Store::report_data`]: crate::store::Store::report_data
 pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
     let by = opts.by;
     let mut families_of: HashMap<String, Family> = HashMap::new();

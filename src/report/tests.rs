@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::daemon::store::{MissedSlot, PromptSummary};
 use crate::report::period::{resolve, Spec};
+use crate::store::{MissedSlot, PromptSummary};
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -17,7 +17,7 @@ fn commit(id: i64, repo: &str, branch: &str, summary: &str, when: &str) -> Commi
         id,
         repo: repo.into(),
         hash: format!("{id:040x}"),
-        kind: "commit".into(),
+        kind: crate::protocol::CommitKind::Commit,
         amends: None,
         branch: Some(branch.into()),
         author_name: None,

@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, cmd: &ConfigCommand) -> Result<Status, CliError> {
                 ", does not exist yet"
             };
             out::line(&ctx.paths.config_file.display().to_string())?;
-            crate::cli::note(&format!("({why}{exists})"));
+            crate::cli::stderr::note(&format!("({why}{exists})"));
             Ok(Status::Ok)
         }
         ConfigCommand::Init => init(&ctx.paths.config_file),

@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
         other => return Err(unexpected(&other)),
     }
     // On stderr so stdout stays pure events; also tells scripts the stream is live.
-    crate::cli::note(&format!(
+    crate::cli::stderr::note(&format!(
         "following events of the devtrack daemon (PID {}); times in {tz}",
         client.hello.hello.pid
     ));
@@ -33,7 +33,7 @@ pub fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
             return Ok(Status::Ok);
         }
         let Some(line) = client.next_line()? else {
-            crate::cli::note("the daemon closed the event stream");
+            crate::cli::stderr::note("the daemon closed the event stream");
             return Ok(Status::Ok);
         };
         if json {

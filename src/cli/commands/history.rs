@@ -4,41 +4,15 @@
 //! and shown in the configured timezone (`settings.timezone`), as the daemon
 //! works in it, and say which zone they are in.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::Utc;
 use chrono_tz::Tz;
 
 use crate::cli::args::HistoryArgs;
+use crate::cli::time::parse_since;
 use crate::cli::{out, CliError, Context};
-use crate::daemon::store::{CommitRecord, Store, TriggerRecord};
 use crate::display::stamp;
 use crate::exit::Status;
-
-/// `2026-01-31`, `2026-01-31T09:00`, `2026-01-31 09:00`, an RFC 3339 instant,
-/// or a span back from now: `3d`, `12h`, `90m`. Local forms use `tz`.
-pub fn parse_since<Tz: TimeZone>(
-    text: &str,
-    now: DateTime<Utc>,
-    tz: &Tz,
-) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(secs) = crate::cli::duration::parse_secs(text) {
-        return Ok(now - chrono::TimeDelta::seconds(secs as i64));
-    }
-    let local = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok())
-        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").ok())
-        .ok_or_else(|| {
-            format!("`{text}` is not a time (e.g. `2026-01-31`, `2026-01-31T09:00`, `3d`, `12h`)")
-        })?;
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| format!("`{text}` does not exist in the configured timezone"))
-}
+use crate::store::{CommitRecord, Store, TriggerRecord};
 
 pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
     let now = Utc::now();
@@ -165,35 +139,5 @@ fn other_author(c: &CommitRecord) -> String {
     match c.author_email.as_deref() {
         Some(email) => format!("  (other author: {name} <{email}>)"),
         None => format!("  (other author: {name})"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    #[test]
-    fn since_forms() {
-        let now = at("2026-11-26T09:00:00Z");
-        let tz = chrono_tz::Europe::Berlin;
-        assert_eq!(parse_since("3d", now, &tz), Ok(at("2026-11-23T09:00:00Z")));
-        assert_eq!(parse_since("12h", now, &tz), Ok(at("2026-11-25T21:00:00Z")));
-        assert_eq!(
-            parse_since("2026-11-20", now, &tz),
-            Ok(at("2026-11-19T23:00:00Z"))
-        );
-        assert_eq!(
-            parse_since("2026-11-20T09:30", now, &tz),
-            Ok(at("2026-11-20T08:30:00Z"))
-        );
-        assert_eq!(
-            parse_since("2026-11-20T09:30:00Z", now, &tz),
-            Ok(at("2026-11-20T09:30:00Z"))
-        );
-        assert!(parse_since("yesterday", now, &tz).is_err());
     }
 }

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::daemon::store::{PromptRecord, PromptState, Store, WorkUpdate, PROMPTS_SCHEMA};
 use crate::display::stamp;
+use crate::store::{PromptRecord, PromptState, Store, WorkUpdate, PROMPTS_SCHEMA};
 
 /// A prompt with its answer, as `--json` prints it.
 #[derive(Serialize)]
@@ -78,7 +78,7 @@ pub(super) fn table(entries: &[Entry], tz: Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::store::{PromptChange, PromptTrigger, UpdateSource};
+    use crate::store::{PromptChange, PromptTrigger, UpdateSource};
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

@@ -11,3 +11,4 @@ pub mod note;
 pub mod report;
 pub mod service;
 pub mod status;
+pub mod version;

@@ -25,12 +25,12 @@ use crate::cli::args::{NoteArgs, SnoozeArgs};
 use crate::cli::client::{Client, ClientError};
 use crate::cli::commands::control::{refused, unexpected};
 use crate::cli::{out, CliError, Context};
-use crate::daemon::store::{
-    AnswerTarget, CommitRecord, NewUpdate, PendingCommits, PromptRecord, Store, UpdateSource,
-};
 use crate::display::local_time;
 use crate::exit::Status;
 use crate::protocol::{Command, NoteRequest, NoteSource, Response, SnoozeRequest};
+use crate::store::{
+    AnswerTarget, CommitRecord, NewUpdate, PendingCommits, PromptRecord, Store, UpdateSource,
+};
 use crate::tickets::Families;
 
 /// How long storing a note may take.
@@ -130,7 +130,7 @@ fn send(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Status, CliErr
 
 /// The daemon is not running: the same answer, written by this process.
 fn store_directly(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Status, CliError> {
-    let config = crate::config::load_or_defaults(&ctx.paths)?;
+    let config = ctx.config()?;
     let mut store = Store::open(&ctx.paths.database)?;
     let new = NewUpdate {
         text,
@@ -144,7 +144,7 @@ fn store_directly(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Stat
     let answered = store
         .answer(&new, Families::enabled(&config.integrations), now)
         .map_err(|e| CliError::new(Status::Failure, e.to_string()))?;
-    crate::cli::note(&format!(
+    crate::cli::stderr::note(&format!(
         "devtrack is not running; the note was stored directly in `{}`",
         ctx.paths.database.display()
     ));
@@ -369,7 +369,7 @@ mod tests {
             id: 1,
             repo: "api".into(),
             hash: hash.repeat(40),
-            kind: "commit".into(),
+            kind: crate::protocol::CommitKind::Commit,
             amends: None,
             branch: Some("main".into()),
             author_name: None,

@@ -9,18 +9,18 @@ use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
 use crate::cli::args::ReportArgs;
-use crate::cli::commands::history::parse_since;
+use crate::cli::time::parse_since;
 use crate::cli::{out, CliError, Context};
 use crate::config::Config;
-use crate::daemon::store::{ReportData, Store};
 use crate::exit::Status;
 use crate::report::{self, Format, GroupBy, Options, Period, Spec};
+use crate::store::{ReportData, Store};
 use crate::tickets::Families;
 
 pub fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {
-    let config = crate::config::load_or_defaults(&ctx.paths)?;
-    let period = period(args, &config, Utc::now()).map_err(CliError::usage)?;
-    let text = generate(&ctx.paths.database, &config, period, args.format, args.by)?;
+    let config = ctx.config()?;
+    let period = period(args, config, Utc::now()).map_err(CliError::usage)?;
+    let text = generate(&ctx.paths.database, config, period, args.format, args.by)?;
     out::print(&text)?;
     Ok(Status::Ok)
 }

@@ -15,7 +15,7 @@ fn finish(result: Result<(), ServiceError>) -> Result<Status, CliError> {
 /// the config is checked first, and its error is the one `config check`
 /// prints.
 pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Status, CliError> {
-    if let Err(e) = crate::config::load_or_defaults(&ctx.paths) {
+    if let Err(e) = ctx.config() {
         return Err(CliError::from(e).with_hint(
             "the service would stop at once with status 78; fix the file \
              (`devtrack config check` checks it again), then run `devtrack install-service`",

@@ -334,7 +334,7 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
     ));
     // The likeliest reason a service stopped for good (exit 78).
     if ctx.paths.config_file.exists() {
-        if let Err(e) = crate::config::load(&ctx.paths.config_file) {
+        if let Err(e) = ctx.config() {
             out.push_str(&format!("            INVALID: {e}\n"));
         }
     }

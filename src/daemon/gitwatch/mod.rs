@@ -46,8 +46,8 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::config::{CommitTriggers, Repository, Settings};
-use crate::daemon::store::{CommitRecord, Store};
 use crate::protocol::{RepoState, RepoStatus};
+use crate::store::{CommitRecord, Store};
 use details::Readers;
 use read::{read_log, ReadError};
 use repo::RepoWatch;

@@ -7,6 +7,10 @@
 //! and builds the events. A rebase is folded: its picks are stored as they
 //! come, and its finish line yields one event listing them. The rebase in
 //! progress is carried between reads of the same reflog.
+//!
+//! [`process`] parses the lines and hands each to a `Reader`, which has
+//! one method per kind of reflog operation (a commit, a rebase's finish,
+//! any other HEAD movement), so each rule reads on its own.
 
 use chrono::{DateTime, Utc};
 
@@ -16,9 +20,9 @@ use super::outcome::GitEvent;
 use super::reflog::{complete_lines, parse_line, ReflogLine};
 use super::tail::Chunk;
 use crate::config::CommitTriggers;
-use crate::daemon::cursor::Cursor;
-use crate::daemon::store::{NewActivity, NewCommit, ReflogBatch};
 use crate::protocol::{ActivityInfo, CommitInfo, CommitKind, Operation, RebaseInfo};
+use crate::store::cursor::Cursor;
+use crate::store::{NewActivity, NewCommit, ReflogBatch};
 
 /// Questions processing asks git and the store.
 pub trait Lookup {
@@ -167,24 +171,25 @@ pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
         progress,
         now,
     } = read;
-    let ctx = &ctx;
-    let (start, resync) = (chunk.start, chunk.resync);
     let (lines, consumed) = complete_lines(&chunk.bytes);
-    let mut batch = ReflogBatch {
-        repo: ctx.repo.to_string(),
-        ..ReflogBatch::default()
+    let mut reader = Reader {
+        ctx: &ctx,
+        lookup,
+        batch: ReflogBatch {
+            repo: ctx.repo.to_string(),
+            ..ReflogBatch::default()
+        },
+        steps: Vec::new(),
+        rebase: progress.map(OpenRebase::resume),
+        head_branch: None,
+        authors: None,
     };
-    let mut steps = Vec::new();
     let mut malformed = 0;
-    let mut last_hash = if resync || start == 0 {
+    let mut last_hash = if chunk.resync || chunk.start == 0 {
         None
     } else {
         cursor.last_hash.clone()
     };
-    let mut rebase: Option<OpenRebase> = progress.map(OpenRebase::resume);
-    let mut head_branch: Option<Option<String>> = None;
-    let mut authors: Option<Vec<String>> = None;
-
     for raw in lines {
         let line = match parse_line(&String::from_utf8_lossy(raw)) {
             Ok(l) => l,
@@ -203,119 +208,37 @@ pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
             History::Skip(t) if ts < t => continue,
             History::Skip(_) => false,
         };
-        let op = classify(&line.message);
-
-        if let Some(kind) = op.commit_kind() {
-            let in_rebase = rebase.is_some() || op == Operation::RebaseStep;
-            let details = lookup.details(&line.new);
-            let branch = if in_rebase {
-                None
-            } else {
-                head_branch
-                    .get_or_insert_with(|| lookup.head_branch())
-                    .clone()
-            };
-            let authors = authors.get_or_insert_with(|| configured_authors(ctx.authors, lookup));
-            let (info, new_commit) =
-                commit_info(ctx, &line, kind, op, branch, details, authors, in_rebase);
-            let info = CommitInfo {
-                trigger: info.trigger && !historic,
-                ..info
-            };
-            let index = batch.commits.len();
-            batch.commits.push(new_commit);
-            if in_rebase {
-                rebase
-                    .get_or_insert_with(OpenRebase::unseen_start)
-                    .commits
-                    .push(Pending {
-                        info,
-                        index: Some(index),
-                    });
-            } else {
-                steps.push(Step::Commit {
-                    index,
-                    info,
-                    historic,
-                });
-            }
-            continue;
-        }
-
-        match op {
-            Operation::RebaseStart => {
-                rebase = Some(OpenRebase {
-                    onto: Some(line.new.clone()),
-                    partial: false,
-                    commits: Vec::new(),
-                })
-            }
-            Operation::RebaseAbort => rebase = None,
-            Operation::RebaseFinish => {
-                let OpenRebase {
-                    onto,
-                    partial,
-                    mut commits,
-                } = rebase.take().unwrap_or_else(OpenRebase::unseen_start);
-                if partial {
-                    prepend_stored_rebase(lookup, &line.new, &mut commits);
-                }
-                let branch = rebase_finish_branch(&line.message);
-                if let Some(b) = &branch {
-                    for p in &mut commits {
-                        p.info.branch = Some(b.clone());
-                        batch.branch_updates.push((p.info.hash.clone(), b.clone()));
-                    }
-                }
-                let own = commits.iter().any(|p| p.info.own);
-                let info = RebaseInfo {
-                    repo: ctx.repo.to_string(),
-                    project: ctx.project.map(str::to_string),
-                    worktree: ctx.worktree.map(str::to_string),
-                    branch,
-                    onto,
-                    head: line.new.clone(),
-                    commits: Vec::new(),
-                    at: line.time,
-                    own,
-                    trigger: raises_trigger(ctx.mode, op, own),
-                };
-                steps.push(Step::Finish {
-                    info,
-                    commits,
-                    historic,
-                });
-                continue;
-            }
-            _ => {}
-        }
-        if historic {
-            continue;
-        }
-        batch.activity.push(NewActivity {
-            kind: op.as_str().to_string(),
-            old_hash: Some(line.old.clone()),
-            new_hash: Some(line.new.clone()),
-            message: Some(line.message.clone()),
-            at: line.time.with_timezone(&Utc),
-        });
-        steps.push(Step::Activity(ActivityInfo {
-            repo: ctx.repo.to_string(),
-            project: ctx.project.map(str::to_string),
-            worktree: ctx.worktree.map(str::to_string),
-            kind: op,
-            old: line.old.clone(),
-            new: line.new.clone(),
-            message: line.message.clone(),
-            at: line.time,
-            trigger: raises_trigger(ctx.mode, op, true),
-        }));
+        reader.line(&line, historic);
     }
+    let Reader {
+        mut batch,
+        steps,
+        rebase,
+        ..
+    } = reader;
+    batch.cursor = next_cursor(chunk, cursor, consumed, last_hash, now)
+        .map(|next| (log_path.to_string(), next));
+    Processed {
+        batch,
+        steps,
+        progress: rebase,
+        malformed,
+    }
+}
 
-    let new_cursor = Cursor {
+/// The cursor after a read that consumed `consumed` bytes of `chunk`
+/// (`last_hash`: its last line's new hash); `None` when nothing moved.
+fn next_cursor(
+    chunk: &Chunk,
+    cursor: &Cursor,
+    consumed: usize,
+    last_hash: Option<String>,
+    now: DateTime<Utc>,
+) -> Option<Cursor> {
+    let next = Cursor {
         file_id: chunk.file_id.clone(),
-        offset: start + consumed as u64,
-        last_hash: if consumed == 0 && !resync && start > 0 {
+        offset: chunk.start + consumed as u64,
+        last_hash: if consumed == 0 && !chunk.resync && chunk.start > 0 {
             cursor.last_hash.clone()
         } else {
             last_hash
@@ -326,14 +249,155 @@ pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
             now
         },
     };
-    if new_cursor != *cursor || consumed > 0 {
-        batch.cursor = Some((log_path.to_string(), new_cursor));
+    (next != *cursor || consumed > 0).then_some(next)
+}
+
+/// What one read gathers while it takes the reflog's lines in order.
+struct Reader<'r, 'c> {
+    ctx: &'r LogContext<'c>,
+    lookup: &'r mut dyn Lookup,
+    batch: ReflogBatch,
+    steps: Vec<Step>,
+    rebase: Option<OpenRebase>,
+    /// The branch HEAD is on, asked once per read (at its first commit
+    /// outside a rebase).
+    head_branch: Option<Option<String>>,
+    /// Whose commits are own work, asked once per read.
+    authors: Option<Vec<String>>,
+}
+
+impl Reader<'_, '_> {
+    /// One line, by the operation it names: a commit, a rebase's start,
+    /// abort or finish, or any other HEAD movement (activity). A line
+    /// that was there before reading began (`historic`) is stored if
+    /// missing but not announced.
+    fn line(&mut self, line: &ReflogLine, historic: bool) {
+        let op = classify(&line.message);
+        if let Some(kind) = op.commit_kind() {
+            return self.commit(line, op, kind, historic);
+        }
+        match op {
+            Operation::RebaseFinish => return self.rebase_finish(line, op, historic),
+            Operation::RebaseStart => {
+                self.rebase = Some(OpenRebase {
+                    onto: Some(line.new.clone()),
+                    partial: false,
+                    commits: Vec::new(),
+                })
+            }
+            Operation::RebaseAbort => self.rebase = None,
+            _ => {}
+        }
+        if !historic {
+            self.activity(line, op);
+        }
     }
-    Processed {
-        batch,
-        steps,
-        progress: rebase,
-        malformed,
+
+    /// A line that made a commit: stored, and announced on its own or,
+    /// inside a rebase, with the rebase's finish.
+    fn commit(&mut self, line: &ReflogLine, op: Operation, kind: CommitKind, historic: bool) {
+        let in_rebase = self.rebase.is_some() || op == Operation::RebaseStep;
+        let details = self.lookup.details(&line.new);
+        let branch = if in_rebase {
+            None
+        } else {
+            self.head_branch
+                .get_or_insert_with(|| self.lookup.head_branch())
+                .clone()
+        };
+        let authors = self
+            .authors
+            .get_or_insert_with(|| configured_authors(self.ctx.authors, self.lookup));
+        let (info, new_commit) = commit_info(
+            self.ctx, line, kind, op, branch, details, authors, in_rebase,
+        );
+        let info = CommitInfo {
+            trigger: info.trigger && !historic,
+            ..info
+        };
+        let index = self.batch.commits.len();
+        self.batch.commits.push(new_commit);
+        if in_rebase {
+            self.rebase
+                .get_or_insert_with(OpenRebase::unseen_start)
+                .commits
+                .push(Pending {
+                    info,
+                    index: Some(index),
+                });
+        } else {
+            self.steps.push(Step::Commit {
+                index,
+                info,
+                historic,
+            });
+        }
+    }
+
+    /// A rebase's finish: its commits get the branch it returned to and
+    /// are announced together (completed from the store when its start
+    /// was not seen).
+    fn rebase_finish(&mut self, line: &ReflogLine, op: Operation, historic: bool) {
+        let OpenRebase {
+            onto,
+            partial,
+            mut commits,
+        } = self.rebase.take().unwrap_or_else(OpenRebase::unseen_start);
+        if partial {
+            prepend_stored_rebase(self.lookup, &line.new, &mut commits);
+        }
+        let branch = rebase_finish_branch(&line.message);
+        if let Some(b) = &branch {
+            for p in &mut commits {
+                p.info.branch = Some(b.clone());
+                self.batch
+                    .branch_updates
+                    .push((p.info.hash.clone(), b.clone()));
+            }
+        }
+        let own = commits.iter().any(|p| p.info.own);
+        let ctx = self.ctx;
+        let info = RebaseInfo {
+            repo: ctx.repo.to_string(),
+            project: ctx.project.map(str::to_string),
+            worktree: ctx.worktree.map(str::to_string),
+            branch,
+            onto,
+            head: line.new.clone(),
+            commits: Vec::new(),
+            at: line.time,
+            own,
+            trigger: raises_trigger(ctx.mode, op, own),
+        };
+        self.steps.push(Step::Finish {
+            info,
+            commits,
+            historic,
+        });
+    }
+
+    /// A HEAD movement that made no commit (checkout, pull, reset, a
+    /// rebase's start or abort): stored and announced as activity.
+    fn activity(&mut self, line: &ReflogLine, op: Operation) {
+        let ctx = self.ctx;
+        self.batch.activity.push(NewActivity {
+            kind: op.as_str().to_string(),
+            old_hash: Some(line.old.clone()),
+            new_hash: Some(line.new.clone()),
+            message: Some(line.message.clone()),
+            at: line.time.with_timezone(&Utc),
+        });
+        self.steps.push(Step::Activity(ActivityInfo {
+            repo: ctx.repo.to_string(),
+            project: ctx.project.map(str::to_string),
+            worktree: ctx.worktree.map(str::to_string),
+            kind: op,
+            old: line.old.clone(),
+            new: line.new.clone(),
+            message: line.message.clone(),
+            at: line.time,
+            trigger: raises_trigger(ctx.mode, op, true),
+        }));
     }
 }
 

@@ -15,9 +15,9 @@ use super::process::{self, History, LogContext, LogRead, Lookup};
 use super::repo::RepoWatch;
 use super::tail;
 use super::Policy;
-use crate::daemon::cursor::Cursor;
-use crate::daemon::store::{ReflogBatch, Store};
 use crate::protocol::{CommitInfo, CommitKind};
+use crate::store::cursor::Cursor;
+use crate::store::{ReflogBatch, Store};
 
 /// How long before a cursor's time a line may have been stamped yet still
 /// written after the cursor was taken (a slow hook between the two); such
@@ -236,7 +236,7 @@ fn is_newer(candidate: &LastCommit, current: Option<&LastCommit>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::store::{NewActivity, NewCommit};
+    use crate::store::{NewActivity, NewCommit};
 
     fn at(secs: Option<i64>) -> LastCommit {
         LastCommit {

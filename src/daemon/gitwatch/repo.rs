@@ -17,8 +17,8 @@ use super::process::RebaseProgress;
 use super::tail;
 use super::watcher::{Limit, WantedDir};
 use crate::config::Repository;
-use crate::daemon::cursor::Cursor;
 use crate::protocol::RepoState;
+use crate::store::cursor::Cursor;
 
 /// One configured repository.
 pub(super) struct RepoWatch {

@@ -15,7 +15,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::reflog::parse_line;
-use crate::daemon::cursor::Cursor;
+use crate::store::cursor::Cursor;
 
 /// Where to continue reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,7 +203,7 @@ pub fn read_new(path: &Path, cursor: &Cursor) -> std::io::Result<Option<Chunk>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::cursor::ABSENT;
+    use crate::store::cursor::ABSENT;
     use std::io::Write;
 
     const A: &str = "1111111111111111111111111111111111111111";

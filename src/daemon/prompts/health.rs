@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::daemon::store::Channel;
+use crate::store::Channel;
 
 /// A channel's outage: the latest detail and when it began.
 #[derive(Debug, Clone, PartialEq, Eq)]

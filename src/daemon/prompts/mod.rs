@@ -5,20 +5,21 @@
 //! the loop: a dead notification server or a hung hook costs the loop
 //! nothing but a message it reads when one arrives.
 //!
-//! `channel.rs` is the whole contract between the two sides; the channels
-//! (`desktop`, `osascript`, `hook`, started by `channels.rs`) and the loop's
-//! side (`lifecycle.rs`, with the pure `text.rs`: what a prompt says, and
-//! `health.rs`: which channel is in trouble) each know only it.
+//! `messages.rs` is the whole contract between the two sides; the channels
+//! (`desktop`, `osascript`, `hook`, started by `start.rs`) and the loop's
+//! side (`daemon/prompt_triggers.rs`, with the pure `text.rs`: what a
+//! prompt says, and `health.rs`: which channel is in trouble) each know
+//! only it. This folder holds only the channels and what they share; the
+//! loop's side sits beside the loop's other sides.
 
-pub mod channel;
-mod channels;
 pub mod desktop;
 pub mod health;
 pub mod hook;
-mod lifecycle;
+pub mod messages;
 pub mod osascript;
 mod seen;
+mod start;
 pub mod text;
 
-pub use channel::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
-pub use channels::{notifications_changed, start_channels, start_hook};
+pub use messages::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+pub use start::{notifications_changed, start_channels, start_hook};

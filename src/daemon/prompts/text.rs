@@ -10,8 +10,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::daemon::store::{PendingCommits, PromptRecord};
 use crate::protocol::{DeliveryInfo, PromptInfo, PromptTriggerInfo, TriggerKind};
+use crate::store::{PendingCommits, PromptRecord};
 
 /// How many commit summaries the body lists.
 pub const BODY_COMMITS: usize = 3;
@@ -154,7 +154,7 @@ pub fn info(prompt: &PromptRecord, summary: String, repos: Vec<String>) -> Promp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::daemon::store::{CommitRecord, PromptState, PromptTrigger};
+    use crate::store::{CommitRecord, PromptState, PromptTrigger};
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -187,7 +187,7 @@ mod tests {
             id: 1,
             repo: repo.into(),
             hash: "a".repeat(40),
-            kind: "commit".into(),
+            kind: crate::protocol::CommitKind::Commit,
             amends: None,
             branch: Some("main".into()),
             author_name: None,

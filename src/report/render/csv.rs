@@ -47,7 +47,7 @@ pub fn write(r: &Report) -> String {
                 c.branch.clone().unwrap_or_default(),
                 c.hash.clone(),
                 c.tickets.join(" "),
-                c.kind.clone(),
+                c.kind.to_string(),
                 opt(c.insertions),
                 opt(c.deletions),
                 c.summary.clone(),

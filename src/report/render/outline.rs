@@ -11,8 +11,9 @@
 use std::borrow::Cow;
 
 use super::{count, Clock};
-use crate::daemon::store::PromptState;
+use crate::protocol::CommitKind;
 use crate::report::{CommitItem, Group, GroupBy, Report, UpdateItem};
+use crate::store::PromptState;
 
 /// A run of text, borrowed from the report where it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +190,7 @@ fn commit<'a>(c: &'a CommitItem, with_repo: bool, clock: &Clock) -> Block<'a> {
         None => line.push(text("(detached)")),
     }
     line.extend([Span::Sep, text(c.summary.as_str())]);
-    if c.kind != "commit" {
+    if c.kind != CommitKind::Commit {
         line.extend([text(" "), Span::Em(format!("({})", c.kind).into())]);
     }
     if let (Some(i), Some(d)) = (c.insertions, c.deletions) {

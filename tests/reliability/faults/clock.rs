@@ -14,7 +14,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use devtrack::daemon::scheduler::{step, Pause, Schedule, SchedulerState};
+use devtrack::scheduler::{step, Pause, Schedule, SchedulerState};
 
 use super::figure;
 

@@ -319,10 +319,10 @@ fn a_prompt_due_while_the_disk_is_full() {
     // The next slot of a 1-minute grid comes 4 s after the start.
     let anchor = chrono::Utc::now() - chrono::TimeDelta::seconds(56);
     let seed = |env: &Env| {
-        let mut store = devtrack::daemon::store::Store::open(&env.database()).unwrap();
-        let state = devtrack::daemon::scheduler::SchedulerState {
+        let mut store = devtrack::store::Store::open(&env.database()).unwrap();
+        let state = devtrack::scheduler::SchedulerState {
             anchor: Some(chrono::SubsecRound::trunc_subsecs(anchor, 3)),
-            pause: devtrack::daemon::scheduler::Pause::Running,
+            pause: devtrack::scheduler::Pause::Running,
             skip_next: false,
         };
         store.save_scheduler_state(&state).unwrap();

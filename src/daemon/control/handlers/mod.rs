@@ -18,9 +18,9 @@ mod trigger;
 
 use chrono::{DateTime, Utc};
 
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::store::PromptError;
+use crate::daemon::state::Daemon;
 use crate::protocol::{Command, ErrorKind, Response};
+use crate::store::PromptError;
 
 /// The reply to `command`; a failure of the daemon itself (its store) is an
 /// `internal` error.
@@ -73,6 +73,7 @@ fn prompt_failure(e: PromptError) -> anyhow::Result<Response> {
 /// the replies that name it.
 fn next_prompt_at(daemon: &Daemon, now: DateTime<Utc>) -> Option<String> {
     daemon
+        .scheduling
         .next_due
-        .map(|t| crate::display::local_time(t, daemon.schedule.tz, now))
+        .map(|t| crate::display::local_time(t, daemon.scheduling.schedule.tz, now))
 }

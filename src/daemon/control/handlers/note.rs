@@ -6,9 +6,9 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::prompt_failure;
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::store::{AnswerTarget, NewUpdate, UpdateSource};
+use crate::daemon::state::Daemon;
 use crate::protocol::{NoteInfo, NoteRequest, NoteSource, Response};
+use crate::store::{AnswerTarget, NewUpdate, UpdateSource};
 
 pub(super) fn handle(
     daemon: &mut Daemon,

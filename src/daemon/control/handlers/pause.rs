@@ -5,17 +5,17 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use crate::daemon::pause;
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::scheduler::Pause;
+use crate::daemon::state::Daemon;
 use crate::display::local_time;
 use crate::protocol::{ErrorKind, EventBody, PauseRequest, Response};
+use crate::scheduler::Pause;
 
 pub(super) fn handle(
     daemon: &mut Daemon,
     req: &PauseRequest,
     now: DateTime<Utc>,
 ) -> Result<Response> {
-    let pause = match pause::resolve(req, now, daemon.schedule.tz) {
+    let pause = match pause::resolve(req, now, daemon.scheduling.schedule.tz) {
         Ok(p) => p,
         Err(e) => return Ok(Response::failed(ErrorKind::BadRequest, e)),
     };
@@ -33,7 +33,7 @@ pub(super) fn handle(
     let message = match until {
         Some(t) => format!(
             "prompts paused until {}; commit watching continues",
-            local_time(t, daemon.schedule.tz, now)
+            local_time(t, daemon.scheduling.schedule.tz, now)
         ),
         None => "prompts paused; commit watching continues; `devtrack resume` to resume".into(),
     };

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::daemon::run_loop::Daemon;
+use crate::daemon::state::Daemon;
 use crate::protocol::{PromptsRequest, Response};
 
 /// Without a `limit`.

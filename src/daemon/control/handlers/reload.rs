@@ -4,7 +4,7 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 
-use crate::daemon::run_loop::Daemon;
+use crate::daemon::state::Daemon;
 use crate::protocol::{ErrorKind, ReloadInfo, Response};
 
 pub(super) fn handle(daemon: &mut Daemon, now: DateTime<Utc>) -> Result<Response> {

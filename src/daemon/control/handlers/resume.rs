@@ -4,12 +4,12 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::next_prompt_at;
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::scheduler::Pause;
+use crate::daemon::state::Daemon;
 use crate::protocol::{EventBody, Response};
+use crate::scheduler::Pause;
 
 pub(super) fn handle(daemon: &mut Daemon, now: DateTime<Utc>) -> Result<Response> {
-    if daemon.sched.pause == Pause::Running {
+    if daemon.scheduling.state.pause == Pause::Running {
         return Ok(Response::done("prompts were not paused"));
     }
     daemon.change_schedule_state(now, |s| s.pause = Pause::Running)?;

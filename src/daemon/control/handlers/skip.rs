@@ -5,9 +5,9 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 
 use super::next_prompt_at;
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::store::PromptError;
+use crate::daemon::state::Daemon;
 use crate::protocol::{EventBody, Response};
+use crate::store::PromptError;
 
 pub(super) fn handle(daemon: &mut Daemon, now: DateTime<Utc>) -> Result<Response> {
     let skipped = match daemon.skip_prompt(None, now) {

@@ -5,7 +5,7 @@ use anyhow::Result;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::prompt_failure;
-use crate::daemon::run_loop::Daemon;
+use crate::daemon::state::Daemon;
 use crate::display::local_time;
 use crate::protocol::{ErrorKind, Response, SnoozeRequest};
 
@@ -41,7 +41,7 @@ pub(super) fn handle(
     let message = format!(
         "prompt #{} snoozed until {}",
         record.id,
-        local_time(now + span, daemon.schedule.tz, now)
+        local_time(now + span, daemon.scheduling.schedule.tz, now)
     );
     Ok(Response::Prompt {
         message,

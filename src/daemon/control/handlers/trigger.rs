@@ -4,9 +4,9 @@
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::store::NewTrigger;
+use crate::daemon::state::Daemon;
 use crate::protocol::{Response, TriggerKind};
+use crate::store::NewTrigger;
 
 pub(super) fn handle(daemon: &mut Daemon, now: DateTime<Utc>) -> Result<Response> {
     let t = NewTrigger {

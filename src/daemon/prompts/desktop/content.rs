@@ -4,7 +4,7 @@
 //! hints; and what an action key or a close reason means for the prompt.
 //! Pure functions, so every combination is a table test.
 
-use super::super::channel::{PromptView, Report};
+use super::super::messages::{PromptView, Report};
 use super::super::text;
 
 /// The `actions` entry "Log update" (and the notification's default action,

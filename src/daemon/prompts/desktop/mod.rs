@@ -62,9 +62,9 @@ use tokio::task::JoinHandle;
 pub use address::{session_bus, BusAddress};
 pub use display::DialogDisplay;
 
-use super::channel::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+use super::messages::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
 use crate::config::Prompts;
-use crate::daemon::store::Channel;
+use crate::store::Channel;
 
 /// What the channel needs from the environment and the config, given
 /// explicitly so tests need not change the process environment.

@@ -339,7 +339,7 @@ fn open_dialog(desktop: &mut Desktop, view: PromptView) {
     let task = tokio::spawn(async move {
         if let Some(text) = dialog::ask(&program, &display, &view).await {
             let _ = reports.send(crate::daemon::prompts::FromChannel {
-                channel: crate::daemon::store::Channel::Desktop,
+                channel: crate::store::Channel::Desktop,
                 prompt: Some(prompt),
                 report: Report::Answer {
                     text,

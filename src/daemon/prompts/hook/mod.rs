@@ -32,7 +32,7 @@ use tokio::sync::mpsc;
 use crate::config;
 use crate::daemon::prompts::seen::SeenPrompts;
 use crate::daemon::prompts::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
-use crate::daemon::store::Channel;
+use crate::store::Channel;
 
 use command::{base_dir, hook_command};
 

@@ -46,7 +46,7 @@ use crate::daemon::prompts::seen::SeenPrompts;
 use crate::daemon::prompts::{
     AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel,
 };
-use crate::daemon::store::Channel;
+use crate::store::Channel;
 
 use backoff::Backoff;
 use reply::{dialog_reply, failure, Reply};

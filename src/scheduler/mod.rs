@@ -10,6 +10,10 @@
 //! [`next_slot`] of the previous one: `previous + interval`, moved to the
 //! next work-window opening when it falls outside the window. All instants
 //! are UTC; the window is read in `Schedule::tz` (see [`window`]).
+//!
+//! A top-level module, not part of `daemon`: the store keeps its state,
+//! and the CLI, the report and the tests read it through the store, so it
+//! names nothing of `daemon` or `cli`.
 
 mod window;
 

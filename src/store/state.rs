@@ -4,7 +4,7 @@ use anyhow::Result;
 use rusqlite::{params, OptionalExtension};
 
 use super::{from_millis, to_millis, Store};
-use crate::daemon::scheduler::{Pause, SchedulerState};
+use crate::scheduler::{Pause, SchedulerState};
 
 const ANCHOR: &str = "scheduler.anchor";
 const PAUSE: &str = "scheduler.pause";
@@ -23,7 +23,7 @@ impl Store {
     }
 
     /// The persisted scheduler state; without an anchor when the schedule
-    /// was never computed (the first [`step`](crate::daemon::scheduler::step)
+    /// was never computed (the first [`step`](crate::scheduler::step)
     /// sets it, and the run loop stores it).
     pub fn scheduler_state(&self) -> Result<SchedulerState> {
         let anchor = self

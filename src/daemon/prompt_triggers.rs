@@ -15,16 +15,16 @@
 
 use chrono::{DateTime, Utc};
 
-use super::channel::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
-use super::text;
-use crate::daemon::run_loop::Daemon;
-use crate::daemon::status::local_midnight;
-use crate::daemon::store::{
+use super::prompts::text;
+use super::prompts::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
+use super::state::Daemon;
+use super::wallclock::local_midnight;
+use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
+use crate::service::systemd::readiness;
+use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PromptError, PromptOpened, PromptRecord,
     PromptState, UpdateSource,
 };
-use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
-use crate::service::systemd::readiness;
 use crate::tickets::Families;
 
 /// Where an answer a channel reports was typed, as the store records it.
@@ -78,7 +78,7 @@ impl Daemon {
     /// comes: the start of the local day, so an answer never files today's
     /// work under yesterday's prompt.
     pub fn expire_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        Some(local_midnight(now, self.schedule.tz))
+        Some(local_midnight(now, self.scheduling.schedule.tz))
     }
 
     /// A trigger's prompt is in the store: announce it (and the prompt it
@@ -103,7 +103,7 @@ impl Daemon {
                 Default::default()
             }
         };
-        let summary = text::summary(record, &pending, self.schedule.tz, now);
+        let summary = text::summary(record, &pending, self.scheduling.schedule.tz, now);
         let info = text::info(record, summary.clone(), pending.repos.clone());
         PromptView {
             id: record.id,
@@ -160,7 +160,7 @@ impl Daemon {
         let shown = record.state == PromptState::Open;
         if let Some(message) = channel_message(change, &view) {
             if shown || matches!(message, ToChannel::Withdraw { .. }) {
-                for channel in &self.channels {
+                for channel in &self.prompting.channels {
                     channel.send(message.clone());
                 }
             }
@@ -204,7 +204,7 @@ impl Daemon {
         let name = channel.as_str();
         match report {
             Report::Available => {
-                if let Some(outage) = self.channel_health.fine(channel) {
+                if let Some(outage) = self.prompting.health.fine(channel) {
                     tracing::info!(
                         channel = name,
                         "{name} can deliver prompts again (unavailable since {}: {})",
@@ -221,7 +221,7 @@ impl Daemon {
                 self.channel_trouble(channel, prompt, Outcome::Failed, &detail, now)
             }
             Report::Delivered { detail } => {
-                if let Some(outage) = self.channel_health.fine(channel) {
+                if let Some(outage) = self.prompting.health.fine(channel) {
                     tracing::info!(
                         channel = name,
                         "{name} delivers prompts again (failing since {})",
@@ -241,8 +241,8 @@ impl Daemon {
                 let new = NewUpdate {
                     text: &text,
                     target: match prompt {
-                        Some(id) => crate::daemon::store::AnswerTarget::Prompt(id),
-                        None => crate::daemon::store::AnswerTarget::Oldest,
+                        Some(id) => crate::store::AnswerTarget::Prompt(id),
+                        None => crate::store::AnswerTarget::Oldest,
                     },
                     source: answer_source(via),
                 };
@@ -278,7 +278,7 @@ impl Daemon {
         now: DateTime<Utc>,
     ) {
         let name = channel.as_str();
-        if self.channel_health.trouble(channel, detail, now) {
+        if self.prompting.health.trouble(channel, detail, now) {
             let message =
                 format!("{name} cannot deliver prompts: {detail} (said once until it can again)");
             if trouble_is_warning(channel, outcome) {
@@ -309,7 +309,12 @@ impl Daemon {
             return;
         }
         let view = self.prompt_view(&record, now);
-        for handle in self.channels.iter().filter(|h| h.channel == channel) {
+        for handle in self
+            .prompting
+            .channels
+            .iter()
+            .filter(|h| h.channel == channel)
+        {
             handle.send(ToChannel::Show(view.clone()));
         }
     }
@@ -386,7 +391,7 @@ impl Daemon {
 
     /// When the next snoozed prompt opens again.
     pub fn refresh_reopen(&mut self) {
-        self.next_reopen = match self.store.next_reopen() {
+        self.prompting.next_reopen = match self.store.next_reopen() {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!("reading the next reopen time: {e:#}");
@@ -399,9 +404,10 @@ impl Daemon {
     /// on a reload that changed `prompts:`) and shows them the open prompt;
     /// the old ones end when their handles are dropped.
     pub fn restart_channels(&mut self, now: DateTime<Utc>) {
-        self.channels = super::start_channels(&self.config, &self.channel_reports);
-        self.channel_health.clear();
-        let kinds: Vec<Channel> = self.channels.iter().map(|h| h.channel).collect();
+        self.prompting.channels =
+            super::prompts::start_channels(&self.config, &self.prompting.reports);
+        self.prompting.health.clear();
+        let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
         for channel in kinds {
             self.show_open_to(channel, now);
         }
@@ -412,10 +418,12 @@ impl Daemon {
     /// mode ends a refusal and a loosened one starts it. The hook's outage
     /// is forgotten; a refusal that stands is logged again, once.
     pub fn restart_hook(&mut self, now: DateTime<Utc>) {
-        self.channels.retain(|h| h.channel != Channel::Hook);
-        self.channel_health.fine(Channel::Hook);
-        if let Some(handle) = super::start_hook(&self.config, &self.channel_reports) {
-            self.channels.push(handle);
+        self.prompting
+            .channels
+            .retain(|h| h.channel != Channel::Hook);
+        self.prompting.health.fine(Channel::Hook);
+        if let Some(handle) = super::prompts::start_hook(&self.config, &self.prompting.reports) {
+            self.prompting.channels.push(handle);
             self.show_open_to(Channel::Hook, now);
         }
     }

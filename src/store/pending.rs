@@ -153,7 +153,7 @@ mod tests {
             id,
             repo: repo.into(),
             hash: format!("{id:040x}"),
-            kind: "commit".into(),
+            kind: crate::protocol::CommitKind::Commit,
             amends: None,
             branch: None,
             author_name: None,

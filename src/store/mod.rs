@@ -5,8 +5,14 @@
 //! One connection, owned by the run loop; WAL so readers (`devtrack history`
 //! opens the file read-only) never block the daemon. Schema changes are
 //! numbered migrations tracked in `PRAGMA user_version`.
+//!
+//! A top-level module, not part of `daemon`: `devtrack note`, `history`
+//! and `report` and the benches open the same store, so it depends on
+//! nothing of the daemon (the reflog [`cursor`] it keeps with the commits
+//! is its own; the scheduler's state it keeps is `crate::scheduler`'s).
 
 mod commits;
+pub mod cursor;
 mod guard;
 pub mod lifecycle;
 mod pending;

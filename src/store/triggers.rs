@@ -7,10 +7,10 @@ use serde::Serialize;
 
 use super::prompts::{open_prompt_in, parsed, PromptOpened};
 use super::{from_millis, to_millis, Store};
-use crate::daemon::scheduler::{MissedSlot, SchedulerState};
 use crate::protocol::TriggerInfo;
 /// A trigger's kind: a wire and store name, so it is the protocol's.
 pub use crate::protocol::TriggerKind;
+use crate::scheduler::{MissedSlot, SchedulerState};
 
 /// A trigger about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -290,7 +290,7 @@ mod tests {
         let first = store
             .record_trigger_prompted(&manual(from_millis(1_000)), [], from_millis(1_000), None)
             .unwrap();
-        assert_eq!(first.opened.fold, crate::daemon::store::Fold::Open);
+        assert_eq!(first.opened.fold, crate::store::Fold::Open);
         let state = store.scheduler_state().unwrap();
         let second = store
             .record_step_prompted(
@@ -302,7 +302,7 @@ mod tests {
             )
             .unwrap()
             .unwrap();
-        assert_eq!(second.opened.fold, crate::daemon::store::Fold::Into);
+        assert_eq!(second.opened.fold, crate::store::Fold::Into);
         assert_eq!(second.opened.prompt.id, first.opened.prompt.id);
         let ids: Vec<i64> = second
             .opened

@@ -9,7 +9,7 @@
 
 use tokio::sync::mpsc;
 
-use crate::daemon::store::Channel;
+use crate::store::Channel;
 
 /// A prompt as every channel shows it.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,7 @@
 //! How far a reflog file has been consumed: the record git watching reads
 //! from and the store keeps with the commits it covers. Plain data and a
-//! leaf module, so the store and the watcher share it without depending
-//! on each other.
+//! leaf module, so the store and the daemon's watcher share it without
+//! the store depending on `daemon`.
 
 use chrono::{DateTime, Utc};
 

@@ -387,7 +387,7 @@ fn channel_results_are_kept_in_order() {
 /// A copy of the checked-in version-1 store (see tests/fixtures/store/make-v1.sh).
 fn v1_copy(dir: &Path) -> std::path::PathBuf {
     let path = dir.join("devtrack.db");
-    std::fs::write(&path, include_bytes!("../../../tests/fixtures/store/v1.db")).unwrap();
+    std::fs::write(&path, include_bytes!("../../tests/fixtures/store/v1.db")).unwrap();
     path
 }
 

@@ -14,8 +14,8 @@ use rusqlite::{params, OptionalExtension, Row};
 use serde::Serialize;
 
 use super::{from_millis, to_millis, Store};
-use crate::daemon::cursor::Cursor;
 use crate::protocol::CommitKind;
+use crate::store::cursor::Cursor;
 
 /// A commit about to be recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,7 +87,7 @@ pub struct CommitRecord {
     pub id: i64,
     pub repo: String,
     pub hash: String,
-    pub kind: String,
+    pub kind: CommitKind,
     pub amends: Option<String>,
     pub branch: Option<String>,
     pub author_name: Option<String>,
@@ -124,12 +124,25 @@ const COMMIT_COLUMNS_V1: &str = "id, repo, hash, kind, amends, branch, author_na
      author_email, committed_at, summary, files_changed, insertions, deletions, recorded_at, \
      trigger_id, NULL";
 
+/// Column `at` of `r` as the [`CommitKind`] it names; only
+/// [`CommitKind::as_str`] ever wrote it.
+fn commit_kind(r: &Row<'_>, at: usize) -> rusqlite::Result<CommitKind> {
+    let name: String = r.get(at)?;
+    CommitKind::parse(&name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            at,
+            rusqlite::types::Type::Text,
+            format!("unknown commit kind `{name}`").into(),
+        )
+    })
+}
+
 pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
     Ok(CommitRecord {
         id: r.get(0)?,
         repo: r.get(1)?,
         hash: r.get(2)?,
-        kind: r.get(3)?,
+        kind: commit_kind(r, 3)?,
         amends: r.get(4)?,
         branch: r.get(5)?,
         author_name: r.get(6)?,
@@ -421,8 +434,8 @@ mod tests {
             .unwrap()
             .is_empty());
 
-        let trigger = crate::daemon::store::NewTrigger {
-            kind: crate::daemon::store::TriggerKind::Commit,
+        let trigger = crate::store::NewTrigger {
+            kind: crate::store::TriggerKind::Commit,
             scheduled_at: None,
             fired_at: now,
             late: false,

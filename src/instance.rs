@@ -18,6 +18,10 @@
 //! The runtime directory is created private (0700, under the daemon's
 //! `umask 077`, so there is no window where it is readable) and must be owned
 //! by us.
+//!
+//! A top-level module, not part of `daemon`: the daemon takes the locks and
+//! the CLI's client reads them to find the daemon, so it names nothing of
+//! `daemon` or `cli`.
 
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};

@@ -8,7 +8,7 @@
 //! also checks the config file's permissions again).
 //!
 //! The socket is not a task: `prompt` events are published by the loop
-//! itself (`lifecycle.rs`).
+//! itself (`daemon/prompt_triggers.rs`).
 
 use tokio::sync::mpsc;
 

@@ -1,0 +1,13 @@
+//! What a command says on stderr besides its error: warnings and progress
+//! notes, kept off stdout so that stays data. A leaf: the socket client,
+//! the error type and stdout's writer all may use it.
+
+/// A warning on stderr: the command goes on.
+pub fn warn(text: &str) {
+    eprintln!("devtrack: warning: {text}");
+}
+
+/// A progress note on stderr, kept off stdout so it stays data.
+pub fn note(text: &str) {
+    eprintln!("{text}");
+}
