@@ -381,3 +381,82 @@ fn no_bus_at_first_is_news_once_and_a_bus_appearing_shows_the_open_prompt() {
     assert!(said.iter().all(|l| l.contains(" INFO ")), "{said:?}");
     drop(server);
 }
+
+/// A daemon watching `api` (a new repository) with `settings` added, on a
+/// bus with a recording server.
+fn watching_api(settings: &str) -> (std::path::PathBuf, Fixture) {
+    let env = Env::new();
+    let repo = env.cwd.join("api");
+    git_repo(&repo);
+    let config = format!("{}{settings}prompts:\n  dialog: false\n", with_repo(&repo));
+    let f = Fixture::start_in(env, &config, Some(&["actions"]), |_| {});
+    (repo, f)
+}
+
+#[test]
+fn a_pause_holds_commit_prompts_and_resume_shows_them_once() {
+    let (repo, mut f) = watching_api("");
+    let out = f.env.run(["pause"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let said = text(&out);
+    assert!(said.contains("held and shown once"), "{said}");
+
+    // Opened and published on the socket, not shown.
+    commit(&repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    commit(&repo, "b.txt", "Test the session refresh");
+    let updated = prompt_event(&f.events, "updated");
+    assert_eq!(updated["id"], opened["id"]);
+    assert_eq!(f.delivered_to(), serde_json::json!(["socket"]));
+
+    // Resumed: shown once, as it stands now. Had either showing reached
+    // the server, its first call would name one commit.
+    let out = f.env.run(["resume"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let n = f.shown(&updated);
+    assert_eq!(n.replaces_id, 0, "{n:?}");
+    assert_ne!(updated["summary"], opened["summary"]);
+    let out = f.env.run(["note", "the session refresh"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(f.server().call(), Call::Close(n.id), "no second showing");
+}
+
+#[test]
+fn a_pause_for_a_while_releases_its_prompt_when_it_ends() {
+    let (repo, mut f) = watching_api("");
+    let reply = request(&f.env, r#"{"v":1,"cmd":"pause","for_secs":2}"#);
+    assert_eq!(reply["ok"], true, "{reply}");
+    let paused = f.events.wait_for("paused");
+    let until = chrono::DateTime::parse_from_rfc3339(paused["until"].as_str().unwrap()).unwrap();
+
+    commit(&repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    let n = f.shown(&opened);
+    assert!(
+        chrono::Utc::now() >= until,
+        "shown before the pause ended at {until}: {n:?}"
+    );
+}
+
+#[test]
+fn outside_work_hours_a_commit_prompt_is_held_and_a_trigger_is_shown() {
+    // Work hours that start in two hours: now is outside them.
+    let start = chrono::Utc::now() + chrono::TimeDelta::hours(2);
+    let end = start + chrono::TimeDelta::hours(1);
+    let settings = format!(
+        "  work_hours_only: true\n  work_start: \"{}\"\n  work_end: \"{}\"\n",
+        start.format("%H:00"),
+        end.format("%H:00")
+    );
+    let (repo, mut f) = watching_api(&settings);
+    commit(&repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    assert_eq!(opened["triggers"][0]["kind"], "commit", "{opened}");
+
+    // A person asking is always shown, with the held commit folded in:
+    // the server's first call is that showing.
+    let updated = trigger(&f.env, &f.events, "updated");
+    assert_eq!(updated["id"], opened["id"]);
+    let n = f.shown(&updated);
+    assert_eq!(n.replaces_id, 0, "{n:?}");
+}

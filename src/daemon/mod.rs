@@ -12,6 +12,7 @@ pub mod control;
 pub mod event_bus;
 mod footprint;
 pub mod gitwatch;
+mod hold;
 mod limit_retry;
 pub mod logging;
 mod pause;

@@ -9,12 +9,20 @@
 //! snoozed prompt opens again at its deadline ([`Daemon::reopen_due`],
 //! a wall-clock timer, not polling).
 //!
+//! While prompts are held (`hold.rs`: paused, outside work hours) an open
+//! prompt is stored and published as always but not shown to the channels;
+//! it is shown once, as it then stands, when the hold ends (a resume, the
+//! end of the pause or the start of the work period, a deadline the loop
+//! waits for only while it holds a prompt). A prompt a person asked for
+//! (`devtrack trigger`) is never held.
+//!
 //! The socket is a channel too: a prompt shown while at least one client
 //! subscribes to the event stream is recorded as delivered on `socket`
 //! (not announced again: the event was the delivery).
 
 use chrono::{DateTime, Utc};
 
+use super::hold::{self, Hold};
 use super::prompts::text;
 use super::prompts::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
 use super::state::Daemon;
@@ -73,12 +81,69 @@ pub fn change_for(state: PromptState) -> PromptChangeKind {
     }
 }
 
+/// Outstanding prompts opened before this are expired when a trigger
+/// comes: the start of the local day, so an answer never files today's
+/// work under yesterday's prompt. A prompt still held has not been asked
+/// yet, so it is not expired: it is released, as it stands, when its hold
+/// ends.
+pub fn expiry_limit(now: DateTime<Utc>, tz: chrono_tz::Tz, held: bool) -> Option<DateTime<Utc>> {
+    (!held).then(|| local_midnight(now, tz))
+}
+
+/// When the loop must wake for its prompts: the next snooze's end, or the
+/// end of the hold while it holds a prompt.
+pub fn prompt_deadline(
+    reopen: Option<DateTime<Utc>>,
+    release: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    match (reopen, release) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 impl Daemon {
-    /// Outstanding prompts opened before this are expired when a trigger
-    /// comes: the start of the local day, so an answer never files today's
-    /// work under yesterday's prompt.
+    /// See [`expiry_limit`].
     pub fn expire_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        Some(local_midnight(now, self.scheduling.schedule.tz))
+        let held = self.prompting.held.is_some() && self.hold(now).is_some();
+        expiry_limit(now, self.scheduling.schedule.tz, held)
+    }
+
+    /// Whether prompts are held at `now`, and until when.
+    pub fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
+        hold::hold_reason(now, self.scheduling.state.pause, &self.scheduling.schedule)
+    }
+
+    /// Whether `record` (open) is kept from the channels now; remembers it
+    /// as held if so.
+    fn withheld(&mut self, record: &PromptRecord, now: DateTime<Utc>) -> bool {
+        let held = hold::holds(self.hold(now), record);
+        if held {
+            self.prompting.held = Some(record.id);
+        } else if self.prompting.held == Some(record.id) {
+            self.prompting.held = None;
+        }
+        held
+    }
+
+    /// Shows the held prompt to every channel once its hold has ended.
+    pub fn release_held(&mut self, now: DateTime<Utc>) {
+        let Some(id) = self.prompting.held else {
+            return;
+        };
+        if self.hold(now).is_some() {
+            return;
+        }
+        self.prompting.held = None;
+        tracing::info!(
+            prompt_id = id,
+            "prompt #{id} released: prompts are no longer held"
+        );
+        let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
+        for channel in kinds {
+            self.show_open_to(channel, now);
+        }
+        self.refresh_reopen(now);
     }
 
     /// A trigger's prompt is in the store: announce it (and the prompt it
@@ -159,7 +224,16 @@ impl Daemon {
             .publish(now, EventBody::Prompt { change, prompt });
         let shown = record.state == PromptState::Open;
         if let Some(message) = channel_message(change, &view) {
-            if shown || matches!(message, ToChannel::Withdraw { .. }) {
+            let send = match message {
+                ToChannel::Show(_) => shown && !self.withheld(record, now),
+                ToChannel::Withdraw { prompt } => {
+                    if self.prompting.held == Some(prompt) {
+                        self.prompting.held = None;
+                    }
+                    true
+                }
+            };
+            if send {
                 for channel in &self.prompting.channels {
                     channel.send(message.clone());
                 }
@@ -168,7 +242,7 @@ impl Daemon {
                 self.record_result(record.id, Channel::Socket, Outcome::Delivered, None, now);
             }
         }
-        self.refresh_reopen();
+        self.refresh_reopen(now);
         readiness::status(&self.status_line(now));
     }
 
@@ -308,6 +382,9 @@ impl Daemon {
         if channel == Channel::Hook && record.deliveries.iter().any(|d| d.channel == channel) {
             return;
         }
+        if self.withheld(&record, now) {
+            return;
+        }
         let view = self.prompt_view(&record, now);
         for handle in self
             .prompting
@@ -375,8 +452,9 @@ impl Daemon {
         Ok(record)
     }
 
-    /// The reopen deadline passed (or the clock changed): opens the snoozed
-    /// prompts that are due and shows them again.
+    /// The prompt deadline passed (or the clock changed): opens the snoozed
+    /// prompts that are due and shows them again, and releases a held
+    /// prompt whose hold has ended.
     pub fn reopen_due(&mut self, now: DateTime<Utc>) {
         match self.store.reopen_due(now) {
             Ok(records) => {
@@ -386,18 +464,25 @@ impl Daemon {
             }
             Err(e) => tracing::error!("reopening snoozed prompts: {e:#}"),
         }
-        self.refresh_reopen();
+        self.release_held(now);
+        self.refresh_reopen(now);
     }
 
-    /// When the next snoozed prompt opens again.
-    pub fn refresh_reopen(&mut self) {
-        self.prompting.next_reopen = match self.store.next_reopen() {
+    /// When the next snoozed prompt opens again, or the held prompt is
+    /// released (see [`prompt_deadline`]).
+    pub fn refresh_reopen(&mut self, now: DateTime<Utc>) {
+        let reopen = match self.store.next_reopen() {
             Ok(t) => t,
             Err(e) => {
                 tracing::error!("reading the next reopen time: {e:#}");
                 None
             }
         };
+        let release = match self.prompting.held {
+            Some(_) => self.hold(now).and_then(|h| h.until),
+            None => None,
+        };
+        self.prompting.next_reopen = prompt_deadline(reopen, release);
     }
 
     /// (Re)starts the channels `config.prompts` asks for (at start-up, and
@@ -462,6 +547,37 @@ mod tests {
         ];
         for (change, want) in cases {
             assert_eq!(channel_message(change, &view()), want, "{change:?}");
+        }
+    }
+
+    #[test]
+    fn a_held_prompt_is_not_expired_by_a_new_day() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let tz: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+        let now = at("2026-12-08T00:30:00Z"); // 01:30 CET
+        assert_eq!(
+            expiry_limit(now, tz, false),
+            Some(at("2026-12-07T23:00:00Z"))
+        );
+        assert_eq!(expiry_limit(now, tz, true), None);
+    }
+
+    #[test]
+    fn the_prompt_deadline_is_the_earlier_one() {
+        let t = |m: i64| DateTime::from_timestamp(1_750_000_000 + m * 60, 0).unwrap();
+        let cases = [
+            (None, None, None),
+            (Some(t(5)), None, Some(t(5))),
+            (None, Some(t(7)), Some(t(7))),
+            (Some(t(5)), Some(t(7)), Some(t(5))),
+            (Some(t(9)), Some(t(7)), Some(t(7))),
+        ];
+        for (reopen, release, want) in cases {
+            assert_eq!(
+                prompt_deadline(reopen, release),
+                want,
+                "{reopen:?} {release:?}"
+            );
         }
     }
 

@@ -112,6 +112,7 @@ async fn run_inner(
             reports: channel_reports,
             health: ChannelHealth::default(),
             next_reopen: None,
+            held: None,
         },
         health: Health {
             started: now,

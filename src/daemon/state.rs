@@ -80,8 +80,12 @@ pub(super) struct Prompting {
     pub reports: mpsc::UnboundedSender<FromChannel>,
     /// Which channel is in trouble, logged once per outage.
     pub health: ChannelHealth,
-    /// When the next snoozed prompt opens again.
+    /// When the next snoozed prompt opens again, or the held prompt is
+    /// released, whichever comes first.
     pub next_reopen: Option<DateTime<Utc>>,
+    /// The open prompt kept from the channels by a hold (`hold.rs`), until
+    /// the hold ends.
+    pub held: Option<i64>,
 }
 
 /// How the daemon itself is doing, for `status` and the `STATUS=` line.

@@ -81,6 +81,8 @@ impl Daemon {
         }
         self.scheduling.state = step.state;
         self.scheduling.next_due = step.next_due;
+        // A resume, a pause's end or a reload may end a hold.
+        self.release_held(now);
         readiness::status(&self.status_line(now));
         Ok(())
     }

@@ -322,6 +322,16 @@ pub fn in_window(schedule: &Schedule, t: DateTime<Utc>) -> bool {
     current_window(schedule, t).is_some() || schedule.window.is_none()
 }
 
+/// When the work window next opens, for a `t` outside it; `None` inside
+/// the window, without one, or when it never opens (an empty day set).
+pub fn window_opens_after(schedule: &Schedule, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let hours = schedule.window.as_ref()?;
+    if window::containing(hours, schedule.tz, t).is_some() {
+        return None;
+    }
+    window::next_open(hours, schedule.tz, t)
+}
+
 /// The work window containing `t` as `[open, close)`; `None` outside the
 /// window or when no window is configured.
 fn current_window(schedule: &Schedule, t: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {

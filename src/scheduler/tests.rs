@@ -1128,6 +1128,25 @@ fn window_edges() {
 }
 
 #[test]
+fn when_the_window_opens_again() {
+    let s = schedule(60, hours("09:30", "17:15", mon_fri()), UTC);
+    let cases = [
+        ("2026-06-01T09:29:59Z", Some("2026-06-01T09:30:00Z")),
+        ("2026-06-01T09:30:00Z", None),
+        ("2026-06-01T17:15:00Z", Some("2026-06-02T09:30:00Z")),
+        // Friday evening: Monday.
+        ("2026-06-05T18:00:00Z", Some("2026-06-08T09:30:00Z")),
+    ];
+    for (at, want) in cases {
+        assert_eq!(window_opens_after(&s, utc(at)), want.map(utc), "{at}");
+    }
+    assert_eq!(
+        window_opens_after(&schedule(60, None, UTC), utc("2026-06-06T12:00:00Z")),
+        None
+    );
+}
+
+#[test]
 fn overnight_window_belongs_to_the_day_it_starts_on() {
     let s = schedule(60, hours("22:00", "06:00", only(Weekday::Fri)), UTC);
     assert!(!in_window(&s, utc("2026-06-05T05:00:00Z")), "Fri morning");

@@ -1,5 +1,7 @@
 //! `pause`: stop interval prompts until resumed, for a duration or until a
-//! time; commit watching goes on.
+//! time; commit watching goes on. Prompts opened meanwhile (own commits)
+//! are held: stored and on the socket, but shown by no popup, hook or
+//! dialog until the pause ends, then once (see `daemon::hold`).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -31,11 +33,16 @@ pub(super) fn handle(
     );
     daemon.events.publish(now, EventBody::Paused { until });
     let message = match until {
-        Some(t) => format!(
-            "prompts paused until {}; commit watching continues",
-            local_time(t, daemon.scheduling.schedule.tz, now)
-        ),
-        None => "prompts paused; commit watching continues; `devtrack resume` to resume".into(),
+        Some(t) => {
+            let at = local_time(t, daemon.scheduling.schedule.tz, now);
+            format!(
+                "prompts paused until {at}; commit watching continues; prompts opened meanwhile \
+                 are held and shown once, at {at} or at `devtrack resume`"
+            )
+        }
+        None => "prompts paused; commit watching continues; prompts opened meanwhile are held \
+                 and shown once at `devtrack resume`"
+            .into(),
     };
     Ok(Response::done(message))
 }
