@@ -222,6 +222,9 @@ fn skip_and_an_inline_reply_in_the_notification() {
     let skipped = prompt_event(&f.events, "skipped");
     assert_eq!(skipped["id"], first["id"]);
     assert_eq!(f.server().call(), Call::Close(n.id));
+    // As `devtrack skip`: the next interval prompt is skipped too.
+    f.events.wait_for("skipped");
+    assert_eq!(f.env.status()["daemon"]["scheduler"]["skip_next"], true);
 
     let second = trigger(&f.env, &f.events, "opened");
     let n = f.shown(&second);

@@ -332,8 +332,8 @@ impl Daemon {
                 }
             }
             Report::Skip => {
-                if let Err(e) = self.skip_prompt(prompt, now) {
-                    tracing::warn!(channel = name, "skip from {name}: {e}");
+                if let Err(e) = self.skip(prompt, now) {
+                    tracing::warn!(channel = name, "skip from {name}: {e:#}");
                 }
             }
         }
@@ -450,6 +450,25 @@ impl Daemon {
         let record = self.store.skip_prompt(id, now)?;
         self.prompt_changed(PromptChangeKind::Skipped, &record, now);
         Ok(record)
+    }
+
+    /// What `devtrack skip` and a channel's Skip do: skip prompt `id` (or
+    /// the outstanding one), if it is still outstanding, and exactly the
+    /// next interval prompt. The skipped prompt, if any.
+    pub fn skip(
+        &mut self,
+        id: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<Option<PromptRecord>> {
+        let skipped = match self.skip_prompt(id, now) {
+            Ok(p) => Some(p),
+            Err(PromptError::NoneOutstanding | PromptError::Refused { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        self.change_schedule_state(now, |s| s.skip_next = true)?;
+        tracing::info!("next prompt will be skipped");
+        self.events.publish(now, EventBody::Skipped);
+        Ok(skipped)
     }
 
     /// The prompt deadline passed (or the clock changed): opens the snoozed
