@@ -198,6 +198,44 @@ fn a_snoozed_prompt_opens_again_at_its_deadline() {
 }
 
 #[test]
+fn a_bare_snooze_never_shortens_a_snooze_and_a_time_is_what_it_says() {
+    let env = Env::new();
+    env.write_config(&format!("{BASIC}prompts:\n  snooze: 1m\n"));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    let opened = trigger(&env, &events, "opened");
+    let id = opened["id"].as_i64().unwrap();
+
+    let long = request(&env, r#"{"v":1,"cmd":"snooze","minutes":2}"#);
+    assert_eq!(long["ok"], true, "{long}");
+    let until = long["prompt"]["reopens_at"].clone();
+    prompt_event(&events, "snoozed");
+
+    // `prompts.snooze` is 1m: the 2m snooze stands, and the reply says so.
+    let bare = request(&env, r#"{"v":1,"cmd":"snooze"}"#);
+    assert_eq!(bare["ok"], true, "{bare}");
+    assert_eq!(bare["prompt"]["reopens_at"], until, "{bare}");
+    let said = bare["message"].as_str().unwrap();
+    assert!(
+        said.starts_with(&format!("prompt #{id} stays snoozed until ")),
+        "{said}"
+    );
+    let store = Store::open_read_only(&env.database()).unwrap();
+    let stored = store.prompt(id).unwrap().unwrap();
+    assert_eq!(stored.changes.len(), 2, "open, snoozed: {stored:?}");
+
+    // A time given is what it says, also when it is shorter.
+    let short = request(&env, r#"{"v":1,"cmd":"snooze","seconds":30}"#);
+    assert_eq!(short["ok"], true, "{short}");
+    assert!(
+        short["prompt"]["reopens_at"].as_str() < until.as_str(),
+        "{short}"
+    );
+    let said = short["message"].as_str().unwrap();
+    assert!(said.contains(" (was until "), "{said}");
+}
+
+#[test]
 fn skip_skips_the_open_prompt_and_the_next_slot() {
     let env = Env::new();
     env.write_config(BASIC);

@@ -55,6 +55,41 @@ pub fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
     }
 }
 
+/// When a snooze ends, and whether it changes anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SnoozeEnd {
+    pub until: DateTime<Utc>,
+    /// The snooze it replaces, if the prompt was snoozed.
+    pub was: Option<DateTime<Utc>>,
+    /// The prompt stays snoozed as it was (a bare snooze never shortens).
+    pub kept: bool,
+}
+
+/// Where a snooze asked at `now` ends. An explicit length (`devtrack snooze
+/// 2m`) sets `now` + that length, earlier or later than a snooze already
+/// running; a bare snooze (`devtrack snooze`, the Snooze button) is
+/// `now` + `default`, but never shortens one: a later end stands.
+pub fn snooze_end(
+    now: DateTime<Utc>,
+    asked: Option<chrono::TimeDelta>,
+    default: chrono::TimeDelta,
+    snoozed_until: Option<DateTime<Utc>>,
+) -> SnoozeEnd {
+    let until = now + asked.unwrap_or(default);
+    match (asked, snoozed_until) {
+        (None, Some(was)) if was >= until => SnoozeEnd {
+            until: was,
+            was: Some(was),
+            kept: true,
+        },
+        (_, was) => SnoozeEnd {
+            until,
+            was,
+            kept: false,
+        },
+    }
+}
+
 /// What channels are told after `change`: show an open prompt (replacing
 /// an earlier showing when `update`), take down one that is no longer
 /// open, or nothing (a delivery result changes nothing they show).
@@ -326,8 +361,7 @@ impl Daemon {
                 }
             }
             Report::Snooze => {
-                let until = now + self.snooze_length();
-                if let Err(e) = self.snooze(prompt, until, now) {
+                if let Err(e) = self.snooze(prompt, None, now) {
                     tracing::warn!(channel = name, "snooze from {name}: {e}");
                 }
             }
@@ -429,16 +463,36 @@ impl Daemon {
         Ok(answered)
     }
 
-    /// Snoozes prompt `id` (or the outstanding one) until `until`.
+    /// Snoozes prompt `id` (or the outstanding one) for `asked`, or for
+    /// `prompts.snooze` without shortening a running snooze (see
+    /// [`snooze_end`]).
     pub fn snooze(
         &mut self,
         id: Option<i64>,
-        until: DateTime<Utc>,
+        asked: Option<chrono::TimeDelta>,
         now: DateTime<Utc>,
-    ) -> Result<PromptRecord, PromptError> {
-        let record = self.store.snooze_prompt(id, until, now)?;
+    ) -> Result<(PromptRecord, SnoozeEnd), PromptError> {
+        let current = match id {
+            Some(id) => self
+                .store
+                .prompt(id)?
+                .ok_or(PromptError::NoSuchPrompt(id))?,
+            None => self
+                .store
+                .outstanding_prompt()?
+                .ok_or(PromptError::NoneOutstanding)?,
+        };
+        let snoozed_until = match current.state {
+            PromptState::Snoozed => current.reopens_at,
+            _ => None,
+        };
+        let end = snooze_end(now, asked, self.snooze_length(), snoozed_until);
+        if end.kept {
+            return Ok((current, end));
+        }
+        let record = self.store.snooze_prompt(Some(current.id), end.until, now)?;
         self.prompt_changed(PromptChangeKind::Snoozed, &record, now);
-        Ok(record)
+        Ok((record, end))
     }
 
     /// Skips prompt `id` (or the outstanding one).
@@ -596,6 +650,32 @@ mod tests {
                 prompt_deadline(reopen, release),
                 want,
                 "{reopen:?} {release:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_snooze_never_shortens_one() {
+        let t = |m: i64| DateTime::from_timestamp(1_750_000_000 + m * 60, 0).unwrap();
+        let min = chrono::TimeDelta::minutes;
+        let end = |until, was, kept| SnoozeEnd { until, was, kept };
+        let cases = [
+            // asked, snoozed until, end
+            (None, None, end(t(30), None, false)),
+            (Some(min(2)), None, end(t(2), None, false)),
+            // `snooze 2m` then `snooze`: the later end stands.
+            (None, Some(t(45)), end(t(45), Some(t(45)), true)),
+            (None, Some(t(30)), end(t(30), Some(t(30)), true)),
+            (None, Some(t(3)), end(t(30), Some(t(3)), false)),
+            // An explicit length is what it says.
+            (Some(min(2)), Some(t(45)), end(t(2), Some(t(45)), false)),
+            (Some(min(60)), Some(t(45)), end(t(60), Some(t(45)), false)),
+        ];
+        for (asked, snoozed, want) in cases {
+            assert_eq!(
+                snooze_end(t(0), asked, min(30), snoozed),
+                want,
+                "{asked:?} {snoozed:?}"
             );
         }
     }
