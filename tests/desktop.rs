@@ -189,12 +189,18 @@ async fn an_update_replaces_the_first_notification() {
     channel.show(view(1, "1 commit in api-server since 14:00"));
     let first = server.notified().await.id;
     channel.delivered(1).await;
-    let mut update = view(1, "2 prompts since 14:00 · 3 commits in api-server");
+    let mut update = view(
+        1,
+        "Check-in (asked 2× since 14:00) · 3 commits in api-server",
+    );
     update.update = true;
     channel.show(update);
     let n = server.notified().await;
     assert_eq!(n.replaces_id, first);
-    assert_eq!(n.summary, "2 prompts since 14:00 · 3 commits in api-server");
+    assert_eq!(
+        n.summary,
+        "Check-in (asked 2× since 14:00) · 3 commits in api-server"
+    );
     channel.delivered(1).await;
     // Another prompt gets a notification of its own.
     channel.show(view(2, "1 commit in web since 15:00"));
@@ -426,11 +432,17 @@ async fn a_failing_server_is_retried_later_with_the_latest_view() {
         other => panic!("expected Failed, got {other:?}"),
     }
     // A Show meanwhile waits for the retry, which shows the latest view.
-    let mut update = view(1, "2 prompts since 14:00 · 2 commits in api-server");
+    let mut update = view(
+        1,
+        "Check-in (asked 2× since 14:00) · 2 commits in api-server",
+    );
     update.update = true;
     channel.show(update);
     let n = server.notified().await;
-    assert_eq!(n.summary, "2 prompts since 14:00 · 2 commits in api-server");
+    assert_eq!(
+        n.summary,
+        "Check-in (asked 2× since 14:00) · 2 commits in api-server"
+    );
     assert!(
         started.elapsed() >= std::time::Duration::from_secs(1),
         "retried after the first back-off (1 s), not at once"

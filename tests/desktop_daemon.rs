@@ -124,7 +124,12 @@ fn a_trigger_is_a_notification_the_next_replaces_it_and_a_note_closes_it() {
     assert_eq!(updated["id"], opened["id"]);
     let again = f.shown(&updated);
     assert_eq!((again.replaces_id, again.id), (n.id, n.id));
-    assert!(again.summary.starts_with("2 prompts since "), "{again:?}");
+    assert!(
+        again
+            .summary
+            .starts_with("Check-in requested (asked 2× since "),
+        "{again:?}"
+    );
 
     // Answered elsewhere: the notification is taken down.
     let out = f.env.run(["note", "wrote the tests"]);

@@ -105,7 +105,7 @@ fn a_trigger_opens_a_prompt_and_the_next_folds_into_it() {
         updated["summary"]
             .as_str()
             .unwrap()
-            .starts_with("2 prompts since "),
+            .starts_with("Check-in requested (asked 2× since "),
         "{updated}"
     );
 

@@ -58,7 +58,12 @@ pub fn summary(
     let opened = short_time(prompt.opened_at, tz, now);
     let triggers = prompt.trigger_count;
     if triggers > 1 {
-        let head = format!("{triggers} prompts since {opened}");
+        // Folded triggers are one question asked again, not a pile: why
+        // once, then how often.
+        let head = format!(
+            "{} (asked {triggers}× since {opened})",
+            folded_reason(prompt)
+        );
         return match pending.count {
             0 => head,
             _ => format!("{head} · {}", commits_phrase(pending)),
@@ -79,6 +84,24 @@ pub fn summary(
         Some(TriggerKind::Manual) => format!("Check-in requested at {opened}"),
         Some(TriggerKind::Timer) => format!("Scheduled check-in at {opened}"),
         _ => format!("Check-in at {opened}"),
+    }
+}
+
+/// Why a prompt with folded triggers asks, said once: a person asked
+/// (`devtrack trigger`), the schedule did, or (commits alone, which the
+/// summary then counts) a plain check-in.
+fn folded_reason(prompt: &PromptRecord) -> &'static str {
+    let kinds: Vec<Option<TriggerKind>> = prompt
+        .triggers
+        .iter()
+        .map(|t| TriggerKind::parse(&t.kind))
+        .collect();
+    if kinds.contains(&Some(TriggerKind::Manual)) {
+        "Check-in requested"
+    } else if kinds.contains(&Some(TriggerKind::Timer)) {
+        "Scheduled check-in"
+    } else {
+        "Check-in"
     }
 }
 
@@ -245,15 +268,26 @@ mod tests {
                 &three[..1],
                 "1 commit in api-server since 14:00",
             ),
+            // Folded: why once, and how often it was asked.
             (
                 prompt("2026-11-26T13:00:00Z", &["timer", "commit"]),
                 &three,
-                "2 prompts since 14:00 · 3 commits in api-server",
+                "Scheduled check-in (asked 2× since 14:00) · 3 commits in api-server",
             ),
             (
                 prompt("2026-11-26T13:00:00Z", &["timer", "timer", "manual"]),
                 &[],
-                "3 prompts since 14:00",
+                "Check-in requested (asked 3× since 14:00)",
+            ),
+            (
+                prompt("2026-11-26T13:00:00Z", &["timer", "timer"]),
+                &[],
+                "Scheduled check-in (asked 2× since 14:00)",
+            ),
+            (
+                prompt("2026-11-26T13:00:00Z", &["commit", "commit", "catchup"]),
+                &mixed[..2],
+                "Check-in (asked 3× since 14:00) · 2 commits in api-server, web",
             ),
             (
                 prompt("2026-11-26T13:45:00Z", &["catchup"]),

@@ -166,7 +166,7 @@ mod tests {
     fn view() -> PromptView {
         PromptView {
             id: 3,
-            summary: "2 prompts since 14:00 · 3 commits in api".to_string(),
+            summary: "Check-in (asked 2× since 14:00) · 3 commits in api".to_string(),
             body: "What did you work on? <now>".to_string(),
             trigger_kind: "timer".to_string(),
             repos: vec![],
@@ -184,7 +184,7 @@ mod tests {
                 "/usr/bin/zenity",
                 "--entry",
                 "--title=devtrack",
-                "--text=2 prompts since 14:00 · 3 commits in api\n\nWhat did you work on? <now>",
+                "--text=Check-in (asked 2× since 14:00) · 3 commits in api\n\nWhat did you work on? <now>",
                 "--entry-text=",
             ]
             .map(OsString::from)
@@ -197,7 +197,7 @@ mod tests {
                 "--title",
                 "devtrack",
                 "--inputbox",
-                "<qt>2 prompts since 14:00 · 3 commits in api<br><br>What did you work on? &lt;now&gt;</qt>",
+                "<qt>Check-in (asked 2× since 14:00) · 3 commits in api<br><br>What did you work on? &lt;now&gt;</qt>",
                 "",
             ]
             .map(OsString::from)
