@@ -198,6 +198,25 @@ fn a_snoozed_prompt_opens_again_at_its_deadline() {
 }
 
 #[test]
+fn the_log_names_an_answered_prompt_as_it_was_shown() {
+    let env = Env::new();
+    let (repo, mut daemon, events) = watching_api(&env);
+    commit(&repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&events, "opened");
+    let out = env.run(["note", "the session refresh"]);
+    assert!(out.status.success(), "{}", text(&out));
+    prompt_event(&events, "answered");
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    let log = daemon.stderr_text();
+    let said = format!(
+        "prompt #{} answered: {}",
+        opened["id"],
+        opened["summary"].as_str().unwrap()
+    );
+    assert!(log.contains(&said), "{said}:\n{log}");
+}
+
+#[test]
 fn a_bare_snooze_never_shortens_a_snooze_and_a_time_is_what_it_says() {
     let env = Env::new();
     env.write_config(&format!("{BASIC}prompts:\n  snooze: 1m\n"));

@@ -105,6 +105,23 @@ pub fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<To
     }
 }
 
+/// What the log says a prompt said when it changes: when it closes
+/// (answered, snoozed, expired, skipped), the summary it was last shown
+/// with, not one rendered after the change (an answer takes its commits
+/// away, the commit that expires it is not its own); otherwise `view`'s.
+pub fn logged_summary<'a>(
+    change: PromptChangeKind,
+    id: i64,
+    said: Option<&'a (i64, String)>,
+    view: &'a PromptView,
+) -> &'a str {
+    use PromptChangeKind::*;
+    match (change, said) {
+        (Answered | Snoozed | Expired | Skipped, Some((shown, summary))) if *shown == id => summary,
+        _ => &view.summary,
+    }
+}
+
 /// The change a state change of a stored prompt is announced as.
 pub fn change_for(state: PromptState) -> PromptChangeKind {
     match state {
@@ -245,14 +262,22 @@ impl Daemon {
                 record.id
             );
         } else {
+            let said = logged_summary(change, record.id, self.prompting.said.as_ref(), &view);
             tracing::info!(
                 prompt_id = record.id,
                 change = change.as_str(),
                 "prompt #{} {}: {}",
                 record.id,
                 change.as_str(),
-                view.summary
+                said
             );
+            self.prompting.said = match change {
+                PromptChangeKind::Opened
+                | PromptChangeKind::Updated
+                | PromptChangeKind::Reopened => Some((record.id, view.summary.clone())),
+                PromptChangeKind::Snoozed => self.prompting.said.take(),
+                _ => None,
+            };
         }
         let reached = self
             .events
@@ -420,6 +445,7 @@ impl Daemon {
             return;
         }
         let view = self.prompt_view(&record, now);
+        self.prompting.said = Some((record.id, view.summary.clone()));
         for handle in self
             .prompting
             .channels
@@ -677,6 +703,27 @@ mod tests {
                 want,
                 "{asked:?} {snoozed:?}"
             );
+        }
+    }
+
+    #[test]
+    fn the_log_names_a_closing_prompt_as_it_was_shown() {
+        use PromptChangeKind::*;
+        let now = view(); // summary "s", id 4
+        let shown = (4, "2 commits in api since 20:43".to_string());
+        let other = (3, "1 commit in web since 19:00".to_string());
+        let cases = [
+            (Answered, Some(&shown), "2 commits in api since 20:43"),
+            (Expired, Some(&shown), "2 commits in api since 20:43"),
+            (Skipped, Some(&shown), "2 commits in api since 20:43"),
+            (Snoozed, Some(&shown), "2 commits in api since 20:43"),
+            (Answered, Some(&other), "s"),
+            (Answered, None, "s"),
+            (Updated, Some(&shown), "s"),
+            (Opened, None, "s"),
+        ];
+        for (change, said, want) in cases {
+            assert_eq!(logged_summary(change, 4, said, &now), want, "{change:?}");
         }
     }
 

@@ -113,6 +113,7 @@ async fn run_inner(
             health: ChannelHealth::default(),
             next_reopen: None,
             held: None,
+            said: None,
         },
         health: Health {
             started: now,

@@ -86,6 +86,9 @@ pub(super) struct Prompting {
     /// The open prompt kept from the channels by a hold (`hold.rs`), until
     /// the hold ends.
     pub held: Option<i64>,
+    /// The summary the outstanding prompt was last shown with, by prompt,
+    /// so that the log names it as the person saw it when it closes.
+    pub said: Option<(i64, String)>,
 }
 
 /// How the daemon itself is doing, for `status` and the `STATUS=` line.
