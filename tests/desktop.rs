@@ -78,7 +78,12 @@ impl Channel {
         assert_eq!((got.prompt, got.report), (prompt, want));
     }
 
+    /// The notification shown for `prompt` (kept by the loop), then its
+    /// delivery.
     pub async fn delivered(&mut self, prompt: i64) {
+        let got = self.report().await;
+        assert_eq!(got.prompt, Some(prompt), "{got:?}");
+        assert!(matches!(got.report, Report::Notified(_)), "{got:?}");
         self.expect(
             Some(prompt),
             Report::Delivered {
@@ -118,6 +123,7 @@ pub fn view(id: i64, summary: &str) -> PromptView {
         repos: vec!["api-server".to_string()],
         json: "{}".to_string(),
         update: false,
+        notification: None,
     }
 }
 

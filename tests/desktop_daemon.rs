@@ -10,7 +10,7 @@ use devtrack::store::{PromptState, Store, UpdateSource};
 
 use crate::notification_server::{BlockingServer, Bus, Call, Notified};
 use crate::prompts::{commit, prompt_event, request, trigger, with_repo};
-use crate::util::{git_repo, text, write_script, Daemon, Env, EventStream};
+use crate::util::{git_repo, text, write_script, Daemon, Env, EventStream, WAIT};
 
 /// No dialog (whatever is installed here), snooze at its minimum.
 const CONFIG: &str = "\
@@ -467,4 +467,59 @@ fn outside_work_hours_a_commit_prompt_is_held_and_a_trigger_is_shown() {
     assert_eq!(updated["id"], opened["id"]);
     let n = f.shown(&updated);
     assert_eq!(n.replaces_id, 0, "{n:?}");
+}
+
+impl Fixture {
+    /// Stops the daemon, waiting for it to exit.
+    fn stop(&mut self) {
+        self.daemon.signal(nix::sys::signal::Signal::SIGTERM);
+        assert!(self.daemon.wait_exit(WAIT).is_some(), "stopped");
+    }
+
+    /// Starts the stopped daemon again on the same bus, with a new event
+    /// stream.
+    fn start_again(&mut self) {
+        let address = self.bus.address();
+        self.daemon = self.env.start_with(|c| {
+            c.env("DBUS_SESSION_BUS_ADDRESS", &address);
+        });
+        self.events = EventStream::open(&self.env);
+    }
+}
+
+#[test]
+fn a_stopped_daemon_closes_its_notification_and_on_start_replaces_it_on_the_same_server() {
+    let mut f = Fixture::start(CONFIG, Some(&["actions"]));
+    let opened = trigger(&f.env, &f.events, "opened");
+    let n = f.shown(&opened);
+
+    // Stopped: its notification goes with it.
+    f.daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert_eq!(f.server().call(), Call::Close(n.id));
+
+    // Started again, the same server there: the prompt, still open,
+    // replaces the notification it had rather than posting a second.
+    f.stop();
+    f.start_again();
+    let again = f.server().notified();
+    assert_eq!(again.summary, opened["summary"].as_str().unwrap());
+    assert_eq!(again.replaces_id, n.id, "{again:?}");
+}
+
+#[test]
+fn a_daemon_started_beside_another_server_posts_a_new_notification() {
+    let mut f = Fixture::start(CONFIG, Some(&["actions"]));
+    let opened = trigger(&f.env, &f.events, "opened");
+    let n = f.shown(&opened);
+
+    // Stopped; another server (its ids start again at 1: only its unique
+    // name tells them apart); started again.
+    f.stop();
+    assert_eq!(f.server().call(), Call::Close(n.id));
+    f.server.take();
+    f.server = Some(BlockingServer::start(&f.bus.address(), &["actions"]));
+    f.start_again();
+    let again = f.server().notified();
+    assert_eq!(again.summary, opened["summary"].as_str().unwrap());
+    assert_eq!(again.replaces_id, 0, "{again:?} after {n:?}");
 }

@@ -71,6 +71,7 @@ fn view(id: i64, update: bool) -> PromptView {
         repos: vec!["api".into(), "web, mobile".into()],
         json: format!(r#"{{"id":{id},"state":"open","text":"it's \"quoted\""}}"#),
         update,
+        notification: None,
     }
 }
 

@@ -126,6 +126,7 @@ fn view(id: i64, update: bool) -> PromptView {
         repos: vec!["api-server".into()],
         json: "{}".into(),
         update,
+        notification: None,
     }
 }
 

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 
 use super::hold::{self, Hold};
 use super::prompts::text;
-use super::prompts::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
+use super::prompts::{AnswerVia, FromChannel, PromptView, Report, Shown, ToChannel};
 use super::state::Daemon;
 use super::wallclock::local_midnight;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
@@ -34,6 +34,10 @@ use crate::store::{
     PromptState, UpdateSource,
 };
 use crate::tickets::Families;
+
+/// How long the daemon's stop waits for its channels to take down what
+/// they show.
+const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Where an answer a channel reports was typed, as the store records it.
 pub fn answer_source(via: AnswerVia) -> UpdateSource {
@@ -234,6 +238,13 @@ impl Daemon {
             repos: pending.repos,
             json: serde_json::to_string(&info).unwrap_or_default(),
             update: false,
+            notification: match self.store.notification(record.id) {
+                Ok(n) => n.map(|(id, server)| Shown { id, server }),
+                Err(e) => {
+                    tracing::error!("reading the notification of prompt #{}: {e:#}", record.id);
+                    None
+                }
+            },
         }
     }
 
@@ -289,6 +300,10 @@ impl Daemon {
                 ToChannel::Withdraw { prompt } => {
                     if self.prompting.held == Some(prompt) {
                         self.prompting.held = None;
+                    }
+                    // Its notification is taken down: nothing to replace.
+                    if let Err(e) = self.store.clear_notification(prompt) {
+                        tracing::error!("forgetting the notification of prompt #{prompt}: {e:#}");
                     }
                     true
                 }
@@ -364,6 +379,13 @@ impl Daemon {
                 }
                 if let Some(id) = prompt {
                     self.record_result(id, channel, Outcome::Delivered, detail.as_deref(), now);
+                }
+            }
+            Report::Notified(shown) => {
+                if let Some(id) = prompt {
+                    if let Err(e) = self.store.set_notification(id, shown.id, &shown.server) {
+                        tracing::error!("keeping the notification of prompt #{id}: {e:#}");
+                    }
                 }
             }
             Report::Dismissed => {
@@ -453,6 +475,27 @@ impl Daemon {
             .filter(|h| h.channel == channel)
         {
             handle.send(ToChannel::Show(view.clone()));
+        }
+    }
+
+    /// Stops the channels at the daemon's stop, and waits (a little) for
+    /// those that take something down: the desktop closes its
+    /// notification, which would otherwise stay on screen with buttons
+    /// nothing answers.
+    pub async fn stop_channels(&mut self) {
+        let tasks: Vec<_> = self
+            .prompting
+            .channels
+            .drain(..)
+            .filter_map(|handle| handle.task)
+            .collect();
+        let ended = async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(STOP_WAIT, ended).await.is_err() {
+            tracing::debug!("a delivery channel did not stop within {STOP_WAIT:?}");
         }
     }
 
@@ -626,6 +669,7 @@ mod tests {
             repos: vec![],
             json: "{}".into(),
             update: false,
+            notification: None,
         }
     }
 

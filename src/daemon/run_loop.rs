@@ -214,6 +214,8 @@ async fn run_inner(
         g.record_healthy();
     }
     daemon.events.publish(wall_now(), EventBody::Stopping);
+    // The notification on screen goes with the daemon.
+    daemon.stop_channels().await;
     // Aborting the server drops the listener, which removes the socket file.
     server.abort();
     let _ = server.await;

@@ -438,6 +438,59 @@ impl Store {
             .map(from_millis))
     }
 
+    /// Keeps the desktop notification showing prompt `id`: its id and the
+    /// unique bus name of the server that gave it.
+    pub fn set_notification(
+        &mut self,
+        id: i64,
+        notification: u32,
+        server: &str,
+    ) -> Result<(), PromptError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE prompts SET notification_id = ?2, notification_server = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, notification, server])?;
+        Ok(())
+    }
+
+    /// Forgets the desktop notification of prompt `id` (it was taken
+    /// down); writes only when one is kept.
+    pub fn clear_notification(&mut self, id: i64) -> Result<(), PromptError> {
+        if self.schema < super::NOTIFICATION_SCHEMA {
+            return Ok(());
+        }
+        self.conn
+            .prepare_cached(
+                "UPDATE prompts SET notification_id = NULL, notification_server = NULL
+                 WHERE id = ?1 AND notification_id IS NOT NULL",
+            )?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// The desktop notification kept for prompt `id` (see
+    /// [`Store::set_notification`]); none in a store older than
+    /// [`super::NOTIFICATION_SCHEMA`].
+    pub fn notification(&self, id: i64) -> Result<Option<(u32, String)>, PromptError> {
+        if self.schema < super::NOTIFICATION_SCHEMA {
+            return Ok(None);
+        }
+        let row = self
+            .conn
+            .prepare_cached(
+                "SELECT notification_id, notification_server FROM prompts WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok((r.get::<_, Option<u32>>(0)?, r.get::<_, Option<String>>(1)?))
+            })
+            .optional()?;
+        Ok(match row {
+            Some((Some(n), Some(server))) => Some((n, server)),
+            _ => None,
+        })
+    }
+
     /// Newest first (by opening time), at most `limit`, optionally only those
     /// opened at or after `since`.
     pub fn recent_prompts(

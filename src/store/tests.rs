@@ -502,6 +502,39 @@ fn stores_built_from_older_migrations_upgrade_too() {
     }
 }
 
+#[test]
+fn a_version_3_store_upgrades_to_keep_the_notification_of_a_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devtrack.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &MIGRATIONS[..NOTIFICATION_SCHEMA - 1] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(&format!(
+            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'commit', 1000);
+             INSERT INTO prompts (id, opened_at, state, state_at) VALUES (3, 1000, 'open', 1000);
+             INSERT INTO prompt_changes (prompt_id, state, at) VALUES (3, 'open', 1000);
+             INSERT INTO prompt_triggers (trigger_id, prompt_id) VALUES (7, 3);
+             PRAGMA user_version = {};",
+            NOTIFICATION_SCHEMA - 1
+        ))
+        .unwrap();
+    }
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+    let p = s.outstanding_prompt().unwrap().expect("kept");
+    assert_eq!((p.id, p.state), (3, PromptState::Open));
+    assert_eq!(s.notification(3).unwrap(), None);
+
+    s.set_notification(3, 12, ":1.42").unwrap();
+    drop(s);
+    let mut s = Store::open(&path).unwrap();
+    assert_eq!(s.notification(3).unwrap(), Some((12, ":1.42".to_string())));
+    s.clear_notification(3).unwrap();
+    assert_eq!(s.notification(3).unwrap(), None);
+}
+
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }

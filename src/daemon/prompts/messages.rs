@@ -32,6 +32,18 @@ pub struct PromptView {
     /// An earlier showing of the same prompt is replaced (a trigger was
     /// folded in); channels that can update in place do so.
     pub update: bool,
+    /// The desktop notification that showed it last, kept in the store
+    /// (also by an earlier run of the daemon): replaced while the server
+    /// that gave it is still the one there.
+    pub notification: Option<Shown>,
+}
+
+/// A desktop notification: its id and the unique bus name of the server
+/// that gave it (an id means nothing to another server).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub id: u32,
+    pub server: String,
 }
 
 /// From the run loop to a channel.
@@ -60,6 +72,9 @@ pub struct FromChannel {
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Report {
+    /// The desktop notification now showing the prompt (sent before its
+    /// `Delivered`), for the loop to keep with the prompt.
+    Notified(Shown),
     /// Shown (for a hook: ran and exited 0). `detail`: e.g. the server's
     /// name, the hook's captured output.
     Delivered { detail: Option<String> },
@@ -92,10 +107,14 @@ pub enum AnswerVia {
 }
 
 /// The loop's end of one running channel.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ChannelHandle {
     pub channel: Channel,
     pub tx: mpsc::UnboundedSender<ToChannel>,
+    /// The channel's task, for a channel that has something to take down
+    /// when it is stopped (the desktop's notification): the loop waits for
+    /// it at shutdown.
+    pub task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl ChannelHandle {

@@ -21,5 +21,5 @@ mod seen;
 mod start;
 pub mod text;
 
-pub use messages::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+pub use messages::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, Shown, ToChannel};
 pub use start::{notifications_changed, start_channels, start_hook};

@@ -173,6 +173,7 @@ mod tests {
             repos: vec!["api-server".to_string()],
             json: "{}".to_string(),
             update: false,
+            notification: None,
         }
     }
 

@@ -172,6 +172,7 @@ mod tests {
             repos: vec![],
             json: "{}".to_string(),
             update: false,
+            notification: None,
         }
     }
 

@@ -9,9 +9,13 @@
 //! When nothing in the notification can take an answer, the body gets a
 //! last line telling the person to run `devtrack note`. An earlier
 //! notification of the same prompt that is still on screen is replaced
-//! (`replaces_id`), so an updated prompt never piles up. `expire_timeout`
-//! is 0: the notification stays until the person acts on it, the loop
-//! withdraws the prompt, or the loop stops the channel (each closes it with
+//! (`replaces_id`), so an updated prompt never piles up; so is one that an
+//! earlier run of the daemon left on screen, when the store kept it and
+//! the server that gave it (by unique bus name) is still there: every
+//! `Notify` is reported ([`Report::Notified`]) for the loop to keep with
+//! the prompt. `expire_timeout` is 0: the notification stays until the
+//! person acts on it, the loop withdraws the prompt, or the loop stops the
+//! channel, also at the daemon's stop (each closes it with
 //! `CloseNotification`).
 //!
 //! Back from the server: "Snooze" and "Skip" are [`Report::Snooze`] and
@@ -132,10 +136,11 @@ pub fn spawn(
         pending: BTreeSet::new(),
         dialogs: HashMap::new(),
     };
-    tokio::spawn(desktop.run(rx));
+    let task = tokio::spawn(desktop.run(rx));
     ChannelHandle {
         channel: Channel::Desktop,
         tx,
+        task: Some(task),
     }
 }
 
@@ -144,6 +149,10 @@ struct Open {
     view: PromptView,
     /// Its notification on the current server, while on screen.
     notification: Option<u32>,
+    /// The notification the store says showed it (an earlier run of the
+    /// daemon left it on screen): the first `Notify` replaces it when the
+    /// same server (by unique name) is still there.
+    inherited: Option<super::messages::Shown>,
     /// The person acted on that notification (so its closing is no
     /// dismissal).
     acted: bool,
@@ -279,6 +288,7 @@ impl Desktop {
                 self.prompts.insert(
                     id,
                     Open {
+                        inherited: view.notification.clone(),
                         view,
                         notification: None,
                         acted: false,
@@ -304,6 +314,7 @@ impl Desktop {
     fn lost_server(&mut self) {
         for open in self.prompts.values_mut() {
             open.notification = None;
+            open.inherited = None;
             open.acted = false;
         }
         self.pending.clear();

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
 use super::{backoff, dialog, Desktop};
-use crate::daemon::prompts::{AnswerVia, PromptView, Report, ToChannel};
+use crate::daemon::prompts::{AnswerVia, PromptView, Report, Shown, ToChannel};
 use crate::service::desktop_entry;
 
 pub const NO_SERVER: &str =
@@ -22,6 +22,8 @@ struct Server {
     caps: Capabilities,
     /// "dunst 1.9.0".
     detail: String,
+    /// Its unique bus name (`:1.42`): whose notification ids are whose.
+    owner: String,
 }
 
 pub struct Session {
@@ -258,9 +260,17 @@ impl Session {
         if self.server.is_none() {
             let caps = self.proxy.get_capabilities().await?;
             let (name, _vendor, version, _spec) = self.proxy.get_server_information().await?;
+            // Asked after the server answered: one started on demand owns
+            // the name by now.
+            let owner = zbus::fdo::DBusProxy::new(&self.conn)
+                .await?
+                .get_name_owner(zbus::names::BusName::try_from(dbus::NAME)?)
+                .await?
+                .to_string();
             self.server = Some(Server {
                 caps: Capabilities::from_server(&caps, &name),
                 detail: format!("{name} {version}").trim().to_string(),
+                owner,
             });
         }
         let server = self
@@ -273,11 +283,17 @@ impl Session {
         };
         let notification = content::notification(&open.view, server.caps, dialog);
         let actions: Vec<&str> = notification.actions.iter().map(String::as_str).collect();
+        let replaces = open.notification.or_else(|| {
+            open.inherited
+                .as_ref()
+                .filter(|shown| shown.server == server.owner)
+                .map(|shown| shown.id)
+        });
         let id = self
             .proxy
             .notify(
                 "devtrack",
-                open.notification.unwrap_or(0),
+                replaces.unwrap_or(0),
                 desktop_entry::NAME,
                 &notification.summary,
                 &notification.body,
@@ -287,10 +303,13 @@ impl Session {
             )
             .await?;
         let detail = server.detail.clone();
+        let owner = server.owner.clone();
         if let Some(open) = desktop.prompts.get_mut(&prompt) {
             open.notification = Some(id);
+            open.inherited = None;
             open.acted = false;
         }
+        desktop.report(Some(prompt), Report::Notified(Shown { id, server: owner }));
         desktop.report(
             Some(prompt),
             Report::Delivered {

@@ -82,6 +82,7 @@ mod tests {
             repos: vec!["api".into(), "web, mobile".into()],
             json: "{}".into(),
             update: false,
+            notification: None,
         }
     }
 

@@ -48,6 +48,7 @@ pub fn spawn(
     ChannelHandle {
         channel: Channel::Hook,
         tx,
+        task: None,
     }
 }
 

@@ -103,6 +103,7 @@ pub fn spawn(
     ChannelHandle {
         channel: Channel::Osascript,
         tx,
+        task: None,
     }
 }
 

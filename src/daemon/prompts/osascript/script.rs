@@ -93,6 +93,7 @@ mod tests {
             repos: vec![],
             json: "{}".into(),
             update: false,
+            notification: None,
         }
     }
 
