@@ -168,3 +168,47 @@ fn a_group_writable_config_refuses_the_hook_until_a_reload_finds_it_fixed() {
     let refused = log.lines().filter(|l| l.contains("hook refused")).count();
     assert_eq!(refused, 1, "said once:\n{log}");
 }
+
+#[test]
+fn a_prompt_held_by_a_pause_runs_the_hook_when_the_pause_ends() {
+    let env = Env::new();
+    let repo = env.cwd.join("api");
+    crate::util::git_repo(&repo);
+    let out = env.dir.path().join("stdin.json");
+    let script = writer(&env, &out);
+    env.write_config(&format!(
+        "{}prompts:\n  notifications: false\n  on_trigger:\n    command: ['{}']\n",
+        crate::prompts::with_repo(&repo),
+        script.display()
+    ));
+    let file = env.config_path();
+    std::fs::set_permissions(file.parent().unwrap(), PermissionsExt::from_mode(0o700)).unwrap();
+    std::fs::set_permissions(&file, PermissionsExt::from_mode(0o600)).unwrap();
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+
+    let reply = crate::prompts::request(&env, r#"{"v":1,"cmd":"pause","for_secs":2}"#);
+    assert_eq!(reply["ok"], true, "{reply}");
+    let until = events.wait_for("paused")["until"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    crate::prompts::commit(&repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&events, "opened");
+    // The hook's result is the first delivery, and it ran after the pause.
+    let delivered = prompt_event(&events, "delivered");
+    assert_eq!(delivered["id"], opened["id"]);
+    let hook: Vec<_> = delivered["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["channel"] == "hook")
+        .collect();
+    assert_eq!(hook.len(), 1, "{delivered}");
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let at = hook[0]["at"].as_str().unwrap();
+    assert!(
+        time(at) >= time(&until),
+        "the hook ran at {at}, paused until {until}"
+    );
+}
