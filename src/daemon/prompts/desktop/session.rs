@@ -10,7 +10,9 @@ use tokio::time::Instant;
 
 use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
-use super::{backoff, dialog, Desktop};
+use super::{dialog, Desktop, NOTIFY};
+use crate::backoff::Retry;
+use crate::daemon::deadline::until;
 use crate::daemon::prompts::{AnswerVia, PromptView, Report, ToChannel};
 use crate::service::desktop_entry;
 
@@ -33,9 +35,9 @@ pub struct Session {
     owners: zbus::fdo::NameOwnerChangedStream,
     presence: Presence,
     server: Option<Server>,
-    /// Consecutive failed `Notify` calls, and when to try again.
-    failures: u32,
-    retry_at: Option<Instant>,
+    /// Consecutive failed `Notify` calls, and when to try again (no try
+    /// is due while one runs or none failed).
+    retry: Retry<Instant>,
 }
 
 impl Session {
@@ -59,8 +61,7 @@ impl Session {
             owners,
             presence,
             server: None,
-            failures: 0,
-            retry_at: None,
+            retry: Retry::new(NOTIFY),
         })
     }
 
@@ -77,20 +78,13 @@ impl Session {
         rx: &mut mpsc::UnboundedReceiver<ToChannel>,
     ) -> bool {
         loop {
-            let retry_at = self.retry_at;
-            let retry = async {
-                match retry_at {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
                 message = rx.recv() => match message {
                     Some(ToChannel::Show(view)) => {
                         let id = view.id;
                         desktop.remember(view);
                         desktop.pending.insert(id);
-                        if self.retry_at.is_none() {
+                        if self.retry.due().is_none() {
                             self.show_pending(desktop).await;
                         }
                     }
@@ -106,8 +100,8 @@ impl Session {
                         return false;
                     }
                 },
-                () = retry => {
-                    self.retry_at = None;
+                () = until(self.retry.due()) => {
+                    self.retry.trying();
                     self.show_pending(desktop).await;
                 }
                 signal = self.actions.next() => {
@@ -182,8 +176,7 @@ impl Session {
             return;
         }
         self.server = None;
-        self.failures = 0;
-        self.retry_at = None;
+        self.retry.succeeded();
         desktop.lost_server();
         if self.can_deliver() {
             desktop.unavailable = true;
@@ -221,7 +214,7 @@ impl Session {
             match self.notify(desktop, prompt).await {
                 Ok(()) => {
                     desktop.pending.remove(&prompt);
-                    self.failures = 0;
+                    self.retry.succeeded();
                 }
                 Err(e) if dbus::no_server(&e) => {
                     self.presence = Presence {
@@ -235,9 +228,8 @@ impl Session {
                 // The `closed` branch of `serve` takes it from here.
                 Err(_) if self.conn.is_closed() => return,
                 Err(e) => {
-                    self.failures += 1;
-                    let delay = backoff::NOTIFY.delay(self.failures);
-                    self.retry_at = Some(Instant::now() + delay);
+                    self.retry.failed(Instant::now());
+                    let delay = NOTIFY.delay(self.retry.failures());
                     desktop.report(
                         Some(prompt),
                         Report::Failed {
