@@ -41,7 +41,8 @@
 //!
 //! A `Notify` that fails otherwise is [`Report::Failed`] and is retried
 //! (with the prompt's latest view) after 1 s, doubling to 5 min
-//! ([`NOTIFY`]); a `Show` meanwhile waits for that retry.
+//! ([`NOTIFY`]); a `Show` meanwhile waits for that retry. A server taking
+//! the name ends the wait at once: it may be the one that works.
 
 mod address;
 mod content;

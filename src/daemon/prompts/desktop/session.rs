@@ -166,13 +166,19 @@ impl Session {
 
     /// `NameOwnerChanged` for the server's name. A new server (or the old
     /// one gone) takes the notifications with it; the loop is told to
-    /// show again whenever the channel can deliver again.
+    /// show again whenever the channel can deliver again. A server taking
+    /// the name ends any back-off at once: it may be one that works, where
+    /// the one that failed (or could not be started) did not.
     fn owner_changed(&mut self, desktop: &mut Desktop, old: bool, new: bool) {
         self.presence.owned = new;
+        if new {
+            self.retry.try_now(Instant::now());
+        }
         let activated = !old && new && !desktop.unavailable;
         if activated {
-            // Started for our own `Notify` (D-Bus activation): nothing was
-            // lost.
+            // Started for our own `Notify` (D-Bus activation), or by
+            // itself while nothing was unavailable: nothing was lost, and
+            // what waits for a retry is tried now.
             return;
         }
         self.server = None;
