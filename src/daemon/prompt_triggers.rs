@@ -9,6 +9,11 @@
 //! snoozed prompt opens again at its deadline ([`Daemon::reopen_due`],
 //! a wall-clock timer, not polling).
 //!
+//! A change's view is built once, from one read of the pending commits,
+//! and serves the `prompt` event, the log line and the channels alike; the
+//! status line and the snooze deadline that follow from it are only marked
+//! (`Daemon::dirty`) and published once at the bottom of the loop's turn.
+//!
 //! The socket is a channel too: a prompt shown while at least one client
 //! subscribes to the event stream is recorded as delivered on `socket`
 //! (not announced again: the event was the delivery).
@@ -20,10 +25,9 @@ use super::prompts::{AnswerVia, FromChannel, PromptView, Report, ToChannel};
 use super::state::Daemon;
 use super::wallclock::local_midnight;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
-use crate::service::systemd::readiness;
 use crate::store::{
-    Answered, Channel, Fold, NewUpdate, Outcome, PromptError, PromptOpened, PromptRecord,
-    PromptState, UpdateSource,
+    Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
+    PromptRecord, PromptState, UpdateSource,
 };
 use crate::tickets::Families;
 
@@ -94,20 +98,26 @@ impl Daemon {
         self.prompt_changed(change, &opened.prompt, now);
     }
 
-    /// The prompt as every channel shows it.
-    pub fn prompt_view(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptView {
-        let pending = match self.store.pending_overview(text::BODY_COMMITS) {
-            Ok(p) => p,
-            Err(e) => {
+    /// What the commits since the previous answer amount to (one store
+    /// read); nothing when it cannot be read.
+    fn pending(&self) -> PendingCommits {
+        self.store
+            .pending_overview(text::BODY_COMMITS)
+            .unwrap_or_else(|e| {
                 tracing::error!("reading the commits since the last answer: {e:#}");
                 Default::default()
-            }
-        };
+            })
+    }
+
+    /// The prompt as the wire shows it and as every channel shows it,
+    /// built once from one read.
+    fn prompt_shown(&self, record: &PromptRecord, now: DateTime<Utc>) -> (PromptInfo, PromptView) {
+        let pending = self.pending();
         let summary = text::summary(record, &pending, self.scheduling.schedule.tz, now);
-        let info = text::info(record, summary.clone(), pending.repos.clone());
-        PromptView {
+        let info = text::info(record, summary, pending.repos.clone());
+        let view = PromptView {
             id: record.id,
-            summary,
+            summary: info.summary.clone(),
             body: text::body(&pending),
             trigger_kind: record
                 .triggers
@@ -117,25 +127,29 @@ impl Daemon {
             repos: pending.repos,
             json: serde_json::to_string(&info).unwrap_or_default(),
             update: false,
-        }
+        };
+        (info, view)
     }
 
     /// The prompt as the wire shows it.
     pub fn prompt_info(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptInfo {
-        let view = self.prompt_view(record, now);
-        text::info(record, view.summary, view.repos)
+        let pending = self.pending();
+        let summary = text::summary(record, &pending, self.scheduling.schedule.tz, now);
+        text::info(record, summary, pending.repos)
     }
 
-    /// A stored change of `record`: published, passed on to the channels,
-    /// the reopen deadline and the status line brought up to date.
+    /// A stored change of `record`: published and passed on to the
+    /// channels; the reopen deadline and the status line are marked for
+    /// the bottom of the turn. Returns the prompt as published.
     pub fn prompt_changed(
         &mut self,
         change: PromptChangeKind,
         record: &PromptRecord,
         now: DateTime<Utc>,
-    ) {
-        let view = self.prompt_view(record, now);
-        let prompt = text::info(record, view.summary.clone(), view.repos.clone());
+    ) -> PromptInfo {
+        // First: the socket's delivery below stores a newer record.
+        self.dirty.prompt_stored(record);
+        let (prompt, view) = self.prompt_shown(record, now);
         // A channel's results are logged by the channel's outage (once),
         // not once per prompt.
         if change == PromptChangeKind::Delivered {
@@ -154,9 +168,13 @@ impl Daemon {
                 view.summary
             );
         }
-        let reached = self
-            .events
-            .publish(now, EventBody::Prompt { change, prompt });
+        let reached = self.events.publish(
+            now,
+            EventBody::Prompt {
+                change,
+                prompt: prompt.clone(),
+            },
+        );
         let shown = record.state == PromptState::Open;
         if let Some(message) = channel_message(change, &view) {
             if shown || matches!(message, ToChannel::Withdraw { .. }) {
@@ -168,8 +186,7 @@ impl Daemon {
                 self.record_result(record.id, Channel::Socket, Outcome::Delivered, None, now);
             }
         }
-        self.refresh_reopen();
-        readiness::status(&self.status_line(now));
+        prompt
     }
 
     /// Stores what `channel` did with prompt `id`; announced as
@@ -187,9 +204,9 @@ impl Daemon {
             .record_delivery(id, channel, outcome, detail, now)
         {
             Ok(record) if channel != Channel::Socket => {
-                self.prompt_changed(PromptChangeKind::Delivered, &record, now)
+                self.prompt_changed(PromptChangeKind::Delivered, &record, now);
             }
-            Ok(_) => readiness::status(&self.status_line(now)),
+            Ok(record) => self.dirty.prompt_stored(&record),
             Err(e) => tracing::error!("recording a delivery of prompt #{id}: {e:#}"),
         }
     }
@@ -212,7 +229,7 @@ impl Daemon {
                         outage.detail
                     );
                 }
-                self.show_open_to(channel, now);
+                self.show_open_to(&[channel], now);
             }
             Report::Unavailable { detail } => {
                 self.channel_trouble(channel, prompt, Outcome::Unavailable, &detail, now)
@@ -264,7 +281,7 @@ impl Daemon {
             }
         }
         // A channel's outage (or its end) shows in the status line.
-        readiness::status(&self.status_line(now));
+        self.dirty.status = true;
     }
 
     /// `channel` could not deliver: logged once per outage, recorded for
@@ -292,8 +309,9 @@ impl Daemon {
         }
     }
 
-    /// Shows the open prompt, if any, to `channel` again (it came back).
-    fn show_open_to(&mut self, channel: Channel, now: DateTime<Utc>) {
+    /// Shows the open prompt, if any, to `channels` again (they came back
+    /// or started): read once, its view built once.
+    fn show_open_to(&mut self, channels: &[Channel], now: DateTime<Utc>) {
         let record = match self.store.outstanding_prompt() {
             Ok(Some(r)) if r.state == PromptState::Open => r,
             Ok(_) => return,
@@ -305,15 +323,20 @@ impl Daemon {
         // A hook runs once per prompt, also across restarts of its channel
         // (a reload, a restart of the daemon): one that has a result for
         // this prompt already ran for it.
-        if channel == Channel::Hook && record.deliveries.iter().any(|d| d.channel == channel) {
+        let to: Vec<Channel> = channels
+            .iter()
+            .copied()
+            .filter(|&c| c != Channel::Hook || record.deliveries.iter().all(|d| d.channel != c))
+            .collect();
+        if to.is_empty() {
             return;
         }
-        let view = self.prompt_view(&record, now);
+        let (_, view) = self.prompt_shown(&record, now);
         for handle in self
             .prompting
             .channels
             .iter()
-            .filter(|h| h.channel == channel)
+            .filter(|h| to.contains(&h.channel))
         {
             handle.send(ToChannel::Show(view.clone()));
         }
@@ -352,16 +375,16 @@ impl Daemon {
         Ok(answered)
     }
 
-    /// Snoozes prompt `id` (or the outstanding one) until `until`.
+    /// Snoozes prompt `id` (or the outstanding one) until `until`;
+    /// returns it as published.
     pub fn snooze(
         &mut self,
         id: Option<i64>,
         until: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<PromptRecord, PromptError> {
+    ) -> Result<PromptInfo, PromptError> {
         let record = self.store.snooze_prompt(id, until, now)?;
-        self.prompt_changed(PromptChangeKind::Snoozed, &record, now);
-        Ok(record)
+        Ok(self.prompt_changed(PromptChangeKind::Snoozed, &record, now))
     }
 
     /// Skips prompt `id` (or the outstanding one).
@@ -386,18 +409,9 @@ impl Daemon {
             }
             Err(e) => tracing::error!("reopening snoozed prompts: {e:#}"),
         }
-        self.refresh_reopen();
-    }
-
-    /// When the next snoozed prompt opens again.
-    pub fn refresh_reopen(&mut self) {
-        self.prompting.next_reopen = match self.store.next_reopen() {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::error!("reading the next reopen time: {e:#}");
-                None
-            }
-        };
+        // The deadline passed: the next one is read at the bottom of the
+        // turn even when nothing reopened (the clock was set).
+        self.dirty.prompt = true;
     }
 
     /// (Re)starts the channels `config.prompts` asks for (at start-up, and
@@ -408,9 +422,7 @@ impl Daemon {
             super::prompts::start_channels(&self.config, &self.prompting.reports);
         self.prompting.health.clear();
         let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
-        for channel in kinds {
-            self.show_open_to(channel, now);
-        }
+        self.show_open_to(&kinds, now);
     }
 
     /// Starts the hook's channel anew (a reload that left `prompts:` as it
@@ -424,7 +436,7 @@ impl Daemon {
         self.prompting.health.fine(Channel::Hook);
         if let Some(handle) = super::prompts::start_hook(&self.config, &self.prompting.reports) {
             self.prompting.channels.push(handle);
-            self.show_open_to(Channel::Hook, now);
+            self.show_open_to(&[Channel::Hook], now);
         }
     }
 }

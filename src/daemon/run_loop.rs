@@ -32,7 +32,7 @@ use crate::daemon::limit_retry;
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::FromChannel;
-use crate::daemon::state::{Commits, Daemon, Health, Prompting, Scheduling};
+use crate::daemon::state::{Commits, Daemon, Dirty, Health, Prompting, Scheduling};
 use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit::{Explain, Status};
@@ -121,6 +121,7 @@ async fn run_inner(
             last_reload: None,
             store: StoreHealth::default(),
         },
+        dirty: Dirty::default(),
     };
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
@@ -128,7 +129,8 @@ async fn run_inner(
     daemon.reopen_due(now);
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
-    readiness::ready(&daemon.status_line(wall_now()));
+    daemon.dirty.ready = true;
+    daemon.publish(wall_now());
     let next_prompt = daemon
         .scheduling
         .next_due
@@ -195,6 +197,9 @@ async fn run_inner(
                 daemon.watchdog_tick();
             }
         }
+        // What the branch changed goes out once: the status line, the
+        // snooze deadline.
+        daemon.publish(wall_now());
     }
 
     readiness::stopping();

@@ -34,18 +34,18 @@ pub(super) fn handle(
         Ok(s) => s,
         Err(e) => return Ok(Response::failed(ErrorKind::BadRequest, e)),
     };
-    let record = match daemon.snooze(None, now + span, now) {
-        Ok(r) => r,
+    let prompt = match daemon.snooze(None, now + span, now) {
+        Ok(p) => p,
         Err(e) => return prompt_failure(e),
     };
     let message = format!(
         "prompt #{} snoozed until {}",
-        record.id,
+        prompt.id,
         local_time(now + span, daemon.scheduling.schedule.tz, now)
     );
     Ok(Response::Prompt {
         message,
-        prompt: Box::new(daemon.prompt_info(&record, now)),
+        prompt: Box::new(prompt),
     })
 }
 
