@@ -12,7 +12,9 @@
 //! (`store_health`) to `commit_triggers`, the limit retry to
 //! `limit_retry`, SIGHUP to `reload`, channel reports and the snooze
 //! deadline to `prompt_triggers`. What it owns is `state::Daemon`, defined
-//! beside it.
+//! beside it. A branch marks what it changed (`state::Dirty`); after the
+//! `select!`, `Daemon::publish` sends the status line and sets the snooze
+//! deadline once for the whole turn.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
