@@ -99,6 +99,14 @@ where
         was_failing
     }
 
+    /// The try that was due starts now: none is due until it fails
+    /// (which, the count being kept, waits longer than the last time) or
+    /// succeeds. For a caller whose deadline fires in a `select!` and must
+    /// not fire again while the try runs.
+    pub fn trying(&mut self) {
+        self.due = None;
+    }
+
     /// Ends any wait at once, keeping the count: an event said that the
     /// cause may be gone (a server took its bus name), so the next try is
     /// due now.
@@ -172,6 +180,21 @@ mod tests {
         assert_eq!(r.due(), None);
         assert!(r.failed(S(10)), "a new run is reported");
         assert_eq!(r.due(), Some(S(11)), "and waits `first` again");
+    }
+
+    #[test]
+    fn a_try_under_way_is_not_due_again_and_keeps_the_count() {
+        let mut r: Retry<Duration> = Retry::new(Backoff::new(S(1), S(300)));
+        r.failed(S(0));
+        r.failed(S(1));
+        assert_eq!(r.due(), Some(S(3)));
+        r.trying();
+        assert_eq!(r.due(), None, "no deadline while the try runs");
+        assert!(r.may_try(S(3)));
+        assert!(!r.failed(S(3)), "the same run");
+        assert_eq!(r.due(), Some(S(7)), "the third failure waits 4 s");
+        r.trying();
+        assert!(r.succeeded(), "it had been failing");
     }
 
     #[test]

@@ -507,3 +507,31 @@ async fn no_address_at_all_is_unavailable_and_the_channel_carries_on() {
         "the channel's task still runs"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_server_taking_the_name_ends_the_back_off_at_once() {
+    let dir = tempfile::Builder::new().prefix("dt-bus").tempdir().unwrap();
+    // The bus can start a server, but the one it starts fails: every
+    // `Notify` fails and the channel backs off 1 s, 2 s, then 4 s.
+    let bus = Bus::with_broken_activation(&dir.path().join("bus"));
+    let mut channel = Channel::on(&bus, None);
+    channel.show(view(1, "1 commit in api-server since 14:00"));
+    for _ in 0..3 {
+        let failed = channel.report().await;
+        assert_eq!(failed.prompt, Some(1));
+        assert!(matches!(failed.report, Report::Failed { .. }), "{failed:?}");
+    }
+
+    // A working server takes the name 4 s before the next try is due: the
+    // prompt waiting for it is shown at once, without the loop asking.
+    let waited = std::time::Instant::now();
+    let mut server = Server::start(&bus, &["actions"]).await;
+    let n = server.notified().await;
+    assert_eq!(n.summary, "1 commit in api-server since 14:00");
+    channel.delivered(1).await;
+    assert!(
+        waited.elapsed() < std::time::Duration::from_secs(2),
+        "shown when the server took the name, not when the back-off ran out ({:?})",
+        waited.elapsed()
+    );
+}

@@ -37,10 +37,31 @@ impl Bus {
     /// Starts `dbus-daemon` listening on `socket`; returns once it printed
     /// its address (it listens by then).
     pub fn start(socket: &Path) -> Bus {
+        Bus::with_config(socket, "")
+    }
+
+    /// A bus that can start a notification server (D-Bus activation) whose
+    /// program fails at once, as a desktop's packaged server does without
+    /// a display: every `Notify` while no server owns the name fails with
+    /// a spawn error, not with "no such name".
+    pub fn with_broken_activation(socket: &Path) -> Bus {
+        let services = socket.with_extension("services");
+        std::fs::create_dir(&services).unwrap();
+        std::fs::write(
+            services.join(format!("{NAME}.service")),
+            format!("[D-BUS Service]\nName={NAME}\nExec=/bin/false\n"),
+        )
+        .unwrap();
+        let dir = format!("  <servicedir>{}</servicedir>\n", services.display());
+        Bus::with_config(socket, &dir)
+    }
+
+    fn with_config(socket: &Path, extra: &str) -> Bus {
         let config = socket.with_extension("conf");
         std::fs::write(
             &config,
-            "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"
+            format!(
+                "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"
  \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">
 <busconfig>
   <type>session</type>
@@ -52,8 +73,9 @@ impl Bus {
     <allow eavesdrop=\"true\"/>
     <allow own=\"*\"/>
   </policy>
-</busconfig>
-",
+{extra}</busconfig>
+"
+            ),
         )
         .unwrap();
         let mut child = Command::new("dbus-daemon")

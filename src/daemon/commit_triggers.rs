@@ -13,7 +13,6 @@ use super::store_health::Change;
 use crate::daemon::state::Daemon;
 use crate::exit::Explain;
 use crate::protocol::EventBody;
-use crate::service::systemd::readiness;
 use crate::store::{NewTrigger, TriggerKind};
 
 impl Daemon {
@@ -30,13 +29,13 @@ impl Daemon {
             Ok(events) => {
                 if !events.is_empty() {
                     // Something was written: the store takes writes.
-                    self.store_succeeded(now);
+                    self.store_succeeded();
                 }
                 self.take_git_events(events, now);
                 true
             }
             Err(e) => {
-                self.store_failed(&e, now);
+                self.store_failed(&e);
                 false
             }
         };
@@ -54,7 +53,7 @@ impl Daemon {
     pub fn retry_store(&mut self, now: DateTime<Utc>) {
         if self.store.deleted() {
             if let Err(e) = self.store.reopen(&self.paths.database) {
-                self.store_failed(&e, now);
+                self.store_failed(&e);
                 return;
             }
             tracing::warn!(
@@ -70,7 +69,7 @@ impl Daemon {
             let batch = self.commits.unrecorded.remove(0);
             if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
                 self.commits.unrecorded.insert(0, batch);
-                self.store_failed(&e, now);
+                self.store_failed(&e);
                 return;
             }
         }
@@ -78,16 +77,16 @@ impl Daemon {
             .run_scheduler(now)
             .and_then(|()| self.store.save_scheduler_state(&self.scheduling.state));
         match written {
-            Ok(()) => self.store_succeeded(now),
+            Ok(()) => self.store_succeeded(),
             Err(e) => {
                 self.scheduling.next_due = None;
-                self.store_failed(&e, now);
+                self.store_failed(&e);
             }
         }
     }
 
     /// A write failed: reported (once per new error) and retried later.
-    pub fn store_failed(&mut self, err: &anyhow::Error, now: DateTime<Utc>) {
+    pub fn store_failed(&mut self, err: &anyhow::Error) {
         let message = self.store.explain(err);
         match self
             .health
@@ -96,19 +95,19 @@ impl Daemon {
         {
             Change::Failing => {
                 tracing::error!("{}", message.explained());
-                readiness::status(&self.status_line(now));
+                self.dirty.status = true;
             }
             _ => tracing::debug!("the store still fails: {err:#}"),
         }
     }
 
-    fn store_succeeded(&mut self, now: DateTime<Utc>) {
+    fn store_succeeded(&mut self) {
         if self.health.store.succeeded() == Change::Recovered {
             tracing::info!(
                 "store `{}` takes writes again; what waited in the reflogs is stored",
                 self.paths.database.display()
             );
-            readiness::status(&self.status_line(now));
+            self.dirty.status = true;
         }
     }
 
@@ -131,7 +130,7 @@ impl Daemon {
                 self.events.publish(now, EventBody::Repo { repo: status });
             }
         }
-        readiness::status(&self.status_line(now));
+        self.dirty.status = true;
     }
 
     /// Reads what was committed while the daemon was not watching (at start
@@ -220,7 +219,7 @@ impl Daemon {
         if let Err(e) = self.record_commit_trigger(TriggerKind::Commit, &batch, now) {
             // The commits are stored; their prompt waits for the retry.
             self.commits.unrecorded.push(batch);
-            self.store_failed(&e, now);
+            self.store_failed(&e);
         }
     }
 

@@ -9,6 +9,7 @@
 mod burst;
 mod commit_triggers;
 pub mod control;
+mod deadline;
 pub mod event_bus;
 mod footprint;
 pub mod gitwatch;

@@ -16,6 +16,11 @@
 //! waits for only while it holds a prompt). A prompt a person asked for
 //! (`devtrack trigger`) is never held.
 //!
+//! A change's view is built once, from one read of the pending commits,
+//! and serves the `prompt` event, the log line and the channels alike; the
+//! status line and the snooze deadline that follow from it are only marked
+//! (`Daemon::dirty`) and published once at the bottom of the loop's turn.
+//!
 //! The socket is a channel too: a prompt shown while at least one client
 //! subscribes to the event stream is recorded as delivered on `socket`
 //! (not announced again: the event was the delivery).
@@ -28,10 +33,9 @@ use super::prompts::{AnswerVia, FromChannel, PromptView, Report, Shown, ToChanne
 use super::state::Daemon;
 use super::wallclock::local_midnight;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
-use crate::service::systemd::readiness;
 use crate::store::{
-    Answered, Channel, Fold, NewUpdate, Outcome, PromptError, PromptOpened, PromptRecord,
-    PromptState, UpdateSource,
+    Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
+    PromptRecord, PromptState, UpdateSource,
 };
 use crate::tickets::Families;
 
@@ -196,10 +200,8 @@ impl Daemon {
             "prompt #{id} released: prompts are no longer held"
         );
         let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
-        for channel in kinds {
-            self.show_open_to(channel, now);
-        }
-        self.refresh_reopen(now);
+        self.show_open_to(&kinds, now);
+        self.dirty.prompt = true;
     }
 
     /// A trigger's prompt is in the store: announce it (and the prompt it
@@ -215,20 +217,26 @@ impl Daemon {
         self.prompt_changed(change, &opened.prompt, now);
     }
 
-    /// The prompt as every channel shows it.
-    pub fn prompt_view(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptView {
-        let pending = match self.store.pending_overview(text::BODY_COMMITS) {
-            Ok(p) => p,
-            Err(e) => {
+    /// What the commits since the previous answer amount to (one store
+    /// read); nothing when it cannot be read.
+    fn pending(&self) -> PendingCommits {
+        self.store
+            .pending_overview(text::BODY_COMMITS)
+            .unwrap_or_else(|e| {
                 tracing::error!("reading the commits since the last answer: {e:#}");
                 Default::default()
-            }
-        };
+            })
+    }
+
+    /// The prompt as the wire shows it and as every channel shows it,
+    /// built once from one read.
+    fn prompt_shown(&self, record: &PromptRecord, now: DateTime<Utc>) -> (PromptInfo, PromptView) {
+        let pending = self.pending();
         let summary = text::summary(record, &pending, self.scheduling.schedule.tz, now);
-        let info = text::info(record, summary.clone(), pending.repos.clone());
-        PromptView {
+        let info = text::info(record, summary, pending.repos.clone());
+        let view = PromptView {
             id: record.id,
-            summary,
+            summary: info.summary.clone(),
             body: text::body(&pending),
             trigger_kind: record
                 .triggers
@@ -238,32 +246,45 @@ impl Daemon {
             repos: pending.repos,
             json: serde_json::to_string(&info).unwrap_or_default(),
             update: false,
-            notification: match self.store.notification(record.id) {
-                Ok(n) => n.map(|(id, server)| Shown { id, server }),
-                Err(e) => {
-                    tracing::error!("reading the notification of prompt #{}: {e:#}", record.id);
-                    None
-                }
-            },
+            // A channel knows what it showed in this run; what an earlier
+            // run showed is read only where a prompt is shown anew
+            // (`show_open_to`).
+            notification: None,
+        };
+        (info, view)
+    }
+
+    /// The notification an earlier run showed for prompt `id`, which a
+    /// channel replaces when its server is still the same.
+    fn kept_notification(&self, id: i64) -> Option<Shown> {
+        match self.store.notification(id) {
+            Ok(n) => n.map(|(id, server)| Shown { id, server }),
+            Err(e) => {
+                tracing::error!("reading the notification of prompt #{id}: {e:#}");
+                None
+            }
         }
     }
 
     /// The prompt as the wire shows it.
     pub fn prompt_info(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptInfo {
-        let view = self.prompt_view(record, now);
-        text::info(record, view.summary, view.repos)
+        let pending = self.pending();
+        let summary = text::summary(record, &pending, self.scheduling.schedule.tz, now);
+        text::info(record, summary, pending.repos)
     }
 
-    /// A stored change of `record`: published, passed on to the channels,
-    /// the reopen deadline and the status line brought up to date.
+    /// A stored change of `record`: published and passed on to the
+    /// channels; the reopen deadline and the status line are marked for
+    /// the bottom of the turn. Returns the prompt as published.
     pub fn prompt_changed(
         &mut self,
         change: PromptChangeKind,
         record: &PromptRecord,
         now: DateTime<Utc>,
-    ) {
-        let view = self.prompt_view(record, now);
-        let prompt = text::info(record, view.summary.clone(), view.repos.clone());
+    ) -> PromptInfo {
+        // First: the socket's delivery below stores a newer record.
+        self.dirty.prompt_stored(record);
+        let (prompt, view) = self.prompt_shown(record, now);
         // A channel's results are logged by the channel's outage (once),
         // not once per prompt.
         if change == PromptChangeKind::Delivered {
@@ -290,9 +311,13 @@ impl Daemon {
                 _ => None,
             };
         }
-        let reached = self
-            .events
-            .publish(now, EventBody::Prompt { change, prompt });
+        let reached = self.events.publish(
+            now,
+            EventBody::Prompt {
+                change,
+                prompt: prompt.clone(),
+            },
+        );
         let shown = record.state == PromptState::Open;
         if let Some(message) = channel_message(change, &view) {
             let send = match message {
@@ -317,8 +342,7 @@ impl Daemon {
                 self.record_result(record.id, Channel::Socket, Outcome::Delivered, None, now);
             }
         }
-        self.refresh_reopen(now);
-        readiness::status(&self.status_line(now));
+        prompt
     }
 
     /// Stores what `channel` did with prompt `id`; announced as
@@ -336,9 +360,9 @@ impl Daemon {
             .record_delivery(id, channel, outcome, detail, now)
         {
             Ok(record) if channel != Channel::Socket => {
-                self.prompt_changed(PromptChangeKind::Delivered, &record, now)
+                self.prompt_changed(PromptChangeKind::Delivered, &record, now);
             }
-            Ok(_) => readiness::status(&self.status_line(now)),
+            Ok(record) => self.dirty.prompt_stored(&record),
             Err(e) => tracing::error!("recording a delivery of prompt #{id}: {e:#}"),
         }
     }
@@ -361,7 +385,7 @@ impl Daemon {
                         outage.detail
                     );
                 }
-                self.show_open_to(channel, now);
+                self.show_open_to(&[channel], now);
             }
             Report::Unavailable { detail } => {
                 self.channel_trouble(channel, prompt, Outcome::Unavailable, &detail, now)
@@ -419,7 +443,7 @@ impl Daemon {
             }
         }
         // A channel's outage (or its end) shows in the status line.
-        readiness::status(&self.status_line(now));
+        self.dirty.status = true;
     }
 
     /// `channel` could not deliver: logged once per outage, recorded for
@@ -447,8 +471,9 @@ impl Daemon {
         }
     }
 
-    /// Shows the open prompt, if any, to `channel` again (it came back).
-    fn show_open_to(&mut self, channel: Channel, now: DateTime<Utc>) {
+    /// Shows the open prompt, if any, to `channels` again (they came back
+    /// or started): read once, its view built once.
+    fn show_open_to(&mut self, channels: &[Channel], now: DateTime<Utc>) {
         let record = match self.store.outstanding_prompt() {
             Ok(Some(r)) if r.state == PromptState::Open => r,
             Ok(_) => return,
@@ -460,19 +485,25 @@ impl Daemon {
         // A hook runs once per prompt, also across restarts of its channel
         // (a reload, a restart of the daemon): one that has a result for
         // this prompt already ran for it.
-        if channel == Channel::Hook && record.deliveries.iter().any(|d| d.channel == channel) {
+        let to: Vec<Channel> = channels
+            .iter()
+            .copied()
+            .filter(|&c| c != Channel::Hook || record.deliveries.iter().all(|d| d.channel != c))
+            .collect();
+        if to.is_empty() {
             return;
         }
         if self.withheld(&record, now) {
             return;
         }
-        let view = self.prompt_view(&record, now);
+        let (_, mut view) = self.prompt_shown(&record, now);
+        view.notification = self.kept_notification(record.id);
         self.prompting.said = Some((record.id, view.summary.clone()));
         for handle in self
             .prompting
             .channels
             .iter()
-            .filter(|h| h.channel == channel)
+            .filter(|h| to.contains(&h.channel))
         {
             handle.send(ToChannel::Show(view.clone()));
         }
@@ -534,13 +565,13 @@ impl Daemon {
 
     /// Snoozes prompt `id` (or the outstanding one) for `asked`, or for
     /// `prompts.snooze` without shortening a running snooze (see
-    /// [`snooze_end`]).
+    /// [`snooze_end`]); returns it as published, and where the snooze ends.
     pub fn snooze(
         &mut self,
         id: Option<i64>,
         asked: Option<chrono::TimeDelta>,
         now: DateTime<Utc>,
-    ) -> Result<(PromptRecord, SnoozeEnd), PromptError> {
+    ) -> Result<(PromptInfo, SnoozeEnd), PromptError> {
         let current = match id {
             Some(id) => self
                 .store
@@ -557,11 +588,13 @@ impl Daemon {
         };
         let end = snooze_end(now, asked, self.snooze_length(), snoozed_until);
         if end.kept {
-            return Ok((current, end));
+            return Ok((self.prompt_info(&current, now), end));
         }
         let record = self.store.snooze_prompt(Some(current.id), end.until, now)?;
-        self.prompt_changed(PromptChangeKind::Snoozed, &record, now);
-        Ok((record, end))
+        Ok((
+            self.prompt_changed(PromptChangeKind::Snoozed, &record, now),
+            end,
+        ))
     }
 
     /// Skips prompt `id` (or the outstanding one).
@@ -607,24 +640,9 @@ impl Daemon {
             Err(e) => tracing::error!("reopening snoozed prompts: {e:#}"),
         }
         self.release_held(now);
-        self.refresh_reopen(now);
-    }
-
-    /// When the next snoozed prompt opens again, or the held prompt is
-    /// released (see [`prompt_deadline`]).
-    pub fn refresh_reopen(&mut self, now: DateTime<Utc>) {
-        let reopen = match self.store.next_reopen() {
-            Ok(t) => t,
-            Err(e) => {
-                tracing::error!("reading the next reopen time: {e:#}");
-                None
-            }
-        };
-        let release = match self.prompting.held {
-            Some(_) => self.hold(now).and_then(|h| h.until),
-            None => None,
-        };
-        self.prompting.next_reopen = prompt_deadline(reopen, release);
+        // The deadline passed: the next one is read at the bottom of the
+        // turn even when nothing reopened (the clock was set).
+        self.dirty.prompt = true;
     }
 
     /// (Re)starts the channels `config.prompts` asks for (at start-up, and
@@ -635,9 +653,7 @@ impl Daemon {
             super::prompts::start_channels(&self.config, &self.prompting.reports);
         self.prompting.health.clear();
         let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
-        for channel in kinds {
-            self.show_open_to(channel, now);
-        }
+        self.show_open_to(&kinds, now);
     }
 
     /// Starts the hook's channel anew (a reload that left `prompts:` as it
@@ -651,7 +667,7 @@ impl Daemon {
         self.prompting.health.fine(Channel::Hook);
         if let Some(handle) = super::prompts::start_hook(&self.config, &self.prompting.reports) {
             self.prompting.channels.push(handle);
-            self.show_open_to(Channel::Hook, now);
+            self.show_open_to(&[Channel::Hook], now);
         }
     }
 }

@@ -56,7 +56,9 @@ impl Daemon {
                 Err(error)
             }
         };
-        readiness::ready(&self.status_line(now));
+        // `READY=1` ends the reload, with the status line, at the bottom of
+        // the turn.
+        self.dirty.ready = true;
         outcome
     }
 

@@ -12,17 +12,21 @@
 //! (`store_health`) to `commit_triggers`, the limit retry to
 //! `limit_retry`, SIGHUP to `reload`, channel reports and the snooze
 //! deadline to `prompt_triggers`. What it owns is `state::Daemon`, defined
-//! beside it.
+//! beside it. A branch marks what it changed (`state::Dirty`); after the
+//! `select!`, `Daemon::publish` sends the status line and sets the snooze
+//! deadline once for the whole turn.
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, SubsecRound, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::backoff::Retry;
 use crate::config::paths::Paths;
 use crate::config::Config;
 use crate::daemon::control::{self, handlers, ControlRequest};
+use crate::daemon::deadline::until;
 use crate::daemon::event_bus::EventBus;
 use crate::daemon::footprint;
 use crate::daemon::gitwatch::{Debouncer, GitWatch};
@@ -30,7 +34,7 @@ use crate::daemon::limit_retry;
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::FromChannel;
-use crate::daemon::state::{Commits, Daemon, Health, Prompting, Scheduling};
+use crate::daemon::state::{Commits, Daemon, Dirty, Health, Prompting, Scheduling};
 use crate::daemon::store_health::StoreHealth;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit::{Explain, Status};
@@ -121,6 +125,7 @@ async fn run_inner(
             last_reload: None,
             store: StoreHealth::default(),
         },
+        dirty: Dirty::default(),
     };
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
@@ -128,7 +133,8 @@ async fn run_inner(
     daemon.reopen_due(now);
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
-    readiness::ready(&daemon.status_line(wall_now()));
+    daemon.dirty.ready = true;
+    daemon.publish(wall_now());
     let next_prompt = daemon
         .scheduling
         .next_due
@@ -143,32 +149,24 @@ async fn run_inner(
     );
 
     // Under launchd: a run that stays up this long was not a failed start.
-    let healthy = crash_guard
+    let mut healthy_at = crash_guard
         .as_ref()
-        .map(|g| tokio::time::sleep(g.healthy_after()));
-    tokio::pin!(healthy);
-
+        .map(|g| Instant::now() + g.healthy_after());
+    // As an interval ticks: the first ping at once, then one every
+    // `every` from there (a late one does not move the next).
     let watchdog_every = readiness::watchdog_interval();
-    let mut watchdog = watchdog_every.map(tokio::time::interval);
+    let mut watchdog_at = watchdog_every.map(|_| Instant::now());
 
     loop {
         limit_retry::follow(
             &mut daemon.commits.limit_retry,
             daemon.commits.git.waits_for_limit(),
-            tokio::time::Instant::now(),
+            Instant::now(),
         );
         let limit_deadline = daemon.commits.limit_retry.due();
         let commit_deadline = daemon.commits.batch.deadline();
-        let idle_deadline = daemon
-            .commits
-            .git
-            .idle_deadline()
-            .map(tokio::time::Instant::from_std);
-        let store_retry = daemon
-            .health
-            .store
-            .retry_at()
-            .map(tokio::time::Instant::from_std);
+        let idle_deadline = daemon.commits.git.idle_deadline().map(Instant::from_std);
+        let store_retry = daemon.health.store.retry_at().map(Instant::from_std);
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -182,30 +180,30 @@ async fn run_inner(
                 let _ = req.reply.send(reply);
             }
             Some(msg) = git_rx.recv() => daemon.on_git_change(msg, wall_now()),
-            _ = tokio::time::sleep_until(commit_deadline.unwrap_or_else(tokio::time::Instant::now)),
-                if commit_deadline.is_some() => daemon.flush_commit_batch(wall_now()),
-            _ = tokio::time::sleep_until(idle_deadline.unwrap_or_else(tokio::time::Instant::now)),
-                if idle_deadline.is_some() => {
-                    daemon.commits.git.close_idle(std::time::Instant::now());
-                    footprint::release_free();
-                }
-            _ = tokio::time::sleep_until(store_retry.unwrap_or_else(tokio::time::Instant::now)),
-                if store_retry.is_some() => daemon.retry_store(wall_now()),
-            _ = tokio::time::sleep_until(limit_deadline.unwrap_or_else(tokio::time::Instant::now)),
-                if limit_deadline.is_some() => daemon.retry_limited(wall_now()),
+            () = until(commit_deadline) => daemon.flush_commit_batch(wall_now()),
+            () = until(idle_deadline) => {
+                daemon.commits.git.close_idle(std::time::Instant::now());
+                footprint::release_free();
+            }
+            () = until(store_retry) => daemon.retry_store(wall_now()),
+            () = until(limit_deadline) => daemon.retry_limited(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.scheduling.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
             _ = wallclock::wait_for(&mut reopen_timer, daemon.prompting.next_reopen) => daemon.reopen_due(wall_now()),
-            _ = async { healthy.as_mut().as_pin_mut().expect("guarded").await }, if healthy.is_some() => {
-                healthy.set(None);
+            () = until(healthy_at) => {
+                healthy_at = None;
                 if let Some(g) = &crash_guard {
                     g.record_healthy();
                 }
             }
-            _ = async { watchdog.as_mut().expect("guarded").tick().await }, if watchdog.is_some() => {
+            () = until(watchdog_at) => {
+                watchdog_at = watchdog_at.zip(watchdog_every).map(|(at, every)| at + every);
                 daemon.watchdog_tick();
             }
         }
+        // What the branch changed goes out once: the status line, the
+        // snooze deadline.
+        daemon.publish(wall_now());
     }
 
     readiness::stopping();

@@ -8,6 +8,12 @@
 //! `prompt_triggers`, `status`, `reload`) take a `&mut Daemon` from here,
 //! and `run_loop` builds one and calls them, so nothing below the loop
 //! imports it. One task owns the whole value, so nothing needs a lock.
+//!
+//! What a turn of the loop changed is marked in [`Dirty`] by the branch
+//! that changed it and published once at the bottom of the turn
+//! (`Daemon::publish`, as tokio-console's aggregator does): the `STATUS=`
+//! line and the snooze deadline are read and sent once, however many
+//! changes the turn made.
 
 use crate::backoff::Retry;
 use chrono::{DateTime, Utc};
@@ -23,7 +29,7 @@ use super::store_health::StoreHealth;
 use crate::config::paths::Paths;
 use crate::config::Config;
 use crate::scheduler::{Schedule, SchedulerState};
-use crate::store::Store;
+use crate::store::{PromptRecord, PromptState, Store};
 
 /// Everything the loop owns.
 pub(super) struct Daemon {
@@ -45,6 +51,8 @@ pub(super) struct Daemon {
     pub prompting: Prompting,
     /// The daemon's own health: since when it runs, its reloads, its store.
     pub health: Health,
+    /// What this turn of the loop changed, for its bottom to publish.
+    pub dirty: Dirty,
 }
 
 /// The scheduler's side: the plan the config gives and how far the loop
@@ -101,4 +109,98 @@ pub(super) struct Health {
     pub last_reload: Option<DateTime<Utc>>,
     /// Whether the store takes writes, and when to retry when not.
     pub store: StoreHealth,
+}
+
+/// What a turn of the run loop changed: branches mark it, the bottom of
+/// the loop publishes it once and clears it.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(super) struct Dirty {
+    /// What the `STATUS=` line shows may have changed.
+    pub status: bool,
+    /// The config was (re)loaded: the line goes out with `READY=1`, which
+    /// ends a reload for the service manager.
+    pub ready: bool,
+    /// A prompt changed: the snooze deadline follows the outstanding
+    /// prompt.
+    pub prompt: bool,
+    /// The record of the turn's last stored change of a prompt, as the
+    /// store returned it.
+    pub last_prompt: Option<PromptRecord>,
+}
+
+impl Dirty {
+    /// A stored change of `record` (as the store returned it).
+    pub fn prompt_stored(&mut self, record: &PromptRecord) {
+        self.status = true;
+        self.prompt = true;
+        self.last_prompt = Some(record.clone());
+    }
+}
+
+/// The outstanding prompt, when the turn's last stored change tells it
+/// without a read: a record still open or snoozed is the outstanding one
+/// (the store keeps at most one); any other (answered, expired, skipped)
+/// says nothing about the others, and no record says nothing at all.
+pub fn known_outstanding(last: Option<&PromptRecord>) -> Option<&PromptRecord> {
+    last.filter(|r| matches!(r.state, PromptState::Open | PromptState::Snoozed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn record(state: PromptState) -> PromptRecord {
+        let at = Utc.with_ymd_and_hms(2026, 12, 7, 9, 0, 0).unwrap();
+        PromptRecord {
+            id: 3,
+            opened_at: at,
+            state,
+            state_at: at,
+            reopens_at: (state == PromptState::Snoozed).then_some(at),
+            trigger_count: 1,
+            triggers: Vec::new(),
+            changes: Vec::new(),
+            deliveries: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn which_last_change_tells_the_outstanding_prompt() {
+        use PromptState::*;
+        let cases = [
+            (Some(Open), true),
+            (Some(Snoozed), true),
+            (Some(Answered), false),
+            (Some(Expired), false),
+            (Some(Skipped), false),
+            (None, false),
+        ];
+        for (state, known) in cases {
+            let last = state.map(record);
+            assert_eq!(
+                known_outstanding(last.as_ref()).is_some(),
+                known,
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn marks_accumulate_until_taken() {
+        let mut dirty = Dirty::default();
+        dirty.prompt_stored(&record(PromptState::Open));
+        dirty.prompt_stored(&record(PromptState::Answered));
+        assert!(dirty.status && dirty.prompt);
+        assert_eq!(dirty.last_prompt, Some(record(PromptState::Answered)));
+        dirty.ready = true;
+        let want = Dirty {
+            status: true,
+            ready: true,
+            prompt: true,
+            last_prompt: Some(record(PromptState::Answered)),
+        };
+        assert_eq!(std::mem::take(&mut dirty), want);
+        assert_eq!(dirty, Dirty::default());
+    }
 }

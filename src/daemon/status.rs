@@ -1,11 +1,13 @@
 //! The daemon's own view of itself: the `status` reply and the one-line
-//! `STATUS=` text systemd shows.
+//! `STATUS=` text systemd shows, sent once per turn of the run loop that
+//! changed something it shows ([`Daemon::publish`]).
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::state::Daemon;
+use super::prompt_triggers::prompt_deadline;
+use super::state::{known_outstanding, Daemon};
 use super::wallclock::local_midnight;
 use crate::display;
 use crate::exit::Explain;
@@ -13,6 +15,7 @@ use crate::protocol::{
     ChannelProblem, PromptStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
 };
 use crate::scheduler::{self, Pause};
+use crate::service::systemd::readiness;
 use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 
 /// The `STATUS=` line: what a person wants to see in `systemctl status`.
@@ -100,19 +103,61 @@ fn prompt_status(record: &PromptRecord, summary: String) -> PromptStatus {
 }
 
 impl Daemon {
-    pub fn status_line(&self, now: DateTime<Utc>) -> String {
+    /// The bottom of a turn of the run loop: what the turn marked goes out
+    /// once. The outstanding prompt is read at most once, and not at all
+    /// when the turn's last change of a prompt is the outstanding one; from
+    /// it come the snooze deadline (only a snoozed prompt has one, and it
+    /// is outstanding) and the `STATUS=` line, with `READY=1` after a
+    /// (re)load.
+    pub fn publish(&mut self, now: DateTime<Utc>) {
+        let dirty = std::mem::take(&mut self.dirty);
+        let line = dirty.status || dirty.ready;
+        if !line && !dirty.prompt {
+            return;
+        }
+        // A store error is the whole line: no prompt to read for it.
+        let wanted = dirty.prompt || self.health.store.error().is_none();
+        let read;
+        let outstanding = match known_outstanding(dirty.last_prompt.as_ref()) {
+            Some(known) => Some(known),
+            None if wanted => {
+                read = self.read_outstanding();
+                read.as_ref()
+            }
+            None => None,
+        };
+        if dirty.prompt {
+            let release = match self.prompting.held {
+                Some(_) => self.hold(now).and_then(|h| h.until),
+                None => None,
+            };
+            self.prompting.next_reopen =
+                prompt_deadline(outstanding.and_then(|p| p.reopens_at), release);
+        }
+        if line {
+            let text = self.status_line(outstanding, now);
+            if dirty.ready {
+                readiness::ready(&text);
+            } else {
+                readiness::status(&text);
+            }
+        }
+    }
+
+    fn read_outstanding(&self) -> Option<PromptRecord> {
+        self.store.outstanding_prompt().unwrap_or_else(|e| {
+            tracing::error!("reading the outstanding prompt: {e:#}");
+            None
+        })
+    }
+
+    /// The `STATUS=` line with `prompt` the outstanding one.
+    fn status_line(&self, prompt: Option<&PromptRecord>, now: DateTime<Utc>) -> String {
         if let Some(err) = self.health.store.error() {
             // Its first line; the hint is in the status and the log.
             let message = &err.message;
             return format!("Store error: {}", message.lines().next().unwrap_or(message));
         }
-        let prompt = match self.store.outstanding_prompt() {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::error!("reading the outstanding prompt: {e:#}");
-                None
-            }
-        };
         let problem = self
             .prompting
             .health
@@ -198,7 +243,7 @@ impl Daemon {
             repositories: self.commits.git.repo_statuses(),
             reload_error: self.health.reload_error.clone(),
             last_reload: self.health.last_reload,
-            prompt: prompt.map(|p| prompt_status(&p, self.prompt_view(&p, now).summary)),
+            prompt: prompt.map(|p| prompt_status(&p, self.prompt_info(&p, now).summary)),
             channel_problems: self
                 .prompting
                 .health

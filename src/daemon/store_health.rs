@@ -11,30 +11,33 @@
 //! repositories and re-runs the scheduler; the first one that writes
 //! clears the error. A git event in between retries at once, as always.
 //!
-//! The state and the back-off are plain data ([`StoreHealth`],
-//! [`backoff`]), tested here; the retry itself is in `commit_triggers`.
+//! The state is plain data ([`StoreHealth`], its back-off a
+//! [`Retry`] under [`STORE_RETRY`]), tested here; the retry itself is in
+//! `commit_triggers`.
 
 use std::time::{Duration, Instant};
 
+use crate::backoff::{Backoff, Retry};
 use crate::exit::Hinted;
 
-/// The first retry's delay; each failed retry doubles it.
-pub const FIRST_RETRY: Duration = Duration::from_secs(1);
-/// The longest delay between retries.
-pub const MAX_RETRY: Duration = Duration::from_secs(60);
-
-/// The delay before retry number `failures` (1 for the first failure).
-pub fn backoff(failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(1).min(16);
-    FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY)
-}
+/// From 1 s after the first failure, doubling with each failed retry, up
+/// to a minute.
+pub const STORE_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
 
 /// The store's health as the run loop sees it.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreHealth {
     error: Option<Hinted>,
-    failures: u32,
-    retry_at: Option<Instant>,
+    retry: Retry<Instant>,
+}
+
+impl Default for StoreHealth {
+    fn default() -> StoreHealth {
+        StoreHealth {
+            error: None,
+            retry: Retry::new(STORE_RETRY),
+        }
+    }
 }
 
 /// What a change of health means for the log.
@@ -56,9 +59,8 @@ impl StoreHealth {
     /// scheduled (a git event in between) keep it: only failed retries
     /// back off.
     pub fn failed(&mut self, message: Hinted, now: Instant) -> Change {
-        if self.retry_at.is_none_or(|at| at <= now) {
-            self.failures += 1;
-            self.retry_at = Some(now + backoff(self.failures));
+        if self.retry.may_try(now) {
+            self.retry.failed(now);
         }
         if self.error.as_ref() == Some(&message) {
             Change::StillFailing
@@ -71,8 +73,7 @@ impl StoreHealth {
     /// A write (or a whole retry) succeeded.
     pub fn succeeded(&mut self) -> Change {
         let was = self.error.take();
-        self.failures = 0;
-        self.retry_at = None;
+        self.retry.succeeded();
         match was {
             Some(_) => Change::Recovered,
             None => Change::Fine,
@@ -86,29 +87,13 @@ impl StoreHealth {
 
     /// When to retry; `None` while writes work.
     pub fn retry_at(&self) -> Option<Instant> {
-        self.retry_at
+        self.retry.due()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backs_off_from_one_second_to_a_minute() {
-        let table = [
-            (1, 1),
-            (2, 2),
-            (3, 4),
-            (6, 32),
-            (7, 60),
-            (8, 60),
-            (1000, 60),
-        ];
-        for (failures, secs) in table {
-            assert_eq!(backoff(failures), Duration::from_secs(secs), "{failures}");
-        }
-    }
 
     #[test]
     fn an_error_is_logged_once_and_its_recovery_once() {

@@ -13,7 +13,6 @@ use super::wallclock::Wake;
 use crate::daemon::state::Daemon;
 use crate::protocol::{EventBody, TriggerKind};
 use crate::scheduler::{self, Pause, Schedule, SchedulerState};
-use crate::service::systemd::readiness;
 use crate::store::{NewTrigger, PromptOpened, TriggerRecord};
 
 impl Daemon {
@@ -34,7 +33,7 @@ impl Daemon {
             // again would wake at once, over and over. The store's retry
             // runs the scheduler again.
             self.scheduling.next_due = None;
-            self.store_failed(&e, now);
+            self.store_failed(&e);
         }
     }
 
@@ -81,9 +80,11 @@ impl Daemon {
         }
         self.scheduling.state = step.state;
         self.scheduling.next_due = step.next_due;
-        // A resume, a pause's end or a reload may end a hold.
+        // A resume, a pause's end or a reload may end a hold, or move its
+        // end: the prompt deadline is read again at the bottom of the turn.
         self.release_held(now);
-        readiness::status(&self.status_line(now));
+        self.dirty.status = true;
+        self.dirty.prompt = true;
         Ok(())
     }
 

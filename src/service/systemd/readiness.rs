@@ -30,7 +30,8 @@ pub fn stopping() {
 }
 
 /// Sends `STATUS=line` unless it is what was sent last: the line is
-/// recomputed after every event, and the manager needs only changes.
+/// recomputed after every turn of the run loop that may have changed it,
+/// and the manager needs only changes.
 pub fn status(line: &str) {
     if changed(line) {
         send(&[NotifyState::Status(line)]);

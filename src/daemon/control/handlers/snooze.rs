@@ -54,15 +54,15 @@ pub(super) fn handle(
         Ok(s) => s,
         Err(e) => return Ok(Response::failed(ErrorKind::BadRequest, e)),
     };
-    let (record, end) = match daemon.snooze(None, asked, now) {
+    let (prompt, end) = match daemon.snooze(None, asked, now) {
         Ok(r) => r,
         Err(e) => return prompt_failure(e),
     };
     let tz = daemon.scheduling.schedule.tz;
-    let message = said(record.id, end, |t| local_time(t, tz, now));
+    let message = said(prompt.id, end, |t| local_time(t, tz, now));
     Ok(Response::Prompt {
         message,
-        prompt: Box::new(daemon.prompt_info(&record, now)),
+        prompt: Box::new(prompt),
     })
 }
 

@@ -40,15 +40,15 @@
 //!   lost): the socket's directory is watched (inotify, [`socket_watch`])
 //!   and the channel connects once the socket is created. A socket that
 //!   exists but refuses, and addresses that are not a socket path, are
-//!   retried with a back-off from 50 ms to 5 min — the bus gives no event
-//!   for them.
+//!   retried with a back-off from 50 ms to 5 min ([`CONNECT`]) — the bus
+//!   gives no event for them.
 //!
 //! A `Notify` that fails otherwise is [`Report::Failed`] and is retried
 //! (with the prompt's latest view) after 1 s, doubling to 5 min
-//! ([`backoff`]); a `Show` meanwhile waits for that retry.
+//! ([`NOTIFY`]); a `Show` meanwhile waits for that retry. A server taking
+//! the name ends the wait at once: it may be the one that works.
 
 mod address;
-mod backoff;
 mod content;
 mod dbus;
 mod dialog;
@@ -59,16 +59,28 @@ mod socket_watch;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 pub use address::{session_bus, BusAddress};
 pub use display::DialogDisplay;
 
 use super::messages::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
+use crate::backoff::{Backoff, Retry};
 use crate::config::Prompts;
+use crate::daemon::deadline::until;
 use crate::store::Channel;
+
+/// A failing `Notify` call: 1 s, 2 s, 4 s … 5 min, so a failing server
+/// gets a handful of attempts an hour, not a popup storm.
+const NOTIFY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+
+/// Connecting to a bus socket that exists but refuses: 50 ms (the socket
+/// file appears at `bind`, a moment before `listen`) doubling to 5 min.
+const CONNECT: Backoff = Backoff::new(Duration::from_millis(50), Duration::from_secs(300));
 
 /// What the channel needs from the environment and the config, given
 /// explicitly so tests need not change the process environment.
@@ -209,7 +221,7 @@ impl Desktop {
         bus: &BusAddress,
         rx: &mut mpsc::UnboundedReceiver<ToChannel>,
     ) -> Option<session::Session> {
-        let mut failures = 0u32;
+        let mut retry: Retry<Instant> = Retry::new(CONNECT);
         loop {
             match session::Session::open(&bus.address).await {
                 Ok(session) => {
@@ -221,13 +233,14 @@ impl Desktop {
                     return Some(session);
                 }
                 Err(e) => {
-                    failures += 1;
+                    retry.failed(Instant::now());
                     self.unavailable(None, no_bus(bus, &e.to_string()));
                 }
             }
             let socket = bus.socket.as_deref();
             let missing = socket.is_some_and(|s| !s.exists());
-            let mut retry = (!missing).then(|| backoff::CONNECT.delay(failures));
+            // A missing socket is waited for by its creation, not a timer.
+            let mut due = if missing { None } else { retry.due() };
             let mut watching = socket.is_some();
             let created = async {
                 match socket {
@@ -236,8 +249,6 @@ impl Desktop {
                 }
             };
             tokio::pin!(created);
-            let timer = tokio::time::sleep(retry.unwrap_or(backoff::CONNECT.cap));
-            tokio::pin!(timer);
             loop {
                 tokio::select! {
                     message = rx.recv() => match message {
@@ -247,19 +258,17 @@ impl Desktop {
                     result = &mut created, if watching => {
                         match result {
                             Ok(()) => {
-                                failures = 0;
+                                retry.succeeded();
                                 break;
                             }
                             Err(e) => {
                                 tracing::warn!("failed to watch for the session bus socket: {e}");
                                 watching = false;
-                                let delay = backoff::CONNECT.delay(failures);
-                                retry = Some(delay);
-                                timer.as_mut().reset(tokio::time::Instant::now() + delay);
+                                due = Some(Instant::now() + CONNECT.delay(retry.failures()));
                             }
                         }
                     }
-                    () = &mut timer, if retry.is_some() => break,
+                    () = until(due) => break,
                 }
             }
         }

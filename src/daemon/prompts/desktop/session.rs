@@ -10,7 +10,9 @@ use tokio::time::Instant;
 
 use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
-use super::{backoff, dialog, Desktop};
+use super::{dialog, Desktop, NOTIFY};
+use crate::backoff::Retry;
+use crate::daemon::deadline::until;
 use crate::daemon::prompts::{AnswerVia, PromptView, Report, Shown, ToChannel};
 use crate::service::desktop_entry;
 
@@ -35,9 +37,9 @@ pub struct Session {
     owners: zbus::fdo::NameOwnerChangedStream,
     presence: Presence,
     server: Option<Server>,
-    /// Consecutive failed `Notify` calls, and when to try again.
-    failures: u32,
-    retry_at: Option<Instant>,
+    /// Consecutive failed `Notify` calls, and when to try again (no try
+    /// is due while one runs or none failed).
+    retry: Retry<Instant>,
 }
 
 impl Session {
@@ -61,8 +63,7 @@ impl Session {
             owners,
             presence,
             server: None,
-            failures: 0,
-            retry_at: None,
+            retry: Retry::new(NOTIFY),
         })
     }
 
@@ -79,20 +80,13 @@ impl Session {
         rx: &mut mpsc::UnboundedReceiver<ToChannel>,
     ) -> bool {
         loop {
-            let retry_at = self.retry_at;
-            let retry = async {
-                match retry_at {
-                    Some(at) => tokio::time::sleep_until(at).await,
-                    None => std::future::pending().await,
-                }
-            };
             tokio::select! {
                 message = rx.recv() => match message {
                     Some(ToChannel::Show(view)) => {
                         let id = view.id;
                         desktop.remember(view);
                         desktop.pending.insert(id);
-                        if self.retry_at.is_none() {
+                        if self.retry.due().is_none() {
                             self.show_pending(desktop).await;
                         }
                     }
@@ -108,8 +102,8 @@ impl Session {
                         return false;
                     }
                 },
-                () = retry => {
-                    self.retry_at = None;
+                () = until(self.retry.due()) => {
+                    self.retry.trying();
                     self.show_pending(desktop).await;
                 }
                 signal = self.actions.next() => {
@@ -174,18 +168,23 @@ impl Session {
 
     /// `NameOwnerChanged` for the server's name. A new server (or the old
     /// one gone) takes the notifications with it; the loop is told to
-    /// show again whenever the channel can deliver again.
+    /// show again whenever the channel can deliver again. A server taking
+    /// the name ends any back-off at once: it may be one that works, where
+    /// the one that failed (or could not be started) did not.
     fn owner_changed(&mut self, desktop: &mut Desktop, old: bool, new: bool) {
         self.presence.owned = new;
+        if new {
+            self.retry.try_now(Instant::now());
+        }
         let activated = !old && new && !desktop.unavailable;
         if activated {
-            // Started for our own `Notify` (D-Bus activation): nothing was
-            // lost.
+            // Started for our own `Notify` (D-Bus activation), or by
+            // itself while nothing was unavailable: nothing was lost, and
+            // what waits for a retry is tried now.
             return;
         }
         self.server = None;
-        self.failures = 0;
-        self.retry_at = None;
+        self.retry.succeeded();
         desktop.lost_server();
         if self.can_deliver() {
             desktop.unavailable = true;
@@ -223,7 +222,7 @@ impl Session {
             match self.notify(desktop, prompt).await {
                 Ok(()) => {
                     desktop.pending.remove(&prompt);
-                    self.failures = 0;
+                    self.retry.succeeded();
                 }
                 Err(e) if dbus::no_server(&e) => {
                     self.presence = Presence {
@@ -237,9 +236,8 @@ impl Session {
                 // The `closed` branch of `serve` takes it from here.
                 Err(_) if self.conn.is_closed() => return,
                 Err(e) => {
-                    self.failures += 1;
-                    let delay = backoff::NOTIFY.delay(self.failures);
-                    self.retry_at = Some(Instant::now() + delay);
+                    self.retry.failed(Instant::now());
+                    let delay = NOTIFY.delay(self.retry.failures());
                     desktop.report(
                         Some(prompt),
                         Report::Failed {

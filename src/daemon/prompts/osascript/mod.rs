@@ -24,11 +24,10 @@
 //! With `prompts.notifications` off the channel shows nothing at all. A
 //! failing `osascript` (not found, denied, hung past
 //! [`Options::notification_timeout`]) is reported `Failed` once, then
-//! tried again only after a doubling wait ([`backoff`]); prompts shown
+//! tried again only after a doubling wait (a [`Retry`]); prompts shown
 //! meanwhile are not tried. When the loop drops its sender, open dialogs
 //! may still be answered and reported; then the task ends.
 
-pub mod backoff;
 pub mod reply;
 pub mod run;
 pub mod script;
@@ -41,6 +40,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::backoff::{Backoff, Retry};
 use crate::config;
 use crate::daemon::prompts::seen::SeenPrompts;
 use crate::daemon::prompts::{
@@ -48,7 +48,6 @@ use crate::daemon::prompts::{
 };
 use crate::store::Channel;
 
-use backoff::Backoff;
 use reply::{dialog_reply, failure, Reply};
 use run::osascript;
 
@@ -92,7 +91,10 @@ pub fn spawn(
     let channel = Osascript {
         notifications: prompts.notifications,
         dialog: prompts.dialog,
-        backoff: Backoff::new(options.backoff, options.max_backoff),
+        retry: Retry::new(Backoff::new(
+            options.backoff,
+            options.max_backoff.max(options.backoff),
+        )),
         options,
         asked: SeenPrompts::default(),
         dialogs: HashMap::new(),
@@ -114,7 +116,8 @@ struct Osascript {
     notifications: bool,
     dialog: bool,
     options: Options,
-    backoff: Backoff,
+    /// Failures in a row, and when `osascript` is tried again.
+    retry: Retry<Instant>,
     /// Prompts a dialog was opened for since they last opened.
     asked: SeenPrompts,
     /// Dialogs still open, by prompt.
@@ -149,7 +152,7 @@ impl Osascript {
         if !self.notifications {
             return;
         }
-        if !self.backoff.may_try(Instant::now()) {
+        if !self.retry.may_try(Instant::now()) {
             tracing::debug!(prompt = view.id, "osascript failed recently; not tried");
             return;
         }
@@ -173,7 +176,7 @@ impl Osascript {
             self.failed(view.id, detail);
             return;
         }
-        self.backoff.succeeded();
+        self.retry.succeeded();
         self.report(view.id, Report::Delivered { detail: None });
         if self.dialog && !self.dialogs.contains_key(&view.id) && self.asked.first(view.id) {
             self.open_dialog(&view);
@@ -218,12 +221,12 @@ impl Osascript {
             }
             Err(detail) => return self.failed(prompt, detail),
         };
-        self.backoff.succeeded();
+        self.retry.succeeded();
         self.report(prompt, report);
     }
 
     fn failed(&mut self, prompt: i64, detail: String) {
-        if self.backoff.failed(Instant::now()) {
+        if self.retry.failed(Instant::now()) {
             tracing::warn!(prompt, "osascript: {detail}");
             self.report(prompt, Report::Failed { detail });
         } else {
