@@ -22,7 +22,10 @@ mod validate;
 mod yaml;
 
 pub use defaults::local_timezone;
-pub use model::*;
+pub use model::{
+    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
+    Settings, TimeOfDay, WeekdaySet, WorkHours,
+};
 pub use times::parse_duration_secs;
 
 use std::fmt;

@@ -23,16 +23,18 @@ mod state;
 mod triggers;
 mod updates;
 
-pub use commits::*;
+pub use commits::{ActivityRecord, CommitRecord, NewActivity, NewCommit, ReflogBatch};
 pub use lifecycle::{Fold, PromptState, TransitionError};
 pub use pending::PendingCommits;
 pub use prompts::{
     Channel, Delivery, Outcome, PromptChange, PromptError, PromptOpened, PromptRecord,
     PromptTrigger, TRIGGERS_KEPT,
 };
-pub use report::*;
-pub use triggers::*;
-pub use updates::*;
+pub use report::{MissedSlot, PromptSummary, ReportData};
+pub use triggers::{NewTrigger, Prompted, TriggerKind, TriggerRecord};
+pub use updates::{
+    AnswerTarget, Answered, NewUpdate, StoredTicket, TicketSource, UpdateSource, WorkUpdate,
+};
 
 use std::path::Path;
 
