@@ -28,7 +28,7 @@ use crate::store::{
 use crate::tickets::Families;
 
 /// Where an answer a channel reports was typed, as the store records it.
-pub fn answer_source(via: AnswerVia) -> UpdateSource {
+pub(crate) fn answer_source(via: AnswerVia) -> UpdateSource {
     match via {
         AnswerVia::Inline => UpdateSource::Inline,
         AnswerVia::Dialog => UpdateSource::Dialog,
@@ -40,7 +40,7 @@ pub fn answer_source(via: AnswerVia) -> UpdateSource {
 /// login, a service started before the desktop) is how many machines run,
 /// so it is news, not trouble; a hook refused by the permission check and
 /// a channel that failed are.
-pub fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
+pub(crate) fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
     match outcome {
         Outcome::Unavailable => channel == Channel::Hook,
         _ => true,
@@ -50,7 +50,7 @@ pub fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
 /// What channels are told after `change`: show an open prompt (replacing
 /// an earlier showing when `update`), take down one that is no longer
 /// open, or nothing (a delivery result changes nothing they show).
-pub fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<ToChannel> {
+pub(crate) fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<ToChannel> {
     use PromptChangeKind::*;
     match change {
         Opened | Updated | Reopened => Some(ToChannel::Show(PromptView {
@@ -63,7 +63,7 @@ pub fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<To
 }
 
 /// The change a state change of a stored prompt is announced as.
-pub fn change_for(state: PromptState) -> PromptChangeKind {
+pub(crate) fn change_for(state: PromptState) -> PromptChangeKind {
     match state {
         PromptState::Open => PromptChangeKind::Reopened,
         PromptState::Answered => PromptChangeKind::Answered,
@@ -77,13 +77,13 @@ impl Daemon {
     /// Outstanding prompts opened before this are expired when a trigger
     /// comes: the start of the local day, so an answer never files today's
     /// work under yesterday's prompt.
-    pub fn expire_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn expire_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         Some(local_midnight(now, self.scheduling.schedule.tz))
     }
 
     /// A trigger's prompt is in the store: announce it (and the prompt it
     /// expired, if any).
-    pub fn prompt_opened(&mut self, opened: PromptOpened, now: DateTime<Utc>) {
+    pub(crate) fn prompt_opened(&mut self, opened: PromptOpened, now: DateTime<Utc>) {
         if let Some(old) = &opened.expired {
             self.prompt_changed(PromptChangeKind::Expired, old, now);
         }
@@ -95,7 +95,7 @@ impl Daemon {
     }
 
     /// The prompt as every channel shows it.
-    pub fn prompt_view(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptView {
+    pub(crate) fn prompt_view(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptView {
         let pending = match self.store.pending_overview(text::BODY_COMMITS) {
             Ok(p) => p,
             Err(e) => {
@@ -121,14 +121,14 @@ impl Daemon {
     }
 
     /// The prompt as the wire shows it.
-    pub fn prompt_info(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptInfo {
+    pub(crate) fn prompt_info(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptInfo {
         let view = self.prompt_view(record, now);
         text::info(record, view.summary, view.repos)
     }
 
     /// A stored change of `record`: published, passed on to the channels,
     /// the reopen deadline and the status line brought up to date.
-    pub fn prompt_changed(
+    pub(crate) fn prompt_changed(
         &mut self,
         change: PromptChangeKind,
         record: &PromptRecord,
@@ -195,7 +195,7 @@ impl Daemon {
     }
 
     /// A report from a channel.
-    pub fn on_channel_report(&mut self, msg: FromChannel, now: DateTime<Utc>) {
+    pub(crate) fn on_channel_report(&mut self, msg: FromChannel, now: DateTime<Utc>) {
         let FromChannel {
             channel,
             prompt,
@@ -320,13 +320,13 @@ impl Daemon {
     }
 
     /// `prompts.snooze` as a time span.
-    pub fn snooze_length(&self) -> chrono::TimeDelta {
+    pub(crate) fn snooze_length(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::from_std(self.config.prompts.snooze)
             .unwrap_or(chrono::TimeDelta::minutes(30))
     }
 
     /// Records an answer (see `Store::answer`) and announces it.
-    pub fn answer(
+    pub(crate) fn answer(
         &mut self,
         new: &NewUpdate<'_>,
         now: DateTime<Utc>,
@@ -353,7 +353,7 @@ impl Daemon {
     }
 
     /// Snoozes prompt `id` (or the outstanding one) until `until`.
-    pub fn snooze(
+    pub(crate) fn snooze(
         &mut self,
         id: Option<i64>,
         until: DateTime<Utc>,
@@ -365,7 +365,7 @@ impl Daemon {
     }
 
     /// Skips prompt `id` (or the outstanding one).
-    pub fn skip_prompt(
+    pub(crate) fn skip_prompt(
         &mut self,
         id: Option<i64>,
         now: DateTime<Utc>,
@@ -377,7 +377,7 @@ impl Daemon {
 
     /// The reopen deadline passed (or the clock changed): opens the snoozed
     /// prompts that are due and shows them again.
-    pub fn reopen_due(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn reopen_due(&mut self, now: DateTime<Utc>) {
         match self.store.reopen_due(now) {
             Ok(records) => {
                 for r in &records {
@@ -390,7 +390,7 @@ impl Daemon {
     }
 
     /// When the next snoozed prompt opens again.
-    pub fn refresh_reopen(&mut self) {
+    pub(crate) fn refresh_reopen(&mut self) {
         self.prompting.next_reopen = match self.store.next_reopen() {
             Ok(t) => t,
             Err(e) => {
@@ -403,7 +403,7 @@ impl Daemon {
     /// (Re)starts the channels `config.prompts` asks for (at start-up, and
     /// on a reload that changed `prompts:`) and shows them the open prompt;
     /// the old ones end when their handles are dropped.
-    pub fn restart_channels(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn restart_channels(&mut self, now: DateTime<Utc>) {
         self.prompting.channels =
             super::prompts::start_channels(&self.config, &self.prompting.reports);
         self.prompting.health.clear();
@@ -417,7 +417,7 @@ impl Daemon {
     /// was): the config file's permissions are checked again, so a fixed
     /// mode ends a refusal and a loosened one starts it. The hook's outage
     /// is forgotten; a refusal that stands is logged again, once.
-    pub fn restart_hook(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn restart_hook(&mut self, now: DateTime<Utc>) {
         self.prompting
             .channels
             .retain(|h| h.channel != Channel::Hook);

@@ -23,7 +23,7 @@ use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 /// the pause ends, the schedule or a repository's state changes. Nothing
 /// relative to the moment it was written ("in 25m") and no count "today"
 /// that would need a wake-up at midnight just to stay right.
-pub fn status_line(
+pub(crate) fn status_line(
     repos_watching: usize,
     pause: Pause,
     next: Option<DateTime<Utc>>,
@@ -70,7 +70,7 @@ pub fn status_line(
 
 /// The outstanding prompt as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinePrompt {
+pub(crate) struct LinePrompt {
     pub id: i64,
     pub opened_at: DateTime<Utc>,
     /// Set while it is snoozed.
@@ -100,7 +100,7 @@ fn prompt_status(record: &PromptRecord, summary: String) -> PromptStatus {
 }
 
 impl Daemon {
-    pub fn status_line(&self, now: DateTime<Utc>) -> String {
+    pub(crate) fn status_line(&self, now: DateTime<Utc>) -> String {
         if let Some(err) = self.health.store.error() {
             // Its first line; the hint is in the status and the log.
             let message = &err.message;
@@ -137,7 +137,7 @@ impl Daemon {
         )
     }
 
-    pub fn status(&self, now: DateTime<Utc>) -> Result<Status> {
+    pub(crate) fn status(&self, now: DateTime<Utc>) -> Result<Status> {
         let settings = &self.config.settings;
         let wh = settings.work_hours;
         // A store that cannot be read (corrupted under the daemon) leaves

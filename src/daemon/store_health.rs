@@ -19,19 +19,19 @@ use std::time::{Duration, Instant};
 use crate::exit::Hinted;
 
 /// The first retry's delay; each failed retry doubles it.
-pub const FIRST_RETRY: Duration = Duration::from_secs(1);
+pub(crate) const FIRST_RETRY: Duration = Duration::from_secs(1);
 /// The longest delay between retries.
-pub const MAX_RETRY: Duration = Duration::from_secs(60);
+pub(crate) const MAX_RETRY: Duration = Duration::from_secs(60);
 
 /// The delay before retry number `failures` (1 for the first failure).
-pub fn backoff(failures: u32) -> Duration {
+pub(crate) fn backoff(failures: u32) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
     FIRST_RETRY.saturating_mul(1 << doublings).min(MAX_RETRY)
 }
 
 /// The store's health as the run loop sees it.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct StoreHealth {
+pub(crate) struct StoreHealth {
     error: Option<Hinted>,
     failures: u32,
     retry_at: Option<Instant>,
@@ -39,7 +39,7 @@ pub struct StoreHealth {
 
 /// What a change of health means for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// A new error (or another one than before): log it.
     Failing,
     /// The same error again: already logged.
@@ -55,7 +55,7 @@ impl StoreHealth {
     /// next retry scheduled. Failures before a retry that is already
     /// scheduled (a git event in between) keep it: only failed retries
     /// back off.
-    pub fn failed(&mut self, message: Hinted, now: Instant) -> Change {
+    pub(crate) fn failed(&mut self, message: Hinted, now: Instant) -> Change {
         if self.retry_at.is_none_or(|at| at <= now) {
             self.failures += 1;
             self.retry_at = Some(now + backoff(self.failures));
@@ -69,7 +69,7 @@ impl StoreHealth {
     }
 
     /// A write (or a whole retry) succeeded.
-    pub fn succeeded(&mut self) -> Change {
+    pub(crate) fn succeeded(&mut self) -> Change {
         let was = self.error.take();
         self.failures = 0;
         self.retry_at = None;
@@ -80,12 +80,12 @@ impl StoreHealth {
     }
 
     /// The error shown in the status, while there is one.
-    pub fn error(&self) -> Option<&Hinted> {
+    pub(crate) fn error(&self) -> Option<&Hinted> {
         self.error.as_ref()
     }
 
     /// When to retry; `None` while writes work.
-    pub fn retry_at(&self) -> Option<Instant> {
+    pub(crate) fn retry_at(&self) -> Option<Instant> {
         self.retry_at
     }
 }

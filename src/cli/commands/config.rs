@@ -8,7 +8,7 @@ use crate::config;
 use crate::config::paths::ConfigSource;
 use crate::exit::Status;
 
-pub fn run(ctx: &Context, cmd: &ConfigCommand) -> Result<Status, CliError> {
+pub(crate) fn run(ctx: &Context, cmd: &ConfigCommand) -> Result<Status, CliError> {
     match cmd {
         ConfigCommand::Check { path: Some(path) } => check(path),
         ConfigCommand::Check { path: None } => check_default(ctx),

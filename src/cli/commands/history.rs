@@ -14,7 +14,7 @@ use crate::display::stamp;
 use crate::exit::Status;
 use crate::store::{CommitRecord, Store, TriggerRecord};
 
-pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
+pub(crate) fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
     let now = Utc::now();
     let tz = crate::cli::zone::configured(ctx);
     let since = args

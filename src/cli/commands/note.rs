@@ -38,7 +38,7 @@ const NOTE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Commits the editor template lists.
 const TEMPLATE_COMMITS: usize = 20;
 
-pub fn note(ctx: &Context, args: &NoteArgs) -> Result<Status, CliError> {
+pub(crate) fn note(ctx: &Context, args: &NoteArgs) -> Result<Status, CliError> {
     let typed = match args.text.is_empty() {
         false => Typed::plain(args.text.join(" ")),
         true => read_note(ctx)?,
@@ -185,7 +185,7 @@ fn read_note(ctx: &Context) -> Result<Typed, CliError> {
 }
 
 /// The editor's starting text.
-pub fn template(
+pub(crate) fn template(
     prompt: Option<&PromptRecord>,
     pending: &PendingCommits,
     tz: Tz,
@@ -239,7 +239,7 @@ fn commit_line(c: &CommitRecord) -> String {
 /// The note without the lines of `template` that start with `#` (the
 /// template's own, left as they were), and without blank lines around it.
 /// Every other line is the person's, whatever it starts with.
-pub fn strip_template(text: &str, template: &str) -> String {
+pub(crate) fn strip_template(text: &str, template: &str) -> String {
     let own: std::collections::HashSet<&str> = template
         .lines()
         .map(str::trim_end)
@@ -291,7 +291,7 @@ fn run_editor(editor: &str, path: &Path) -> std::io::Result<std::process::ExitSt
         .status()
 }
 
-pub fn snooze(ctx: &Context, args: &SnoozeArgs) -> Result<Status, CliError> {
+pub(crate) fn snooze(ctx: &Context, args: &SnoozeArgs) -> Result<Status, CliError> {
     let mut client = Client::connect(&ctx.paths.socket)?;
     client.set_read_timeout(Some(NOTE_TIMEOUT))?;
     let request = Command::Snooze(SnoozeRequest {

@@ -46,7 +46,7 @@ fn ask_daemon(ctx: &Context) -> Result<DaemonView, CliError> {
     }
 }
 
-pub fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
     let daemon = ask_daemon(ctx)?;
     // The manager's view is shown whatever the daemon said.
     let manager = service::backend().status().ok();
@@ -154,7 +154,7 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
 }
 
 /// The seed's status layout, for a running daemon.
-pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -> String {
+pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -> String {
     let tz: Tz = s.scheduler.timezone.parse().unwrap_or(Tz::UTC);
     let mut out = String::new();
     out.push_str("devtrack daemon status\n══════════════════════\n\n");

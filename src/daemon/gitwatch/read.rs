@@ -35,7 +35,7 @@ pub(super) enum ReadError {
 /// cursor were most likely read before, so they are stored if missing but
 /// not announced. Without one, the repository came back after being
 /// missing: lines from before that predate watching and are skipped.
-pub fn history_for(
+pub(crate) fn history_for(
     resync: bool,
     stored: bool,
     skip_before: Option<DateTime<Utc>>,
@@ -52,7 +52,7 @@ pub fn history_for(
 /// from (`start`) when the store has none for this reflog yet and the read
 /// did not move it, so a restart continues from the same place. `None`
 /// when there is nothing to write.
-pub fn batch_to_write(
+pub(crate) fn batch_to_write(
     mut batch: ReflogBatch,
     start: (String, Cursor),
     stored: bool,

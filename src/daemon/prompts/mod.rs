@@ -13,13 +13,13 @@
 //! loop's side sits beside the loop's other sides.
 
 pub mod desktop;
-pub mod health;
+pub(crate) mod health;
 pub mod hook;
-pub mod messages;
+pub(crate) mod messages;
 pub mod osascript;
 mod seen;
 mod start;
-pub mod text;
+pub(crate) mod text;
 
 pub use messages::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, ToChannel};
-pub use start::{notifications_changed, start_channels, start_hook};
+pub(crate) use start::{notifications_changed, start_channels, start_hook};

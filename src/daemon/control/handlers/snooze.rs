@@ -13,7 +13,7 @@ use crate::protocol::{ErrorKind, Response, SnoozeRequest};
 const MAX_SECS: u64 = 86_400;
 
 /// How long `req` asks for; `default` when it names no time.
-pub fn length(req: &SnoozeRequest, default: TimeDelta) -> Result<TimeDelta, String> {
+pub(crate) fn length(req: &SnoozeRequest, default: TimeDelta) -> Result<TimeDelta, String> {
     let secs = match (req.seconds, req.minutes) {
         (Some(s), _) => s,
         (None, Some(m)) => m.saturating_mul(60),

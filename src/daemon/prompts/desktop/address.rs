@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// The session bus to use, and the socket file it lives in when it is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BusAddress {
+pub(crate) struct BusAddress {
     /// A D-Bus address string (`unix:path=/run/user/1000/bus`).
     pub address: String,
     /// The socket of a `unix:path=` address: a missing file can be waited
@@ -18,7 +18,7 @@ pub struct BusAddress {
 
 /// The bus from `DBUS_SESSION_BUS_ADDRESS` (`env_address`) or the runtime
 /// directory; `None` when neither is set (or set empty).
-pub fn session_bus(
+pub(crate) fn session_bus(
     env_address: Option<&str>,
     runtime_dir: Option<&std::path::Path>,
 ) -> Option<BusAddress> {

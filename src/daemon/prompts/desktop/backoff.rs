@@ -6,20 +6,20 @@
 use std::time::Duration;
 
 /// A failing `Notify` call: 1 s, 2 s, 4 s … 5 min.
-pub const NOTIFY: Backoff = Backoff {
+pub(crate) const NOTIFY: Backoff = Backoff {
     first: Duration::from_secs(1),
     cap: Duration::from_secs(300),
 };
 
 /// Connecting to a bus socket that exists but refuses: 50 ms (the socket
 /// file appears at `bind`, a moment before `listen`) doubling to 5 min.
-pub const CONNECT: Backoff = Backoff {
+pub(crate) const CONNECT: Backoff = Backoff {
     first: Duration::from_millis(50),
     cap: Duration::from_secs(300),
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     pub first: Duration,
     pub cap: Duration,
 }
@@ -27,7 +27,7 @@ pub struct Backoff {
 impl Backoff {
     /// The wait after `failures` failures in a row (`failures` ≥ 1; 0 is
     /// treated as 1).
-    pub fn delay(self, failures: u32) -> Duration {
+    pub(crate) fn delay(self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(1).min(31);
         self.first
             .checked_mul(1u32 << doublings)

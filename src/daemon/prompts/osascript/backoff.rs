@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 #[derive(Debug, Clone)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     first: Duration,
     max: Duration,
     failures: u32,
@@ -18,7 +18,7 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    pub fn new(first: Duration, max: Duration) -> Backoff {
+    pub(crate) fn new(first: Duration, max: Duration) -> Backoff {
         Backoff {
             first,
             max: max.max(first),
@@ -28,13 +28,13 @@ impl Backoff {
     }
 
     /// Whether to try at `now`.
-    pub fn may_try(&self, now: Instant) -> bool {
+    pub(crate) fn may_try(&self, now: Instant) -> bool {
         self.retry_at.is_none_or(|at| now >= at)
     }
 
     /// Records a failure at `now`; `true` when it is the first of a run
     /// (report it), `false` for the ones after it (log only).
-    pub fn failed(&mut self, now: Instant) -> bool {
+    pub(crate) fn failed(&mut self, now: Instant) -> bool {
         self.failures = self.failures.saturating_add(1);
         let doublings = (self.failures - 1).min(20);
         let wait = self.first.saturating_mul(1 << doublings).min(self.max);
@@ -43,7 +43,7 @@ impl Backoff {
     }
 
     /// Records a success: the next failure is reported again.
-    pub fn succeeded(&mut self) {
+    pub(crate) fn succeeded(&mut self) {
         self.failures = 0;
         self.retry_at = None;
     }

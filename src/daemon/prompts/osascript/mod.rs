@@ -28,10 +28,10 @@
 //! meanwhile are not tried. When the loop drops its sender, open dialogs
 //! may still be answered and reported; then the task ends.
 
-pub mod backoff;
-pub mod reply;
-pub mod run;
-pub mod script;
+pub(crate) mod backoff;
+pub(crate) mod reply;
+pub(crate) mod run;
+pub(crate) mod script;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
