@@ -1,5 +1,6 @@
 //! The command line: one enum variant per command, help from doc comments.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -262,7 +263,7 @@ impl LogLevelArg {
 fn exit_codes_help() -> String {
     let mut s = String::from("Exit status:\n");
     for status in crate::exit::ALL {
-        s.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
+        let _ = writeln!(s, "  {:>3}  {}", status.code(), status.meaning());
     }
     s
 }

@@ -51,7 +51,9 @@ pub(crate) fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
 /// an earlier showing when `update`), take down one that is no longer
 /// open, or nothing (a delivery result changes nothing they show).
 pub(crate) fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<ToChannel> {
-    use PromptChangeKind::*;
+    use PromptChangeKind::{
+        Answered, Delivered, Expired, Opened, Other, Reopened, Skipped, Snoozed, Updated,
+    };
     match change {
         Opened | Updated | Reopened => Some(ToChannel::Show(PromptView {
             update: change == Updated,

@@ -1,6 +1,8 @@
 //! The daemon's own view of itself: the `status` reply and the one-line
 //! `STATUS=` text systemd shows.
 
+use std::fmt::Write as _;
+
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -52,18 +54,19 @@ pub(crate) fn status_line(
     let mut line = format!("{repos} · {schedule}");
     if let Some(p) = prompt {
         let since = display::local_time(p.opened_at, tz, now);
-        line.push_str(&match (p.reopens_at, p.delivered) {
-            (Some(t), _) => format!(
+        let _ = match (p.reopens_at, p.delivered) {
+            (Some(t), _) => write!(
+                line,
                 " · prompt #{} snoozed until {}",
                 p.id,
                 display::local_time(t, tz, now)
             ),
-            (None, true) => format!(" · prompt #{} waiting since {since}", p.id),
-            (None, false) => format!(" · prompt #{} since {since}, not delivered", p.id),
-        });
+            (None, true) => write!(line, " · prompt #{} waiting since {since}", p.id),
+            (None, false) => write!(line, " · prompt #{} since {since}, not delivered", p.id),
+        };
     }
     if let Some(problem) = &prompt.and_then(|p| p.problem.as_deref()) {
-        line.push_str(&format!(" ({problem})"));
+        let _ = write!(line, " ({problem})");
     }
     line
 }

@@ -71,7 +71,7 @@ pub(crate) fn transition(
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<Next, TransitionError> {
-    use PromptState::*;
+    use PromptState::{Answered, Expired, Open, Skipped, Snoozed};
     let to = |state| {
         Ok(Next {
             state,

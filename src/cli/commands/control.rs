@@ -1,5 +1,6 @@
 //! `pause`, `resume`, `skip`, `trigger`, `reload`: one request each.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -124,7 +125,7 @@ pub(crate) fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliErro
         changes => {
             let mut text = String::from("configuration reloaded:\n");
             for c in changes {
-                text.push_str(&format!("  {c}\n"));
+                let _ = writeln!(text, "  {c}");
             }
             out::print(&text)?;
         }

@@ -14,6 +14,7 @@
 //! daemon uses, and the command says so. Either way an acknowledged note
 //! (exit 0) is durable.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -195,29 +196,34 @@ pub(crate) fn template(
         "\n# What did you work on? This template's own lines are dropped; what you\n# write is kept, `#123 …` lines too. An empty note stores nothing.\n",
     );
     match prompt {
-        Some(p) => t.push_str(&format!(
-            "#\n# This answers prompt #{} (opened {}).\n",
-            p.id,
-            local_time(p.opened_at, tz, now)
-        )),
+        Some(p) => {
+            let _ = writeln!(
+                t,
+                "#\n# This answers prompt #{} (opened {}).",
+                p.id,
+                local_time(p.opened_at, tz, now)
+            );
+        }
         None => t.push_str("#\n# No prompt is open: this is a standalone update.\n"),
     }
     if pending.count == 0 {
         t.push_str("#\n# No commits since your last answer.\n");
         return t;
     }
-    t.push_str(&format!(
-        "#\n# {} commit(s) since your last answer:\n",
+    let _ = writeln!(
+        t,
+        "#\n# {} commit(s) since your last answer:",
         pending.count
-    ));
+    );
     for c in pending.newest.iter().rev() {
         t.push_str(&commit_line(c));
     }
     if pending.count > pending.newest.len() {
-        t.push_str(&format!(
-            "#   … and {} earlier\n",
+        let _ = writeln!(
+            t,
+            "#   … and {} earlier",
             pending.count - pending.newest.len()
-        ));
+        );
     }
     t
 }

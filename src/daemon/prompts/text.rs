@@ -7,6 +7,8 @@
 //! answer amount to, the configured timezone and the time come in; text
 //! comes out.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -88,11 +90,11 @@ pub(crate) fn body(pending: &PendingCommits) -> String {
     let mut out = String::from("What did you work on?");
     for c in pending.newest.iter().take(BODY_COMMITS) {
         let subject = c.summary.as_deref().unwrap_or("(no message)");
-        out.push_str(&format!("\n• {subject} ({})", c.repo));
+        let _ = write!(out, "\n• {subject} ({})", c.repo);
     }
     let listed = pending.newest.len().min(BODY_COMMITS);
     if pending.count > listed {
-        out.push_str(&format!("\n• and {} more", pending.count - listed));
+        let _ = write!(out, "\n• and {} more", pending.count - listed);
     }
     out
 }

@@ -7,6 +7,7 @@
 //! synchronous `ExecReload`, the watchdog, start limits, exit status 78 ending
 //! restarts, and correct quoting of the binary path (docs/design.md).
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -180,7 +181,9 @@ pub(crate) fn quote_exec_path(path: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
             c => out.push(c),
         }
     }

@@ -3,6 +3,7 @@
 //! `dbus-user-session`, what a systemd user unit gets). A pure function of
 //! the two values, so a test never touches the process environment.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The session bus to use, and the socket file it lives in when it is one.
@@ -54,7 +55,7 @@ fn escape(value: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_/.\\*".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02x}"));
+            let _ = write!(out, "%{b:02x}");
         }
     }
     out

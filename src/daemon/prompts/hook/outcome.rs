@@ -2,6 +2,7 @@
 //! bounded capture of its output, how it ended, and the pure mapping of
 //! both to a [`Report`] and one bounded log line.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::daemon::prompts::Report;
@@ -101,7 +102,7 @@ impl Run {
         let mut line = format!("hook {}", ended_text(&self.ended));
         for (name, capture) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
             if capture.total() > 0 {
-                line.push_str(&format!("; {}: {}", capture.size(name), capture.one_line()));
+                let _ = write!(line, "; {}: {}", capture.size(name), capture.one_line());
                 if capture.truncated() {
                     line.push('…');
                 }
