@@ -10,6 +10,10 @@
 //! failure. Started without `--bench` (`cargo test --bench daemon`) it runs
 //! the self-checks of its pure helpers instead. See docs/performance.md.
 
+// A binary with no public API: `pub` here only shares helpers between its
+// modules, so the library's `unreachable_pub` (Cargo.toml) does not apply.
+#![allow(unreachable_pub)]
+
 mod bench;
 
 use std::path::PathBuf;

@@ -16,20 +16,20 @@ use std::time::Duration;
 
 /// Doubling waits from `first` up to `cap`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     pub first: Duration,
     pub cap: Duration,
 }
 
 impl Backoff {
-    pub const fn new(first: Duration, cap: Duration) -> Backoff {
+    pub(crate) const fn new(first: Duration, cap: Duration) -> Backoff {
         Backoff { first, cap }
     }
 
     /// The wait after `failures` failures in a row (`failures` ≥ 1; 0 is
     /// treated as 1). Never more than `cap`, never less than `first`
     /// (unless `cap` is smaller).
-    pub fn delay(self, failures: u32) -> Duration {
+    pub(crate) fn delay(self, failures: u32) -> Duration {
         let doublings = failures.saturating_sub(1).min(31);
         self.first
             .checked_mul(1u32 << doublings)
@@ -41,7 +41,7 @@ impl Backoff {
 /// the next try is due. Generic over the clock's instant type, so that
 /// `std` and `tokio` instants (and the tests' own) all work.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Retry<I> {
+pub(crate) struct Retry<I> {
     policy: Backoff,
     failures: u32,
     due: Option<I>,
@@ -51,7 +51,7 @@ impl<I> Retry<I>
 where
     I: Copy + Ord + std::ops::Add<Duration, Output = I>,
 {
-    pub fn new(policy: Backoff) -> Retry<I> {
+    pub(crate) fn new(policy: Backoff) -> Retry<I> {
         Retry {
             policy,
             failures: 0,
@@ -59,31 +59,26 @@ where
         }
     }
 
-    /// The policy this retries under.
-    pub fn policy(&self) -> Backoff {
-        self.policy
-    }
-
     /// Failures in a row so far (0: nothing is failing).
-    pub fn failures(&self) -> u32 {
+    pub(crate) fn failures(&self) -> u32 {
         self.failures
     }
 
     /// When the next try is due; `None` while nothing is failing.
-    pub fn due(&self) -> Option<I> {
+    pub(crate) fn due(&self) -> Option<I> {
         self.due
     }
 
     /// Whether a try at `now` is allowed (nothing failing, or the wait is
     /// over).
-    pub fn may_try(&self, now: I) -> bool {
+    pub(crate) fn may_try(&self, now: I) -> bool {
         self.due.is_none_or(|at| now >= at)
     }
 
     /// Records a failure at `now` and schedules the next try. `true` when
     /// it is the first failure of a run (report it), `false` for the ones
     /// after it.
-    pub fn failed(&mut self, now: I) -> bool {
+    pub(crate) fn failed(&mut self, now: I) -> bool {
         self.failures = self.failures.saturating_add(1);
         self.due = Some(now + self.policy.delay(self.failures));
         self.failures == 1
@@ -92,7 +87,7 @@ where
     /// Records a success (or that the thing no longer needs retrying):
     /// no try is due, and the next failure starts a new run. `true` when
     /// something had been failing (say that it recovered).
-    pub fn succeeded(&mut self) -> bool {
+    pub(crate) fn succeeded(&mut self) -> bool {
         let was_failing = self.failures > 0;
         self.failures = 0;
         self.due = None;
@@ -103,14 +98,14 @@ where
     /// (which, the count being kept, waits longer than the last time) or
     /// succeeds. For a caller whose deadline fires in a `select!` and must
     /// not fire again while the try runs.
-    pub fn trying(&mut self) {
+    pub(crate) fn trying(&mut self) {
         self.due = None;
     }
 
     /// Ends any wait at once, keeping the count: an event said that the
     /// cause may be gone (a server took its bus name), so the next try is
     /// due now.
-    pub fn try_now(&mut self, now: I) {
+    pub(crate) fn try_now(&mut self, now: I) {
         if self.due.is_some() {
             self.due = Some(now);
         }

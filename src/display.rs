@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 /// `2h 15m`, `45m`, `30s`, `3d 4h`: the two largest non-zero units.
-pub fn human_duration(secs: u64) -> String {
+pub(crate) fn human_duration(secs: u64) -> String {
     const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
     if secs == 0 {
         return "0s".to_string();
@@ -28,7 +28,7 @@ pub fn human_duration(secs: u64) -> String {
 }
 
 /// A timeout as a person reads it: `30 s`, `1.5 s`.
-pub fn seconds(d: std::time::Duration) -> String {
+pub(crate) fn seconds(d: std::time::Duration) -> String {
     if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {
@@ -37,7 +37,7 @@ pub fn seconds(d: std::time::Duration) -> String {
 }
 
 /// "in 45m" / "5m ago" / "now" relative to `now`.
-pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(crate) fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let secs = (t - now).num_seconds();
     match secs {
         0 => "now".to_string(),
@@ -47,7 +47,7 @@ pub fn relative(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
 }
 
 /// `14:30 IST` today, `Fri 14:30 IST` within a week, a full date otherwise.
-pub fn local_time(t: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
+pub(crate) fn local_time(t: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
     let local = t.with_timezone(&tz);
     let today = now.with_timezone(&tz).date_naive();
     let days = (local.date_naive() - today).num_days();
@@ -61,21 +61,21 @@ pub fn local_time(t: DateTime<Utc>, tz: Tz, now: DateTime<Utc>) -> String {
 }
 
 /// The full stamp the status page uses: `Fri, 01 Nov 2025 10:30:00 IST`.
-pub fn full_time(t: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn full_time(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
         .format("%a, %d %b %Y %H:%M:%S %Z")
         .to_string()
 }
 
 /// A full stamp for lists: `2025-11-01 10:30:00 IST`.
-pub fn stamp(t: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn stamp(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)
         .format("%Y-%m-%d %H:%M:%S %Z")
         .to_string()
 }
 
 /// The time of day to the second, with the zone: `10:30:00 IST`.
-pub fn clock(t: DateTime<Utc>, tz: Tz) -> String {
+pub(crate) fn clock(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M:%S %Z").to_string()
 }
 

@@ -38,18 +38,18 @@ pub enum Status {
 
 impl Status {
     /// The process exit status.
-    pub const fn code(self) -> i32 {
+    pub(crate) const fn code(self) -> i32 {
         self as i32
     }
 
     /// The status a devtrack process exited with, when it is one of the
     /// table's (a `devtrack reload --wait` run as a child, for example).
-    pub fn from_code(code: i32) -> Option<Status> {
+    pub(crate) fn from_code(code: i32) -> Option<Status> {
         ALL.into_iter().find(|s| s.code() == code)
     }
 
     /// What the status means, as README.md and `devtrack help` say it.
-    pub const fn meaning(self) -> &'static str {
+    pub(crate) const fn meaning(self) -> &'static str {
         match self {
             Status::Ok => "success",
             Status::Failure => "the command failed",
@@ -66,7 +66,7 @@ impl Status {
 }
 
 /// Every status, in table order.
-pub const ALL: [Status; 8] = [
+pub(crate) const ALL: [Status; 8] = [
     Status::Ok,
     Status::Failure,
     Status::Usage,
@@ -86,7 +86,7 @@ impl From<Status> for std::process::ExitCode {
 
 /// What an error tells a person and its caller: what happened, what to do
 /// about it, and the status a command that fails with it ends with.
-pub trait Explain {
+pub(crate) trait Explain {
     /// What happened, without the hint.
     fn message(&self) -> Cow<'_, str>;
 
@@ -109,20 +109,20 @@ pub trait Explain {
 /// A message and what to do about it, for a failure that has no error type
 /// of its own (a warning, a store fault, why a service is not running).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hinted {
+pub(crate) struct Hinted {
     pub message: String,
     pub hint: Option<String>,
 }
 
 impl Hinted {
-    pub fn new(message: impl Into<String>) -> Hinted {
+    pub(crate) fn new(message: impl Into<String>) -> Hinted {
         Hinted {
             message: message.into(),
             hint: None,
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Hinted {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> Hinted {
         self.hint = Some(hint.into());
         self
     }
@@ -158,7 +158,7 @@ impl Explain for Hinted {
 
 /// A message and its optional hint as text: the hint on a line of its own,
 /// `hint: …`. The one place a hint becomes text.
-pub fn render(message: &str, hint: Option<&str>) -> String {
+pub(crate) fn render(message: &str, hint: Option<&str>) -> String {
     match hint {
         Some(hint) => format!("{message}\nhint: {hint}"),
         None => message.to_string(),

@@ -39,7 +39,7 @@ use crate::exit::{Explain, Status};
 
 /// Creates `dir` (and parents) with mode 0700 if missing, and checks that it
 /// is a directory owned by us and not accessible to others.
-pub fn ensure_private_dir(dir: &Path) -> Result<()> {
+pub(crate) fn ensure_private_dir(dir: &Path) -> Result<()> {
     match std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
@@ -72,14 +72,14 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 
 /// What a running daemon holds: the instance lock and the socket lock.
 /// Both are released when it is dropped (or the process dies).
-pub struct Instance {
+pub(crate) struct Instance {
     _store: InstanceLock,
     _socket: InstanceLock,
 }
 
 /// Why `devtrack run` cannot become the instance.
 #[derive(Debug, thiserror::Error)]
-pub enum ClaimError {
+pub(crate) enum ClaimError {
     #[error("devtrack is already running for this user{}; lock `{}`", who(*pid), lock.display())]
     Running { pid: Option<i32>, lock: PathBuf },
     #[error(
@@ -144,7 +144,7 @@ fn denied(e: &anyhow::Error) -> bool {
 
 /// Takes the instance lock, then the socket lock, and records the socket
 /// path in the instance lock's file for clients looking from elsewhere.
-pub fn claim(paths: &Paths) -> Result<Instance, ClaimError> {
+pub(crate) fn claim(paths: &Paths) -> Result<Instance, ClaimError> {
     std::fs::create_dir_all(&paths.data_dir)
         .with_context(|| format!("creating data directory `{}`", paths.data_dir.display()))
         .map_err(ClaimError::Io)?;
@@ -181,7 +181,7 @@ pub fn claim(paths: &Paths) -> Result<Instance, ClaimError> {
 
 /// The daemon holding an instance lock, as another process sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
+pub(crate) struct Holder {
     /// Its PID, when the kernel reports one.
     pub pid: Option<i32>,
     /// The control socket it recorded (none from a daemon that records
@@ -190,7 +190,7 @@ pub struct Holder {
 }
 
 /// Who holds the instance lock at `lock`; `None` when nobody does.
-pub fn holder(lock: &Path) -> io::Result<Option<Holder>> {
+pub(crate) fn holder(lock: &Path) -> io::Result<Option<Holder>> {
     let mut file = match OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_CLOEXEC)

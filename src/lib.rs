@@ -25,13 +25,13 @@
 //! `config` are leaves; no modules import each other in a circle
 //! (docs/architecture.md; checked by a test).
 
-pub mod backoff;
+pub(crate) mod backoff;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod display;
+pub(crate) mod display;
 pub mod exit;
-pub mod instance;
+pub(crate) mod instance;
 #[cfg(test)]
 mod layering;
 pub mod protocol;

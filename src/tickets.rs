@@ -33,10 +33,11 @@ pub enum Family {
 }
 
 impl Family {
-    pub const ALL: [Family; 3] = [Family::Github, Family::Jira, Family::AzureDevops];
+    #[cfg(test)]
+    pub(crate) const ALL: [Family; 3] = [Family::Github, Family::Jira, Family::AzureDevops];
 
     /// The config's name: `github`, `jira`, `azure_devops`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Family::Github => "github",
             Family::Jira => "jira",
@@ -44,7 +45,8 @@ impl Family {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Family> {
+    #[cfg(test)]
+    pub(crate) fn parse(s: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
@@ -63,14 +65,14 @@ impl Families {
         jira: true,
         azure_devops: true,
     };
-    pub const NONE: Families = Families {
+    pub(crate) const NONE: Families = Families {
         github: false,
         jira: false,
         azure_devops: false,
     };
 
     /// The families whose integration is enabled.
-    pub fn enabled(integrations: &Integrations) -> Families {
+    pub(crate) fn enabled(integrations: &Integrations) -> Families {
         Families {
             github: integrations.github.enabled,
             jira: integrations.jira.enabled,
@@ -96,7 +98,7 @@ pub struct Ticket {
 
 /// Prefixes that look like Jira project keys but name a standard or an
 /// algorithm followed by its number.
-pub const NOT_JIRA: &[&str] = &[
+pub(crate) const NOT_JIRA: &[&str] = &[
     "AES", "BASE", "CP", "CRC", "CVE", "CWE", "DES", "ECMA", "GPT", "HMAC", "HTTP", "IPV", "ISO",
     "LATIN", "MD", "PEP", "RFC", "RSA", "SHA", "SSL", "TLS", "UCS", "UTF", "WIN", "WINDOWS", "X86",
 ];

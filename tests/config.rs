@@ -1,6 +1,7 @@
 //! The config loader against fixture files: every bad config must name the
 //! right key path and line, every good one must load with the expected values.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -370,9 +371,8 @@ fn expect_error(
     column: usize,
     message: &str,
 ) -> Result<config::ConfigError, String> {
-    let err = match config::load(path) {
-        Ok(_) => return Err("loaded without error".to_owned()),
-        Err(err) => err,
+    let Err(err) = config::load(path) else {
+        return Err("loaded without error".to_owned());
     };
     let got = (
         err.key.clone().unwrap_or_default(),
@@ -637,7 +637,7 @@ fn alias_bomb() -> Vec<u8> {
     let mut text = "settings:\n  notifications:\n    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned();
     for i in 1..10 {
         let refs = vec![format!("*a{}", i - 1); 10].join(", ");
-        text.push_str(&format!("    a{i}: &a{i} [{refs}]\n"));
+        let _ = writeln!(text, "    a{i}: &a{i} [{refs}]");
     }
     text.into_bytes()
 }
@@ -645,7 +645,7 @@ fn alias_bomb() -> Vec<u8> {
 fn deep_block_nesting() -> Vec<u8> {
     let mut text = "settings:\n  notifications:\n".to_owned();
     for depth in 2..200 {
-        text.push_str(&format!("{}k:\n", "  ".repeat(depth)));
+        let _ = writeln!(text, "{}k:", "  ".repeat(depth));
     }
     text.into_bytes()
 }

@@ -3,6 +3,7 @@
 //! commit triggers; commits made while stopped are caught up once; a reload
 //! adds repositories without a restart.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::util::{git, git_repo, stress_cycles, text, Daemon, Env, EventStream};
@@ -10,10 +11,11 @@ use crate::util::{git, git_repo, stress_cycles, text, Daemon, Env, EventStream};
 pub(crate) fn config(repos: &[(&str, &Path)]) -> String {
     let mut s = String::from("repositories:\n");
     for (name, path) in repos {
-        s.push_str(&format!(
-            "  - {{name: {name}, path: '{}', project: Proj}}\n",
+        let _ = writeln!(
+            s,
+            "  - {{name: {name}, path: '{}', project: Proj}}",
             path.display()
-        ));
+        );
     }
     s.push_str(
         "settings:\n  prompt_interval: 180\n  timezone: UTC\n  commit_debounce_ms: 100\n  authors: [dev@example.com]\n",

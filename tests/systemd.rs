@@ -10,6 +10,7 @@
 //! In CI (`CI=true`) an unreachable manager fails the tests; elsewhere
 //! without root they are skipped with a printed reason.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -565,11 +566,7 @@ pub(crate) fn config_watching(repos: &[&UserRepo]) -> String {
         CONFIG.replace("repositories: []\n", "")
     );
     for r in repos {
-        yaml.push_str(&format!(
-            "  - {{name: {}, path: {}}}\n",
-            r.name,
-            r.path.display()
-        ));
+        let _ = writeln!(yaml, "  - {{name: {}, path: {}}}", r.name, r.path.display());
     }
     yaml
 }

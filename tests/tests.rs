@@ -1,6 +1,10 @@
 //! The one integration-test binary. Each module drives the real `devtrack`
 //! binary or the library's public API.
 
+// A binary with no public API: `pub` here only shares helpers between its
+// modules, so the library's `unreachable_pub` (Cargo.toml) does not apply.
+#![allow(unreachable_pub)]
+
 /// Shared harness: isolated environments, daemon start on READY=1, event streams.
 mod util;
 

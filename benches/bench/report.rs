@@ -2,6 +2,8 @@
 //! figure next to its target (reached or not; targets are goals, never
 //! assertions).
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 /// One line of the table.
@@ -78,14 +80,15 @@ pub fn table(rows: &[Row]) -> String {
             Some(false) => "✗",
             None => "",
         };
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
             cell(&r.figure),
             repos,
             cell(&r.measured),
             cell(&r.target),
             verdict
-        ));
+        );
     }
     out
 }

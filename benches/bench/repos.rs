@@ -2,6 +2,7 @@
 //! (hundreds per second), and committed to in-process, so a commit is
 //! complete, reflog included, the moment `Repository::commit` returns.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -98,16 +99,18 @@ impl Pick {
 pub fn config_yaml(repos: &[PathBuf]) -> String {
     let mut y = String::from("version: 1.0.0\nrepositories:\n");
     for (i, p) in repos.iter().enumerate() {
-        y.push_str(&format!(
-            "  - {{name: {}, path: \"{}\", enabled: true, project: Bench}}\n",
+        let _ = writeln!(
+            y,
+            "  - {{name: {}, path: \"{}\", enabled: true, project: Bench}}",
             name(i),
             p.display()
-        ));
+        );
     }
-    y.push_str(&format!(
+    let _ = write!(
+        y,
         "settings:\n  prompt_interval: 1440\n  work_hours_only: false\n  timezone: UTC\n  \
          log_level: info\n  commit_triggers: own\n  authors: [{AUTHOR_EMAIL}]\n"
-    ));
+    );
     y
 }
 

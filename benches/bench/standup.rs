@@ -4,6 +4,8 @@
 //! triggers, answers linking the commits since the previous one, tickets
 //! extracted). Then the whole command is timed, process spawn to exit.
 
+use std::fmt::Write as _;
+
 use anyhow::{bail, Result};
 use chrono::{TimeDelta, Utc};
 use devtrack::protocol::CommitKind;
@@ -25,9 +27,10 @@ pub fn config() -> String {
     let mut yaml = String::from("repositories:\n");
     for (i, name) in REPOS.iter().enumerate() {
         let project = if i < 3 { "Product" } else { "Platform" };
-        yaml.push_str(&format!(
-            "  - {{name: {name}, path: /nonexistent/{name}, project: {project}}}\n"
-        ));
+        let _ = writeln!(
+            yaml,
+            "  - {{name: {name}, path: /nonexistent/{name}, project: {project}}}"
+        );
     }
     yaml.push_str(
         "settings:\n  timezone: UTC\n  work_days: mon-fri\n\

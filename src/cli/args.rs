@@ -1,5 +1,6 @@
 //! The command line: one enum variant per command, help from doc comments.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -11,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 /// command talks to the running daemon over its control socket.
 #[derive(Debug, Parser)]
 #[command(name = "devtrack", version, after_help = exit_codes_help())]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
     #[command(subcommand)]
@@ -19,14 +20,14 @@ pub struct Cli {
 }
 
 #[derive(Debug, Args)]
-pub struct GlobalOpts {
+pub(crate) struct GlobalOpts {
     /// Config file to use instead of the default location.
     #[arg(long, global = true, value_name = "PATH", env = "DEVTRACK_CONFIG")]
     pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run the daemon in the foreground (what the service manager starts).
     Run,
     /// Show the daemon's state, schedule and repositories.
@@ -88,14 +89,14 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-pub struct JsonOpt {
+pub(crate) struct JsonOpt {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to print the completion script for.
     #[arg(value_enum)]
     pub shell: CompletionShell,
@@ -104,14 +105,14 @@ pub struct CompletionsArgs {
 /// The shells `devtrack completions` writes scripts for (those the
 /// packages install completions for).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum CompletionShell {
+pub(crate) enum CompletionShell {
     Bash,
     Zsh,
     Fish,
 }
 
 #[derive(Debug, Args)]
-pub struct PauseArgs {
+pub(crate) struct PauseArgs {
     /// Pause for a duration, e.g. `90m`, `2h`, `1h30m`.
     #[arg(long = "for", value_name = "DURATION", conflicts_with = "until", value_parser = crate::cli::time::parse_secs)]
     pub for_: Option<u64>,
@@ -123,7 +124,7 @@ pub struct PauseArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct NoteArgs {
+pub(crate) struct NoteArgs {
     /// The note; several words are joined with spaces.
     #[arg(value_name = "TEXT")]
     pub text: Vec<String>,
@@ -133,14 +134,14 @@ pub struct NoteArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SnoozeArgs {
+pub(crate) struct SnoozeArgs {
     /// How long, e.g. `10m`, `1h` (at most a day).
     #[arg(value_name = "DURATION", value_parser = crate::cli::time::parse_secs)]
     pub duration: Option<u64>,
 }
 
 #[derive(Debug, Args)]
-pub struct ReloadArgs {
+pub(crate) struct ReloadArgs {
     /// Talk to the daemon directly and return only when the new config was
     /// applied or rejected (exit 5 with the reason when rejected).
     #[arg(long)]
@@ -148,7 +149,7 @@ pub struct ReloadArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct HistoryArgs {
+pub(crate) struct HistoryArgs {
     /// List stored commits instead of triggers.
     #[arg(long)]
     pub commits: bool,
@@ -191,7 +192,7 @@ pub struct ReportArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ConfigCommand {
+pub(crate) enum ConfigCommand {
     /// Validate a config file (default: the one devtrack would read).
     Check {
         /// The file to check.
@@ -204,7 +205,7 @@ pub enum ConfigCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// Print the unit/plist and the commands; change nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -220,7 +221,7 @@ pub struct InstallArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct LogsArgs {
+pub(crate) struct LogsArgs {
     /// Keep printing new entries.
     #[arg(short, long)]
     pub follow: bool,
@@ -237,7 +238,7 @@ pub struct LogsArgs {
 
 /// `logs -p`: devtrack's level names (journalctl's `err`/`warning` too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum LogLevelArg {
+pub(crate) enum LogLevelArg {
     #[value(alias = "err")]
     Error,
     #[value(alias = "warning")]
@@ -248,7 +249,7 @@ pub enum LogLevelArg {
 }
 
 impl LogLevelArg {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LogLevelArg::Error => "error",
             LogLevelArg::Warn => "warn",
@@ -262,7 +263,7 @@ impl LogLevelArg {
 fn exit_codes_help() -> String {
     let mut s = String::from("Exit status:\n");
     for status in crate::exit::ALL {
-        s.push_str(&format!("  {:>3}  {}\n", status.code(), status.meaning()));
+        let _ = writeln!(s, "  {:>3}  {}", status.code(), status.meaning());
     }
     s
 }

@@ -24,7 +24,7 @@ use crate::protocol::{Command, Hello, HelloBody, Request, Response, PROTOCOL_VER
 
 /// Why talking to the daemon failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     #[error("devtrack is not running (no daemon listening on `{socket}`)")]
     NotRunning { socket: String },
     /// The instance lock is held, but its holder cannot be reached.
@@ -97,7 +97,7 @@ impl Explain for ClientError {
 
 /// How long a healthy daemon may take to say hello or answer a quick
 /// request; it answers in milliseconds.
-pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
+pub(crate) const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The PID of the process at the other end of `stream` (the daemon).
 fn peer_pid(stream: &UnixStream) -> Option<u32> {
@@ -143,7 +143,7 @@ fn peer_uid(stream: &UnixStream) -> Option<u32> {
     }
 }
 
-pub struct Client {
+pub(crate) struct Client {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
     socket: String,
@@ -158,7 +158,7 @@ impl Client {
     /// Connects and reads the daemon's hello; warns on a version mismatch.
     /// When nothing listens on `socket`, asks the instance lock whether a
     /// daemon runs with another socket (another `XDG_RUNTIME_DIR`).
-    pub fn connect(socket: &Path) -> Result<Client, ClientError> {
+    pub(crate) fn connect(socket: &Path) -> Result<Client, ClientError> {
         match Client::connect_at(socket) {
             // The lock is in the data directory, which `--config` does not move.
             Err(ClientError::NotRunning { .. }) => {
@@ -279,7 +279,10 @@ impl Client {
 
     /// Lets a long request (a reload) or a stream run with another read
     /// timeout (`None`: none).
-    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> Result<(), ClientError> {
+    pub(crate) fn set_read_timeout(
+        &mut self,
+        timeout: Option<Duration>,
+    ) -> Result<(), ClientError> {
         self.writer
             .set_read_timeout(timeout)
             .map_err(|e| self.io(e))?;
@@ -288,13 +291,13 @@ impl Client {
     }
 
     /// The socket, for polling it together with other descriptors.
-    pub fn socket_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+    pub(crate) fn socket_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         use std::os::fd::AsFd;
         self.writer.as_fd()
     }
 
     /// Whether a line (or part of one) is already read and buffered.
-    pub fn has_buffered(&self) -> bool {
+    pub(crate) fn has_buffered(&self) -> bool {
         !self.reader.buffer().is_empty()
     }
 
@@ -315,7 +318,7 @@ impl Client {
     }
 
     /// Reads one line; end of stream is an error.
-    pub fn read_line(&mut self) -> Result<String, ClientError> {
+    pub(crate) fn read_line(&mut self) -> Result<String, ClientError> {
         let mut line = String::new();
         let n = self.reader.read_line(&mut line).map_err(|e| self.io(e))?;
         if n == 0 {
@@ -328,13 +331,13 @@ impl Client {
     }
 
     /// Reads one line; `None` at end of stream.
-    pub fn next_line(&mut self) -> Result<Option<String>, ClientError> {
+    pub(crate) fn next_line(&mut self) -> Result<Option<String>, ClientError> {
         let mut line = String::new();
         let n = self.reader.read_line(&mut line).map_err(|e| self.io(e))?;
         Ok((n > 0).then(|| line.trim_end().to_string()))
     }
 
-    pub fn request(&mut self, cmd: Command) -> Result<Response, ClientError> {
+    pub(crate) fn request(&mut self, cmd: Command) -> Result<Response, ClientError> {
         let mut line = serde_json::to_vec(&Request::new(cmd)).expect("requests serialize");
         line.push(b'\n');
         self.writer.write_all(&line).map_err(|e| self.io(e))?;

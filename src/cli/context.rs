@@ -10,13 +10,13 @@ use crate::config::paths::Paths;
 use crate::config::{Config, ConfigError};
 
 /// The paths in use and the config, loaded when first asked for.
-pub struct Context {
+pub(crate) struct Context {
     pub paths: Paths,
     config: OnceCell<Result<Config, ConfigError>>,
 }
 
 impl Context {
-    pub fn new(paths: Paths) -> Context {
+    pub(crate) fn new(paths: Paths) -> Context {
         Context {
             paths,
             config: OnceCell::new(),
@@ -26,7 +26,7 @@ impl Context {
     /// The config devtrack runs on (`config::load_or_defaults`), read on
     /// the first call only.
     #[allow(clippy::result_large_err)]
-    pub fn config(&self) -> Result<&Config, ConfigError> {
+    pub(crate) fn config(&self) -> Result<&Config, ConfigError> {
         self.config
             .get_or_init(|| crate::config::load_or_defaults(&self.paths))
             .as_ref()

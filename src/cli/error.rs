@@ -14,7 +14,7 @@ use crate::store::OpenError;
 
 /// Why a command failed, and the status it ends with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CliError {
+pub(crate) struct CliError {
     status: Status,
     /// Lowercase fragment(s); may span lines (a list of problems).
     message: String,
@@ -26,7 +26,7 @@ pub struct CliError {
 
 impl CliError {
     /// An error with `status`.
-    pub fn new(status: Status, message: impl Into<String>) -> CliError {
+    pub(crate) fn new(status: Status, message: impl Into<String>) -> CliError {
         CliError {
             status,
             message: message.into(),
@@ -36,7 +36,7 @@ impl CliError {
     }
 
     /// `e`'s message, hint and status.
-    pub fn explained(e: &impl Explain) -> CliError {
+    pub(crate) fn explained(e: &impl Explain) -> CliError {
         CliError {
             status: e.status(),
             message: e.message().into_owned(),
@@ -46,17 +46,17 @@ impl CliError {
     }
 
     /// The command failed (status 1).
-    pub fn failed(message: impl Into<String>) -> CliError {
+    pub(crate) fn failed(message: impl Into<String>) -> CliError {
         CliError::new(Status::Failure, message)
     }
 
     /// A bad value on the command line (status 2).
-    pub fn usage(message: impl Into<String>) -> CliError {
+    pub(crate) fn usage(message: impl Into<String>) -> CliError {
         CliError::new(Status::Usage, message)
     }
 
     /// Standard output is gone; end quietly with status 0.
-    pub fn broken_pipe() -> CliError {
+    pub(crate) fn broken_pipe() -> CliError {
         CliError {
             status: Status::Ok,
             message: String::new(),
@@ -65,25 +65,27 @@ impl CliError {
         }
     }
 
-    pub fn with_hint(mut self, hint: impl Into<String>) -> CliError {
+    pub(crate) fn with_hint(mut self, hint: impl Into<String>) -> CliError {
         self.hint = Some(hint.into());
         self
     }
 
-    pub fn status(&self) -> Status {
+    pub(crate) fn status(&self) -> Status {
         self.status
     }
 
-    pub fn message(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
         &self.message
     }
 
-    pub fn hint(&self) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn hint(&self) -> Option<&str> {
         self.hint.as_deref()
     }
 
     /// What `cli::main` prints on stderr: nothing for a closed stdout.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         if self.broken_pipe {
             return String::new();
         }

@@ -8,14 +8,14 @@
 //! [`out`], so a closed stdout ends a command quietly with status 0.
 
 pub mod args;
-pub mod client;
+pub(crate) mod client;
 pub mod commands;
 mod context;
-pub mod error;
-pub mod out;
-pub mod stderr;
-pub mod time;
-pub mod zone;
+pub(crate) mod error;
+pub(crate) mod out;
+pub(crate) mod stderr;
+pub(crate) mod time;
+pub(crate) mod zone;
 
 use std::process::ExitCode;
 
@@ -24,8 +24,8 @@ use clap::Parser;
 use crate::config::paths::Paths;
 use crate::exit::Status;
 use args::{Cli, Command};
-pub use context::Context;
-pub use error::CliError;
+pub(crate) use context::Context;
+pub(crate) use error::CliError;
 
 /// Runs the CLI and returns the process exit status.
 pub fn main() -> ExitCode {

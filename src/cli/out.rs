@@ -8,7 +8,7 @@ use std::os::fd::AsFd;
 use crate::cli::error::CliError;
 
 /// Writes `text` to stdout and flushes it.
-pub fn print(text: &str) -> Result<(), CliError> {
+pub(crate) fn print(text: &str) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -16,7 +16,7 @@ pub fn print(text: &str) -> Result<(), CliError> {
 }
 
 /// Writes `line` and a newline to stdout.
-pub fn line(line: &str) -> Result<(), CliError> {
+pub(crate) fn line(line: &str) -> Result<(), CliError> {
     let mut text = String::with_capacity(line.len() + 1);
     text.push_str(line);
     text.push('\n');
@@ -25,7 +25,7 @@ pub fn line(line: &str) -> Result<(), CliError> {
 
 /// Whether the reader of stdout went away (a pipe whose reading end is
 /// closed reports `POLLERR`), without writing anything.
-pub fn stdout_closed() -> bool {
+pub(crate) fn stdout_closed() -> bool {
     use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
     let stdout = std::io::stdout();
     let mut fds = [PollFd::new(stdout.as_fd(), PollFlags::POLLOUT)];

@@ -3,11 +3,11 @@
 //! the error type and stdout's writer all may use it.
 
 /// A warning on stderr: the command goes on.
-pub fn warn(text: &str) {
+pub(crate) fn warn(text: &str) {
     eprintln!("devtrack: warning: {text}");
 }
 
 /// A progress note on stderr, kept off stdout so it stays data.
-pub fn note(text: &str) {
+pub(crate) fn note(text: &str) {
     eprintln!("{text}");
 }

@@ -10,11 +10,11 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-pub use crate::config::parse_duration_secs as parse_secs;
+pub(crate) use crate::config::parse_duration_secs as parse_secs;
 
 /// `2026-01-31`, `2026-01-31T09:00`, `2026-01-31 09:00`, an RFC 3339 instant,
 /// or a span back from now: `3d`, `12h`, `90m`. Local forms use `tz`.
-pub fn parse_since<Tz: TimeZone>(
+pub(crate) fn parse_since<Tz: TimeZone>(
     text: &str,
     now: DateTime<Utc>,
     tz: &Tz,
@@ -41,7 +41,7 @@ pub fn parse_since<Tz: TimeZone>(
 
 /// `--until`: `HH:MM` (00:00 to 23:59) or an RFC 3339 instant; which
 /// instant it means is the daemon's to decide, in its timezone.
-pub fn pause_end(text: &str) -> Result<String, String> {
+pub(crate) fn pause_end(text: &str) -> Result<String, String> {
     let clock = chrono::NaiveTime::parse_from_str(text, "%H:%M").is_ok();
     if clock || chrono::DateTime::parse_from_rfc3339(text).is_ok() {
         Ok(text.to_string())

@@ -9,7 +9,7 @@ use crate::cli::Context;
 /// `settings.timezone` of the config devtrack reads (the machine's zone
 /// when the config leaves it out, as for the daemon). With an invalid
 /// config the machine's zone is used, and a warning says so.
-pub fn configured(ctx: &Context) -> Tz {
+pub(crate) fn configured(ctx: &Context) -> Tz {
     match ctx.config() {
         Ok(config) => config.settings.timezone,
         Err(e) => {

@@ -1,6 +1,6 @@
 //! What changed between two configs, as lines for the reload log.
 
-use super::model::*;
+use super::model::{CommitTriggers, Config, Hook, Integration, Prompts, Repository, WorkHours};
 use super::times::format_days;
 
 fn window(hours: &WorkHours) -> String {
@@ -162,6 +162,7 @@ fn prompts_changes(out: &mut Vec<String>, a: &Prompts, b: &Prompts) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::model::{Integrations, LogLevel, Settings, TimeOfDay};
     use super::*;
     use chrono_tz::Tz;
     use std::path::PathBuf;

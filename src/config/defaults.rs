@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use super::model::*;
+use super::model::{
+    CommitTriggers, Config, Integrations, LogLevel, Repository, Settings, TimeOfDay, WeekdaySet,
+    WorkHours,
+};
 
 impl Settings {
     /// Every setting at its default, in `timezone`: prompts every 180

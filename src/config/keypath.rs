@@ -13,27 +13,27 @@ pub(crate) enum Segment {
 pub(crate) struct KeyPath(Vec<Segment>);
 
 impl KeyPath {
-    pub fn root() -> KeyPath {
+    pub(crate) fn root() -> KeyPath {
         KeyPath(Vec::new())
     }
 
-    pub fn key(&self, key: &str) -> KeyPath {
+    pub(crate) fn key(&self, key: &str) -> KeyPath {
         let mut segments = self.0.clone();
         segments.push(Segment::Key(key.to_owned()));
         KeyPath(segments)
     }
 
-    pub fn index(&self, index: usize) -> KeyPath {
+    pub(crate) fn index(&self, index: usize) -> KeyPath {
         let mut segments = self.0.clone();
         segments.push(Segment::Index(index));
         KeyPath(segments)
     }
 
-    pub fn segments(&self) -> &[Segment] {
+    pub(crate) fn segments(&self) -> &[Segment] {
         &self.0
     }
 
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.0.is_empty()
     }
 }

@@ -12,7 +12,7 @@ mod defaults;
 mod file;
 mod keypath;
 mod model;
-pub mod paths;
+pub(crate) mod paths;
 mod scalar;
 mod starter;
 mod suggest;
@@ -22,8 +22,11 @@ mod validate;
 mod yaml;
 
 pub use defaults::local_timezone;
-pub use model::*;
-pub use times::parse_duration_secs;
+pub use model::{
+    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
+    Settings, TimeOfDay, WeekdaySet, WorkHours,
+};
+pub(crate) use times::parse_duration_secs;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -132,7 +135,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// The daemon starts and reloads with this; the CLI reads the timezone and
 /// checks the config before installing the service with it.
 #[allow(clippy::result_large_err)]
-pub fn load_or_defaults(paths: &paths::Paths) -> Result<Config, ConfigError> {
+pub(crate) fn load_or_defaults(paths: &paths::Paths) -> Result<Config, ConfigError> {
     if paths.config_file.exists() {
         return load(&paths.config_file);
     }
@@ -166,7 +169,7 @@ pub fn check(path: &Path) -> Result<Checked, ConfigError> {
 
 /// [`parse`], also returning the ignored legacy keys.
 #[allow(clippy::result_large_err)]
-pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
+pub(crate) fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
     let error = |key: Option<String>,
                  position: Option<(usize, usize)>,
                  message: String,
@@ -248,7 +251,7 @@ fn one_line(text: &str) -> String {
 
 /// The config used when no file exists: interval 180 minutes, no work-hours
 /// limit, the local timezone, and the git repository containing `cwd` (if any).
-pub fn defaults(cwd: &Path) -> Config {
+pub(crate) fn defaults(cwd: &Path) -> Config {
     defaults::config_for(cwd)
 }
 
@@ -260,7 +263,7 @@ pub fn describe_changes(old: &Config, new: &Config) -> Vec<String> {
 }
 
 /// A commented starter config for `devtrack config init`.
-pub fn starter() -> &'static str {
+pub(crate) fn starter() -> &'static str {
     starter::STARTER
 }
 

@@ -66,7 +66,7 @@ pub struct WorkHours {
 pub struct TimeOfDay(u16);
 
 impl TimeOfDay {
-    pub const MIDNIGHT: TimeOfDay = TimeOfDay(0);
+    pub(crate) const MIDNIGHT: TimeOfDay = TimeOfDay(0);
     pub const END_OF_DAY: TimeOfDay = TimeOfDay(24 * 60);
 
     /// `None` unless `hour:minute` is within 00:00..=24:00.
@@ -77,15 +77,15 @@ impl TimeOfDay {
         Some(TimeOfDay((hour * 60 + minute) as u16))
     }
 
-    pub fn minutes(self) -> u32 {
+    pub(crate) fn minutes(self) -> u32 {
         u32::from(self.0)
     }
 
-    pub fn hour(self) -> u32 {
+    pub(crate) fn hour(self) -> u32 {
         self.minutes() / 60
     }
 
-    pub fn minute(self) -> u32 {
+    pub(crate) fn minute(self) -> u32 {
         self.minutes() % 60
     }
 }
@@ -102,21 +102,21 @@ pub struct WeekdaySet(u8);
 
 impl WeekdaySet {
     pub const ALL: WeekdaySet = WeekdaySet(0b111_1111);
-    pub const EMPTY: WeekdaySet = WeekdaySet(0);
+    pub(crate) const EMPTY: WeekdaySet = WeekdaySet(0);
 
     pub fn contains(self, day: Weekday) -> bool {
         self.0 & (1 << day.num_days_from_monday()) != 0
     }
 
-    pub fn with(self, day: Weekday) -> WeekdaySet {
+    pub(crate) fn with(self, day: Weekday) -> WeekdaySet {
         WeekdaySet(self.0 | (1 << day.num_days_from_monday()))
     }
 
-    pub fn is_empty(self) -> bool {
+    pub(crate) fn is_empty(self) -> bool {
         self.0 == 0
     }
 
-    pub fn iter(self) -> impl Iterator<Item = Weekday> {
+    pub(crate) fn iter(self) -> impl Iterator<Item = Weekday> {
         [
             Weekday::Mon,
             Weekday::Tue,
@@ -151,7 +151,7 @@ pub enum CommitTriggers {
 
 impl CommitTriggers {
     /// The config spelling: `own`, `all`, `none`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CommitTriggers::Own => "own",
             CommitTriggers::All => "all",
@@ -171,7 +171,7 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             LogLevel::Error => "error",
             LogLevel::Warn => "warn",

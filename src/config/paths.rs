@@ -11,7 +11,7 @@ use etcetera::base_strategy::{BaseStrategy, Xdg};
 
 /// How the config path was chosen, for `devtrack config path` and status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigSource {
+pub(crate) enum ConfigSource {
     /// `--config PATH`, which the argument parser also takes from
     /// `DEVTRACK_CONFIG`.
     Flag,
@@ -22,7 +22,7 @@ pub enum ConfigSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paths {
+pub(crate) struct Paths {
     pub config_file: PathBuf,
     pub config_source: ConfigSource,
     /// `$XDG_DATA_HOME/devtrack`
@@ -43,7 +43,7 @@ pub struct Paths {
 
 /// Everything path resolution reads from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BaseDirs {
+pub(crate) struct BaseDirs {
     /// The home directory (for the legacy `~/.devtrack`).
     pub home: PathBuf,
     /// `$XDG_CONFIG_HOME` or `~/.config`.
@@ -61,7 +61,7 @@ pub struct BaseDirs {
 impl BaseDirs {
     /// Reads the XDG variables (through etcetera's XDG strategy), the home
     /// directory, the temp dir and the uid.
-    pub fn from_env() -> BaseDirs {
+    pub(crate) fn from_env() -> BaseDirs {
         let home_fallback = || {
             std::env::var_os("HOME")
                 .map(PathBuf::from)
@@ -98,7 +98,7 @@ impl BaseDirs {
 impl Paths {
     /// Resolves every path from the flag and the environment. Does no I/O
     /// beyond checking whether the XDG / legacy config files exist.
-    pub fn resolve(config_flag: Option<&Path>) -> Paths {
+    pub(crate) fn resolve(config_flag: Option<&Path>) -> Paths {
         Paths::resolve_in(config_flag, &BaseDirs::from_env(), &|path| path.exists())
     }
 
@@ -106,7 +106,7 @@ impl Paths {
     /// `DEVTRACK_CONFIG`, which the argument parser reads into it), else the
     /// XDG file, else (only when the XDG file does not exist and the legacy
     /// one does) `~/.devtrack/config.yaml`.
-    pub fn resolve_in(
+    pub(crate) fn resolve_in(
         config_flag: Option<&Path>,
         base: &BaseDirs,
         exists: &dyn Fn(&Path) -> bool,

@@ -37,7 +37,7 @@ pub(crate) fn parse_time(text: &str) -> Result<TimeOfDay, String> {
 }
 
 /// Parses `90m`, `2h`, `1h30m`, `45s`, `1d` into seconds.
-pub fn parse_duration_secs(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_duration_secs(text: &str) -> Result<u64, String> {
     let err = || format!("`{text}` is not a duration (e.g. `90m`, `2h`, `1h30m`)");
     let mut total: u64 = 0;
     let mut digits = String::new();

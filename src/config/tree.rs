@@ -15,7 +15,7 @@ pub(crate) struct Position {
 }
 
 impl Position {
-    pub const START: Position = Position { line: 1, column: 1 };
+    pub(crate) const START: Position = Position { line: 1, column: 1 };
 }
 
 /// A value and where its text starts.
@@ -51,7 +51,7 @@ impl Node {
     /// key, the item's value for a final index, and the deepest part of the
     /// path that exists when the rest does not (a missing key points at the
     /// map that lacks it). The root path gives where the content starts.
-    pub fn position_of(&self, path: &KeyPath) -> Position {
+    pub(crate) fn position_of(&self, path: &KeyPath) -> Position {
         let mut node = self;
         let mut best = self.at;
         for segment in path.segments() {

@@ -14,7 +14,10 @@ use std::time::Duration;
 use chrono_tz::Tz;
 
 use super::keypath::KeyPath;
-use super::model::*;
+use super::model::{
+    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
+    Settings, TimeOfDay, WeekdaySet,
+};
 use super::suggest::{closest, did_you_mean};
 use super::times;
 use super::tree::{Entry, Node, Value};

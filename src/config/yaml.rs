@@ -331,6 +331,8 @@ fn size(node: &Node) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
 
     fn at(line: usize, column: usize) -> Position {
@@ -434,7 +436,7 @@ settings:
         let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_owned();
         for i in 1..10 {
             let refs = vec![format!("*a{}", i - 1); 10].join(", ");
-            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+            let _ = writeln!(text, "a{i}: &a{i} [{refs}]");
         }
         let err = parse(&text).unwrap_err();
         assert!(

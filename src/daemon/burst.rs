@@ -20,12 +20,12 @@ use super::gitwatch::GitEvent;
 use crate::protocol::{CommitKind, Operation};
 
 /// Events a commit trigger lists in its detail (the most recent ones).
-pub const LISTED: usize = 50;
+pub(crate) const LISTED: usize = 50;
 /// Commits a batch holds before it is due without waiting.
-pub const MAX_COMMITS: usize = 10_000;
+pub(crate) const MAX_COMMITS: usize = 10_000;
 
 #[derive(Debug, Default)]
-pub struct CommitBatch {
+pub(crate) struct CommitBatch {
     events: usize,
     /// The repositories of the batch, numbered in order of appearance.
     repos: BTreeMap<String, u32>,
@@ -73,13 +73,13 @@ impl CommitBatch {
     }
 
     /// The repositories of the batch, by name.
-    pub fn repos(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn repos(&self) -> impl Iterator<Item = &str> {
         self.repos.keys().map(String::as_str)
     }
 
     /// `(repo, hash)` of every commit of the batch, to link them to the
     /// trigger.
-    pub fn keys(&self) -> impl Iterator<Item = (&str, &str)> {
+    pub(crate) fn keys(&self) -> impl Iterator<Item = (&str, &str)> {
         let names = self.names();
         let mut start = 0;
         self.keys.iter().map(move |&(repo, end)| {
@@ -99,7 +99,7 @@ impl CommitBatch {
 
     /// The trigger's detail: the last [`LISTED`] events, enough to prefill
     /// an update, and how many earlier ones are not listed.
-    pub fn detail(&self) -> Value {
+    pub(crate) fn detail(&self) -> Value {
         let names = self.names();
         let commits: Vec<Value> = self
             .listed

@@ -17,7 +17,7 @@ use crate::store::{NewTrigger, TriggerKind};
 
 impl Daemon {
     /// A change reported by the watcher: read it, store it, announce it.
-    pub fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
+    pub(super) fn on_git_change(&mut self, msg: WatchMsg, now: DateTime<Utc>) {
         let update = self.commits.git.handle(msg, &mut self.store, now);
         self.take_update(update, now);
     }
@@ -50,7 +50,7 @@ impl Daemon {
     /// store whose file was deleted is first replaced by a new one, into
     /// which the reads store what the reflogs hold since the daemon
     /// started (their cursors went with the old file).
-    pub fn retry_store(&mut self, now: DateTime<Utc>) {
+    pub(super) fn retry_store(&mut self, now: DateTime<Utc>) {
         if self.store.deleted() {
             if let Err(e) = self.store.reopen(&self.paths.database) {
                 self.store_failed(&e);
@@ -86,7 +86,7 @@ impl Daemon {
     }
 
     /// A write failed: reported (once per new error) and retried later.
-    pub fn store_failed(&mut self, err: &anyhow::Error) {
+    pub(super) fn store_failed(&mut self, err: &anyhow::Error) {
         let message = self.store.explain(err);
         match self
             .health
@@ -135,14 +135,14 @@ impl Daemon {
 
     /// Reads what was committed while the daemon was not watching (at start
     /// and for repositories added by a reload); raises one catch-up trigger.
-    pub fn catch_up(&mut self, now: DateTime<Utc>) -> Result<()> {
+    pub(super) fn catch_up(&mut self, now: DateTime<Utc>) -> Result<()> {
         let events = self.commits.git.catch_up(&mut self.store, now)?;
         self.take_catch_up(events, now)
     }
 
     /// [`Daemon::catch_up`] for the repositories a reload added or made
     /// watchable again.
-    pub fn catch_up_repos(&mut self, names: &[String], now: DateTime<Utc>) -> Result<()> {
+    pub(super) fn catch_up_repos(&mut self, names: &[String], now: DateTime<Utc>) -> Result<()> {
         let events = self
             .commits
             .git
@@ -212,7 +212,7 @@ impl Daemon {
     }
 
     /// The debounce window closed: one commit trigger for the whole batch.
-    pub fn flush_commit_batch(&mut self, now: DateTime<Utc>) {
+    pub(super) fn flush_commit_batch(&mut self, now: DateTime<Utc>) {
         let Some(batch) = self.commits.batch.due(tokio::time::Instant::now()) else {
             return;
         };

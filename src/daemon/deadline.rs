@@ -10,7 +10,7 @@
 use tokio::time::Instant;
 
 /// Completes at `deadline`; never, when there is none.
-pub async fn until(deadline: Option<Instant>) {
+pub(super) async fn until(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

@@ -12,10 +12,10 @@ use tokio::sync::broadcast;
 
 use crate::protocol::{Event, EventBody};
 
-pub const CAPACITY: usize = 1024;
+pub(crate) const CAPACITY: usize = 1024;
 
 #[derive(Clone)]
-pub struct EventBus {
+pub(crate) struct EventBus {
     tx: broadcast::Sender<Arc<str>>,
 }
 
@@ -26,14 +26,14 @@ impl Default for EventBus {
 }
 
 impl EventBus {
-    pub fn new() -> EventBus {
+    pub(crate) fn new() -> EventBus {
         let (tx, _) = broadcast::channel(CAPACITY);
         EventBus { tx }
     }
 
     /// Publishes an event; returns how many subscribers it was handed to
     /// (0 when nobody listens; then it is not even serialized).
-    pub fn publish(&self, at: DateTime<Utc>, body: EventBody) -> usize {
+    pub(crate) fn publish(&self, at: DateTime<Utc>, body: EventBody) -> usize {
         if self.tx.receiver_count() == 0 {
             return 0;
         }
@@ -46,7 +46,7 @@ impl EventBus {
         }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<Arc<str>> {
         self.tx.subscribe()
     }
 }

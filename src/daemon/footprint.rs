@@ -27,12 +27,12 @@
 //! are closed), so what stays resident is what is in use.
 
 /// The most pack data libgit2 keeps mapped at once, over all repositories.
-pub const MWINDOW_MAPPED_LIMIT: usize = 32 * 1024 * 1024;
+pub(crate) const MWINDOW_MAPPED_LIMIT: usize = 32 * 1024 * 1024;
 /// The most pack files libgit2 keeps open at once.
-pub const MWINDOW_FILE_LIMIT: usize = 64;
+pub(crate) const MWINDOW_FILE_LIMIT: usize = 64;
 
 /// Applies libgit2's settings, once; call before opening a repository.
-pub fn libgit2() {
+pub(crate) fn libgit2() {
     static APPLY: std::sync::Once = std::sync::Once::new();
     APPLY.call_once(apply_libgit2);
 }
@@ -54,7 +54,7 @@ fn apply_libgit2() {
 
 /// Gives the pages of freed heap memory back to the system (glibc only;
 /// elsewhere the allocator decides).
-pub fn release_free() {
+pub(crate) fn release_free() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks and trims the allocator's own free
     // lists; it is thread-safe.

@@ -19,7 +19,7 @@ use crate::store::PromptRecord;
 
 /// Why prompts are held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HoldReason {
+pub(super) enum HoldReason {
     /// `devtrack pause`.
     Paused,
     /// Outside `work_hours` (with `work_hours_only`).
@@ -29,14 +29,14 @@ pub enum HoldReason {
 /// Prompts are held, for `reason`, until `until` (`None`: until something
 /// changes it, e.g. `devtrack resume`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Hold {
+pub(super) struct Hold {
     pub reason: HoldReason,
     pub until: Option<DateTime<Utc>>,
 }
 
 /// Whether prompts are held at `now`. A pause that ends outside the work
 /// window holds on until the window opens, so the release comes once.
-pub fn hold_reason(now: DateTime<Utc>, pause: Pause, schedule: &Schedule) -> Option<Hold> {
+pub(super) fn hold_reason(now: DateTime<Utc>, pause: Pause, schedule: &Schedule) -> Option<Hold> {
     let outside_until = |t: DateTime<Utc>| {
         (!scheduler::in_window(schedule, t)).then(|| scheduler::window_opens_after(schedule, t))
     };
@@ -61,7 +61,7 @@ pub fn hold_reason(now: DateTime<Utc>, pause: Pause, schedule: &Schedule) -> Opt
 
 /// A prompt a person asked for (`devtrack trigger`) is shown whatever
 /// holds the others.
-pub fn asked_for(prompt: &PromptRecord) -> bool {
+pub(super) fn asked_for(prompt: &PromptRecord) -> bool {
     prompt
         .triggers
         .iter()
@@ -69,7 +69,7 @@ pub fn asked_for(prompt: &PromptRecord) -> bool {
 }
 
 /// Whether `prompt` is held at `now` by `hold`.
-pub fn holds(hold: Option<Hold>, prompt: &PromptRecord) -> bool {
+pub(super) fn holds(hold: Option<Hold>, prompt: &PromptRecord) -> bool {
     hold.is_some() && !asked_for(prompt)
 }
 

@@ -25,14 +25,15 @@ use super::state::Daemon;
 use crate::backoff::{Backoff, Retry};
 
 /// From 1 s after the failure up to every 5 minutes.
-pub const LIMIT_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+pub(crate) const LIMIT_RETRY: Backoff =
+    Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
 
 /// Brings `retry` in line with whether some repository `waits` for a
 /// limit now (called before each turn of the run loop): the first one
 /// makes a try due after [`Backoff::first`]; none left ends the retry (no
 /// deadline). While it goes on, a try already scheduled keeps its time:
 /// other work in between does not push it back or bring it forward.
-pub fn follow<I>(retry: &mut Retry<I>, waits: bool, now: I)
+pub(crate) fn follow<I>(retry: &mut Retry<I>, waits: bool, now: I)
 where
     I: Copy + Ord + std::ops::Add<Duration, Output = I>,
 {
@@ -50,7 +51,7 @@ where
 /// A try ran at `now`; `still_waits`: some repository still waits for a
 /// limit, so the next try waits twice as long (up to the cap). Returns
 /// whether the retry is over (every repository it waited for is armed).
-pub fn tried<I>(retry: &mut Retry<I>, still_waits: bool, now: I) -> bool
+pub(crate) fn tried<I>(retry: &mut Retry<I>, still_waits: bool, now: I) -> bool
 where
     I: Copy + Ord + std::ops::Add<Duration, Output = I>,
 {
@@ -67,7 +68,7 @@ impl Daemon {
     /// The limit retry's deadline: arm the repositories waiting for an
     /// inotify limit, store and announce what they gained meanwhile, and
     /// schedule the next try while some still wait.
-    pub fn retry_limited(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn retry_limited(&mut self, now: DateTime<Utc>) {
         let update = self.commits.git.retry_limited(&mut self.store, now);
         // Announces (and logs) each repository watched again; one still
         // refused keeps its state and says nothing new.

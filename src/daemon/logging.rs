@@ -25,7 +25,7 @@ use crate::service::systemd::journald;
 
 /// Where log records go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogSink {
+pub(crate) enum LogSink {
     /// The systemd journal, natively (structured fields, priorities).
     Journal,
     /// Human-readable lines on stderr.
@@ -42,7 +42,7 @@ type Base = Layered<reload::Layer<LevelFilter, Registry>, Registry>;
 type OutputLayer = Box<dyn Layer<Base> + Send + Sync>;
 
 /// Handle kept by the run loop to change the level on reload.
-pub struct LogControl {
+pub(crate) struct LogControl {
     level: reload::Handle<LevelFilter, Registry>,
     sink: LogSink,
 }
@@ -50,19 +50,19 @@ pub struct LogControl {
 impl LogControl {
     /// Applies a new `log_level` (after a config reload). It can only fail
     /// when the subscriber is gone, which is logged rather than returned.
-    pub fn set_level(&self, level: LogLevel) {
+    pub(crate) fn set_level(&self, level: LogLevel) {
         if let Err(e) = self.level.reload(level_filter(level)) {
             tracing::warn!("changing the log level to {}: {e}", level.as_str());
         }
     }
 
     /// Where records go.
-    pub fn sink(&self) -> LogSink {
+    pub(crate) fn sink(&self) -> LogSink {
         self.sink
     }
 
     /// Where the logs are, in words, for `devtrack status`.
-    pub fn destination(&self) -> String {
+    pub(crate) fn destination(&self) -> String {
         match self.sink {
             LogSink::Journal => {
                 "systemd journal (journalctl --user -u devtrack.service)".to_string()
@@ -88,7 +88,7 @@ impl LogControl {
 /// already exited, as it has right after a fatal error. Should the journal
 /// socket refuse it, the line goes to the journal stream with a `<3>`
 /// prefix, which journald reads as the priority.
-pub fn fatal(sink: LogSink, message: &str) {
+pub(crate) fn fatal(sink: LogSink, message: &str) {
     let stream = || {
         for line in message.lines() {
             eprintln!("<3>{line}");
@@ -112,7 +112,7 @@ pub fn fatal(sink: LogSink, message: &str) {
 
 /// Installs the global subscriber for the daemon. Call once, early in
 /// `devtrack run`.
-pub fn init(level: LogLevel) -> anyhow::Result<LogControl> {
+pub(crate) fn init(level: LogLevel) -> anyhow::Result<LogControl> {
     let (filter, handle) = reload::Layer::new(level_filter(level));
     let (output, sink, fallback_note) = output_layer();
     tracing_subscriber::registry()
@@ -130,7 +130,7 @@ pub fn init(level: LogLevel) -> anyhow::Result<LogControl> {
 }
 
 /// Maps devtrack's level to the filter's maximum level.
-pub fn level_filter(level: LogLevel) -> LevelFilter {
+pub(crate) fn level_filter(level: LogLevel) -> LevelFilter {
     match level {
         LogLevel::Error => LevelFilter::ERROR,
         LogLevel::Warn => LevelFilter::WARN,

@@ -8,14 +8,14 @@
 
 mod burst;
 mod commit_triggers;
-pub mod control;
+pub(crate) mod control;
 mod deadline;
-pub mod event_bus;
+pub(crate) mod event_bus;
 mod footprint;
 pub mod gitwatch;
 mod hold;
 mod limit_retry;
-pub mod logging;
+pub(crate) mod logging;
 mod pause;
 mod prompt_triggers;
 pub mod prompts;
@@ -23,9 +23,9 @@ mod reload;
 mod run_loop;
 mod state;
 mod status;
-pub mod store_health;
+pub(crate) mod store_health;
 mod timer_triggers;
-pub mod wallclock;
+pub(crate) mod wallclock;
 
 use std::path::Path;
 
@@ -35,7 +35,7 @@ use crate::instance;
 use crate::service::launchd::LaunchdCrashGuard;
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
-pub fn run(config_flag: Option<&Path>) -> Status {
+pub(crate) fn run(config_flag: Option<&Path>) -> Status {
     // Everything the daemon creates (runtime dir, socket, store) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
 

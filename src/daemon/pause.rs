@@ -8,7 +8,7 @@ use crate::scheduler::Pause;
 
 /// `for_secs` from now, `until` as `HH:MM` (the next such local time in `tz`)
 /// or an RFC 3339 instant, or indefinitely.
-pub fn resolve(req: &PauseRequest, now: DateTime<Utc>, tz: Tz) -> Result<Pause, String> {
+pub(crate) fn resolve(req: &PauseRequest, now: DateTime<Utc>, tz: Tz) -> Result<Pause, String> {
     match (req.for_secs, req.until.as_deref()) {
         (Some(_), Some(_)) => Err("give either a duration or an end time, not both".into()),
         (Some(0), None) => Err("a pause must last at least one second".into()),

@@ -44,7 +44,7 @@ use crate::tickets::Families;
 const STOP_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Where an answer a channel reports was typed, as the store records it.
-pub fn answer_source(via: AnswerVia) -> UpdateSource {
+pub(super) fn answer_source(via: AnswerVia) -> UpdateSource {
     match via {
         AnswerVia::Inline => UpdateSource::Inline,
         AnswerVia::Dialog => UpdateSource::Dialog,
@@ -56,7 +56,7 @@ pub fn answer_source(via: AnswerVia) -> UpdateSource {
 /// login, a service started before the desktop) is how many machines run,
 /// so it is news, not trouble; a hook refused by the permission check and
 /// a channel that failed are.
-pub fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
+pub(super) fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
     match outcome {
         Outcome::Unavailable => channel == Channel::Hook,
         _ => true,
@@ -65,7 +65,7 @@ pub fn trouble_is_warning(channel: Channel, outcome: Outcome) -> bool {
 
 /// When a snooze ends, and whether it changes anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SnoozeEnd {
+pub(super) struct SnoozeEnd {
     pub until: DateTime<Utc>,
     /// The snooze it replaces, if the prompt was snoozed.
     pub was: Option<DateTime<Utc>>,
@@ -77,7 +77,7 @@ pub struct SnoozeEnd {
 /// 2m`) sets `now` + that length, earlier or later than a snooze already
 /// running; a bare snooze (`devtrack snooze`, the Snooze button) is
 /// `now` + `default`, but never shortens one: a later end stands.
-pub fn snooze_end(
+pub(super) fn snooze_end(
     now: DateTime<Utc>,
     asked: Option<chrono::TimeDelta>,
     default: chrono::TimeDelta,
@@ -101,8 +101,10 @@ pub fn snooze_end(
 /// What channels are told after `change`: show an open prompt (replacing
 /// an earlier showing when `update`), take down one that is no longer
 /// open, or nothing (a delivery result changes nothing they show).
-pub fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<ToChannel> {
-    use PromptChangeKind::*;
+pub(super) fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<ToChannel> {
+    use PromptChangeKind::{
+        Answered, Delivered, Expired, Opened, Other, Reopened, Skipped, Snoozed, Updated,
+    };
     match change {
         Opened | Updated | Reopened => Some(ToChannel::Show(PromptView {
             update: change == Updated,
@@ -117,13 +119,13 @@ pub fn channel_message(change: PromptChangeKind, view: &PromptView) -> Option<To
 /// (answered, snoozed, expired, skipped), the summary it was last shown
 /// with, not one rendered after the change (an answer takes its commits
 /// away, the commit that expires it is not its own); otherwise `view`'s.
-pub fn logged_summary<'a>(
+pub(super) fn logged_summary<'a>(
     change: PromptChangeKind,
     id: i64,
     said: Option<&'a (i64, String)>,
     view: &'a PromptView,
 ) -> &'a str {
-    use PromptChangeKind::*;
+    use PromptChangeKind::{Answered, Expired, Skipped, Snoozed};
     match (change, said) {
         (Answered | Snoozed | Expired | Skipped, Some((shown, summary))) if *shown == id => summary,
         _ => &view.summary,
@@ -131,7 +133,7 @@ pub fn logged_summary<'a>(
 }
 
 /// The change a state change of a stored prompt is announced as.
-pub fn change_for(state: PromptState) -> PromptChangeKind {
+pub(super) fn change_for(state: PromptState) -> PromptChangeKind {
     match state {
         PromptState::Open => PromptChangeKind::Reopened,
         PromptState::Answered => PromptChangeKind::Answered,
@@ -146,13 +148,17 @@ pub fn change_for(state: PromptState) -> PromptChangeKind {
 /// work under yesterday's prompt. A prompt still held has not been asked
 /// yet, so it is not expired: it is released, as it stands, when its hold
 /// ends.
-pub fn expiry_limit(now: DateTime<Utc>, tz: chrono_tz::Tz, held: bool) -> Option<DateTime<Utc>> {
+pub(super) fn expiry_limit(
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    held: bool,
+) -> Option<DateTime<Utc>> {
     (!held).then(|| local_midnight(now, tz))
 }
 
 /// When the loop must wake for its prompts: the next snooze's end, or the
 /// end of the hold while it holds a prompt.
-pub fn prompt_deadline(
+pub(super) fn prompt_deadline(
     reopen: Option<DateTime<Utc>>,
     release: Option<DateTime<Utc>>,
 ) -> Option<DateTime<Utc>> {
@@ -164,13 +170,13 @@ pub fn prompt_deadline(
 
 impl Daemon {
     /// See [`expiry_limit`].
-    pub fn expire_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(super) fn expire_before(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let held = self.prompting.held.is_some() && self.hold(now).is_some();
         expiry_limit(now, self.scheduling.schedule.tz, held)
     }
 
     /// Whether prompts are held at `now`, and until when.
-    pub fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
+    pub(super) fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
         hold::hold_reason(now, self.scheduling.state.pause, &self.scheduling.schedule)
     }
 
@@ -187,7 +193,7 @@ impl Daemon {
     }
 
     /// Shows the held prompt to every channel once its hold has ended.
-    pub fn release_held(&mut self, now: DateTime<Utc>) {
+    pub(super) fn release_held(&mut self, now: DateTime<Utc>) {
         let Some(id) = self.prompting.held else {
             return;
         };
@@ -206,7 +212,7 @@ impl Daemon {
 
     /// A trigger's prompt is in the store: announce it (and the prompt it
     /// expired, if any).
-    pub fn prompt_opened(&mut self, opened: PromptOpened, now: DateTime<Utc>) {
+    pub(super) fn prompt_opened(&mut self, opened: PromptOpened, now: DateTime<Utc>) {
         if let Some(old) = &opened.expired {
             self.prompt_changed(PromptChangeKind::Expired, old, now);
         }
@@ -267,7 +273,7 @@ impl Daemon {
     }
 
     /// The prompt as the wire shows it.
-    pub fn prompt_info(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptInfo {
+    pub(super) fn prompt_info(&self, record: &PromptRecord, now: DateTime<Utc>) -> PromptInfo {
         let pending = self.pending();
         let summary = text::summary(record, &pending, self.scheduling.schedule.tz, now);
         text::info(record, summary, pending.repos)
@@ -276,7 +282,7 @@ impl Daemon {
     /// A stored change of `record`: published and passed on to the
     /// channels; the reopen deadline and the status line are marked for
     /// the bottom of the turn. Returns the prompt as published.
-    pub fn prompt_changed(
+    pub(super) fn prompt_changed(
         &mut self,
         change: PromptChangeKind,
         record: &PromptRecord,
@@ -368,7 +374,7 @@ impl Daemon {
     }
 
     /// A report from a channel.
-    pub fn on_channel_report(&mut self, msg: FromChannel, now: DateTime<Utc>) {
+    pub(super) fn on_channel_report(&mut self, msg: FromChannel, now: DateTime<Utc>) {
         let FromChannel {
             channel,
             prompt,
@@ -513,7 +519,7 @@ impl Daemon {
     /// those that take something down: the desktop closes its
     /// notification, which would otherwise stay on screen with buttons
     /// nothing answers.
-    pub async fn stop_channels(&mut self) {
+    pub(super) async fn stop_channels(&mut self) {
         let tasks: Vec<_> = self
             .prompting
             .channels
@@ -531,13 +537,13 @@ impl Daemon {
     }
 
     /// `prompts.snooze` as a time span.
-    pub fn snooze_length(&self) -> chrono::TimeDelta {
+    pub(super) fn snooze_length(&self) -> chrono::TimeDelta {
         chrono::TimeDelta::from_std(self.config.prompts.snooze)
             .unwrap_or(chrono::TimeDelta::minutes(30))
     }
 
     /// Records an answer (see `Store::answer`) and announces it.
-    pub fn answer(
+    pub(super) fn answer(
         &mut self,
         new: &NewUpdate<'_>,
         now: DateTime<Utc>,
@@ -566,7 +572,7 @@ impl Daemon {
     /// Snoozes prompt `id` (or the outstanding one) for `asked`, or for
     /// `prompts.snooze` without shortening a running snooze (see
     /// [`snooze_end`]); returns it as published, and where the snooze ends.
-    pub fn snooze(
+    pub(super) fn snooze(
         &mut self,
         id: Option<i64>,
         asked: Option<chrono::TimeDelta>,
@@ -598,7 +604,7 @@ impl Daemon {
     }
 
     /// Skips prompt `id` (or the outstanding one).
-    pub fn skip_prompt(
+    pub(super) fn skip_prompt(
         &mut self,
         id: Option<i64>,
         now: DateTime<Utc>,
@@ -611,7 +617,7 @@ impl Daemon {
     /// What `devtrack skip` and a channel's Skip do: skip prompt `id` (or
     /// the outstanding one), if it is still outstanding, and exactly the
     /// next interval prompt. The skipped prompt, if any.
-    pub fn skip(
+    pub(super) fn skip(
         &mut self,
         id: Option<i64>,
         now: DateTime<Utc>,
@@ -630,7 +636,7 @@ impl Daemon {
     /// The prompt deadline passed (or the clock changed): opens the snoozed
     /// prompts that are due and shows them again, and releases a held
     /// prompt whose hold has ended.
-    pub fn reopen_due(&mut self, now: DateTime<Utc>) {
+    pub(super) fn reopen_due(&mut self, now: DateTime<Utc>) {
         match self.store.reopen_due(now) {
             Ok(records) => {
                 for r in &records {
@@ -648,7 +654,7 @@ impl Daemon {
     /// (Re)starts the channels `config.prompts` asks for (at start-up, and
     /// on a reload that changed `prompts:`) and shows them the open prompt;
     /// the old ones end when their handles are dropped.
-    pub fn restart_channels(&mut self, now: DateTime<Utc>) {
+    pub(super) fn restart_channels(&mut self, now: DateTime<Utc>) {
         self.prompting.channels =
             super::prompts::start_channels(&self.config, &self.prompting.reports);
         self.prompting.health.clear();
@@ -660,7 +666,7 @@ impl Daemon {
     /// was): the config file's permissions are checked again, so a fixed
     /// mode ends a refusal and a loosened one starts it. The hook's outage
     /// is forgotten; a refusal that stands is logged again, once.
-    pub fn restart_hook(&mut self, now: DateTime<Utc>) {
+    pub(super) fn restart_hook(&mut self, now: DateTime<Utc>) {
         self.prompting
             .channels
             .retain(|h| h.channel != Channel::Hook);

@@ -16,7 +16,7 @@ use crate::service::systemd::readiness;
 impl Daemon {
     /// Re-reads the config; applies it whole (returning what changed, one
     /// line each) or keeps the old one (returning why).
-    pub fn reload(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, String> {
+    pub(crate) fn reload(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, String> {
         readiness::reloading();
         let outcome = match config::load_or_defaults(&self.paths) {
             Ok(new) => {

@@ -130,7 +130,7 @@ pub(super) struct Dirty {
 
 impl Dirty {
     /// A stored change of `record` (as the store returned it).
-    pub fn prompt_stored(&mut self, record: &PromptRecord) {
+    pub(super) fn prompt_stored(&mut self, record: &PromptRecord) {
         self.status = true;
         self.prompt = true;
         self.last_prompt = Some(record.clone());
@@ -141,7 +141,7 @@ impl Dirty {
 /// without a read: a record still open or snoozed is the outstanding one
 /// (the store keeps at most one); any other (answered, expired, skipped)
 /// says nothing about the others, and no record says nothing at all.
-pub fn known_outstanding(last: Option<&PromptRecord>) -> Option<&PromptRecord> {
+pub(super) fn known_outstanding(last: Option<&PromptRecord>) -> Option<&PromptRecord> {
     last.filter(|r| matches!(r.state, PromptState::Open | PromptState::Snoozed))
 }
 

@@ -2,6 +2,8 @@
 //! `STATUS=` text systemd shows, sent once per turn of the run loop that
 //! changed something it shows ([`Daemon::publish`]).
 
+use std::fmt::Write as _;
+
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -26,7 +28,7 @@ use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 /// the pause ends, the schedule or a repository's state changes. Nothing
 /// relative to the moment it was written ("in 25m") and no count "today"
 /// that would need a wake-up at midnight just to stay right.
-pub fn status_line(
+pub(super) fn status_line(
     repos_watching: usize,
     pause: Pause,
     next: Option<DateTime<Utc>>,
@@ -55,25 +57,26 @@ pub fn status_line(
     let mut line = format!("{repos} · {schedule}");
     if let Some(p) = prompt {
         let since = display::local_time(p.opened_at, tz, now);
-        line.push_str(&match (p.reopens_at, p.delivered) {
-            (Some(t), _) => format!(
+        let _ = match (p.reopens_at, p.delivered) {
+            (Some(t), _) => write!(
+                line,
                 " · prompt #{} snoozed until {}",
                 p.id,
                 display::local_time(t, tz, now)
             ),
-            (None, true) => format!(" · prompt #{} waiting since {since}", p.id),
-            (None, false) => format!(" · prompt #{} since {since}, not delivered", p.id),
-        });
+            (None, true) => write!(line, " · prompt #{} waiting since {since}", p.id),
+            (None, false) => write!(line, " · prompt #{} since {since}, not delivered", p.id),
+        };
     }
     if let Some(problem) = &prompt.and_then(|p| p.problem.as_deref()) {
-        line.push_str(&format!(" ({problem})"));
+        let _ = write!(line, " ({problem})");
     }
     line
 }
 
 /// The outstanding prompt as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LinePrompt {
+pub(super) struct LinePrompt {
     pub id: i64,
     pub opened_at: DateTime<Utc>,
     /// Set while it is snoozed.
@@ -109,7 +112,7 @@ impl Daemon {
     /// it come the snooze deadline (only a snoozed prompt has one, and it
     /// is outstanding) and the `STATUS=` line, with `READY=1` after a
     /// (re)load.
-    pub fn publish(&mut self, now: DateTime<Utc>) {
+    pub(super) fn publish(&mut self, now: DateTime<Utc>) {
         let dirty = std::mem::take(&mut self.dirty);
         let line = dirty.status || dirty.ready;
         if !line && !dirty.prompt {
@@ -182,7 +185,7 @@ impl Daemon {
         )
     }
 
-    pub fn status(&self, now: DateTime<Utc>) -> Result<Status> {
+    pub(super) fn status(&self, now: DateTime<Utc>) -> Result<Status> {
         let settings = &self.config.settings;
         let wh = settings.work_hours;
         // A store that cannot be read (corrupted under the daemon) leaves

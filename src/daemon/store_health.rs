@@ -22,11 +22,12 @@ use crate::exit::Hinted;
 
 /// From 1 s after the first failure, doubling with each failed retry, up
 /// to a minute.
-pub const STORE_RETRY: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+pub(crate) const STORE_RETRY: Backoff =
+    Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
 
 /// The store's health as the run loop sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreHealth {
+pub(crate) struct StoreHealth {
     error: Option<Hinted>,
     retry: Retry<Instant>,
 }
@@ -42,7 +43,7 @@ impl Default for StoreHealth {
 
 /// What a change of health means for the log.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// A new error (or another one than before): log it.
     Failing,
     /// The same error again: already logged.
@@ -58,7 +59,7 @@ impl StoreHealth {
     /// next retry scheduled. Failures before a retry that is already
     /// scheduled (a git event in between) keep it: only failed retries
     /// back off.
-    pub fn failed(&mut self, message: Hinted, now: Instant) -> Change {
+    pub(crate) fn failed(&mut self, message: Hinted, now: Instant) -> Change {
         if self.retry.may_try(now) {
             self.retry.failed(now);
         }
@@ -71,7 +72,7 @@ impl StoreHealth {
     }
 
     /// A write (or a whole retry) succeeded.
-    pub fn succeeded(&mut self) -> Change {
+    pub(crate) fn succeeded(&mut self) -> Change {
         let was = self.error.take();
         self.retry.succeeded();
         match was {
@@ -81,12 +82,12 @@ impl StoreHealth {
     }
 
     /// The error shown in the status, while there is one.
-    pub fn error(&self) -> Option<&Hinted> {
+    pub(crate) fn error(&self) -> Option<&Hinted> {
         self.error.as_ref()
     }
 
     /// When to retry; `None` while writes work.
-    pub fn retry_at(&self) -> Option<Instant> {
+    pub(crate) fn retry_at(&self) -> Option<Instant> {
         self.retry.due()
     }
 }

@@ -18,7 +18,7 @@ use crate::store::{NewTrigger, PromptOpened, TriggerRecord};
 impl Daemon {
     /// The wall-clock timer woke the loop: at a deadline, or because the
     /// clock was set.
-    pub fn on_wake(&mut self, wake: std::io::Result<Wake>, now: DateTime<Utc>) {
+    pub(crate) fn on_wake(&mut self, wake: std::io::Result<Wake>, now: DateTime<Utc>) {
         match wake {
             Ok(Wake::ClockChanged) => {
                 tracing::info!("wall clock changed; re-checking the schedule")
@@ -38,7 +38,7 @@ impl Daemon {
     }
 
     /// Lets the scheduler look at `now`; records and announces what it decided.
-    pub fn run_scheduler(&mut self, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn run_scheduler(&mut self, now: DateTime<Utc>) -> Result<()> {
         let step = scheduler::step(&self.scheduling.schedule, &self.scheduling.state, now);
         let trigger = step.fire.map(|f| NewTrigger {
             kind: TriggerKind::Timer,
@@ -90,7 +90,12 @@ impl Daemon {
 
     /// Logs and announces a trigger that is already in the store, with the
     /// prompt it opened or was folded into (stored with it).
-    pub fn announce(&mut self, record: TriggerRecord, opened: PromptOpened, now: DateTime<Utc>) {
+    pub(crate) fn announce(
+        &mut self,
+        record: TriggerRecord,
+        opened: PromptOpened,
+        now: DateTime<Utc>,
+    ) {
         tracing::info!(
             trigger_kind = record.kind.as_str(),
             trigger_id = record.id,
@@ -117,7 +122,7 @@ impl Daemon {
     /// Applies a change to the scheduler state: first lets the old state
     /// account for `now` (so slots that passed during a pause are recorded
     /// as paused, not fired late), then stores the new state and re-plans.
-    pub fn change_schedule_state(
+    pub(crate) fn change_schedule_state(
         &mut self,
         now: DateTime<Utc>,
         change: impl FnOnce(&mut SchedulerState),
@@ -133,7 +138,7 @@ impl Daemon {
     /// Switches to `schedule` (a reload): the old one first accounts for
     /// `now`, then the grid is re-planned so that slots the new schedule
     /// would have had before the reload are not treated as missed.
-    pub fn replan(&mut self, schedule: Schedule, now: DateTime<Utc>) -> Result<()> {
+    pub(crate) fn replan(&mut self, schedule: Schedule, now: DateTime<Utc>) -> Result<()> {
         if schedule == self.scheduling.schedule {
             return Ok(());
         }

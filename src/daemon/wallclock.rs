@@ -18,7 +18,7 @@ use chrono_tz::Tz;
 
 /// Why the timer returned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wake {
+pub(crate) enum Wake {
     /// The deadline passed.
     Due,
     /// The wall clock jumped; deadlines must be re-evaluated.
@@ -26,7 +26,7 @@ pub enum Wake {
 }
 
 /// Start of the local day containing `now`, in UTC.
-pub fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
     let date = now.with_timezone(&tz).date_naive();
     let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
     tz.from_local_datetime(&midnight)
@@ -42,7 +42,7 @@ pub fn local_midnight(now: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
 
 /// Upper bound of one sleep where no cancelable real-time timer exists.
 #[cfg(not(target_os = "linux"))]
-pub const FALLBACK_SLICE: std::time::Duration = std::time::Duration::from_secs(30);
+pub(crate) const FALLBACK_SLICE: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[cfg(target_os = "linux")]
 mod imp {
@@ -64,12 +64,12 @@ mod imp {
         }
     }
 
-    pub struct WallClockTimer {
+    pub(crate) struct WallClockTimer {
         fd: AsyncFd<OwnedTimer>,
     }
 
     impl WallClockTimer {
-        pub fn new() -> io::Result<WallClockTimer> {
+        pub(crate) fn new() -> io::Result<WallClockTimer> {
             let fd = TimerFd::new(
                 ClockId::CLOCK_REALTIME,
                 TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
@@ -82,7 +82,7 @@ mod imp {
         }
 
         /// Waits until the wall clock reaches `deadline` or is changed.
-        pub async fn wait_until(&mut self, deadline: DateTime<Utc>) -> io::Result<Wake> {
+        pub(crate) async fn wait_until(&mut self, deadline: DateTime<Utc>) -> io::Result<Wake> {
             // An expiry of 0 would disarm the timer: clamp to the epoch + 1 ns,
             // which is in the past and fires at once.
             let secs = deadline.timestamp().max(0);
@@ -128,14 +128,14 @@ mod imp {
     use chrono::{DateTime, Utc};
     use std::io;
 
-    pub struct WallClockTimer;
+    pub(crate) struct WallClockTimer;
 
     impl WallClockTimer {
-        pub fn new() -> io::Result<WallClockTimer> {
+        pub(crate) fn new() -> io::Result<WallClockTimer> {
             Ok(WallClockTimer)
         }
 
-        pub async fn wait_until(&mut self, deadline: DateTime<Utc>) -> io::Result<Wake> {
+        pub(crate) async fn wait_until(&mut self, deadline: DateTime<Utc>) -> io::Result<Wake> {
             loop {
                 let left = deadline - Utc::now();
                 let Ok(left) = left.to_std() else {
@@ -150,10 +150,10 @@ mod imp {
     }
 }
 
-pub use imp::WallClockTimer;
+pub(crate) use imp::WallClockTimer;
 
 /// Waits on `timer` until `deadline`, or forever when there is none.
-pub async fn wait_for(
+pub(crate) async fn wait_for(
     timer: &mut WallClockTimer,
     deadline: Option<DateTime<Utc>>,
 ) -> std::io::Result<Wake> {

@@ -22,7 +22,7 @@ pub struct Event {
 }
 
 impl Event {
-    pub fn new(at: DateTime<Utc>, body: EventBody) -> Event {
+    pub(crate) fn new(at: DateTime<Utc>, body: EventBody) -> Event {
         Event {
             v: PROTOCOL_VERSION,
             at,
@@ -97,7 +97,7 @@ mod typed {
 
     use crate::protocol::git::{ActivityInfo, CommitInfo, RebaseInfo};
 
-    pub trait Tag {
+    pub(crate) trait Tag {
         const TYPE: &'static str;
     }
     impl Tag for CommitInfo {
@@ -118,7 +118,7 @@ mod typed {
         payload: &'a T,
     }
 
-    pub fn serialize<T: Tag + Serialize, S: Serializer>(
+    pub(crate) fn serialize<T: Tag + Serialize, S: Serializer>(
         payload: &T,
         s: S,
     ) -> Result<S::Ok, S::Error> {
@@ -129,7 +129,7 @@ mod typed {
         .serialize(s)
     }
 
-    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    pub(crate) fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
         d: D,
     ) -> Result<T, D::Error> {
         T::deserialize(d)

@@ -24,7 +24,7 @@ pub enum CommitKind {
 }
 
 impl CommitKind {
-    pub const ALL: [CommitKind; 6] = [
+    pub(crate) const ALL: [CommitKind; 6] = [
         CommitKind::Commit,
         CommitKind::Amend,
         CommitKind::Merge,
@@ -34,7 +34,7 @@ impl CommitKind {
     ];
 
     /// The wire and store name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CommitKind::Commit => "commit",
             CommitKind::Amend => "amend",
@@ -45,7 +45,7 @@ impl CommitKind {
         }
     }
 
-    pub fn parse(s: &str) -> Option<CommitKind> {
+    pub(crate) fn parse(s: &str) -> Option<CommitKind> {
         CommitKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
@@ -104,7 +104,7 @@ pub enum Operation {
 
 impl Operation {
     /// The wire and store name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Operation::Commit => "commit",
             Operation::Amend => "amend",

@@ -50,7 +50,7 @@ pub use trigger::{MissReason, TriggerInfo, TriggerKind};
 pub const PROTOCOL_VERSION: u32 = 1;
 
 /// The longest request line the daemon accepts (bytes, newline excluded).
-pub const MAX_LINE: usize = 64 * 1024;
+pub(crate) const MAX_LINE: usize = 64 * 1024;
 
 /// The first line the daemon writes on every connection.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

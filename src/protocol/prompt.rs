@@ -24,7 +24,7 @@ pub enum PromptState {
 }
 
 impl PromptState {
-    pub const ALL: [PromptState; 5] = [
+    pub(crate) const ALL: [PromptState; 5] = [
         PromptState::Open,
         PromptState::Answered,
         PromptState::Snoozed,
@@ -32,7 +32,7 @@ impl PromptState {
         PromptState::Skipped,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PromptState::Open => "open",
             PromptState::Answered => "answered",
@@ -42,12 +42,13 @@ impl PromptState {
         }
     }
 
-    pub fn parse(s: &str) -> Option<PromptState> {
+    pub(crate) fn parse(s: &str) -> Option<PromptState> {
         PromptState::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
     /// Open or snoozed: a trigger folds into it and an answer goes to it.
-    pub fn is_outstanding(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_outstanding(self) -> bool {
         matches!(self, PromptState::Open | PromptState::Snoozed)
     }
 }
@@ -67,14 +68,14 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [
+    pub(crate) const ALL: [Channel; 4] = [
         Channel::Desktop,
         Channel::Osascript,
         Channel::Hook,
         Channel::Socket,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Channel::Desktop => "desktop",
             Channel::Osascript => "osascript",
@@ -83,7 +84,7 @@ impl Channel {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Channel> {
+    pub(crate) fn parse(s: &str) -> Option<Channel> {
         Channel::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
@@ -103,14 +104,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
+    pub(crate) const ALL: [Outcome; 4] = [
         Outcome::Delivered,
         Outcome::Failed,
         Outcome::Unavailable,
         Outcome::Dismissed,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Outcome::Delivered => "delivered",
             Outcome::Failed => "failed",
@@ -119,7 +120,7 @@ impl Outcome {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Outcome> {
+    pub(crate) fn parse(s: &str) -> Option<Outcome> {
         Outcome::ALL.into_iter().find(|o| o.as_str() == s)
     }
 }
@@ -147,7 +148,7 @@ pub enum PromptChangeKind {
 
 impl PromptChangeKind {
     /// The wire name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PromptChangeKind::Opened => "opened",
             PromptChangeKind::Updated => "updated",

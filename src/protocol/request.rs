@@ -16,7 +16,7 @@ pub struct Request {
 }
 
 impl Request {
-    pub fn new(cmd: Command) -> Request {
+    pub(crate) fn new(cmd: Command) -> Request {
         Request {
             v: PROTOCOL_VERSION,
             cmd,

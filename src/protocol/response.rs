@@ -50,18 +50,18 @@ pub enum Response {
 }
 
 impl Response {
-    pub fn done(message: impl Into<String>) -> Response {
+    pub(crate) fn done(message: impl Into<String>) -> Response {
         Response::Done {
             message: message.into(),
         }
     }
 
-    pub fn failed(kind: ErrorKind, error: impl Into<String>) -> Response {
+    pub(crate) fn failed(kind: ErrorKind, error: impl Into<String>) -> Response {
         Response::Failed(Failure::new(kind, error))
     }
 
     /// The sentence for people of a successful reply.
-    pub fn message(&self) -> Option<&str> {
+    pub(crate) fn message(&self) -> Option<&str> {
         match self {
             Response::Done { message }
             | Response::Status { message, .. }
@@ -84,7 +84,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn new(kind: ErrorKind, error: impl Into<String>) -> Failure {
+    pub(crate) fn new(kind: ErrorKind, error: impl Into<String>) -> Failure {
         Failure {
             kind,
             error: error.into(),

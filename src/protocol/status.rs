@@ -159,7 +159,7 @@ impl RepoState {
         &["watching", "disabled", "missing", "unsupported", "error"];
 
     /// The wire name (`state`).
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             RepoState::Watching => "watching",
             RepoState::Disabled => "disabled",
@@ -170,7 +170,7 @@ impl RepoState {
     }
 
     /// Why the repository is not watched.
-    pub fn reason(&self) -> Option<&str> {
+    pub(crate) fn reason(&self) -> Option<&str> {
         match self {
             RepoState::Watching | RepoState::Disabled => None,
             RepoState::Missing { reason }

@@ -22,7 +22,7 @@ pub enum TriggerKind {
 }
 
 impl TriggerKind {
-    pub const ALL: [TriggerKind; 4] = [
+    pub(crate) const ALL: [TriggerKind; 4] = [
         TriggerKind::Timer,
         TriggerKind::Commit,
         TriggerKind::Manual,
@@ -40,7 +40,7 @@ impl TriggerKind {
     }
 
     /// The kind named `s`; `None` for a name this version does not know.
-    pub fn parse(s: &str) -> Option<TriggerKind> {
+    pub(crate) fn parse(s: &str) -> Option<TriggerKind> {
         TriggerKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
@@ -81,7 +81,7 @@ pub enum MissReason {
 
 impl MissReason {
     /// The name used in the store and on the event stream.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MissReason::Late => "late",
             MissReason::Skipped => "skipped",

@@ -8,7 +8,7 @@
 //! docs/report.md) or CSV. Only `cli::commands::report` reads the store and
 //! the clock.
 
-pub mod period;
+pub(crate) mod period;
 mod render;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,12 +19,13 @@ use serde::Serialize;
 use crate::protocol::CommitKind;
 use crate::store::{CommitRecord, PromptState, ReportData, UpdateSource, WorkUpdate};
 use crate::tickets::{self, Families, Family};
-pub use period::{Period, Spec};
-pub use render::{clean, render};
+pub use period::Period;
+pub(crate) use period::Spec;
+pub(crate) use render::{clean, render};
 
 /// The version of the JSON document ([`Report`]); raised only when a field
 /// changes meaning or goes away (new fields may appear at any time).
-pub const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 /// How commits are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
@@ -57,7 +58,7 @@ pub enum Format {
 
 /// What the builder needs from the config.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Options {
+pub(crate) struct Options {
     pub by: GroupBy,
     /// The ticket families enabled (`integrations.*.enabled`).
     pub families: Families,
@@ -67,7 +68,7 @@ pub struct Options {
 
 /// The whole report; serialized as the JSON format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub version: u32,
     pub period: Period,
     pub by: GroupBy,
@@ -84,7 +85,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub struct Totals {
+pub(crate) struct Totals {
     pub commits: u64,
     pub insertions: u64,
     pub deletions: u64,
@@ -95,7 +96,7 @@ pub struct Totals {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Span {
+pub(crate) struct Span {
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
 }
@@ -114,7 +115,7 @@ impl Span {
 
 /// One repository, project or ticket.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Group {
+pub(crate) struct Group {
     /// `None` only for the group of commits and updates without a ticket.
     pub name: Option<String>,
     /// The repositories its commits are in.
@@ -132,7 +133,7 @@ pub struct Group {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CommitItem {
+pub(crate) struct CommitItem {
     pub repo: String,
     pub project: Option<String>,
     pub hash: String,
@@ -151,7 +152,7 @@ pub struct CommitItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UpdateItem {
+pub(crate) struct UpdateItem {
     pub id: i64,
     pub text: String,
     pub answered_at: DateTime<Utc>,
@@ -165,7 +166,7 @@ pub struct UpdateItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TicketItem {
+pub(crate) struct TicketItem {
     pub family: Family,
     pub key: String,
     pub commits: u64,
@@ -174,7 +175,7 @@ pub struct TicketItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Prompts {
+pub(crate) struct Prompts {
     pub opened: u64,
     pub answered: u64,
     /// Prompts of the period not answered: expired, skipped, or still open
@@ -185,7 +186,7 @@ pub struct Prompts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PromptItem {
+pub(crate) struct PromptItem {
     pub id: i64,
     pub opened_at: DateTime<Utc>,
     pub state: PromptState,
@@ -194,20 +195,20 @@ pub struct PromptItem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct MissedSlots {
+pub(crate) struct MissedSlots {
     pub late: u64,
     pub skipped: u64,
     pub paused: u64,
 }
 
 impl MissedSlots {
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.late + self.skipped + self.paused
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Day {
+pub(crate) struct Day {
     /// The local date.
     pub date: NaiveDate,
     pub first: DateTime<Utc>,
@@ -220,7 +221,7 @@ pub struct Day {
 /// returns it for that period; its strings move into the report).
 ///
 /// [`Store::report_data`]: crate::store::Store::report_data
-pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
+pub(crate) fn build(data: ReportData, period: Period, opts: &Options) -> Report {
     let by = opts.by;
     let mut families_of: HashMap<String, Family> = HashMap::new();
     let mut find = |texts: &[Option<&str>]| -> Vec<String> {

@@ -16,7 +16,7 @@ use crate::config::WeekdaySet;
 
 /// What was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Spec {
+pub(crate) enum Spec {
     Today,
     Yesterday,
     /// `--since` (and `--until`, default now).
@@ -43,7 +43,7 @@ pub struct Period {
 
 impl Period {
     /// The first and last local dates the period touches.
-    pub fn dates(&self) -> (NaiveDate, NaiveDate) {
+    pub(crate) fn dates(&self) -> (NaiveDate, NaiveDate) {
         let last = (self.end - TimeDelta::milliseconds(1)).max(self.start);
         (
             self.start.with_timezone(&self.tz).date_naive(),
@@ -54,7 +54,7 @@ impl Period {
 
 /// Resolves `spec` at `now`. Fails only for a range that ends before it
 /// starts.
-pub fn resolve(
+pub(crate) fn resolve(
     spec: Spec,
     now: DateTime<Utc>,
     tz: Tz,
@@ -98,7 +98,7 @@ pub fn resolve(
 
 /// The latest work day before `today` (the calendar day before when, oddly,
 /// no day of the past week is a work day).
-pub fn last_work_day(today: NaiveDate, work_days: WeekdaySet) -> NaiveDate {
+pub(crate) fn last_work_day(today: NaiveDate, work_days: WeekdaySet) -> NaiveDate {
     let yesterday = today.pred_opt().unwrap_or(today);
     std::iter::successors(Some(yesterday), |d| d.pred_opt())
         .take(7)
@@ -112,7 +112,7 @@ fn next(day: NaiveDate) -> NaiveDate {
 
 /// The first instant of `day` in `tz` (midnight, or the first time that
 /// exists when a clock change skips midnight).
-pub fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+pub(crate) fn start_of_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
     (0..=24 * 4)
         .map(|quarter| midnight + TimeDelta::minutes(15 * quarter))

@@ -29,12 +29,12 @@ use crate::config::{Settings, WorkHours};
 pub use crate::protocol::MissReason;
 
 /// A slot that fires more than this long after its time is marked late.
-pub const LATE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+pub(crate) const LATE_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// The most slots one [`step`] walks through. Past this (a 1-minute interval
 /// after months offline) the anchor jumps to `now` instead, so a step always
 /// ends quickly; the slots beyond the cap are not listed as missed.
-pub const MAX_CATCH_UP_SLOTS: usize = 100_000;
+pub(crate) const MAX_CATCH_UP_SLOTS: usize = 100_000;
 
 /// The shortest interval the grid honours, so a zero or negative interval
 /// (rejected by configuration anyway) cannot stall the slot walk.
@@ -50,7 +50,7 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    pub fn from_settings(settings: &Settings) -> Schedule {
+    pub(crate) fn from_settings(settings: &Settings) -> Schedule {
         Schedule {
             interval: chrono::TimeDelta::minutes(i64::from(settings.prompt_interval_minutes)),
             window: settings.work_hours_only.then_some(settings.work_hours),
@@ -182,7 +182,11 @@ fn grid_start(anchor: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc
 /// interval shortened below the time since the anchor), it restarts at
 /// `now` instead of producing a late prompt and missed slots that never
 /// existed. Otherwise the anchor stays and the grid simply changes pace.
-pub fn replan(schedule: &Schedule, state: &SchedulerState, now: DateTime<Utc>) -> SchedulerState {
+pub(crate) fn replan(
+    schedule: &Schedule,
+    state: &SchedulerState,
+    now: DateTime<Utc>,
+) -> SchedulerState {
     if next_slot(schedule, grid_start(state.anchor, now)) <= now {
         SchedulerState {
             anchor: Some(now),
@@ -307,7 +311,7 @@ fn due_slots(
 ///
 /// Always later than `after`. A window that never opens (an empty day set,
 /// which configuration rejects) does not hold prompts back.
-pub fn next_slot(schedule: &Schedule, after: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn next_slot(schedule: &Schedule, after: DateTime<Utc>) -> DateTime<Utc> {
     let candidate = after + schedule.interval.max(MIN_INTERVAL);
     match &schedule.window {
         Some(hours) if window::containing(hours, schedule.tz, candidate).is_none() => {
@@ -318,7 +322,7 @@ pub fn next_slot(schedule: &Schedule, after: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// Whether `t` is inside the work window (always true without one).
-pub fn in_window(schedule: &Schedule, t: DateTime<Utc>) -> bool {
+pub(crate) fn in_window(schedule: &Schedule, t: DateTime<Utc>) -> bool {
     current_window(schedule, t).is_some() || schedule.window.is_none()
 }
 

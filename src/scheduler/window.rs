@@ -69,7 +69,7 @@ fn instant_on(tz: Tz, date: NaiveDate, at: TimeOfDay) -> Option<DateTime<Utc>> {
 /// `None` when `date` is not a work day, or when DST squeezes the window to
 /// nothing (both ends inside the same gap). `end <= start` is an overnight
 /// window closing the next day; `start == end` is therefore a full 24 hours.
-pub fn bounds_on(
+pub(crate) fn bounds_on(
     hours: &WorkHours,
     tz: Tz,
     date: NaiveDate,
@@ -95,7 +95,7 @@ fn local_date(tz: Tz, t: DateTime<Utc>) -> NaiveDate {
 ///
 /// A window can start at most two local days before `t`'s date (an
 /// overnight window from `24:00`), so three candidates cover every case.
-pub fn containing(
+pub(crate) fn containing(
     hours: &WorkHours,
     tz: Tz,
     t: DateTime<Utc>,
@@ -109,7 +109,7 @@ pub fn containing(
 
 /// The first window opening at or after `t`; `None` when the window never
 /// opens (an empty day set).
-pub fn next_open(hours: &WorkHours, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+pub(crate) fn next_open(hours: &WorkHours, tz: Tz, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let yesterday = local_date(tz, t).pred_opt()?;
     // Openings of successive days strictly increase, so the first one at or
     // after `t` is the earliest.

@@ -15,7 +15,7 @@ use crate::exit::Hinted;
 
 /// A place the binary may be reachable from, with what it resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub path: PathBuf,
     /// `canonicalize(path)`; `None` when it does not exist.
     pub target: Option<PathBuf>,
@@ -23,13 +23,13 @@ pub struct Candidate {
 
 /// The path to write, and a warning for stderr when it is not stable.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BinaryChoice {
+pub(crate) struct BinaryChoice {
     pub path: PathBuf,
     pub warning: Option<Hinted>,
 }
 
 /// Why `path` would not survive an upgrade or rebuild, if it would not.
-pub fn unstable_reason(path: &Path, temp_dir: &Path) -> Option<&'static str> {
+pub(crate) fn unstable_reason(path: &Path, temp_dir: &Path) -> Option<&'static str> {
     if path.to_string_lossy().ends_with(" (deleted)") {
         return Some("a binary that was deleted or replaced");
     }
@@ -60,7 +60,7 @@ pub fn unstable_reason(path: &Path, temp_dir: &Path) -> Option<&'static str> {
 
 /// `<prefix>/Cellar/devtrack/<version>/bin/devtrack` ->
 /// `<prefix>/opt/devtrack/bin/devtrack`, Homebrew's version-independent link.
-pub fn homebrew_opt_path(path: &Path) -> Option<PathBuf> {
+pub(crate) fn homebrew_opt_path(path: &Path) -> Option<PathBuf> {
     let parts: Vec<Component> = path.components().collect();
     let cellar = parts
         .iter()
@@ -86,7 +86,7 @@ pub fn homebrew_opt_path(path: &Path) -> Option<PathBuf> {
 /// - `candidates`: stable names in order of preference (PATH hits, then
 ///   well-known locations), with what each resolves to;
 /// - `temp_dir`: the OS temporary directory.
-pub fn choose_binary_path(
+pub(crate) fn choose_binary_path(
     current_exe: &Path,
     current_target: &Path,
     candidates: &[Candidate],
@@ -152,7 +152,7 @@ fn well_known_locations(home: Option<&Path>) -> Vec<PathBuf> {
 
 /// The stable binary path for the running devtrack, with a warning when only
 /// an unstable one exists.
-pub fn stable_binary_path() -> std::io::Result<BinaryChoice> {
+pub(crate) fn stable_binary_path() -> std::io::Result<BinaryChoice> {
     let current_exe = std::env::current_exe()?;
     let current_target = std::fs::canonicalize(&current_exe).unwrap_or(current_exe.clone());
     let home = std::env::var_os("HOME").map(PathBuf::from);

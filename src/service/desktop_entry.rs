@@ -14,18 +14,18 @@ use std::path::{Path, PathBuf};
 
 /// What notifications give as `app_icon` and `desktop-entry`: the icon
 /// name and the desktop file's basename.
-pub const NAME: &str = "devtrack";
+pub(crate) const NAME: &str = "devtrack";
 
 /// `devtrack.desktop`: hidden from menus (`NoDisplay`), listed among the
 /// applications that notify (`X-GNOME-UsesNotifications`).
-pub const DESKTOP_ENTRY: &str = include_str!("../../packaging/desktop/devtrack.desktop");
+pub(crate) const DESKTOP_ENTRY: &str = include_str!("../../packaging/desktop/devtrack.desktop");
 
 /// The scalable icon, `hicolor/scalable/apps/devtrack.svg`.
-pub const ICON: &str = include_str!("../../packaging/icons/devtrack.svg");
+pub(crate) const ICON: &str = include_str!("../../packaging/icons/devtrack.svg");
 
 /// Where the two files go below a data directory (`/usr/share` or
 /// `~/.local/share`), with their contents.
-pub fn files_under(data_dir: &Path) -> [(PathBuf, &'static str); 2] {
+pub(crate) fn files_under(data_dir: &Path) -> [(PathBuf, &'static str); 2] {
     [
         (
             data_dir.join("applications/devtrack.desktop"),
@@ -39,7 +39,7 @@ pub fn files_under(data_dir: &Path) -> [(PathBuf, &'static str); 2] {
 }
 
 /// `$XDG_DATA_HOME`, or `~/.local/share`.
-pub fn user_data_dir() -> PathBuf {
+pub(crate) fn user_data_dir() -> PathBuf {
     std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -48,12 +48,12 @@ pub fn user_data_dir() -> PathBuf {
 }
 
 /// The system data directory a package installs into.
-pub const SYSTEM_DATA_DIR: &str = "/usr/share";
+pub(crate) const SYSTEM_DATA_DIR: &str = "/usr/share";
 
 /// The user's files `install-service` must write: none when a package
 /// installed the system-wide ones (`packaged`), else each one that is
 /// missing or differs from this version's. `read` gives a file's text.
-pub fn to_write(
+pub(crate) fn to_write(
     user_data_dir: &Path,
     packaged: bool,
     read: &dyn Fn(&Path) -> Option<String>,
@@ -69,7 +69,10 @@ pub fn to_write(
 
 /// The user's files `uninstall-service` removes: those that hold exactly
 /// what some `install-service` wrote (a file the user changed stays).
-pub fn to_remove(user_data_dir: &Path, read: &dyn Fn(&Path) -> Option<String>) -> Vec<PathBuf> {
+pub(crate) fn to_remove(
+    user_data_dir: &Path,
+    read: &dyn Fn(&Path) -> Option<String>,
+) -> Vec<PathBuf> {
     files_under(user_data_dir)
         .into_iter()
         .filter(|(path, contents)| read(path).as_deref() == Some(*contents))

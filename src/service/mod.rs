@@ -70,7 +70,7 @@ pub struct ManagerStatus {
 /// `install-service` tells its own file, unchanged or outdated, from one
 /// edited by hand, the same way on both init systems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InstalledFile {
+pub(crate) enum InstalledFile {
     /// No file at the path.
     Missing,
     /// Ours, and what this binary would write now.
@@ -142,7 +142,7 @@ impl From<anyhow::Error> for ServiceError {
 
 impl ServiceError {
     /// `Failed` with a status.
-    pub fn failed(status: Status, message: impl Into<String>) -> ServiceError {
+    pub(crate) fn failed(status: Status, message: impl Into<String>) -> ServiceError {
         ServiceError::Failed {
             message: message.into(),
             status,
@@ -151,7 +151,7 @@ impl ServiceError {
     }
 
     /// `Tool`: a wrapped tool failed.
-    pub fn tool(message: impl Into<String>) -> ServiceError {
+    pub(crate) fn tool(message: impl Into<String>) -> ServiceError {
         ServiceError::Tool {
             message: message.into(),
             hint: None,
@@ -159,7 +159,7 @@ impl ServiceError {
     }
 
     /// `NoManager`: no service manager to talk to.
-    pub fn no_manager(message: impl Into<String>) -> ServiceError {
+    pub(crate) fn no_manager(message: impl Into<String>) -> ServiceError {
         ServiceError::NoManager {
             message: message.into(),
             hint: None,
@@ -168,7 +168,7 @@ impl ServiceError {
 
     /// The error with what to do about it (on the variants that carry a
     /// message of their own).
-    pub fn with_hint(mut self, new: impl Into<String>) -> ServiceError {
+    pub(crate) fn with_hint(mut self, new: impl Into<String>) -> ServiceError {
         if let ServiceError::NoManager { hint, .. }
         | ServiceError::Failed { hint, .. }
         | ServiceError::Tool { hint, .. } = &mut self
@@ -238,17 +238,17 @@ pub trait Backend {
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError>;
 }
 
-pub mod binary_path;
-pub mod desktop_entry;
+pub(crate) mod binary_path;
+pub(crate) mod desktop_entry;
 pub mod launchd;
-pub mod systemd;
+pub(crate) mod systemd;
 #[cfg(test)]
 mod vendor_files;
 
 /// The init system of this platform. `DEVTRACK_SERVICE_BACKEND=launchd` or
 /// `=systemd` picks one explicitly, so either can be driven on any platform
 /// against stand-in tools (see each backend's settings for their paths).
-pub fn backend() -> Box<dyn Backend> {
+pub(crate) fn backend() -> Box<dyn Backend> {
     match std::env::var("DEVTRACK_SERVICE_BACKEND").as_deref() {
         Ok("launchd") => return Box::new(launchd::LaunchdBackend::from_env()),
         Ok("systemd") => return Box::new(systemd::SystemdBackend::from_env()),

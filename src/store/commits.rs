@@ -305,7 +305,7 @@ impl Store {
 
     /// The newest commit of `repo`, in [`Store::recent_commits`]' order
     /// (by commit time, else recording time; the last recorded on a tie).
-    pub fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
+    pub(crate) fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
         let cols = self.commit_columns();
         let sql = format!(
             "SELECT {cols} FROM commits WHERE repo = ?1

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 /// `file_id` of a reflog that does not exist yet.
-pub const ABSENT: &str = "";
+pub(crate) const ABSENT: &str = "";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {
@@ -23,7 +23,7 @@ pub struct Cursor {
 impl Cursor {
     /// A cursor for a reflog that does not exist yet: everything in it will
     /// be new, so it carries no history threshold.
-    pub fn absent() -> Cursor {
+    pub(crate) fn absent() -> Cursor {
         Cursor {
             file_id: ABSENT.to_string(),
             offset: 0,

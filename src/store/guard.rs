@@ -30,7 +30,7 @@ use rusqlite::Connection;
 /// The opened file's identity, its path, and a descriptor of it kept
 /// open (see the module doc: it must outlive the connection's locks).
 #[derive(Debug, Clone)]
-pub struct FileGuard {
+pub(crate) struct FileGuard {
     path: PathBuf,
     identity: Option<(u64, u64)>,
     file: Option<Arc<File>>,
@@ -65,7 +65,7 @@ fn has_header(file: &File) -> bool {
 /// Why a file whose identity was `opened` is no longer the store at its
 /// path, from what `stat` says now and whether the file still has SQLite's
 /// header; `None` when it still is.
-pub fn judge(
+pub(crate) fn judge(
     path: &Path,
     opened: (u64, u64),
     now: std::io::Result<(u64, u64)>,
@@ -95,7 +95,7 @@ pub fn judge(
 impl FileGuard {
     /// Takes the identity of the file just opened at `path` and makes
     /// `conn` roll back every commit while the path names another file.
-    pub fn install(conn: &Connection, path: &Path) -> FileGuard {
+    pub(crate) fn install(conn: &Connection, path: &Path) -> FileGuard {
         let guard = FileGuard {
             path: path.to_path_buf(),
             identity: identity(path).ok(),
@@ -107,14 +107,14 @@ impl FileGuard {
     }
 
     /// What happened to the file, when it is no longer at its path.
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         let now = identity(&self.path);
         let header = now.is_err() || self.file.as_deref().is_none_or(has_header);
         judge(&self.path, self.identity?, now, header)
     }
 
     /// What to do about [`FileGuard::problem`].
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         if self.deleted() {
             "a new store is created there at the next retry, holding what the reflogs still have since devtrack started".to_string()
         } else if identity(&self.path).ok() == self.identity {
@@ -126,7 +126,7 @@ impl FileGuard {
     }
 
     /// The file was deleted (nothing is at its path now).
-    pub fn deleted(&self) -> bool {
+    pub(crate) fn deleted(&self) -> bool {
         matches!(identity(&self.path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
     }
 }

@@ -14,7 +14,7 @@ pub use crate::protocol::PromptState;
 
 /// A change someone asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     Answer,
     /// Put off until the given instant (which must be after `now`).
     Snooze(DateTime<Utc>),
@@ -25,7 +25,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Action::Answer => "answer",
             Action::Snooze(_) => "snooze",
@@ -52,7 +52,7 @@ pub enum TransitionError {
 
 /// The state after `action`, and when a snoozed prompt reopens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Next {
+pub(crate) struct Next {
     pub state: PromptState,
     pub reopens_at: Option<DateTime<Utc>>,
 }
@@ -65,13 +65,13 @@ pub struct Next {
 /// would be worse than a prompt changing its mind. Only outstanding prompts
 /// can be snoozed (again), skipped or expired; only a snoozed prompt whose
 /// time has come reopens.
-pub fn transition(
+pub(crate) fn transition(
     from: PromptState,
     reopens_at: Option<DateTime<Utc>>,
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<Next, TransitionError> {
-    use PromptState::*;
+    use PromptState::{Answered, Expired, Open, Skipped, Snoozed};
     let to = |state| {
         Ok(Next {
             state,
@@ -120,7 +120,10 @@ pub enum Fold {
 /// policy, e.g. the start of the local day) is not reused: an answer
 /// refers to the prompt's time, so folding today's trigger into yesterday's
 /// prompt would file today's work under yesterday.
-pub fn fold(outstanding: Option<DateTime<Utc>>, expire_before: Option<DateTime<Utc>>) -> Fold {
+pub(crate) fn fold(
+    outstanding: Option<DateTime<Utc>>,
+    expire_before: Option<DateTime<Utc>>,
+) -> Fold {
     match (outstanding, expire_before) {
         (None, _) => Fold::Open,
         (Some(opened), Some(limit)) if opened < limit => Fold::ExpireAndOpen,

@@ -23,16 +23,25 @@ mod state;
 mod triggers;
 mod updates;
 
-pub use commits::*;
+pub use commits::{ActivityRecord, CommitRecord, NewActivity, NewCommit, ReflogBatch};
 pub use lifecycle::{Fold, PromptState, TransitionError};
-pub use pending::PendingCommits;
+pub(crate) use pending::PendingCommits;
+pub(crate) use prompts::Outcome;
 pub use prompts::{
-    Channel, Delivery, Outcome, PromptChange, PromptError, PromptOpened, PromptRecord,
-    PromptTrigger, TRIGGERS_KEPT,
+    Channel, Delivery, PromptChange, PromptError, PromptOpened, PromptRecord, PromptTrigger,
 };
-pub use report::*;
-pub use triggers::*;
-pub use updates::*;
+pub(crate) use report::ReportData;
+pub(crate) use triggers::TriggerRecord;
+pub use triggers::{NewTrigger, Prompted, TriggerKind};
+pub use updates::{
+    AnswerTarget, Answered, NewUpdate, StoredTicket, TicketSource, UpdateSource, WorkUpdate,
+};
+// Named through the store by its unit tests only.
+#[cfg(test)]
+pub(crate) use {
+    prompts::TRIGGERS_KEPT,
+    report::{MissedSlot, PromptSummary},
+};
 
 use std::path::Path;
 
@@ -49,7 +58,7 @@ use crate::exit::{Explain, Hinted};
 /// memory grew with its history; each commit touches a few pages (the
 /// table's last leaf, a leaf of the `(repo, hash)` index), and pages that
 /// fall out of the cache are read again from the operating system's.
-pub const CACHE_KIB: i64 = 512;
+pub(crate) const CACHE_KIB: i64 = 512;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -65,7 +74,7 @@ pub const NOTIFICATION_SCHEMA: usize = 4;
 
 /// The first schema version with prompts, answers and tickets
 /// (`migrate_3.sql`); a read-only store that is older has none to show.
-pub const PROMPTS_SCHEMA: usize = 3;
+pub(crate) const PROMPTS_SCHEMA: usize = 3;
 
 pub struct Store {
     /// First, so it closes before `guard` drops the descriptor the guard
@@ -212,7 +221,7 @@ impl Store {
 
     /// The schema version of the file (`PRAGMA user_version`): the CLI
     /// reading an older store tells which tables it may ask for.
-    pub fn schema_version(&self) -> Result<usize> {
+    pub(crate) fn schema_version(&self) -> Result<usize> {
         Ok(self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
@@ -221,14 +230,14 @@ impl Store {
     /// Why writing to the store failed, for people: what happened to its
     /// file when it was deleted or replaced, else the error itself, with a
     /// hint where one helps.
-    pub fn explain(&self, err: &anyhow::Error) -> Hinted {
+    pub(crate) fn explain(&self, err: &anyhow::Error) -> Hinted {
         self.file_fault()
             .unwrap_or_else(|| explain_error(self.conn.path().unwrap_or_default(), err))
     }
 
     /// What happened to the daemon's store file, with a hint, when it is no
     /// longer the store at its path (before any write found out).
-    pub fn file_fault(&self) -> Option<Hinted> {
+    pub(crate) fn file_fault(&self) -> Option<Hinted> {
         let problem = self.file_problem()?;
         let hint = self.guard.as_ref().map(guard::FileGuard::hint);
         Some(
@@ -253,7 +262,7 @@ impl Store {
 
     /// The daemon's store file was deleted: a new one may be opened at
     /// its path (nothing else would ever see what is written to the old).
-    pub fn deleted(&self) -> bool {
+    pub(crate) fn deleted(&self) -> bool {
         self.guard.as_ref().is_some_and(guard::FileGuard::deleted)
     }
 
@@ -261,7 +270,7 @@ impl Store {
     /// deleted. The old connection is closed first: the `-wal` and `-shm`
     /// files at the path belong to the deleted file and must not be
     /// replayed into the new one.
-    pub fn reopen(&mut self, path: &Path) -> Result<()> {
+    pub(crate) fn reopen(&mut self, path: &Path) -> Result<()> {
         let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
         if let Err((_, e)) = old.close() {
             tracing::debug!("closing the deleted store: {e}");
@@ -288,7 +297,7 @@ impl Store {
 
 /// A store error for people: the error, and what to do about the SQLite
 /// condition it comes from (or about the file a reopening found).
-pub fn explain_error(path: &str, err: &anyhow::Error) -> Hinted {
+pub(crate) fn explain_error(path: &str, err: &anyhow::Error) -> Hinted {
     let what = Hinted::new(format!("store `{path}`: {err:#}"));
     let hint = match err.downcast_ref::<OpenError>() {
         Some(open) => open.hint.clone(),
@@ -302,7 +311,7 @@ pub fn explain_error(path: &str, err: &anyhow::Error) -> Hinted {
 
 /// What to do about a store error (of the store at `path`), when there is
 /// something to say.
-pub fn hint(path: &str, err: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint(path: &str, err: &anyhow::Error) -> Option<String> {
     use rusqlite::ErrorCode;
     let code = err
         .chain()
@@ -321,7 +330,7 @@ pub fn hint(path: &str, err: &anyhow::Error) -> Option<String> {
 }
 
 /// What to do about a store that is no longer a database.
-pub fn corrupt_hint(path: &str) -> String {
+pub(crate) fn corrupt_hint(path: &str) -> String {
     format!(
         "stop devtrack and move `{path}` and its `-wal` and `-shm` files away (the next start creates an empty store); `sqlite3 {path} .recover` may save what it holds"
     )

@@ -23,7 +23,7 @@ use super::{from_millis, CommitRecord};
 /// What the commits since the previous answer amount to, read without
 /// loading them all.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct PendingCommits {
+pub(crate) struct PendingCommits {
     pub count: usize,
     /// By the order of their first pending commit.
     pub repos: Vec<String>,

@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-pub const DIR_MODE: u32 = 0o700;
-pub const FILE_MODE: u32 = 0o600;
+pub(crate) const DIR_MODE: u32 = 0o700;
+pub(crate) const FILE_MODE: u32 = 0o600;
 
 /// Creates the directory of `db` (0700, parents as usual) and `db` itself
 /// (0600) when missing, and tightens the files that exist.
-pub fn prepare(db: &Path) -> Result<()> {
+pub(crate) fn prepare(db: &Path) -> Result<()> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
             if let Some(up) = dir.parent() {
@@ -51,7 +51,7 @@ pub fn prepare(db: &Path) -> Result<()> {
 }
 
 /// `devtrack.db-wal` and the like.
-pub fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+pub(crate) fn sidecar(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_os_string();
     name.push(suffix);
     PathBuf::from(name)

@@ -18,7 +18,8 @@ use super::{from_millis, to_millis, Store};
 
 /// Channels and their outcomes are wire and store names, so they are the
 /// protocol's.
-pub use crate::protocol::{Channel, Outcome};
+pub use crate::protocol::Channel;
+pub(crate) use crate::protocol::Outcome;
 
 /// A trigger folded into a prompt.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -52,7 +53,7 @@ pub struct Delivery {
 /// any number of them; every fold loads, renders and announces the prompt,
 /// so what is loaded must not grow with them. `trigger_count` has the
 /// total.
-pub const TRIGGERS_KEPT: usize = 20;
+pub(crate) const TRIGGERS_KEPT: usize = 20;
 
 /// A stored prompt with what happened to it, oldest first: its state
 /// changes, the first and latest [`TRIGGERS_KEPT`] triggers, and each
@@ -129,7 +130,7 @@ pub(super) fn parsed<T>(
 }
 
 /// The prompt `id` with its triggers, changes and deliveries.
-pub fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<PromptRecord>> {
+pub(crate) fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<PromptRecord>> {
     let head = conn
         .prepare_cached(
             "SELECT id, opened_at, state, state_at, reopens_at FROM prompts WHERE id = ?1",
@@ -209,7 +210,7 @@ pub fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option<Prompt
 
 /// The outstanding prompt's id and opening time, if there is one (at most
 /// one can exist).
-pub fn outstanding_in(conn: &Connection) -> rusqlite::Result<Option<(i64, DateTime<Utc>)>> {
+pub(crate) fn outstanding_in(conn: &Connection) -> rusqlite::Result<Option<(i64, DateTime<Utc>)>> {
     conn.prepare_cached(
         "SELECT id, opened_at FROM prompts WHERE state IN ('open', 'snoozed')
          ORDER BY opened_at, id LIMIT 1",
@@ -223,7 +224,7 @@ fn must_load(conn: &Connection, id: i64) -> Result<PromptRecord, PromptError> {
 }
 
 /// Applies `action` to prompt `id` inside the caller's transaction.
-pub fn change_in(
+pub(crate) fn change_in(
     conn: &Connection,
     id: i64,
     action: Action,
@@ -256,7 +257,7 @@ fn insert_change(
 }
 
 /// [`Store::open_prompt`] inside the caller's transaction.
-pub fn open_prompt_in(
+pub(crate) fn open_prompt_in(
     conn: &Connection,
     trigger_id: i64,
     now: DateTime<Utc>,
@@ -326,7 +327,7 @@ impl Store {
     }
 
     /// The outstanding (open or snoozed) prompt.
-    pub fn outstanding_prompt(&self) -> Result<Option<PromptRecord>, PromptError> {
+    pub(crate) fn outstanding_prompt(&self) -> Result<Option<PromptRecord>, PromptError> {
         match outstanding_in(&self.conn)? {
             Some((id, _)) => Ok(load_prompt(&self.conn, id)?),
             None => Ok(None),
@@ -338,7 +339,7 @@ impl Store {
     }
 
     /// Records what `channel` did with prompt `id`.
-    pub fn record_delivery(
+    pub(crate) fn record_delivery(
         &mut self,
         id: i64,
         channel: Channel,
@@ -428,9 +429,11 @@ impl Store {
         Ok(reopened)
     }
 
-    /// When the next snoozed prompt reopens: the deadline to wait for (no
-    /// polling).
-    pub fn next_reopen(&self) -> Result<Option<DateTime<Utc>>, PromptError> {
+    /// When the next snoozed prompt reopens (the daemon takes it from the
+    /// outstanding prompt it already holds; the store's tests check both
+    /// agree).
+    #[cfg(test)]
+    pub(crate) fn next_reopen(&self) -> Result<Option<DateTime<Utc>>, PromptError> {
         Ok(self
             .conn
             .prepare_cached("SELECT min(reopens_at) FROM prompts WHERE reopens_at IS NOT NULL")?
@@ -493,7 +496,7 @@ impl Store {
 
     /// Newest first (by opening time), at most `limit`, optionally only those
     /// opened at or after `since`.
-    pub fn recent_prompts(
+    pub(crate) fn recent_prompts(
         &self,
         since: Option<DateTime<Utc>>,
         limit: usize,

@@ -16,7 +16,7 @@ use super::{from_millis, to_millis, CommitRecord, Store, PROMPTS_SCHEMA};
 
 /// A prompt as a report needs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PromptSummary {
+pub(crate) struct PromptSummary {
     pub id: i64,
     pub opened_at: DateTime<Utc>,
     pub state: PromptState,
@@ -27,7 +27,7 @@ pub struct PromptSummary {
 
 /// An interval slot that passed without its own prompt.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MissedSlot {
+pub(crate) struct MissedSlot {
     pub scheduled_at: DateTime<Utc>,
     /// `late`, `skipped` or `paused`.
     pub reason: String,
@@ -35,7 +35,7 @@ pub struct MissedSlot {
 
 /// Everything in one range, each list oldest first.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct ReportData {
+pub(crate) struct ReportData {
     /// By commit time (recording time when git gave none).
     pub commits: Vec<CommitRecord>,
     /// By the time each refers to (its prompt's, else its own).
@@ -61,7 +61,11 @@ impl Store {
     /// The data of a report over `[start, end)`. A store not yet migrated
     /// to version 3 (the daemon has not run since the upgrade; this may be
     /// a read-only connection) has no prompts or answers to show.
-    pub fn report_data(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<ReportData> {
+    pub(crate) fn report_data(
+        &self,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<ReportData> {
         let range = params![to_millis(start), to_millis(end)];
         let sql = format!(
             "SELECT {} FROM commits {REPORT_COMMITS}",

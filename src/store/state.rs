@@ -25,7 +25,7 @@ impl Store {
     /// The persisted scheduler state; without an anchor when the schedule
     /// was never computed (the first [`step`](crate::scheduler::step)
     /// sets it, and the run loop stores it).
-    pub fn scheduler_state(&self) -> Result<SchedulerState> {
+    pub(crate) fn scheduler_state(&self) -> Result<SchedulerState> {
         let anchor = self
             .get_state(ANCHOR)?
             .and_then(|v| v.parse::<i64>().ok())

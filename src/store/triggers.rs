@@ -26,7 +26,7 @@ pub struct NewTrigger {
 
 impl NewTrigger {
     /// The record of this trigger once stored under `id`.
-    pub fn recorded(self, id: i64) -> TriggerRecord {
+    pub(crate) fn recorded(self, id: i64) -> TriggerRecord {
         TriggerRecord {
             id,
             kind: self.kind,
@@ -41,7 +41,7 @@ impl NewTrigger {
 
 /// A recorded trigger.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TriggerRecord {
+pub(crate) struct TriggerRecord {
     pub id: i64,
     pub kind: TriggerKind,
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -53,7 +53,7 @@ pub struct TriggerRecord {
 
 impl TriggerRecord {
     /// The record as the protocol shows it.
-    pub fn info(&self) -> TriggerInfo {
+    pub(crate) fn info(&self) -> TriggerInfo {
         TriggerInfo {
             id: self.id,
             kind: self.kind,
@@ -85,7 +85,7 @@ impl Store {
     /// [`Store::record_step`], and the trigger (if any) gets its prompt
     /// ([`Store::open_prompt`]) in the same transaction: a crash keeps the
     /// trigger with its prompt or neither.
-    pub fn record_step_prompted(
+    pub(crate) fn record_step_prompted(
         &mut self,
         trigger: Option<&NewTrigger>,
         missed: &[MissedSlot],
@@ -112,7 +112,7 @@ impl Store {
 
     /// Records a trigger and links the commits it announces, `(repo,
     /// hash)`, to it, in one transaction: a crash keeps both or neither.
-    pub fn record_commit_trigger<'a>(
+    pub(crate) fn record_commit_trigger<'a>(
         &mut self,
         trigger: &NewTrigger,
         commits: impl IntoIterator<Item = (&'a str, &'a str)>,
@@ -150,7 +150,7 @@ impl Store {
             .query_row("SELECT count(*) FROM triggers", [], |r| r.get(0))?)
     }
 
-    pub fn triggers_since(&self, since: DateTime<Utc>) -> Result<u64> {
+    pub(crate) fn triggers_since(&self, since: DateTime<Utc>) -> Result<u64> {
         Ok(self.conn.query_row(
             "SELECT count(*) FROM triggers WHERE fired_at >= ?1",
             [to_millis(since)],
@@ -158,12 +158,12 @@ impl Store {
         )?)
     }
 
-    pub fn last_trigger(&self) -> Result<Option<TriggerRecord>> {
+    pub(crate) fn last_trigger(&self) -> Result<Option<TriggerRecord>> {
         Ok(self.recent_triggers(None, 1)?.into_iter().next())
     }
 
     /// Newest first, at most `limit`, optionally only those fired at or after `since`.
-    pub fn recent_triggers(
+    pub(crate) fn recent_triggers(
         &self,
         since: Option<DateTime<Utc>>,
         limit: usize,
@@ -188,7 +188,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    pub fn missed_slot_count(&self) -> Result<u64> {
+    pub(crate) fn missed_slot_count(&self) -> Result<u64> {
         Ok(self
             .conn
             .query_row("SELECT count(*) FROM missed_slots", [], |r| r.get(0))?)

@@ -38,7 +38,7 @@ pub enum UpdateSource {
 }
 
 impl UpdateSource {
-    pub const ALL: [UpdateSource; 5] = [
+    pub(crate) const ALL: [UpdateSource; 5] = [
         UpdateSource::Notification,
         UpdateSource::Inline,
         UpdateSource::Dialog,
@@ -46,7 +46,7 @@ impl UpdateSource {
         UpdateSource::Socket,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             UpdateSource::Notification => "notification",
             UpdateSource::Inline => "inline",
@@ -56,7 +56,7 @@ impl UpdateSource {
         }
     }
 
-    pub fn parse(s: &str) -> Option<UpdateSource> {
+    pub(crate) fn parse(s: &str) -> Option<UpdateSource> {
         UpdateSource::ALL.into_iter().find(|u| u.as_str() == s)
     }
 }
@@ -98,7 +98,7 @@ pub struct WorkUpdate {
 impl WorkUpdate {
     /// The time this update is about: its prompt's time, else when it was
     /// given. Reports place it there.
-    pub fn refers_to(&self) -> DateTime<Utc> {
+    pub(crate) fn refers_to(&self) -> DateTime<Utc> {
         self.prompt_at.unwrap_or(self.answered_at)
     }
 }
@@ -113,13 +113,14 @@ pub enum TicketSource {
 }
 
 impl TicketSource {
-    pub const ALL: [TicketSource; 3] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [TicketSource; 3] = [
         TicketSource::Answer,
         TicketSource::CommitMessage,
         TicketSource::Branch,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             TicketSource::Answer => "answer",
             TicketSource::CommitMessage => "commit_message",
@@ -127,7 +128,8 @@ impl TicketSource {
         }
     }
 
-    pub fn parse(s: &str) -> Option<TicketSource> {
+    #[cfg(test)]
+    pub(crate) fn parse(s: &str) -> Option<TicketSource> {
         TicketSource::ALL.into_iter().find(|t| t.as_str() == s)
     }
 }
@@ -296,17 +298,19 @@ impl Store {
     /// The commits recorded since the previous answer, oldest first: what
     /// the next answer will cover (for a prompt's text or an editor
     /// template).
-    pub fn pending_commits(&self) -> Result<Vec<CommitRecord>, PromptError> {
+    #[cfg(test)]
+    pub(crate) fn pending_commits(&self) -> Result<Vec<CommitRecord>, PromptError> {
         Ok(pending_in(&self.conn)?.0)
     }
 
     /// [`PendingCommits`] with the `newest` most recent commits.
-    pub fn pending_overview(&self, newest: usize) -> Result<PendingCommits, PromptError> {
+    pub(crate) fn pending_overview(&self, newest: usize) -> Result<PendingCommits, PromptError> {
         let mut last = self.pending.borrow_mut();
         Ok(pending::overview(&self.conn, &mut last, newest)?)
     }
 
-    pub fn update(&self, id: i64) -> Result<Option<WorkUpdate>, PromptError> {
+    #[cfg(test)]
+    pub(crate) fn update(&self, id: i64) -> Result<Option<WorkUpdate>, PromptError> {
         Ok(update_in(&self.conn, id)?)
     }
 
@@ -335,7 +339,8 @@ impl Store {
     }
 
     /// The tickets stored with update `id`, in the order they were found.
-    pub fn update_tickets(&self, id: i64) -> Result<Vec<StoredTicket>, PromptError> {
+    #[cfg(test)]
+    pub(crate) fn update_tickets(&self, id: i64) -> Result<Vec<StoredTicket>, PromptError> {
         Ok(self
             .conn
             .prepare_cached(

@@ -9,7 +9,7 @@ use crate::cli::{out, CliError};
 use crate::exit::Status;
 
 /// The completion script for `shell`.
-pub fn script(shell: CompletionShell) -> Vec<u8> {
+pub(crate) fn script(shell: CompletionShell) -> Vec<u8> {
     let shell = match shell {
         CompletionShell::Bash => Shell::Bash,
         CompletionShell::Zsh => Shell::Zsh,
@@ -21,7 +21,7 @@ pub fn script(shell: CompletionShell) -> Vec<u8> {
 }
 
 /// Prints the script.
-pub fn run(shell: CompletionShell) -> Result<Status, CliError> {
+pub(crate) fn run(shell: CompletionShell) -> Result<Status, CliError> {
     out::print(&String::from_utf8_lossy(&script(shell)))?;
     Ok(Status::Ok)
 }

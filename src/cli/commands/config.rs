@@ -1,5 +1,6 @@
 //! `devtrack config check|path|init`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::cli::args::ConfigCommand;
@@ -8,7 +9,7 @@ use crate::config;
 use crate::config::paths::ConfigSource;
 use crate::exit::Status;
 
-pub fn run(ctx: &Context, cmd: &ConfigCommand) -> Result<Status, CliError> {
+pub(crate) fn run(ctx: &Context, cmd: &ConfigCommand) -> Result<Status, CliError> {
     match cmd {
         ConfigCommand::Check { path: Some(path) } => check(path),
         ConfigCommand::Check { path: None } => check_default(ctx),
@@ -56,9 +57,7 @@ fn check(path: &Path) -> Result<Status, CliError> {
         cfg.settings.prompt_interval_minutes
     );
     for ignored in &checked.ignored_keys {
-        text.push_str(&format!(
-            "note: {ignored} (used by the older DevTrack only)\n"
-        ));
+        let _ = writeln!(text, "note: {ignored} (used by the older DevTrack only)");
     }
     out::print(&text)?;
     Ok(Status::Ok)

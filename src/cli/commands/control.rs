@@ -1,5 +1,6 @@
 //! `pause`, `resume`, `skip`, `trigger`, `reload`: one request each.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -17,7 +18,7 @@ const CHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 const RELOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Sends `cmd` with a reply timeout of `timeout`; the daemon's reply.
-pub fn ask(ctx: &Context, cmd: Command, timeout: Duration) -> Result<Response, CliError> {
+pub(crate) fn ask(ctx: &Context, cmd: Command, timeout: Duration) -> Result<Response, CliError> {
     let mut client = Client::connect(&ctx.paths.socket)?;
     client.set_read_timeout(Some(timeout))?;
     Ok(client.request(cmd)?)
@@ -25,7 +26,7 @@ pub fn ask(ctx: &Context, cmd: Command, timeout: Duration) -> Result<Response, C
 
 /// A failed request as an error: a bad value is a bad command line (2), a
 /// rejected request is 5, anything else a failure.
-pub fn refused(failure: &Failure) -> CliError {
+pub(crate) fn refused(failure: &Failure) -> CliError {
     let status = match failure.kind {
         ErrorKind::BadRequest => Status::Usage,
         ErrorKind::Rejected => Status::Rejected,
@@ -35,7 +36,7 @@ pub fn refused(failure: &Failure) -> CliError {
 }
 
 /// A reply of another kind than the request asks for.
-pub fn unexpected(reply: &Response) -> CliError {
+pub(crate) fn unexpected(reply: &Response) -> CliError {
     ClientError::Protocol(serde_json::to_string(reply).unwrap_or_default()).into()
 }
 
@@ -60,7 +61,7 @@ fn simple(ctx: &Context, cmd: Command) -> Result<Status, CliError> {
     }
 }
 
-pub fn pause(ctx: &Context, args: &PauseArgs) -> Result<Status, CliError> {
+pub(crate) fn pause(ctx: &Context, args: &PauseArgs) -> Result<Status, CliError> {
     simple(
         ctx,
         Command::Pause(PauseRequest {
@@ -70,15 +71,15 @@ pub fn pause(ctx: &Context, args: &PauseArgs) -> Result<Status, CliError> {
     )
 }
 
-pub fn resume(ctx: &Context) -> Result<Status, CliError> {
+pub(crate) fn resume(ctx: &Context) -> Result<Status, CliError> {
     simple(ctx, Command::Resume)
 }
 
-pub fn skip(ctx: &Context) -> Result<Status, CliError> {
+pub(crate) fn skip(ctx: &Context) -> Result<Status, CliError> {
     simple(ctx, Command::Skip)
 }
 
-pub fn trigger(ctx: &Context) -> Result<Status, CliError> {
+pub(crate) fn trigger(ctx: &Context) -> Result<Status, CliError> {
     simple(ctx, Command::Trigger)
 }
 
@@ -94,7 +95,7 @@ fn rejected(error: &str) -> CliError {
 /// manager when devtrack is installed as a service, so the manager's view of
 /// the reload stays right. A unit without a reload command (Homebrew's)
 /// is reloaded through the daemon directly.
-pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
+pub(crate) fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
     if !args.wait {
         let backend = service::backend();
         if backend.is_installed() {
@@ -124,7 +125,7 @@ pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
         changes => {
             let mut text = String::from("configuration reloaded:\n");
             for c in changes {
-                text.push_str(&format!("  {c}\n"));
+                let _ = writeln!(text, "  {c}");
             }
             out::print(&text)?;
         }

@@ -13,7 +13,7 @@ use crate::display::{clock, local_time, relative};
 use crate::exit::Status;
 use crate::protocol::{Command, Event, EventBody, Response};
 
-pub fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
+pub(crate) fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
     let mut client = Client::connect(&ctx.paths.socket)?;
     let tz = daemon_timezone(&mut client).unwrap_or_else(|| crate::cli::zone::configured(ctx));
     client.set_read_timeout(None)?;
@@ -86,7 +86,7 @@ fn wait_for_line(client: &Client) -> Result<bool, CliError> {
 
 /// One human line per event, times in `tz`; `None` for an event this
 /// version does not know.
-pub fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<String> {
+pub(crate) fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<String> {
     let at = clock(event.at, tz);
     let what = match &event.body {
         EventBody::Trigger { trigger } => format!(

@@ -4,6 +4,8 @@
 //! and shown in the configured timezone (`settings.timezone`), as the daemon
 //! works in it, and say which zone they are in.
 
+use std::fmt::Write as _;
+
 use chrono::Utc;
 use chrono_tz::Tz;
 
@@ -14,7 +16,7 @@ use crate::display::stamp;
 use crate::exit::Status;
 use crate::store::{CommitRecord, Store, TriggerRecord};
 
-pub fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
+pub(crate) fn run(ctx: &Context, args: &HistoryArgs) -> Result<Status, CliError> {
     let now = Utc::now();
     let tz = crate::cli::zone::configured(ctx);
     let since = args
@@ -100,7 +102,7 @@ fn trigger_table(triggers: &[TriggerRecord], tz: Tz) -> String {
         "ID", "KIND", "FIRED", "NOTE"
     );
     for [id, kind, at, note] in &rows {
-        out.push_str(&format!("{id:>6}  {kind:<8}  {at:<fired$}  {note}\n"));
+        let _ = writeln!(out, "{id:>6}  {kind:<8}  {at:<fired$}  {note}");
     }
     out
 }
@@ -113,8 +115,9 @@ fn commit_lines(commits: &[CommitRecord], tz: Tz) -> String {
             .unwrap_or(c.recorded_at)
             .with_timezone(&tz)
             .format("%Y-%m-%d %H:%M %Z");
-        out.push_str(&format!(
-            "{}  {}  {:<12}  {:<11}  {}  {}{}\n",
+        let _ = writeln!(
+            out,
+            "{}  {}  {:<12}  {:<11}  {}  {}{}",
             when,
             c.hash,
             c.repo,
@@ -122,7 +125,7 @@ fn commit_lines(commits: &[CommitRecord], tz: Tz) -> String {
             c.branch.as_deref().unwrap_or("(detached)"),
             c.summary.as_deref().unwrap_or(""),
             other_author(c)
-        ));
+        );
     }
     out
 }

@@ -2,6 +2,8 @@
 //! last change, when a snooze ends), how many triggers it gathered, and its
 //! answer.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -68,9 +70,10 @@ pub(super) fn table(entries: &[Entry], tz: Tz) -> String {
         "ID", "STATE", "OPENED", "TRIGGERS", "CHANGED", "ANSWER"
     );
     for [id, state, opened, triggers, changed, note] in &rows {
-        out.push_str(&format!(
-            "{id:>6}  {state:<8}  {opened:<width$}  {triggers:>8}  {changed:<width$}  {note}\n"
-        ));
+        let _ = writeln!(
+            out,
+            "{id:>6}  {state:<8}  {opened:<width$}  {triggers:>8}  {changed:<width$}  {note}"
+        );
     }
     out
 }

@@ -129,7 +129,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
 ];
 
 /// Renders the whole page.
-pub fn render() -> String {
+pub(crate) fn render() -> String {
     let mut cmd = Cli::command();
     cmd.build();
     let mut page = String::from(APOSTROPHE_PREAMBLE);
@@ -267,7 +267,7 @@ fn capitalized(text: &str) -> String {
 }
 
 /// Prints the page.
-pub fn run() -> Result<Status, CliError> {
+pub(crate) fn run() -> Result<Status, CliError> {
     out::print(&render())?;
     Ok(Status::Ok)
 }

@@ -1,14 +1,14 @@
 //! One file per command (or family of commands).
 
-pub mod completions;
-pub mod config;
-pub mod control;
-pub mod events;
-pub mod history;
+pub(crate) mod completions;
+pub(crate) mod config;
+pub(crate) mod control;
+pub(crate) mod events;
+pub(crate) mod history;
 mod history_prompts;
-pub mod man;
-pub mod note;
+pub(crate) mod man;
+pub(crate) mod note;
 pub mod report;
-pub mod service;
-pub mod status;
-pub mod version;
+pub(crate) mod service;
+pub(crate) mod status;
+pub(crate) mod version;

@@ -14,6 +14,7 @@
 //! daemon uses, and the command says so. Either way an acknowledged note
 //! (exit 0) is durable.
 
+use std::fmt::Write as _;
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::time::Duration;
@@ -38,7 +39,7 @@ const NOTE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Commits the editor template lists.
 const TEMPLATE_COMMITS: usize = 20;
 
-pub fn note(ctx: &Context, args: &NoteArgs) -> Result<Status, CliError> {
+pub(crate) fn note(ctx: &Context, args: &NoteArgs) -> Result<Status, CliError> {
     let typed = match args.text.is_empty() {
         false => Typed::plain(args.text.join(" ")),
         true => read_note(ctx)?,
@@ -185,7 +186,7 @@ fn read_note(ctx: &Context) -> Result<Typed, CliError> {
 }
 
 /// The editor's starting text.
-pub fn template(
+pub(crate) fn template(
     prompt: Option<&PromptRecord>,
     pending: &PendingCommits,
     tz: Tz,
@@ -195,29 +196,34 @@ pub fn template(
         "\n# What did you work on? This template's own lines are dropped; what you\n# write is kept, `#123 …` lines too. An empty note stores nothing.\n",
     );
     match prompt {
-        Some(p) => t.push_str(&format!(
-            "#\n# This answers prompt #{} (opened {}).\n",
-            p.id,
-            local_time(p.opened_at, tz, now)
-        )),
+        Some(p) => {
+            let _ = writeln!(
+                t,
+                "#\n# This answers prompt #{} (opened {}).",
+                p.id,
+                local_time(p.opened_at, tz, now)
+            );
+        }
         None => t.push_str("#\n# No prompt is open: this is a standalone update.\n"),
     }
     if pending.count == 0 {
         t.push_str("#\n# No commits since your last answer.\n");
         return t;
     }
-    t.push_str(&format!(
-        "#\n# {} commit(s) since your last answer:\n",
+    let _ = writeln!(
+        t,
+        "#\n# {} commit(s) since your last answer:",
         pending.count
-    ));
+    );
     for c in pending.newest.iter().rev() {
         t.push_str(&commit_line(c));
     }
     if pending.count > pending.newest.len() {
-        t.push_str(&format!(
-            "#   … and {} earlier\n",
+        let _ = writeln!(
+            t,
+            "#   … and {} earlier",
             pending.count - pending.newest.len()
-        ));
+        );
     }
     t
 }
@@ -239,7 +245,7 @@ fn commit_line(c: &CommitRecord) -> String {
 /// The note without the lines of `template` that start with `#` (the
 /// template's own, left as they were), and without blank lines around it.
 /// Every other line is the person's, whatever it starts with.
-pub fn strip_template(text: &str, template: &str) -> String {
+pub(crate) fn strip_template(text: &str, template: &str) -> String {
     let own: std::collections::HashSet<&str> = template
         .lines()
         .map(str::trim_end)
@@ -291,7 +297,7 @@ fn run_editor(editor: &str, path: &Path) -> std::io::Result<std::process::ExitSt
         .status()
 }
 
-pub fn snooze(ctx: &Context, args: &SnoozeArgs) -> Result<Status, CliError> {
+pub(crate) fn snooze(ctx: &Context, args: &SnoozeArgs) -> Result<Status, CliError> {
     let mut client = Client::connect(&ctx.paths.socket)?;
     client.set_read_timeout(Some(NOTE_TIMEOUT))?;
     let request = Command::Snooze(SnoozeRequest {

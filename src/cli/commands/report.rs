@@ -17,7 +17,7 @@ use crate::report::{self, Format, GroupBy, Options, Period, Spec};
 use crate::store::{ReportData, Store};
 use crate::tickets::Families;
 
-pub fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {
+pub(crate) fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {
     let config = ctx.config()?;
     let period = period(args, config, Utc::now()).map_err(CliError::usage)?;
     let text = generate(&ctx.paths.database, config, period, args.format, args.by)?;

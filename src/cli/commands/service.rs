@@ -14,7 +14,7 @@ fn finish(result: Result<(), ServiceError>) -> Result<Status, CliError> {
 /// Installing a service whose daemon would exit 78 at once helps nobody:
 /// the config is checked first, and its error is the one `config check`
 /// prints.
-pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Status, CliError> {
+pub(crate) fn install(ctx: &Context, args: &InstallArgs) -> Result<Status, CliError> {
     if let Err(e) = ctx.config() {
         return Err(CliError::from(e).with_hint(
             "the service would stop at once with status 78; fix the file \
@@ -30,23 +30,23 @@ pub fn install(ctx: &Context, args: &InstallArgs) -> Result<Status, CliError> {
     finish(service::backend().install(&opts))
 }
 
-pub fn uninstall() -> Result<Status, CliError> {
+pub(crate) fn uninstall() -> Result<Status, CliError> {
     finish(service::backend().uninstall())
 }
 
-pub fn start() -> Result<Status, CliError> {
+pub(crate) fn start() -> Result<Status, CliError> {
     finish(service::backend().start())
 }
 
-pub fn stop() -> Result<Status, CliError> {
+pub(crate) fn stop() -> Result<Status, CliError> {
     finish(service::backend().stop())
 }
 
-pub fn restart() -> Result<Status, CliError> {
+pub(crate) fn restart() -> Result<Status, CliError> {
     finish(service::backend().restart())
 }
 
-pub fn logs(args: &LogsArgs) -> Result<Status, CliError> {
+pub(crate) fn logs(args: &LogsArgs) -> Result<Status, CliError> {
     let opts = LogOptions {
         follow: args.follow,
         lines: args.lines,

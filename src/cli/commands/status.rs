@@ -1,5 +1,7 @@
 //! `devtrack status`: the daemon's view merged with the service manager's.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -46,7 +48,7 @@ fn ask_daemon(ctx: &Context) -> Result<DaemonView, CliError> {
     }
 }
 
-pub fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
+pub(crate) fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
     let daemon = ask_daemon(ctx)?;
     // The manager's view is shown whatever the daemon said.
     let manager = service::backend().status().ok();
@@ -101,11 +103,11 @@ fn days_summary(days: &[String]) -> String {
 
 fn render_manager(out: &mut String, m: &ManagerStatus) {
     out.push_str("\nService:\n");
-    out.push_str(&format!("  Manager:      {}\n", m.manager));
+    let _ = writeln!(out, "  Manager:      {}", m.manager);
     if let Some(note) = &m.note {
         for (i, line) in note.lines().enumerate() {
             let label = if i == 0 { "Note:" } else { "" };
-            out.push_str(&format!("  {label:<13} {line}\n"));
+            let _ = writeln!(out, "  {label:<13} {line}");
         }
     }
     if !m.installed {
@@ -113,19 +115,19 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
         return;
     }
     if let Some(d) = &m.definition {
-        out.push_str(&format!("  Definition:   {}\n", d.display()));
+        let _ = writeln!(out, "  Definition:   {}", d.display());
     }
     let state = match (&m.state, &m.sub_state) {
         (Some(a), Some(b)) => format!("{a} ({b})"),
         (Some(a), None) => a.clone(),
         _ => "unknown".to_string(),
     };
-    out.push_str(&format!("  State:        {state}\n"));
+    let _ = writeln!(out, "  State:        {state}");
     if let Some(pid) = m.main_pid {
-        out.push_str(&format!("  Main PID:     {pid}\n"));
+        let _ = writeln!(out, "  Main PID:     {pid}");
     }
     if let Some(r) = m.restarts {
-        out.push_str(&format!("  Restarts:     {r}\n"));
+        let _ = writeln!(out, "  Restarts:     {r}");
     }
     if let Some(r) = &m.result {
         let note = if r == "start-limit-hit" {
@@ -133,82 +135,91 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
         } else {
             ""
         };
-        out.push_str(&format!("  Result:       {r}{note}\n"));
+        let _ = writeln!(out, "  Result:       {r}{note}");
     }
     if let Some(mem) = m.memory_bytes {
-        out.push_str(&format!(
-            "  Memory:       {:.1} MiB\n",
-            mem as f64 / 1048576.0
-        ));
+        let _ = writeln!(out, "  Memory:       {:.1} MiB", mem as f64 / 1048576.0);
     }
     if let Some(l) = m.linger {
-        out.push_str(&format!(
-            "  Linger:       {}\n",
+        let _ = writeln!(
+            out,
+            "  Linger:       {}",
             if l {
                 "on (starts at boot)"
             } else {
                 "off (starts at login; `devtrack install-service --linger` to start at boot)"
             }
-        ));
+        );
     }
 }
 
 /// The seed's status layout, for a running daemon.
-pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -> String {
+pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -> String {
     let tz: Tz = s.scheduler.timezone.parse().unwrap_or(Tz::UTC);
     let mut out = String::new();
     out.push_str("devtrack daemon status\n══════════════════════\n\n");
     out.push_str("Status:     running\n");
-    out.push_str(&format!("PID:        {}\n", s.pid));
-    out.push_str(&format!("Uptime:     {}\n", human_duration(s.uptime_secs)));
-    out.push_str(&format!("Started:    {}\n", full_time(s.started, tz)));
-    out.push_str(&format!(
-        "Triggers:   {} ({} today)\n",
+    let _ = writeln!(out, "PID:        {}", s.pid);
+    let _ = writeln!(out, "Uptime:     {}", human_duration(s.uptime_secs));
+    let _ = writeln!(out, "Started:    {}", full_time(s.started, tz));
+    let _ = writeln!(
+        out,
+        "Triggers:   {} ({} today)",
         s.triggers_total, s.triggers_today
-    ));
+    );
     match &s.last_trigger {
-        Some(t) => out.push_str(&format!(
-            "Last:       {} ({}{})\n",
-            full_time(t.fired_at, tz),
-            t.kind,
-            if t.late { ", late" } else { "" }
-        )),
+        Some(t) => {
+            let _ = writeln!(
+                out,
+                "Last:       {} ({}{})",
+                full_time(t.fired_at, tz),
+                t.kind,
+                if t.late { ", late" } else { "" }
+            );
+        }
         None => out.push_str("Last:       never\n"),
     }
     if s.missed_slots > 0 {
-        out.push_str(&format!("Missed:     {} slot(s)\n", s.missed_slots));
+        let _ = writeln!(out, "Missed:     {} slot(s)", s.missed_slots);
     }
     out.push_str(&prompt_lines(s, tz, now));
     out.push_str("\nConfiguration:\n");
     match &s.paths.config {
-        Some(c) => out.push_str(&format!("  Config:   {c}\n")),
-        None => out.push_str(&format!(
-            "  Config:   defaults (no file at {})\n",
-            s.paths.config_expected
-        )),
+        Some(c) => {
+            let _ = writeln!(out, "  Config:   {c}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  Config:   defaults (no file at {})",
+                s.paths.config_expected
+            );
+        }
     }
-    out.push_str(&format!("  Data:     {}\n", s.paths.database));
+    let _ = writeln!(out, "  Data:     {}", s.paths.database);
     if let Some(err) = &s.store_error {
-        out.push_str(&format!("  Store:    NOT WRITABLE: {err}\n"));
+        let _ = writeln!(out, "  Store:    NOT WRITABLE: {err}");
     }
-    out.push_str(&format!("  Logs:     {}\n", s.paths.logs));
-    out.push_str(&format!("  Socket:   {}\n", s.paths.socket));
-    out.push_str(&format!("  Lock:     {}\n", s.paths.lock));
+    let _ = writeln!(out, "  Logs:     {}", s.paths.logs);
+    let _ = writeln!(out, "  Socket:   {}", s.paths.socket);
+    let _ = writeln!(out, "  Lock:     {}", s.paths.lock);
     if let Some(err) = &s.reload_error {
-        out.push_str(&format!(
-            "  Reload:   REJECTED, running on the previous config: {err}\n"
-        ));
+        let _ = writeln!(
+            out,
+            "  Reload:   REJECTED, running on the previous config: {err}"
+        );
     }
     out.push_str("\nScheduler:\n");
     let paused = match s.scheduler.paused_until {
         Some(t) => format!("true (until {})", local_time(t, tz, now)),
         None => yes_no(s.scheduler.paused).to_string(),
     };
-    out.push_str(&format!("  Paused:       {paused}\n"));
-    out.push_str(&format!(
-        "  Interval:     {} minutes\n",
+    let _ = writeln!(out, "  Paused:       {paused}");
+    let _ = writeln!(
+        out,
+        "  Interval:     {} minutes",
         s.scheduler.interval_minutes
-    ));
+    );
     let next = match s.scheduler.next_trigger {
         Some(t) => format!(
             "{} ({}){}",
@@ -222,23 +233,18 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         ),
         None => "none while paused".to_string(),
     };
-    out.push_str(&format!("  Next trigger: {next}\n"));
-    out.push_str(&format!("  Timezone:     {}\n", s.scheduler.timezone));
+    let _ = writeln!(out, "  Next trigger: {next}");
+    let _ = writeln!(out, "  Timezone:     {}", s.scheduler.timezone);
     out.push_str("\nWork Hours:\n");
-    out.push_str(&format!(
-        "  Enabled:      {}\n",
-        yes_no(s.work_hours.enabled)
-    ));
-    out.push_str(&format!(
-        "  Hours:        {} - {} ({})\n",
+    let _ = writeln!(out, "  Enabled:      {}", yes_no(s.work_hours.enabled));
+    let _ = writeln!(
+        out,
+        "  Hours:        {} - {} ({})",
         s.work_hours.start,
         s.work_hours.end,
         days_summary(&s.work_hours.days)
-    ));
-    out.push_str(&format!(
-        "  In hours:     {}\n",
-        yes_no(s.work_hours.in_hours)
-    ));
+    );
+    let _ = writeln!(out, "  In hours:     {}", yes_no(s.work_hours.in_hours));
     out.push_str("\nRepositories:\n");
     if s.repositories.is_empty() {
         out.push_str("  none configured\n");
@@ -275,12 +281,13 @@ fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
         }
     };
     for c in &s.channel_problems {
-        out.push_str(&format!(
-            "Channel:    {} cannot deliver since {}: {}\n",
+        let _ = writeln!(
+            out,
+            "Channel:    {} cannot deliver since {}: {}",
             c.channel.as_str(),
             local_time(c.since, tz, now),
             c.detail
-        ));
+        );
     }
     out
 }
@@ -289,18 +296,20 @@ fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
 fn repo_line(r: &RepoStatus, now: DateTime<Utc>) -> String {
     let mut line = format!("  {}  {}  {}", r.name, r.state, r.path);
     if let Some(reason) = r.state.reason() {
-        line.push_str(&format!("  ({reason})"));
+        let _ = write!(line, "  ({reason})");
     }
     if let Some(b) = &r.branch {
-        line.push_str(&format!("  [{b}]"));
+        let _ = write!(line, "  [{b}]");
     }
     match r.worktrees {
         0 => {}
         1 => line.push_str("  +1 worktree"),
-        n => line.push_str(&format!("  +{n} worktrees")),
+        n => {
+            let _ = write!(line, "  +{n} worktrees");
+        }
     }
     if let (Some(t), Some(sum)) = (r.last_commit_at, &r.last_commit_summary) {
-        line.push_str(&format!("  last commit {}: {sum}", relative(t, now)));
+        let _ = write!(line, "  last commit {}: {sum}", relative(t, now));
     }
     line.push('\n');
     line
@@ -328,14 +337,11 @@ fn page_head(ctx: &Context, state: &str, socket: &str) -> String {
 
 fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
     let mut out = page_head(ctx, "not running", "no daemon");
-    out.push_str(&format!(
-        "Config:     {}\n",
-        ctx.paths.config_file.display()
-    ));
+    let _ = writeln!(out, "Config:     {}", ctx.paths.config_file.display());
     // The likeliest reason a service stopped for good (exit 78).
     if ctx.paths.config_file.exists() {
         if let Err(e) = ctx.config() {
-            out.push_str(&format!("            INVALID: {e}\n"));
+            let _ = writeln!(out, "            INVALID: {e}");
         }
     }
     if let Some(m) = manager {

@@ -4,11 +4,11 @@
 use crate::cli::{out, CliError};
 use crate::exit::Status;
 
-pub fn run() -> Result<Status, CliError> {
+pub(crate) fn run() -> Result<Status, CliError> {
     out::line(&text())?;
     Ok(Status::Ok)
 }
 
-pub fn text() -> String {
+pub(crate) fn text() -> String {
     format!("devtrack {}", env!("CARGO_PKG_VERSION"))
 }

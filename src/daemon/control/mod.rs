@@ -11,7 +11,7 @@
 pub(super) mod handlers;
 mod socket;
 
-pub use socket::{bind, ControlSocket};
+pub(crate) use socket::{bind, ControlSocket};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,7 +26,7 @@ use crate::protocol::{
 };
 
 /// A request handed to the run loop, with where to send the reply.
-pub struct ControlRequest {
+pub(crate) struct ControlRequest {
     pub command: Command,
     pub reply: oneshot::Sender<Response>,
 }
@@ -37,7 +37,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Accepts connections until the task is aborted.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: ControlSocket,
     requests: mpsc::Sender<ControlRequest>,
     events: EventBus,

@@ -16,14 +16,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use tokio::net::{UnixListener, UnixStream};
 
-pub struct ControlSocket {
+pub(crate) struct ControlSocket {
     listener: UnixListener,
     path: PathBuf,
     /// (dev, inode) of the socket we bound, so we never unlink another one.
     identity: (u64, u64),
 }
 
-pub fn bind(path: &Path) -> Result<ControlSocket> {
+pub(crate) fn bind(path: &Path) -> Result<ControlSocket> {
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             match std::os::unix::net::UnixStream::connect(path) {
@@ -56,7 +56,7 @@ pub fn bind(path: &Path) -> Result<ControlSocket> {
 }
 
 /// The socket's mode, as docs/protocol.md states it.
-pub const SOCKET_MODE: u32 = 0o600;
+pub(crate) const SOCKET_MODE: u32 = 0o600;
 
 /// Binds `path` with mode [`SOCKET_MODE`] from the moment it exists there.
 fn bind_private(path: &Path) -> Result<UnixListener> {
@@ -84,12 +84,8 @@ fn bind_private(path: &Path) -> Result<UnixListener> {
 }
 
 impl ControlSocket {
-    pub async fn accept(&self) -> std::io::Result<UnixStream> {
+    pub(crate) async fn accept(&self) -> std::io::Result<UnixStream> {
         self.listener.accept().await.map(|(s, _)| s)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 }
 

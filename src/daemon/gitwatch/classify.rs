@@ -13,7 +13,7 @@ use crate::protocol::{CommitKind, Operation};
 // what each one means for own work and triggers is decided here.
 impl Operation {
     /// The line's new hash is a commit the developer just made.
-    pub fn creates_commit(self) -> bool {
+    pub(crate) fn creates_commit(self) -> bool {
         matches!(
             self,
             Operation::Commit
@@ -26,12 +26,12 @@ impl Operation {
     }
 
     /// Own work (a finished rebase counts; its steps are folded into it).
-    pub fn is_own(self) -> bool {
+    pub(crate) fn is_own(self) -> bool {
         self.creates_commit() || self == Operation::RebaseFinish
     }
 
     /// The stored `commits.kind` for operations that create a commit.
-    pub fn commit_kind(self) -> Option<CommitKind> {
+    pub(crate) fn commit_kind(self) -> Option<CommitKind> {
         Some(match self {
             Operation::Commit => CommitKind::Commit,
             Operation::Amend => CommitKind::Amend,
@@ -58,7 +58,7 @@ fn split_message(message: &str) -> (&str, Option<&str>, &str) {
 }
 
 /// Classifies a reflog message.
-pub fn classify(message: &str) -> Operation {
+pub(crate) fn classify(message: &str) -> Operation {
     let (action, step, detail) = split_message(message);
     let mut words = action.split_whitespace();
     let verb = words.next().unwrap_or("");
@@ -105,7 +105,7 @@ pub fn classify(message: &str) -> Operation {
 
 /// The branch a finished rebase returned to
 /// (`rebase (finish): returning to refs/heads/feature/x` -> `feature/x`).
-pub fn rebase_finish_branch(message: &str) -> Option<String> {
+pub(crate) fn rebase_finish_branch(message: &str) -> Option<String> {
     let (_, _, detail) = split_message(message);
     let refname = detail
         .strip_prefix("returning to ")
@@ -118,7 +118,11 @@ pub fn rebase_finish_branch(message: &str) -> Option<String> {
 
 /// Whether an event of `operation` raises a commit trigger under `mode`.
 /// `author_matches` is the configured-author check for the commit(s).
-pub fn raises_trigger(mode: CommitTriggers, operation: Operation, author_matches: bool) -> bool {
+pub(crate) fn raises_trigger(
+    mode: CommitTriggers,
+    operation: Operation,
+    author_matches: bool,
+) -> bool {
     match mode {
         CommitTriggers::None => false,
         CommitTriggers::All => true,
@@ -128,7 +132,10 @@ pub fn raises_trigger(mode: CommitTriggers, operation: Operation, author_matches
 
 /// Whether any of `emails` (the reflog identity, the commit author) is one
 /// of the configured authors. No configured authors means everyone matches.
-pub fn author_matches<'a>(authors: &[String], emails: impl IntoIterator<Item = &'a str>) -> bool {
+pub(crate) fn author_matches<'a>(
+    authors: &[String],
+    emails: impl IntoIterator<Item = &'a str>,
+) -> bool {
     if authors.is_empty() {
         return true;
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// How much longer than the quiet period a batch may be held back by a
 /// stream of commits that never pauses.
-pub const MAX_HOLD_FACTOR: u32 = 10;
+pub(crate) const MAX_HOLD_FACTOR: u32 = 10;
 
 /// What a pending batch keeps of the items pushed into it.
 pub trait Batch<T>: Default {
@@ -60,7 +60,7 @@ where
         Self::with_max_hold(quiet, quiet.saturating_mul(MAX_HOLD_FACTOR))
     }
 
-    pub fn with_max_hold(quiet: Duration, max_hold: Duration) -> Self {
+    pub(crate) fn with_max_hold(quiet: Duration, max_hold: Duration) -> Self {
         Debouncer {
             quiet,
             max_hold: max_hold.max(quiet),
@@ -72,7 +72,7 @@ where
     }
 
     /// Changes the quiet period (reload); pending items keep waiting.
-    pub fn set_quiet(&mut self, quiet: Duration) {
+    pub(crate) fn set_quiet(&mut self, quiet: Duration) {
         self.quiet = quiet;
         self.max_hold = quiet.saturating_mul(MAX_HOLD_FACTOR);
     }
@@ -112,17 +112,15 @@ where
     }
 
     /// Takes whatever is pending regardless of time (shutdown).
-    pub fn flush(&mut self) -> Option<B> {
+    #[cfg(test)]
+    pub(crate) fn flush(&mut self) -> Option<B> {
         self.first = None;
         self.last = None;
         (!self.pending.is_empty()).then(|| std::mem::take(&mut self.pending))
     }
 
-    pub fn len(&self) -> usize {
-        self.pending.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.pending.is_empty()
     }
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// A directory watched for a repository, and what its changes mean.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Role {
+pub(crate) enum Role {
     /// The common git directory: `logs/` or `worktrees/` appearing matters.
     GitDir,
     /// A `logs/` directory: its `HEAD` is a reflog.
@@ -29,7 +29,7 @@ pub enum Role {
 
 /// One HEAD reflog of a repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogSource {
+pub(crate) struct LogSource {
     /// `<gitdir>/logs/HEAD`.
     pub log_path: PathBuf,
     /// The git directory whose HEAD this log records (opened with libgit2
@@ -40,7 +40,7 @@ pub struct LogSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub commondir: PathBuf,
     /// The git directory of the configured checkout itself.
     pub gitdir: PathBuf,
@@ -50,7 +50,7 @@ pub struct Layout {
 
 /// Why a repository cannot be watched.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// The path does not exist (yet).
     Missing(String),
     /// The path exists but is no git repository (yet).
@@ -64,17 +64,8 @@ pub enum Problem {
 impl Problem {
     /// Missing and not-yet-a-repository states are retried when the nearest
     /// existing ancestor changes; unsupported ones only on reconfigure.
-    pub fn retry_on_change(&self) -> bool {
+    pub(crate) fn retry_on_change(&self) -> bool {
         !matches!(self, Problem::Unsupported(_))
-    }
-
-    pub fn reason(&self) -> &str {
-        match self {
-            Problem::Missing(r)
-            | Problem::NotRepository(r)
-            | Problem::Unsupported(r)
-            | Problem::Unreadable(r) => r,
-        }
     }
 }
 
@@ -86,7 +77,7 @@ fn io_problem(what: &str, path: &Path, err: std::io::Error) -> Problem {
 }
 
 /// Finds the reflogs of the repository at `path`.
-pub fn probe(path: &Path) -> Result<Layout, Problem> {
+pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
     let meta = fs::metadata(path).map_err(|e| io_problem("reading", path, e))?;
     if !meta.is_dir() {
         return Err(Problem::NotRepository(format!(
@@ -217,7 +208,7 @@ pub fn probe(path: &Path) -> Result<Layout, Problem> {
 /// watched: the nearest existing ancestor of its `.git/HEAD` that can be
 /// read (a watch needs read permission, and a directory made unreadable
 /// is watched from its parent, which sees its mode restored).
-pub fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
+pub(crate) fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
     let target = path.join(".git").join("HEAD");
     target
         .ancestors()
@@ -227,12 +218,12 @@ pub fn nearest_existing_dir(path: &Path) -> Option<PathBuf> {
 }
 
 /// The target a missing repository's ancestor watch waits for.
-pub fn missing_target(path: &Path) -> PathBuf {
+pub(crate) fn missing_target(path: &Path) -> PathBuf {
     path.join(".git").join("HEAD")
 }
 
 /// `gitdir: <path>` of a `.git` file.
-pub fn parse_gitfile(text: &str) -> Option<&str> {
+pub(crate) fn parse_gitfile(text: &str) -> Option<&str> {
     let line = text.lines().next()?;
     let target = line.strip_prefix("gitdir:")?.trim();
     (!target.is_empty()).then_some(target)
@@ -244,7 +235,7 @@ fn looks_like_gitdir(path: &Path) -> bool {
 }
 
 /// Why a repository with this `config` text cannot be watched, if it cannot.
-pub fn unsupported_reason(config: &str, commondir: &Path) -> Option<String> {
+pub(crate) fn unsupported_reason(config: &str, commondir: &Path) -> Option<String> {
     let reftable = config_value(config, "extensions", "refstorage")
         .is_some_and(|v| v.eq_ignore_ascii_case("reftable"))
         || commondir.join("reftable").is_dir();
@@ -269,7 +260,7 @@ fn is_true(v: &str) -> bool {
 
 /// The last value of `section.key` in git config text (sections and keys
 /// are case-insensitive; subsections are not looked at).
-pub fn config_value(config: &str, section: &str, key: &str) -> Option<String> {
+pub(crate) fn config_value(config: &str, section: &str, key: &str) -> Option<String> {
     let mut in_section = false;
     let mut found = None;
     for line in config.lines() {

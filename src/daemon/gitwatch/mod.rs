@@ -21,21 +21,23 @@
 //! tests; this module, `repo`, `read` and `watcher` are the I/O around
 //! them.
 
-pub mod classify;
+pub(crate) mod classify;
 pub mod debounce;
-pub mod details;
-pub mod layout;
+pub(crate) mod details;
+pub(crate) mod layout;
 mod outcome;
-pub mod process;
+pub(crate) mod process;
 mod read;
 pub mod reflog;
 mod repo;
-pub mod startup;
-pub mod tail;
-pub mod watcher;
+pub(crate) mod startup;
+pub(crate) mod tail;
+pub(crate) mod watcher;
 
 pub use debounce::Debouncer;
-pub use outcome::{GitEvent, LastCommit, Update};
+pub use outcome::GitEvent;
+pub(crate) use outcome::LastCommit;
+pub use outcome::Update;
 pub use watcher::WatchMsg;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -117,7 +119,7 @@ impl GitWatch {
 
     /// [`GitWatch::catch_up`] for the named repositories only (those a
     /// [`GitWatch::reconfigure`] returned); unknown names are skipped.
-    pub fn catch_up_repos(
+    pub(crate) fn catch_up_repos(
         &mut self,
         names: &[String],
         store: &mut Store,
@@ -153,7 +155,7 @@ impl GitWatch {
 
     /// Reads every repository again from its stored cursors (after the
     /// store failed to take what an earlier read found).
-    pub fn reread_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+    pub(crate) fn reread_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
         let names: Vec<String> = self.repos.keys().cloned().collect();
         self.refresh_each(&names, store, now)
     }
@@ -249,7 +251,7 @@ impl GitWatch {
     }
 
     /// How many repositories are being watched (cheap: no file reads).
-    pub fn watching_count(&self) -> usize {
+    pub(crate) fn watching_count(&self) -> usize {
         self.repos
             .values()
             .filter(|w| w.state == RepoState::Watching)
@@ -267,7 +269,7 @@ impl GitWatch {
     /// Whether some repository is in `error` because an inotify limit
     /// refused its watches (cheap: no file reads): while one is, the run
     /// loop retries them ([`GitWatch::retry_limited`]).
-    pub fn waits_for_limit(&self) -> bool {
+    pub(crate) fn waits_for_limit(&self) -> bool {
         self.repos
             .values()
             .any(|w| repo::waits_for_limit(&w.state, w.limit))
@@ -276,7 +278,7 @@ impl GitWatch {
     /// Arms again the repositories waiting for an inotify limit and reads
     /// what their reflogs gained since they could not be watched (as a
     /// reload does); the others are left alone.
-    pub fn retry_limited(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+    pub(crate) fn retry_limited(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
         let names: Vec<String> = self
             .repos
             .iter()
@@ -293,12 +295,12 @@ impl GitWatch {
 
     /// When the repositories kept open since the last change should be
     /// closed ([`GitWatch::close_idle`]); `None` when none is open.
-    pub fn idle_deadline(&self) -> Option<std::time::Instant> {
+    pub(crate) fn idle_deadline(&self) -> Option<std::time::Instant> {
         self.readers.deadline()
     }
 
     /// Closes the repositories left alone for [`details::KEEP_OPEN`].
-    pub fn close_idle(&mut self, now: std::time::Instant) {
+    pub(crate) fn close_idle(&mut self, now: std::time::Instant) {
         self.readers.close_idle(now);
     }
 

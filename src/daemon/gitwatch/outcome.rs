@@ -24,14 +24,6 @@ impl GitEvent {
         }
     }
 
-    pub fn repo(&self) -> &str {
-        match self {
-            GitEvent::Commit(c) => &c.repo,
-            GitEvent::Rebase(r) => &r.repo,
-            GitEvent::Activity(a) => &a.repo,
-        }
-    }
-
     /// `(repo, hash)` of every commit the event stands for (to link them
     /// to the trigger with `Store::link_commits_to_trigger`).
     pub fn commit_keys(&self) -> Vec<(String, String)> {
@@ -60,7 +52,7 @@ pub struct Update {
 
 /// The newest stored commit of a repository, for `status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastCommit {
+pub(crate) struct LastCommit {
     pub hash: String,
     pub summary: Option<String>,
     pub time: Option<DateTime<Utc>>,

@@ -25,7 +25,7 @@ use crate::store::cursor::Cursor;
 use crate::store::{NewActivity, NewCommit, ReflogBatch};
 
 /// Questions processing asks git and the store.
-pub trait Lookup {
+pub(crate) trait Lookup {
     fn details(&mut self, hash: &str) -> Result<CommitDetails, String>;
     /// The branch HEAD is on now (`None` when detached).
     fn head_branch(&mut self) -> Option<String>;
@@ -38,7 +38,7 @@ pub trait Lookup {
 
 /// Who the reflog belongs to and how its events are judged.
 #[derive(Debug, Clone)]
-pub struct LogContext<'a> {
+pub(crate) struct LogContext<'a> {
     pub repo: &'a str,
     pub project: Option<&'a str>,
     pub worktree: Option<&'a str>,
@@ -49,7 +49,7 @@ pub struct LogContext<'a> {
 
 /// A rebase whose finish line was not read yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RebaseProgress {
+pub(crate) struct RebaseProgress {
     pub onto: Option<String>,
     /// New commits of the rebase so far, oldest first.
     pub commits: Vec<CommitInfo>,
@@ -119,17 +119,18 @@ enum Step {
 
 /// What [`process`] produced.
 #[derive(Clone)]
-pub struct Processed {
+pub(crate) struct Processed {
     pub batch: ReflogBatch,
     steps: Vec<Step>,
     progress: Option<OpenRebase>,
     /// Lines that could not be parsed (skipped).
+    #[cfg_attr(not(test), expect(dead_code, reason = "only the unit tests read it"))]
     pub malformed: usize,
 }
 
 /// How lines already in a reflog before reading began are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum History {
+pub(crate) enum History {
     /// Every line is news.
     None,
     /// Lines before this Unix time were most likely read before (a rewritten
@@ -145,7 +146,7 @@ pub enum History {
 const REBASE_WALK_LIMIT: usize = 10_000;
 
 /// One read of one reflog, as [`process`] takes it.
-pub struct LogRead<'a> {
+pub(crate) struct LogRead<'a> {
     pub ctx: LogContext<'a>,
     /// The reflog's absolute path (its cursor's key in the store).
     pub log_path: &'a str,
@@ -161,7 +162,7 @@ pub struct LogRead<'a> {
 }
 
 /// Builds the batch for what one read of a reflog returned.
-pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
+pub(crate) fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
     let LogRead {
         ctx,
         log_path,
@@ -509,7 +510,10 @@ fn prepend_stored_rebase(lookup: &mut dyn Lookup, head: &str, commits: &mut Vec<
 
 /// After the batch was written: the events for commits that were new, and
 /// the rebase still in progress.
-pub fn events(processed: Processed, inserted: &[bool]) -> (Vec<GitEvent>, Option<RebaseProgress>) {
+pub(crate) fn events(
+    processed: Processed,
+    inserted: &[bool],
+) -> (Vec<GitEvent>, Option<RebaseProgress>) {
     let is_new = |index: Option<usize>| index.is_none_or(|i| inserted.get(i) == Some(&true));
     let mut out = Vec::new();
     for step in processed.steps {

@@ -35,7 +35,7 @@ pub(super) enum ReadError {
 /// cursor were most likely read before, so they are stored if missing but
 /// not announced. Without one, the repository came back after being
 /// missing: lines from before that predate watching and are skipped.
-pub fn history_for(
+pub(crate) fn history_for(
     resync: bool,
     stored: bool,
     skip_before: Option<DateTime<Utc>>,
@@ -52,7 +52,7 @@ pub fn history_for(
 /// from (`start`) when the store has none for this reflog yet and the read
 /// did not move it, so a restart continues from the same place. `None`
 /// when there is nothing to write.
-pub fn batch_to_write(
+pub(crate) fn batch_to_write(
     mut batch: ReflogBatch,
     start: (String, Cursor),
     stored: bool,
@@ -138,22 +138,19 @@ pub(super) fn read_log(
             None => (tail::at_end(path, now).map_err(ReadError::Io)?, None),
         },
     };
-    let chunk = match tail::read_new(path, &cursor).map_err(ReadError::Io)? {
-        Some(c) => c,
-        None => {
-            // No reflog yet (no commit yet): remember that, so a restart
-            // reads the first commits from the start.
-            let empty = ReflogBatch {
-                repo: w.config.name.clone(),
-                ..ReflogBatch::default()
-            };
-            if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
-                store
-                    .record_reflog_batch(&batch, now)
-                    .map_err(ReadError::Store)?;
-            }
-            return Ok(Vec::new());
+    let Some(chunk) = tail::read_new(path, &cursor).map_err(ReadError::Io)? else {
+        // No reflog yet (no commit yet): remember that, so a restart
+        // reads the first commits from the start.
+        let empty = ReflogBatch {
+            repo: w.config.name.clone(),
+            ..ReflogBatch::default()
+        };
+        if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
+            store
+                .record_reflog_batch(&batch, now)
+                .map_err(ReadError::Store)?;
         }
+        return Ok(Vec::new());
     };
     if chunk.resync && from_store {
         tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());

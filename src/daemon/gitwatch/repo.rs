@@ -60,7 +60,7 @@ pub(super) struct Baseline {
 
 /// Where reading starts in a reflog the store has no cursor for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StartRule {
+pub(crate) enum StartRule {
     /// At its current end: what it holds is history from before devtrack.
     AtEnd,
     /// At its beginning; lines stamped before `skip_before` are skipped.
@@ -72,7 +72,7 @@ pub enum StartRule {
 /// missing or unreadable: what was written since it became so is news.
 /// Already watched: a reflog that appeared meanwhile (a new worktree) is
 /// read from its start.
-pub fn start_rule(
+pub(crate) fn start_rule(
     was_watching: bool,
     fresh: bool,
     unwatchable_since: Option<DateTime<Utc>>,
@@ -90,7 +90,7 @@ pub fn start_rule(
 /// its nearest existing ancestor meanwhile (a missing repository or one
 /// not created yet may appear; an unsupported one is retried only on
 /// reconfigure).
-pub fn unwatchable(problem: Problem) -> (RepoState, bool) {
+pub(crate) fn unwatchable(problem: Problem) -> (RepoState, bool) {
     let watch_ancestor = problem.retry_on_change();
     let state = match problem {
         Problem::Missing(reason) | Problem::NotRepository(reason) => RepoState::Missing { reason },
@@ -101,7 +101,7 @@ pub fn unwatchable(problem: Problem) -> (RepoState, bool) {
 }
 
 /// The branch a `HEAD` file's text names; `None` when detached.
-pub fn branch_of_head(text: &str) -> Option<String> {
+pub(crate) fn branch_of_head(text: &str) -> Option<String> {
     text.trim()
         .strip_prefix("ref: refs/heads/")
         .map(str::to_string)
@@ -121,12 +121,12 @@ fn wanted(dir: PathBuf, role: Role) -> WantedDir {
 
 /// Whether a repository in `state`, whose watches last failed for
 /// `limit`, waits for an inotify limit: arming it again may watch it.
-pub fn waits_for_limit(state: &RepoState, limit: Option<Limit>) -> bool {
+pub(crate) fn waits_for_limit(state: &RepoState, limit: Option<Limit>) -> bool {
     matches!(state, RepoState::Error { .. }) && limit.is_some()
 }
 
 impl RepoWatch {
-    pub fn new(config: Repository) -> RepoWatch {
+    pub(crate) fn new(config: Repository) -> RepoWatch {
         RepoWatch {
             config,
             state: RepoState::Error {
@@ -147,7 +147,7 @@ impl RepoWatch {
 
     /// Re-reads the layout of the repository and updates its state,
     /// directories and (when it just became watchable) its baselines.
-    pub fn probe(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn probe(&mut self, now: DateTime<Utc>) {
         if !self.config.enabled {
             self.state = RepoState::Disabled;
             self.layout = None;

@@ -7,7 +7,7 @@
 use crate::protocol::RepoState;
 
 /// Warnings for the repositories' states after the first probe.
-pub fn warnings(states: &[(String, RepoState)]) -> Vec<String> {
+pub(crate) fn warnings(states: &[(String, RepoState)]) -> Vec<String> {
     let mut out = Vec::new();
     for (name, state) in states {
         match state {

@@ -19,7 +19,7 @@ use crate::store::cursor::Cursor;
 
 /// Where to continue reading.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Start {
+pub(crate) enum Start {
     At(u64),
     /// The file is not the one the cursor describes: read it all again.
     Resync,
@@ -27,7 +27,7 @@ pub enum Start {
 
 /// Decides where to continue. `line_before_offset` is the complete line
 /// that ends exactly at the cursor's offset, when it could be read.
-pub fn decide(
+pub(crate) fn decide(
     cursor: &Cursor,
     file_id: &str,
     size: u64,
@@ -55,7 +55,7 @@ pub fn decide(
 
 /// What was read from a reflog.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Chunk {
+pub(crate) struct Chunk {
     pub file_id: String,
     /// The byte offset `bytes` starts at.
     pub start: u64,
@@ -77,7 +77,7 @@ fn identity(_meta: &std::fs::Metadata) -> String {
 
 /// The identity and size of the file or directory at `path`; `None` when
 /// it does not exist.
-pub fn stat(path: &Path) -> std::io::Result<Option<(String, u64)>> {
+pub(crate) fn stat(path: &Path) -> std::io::Result<Option<(String, u64)>> {
     match std::fs::metadata(path) {
         Ok(m) => Ok(Some((identity(&m), m.len()))),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
@@ -87,7 +87,7 @@ pub fn stat(path: &Path) -> std::io::Result<Option<(String, u64)>> {
 
 /// A cursor at the current end of `path` (or at the start of a file that
 /// does not exist yet): where a newly seen repository starts.
-pub fn at_end(path: &Path, now: DateTime<Utc>) -> std::io::Result<Cursor> {
+pub(crate) fn at_end(path: &Path, now: DateTime<Utc>) -> std::io::Result<Cursor> {
     Ok(match stat(path)? {
         Some((file_id, size)) => {
             let mut file = File::open(path)?;
@@ -165,7 +165,7 @@ fn last_complete_line(file: &mut File, size: u64) -> std::io::Result<Option<(u64
 
 /// Reads everything after `cursor` (or the whole file on resync). `None`
 /// when the file does not exist.
-pub fn read_new(path: &Path, cursor: &Cursor) -> std::io::Result<Option<Chunk>> {
+pub(crate) fn read_new(path: &Path, cursor: &Cursor) -> std::io::Result<Option<Chunk>> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),

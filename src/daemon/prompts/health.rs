@@ -12,21 +12,21 @@ use crate::store::Channel;
 
 /// A channel's outage: the latest detail and when it began.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outage {
+pub(crate) struct Outage {
     pub channel: Channel,
     pub detail: String,
     pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ChannelHealth {
+pub(crate) struct ChannelHealth {
     outages: Vec<Outage>,
 }
 
 impl ChannelHealth {
     /// `channel` could not deliver; `true` when this begins an outage (log
     /// it). The detail shown in the status is the latest one.
-    pub fn trouble(&mut self, channel: Channel, detail: &str, at: DateTime<Utc>) -> bool {
+    pub(crate) fn trouble(&mut self, channel: Channel, detail: &str, at: DateTime<Utc>) -> bool {
         match self.outages.iter_mut().find(|o| o.channel == channel) {
             Some(o) => {
                 o.detail = detail.to_owned();
@@ -44,18 +44,18 @@ impl ChannelHealth {
     }
 
     /// `channel` delivered or can again; the outage it ends, if any (log it).
-    pub fn fine(&mut self, channel: Channel) -> Option<Outage> {
+    pub(crate) fn fine(&mut self, channel: Channel) -> Option<Outage> {
         let i = self.outages.iter().position(|o| o.channel == channel)?;
         Some(self.outages.remove(i))
     }
 
     /// Forgets every outage (the channels were restarted).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.outages.clear();
     }
 
     /// Outages going on, oldest first.
-    pub fn outages(&self) -> &[Outage] {
+    pub(crate) fn outages(&self) -> &[Outage] {
         &self.outages
     }
 }

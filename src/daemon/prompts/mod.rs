@@ -22,4 +22,4 @@ mod start;
 pub mod text;
 
 pub use messages::{AnswerVia, ChannelHandle, FromChannel, PromptView, Report, Shown, ToChannel};
-pub use start::{notifications_changed, start_channels, start_hook};
+pub(crate) use start::{notifications_changed, start_channels, start_hook};

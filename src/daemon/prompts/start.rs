@@ -17,7 +17,7 @@ use crate::config::{Config, Prompts};
 
 /// The channels `config.prompts` enables, started. Called on the run
 /// loop's (current-thread) runtime, so `spawn` may `tokio::spawn`.
-pub fn start_channels(
+pub(crate) fn start_channels(
     config: &Config,
     reports: &mpsc::UnboundedSender<FromChannel>,
 ) -> Vec<ChannelHandle> {
@@ -46,14 +46,14 @@ pub fn start_channels(
 /// Restarting them needlessly would show the open prompt as a second
 /// notification (the old one's id is the old channel's), so a change of
 /// `snooze` alone, or of the hook, leaves them running.
-pub fn notifications_changed(old: &Prompts, new: &Prompts) -> bool {
+pub(crate) fn notifications_changed(old: &Prompts, new: &Prompts) -> bool {
     old.notifications != new.notifications || old.dialog != new.dialog
 }
 
 /// The `on_trigger` hook's channel, when the config has one. Its start is
 /// when the config file's permissions are checked, so a reload starts it
 /// anew even when `prompts:` is unchanged (a `chmod` is no config change).
-pub fn start_hook(
+pub(crate) fn start_hook(
     config: &Config,
     reports: &mpsc::UnboundedSender<FromChannel>,
 ) -> Option<ChannelHandle> {

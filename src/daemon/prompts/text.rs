@@ -7,6 +7,8 @@
 //! answer amount to, the configured timezone and the time come in; text
 //! comes out.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
@@ -14,7 +16,7 @@ use crate::protocol::{DeliveryInfo, PromptInfo, PromptTriggerInfo, TriggerKind};
 use crate::store::{PendingCommits, PromptRecord};
 
 /// How many commit summaries the body lists.
-pub const BODY_COMMITS: usize = 3;
+pub(crate) const BODY_COMMITS: usize = 3;
 /// Repositories named in a summary before it only counts them.
 const NAMED_REPOS: usize = 2;
 
@@ -49,7 +51,7 @@ fn commits_phrase(pending: &PendingCommits) -> String {
 }
 
 /// The one-line summary.
-pub fn summary(
+pub(crate) fn summary(
     prompt: &PromptRecord,
     pending: &PendingCommits,
     tz: Tz,
@@ -107,28 +109,28 @@ fn folded_reason(prompt: &PromptRecord) -> &'static str {
 
 /// The question, up to [`BODY_COMMITS`] commit summaries, and how to
 /// answer from a terminal.
-pub fn body(pending: &PendingCommits) -> String {
+pub(crate) fn body(pending: &PendingCommits) -> String {
     let mut out = String::from("What did you work on?");
     for c in pending.newest.iter().take(BODY_COMMITS) {
         let subject = c.summary.as_deref().unwrap_or("(no message)");
-        out.push_str(&format!("\n• {subject} ({})", c.repo));
+        let _ = write!(out, "\n• {subject} ({})", c.repo);
     }
     let listed = pending.newest.len().min(BODY_COMMITS);
     if pending.count > listed {
-        out.push_str(&format!("\n• and {} more", pending.count - listed));
+        let _ = write!(out, "\n• and {} more", pending.count - listed);
     }
     out
 }
 
 /// The line a channel adds to the body when nothing it shows can take an
 /// answer (no reply field, no dialog).
-pub const HOW_TO_ANSWER: &str = "To answer, run: devtrack note \"what you did\"";
+pub(crate) const HOW_TO_ANSWER: &str = "To answer, run: devtrack note \"what you did\"";
 
 /// `body` as a channel shows it: with [`HOW_TO_ANSWER`] as a last
 /// paragraph unless the channel can take the answer itself (`answerable`)
 /// or the body already names `devtrack note`. The loop's body never says
 /// how to answer: only the channel knows whether it can.
-pub fn shown_body(body: &str, answerable: bool) -> String {
+pub(crate) fn shown_body(body: &str, answerable: bool) -> String {
     let mut out = body.to_owned();
     if !answerable && !body.contains("devtrack note") {
         if !out.is_empty() {
@@ -140,7 +142,7 @@ pub fn shown_body(body: &str, answerable: bool) -> String {
 }
 
 /// The prompt as the wire shows it, with its summary and repositories.
-pub fn info(prompt: &PromptRecord, summary: String, repos: Vec<String>) -> PromptInfo {
+pub(crate) fn info(prompt: &PromptRecord, summary: String, repos: Vec<String>) -> PromptInfo {
     PromptInfo {
         id: prompt.id,
         opened_at: prompt.opened_at,

@@ -25,7 +25,7 @@ const HEADER: [&str; 12] = [
     "text",
 ];
 
-pub fn write(r: &Report) -> String {
+pub(crate) fn write(r: &Report) -> String {
     let clock = Clock::new(&r.period);
     let time = |t| clock.local_rfc3339(t);
     let mut rows: Vec<(chrono::DateTime<chrono::Utc>, [String; 12])> = Vec::new();
@@ -118,7 +118,7 @@ fn line(fields: impl IntoIterator<Item = String>) -> String {
 
 /// One field: quoted when it holds a comma, a quote or a line break
 /// (quotes doubled); other control characters become spaces.
-pub fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     let s = clean(s);
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))

@@ -5,7 +5,7 @@
 mod csv;
 mod outline;
 
-pub use outline::clean;
+pub(crate) use outline::clean;
 
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use super::{Format, Period, Report};
 
 /// The report as `format`; always ends with a newline.
-pub fn render(report: &Report, format: Format) -> String {
+pub(crate) fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Text => outline::write(&outline::document(report), outline::Markup::Text),
         Format::Markdown => outline::write(&outline::document(report), outline::Markup::Markdown),
@@ -33,7 +33,7 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    pub fn new(period: &Period) -> Clock {
+    pub(crate) fn new(period: &Period) -> Clock {
         let (first, last) = period.dates();
         Clock {
             tz: period.tz,
@@ -43,7 +43,7 @@ impl Clock {
     }
 
     /// `09:05`, `Fri 12 Jun 09:05` or `2025-06-12 09:05`.
-    pub fn at(&self, t: DateTime<Utc>) -> String {
+    pub(crate) fn at(&self, t: DateTime<Utc>) -> String {
         let local = t.with_timezone(&self.tz);
         let format = if self.one_day {
             "%H:%M"
@@ -56,7 +56,7 @@ impl Clock {
     }
 
     /// `t` next to `anchor`: the clock alone on the same local day.
-    pub fn beside(&self, t: DateTime<Utc>, anchor: DateTime<Utc>) -> String {
+    pub(crate) fn beside(&self, t: DateTime<Utc>, anchor: DateTime<Utc>) -> String {
         let local = t.with_timezone(&self.tz);
         if local.date_naive() == anchor.with_timezone(&self.tz).date_naive() {
             local.format("%H:%M").to_string()
@@ -66,12 +66,12 @@ impl Clock {
     }
 
     /// `09:05–17:48` (dates added as [`Clock::at`] does).
-    pub fn span(&self, first: DateTime<Utc>, last: DateTime<Utc>) -> String {
+    pub(crate) fn span(&self, first: DateTime<Utc>, last: DateTime<Utc>) -> String {
         format!("{}–{}", self.at(first), self.beside(last, first))
     }
 
     /// A local date: `Fri 12 Jun` (with the year when the period spans two).
-    pub fn date(&self, date: chrono::NaiveDate) -> String {
+    pub(crate) fn date(&self, date: chrono::NaiveDate) -> String {
         let format = if self.one_year {
             "%a %-d %b"
         } else {
@@ -81,7 +81,7 @@ impl Clock {
     }
 
     /// RFC 3339 with the local offset, for machines.
-    pub fn local_rfc3339(&self, t: DateTime<Utc>) -> String {
+    pub(crate) fn local_rfc3339(&self, t: DateTime<Utc>) -> String {
         t.with_timezone(&self.tz)
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
     }

@@ -17,7 +17,7 @@ use crate::store::PromptState;
 
 /// A run of text, borrowed from the report where it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Span<'a> {
+pub(crate) enum Span<'a> {
     Text(Cow<'a, str>),
     Strong(Cow<'a, str>),
     Code(Cow<'a, str>),
@@ -27,7 +27,7 @@ pub enum Span<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block<'a> {
+pub(crate) enum Block<'a> {
     Title(Vec<Span<'a>>),
     Para(Vec<Span<'a>>),
     Heading(Vec<Span<'a>>),
@@ -36,7 +36,7 @@ pub enum Block<'a> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Markup {
+pub(crate) enum Markup {
     Text,
     Markdown,
     Slack,
@@ -47,7 +47,7 @@ fn text<'a>(s: impl Into<Cow<'a, str>>) -> Span<'a> {
 }
 
 /// The outline of `r`.
-pub fn document(r: &Report) -> Vec<Block<'_>> {
+pub(crate) fn document(r: &Report) -> Vec<Block<'_>> {
     let clock = Clock::new(&r.period);
     let mut doc = vec![Block::Title(vec![text(format!(
         "{} ({})",
@@ -262,7 +262,7 @@ fn prompts(doc: &mut Vec<Block<'_>>, r: &Report, clock: &Clock) {
 }
 
 /// `doc` in `markup`, ending with a newline.
-pub fn write(doc: &[Block<'_>], markup: Markup) -> String {
+pub(crate) fn write(doc: &[Block<'_>], markup: Markup) -> String {
     let mut out = String::with_capacity(doc.len() * 96);
     for block in doc {
         match block {
@@ -342,7 +342,7 @@ fn unsafe_char(c: char) -> bool {
 
 /// `s` with unsafe characters as spaces; line breaks are kept for the
 /// caller.
-pub fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     s.chars()
         .map(|c| if unsafe_char(c) { ' ' } else { c })
         .collect()

@@ -20,31 +20,32 @@ use super::LABEL;
 use crate::service::InstalledFile;
 
 /// The key holding the hash stamp. launchd ignores keys it does not know.
-pub const HASH_KEY: &str = "DevtrackHash";
+pub(crate) const HASH_KEY: &str = "DevtrackHash";
 
 /// Seconds launchd waits before relaunching after an exit. launchd has no
 /// start limit, so this (with the crash guard) is what bounds a crash loop.
-pub const THROTTLE_INTERVAL_SECS: u32 = 30;
+pub(crate) const THROTTLE_INTERVAL_SECS: u32 = 30;
 
 /// launchd's default PATH is `/usr/bin:/bin:/usr/sbin:/sbin`, which misses
 /// Homebrew's `git` and credential helpers on both Apple silicon
 /// (`/opt/homebrew/bin`) and Intel (`/usr/local/bin`).
-pub const AGENT_PATH: &str = "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+pub(crate) const AGENT_PATH: &str =
+    "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
 
 /// `~/Library/LaunchAgents/dev.devtrack.plist`
-pub fn plist_path(home: &Path) -> PathBuf {
+pub(crate) fn plist_path(home: &Path) -> PathBuf {
     home.join("Library/LaunchAgents")
         .join(format!("{LABEL}.plist"))
 }
 
 /// `~/Library/Logs/devtrack`: only the agent's stderr goes there (panics and
 /// anything printed before logging is set up); regular logs go to os_log.
-pub fn log_dir(home: &Path) -> PathBuf {
+pub(crate) fn log_dir(home: &Path) -> PathBuf {
     home.join("Library/Logs/devtrack")
 }
 
 /// `~/Library/Logs/devtrack/devtrack.err.log`
-pub fn stderr_log_path(home: &Path) -> PathBuf {
+pub(crate) fn stderr_log_path(home: &Path) -> PathBuf {
     log_dir(home).join("devtrack.err.log")
 }
 
@@ -53,13 +54,13 @@ pub fn stderr_log_path(home: &Path) -> PathBuf {
 /// version-independent `<prefix>/opt/devtrack/bin/devtrack` link, because
 /// the versioned directory is deleted by the next `brew upgrade` and the
 /// agent would then fail to launch forever. Any other path is kept as is.
-pub fn stable_program_path(exe: &Path) -> PathBuf {
+pub(crate) fn stable_program_path(exe: &Path) -> PathBuf {
     crate::service::binary_path::homebrew_opt_path(exe).unwrap_or_else(|| exe.to_path_buf())
 }
 
 /// What the agent runs and where it writes, for one user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentSpec {
+pub(crate) struct AgentSpec {
     /// Absolute, stable path of the `devtrack` binary (see [`stable_program_path`]).
     pub program: PathBuf,
     /// The user's home directory.
@@ -133,7 +134,7 @@ fn content_hash(dict: &Dictionary) -> anyhow::Result<String> {
 
 /// The complete plist text, hash-stamped, as written to
 /// `~/Library/LaunchAgents/dev.devtrack.plist` and printed by `--dry-run`.
-pub fn render_plist(spec: &AgentSpec) -> anyhow::Result<String> {
+pub(crate) fn render_plist(spec: &AgentSpec) -> anyhow::Result<String> {
     stamped(unstamped(
         &spec.program,
         Some(&stderr_log_path(&spec.home)),
@@ -144,7 +145,8 @@ pub fn render_plist(spec: &AgentSpec) -> anyhow::Result<String> {
 /// Homebrew opt path): the same as [`render_plist`] but without
 /// `StandardErrorPath`, which would have to name one user's home (launchd
 /// does not expand `~`); the log goes to os_log either way.
-pub fn render_vendor_plist(program: &Path) -> anyhow::Result<String> {
+#[cfg(test)]
+pub(crate) fn render_vendor_plist(program: &Path) -> anyhow::Result<String> {
     stamped(unstamped(program, None)?)
 }
 
@@ -164,7 +166,7 @@ fn stamped(dict: Dictionary) -> anyhow::Result<String> {
 
 /// Classifies the text of an installed plist (`None` when there is none)
 /// against the `wanted` text from [`render_plist`].
-pub fn classify(installed: Option<&[u8]>, wanted: &str) -> InstalledFile {
+pub(crate) fn classify(installed: Option<&[u8]>, wanted: &str) -> InstalledFile {
     let Some(bytes) = installed else {
         return InstalledFile::Missing;
     };

@@ -22,12 +22,12 @@ use super::LABEL;
 use crate::exit::Hinted;
 
 /// File name of the guard's state in the data dir.
-pub const FILE_NAME: &str = "launchd-crash-guard.json";
+pub(crate) const FILE_NAME: &str = "launchd-crash-guard.json";
 
 /// Whether this process was started by launchd as the devtrack agent:
 /// launchd sets `XPC_SERVICE_NAME` to the job's label. `env` looks up an
 /// environment variable (e.g. `|k| std::env::var(k).ok()`).
-pub fn running_under_launchd(env: impl Fn(&str) -> Option<String>) -> bool {
+pub(crate) fn running_under_launchd(env: impl Fn(&str) -> Option<String>) -> bool {
     env("XPC_SERVICE_NAME").as_deref() == Some(LABEL)
 }
 
@@ -72,7 +72,7 @@ pub struct GaveUp {
 
 /// What the daemon does at startup.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StartDecision {
+pub(crate) enum StartDecision {
     /// Run normally.
     Proceed,
     /// Log `reason` and exit 0 so launchd stops relaunching.
@@ -82,7 +82,11 @@ pub enum StartDecision {
 impl CrashGuard {
     /// Decides at startup, given the stored state and the current time
     /// (Unix seconds); returns the state to store.
-    pub fn on_start(&self, state: &CrashGuardState, now: u64) -> (CrashGuardState, StartDecision) {
+    pub(crate) fn on_start(
+        &self,
+        state: &CrashGuardState,
+        now: u64,
+    ) -> (CrashGuardState, StartDecision) {
         let window = self.window.as_secs();
         let recent: Vec<u64> = state
             .unhealthy_starts
@@ -116,7 +120,7 @@ impl CrashGuard {
 
     /// The state to store once the run has stayed up for `healthy_after`
     /// or shuts down cleanly.
-    pub fn on_healthy(&self, _state: &CrashGuardState) -> CrashGuardState {
+    pub(crate) fn on_healthy(&self, _state: &CrashGuardState) -> CrashGuardState {
         CrashGuardState::default()
     }
 
@@ -132,7 +136,7 @@ impl CrashGuard {
     }
 
     /// A line for `devtrack status` when the guard stopped the agent.
-    pub fn describe(&self, state: &CrashGuardState) -> Option<String> {
+    pub(crate) fn describe(&self, state: &CrashGuardState) -> Option<String> {
         state.gave_up.as_ref().map(|g| {
             format!(
                 "stopped by the crash guard after {} failed starts within {} minutes",
@@ -145,13 +149,13 @@ impl CrashGuard {
     // File I/O.
 
     /// `data_dir/launchd-crash-guard.json`
-    pub fn file_in(data_dir: &Path) -> PathBuf {
+    pub(crate) fn file_in(data_dir: &Path) -> PathBuf {
         data_dir.join(FILE_NAME)
     }
 
     /// Reads the state; a missing or unreadable file is an empty state (a
     /// corrupt guard file must never keep the daemon from starting).
-    pub fn load(path: &Path) -> CrashGuardState {
+    pub(crate) fn load(path: &Path) -> CrashGuardState {
         std::fs::read(path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
@@ -173,7 +177,7 @@ impl CrashGuard {
 
     /// Forgets all failures, e.g. on `devtrack start`: the user asked for a
     /// fresh attempt.
-    pub fn reset(path: &Path) -> anyhow::Result<()> {
+    pub(crate) fn reset(path: &Path) -> anyhow::Result<()> {
         match std::fs::remove_file(path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -183,7 +187,11 @@ impl CrashGuard {
 
     /// Startup check for `devtrack run` under launchd: loads, decides,
     /// stores, returns the decision.
-    pub fn check_at_start(&self, path: &Path, now: SystemTime) -> anyhow::Result<StartDecision> {
+    pub(crate) fn check_at_start(
+        &self,
+        path: &Path,
+        now: SystemTime,
+    ) -> anyhow::Result<StartDecision> {
         let (next, decision) = self.on_start(&Self::load(path), unix_secs(now));
         Self::save(path, &next)?;
         Ok(decision)
@@ -191,7 +199,7 @@ impl CrashGuard {
 
     /// Call once the daemon has been up for [`CrashGuard::healthy_after`],
     /// and on a clean shutdown (a stop is not a failure).
-    pub fn record_healthy(&self, path: &Path) -> anyhow::Result<()> {
+    pub(crate) fn record_healthy(&self, path: &Path) -> anyhow::Result<()> {
         Self::save(path, &self.on_healthy(&Self::load(path)))
     }
 }
@@ -200,14 +208,14 @@ impl CrashGuard {
 /// file in the data dir. Exists only under launchd (a systemd unit has its
 /// own start limit); errors reading or writing the file are logged, never
 /// fatal.
-pub struct LaunchdCrashGuard {
+pub(crate) struct LaunchdCrashGuard {
     guard: CrashGuard,
     file: PathBuf,
 }
 
 impl LaunchdCrashGuard {
     /// `Some` when this process runs as the devtrack agent.
-    pub fn under_launchd(data_dir: &Path) -> Option<LaunchdCrashGuard> {
+    pub(crate) fn under_launchd(data_dir: &Path) -> Option<LaunchdCrashGuard> {
         running_under_launchd(|k| std::env::var(k).ok()).then(|| LaunchdCrashGuard {
             guard: CrashGuard::default(),
             file: CrashGuard::file_in(data_dir),
@@ -215,7 +223,7 @@ impl LaunchdCrashGuard {
     }
 
     /// Counts this start; `Some(reason)` when too many failed recently.
-    pub fn should_give_up(&self) -> Option<Hinted> {
+    pub(crate) fn should_give_up(&self) -> Option<Hinted> {
         match self.guard.check_at_start(&self.file, SystemTime::now()) {
             Ok(StartDecision::Proceed) => None,
             Ok(StartDecision::GiveUp { reason }) => Some(reason),
@@ -227,12 +235,12 @@ impl LaunchdCrashGuard {
     }
 
     /// How long a run must last to count as healthy.
-    pub fn healthy_after(&self) -> Duration {
+    pub(crate) fn healthy_after(&self) -> Duration {
         self.guard.healthy_after
     }
 
     /// This run is healthy (up long enough, or stopping cleanly).
-    pub fn record_healthy(&self) {
+    pub(crate) fn record_healthy(&self) {
         if let Err(e) = self.guard.record_healthy(&self.file) {
             tracing::warn!("crash guard: {e:#}");
         }

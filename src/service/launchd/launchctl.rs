@@ -10,7 +10,7 @@ use crate::exit::Hinted;
 
 /// A launchd domain for the user's agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Domain {
+pub(crate) enum Domain {
     /// `gui/<uid>`: the per-login Aqua session; where LaunchAgents load at
     /// login. Only exists while the user is logged in at the console.
     Gui(u32),
@@ -18,14 +18,14 @@ pub enum Domain {
 
 impl Domain {
     /// `gui/501`
-    pub fn target(self) -> String {
+    pub(crate) fn target(self) -> String {
         match self {
             Domain::Gui(uid) => format!("gui/{uid}"),
         }
     }
 
     /// `gui/501/dev.devtrack`
-    pub fn service_target(self) -> String {
+    pub(crate) fn service_target(self) -> String {
         format!("{}/{LABEL}", self.target())
     }
 }
@@ -37,28 +37,28 @@ fn args(parts: &[&str]) -> Vec<String> {
 /// `launchctl enable gui/501/dev.devtrack`: clears a leftover "disabled"
 /// override (from `launchctl disable` or old `unload -w`), which otherwise
 /// makes `bootstrap` fail with error 5.
-pub fn enable(domain: Domain) -> Vec<String> {
+pub(crate) fn enable(domain: Domain) -> Vec<String> {
     args(&["enable", &domain.service_target()])
 }
 
 /// `launchctl bootstrap gui/501 <plist>`: loads the agent; `RunAtLoad` starts it.
-pub fn bootstrap(domain: Domain, plist: &Path) -> Vec<String> {
+pub(crate) fn bootstrap(domain: Domain, plist: &Path) -> Vec<String> {
     args(&["bootstrap", &domain.target(), &plist.to_string_lossy()])
 }
 
 /// `launchctl bootout gui/501/dev.devtrack`: stops the agent and unloads it.
-pub fn bootout(domain: Domain) -> Vec<String> {
+pub(crate) fn bootout(domain: Domain) -> Vec<String> {
     args(&["bootout", &domain.service_target()])
 }
 
 /// `launchctl print gui/501/dev.devtrack`
-pub fn print(domain: Domain) -> Vec<String> {
+pub(crate) fn print(domain: Domain) -> Vec<String> {
     args(&["print", &domain.service_target()])
 }
 
 /// `launchctl kickstart [-k] gui/501/dev.devtrack`; `-k` kills a running
 /// instance first (restart), without it a running instance is left alone.
-pub fn kickstart(domain: Domain, kill_running: bool) -> Vec<String> {
+pub(crate) fn kickstart(domain: Domain, kill_running: bool) -> Vec<String> {
     if kill_running {
         args(&["kickstart", "-k", &domain.service_target()])
     } else {
@@ -67,18 +67,18 @@ pub fn kickstart(domain: Domain, kill_running: bool) -> Vec<String> {
 }
 
 /// `launchctl` exit status for "Could not find service".
-pub const EXIT_NOT_FOUND: i32 = 113;
+pub(crate) const EXIT_NOT_FOUND: i32 = 113;
 /// `Boot-out failed: 3: No such process`: the job was already gone.
-pub const EXIT_NO_SUCH_PROCESS: i32 = 3;
+pub(crate) const EXIT_NO_SUCH_PROCESS: i32 = 3;
 /// `Bootstrap failed: 5: Input/output error`.
-pub const EXIT_IO_ERROR: i32 = 5;
+pub(crate) const EXIT_IO_ERROR: i32 = 5;
 /// `Domain does not support specified action`: there is no `gui/<uid>`
 /// domain (an SSH session or a Mac nobody is logged in to).
-pub const EXIT_DOMAIN_UNSUPPORTED: i32 = 125;
+pub(crate) const EXIT_DOMAIN_UNSUPPORTED: i32 = 125;
 
 /// What a finished `launchctl` call means to devtrack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Ok,
     /// The service is not loaded in the domain.
     NotFound,
@@ -91,7 +91,7 @@ pub enum Outcome {
 
 /// Classifies a `launchctl` exit status (plus its stderr, since some
 /// macOS versions print "Could not find service" with other statuses).
-pub fn classify(status: i32, stderr: &str) -> Outcome {
+pub(crate) fn classify(status: i32, stderr: &str) -> Outcome {
     match status {
         0 => Outcome::Ok,
         EXIT_NOT_FOUND | EXIT_NO_SUCH_PROCESS => Outcome::NotFound,
@@ -104,7 +104,7 @@ pub fn classify(status: i32, stderr: &str) -> Outcome {
 }
 
 /// Explains error 5 from `bootstrap` after devtrack already retried.
-pub fn io_error_message(domain: Domain, plist: &Path, stderr: &str) -> Hinted {
+pub(crate) fn io_error_message(domain: Domain, plist: &Path, stderr: &str) -> Hinted {
     Hinted::new(format!(
         "`launchctl bootstrap {} {}` failed: {}",
         domain.target(),
@@ -122,7 +122,7 @@ pub fn io_error_message(domain: Domain, plist: &Path, stderr: &str) -> Hinted {
 }
 
 /// Explains error 125: there is no GUI session to load the agent into.
-pub fn no_gui_domain_message(domain: Domain) -> Hinted {
+pub(crate) fn no_gui_domain_message(domain: Domain) -> Hinted {
     Hinted::new(format!(
         "no GUI login session for this user (`{}` does not exist), as over SSH or on a \
          Mac nobody is logged in to",
@@ -135,7 +135,7 @@ pub fn no_gui_domain_message(domain: Domain) -> Hinted {
 }
 
 /// Message for any other failed call.
-pub fn failure_message(argv: &[String], status: i32, stderr: &str) -> String {
+pub(crate) fn failure_message(argv: &[String], status: i32, stderr: &str) -> String {
     format!(
         "`launchctl {}` failed with status {status}: {}",
         argv.join(" "),

@@ -10,11 +10,11 @@ use super::{LogOptions, ServiceError, LABEL};
 use crate::exit::Status;
 
 /// How far back `log show` looks when no `--since` is given.
-pub const DEFAULT_LAST: &str = "1d";
+pub(crate) const DEFAULT_LAST: &str = "1d";
 
 /// One run of `log`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogInvocation {
+pub(crate) struct LogInvocation {
     /// Arguments after `log`.
     pub args: Vec<String>,
     /// Keep only the last N lines of its output.
@@ -25,7 +25,7 @@ pub struct LogInvocation {
 /// tracing-oslog maps ERROR to os_log "fault" and WARN to "error"; INFO and
 /// DEBUG become "default" and "info", which `log` shows by default or with
 /// `--info`.
-pub fn predicate(priority: Option<&str>) -> Result<String, ServiceError> {
+pub(crate) fn predicate(priority: Option<&str>) -> Result<String, ServiceError> {
     let subsystem = format!("subsystem == \"{LABEL}\"");
     match priority {
         None | Some("info") | Some("debug") => Ok(subsystem),
@@ -94,7 +94,7 @@ fn stream(opts: &LogOptions, predicate: &str) -> LogInvocation {
 /// The `log` runs for `devtrack logs`, in order. With `-f`, past entries
 /// are shown first only when asked for (`-n` or `--since`), since
 /// `log stream` shows nothing from before it started.
-pub fn plan(opts: &LogOptions) -> Result<Vec<LogInvocation>, ServiceError> {
+pub(crate) fn plan(opts: &LogOptions) -> Result<Vec<LogInvocation>, ServiceError> {
     let predicate = predicate(opts.priority.as_deref())?;
     let mut runs = Vec::new();
     if !opts.follow || opts.lines.is_some() || opts.since.is_some() {
@@ -107,7 +107,7 @@ pub fn plan(opts: &LogOptions) -> Result<Vec<LogInvocation>, ServiceError> {
 }
 
 /// Copies `input` to `out`, all of it or only its last `tail` lines.
-pub fn copy_tail(
+pub(crate) fn copy_tail(
     input: impl BufRead,
     out: &mut dyn Write,
     tail: Option<u32>,

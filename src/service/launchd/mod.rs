@@ -26,12 +26,12 @@
 //!   `launchctl kill SIGHUP`: a signal returns before the new config is
 //!   applied and cannot report a rejected config.
 
-pub mod agent;
+pub(crate) mod agent;
 pub mod crash_guard;
 pub mod launchctl;
-pub mod logs;
-pub mod oslog;
-pub mod plan;
+pub(crate) mod logs;
+pub(crate) mod oslog;
+pub(crate) mod plan;
 
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -42,7 +42,7 @@ use anyhow::Context;
 
 use agent::{stable_program_path, AgentSpec};
 use crash_guard::CrashGuard;
-pub use crash_guard::LaunchdCrashGuard;
+pub(crate) use crash_guard::LaunchdCrashGuard;
 use launchctl::{Domain, Outcome, PrintInfo};
 use plan::{InstallPlan, InstallState, Step};
 
@@ -50,10 +50,10 @@ use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, S
 use crate::exit::{Explain, Hinted, Status};
 
 /// The job label, also the os_log subsystem.
-pub const LABEL: &str = "dev.devtrack";
+pub(crate) const LABEL: &str = "dev.devtrack";
 
 /// How many times `bootstrap` is tried when it fails with error 5.
-pub const BOOTSTRAP_ATTEMPTS: u32 = 3;
+pub(crate) const BOOTSTRAP_ATTEMPTS: u32 = 3;
 
 /// Where the backend finds its tools and files. [`LaunchdSettings::from_env`]
 /// reads the environment; tests build one directly.
@@ -80,7 +80,7 @@ pub struct LaunchdSettings {
 
 impl LaunchdSettings {
     /// Settings from `env` (a variable lookup) and the running binary's path.
-    pub fn from_lookup(env: impl Fn(&str) -> Option<String>, current_exe: &Path) -> Self {
+    pub(crate) fn from_lookup(env: impl Fn(&str) -> Option<String>, current_exe: &Path) -> Self {
         let uid = env("DEVTRACK_UID")
             .and_then(|v| v.parse().ok())
             .unwrap_or_else(|| nix::unistd::getuid().as_raw());
@@ -103,7 +103,7 @@ impl LaunchdSettings {
     }
 
     /// Settings from the process environment.
-    pub fn from_env() -> Self {
+    pub(crate) fn from_env() -> Self {
         // A stable name (`/usr/local/bin`, `~/.cargo/bin`, Homebrew's `opt`
         // link) for the running binary, chosen as for the systemd unit.
         let exe = crate::service::binary_path::stable_binary_path()
@@ -134,7 +134,7 @@ pub struct LaunchdBackend {
 }
 
 impl LaunchdBackend {
-    pub fn from_env() -> LaunchdBackend {
+    pub(crate) fn from_env() -> LaunchdBackend {
         LaunchdBackend::new(LaunchdSettings::from_env())
     }
 
@@ -143,7 +143,7 @@ impl LaunchdBackend {
     }
 
     /// `~/Library/LaunchAgents/dev.devtrack.plist`
-    pub fn plist_path(&self) -> PathBuf {
+    pub(crate) fn plist_path(&self) -> PathBuf {
         agent::plist_path(&self.settings.home)
     }
 

@@ -9,11 +9,12 @@
 
 /// The os_log category of the daemon's entries (`log show --predicate
 /// 'category == "daemon"'` narrows to them).
-pub const CATEGORY: &str = "daemon";
+#[cfg(target_os = "macos")]
+pub(crate) const CATEGORY: &str = "daemon";
 
 /// A tracing layer writing to os_log under `dev.devtrack` / [`CATEGORY`].
 #[cfg(target_os = "macos")]
-pub fn layer<S>() -> impl tracing_subscriber::Layer<S>
+pub(crate) fn layer<S>() -> impl tracing_subscriber::Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {

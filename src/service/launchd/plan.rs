@@ -19,7 +19,7 @@ use super::LABEL;
 
 /// One step of an install.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Write the plist atomically (mode 0644), creating
     /// `~/Library/LaunchAgents` and the agent's log directory.
     WritePlist { path: PathBuf, contents: String },
@@ -69,7 +69,7 @@ impl fmt::Display for Step {
 
 /// Everything `install-service` looks at before deciding.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstallState {
+pub(crate) struct InstallState {
     /// `~/Library/LaunchAgents/dev.devtrack.plist`.
     pub plist_path: PathBuf,
     /// The file at `plist_path` compared with what this binary would write.
@@ -85,13 +85,13 @@ pub struct InstallState {
 
 /// The decided install: its steps and the line printed when all ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstallPlan {
+pub(crate) struct InstallPlan {
     pub steps: Vec<Step>,
     pub summary: String,
 }
 
 /// Decides what `install-service` must do. `plist_text` is the rendered plist.
-pub fn plan_install(
+pub(crate) fn plan_install(
     state: &InstallState,
     plist_text: &str,
     opts: &InstallOptions,

@@ -24,20 +24,20 @@
 use std::os::unix::net::UnixDatagram;
 
 /// Where journald reads native entries.
-pub const SOCKET: &str = "/run/systemd/journal/socket";
+pub(crate) const SOCKET: &str = "/run/systemd/journal/socket";
 
 /// The `SYSLOG_IDENTIFIER` of journal entries (`journalctl -t devtrack`).
-pub const SYSLOG_IDENTIFIER: &str = "devtrack";
+pub(crate) const SYSLOG_IDENTIFIER: &str = "devtrack";
 
 /// Prefix of event fields in the journal: `repo = "api"` becomes
 /// `DEVTRACK_REPO=api`, so devtrack's fields never collide with journal
 /// fields such as `PRIORITY` and are easy to match
 /// (`journalctl DEVTRACK_REPO=api`).
-pub const FIELD_PREFIX: &str = "DEVTRACK";
+pub(crate) const FIELD_PREFIX: &str = "DEVTRACK";
 
 /// Whether `JOURNAL_STREAM` (`<device>:<inode>`, decimal) names the file
 /// stderr is connected to.
-pub fn journal_stream_matches(env: Option<&str>, dev: u64, ino: u64) -> bool {
+pub(crate) fn journal_stream_matches(env: Option<&str>, dev: u64, ino: u64) -> bool {
     let Some((d, i)) = env.and_then(|v| v.trim().split_once(':')) else {
         return false;
     };
@@ -45,7 +45,7 @@ pub fn journal_stream_matches(env: Option<&str>, dev: u64, ino: u64) -> bool {
 }
 
 /// Whether stderr is systemd's journal stream for this process.
-pub fn stderr_is_journal_stream() -> bool {
+pub(crate) fn stderr_is_journal_stream() -> bool {
     let Ok(stat) = nix::sys::stat::fstat(std::io::stderr()) else {
         return false;
     };
@@ -59,7 +59,7 @@ pub fn stderr_is_journal_stream() -> bool {
 /// with [`FIELD_PREFIX`], and INFO at priority 6 (info) instead of the
 /// crate's default 5 (notice). Fails when the journal socket refuses a
 /// connection.
-pub fn layer() -> std::io::Result<tracing_journald::Layer> {
+pub(crate) fn layer() -> std::io::Result<tracing_journald::Layer> {
     use tracing_journald::{Priority, PriorityMappings};
     Ok(tracing_journald::Layer::new()?
         .with_syslog_identifier(SYSLOG_IDENTIFIER.to_string())
@@ -75,7 +75,7 @@ pub fn layer() -> std::io::Result<tracing_journald::Layer> {
 
 /// The unit a process runs in, as its cgroup path says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OwnUnit {
+pub(crate) enum OwnUnit {
     /// A unit of a user manager (`…/user@1000.service/…/devtrack.service`).
     User(String),
     /// A unit of the system manager.
@@ -84,7 +84,7 @@ pub enum OwnUnit {
 
 /// The unit in `/proc/self/cgroup` (cgroup v2 `0::PATH`, else the v1
 /// `name=systemd` hierarchy): the innermost `.service` of the path.
-pub fn own_unit(cgroup: &str) -> Option<OwnUnit> {
+pub(crate) fn own_unit(cgroup: &str) -> Option<OwnUnit> {
     let path = cgroup
         .lines()
         .find_map(|l| l.strip_prefix("0::"))
@@ -117,7 +117,7 @@ pub fn own_unit(cgroup: &str) -> Option<OwnUnit> {
 /// The datagram for `fields`: `KEY=value` lines, or for a value with a
 /// newline the binary form (`KEY`, newline, its length as a little-endian
 /// u64, the value, newline).
-pub fn encode(fields: &[(&str, &str)]) -> Vec<u8> {
+pub(crate) fn encode(fields: &[(&str, &str)]) -> Vec<u8> {
     let mut out = Vec::new();
     for (key, value) in fields {
         out.extend_from_slice(key.as_bytes());
@@ -134,7 +134,7 @@ pub fn encode(fields: &[(&str, &str)]) -> Vec<u8> {
 }
 
 /// The fields of an error entry from `identifier` running in `unit`.
-pub fn error_fields<'a>(
+pub(crate) fn error_fields<'a>(
     identifier: &'a str,
     message: &'a str,
     unit: Option<&'a OwnUnit>,
@@ -154,7 +154,7 @@ pub fn error_fields<'a>(
 
 /// Sends `message` to the journal at priority 3 (error) as
 /// [`SYSLOG_IDENTIFIER`], naming our unit.
-pub fn send_error(message: &str) -> std::io::Result<()> {
+pub(crate) fn send_error(message: &str) -> std::io::Result<()> {
     let cgroup = std::fs::read_to_string("/proc/self/cgroup").unwrap_or_default();
     let unit = own_unit(&cgroup);
     send(&encode(&error_fields(

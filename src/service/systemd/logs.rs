@@ -8,7 +8,7 @@ use crate::service::{LogOptions, ServiceError};
 use super::unit::UNIT_NAME;
 
 /// Maps devtrack's level names to journalctl's priority names.
-pub fn journal_priority(level: &str) -> Result<&'static str, ServiceError> {
+pub(crate) fn journal_priority(level: &str) -> Result<&'static str, ServiceError> {
     match level.to_ascii_lowercase().as_str() {
         "error" | "err" => Ok("err"),
         "warn" | "warning" => Ok("warning"),
@@ -22,7 +22,7 @@ pub fn journal_priority(level: &str) -> Result<&'static str, ServiceError> {
 }
 
 /// The `journalctl` arguments for `devtrack logs`.
-pub fn journalctl_args(opts: &LogOptions) -> Result<Vec<String>, ServiceError> {
+pub(crate) fn journalctl_args(opts: &LogOptions) -> Result<Vec<String>, ServiceError> {
     let mut args: Vec<String> = vec![
         "--user".into(),
         "-u".into(),
@@ -50,7 +50,7 @@ pub fn journalctl_args(opts: &LogOptions) -> Result<Vec<String>, ServiceError> {
 /// What is known about the journal and the user when `journalctl` showed
 /// no entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JournalFacts {
+pub(crate) struct JournalFacts {
     /// `/run/systemd/journal/socket` exists.
     pub journald_running: bool,
     /// `/var/log/journal` exists (entries survive reboots, and user units get
@@ -69,12 +69,12 @@ pub struct JournalFacts {
 }
 
 /// The groups whose members read every journal file.
-pub const JOURNAL_GROUPS: &[&str] = &["systemd-journal", "adm", "wheel"];
+pub(crate) const JOURNAL_GROUPS: &[&str] = &["systemd-journal", "adm", "wheel"];
 
 /// Why `devtrack logs` shows nothing, when it is not simply that nothing
 /// was logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diagnosis {
+pub(crate) struct Diagnosis {
     /// The cause.
     pub message: String,
     /// What to do about it.
@@ -86,19 +86,19 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     /// The cause and its hint, as the person reads them.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         crate::exit::render(&self.message, Some(&self.hint))
     }
 
     /// The diagnosis as the error `devtrack logs` fails with.
-    pub fn into_error(self) -> ServiceError {
+    pub(crate) fn into_error(self) -> ServiceError {
         ServiceError::failed(self.status, self.message).with_hint(self.hint)
     }
 }
 
 /// Explains why `journalctl` showed nothing, when it is something the user
 /// can fix. `stderr` is what journalctl printed on its error stream.
-pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diagnosis> {
+pub(crate) fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diagnosis> {
     let problem = |message: String, hint: String, hopeless: bool| Diagnosis {
         message,
         hint,
@@ -179,7 +179,7 @@ pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diag
 }
 
 /// Whether journalctl's standard output holds at least one entry.
-pub fn has_entries(stdout: &str) -> bool {
+pub(crate) fn has_entries(stdout: &str) -> bool {
     stdout
         .lines()
         .any(|line| !line.trim().is_empty() && !line.starts_with("-- No entries --"))

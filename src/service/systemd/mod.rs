@@ -18,12 +18,12 @@
 //! `DEVTRACK_SYSTEMCTL`, `DEVTRACK_JOURNALCTL` and `DEVTRACK_LOGINCTL` name
 //! the binaries to run instead of the ones on PATH (a seam for tests).
 
-pub mod journald;
-pub mod logs;
-pub mod plan;
-pub mod readiness;
-pub mod show;
-pub mod unit;
+pub(crate) mod journald;
+pub(crate) mod logs;
+pub(crate) mod plan;
+pub(crate) mod readiness;
+pub(crate) mod show;
+pub(crate) mod unit;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,7 +47,7 @@ const VENDOR_UNIT_DIRS: &[&str] = &[
 ];
 
 /// The devtrack user unit, driven through systemctl/journalctl/loginctl.
-pub struct SystemdBackend {
+pub(crate) struct SystemdBackend {
     systemctl: PathBuf,
     journalctl: PathBuf,
     loginctl: PathBuf,
@@ -66,7 +66,7 @@ fn tool_from_env(var: &str, default: &str) -> PathBuf {
 }
 
 /// `$XDG_CONFIG_HOME/systemd/user`, or `~/.config/systemd/user`.
-pub fn user_unit_dir() -> PathBuf {
+pub(crate) fn user_unit_dir() -> PathBuf {
     let config = std::env::var_os("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
@@ -89,7 +89,7 @@ fn current_user() -> String {
 }
 
 impl SystemdBackend {
-    pub fn from_env() -> SystemdBackend {
+    pub(crate) fn from_env() -> SystemdBackend {
         SystemdBackend {
             systemctl: tool_from_env("DEVTRACK_SYSTEMCTL", "systemctl"),
             journalctl: tool_from_env("DEVTRACK_JOURNALCTL", "journalctl"),
@@ -101,7 +101,7 @@ impl SystemdBackend {
     }
 
     /// `$XDG_CONFIG_HOME/systemd/user/devtrack.service`.
-    pub fn user_unit_path(&self) -> PathBuf {
+    pub(crate) fn user_unit_path(&self) -> PathBuf {
         self.user_unit_dir.join(UNIT_NAME)
     }
 
@@ -188,7 +188,7 @@ impl SystemdBackend {
     }
 
     /// Fails with [`ServiceError::NoManager`] unless the user manager answers.
-    pub fn check_manager(&self) -> Result<(), ServiceError> {
+    pub(crate) fn check_manager(&self) -> Result<(), ServiceError> {
         let out = self.systemctl(&["show-environment".to_string()])?;
         if out.status.success() {
             return Ok(());
@@ -205,7 +205,7 @@ impl SystemdBackend {
     }
 
     /// The manager's view of devtrack.service.
-    pub fn properties(&self) -> Result<UnitProperties, ServiceError> {
+    pub(crate) fn properties(&self) -> Result<UnitProperties, ServiceError> {
         let out = self.systemctl(&[
             "show".to_string(),
             UNIT_NAME.to_string(),

@@ -13,7 +13,7 @@ use super::unit::UNIT_NAME;
 
 /// One step of an install or uninstall.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(crate) enum Action {
     /// Write a file atomically (temp file + rename in the same dir): the
     /// unit, the desktop entry, the icon.
     WriteFile {
@@ -46,7 +46,7 @@ impl fmt::Display for Action {
 
 /// Everything `install-service` looks at before deciding.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstallState {
+pub(crate) struct InstallState {
     /// `$XDG_CONFIG_HOME/systemd/user/devtrack.service`.
     pub user_unit_path: PathBuf,
     /// Our file at `user_unit_path` compared with what we would write now.
@@ -66,13 +66,13 @@ pub struct InstallState {
 
 /// The decided install: what to do and a one-line summary for the user.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InstallPlan {
+pub(crate) struct InstallPlan {
     pub actions: Vec<Action>,
     pub summary: String,
 }
 
 /// Decides what `install-service` must do. `unit_text` is the rendered unit.
-pub fn plan_install(
+pub(crate) fn plan_install(
     state: &InstallState,
     unit_text: &str,
     opts: &InstallOptions,
@@ -197,7 +197,7 @@ fn enable_or_start(state: &InstallState, opts: &InstallOptions, actions: &mut Ve
 }
 
 /// Decides what `uninstall-service` must do. `None` when nothing is installed.
-pub fn plan_uninstall(
+pub(crate) fn plan_uninstall(
     user_unit_path: &std::path::Path,
     user_unit_exists: bool,
     drop_in_dir_exists: bool,
@@ -227,7 +227,7 @@ pub fn plan_uninstall(
 }
 
 /// `devtrack.service.d/` next to the unit file.
-pub fn drop_in_dir(user_unit_path: &std::path::Path) -> PathBuf {
+pub(crate) fn drop_in_dir(user_unit_path: &std::path::Path) -> PathBuf {
     user_unit_path.with_file_name(format!("{UNIT_NAME}.d"))
 }
 

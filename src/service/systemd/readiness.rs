@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sd_notify::NotifyState;
 
-pub fn ready(status_line: &str) {
+pub(crate) fn ready(status_line: &str) {
     if changed(status_line) {
         send(&[NotifyState::Ready, NotifyState::Status(status_line)]);
     } else {
@@ -18,21 +18,21 @@ pub fn ready(status_line: &str) {
 
 /// `RELOADING=1` with `MONOTONIC_USEC`, which systemd requires to pair the
 /// reload with the `READY=1` that ends it.
-pub fn reloading() {
+pub(crate) fn reloading() {
     match NotifyState::monotonic_usec_now() {
         Ok(now) => send(&[NotifyState::Reloading, now]),
         Err(e) => tracing::warn!(error = %e, "reading the monotonic clock for RELOADING=1: {e}"),
     }
 }
 
-pub fn stopping() {
+pub(crate) fn stopping() {
     send(&[NotifyState::Stopping, NotifyState::Status("Stopping")]);
 }
 
 /// Sends `STATUS=line` unless it is what was sent last: the line is
 /// recomputed after every turn of the run loop that may have changed it,
 /// and the manager needs only changes.
-pub fn status(line: &str) {
+pub(crate) fn status(line: &str) {
     if changed(line) {
         send(&[NotifyState::Status(line)]);
     }
@@ -49,12 +49,12 @@ fn changed(line: &str) -> bool {
     true
 }
 
-pub fn watchdog() {
+pub(crate) fn watchdog() {
     send(&[NotifyState::Watchdog]);
 }
 
 /// How often to ping the watchdog: half of `WatchdogSec`, when enabled for us.
-pub fn watchdog_interval() -> Option<Duration> {
+pub(crate) fn watchdog_interval() -> Option<Duration> {
     sd_notify::watchdog_enabled().map(|d| d / 2)
 }
 

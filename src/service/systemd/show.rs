@@ -11,14 +11,14 @@ use crate::service::ManagerStatus;
 use super::unit::UNIT_NAME;
 
 /// The properties asked of `systemctl --user show`.
-pub const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
+pub(crate) const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
 NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
 ExecMainStatus,StartLimitBurst,StartLimitIntervalUSec,ConditionResult,ConditionTimestamp,CanReload,\
 Restart";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UnitProperties {
+pub(crate) struct UnitProperties {
     /// `loaded`, `not-found`, `bad-setting`, `error`, `masked`.
     pub load_state: Option<String>,
     /// `active`, `inactive`, `failed`, `activating`, `deactivating`, `reloading`.
@@ -52,11 +52,11 @@ pub struct UnitProperties {
 
 impl UnitProperties {
     /// Whether the manager found a unit file for devtrack.
-    pub fn is_loaded(&self) -> bool {
+    pub(crate) fn is_loaded(&self) -> bool {
         self.load_state.as_deref() == Some("loaded")
     }
 
-    pub fn is_enabled(&self) -> bool {
+    pub(crate) fn is_enabled(&self) -> bool {
         matches!(
             self.unit_file_state.as_deref(),
             Some("enabled" | "enabled-runtime" | "linked" | "linked-runtime" | "alias")
@@ -64,7 +64,7 @@ impl UnitProperties {
     }
 
     /// Active in the sense that a start is not needed.
-    pub fn is_active(&self) -> bool {
+    pub(crate) fn is_active(&self) -> bool {
         matches!(
             self.active_state.as_deref(),
             Some("active" | "activating" | "reloading")
@@ -73,7 +73,7 @@ impl UnitProperties {
 }
 
 /// Parses `Key=Value` lines as printed by `systemctl show`.
-pub fn parse_show(output: &str) -> UnitProperties {
+pub(crate) fn parse_show(output: &str) -> UnitProperties {
     let map: HashMap<&str, &str> = output
         .lines()
         .filter_map(|line| line.split_once('='))
@@ -115,7 +115,7 @@ pub fn parse_show(output: &str) -> UnitProperties {
 
 /// Why a `start`/`restart` failed, in words, from the unit's state right
 /// after the failure; `None` when systemd recorded nothing telling.
-pub fn explain_failed_start(props: &UnitProperties) -> Option<Hinted> {
+pub(crate) fn explain_failed_start(props: &UnitProperties) -> Option<Hinted> {
     let logs = "`devtrack logs -n 20` shows what the daemon said";
     let (text, hint) = match props.result.as_deref()? {
         "start-limit-hit" => {
@@ -165,7 +165,7 @@ pub fn explain_failed_start(props: &UnitProperties) -> Option<Hinted> {
 /// unit whose result its `Restart=` policy restarts, with `NRestarts` at
 /// the burst: the next restart was refused. (Exit status 78 is never
 /// restarted: the unit's `RestartPreventExitStatus=`.)
-pub fn gave_up_restarting(props: &UnitProperties) -> bool {
+pub(crate) fn gave_up_restarting(props: &UnitProperties) -> bool {
     if props.result.as_deref() == Some("start-limit-hit") {
         return true;
     }
@@ -186,7 +186,7 @@ pub fn gave_up_restarting(props: &UnitProperties) -> bool {
 }
 
 /// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
-pub fn parse_linger(output: &str) -> Option<bool> {
+pub(crate) fn parse_linger(output: &str) -> Option<bool> {
     output
         .lines()
         .find_map(|line| line.trim().strip_prefix("Linger="))
@@ -199,7 +199,7 @@ pub fn parse_linger(output: &str) -> Option<bool> {
 
 /// What to run to start a packaged unit the running manager has not picked
 /// up, as `devtrack status` prints it.
-pub const START_PACKAGED_UNIT: &str =
+pub(crate) const START_PACKAGED_UNIT: &str =
     "systemctl --user daemon-reload && systemctl --user start devtrack";
 
 /// Why an installed unit is not running, when that is not the user's doing:
@@ -207,7 +207,7 @@ pub const START_PACKAGED_UNIT: &str =
 /// loaded, or loaded and enabled but never started, until the manager's
 /// next start or a daemon-reload and start; a system account skips it.
 /// `vendor_unit` says whether a packaged unit file exists.
-pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<Hinted> {
+pub(crate) fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<Hinted> {
     if props.is_active() {
         return None;
     }
@@ -259,7 +259,7 @@ pub fn not_running_note(props: &UnitProperties, vendor_unit: bool) -> Option<Hin
 }
 
 /// Builds the service-manager half of `devtrack status`.
-pub fn manager_status(props: &UnitProperties, linger: Option<bool>) -> ManagerStatus {
+pub(crate) fn manager_status(props: &UnitProperties, linger: Option<bool>) -> ManagerStatus {
     ManagerStatus {
         manager: "systemd".to_string(),
         installed: props.is_loaded(),

@@ -7,6 +7,7 @@
 //! synchronous `ExecReload`, the watchdog, start limits, exit status 78 ending
 //! restarts, and correct quoting of the binary path (docs/design.md).
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -14,18 +15,18 @@ use sha2::{Digest, Sha256};
 use crate::service::InstalledFile;
 
 /// The unit's file name, also the name systemctl and journalctl are given.
-pub const UNIT_NAME: &str = "devtrack.service";
+pub(crate) const UNIT_NAME: &str = "devtrack.service";
 
 /// Prefix of the first line of a generated unit; the hex SHA-256 of the rest
 /// of the file follows it.
-pub const HASH_STAMP_PREFIX: &str = "# devtrack-unit-hash: sha256:";
+pub(crate) const HASH_STAMP_PREFIX: &str = "# devtrack-unit-hash: sha256:";
 
 /// Renders the unit that runs `binary run`, stamped with its own hash.
 ///
 /// `binary` must be absolute, stable (see `service::binary_path`) and pass
 /// [`exec_path_problem`]; it is quoted for systemd's command-line syntax
 /// here.
-pub fn render_unit(binary: &Path) -> String {
+pub(crate) fn render_unit(binary: &Path) -> String {
     let exe = quote_exec_path(&binary.to_string_lossy());
     let body = format!(
         "\
@@ -97,7 +98,7 @@ WantedBy=default.target
 
 /// Classifies `existing` (the file's content, `None` when absent) against
 /// `wanted` (what [`render_unit`] gives now).
-pub fn classify_unit(existing: Option<&str>, wanted: &str) -> InstalledFile {
+pub(crate) fn classify_unit(existing: Option<&str>, wanted: &str) -> InstalledFile {
     let Some(existing) = existing else {
         return InstalledFile::Missing;
     };
@@ -112,7 +113,7 @@ pub fn classify_unit(existing: Option<&str>, wanted: &str) -> InstalledFile {
 }
 
 /// Whether `text` opens with our stamp and the stamp is the hash of the rest.
-pub fn stamp_matches(text: &str) -> bool {
+pub(crate) fn stamp_matches(text: &str) -> bool {
     let Some((first, body)) = text.split_once('\n') else {
         return false;
     };
@@ -132,7 +133,7 @@ fn sha256_hex(text: &str) -> String {
 /// Why systemd would refuse `binary` as the executable of `ExecStart=`, if
 /// it would: it must be absolute, and systemd rejects executable names with
 /// quotes, backslashes or control characters even when escaped.
-pub fn exec_path_problem(binary: &Path) -> Option<String> {
+pub(crate) fn exec_path_problem(binary: &Path) -> Option<String> {
     let Some(text) = binary.to_str() else {
         return Some(format!(
             "the binary path `{}` is not valid UTF-8",
@@ -163,7 +164,7 @@ pub fn exec_path_problem(binary: &Path) -> Option<String> {
 /// characters as C escapes. `$` is left alone: variable expansion does not
 /// apply to the executable word. Paths [`exec_path_problem`] rejects cannot
 /// be written at all.
-pub fn quote_exec_path(path: &str) -> String {
+pub(crate) fn quote_exec_path(path: &str) -> String {
     let needs_quotes = path.is_empty()
         || path
             .chars()
@@ -180,7 +181,9 @@ pub fn quote_exec_path(path: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
             c => out.push(c),
         }
     }

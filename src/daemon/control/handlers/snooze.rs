@@ -17,7 +17,7 @@ const MAX_SECS: u64 = 86_400;
 
 /// How long `req` asks for; `None` when it names no time (then
 /// `prompts.snooze`, never shortening a running snooze).
-pub fn length(req: &SnoozeRequest) -> Result<Option<TimeDelta>, String> {
+pub(super) fn length(req: &SnoozeRequest) -> Result<Option<TimeDelta>, String> {
     let secs = match (req.seconds, req.minutes) {
         (Some(s), _) => s,
         (None, Some(m)) => m.saturating_mul(60),
@@ -30,7 +30,7 @@ pub fn length(req: &SnoozeRequest) -> Result<Option<TimeDelta>, String> {
 }
 
 /// What the reply says happened.
-pub fn said(id: i64, end: SnoozeEnd, at: impl Fn(DateTime<Utc>) -> String) -> String {
+pub(super) fn said(id: i64, end: SnoozeEnd, at: impl Fn(DateTime<Utc>) -> String) -> String {
     match (end.kept, end.was) {
         (true, _) => format!(
             "prompt #{id} stays snoozed until {} (a snooze without a time never shortens one)",

@@ -21,7 +21,7 @@ use diffstat::TextMode;
 
 /// What the reflog line does not say about a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CommitDetails {
+pub(crate) struct CommitDetails {
     pub summary: Option<String>,
     pub author_name: String,
     pub author_email: String,
@@ -32,7 +32,7 @@ pub struct CommitDetails {
     pub deletions: u32,
 }
 
-pub struct RepoReader {
+pub(crate) struct RepoReader {
     gitdir: PathBuf,
     repo: Option<Result<Opened, String>>,
     /// The last commit read and its tree: in a burst, the next commit's
@@ -50,7 +50,7 @@ struct Opened {
 impl RepoReader {
     /// `gitdir` is the git directory whose HEAD matters (a linked
     /// worktree's own directory for its commits).
-    pub fn new(gitdir: &Path) -> RepoReader {
+    pub(crate) fn new(gitdir: &Path) -> RepoReader {
         RepoReader {
             gitdir: gitdir.to_path_buf(),
             repo: None,
@@ -67,12 +67,12 @@ impl RepoReader {
     }
 
     /// Opened successfully (worth keeping for the next question).
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         matches!(self.repo, Some(Ok(_)))
     }
 
     /// The branch HEAD is on, `None` when detached.
-    pub fn head_branch(&mut self) -> Option<String> {
+    pub(crate) fn head_branch(&mut self) -> Option<String> {
         let repo = self.repo().ok()?;
         if repo.head_detached().unwrap_or(false) {
             return None;
@@ -89,14 +89,14 @@ impl RepoReader {
     }
 
     /// `user.email` as git would use it for this repository.
-    pub fn user_email(&mut self) -> Option<String> {
+    pub(crate) fn user_email(&mut self) -> Option<String> {
         let repo = self.repo().ok()?;
         repo.config().ok()?.get_string("user.email").ok()
     }
 
     /// Details of `hash`; `Err` when the repository or the object is gone
     /// (gc after an amend while the daemon was down).
-    pub fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
+    pub(crate) fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
         let last = self.last;
         let Opened {
             repo,
@@ -147,7 +147,7 @@ impl RepoReader {
     }
 
     /// The first parent of `hash`.
-    pub fn first_parent(&mut self, hash: &str) -> Option<String> {
+    pub(crate) fn first_parent(&mut self, hash: &str) -> Option<String> {
         let repo = self.repo().ok()?;
         let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
         commit.parent_id(0).ok().map(|id| id.to_string())
@@ -238,13 +238,13 @@ fn driver_mode(repo: &Repository, driver: &str) -> TextMode {
 }
 
 /// How many repositories stay open at once.
-pub const MAX_OPEN: usize = 4;
+pub(crate) const MAX_OPEN: usize = 4;
 /// How long a repository stays open after its last use.
-pub const KEEP_OPEN: Duration = Duration::from_secs(2);
+pub(crate) const KEEP_OPEN: Duration = Duration::from_secs(2);
 
 /// The repositories kept open across a burst of changes.
 #[derive(Default)]
-pub struct Readers {
+pub(crate) struct Readers {
     /// Least recently used first.
     open: Vec<(RepoReader, Instant)>,
 }
@@ -252,7 +252,7 @@ pub struct Readers {
 impl Readers {
     /// The reader for `gitdir`: the open one, else a new one (which opens
     /// the repository when first asked something).
-    pub fn take(&mut self, gitdir: &Path) -> RepoReader {
+    pub(crate) fn take(&mut self, gitdir: &Path) -> RepoReader {
         match self.open.iter().position(|(r, _)| r.gitdir == gitdir) {
             Some(i) => self.open.remove(i).0,
             None => RepoReader::new(gitdir),
@@ -262,7 +262,7 @@ impl Readers {
     /// Gives a reader back after use at `now`. One that never opened its
     /// repository (or failed to) is dropped; beyond [`MAX_OPEN`], the least
     /// recently used one is closed.
-    pub fn put(&mut self, reader: RepoReader, now: Instant) {
+    pub(crate) fn put(&mut self, reader: RepoReader, now: Instant) {
         if !reader.is_open() {
             return;
         }
@@ -273,21 +273,23 @@ impl Readers {
     }
 
     /// When the next open repository has been idle for [`KEEP_OPEN`].
-    pub fn deadline(&self) -> Option<Instant> {
+    pub(crate) fn deadline(&self) -> Option<Instant> {
         self.open.first().map(|(_, used)| *used + KEEP_OPEN)
     }
 
     /// Closes the repositories idle for [`KEEP_OPEN`] at `now`.
-    pub fn close_idle(&mut self, now: Instant) {
+    pub(crate) fn close_idle(&mut self, now: Instant) {
         self.open.retain(|(_, used)| now < *used + KEEP_OPEN);
     }
 
     /// How many repositories are open.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.open.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.open.is_empty()
     }
 }

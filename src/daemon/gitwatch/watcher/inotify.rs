@@ -55,7 +55,7 @@ const ENTRIES: AddWatchFlags = AddWatchFlags::IN_CREATE
 /// [`ENTRIES`], with `IN_CLOSE_WRITE` where [`Wants::Writes`].
 /// `IN_MASK_ADD`: a directory watched under two paths (one inode, one
 /// watch) gets what both want.
-pub fn mask(wants: Wants) -> AddWatchFlags {
+pub(crate) fn mask(wants: Wants) -> AddWatchFlags {
     // nix names no `IN_MASK_ADD`.
     let always = ENTRIES
         | AddWatchFlags::IN_ATTRIB
@@ -74,7 +74,7 @@ const REPLACING: AddWatchFlags = ENTRIES
     .union(AddWatchFlags::IN_UNMOUNT);
 
 /// One event on a directory watched as `dir`, in the watcher's terms.
-pub fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Option<Seen> {
+pub(crate) fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Option<Seen> {
     if mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
         return Some(Seen::Overflow);
     }
@@ -168,7 +168,7 @@ pub(in crate::daemon::gitwatch) struct Backend {
 impl Backend {
     /// Opens the inotify instance and starts reading it on the current
     /// tokio runtime.
-    pub fn start(sink: Sink) -> Result<Backend, OpenError> {
+    pub(crate) fn start(sink: Sink) -> Result<Backend, OpenError> {
         tokio::runtime::Handle::try_current()
             .context("the file-system watcher runs on a tokio runtime")
             .map_err(OpenError::Other)?;
@@ -196,7 +196,7 @@ impl Backend {
 
     /// Watches `dir` (again: a replaced directory gets its new watch, and
     /// the old one, left on the directory that moved away, is removed).
-    pub fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
+    pub(crate) fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
         // Held while adding, so no event of the new watch is read before
         // its path is known.
         let mut watches = self.watches();
@@ -217,7 +217,7 @@ impl Backend {
         }
     }
 
-    pub fn remove(&self, dir: &Path) {
+    pub(crate) fn remove(&self, dir: &Path) {
         if let Some(wd) = self.watches().unlink(dir) {
             // Fails harmlessly when the kernel dropped it already.
             let _ = self.fd.get_ref().0.rm_watch(wd);
@@ -225,7 +225,7 @@ impl Backend {
     }
 
     /// The reader task still runs.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         !self.reader.is_finished()
     }
 }

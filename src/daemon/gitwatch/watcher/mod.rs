@@ -103,7 +103,7 @@ pub(super) fn wants(role: &Role) -> Wants {
 /// A directory a repository needs watched, and its identity (`dev:inode`)
 /// when the repository was probed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WantedDir {
+pub(crate) struct WantedDir {
     pub dir: PathBuf,
     pub role: Role,
     pub identity: Option<String>,
@@ -111,7 +111,7 @@ pub struct WantedDir {
 
 /// What [`FsWatcher::arm`] did.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Armed {
+pub(crate) struct Armed {
     /// A watch was added, or a directory was gone by the time it was to be
     /// watched: what the probe saw is out of date, so the repository must
     /// be probed again.
@@ -162,7 +162,7 @@ impl Routes {
 
 /// Whether an event on `path` (inside or equal to the watched `dir`)
 /// matters for a directory of this role.
-pub fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
+pub(crate) fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
     if path == dir {
         // The directory itself was removed or moved.
         return true;
@@ -240,7 +240,7 @@ struct Watch {
     users: BTreeSet<String>,
 }
 
-pub struct FsWatcher {
+pub(crate) struct FsWatcher {
     /// `None` while no inotify instance could be had.
     backend: Option<Backend>,
     routes: Arc<Mutex<Routes>>,
@@ -295,7 +295,7 @@ impl FsWatcher {
     /// none yet: every directory to watch then fails with the reason, and
     /// each [`FsWatcher::arm`] tries again (the run loop's limit retry, or
     /// a reload), while the rest of the daemon runs.
-    pub fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
+    pub(crate) fn new(tx: UnboundedSender<WatchMsg>) -> anyhow::Result<FsWatcher> {
         let routes: Arc<Mutex<Routes>> = Arc::default();
         let closed = Arc::new(AtomicBool::new(false));
         let backend = match open(&routes, &closed, &tx) {
@@ -324,7 +324,7 @@ impl FsWatcher {
 
     /// Called by the run loop before reading `repo`: changes after this
     /// point send a new message.
-    pub fn clear_pending(&self, repo: &str) {
+    pub(crate) fn clear_pending(&self, repo: &str) {
         if let Some(flag) = self.routes().pending.get(repo) {
             flag.store(false, Ordering::Release);
         }
@@ -332,7 +332,7 @@ impl FsWatcher {
 
     /// Asks for `repo` to be handled again, through the run loop's channel
     /// like any change (its directories were still changing).
-    pub fn requeue(&self, repo: &str) {
+    pub(crate) fn requeue(&self, repo: &str) {
         let closed = &self.closed;
         let tx = &self.tx;
         self.routes().notify(repo, &|msg| {
@@ -345,7 +345,7 @@ impl FsWatcher {
     /// Makes `repo`'s watched directories exactly `dirs`: adds the watches
     /// that are missing, replaces those whose directory was replaced, and
     /// removes those no repository wants any more.
-    pub fn arm(&mut self, repo: &str, dirs: &[WantedDir]) -> Armed {
+    pub(crate) fn arm(&mut self, repo: &str, dirs: &[WantedDir]) -> Armed {
         let old = self
             .wanted
             .insert(repo.to_string(), dirs.to_vec())
@@ -457,7 +457,7 @@ impl FsWatcher {
     }
 
     /// Drops everything `repo` asked for.
-    pub fn remove(&mut self, repo: &str) {
+    pub(crate) fn remove(&mut self, repo: &str) {
         let old = self.wanted.remove(repo).unwrap_or_default();
         {
             let mut routes = self.routes();
@@ -475,26 +475,26 @@ impl FsWatcher {
 
     /// Events were lost (queue overflow): any watch may be gone, so each is
     /// added again on the next [`FsWatcher::arm`].
-    pub fn forget_all(&self) {
+    pub(crate) fn forget_all(&self) {
         let dirs: Vec<PathBuf> = self.watches.keys().cloned().collect();
         self.routes().stale.extend(dirs);
     }
 
     /// The directories watched now.
-    pub fn watched_dirs(&self) -> Vec<PathBuf> {
+    pub(crate) fn watched_dirs(&self) -> Vec<PathBuf> {
         self.watches.keys().cloned().collect()
     }
 
     /// The backend still reads events and the run loop still listens.
     /// With no backend (no inotify instance) there is nothing to hang.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         !self.closed.load(Ordering::Relaxed) && self.backend.as_ref().is_none_or(Backend::is_alive)
     }
 }
 
 /// The per-user inotify limits (sysctls under `fs.inotify.`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
+pub(crate) enum Limit {
     Watches,
     Instances,
 }
@@ -519,7 +519,7 @@ fn read_limit(limit: Limit) -> Option<u64> {
 
 /// What reaching `limit` (now `value`) means and what to do (the kernel's
 /// `ENOSPC` and `EMFILE` name neither the sysctl nor the remedy).
-pub fn limit_reached(limit: Limit, value: Option<u64>) -> String {
+pub(crate) fn limit_reached(limit: Limit, value: Option<u64>) -> String {
     let (what, suggest) = match limit {
         Limit::Watches => ("watches", 524_288),
         Limit::Instances => ("instances", 1024),

@@ -16,7 +16,7 @@ pub(in crate::daemon::gitwatch) struct Backend {
 }
 
 impl Backend {
-    pub fn start(sink: Sink) -> Result<Backend, OpenError> {
+    pub(crate) fn start(sink: Sink) -> Result<Backend, OpenError> {
         let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
             let batch = match res {
                 Ok(event) => seen(&event),
@@ -43,19 +43,19 @@ impl Backend {
 
     /// Watches `dir` (again: a replaced directory is watched anew). notify
     /// reports every kind of event, whatever is wanted.
-    pub fn add(&self, dir: &Path, _wants: Wants) -> Result<(), AddError> {
+    pub(crate) fn add(&self, dir: &Path, _wants: Wants) -> Result<(), AddError> {
         self.watcher()
             .watch(dir, RecursiveMode::NonRecursive)
             .map_err(|e| add_error(&e))
     }
 
-    pub fn remove(&self, dir: &Path) {
+    pub(crate) fn remove(&self, dir: &Path) {
         // Fails harmlessly when the directory's watch is already gone.
         let _ = self.watcher().unwatch(dir);
     }
 
     /// A round trip to notify's thread: fails once it is gone.
-    pub fn is_alive(&self) -> bool {
+    pub(crate) fn is_alive(&self) -> bool {
         self.watcher().configure(notify::Config::default()).is_ok()
     }
 }

@@ -3,11 +3,12 @@
 //! `dbus-user-session`, what a systemd user unit gets). A pure function of
 //! the two values, so a test never touches the process environment.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// The session bus to use, and the socket file it lives in when it is one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BusAddress {
+pub(crate) struct BusAddress {
     /// A D-Bus address string (`unix:path=/run/user/1000/bus`).
     pub address: String,
     /// The socket of a `unix:path=` address: a missing file can be waited
@@ -18,7 +19,7 @@ pub struct BusAddress {
 
 /// The bus from `DBUS_SESSION_BUS_ADDRESS` (`env_address`) or the runtime
 /// directory; `None` when neither is set (or set empty).
-pub fn session_bus(
+pub(crate) fn session_bus(
     env_address: Option<&str>,
     runtime_dir: Option<&std::path::Path>,
 ) -> Option<BusAddress> {
@@ -54,7 +55,7 @@ fn escape(value: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_/.\\*".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02x}"));
+            let _ = write!(out, "%{b:02x}");
         }
     }
     out

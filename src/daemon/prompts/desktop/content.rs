@@ -9,20 +9,20 @@ use super::super::text;
 
 /// The `actions` entry "Log update" (and the notification's default action,
 /// a click on its body) opens the input dialog.
-pub const LOG: &str = "log";
-pub const SNOOZE: &str = "snooze";
-pub const SKIP: &str = "skip";
+pub(crate) const LOG: &str = "log";
+pub(crate) const SNOOZE: &str = "snooze";
+pub(crate) const SKIP: &str = "skip";
 /// KDE's inline reply: this action key turns on the reply field.
-pub const INLINE_REPLY: &str = "inline-reply";
+pub(crate) const INLINE_REPLY: &str = "inline-reply";
 const DEFAULT: &str = "default";
 
 /// The freedesktop `NotificationClosed` reason "dismissed by the user".
-pub const CLOSED_BY_USER: u32 = 2;
+pub(crate) const CLOSED_BY_USER: u32 = 2;
 
 /// What the server said it supports (`GetCapabilities`), as far as devtrack
 /// cares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Capabilities {
+pub(crate) struct Capabilities {
     pub actions: bool,
     pub body_markup: bool,
     pub inline_reply: bool,
@@ -39,7 +39,7 @@ const LIST_DEFAULT: &[&str] = &["dunst"];
 
 impl Capabilities {
     /// From `GetCapabilities`' list and `GetServerInformation`'s name.
-    pub fn from_server(list: &[String], name: &str) -> Capabilities {
+    pub(crate) fn from_server(list: &[String], name: &str) -> Capabilities {
         let has = |cap: &str| list.iter().any(|c| c == cap);
         Capabilities {
             actions: has("actions"),
@@ -52,14 +52,14 @@ impl Capabilities {
 
 /// A hint's value (`a{sv}`): the two types used here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Hint {
+pub(crate) enum Hint {
     Text(String),
     Byte(u8),
 }
 
 /// The arguments of one `Notify` call that depend on the prompt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
+pub(crate) struct Notification {
     pub summary: String,
     pub body: String,
     /// Key, label, key, label …
@@ -69,7 +69,7 @@ pub struct Notification {
 
 /// The notification for `view`. `dialog`: an input dialog can be opened
 /// (enabled and installed), so "Log update" does something.
-pub fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Notification {
+pub(crate) fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Notification {
     let mut actions = Vec::new();
     let mut push = |key: &str, label: &str| {
         actions.push(key.to_string());
@@ -116,14 +116,14 @@ pub fn notification(view: &PromptView, caps: Capabilities, dialog: bool) -> Noti
 
 /// What an invoked action asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     Report(Report),
     /// Open the input dialog (when there is one).
     Dialog,
     Ignore,
 }
 
-pub fn action(key: &str) -> Action {
+pub(crate) fn action(key: &str) -> Action {
     match key {
         SNOOZE => Action::Report(Report::Snooze),
         SKIP => Action::Report(Report::Skip),
@@ -134,19 +134,19 @@ pub fn action(key: &str) -> Action {
 
 /// A `NotificationClosed` reason: only the person's own dismissal means
 /// anything (expired, closed by devtrack, undefined do not).
-pub fn closed(reason: u32) -> Option<Report> {
+pub(crate) fn closed(reason: u32) -> Option<Report> {
     (reason == CLOSED_BY_USER).then_some(Report::Dismissed)
 }
 
 /// An answer typed into a reply field or dialog: trimmed, and none when
 /// empty.
-pub fn answer(text: &str) -> Option<String> {
+pub(crate) fn answer(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
 }
 
 /// The body-markup subset is XML-like: `&`, `<` and `>` must be escaped.
-pub fn escape_markup(text: &str) -> String {
+pub(crate) fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

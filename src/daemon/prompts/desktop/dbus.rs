@@ -11,7 +11,7 @@ use zbus::zvariant::Value;
 use super::content::{Hint, Notification};
 
 /// The well-known name a notification server owns.
-pub const NAME: &str = "org.freedesktop.Notifications";
+pub(crate) const NAME: &str = "org.freedesktop.Notifications";
 
 /// A method call that gets no reply within this long fails (a hung server
 /// must not keep the channel waiting for zbus's default 25 s).
@@ -23,7 +23,7 @@ const METHOD_TIMEOUT: Duration = Duration::from_secs(10);
     default_path = "/org/freedesktop/Notifications",
     gen_blocking = false
 )]
-pub trait Notifications {
+pub(crate) trait Notifications {
     #[allow(clippy::too_many_arguments)]
     fn notify(
         &self,
@@ -55,7 +55,7 @@ pub trait Notifications {
 }
 
 /// Connects to the bus at `address` (and says hello).
-pub async fn connect(address: &str) -> zbus::Result<zbus::Connection> {
+pub(crate) async fn connect(address: &str) -> zbus::Result<zbus::Connection> {
     let connect = zbus::connection::Builder::address(address)?
         .method_timeout(METHOD_TIMEOUT)
         .build();
@@ -71,12 +71,12 @@ pub async fn connect(address: &str) -> zbus::Result<zbus::Connection> {
 /// Whether a server owns the name now, and whether the bus can start one
 /// for it (D-Bus activation: a `Notify` call then starts the server).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Presence {
+pub(crate) struct Presence {
     pub owned: bool,
     pub activatable: bool,
 }
 
-pub async fn presence(dbus: &zbus::fdo::DBusProxy<'_>) -> zbus::Result<Presence> {
+pub(crate) async fn presence(dbus: &zbus::fdo::DBusProxy<'_>) -> zbus::Result<Presence> {
     let owned = dbus
         .name_has_owner(zbus::names::BusName::try_from(NAME)?)
         .await?;
@@ -89,7 +89,7 @@ pub async fn presence(dbus: &zbus::fdo::DBusProxy<'_>) -> zbus::Result<Presence>
 }
 
 /// The error says nobody owns the name (rather than that the server failed).
-pub fn no_server(error: &zbus::Error) -> bool {
+pub(crate) fn no_server(error: &zbus::Error) -> bool {
     const UNKNOWN: [&str; 2] = [
         "org.freedesktop.DBus.Error.ServiceUnknown",
         "org.freedesktop.DBus.Error.NameHasNoOwner",
@@ -105,7 +105,7 @@ pub fn no_server(error: &zbus::Error) -> bool {
 }
 
 /// `Notify`'s `hints` argument.
-pub fn hints(notification: &Notification) -> HashMap<&str, Value<'_>> {
+pub(crate) fn hints(notification: &Notification) -> HashMap<&str, Value<'_>> {
     notification
         .hints
         .iter()

@@ -16,14 +16,14 @@ use crate::daemon::prompts::PromptView;
 
 /// An installed dialog program.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Dialog {
+pub(crate) enum Dialog {
     Zenity(PathBuf),
     Kdialog(PathBuf),
 }
 
 /// The first `zenity`, else the first `kdialog`, on `search_path` (a
 /// `PATH`-style list).
-pub fn find(search_path: &OsStr) -> Option<Dialog> {
+pub(crate) fn find(search_path: &OsStr) -> Option<Dialog> {
     let lookup = |name: &str| {
         std::env::split_paths(search_path)
             .filter(|dir| !dir.as_os_str().is_empty())
@@ -41,7 +41,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// The program and its arguments asking for `view`'s answer.
-pub fn argv(dialog: &Dialog, view: &PromptView) -> Vec<OsString> {
+pub(crate) fn argv(dialog: &Dialog, view: &PromptView) -> Vec<OsString> {
     let text = format!("{}\n\n{}", view.summary, view.body);
     match dialog {
         Dialog::Zenity(program) => vec![
@@ -91,7 +91,7 @@ fn qt_rich_text(text: &str) -> String {
 }
 
 /// The answer a finished dialog gave: its output when it exited 0.
-pub fn answer(success: bool, stdout: &[u8]) -> Option<String> {
+pub(crate) fn answer(success: bool, stdout: &[u8]) -> Option<String> {
     if !success {
         return None;
     }
@@ -101,7 +101,11 @@ pub fn answer(success: bool, stdout: &[u8]) -> Option<String> {
 /// Runs the dialog on `display` and waits for it; `None`: no answer
 /// (cancelled, failed to start, empty, no display known). Never logs the
 /// text.
-pub async fn ask(dialog: &Dialog, display: &DialogDisplay, view: &PromptView) -> Option<String> {
+pub(crate) async fn ask(
+    dialog: &Dialog,
+    display: &DialogDisplay,
+    view: &PromptView,
+) -> Option<String> {
     let argv = argv(dialog, view);
     let mut command = tokio::process::Command::new(&argv[0]);
     if let DialogDisplay::UserManager { systemctl } = display {

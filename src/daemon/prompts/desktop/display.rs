@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// The variables a dialog needs to reach the desktop.
-pub const VARS: [&str; 3] = ["DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"];
+pub(crate) const VARS: [&str; 3] = ["DISPLAY", "WAYLAND_DISPLAY", "XAUTHORITY"];
 
 /// Where the dialog's display comes from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub enum DialogDisplay {
 
 /// The display variables in `systemctl show-environment` output. Values
 /// systemctl had to quote (`$'…'`) are left out: no display name needs it.
-pub fn from_show_environment(text: &str) -> Vec<(String, String)> {
+pub(crate) fn from_show_environment(text: &str) -> Vec<(String, String)> {
     text.lines()
         .filter_map(|line| line.split_once('='))
         .filter(|(key, value)| VARS.contains(key) && !value.starts_with("$'"))
@@ -34,13 +34,15 @@ pub fn from_show_environment(text: &str) -> Vec<(String, String)> {
 }
 
 /// Whether `vars` name a display a dialog can open on.
-pub fn has_display(vars: &[(String, String)]) -> bool {
+pub(crate) fn has_display(vars: &[(String, String)]) -> bool {
     vars.iter()
         .any(|(k, v)| (k == "DISPLAY" || k == "WAYLAND_DISPLAY") && !v.is_empty())
 }
 
 /// The manager's display variables now.
-pub async fn user_manager(systemctl: &std::path::Path) -> Result<Vec<(String, String)>, String> {
+pub(crate) async fn user_manager(
+    systemctl: &std::path::Path,
+) -> Result<Vec<(String, String)>, String> {
     let run = tokio::process::Command::new(systemctl)
         .args(["--user", "show-environment"])
         .stdin(std::process::Stdio::null())

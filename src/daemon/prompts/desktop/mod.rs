@@ -65,7 +65,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-pub use address::{session_bus, BusAddress};
+pub(crate) use address::{session_bus, BusAddress};
 pub use display::DialogDisplay;
 
 use super::messages::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};
@@ -101,7 +101,7 @@ pub struct DesktopOptions {
 
 impl DesktopOptions {
     /// The options from the daemon's environment and `prompts:`.
-    pub fn from_env(prompts: &Prompts) -> DesktopOptions {
+    pub(crate) fn from_env(prompts: &Prompts) -> DesktopOptions {
         DesktopOptions {
             bus_address: std::env::var("DBUS_SESSION_BUS_ADDRESS").ok(),
             runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),

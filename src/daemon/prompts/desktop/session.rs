@@ -16,7 +16,7 @@ use crate::daemon::deadline::until;
 use crate::daemon::prompts::{AnswerVia, PromptView, Report, Shown, ToChannel};
 use crate::service::desktop_entry;
 
-pub const NO_SERVER: &str =
+pub(crate) const NO_SERVER: &str =
     "no notification server on the session bus (`org.freedesktop.Notifications` has no owner)";
 
 /// What the server owning the name said about itself (asked once).
@@ -28,7 +28,7 @@ struct Server {
     owner: String,
 }
 
-pub struct Session {
+pub(crate) struct Session {
     conn: zbus::Connection,
     proxy: NotificationsProxy<'static>,
     actions: dbus::ActionInvokedStream,
@@ -43,7 +43,7 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn open(address: &str) -> zbus::Result<Session> {
+    pub(crate) async fn open(address: &str) -> zbus::Result<Session> {
         let conn = dbus::connect(address).await?;
         let proxy = NotificationsProxy::new(&conn).await?;
         let dbus_proxy = zbus::fdo::DBusProxy::new(&conn).await?;
@@ -68,13 +68,13 @@ impl Session {
     }
 
     /// A `Notify` can reach a server (one owns the name or can be started).
-    pub fn can_deliver(&self) -> bool {
+    pub(crate) fn can_deliver(&self) -> bool {
         self.presence.owned || self.presence.activatable
     }
 
     /// Serves until the connection closes (`true`) or the loop drops the
     /// channel (`false`).
-    pub async fn serve(
+    pub(crate) async fn serve(
         &mut self,
         desktop: &mut Desktop,
         rx: &mut mpsc::UnboundedReceiver<ToChannel>,

@@ -22,7 +22,7 @@ impl AsRawFd for Watch {
 
 /// Returns once `socket` is created after the call (or, when it is missing
 /// at the call, once it exists). An error: the watch could not be set up.
-pub async fn created(socket: &Path) -> io::Result<()> {
+pub(crate) async fn created(socket: &Path) -> io::Result<()> {
     let missing_at_start = !socket.exists();
     loop {
         let dir = watched_dir(socket).ok_or_else(|| {

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::daemon::prompts::PromptView;
 
 /// Variables of the daemon's environment a hook does not get.
-pub const REMOVED: &[&str] = &[
+pub(crate) const REMOVED: &[&str] = &[
     "NOTIFY_SOCKET",
     "WATCHDOG_USEC",
     "WATCHDOG_PID",
@@ -29,7 +29,7 @@ pub const REMOVED: &[&str] = &[
 
 /// Everything needed to start one hook run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HookCommand {
+pub(crate) struct HookCommand {
     pub program: PathBuf,
     pub args: Vec<String>,
     pub cwd: PathBuf,
@@ -40,7 +40,7 @@ pub struct HookCommand {
 /// The run of `argv` for `view`; `base` is the config file's directory
 /// (or the home directory). `None` for an empty `argv` (validation rejects
 /// one, so this is only a guard).
-pub fn hook_command(argv: &[String], base: &Path, view: &PromptView) -> Option<HookCommand> {
+pub(crate) fn hook_command(argv: &[String], base: &Path, view: &PromptView) -> Option<HookCommand> {
     let (program, args) = argv.split_first()?;
     let program = if program.contains('/') {
         base.join(program)
@@ -60,7 +60,7 @@ pub fn hook_command(argv: &[String], base: &Path, view: &PromptView) -> Option<H
 }
 
 /// Where hooks run: the config file's directory, else `home`.
-pub fn base_dir(config_file: Option<&Path>, home: Option<OsString>) -> PathBuf {
+pub(crate) fn base_dir(config_file: Option<&Path>, home: Option<OsString>) -> PathBuf {
     config_file
         .and_then(Path::parent)
         .filter(|dir| !dir.as_os_str().is_empty())

@@ -20,10 +20,10 @@
 //!   starts, and it never runs the hook. The check is made when the channel
 //!   is spawned, so the loop spawns it anew for a reloaded config.
 
-pub mod command;
-pub mod outcome;
-pub mod run;
-pub mod strict;
+pub(crate) mod command;
+pub(crate) mod outcome;
+pub(crate) mod run;
+pub(crate) mod strict;
 
 use std::path::PathBuf;
 

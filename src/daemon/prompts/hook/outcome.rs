@@ -2,42 +2,43 @@
 //! bounded capture of its output, how it ended, and the pure mapping of
 //! both to a [`Report`] and one bounded log line.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::daemon::prompts::Report;
 use crate::display::seconds;
 
 /// Bytes kept of each of stdout and stderr; the rest is counted, not kept.
-pub const KEPT: usize = 4096;
+pub(crate) const KEPT: usize = 4096;
 
 /// Characters of output quoted in a report's detail.
 const DETAIL_CHARS: usize = 120;
 
 /// The start of one output stream, and how long it was in all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Capture {
+pub(crate) struct Capture {
     kept: Vec<u8>,
     total: u64,
 }
 
 impl Capture {
-    pub fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         let room = KEPT.saturating_sub(self.kept.len());
         self.kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
         self.total += bytes.len() as u64;
     }
 
-    pub fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.total
     }
 
-    pub fn truncated(&self) -> bool {
+    pub(crate) fn truncated(&self) -> bool {
         self.total > self.kept.len() as u64
     }
 
     /// The kept bytes as one line: lossy UTF-8, control characters
     /// escaped (`\n`, `\u{1b}`), so no hook can forge log lines.
-    pub fn one_line(&self) -> String {
+    pub(crate) fn one_line(&self) -> String {
         String::from_utf8_lossy(&self.kept)
             .trim_end()
             .escape_debug()
@@ -60,7 +61,7 @@ impl Capture {
 
 /// How the hook process ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ended {
+pub(crate) enum Ended {
     /// Exited by itself with this status.
     Exited(i32),
     /// Died of a signal devtrack did not send.
@@ -74,7 +75,7 @@ pub enum Ended {
 
 /// A finished run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
+pub(crate) struct Run {
     pub ended: Ended,
     pub stdout: Capture,
     pub stderr: Capture,
@@ -86,7 +87,7 @@ pub struct Run {
 impl Run {
     /// Exit 0 is delivered; anything else failed. The detail starts with
     /// how it ended, then the output's sizes and its first line.
-    pub fn report(&self) -> Report {
+    pub(crate) fn report(&self) -> Report {
         let detail = self.detail();
         match self.ended {
             Ended::Exited(0) => Report::Delivered {
@@ -97,11 +98,11 @@ impl Run {
     }
 
     /// One line for the log: the detail and both outputs, escaped.
-    pub fn log_line(&self) -> String {
+    pub(crate) fn log_line(&self) -> String {
         let mut line = format!("hook {}", ended_text(&self.ended));
         for (name, capture) in [("stdout", &self.stdout), ("stderr", &self.stderr)] {
             if capture.total() > 0 {
-                line.push_str(&format!("; {}: {}", capture.size(name), capture.one_line()));
+                let _ = write!(line, "; {}: {}", capture.size(name), capture.one_line());
                 if capture.truncated() {
                     line.push('…');
                 }

@@ -26,11 +26,11 @@ use super::command::{HookCommand, REMOVED};
 use super::outcome::{Capture, Ended, Run};
 
 /// How long a hook has between SIGTERM and SIGKILL.
-pub const KILL_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const KILL_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs `command` with `input` on stdin; never fails, the failure is in
 /// the [`Run`].
-pub async fn run(command: &HookCommand, input: &[u8], timeout: Duration) -> Run {
+pub(crate) async fn run(command: &HookCommand, input: &[u8], timeout: Duration) -> Run {
     let mut cmd = Command::new(&command.program);
     cmd.args(&command.args)
         .current_dir(&command.cwd)

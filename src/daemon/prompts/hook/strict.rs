@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 /// What is wrong with one file or directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Problem {
+pub(crate) enum Problem {
     /// Writable by group and/or others (`who`: "group", "others", "group
     /// and others"); `mode` is the permission bits.
     Writable { who: &'static str, mode: u32 },
@@ -32,7 +32,7 @@ pub enum Problem {
 
 /// Why the hook is refused: the path and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     pub path: PathBuf,
     pub problem: Problem,
 }
@@ -67,7 +67,7 @@ impl fmt::Display for Refusal {
 
 /// The rule for one file or directory: owned by `me` or root, and no
 /// write bit for group or others. `mode` may carry the file type bits.
-pub fn judge(owner: u32, mode: u32, me: u32) -> Option<Problem> {
+pub(crate) fn judge(owner: u32, mode: u32, me: u32) -> Option<Problem> {
     if owner != me && owner != 0 {
         return Some(Problem::Owner { owner, me });
     }
@@ -85,7 +85,7 @@ pub fn judge(owner: u32, mode: u32, me: u32) -> Option<Problem> {
 
 /// Checks `config` for a user with uid `me`: the first problem found, in
 /// the order link directories, file, file's directory.
-pub fn check(config: &Path, me: u32) -> Result<(), Refusal> {
+pub(crate) fn check(config: &Path, me: u32) -> Result<(), Refusal> {
     for path in checked_paths(config)? {
         let problem = match std::fs::metadata(&path) {
             Ok(meta) => judge(meta.uid(), meta.mode(), me),

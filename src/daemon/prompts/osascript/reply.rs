@@ -9,7 +9,7 @@ use super::script::{LOG_UPDATE, SKIP, SNOOZE};
 
 /// The dialog's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reply {
+pub(crate) enum Reply {
     /// "Log update" with text: the answer (trimmed).
     Answer(String),
     Snooze,
@@ -20,7 +20,7 @@ pub enum Reply {
 }
 
 /// `osascript`'s result for the dialog: a [`Reply`], or why it failed.
-pub fn dialog_reply(success: bool, stdout: &str, stderr: &str) -> Result<Reply, String> {
+pub(crate) fn dialog_reply(success: bool, stdout: &str, stderr: &str) -> Result<Reply, String> {
     if !success {
         // Closing the dialog without a button: "execution error: User
         // canceled. (-128)", exit status 1.
@@ -36,7 +36,7 @@ pub fn dialog_reply(success: bool, stdout: &str, stderr: &str) -> Result<Reply, 
 }
 
 /// One line saying why `osascript` failed, from its stderr.
-pub fn failure(stderr: &str) -> String {
+pub(crate) fn failure(stderr: &str) -> String {
     let line = stderr.trim().lines().next().unwrap_or("");
     let line: String = line.chars().take(200).collect();
     if line.is_empty() {

@@ -16,7 +16,7 @@ use crate::display::seconds;
 
 /// What one `osascript` run printed, and whether it exited 0.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Output {
+pub(crate) struct Output {
     pub success: bool,
     pub stdout: String,
     pub stderr: String,
@@ -24,7 +24,7 @@ pub struct Output {
 
 /// Where `program` is: itself when it names a path, else the first
 /// executable file of that name in `path` (or the daemon's `PATH`).
-pub fn find_program(program: &OsStr, path: Option<&OsStr>) -> Option<PathBuf> {
+pub(crate) fn find_program(program: &OsStr, path: Option<&OsStr>) -> Option<PathBuf> {
     if Path::new(program).components().count() > 1 {
         return Some(PathBuf::from(program));
     }
@@ -41,7 +41,7 @@ pub fn find_program(program: &OsStr, path: Option<&OsStr>) -> Option<PathBuf> {
 
 /// Runs `osascript` (`program`, looked up on `path`) with `args`, for at
 /// most `limit`.
-pub async fn osascript(
+pub(crate) async fn osascript(
     program: &OsStr,
     path: Option<&OsString>,
     args: &[String],

@@ -11,18 +11,18 @@ use std::time::Duration;
 use crate::daemon::prompts::{text, PromptView};
 
 /// The title of every notification and dialog.
-pub const TITLE: &str = "devtrack";
+pub(crate) const TITLE: &str = "devtrack";
 
 /// The dialog's buttons, left to right; the last is the default.
-pub const LOG_UPDATE: &str = "Log update";
-pub const SNOOZE: &str = "Snooze";
-pub const SKIP: &str = "Skip";
+pub(crate) const LOG_UPDATE: &str = "Log update";
+pub(crate) const SNOOZE: &str = "Snooze";
+pub(crate) const SKIP: &str = "Skip";
 
 /// `text` as an AppleScript string literal, quotes included: backslash
 /// and double quote escaped, line breaks and tabs as `\n` and `\t`, other
 /// control characters (NUL cannot even be passed in an argument) as
 /// spaces.
-pub fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     let mut chars = text.chars().peekable();
@@ -50,7 +50,7 @@ pub fn quote(text: &str) -> String {
 /// `osascript`'s arguments for the notification: the body as its text
 /// (saying how to answer unless a dialog follows, `dialog`), the summary
 /// as its subtitle.
-pub fn notification_args(view: &PromptView, dialog: bool) -> Vec<String> {
+pub(crate) fn notification_args(view: &PromptView, dialog: bool) -> Vec<String> {
     let script = format!(
         "display notification {} with title {} subtitle {}",
         quote(&text::shown_body(&view.body, dialog)),
@@ -64,7 +64,7 @@ pub fn notification_args(view: &PromptView, dialog: bool) -> Vec<String> {
 /// an empty answer field, Skip / Snooze / Log update (the default, so
 /// Return answers), and giving up after `give_up` (whole seconds, at
 /// least 1).
-pub fn dialog_args(view: &PromptView, give_up: Duration) -> Vec<String> {
+pub(crate) fn dialog_args(view: &PromptView, give_up: Duration) -> Vec<String> {
     let text = format!("{}\n\n{}", view.summary, view.body);
     let script = format!(
         "display dialog {} default answer \"\" buttons {{{}, {}, {}}} default button {} \

@@ -22,7 +22,7 @@ use git2::{Blob, DiffOptions, Oid, Patch, Repository, Tree, TreeEntry};
 
 /// What a commit changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
+pub(crate) struct Stats {
     pub files_changed: u32,
     pub insertions: u32,
     pub deletions: u32,
@@ -30,7 +30,7 @@ pub struct Stats {
 
 /// How a changed file's content is counted: its `diff` attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextMode {
+pub(crate) enum TextMode {
     /// Unspecified: binary when a NUL byte is in its first 8,000 bytes.
     Auto,
     /// `-diff`, `binary`, or a driver with `binary = true`: no lines.
@@ -51,10 +51,10 @@ const MODE_GITLINK: i32 = 0o160000;
 /// Gives the `diff` attribute of a changed path (relative to the
 /// repository root); the flag says whether a directory on the path has a
 /// `.gitattributes` file in the old or the new tree.
-pub type ModeOf<'m> = dyn FnMut(&Path, bool) -> TextMode + 'm;
+pub(crate) type ModeOf<'m> = dyn FnMut(&Path, bool) -> TextMode + 'm;
 
 /// Stats from `old` (`None`: a root commit) to `new`.
-pub fn between(
+pub(crate) fn between(
     repo: &Repository,
     old: Option<&Tree<'_>>,
     new: &Tree<'_>,
@@ -79,7 +79,7 @@ fn is_tree(e: &TreeEntry<'_>) -> bool {
 /// if it ended in `/`. A file and a directory of the same name are two
 /// different entries (libgit2 reports such a change as a deletion and an
 /// addition, as here).
-pub fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
+pub(crate) fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
     let n = a.len().min(b.len());
     a[..n].cmp(&b[..n]).then_with(|| {
         let end =
@@ -89,7 +89,7 @@ pub fn git_order(a: &[u8], a_tree: bool, b: &[u8], b_tree: bool) -> Ordering {
 }
 
 /// Lines of a file added or deleted whole.
-pub fn line_count(content: &[u8], mode: TextMode) -> u32 {
+pub(crate) fn line_count(content: &[u8], mode: TextMode) -> u32 {
     let binary = match mode {
         TextMode::Binary => true,
         TextMode::Text => false,
@@ -109,7 +109,7 @@ pub fn line_count(content: &[u8], mode: TextMode) -> u32 {
 /// no line of one is a line of the other, so every line left is deleted
 /// or inserted however a differ pairs them. Most edits are of this kind.
 /// `None`: the differ must decide.
-pub fn plain_line_changes(old: &[u8], new: &[u8]) -> Option<(u32, u32)> {
+pub(crate) fn plain_line_changes(old: &[u8], new: &[u8]) -> Option<(u32, u32)> {
     let (a, b) = (split_lines(old), split_lines(new));
     let lim = a.len().min(b.len());
     let head = (0..lim).take_while(|&i| a[i] == b[i]).count();
