@@ -97,6 +97,9 @@ pub struct DesktopOptions {
     pub search_path: Option<OsString>,
     /// Where the dialog's `DISPLAY` comes from.
     pub display: DialogDisplay,
+    /// The first wait after a failed `Notify` (`None`: 1 s; it doubles up
+    /// to 5 min). Tests lengthen it to show what ends a wait early.
+    pub notify_retry_first: Option<Duration>,
 }
 
 impl DesktopOptions {
@@ -115,7 +118,13 @@ impl DesktopOptions {
             } else {
                 DialogDisplay::Inherit
             },
+            notify_retry_first: None,
         }
+    }
+
+    /// The back-off after failed `Notify` calls.
+    fn notify_retry(&self) -> Backoff {
+        Backoff::new(self.notify_retry_first.unwrap_or(NOTIFY.first), NOTIFY.cap)
     }
 }
 
@@ -223,7 +232,7 @@ impl Desktop {
     ) -> Option<session::Session> {
         let mut retry: Retry<Instant> = Retry::new(CONNECT);
         loop {
-            match session::Session::open(&bus.address).await {
+            match session::Session::open(&bus.address, self.options.notify_retry()).await {
                 Ok(session) => {
                     if session.can_deliver() {
                         self.available();

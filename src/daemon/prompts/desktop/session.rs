@@ -10,7 +10,8 @@ use tokio::time::Instant;
 
 use super::content::{self, Action, Capabilities};
 use super::dbus::{self, NotificationsProxy, Presence};
-use super::{dialog, Desktop, NOTIFY};
+use super::{dialog, Desktop};
+use crate::backoff::Backoff;
 use crate::backoff::Retry;
 use crate::daemon::deadline::until;
 use crate::daemon::prompts::{AnswerVia, PromptView, Report, Shown, ToChannel};
@@ -40,10 +41,12 @@ pub(crate) struct Session {
     /// Consecutive failed `Notify` calls, and when to try again (no try
     /// is due while one runs or none failed).
     retry: Retry<Instant>,
+    /// The back-off `retry` follows.
+    notify: Backoff,
 }
 
 impl Session {
-    pub(crate) async fn open(address: &str) -> zbus::Result<Session> {
+    pub(crate) async fn open(address: &str, notify: Backoff) -> zbus::Result<Session> {
         let conn = dbus::connect(address).await?;
         let proxy = NotificationsProxy::new(&conn).await?;
         let dbus_proxy = zbus::fdo::DBusProxy::new(&conn).await?;
@@ -63,7 +66,8 @@ impl Session {
             owners,
             presence,
             server: None,
-            retry: Retry::new(NOTIFY),
+            retry: Retry::new(notify),
+            notify,
         })
     }
 
@@ -237,7 +241,7 @@ impl Session {
                 Err(_) if self.conn.is_closed() => return,
                 Err(e) => {
                     self.retry.failed(Instant::now());
-                    let delay = NOTIFY.delay(self.retry.failures());
+                    let delay = self.notify.delay(self.retry.failures());
                     desktop.report(
                         Some(prompt),
                         Report::Failed {
