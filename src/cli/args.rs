@@ -43,7 +43,7 @@ pub(crate) enum Command {
     /// Without TEXT the note is read from stdin when it is not a terminal,
     /// else written in `$VISUAL`/`$EDITOR` on a template listing the commits
     /// since the last answer (the template's own lines are dropped, typed
-    /// `#123 …` lines are kept; an empty note stores nothing and exits 1;
+    /// `#123 ...` lines are kept; an empty note stores nothing and exits 1;
     /// typed text that is not stored is kept in
     /// `$XDG_STATE_HOME/devtrack/unsaved-note-<time>.txt`). When the daemon
     /// is not running the note is written to the store directly; exit 0

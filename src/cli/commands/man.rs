@@ -331,6 +331,17 @@ mod tests {
         assert_eq!(page.matches(APOSTROPHE_PREAMBLE).count(), 1);
     }
 
+    /// groff reads bytes, not UTF-8: any other character in a help text
+    /// (an ellipsis, a middle dot) is an "invalid input character" warning
+    /// when the package's man page is rendered.
+    #[test]
+    fn the_page_is_ascii() {
+        let page = render();
+        for (n, line) in page.lines().enumerate() {
+            assert!(line.is_ascii(), "man page line {}: {line}", n + 1);
+        }
+    }
+
     /// Every `DEVTRACK_*` variable the sources read is listed under
     /// ENVIRONMENT, so a new one cannot go undocumented.
     #[test]
