@@ -27,6 +27,22 @@ fn installed(program: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
+/// Whether any of `programs` is missing (then `test` is skipped, naming
+/// them and the Debian `packages` that bring them).
+fn lacks(test: &str, programs: &[&str], packages: &str) -> bool {
+    let missing: Vec<&str> = programs.iter().copied().filter(|p| !installed(p)).collect();
+    if !missing.is_empty() {
+        skip(
+            test,
+            &format!(
+                "{} not installed (Debian packages: {packages})",
+                missing.join(", ")
+            ),
+        );
+    }
+    !missing.is_empty()
+}
+
 /// Starts Xvfb on a free display; returns once it said which (`-displayfd`
 /// is written when the server is ready).
 fn xvfb() -> (Killed, String) {
@@ -87,18 +103,12 @@ impl Dunstctl {
 #[tokio::test(flavor = "current_thread")]
 async fn dunst_shows_the_prompt_and_its_actions_come_back() {
     const TEST: &str = "desktop_dunst::dunst_shows_the_prompt_and_its_actions_come_back";
-    let missing: Vec<&str> = ["Xvfb", "dunst", "dunstctl", "dbus-daemon", "dbus-send"]
-        .into_iter()
-        .filter(|p| !installed(p))
-        .collect();
-    if !missing.is_empty() {
-        return skip(
-            TEST,
-            &format!(
-                "{} not installed (Debian packages: dunst, xvfb, dbus-daemon, dbus-bin)",
-                missing.join(", ")
-            ),
-        );
+    if lacks(
+        TEST,
+        &["Xvfb", "dunst", "dunstctl", "dbus-daemon", "dbus-send"],
+        "dunst, xvfb, dbus-daemon, dbus-bin",
+    ) {
+        return;
     }
     let dir = tempfile::Builder::new()
         .prefix("dt-dunst")
@@ -137,6 +147,11 @@ async fn dunst_shows_the_prompt_and_its_actions_come_back() {
     };
 
     channel.show(view(1, "3 commits in api-server since 14:00"));
+    let notified = channel.report().await;
+    assert!(
+        matches!(notified.report, Report::Notified(_)),
+        "the notification is kept first: {notified:?}"
+    );
     let delivered = channel.report().await;
     match &delivered.report {
         Report::Delivered {
@@ -168,6 +183,8 @@ async fn dunst_shows_the_prompt_and_its_actions_come_back() {
 
     // Closed by the person: dismissed.
     channel.show(view(2, "1 commit in web since 15:00"));
+    let notified = channel.report().await;
+    assert!(matches!(notified.report, Report::Notified(_)), "{notified:?}");
     channel.report().await;
     dunstctl.wait_displayed(1).await;
     assert!(dunstctl.run(&["close"]).await.status.success());
@@ -202,18 +219,12 @@ async fn the_real_zenity_asks_with_the_prompts_text_and_its_answer_comes_back() 
     use devtrack::daemon::prompts::desktop::{DesktopOptions, DialogDisplay};
     const TEST: &str =
         "desktop_dunst::the_real_zenity_asks_with_the_prompts_text_and_its_answer_comes_back";
-    let missing: Vec<&str> = ["Xvfb", "zenity", "xdotool", "xwd", "dbus-daemon"]
-        .into_iter()
-        .filter(|p| !installed(p))
-        .collect();
-    if !missing.is_empty() {
-        return skip(
-            TEST,
-            &format!(
-                "{} not installed (Debian packages: xvfb, zenity, xdotool, x11-apps, dbus-daemon)",
-                missing.join(", ")
-            ),
-        );
+    if lacks(
+        TEST,
+        &["Xvfb", "zenity", "xdotool", "xwd", "dbus-daemon"],
+        "xvfb, zenity, xdotool, x11-apps, dbus-daemon",
+    ) {
+        return;
     }
     let dir = tempfile::Builder::new()
         .prefix("dt-zenity")
