@@ -146,7 +146,8 @@ pub struct CommitItem {
     pub files_changed: Option<u32>,
     pub insertions: Option<u32>,
     pub deletions: Option<u32>,
-    /// From the summary and the branch name.
+    /// From the summary; from the branch name only when the summary
+    /// names none.
     pub tickets: Vec<String>,
 }
 
@@ -223,17 +224,14 @@ pub struct Day {
 pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
     let by = opts.by;
     let mut families_of: HashMap<String, Family> = HashMap::new();
-    let mut find = |texts: &[Option<&str>]| -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
-        for text in texts.iter().flatten() {
-            for t in tickets::extract(text, opts.families) {
-                if !keys.contains(&t.key) {
-                    families_of.entry(t.key.clone()).or_insert(t.family);
-                    keys.push(t.key);
-                }
-            }
-        }
-        keys
+    let mut keys_of = |found: Vec<tickets::Ticket>| -> Vec<String> {
+        found
+            .into_iter()
+            .map(|t| {
+                families_of.entry(t.key.clone()).or_insert(t.family);
+                t.key
+            })
+            .collect()
     };
     let prompts = prompts(&data);
     // Other authors' commits (stored with `commit_triggers: all`) are not
@@ -243,7 +241,11 @@ pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
         .into_iter()
         .filter(|c| c.own != Some(false))
         .map(|c| {
-            let tickets = find(&[c.summary.as_deref(), c.branch.as_deref()]);
+            let tickets = keys_of(tickets::commit_tickets(
+                c.summary.as_deref(),
+                c.branch.as_deref(),
+                opts.families,
+            ));
             commit_item(c, opts, tickets)
         })
         .collect();
@@ -251,7 +253,7 @@ pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
         .updates
         .into_iter()
         .map(|u| {
-            let tickets = find(&[Some(&u.text)]);
+            let tickets = keys_of(tickets::extract(&u.text, opts.families));
             update_item(u, tickets)
         })
         .collect();

@@ -295,8 +295,8 @@ fn an_answer_links_the_commits_since_the_last_one_and_stores_their_tickets() {
         found,
         [
             (Family::Jira, "ABC-12", TicketSource::Answer, None),
+            // The message names #7, so the branch's ABC-12 is not b2's.
             (Family::Github, "#7", TicketSource::CommitMessage, Some(b2)),
-            (Family::Jira, "ABC-12", TicketSource::Branch, Some(b2)),
         ]
     );
     assert_eq!(s.update_tickets(a.update.id).unwrap(), a.tickets);

@@ -193,7 +193,8 @@ fn pending_in(conn: &Connection) -> rusqlite::Result<(Vec<CommitRecord>, Option<
     Ok((commits, newest))
 }
 
-/// The tickets of one update: its text, then each commit's message and branch.
+/// The tickets of one update: its text, then each commit's message (its
+/// branch when the message names none).
 fn find_tickets(
     update: i64,
     text: &str,
@@ -212,13 +213,15 @@ fn find_tickets(
         .map(|t| stored(t, TicketSource::Answer, None))
         .collect();
     for c in commits {
-        for (source, field) in [
-            (TicketSource::CommitMessage, c.summary.as_deref()),
-            (TicketSource::Branch, c.branch.as_deref()),
-        ] {
-            let found = tickets::extract(field.unwrap_or(""), families);
-            out.extend(found.into_iter().map(|t| stored(t, source, Some(c.id))));
-        }
+        let found = tickets::commit_tickets(c.summary.as_deref(), c.branch.as_deref(), families);
+        let from_message =
+            !tickets::extract(c.summary.as_deref().unwrap_or(""), families).is_empty();
+        let source = if from_message {
+            TicketSource::CommitMessage
+        } else {
+            TicketSource::Branch
+        };
+        out.extend(found.into_iter().map(|t| stored(t, source, Some(c.id))));
     }
     out
 }
