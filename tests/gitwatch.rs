@@ -76,6 +76,11 @@ impl Sandbox {
     }
 
     fn git_as(&self, cwd: &Path, email: &str, args: &[&str]) -> String {
+        self.git_with(cwd, email, &[], args)
+    }
+
+    /// `git args` with extra environment (editors for `rebase -i`).
+    fn git_with(&self, cwd: &Path, email: &str, env: &[(&str, &str)], args: &[&str]) -> String {
         let out = Command::new("git")
             .args(args)
             .current_dir(cwd)
@@ -89,6 +94,7 @@ impl Sandbox {
             .env("GIT_SEQUENCE_EDITOR", "true")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         assert!(
@@ -399,6 +405,86 @@ async fn a_rebase_of_ten_commits_is_one_event() {
     let triggering: Vec<_> = h.events.iter().filter(|e| e.triggers()).collect();
     assert_eq!(triggering.len(), 1);
     assert_eq!(triggering[0].commit_keys().len(), 10);
+}
+
+/// The editor `rebase -i` runs on each reworded message: appends `x`.
+const REWORD: (&str, &str) = ("GIT_EDITOR", "sed -i -e 1s/$/x/");
+
+fn rebases(h: &Harness) -> Vec<devtrack::protocol::RebaseInfo> {
+    h.events
+        .iter()
+        .filter_map(|e| match e {
+            GitEvent::Rebase(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_aborted_interactive_rebase_records_nothing() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    for i in 1..=5 {
+        sb.commit(&r, &format!("f{i}"), "x\n", &format!("c{i}"));
+    }
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let sequence = (
+        "GIT_SEQUENCE_EDITOR",
+        "sed -i -e 1s/pick/reword/ -e 3s/pick/edit/",
+    );
+    // Stops at the `edit`, with a reworded and a picked commit made.
+    sb.git_with(
+        &r,
+        ME,
+        &[sequence, REWORD],
+        &["rebase", "-q", "-i", "HEAD~4"],
+    );
+    sb.git(&r, &["rebase", "--abort"]);
+    h.until("the abort", |h| h.activity(Operation::RebaseAbort) == 1)
+        .await;
+    assert_eq!(h.count(), 0, "{:#?}", h.store.repo_commits("app").unwrap());
+    assert!(rebases(&h).is_empty());
+    assert!(h.commits().is_empty());
+    assert_eq!(h.activity(Operation::RebaseStart), 1);
+    assert!(h.events.iter().all(|e| !e.triggers()));
+}
+
+#[tokio::test]
+async fn a_reword_stores_each_rebased_commit_once() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    for i in 1..=4 {
+        sb.commit(&r, &format!("f{i}"), "x\n", &format!("c{i}"));
+    }
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    // The second reword is no fast-forward: git picks it with the old
+    // message, then amends the message.
+    let sequence = (
+        "GIT_SEQUENCE_EDITOR",
+        "sed -i -e 1s/pick/reword/ -e 2s/pick/reword/",
+    );
+    sb.git_with(
+        &r,
+        ME,
+        &[sequence, REWORD],
+        &["rebase", "-q", "-i", "HEAD~3"],
+    );
+    h.until("the finished rebase", |h| !rebases(h).is_empty())
+        .await;
+    let log = sb.git(&r, &["log", "--format=%H", "-3"]);
+    let mut reachable: Vec<&str> = log.lines().collect();
+    reachable.reverse();
+    let stored: Vec<String> = h
+        .store
+        .repo_commits("app")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.hash)
+        .collect();
+    assert_eq!(stored, reachable, "only the rebased commits, once each");
+    let rb = &rebases(&h)[0];
+    let summaries: Vec<&str> = rb.commits.iter().map(|c| c.summary.as_str()).collect();
+    assert_eq!(summaries, ["c2x", "c3x", "c4"]);
 }
 
 #[tokio::test]

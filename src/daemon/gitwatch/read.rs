@@ -116,6 +116,14 @@ impl Lookup for GitLookup<'_> {
             trigger: false,
         })
     }
+
+    fn reachable(&mut self, hash: &str, tip: &str) -> bool {
+        self.reader.reachable(hash, tip)
+    }
+
+    fn rebase_in_progress(&mut self) -> bool {
+        self.reader.rebase_in_progress()
+    }
 }
 
 /// Reads one reflog from its cursor and records what is new.
@@ -138,36 +146,37 @@ pub(super) fn read_log(
             None => (tail::at_end(path, now).map_err(ReadError::Io)?, None),
         },
     };
-    let chunk = match tail::read_new(path, &cursor).map_err(ReadError::Io)? {
-        Some(c) => c,
-        None => {
-            // No reflog yet (no commit yet): remember that, so a restart
-            // reads the first commits from the start.
-            let empty = ReflogBatch {
-                repo: w.config.name.clone(),
-                ..ReflogBatch::default()
-            };
-            if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
-                store
-                    .record_reflog_batch(&batch, now)
-                    .map_err(ReadError::Store)?;
+    let mut settled = false;
+    let mut processed = loop {
+        let chunk = match tail::read_new(path, &cursor).map_err(ReadError::Io)? {
+            Some(c) => c,
+            None => {
+                // No reflog yet (no commit yet): remember that, so a restart
+                // reads the first commits from the start.
+                let empty = ReflogBatch {
+                    repo: w.config.name.clone(),
+                    ..ReflogBatch::default()
+                };
+                if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
+                    store
+                        .record_reflog_batch(&batch, now)
+                        .map_err(ReadError::Store)?;
+                }
+                return Ok(Vec::new());
             }
-            return Ok(Vec::new());
+        };
+        if chunk.resync && from_store && !settled {
+            tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());
         }
-    };
-    if chunk.resync && from_store {
-        tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());
-    }
-    let history = history_for(chunk.resync, from_store, skip_before, cursor.updated_at);
-    let mode = w.config.commit_triggers.unwrap_or(policy.mode);
-    let ctx = LogContext {
-        repo: &w.config.name,
-        project: w.config.project.as_deref(),
-        worktree: source.worktree.as_deref(),
-        mode,
-        authors: &policy.authors,
-    };
-    let mut processed = {
+        let history = history_for(chunk.resync, from_store, skip_before, cursor.updated_at);
+        let mode = w.config.commit_triggers.unwrap_or(policy.mode);
+        let ctx = LogContext {
+            repo: &w.config.name,
+            project: w.config.project.as_deref(),
+            worktree: source.worktree.as_deref(),
+            mode,
+            authors: &policy.authors,
+        };
         let mut lookup = GitLookup {
             reader: readers.take(&source.gitdir),
             store,
@@ -181,12 +190,17 @@ pub(super) fn read_log(
             chunk: &chunk,
             cursor: &cursor,
             history,
-            progress: w.rebases.get(path),
+            settled,
             now,
         };
         let processed = process::process(read, &mut lookup);
         readers.put(lookup.reader, std::time::Instant::now());
-        processed
+        if !processed.unsettled {
+            break processed;
+        }
+        // A rebase ended without its line read: its finish may have been
+        // written just after this read.
+        settled = true;
     };
     let batch = std::mem::take(&mut processed.batch);
     let inserted = match batch_to_write(batch, (path_key, cursor), from_store) {
@@ -195,15 +209,7 @@ pub(super) fn read_log(
             .map_err(ReadError::Store)?,
         None => Vec::new(),
     };
-    let (events, progress) = process::events(processed, &inserted);
-    match progress {
-        Some(p) => {
-            w.rebases.insert(path.clone(), p);
-        }
-        None => {
-            w.rebases.remove(path);
-        }
-    }
+    let events = process::events(processed, &inserted);
     for e in &events {
         let latest = match e {
             GitEvent::Commit(c) => Some(c),

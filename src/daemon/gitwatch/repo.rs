@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 
 use super::layout::{self, Layout, Problem, Role};
 use super::outcome::LastCommit;
-use super::process::RebaseProgress;
 use super::tail;
 use super::watcher::{Limit, WantedDir};
 use crate::config::Repository;
@@ -34,8 +33,6 @@ pub(super) struct RepoWatch {
     /// run: lines written after that are news once it is watched (cleared
     /// by `GitWatch::settle` once its watches are in place).
     pub unwatchable_since: Option<DateTime<Utc>>,
-    /// Rebases in progress, per reflog.
-    pub rebases: HashMap<PathBuf, RebaseProgress>,
     /// The directories this repository needs watched, with their identity
     /// when last looked at; a change means the watches must be redone.
     pub dirs: Vec<WantedDir>,
@@ -136,7 +133,6 @@ impl RepoWatch {
             baselines: HashMap::new(),
             fresh: true,
             unwatchable_since: None,
-            rebases: HashMap::new(),
             dirs: Vec::new(),
             branch: None,
             last_commit: None,
@@ -161,7 +157,6 @@ impl RepoWatch {
             Err(problem) => {
                 self.layout = None;
                 self.branch = None;
-                self.rebases.clear();
                 self.fresh = false;
                 self.unwatchable_since.get_or_insert(now);
                 let (state, watch_ancestor) = unwatchable(problem);
@@ -184,7 +179,6 @@ impl RepoWatch {
         let rule = start_rule(was_watching, self.fresh, self.unwatchable_since);
         if !was_watching {
             self.baselines.clear();
-            self.rebases.clear();
         }
         for s in &layout.logs {
             if self.baselines.contains_key(&s.log_path) {

@@ -146,6 +146,29 @@ impl RepoReader {
         Ok(details)
     }
 
+    /// Whether `hash` is `tip` or an ancestor of it (`false` when either
+    /// cannot be read).
+    pub fn reachable(&mut self, hash: &str, tip: &str) -> bool {
+        if hash.eq_ignore_ascii_case(tip) {
+            return true;
+        }
+        let Ok(repo) = self.repo() else {
+            return false;
+        };
+        match (Oid::from_str(hash), Oid::from_str(tip)) {
+            (Ok(h), Ok(t)) => repo.graph_descendant_of(t, h).unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// Whether a rebase is in progress in this git directory (its state
+    /// directory exists, as git itself decides).
+    pub fn rebase_in_progress(&self) -> bool {
+        ["rebase-merge", "rebase-apply"]
+            .iter()
+            .any(|d| self.gitdir.join(d).is_dir())
+    }
+
     /// The first parent of `hash`.
     pub fn first_parent(&mut self, hash: &str) -> Option<String> {
         let repo = self.repo().ok()?;
