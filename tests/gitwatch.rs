@@ -487,6 +487,88 @@ async fn a_reword_stores_each_rebased_commit_once() {
     assert_eq!(summaries, ["c2x", "c3x", "c4"]);
 }
 
+/// The report over everything stored (the last ten years to an hour
+/// ahead), as `devtrack report` builds it.
+fn report(store: &Store) -> devtrack::report::Report {
+    use devtrack::report::{period, Options};
+    let now = Utc::now();
+    let since = now - chrono::Duration::days(3650);
+    let until = now + chrono::Duration::hours(1);
+    let data = store.report_data(since, until).unwrap();
+    let spec = period::Spec::Range {
+        since,
+        until: Some(until),
+    };
+    let period = period::resolve(spec, now, chrono_tz::UTC, WeekdaySet::ALL).unwrap();
+    let opts = Options {
+        families: devtrack::tickets::Families::ALL,
+        ..Options::default()
+    };
+    devtrack::report::build(data, period, &opts)
+}
+
+const THEM: &str = "them@example.com";
+
+#[tokio::test]
+async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let clone = |name: &str| {
+        let p = sb.path(name);
+        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
+        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+        p
+    };
+    let (own, all) = (clone("own"), clone("all"));
+    let mut all_cfg = repo("all", &all);
+    all_cfg.commit_triggers = Some(CommitTriggers::All);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+
+    std::fs::write(upstream.join("u.txt"), "1\n2\n3\n").unwrap();
+    sb.git_as(&upstream, THEM, &["add", "-A"]);
+    sb.git_as(&upstream, THEM, &["commit", "-q", "-m", "their work"]);
+    let theirs = sb.head(&upstream);
+    let mut merges = Vec::new();
+    for (r, name) in [(&own, "own"), (&all, "all")] {
+        sb.commit(r, "mine.txt", "a\nb\n", &format!("my work in {name}"));
+        // A fetch alone records nothing.
+        sb.git(r, &["fetch", "-q"]);
+        sb.git(r, &["pull", "-q", "--no-rebase", "--no-edit"]);
+        merges.push(sb.head(r));
+    }
+    h.until("both merges", |h| {
+        h.commits()
+            .iter()
+            .filter(|c| merges.contains(&c.hash))
+            .count()
+            == 2
+    })
+    .await;
+    for (name, merge) in [("own", &merges[0]), ("all", &merges[1])] {
+        let m = h.store.commit(name, merge).unwrap().unwrap();
+        assert_eq!((m.kind, m.own), (CommitKind::Merge, Some(true)), "{name}");
+        assert_eq!(m.branch.as_deref(), Some("main"));
+    }
+    assert!(h.store.commit("own", &theirs).unwrap().is_none());
+    let t = h
+        .store
+        .commit("all", &theirs)
+        .unwrap()
+        .expect("their commit");
+    assert_eq!(t.own, Some(false));
+    assert_eq!(t.author_email.as_deref(), Some(THEM));
+    assert_eq!(h.count(), 5, "two own commits, two merges, one of theirs");
+
+    let r = report(&h.store);
+    assert_eq!(r.totals.commits, 4);
+    assert_eq!(r.totals.insertions, 4, "a merge brings no lines of its own");
+}
+
 #[tokio::test]
 async fn checkout_reset_and_fast_forward_pull_are_activity() {
     let sb = Sandbox::new();

@@ -308,6 +308,20 @@ pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
 }
 
 fn commit_item(c: CommitRecord, opts: &Options, tickets: Vec<String>) -> CommitItem {
+    // A merge commit is one commit of the developer's, but the lines it
+    // brings are the merged branch's, not theirs.
+    let lines = |n: Option<u32>| {
+        if c.kind == CommitKind::Merge {
+            n.map(|_| 0)
+        } else {
+            n
+        }
+    };
+    let (files_changed, insertions, deletions) = (
+        lines(c.files_changed),
+        lines(c.insertions),
+        lines(c.deletions),
+    );
     CommitItem {
         project: opts.projects.get(&c.repo).cloned(),
         repo: c.repo,
@@ -317,9 +331,9 @@ fn commit_item(c: CommitRecord, opts: &Options, tickets: Vec<String>) -> CommitI
         branch: c.branch,
         kind: c.kind,
         summary: c.summary.unwrap_or_default(),
-        files_changed: c.files_changed,
-        insertions: c.insertions,
-        deletions: c.deletions,
+        files_changed,
+        insertions,
+        deletions,
         tickets,
     }
 }

@@ -49,7 +49,17 @@ pub trait Lookup {
     fn reachable(&mut self, hash: &str, tip: &str) -> bool;
     /// Whether a rebase is in progress in the reflog's working tree.
     fn rebase_in_progress(&mut self) -> bool;
+    /// The parents of `hash`, first parent first (empty when unreadable).
+    fn parents(&mut self, hash: &str) -> Vec<String>;
+    /// The commits `new` has and `old` has not, oldest first, at most
+    /// `limit` of them, and how many there are in all.
+    fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize);
 }
+
+/// Most commits of other authors stored for one movement of a branch (a
+/// pull of a year of upstream history would otherwise store it all); the
+/// rest are counted in the log.
+pub const GAINED_LIMIT: usize = 1_000;
 
 /// Who the reflog belongs to and how its events are judged.
 #[derive(Debug, Clone)]
@@ -331,11 +341,88 @@ impl Reader<'_, '_> {
             open.lines.push((line.clone(), op, historic));
             return;
         }
+        if matches!(
+            op,
+            Operation::Pull | Operation::FastForward | Operation::Merge
+        ) {
+            return self.gain(line, op, historic);
+        }
         if let Some(kind) = op.commit_kind() {
             return self.commit(line, op, kind, historic);
         }
         if !historic {
             self.activity(line, op);
+        }
+    }
+
+    /// A movement that brings commits into the branch: a merge, a pull, a
+    /// fast-forward. A merge commit it made (also a `git pull`'s) is the
+    /// developer's own commit; the other authors' commits the branch
+    /// gained are stored, not as own work, only under
+    /// `commit_triggers: all`, and are not announced on their own (the
+    /// movement is).
+    fn gain(&mut self, line: &ReflogLine, op: Operation, historic: bool) {
+        let parents = self.lookup.parents(&line.new);
+        let made_merge = parents.len() > 1 && parents[0] == line.old;
+        match op {
+            Operation::Merge => self.commit(line, op, CommitKind::Merge, historic),
+            Operation::Pull if made_merge => {
+                self.commit(line, Operation::Merge, CommitKind::Merge, historic)
+            }
+            _ if !historic => self.activity(line, op),
+            _ => {}
+        }
+        if self.ctx.mode != CommitTriggers::All || line.old.bytes().all(|b| b == b'0') {
+            return;
+        }
+        let (hashes, total) = self.lookup.gained(&line.old, &line.new, GAINED_LIMIT);
+        let branch = self
+            .head_branch
+            .get_or_insert_with(|| self.lookup.head_branch())
+            .clone();
+        for hash in &hashes {
+            if *hash == line.new && (op == Operation::Merge || made_merge) {
+                continue;
+            }
+            let Ok(details) = self.lookup.details(hash) else {
+                continue;
+            };
+            let authors = self
+                .authors
+                .get_or_insert_with(|| configured_authors(self.ctx.authors, self.lookup));
+            if author_matches(authors, [details.author_email.as_str()]) {
+                // Own work made elsewhere (another clone): not made here.
+                continue;
+            }
+            let kind = if self.lookup.parents(hash).len() > 1 {
+                CommitKind::Merge
+            } else {
+                CommitKind::Commit
+            };
+            let gained = ReflogLine {
+                new: hash.clone(),
+                ..line.clone()
+            };
+            let (_, mut new_commit) = commit_info(
+                self.ctx,
+                &gained,
+                kind,
+                op,
+                branch.clone(),
+                Ok(details),
+                authors,
+                false,
+            );
+            new_commit.own = false;
+            self.batch.commits.push(new_commit);
+        }
+        if total > hashes.len() {
+            tracing::info!(
+                repo = self.ctx.repo,
+                "`{}` gained {total} commits at once; the first {} of other authors are stored",
+                self.ctx.repo,
+                hashes.len()
+            );
         }
     }
 
@@ -680,6 +767,12 @@ mod tests {
         }
         fn rebase_in_progress(&mut self) -> bool {
             self.in_progress
+        }
+        fn parents(&mut self, _hash: &str) -> Vec<String> {
+            Vec::new()
+        }
+        fn gained(&mut self, _old: &str, _new: &str, _limit: usize) -> (Vec<String>, usize) {
+            (Vec::new(), 0)
         }
     }
 

@@ -124,6 +124,14 @@ impl Lookup for GitLookup<'_> {
     fn rebase_in_progress(&mut self) -> bool {
         self.reader.rebase_in_progress()
     }
+
+    fn parents(&mut self, hash: &str) -> Vec<String> {
+        self.reader.parents(hash)
+    }
+
+    fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize) {
+        self.reader.gained(old, new, limit)
+    }
 }
 
 /// Reads one reflog from its cursor and records what is new.

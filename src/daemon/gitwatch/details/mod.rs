@@ -169,6 +169,46 @@ impl RepoReader {
             .any(|d| self.gitdir.join(d).is_dir())
     }
 
+    /// The parents of `hash`, first parent first.
+    pub fn parents(&mut self, hash: &str) -> Vec<String> {
+        let Ok(repo) = self.repo() else {
+            return Vec::new();
+        };
+        let Some(commit) = Oid::from_str(hash)
+            .ok()
+            .and_then(|o| repo.find_commit(o).ok())
+        else {
+            return Vec::new();
+        };
+        commit.parent_ids().map(|p| p.to_string()).collect()
+    }
+
+    /// The commits reachable from `new` and not from `old`, oldest first,
+    /// at most `limit`, with how many there are.
+    pub fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize) {
+        let mut walk = || -> Result<Vec<Oid>, git2::Error> {
+            let repo = self.repo().map_err(|e| git2::Error::from_str(&e))?;
+            let mut revwalk = repo.revwalk()?;
+            revwalk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
+            revwalk.push(Oid::from_str(new)?)?;
+            if let Ok(old) = Oid::from_str(old) {
+                // An old tip that is gone (gc) hides nothing.
+                let _ = revwalk.hide(old);
+            }
+            revwalk.collect()
+        };
+        match walk() {
+            Ok(all) => {
+                let total = all.len();
+                (
+                    all.into_iter().take(limit).map(|o| o.to_string()).collect(),
+                    total,
+                )
+            }
+            Err(_) => (Vec::new(), 0),
+        }
+    }
+
     /// The first parent of `hash`.
     pub fn first_parent(&mut self, hash: &str) -> Option<String> {
         let repo = self.repo().ok()?;
