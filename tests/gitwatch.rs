@@ -141,7 +141,19 @@ struct Harness {
 }
 
 impl Harness {
+    /// Watches repositories that were watched before (what their reflogs
+    /// hold is history).
     fn start(sb: &Sandbox, repos: &[Repository], settings: &Settings) -> Harness {
+        let mut store = Store::open(&sb.path("store/devtrack.db")).unwrap();
+        for r in repos {
+            let before = Utc::now() - chrono::Duration::seconds(1);
+            store.record_first_watch(&r.name, before).unwrap();
+        }
+        Harness::with_store(store, repos, settings)
+    }
+
+    /// Watches repositories for the first time.
+    fn first_watch(sb: &Sandbox, repos: &[Repository], settings: &Settings) -> Harness {
         let store = Store::open(&sb.path("store/devtrack.db")).unwrap();
         Harness::with_store(store, repos, settings)
     }
@@ -567,6 +579,77 @@ async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all()
     let r = report(&h.store);
     assert_eq!(r.totals.commits, 4);
     assert_eq!(r.totals.insertions, 4, "a merge brings no lines of its own");
+}
+
+/// `git commit --allow-empty -m msg` dated `days` days ago (the reflog
+/// line too).
+fn commit_days_ago(sb: &Sandbox, r: &Path, days: i64, msg: &str) -> String {
+    let when = format!(
+        "@{} +0000",
+        (Utc::now() - chrono::Duration::days(days)).timestamp()
+    );
+    let env = [
+        ("GIT_COMMITTER_DATE", when.as_str()),
+        ("GIT_AUTHOR_DATE", when.as_str()),
+    ];
+    sb.git_with(r, ME, &env, &["commit", "-q", "--allow-empty", "-m", msg]);
+    sb.head(r)
+}
+
+#[tokio::test]
+async fn the_first_watch_records_the_days_own_commits_once_and_no_earlier() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    let alpha = commit_days_ago(&sb, &r, 3, "init alpha");
+    sb.git_as(
+        &r,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "theirs today"],
+    );
+    let beta = sb.commit(&r, "b.txt", "b\n", "beta today");
+    let h = Harness::first_watch(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert_eq!(h.store.found_at_start("app").unwrap(), [beta.clone()]);
+    assert!(h.store.commit("app", &alpha).unwrap().is_none());
+    assert!(h.events.is_empty(), "found at start: no event, no prompt");
+    assert!(h.store.first_watch("app").unwrap().is_some());
+    drop(h);
+
+    // Never twice: a restart, and a reload that adds it again.
+    let store = Store::open(&sb.path("store/devtrack.db")).unwrap();
+    let mut h = Harness::with_store(store, &[repo("app", &r)], &settings(&[ME]));
+    assert!(h.events.is_empty());
+    let now = Utc::now();
+    h.gw.reconfigure(&[], &settings(&[ME]), now).unwrap();
+    let added =
+        h.gw.reconfigure(&[repo("app", &r)], &settings(&[ME]), now)
+            .unwrap();
+    let events = h.gw.catch_up_repos(&added, &mut h.store, now).unwrap();
+    assert!(events.is_empty());
+    assert_eq!(h.count(), 1);
+}
+
+#[tokio::test]
+async fn a_rewritten_reflog_adds_nothing_from_before_the_first_watch() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    let alpha = commit_days_ago(&sb, &r, 3, "init alpha");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let mut made = Vec::new();
+    for i in 0..6 {
+        made.push(sb.commit(&r, "a.txt", &format!("{i}\n"), &format!("work {i}")));
+    }
+    let last = made.last().unwrap().clone();
+    h.until("the commits", |h| h.has_commit(&last)).await;
+    sb.git(&r, &["reflog", "delete", "HEAD@{5}"]);
+    let after = sb.commit(&r, "a.txt", "after\n", "after the rewrite");
+    h.until("the commit after the rewrite", |h| h.has_commit(&after))
+        .await;
+    assert!(
+        h.store.commit("app", &alpha).unwrap().is_none(),
+        "init alpha is older than the first watch"
+    );
+    assert_eq!(h.count(), 7);
+    assert_eq!(h.commits().len(), 7, "nothing announced twice");
 }
 
 #[tokio::test]

@@ -35,6 +35,9 @@ pub struct NewCommit {
     pub deletions: Option<u32>,
     /// Made by a configured author (or the repository's `user.email`).
     pub own: bool,
+    /// Read from the reflog when the repository was first watched (a
+    /// commit of that day made before): stored, raising no prompt.
+    pub found_at_start: bool,
 }
 
 #[cfg(test)]
@@ -54,6 +57,7 @@ impl NewCommit {
             insertions: None,
             deletions: None,
             own,
+            found_at_start: false,
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct ReflogBatch {
     pub branch_updates: Vec<(String, String)>,
     /// The cursor after this batch, with the reflog's absolute path.
     pub cursor: Option<(String, Cursor)>,
+    /// The repository is watched for the first time at this time (kept
+    /// only when no first watch is stored yet).
+    pub first_watch: Option<DateTime<Utc>>,
 }
 
 /// A stored commit.
@@ -197,8 +204,9 @@ impl Store {
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO commits (repo, hash, kind, amends, branch, author_name, author_email,
-                     committed_at, summary, files_changed, insertions, deletions, recorded_at, own)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     committed_at, summary, files_changed, insertions, deletions, recorded_at, own,
+                     found_at_start)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                  ON CONFLICT (repo, hash) DO NOTHING",
             )?;
             for c in &batch.commits {
@@ -217,6 +225,7 @@ impl Store {
                     c.deletions,
                     to_millis(now),
                     c.own,
+                    c.found_at_start,
                 ])?;
                 inserted.push(n == 1);
             }
@@ -239,6 +248,13 @@ impl Store {
             )?;
             for (hash, branch) in &batch.branch_updates {
                 upd.execute(params![batch.repo, hash, branch])?;
+            }
+            if let Some(at) = batch.first_watch {
+                tx.prepare_cached(
+                    "INSERT INTO repo_watches (repo, first_watched_at) VALUES (?1, ?2)
+                     ON CONFLICT (repo) DO NOTHING",
+                )?
+                .execute(params![batch.repo, to_millis(at)])?;
             }
             if let Some((log_path, c)) = &batch.cursor {
                 tx.prepare_cached(
@@ -278,6 +294,45 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let since = since.map(to_millis).unwrap_or(i64::MIN);
         let rows = stmt.query_map(params![since, limit as i64], commit_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When `repo` was first watched (`None`: never, or a store older
+    /// than [`super::RECORD_SCHEMA`] opened read-only).
+    pub fn first_watch(&self, repo: &str) -> Result<Option<DateTime<Utc>>> {
+        if self.schema < super::RECORD_SCHEMA {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT first_watched_at FROM repo_watches WHERE repo = ?1")?;
+        Ok(stmt
+            .query_row([repo], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(from_millis))
+    }
+
+    /// Records that `repo` was watched at `at`, unless a first watch is
+    /// stored already.
+    pub fn record_first_watch(&mut self, repo: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO repo_watches (repo, first_watched_at) VALUES (?1, ?2)
+             ON CONFLICT (repo) DO NOTHING",
+            params![repo, to_millis(at)],
+        )?;
+        Ok(())
+    }
+
+    /// The hashes of `repo`'s commits found when it was first watched,
+    /// oldest first.
+    pub fn found_at_start(&self, repo: &str) -> Result<Vec<String>> {
+        if self.schema < super::RECORD_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hash FROM commits WHERE repo = ?1 AND found_at_start = 1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([repo], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -369,6 +424,7 @@ mod tests {
             insertions: Some(2),
             deletions: Some(3),
             own: true,
+            found_at_start: false,
         }
     }
 
@@ -384,6 +440,7 @@ mod tests {
             updated_at: now,
         };
         let batch = ReflogBatch {
+            first_watch: None,
             repo: "r".into(),
             commits: vec![commit("a"), commit("b")],
             activity: vec![NewActivity {
@@ -513,5 +570,34 @@ mod migration_tests {
             store.commit("r", "theirs").unwrap().unwrap().own,
             Some(false)
         );
+    }
+
+    #[test]
+    fn an_existing_store_takes_its_first_watches_from_its_cursors_and_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &super::super::MIGRATIONS[..super::super::RECORD_SCHEMA - 1] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", super::super::RECORD_SCHEMA - 1)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO reflog_cursors (log_path, repo, file_id, offset, updated_at)
+                     VALUES ('/a/.git/logs/HEAD', 'a', '1:1', 10, 5000),
+                            ('/b/.git/logs/HEAD', 'b', '1:2', 10, 7000);
+                 INSERT INTO commits (repo, hash, kind, recorded_at) VALUES ('a', 'x', 'commit', 3000);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.first_watch("a").unwrap(), Some(from_millis(3000)));
+        assert_eq!(store.first_watch("b").unwrap(), Some(from_millis(7000)));
+        assert_eq!(store.first_watch("c").unwrap(), None);
+        store.record_first_watch("c", from_millis(9000)).unwrap();
+        store.record_first_watch("c", from_millis(9999)).unwrap();
+        assert_eq!(store.first_watch("c").unwrap(), Some(from_millis(9000)));
+        assert!(store.found_at_start("a").unwrap().is_empty());
     }
 }

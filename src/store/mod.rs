@@ -56,7 +56,12 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema.sql"),
     include_str!("migrate_2.sql"),
     include_str!("migrate_3.sql"),
+    include_str!("migrate_4.sql"),
 ];
+
+/// The first schema version with each repository's first watch and the
+/// commits found at it (`migrate_4.sql`).
+pub const RECORD_SCHEMA: usize = 4;
 
 /// The first schema version with prompts, answers and tickets
 /// (`migrate_3.sql`); a read-only store that is older has none to show.

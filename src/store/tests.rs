@@ -60,6 +60,7 @@ fn commits(store: &mut Store, repo: &str, list: &[(&str, &str, &str)], now: &str
                 insertions: Some(1),
                 deletions: Some(0),
                 own: !hash.starts_with("theirs"),
+                found_at_start: false,
             })
             .collect(),
         ..ReflogBatch::default()
@@ -619,6 +620,7 @@ fn a_year_of_commits_in_a_report_range() {
                 insertions: None,
                 deletions: None,
                 own: true,
+                found_at_start: false,
             })
             .collect(),
         ..ReflogBatch::default()

@@ -58,6 +58,8 @@ use watcher::FsWatcher;
 struct Policy {
     mode: CommitTriggers,
     authors: Vec<String>,
+    /// Where a day starts (a repository's first day is recorded).
+    timezone: chrono_tz::Tz,
 }
 
 impl Policy {
@@ -65,6 +67,7 @@ impl Policy {
         Policy {
             mode: settings.commit_triggers,
             authors: settings.authors.clone(),
+            timezone: settings.timezone,
         }
     }
 }

@@ -146,17 +146,22 @@ pub struct Processed {
     pub unsettled: bool,
 }
 
-/// How lines already in a reflog before reading began are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum History {
-    /// Every line is news.
-    None,
-    /// Lines before this Unix time were most likely read before (a rewritten
-    /// reflog read again): their commits are stored if missing but not
-    /// announced, and their activity is not recorded again.
-    Quiet(i64),
-    /// Lines before this Unix time predate watching the repository: skipped.
-    Skip(i64),
+/// How lines already in a reflog before reading began are treated, by
+/// their Unix time. A line may fall under several: skipping wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct History {
+    /// Lines before this predate watching the repository: skipped.
+    pub skip_before: Option<i64>,
+    /// Lines before this were most likely read before (a rewritten reflog
+    /// read again) or are the first day's earlier work: their commits are
+    /// stored if missing but not announced, and their activity is not
+    /// recorded.
+    pub quiet_before: Option<i64>,
+    /// The repository is watched for the first time; lines that start
+    /// before this byte offset were in the reflog then: their commits are
+    /// the first day's earlier work, stored as found at start and not
+    /// announced, and their activity is not recorded.
+    pub found_until: Option<u64>,
 }
 
 /// Longest first-parent walk when reconstructing a rebase whose start was
@@ -203,6 +208,7 @@ pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
         rebase: None,
         head_branch: None,
         authors: None,
+        first_watch: history.found_until.is_some(),
     };
     let mut malformed = 0;
     let mut last_hash = if chunk.resync || chunk.start == 0 {
@@ -226,12 +232,13 @@ pub fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
             hash_before: last_hash.replace(line.new.clone()),
         };
         let ts = line.time.timestamp();
-        let historic = match history {
-            History::None => false,
-            History::Quiet(t) => ts < t,
-            History::Skip(t) if ts < t => continue,
-            History::Skip(_) => false,
-        };
+        if history.skip_before.is_some_and(|t| ts < t) {
+            continue;
+        }
+        let historic = history.quiet_before.is_some_and(|t| ts < t)
+            || history
+                .found_until
+                .is_some_and(|end| chunk.start + (offset as u64) < end);
         reader.line(&line, historic, &at);
     }
     let mut unsettled = false;
@@ -297,6 +304,9 @@ struct Reader<'r, 'c> {
     head_branch: Option<Option<String>>,
     /// Whose commits are own work, asked once per read.
     authors: Option<Vec<String>>,
+    /// The repository is watched for the first time: the commits of the
+    /// lines that were there (`historic`) are marked found at start.
+    first_watch: bool,
 }
 
 impl Reader<'_, '_> {
@@ -433,7 +443,11 @@ impl Reader<'_, '_> {
             .head_branch
             .get_or_insert_with(|| self.lookup.head_branch())
             .clone();
-        let (info, new_commit) = self.made(line, op, kind, branch, false);
+        let (info, new_commit) = self.made(line, op, kind, branch, false, historic);
+        if new_commit.found_at_start && !new_commit.own {
+            // The first day's record is the developer's own work.
+            return;
+        }
         let info = CommitInfo {
             trigger: info.trigger && !historic,
             ..info
@@ -455,14 +469,17 @@ impl Reader<'_, '_> {
         kind: CommitKind,
         branch: Option<String>,
         in_rebase: bool,
+        historic: bool,
     ) -> (CommitInfo, NewCommit) {
         let details = self.lookup.details(&line.new);
         let authors = self
             .authors
             .get_or_insert_with(|| configured_authors(self.ctx.authors, self.lookup));
-        commit_info(
+        let (info, mut new) = commit_info(
             self.ctx, line, kind, op, branch, details, authors, in_rebase,
-        )
+        );
+        new.found_at_start = self.first_watch && historic;
+        (info, new)
     }
 
     /// A rebase's finish: the commits it made that are reachable from
@@ -499,7 +516,8 @@ impl Reader<'_, '_> {
                 CommitKind::Amend | CommitKind::Commit => CommitKind::Rebase,
                 k => k,
             };
-            let (info, new_commit) = self.made(l, *step_op, kind, branch.clone(), true);
+            let (info, new_commit) =
+                self.made(l, *step_op, kind, branch.clone(), true, *step_historic);
             let index = self.batch.commits.len();
             self.batch.commits.push(new_commit);
             commits.push(Pending {
@@ -659,6 +677,7 @@ fn commit_info(
         insertions: stats.map(|s| s.1),
         deletions: stats.map(|s| s.2),
         own,
+        found_at_start: false,
     };
     (info, new)
 }
@@ -821,7 +840,7 @@ mod tests {
             log_path: "/r/.git/logs/HEAD",
             chunk: &chunk,
             cursor: &cursor,
-            history: History::None,
+            history: History::default(),
             settled,
             now: DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
         };

@@ -12,9 +12,10 @@ use super::details::{CommitDetails, Readers, RepoReader};
 use super::layout::LogSource;
 use super::outcome::{GitEvent, LastCommit};
 use super::process::{self, History, LogContext, LogRead, Lookup};
-use super::repo::RepoWatch;
+use super::repo::{Baseline, RepoWatch};
 use super::tail;
 use super::Policy;
+use crate::daemon::wallclock::local_midnight;
 use crate::protocol::{CommitInfo, CommitKind};
 use crate::store::cursor::Cursor;
 use crate::store::{ReflogBatch, Store};
@@ -29,23 +30,48 @@ pub(super) enum ReadError {
     Store(anyhow::Error),
 }
 
-/// How the lines already in a reflog are treated when reading started over
-/// from its beginning (`resync`). With a stored cursor the file was
-/// rewritten (expire, gc, a clone at the same path): lines older than the
-/// cursor were most likely read before, so they are stored if missing but
-/// not announced. Without one, the repository came back after being
-/// missing: lines from before that predate watching and are skipped.
+/// Where a read starts without a stored cursor, and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// A stored cursor, or a baseline: what was there is history.
+    Known,
+    /// The repository was never watched before: its reflog is read from
+    /// the start, and the commits of its first day that it held up to
+    /// this byte offset are recorded as found at start.
+    FirstWatch { end: u64 },
+}
+
+/// How the lines already in a reflog are treated. Nothing made before the
+/// local day of the repository's first watch (`floor`) is ever added.
+///
+/// When reading started over from its beginning (`resync`) with a stored
+/// cursor, the file was rewritten (expire, `reflog delete`, gc, a clone at
+/// the same path): lines older than the cursor were most likely read
+/// before, so they are stored if missing but not announced. Without one,
+/// the repository came back after being missing: lines from before that
+/// predate watching and are skipped. At the first watch (`start`), lines
+/// of its day before now are stored as found at start, unannounced.
 pub fn history_for(
     resync: bool,
     stored: bool,
     skip_before: Option<DateTime<Utc>>,
     cursor_time: DateTime<Utc>,
+    floor: DateTime<Utc>,
+    start: (Start, DateTime<Utc>),
 ) -> History {
+    let mut h = History {
+        skip_before: Some(floor.timestamp()),
+        ..History::default()
+    };
     match (resync, stored, skip_before) {
-        (true, true, _) => History::Quiet(cursor_time.timestamp() - RESYNC_MARGIN_SECS),
-        (true, false, Some(t)) => History::Skip(t.timestamp()),
-        _ => History::None,
+        (true, true, _) => h.quiet_before = Some(cursor_time.timestamp() - RESYNC_MARGIN_SECS),
+        (true, false, Some(t)) => h.skip_before = Some(t.timestamp().max(floor.timestamp())),
+        _ => {}
     }
+    if let (Start::FirstWatch { end }, _) = start {
+        h.found_until = Some(end);
+    }
+    h
 }
 
 /// What to write after a read: the batch, plus the cursor reading started
@@ -60,7 +86,10 @@ pub fn batch_to_write(
     if batch.cursor.is_none() && !stored {
         batch.cursor = Some(start);
     }
-    let needed = batch.cursor.is_some() || !batch.commits.is_empty() || !batch.activity.is_empty();
+    let needed = batch.cursor.is_some()
+        || batch.first_watch.is_some()
+        || !batch.commits.is_empty()
+        || !batch.activity.is_empty();
     needed.then_some(batch)
 }
 
@@ -147,13 +176,34 @@ pub(super) fn read_log(
     let path_key = path.to_string_lossy().into_owned();
     let stored = store.reflog_cursor(path).map_err(ReadError::Store)?;
     let from_store = stored.is_some();
-    let (cursor, skip_before) = match stored {
-        Some(c) => (c, None),
+    let first_watch = store
+        .first_watch(&w.config.name)
+        .map_err(ReadError::Store)?;
+    let (cursor, skip_before, start) = match stored {
+        Some(c) => (c, None, (Start::Known, now)),
         None => match w.baselines.get(path) {
-            Some(b) => (b.cursor.clone(), b.skip_before),
-            None => (tail::at_end(path, now).map_err(ReadError::Io)?, None),
+            Some(Baseline {
+                at_end: Some(at),
+                cursor,
+                ..
+            }) if first_watch.is_none_or(|f| f.timestamp_millis() == at.timestamp_millis()) => {
+                // Never watched before this run's baseline (the other
+                // reflogs of its first watch too: linked worktrees).
+                let end = cursor.offset;
+                (Cursor::absent(), None, (Start::FirstWatch { end }, *at))
+            }
+            Some(b) => (b.cursor.clone(), b.skip_before, (Start::Known, now)),
+            None => (
+                tail::at_end(path, now).map_err(ReadError::Io)?,
+                None,
+                (Start::Known, now),
+            ),
         },
     };
+    // Its first watch is now, unless the baseline was taken earlier.
+    let first_watch_at = first_watch.unwrap_or(start.1);
+    let floor = local_midnight(first_watch_at, policy.timezone);
+    let first_watch = first_watch.is_none().then_some(first_watch_at);
     let mut settled = false;
     let mut processed = loop {
         let chunk = match tail::read_new(path, &cursor).map_err(ReadError::Io)? {
@@ -163,6 +213,7 @@ pub(super) fn read_log(
                 // reads the first commits from the start.
                 let empty = ReflogBatch {
                     repo: w.config.name.clone(),
+                    first_watch,
                     ..ReflogBatch::default()
                 };
                 if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
@@ -176,7 +227,14 @@ pub(super) fn read_log(
         if chunk.resync && from_store && !settled {
             tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());
         }
-        let history = history_for(chunk.resync, from_store, skip_before, cursor.updated_at);
+        let history = history_for(
+            chunk.resync,
+            from_store,
+            skip_before,
+            cursor.updated_at,
+            floor,
+            start,
+        );
         let mode = w.config.commit_triggers.unwrap_or(policy.mode);
         let ctx = LogContext {
             repo: &w.config.name,
@@ -210,7 +268,8 @@ pub(super) fn read_log(
         // written just after this read.
         settled = true;
     };
-    let batch = std::mem::take(&mut processed.batch);
+    let mut batch = std::mem::take(&mut processed.batch);
+    batch.first_watch = first_watch;
     let inserted = match batch_to_write(batch, (path_key, cursor), from_store) {
         Some(batch) => store
             .record_reflog_batch(&batch, now)
@@ -266,20 +325,30 @@ mod tests {
 
     #[test]
     fn how_lines_already_there_are_treated() {
+        let h = |skip: i64, quiet: Option<i64>, found: Option<u64>| History {
+            skip_before: Some(skip),
+            quiet_before: quiet,
+            found_until: found,
+        };
+        let known = (Start::Known, t(200));
+        let first = (Start::FirstWatch { end: 300 }, t(200));
         let table = [
-            // (resync, cursor stored, skip before) -> history
-            (false, true, None, History::None),
-            (false, false, Some(t(50)), History::None),
-            (true, true, None, History::Quiet(95)),
-            (true, true, Some(t(50)), History::Quiet(95)),
-            (true, false, Some(t(50)), History::Skip(50)),
-            (true, false, None, History::None),
+            // (resync, cursor stored, skip before, start) -> history; the
+            // floor (the first watch's day) is 10, the cursor's time 100.
+            (false, true, None, known, h(10, None, None)),
+            (false, false, Some(t(50)), known, h(10, None, None)),
+            (true, true, None, known, h(10, Some(95), None)),
+            (true, true, Some(t(50)), known, h(10, Some(95), None)),
+            (true, false, Some(t(50)), known, h(50, None, None)),
+            (true, false, Some(t(5)), known, h(10, None, None)),
+            (true, false, None, known, h(10, None, None)),
+            (false, false, None, first, h(10, None, Some(300))),
         ];
-        for (resync, stored, skip_before, want) in table {
+        for (resync, stored, skip_before, start, want) in table {
             assert_eq!(
-                history_for(resync, stored, skip_before, t(100)),
+                history_for(resync, stored, skip_before, t(100), t(10), start),
                 want,
-                "{resync} {stored} {skip_before:?}"
+                "{resync} {stored} {skip_before:?} {start:?}"
             );
         }
     }
@@ -307,6 +376,7 @@ mod tests {
                 .collect(),
             branch_updates: Vec::new(),
             cursor: cursor.map(|c| (start().0, c)),
+            first_watch: None,
         };
         // (batch, cursor stored) -> written?, with which cursor
         let table = [

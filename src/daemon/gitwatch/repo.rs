@@ -53,6 +53,11 @@ pub(super) struct Baseline {
     pub cursor: Cursor,
     /// Lines older than this predate watching and are skipped.
     pub skip_before: Option<DateTime<Utc>>,
+    /// Taken at the reflog's end at this time because the repository was
+    /// seen for the first time in this run: when the store has no first
+    /// watch of it either, this is its first watch, and its first day is
+    /// read instead (`read::read_log`).
+    pub at_end: Option<DateTime<Utc>>,
 }
 
 /// Where reading starts in a reflog the store has no cursor for.
@@ -192,10 +197,12 @@ impl RepoWatch {
                         Cursor::absent()
                     },
                     skip_before: None,
+                    at_end: Some(now),
                 },
                 StartRule::FromStart { skip_before } => Baseline {
                     cursor: Cursor::absent(),
                     skip_before,
+                    at_end: None,
                 },
             };
             self.baselines.insert(s.log_path.clone(), base);
