@@ -652,6 +652,88 @@ async fn a_rewritten_reflog_adds_nothing_from_before_the_first_watch() {
     assert_eq!(h.commits().len(), 7, "nothing announced twice");
 }
 
+/// `(commits, insertions)` the report counts, and what `git log` says of
+/// the `n` commits reachable from HEAD.
+fn counted(h: &Harness, sb: &Sandbox, r: &Path, n: usize) -> ((u64, u64), (u64, u64)) {
+    let rep = report(&h.store);
+    let log = sb.git(r, &["log", "--format=", "--numstat", &format!("-{n}")]);
+    let lines: u64 = log
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    (
+        (rep.totals.commits, rep.totals.insertions),
+        (n as u64, lines),
+    )
+}
+
+#[tokio::test]
+async fn a_rewritten_change_is_counted_once() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "base.txt", "b\n", "base");
+    sb.git(&r, &["checkout", "-q", "-b", "feature"]);
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    for i in 1..=4 {
+        sb.commit(
+            &r,
+            &format!("f{i}"),
+            &format!("{i}\n"),
+            &format!("rebase-me {i}"),
+        );
+    }
+    // An amend, a reword, a squash, a rebase onto a new base.
+    std::fs::write(r.join("f4"), "4\nmore\n").unwrap();
+    sb.git(
+        &r,
+        &["commit", "-q", "-a", "--amend", "-m", "rebase-me 4 amended"],
+    );
+    let reword = (
+        "GIT_SEQUENCE_EDITOR",
+        "sed -i -e 1s/pick/reword/ -e 3s/pick/reword/",
+    );
+    sb.git_with(&r, ME, &[reword, REWORD], &["rebase", "-q", "-i", "HEAD~4"]);
+    h.until("the reword", |h| rebases(h).len() == 1).await;
+    assert_eq!(counted(&h, &sb, &r, 4).0, counted(&h, &sb, &r, 4).1);
+    let first = h.store.repo_commits("app").unwrap()[0].clone();
+
+    let squash = ("GIT_SEQUENCE_EDITOR", "sed -i -e 2s/pick/squash/");
+    sb.git_with(&r, ME, &[squash], &["rebase", "-q", "-i", "HEAD~4"]);
+    h.until("the squash", |h| rebases(h).len() == 2).await;
+    assert_eq!(counted(&h, &sb, &r, 3).0, counted(&h, &sb, &r, 3).1);
+
+    sb.git(&r, &["checkout", "-q", "main"]);
+    sb.commit(&r, "main.txt", "m\n", "main moves on");
+    sb.git(&r, &["checkout", "-q", "feature"]);
+    sb.git(&r, &["rebase", "-q", "main"]);
+    h.until("the rebase onto main", |h| rebases(h).len() == 3)
+        .await;
+    let ((commits, lines), (want, want_lines)) = counted(&h, &sb, &r, 4);
+    assert_eq!((commits, lines), (want, want_lines), "3 rebased and main's");
+
+    // Every version is kept; the change shows its latest summary at the
+    // time of its first version.
+    assert!(h.count() > 10);
+    let rep = report(&h.store);
+    let summaries: Vec<&str> = rep.groups[0]
+        .commits
+        .iter()
+        .map(|c| c.summary.as_str())
+        .collect();
+    assert!(summaries.contains(&"rebase-me 1x"), "{summaries:?}");
+    let c1 = rep.groups[0]
+        .commits
+        .iter()
+        .find(|c| c.summary == "rebase-me 1x")
+        .unwrap();
+    assert_eq!(Some(c1.at), first.committed_at);
+    assert_eq!(
+        h.store.last_commit("app").unwrap().unwrap().hash,
+        sb.head(&r),
+        "the last commit is the latest version"
+    );
+}
+
 #[tokio::test]
 async fn checkout_reset_and_fast_forward_pull_are_activity() {
     let sb = Sandbox::new();

@@ -86,6 +86,9 @@ pub struct ReflogBatch {
     /// The repository is watched for the first time at this time (kept
     /// only when no first watch is stored yet).
     pub first_watch: Option<DateTime<Utc>>,
+    /// `(old, new)`: versions a rewrite replaced (a rebase's commits and
+    /// those they were made from; an amend's is its `amends`).
+    pub links: Vec<(String, String)>,
 }
 
 /// A stored commit.
@@ -165,6 +168,29 @@ pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
     })
 }
 
+/// Records that `new` replaced `old` in `repo`: `old` is a replaced
+/// version, and `new` (with the versions it replaced since) takes the
+/// time of `old`'s change when that is earlier.
+fn link(tx: &rusqlite::Transaction<'_>, repo: &str, old: &str, new: &str) -> rusqlite::Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO commit_links (repo, old_hash, new_hash) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![repo, old, new])?;
+    tx.prepare_cached("UPDATE commits SET replaced = 1 WHERE repo = ?1 AND hash = ?2")?
+        .execute(params![repo, old])?;
+    tx.prepare_cached(
+        "UPDATE commits SET first_at = o.first_at
+         FROM (SELECT first_at FROM commits WHERE repo = ?1 AND hash = ?2) AS o
+         WHERE repo = ?1 AND hash = ?3 AND o.first_at < commits.first_at",
+    )?
+    .execute(params![repo, old, new])?;
+    Ok(())
+}
+
 impl Store {
     /// The columns [`commit_row`] reads, as this file has them.
     pub(super) fn commit_columns(&self) -> &'static str {
@@ -205,8 +231,9 @@ impl Store {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO commits (repo, hash, kind, amends, branch, author_name, author_email,
                      committed_at, summary, files_changed, insertions, deletions, recorded_at, own,
-                     found_at_start)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     found_at_start, first_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     coalesce(?8, ?13))
                  ON CONFLICT (repo, hash) DO NOTHING",
             )?;
             for c in &batch.commits {
@@ -242,6 +269,13 @@ impl Store {
                     a.message,
                     to_millis(a.at)
                 ])?;
+            }
+            let amends = batch
+                .commits
+                .iter()
+                .filter_map(|c| Some((c.amends.clone()?, c.hash.clone())));
+            for (old, new) in amends.chain(batch.links.iter().cloned()) {
+                link(&tx, &batch.repo, &old, &new)?;
             }
             let mut upd = tx.prepare_cached(
                 "UPDATE commits SET branch = ?3 WHERE repo = ?1 AND hash = ?2 AND branch IS NULL",
@@ -362,8 +396,14 @@ impl Store {
     /// (by commit time, else recording time; the last recorded on a tie).
     pub fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
         let cols = self.commit_columns();
+        // A version a later one replaced is not the last commit.
+        let latest = if self.schema >= super::RECORD_SCHEMA {
+            "AND replaced = 0"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {cols} FROM commits WHERE repo = ?1
+            "SELECT {cols} FROM commits WHERE repo = ?1 {latest}
              ORDER BY coalesce(committed_at, recorded_at) DESC, id DESC LIMIT 1"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -441,6 +481,7 @@ mod tests {
         };
         let batch = ReflogBatch {
             first_watch: None,
+            links: Vec::new(),
             repo: "r".into(),
             commits: vec![commit("a"), commit("b")],
             activity: vec![NewActivity {

@@ -179,17 +179,20 @@ fn pending_in(conn: &Connection) -> rusqlite::Result<(Vec<CommitRecord>, Option<
         .prepare_cached("SELECT coalesce(max(last_commit_id), 0) FROM work_updates")?
         .query_row([], |r| r.get(0))?;
     // Own work only (`own` is NULL for commits stored before it was known).
+    // A version a later one replaced (an amend's predecessor, a rebased
+    // commit's original) is not counted again.
     let sql = format!(
-        "SELECT {COMMIT_COLUMNS} FROM commits WHERE id > ?1 AND coalesce(own, 1) != 0 ORDER BY id"
+        "SELECT {COMMIT_COLUMNS} FROM commits
+         WHERE id > ?1 AND coalesce(own, 1) != 0 AND replaced = 0 ORDER BY id"
     );
     let commits: Vec<CommitRecord> = conn
         .prepare_cached(&sql)?
         .query_map([after], commit_row)?
         .collect::<rusqlite::Result<_>>()?;
-    let newest = commits
-        .last()
-        .map(|c| c.id)
-        .or(Some(after).filter(|a| *a > 0));
+    let newest: Option<i64> = conn
+        .prepare_cached("SELECT max(id) FROM commits WHERE id > ?1 AND coalesce(own, 1) != 0")?
+        .query_row([after], |r| r.get(0))?;
+    let newest = newest.or(Some(after).filter(|a| *a > 0));
     Ok((commits, newest))
 }
 

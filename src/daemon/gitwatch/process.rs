@@ -25,7 +25,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch};
+use super::classify::{
+    author_matches, classify, raises_trigger, rebase_finish_branch,
+    split_message as split_reflog_message,
+};
 use super::details::CommitDetails;
 use super::outcome::GitEvent;
 use super::reflog::{complete_lines, parse_line, ReflogLine};
@@ -54,6 +57,9 @@ pub trait Lookup {
     /// The commits `new` has and `old` has not, oldest first, at most
     /// `limit` of them, and how many there are in all.
     fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize);
+    /// The patch id of `hash` against its first parent (`None`: no change,
+    /// or unreadable).
+    fn patch_id(&mut self, hash: &str) -> Option<String>;
 }
 
 /// Most commits of other authors stored for one movement of a branch (a
@@ -525,6 +531,7 @@ impl Reader<'_, '_> {
                 index: Some(index),
             });
         }
+        self.link_rebased(&lines, &commits, &line.new);
         if partial {
             prepend_stored_rebase(self.lookup, &line.new, &mut commits);
         }
@@ -557,6 +564,107 @@ impl Reader<'_, '_> {
             commits,
             historic,
         });
+    }
+
+    /// Links each commit a finished rebase kept to the commits it was made
+    /// from, among those of the old tip (on its start line) that are not
+    /// on where it finished: first by the patch id of the kept commit or of
+    /// a version it went through (a reword's first version, the pick a
+    /// squash amended); then a squash or fixup takes the commit it amended
+    /// and the next one of the old history (what it absorbed); last, a
+    /// commit still without one takes the one with its author and author
+    /// date.
+    fn link_rebased(
+        &mut self,
+        lines: &[(ReflogLine, Operation, bool)],
+        kept: &[Pending],
+        head: &str,
+    ) {
+        let Some((start, Operation::RebaseStart, _)) = lines.first() else {
+            return;
+        };
+        let (hashes, _) = self.lookup.gained(head, &start.old, REBASE_WALK_LIMIT);
+        // Oldest first: (hash, patch id, details, linked to).
+        let mut olds: Vec<(String, Option<String>, Option<CommitDetails>, Option<usize>)> = hashes
+            .into_iter()
+            .map(|h| {
+                let patch = self.lookup.patch_id(&h);
+                let details = self.lookup.details(&h).ok();
+                (h, patch, details, None)
+            })
+            .collect();
+        let made: std::collections::HashMap<&str, &ReflogLine> = lines
+            .iter()
+            .filter(|(_, op, _)| op.commit_kind().is_some())
+            .map(|(l, _, _)| (l.new.as_str(), l))
+            .collect();
+        let kept_hashes: std::collections::HashSet<&str> =
+            kept.iter().map(|p| p.info.hash.as_str()).collect();
+        // The versions each kept commit went through, oldest first.
+        let chains: Vec<Vec<&ReflogLine>> = kept
+            .iter()
+            .map(|p| {
+                let mut chain = vec![made[p.info.hash.as_str()]];
+                while let Some(prev) = made.get(chain.last().expect("not empty").old.as_str()) {
+                    if kept_hashes.contains(prev.new.as_str()) || chain.len() > made.len() {
+                        break;
+                    }
+                    chain.push(prev);
+                }
+                chain.reverse();
+                chain
+            })
+            .collect();
+        for (k, chain) in chains.iter().enumerate() {
+            for version in chain {
+                let Some(patch) = self.lookup.patch_id(&version.new) else {
+                    continue;
+                };
+                if let Some(old) = olds
+                    .iter_mut()
+                    .find(|o| o.3.is_none() && o.1.as_deref() == Some(patch.as_str()))
+                {
+                    old.3 = Some(k);
+                }
+            }
+        }
+        for (k, chain) in chains.iter().enumerate() {
+            for version in chain {
+                let (_, step, _) = split_reflog_message(&version.message);
+                if !matches!(step, Some("squash") | Some("fixup")) {
+                    continue;
+                }
+                if let Some(old) = olds
+                    .iter_mut()
+                    .find(|o| o.3.is_none() && o.0 == version.old)
+                {
+                    old.3 = Some(k);
+                }
+                let after = olds.iter().rposition(|o| o.3 == Some(k));
+                let from = after.map_or(0, |a| a + 1);
+                if let Some(old) = olds[from..].iter_mut().find(|o| o.3.is_none()) {
+                    old.3 = Some(k);
+                }
+            }
+        }
+        for (k, p) in kept.iter().enumerate() {
+            if olds.iter().any(|o| o.3 == Some(k)) {
+                continue;
+            }
+            if let Some(old) = olds.iter_mut().find(|o| {
+                o.3.is_none()
+                    && o.2.as_ref().is_some_and(|d| {
+                        d.author_email == p.info.author_email && d.time == p.info.time
+                    })
+            }) {
+                old.3 = Some(k);
+            }
+        }
+        for (old, _, _, k) in olds {
+            if let Some(k) = k {
+                self.batch.links.push((old, kept[k].info.hash.clone()));
+            }
+        }
     }
 
     /// A rebase that ended without finishing (its abort line, when there
@@ -792,6 +900,9 @@ mod tests {
         }
         fn gained(&mut self, _old: &str, _new: &str, _limit: usize) -> (Vec<String>, usize) {
             (Vec::new(), 0)
+        }
+        fn patch_id(&mut self, _hash: &str) -> Option<String> {
+            None
         }
     }
 

@@ -158,6 +158,10 @@ impl Lookup for GitLookup<'_> {
         self.reader.parents(hash)
     }
 
+    fn patch_id(&mut self, hash: &str) -> Option<String> {
+        self.reader.patch_id(hash)
+    }
+
     fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize) {
         self.reader.gained(old, new, limit)
     }
@@ -377,6 +381,7 @@ mod tests {
             branch_updates: Vec::new(),
             cursor: cursor.map(|c| (start().0, c)),
             first_watch: None,
+            links: Vec::new(),
         };
         // (batch, cursor stored) -> written?, with which cursor
         let table = [

@@ -209,6 +209,23 @@ impl RepoReader {
         }
     }
 
+    /// The patch id of `hash` against its first parent (`git patch-id`'s
+    /// stable id: the same change applied elsewhere has the same one);
+    /// `None` for a commit that changes nothing, or when unreadable.
+    pub fn patch_id(&mut self, hash: &str) -> Option<String> {
+        let repo = self.repo().ok()?;
+        let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
+        let tree = commit.tree().ok()?;
+        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+        let diff = repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
+            .ok()?;
+        if diff.deltas().len() == 0 {
+            return None;
+        }
+        diff.patchid(None).ok().map(|id| id.to_string())
+    }
+
     /// The first parent of `hash`.
     pub fn first_parent(&mut self, hash: &str) -> Option<String> {
         let repo = self.repo().ok()?;
