@@ -735,6 +735,41 @@ async fn a_rewritten_change_is_counted_once() {
 }
 
 #[tokio::test]
+async fn sha256_repositories_have_their_branch_and_line_counts() {
+    let sb = Sandbox::new();
+    let r = sb.path("sha");
+    std::fs::create_dir_all(&r).unwrap();
+    sb.git(&r, &["init", "-q", "--object-format=sha256"]);
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("sha", &r)], &settings(&[ME]));
+    assert_eq!(h.state("sha"), RepoState::Watching);
+    sb.git(&r, &["checkout", "-q", "-b", "feature"]);
+    let c = sb.commit(&r, "a.txt", "a\nb\nc\n", "two lines");
+    assert_eq!(c.len(), 64);
+    sb.git(&r, &["commit", "-q", "--amend", "-m", "two lines, amended"]);
+    let amended = sb.head(&r);
+    h.until("the amend", |h| h.has_commit(&amended)).await;
+    let got = h
+        .commits()
+        .into_iter()
+        .find(|x| x.hash == amended)
+        .unwrap()
+        .clone();
+    assert_eq!(got.branch.as_deref(), Some("feature"));
+    assert_eq!(got.summary, "two lines, amended");
+    assert_eq!(
+        (got.files_changed, got.insertions, got.deletions),
+        (Some(1), Some(2), Some(0))
+    );
+    assert!(got.own);
+    assert_eq!(
+        report(&h.store).totals.commits,
+        1,
+        "the amend replaced the commit"
+    );
+}
+
+#[tokio::test]
 async fn checkout_reset_and_fast_forward_pull_are_activity() {
     let sb = Sandbox::new();
     let upstream = sb.init("upstream");

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::details::cli;
 use super::layout::{self, Layout, Problem, Role};
 use super::outcome::LastCommit;
 use super::tail;
@@ -102,12 +103,7 @@ pub fn unwatchable(problem: Problem) -> (RepoState, bool) {
     (state, watch_ancestor)
 }
 
-/// The branch a `HEAD` file's text names; `None` when detached.
-pub fn branch_of_head(text: &str) -> Option<String> {
-    text.trim()
-        .strip_prefix("ref: refs/heads/")
-        .map(str::to_string)
-}
+pub use cli::branch_of_head;
 
 fn dir_identity(path: &Path) -> Option<String> {
     tail::stat(path).ok().flatten().map(|(id, _)| id)
@@ -184,6 +180,15 @@ impl RepoWatch {
         let rule = start_rule(was_watching, self.fresh, self.unwatchable_since);
         if !was_watching {
             self.baselines.clear();
+            let config = std::fs::read_to_string(layout.commondir.join("config"));
+            if config.is_ok_and(|c| cli::sha256_config(&c)) {
+                let name = &self.config.name;
+                tracing::info!(
+                    repo = %name,
+                    "repository `{name}` uses SHA-256 object names: its commits are read through the `git` command; {}",
+                    cli::MISSING
+                );
+            }
         }
         for s in &layout.logs {
             if self.baselines.contains_key(&s.log_path) {

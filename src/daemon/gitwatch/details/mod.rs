@@ -9,6 +9,7 @@
 //! files would keep a repacked repository's old packs on disk). Diff
 //! stats come from [`diffstat`]; only counts are taken, no content is kept.
 
+pub mod cli;
 mod diffstat;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,12 @@ impl RepoReader {
         self.opened().map(|o| &o.repo)
     }
 
+    /// libgit2 cannot read this repository's object format (SHA-256):
+    /// questions go to the `git` command ([`cli`]).
+    fn through_cli(&mut self) -> bool {
+        matches!(self.opened(), Err(e) if cli::unreadable_format(&e))
+    }
+
     /// Opened successfully (worth keeping for the next question).
     pub fn is_open(&self) -> bool {
         matches!(self.repo, Some(Ok(_)))
@@ -73,6 +80,10 @@ impl RepoReader {
 
     /// The branch HEAD is on, `None` when detached.
     pub fn head_branch(&mut self) -> Option<String> {
+        if self.through_cli() {
+            let text = std::fs::read_to_string(self.gitdir.join("HEAD")).ok()?;
+            return cli::branch_of_head(&text);
+        }
         let repo = self.repo().ok()?;
         if repo.head_detached().unwrap_or(false) {
             return None;
@@ -90,6 +101,9 @@ impl RepoReader {
 
     /// `user.email` as git would use it for this repository.
     pub fn user_email(&mut self) -> Option<String> {
+        if self.through_cli() {
+            return cli::user_email(&self.gitdir);
+        }
         let repo = self.repo().ok()?;
         repo.config().ok()?.get_string("user.email").ok()
     }
@@ -97,6 +111,9 @@ impl RepoReader {
     /// Details of `hash`; `Err` when the repository or the object is gone
     /// (gc after an amend while the daemon was down).
     pub fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
+        if self.through_cli() {
+            return cli::details(&self.gitdir, hash);
+        }
         let last = self.last;
         let Opened {
             repo,
@@ -152,6 +169,9 @@ impl RepoReader {
         if hash.eq_ignore_ascii_case(tip) {
             return true;
         }
+        if self.through_cli() {
+            return cli::reachable(&self.gitdir, hash, tip);
+        }
         let Ok(repo) = self.repo() else {
             return false;
         };
@@ -171,6 +191,9 @@ impl RepoReader {
 
     /// The parents of `hash`, first parent first.
     pub fn parents(&mut self, hash: &str) -> Vec<String> {
+        if self.through_cli() {
+            return cli::parents(&self.gitdir, hash);
+        }
         let Ok(repo) = self.repo() else {
             return Vec::new();
         };
@@ -186,6 +209,9 @@ impl RepoReader {
     /// The commits reachable from `new` and not from `old`, oldest first,
     /// at most `limit`, with how many there are.
     pub fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize) {
+        if self.through_cli() {
+            return cli::gained(&self.gitdir, old, new, limit);
+        }
         let mut walk = || -> Result<Vec<Oid>, git2::Error> {
             let repo = self.repo().map_err(|e| git2::Error::from_str(&e))?;
             let mut revwalk = repo.revwalk()?;
@@ -228,6 +254,9 @@ impl RepoReader {
 
     /// The first parent of `hash`.
     pub fn first_parent(&mut self, hash: &str) -> Option<String> {
+        if self.through_cli() {
+            return cli::parents(&self.gitdir, hash).into_iter().next();
+        }
         let repo = self.repo().ok()?;
         let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
         commit.parent_id(0).ok().map(|id| id.to_string())
