@@ -608,7 +608,7 @@ async fn the_first_watch_records_the_days_own_commits_once_and_no_earlier() {
     );
     let beta = sb.commit(&r, "b.txt", "b\n", "beta today");
     let h = Harness::first_watch(&sb, &[repo("app", &r)], &settings(&[ME]));
-    assert_eq!(h.store.found_at_start("app").unwrap(), [beta.clone()]);
+    assert_eq!(h.store.found_at_start("app").unwrap(), [beta]);
     assert!(h.store.commit("app", &alpha).unwrap().is_none());
     assert!(h.events.is_empty(), "found at start: no event, no prompt");
     assert!(h.store.first_watch("app").unwrap().is_some());

@@ -116,6 +116,10 @@ impl OpenRebase {
     }
 }
 
+/// A commit a finished rebase may have replaced: its hash, patch id,
+/// details, and the index of the kept commit it is linked to.
+type Original = (String, Option<String>, Option<CommitDetails>, Option<usize>);
+
 /// Where a line is in the chunk: its byte offset and the new hash of the
 /// line before it (`None` at the start of the file or after a malformed
 /// line).
@@ -585,7 +589,7 @@ impl Reader<'_, '_> {
         };
         let (hashes, _) = self.lookup.gained(head, &start.old, REBASE_WALK_LIMIT);
         // Oldest first: (hash, patch id, details, linked to).
-        let mut olds: Vec<(String, Option<String>, Option<CommitDetails>, Option<usize>)> = hashes
+        let mut olds: Vec<Original> = hashes
             .into_iter()
             .map(|h| {
                 let patch = self.lookup.patch_id(&h);

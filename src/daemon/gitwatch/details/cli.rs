@@ -173,7 +173,16 @@ mod tests {
 
     #[test]
     fn show_output() {
-        let text = "Fix it\0Ada\0ada@x\01700000000\02023-11-14 23:13:20 +0130\0aa bb\n";
+        let text = [
+            "Fix it",
+            "Ada",
+            "ada@x",
+            "1700000000",
+            "2023-11-14 23:13:20 +0130",
+            "aa bb\n",
+        ]
+        .join("\0");
+        let text = text.as_str();
         let (d, parents) = parse_show(text).unwrap();
         assert_eq!(d.summary.as_deref(), Some("Fix it"));
         assert_eq!(
@@ -184,7 +193,8 @@ mod tests {
         assert_eq!(d.time.offset().local_minus_utc(), 5400);
         assert_eq!(parents, ["aa", "bb"]);
         assert_eq!(d.first_parent.as_deref(), Some("aa"));
-        let root = "first\0A\0a@x\01\01970-01-01 00:00:01 -0200\0\n";
+        let root = ["first", "A", "a@x", "1", "1970-01-01 00:00:01 -0200", "\n"].join("\0");
+        let root = root.as_str();
         let (d, parents) = parse_show(root).unwrap();
         assert!(parents.is_empty());
         assert_eq!(d.time.offset().local_minus_utc(), -7200);
