@@ -1252,3 +1252,225 @@ async fn stress_worktrees_added_and_committed_in_at_once() {
     }
     assert_eq!(h.count(), cycles as u64);
 }
+
+/// One step of a developer's day, as the property test below runs it.
+#[derive(Debug, Clone)]
+enum Step {
+    Commit,
+    Amend,
+    /// `rebase -i` rewording the last `n` commits (when they are all own,
+    /// made here, and no merge).
+    Reword(usize),
+    /// `rebase -i` squashing the last `n` (at least 2) into one.
+    Squash(usize),
+    /// `rebase -i` stopped at an `edit`, then aborted.
+    Abort,
+    Reset,
+    /// A new branch at HEAD, or back to `main`.
+    Checkout(bool),
+    /// Upstream gains a commit of another author; `git pull` merges it.
+    Pull,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => Just(Step::Commit),
+        1 => Just(Step::Amend),
+        1 => (1usize..=3).prop_map(Step::Reword),
+        1 => (2usize..=3).prop_map(Step::Squash),
+        1 => Just(Step::Abort),
+        1 => Just(Step::Reset),
+        1 => any::<bool>().prop_map(Step::Checkout),
+        1 => Just(Step::Pull),
+    ]
+}
+
+/// Runs `steps` on a watched clone and returns (what the report counts,
+/// the changes the developer made by finished operations, each once).
+fn run_day(steps: &[Step]) -> (u64, u64) {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let r = sb.path("clone");
+    let (from, to) = (upstream.to_str().unwrap(), r.to_str().unwrap());
+    sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = runtime.enter();
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    // The own changes made here, by the hash of their latest version.
+    let mut own: std::collections::HashSet<String> = Default::default();
+    let mut changes = 0u64;
+    let head = |sb: &Sandbox| sb.head(&r);
+    let last = |sb: &Sandbox, n: usize| -> Vec<String> {
+        let log = sb.git(&r, &["log", "--format=%H %P", &format!("-{n}")]);
+        log.lines().map(str::to_string).collect()
+    };
+    // The last `n` commits are own, made here, and no merges.
+    let rewritable = |sb: &Sandbox, own: &std::collections::HashSet<String>, n: usize| {
+        let lines = last(sb, n + 1);
+        lines.len() == n + 1
+            && lines[..n].iter().all(|l| {
+                let mut f = l.split(' ');
+                own.contains(f.next().unwrap()) && f.count() == 1
+            })
+    };
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            Step::Commit => {
+                sb.commit(
+                    &r,
+                    &format!("f{i}"),
+                    &format!("{i}\n"),
+                    &format!("step {i}"),
+                );
+                own.insert(head(&sb));
+                changes += 1;
+            }
+            Step::Amend => {
+                let before = head(&sb);
+                std::fs::write(r.join(format!("f{i}")), "amended\n").unwrap();
+                sb.git(&r, &["add", "-A"]);
+                sb.git(
+                    &r,
+                    &["commit", "-q", "--amend", "-m", &format!("amend {i}")],
+                );
+                if !own.remove(&before) {
+                    changes += 1;
+                }
+                own.insert(head(&sb));
+            }
+            Step::Reword(n) | Step::Squash(n) => {
+                if !rewritable(&sb, &own, *n) {
+                    continue;
+                }
+                let before: Vec<String> = last(&sb, *n)
+                    .iter()
+                    .map(|l| l.split(' ').next().unwrap().to_string())
+                    .collect();
+                let script = match step {
+                    Step::Reword(_) => "sed -i -e s/^pick/reword/".to_string(),
+                    _ => "sed -i -e '2,$s/^pick/squash/'".to_string(),
+                };
+                let sequence = ("GIT_SEQUENCE_EDITOR", script.as_str());
+                sb.git_with(
+                    &r,
+                    ME,
+                    &[sequence, REWORD],
+                    &["rebase", "-q", "-i", &format!("HEAD~{n}")],
+                );
+                for b in &before {
+                    own.remove(b);
+                }
+                let after = if matches!(step, Step::Squash(_)) {
+                    1
+                } else {
+                    *n
+                };
+                for l in last(&sb, after) {
+                    own.insert(l.split(' ').next().unwrap().to_string());
+                }
+                if matches!(step, Step::Squash(_)) {
+                    changes -= (*n as u64) - 1;
+                }
+            }
+            Step::Abort => {
+                let edit = ("GIT_SEQUENCE_EDITOR", "sed -i -e 1s/^pick/edit/");
+                let started = Command::new("git")
+                    .args(["rebase", "-q", "-i", "HEAD~1"])
+                    .current_dir(&r)
+                    .env("GIT_CONFIG_GLOBAL", sb.path("gitconfig"))
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .env("GIT_COMMITTER_EMAIL", ME)
+                    .env("GIT_AUTHOR_EMAIL", ME)
+                    .env("GIT_EDITOR", "true")
+                    .env(edit.0, edit.1)
+                    .output()
+                    .unwrap();
+                if started.status.success() && r.join(".git/rebase-merge").exists() {
+                    sb.git(&r, &["rebase", "--abort"]);
+                }
+            }
+            Step::Reset => {
+                if last(&sb, 2).len() == 2 {
+                    sb.git(&r, &["reset", "-q", "--hard", "HEAD~1"]);
+                }
+            }
+            Step::Checkout(new) => {
+                let to = if *new {
+                    format!("b{i}")
+                } else {
+                    "main".to_string()
+                };
+                let mut args = vec!["checkout", "-q"];
+                if *new {
+                    args.push("-b");
+                }
+                args.push(&to);
+                sb.git(&r, &args);
+            }
+            Step::Pull => {
+                std::fs::write(upstream.join(format!("u{i}")), "u\n").unwrap();
+                sb.git_as(&upstream, THEM, &["add", "-A"]);
+                sb.git_as(
+                    &upstream,
+                    THEM,
+                    &["commit", "-q", "-m", &format!("theirs {i}")],
+                );
+                sb.git(&r, &["fetch", "-q", "origin"]);
+                let ff = Command::new("git")
+                    .args(["merge-base", "--is-ancestor", "HEAD", "origin/main"])
+                    .current_dir(&r)
+                    .status()
+                    .unwrap()
+                    .success();
+                sb.git(
+                    &r,
+                    &[
+                        "pull",
+                        "-q",
+                        "--no-rebase",
+                        "--no-edit",
+                        "--allow-unrelated-histories",
+                        "origin",
+                        "main",
+                    ],
+                );
+                if !ff {
+                    own.insert(head(&sb));
+                    changes += 1;
+                }
+            }
+        }
+    }
+    // Everything before it in the reflog is read once this is.
+    let sentinel = sb.commit(&r, "sentinel", "s\n", "sentinel");
+    changes += 1;
+    runtime.block_on(h.until("the sentinel", |h| h.has_commit(&sentinel)));
+    (report(&h.store).totals.commits, changes)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// The report counts exactly the developer's own changes: every commit
+    /// of a finished operation, minus the versions a later amend, rebase or
+    /// squash replaced, each once; dropped commits still count, an aborted
+    /// rebase adds nothing.
+    #[test]
+    fn the_report_counts_each_own_change_once(steps in proptest::collection::vec(step(), 1..10)) {
+        let (counted, made) = run_day(&steps);
+        proptest::prop_assert_eq!(counted, made, "{:?}", steps);
+    }
+}
