@@ -129,6 +129,22 @@ pub fn extract(text: &str, families: Families) -> Vec<Ticket> {
     found
 }
 
+/// The tickets a commit counts for: those its message names; the
+/// branch's only when the message names none. Five commits on
+/// `feature/ABC-7-rate-limit` that say `ABC-8` are work on ABC-8, not on
+/// both.
+pub fn commit_tickets(
+    summary: Option<&str>,
+    branch: Option<&str>,
+    families: Families,
+) -> Vec<Ticket> {
+    let named = extract(summary.unwrap_or(""), families);
+    if !named.is_empty() {
+        return named;
+    }
+    extract(branch.unwrap_or(""), families)
+}
+
 /// A reference starting at byte `i`, with the byte just past it.
 fn at(text: &str, i: usize, families: Families) -> Option<(Ticket, usize)> {
     if !text.is_char_boundary(i) || !starts_word(text, i) {
@@ -274,6 +290,26 @@ mod tests {
 
     fn keys(text: &str, families: Families) -> Vec<String> {
         extract(text, families).into_iter().map(|t| t.key).collect()
+    }
+
+    #[test]
+    fn a_commit_counts_for_its_message_else_its_branch() {
+        let branch = Some("feature/ABC-7-rate-limit");
+        let table: &[(Option<&str>, Option<&str>, &[&str])] = &[
+            (Some("Limit per user ABC-8"), branch, &["ABC-8"]),
+            (Some("Limit per user"), branch, &["ABC-7"]),
+            (Some("ABC-7 and ABC-8"), branch, &["ABC-7", "ABC-8"]),
+            (Some("Limit per user"), None, &[]),
+            (None, branch, &["ABC-7"]),
+            (Some("UTF-8 input"), branch, &["ABC-7"]),
+        ];
+        for (summary, branch, want) in table {
+            let got: Vec<String> = commit_tickets(*summary, *branch, Families::ALL)
+                .into_iter()
+                .map(|t| t.key)
+                .collect();
+            assert_eq!(got, *want, "{summary:?} on {branch:?}");
+        }
     }
 
     #[test]

@@ -184,7 +184,10 @@ async fn dunst_shows_the_prompt_and_its_actions_come_back() {
     // Closed by the person: dismissed.
     channel.show(view(2, "1 commit in web since 15:00"));
     let notified = channel.report().await;
-    assert!(matches!(notified.report, Report::Notified(_)), "{notified:?}");
+    assert!(
+        matches!(notified.report, Report::Notified(_)),
+        "{notified:?}"
+    );
     channel.report().await;
     dunstctl.wait_displayed(1).await;
     assert!(dunstctl.run(&["close"]).await.status.success());

@@ -76,6 +76,11 @@ impl Sandbox {
     }
 
     fn git_as(&self, cwd: &Path, email: &str, args: &[&str]) -> String {
+        self.git_with(cwd, email, &[], args)
+    }
+
+    /// `git args` with extra environment (editors for `rebase -i`).
+    fn git_with(&self, cwd: &Path, email: &str, env: &[(&str, &str)], args: &[&str]) -> String {
         let out = Command::new("git")
             .args(args)
             .current_dir(cwd)
@@ -89,6 +94,7 @@ impl Sandbox {
             .env("GIT_SEQUENCE_EDITOR", "true")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE")
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         assert!(
@@ -135,7 +141,19 @@ struct Harness {
 }
 
 impl Harness {
+    /// Watches repositories that were watched before (what their reflogs
+    /// hold is history).
     fn start(sb: &Sandbox, repos: &[Repository], settings: &Settings) -> Harness {
+        let mut store = Store::open(&sb.path("store/devtrack.db")).unwrap();
+        for r in repos {
+            let before = Utc::now() - chrono::Duration::seconds(1);
+            store.record_first_watch(&r.name, before).unwrap();
+        }
+        Harness::with_store(store, repos, settings)
+    }
+
+    /// Watches repositories for the first time.
+    fn first_watch(sb: &Sandbox, repos: &[Repository], settings: &Settings) -> Harness {
         let store = Store::open(&sb.path("store/devtrack.db")).unwrap();
         Harness::with_store(store, repos, settings)
     }
@@ -399,6 +417,356 @@ async fn a_rebase_of_ten_commits_is_one_event() {
     let triggering: Vec<_> = h.events.iter().filter(|e| e.triggers()).collect();
     assert_eq!(triggering.len(), 1);
     assert_eq!(triggering[0].commit_keys().len(), 10);
+}
+
+/// The editor `rebase -i` runs on each reworded message: appends `x`.
+const REWORD: (&str, &str) = ("GIT_EDITOR", "sed -i -e 1s/$/x/");
+
+fn rebases(h: &Harness) -> Vec<devtrack::protocol::RebaseInfo> {
+    h.events
+        .iter()
+        .filter_map(|e| match e {
+            GitEvent::Rebase(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_aborted_interactive_rebase_records_nothing() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    for i in 1..=5 {
+        sb.commit(&r, &format!("f{i}"), "x\n", &format!("c{i}"));
+    }
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let sequence = (
+        "GIT_SEQUENCE_EDITOR",
+        "sed -i -e 1s/pick/reword/ -e 3s/pick/edit/",
+    );
+    // Stops at the `edit`, with a reworded and a picked commit made.
+    sb.git_with(
+        &r,
+        ME,
+        &[sequence, REWORD],
+        &["rebase", "-q", "-i", "HEAD~4"],
+    );
+    sb.git(&r, &["rebase", "--abort"]);
+    h.until("the abort", |h| h.activity(Operation::RebaseAbort) == 1)
+        .await;
+    assert_eq!(h.count(), 0, "{:#?}", h.store.repo_commits("app").unwrap());
+    assert!(rebases(&h).is_empty());
+    assert!(h.commits().is_empty());
+    assert_eq!(h.activity(Operation::RebaseStart), 1);
+    assert!(h.events.iter().all(|e| !e.triggers()));
+}
+
+#[tokio::test]
+async fn a_reword_stores_each_rebased_commit_once() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    for i in 1..=4 {
+        sb.commit(&r, &format!("f{i}"), "x\n", &format!("c{i}"));
+    }
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    // The second reword is no fast-forward: git picks it with the old
+    // message, then amends the message.
+    let sequence = (
+        "GIT_SEQUENCE_EDITOR",
+        "sed -i -e 1s/pick/reword/ -e 2s/pick/reword/",
+    );
+    sb.git_with(
+        &r,
+        ME,
+        &[sequence, REWORD],
+        &["rebase", "-q", "-i", "HEAD~3"],
+    );
+    h.until("the finished rebase", |h| !rebases(h).is_empty())
+        .await;
+    let log = sb.git(&r, &["log", "--format=%H", "-3"]);
+    let mut reachable: Vec<&str> = log.lines().collect();
+    reachable.reverse();
+    let stored: Vec<String> = h
+        .store
+        .repo_commits("app")
+        .unwrap()
+        .into_iter()
+        .map(|c| c.hash)
+        .collect();
+    assert_eq!(stored, reachable, "only the rebased commits, once each");
+    let rb = &rebases(&h)[0];
+    let summaries: Vec<&str> = rb.commits.iter().map(|c| c.summary.as_str()).collect();
+    assert_eq!(summaries, ["c2x", "c3x", "c4"]);
+}
+
+/// The report over everything stored (the last ten years to an hour
+/// ahead), as `devtrack report` builds it.
+fn report(store: &Store) -> devtrack::report::Report {
+    use devtrack::report::{period, Options};
+    let now = Utc::now();
+    let since = now - chrono::Duration::days(3650);
+    let until = now + chrono::Duration::hours(1);
+    let data = store.report_data(since, until).unwrap();
+    let spec = period::Spec::Range {
+        since,
+        until: Some(until),
+    };
+    let period = period::resolve(spec, now, chrono_tz::UTC, WeekdaySet::ALL).unwrap();
+    let opts = Options {
+        families: devtrack::tickets::Families::ALL,
+        ..Options::default()
+    };
+    devtrack::report::build(data, period, &opts)
+}
+
+const THEM: &str = "them@example.com";
+
+#[tokio::test]
+async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let clone = |name: &str| {
+        let p = sb.path(name);
+        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
+        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+        p
+    };
+    let (own, all) = (clone("own"), clone("all"));
+    let mut all_cfg = repo("all", &all);
+    all_cfg.commit_triggers = Some(CommitTriggers::All);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+
+    std::fs::write(upstream.join("u.txt"), "1\n2\n3\n").unwrap();
+    sb.git_as(&upstream, THEM, &["add", "-A"]);
+    sb.git_as(&upstream, THEM, &["commit", "-q", "-m", "their work"]);
+    let theirs = sb.head(&upstream);
+    let mut merges = Vec::new();
+    for (r, name) in [(&own, "own"), (&all, "all")] {
+        sb.commit(r, "mine.txt", "a\nb\n", &format!("my work in {name}"));
+        // A fetch alone records nothing.
+        sb.git(r, &["fetch", "-q"]);
+        sb.git(r, &["pull", "-q", "--no-rebase", "--no-edit"]);
+        merges.push(sb.head(r));
+    }
+    h.until("both merges", |h| {
+        h.commits()
+            .iter()
+            .filter(|c| merges.contains(&c.hash))
+            .count()
+            == 2
+    })
+    .await;
+    for (name, merge) in [("own", &merges[0]), ("all", &merges[1])] {
+        let m = h.store.commit(name, merge).unwrap().unwrap();
+        assert_eq!((m.kind, m.own), (CommitKind::Merge, Some(true)), "{name}");
+        assert_eq!(m.branch.as_deref(), Some("main"));
+    }
+    assert!(h.store.commit("own", &theirs).unwrap().is_none());
+    let t = h
+        .store
+        .commit("all", &theirs)
+        .unwrap()
+        .expect("their commit");
+    assert_eq!(t.own, Some(false));
+    assert_eq!(t.author_email.as_deref(), Some(THEM));
+    assert_eq!(h.count(), 5, "two own commits, two merges, one of theirs");
+
+    let r = report(&h.store);
+    assert_eq!(r.totals.commits, 4);
+    assert_eq!(r.totals.insertions, 4, "a merge brings no lines of its own");
+}
+
+/// `git commit --allow-empty -m msg` dated `days` days ago (the reflog
+/// line too).
+fn commit_days_ago(sb: &Sandbox, r: &Path, days: i64, msg: &str) -> String {
+    let when = format!(
+        "@{} +0000",
+        (Utc::now() - chrono::Duration::days(days)).timestamp()
+    );
+    let env = [
+        ("GIT_COMMITTER_DATE", when.as_str()),
+        ("GIT_AUTHOR_DATE", when.as_str()),
+    ];
+    sb.git_with(r, ME, &env, &["commit", "-q", "--allow-empty", "-m", msg]);
+    sb.head(r)
+}
+
+#[tokio::test]
+async fn the_first_watch_records_the_days_own_commits_once_and_no_earlier() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    let alpha = commit_days_ago(&sb, &r, 3, "init alpha");
+    sb.git_as(
+        &r,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "theirs today"],
+    );
+    let beta = sb.commit(&r, "b.txt", "b\n", "beta today");
+    let h = Harness::first_watch(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert_eq!(h.store.found_at_start("app").unwrap(), [beta]);
+    assert!(h.store.commit("app", &alpha).unwrap().is_none());
+    assert!(h.events.is_empty(), "found at start: no event, no prompt");
+    assert!(h.store.first_watch("app").unwrap().is_some());
+    drop(h);
+
+    // Never twice: a restart, and a reload that adds it again.
+    let store = Store::open(&sb.path("store/devtrack.db")).unwrap();
+    let mut h = Harness::with_store(store, &[repo("app", &r)], &settings(&[ME]));
+    assert!(h.events.is_empty());
+    let now = Utc::now();
+    h.gw.reconfigure(&[], &settings(&[ME]), now).unwrap();
+    let added =
+        h.gw.reconfigure(&[repo("app", &r)], &settings(&[ME]), now)
+            .unwrap();
+    let events = h.gw.catch_up_repos(&added, &mut h.store, now).unwrap();
+    assert!(events.is_empty());
+    assert_eq!(h.count(), 1);
+}
+
+#[tokio::test]
+async fn a_rewritten_reflog_adds_nothing_from_before_the_first_watch() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    let alpha = commit_days_ago(&sb, &r, 3, "init alpha");
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    let mut made = Vec::new();
+    for i in 0..6 {
+        made.push(sb.commit(&r, "a.txt", &format!("{i}\n"), &format!("work {i}")));
+    }
+    let last = made.last().unwrap().clone();
+    h.until("the commits", |h| h.has_commit(&last)).await;
+    sb.git(&r, &["reflog", "delete", "HEAD@{5}"]);
+    let after = sb.commit(&r, "a.txt", "after\n", "after the rewrite");
+    h.until("the commit after the rewrite", |h| h.has_commit(&after))
+        .await;
+    assert!(
+        h.store.commit("app", &alpha).unwrap().is_none(),
+        "init alpha is older than the first watch"
+    );
+    assert_eq!(h.count(), 7);
+    assert_eq!(h.commits().len(), 7, "nothing announced twice");
+}
+
+/// `(commits, insertions)` the report counts, and what `git log` says of
+/// the `n` commits reachable from HEAD.
+fn counted(h: &Harness, sb: &Sandbox, r: &Path, n: usize) -> ((u64, u64), (u64, u64)) {
+    let rep = report(&h.store);
+    let log = sb.git(r, &["log", "--format=", "--numstat", &format!("-{n}")]);
+    let lines: u64 = log
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    (
+        (rep.totals.commits, rep.totals.insertions),
+        (n as u64, lines),
+    )
+}
+
+#[tokio::test]
+async fn a_rewritten_change_is_counted_once() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.commit(&r, "base.txt", "b\n", "base");
+    sb.git(&r, &["checkout", "-q", "-b", "feature"]);
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    for i in 1..=4 {
+        sb.commit(
+            &r,
+            &format!("f{i}"),
+            &format!("{i}\n"),
+            &format!("rebase-me {i}"),
+        );
+    }
+    // An amend, a reword, a squash, a rebase onto a new base.
+    std::fs::write(r.join("f4"), "4\nmore\n").unwrap();
+    sb.git(
+        &r,
+        &["commit", "-q", "-a", "--amend", "-m", "rebase-me 4 amended"],
+    );
+    let reword = (
+        "GIT_SEQUENCE_EDITOR",
+        "sed -i -e 1s/pick/reword/ -e 3s/pick/reword/",
+    );
+    sb.git_with(&r, ME, &[reword, REWORD], &["rebase", "-q", "-i", "HEAD~4"]);
+    h.until("the reword", |h| rebases(h).len() == 1).await;
+    assert_eq!(counted(&h, &sb, &r, 4).0, counted(&h, &sb, &r, 4).1);
+    let first = h.store.repo_commits("app").unwrap()[0].clone();
+
+    let squash = ("GIT_SEQUENCE_EDITOR", "sed -i -e 2s/pick/squash/");
+    sb.git_with(&r, ME, &[squash], &["rebase", "-q", "-i", "HEAD~4"]);
+    h.until("the squash", |h| rebases(h).len() == 2).await;
+    assert_eq!(counted(&h, &sb, &r, 3).0, counted(&h, &sb, &r, 3).1);
+
+    sb.git(&r, &["checkout", "-q", "main"]);
+    sb.commit(&r, "main.txt", "m\n", "main moves on");
+    sb.git(&r, &["checkout", "-q", "feature"]);
+    sb.git(&r, &["rebase", "-q", "main"]);
+    h.until("the rebase onto main", |h| rebases(h).len() == 3)
+        .await;
+    let ((commits, lines), (want, want_lines)) = counted(&h, &sb, &r, 4);
+    assert_eq!((commits, lines), (want, want_lines), "3 rebased and main's");
+
+    // Every version is kept; the change shows its latest summary at the
+    // time of its first version.
+    assert!(h.count() > 10);
+    let rep = report(&h.store);
+    let summaries: Vec<&str> = rep.groups[0]
+        .commits
+        .iter()
+        .map(|c| c.summary.as_str())
+        .collect();
+    assert!(summaries.contains(&"rebase-me 1x"), "{summaries:?}");
+    let c1 = rep.groups[0]
+        .commits
+        .iter()
+        .find(|c| c.summary == "rebase-me 1x")
+        .unwrap();
+    assert_eq!(Some(c1.at), first.committed_at);
+    assert_eq!(
+        h.store.last_commit("app").unwrap().unwrap().hash,
+        sb.head(&r),
+        "the last commit is the latest version"
+    );
+}
+
+#[tokio::test]
+async fn sha256_repositories_have_their_branch_and_line_counts() {
+    let sb = Sandbox::new();
+    let r = sb.path("sha");
+    std::fs::create_dir_all(&r).unwrap();
+    sb.git(&r, &["init", "-q", "--object-format=sha256"]);
+    sb.commit(&r, "a.txt", "a\n", "base");
+    let mut h = Harness::start(&sb, &[repo("sha", &r)], &settings(&[ME]));
+    assert_eq!(h.state("sha"), RepoState::Watching);
+    sb.git(&r, &["checkout", "-q", "-b", "feature"]);
+    let c = sb.commit(&r, "a.txt", "a\nb\nc\n", "two lines");
+    assert_eq!(c.len(), 64);
+    sb.git(&r, &["commit", "-q", "--amend", "-m", "two lines, amended"]);
+    let amended = sb.head(&r);
+    h.until("the amend", |h| h.has_commit(&amended)).await;
+    let got = h
+        .commits()
+        .into_iter()
+        .find(|x| x.hash == amended)
+        .unwrap()
+        .clone();
+    assert_eq!(got.branch.as_deref(), Some("feature"));
+    assert_eq!(got.summary, "two lines, amended");
+    assert_eq!(
+        (got.files_changed, got.insertions, got.deletions),
+        (Some(1), Some(2), Some(0))
+    );
+    assert!(got.own);
+    assert_eq!(
+        report(&h.store).totals.commits,
+        1,
+        "the amend replaced the commit"
+    );
 }
 
 #[tokio::test]
@@ -883,4 +1251,226 @@ async fn stress_worktrees_added_and_committed_in_at_once() {
         .await;
     }
     assert_eq!(h.count(), cycles as u64);
+}
+
+/// One step of a developer's day, as the property test below runs it.
+#[derive(Debug, Clone)]
+enum Step {
+    Commit,
+    Amend,
+    /// `rebase -i` rewording the last `n` commits (when they are all own,
+    /// made here, and no merge).
+    Reword(usize),
+    /// `rebase -i` squashing the last `n` (at least 2) into one.
+    Squash(usize),
+    /// `rebase -i` stopped at an `edit`, then aborted.
+    Abort,
+    Reset,
+    /// A new branch at HEAD, or back to `main`.
+    Checkout(bool),
+    /// Upstream gains a commit of another author; `git pull` merges it.
+    Pull,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => Just(Step::Commit),
+        1 => Just(Step::Amend),
+        1 => (1usize..=3).prop_map(Step::Reword),
+        1 => (2usize..=3).prop_map(Step::Squash),
+        1 => Just(Step::Abort),
+        1 => Just(Step::Reset),
+        1 => any::<bool>().prop_map(Step::Checkout),
+        1 => Just(Step::Pull),
+    ]
+}
+
+/// Runs `steps` on a watched clone and returns (what the report counts,
+/// the changes the developer made by finished operations, each once).
+fn run_day(steps: &[Step]) -> (u64, u64) {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let r = sb.path("clone");
+    let (from, to) = (upstream.to_str().unwrap(), r.to_str().unwrap());
+    sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = runtime.enter();
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    // The own changes made here, by the hash of their latest version.
+    let mut own: std::collections::HashSet<String> = Default::default();
+    let mut changes = 0u64;
+    let head = |sb: &Sandbox| sb.head(&r);
+    let last = |sb: &Sandbox, n: usize| -> Vec<String> {
+        let log = sb.git(&r, &["log", "--format=%H %P", &format!("-{n}")]);
+        log.lines().map(str::to_string).collect()
+    };
+    // The last `n` commits are own, made here, and no merges.
+    let rewritable = |sb: &Sandbox, own: &std::collections::HashSet<String>, n: usize| {
+        let lines = last(sb, n + 1);
+        lines.len() == n + 1
+            && lines[..n].iter().all(|l| {
+                let mut f = l.split(' ');
+                own.contains(f.next().unwrap()) && f.count() == 1
+            })
+    };
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            Step::Commit => {
+                sb.commit(
+                    &r,
+                    &format!("f{i}"),
+                    &format!("{i}\n"),
+                    &format!("step {i}"),
+                );
+                own.insert(head(&sb));
+                changes += 1;
+            }
+            Step::Amend => {
+                let before = head(&sb);
+                std::fs::write(r.join(format!("f{i}")), "amended\n").unwrap();
+                sb.git(&r, &["add", "-A"]);
+                sb.git(
+                    &r,
+                    &["commit", "-q", "--amend", "-m", &format!("amend {i}")],
+                );
+                if !own.remove(&before) {
+                    changes += 1;
+                }
+                own.insert(head(&sb));
+            }
+            Step::Reword(n) | Step::Squash(n) => {
+                if !rewritable(&sb, &own, *n) {
+                    continue;
+                }
+                let before: Vec<String> = last(&sb, *n)
+                    .iter()
+                    .map(|l| l.split(' ').next().unwrap().to_string())
+                    .collect();
+                let script = match step {
+                    Step::Reword(_) => "sed -i -e s/^pick/reword/".to_string(),
+                    _ => "sed -i -e '2,$s/^pick/squash/'".to_string(),
+                };
+                let sequence = ("GIT_SEQUENCE_EDITOR", script.as_str());
+                sb.git_with(
+                    &r,
+                    ME,
+                    &[sequence, REWORD],
+                    &["rebase", "-q", "-i", &format!("HEAD~{n}")],
+                );
+                for b in &before {
+                    own.remove(b);
+                }
+                let after = if matches!(step, Step::Squash(_)) {
+                    1
+                } else {
+                    *n
+                };
+                for l in last(&sb, after) {
+                    own.insert(l.split(' ').next().unwrap().to_string());
+                }
+                if matches!(step, Step::Squash(_)) {
+                    changes -= (*n as u64) - 1;
+                }
+            }
+            Step::Abort => {
+                let edit = ("GIT_SEQUENCE_EDITOR", "sed -i -e 1s/^pick/edit/");
+                let started = Command::new("git")
+                    .args(["rebase", "-q", "-i", "HEAD~1"])
+                    .current_dir(&r)
+                    .env("GIT_CONFIG_GLOBAL", sb.path("gitconfig"))
+                    .env("GIT_CONFIG_NOSYSTEM", "1")
+                    .env("GIT_COMMITTER_EMAIL", ME)
+                    .env("GIT_AUTHOR_EMAIL", ME)
+                    .env("GIT_EDITOR", "true")
+                    .env(edit.0, edit.1)
+                    .output()
+                    .unwrap();
+                if started.status.success() && r.join(".git/rebase-merge").exists() {
+                    sb.git(&r, &["rebase", "--abort"]);
+                }
+            }
+            Step::Reset => {
+                if last(&sb, 2).len() == 2 {
+                    sb.git(&r, &["reset", "-q", "--hard", "HEAD~1"]);
+                }
+            }
+            Step::Checkout(new) => {
+                let to = if *new {
+                    format!("b{i}")
+                } else {
+                    "main".to_string()
+                };
+                let mut args = vec!["checkout", "-q"];
+                if *new {
+                    args.push("-b");
+                }
+                args.push(&to);
+                sb.git(&r, &args);
+            }
+            Step::Pull => {
+                std::fs::write(upstream.join(format!("u{i}")), "u\n").unwrap();
+                sb.git_as(&upstream, THEM, &["add", "-A"]);
+                sb.git_as(
+                    &upstream,
+                    THEM,
+                    &["commit", "-q", "-m", &format!("theirs {i}")],
+                );
+                sb.git(&r, &["fetch", "-q", "origin"]);
+                let ff = Command::new("git")
+                    .args(["merge-base", "--is-ancestor", "HEAD", "origin/main"])
+                    .current_dir(&r)
+                    .status()
+                    .unwrap()
+                    .success();
+                sb.git(
+                    &r,
+                    &[
+                        "pull",
+                        "-q",
+                        "--no-rebase",
+                        "--no-edit",
+                        "--allow-unrelated-histories",
+                        "origin",
+                        "main",
+                    ],
+                );
+                if !ff {
+                    own.insert(head(&sb));
+                    changes += 1;
+                }
+            }
+        }
+    }
+    // Everything before it in the reflog is read once this is.
+    let sentinel = sb.commit(&r, "sentinel", "s\n", "sentinel");
+    changes += 1;
+    runtime.block_on(h.until("the sentinel", |h| h.has_commit(&sentinel)));
+    (report(&h.store).totals.commits, changes)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// The report counts exactly the developer's own changes: every commit
+    /// of a finished operation, minus the versions a later amend, rebase or
+    /// squash replaced, each once; dropped commits still count, an aborted
+    /// rebase adds nothing.
+    #[test]
+    fn the_report_counts_each_own_change_once(steps in proptest::collection::vec(step(), 1..10)) {
+        let (counted, made) = run_day(&steps);
+        proptest::prop_assert_eq!(counted, made, "{:?}", steps);
+    }
 }

@@ -69,6 +69,7 @@ impl Fixture {
                 insertions: Some(ins),
                 deletions: Some(del),
                 own: true,
+                found_at_start: false,
             }],
             ..ReflogBatch::default()
         };

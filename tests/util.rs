@@ -518,12 +518,25 @@ pub fn line_channel(
 }
 
 /// Makes a git repository with one commit at `path`.
+/// A repository with one commit, made two days ago: history from before
+/// devtrack (watching it for the first time records only the day's own
+/// commits).
 pub fn git_repo(path: &Path) {
     std::fs::create_dir_all(path).unwrap();
     git(path, &["init", "-q", "-b", "main"]);
     std::fs::write(path.join("README"), "hello\n").unwrap();
     git(path, &["add", "README"]);
-    git(path, &["commit", "-q", "-m", "first"]);
+    let two_days_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 2 * 86_400;
+    let date = format!("@{two_days_ago} +0000");
+    let env = [
+        ("GIT_COMMITTER_DATE", date.as_str()),
+        ("GIT_AUTHOR_DATE", date.as_str()),
+    ];
+    git_env(None, path, &env, &["commit", "-q", "-m", "first"]);
 }
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
@@ -532,6 +545,11 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 
 /// [`git`] as the user `uid` when given (for a daemon run without root).
 pub fn git_as(uid: Option<u32>, dir: &Path, args: &[&str]) -> String {
+    git_env(uid, dir, &[], args)
+}
+
+/// [`git_as`] with extra environment.
+pub fn git_env(uid: Option<u32>, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> String {
     let mut cmd = Command::new("git");
     if let Some(uid) = uid {
         use std::os::unix::process::CommandExt;
@@ -548,6 +566,7 @@ pub fn git_as(uid: Option<u32>, dir: &Path, args: &[&str]) -> String {
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("HOME", dir)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(out.status.success(), "git {args:?}: {}", text(&out));

@@ -65,6 +65,7 @@ pub fn fill(sandbox: &Sandbox, rows: usize) -> Result<()> {
             insertions: Some(1),
             deletions: Some(0),
             own: true,
+            found_at_start: false,
         });
         if batch.commits.len() == 10_000 || i + 1 == rows {
             store.record_reflog_batch(&batch, now)?;

@@ -75,6 +75,7 @@ pub fn fill(sandbox: &Sandbox) -> Result<()> {
                         insertions: Some(20),
                         deletions: Some(4),
                         own: true,
+                        found_at_start: false,
                     }],
                     ..ReflogBatch::default()
                 };

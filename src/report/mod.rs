@@ -8,7 +8,7 @@
 //! docs/report.md) or CSV. Only `cli::commands::report` reads the store and
 //! the clock.
 
-pub(crate) mod period;
+pub mod period;
 mod render;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -58,7 +58,7 @@ pub enum Format {
 
 /// What the builder needs from the config.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Options {
+pub struct Options {
     pub by: GroupBy,
     /// The ticket families enabled (`integrations.*.enabled`).
     pub families: Families,
@@ -68,7 +68,7 @@ pub(crate) struct Options {
 
 /// The whole report; serialized as the JSON format.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct Report {
+pub struct Report {
     pub version: u32,
     pub period: Period,
     pub by: GroupBy,
@@ -85,7 +85,7 @@ pub(crate) struct Report {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-pub(crate) struct Totals {
+pub struct Totals {
     pub commits: u64,
     pub insertions: u64,
     pub deletions: u64,
@@ -96,7 +96,7 @@ pub(crate) struct Totals {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) struct Span {
+pub struct Span {
     pub first: DateTime<Utc>,
     pub last: DateTime<Utc>,
 }
@@ -115,7 +115,7 @@ impl Span {
 
 /// One repository, project or ticket.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub(crate) struct Group {
+pub struct Group {
     /// `None` only for the group of commits and updates without a ticket.
     pub name: Option<String>,
     /// The repositories its commits are in.
@@ -133,7 +133,7 @@ pub(crate) struct Group {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct CommitItem {
+pub struct CommitItem {
     pub repo: String,
     pub project: Option<String>,
     pub hash: String,
@@ -147,12 +147,13 @@ pub(crate) struct CommitItem {
     pub files_changed: Option<u32>,
     pub insertions: Option<u32>,
     pub deletions: Option<u32>,
-    /// From the summary and the branch name.
+    /// From the summary; from the branch name only when the summary
+    /// names none.
     pub tickets: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct UpdateItem {
+pub struct UpdateItem {
     pub id: i64,
     pub text: String,
     pub answered_at: DateTime<Utc>,
@@ -166,7 +167,7 @@ pub(crate) struct UpdateItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct TicketItem {
+pub struct TicketItem {
     pub family: Family,
     pub key: String,
     pub commits: u64,
@@ -175,7 +176,7 @@ pub(crate) struct TicketItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub(crate) struct Prompts {
+pub struct Prompts {
     pub opened: u64,
     pub answered: u64,
     /// Prompts of the period not answered: expired, skipped, or still open
@@ -186,7 +187,7 @@ pub(crate) struct Prompts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct PromptItem {
+pub struct PromptItem {
     pub id: i64,
     pub opened_at: DateTime<Utc>,
     pub state: PromptState,
@@ -195,7 +196,7 @@ pub(crate) struct PromptItem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub(crate) struct MissedSlots {
+pub struct MissedSlots {
     pub late: u64,
     pub skipped: u64,
     pub paused: u64,
@@ -208,7 +209,7 @@ impl MissedSlots {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct Day {
+pub struct Day {
     /// The local date.
     pub date: NaiveDate,
     pub first: DateTime<Utc>,
@@ -221,20 +222,17 @@ pub(crate) struct Day {
 /// returns it for that period; its strings move into the report).
 ///
 /// [`Store::report_data`]: crate::store::Store::report_data
-pub(crate) fn build(data: ReportData, period: Period, opts: &Options) -> Report {
+pub fn build(data: ReportData, period: Period, opts: &Options) -> Report {
     let by = opts.by;
     let mut families_of: HashMap<String, Family> = HashMap::new();
-    let mut find = |texts: &[Option<&str>]| -> Vec<String> {
-        let mut keys: Vec<String> = Vec::new();
-        for text in texts.iter().flatten() {
-            for t in tickets::extract(text, opts.families) {
-                if !keys.contains(&t.key) {
-                    families_of.entry(t.key.clone()).or_insert(t.family);
-                    keys.push(t.key);
-                }
-            }
-        }
-        keys
+    let mut keys_of = |found: Vec<tickets::Ticket>| -> Vec<String> {
+        found
+            .into_iter()
+            .map(|t| {
+                families_of.entry(t.key.clone()).or_insert(t.family);
+                t.key
+            })
+            .collect()
     };
     let prompts = prompts(&data);
     // Other authors' commits (stored with `commit_triggers: all`) are not
@@ -244,7 +242,11 @@ pub(crate) fn build(data: ReportData, period: Period, opts: &Options) -> Report 
         .into_iter()
         .filter(|c| c.own != Some(false))
         .map(|c| {
-            let tickets = find(&[c.summary.as_deref(), c.branch.as_deref()]);
+            let tickets = keys_of(tickets::commit_tickets(
+                c.summary.as_deref(),
+                c.branch.as_deref(),
+                opts.families,
+            ));
             commit_item(c, opts, tickets)
         })
         .collect();
@@ -252,7 +254,7 @@ pub(crate) fn build(data: ReportData, period: Period, opts: &Options) -> Report 
         .updates
         .into_iter()
         .map(|u| {
-            let tickets = find(&[Some(&u.text)]);
+            let tickets = keys_of(tickets::extract(&u.text, opts.families));
             update_item(u, tickets)
         })
         .collect();
@@ -307,6 +309,20 @@ pub(crate) fn build(data: ReportData, period: Period, opts: &Options) -> Report 
 }
 
 fn commit_item(c: CommitRecord, opts: &Options, tickets: Vec<String>) -> CommitItem {
+    // A merge commit is one commit of the developer's, but the lines it
+    // brings are the merged branch's, not theirs.
+    let lines = |n: Option<u32>| {
+        if c.kind == CommitKind::Merge {
+            n.map(|_| 0)
+        } else {
+            n
+        }
+    };
+    let (files_changed, insertions, deletions) = (
+        lines(c.files_changed),
+        lines(c.insertions),
+        lines(c.deletions),
+    );
     CommitItem {
         project: opts.projects.get(&c.repo).cloned(),
         repo: c.repo,
@@ -316,9 +332,9 @@ fn commit_item(c: CommitRecord, opts: &Options, tickets: Vec<String>) -> CommitI
         branch: c.branch,
         kind: c.kind,
         summary: c.summary.unwrap_or_default(),
-        files_changed: c.files_changed,
-        insertions: c.insertions,
-        deletions: c.deletions,
+        files_changed,
+        insertions,
+        deletions,
         tickets,
     }
 }

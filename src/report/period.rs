@@ -16,7 +16,7 @@ use crate::config::WeekdaySet;
 
 /// What was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Spec {
+pub enum Spec {
     Today,
     Yesterday,
     /// `--since` (and `--until`, default now).
@@ -54,7 +54,7 @@ impl Period {
 
 /// Resolves `spec` at `now`. Fails only for a range that ends before it
 /// starts.
-pub(crate) fn resolve(
+pub fn resolve(
     spec: Spec,
     now: DateTime<Utc>,
     tz: Tz,

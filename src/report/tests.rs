@@ -250,6 +250,63 @@ fn tickets_follow_the_enabled_families() {
 }
 
 #[test]
+fn a_branch_ticket_counts_only_commits_whose_message_names_none() {
+    let branch = "feature/ABC-7-rate-limit";
+    let mut d = data();
+    d.commits = (1..=5)
+        .map(|i| {
+            commit(
+                i,
+                "api",
+                branch,
+                "Limit per user ABC-8",
+                "2026-06-12T09:00:00Z",
+            )
+        })
+        .chain([commit(
+            6,
+            "api",
+            branch,
+            "Limit per key",
+            "2026-06-12T10:00:00Z",
+        )])
+        .collect();
+    let r = build(d, period(), &options(GroupBy::Repo, Families::ALL));
+    let counts: Vec<(&str, u64)> = r
+        .tickets
+        .iter()
+        .map(|t| (t.key.as_str(), t.commits))
+        .collect();
+    // #12 is named by an update only.
+    assert_eq!(counts, [("#12", 0), ("ABC-7", 1), ("ABC-8", 5)]);
+    let by_ticket = build(
+        data_with(branch),
+        period(),
+        &options(GroupBy::Ticket, Families::ALL),
+    );
+    assert!(by_ticket
+        .groups
+        .iter()
+        .all(|g| g.name.as_deref() != Some("ABC-7")
+            || g.commits.iter().all(|c| c.tickets == ["ABC-7"])));
+}
+
+fn data_with(branch: &str) -> ReportData {
+    let mut d = data();
+    d.commits = vec![
+        commit(
+            1,
+            "api",
+            branch,
+            "Limit per user ABC-8",
+            "2026-06-12T09:00:00Z",
+        ),
+        commit(2, "api", branch, "Limit per key", "2026-06-12T10:00:00Z"),
+    ];
+    d
+}
+
+#[test]
 fn totals_prompts_days_and_span() {
     let r = build(data(), period(), &options(GroupBy::Repo, Families::ALL));
     assert_eq!(

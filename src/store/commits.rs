@@ -35,6 +35,9 @@ pub struct NewCommit {
     pub deletions: Option<u32>,
     /// Made by a configured author (or the repository's `user.email`).
     pub own: bool,
+    /// Read from the reflog when the repository was first watched (a
+    /// commit of that day made before): stored, raising no prompt.
+    pub found_at_start: bool,
 }
 
 #[cfg(test)]
@@ -54,6 +57,7 @@ impl NewCommit {
             insertions: None,
             deletions: None,
             own,
+            found_at_start: false,
         }
     }
 }
@@ -79,6 +83,12 @@ pub struct ReflogBatch {
     pub branch_updates: Vec<(String, String)>,
     /// The cursor after this batch, with the reflog's absolute path.
     pub cursor: Option<(String, Cursor)>,
+    /// The repository is watched for the first time at this time (kept
+    /// only when no first watch is stored yet).
+    pub first_watch: Option<DateTime<Utc>>,
+    /// `(old, new)`: versions a rewrite replaced (a rebase's commits and
+    /// those they were made from; an amend's is its `amends`).
+    pub links: Vec<(String, String)>,
 }
 
 /// A stored commit.
@@ -158,6 +168,29 @@ pub(super) fn commit_row(r: &Row<'_>) -> rusqlite::Result<CommitRecord> {
     })
 }
 
+/// Records that `new` replaced `old` in `repo`: `old` is a replaced
+/// version, and `new` (with the versions it replaced since) takes the
+/// time of `old`'s change when that is earlier.
+fn link(tx: &rusqlite::Transaction<'_>, repo: &str, old: &str, new: &str) -> rusqlite::Result<()> {
+    if old == new {
+        return Ok(());
+    }
+    tx.prepare_cached(
+        "INSERT INTO commit_links (repo, old_hash, new_hash) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+    )?
+    .execute(params![repo, old, new])?;
+    tx.prepare_cached("UPDATE commits SET replaced = 1 WHERE repo = ?1 AND hash = ?2")?
+        .execute(params![repo, old])?;
+    tx.prepare_cached(
+        "UPDATE commits SET first_at = o.first_at
+         FROM (SELECT first_at FROM commits WHERE repo = ?1 AND hash = ?2) AS o
+         WHERE repo = ?1 AND hash = ?3 AND o.first_at < commits.first_at",
+    )?
+    .execute(params![repo, old, new])?;
+    Ok(())
+}
+
 impl Store {
     /// The columns [`commit_row`] reads, as this file has them.
     pub(super) fn commit_columns(&self) -> &'static str {
@@ -197,8 +230,10 @@ impl Store {
         {
             let mut ins = tx.prepare_cached(
                 "INSERT INTO commits (repo, hash, kind, amends, branch, author_name, author_email,
-                     committed_at, summary, files_changed, insertions, deletions, recorded_at, own)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                     committed_at, summary, files_changed, insertions, deletions, recorded_at, own,
+                     found_at_start, first_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                     coalesce(?8, ?13))
                  ON CONFLICT (repo, hash) DO NOTHING",
             )?;
             for c in &batch.commits {
@@ -217,6 +252,7 @@ impl Store {
                     c.deletions,
                     to_millis(now),
                     c.own,
+                    c.found_at_start,
                 ])?;
                 inserted.push(n == 1);
             }
@@ -234,11 +270,25 @@ impl Store {
                     to_millis(a.at)
                 ])?;
             }
+            let amends = batch
+                .commits
+                .iter()
+                .filter_map(|c| Some((c.amends.clone()?, c.hash.clone())));
+            for (old, new) in amends.chain(batch.links.iter().cloned()) {
+                link(&tx, &batch.repo, &old, &new)?;
+            }
             let mut upd = tx.prepare_cached(
                 "UPDATE commits SET branch = ?3 WHERE repo = ?1 AND hash = ?2 AND branch IS NULL",
             )?;
             for (hash, branch) in &batch.branch_updates {
                 upd.execute(params![batch.repo, hash, branch])?;
+            }
+            if let Some(at) = batch.first_watch {
+                tx.prepare_cached(
+                    "INSERT INTO repo_watches (repo, first_watched_at) VALUES (?1, ?2)
+                     ON CONFLICT (repo) DO NOTHING",
+                )?
+                .execute(params![batch.repo, to_millis(at)])?;
             }
             if let Some((log_path, c)) = &batch.cursor {
                 tx.prepare_cached(
@@ -281,6 +331,45 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// When `repo` was first watched (`None`: never, or a store older
+    /// than [`super::RECORD_SCHEMA`] opened read-only).
+    pub fn first_watch(&self, repo: &str) -> Result<Option<DateTime<Utc>>> {
+        if self.schema < super::RECORD_SCHEMA {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT first_watched_at FROM repo_watches WHERE repo = ?1")?;
+        Ok(stmt
+            .query_row([repo], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(from_millis))
+    }
+
+    /// Records that `repo` was watched at `at`, unless a first watch is
+    /// stored already.
+    pub fn record_first_watch(&mut self, repo: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO repo_watches (repo, first_watched_at) VALUES (?1, ?2)
+             ON CONFLICT (repo) DO NOTHING",
+            params![repo, to_millis(at)],
+        )?;
+        Ok(())
+    }
+
+    /// The hashes of `repo`'s commits found when it was first watched,
+    /// oldest first.
+    pub fn found_at_start(&self, repo: &str) -> Result<Vec<String>> {
+        if self.schema < super::RECORD_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hash FROM commits WHERE repo = ?1 AND found_at_start = 1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([repo], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn commit_count(&self) -> Result<u64> {
         Ok(self
             .conn
@@ -305,10 +394,16 @@ impl Store {
 
     /// The newest commit of `repo`, in [`Store::recent_commits`]' order
     /// (by commit time, else recording time; the last recorded on a tie).
-    pub(crate) fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
+    pub fn last_commit(&self, repo: &str) -> Result<Option<CommitRecord>> {
         let cols = self.commit_columns();
+        // A version a later one replaced is not the last commit.
+        let latest = if self.schema >= super::RECORD_SCHEMA {
+            "AND replaced = 0"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {cols} FROM commits WHERE repo = ?1
+            "SELECT {cols} FROM commits WHERE repo = ?1 {latest}
              ORDER BY coalesce(committed_at, recorded_at) DESC, id DESC LIMIT 1"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -369,6 +464,7 @@ mod tests {
             insertions: Some(2),
             deletions: Some(3),
             own: true,
+            found_at_start: false,
         }
     }
 
@@ -384,6 +480,8 @@ mod tests {
             updated_at: now,
         };
         let batch = ReflogBatch {
+            first_watch: None,
+            links: Vec::new(),
             repo: "r".into(),
             commits: vec![commit("a"), commit("b")],
             activity: vec![NewActivity {
@@ -513,5 +611,34 @@ mod migration_tests {
             store.commit("r", "theirs").unwrap().unwrap().own,
             Some(false)
         );
+    }
+
+    #[test]
+    fn an_existing_store_takes_its_first_watches_from_its_cursors_and_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &super::super::MIGRATIONS[..super::super::RECORD_SCHEMA - 1] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", super::super::RECORD_SCHEMA - 1)
+                .unwrap();
+            conn.execute_batch(
+                "INSERT INTO reflog_cursors (log_path, repo, file_id, offset, updated_at)
+                     VALUES ('/a/.git/logs/HEAD', 'a', '1:1', 10, 5000),
+                            ('/b/.git/logs/HEAD', 'b', '1:2', 10, 7000);
+                 INSERT INTO commits (repo, hash, kind, recorded_at) VALUES ('a', 'x', 'commit', 3000);",
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.first_watch("a").unwrap(), Some(from_millis(3000)));
+        assert_eq!(store.first_watch("b").unwrap(), Some(from_millis(7000)));
+        assert_eq!(store.first_watch("c").unwrap(), None);
+        store.record_first_watch("c", from_millis(9000)).unwrap();
+        store.record_first_watch("c", from_millis(9999)).unwrap();
+        assert_eq!(store.first_watch("c").unwrap(), Some(from_millis(9000)));
+        assert!(store.found_at_start("a").unwrap().is_empty());
     }
 }

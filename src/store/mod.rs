@@ -30,7 +30,7 @@ pub(crate) use prompts::Outcome;
 pub use prompts::{
     Channel, Delivery, PromptChange, PromptError, PromptOpened, PromptRecord, PromptTrigger,
 };
-pub(crate) use report::ReportData;
+pub use report::{MissedSlot, PromptSummary, ReportData};
 pub(crate) use triggers::TriggerRecord;
 pub use triggers::{NewTrigger, Prompted, TriggerKind};
 pub use updates::{
@@ -38,10 +38,7 @@ pub use updates::{
 };
 // Named through the store by its unit tests only.
 #[cfg(test)]
-pub(crate) use {
-    prompts::TRIGGERS_KEPT,
-    report::{MissedSlot, PromptSummary},
-};
+pub(crate) use prompts::TRIGGERS_KEPT;
 
 use std::path::Path;
 
@@ -66,11 +63,15 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrate_2.sql"),
     include_str!("migrate_3.sql"),
     include_str!("migrate_4.sql"),
+    include_str!("migrate_5.sql"),
 ];
 
 /// The first schema version that keeps a prompt's desktop notification
 /// (`migrate_4.sql`).
 pub const NOTIFICATION_SCHEMA: usize = 4;
+/// The first schema version with each repository's first watch and the
+/// commits found at it (`migrate_5.sql`).
+pub const RECORD_SCHEMA: usize = 5;
 
 /// The first schema version with prompts, answers and tickets
 /// (`migrate_3.sql`); a read-only store that is older has none to show.

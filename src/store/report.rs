@@ -8,15 +8,15 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use serde::Serialize;
 
-use super::commits::commit_row;
+use super::commits::{commit_row, COMMIT_COLUMNS};
 use super::lifecycle::PromptState;
 use super::prompts::parsed;
 use super::updates::{update_row, WorkUpdate, UPDATE_COLUMNS};
-use super::{from_millis, to_millis, CommitRecord, Store, PROMPTS_SCHEMA};
+use super::{from_millis, to_millis, CommitRecord, Store, PROMPTS_SCHEMA, RECORD_SCHEMA};
 
 /// A prompt as a report needs it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct PromptSummary {
+pub struct PromptSummary {
     pub id: i64,
     pub opened_at: DateTime<Utc>,
     pub state: PromptState,
@@ -27,7 +27,7 @@ pub(crate) struct PromptSummary {
 
 /// An interval slot that passed without its own prompt.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct MissedSlot {
+pub struct MissedSlot {
     pub scheduled_at: DateTime<Utc>,
     /// `late`, `skipped` or `paused`.
     pub reason: String,
@@ -35,8 +35,9 @@ pub(crate) struct MissedSlot {
 
 /// Everything in one range, each list oldest first.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct ReportData {
-    /// By commit time (recording time when git gave none).
+pub struct ReportData {
+    /// Each change once: its latest version, with the time of its first
+    /// version as `committed_at`, by that time.
     pub commits: Vec<CommitRecord>,
     /// By the time each refers to (its prompt's, else its own).
     pub updates: Vec<WorkUpdate>,
@@ -45,7 +46,11 @@ pub(crate) struct ReportData {
     pub missed: Vec<MissedSlot>,
 }
 
-pub(super) const REPORT_COMMITS: &str = "WHERE coalesce(committed_at, recorded_at) >= ?1
+pub(super) const REPORT_COMMITS: &str = "WHERE replaced = 0 AND first_at >= ?1 AND first_at < ?2
+     ORDER BY first_at, id";
+/// [`REPORT_COMMITS`] for a store older than [`RECORD_SCHEMA`] (opened
+/// read-only beside an older daemon): every version, by its own time.
+const REPORT_COMMITS_V3: &str = "WHERE coalesce(committed_at, recorded_at) >= ?1
        AND coalesce(committed_at, recorded_at) < ?2
      ORDER BY coalesce(committed_at, recorded_at), id";
 pub(super) const REPORT_UPDATES: &str = "WHERE coalesce(prompt_at, answered_at) >= ?1
@@ -61,16 +66,19 @@ impl Store {
     /// The data of a report over `[start, end)`. A store not yet migrated
     /// to version 3 (the daemon has not run since the upgrade; this may be
     /// a read-only connection) has no prompts or answers to show.
-    pub(crate) fn report_data(
-        &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Result<ReportData> {
+    pub fn report_data(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<ReportData> {
         let range = params![to_millis(start), to_millis(end)];
-        let sql = format!(
-            "SELECT {} FROM commits {REPORT_COMMITS}",
-            self.commit_columns()
-        );
+        // A change counts once: its latest version, at the time of its
+        // first (which the report shows as the commit's time).
+        let sql = if self.schema >= RECORD_SCHEMA {
+            let cols = COMMIT_COLUMNS.replace("committed_at", "first_at");
+            format!("SELECT {cols} FROM commits {REPORT_COMMITS}")
+        } else {
+            format!(
+                "SELECT {} FROM commits {REPORT_COMMITS_V3}",
+                self.commit_columns()
+            )
+        };
         let commits = self
             .conn
             .prepare(&sql)?

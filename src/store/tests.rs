@@ -60,6 +60,7 @@ fn commits(store: &mut Store, repo: &str, list: &[(&str, &str, &str)], now: &str
                 insertions: Some(1),
                 deletions: Some(0),
                 own: !hash.starts_with("theirs"),
+                found_at_start: false,
             })
             .collect(),
         ..ReflogBatch::default()
@@ -295,8 +296,8 @@ fn an_answer_links_the_commits_since_the_last_one_and_stores_their_tickets() {
         found,
         [
             (Family::Jira, "ABC-12", TicketSource::Answer, None),
+            // The message names #7, so the branch's ABC-12 is not b2's.
             (Family::Github, "#7", TicketSource::CommitMessage, Some(b2)),
-            (Family::Jira, "ABC-12", TicketSource::Branch, Some(b2)),
         ]
     );
     assert_eq!(s.update_tickets(a.update.id).unwrap(), a.tickets);
@@ -453,8 +454,12 @@ fn a_version_1_store_upgrades_and_keeps_its_data() {
     let data = s.report_data(day.0, day.1).unwrap();
     assert_eq!(
         (data.commits.len(), data.updates.len(), data.prompts.len()),
-        (3, 2, 1)
+        (2, 2, 1)
     );
+    // c3 amended b2: one change, with c3's summary at b2's time.
+    let c3 = data.commits.iter().find(|c| c.hash == "c3").unwrap();
+    assert_eq!(c3.committed_at, Some(from_millis(1_781_089_100_000)));
+    assert!(data.commits.iter().all(|c| c.hash != "b2"));
 
     // The upgraded store works like a new one.
     let t = trigger(&mut s, TriggerKind::Timer, "2026-06-11T10:00:00Z");
@@ -597,7 +602,7 @@ fn report_queries_use_indexes() {
                 commits::COMMIT_COLUMNS,
                 report::REPORT_COMMITS
             ),
-            "commits_time",
+            "commits_change_time",
         ),
         (
             format!(
@@ -652,6 +657,7 @@ fn a_year_of_commits_in_a_report_range() {
                 insertions: None,
                 deletions: None,
                 own: true,
+                found_at_start: false,
             })
             .collect(),
         ..ReflogBatch::default()
@@ -817,4 +823,73 @@ fn the_kept_pending_overview_matches_a_fresh_read_after_every_change() {
         check(&daemon, &format!("a commit after the answer {text}"));
         assert_eq!(daemon.pending_overview(2).unwrap().count, 1, "{text}");
     }
+}
+
+#[test]
+fn a_change_reworked_on_a_later_day_counts_once_on_its_first_day() {
+    let (_d, mut s) = store();
+    let version = |hash: &str, when: &str, amends: Option<&str>| NewCommit {
+        hash: hash.into(),
+        kind: if amends.is_some() {
+            CommitKind::Amend
+        } else {
+            CommitKind::Commit
+        },
+        amends: amends.map(str::to_string),
+        branch: Some("main".into()),
+        author_name: None,
+        author_email: None,
+        committed_at: Some(at(when)),
+        summary: Some(format!("version {hash}")),
+        files_changed: Some(1),
+        insertions: Some(1),
+        deletions: Some(0),
+        own: true,
+        found_at_start: false,
+    };
+    let batch = |commits: Vec<NewCommit>, links: Vec<(String, String)>| ReflogBatch {
+        repo: "api".into(),
+        commits,
+        links,
+        ..ReflogBatch::default()
+    };
+    let monday = (at("2026-06-08T00:00:00Z"), at("2026-06-09T00:00:00Z"));
+    let tuesday = (at("2026-06-09T00:00:00Z"), at("2026-06-10T00:00:00Z"));
+    s.record_reflog_batch(
+        &batch(vec![version("a", "2026-06-08T10:00:00Z", None)], vec![]),
+        monday.0,
+    )
+    .unwrap();
+    // Amended on Tuesday, then rebased (linked by the rebase).
+    s.record_reflog_batch(
+        &batch(
+            vec![version("b", "2026-06-09T10:00:00Z", Some("a"))],
+            vec![],
+        ),
+        tuesday.0,
+    )
+    .unwrap();
+    s.record_reflog_batch(
+        &batch(
+            vec![version("c", "2026-06-09T11:00:00Z", None)],
+            vec![("b".into(), "c".into())],
+        ),
+        tuesday.0,
+    )
+    .unwrap();
+    let mon = s.report_data(monday.0, monday.1).unwrap();
+    let hashes: Vec<&str> = mon.commits.iter().map(|c| c.hash.as_str()).collect();
+    assert_eq!(hashes, ["c"]);
+    assert_eq!(mon.commits[0].summary.as_deref(), Some("version c"));
+    assert_eq!(
+        mon.commits[0].committed_at,
+        Some(at("2026-06-08T10:00:00Z"))
+    );
+    assert!(s
+        .report_data(tuesday.0, tuesday.1)
+        .unwrap()
+        .commits
+        .is_empty());
+    assert_eq!(s.last_commit("api").unwrap().unwrap().hash, "c");
+    assert_eq!(s.commit_count().unwrap(), 3, "every version is kept");
 }

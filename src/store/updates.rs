@@ -181,21 +181,25 @@ fn pending_in(conn: &Connection) -> rusqlite::Result<(Vec<CommitRecord>, Option<
         .prepare_cached("SELECT coalesce(max(last_commit_id), 0) FROM work_updates")?
         .query_row([], |r| r.get(0))?;
     // Own work only (`own` is NULL for commits stored before it was known).
+    // A version a later one replaced (an amend's predecessor, a rebased
+    // commit's original) is not counted again.
     let sql = format!(
-        "SELECT {COMMIT_COLUMNS} FROM commits WHERE id > ?1 AND coalesce(own, 1) != 0 ORDER BY id"
+        "SELECT {COMMIT_COLUMNS} FROM commits
+         WHERE id > ?1 AND coalesce(own, 1) != 0 AND replaced = 0 ORDER BY id"
     );
     let commits: Vec<CommitRecord> = conn
         .prepare_cached(&sql)?
         .query_map([after], commit_row)?
         .collect::<rusqlite::Result<_>>()?;
-    let newest = commits
-        .last()
-        .map(|c| c.id)
-        .or(Some(after).filter(|a| *a > 0));
+    let newest: Option<i64> = conn
+        .prepare_cached("SELECT max(id) FROM commits WHERE id > ?1 AND coalesce(own, 1) != 0")?
+        .query_row([after], |r| r.get(0))?;
+    let newest = newest.or(Some(after).filter(|a| *a > 0));
     Ok((commits, newest))
 }
 
-/// The tickets of one update: its text, then each commit's message and branch.
+/// The tickets of one update: its text, then each commit's message (its
+/// branch when the message names none).
 fn find_tickets(
     update: i64,
     text: &str,
@@ -214,13 +218,15 @@ fn find_tickets(
         .map(|t| stored(t, TicketSource::Answer, None))
         .collect();
     for c in commits {
-        for (source, field) in [
-            (TicketSource::CommitMessage, c.summary.as_deref()),
-            (TicketSource::Branch, c.branch.as_deref()),
-        ] {
-            let found = tickets::extract(field.unwrap_or(""), families);
-            out.extend(found.into_iter().map(|t| stored(t, source, Some(c.id))));
-        }
+        let found = tickets::commit_tickets(c.summary.as_deref(), c.branch.as_deref(), families);
+        let from_message =
+            !tickets::extract(c.summary.as_deref().unwrap_or(""), families).is_empty();
+        let source = if from_message {
+            TicketSource::CommitMessage
+        } else {
+            TicketSource::Branch
+        };
+        out.extend(found.into_iter().map(|t| stored(t, source, Some(c.id))));
     }
     out
 }

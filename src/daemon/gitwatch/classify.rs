@@ -46,7 +46,7 @@ impl Operation {
 
 /// Splits `action (step): detail` into `("action", Some("step"), "detail")`.
 /// The action never contains `": "` (ref names cannot contain `:`).
-fn split_message(message: &str) -> (&str, Option<&str>, &str) {
+pub(crate) fn split_message(message: &str) -> (&str, Option<&str>, &str) {
     let (action, detail) = message.split_once(": ").unwrap_or((message, ""));
     let action = action.trim_end_matches(':').trim();
     if let Some(open) = action.rfind(" (") {

@@ -60,6 +60,8 @@ use watcher::FsWatcher;
 struct Policy {
     mode: CommitTriggers,
     authors: Vec<String>,
+    /// Where a day starts (a repository's first day is recorded).
+    timezone: chrono_tz::Tz,
 }
 
 impl Policy {
@@ -67,6 +69,7 @@ impl Policy {
         Policy {
             mode: settings.commit_triggers,
             authors: settings.authors.clone(),
+            timezone: settings.timezone,
         }
     }
 }
@@ -119,7 +122,7 @@ impl GitWatch {
 
     /// [`GitWatch::catch_up`] for the named repositories only (those a
     /// [`GitWatch::reconfigure`] returned); unknown names are skipped.
-    pub(crate) fn catch_up_repos(
+    pub fn catch_up_repos(
         &mut self,
         names: &[String],
         store: &mut Store,

@@ -4,9 +4,20 @@
 //! Two phases around the store's transaction: [`process`] builds the batch
 //! (commits, activity, cursor) and a list of steps; after the batch is
 //! written, [`events`] keeps only the commits the store did not have yet
-//! and builds the events. A rebase is folded: its picks are stored as they
-//! come, and its finish line yields one event listing them. The rebase in
-//! progress is carried between reads of the same reflog.
+//! and builds the events.
+//!
+//! A rebase is held until it ends, because the commits it makes are not
+//! work until it finishes: an aborted rebase leaves commits that exist on
+//! no branch, and a `reword` first makes a commit with the old message and
+//! then amends it. So nothing of a rebase is processed before its finish
+//! or abort line is read: while it is in progress the cursor stays before
+//! its start line, and the next read takes it again from there. Its
+//! finish stores the commits reachable from where it finished (not the
+//! transient ones, not those of an abandoned attempt) and yields one event
+//! listing them; an abort stores none. Either way its HEAD movements are
+//! kept as activity. A rebase that is no longer in progress yet has no
+//! finish line (`git rebase --quit`, or the finish written just after the
+//! read) is read once more; still without one, it counts as aborted.
 //!
 //! [`process`] parses the lines and hands each to a `Reader`, which has
 //! one method per kind of reflog operation (a commit, a rebase's finish,
@@ -14,7 +25,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::classify::{author_matches, classify, raises_trigger, rebase_finish_branch};
+use super::classify::{
+    author_matches, classify, raises_trigger, rebase_finish_branch,
+    split_message as split_reflog_message,
+};
 use super::details::CommitDetails;
 use super::outcome::GitEvent;
 use super::reflog::{complete_lines, parse_line, ReflogLine};
@@ -34,7 +48,24 @@ pub(crate) trait Lookup {
     fn first_parent(&mut self, hash: &str) -> Option<String>;
     /// A commit stored earlier as part of a rebase.
     fn stored_rebase_commit(&mut self, hash: &str) -> Option<CommitInfo>;
+    /// Whether `hash` is `tip` or one of its ancestors.
+    fn reachable(&mut self, hash: &str, tip: &str) -> bool;
+    /// Whether a rebase is in progress in the reflog's working tree.
+    fn rebase_in_progress(&mut self) -> bool;
+    /// The parents of `hash`, first parent first (empty when unreadable).
+    fn parents(&mut self, hash: &str) -> Vec<String>;
+    /// The commits `new` has and `old` has not, oldest first, at most
+    /// `limit` of them, and how many there are in all.
+    fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize);
+    /// The patch id of `hash` against its first parent (`None`: no change,
+    /// or unreadable).
+    fn patch_id(&mut self, hash: &str) -> Option<String>;
 }
+
+/// Most commits of other authors stored for one movement of a branch (a
+/// pull of a year of upstream history would otherwise store it all); the
+/// rest are counted in the log.
+pub(crate) const GAINED_LIMIT: usize = 1_000;
 
 /// Who the reflog belongs to and how its events are judged.
 #[derive(Debug, Clone)]
@@ -47,59 +78,55 @@ pub(crate) struct LogContext<'a> {
     pub authors: &'a [String],
 }
 
-/// A rebase whose finish line was not read yet.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct RebaseProgress {
-    pub onto: Option<String>,
-    /// New commits of the rebase so far, oldest first.
-    pub commits: Vec<CommitInfo>,
-    /// Its start was not seen (the daemon started mid-rebase).
-    pub partial: bool,
-}
-
-/// A commit of the rebase in progress; `index` points into this batch's
-/// commits (`None`: stored by an earlier read).
+/// A commit of a finished rebase; `index` points into this batch's
+/// commits (`None`: stored by an earlier read, as earlier versions stored
+/// a rebase's picks as they came).
 #[derive(Debug, Clone)]
 struct Pending {
     info: CommitInfo,
     index: Option<usize>,
 }
 
-/// The rebase in progress while one read is processed.
+/// A rebase whose finish or abort line was not read yet: its lines, held.
 #[derive(Debug, Clone)]
 struct OpenRebase {
     /// The new base, when the start was seen.
     onto: Option<String>,
     /// Its start was not seen.
     partial: bool,
-    commits: Vec<Pending>,
+    /// Where its first line starts in the chunk, and the hash of the line
+    /// before it: where the cursor stays while it is in progress.
+    from: usize,
+    hash_before: Option<String>,
+    /// Its lines after the first, in order, with whether each was there
+    /// before reading began.
+    lines: Vec<(ReflogLine, Operation, bool)>,
 }
 
 impl OpenRebase {
-    /// Carried over from an earlier read.
-    fn resume(p: &RebaseProgress) -> OpenRebase {
+    fn new(first: &ReflogLine, op: Operation, historic: bool, at: &At) -> OpenRebase {
+        let started = op == Operation::RebaseStart;
         OpenRebase {
-            onto: p.onto.clone(),
-            partial: p.partial,
-            commits: p
-                .commits
-                .iter()
-                .map(|c| Pending {
-                    info: c.clone(),
-                    index: None,
-                })
-                .collect(),
+            onto: started.then(|| first.new.clone()),
+            partial: !started,
+            from: at.offset,
+            hash_before: at.hash_before.clone(),
+            lines: vec![(first.clone(), op, historic)],
         }
     }
+}
 
-    /// Met mid-way: a step or the finish without its start.
-    fn unseen_start() -> OpenRebase {
-        OpenRebase {
-            onto: None,
-            partial: true,
-            commits: Vec::new(),
-        }
-    }
+/// A commit a finished rebase may have replaced: its hash, patch id,
+/// details, and the index of the kept commit it is linked to.
+type Original = (String, Option<String>, Option<CommitDetails>, Option<usize>);
+
+/// Where a line is in the chunk: its byte offset and the new hash of the
+/// line before it (`None` at the start of the file or after a malformed
+/// line).
+#[derive(Debug, Clone)]
+struct At {
+    offset: usize,
+    hash_before: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,23 +149,30 @@ enum Step {
 pub(crate) struct Processed {
     pub batch: ReflogBatch,
     steps: Vec<Step>,
-    progress: Option<OpenRebase>,
     /// Lines that could not be parsed (skipped).
     #[cfg_attr(not(test), expect(dead_code, reason = "only the unit tests read it"))]
     pub malformed: usize,
+    /// A rebase is open at the end of what was read but no longer in
+    /// progress: read again (with [`LogRead::settled`]) to find its end.
+    pub unsettled: bool,
 }
 
-/// How lines already in a reflog before reading began are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum History {
-    /// Every line is news.
-    None,
-    /// Lines before this Unix time were most likely read before (a rewritten
-    /// reflog read again): their commits are stored if missing but not
-    /// announced, and their activity is not recorded again.
-    Quiet(i64),
-    /// Lines before this Unix time predate watching the repository: skipped.
-    Skip(i64),
+/// How lines already in a reflog before reading began are treated, by
+/// their Unix time. A line may fall under several: skipping wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct History {
+    /// Lines before this predate watching the repository: skipped.
+    pub skip_before: Option<i64>,
+    /// Lines before this were most likely read before (a rewritten reflog
+    /// read again) or are the first day's earlier work: their commits are
+    /// stored if missing but not announced, and their activity is not
+    /// recorded.
+    pub quiet_before: Option<i64>,
+    /// The repository is watched for the first time; lines that start
+    /// before this byte offset were in the reflog then: their commits are
+    /// the first day's earlier work, stored as found at start and not
+    /// announced, and their activity is not recorded.
+    pub found_until: Option<u64>,
 }
 
 /// Longest first-parent walk when reconstructing a rebase whose start was
@@ -156,8 +190,9 @@ pub(crate) struct LogRead<'a> {
     pub cursor: &'a Cursor,
     /// How lines that were there before are treated.
     pub history: History,
-    /// The rebase in progress when the previous read ended.
-    pub progress: Option<&'a RebaseProgress>,
+    /// This read follows an unsettled one: a rebase still open at its end
+    /// and no longer in progress counts as aborted.
+    pub settled: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -169,10 +204,10 @@ pub(crate) fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
         chunk,
         cursor,
         history,
-        progress,
+        settled,
         now,
     } = read;
-    let (lines, consumed) = complete_lines(&chunk.bytes);
+    let (lines, mut consumed) = complete_lines(&chunk.bytes);
     let mut reader = Reader {
         ctx: &ctx,
         lookup,
@@ -181,9 +216,10 @@ pub(crate) fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
             ..ReflogBatch::default()
         },
         steps: Vec::new(),
-        rebase: progress.map(OpenRebase::resume),
+        rebase: None,
         head_branch: None,
         authors: None,
+        first_watch: history.found_until.is_some(),
     };
     let mut malformed = 0;
     let mut last_hash = if chunk.resync || chunk.start == 0 {
@@ -192,6 +228,7 @@ pub(crate) fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
         cursor.last_hash.clone()
     };
     for raw in lines {
+        let offset = raw.as_ptr() as usize - chunk.bytes.as_ptr() as usize;
         let line = match parse_line(&String::from_utf8_lossy(raw)) {
             Ok(l) => l,
             Err(e) => {
@@ -201,29 +238,42 @@ pub(crate) fn process(read: LogRead<'_>, lookup: &mut dyn Lookup) -> Processed {
                 continue;
             }
         };
-        last_hash = Some(line.new.clone());
-        let ts = line.time.timestamp();
-        let historic = match history {
-            History::None => false,
-            History::Quiet(t) => ts < t,
-            History::Skip(t) if ts < t => continue,
-            History::Skip(_) => false,
+        let at = At {
+            offset,
+            hash_before: last_hash.replace(line.new.clone()),
         };
-        reader.line(&line, historic);
+        let ts = line.time.timestamp();
+        if history.skip_before.is_some_and(|t| ts < t) {
+            continue;
+        }
+        let historic = history.quiet_before.is_some_and(|t| ts < t)
+            || history
+                .found_until
+                .is_some_and(|end| chunk.start + (offset as u64) < end);
+        reader.line(&line, historic, &at);
+    }
+    let mut unsettled = false;
+    if let Some(open) = reader.rebase.take() {
+        if reader.lookup.rebase_in_progress() {
+            // Held: the next read starts at its first line again.
+            consumed = open.from;
+            last_hash = open.hash_before;
+        } else if !settled {
+            unsettled = true;
+        } else {
+            reader.rebase_abort(open, None);
+        }
     }
     let Reader {
-        mut batch,
-        steps,
-        rebase,
-        ..
+        mut batch, steps, ..
     } = reader;
     batch.cursor = next_cursor(chunk, cursor, consumed, last_hash, now)
         .map(|next| (log_path.to_string(), next));
     Processed {
         batch,
         steps,
-        progress: rebase,
         malformed,
+        unsettled,
     }
 }
 
@@ -265,95 +315,239 @@ struct Reader<'r, 'c> {
     head_branch: Option<Option<String>>,
     /// Whose commits are own work, asked once per read.
     authors: Option<Vec<String>>,
+    /// The repository is watched for the first time: the commits of the
+    /// lines that were there (`historic`) are marked found at start.
+    first_watch: bool,
 }
 
 impl Reader<'_, '_> {
     /// One line, by the operation it names: a commit, a rebase's start,
     /// abort or finish, or any other HEAD movement (activity). A line
-    /// that was there before reading began (`historic`) is stored if
-    /// missing but not announced.
-    fn line(&mut self, line: &ReflogLine, historic: bool) {
+    /// inside a rebase is held until the rebase ends. A line that was
+    /// there before reading began (`historic`) is stored if missing but
+    /// not announced.
+    fn line(&mut self, line: &ReflogLine, historic: bool, at: &At) {
         let op = classify(&line.message);
+        match op {
+            Operation::RebaseStart => {
+                if let Some(earlier) = self.rebase.take() {
+                    // Started again without an end: the earlier one was
+                    // given up.
+                    self.rebase_abort(earlier, None);
+                }
+                self.rebase = Some(OpenRebase::new(line, op, historic, at));
+                return;
+            }
+            Operation::RebaseFinish => {
+                let open = self.rebase.take();
+                return self.rebase_finish(open, line, op, historic);
+            }
+            Operation::RebaseAbort => {
+                let open = self.rebase.take();
+                if let Some(open) = open {
+                    self.rebase_abort(open, Some((line, historic)));
+                } else if !historic {
+                    self.activity(line, op);
+                }
+                return;
+            }
+            Operation::RebaseStep | Operation::RebaseMove if self.rebase.is_none() => {
+                // Met mid-way: its start was not read.
+                self.rebase = Some(OpenRebase::new(line, op, historic, at));
+                return;
+            }
+            _ => {}
+        }
+        if let Some(open) = &mut self.rebase {
+            open.lines.push((line.clone(), op, historic));
+            return;
+        }
+        if matches!(
+            op,
+            Operation::Pull | Operation::FastForward | Operation::Merge
+        ) {
+            return self.gain(line, op, historic);
+        }
         if let Some(kind) = op.commit_kind() {
             return self.commit(line, op, kind, historic);
-        }
-        match op {
-            Operation::RebaseFinish => return self.rebase_finish(line, op, historic),
-            Operation::RebaseStart => {
-                self.rebase = Some(OpenRebase {
-                    onto: Some(line.new.clone()),
-                    partial: false,
-                    commits: Vec::new(),
-                })
-            }
-            Operation::RebaseAbort => self.rebase = None,
-            _ => {}
         }
         if !historic {
             self.activity(line, op);
         }
     }
 
-    /// A line that made a commit: stored, and announced on its own or,
-    /// inside a rebase, with the rebase's finish.
+    /// A movement that brings commits into the branch: a merge, a pull, a
+    /// fast-forward. A merge commit it made (also a `git pull`'s) is the
+    /// developer's own commit; the other authors' commits the branch
+    /// gained are stored, not as own work, only under
+    /// `commit_triggers: all`, and are not announced on their own (the
+    /// movement is).
+    fn gain(&mut self, line: &ReflogLine, op: Operation, historic: bool) {
+        let parents = self.lookup.parents(&line.new);
+        let made_merge = parents.len() > 1 && parents[0] == line.old;
+        match op {
+            Operation::Merge => self.commit(line, op, CommitKind::Merge, historic),
+            Operation::Pull if made_merge => {
+                self.commit(line, Operation::Merge, CommitKind::Merge, historic)
+            }
+            _ if !historic => self.activity(line, op),
+            _ => {}
+        }
+        if self.ctx.mode != CommitTriggers::All || line.old.bytes().all(|b| b == b'0') {
+            return;
+        }
+        let (hashes, total) = self.lookup.gained(&line.old, &line.new, GAINED_LIMIT);
+        let branch = self
+            .head_branch
+            .get_or_insert_with(|| self.lookup.head_branch())
+            .clone();
+        for hash in &hashes {
+            if *hash == line.new && (op == Operation::Merge || made_merge) {
+                continue;
+            }
+            let Ok(details) = self.lookup.details(hash) else {
+                continue;
+            };
+            let authors = self
+                .authors
+                .get_or_insert_with(|| configured_authors(self.ctx.authors, self.lookup));
+            if author_matches(authors, [details.author_email.as_str()]) {
+                // Own work made elsewhere (another clone): not made here.
+                continue;
+            }
+            let kind = if self.lookup.parents(hash).len() > 1 {
+                CommitKind::Merge
+            } else {
+                CommitKind::Commit
+            };
+            let gained = ReflogLine {
+                new: hash.clone(),
+                ..line.clone()
+            };
+            let (_, mut new_commit) = commit_info(
+                self.ctx,
+                &gained,
+                kind,
+                op,
+                branch.clone(),
+                Ok(details),
+                authors,
+                false,
+            );
+            new_commit.own = false;
+            self.batch.commits.push(new_commit);
+        }
+        if total > hashes.len() {
+            tracing::info!(
+                repo = self.ctx.repo,
+                "`{}` gained {total} commits at once; the first {} of other authors are stored",
+                self.ctx.repo,
+                hashes.len()
+            );
+        }
+    }
+
+    /// A line that made a commit outside a rebase: stored, and announced
+    /// on its own.
     fn commit(&mut self, line: &ReflogLine, op: Operation, kind: CommitKind, historic: bool) {
-        let in_rebase = self.rebase.is_some() || op == Operation::RebaseStep;
-        let details = self.lookup.details(&line.new);
-        let branch = if in_rebase {
-            None
-        } else {
-            self.head_branch
-                .get_or_insert_with(|| self.lookup.head_branch())
-                .clone()
-        };
-        let authors = self
-            .authors
-            .get_or_insert_with(|| configured_authors(self.ctx.authors, self.lookup));
-        let (info, new_commit) = commit_info(
-            self.ctx, line, kind, op, branch, details, authors, in_rebase,
-        );
+        let branch = self
+            .head_branch
+            .get_or_insert_with(|| self.lookup.head_branch())
+            .clone();
+        let (info, new_commit) = self.made(line, op, kind, branch, false, historic);
+        if new_commit.found_at_start && !new_commit.own {
+            // The first day's record is the developer's own work.
+            return;
+        }
         let info = CommitInfo {
             trigger: info.trigger && !historic,
             ..info
         };
         let index = self.batch.commits.len();
         self.batch.commits.push(new_commit);
-        if in_rebase {
-            self.rebase
-                .get_or_insert_with(OpenRebase::unseen_start)
-                .commits
-                .push(Pending {
-                    info,
-                    index: Some(index),
-                });
-        } else {
-            self.steps.push(Step::Commit {
-                index,
-                info,
-                historic,
-            });
-        }
+        self.steps.push(Step::Commit {
+            index,
+            info,
+            historic,
+        });
     }
 
-    /// A rebase's finish: its commits get the branch it returned to and
-    /// are announced together (completed from the store when its start
-    /// was not seen).
-    fn rebase_finish(&mut self, line: &ReflogLine, op: Operation, historic: bool) {
-        let OpenRebase {
-            onto,
-            partial,
-            mut commits,
-        } = self.rebase.take().unwrap_or_else(OpenRebase::unseen_start);
+    /// What a line that made a commit stores and announces.
+    fn made(
+        &mut self,
+        line: &ReflogLine,
+        op: Operation,
+        kind: CommitKind,
+        branch: Option<String>,
+        in_rebase: bool,
+        historic: bool,
+    ) -> (CommitInfo, NewCommit) {
+        let details = self.lookup.details(&line.new);
+        let authors = self
+            .authors
+            .get_or_insert_with(|| configured_authors(self.ctx.authors, self.lookup));
+        let (info, mut new) = commit_info(
+            self.ctx, line, kind, op, branch, details, authors, in_rebase,
+        );
+        new.found_at_start = self.first_watch && historic;
+        (info, new)
+    }
+
+    /// A rebase's finish: the commits it made that are reachable from
+    /// where it finished are stored with the branch it returned to and
+    /// announced together (completed from the store when its start was
+    /// not seen); its other movements are activity.
+    fn rebase_finish(
+        &mut self,
+        open: Option<OpenRebase>,
+        line: &ReflogLine,
+        op: Operation,
+        historic: bool,
+    ) {
+        let (onto, partial, lines) = match open {
+            Some(o) => (o.onto, o.partial, o.lines),
+            None => (None, true, Vec::new()),
+        };
+        let branch = rebase_finish_branch(&line.message);
+        let mut commits = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (l, step_op, step_historic) in &lines {
+            let Some(kind) = step_op.commit_kind() else {
+                if !step_historic {
+                    self.activity(l, *step_op);
+                }
+                continue;
+            };
+            // A commit the rebase went past (a reword's first version, an
+            // attempt redone after `reset`) is not on the result.
+            if !seen.insert(l.new.clone()) || !self.lookup.reachable(&l.new, &line.new) {
+                continue;
+            }
+            let kind = match kind {
+                CommitKind::Amend | CommitKind::Commit => CommitKind::Rebase,
+                k => k,
+            };
+            let (info, new_commit) =
+                self.made(l, *step_op, kind, branch.clone(), true, *step_historic);
+            let index = self.batch.commits.len();
+            self.batch.commits.push(new_commit);
+            commits.push(Pending {
+                info,
+                index: Some(index),
+            });
+        }
+        self.link_rebased(&lines, &commits, &line.new);
         if partial {
             prepend_stored_rebase(self.lookup, &line.new, &mut commits);
         }
-        let branch = rebase_finish_branch(&line.message);
         if let Some(b) = &branch {
             for p in &mut commits {
-                p.info.branch = Some(b.clone());
-                self.batch
-                    .branch_updates
-                    .push((p.info.hash.clone(), b.clone()));
+                if p.index.is_none() {
+                    p.info.branch = Some(b.clone());
+                    self.batch
+                        .branch_updates
+                        .push((p.info.hash.clone(), b.clone()));
+                }
             }
         }
         let own = commits.iter().any(|p| p.info.own);
@@ -375,6 +569,122 @@ impl Reader<'_, '_> {
             commits,
             historic,
         });
+    }
+
+    /// Links each commit a finished rebase kept to the commits it was made
+    /// from, among those of the old tip (on its start line) that are not
+    /// on where it finished: first by the patch id of the kept commit or of
+    /// a version it went through (a reword's first version, the pick a
+    /// squash amended); then a squash or fixup takes the commit it amended
+    /// and the next one of the old history (what it absorbed); last, a
+    /// commit still without one takes the one with its author and author
+    /// date.
+    fn link_rebased(
+        &mut self,
+        lines: &[(ReflogLine, Operation, bool)],
+        kept: &[Pending],
+        head: &str,
+    ) {
+        let Some((start, Operation::RebaseStart, _)) = lines.first() else {
+            return;
+        };
+        let (hashes, _) = self.lookup.gained(head, &start.old, REBASE_WALK_LIMIT);
+        // Oldest first: (hash, patch id, details, linked to).
+        let mut olds: Vec<Original> = hashes
+            .into_iter()
+            .map(|h| {
+                let patch = self.lookup.patch_id(&h);
+                let details = self.lookup.details(&h).ok();
+                (h, patch, details, None)
+            })
+            .collect();
+        let made: std::collections::HashMap<&str, &ReflogLine> = lines
+            .iter()
+            .filter(|(_, op, _)| op.commit_kind().is_some())
+            .map(|(l, _, _)| (l.new.as_str(), l))
+            .collect();
+        let kept_hashes: std::collections::HashSet<&str> =
+            kept.iter().map(|p| p.info.hash.as_str()).collect();
+        // The versions each kept commit went through, oldest first.
+        let chains: Vec<Vec<&ReflogLine>> = kept
+            .iter()
+            .map(|p| {
+                let mut chain = vec![made[p.info.hash.as_str()]];
+                while let Some(prev) = made.get(chain.last().expect("not empty").old.as_str()) {
+                    if kept_hashes.contains(prev.new.as_str()) || chain.len() > made.len() {
+                        break;
+                    }
+                    chain.push(prev);
+                }
+                chain.reverse();
+                chain
+            })
+            .collect();
+        for (k, chain) in chains.iter().enumerate() {
+            for version in chain {
+                let Some(patch) = self.lookup.patch_id(&version.new) else {
+                    continue;
+                };
+                if let Some(old) = olds
+                    .iter_mut()
+                    .find(|o| o.3.is_none() && o.1.as_deref() == Some(patch.as_str()))
+                {
+                    old.3 = Some(k);
+                }
+            }
+        }
+        for (k, chain) in chains.iter().enumerate() {
+            for version in chain {
+                let (_, step, _) = split_reflog_message(&version.message);
+                if !matches!(step, Some("squash") | Some("fixup")) {
+                    continue;
+                }
+                if let Some(old) = olds
+                    .iter_mut()
+                    .find(|o| o.3.is_none() && o.0 == version.old)
+                {
+                    old.3 = Some(k);
+                }
+                let after = olds.iter().rposition(|o| o.3 == Some(k));
+                let from = after.map_or(0, |a| a + 1);
+                if let Some(old) = olds[from..].iter_mut().find(|o| o.3.is_none()) {
+                    old.3 = Some(k);
+                }
+            }
+        }
+        for (k, p) in kept.iter().enumerate() {
+            if olds.iter().any(|o| o.3 == Some(k)) {
+                continue;
+            }
+            if let Some(old) = olds.iter_mut().find(|o| {
+                o.3.is_none()
+                    && o.2.as_ref().is_some_and(|d| {
+                        d.author_email == p.info.author_email && d.time == p.info.time
+                    })
+            }) {
+                old.3 = Some(k);
+            }
+        }
+        for (old, _, _, k) in olds {
+            if let Some(k) = k {
+                self.batch.links.push((old, kept[k].info.hash.clone()));
+            }
+        }
+    }
+
+    /// A rebase that ended without finishing (its abort line, when there
+    /// is one): none of its commits is stored; its movements are activity.
+    fn rebase_abort(&mut self, open: OpenRebase, abort: Option<(&ReflogLine, bool)>) {
+        for (l, op, historic) in &open.lines {
+            if !historic && op.commit_kind().is_none() {
+                self.activity(l, *op);
+            }
+        }
+        if let Some((line, historic)) = abort {
+            if !historic {
+                self.activity(line, Operation::RebaseAbort);
+            }
+        }
     }
 
     /// A HEAD movement that made no commit (checkout, pull, reset, a
@@ -480,6 +790,7 @@ fn commit_info(
         insertions: stats.map(|s| s.1),
         deletions: stats.map(|s| s.2),
         own,
+        found_at_start: false,
     };
     (info, new)
 }
@@ -508,12 +819,8 @@ fn prepend_stored_rebase(lookup: &mut dyn Lookup, head: &str, commits: &mut Vec<
     *commits = earlier;
 }
 
-/// After the batch was written: the events for commits that were new, and
-/// the rebase still in progress.
-pub(crate) fn events(
-    processed: Processed,
-    inserted: &[bool],
-) -> (Vec<GitEvent>, Option<RebaseProgress>) {
+/// After the batch was written: the events for commits that were new.
+pub(crate) fn events(processed: Processed, inserted: &[bool]) -> Vec<GitEvent> {
     let is_new = |index: Option<usize>| index.is_none_or(|i| inserted.get(i) == Some(&true));
     let mut out = Vec::new();
     for step in processed.steps {
@@ -544,17 +851,7 @@ pub(crate) fn events(
             }
         }
     }
-    let progress = processed.progress.map(|open| RebaseProgress {
-        onto: open.onto,
-        partial: open.partial,
-        commits: open
-            .commits
-            .into_iter()
-            .filter(|p| is_new(p.index))
-            .map(|p| p.info)
-            .collect(),
-    });
-    (out, progress)
+    out
 }
 
 #[cfg(test)]
@@ -562,7 +859,13 @@ mod tests {
     use super::*;
     use chrono::FixedOffset;
 
-    struct Fake;
+    /// A repository whose commits are all reachable but `unreachable`,
+    /// with a rebase in progress when `in_progress`.
+    #[derive(Default)]
+    struct Fake {
+        in_progress: bool,
+        unreachable: Vec<String>,
+    }
 
     impl Lookup for Fake {
         fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
@@ -591,6 +894,21 @@ mod tests {
         fn stored_rebase_commit(&mut self, _hash: &str) -> Option<CommitInfo> {
             None
         }
+        fn reachable(&mut self, hash: &str, _tip: &str) -> bool {
+            !self.unreachable.iter().any(|u| u == hash)
+        }
+        fn rebase_in_progress(&mut self) -> bool {
+            self.in_progress
+        }
+        fn parents(&mut self, _hash: &str) -> Vec<String> {
+            Vec::new()
+        }
+        fn gained(&mut self, _old: &str, _new: &str, _limit: usize) -> (Vec<String>, usize) {
+            (Vec::new(), 0)
+        }
+        fn patch_id(&mut self, _hash: &str) -> Option<String> {
+            None
+        }
     }
 
     fn h(n: u8) -> String {
@@ -615,11 +933,12 @@ mod tests {
         }
     }
 
-    fn run(
+    fn read(
         text: &str,
         mode: CommitTriggers,
-        progress: Option<&RebaseProgress>,
-    ) -> (Processed, Vec<GitEvent>, Option<RebaseProgress>) {
+        settled: bool,
+        git: &mut Fake,
+    ) -> (Processed, Vec<GitEvent>) {
         let cursor = Cursor {
             file_id: "1:1".into(),
             offset: 0,
@@ -637,14 +956,26 @@ mod tests {
             log_path: "/r/.git/logs/HEAD",
             chunk: &chunk,
             cursor: &cursor,
-            history: History::None,
-            progress,
+            history: History::default(),
+            settled,
             now: DateTime::from_timestamp(1_700_000_100, 0).unwrap(),
         };
-        let p = process(read, &mut Fake);
+        let p = process(read, git);
         let inserted = vec![true; p.batch.commits.len()];
-        let (ev, prog) = events(p.clone(), &inserted);
-        (p, ev, prog)
+        let ev = events(p.clone(), &inserted);
+        (p, ev)
+    }
+
+    fn run(text: &str, mode: CommitTriggers) -> (Processed, Vec<GitEvent>) {
+        read(text, mode, false, &mut Fake::default())
+    }
+
+    fn hashes(p: &Processed) -> Vec<String> {
+        p.batch.commits.iter().map(|c| c.hash.clone()).collect()
+    }
+
+    fn activity(p: &Processed) -> Vec<&str> {
+        p.batch.activity.iter().map(|a| a.kind.as_str()).collect()
     }
 
     #[test]
@@ -655,57 +986,133 @@ mod tests {
             line(1, 2, "commit (amend): one again"),
             line(2, 3, "checkout: moving from main to other"),
         );
-        let (p, ev, prog) = run(&text, CommitTriggers::Own, None);
+        let (p, ev) = run(&text, CommitTriggers::Own);
         assert_eq!(p.batch.commits.len(), 2);
         assert_eq!(p.batch.commits[1].amends.as_deref(), Some(h(1).as_str()));
-        assert_eq!(p.batch.activity.len(), 1);
-        assert_eq!(p.batch.activity[0].kind, "checkout");
+        assert_eq!(activity(&p), ["checkout"]);
         let (path, c) = p.batch.cursor.clone().unwrap();
         assert_eq!(path, "/r/.git/logs/HEAD");
         assert_eq!(c.offset, text.len() as u64);
         assert_eq!(c.last_hash, Some(h(3)));
         assert_eq!(ev.len(), 3);
         assert!(ev[0].triggers() && ev[1].triggers() && !ev[2].triggers());
-        assert!(prog.is_none());
     }
 
     #[test]
-    fn a_rebase_is_one_event_even_across_reads() {
+    fn a_rebase_in_progress_is_held_before_its_start() {
+        let before = line(4, 5, "commit: base");
         let first = format!(
-            "{}{}",
+            "{before}{}{}",
             line(5, 9, "rebase (start): checkout main"),
             line(9, 10, "rebase (pick): a"),
         );
-        let (_, ev, prog) = run(&first, CommitTriggers::Own, None);
-        assert!(ev.iter().all(|e| !e.triggers()));
-        let prog = prog.unwrap();
-        assert_eq!(prog.commits.len(), 1);
-        let second = format!(
-            "{}{}",
+        let mut git = Fake {
+            in_progress: true,
+            ..Fake::default()
+        };
+        let (p, ev) = read(&first, CommitTriggers::Own, false, &mut git);
+        assert_eq!(hashes(&p), [h(5)]);
+        assert!(activity(&p).is_empty());
+        assert_eq!(ev.len(), 1);
+        let c = p.batch.cursor.unwrap().1;
+        assert_eq!(
+            c.offset,
+            before.len() as u64,
+            "the cursor stays before the start"
+        );
+        assert_eq!(c.last_hash, Some(h(5)));
+
+        let whole = format!(
+            "{}{}{}",
+            line(5, 9, "rebase (start): checkout main"),
+            line(9, 10, "rebase (pick): a"),
             line(10, 11, "rebase (pick): b"),
+        );
+        let finished = format!(
+            "{whole}{}",
             line(11, 11, "rebase (finish): returning to refs/heads/feature/x"),
         );
-        let (p, ev, prog) = run(&second, CommitTriggers::Own, Some(&prog));
-        assert!(prog.is_none());
-        assert_eq!(ev.len(), 1);
-        let GitEvent::Rebase(r) = &ev[0] else {
-            panic!("{ev:?}")
-        };
-        assert_eq!(r.commits.len(), 2);
-        assert_eq!(r.onto, Some(h(9)));
-        assert!(r.trigger);
-        assert!(r
+        git.in_progress = false;
+        let (p, ev) = read(&finished, CommitTriggers::Own, false, &mut git);
+        assert_eq!(hashes(&p), [h(10), h(11)]);
+        assert!(p
+            .batch
             .commits
             .iter()
-            .all(|c| c.branch.as_deref() == Some("feature/x")));
-        assert_eq!(p.batch.branch_updates.len(), 2);
+            .all(|c| c.branch.as_deref() == Some("feature/x") && c.kind == CommitKind::Rebase));
+        assert_eq!(activity(&p), ["rebase-start"]);
+        assert_eq!(p.batch.cursor.unwrap().1.offset, finished.len() as u64);
+        let rebases: Vec<&RebaseInfo> = ev
+            .iter()
+            .filter_map(|e| match e {
+                GitEvent::Rebase(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rebases.len(), 1);
+        assert_eq!(rebases[0].commits.len(), 2);
+        assert_eq!(rebases[0].onto, Some(h(9)));
+        assert!(rebases[0].trigger);
+        assert!(ev.iter().filter(|e| e.triggers()).count() == 1);
+    }
+
+    #[test]
+    fn an_aborted_rebase_stores_no_commit() {
+        let text = format!(
+            "{}{}{}{}{}",
+            line(5, 6, "rebase -i (start): checkout HEAD~4"),
+            line(6, 7, "rebase -i (reword): c2x"),
+            line(7, 8, "rebase -i (pick): c3"),
+            line(8, 9, "rebase -i (edit): c4"),
+            line(9, 5, "rebase -i (abort): returning to refs/heads/main"),
+        );
+        let (p, ev) = run(&text, CommitTriggers::Own);
+        assert!(p.batch.commits.is_empty());
+        assert_eq!(activity(&p), ["rebase-start", "rebase-abort"]);
+        assert!(ev.iter().all(|e| !e.triggers()));
+        assert_eq!(p.batch.cursor.unwrap().1.offset, text.len() as u64);
+    }
+
+    #[test]
+    fn a_rewords_first_version_is_not_stored() {
+        let text = format!(
+            "{}{}{}{}{}",
+            line(5, 6, "rebase (start): checkout HEAD~3"),
+            line(6, 7, "rebase (reword): c3x"),
+            line(7, 8, "rebase (reword): c3xy"),
+            line(8, 9, "rebase (pick): c4"),
+            line(9, 9, "rebase (finish): returning to refs/heads/main"),
+        );
+        let mut git = Fake {
+            unreachable: vec![h(7)],
+            ..Fake::default()
+        };
+        let (p, _) = read(&text, CommitTriggers::Own, false, &mut git);
+        assert_eq!(hashes(&p), [h(8), h(9)]);
+    }
+
+    #[test]
+    fn a_rebase_that_ended_without_a_line_is_read_again_then_dropped() {
+        let text = format!(
+            "{}{}",
+            line(5, 6, "rebase (start): checkout HEAD~3"),
+            line(6, 7, "rebase (pick): a"),
+        );
+        let mut git = Fake::default();
+        let (p, _) = read(&text, CommitTriggers::Own, false, &mut git);
+        assert!(p.unsettled);
+        let (p, _) = read(&text, CommitTriggers::Own, true, &mut git);
+        assert!(!p.unsettled);
+        assert!(p.batch.commits.is_empty());
+        assert_eq!(activity(&p), ["rebase-start"]);
+        assert_eq!(p.batch.cursor.unwrap().1.offset, text.len() as u64);
     }
 
     #[test]
     fn partial_last_line_is_not_consumed() {
         let full = line(0, 1, "commit: a");
         let text = format!("{full}{}", &line(1, 2, "commit: b")[..30]);
-        let (p, _, _) = run(&text, CommitTriggers::Own, None);
+        let (p, _) = run(&text, CommitTriggers::Own);
         assert_eq!(p.batch.commits.len(), 1);
         assert_eq!(p.batch.cursor.unwrap().1.offset, full.len() as u64);
     }
@@ -717,16 +1124,16 @@ mod tests {
             line(0, 1, "commit: a"),
             line(1, 2, "reset: moving to HEAD~")
         );
-        let (_, ev, _) = run(&text, CommitTriggers::All, None);
+        let (_, ev) = run(&text, CommitTriggers::All);
         assert!(ev.iter().all(GitEvent::triggers));
-        let (_, ev, _) = run(&text, CommitTriggers::None, None);
+        let (_, ev) = run(&text, CommitTriggers::None);
         assert!(ev.iter().all(|e| !e.triggers()));
     }
 
     #[test]
     fn malformed_lines_are_skipped() {
         let text = format!("garbage\n{}", line(0, 1, "commit: a"));
-        let (p, ev, _) = run(&text, CommitTriggers::Own, None);
+        let (p, ev) = run(&text, CommitTriggers::Own);
         assert_eq!(p.malformed, 1);
         assert_eq!(ev.len(), 1);
     }

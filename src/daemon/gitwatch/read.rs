@@ -12,9 +12,10 @@ use super::details::{CommitDetails, Readers, RepoReader};
 use super::layout::LogSource;
 use super::outcome::{GitEvent, LastCommit};
 use super::process::{self, History, LogContext, LogRead, Lookup};
-use super::repo::RepoWatch;
+use super::repo::{Baseline, RepoWatch};
 use super::tail;
 use super::Policy;
+use crate::daemon::wallclock::local_midnight;
 use crate::protocol::{CommitInfo, CommitKind};
 use crate::store::cursor::Cursor;
 use crate::store::{ReflogBatch, Store};
@@ -29,23 +30,48 @@ pub(super) enum ReadError {
     Store(anyhow::Error),
 }
 
-/// How the lines already in a reflog are treated when reading started over
-/// from its beginning (`resync`). With a stored cursor the file was
-/// rewritten (expire, gc, a clone at the same path): lines older than the
-/// cursor were most likely read before, so they are stored if missing but
-/// not announced. Without one, the repository came back after being
-/// missing: lines from before that predate watching and are skipped.
-pub(crate) fn history_for(
+/// Where a read starts without a stored cursor, and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Start {
+    /// A stored cursor, or a baseline: what was there is history.
+    Known,
+    /// The repository was never watched before: its reflog is read from
+    /// the start, and the commits of its first day that it held up to
+    /// this byte offset are recorded as found at start.
+    FirstWatch { end: u64 },
+}
+
+/// How the lines already in a reflog are treated. Nothing made before the
+/// local day of the repository's first watch (`floor`) is ever added.
+///
+/// When reading started over from its beginning (`resync`) with a stored
+/// cursor, the file was rewritten (expire, `reflog delete`, gc, a clone at
+/// the same path): lines older than the cursor were most likely read
+/// before, so they are stored if missing but not announced. Without one,
+/// the repository came back after being missing: lines from before that
+/// predate watching and are skipped. At the first watch (`start`), lines
+/// of its day before now are stored as found at start, unannounced.
+pub(super) fn history_for(
     resync: bool,
     stored: bool,
     skip_before: Option<DateTime<Utc>>,
     cursor_time: DateTime<Utc>,
+    floor: DateTime<Utc>,
+    start: (Start, DateTime<Utc>),
 ) -> History {
+    let mut h = History {
+        skip_before: Some(floor.timestamp()),
+        ..History::default()
+    };
     match (resync, stored, skip_before) {
-        (true, true, _) => History::Quiet(cursor_time.timestamp() - RESYNC_MARGIN_SECS),
-        (true, false, Some(t)) => History::Skip(t.timestamp()),
-        _ => History::None,
+        (true, true, _) => h.quiet_before = Some(cursor_time.timestamp() - RESYNC_MARGIN_SECS),
+        (true, false, Some(t)) => h.skip_before = Some(t.timestamp().max(floor.timestamp())),
+        _ => {}
     }
+    if let (Start::FirstWatch { end }, _) = start {
+        h.found_until = Some(end);
+    }
+    h
 }
 
 /// What to write after a read: the batch, plus the cursor reading started
@@ -60,7 +86,10 @@ pub(crate) fn batch_to_write(
     if batch.cursor.is_none() && !stored {
         batch.cursor = Some(start);
     }
-    let needed = batch.cursor.is_some() || !batch.commits.is_empty() || !batch.activity.is_empty();
+    let needed = batch.cursor.is_some()
+        || batch.first_watch.is_some()
+        || !batch.commits.is_empty()
+        || !batch.activity.is_empty();
     needed.then_some(batch)
 }
 
@@ -116,6 +145,26 @@ impl Lookup for GitLookup<'_> {
             trigger: false,
         })
     }
+
+    fn reachable(&mut self, hash: &str, tip: &str) -> bool {
+        self.reader.reachable(hash, tip)
+    }
+
+    fn rebase_in_progress(&mut self) -> bool {
+        self.reader.rebase_in_progress()
+    }
+
+    fn parents(&mut self, hash: &str) -> Vec<String> {
+        self.reader.parents(hash)
+    }
+
+    fn patch_id(&mut self, hash: &str) -> Option<String> {
+        self.reader.patch_id(hash)
+    }
+
+    fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize) {
+        self.reader.gained(old, new, limit)
+    }
 }
 
 /// Reads one reflog from its cursor and records what is new.
@@ -131,40 +180,70 @@ pub(super) fn read_log(
     let path_key = path.to_string_lossy().into_owned();
     let stored = store.reflog_cursor(path).map_err(ReadError::Store)?;
     let from_store = stored.is_some();
-    let (cursor, skip_before) = match stored {
-        Some(c) => (c, None),
+    let first_watch = store
+        .first_watch(&w.config.name)
+        .map_err(ReadError::Store)?;
+    let (cursor, skip_before, start) = match stored {
+        Some(c) => (c, None, (Start::Known, now)),
         None => match w.baselines.get(path) {
-            Some(b) => (b.cursor.clone(), b.skip_before),
-            None => (tail::at_end(path, now).map_err(ReadError::Io)?, None),
+            Some(Baseline {
+                at_end: Some(at),
+                cursor,
+                ..
+            }) if first_watch.is_none_or(|f| f.timestamp_millis() == at.timestamp_millis()) => {
+                // Never watched before this run's baseline (the other
+                // reflogs of its first watch too: linked worktrees).
+                let end = cursor.offset;
+                (Cursor::absent(), None, (Start::FirstWatch { end }, *at))
+            }
+            Some(b) => (b.cursor.clone(), b.skip_before, (Start::Known, now)),
+            None => (
+                tail::at_end(path, now).map_err(ReadError::Io)?,
+                None,
+                (Start::Known, now),
+            ),
         },
     };
-    let Some(chunk) = tail::read_new(path, &cursor).map_err(ReadError::Io)? else {
-        // No reflog yet (no commit yet): remember that, so a restart
-        // reads the first commits from the start.
-        let empty = ReflogBatch {
-            repo: w.config.name.clone(),
-            ..ReflogBatch::default()
+    // Its first watch is now, unless the baseline was taken earlier.
+    let first_watch_at = first_watch.unwrap_or(start.1);
+    let floor = local_midnight(first_watch_at, policy.timezone);
+    let first_watch = first_watch.is_none().then_some(first_watch_at);
+    let mut settled = false;
+    let mut processed = loop {
+        let Some(chunk) = tail::read_new(path, &cursor).map_err(ReadError::Io)? else {
+            // No reflog yet (no commit yet): remember that, so a restart
+            // reads the first commits from the start.
+            let empty = ReflogBatch {
+                repo: w.config.name.clone(),
+                first_watch,
+                ..ReflogBatch::default()
+            };
+            if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
+                store
+                    .record_reflog_batch(&batch, now)
+                    .map_err(ReadError::Store)?;
+            }
+            return Ok(Vec::new());
         };
-        if let Some(batch) = batch_to_write(empty, (path_key, cursor), from_store) {
-            store
-                .record_reflog_batch(&batch, now)
-                .map_err(ReadError::Store)?;
+        if chunk.resync && from_store && !settled {
+            tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());
         }
-        return Ok(Vec::new());
-    };
-    if chunk.resync && from_store {
-        tracing::info!(log = %path.display(), "reflog `{}` was rewritten; reading it again from the start", path.display());
-    }
-    let history = history_for(chunk.resync, from_store, skip_before, cursor.updated_at);
-    let mode = w.config.commit_triggers.unwrap_or(policy.mode);
-    let ctx = LogContext {
-        repo: &w.config.name,
-        project: w.config.project.as_deref(),
-        worktree: source.worktree.as_deref(),
-        mode,
-        authors: &policy.authors,
-    };
-    let mut processed = {
+        let history = history_for(
+            chunk.resync,
+            from_store,
+            skip_before,
+            cursor.updated_at,
+            floor,
+            start,
+        );
+        let mode = w.config.commit_triggers.unwrap_or(policy.mode);
+        let ctx = LogContext {
+            repo: &w.config.name,
+            project: w.config.project.as_deref(),
+            worktree: source.worktree.as_deref(),
+            mode,
+            authors: &policy.authors,
+        };
         let mut lookup = GitLookup {
             reader: readers.take(&source.gitdir),
             store,
@@ -178,29 +257,27 @@ pub(super) fn read_log(
             chunk: &chunk,
             cursor: &cursor,
             history,
-            progress: w.rebases.get(path),
+            settled,
             now,
         };
         let processed = process::process(read, &mut lookup);
         readers.put(lookup.reader, std::time::Instant::now());
-        processed
+        if !processed.unsettled {
+            break processed;
+        }
+        // A rebase ended without its line read: its finish may have been
+        // written just after this read.
+        settled = true;
     };
-    let batch = std::mem::take(&mut processed.batch);
+    let mut batch = std::mem::take(&mut processed.batch);
+    batch.first_watch = first_watch;
     let inserted = match batch_to_write(batch, (path_key, cursor), from_store) {
         Some(batch) => store
             .record_reflog_batch(&batch, now)
             .map_err(ReadError::Store)?,
         None => Vec::new(),
     };
-    let (events, progress) = process::events(processed, &inserted);
-    match progress {
-        Some(p) => {
-            w.rebases.insert(path.clone(), p);
-        }
-        None => {
-            w.rebases.remove(path);
-        }
-    }
+    let events = process::events(processed, &inserted);
     for e in &events {
         let latest = match e {
             GitEvent::Commit(c) => Some(c),
@@ -249,20 +326,30 @@ mod tests {
 
     #[test]
     fn how_lines_already_there_are_treated() {
+        let h = |skip: i64, quiet: Option<i64>, found: Option<u64>| History {
+            skip_before: Some(skip),
+            quiet_before: quiet,
+            found_until: found,
+        };
+        let known = (Start::Known, t(200));
+        let first = (Start::FirstWatch { end: 300 }, t(200));
         let table = [
-            // (resync, cursor stored, skip before) -> history
-            (false, true, None, History::None),
-            (false, false, Some(t(50)), History::None),
-            (true, true, None, History::Quiet(95)),
-            (true, true, Some(t(50)), History::Quiet(95)),
-            (true, false, Some(t(50)), History::Skip(50)),
-            (true, false, None, History::None),
+            // (resync, cursor stored, skip before, start) -> history; the
+            // floor (the first watch's day) is 10, the cursor's time 100.
+            (false, true, None, known, h(10, None, None)),
+            (false, false, Some(t(50)), known, h(10, None, None)),
+            (true, true, None, known, h(10, Some(95), None)),
+            (true, true, Some(t(50)), known, h(10, Some(95), None)),
+            (true, false, Some(t(50)), known, h(50, None, None)),
+            (true, false, Some(t(5)), known, h(10, None, None)),
+            (true, false, None, known, h(10, None, None)),
+            (false, false, None, first, h(10, None, Some(300))),
         ];
-        for (resync, stored, skip_before, want) in table {
+        for (resync, stored, skip_before, start, want) in table {
             assert_eq!(
-                history_for(resync, stored, skip_before, t(100)),
+                history_for(resync, stored, skip_before, t(100), t(10), start),
                 want,
-                "{resync} {stored} {skip_before:?}"
+                "{resync} {stored} {skip_before:?} {start:?}"
             );
         }
     }
@@ -290,6 +377,8 @@ mod tests {
                 .collect(),
             branch_updates: Vec::new(),
             cursor: cursor.map(|c| (start().0, c)),
+            first_watch: None,
+            links: Vec::new(),
         };
         // (batch, cursor stored) -> written?, with which cursor
         let table = [

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::details::cli;
 use super::layout::{self, Layout, Problem, Role};
 use super::outcome::LastCommit;
-use super::process::RebaseProgress;
 use super::tail;
 use super::watcher::{Limit, WantedDir};
 use crate::config::Repository;
@@ -34,8 +34,6 @@ pub(super) struct RepoWatch {
     /// run: lines written after that are news once it is watched (cleared
     /// by `GitWatch::settle` once its watches are in place).
     pub unwatchable_since: Option<DateTime<Utc>>,
-    /// Rebases in progress, per reflog.
-    pub rebases: HashMap<PathBuf, RebaseProgress>,
     /// The directories this repository needs watched, with their identity
     /// when last looked at; a change means the watches must be redone.
     pub dirs: Vec<WantedDir>,
@@ -56,6 +54,11 @@ pub(super) struct Baseline {
     pub cursor: Cursor,
     /// Lines older than this predate watching and are skipped.
     pub skip_before: Option<DateTime<Utc>>,
+    /// Taken at the reflog's end at this time because the repository was
+    /// seen for the first time in this run: when the store has no first
+    /// watch of it either, this is its first watch, and its first day is
+    /// read instead (`read::read_log`).
+    pub at_end: Option<DateTime<Utc>>,
 }
 
 /// Where reading starts in a reflog the store has no cursor for.
@@ -100,12 +103,7 @@ pub(crate) fn unwatchable(problem: Problem) -> (RepoState, bool) {
     (state, watch_ancestor)
 }
 
-/// The branch a `HEAD` file's text names; `None` when detached.
-pub(crate) fn branch_of_head(text: &str) -> Option<String> {
-    text.trim()
-        .strip_prefix("ref: refs/heads/")
-        .map(str::to_string)
-}
+pub(super) use cli::branch_of_head;
 
 fn dir_identity(path: &Path) -> Option<String> {
     tail::stat(path).ok().flatten().map(|(id, _)| id)
@@ -136,7 +134,6 @@ impl RepoWatch {
             baselines: HashMap::new(),
             fresh: true,
             unwatchable_since: None,
-            rebases: HashMap::new(),
             dirs: Vec::new(),
             branch: None,
             last_commit: None,
@@ -161,7 +158,6 @@ impl RepoWatch {
             Err(problem) => {
                 self.layout = None;
                 self.branch = None;
-                self.rebases.clear();
                 self.fresh = false;
                 self.unwatchable_since.get_or_insert(now);
                 let (state, watch_ancestor) = unwatchable(problem);
@@ -184,7 +180,15 @@ impl RepoWatch {
         let rule = start_rule(was_watching, self.fresh, self.unwatchable_since);
         if !was_watching {
             self.baselines.clear();
-            self.rebases.clear();
+            let config = std::fs::read_to_string(layout.commondir.join("config"));
+            if config.is_ok_and(|c| cli::sha256_config(&c)) {
+                let name = &self.config.name;
+                tracing::info!(
+                    repo = %name,
+                    "repository `{name}` uses SHA-256 object names: its commits are read through the `git` command; {}",
+                    cli::MISSING
+                );
+            }
         }
         for s in &layout.logs {
             if self.baselines.contains_key(&s.log_path) {
@@ -198,10 +202,12 @@ impl RepoWatch {
                         Cursor::absent()
                     },
                     skip_before: None,
+                    at_end: Some(now),
                 },
                 StartRule::FromStart { skip_before } => Baseline {
                     cursor: Cursor::absent(),
                     skip_before,
+                    at_end: None,
                 },
             };
             self.baselines.insert(s.log_path.clone(), base);

@@ -17,7 +17,7 @@ use crate::store::PromptState;
 
 /// A run of text, borrowed from the report where it can be.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Span<'a> {
+pub(super) enum Span<'a> {
     Text(Cow<'a, str>),
     Strong(Cow<'a, str>),
     Code(Cow<'a, str>),

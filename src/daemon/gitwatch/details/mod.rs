@@ -9,6 +9,7 @@
 //! files would keep a repacked repository's old packs on disk). Diff
 //! stats come from [`diffstat`]; only counts are taken, no content is kept.
 
+pub(crate) mod cli;
 mod diffstat;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,12 @@ impl RepoReader {
         self.opened().map(|o| &o.repo)
     }
 
+    /// libgit2 cannot read this repository's object format (SHA-256):
+    /// questions go to the `git` command ([`cli`]).
+    fn through_cli(&mut self) -> bool {
+        matches!(self.opened(), Err(e) if cli::unreadable_format(&e))
+    }
+
     /// Opened successfully (worth keeping for the next question).
     pub(crate) fn is_open(&self) -> bool {
         matches!(self.repo, Some(Ok(_)))
@@ -73,6 +80,10 @@ impl RepoReader {
 
     /// The branch HEAD is on, `None` when detached.
     pub(crate) fn head_branch(&mut self) -> Option<String> {
+        if self.through_cli() {
+            let text = std::fs::read_to_string(self.gitdir.join("HEAD")).ok()?;
+            return cli::branch_of_head(&text);
+        }
         let repo = self.repo().ok()?;
         if repo.head_detached().unwrap_or(false) {
             return None;
@@ -90,6 +101,9 @@ impl RepoReader {
 
     /// `user.email` as git would use it for this repository.
     pub(crate) fn user_email(&mut self) -> Option<String> {
+        if self.through_cli() {
+            return cli::user_email(&self.gitdir);
+        }
         let repo = self.repo().ok()?;
         repo.config().ok()?.get_string("user.email").ok()
     }
@@ -97,6 +111,9 @@ impl RepoReader {
     /// Details of `hash`; `Err` when the repository or the object is gone
     /// (gc after an amend while the daemon was down).
     pub(crate) fn details(&mut self, hash: &str) -> Result<CommitDetails, String> {
+        if self.through_cli() {
+            return cli::details(&self.gitdir, hash);
+        }
         let last = self.last;
         let Opened {
             repo,
@@ -146,8 +163,100 @@ impl RepoReader {
         Ok(details)
     }
 
+    /// Whether `hash` is `tip` or an ancestor of it (`false` when either
+    /// cannot be read).
+    pub(crate) fn reachable(&mut self, hash: &str, tip: &str) -> bool {
+        if hash.eq_ignore_ascii_case(tip) {
+            return true;
+        }
+        if self.through_cli() {
+            return cli::reachable(&self.gitdir, hash, tip);
+        }
+        let Ok(repo) = self.repo() else {
+            return false;
+        };
+        match (Oid::from_str(hash), Oid::from_str(tip)) {
+            (Ok(h), Ok(t)) => repo.graph_descendant_of(t, h).unwrap_or(false),
+            _ => false,
+        }
+    }
+
+    /// Whether a rebase is in progress in this git directory (its state
+    /// directory exists, as git itself decides).
+    pub(crate) fn rebase_in_progress(&self) -> bool {
+        ["rebase-merge", "rebase-apply"]
+            .iter()
+            .any(|d| self.gitdir.join(d).is_dir())
+    }
+
+    /// The parents of `hash`, first parent first.
+    pub(crate) fn parents(&mut self, hash: &str) -> Vec<String> {
+        if self.through_cli() {
+            return cli::parents(&self.gitdir, hash);
+        }
+        let Ok(repo) = self.repo() else {
+            return Vec::new();
+        };
+        let Some(commit) = Oid::from_str(hash)
+            .ok()
+            .and_then(|o| repo.find_commit(o).ok())
+        else {
+            return Vec::new();
+        };
+        commit.parent_ids().map(|p| p.to_string()).collect()
+    }
+
+    /// The commits reachable from `new` and not from `old`, oldest first,
+    /// at most `limit`, with how many there are.
+    pub(crate) fn gained(&mut self, old: &str, new: &str, limit: usize) -> (Vec<String>, usize) {
+        if self.through_cli() {
+            return cli::gained(&self.gitdir, old, new, limit);
+        }
+        let mut walk = || -> Result<Vec<Oid>, git2::Error> {
+            let repo = self.repo().map_err(|e| git2::Error::from_str(&e))?;
+            let mut revwalk = repo.revwalk()?;
+            revwalk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
+            revwalk.push(Oid::from_str(new)?)?;
+            if let Ok(old) = Oid::from_str(old) {
+                // An old tip that is gone (gc) hides nothing.
+                let _ = revwalk.hide(old);
+            }
+            revwalk.collect()
+        };
+        match walk() {
+            Ok(all) => {
+                let total = all.len();
+                (
+                    all.into_iter().take(limit).map(|o| o.to_string()).collect(),
+                    total,
+                )
+            }
+            Err(_) => (Vec::new(), 0),
+        }
+    }
+
+    /// The patch id of `hash` against its first parent (`git patch-id`'s
+    /// stable id: the same change applied elsewhere has the same one);
+    /// `None` for a commit that changes nothing, or when unreadable.
+    pub(crate) fn patch_id(&mut self, hash: &str) -> Option<String> {
+        let repo = self.repo().ok()?;
+        let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
+        let tree = commit.tree().ok()?;
+        let parent = commit.parent(0).ok().and_then(|p| p.tree().ok());
+        let diff = repo
+            .diff_tree_to_tree(parent.as_ref(), Some(&tree), None)
+            .ok()?;
+        if diff.deltas().len() == 0 {
+            return None;
+        }
+        diff.patchid(None).ok().map(|id| id.to_string())
+    }
+
     /// The first parent of `hash`.
     pub(crate) fn first_parent(&mut self, hash: &str) -> Option<String> {
+        if self.through_cli() {
+            return cli::parents(&self.gitdir, hash).into_iter().next();
+        }
         let repo = self.repo().ok()?;
         let commit = repo.find_commit(Oid::from_str(hash).ok()?).ok()?;
         commit.parent_id(0).ok().map(|id| id.to_string())
