@@ -152,6 +152,30 @@ pub fn load_or_defaults(paths: &paths::Paths) -> Result<Config, ConfigError> {
     }
 }
 
+/// The config a reload applies: [`load_or_defaults`], except that a file
+/// the running config was read from and that is gone now is an error, not
+/// the defaults. A deleted (or moved, or not yet rewritten) file would
+/// otherwise drop every repository and reset every setting without a word.
+#[allow(clippy::result_large_err)]
+pub fn load_for_reload(paths: &paths::Paths, running: &Config) -> Result<Config, ConfigError> {
+    match &running.source {
+        Some(source) if !paths.config_file.exists() => Err(ConfigError {
+            file: paths.config_file.clone(),
+            key: None,
+            line: None,
+            column: None,
+            message: format!(
+                "no such file (the running config was read from {}; it is kept)",
+                source.display()
+            ),
+            hint: Some(
+                "put the file back, or `devtrack config init` writes a starter one".to_string(),
+            ),
+        }),
+        _ => load_or_defaults(paths),
+    }
+}
+
 /// Validates `text` as if it were the content of `source`.
 #[allow(clippy::result_large_err)]
 pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
@@ -325,6 +349,39 @@ mod tests {
             assert_eq!(config.source.as_deref(), Some(paths.config_file.as_path()));
             assert_eq!(config.settings.prompt_interval_minutes, 45);
         }
+    }
+
+    #[test]
+    fn a_reload_keeps_a_config_whose_file_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = paths::BaseDirs {
+            home: dir.path().join("home"),
+            config_home: dir.path().join("config"),
+            data_home: dir.path().join("data"),
+            runtime_dir: None,
+            temp_dir: dir.path().join("tmp"),
+            uid: 1000,
+        };
+        let paths = paths::Paths::resolve_in(None, &base, &|p: &Path| p.exists());
+        std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+        std::fs::write(&paths.config_file, "settings:\n  prompt_interval: 45\n").unwrap();
+        let running = load_or_defaults(&paths).unwrap();
+        // Still there: read again.
+        assert_eq!(
+            load_for_reload(&paths, &running)
+                .unwrap()
+                .settings
+                .prompt_interval_minutes,
+            45
+        );
+        // Gone: an error naming the file, not the defaults.
+        std::fs::remove_file(&paths.config_file).unwrap();
+        let err = load_for_reload(&paths, &running).unwrap_err();
+        assert_eq!(err.file, paths.config_file);
+        assert!(err.message.starts_with("no such file"), "{}", err.message);
+        // Never read from a file (the defaults): there is nothing to lose.
+        let defaults = load_or_defaults(&paths).unwrap();
+        assert!(load_for_reload(&paths, &defaults).is_ok());
     }
 
     #[test]
