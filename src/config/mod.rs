@@ -8,6 +8,7 @@
 //! path and the line, so a reload can keep the old config on any error.
 
 mod changes;
+mod checkout;
 mod defaults;
 mod file;
 mod keypath;
@@ -21,6 +22,7 @@ mod tree;
 mod validate;
 mod yaml;
 
+pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::*;
 pub use times::parse_duration_secs;
@@ -227,6 +229,9 @@ pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
     match validate::validate(&root, &context) {
         Ok(validated) => {
             let mut config = validated.config;
+            if let Some(err) = duplicate_repository(&config.repositories, source, &position) {
+                return Err(err);
+            }
             config.source = Some(source.to_path_buf());
             let ignored_keys = validated
                 .ignored
@@ -253,6 +258,53 @@ pub fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigError> {
             problem.hint,
         )),
     }
+}
+
+/// Two enabled entries that are one repository (the same path, a symlink
+/// to it, a linked worktree of it), as an error at the later one naming the
+/// earlier one. Reads the file system; the decision is
+/// [`checkout::first_duplicate`].
+fn duplicate_repository(
+    repositories: &[Repository],
+    source: &Path,
+    position: &dyn Fn(&keypath::KeyPath) -> (usize, usize),
+) -> Option<ConfigError> {
+    let enabled: Vec<usize> = (0..repositories.len())
+        .filter(|&i| repositories[i].enabled)
+        .collect();
+    let ids: Vec<checkout::Identity> = enabled
+        .iter()
+        .map(|&i| checkout::identify(&repositories[i].path))
+        .collect();
+    let (a, b, same) = checkout::first_duplicate(&ids)?;
+    let (first, second) = (enabled[a], enabled[b]);
+    let path_of = |i: usize| {
+        keypath::KeyPath::root()
+            .key("repositories")
+            .index(i)
+            .key("path")
+    };
+    let (line, column) = position(&path_of(first));
+    let (at_line, at_column) = position(&path_of(second));
+    Some(ConfigError {
+        file: source.to_path_buf(),
+        key: Some(path_of(second).to_string()),
+        line: Some(at_line),
+        column: Some(at_column),
+        message: one_line(&format!(
+            "repository `{}` is already configured as `{}` ({}:{line}:{column}, {}): {}",
+            repositories[second].name,
+            repositories[first].name,
+            source.display(),
+            path_of(first),
+            same.describe(),
+        )),
+        hint: Some(
+            "list each repository once; commits in any worktree of a repository are \
+             recorded under its entry"
+                .to_string(),
+        ),
+    })
 }
 
 /// Escapes control characters (a quoted key or value may hold newlines) so
