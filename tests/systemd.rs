@@ -211,6 +211,7 @@ impl UserManager {
         let guard = MANAGER.lock().unwrap_or_else(|e| e.into_inner());
         self.systemctl(&["disable", "--now", "devtrack.service"]);
         self.systemctl(&["reset-failed", "devtrack.service"]);
+        self.systemctl(&["unset-environment", "DEVTRACK_CONFIG"]);
         let _ = std::fs::remove_file(self.unit_path());
         // An earlier test's config (maybe an invalid one) is not this one's.
         let _ = std::fs::remove_file(self.config_path());
@@ -918,6 +919,59 @@ fn an_explicit_start_clears_the_start_limit() {
         m.devtrack(&["restart"]).ok();
     }
     assert_eq!(m.show("ActiveState"), "active");
+    m.devtrack(&["uninstall-service"]).ok();
+}
+
+/// `restart` (and `start` of a stopped unit) checks the config the
+/// service will read, resolved with the manager's environment, and refuses
+/// with 78 instead of stopping a working daemon; `--force` goes ahead.
+#[test]
+fn restart_with_a_broken_config_keeps_the_running_daemon() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    m.write_config(CONFIG);
+    m.devtrack(&["install-service"]).ok();
+    let pid = m.show("MainPID");
+    let broken = CONFIG.replace("prompt_interval: 180", "prompt_intervall: 180");
+    assert_ne!(broken, CONFIG);
+
+    // The manager's environment names another file than this shell reads.
+    let elsewhere = m.home.join(".config/service.yaml");
+    std::fs::write(&elsewhere, &broken).unwrap();
+    m.give_to_user(&elsewhere);
+    let set = format!("DEVTRACK_CONFIG={}", elsewhere.display());
+    m.systemctl(&["set-environment", &set]).ok();
+    let ran = m.devtrack(&["restart"]);
+    m.systemctl(&["unset-environment", "DEVTRACK_CONFIG"]).ok();
+    assert_eq!(ran.code, Some(78), "{ran}");
+    assert!(
+        ran.stderr
+            .contains(&format!("the service reads {}", elsewhere.display()))
+            && ran.stderr.contains("prompt_intervall")
+            && ran.stderr.contains("--force"),
+        "{ran}"
+    );
+    assert_eq!(
+        (m.show("MainPID"), m.show("ActiveState")),
+        (pid.clone(), "active".into())
+    );
+
+    // This shell's file, broken: the same, and a stopped unit stays stopped.
+    m.write_config(&broken);
+    let ran = m.devtrack(&["restart"]);
+    assert_eq!(ran.code, Some(78), "{ran}");
+    assert_eq!(m.show("MainPID"), pid);
+    m.devtrack(&["stop"]).ok();
+    let ran = m.devtrack(&["start"]);
+    assert_eq!(ran.code, Some(78), "{ran}");
+    assert_eq!(m.show("ActiveState"), "inactive");
+
+    // `--force` starts it anyway, and systemd says why it did not start.
+    let ran = m.devtrack(&["start", "--force"]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.stderr.contains("status 78"), "{ran}");
+    m.write_config(CONFIG);
+    m.devtrack(&["start"]).ok();
     m.devtrack(&["uninstall-service"]).ok();
 }
 

@@ -67,12 +67,12 @@ pub enum Command {
     InstallService(InstallArgs),
     /// Stop and remove the user service.
     UninstallService,
-    /// Start the user service.
-    Start,
+    /// Start the user service (the config it will read is checked first).
+    Start(StartArgs),
     /// Stop the user service.
     Stop,
-    /// Restart the user service.
-    Restart,
+    /// Restart the user service (the config it will read is checked first).
+    Restart(StartArgs),
     /// Show the service's logs (journalctl / log show).
     Logs(LogsArgs),
     /// Print version information.
@@ -217,6 +217,13 @@ pub struct InstallArgs {
     /// Also enable lingering (start at boot without a login session; systemd only).
     #[arg(long)]
     pub linger: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Start even when the config the service will read is invalid.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

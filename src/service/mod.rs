@@ -232,6 +232,13 @@ pub trait Backend {
     /// [`ServiceError::ReloadUnsupported`] when the unit has no reload
     /// command.
     fn reload(&self) -> Result<(), ServiceError>;
+    /// The environment the manager starts the daemon with (the user
+    /// manager's, with the unit's own `Environment=` over it), so the CLI
+    /// can resolve the config file the service will read; `None` when the
+    /// manager cannot tell (the daemon then sees this shell's).
+    fn daemon_environment(&self) -> Result<Option<Vec<(String, String)>>, ServiceError> {
+        Ok(None)
+    }
     /// Whether a unit/plist for devtrack is registered with the manager.
     fn is_installed(&self) -> bool;
     fn status(&self) -> Result<ManagerStatus, ServiceError>;

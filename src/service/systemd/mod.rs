@@ -557,6 +557,34 @@ impl Backend for SystemdBackend {
         Ok(())
     }
 
+    fn daemon_environment(&self) -> Result<Option<Vec<(String, String)>>, ServiceError> {
+        let out = self.systemctl(&["show-environment".to_string()])?;
+        if !out.status.success() {
+            return Err(command_failed(
+                "systemctl --user show-environment",
+                &out,
+                None,
+            ));
+        }
+        let mut vars = show::parse_environment(&String::from_utf8_lossy(&out.stdout));
+        let unit = self.systemctl(&[
+            "show".to_string(),
+            UNIT_NAME.to_string(),
+            "-p".to_string(),
+            "Environment".to_string(),
+            "--value".to_string(),
+        ])?;
+        if unit.status.success() {
+            for (name, value) in
+                show::parse_unit_environment(&String::from_utf8_lossy(&unit.stdout))
+            {
+                vars.retain(|(n, _)| *n != name);
+                vars.push((name, value));
+            }
+        }
+        Ok(Some(vars))
+    }
+
     fn is_installed(&self) -> bool {
         if self.user_unit_path().exists() || self.vendor_unit().is_some() {
             return true;

@@ -185,6 +185,74 @@ pub fn gave_up_restarting(props: &UnitProperties) -> bool {
         && limit_reached
 }
 
+/// Parses `systemctl --user show-environment`: `NAME=value` lines, where
+/// systemd quotes a value with special characters as `$'…'` with C escapes.
+pub fn parse_environment(output: &str) -> Vec<(String, String)> {
+    output
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_string(), unquote_dollar(value)))
+        .collect()
+}
+
+fn unquote_dollar(value: &str) -> String {
+    let Some(inner) = value.strip_prefix("$'").and_then(|v| v.strip_suffix('\'')) else {
+        return value.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Parses the unit's `Environment=` as `systemctl show -p Environment
+/// --value` prints it: assignments separated by spaces, one holding a
+/// space in double quotes.
+pub fn parse_unit_environment(value: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut any) = (false, false);
+    let mut chars = value.trim().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            '\\' if quoted => word.extend(chars.next()),
+            c if c.is_whitespace() && !quoted => {
+                if any || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            c => word.push(c),
+        }
+    }
+    if any || !word.is_empty() {
+        words.push(word);
+    }
+    words
+        .into_iter()
+        .filter_map(|w| {
+            w.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect()
+}
+
 /// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
 pub fn parse_linger(output: &str) -> Option<bool> {
     output
@@ -356,6 +424,31 @@ NeedDaemonReload=no
         assert!(!props.is_active());
         assert_eq!(props.result.as_deref(), Some("exit-code"));
         assert!(props.need_daemon_reload);
+    }
+
+    #[test]
+    fn environments_of_the_manager_and_the_unit() {
+        let manager = "HOME=/home/me\nXDG_CONFIG_HOME=$'/home/me/my config\\n'\nEMPTY=\n";
+        assert_eq!(
+            parse_environment(manager),
+            [
+                ("HOME".to_string(), "/home/me".to_string()),
+                (
+                    "XDG_CONFIG_HOME".to_string(),
+                    "/home/me/my config\n".to_string()
+                ),
+                ("EMPTY".to_string(), String::new()),
+            ]
+        );
+        assert_eq!(
+            parse_unit_environment(r#"A=1 "DEVTRACK_CONFIG=/x y/c.yaml" B=a=b"#),
+            [
+                ("A".to_string(), "1".to_string()),
+                ("DEVTRACK_CONFIG".to_string(), "/x y/c.yaml".to_string()),
+                ("B".to_string(), "a=b".to_string()),
+            ]
+        );
+        assert!(parse_unit_environment("").is_empty());
     }
 
     #[test]
