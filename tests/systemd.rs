@@ -687,6 +687,17 @@ fn running_service_end_to_end() {
         45
     );
 
+    // Through the manager, `devtrack reload` says what changed too.
+    for (from, to) in [(45, 50), (50, 45)] {
+        m.write_config(&config_with_interval(to));
+        let ran = m.devtrack(&["reload"]).ok();
+        assert_eq!(
+            ran.stdout,
+            format!("configuration reloaded:\n  prompt_interval: {from} -> {to}\n"),
+            "{ran}"
+        );
+    }
+
     // A bad one fails the reload with the reason; the daemon keeps running
     // on the previous config.
     m.write_config(&config_with_interval(0));
@@ -806,7 +817,8 @@ fn running_service_end_to_end() {
     let restarts = m.restarts();
     let cursor = m.journal_cursor();
     let start_failed_at = std::time::SystemTime::now();
-    let started = m.devtrack(&["start"]);
+    // (`--force`: without it `start` refuses before systemd runs anything.)
+    let started = m.devtrack(&["start", "--force"]);
     assert_eq!(started.code, Some(1), "{started}");
     assert!(
         started.stderr.contains("its configuration is invalid")

@@ -602,6 +602,9 @@ impl Backend for LaunchdBackend {
         let status = Command::new(program)
             .args(["reload", "--wait"])
             .stdin(Stdio::null())
+            // What changed is printed by the caller, from the daemon's
+            // `reloaded` event; a rejection's reason stays on stderr.
+            .stdout(Stdio::null())
             .status()
             .with_context(|| format!("running `{} reload --wait`", program.display()))?;
         if status.success() {

@@ -552,9 +552,9 @@ impl Backend for SystemdBackend {
         if props.can_reload == Some(false) {
             return Err(ServiceError::ReloadUnsupported);
         }
-        self.systemctl_checked(&["reload".to_string(), UNIT_NAME.to_string()])?;
-        println!("configuration reloaded");
-        Ok(())
+        // What changed is the daemon's to say (`devtrack reload` follows its
+        // events); the manager knows only that it worked.
+        self.systemctl_checked(&["reload".to_string(), UNIT_NAME.to_string()])
     }
 
     fn daemon_environment(&self) -> Result<Option<Vec<(String, String)>>, ServiceError> {
