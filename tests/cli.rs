@@ -319,3 +319,55 @@ fn already_running_is_said_once() {
     let err = stderr(&out);
     assert_eq!(err.matches("already running").count(), 1, "{err}");
 }
+
+/// `logs --since` takes the times `history` and `report` take (`1h`,
+/// `-1h`, `17:00`, `yesterday`, a date), read in the configured zone, and
+/// hands journalctl an absolute instant it cannot misread.
+#[test]
+fn logs_since_takes_the_common_time_syntax() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let record = env.dir.path().join("journalctl-args");
+    let fake = env.dir.path().join("journalctl");
+    write_script(
+        &fake,
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\necho 'Jan 31 09:00:00 host devtrack[1]: entry'\n",
+            record.display()
+        ),
+    );
+    let now = Utc::now().timestamp();
+    for (since, back) in [("1h", 3600), ("-1h", 3600), ("90m", 5400)] {
+        let out = env
+            .cmd(["logs", "--since", since])
+            .env("DEVTRACK_SERVICE_BACKEND", "systemd")
+            .env("DEVTRACK_JOURNALCTL", &fake)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{since}: {}", text(&out));
+        assert!(stdout(&out).contains("entry"), "{since}: {}", text(&out));
+        let args = std::fs::read_to_string(&record).unwrap();
+        let at: i64 = args
+            .lines()
+            .skip_while(|l| *l != "--since")
+            .nth(1)
+            .and_then(|v| v.strip_prefix('@'))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{since}: no --since=@SECONDS in {args:?}"));
+        assert!((at - (now - back)).abs() < 60, "{since}: {at} vs {now}");
+    }
+    // A date is the start of that day in Kolkata (UTC+5:30).
+    let out = env
+        .cmd(["logs", "--since", "2026-01-31"])
+        .env("DEVTRACK_SERVICE_BACKEND", "systemd")
+        .env("DEVTRACK_JOURNALCTL", &fake)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let args = std::fs::read_to_string(&record).unwrap();
+    assert!(args.contains("@1769797800\n"), "{args}");
+    // Not a time: a usage error naming the forms, before journalctl runs.
+    let out = env.run(["logs", "--since", "1 hour ago"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("`yesterday`"), "{}", text(&out));
+}

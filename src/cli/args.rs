@@ -155,8 +155,9 @@ pub struct HistoryArgs {
     /// List prompts (state, times, answers) instead of triggers.
     #[arg(long, conflicts_with = "commits")]
     pub prompts: bool,
-    /// Only entries at or after this time (`2026-01-31`, `2026-01-31T09:00`, `3d`, `12h`).
-    #[arg(long, value_name = "WHEN")]
+    /// Only entries at or after this time (`12h`, `3d`, `2026-01-31`,
+    /// `2026-01-31T09:00`, `17:00`, `today`, `yesterday`).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub since: Option<String>,
     /// At most this many entries.
     #[arg(short = 'n', long, default_value_t = 20)]
@@ -176,11 +177,12 @@ pub struct ReportArgs {
     /// off since.
     #[arg(long, conflicts_with = "since")]
     pub yesterday: bool,
-    /// From this time (`2026-01-31`, `2026-01-31T09:00`, `7d`, `12h`).
-    #[arg(long, value_name = "WHEN")]
+    /// From this time (`7d`, `12h`, `2026-01-31`, `2026-01-31T09:00`,
+    /// `17:00`, `today`, `yesterday`).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub since: Option<String>,
-    /// Up to this time (default: now).
-    #[arg(long, value_name = "WHEN", requires = "since")]
+    /// Up to this time (default: now; the same forms as `--since`).
+    #[arg(long, value_name = "WHEN", requires = "since", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub until: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
@@ -234,8 +236,10 @@ pub struct LogsArgs {
     /// Number of recent entries.
     #[arg(short = 'n', long)]
     pub lines: Option<u32>,
-    /// Only entries since this time (passed to the log tool).
-    #[arg(long)]
+    /// Only entries since this time (`1h`, `3d`, `2026-01-31`,
+    /// `2026-01-31T09:00`, `17:00`, `today`, `yesterday`; in the configured
+    /// timezone).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub since: Option<String>,
     /// Lowest priority shown.
     #[arg(short, long, value_enum)]
@@ -323,6 +327,18 @@ mod tests {
             "restart",
             "logs -f -n 20 --since today -p warn",
             "logs -p err",
+            // One time syntax for every command.
+            "logs --since 1h",
+            "logs --since -1h",
+            "logs --since 2026-01-31T09:00",
+            "logs --since yesterday",
+            "history --since 17:00",
+            "history --since -12h",
+            "history --since today",
+            "report --since yesterday --until 17:00",
+            "report --since 2026-01-31 --until today",
+            "start --force",
+            "restart --force",
             "pause --until 00:00",
             "pause --until 23:59",
             "pause --until 2026-01-31T17:00:00+05:30",
@@ -370,6 +386,13 @@ mod tests {
             ("pause --until 17:60", ErrorKind::ValueValidation),
             ("pause --until soon", ErrorKind::ValueValidation),
             ("logs -p loud", ErrorKind::InvalidValue),
+            ("logs --since soon", ErrorKind::ValueValidation),
+            ("logs --since ago", ErrorKind::ValueValidation),
+            ("history --since 3x", ErrorKind::ValueValidation),
+            (
+                "report --since 3d --until 2026-13-01",
+                ErrorKind::ValueValidation,
+            ),
             ("snooze soon", ErrorKind::ValueValidation),
             ("snooze 10", ErrorKind::ValueValidation),
             ("note --prompt first x", ErrorKind::ValueValidation),

@@ -88,7 +88,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Start(a) => commands::service::start(ctx, a),
         Command::Stop => commands::service::stop(),
         Command::Restart(a) => commands::service::restart(ctx, a),
-        Command::Logs(a) => commands::service::logs(a),
+        Command::Logs(a) => commands::service::logs(ctx, a),
         Command::Version => commands::version::run(),
         Command::Completions(a) => commands::completions::run(a.shell),
         Command::Man => commands::man::run(),

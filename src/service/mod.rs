@@ -30,8 +30,9 @@ pub struct InstallOptions {
 pub struct LogOptions {
     pub follow: bool,
     pub lines: Option<u32>,
-    /// Passed through to the log tool (`journalctl --since`, `log show --last`/`--start`).
-    pub since: Option<String>,
+    /// Only entries from this instant on (`journalctl --since=@SECONDS`,
+    /// `log show --start`); the CLI reads what was typed (`cli::time`).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
     /// Lowest priority shown: error, warn, info, debug.
     pub priority: Option<String>,
 }

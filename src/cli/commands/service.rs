@@ -117,11 +117,24 @@ pub fn restart(ctx: &Context, args: &StartArgs) -> Result<Status, CliError> {
     finish(backend.restart())
 }
 
-pub fn logs(args: &LogsArgs) -> Result<Status, CliError> {
+/// `--since` is read as every command reads a time (`cli::time`, in the
+/// configured timezone) and handed to the log tool as an instant, so
+/// `1h`, `yesterday` or `17:00` mean what they mean to `history`.
+pub fn logs(ctx: &Context, args: &LogsArgs) -> Result<Status, CliError> {
+    let since = match &args.since {
+        Some(text) => {
+            let tz = crate::cli::zone::configured(ctx);
+            Some(
+                crate::cli::time::parse_since(text, chrono::Utc::now(), &tz)
+                    .map_err(CliError::usage)?,
+            )
+        }
+        None => None,
+    };
     let opts = LogOptions {
         follow: args.follow,
         lines: args.lines,
-        since: args.since.clone(),
+        since,
         priority: args.priority.map(|p| p.as_str().to_string()),
     };
     match service::backend().logs(&opts) {

@@ -35,7 +35,7 @@ pub fn journalctl_args(opts: &LogOptions) -> Result<Vec<String>, ServiceError> {
     }
     if let Some(since) = &opts.since {
         args.push("--since".into());
-        args.push(since.clone());
+        args.push(format!("@{}", since.timestamp()));
     }
     if let Some(level) = &opts.priority {
         args.push("-p".into());
@@ -203,7 +203,7 @@ mod tests {
         let opts = LogOptions {
             follow: true,
             lines: Some(5),
-            since: Some("1 hour ago".to_string()),
+            since: Some(chrono::DateTime::from_timestamp(1_769_850_000, 0).unwrap()),
             priority: Some("warn".to_string()),
         };
         assert_eq!(
@@ -216,7 +216,7 @@ mod tests {
                 "-n",
                 "5",
                 "--since",
-                "1 hour ago",
+                "@1769850000",
                 "-p",
                 "warning",
                 "-f"
