@@ -987,6 +987,46 @@ fn restart_with_a_broken_config_keeps_the_running_daemon() {
     m.devtrack(&["uninstall-service"]).ok();
 }
 
+/// In the seconds between a crash and systemd's restart (`activating
+/// (auto-restart)`), status says the daemon is restarting and when, not to
+/// start it; `--json` has the service's times in RFC 3339.
+#[test]
+fn status_while_systemd_restarts_the_daemon() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    m.write_config(CONFIG);
+    m.devtrack(&["install-service"]).ok();
+    let started = m.status_json()["service"]["started"].clone();
+    assert!(
+        started
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some(),
+        "{started}"
+    );
+    let journal = m.follow_journal(&m.journal_cursor());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(m.main_pid()),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    journal.wait_for("Failed with result 'signal'");
+    let page = m.devtrack(&["status"]);
+    assert_eq!(page.code, Some(3), "{page}");
+    assert!(
+        page.stdout.contains("Status:     restarting at ")
+            && page.stdout.contains("systemd restarts it at ")
+            && page.stdout.contains("after it stopped (signal)")
+            && !page.stdout.contains("devtrack start"),
+        "{page}"
+    );
+    let json = m.devtrack(&["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["service"]["restarting"], true, "{json}");
+    assert!(json["service"]["restart_at"].is_string(), "{json}");
+    m.devtrack(&["uninstall-service"]).ok();
+}
+
 /// `journalctl --user -u devtrack` reads on its own: the repository, the
 /// short hash and the trigger's reason are in MESSAGE, the commit's
 /// subject is not.

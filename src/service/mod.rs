@@ -50,7 +50,14 @@ pub struct ManagerStatus {
     pub state: Option<String>,
     pub sub_state: Option<String>,
     pub main_pid: Option<u32>,
-    pub started: Option<String>,
+    /// When the running daemon was started (RFC 3339 in JSON).
+    pub started: Option<chrono::DateTime<chrono::Utc>>,
+    /// Between a crash (or a watchdog kill) and the restart the manager
+    /// scheduled for it.
+    pub restarting: bool,
+    /// When that restart comes, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_at: Option<chrono::DateTime<chrono::Utc>>,
     pub restarts: Option<u32>,
     pub memory_bytes: Option<u64>,
     /// systemd `Result`, or launchd's last exit code.

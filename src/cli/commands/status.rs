@@ -326,8 +326,44 @@ fn page_head(ctx: &Context, state: &str, socket: &str) -> String {
     )
 }
 
+/// What the page says of a daemon that is not there, and what to do:
+/// while the manager is about to restart it (after a crash or a watchdog
+/// kill), that it is restarting and when, not to start it by hand.
+fn absent(manager: Option<&ManagerStatus>, tz: Tz, now: DateTime<Utc>) -> (String, String) {
+    match manager.filter(|m| m.restarting) {
+        Some(m) => {
+            let when = match m.restart_at {
+                Some(at) if at > now => {
+                    // Seconds: the restart is a few seconds away.
+                    let clock = at.with_timezone(&tz).format("%H:%M:%S %Z");
+                    format!(" at {clock} ({})", relative(at, now))
+                }
+                Some(_) => " now".to_string(),
+                None => String::new(),
+            };
+            let why = match &m.result {
+                Some(r) if r != "success" => format!(" after it stopped ({r})"),
+                _ => String::new(),
+            };
+            (
+                format!("restarting{when}"),
+                format!(
+                    "{} restarts it{when}{why}; `devtrack logs -n 20` shows why it stopped.\n",
+                    m.manager
+                ),
+            )
+        }
+        None => (
+            "not running".to_string(),
+            "Start it with `devtrack start` (service) or `devtrack run` (terminal).\n".to_string(),
+        ),
+    }
+}
+
 fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
-    let mut out = page_head(ctx, "not running", "no daemon");
+    let tz = crate::cli::zone::configured(ctx);
+    let (state, advice) = absent(manager, tz, Utc::now());
+    let mut out = page_head(ctx, &state, "no daemon");
     out.push_str(&format!(
         "Config:     {}\n",
         ctx.paths.config_file.display()
@@ -341,7 +377,8 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
     if let Some(m) = manager {
         render_manager(&mut out, m);
     }
-    out.push_str("\nStart it with `devtrack start` (service) or `devtrack run` (terminal).\n");
+    out.push('\n');
+    out.push_str(&advice);
     out
 }
 
@@ -349,6 +386,48 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
 mod tests {
     use super::*;
     use crate::protocol::RepoState;
+
+    #[test]
+    fn an_absent_daemon_is_restarting_or_not_running() {
+        let now: DateTime<Utc> = "2026-11-26T09:00:00Z".parse().unwrap();
+        let systemd = |restarting, restart_at: Option<&str>, result: &str| ManagerStatus {
+            manager: "systemd".into(),
+            installed: true,
+            restarting,
+            restart_at: restart_at.map(|t| t.parse().unwrap()),
+            result: Some(result.into()),
+            ..Default::default()
+        };
+        let cases = [
+            (None, "not running", "Start it with `devtrack start`"),
+            (
+                Some(systemd(false, None, "exit-code")),
+                "not running",
+                "Start it with `devtrack start`",
+            ),
+            (
+                Some(systemd(true, Some("2026-11-26T09:00:04Z"), "watchdog")),
+                "restarting at 09:00:04 UTC (in 4s)",
+                "systemd restarts it at 09:00:04 UTC (in 4s) after it stopped (watchdog); \
+                 `devtrack logs -n 20`",
+            ),
+            (
+                Some(systemd(true, Some("2026-11-26T08:59:59Z"), "signal")),
+                "restarting now",
+                "systemd restarts it now after it stopped (signal)",
+            ),
+            (
+                Some(systemd(true, None, "exit-code")),
+                "restarting",
+                "systemd restarts it after it stopped (exit-code)",
+            ),
+        ];
+        for (manager, state, advice) in cases {
+            let (s, a) = absent(manager.as_ref(), Tz::UTC, now);
+            assert_eq!(s, state);
+            assert!(a.starts_with(advice), "{a}");
+        }
+    }
 
     #[test]
     fn a_repository_line_shows_its_state_branch_worktrees_and_last_commit() {

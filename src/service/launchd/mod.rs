@@ -512,6 +512,8 @@ pub fn manager_status(
         sub_state: crash_guard_note.filter(|_| info.pid.is_none()),
         main_pid: info.pid,
         started: None,
+        restarting: false,
+        restart_at: None,
         // `runs` counts every launch since loading; the first is not a restart.
         restarts: info.runs.map(|r| r.saturating_sub(1)),
         memory_bytes: None,

@@ -208,6 +208,7 @@ impl SystemdBackend {
     pub fn properties(&self) -> Result<UnitProperties, ServiceError> {
         let out = self.systemctl(&[
             "show".to_string(),
+            show::SHOW_TIMESTAMP_ARG.to_string(),
             UNIT_NAME.to_string(),
             "-p".to_string(),
             show::SHOW_PROPERTIES.to_string(),
