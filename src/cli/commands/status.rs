@@ -21,6 +21,9 @@ struct Combined<'a> {
     /// Why the daemon's own view is missing although it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The service runs another daemon than the one that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_differs: Option<String>,
 }
 
 /// What the daemon said, if anything.
@@ -61,6 +64,10 @@ pub fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
             daemon: status.as_ref(),
             service: manager.as_ref(),
             error: problem.as_ref().map(|e| e.explained()),
+            service_differs: status
+                .as_ref()
+                .zip(manager.as_ref())
+                .and_then(|(s, m)| other_daemon(s, m)),
         };
         let text = serde_json::to_string_pretty(&combined).expect("status serializes");
         out::line(&text)?;
@@ -248,8 +255,27 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     }
     if let Some(m) = manager {
         render_manager(&mut out, m);
+        if let Some(note) = other_daemon(s, m) {
+            out.push_str(&format!("  Differs:      {note}\n"));
+        }
     }
     out
+}
+
+/// When the daemon that answered is not the service's (one started by
+/// hand with other data directories answers on this socket while the
+/// service runs its own), the two blocks describe different processes;
+/// that is said, not left to the PIDs.
+fn other_daemon(s: &Status, m: &ManagerStatus) -> Option<String> {
+    let service_pid = m.main_pid?;
+    (service_pid != s.pid).then(|| {
+        format!(
+            "the service's daemon (PID {service_pid}) is not the one shown above (PID {}), \
+             which was started another way (by hand?) and uses {}; this block describes \
+             the service's",
+            s.pid, s.paths.database
+        )
+    })
 }
 
 /// The outstanding prompt and the channels that cannot deliver.
@@ -386,6 +412,40 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
 mod tests {
     use super::*;
     use crate::protocol::RepoState;
+
+    /// A status reply recorded from a running daemon (PID 13877).
+    fn recorded() -> Status {
+        let line = include_str!("../../../tests/fixtures/protocol/v1/replies.jsonl")
+            .lines()
+            .nth(25)
+            .unwrap();
+        match serde_json::from_str::<Response>(line).unwrap() {
+            Response::Status { status, .. } => *status,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_service_running_another_daemon_is_said_to_differ() {
+        let s = recorded();
+        let now = s.started;
+        let service = |pid| ManagerStatus {
+            manager: "systemd".into(),
+            installed: true,
+            main_pid: pid,
+            ..Default::default()
+        };
+        for (pid, differs) in [(Some(13877), false), (None, false), (Some(4242), true)] {
+            let page = render(&s, Some(&service(pid)), now);
+            assert_eq!(page.contains("Differs:"), differs, "{pid:?}: {page}");
+            assert_eq!(other_daemon(&s, &service(pid)).is_some(), differs);
+        }
+        let note = other_daemon(&s, &service(Some(4242))).unwrap();
+        assert!(
+            note.contains("PID 4242") && note.contains("PID 13877") && note.contains("devtrack.db"),
+            "{note}"
+        );
+    }
 
     #[test]
     fn an_absent_daemon_is_restarting_or_not_running() {
