@@ -352,6 +352,13 @@ fn no_user_manager_points_at_devtrack_run() {
         assert_eq!(out.code, Some(6), "{args:?}: {out}");
         assert!(out.stderr.contains("No medium found"), "{args:?}: {out}");
         assert!(out.stderr.contains("devtrack run"), "{args:?}: {out}");
+        // How to run it in the background without one, and where its log goes.
+        assert!(
+            out.stderr.contains("tmux new -d devtrack run")
+                && out.stderr.contains("nohup devtrack run 2>>")
+                && out.stderr.contains("not to `devtrack logs`"),
+            "{args:?}: {out}"
+        );
     }
     assert!(!dir.path().join("config/systemd").exists());
 }

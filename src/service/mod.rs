@@ -228,6 +228,15 @@ impl Explain for ServiceError {
     }
 }
 
+/// What to do where no service manager runs devtrack (WSL without
+/// systemd, a root shell, a container): the daemon in the foreground, or in
+/// the background by other means, and where its log then goes (the daemon
+/// writes it to stderr when no journal or os_log takes it).
+pub const WITHOUT_MANAGER: &str = "run the daemon in a terminal with `devtrack run`; to keep it \
+     running in the background, start it in a terminal multiplexer (`tmux new -d devtrack run`, \
+     `screen -dm devtrack run`) or with `nohup devtrack run 2>>~/.local/state/devtrack.log &`; \
+     its log then goes to that file (or the multiplexer's window), not to `devtrack logs`";
+
 /// One init system. Methods print their own progress lines to stdout.
 pub trait Backend {
     fn install(&self, opts: &InstallOptions) -> Result<(), ServiceError>;

@@ -120,8 +120,7 @@ pub fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Option<Diag
             message: "no systemd user manager is reachable, so devtrack does not run as a \
                       service here and the journal holds nothing of it"
                 .to_string(),
-            hint: "run the daemon in the foreground with `devtrack run` to see its output"
-                .to_string(),
+            hint: crate::service::WITHOUT_MANAGER.to_string(),
             status: Status::NoServiceManager,
             hopeless: true,
         });

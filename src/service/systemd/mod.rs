@@ -123,7 +123,7 @@ impl SystemdBackend {
                         "`{}` not found: systemd does not seem to be installed",
                         program.display()
                     ))
-                    .with_hint("run the daemon in the foreground with `devtrack run`")
+                    .with_hint(super::WITHOUT_MANAGER)
                 } else {
                     ServiceError::Other(
                         anyhow::Error::new(e).context(format!("running `{}`", program.display())),
@@ -198,10 +198,10 @@ impl SystemdBackend {
             "no systemd user manager is reachable (`systemctl --user` said: {})",
             if said.is_empty() { "nothing" } else { &said }
         ))
-        .with_hint(
-            "without a user manager (WSL without systemd, a root shell, a container), \
-             run the daemon in the foreground with `devtrack run`",
-        ))
+        .with_hint(format!(
+            "without a user manager (WSL without systemd, a root shell, a container), {}",
+            super::WITHOUT_MANAGER
+        )))
     }
 
     /// The manager's view of devtrack.service.
