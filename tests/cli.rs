@@ -371,3 +371,36 @@ fn logs_since_takes_the_common_time_syntax() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(stderr(&out).contains("`yesterday`"), "{}", text(&out));
 }
+
+/// A usage error is README's one `devtrack: …` line and a `hint:` line
+/// (clap's tip, or the usage), with status 2.
+#[test]
+fn usage_errors_are_one_line_with_a_hint() {
+    let env = Env::new();
+    for (args, hint) in [
+        (&["status", "--yaml"][..], "hint: usage: devtrack status"),
+        (&["explode"][..], "hint: a similar subcommand exists"),
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {err}");
+        assert!(lines[0].starts_with("devtrack: "), "{args:?}: {err}");
+        assert!(lines[1].starts_with(hint), "{args:?}: {err}");
+    }
+}
+
+/// With no daemon and no service installed, `reload` does not send you
+/// to `devtrack start`, which would fail too.
+#[test]
+fn reload_without_a_service_points_at_install_service() {
+    let env = Env::new();
+    let out = env.run(["reload"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("devtrack install-service") && !err.contains("`devtrack start`"),
+        "{err}"
+    );
+}

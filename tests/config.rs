@@ -105,14 +105,14 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.prompt_interval",
         3,
         3,
-        "`0` is outside 1..=1440 minutes",
+        "`0` must be between 1 and 1440 minutes",
     ),
     (
         "prompt_interval_too_large",
         "settings.prompt_interval",
         2,
         3,
-        "`1441` is outside 1..=1440",
+        "`1441` must be between 1 and 1440",
     ),
     (
         "prompt_interval_not_a_number",
@@ -133,7 +133,7 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.work_end_hour",
         3,
         3,
-        "`25` is outside 0..=24",
+        "`25` must be between 0 and 24",
     ),
     (
         "work_start_hour_24",
@@ -154,7 +154,7 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.work_end",
         3,
         3,
-        "minutes must be 00..59",
+        "minutes must be between 00 and 59",
     ),
     (
         "work_end_set_twice",
@@ -322,14 +322,14 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.commit_debounce_ms",
         2,
         3,
-        "`60001` is outside 0..=60000 milliseconds",
+        "`60001` must be between 0 and 60000 milliseconds",
     ),
     (
         "debounce_negative",
         "settings.commit_debounce_ms",
         2,
         3,
-        "`-5` is outside 0..=60000",
+        "`-5` must be between 0 and 60000",
     ),
     (
         "work_hours_only_yes",
@@ -863,7 +863,7 @@ fn bom_crlf_and_tab_separators_load_as_before() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "c.yaml:3:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+        "c.yaml:3:3: settings.prompt_interval: `0` must be between 1 and 1440 minutes"
     );
     let err = config::parse("\u{feff}prompt_interval: 5\n", Path::new("c.yaml")).unwrap_err();
     assert_eq!((err.line, err.column), (Some(1), Some(1)));

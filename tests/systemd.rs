@@ -980,7 +980,10 @@ fn restart_with_a_broken_config_keeps_the_running_daemon() {
     let ran = m.devtrack(&["restart"]);
     assert_eq!(ran.code, Some(78), "{ran}");
     assert_eq!(m.show("MainPID"), pid);
-    m.devtrack(&["stop"]).ok();
+    let stopped = m.devtrack(&["stop"]).ok();
+    assert_eq!(stopped.stdout, "devtrack stopped\n", "{stopped}");
+    let again = m.devtrack(&["stop"]).ok();
+    assert_eq!(again.stdout, "devtrack was not running\n", "{again}");
     let ran = m.devtrack(&["start"]);
     assert_eq!(ran.code, Some(78), "{ran}");
     assert_eq!(m.show("ActiveState"), "inactive");
@@ -1065,7 +1068,7 @@ fn journal_messages_read_on_their_own() {
     assert_eq!(commit["DEVTRACK_REPO"], "proj");
     let trigger = m.wait_journal(&cursor, "triggered (commit");
     let message = trigger["MESSAGE"].as_str().unwrap();
-    assert!(message.contains("1 change(s) in proj"), "{message}");
+    assert!(message.contains("1 change in proj"), "{message}");
     let leaked: Vec<String> = m
         .journal_entries(began)
         .iter()

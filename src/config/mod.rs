@@ -443,7 +443,7 @@ mod tests {
         assert_eq!((err.line, err.column), (Some(2), Some(3)));
         assert_eq!(
             err.to_string(),
-            "c.yaml:2:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+            "c.yaml:2:3: settings.prompt_interval: `0` must be between 1 and 1440 minutes"
         );
     }
 

@@ -97,9 +97,11 @@ fn rejected(error: &str) -> CliError {
 /// the reload worked). A unit without a reload command (Homebrew's) is
 /// reloaded through the daemon directly.
 pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
+    let mut installed = true;
     if !args.wait {
         let backend = service::backend();
-        if backend.is_installed() {
+        installed = backend.is_installed();
+        if installed {
             let began = Utc::now().trunc_subsecs(3);
             let mut stream = subscribe(ctx);
             match backend.reload() {
@@ -123,7 +125,19 @@ pub fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
             }
         }
     }
-    let changes = match ask(ctx, Command::Reload, RELOAD_TIMEOUT)? {
+    let reply = ask(ctx, Command::Reload, RELOAD_TIMEOUT).map_err(|e| {
+        // `devtrack start` needs a service; none is installed.
+        if e.status() == Status::NotRunning && !installed {
+            e.with_hint(
+                "no daemon is running and devtrack is not installed as a service: \
+                 `devtrack install-service` installs and starts it, or `devtrack run` \
+                 runs it in a terminal",
+            )
+        } else {
+            e
+        }
+    })?;
+    let changes = match reply {
         Response::Reloaded { reload, .. } => reload.changes,
         Response::Failed(f) if f.kind == ErrorKind::Rejected => {
             return Err(rejected(or(&f.error, "unknown reason")))

@@ -183,7 +183,10 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
         None => out.push_str("Last:       never\n"),
     }
     if s.missed_slots > 0 {
-        out.push_str(&format!("Missed:     {} slot(s)\n", s.missed_slots));
+        out.push_str(&format!(
+            "Missed:     {}\n",
+            crate::display::plural(s.missed_slots, "slot", "slots")
+        ));
     }
     out.push_str(&prompt_lines(s, tz, now));
     out.push_str("\nConfiguration:\n");
@@ -213,8 +216,8 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     };
     out.push_str(&format!("  Paused:       {paused}\n"));
     out.push_str(&format!(
-        "  Interval:     {} minutes\n",
-        s.scheduler.interval_minutes
+        "  Interval:     {}\n",
+        crate::display::plural(s.scheduler.interval_minutes, "minute", "minutes")
     ));
     let next = match s.scheduler.next_trigger {
         Some(t) => format!(
@@ -250,9 +253,7 @@ pub fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<Utc>) -
     if s.repositories.is_empty() {
         out.push_str("  none configured\n");
     }
-    for r in &s.repositories {
-        out.push_str(&repo_line(r, now));
-    }
+    out.push_str(&repo_lines(&s.repositories, now));
     if let Some(m) = manager {
         render_manager(&mut out, m);
         if let Some(note) = other_daemon(s, m) {
@@ -311,9 +312,32 @@ fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
     out
 }
 
+/// The repository table: names and states padded to their column's widest,
+/// so the paths line up.
+fn repo_lines(repos: &[RepoStatus], now: DateTime<Utc>) -> String {
+    let width = |f: &dyn Fn(&RepoStatus) -> String| {
+        repos
+            .iter()
+            .map(|r| f(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let name = width(&|r| r.name.clone());
+    let state = width(&|r| r.state.to_string());
+    repos
+        .iter()
+        .map(|r| repo_line(r, (name, state), now))
+        .collect()
+}
+
 /// One repository: name, state, path, then what is known of it.
-fn repo_line(r: &RepoStatus, now: DateTime<Utc>) -> String {
-    let mut line = format!("  {}  {}  {}", r.name, r.state, r.path);
+fn repo_line(r: &RepoStatus, (name, state): (usize, usize), now: DateTime<Utc>) -> String {
+    let mut line = format!(
+        "  {:<name$}  {:<state$}  {}",
+        r.name,
+        r.state.to_string(),
+        r.path
+    );
     if let Some(reason) = r.state.reason() {
         line.push_str(&format!("  ({reason})"));
     }
@@ -503,19 +527,19 @@ mod tests {
             last_commit_summary: Some("Add the parser".into()),
         };
         assert_eq!(
-            repo_line(&watching, now),
+            repo_line(&watching, (3, 8), now),
             "  api  watching  /src/api  [main]  last commit 1h ago: Add the parser\n"
         );
         let one = RepoStatus {
             worktrees: 1,
             ..watching.clone()
         };
-        assert!(repo_line(&one, now).contains("  [main]  +1 worktree  last commit"));
+        assert!(repo_line(&one, (3, 8), now).contains("  [main]  +1 worktree  last commit"));
         let two = RepoStatus {
             worktrees: 2,
             ..watching.clone()
         };
-        assert!(repo_line(&two, now).contains("  [main]  +2 worktrees  last commit"));
+        assert!(repo_line(&two, (3, 8), now).contains("  [main]  +2 worktrees  last commit"));
         let missing = RepoStatus {
             state: RepoState::Missing {
                 reason: "`/src/api` does not exist".into(),
@@ -525,8 +549,21 @@ mod tests {
             ..watching
         };
         assert_eq!(
-            repo_line(&missing, now),
+            repo_line(&missing, (3, 7), now),
             "  api  missing  /src/api  (`/src/api` does not exist)\n"
+        );
+        // The table's columns line up whatever the names and states.
+        let web = RepoStatus {
+            name: "web-frontend".into(),
+            path: "/src/web".into(),
+            ..missing.clone()
+        };
+        let table = repo_lines(&[one, web], now);
+        let starts: Vec<usize> = table.lines().map(|l| l.find(" /src/").unwrap()).collect();
+        assert_eq!(starts[0], starts[1], "{table}");
+        assert!(
+            table.starts_with("  api           watching  /src/api"),
+            "{table}"
         );
     }
 }

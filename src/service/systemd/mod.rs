@@ -526,9 +526,18 @@ impl Backend for SystemdBackend {
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
-        self.require_installed()?;
+        let props = self.require_installed()?;
+        // `stop` runs either way: it also cancels a pending auto-restart.
+        let running = props.is_active() || props.active_state.as_deref() == Some("deactivating");
         self.systemctl_checked(&["stop".to_string(), UNIT_NAME.to_string()])?;
-        println!("devtrack stopped");
+        println!(
+            "{}",
+            if running {
+                "devtrack stopped"
+            } else {
+                "devtrack was not running"
+            }
+        );
         Ok(())
     }
 
