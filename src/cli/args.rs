@@ -55,7 +55,7 @@ pub enum Command {
     /// Re-read the config file and apply it.
     Reload(ReloadArgs),
     /// Follow the daemon's event stream.
-    Events(JsonOpt),
+    Events(EventsArgs),
     /// List recent triggers (or commits, or prompts).
     History(HistoryArgs),
     /// Summarize commits, answers and tickets for a standup (default: today).
@@ -85,6 +85,17 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page devtrack(1) as roff (`devtrack man | man -l -`).
     Man,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep following across daemon restarts: wait for the daemon to come
+    /// back, then print a `reconnected` line and go on.
+    #[arg(short, long)]
+    pub follow: bool,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +319,8 @@ mod tests {
             "reload",
             "reload --wait",
             "events --json",
+            "events --follow --json",
+            "events -f",
             "history --commits --since 3d -n 5 --json",
             "history --prompts --since 3d",
             "report",
