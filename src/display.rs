@@ -3,6 +3,15 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+/// `1 commit`, `2 commits`: a count with its noun, for every message
+/// that counts something (never `commit(s)`).
+pub(crate) fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    match n.into() {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    }
+}
+
 /// `2h 15m`, `45m`, `30s`, `3d 4h`: the two largest non-zero units.
 pub(crate) fn human_duration(secs: u64) -> String {
     const UNITS: [(u64, &str); 4] = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];

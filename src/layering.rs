@@ -53,6 +53,20 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["cli", "daemon", "report", "service", "store"],
     ),
     ("instance", &["cli", "daemon", "report", "service", "store"]),
+    (
+        "socket_watch",
+        &[
+            "cli",
+            "config",
+            "daemon",
+            "instance",
+            "protocol",
+            "report",
+            "scheduler",
+            "service",
+            "store",
+        ],
+    ),
 ];
 
 /// A module, a module it may name only through one item: the CLI starts

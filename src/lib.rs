@@ -15,6 +15,7 @@
 //!   both the CLI's side (install, start, logs) and the running daemon's
 //!   (readiness, journal, crash guard);
 //! - [`backoff`]: the one retry policy (doubling waits up to a cap);
+//! - [`socket_watch`]: waiting for a socket to be created (inotify);
 //! - [`tickets`]: ticket references in answers, commit messages, branches;
 //! - [`report`]: the standup report built from the store (pure);
 //! - [`cli`]: the command-line front end.
@@ -38,6 +39,7 @@ pub mod protocol;
 pub mod report;
 pub mod scheduler;
 pub mod service;
+pub mod socket_watch;
 #[cfg(test)]
 mod source_files;
 pub mod store;

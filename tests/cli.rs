@@ -319,3 +319,88 @@ fn already_running_is_said_once() {
     let err = stderr(&out);
     assert_eq!(err.matches("already running").count(), 1, "{err}");
 }
+
+/// `logs --since` takes the times `history` and `report` take (`1h`,
+/// `-1h`, `17:00`, `yesterday`, a date), read in the configured zone, and
+/// hands journalctl an absolute instant it cannot misread.
+#[test]
+fn logs_since_takes_the_common_time_syntax() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let record = env.dir.path().join("journalctl-args");
+    let fake = env.dir.path().join("journalctl");
+    write_script(
+        &fake,
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {}\necho 'Jan 31 09:00:00 host devtrack[1]: entry'\n",
+            record.display()
+        ),
+    );
+    let now = Utc::now().timestamp();
+    for (since, back) in [("1h", 3600), ("-1h", 3600), ("90m", 5400)] {
+        let out = env
+            .cmd(["logs", "--since", since])
+            .env("DEVTRACK_SERVICE_BACKEND", "systemd")
+            .env("DEVTRACK_JOURNALCTL", &fake)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{since}: {}", text(&out));
+        assert!(stdout(&out).contains("entry"), "{since}: {}", text(&out));
+        let args = std::fs::read_to_string(&record).unwrap();
+        let at: i64 = args
+            .lines()
+            .skip_while(|l| *l != "--since")
+            .nth(1)
+            .and_then(|v| v.strip_prefix('@'))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{since}: no --since=@SECONDS in {args:?}"));
+        assert!((at - (now - back)).abs() < 60, "{since}: {at} vs {now}");
+    }
+    // A date is the start of that day in Kolkata (UTC+5:30).
+    let out = env
+        .cmd(["logs", "--since", "2026-01-31"])
+        .env("DEVTRACK_SERVICE_BACKEND", "systemd")
+        .env("DEVTRACK_JOURNALCTL", &fake)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let args = std::fs::read_to_string(&record).unwrap();
+    assert!(args.contains("@1769797800\n"), "{args}");
+    // Not a time: a usage error naming the forms, before journalctl runs.
+    let out = env.run(["logs", "--since", "1 hour ago"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(stderr(&out).contains("`yesterday`"), "{}", text(&out));
+}
+
+/// A usage error is README's one `devtrack: …` line and a `hint:` line
+/// (clap's tip, or the usage), with status 2.
+#[test]
+fn usage_errors_are_one_line_with_a_hint() {
+    let env = Env::new();
+    for (args, hint) in [
+        (&["status", "--yaml"][..], "hint: usage: devtrack status"),
+        (&["explode"][..], "hint: a similar subcommand exists"),
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
+        let err = stderr(&out);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {err}");
+        assert!(lines[0].starts_with("devtrack: "), "{args:?}: {err}");
+        assert!(lines[1].starts_with(hint), "{args:?}: {err}");
+    }
+}
+
+/// With no daemon and no service installed, `reload` does not send you
+/// to `devtrack start`, which would fail too.
+#[test]
+fn reload_without_a_service_points_at_install_service() {
+    let env = Env::new();
+    let out = env.run(["reload"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("devtrack install-service") && !err.contains("`devtrack start`"),
+        "{err}"
+    );
+}

@@ -106,14 +106,14 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.prompt_interval",
         3,
         3,
-        "`0` is outside 1..=1440 minutes",
+        "`0` must be between 1 and 1440 minutes",
     ),
     (
         "prompt_interval_too_large",
         "settings.prompt_interval",
         2,
         3,
-        "`1441` is outside 1..=1440",
+        "`1441` must be between 1 and 1440",
     ),
     (
         "prompt_interval_not_a_number",
@@ -134,7 +134,7 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.work_end_hour",
         3,
         3,
-        "`25` is outside 0..=24",
+        "`25` must be between 0 and 24",
     ),
     (
         "work_start_hour_24",
@@ -155,7 +155,7 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.work_end",
         3,
         3,
-        "minutes must be 00..59",
+        "minutes must be between 00 and 59",
     ),
     (
         "work_end_set_twice",
@@ -323,14 +323,14 @@ const BAD: &[(&str, &str, usize, usize, &str)] = &[
         "settings.commit_debounce_ms",
         2,
         3,
-        "`60001` is outside 0..=60000 milliseconds",
+        "`60001` must be between 0 and 60000 milliseconds",
     ),
     (
         "debounce_negative",
         "settings.commit_debounce_ms",
         2,
         3,
-        "`-5` is outside 0..=60000",
+        "`-5` must be between 0 and 60000",
     ),
     (
         "work_hours_only_yes",
@@ -840,7 +840,7 @@ fn oversized_and_endless_files_are_refused_after_one_mebibyte() {
     let mut fits = b"repositories:\n".to_vec();
     let mut index = 0;
     while fits.len() < (1 << 20) - 64 {
-        fits.extend_from_slice(format!("  - {{name: r{index}, path: /r}}\n").as_bytes());
+        fits.extend_from_slice(format!("  - {{name: r{index}, path: /r{index}}}\n").as_bytes());
         index += 1;
     }
     let (_dir, path) = temp_config(&fits);
@@ -863,8 +863,69 @@ fn bom_crlf_and_tab_separators_load_as_before() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "c.yaml:3:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+        "c.yaml:3:3: settings.prompt_interval: `0` must be between 1 and 1440 minutes"
     );
     let err = config::parse("\u{feff}prompt_interval: 5\n", Path::new("c.yaml")).unwrap_err();
     assert_eq!((err.line, err.column), (Some(1), Some(1)));
+}
+
+#[test]
+fn the_same_repository_twice_is_an_error_naming_both_entries() {
+    use crate::util::{git, git_repo, text, Env};
+    let env = Env::new();
+    let api = env.dir.path().join("src/api");
+    git_repo(&api);
+    let link = env.dir.path().join("api-link");
+    std::os::unix::fs::symlink(&api, &link).unwrap();
+    let fix = env.dir.path().join("src/api-fix");
+    git(&api, &["worktree", "add", "-q", fix.to_str().unwrap()]);
+    let web = env.dir.path().join("src/web");
+    git_repo(&web);
+
+    let config = |second: &Path| {
+        format!(
+            "repositories:\n  - name: api\n    path: {}\n  - name: web\n    path: {}\n  - name: again\n    path: {}\n",
+            api.display(),
+            web.display(),
+            second.display()
+        )
+    };
+    for (second, how) in [
+        (&api, "the same path"),
+        (&link, "through a symlink"),
+        (&fix, "a linked worktree"),
+    ] {
+        env.write_config(&config(second));
+        let out = env.run(["config", "check"]);
+        assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("config.yaml:7:")
+                && err.contains("repositories[2].path")
+                && err.contains("config.yaml:3:")
+                && err.contains("repositories[0].path")
+                && err.contains(how),
+            "{err}"
+        );
+        let out = env.run(["run"]);
+        assert_eq!(out.status.code(), Some(78), "{}", text(&out));
+    }
+
+    // A disabled second entry watches nothing: no conflict.
+    env.write_config(&format!("{}    enabled: false\n", config(&link)));
+    let out = env.run(["config", "check"]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // On reload: rejected, the running config kept.
+    let daemon = env.start();
+    env.write_config(&config(&fix));
+    let out = env.run(["reload", "--wait"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("linked worktree"));
+    let status = env.status();
+    assert!(status["daemon"]["reload_error"]
+        .as_str()
+        .unwrap()
+        .contains("repositories[2].path"));
+    daemon.stop();
 }

@@ -367,6 +367,51 @@ fn reload_wait_reports_the_verdict() {
 }
 
 #[test]
+fn a_reload_with_the_config_file_gone_keeps_the_running_config() {
+    let env = Env::new();
+    env.write_config(&config_with_interval(45));
+    let _daemon = env.start();
+    std::fs::remove_file(env.config_path()).unwrap();
+    for args in [&["reload", "--wait"][..], &["reload"][..]] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(5), "{args:?}: {}", text(&out));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("config.yaml") && err.contains("no such file"),
+            "{err}"
+        );
+    }
+    let s = env.status();
+    assert_eq!(s["daemon"]["scheduler"]["interval_minutes"], 45);
+    assert!(s["daemon"]["reload_error"]
+        .as_str()
+        .unwrap()
+        .contains("no such file"));
+}
+
+/// `events --follow` does not end when the daemon stops: it waits for the
+/// next daemon (its socket created anew: no polling), says `reconnected`
+/// with the new PID, and goes on with its events.
+#[test]
+fn events_follow_reconnects_across_a_restart() {
+    let env = Env::new();
+    env.write_config(BASIC);
+    let daemon = env.start();
+    let follow = EventStream::open_with(&env, &["events", "--follow", "--json"]);
+    daemon.stop();
+    assert_eq!(follow.wait_for("stopping")["event"], "stopping");
+
+    let daemon = env.start();
+    let line = follow.wait_for("reconnected");
+    assert_eq!(line["v"], 1, "{line}");
+    assert_eq!(line["pid"], daemon.pid(), "{line}");
+    assert!(line["at"].as_str().unwrap().ends_with('Z'), "{line}");
+    let out = env.run(["trigger"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(follow.wait_for("trigger")["event"], "trigger");
+}
+
+#[test]
 fn sigterm_stops_within_a_second_and_removes_the_socket() {
     let env = Env::new();
     env.write_config(BASIC);

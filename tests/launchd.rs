@@ -780,7 +780,7 @@ fn logs_show_the_last_n_entries() {
         .logs_to(
             &LogOptions {
                 lines: Some(2),
-                since: Some("2h".into()),
+                since: Some(chrono::DateTime::from_timestamp(1_714_554_000, 0).unwrap()),
                 ..Default::default()
             },
             &mut out,
@@ -793,7 +793,8 @@ fn logs_show_the_last_n_entries() {
     );
     assert_eq!(
         fs::read_to_string(fake.state("record")).unwrap(),
-        "log\tshow\t--predicate\tsubsystem == \"dev.devtrack\"\t--last\t2h\t--style\tcompact\n"
+        "log\tshow\t--predicate\tsubsystem == \"dev.devtrack\"\t--start\t2024-05-01 09:00:00+0000\t\
+         --style\tcompact\n"
     );
 }
 

@@ -212,6 +212,7 @@ impl UserManager {
         let guard = MANAGER.lock().unwrap_or_else(|e| e.into_inner());
         self.systemctl(&["disable", "--now", "devtrack.service"]);
         self.systemctl(&["reset-failed", "devtrack.service"]);
+        self.systemctl(&["unset-environment", "DEVTRACK_CONFIG"]);
         let _ = std::fs::remove_file(self.unit_path());
         // An earlier test's config (maybe an invalid one) is not this one's.
         let _ = std::fs::remove_file(self.config_path());
@@ -352,6 +353,13 @@ fn no_user_manager_points_at_devtrack_run() {
         assert_eq!(out.code, Some(6), "{args:?}: {out}");
         assert!(out.stderr.contains("No medium found"), "{args:?}: {out}");
         assert!(out.stderr.contains("devtrack run"), "{args:?}: {out}");
+        // How to run it in the background without one, and where its log goes.
+        assert!(
+            out.stderr.contains("tmux new -d devtrack run")
+                && out.stderr.contains("nohup devtrack run 2>>")
+                && out.stderr.contains("not to `devtrack logs`"),
+            "{args:?}: {out}"
+        );
     }
     assert!(!dir.path().join("config/systemd").exists());
 }
@@ -683,6 +691,17 @@ fn running_service_end_to_end() {
         45
     );
 
+    // Through the manager, `devtrack reload` says what changed too.
+    for (from, to) in [(45, 50), (50, 45)] {
+        m.write_config(&config_with_interval(to));
+        let ran = m.devtrack(&["reload"]).ok();
+        assert_eq!(
+            ran.stdout,
+            format!("configuration reloaded:\n  prompt_interval: {from} -> {to}\n"),
+            "{ran}"
+        );
+    }
+
     // A bad one fails the reload with the reason; the daemon keeps running
     // on the previous config.
     m.write_config(&config_with_interval(0));
@@ -802,7 +821,8 @@ fn running_service_end_to_end() {
     let restarts = m.restarts();
     let cursor = m.journal_cursor();
     let start_failed_at = std::time::SystemTime::now();
-    let started = m.devtrack(&["start"]);
+    // (`--force`: without it `start` refuses before systemd runs anything.)
+    let started = m.devtrack(&["start", "--force"]);
     assert_eq!(started.code, Some(1), "{started}");
     assert!(
         started.stderr.contains("its configuration is invalid")
@@ -918,6 +938,102 @@ fn an_explicit_start_clears_the_start_limit() {
     m.devtrack(&["uninstall-service"]).ok();
 }
 
+/// `restart` (and `start` of a stopped unit) checks the config the
+/// service will read, resolved with the manager's environment, and refuses
+/// with 78 instead of stopping a working daemon; `--force` goes ahead.
+#[test]
+fn restart_with_a_broken_config_keeps_the_running_daemon() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    m.write_config(CONFIG);
+    m.devtrack(&["install-service"]).ok();
+    let pid = m.show("MainPID");
+    let broken = CONFIG.replace("prompt_interval: 180", "prompt_intervall: 180");
+    assert_ne!(broken, CONFIG);
+
+    // The manager's environment names another file than this shell reads.
+    let elsewhere = m.home.join(".config/service.yaml");
+    std::fs::write(&elsewhere, &broken).unwrap();
+    m.give_to_user(&elsewhere);
+    let set = format!("DEVTRACK_CONFIG={}", elsewhere.display());
+    m.systemctl(&["set-environment", &set]).ok();
+    let ran = m.devtrack(&["restart"]);
+    m.systemctl(&["unset-environment", "DEVTRACK_CONFIG"]).ok();
+    assert_eq!(ran.code, Some(78), "{ran}");
+    assert!(
+        ran.stderr
+            .contains(&format!("the service reads {}", elsewhere.display()))
+            && ran.stderr.contains("prompt_intervall")
+            && ran.stderr.contains("--force"),
+        "{ran}"
+    );
+    assert_eq!(
+        (m.show("MainPID"), m.show("ActiveState")),
+        (pid.clone(), "active".into())
+    );
+
+    // This shell's file, broken: the same, and a stopped unit stays stopped.
+    m.write_config(&broken);
+    let ran = m.devtrack(&["restart"]);
+    assert_eq!(ran.code, Some(78), "{ran}");
+    assert_eq!(m.show("MainPID"), pid);
+    let stopped = m.devtrack(&["stop"]).ok();
+    assert_eq!(stopped.stdout, "devtrack stopped\n", "{stopped}");
+    let again = m.devtrack(&["stop"]).ok();
+    assert_eq!(again.stdout, "devtrack was not running\n", "{again}");
+    let ran = m.devtrack(&["start"]);
+    assert_eq!(ran.code, Some(78), "{ran}");
+    assert_eq!(m.show("ActiveState"), "inactive");
+
+    // `--force` starts it anyway, and systemd says why it did not start.
+    let ran = m.devtrack(&["start", "--force"]);
+    assert_eq!(ran.code, Some(1), "{ran}");
+    assert!(ran.stderr.contains("status 78"), "{ran}");
+    m.write_config(CONFIG);
+    m.devtrack(&["start"]).ok();
+    m.devtrack(&["uninstall-service"]).ok();
+}
+
+/// In the seconds between a crash and systemd's restart (`activating
+/// (auto-restart)`), status says the daemon is restarting and when, not to
+/// start it; `--json` has the service's times in RFC 3339.
+#[test]
+fn status_while_systemd_restarts_the_daemon() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    m.write_config(CONFIG);
+    m.devtrack(&["install-service"]).ok();
+    let started = m.status_json()["service"]["started"].clone();
+    assert!(
+        started
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .is_some(),
+        "{started}"
+    );
+    let journal = m.follow_journal(&m.journal_cursor());
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(m.main_pid()),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    journal.wait_for("Failed with result 'signal'");
+    let page = m.devtrack(&["status"]);
+    assert_eq!(page.code, Some(3), "{page}");
+    assert!(
+        page.stdout.contains("Status:     restarting at ")
+            && page.stdout.contains("systemd restarts it at ")
+            && page.stdout.contains("after it stopped (signal)")
+            && !page.stdout.contains("devtrack start"),
+        "{page}"
+    );
+    let json = m.devtrack(&["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["service"]["restarting"], true, "{json}");
+    assert!(json["service"]["restart_at"].is_string(), "{json}");
+    m.devtrack(&["uninstall-service"]).ok();
+}
+
 /// `journalctl --user -u devtrack` reads on its own: the repository, the
 /// short hash and the trigger's reason are in MESSAGE, the commit's
 /// subject is not.
@@ -949,7 +1065,7 @@ fn journal_messages_read_on_their_own() {
     assert_eq!(commit["DEVTRACK_REPO"], "proj");
     let trigger = m.wait_journal(&cursor, "triggered (commit");
     let message = trigger["MESSAGE"].as_str().unwrap();
-    assert!(message.contains("1 change(s) in proj"), "{message}");
+    assert!(message.contains("1 change in proj"), "{message}");
     let leaked: Vec<String> = m
         .journal_entries(began)
         .iter()

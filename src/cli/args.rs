@@ -56,7 +56,7 @@ pub(crate) enum Command {
     /// Re-read the config file and apply it.
     Reload(ReloadArgs),
     /// Follow the daemon's event stream.
-    Events(JsonOpt),
+    Events(EventsArgs),
     /// List recent triggers (or commits, or prompts).
     History(HistoryArgs),
     /// Summarize commits, answers and tickets for a standup (default: today).
@@ -68,12 +68,12 @@ pub(crate) enum Command {
     InstallService(InstallArgs),
     /// Stop and remove the user service.
     UninstallService,
-    /// Start the user service.
-    Start,
+    /// Start the user service (the config it will read is checked first).
+    Start(StartArgs),
     /// Stop the user service.
     Stop,
-    /// Restart the user service.
-    Restart,
+    /// Restart the user service (the config it will read is checked first).
+    Restart(StartArgs),
     /// Show the service's logs (journalctl / log show).
     Logs(LogsArgs),
     /// Print version information.
@@ -89,7 +89,18 @@ pub(crate) enum Command {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct JsonOpt {
+pub struct EventsArgs {
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep following across daemon restarts: wait for the daemon to come
+    /// back, then print a `reconnected` line and go on.
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonOpt {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -156,8 +167,9 @@ pub(crate) struct HistoryArgs {
     /// List prompts (state, times, answers) instead of triggers.
     #[arg(long, conflicts_with = "commits")]
     pub prompts: bool,
-    /// Only entries at or after this time (`2026-01-31`, `2026-01-31T09:00`, `3d`, `12h`).
-    #[arg(long, value_name = "WHEN")]
+    /// Only entries at or after this time (`12h`, `3d`, `2026-01-31`,
+    /// `2026-01-31T09:00`, `17:00`, `today`, `yesterday`).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub since: Option<String>,
     /// At most this many entries.
     #[arg(short = 'n', long, default_value_t = 20)]
@@ -177,11 +189,12 @@ pub struct ReportArgs {
     /// off since.
     #[arg(long, conflicts_with = "since")]
     pub yesterday: bool,
-    /// From this time (`2026-01-31`, `2026-01-31T09:00`, `7d`, `12h`).
-    #[arg(long, value_name = "WHEN")]
+    /// From this time (`7d`, `12h`, `2026-01-31`, `2026-01-31T09:00`,
+    /// `17:00`, `today`, `yesterday`).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub since: Option<String>,
-    /// Up to this time (default: now).
-    #[arg(long, value_name = "WHEN", requires = "since")]
+    /// Up to this time (default: now; the same forms as `--since`).
+    #[arg(long, value_name = "WHEN", requires = "since", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub until: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = crate::report::Format::Text)]
@@ -221,15 +234,24 @@ pub(crate) struct InstallArgs {
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct LogsArgs {
+pub struct StartArgs {
+    /// Start even when the config the service will read is invalid.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
     /// Keep printing new entries.
     #[arg(short, long)]
     pub follow: bool,
     /// Number of recent entries.
     #[arg(short = 'n', long)]
     pub lines: Option<u32>,
-    /// Only entries since this time (passed to the log tool).
-    #[arg(long)]
+    /// Only entries since this time (`1h`, `3d`, `2026-01-31`,
+    /// `2026-01-31T09:00`, `17:00`, `today`, `yesterday`; in the configured
+    /// timezone).
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
     pub since: Option<String>,
     /// Lowest priority shown.
     #[arg(short, long, value_enum)]
@@ -238,7 +260,7 @@ pub(crate) struct LogsArgs {
 
 /// `logs -p`: devtrack's level names (journalctl's `err`/`warning` too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum LogLevelArg {
+pub enum LogLevelArg {
     #[value(alias = "err")]
     Error,
     #[value(alias = "warning")]
@@ -298,6 +320,8 @@ mod tests {
             "reload",
             "reload --wait",
             "events --json",
+            "events --follow --json",
+            "events -f",
             "history --commits --since 3d -n 5 --json",
             "history --prompts --since 3d",
             "report",
@@ -317,6 +341,18 @@ mod tests {
             "restart",
             "logs -f -n 20 --since today -p warn",
             "logs -p err",
+            // One time syntax for every command.
+            "logs --since 1h",
+            "logs --since -1h",
+            "logs --since 2026-01-31T09:00",
+            "logs --since yesterday",
+            "history --since 17:00",
+            "history --since -12h",
+            "history --since today",
+            "report --since yesterday --until 17:00",
+            "report --since 2026-01-31 --until today",
+            "start --force",
+            "restart --force",
             "pause --until 00:00",
             "pause --until 23:59",
             "pause --until 2026-01-31T17:00:00+05:30",
@@ -364,6 +400,13 @@ mod tests {
             ("pause --until 17:60", ErrorKind::ValueValidation),
             ("pause --until soon", ErrorKind::ValueValidation),
             ("logs -p loud", ErrorKind::InvalidValue),
+            ("logs --since soon", ErrorKind::ValueValidation),
+            ("logs --since ago", ErrorKind::ValueValidation),
+            ("history --since 3x", ErrorKind::ValueValidation),
+            (
+                "report --since 3d --until 2026-13-01",
+                ErrorKind::ValueValidation,
+            ),
             ("snooze soon", ErrorKind::ValueValidation),
             ("snooze 10", ErrorKind::ValueValidation),
             ("note --prompt first x", ErrorKind::ValueValidation),

@@ -2,12 +2,16 @@
 //! notes, kept off stdout so that stays data. A leaf: the socket client,
 //! the error type and stdout's writer all may use it.
 
+use std::io::Write;
+
 /// A warning on stderr: the command goes on.
 pub(crate) fn warn(text: &str) {
-    eprintln!("devtrack: warning: {text}");
+    note(&format!("devtrack: warning: {text}"));
 }
 
-/// A progress note on stderr, kept off stdout so it stays data.
+/// A progress note on stderr, kept off stdout so it stays data. A closed
+/// stderr (a status bar that reads only stdout) loses the note, not the
+/// command: `eprintln!` would panic.
 pub(crate) fn note(text: &str) {
-    eprintln!("{text}");
+    let _ = writeln!(std::io::stderr(), "{text}");
 }

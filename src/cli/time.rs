@@ -1,42 +1,66 @@
 //! Times and durations typed on the command line, read in one place:
-//! durations (`pause --for 90m`, `snooze 30m`, a span back in `history
-//! --since 2h`), a run of whole numbers with units `d`, `h`, `m`, `s`, and
-//! the instants `history --since` and `report --since/--until` take
-//! (`2026-01-31`, `2026-01-31T09:00`, an RFC 3339 instant, or such a
-//! span), and the end of a pause (`pause --until 17:00`). Local forms are
-//! read in the configured timezone. The inverse of
+//! durations (`pause --for 90m`, `snooze 30m`), a run of whole numbers with
+//! units `d`, `h`, `m`, `s`, and the one syntax for an instant that
+//! `history --since`, `report --since/--until` and `logs --since` share
+//! ([`parse_since`]: `12h`, `-12h`, `3d`, `2026-01-31`, `2026-01-31T09:00`,
+//! `17:00`, `today`, `yesterday`, an RFC 3339 instant), and the end of a
+//! pause (`pause --until 17:00`). Local forms are read in the configured
+//! timezone; `logs` hands the log tool the absolute instant. The inverse of
 //! a duration, `2h 15m` for people, is `display::human_duration`; the
 //! duration parser is the config's (`snooze: 30m` is read the same way).
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 pub(crate) use crate::config::parse_duration_secs as parse_secs;
 
-/// `2026-01-31`, `2026-01-31T09:00`, `2026-01-31 09:00`, an RFC 3339 instant,
-/// or a span back from now: `3d`, `12h`, `90m`. Local forms use `tz`.
+/// What [`parse_since`] accepts, for messages and `--help`.
+pub(crate) const WHEN_FORMS: &str =
+    "`12h`, `3d`, `2026-01-31`, `2026-01-31T09:00`, `17:00`, `today`, `yesterday`";
+
+/// An instant: a span back from now (`3d`, `12h`, `90m`, also written
+/// `-12h`), `today` or `yesterday` (the start of that day), a time of day
+/// today (`17:00`), a date (its start), a date and time (`2026-01-31T09:00`
+/// or `2026-01-31 09:00`), or an RFC 3339 instant. Local forms use `tz`.
 pub(crate) fn parse_since<Tz: TimeZone>(
     text: &str,
     now: DateTime<Utc>,
     tz: &Tz,
 ) -> Result<DateTime<Utc>, String> {
+    let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
-    if let Ok(secs) = parse_secs(text) {
+    if let Ok(secs) = parse_secs(text.strip_prefix('-').unwrap_or(text)) {
         return Ok(now - chrono::TimeDelta::seconds(secs as i64));
     }
-    let local = NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok())
-        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").ok())
-        .ok_or_else(|| {
-            format!("`{text}` is not a time (e.g. `2026-01-31`, `2026-01-31T09:00`, `3d`, `12h`)")
-        })?;
+    let today = now.with_timezone(tz).date_naive();
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
+    let local = match text {
+        "today" => midnight(today),
+        "yesterday" => today.pred_opt().and_then(midnight),
+        _ => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(midnight)
+            .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok())
+            .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").ok())
+            .or_else(|| {
+                NaiveTime::parse_from_str(text, "%H:%M")
+                    .ok()
+                    .map(|t| today.and_time(t))
+            }),
+    }
+    .ok_or_else(|| format!("`{text}` is not a time (e.g. {WHEN_FORMS})"))?;
     tz.from_local_datetime(&local)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| format!("`{text}` does not exist in the configured timezone"))
+}
+
+/// The argument parser's check of a `--since`/`--until` value, so a typo
+/// is a usage error (2) in every command before anything is read; which
+/// instant it means is computed later, in the configured timezone.
+pub(crate) fn when(text: &str) -> Result<String, String> {
+    parse_since(text, Utc::now(), &Utc).map(|_| text.to_string())
 }
 
 /// `--until`: `HH:MM` (00:00 to 23:59) or an RFC 3339 instant; which
@@ -90,6 +114,25 @@ mod tests {
             parse_since("2026-11-20T09:30:00Z", now, &tz),
             Ok(at("2026-11-20T09:30:00Z"))
         );
-        assert!(parse_since("yesterday", now, &tz).is_err());
+        assert_eq!(
+            parse_since("-12h", now, &tz),
+            Ok(at("2026-11-25T21:00:00Z"))
+        );
+        assert_eq!(
+            parse_since("today", now, &tz),
+            Ok(at("2026-11-25T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_since("yesterday", now, &tz),
+            Ok(at("2026-11-24T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_since("17:00", now, &tz),
+            Ok(at("2026-11-26T16:00:00Z"))
+        );
+        for bad in ["soon", "25:00", "2026-13-01", "1 hour ago", "-", ""] {
+            let err = parse_since(bad, now, &tz).unwrap_err();
+            assert!(err.contains("`17:00`"), "{bad}: {err}");
+        }
     }
 }

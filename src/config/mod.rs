@@ -8,6 +8,7 @@
 //! path and the line, so a reload can keep the old config on any error.
 
 mod changes;
+mod checkout;
 mod defaults;
 mod file;
 mod keypath;
@@ -21,6 +22,7 @@ mod tree;
 mod validate;
 mod yaml;
 
+pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::{
     CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
@@ -155,6 +157,33 @@ pub(crate) fn load_or_defaults(paths: &paths::Paths) -> Result<Config, ConfigErr
     }
 }
 
+/// The config a reload applies: [`load_or_defaults`], except that a file
+/// the running config was read from and that is gone now is an error, not
+/// the defaults. A deleted (or moved, or not yet rewritten) file would
+/// otherwise drop every repository and reset every setting without a word.
+#[allow(clippy::result_large_err)]
+pub(crate) fn load_for_reload(
+    paths: &paths::Paths,
+    running: &Config,
+) -> Result<Config, ConfigError> {
+    match &running.source {
+        Some(source) if !paths.config_file.exists() => Err(ConfigError {
+            file: paths.config_file.clone(),
+            key: None,
+            line: None,
+            column: None,
+            message: format!(
+                "no such file (the running config was read from {}; it is kept)",
+                source.display()
+            ),
+            hint: Some(
+                "put the file back, or `devtrack config init` writes a starter one".to_string(),
+            ),
+        }),
+        _ => load_or_defaults(paths),
+    }
+}
+
 /// Validates `text` as if it were the content of `source`.
 #[allow(clippy::result_large_err)]
 pub fn parse(text: &str, source: &Path) -> Result<Config, ConfigError> {
@@ -206,6 +235,9 @@ pub(crate) fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigErro
     match validate::validate(&root, &context) {
         Ok(validated) => {
             let mut config = validated.config;
+            if let Some(err) = duplicate_repository(&config.repositories, source, &position) {
+                return Err(err);
+            }
             config.source = Some(source.to_path_buf());
             let ignored_keys = validated
                 .ignored
@@ -232,6 +264,53 @@ pub(crate) fn check_str(text: &str, source: &Path) -> Result<Checked, ConfigErro
             problem.hint,
         )),
     }
+}
+
+/// Two enabled entries that are one repository (the same path, a symlink
+/// to it, a linked worktree of it), as an error at the later one naming the
+/// earlier one. Reads the file system; the decision is
+/// [`checkout::first_duplicate`].
+fn duplicate_repository(
+    repositories: &[Repository],
+    source: &Path,
+    position: &dyn Fn(&keypath::KeyPath) -> (usize, usize),
+) -> Option<ConfigError> {
+    let enabled: Vec<usize> = (0..repositories.len())
+        .filter(|&i| repositories[i].enabled)
+        .collect();
+    let ids: Vec<checkout::Identity> = enabled
+        .iter()
+        .map(|&i| checkout::identify(&repositories[i].path))
+        .collect();
+    let (a, b, same) = checkout::first_duplicate(&ids)?;
+    let (first, second) = (enabled[a], enabled[b]);
+    let path_of = |i: usize| {
+        keypath::KeyPath::root()
+            .key("repositories")
+            .index(i)
+            .key("path")
+    };
+    let (line, column) = position(&path_of(first));
+    let (at_line, at_column) = position(&path_of(second));
+    Some(ConfigError {
+        file: source.to_path_buf(),
+        key: Some(path_of(second).to_string()),
+        line: Some(at_line),
+        column: Some(at_column),
+        message: one_line(&format!(
+            "repository `{}` is already configured as `{}` ({}:{line}:{column}, {}): {}",
+            repositories[second].name,
+            repositories[first].name,
+            source.display(),
+            path_of(first),
+            same.describe(),
+        )),
+        hint: Some(
+            "list each repository once; commits in any worktree of a repository are \
+             recorded under its entry"
+                .to_string(),
+        ),
+    })
 }
 
 /// Escapes control characters (a quoted key or value may hold newlines) so
@@ -331,13 +410,46 @@ mod tests {
     }
 
     #[test]
+    fn a_reload_keeps_a_config_whose_file_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = paths::BaseDirs {
+            home: dir.path().join("home"),
+            config_home: dir.path().join("config"),
+            data_home: dir.path().join("data"),
+            runtime_dir: None,
+            temp_dir: dir.path().join("tmp"),
+            uid: 1000,
+        };
+        let paths = paths::Paths::resolve_in(None, &base, &|p: &Path| p.exists());
+        std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+        std::fs::write(&paths.config_file, "settings:\n  prompt_interval: 45\n").unwrap();
+        let running = load_or_defaults(&paths).unwrap();
+        // Still there: read again.
+        assert_eq!(
+            load_for_reload(&paths, &running)
+                .unwrap()
+                .settings
+                .prompt_interval_minutes,
+            45
+        );
+        // Gone: an error naming the file, not the defaults.
+        std::fs::remove_file(&paths.config_file).unwrap();
+        let err = load_for_reload(&paths, &running).unwrap_err();
+        assert_eq!(err.file, paths.config_file);
+        assert!(err.message.starts_with("no such file"), "{}", err.message);
+        // Never read from a file (the defaults): there is nothing to lose.
+        let defaults = load_or_defaults(&paths).unwrap();
+        assert!(load_for_reload(&paths, &defaults).is_ok());
+    }
+
+    #[test]
     fn errors_carry_key_and_position() {
         let err = parse("settings:\n  prompt_interval: 0\n", Path::new("c.yaml")).unwrap_err();
         assert_eq!(err.key.as_deref(), Some("settings.prompt_interval"));
         assert_eq!((err.line, err.column), (Some(2), Some(3)));
         assert_eq!(
             err.to_string(),
-            "c.yaml:2:3: settings.prompt_interval: `0` is outside 1..=1440 minutes"
+            "c.yaml:2:3: settings.prompt_interval: `0` must be between 1 and 1440 minutes"
         );
     }
 

@@ -95,11 +95,48 @@ impl BaseDirs {
     }
 }
 
+impl BaseDirs {
+    /// The directories another process would use whose environment is
+    /// `var` (e.g. the user service manager's, from `systemctl --user
+    /// show-environment`): XDG variables only when absolute, as the XDG
+    /// spec and etcetera read them, else below `HOME`. Pure.
+    pub(crate) fn from_vars(
+        var: &dyn Fn(&str) -> Option<String>,
+        temp_dir: &Path,
+        uid: u32,
+    ) -> BaseDirs {
+        let absolute = |name: &str| var(name).map(PathBuf::from).filter(|p| p.is_absolute());
+        let home = absolute("HOME").unwrap_or_else(|| PathBuf::from("/"));
+        BaseDirs {
+            config_home: absolute("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config")),
+            data_home: absolute("XDG_DATA_HOME").unwrap_or_else(|| home.join(".local/share")),
+            runtime_dir: absolute("XDG_RUNTIME_DIR"),
+            temp_dir: var("TMPDIR")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .unwrap_or_else(|| temp_dir.to_path_buf()),
+            home,
+            uid,
+        }
+    }
+}
+
 impl Paths {
     /// Resolves every path from the flag and the environment. Does no I/O
     /// beyond checking whether the XDG / legacy config files exist.
     pub(crate) fn resolve(config_flag: Option<&Path>) -> Paths {
         Paths::resolve_in(config_flag, &BaseDirs::from_env(), &|path| path.exists())
+    }
+
+    /// The paths a daemon started with the environment `var` resolves
+    /// (`devtrack run` with no `--config`: `DEVTRACK_CONFIG` or the XDG and
+    /// legacy files).
+    pub(crate) fn resolve_for(var: &dyn Fn(&str) -> Option<String>, uid: u32) -> Paths {
+        let base = BaseDirs::from_vars(var, &std::env::temp_dir(), uid);
+        let flag = var("DEVTRACK_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        Paths::resolve_in(flag.as_deref(), &base, &|path| path.exists())
     }
 
     /// The decision behind [`Paths::resolve`]: `--config` (or
@@ -224,6 +261,35 @@ mod tests {
             paths.lock,
             PathBuf::from("/home/dev/.local/share/devtrack/devtrack.lock")
         );
+    }
+
+    #[test]
+    fn another_process_environment() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let plain = BaseDirs::from_vars(&vars(&[("HOME", "/home/dev")]), Path::new("/tmp"), 7);
+        assert_eq!(plain.config_home, PathBuf::from("/home/dev/.config"));
+        assert_eq!(plain.data_home, PathBuf::from("/home/dev/.local/share"));
+        assert_eq!(plain.runtime_dir, None);
+        let set = BaseDirs::from_vars(
+            &vars(&[
+                ("HOME", "/home/dev"),
+                ("XDG_CONFIG_HOME", "/cfg"),
+                ("XDG_DATA_HOME", "relative/is/ignored"),
+                ("XDG_RUNTIME_DIR", "/run/user/7"),
+            ]),
+            Path::new("/tmp"),
+            7,
+        );
+        assert_eq!(set.config_home, PathBuf::from("/cfg"));
+        assert_eq!(set.data_home, PathBuf::from("/home/dev/.local/share"));
+        assert_eq!(set.runtime_dir, Some(PathBuf::from("/run/user/7")));
     }
 
     #[test]

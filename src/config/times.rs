@@ -31,9 +31,9 @@ pub(crate) fn parse_time(text: &str) -> Result<TimeOfDay, String> {
         minute.parse().map_err(|_| malformed())?,
     );
     if minute >= 60 {
-        return Err(format!("`{text}`: minutes must be 00..59"));
+        return Err(format!("`{text}`: minutes must be between 00 and 59"));
     }
-    TimeOfDay::new(hour, minute).ok_or_else(|| format!("`{text}` is outside 00:00..24:00"))
+    TimeOfDay::new(hour, minute).ok_or_else(|| format!("`{text}` must be between 00:00 and 24:00"))
 }
 
 /// Parses `90m`, `2h`, `1h30m`, `45s`, `1d` into seconds.
@@ -177,11 +177,14 @@ mod tests {
         }
         for out in ["24:01", "25:00"] {
             let err = parse_time(out).unwrap_err();
-            assert!(err.contains("outside"), "{out}: {err}");
+            assert!(
+                err.contains("must be between 00:00 and 24:00"),
+                "{out}: {err}"
+            );
         }
         assert_eq!(
             parse_time("12:60").unwrap_err(),
-            "`12:60`: minutes must be 00..59"
+            "`12:60`: minutes must be between 00 and 59"
         );
     }
 

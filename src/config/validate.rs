@@ -144,7 +144,7 @@ fn integer(node: &Node, path: &KeyPath, min: i128, max: i128, unit: &str) -> Che
         Value::Int(i) if (min..=max).contains(i) => Ok(*i),
         Value::Int(i) => Err(problem(
             path,
-            format!("`{i}` is outside {min}..={max}{unit}"),
+            format!("`{i}` must be between {min} and {max}{unit}"),
             None,
         )),
         Value::Str(s) if s.trim().parse::<i128>().is_ok() => Err(expected(
@@ -560,7 +560,7 @@ fn settings(
 }
 
 /// A duration written with units (`30m`, `1h30m`, `45s`) within `range`
-/// (`min`, `max`, and how the message writes them).
+/// (`min`, `max` in seconds, and how the message writes them: `1m and 24h`).
 fn duration(node: &Node, path: &KeyPath, range: (u64, u64, &str)) -> Checked<Duration> {
     let hint = || Some("write it with a unit, e.g. `30m`, `1h30m`, `45s`".to_owned());
     let (secs, raw) = match &node.value {
@@ -570,11 +570,11 @@ fn duration(node: &Node, path: &KeyPath, range: (u64, u64, &str)) -> Checked<Dur
         ),
         other => return Err(expected(path, "a duration like `30m`", other, hint())),
     };
-    let (min, max, shown_range) = range;
+    let (min, max, shown) = range;
     if !(min..=max).contains(&secs) {
         return Err(problem(
             path,
-            format!("`{raw}` is outside {shown_range}"),
+            format!("`{raw}` must be between {shown}"),
             None,
         ));
     }
@@ -600,7 +600,7 @@ fn hook(node: &Node, path: &KeyPath) -> Checked<Hook> {
         let key_path = path.key(key);
         match key.as_str() {
             "command" => argv = Some(command(value, &key_path)?),
-            "timeout" => timeout = duration(value, &key_path, (1, 3600, "1s..=1h"))?,
+            "timeout" => timeout = duration(value, &key_path, (1, 3600, "1s and 1h"))?,
             other => return Err(unknown_key(path, other, HOOK_KEYS)),
         }
     }
@@ -655,7 +655,7 @@ fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
         match key.as_str() {
             "notifications" => out.notifications = boolean(value, &key_path)?,
             "dialog" => out.dialog = boolean(value, &key_path)?,
-            "snooze" => out.snooze = duration(value, &key_path, (60, 86_400, "1m..=24h"))?,
+            "snooze" => out.snooze = duration(value, &key_path, (60, 86_400, "1m and 24h"))?,
             "on_trigger" => {
                 out.on_trigger = match &value.value {
                     Value::Null => None,
@@ -969,13 +969,13 @@ mod tests {
             (
                 "prompts: {snooze: 30s}\n",
                 "prompts.snooze",
-                "`30s` is outside 1m..=24h",
+                "`30s` must be between 1m and 24h",
                 "",
             ),
             (
                 "prompts: {snooze: 2d}\n",
                 "prompts.snooze",
-                "`2d` is outside 1m..=24h",
+                "`2d` must be between 1m and 24h",
                 "",
             ),
             (
@@ -1023,7 +1023,7 @@ mod tests {
             (
                 "prompts: {on_trigger: {command: [a], timeout: 2h}}\n",
                 "prompts.on_trigger.timeout",
-                "`2h` is outside 1s..=1h",
+                "`2h` must be between 1s and 1h",
                 "",
             ),
             (

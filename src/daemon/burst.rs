@@ -153,7 +153,10 @@ impl Batch<GitEvent> for CommitBatch {
                     repo,
                     hash: r.head,
                     branch: Some(r.branch),
-                    summary: format!("rebase of {} commit(s)", r.commits.len()),
+                    summary: format!(
+                        "rebase of {}",
+                        crate::display::plural(r.commits.len() as u64, "commit", "commits")
+                    ),
                     kind: Kind::Rebase,
                 }
             }
@@ -264,11 +267,7 @@ mod tests {
         let rebase = &listed[LISTED - 2];
         assert_eq!(
             (&rebase["kind"], &rebase["summary"], &rebase["repo"]),
-            (
-                &json!("rebase"),
-                &json!("rebase of 2 commit(s)"),
-                &json!("c")
-            )
+            (&json!("rebase"), &json!("rebase of 2 commits"), &json!("c"))
         );
         let activity = &listed[LISTED - 1];
         assert_eq!(activity["kind"], "reset");

@@ -189,8 +189,8 @@ impl Daemon {
                         repo = %r.repo,
                         commit_hash = %r.head,
                         commits = r.commits.len(),
-                        "rebase of {} commit(s) recorded in `{}` (now at {} on {})",
-                        r.commits.len(),
+                        "rebase of {} recorded in `{}` (now at {} on {})",
+                        crate::display::plural(r.commits.len() as u64, "commit", "commits"),
                         r.repo,
                         short(&r.head),
                         r.branch.as_deref().unwrap_or("a detached HEAD")
@@ -230,12 +230,12 @@ impl Daemon {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let repos = batch.repos().collect::<Vec<_>>().join(", ");
+        let changes = crate::display::plural(batch.len() as u64, "change", "changes");
         let reason = match kind {
-            TriggerKind::Catchup => format!(
-                "{} change(s) made while devtrack was not running, in {repos}",
-                batch.len(),
-            ),
-            _ => format!("{} change(s) in {repos}", batch.len()),
+            TriggerKind::Catchup => {
+                format!("{changes} made while devtrack was not running, in {repos}")
+            }
+            _ => format!("{changes} in {repos}"),
         };
         let trigger = NewTrigger {
             kind,

@@ -554,14 +554,14 @@ impl Daemon {
             update_id = answered.update.id,
             prompt_id = answered.update.prompt_id,
             source = new.source.as_str(),
-            "update #{} recorded{} ({} commit(s))",
+            "update #{} recorded{} ({})",
             answered.update.id,
             answered
                 .update
                 .prompt_id
                 .map(|p| format!(" for prompt #{p}"))
                 .unwrap_or_default(),
-            answered.commits.len()
+            crate::display::plural(answered.commits.len() as u64, "commit", "commits")
         );
         if let Some(p) = &answered.prompt {
             self.prompt_changed(PromptChangeKind::Answered, p, now);

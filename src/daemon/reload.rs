@@ -3,7 +3,9 @@
 //! `systemctl --user reload` all end in [`Daemon::reload`]. The new file is
 //! loaded and validated whole, then applied at once (schedule, timezone,
 //! log level, repositories, debounce, prompt channels) or rejected, keeping the old config
-//! and putting the reason in the status and the status line.
+//! and putting the reason in the status and the status line. A config file
+//! that was read and is gone is such a reason: the defaults would drop
+//! every repository.
 
 use chrono::{DateTime, Utc};
 
@@ -18,7 +20,7 @@ impl Daemon {
     /// line each) or keeps the old one (returning why).
     pub(crate) fn reload(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, String> {
         readiness::reloading();
-        let outcome = match config::load_or_defaults(&self.paths) {
+        let outcome = match config::load_for_reload(&self.paths, &self.config) {
             Ok(new) => {
                 let changes = config::describe_changes(&self.config, &new);
                 self.apply(new, now);

@@ -47,8 +47,12 @@ impl Daemon {
             late: f.late,
             reason: f.late.then(|| {
                 format!(
-                    "{} interval slot(s) passed while asleep or stopped",
-                    step.missed.len().max(1)
+                    "{} passed while asleep or stopped",
+                    crate::display::plural(
+                        step.missed.len().max(1) as u64,
+                        "interval slot",
+                        "interval slots"
+                    )
                 )
             }),
             detail: None,

@@ -30,8 +30,9 @@ pub struct InstallOptions {
 pub struct LogOptions {
     pub follow: bool,
     pub lines: Option<u32>,
-    /// Passed through to the log tool (`journalctl --since`, `log show --last`/`--start`).
-    pub since: Option<String>,
+    /// Only entries from this instant on (`journalctl --since=@SECONDS`,
+    /// `log show --start`); the CLI reads what was typed (`cli::time`).
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
     /// Lowest priority shown: error, warn, info, debug.
     pub priority: Option<String>,
 }
@@ -49,7 +50,14 @@ pub struct ManagerStatus {
     pub state: Option<String>,
     pub sub_state: Option<String>,
     pub main_pid: Option<u32>,
-    pub started: Option<String>,
+    /// When the running daemon was started (RFC 3339 in JSON).
+    pub started: Option<chrono::DateTime<chrono::Utc>>,
+    /// Between a crash (or a watchdog kill) and the restart the manager
+    /// scheduled for it.
+    pub restarting: bool,
+    /// When that restart comes, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restart_at: Option<chrono::DateTime<chrono::Utc>>,
     pub restarts: Option<u32>,
     pub memory_bytes: Option<u64>,
     /// systemd `Result`, or launchd's last exit code.
@@ -220,6 +228,15 @@ impl Explain for ServiceError {
     }
 }
 
+/// What to do where no service manager runs devtrack (WSL without
+/// systemd, a root shell, a container): the daemon in the foreground, or in
+/// the background by other means, and where its log then goes (the daemon
+/// writes it to stderr when no journal or os_log takes it).
+pub const WITHOUT_MANAGER: &str = "run the daemon in a terminal with `devtrack run`; to keep it \
+     running in the background, start it in a terminal multiplexer (`tmux new -d devtrack run`, \
+     `screen -dm devtrack run`) or with `nohup devtrack run 2>>~/.local/state/devtrack.log &`; \
+     its log then goes to that file (or the multiplexer's window), not to `devtrack logs`";
+
 /// One init system. Methods print their own progress lines to stdout.
 pub trait Backend {
     fn install(&self, opts: &InstallOptions) -> Result<(), ServiceError>;
@@ -232,6 +249,13 @@ pub trait Backend {
     /// [`ServiceError::ReloadUnsupported`] when the unit has no reload
     /// command.
     fn reload(&self) -> Result<(), ServiceError>;
+    /// The environment the manager starts the daemon with (the user
+    /// manager's, with the unit's own `Environment=` over it), so the CLI
+    /// can resolve the config file the service will read; `None` when the
+    /// manager cannot tell (the daemon then sees this shell's).
+    fn daemon_environment(&self) -> Result<Option<Vec<(String, String)>>, ServiceError> {
+        Ok(None)
+    }
     /// Whether a unit/plist for devtrack is registered with the manager.
     fn is_installed(&self) -> bool;
     fn status(&self) -> Result<ManagerStatus, ServiceError>;

@@ -50,11 +50,15 @@ fn check_default(ctx: &Context) -> Result<Status, CliError> {
 fn check(path: &Path) -> Result<Status, CliError> {
     let checked = config::check(path)?;
     let cfg = &checked.config;
+    let plural = crate::display::plural;
+    let every = match cfg.settings.prompt_interval_minutes {
+        1 => "minute".to_string(),
+        n => format!("{n} minutes"),
+    };
     let mut text = format!(
-        "{}: ok ({} repositories, prompt every {} minutes)\n",
+        "{}: ok ({}, prompt every {every})\n",
         path.display(),
-        cfg.repositories.len(),
-        cfg.settings.prompt_interval_minutes
+        plural(cfg.repositories.len() as u64, "repository", "repositories"),
     );
     for ignored in &checked.ignored_keys {
         let _ = writeln!(text, "note: {ignored} (used by the older DevTrack only)");

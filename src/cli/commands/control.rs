@@ -9,7 +9,7 @@ use crate::cli::args::{PauseArgs, ReloadArgs};
 use crate::cli::client::{Client, ClientError};
 use crate::cli::{out, CliError, Context};
 use crate::exit::Status;
-use crate::protocol::{Command, ErrorKind, Failure, PauseRequest, Response};
+use crate::protocol::{Command, ErrorKind, Event, EventBody, Failure, PauseRequest, Response};
 use crate::service::{self, ServiceError};
 
 /// How long a request that changes state may take (it writes the store).
@@ -93,26 +93,52 @@ fn rejected(error: &str) -> CliError {
 /// `reload --wait` talks to the daemon and waits for the verdict (the
 /// systemd unit's `ExecReload`); plain `reload` goes through the service
 /// manager when devtrack is installed as a service, so the manager's view of
-/// the reload stays right. A unit without a reload command (Homebrew's)
-/// is reloaded through the daemon directly.
+/// the reload stays right, and follows the event stream meanwhile: the
+/// daemon's `reloaded` event says what changed (the manager says only that
+/// the reload worked). A unit without a reload command (Homebrew's) is
+/// reloaded through the daemon directly.
 pub(crate) fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliError> {
+    let mut installed = true;
     if !args.wait {
         let backend = service::backend();
-        if backend.is_installed() {
+        installed = backend.is_installed();
+        if installed {
             let began = Utc::now().trunc_subsecs(3);
+            let mut stream = subscribe(ctx);
             match backend.reload() {
-                Ok(()) => return Ok(Status::Ok),
+                Ok(()) => {
+                    match stream.as_mut().and_then(verdict) {
+                        Some(Ok(changes)) => print_changes(&changes)?,
+                        _ => out::line("configuration reloaded")?,
+                    }
+                    return Ok(Status::Ok);
+                }
                 Err(ServiceError::ReloadUnsupported) => {}
                 // The manager only says that the reload failed; the daemon
                 // says why (and whether it rejected the config at all).
                 Err(e @ ServiceError::Tool { .. }) => {
-                    return Err(rejection_since(ctx, began).unwrap_or_else(|| e.into()))
+                    if let Some(Err(error)) = stream.as_mut().and_then(verdict) {
+                        return Err(rejected(&error));
+                    }
+                    return Err(rejection_since(ctx, began).unwrap_or_else(|| e.into()));
                 }
                 Err(e) => return Err(e.into()),
             }
         }
     }
-    let changes = match ask(ctx, Command::Reload, RELOAD_TIMEOUT)? {
+    let reply = ask(ctx, Command::Reload, RELOAD_TIMEOUT).map_err(|e| {
+        // `devtrack start` needs a service; none is installed.
+        if e.status() == Status::NotRunning && !installed {
+            e.with_hint(
+                "no daemon is running and devtrack is not installed as a service: \
+                 `devtrack install-service` installs and starts it, or `devtrack run` \
+                 runs it in a terminal",
+            )
+        } else {
+            e
+        }
+    })?;
+    let changes = match reply {
         Response::Reloaded { reload, .. } => reload.changes,
         Response::Failed(f) if f.kind == ErrorKind::Rejected => {
             return Err(rejected(or(&f.error, "unknown reason")))
@@ -120,7 +146,12 @@ pub(crate) fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliErro
         Response::Failed(f) => return Err(refused(&f)),
         other => return Err(unexpected(&other)),
     };
-    match changes.as_slice() {
+    print_changes(&changes)?;
+    Ok(Status::Ok)
+}
+
+fn print_changes(changes: &[String]) -> Result<(), CliError> {
+    match changes {
         [] => out::line("configuration reloaded; nothing changed")?,
         changes => {
             let mut text = String::from("configuration reloaded:\n");
@@ -130,7 +161,36 @@ pub(crate) fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliErro
             out::print(&text)?;
         }
     }
-    Ok(Status::Ok)
+    Ok(())
+}
+
+/// The event stream, subscribed to before the manager reloads, so the
+/// verdict arrives whoever asks the daemon; `None` when the daemon cannot
+/// be reached (the reload then goes on without it).
+fn subscribe(ctx: &Context) -> Option<Client> {
+    let mut client = Client::connect(&ctx.paths.socket).ok()?;
+    // The manager returns once the daemon has published its verdict; this
+    // bounds only the event's way through the socket.
+    client
+        .set_read_timeout(Some(crate::cli::client::ANSWER_TIMEOUT))
+        .ok()?;
+    match client.request(Command::Subscribe).ok()? {
+        Response::Done { .. } => Some(client),
+        _ => None,
+    }
+}
+
+/// The first reload verdict on the stream: the changes applied, or why the
+/// config was rejected; `None` when the stream ends or times out first.
+fn verdict(client: &mut Client) -> Option<Result<Vec<String>, String>> {
+    loop {
+        let line = client.next_line().ok()??;
+        match serde_json::from_str::<Event>(&line).map(|e| e.body) {
+            Ok(EventBody::Reloaded { changes }) => return Some(Ok(changes)),
+            Ok(EventBody::ReloadRejected { error }) => return Some(Err(error)),
+            _ => {}
+        }
+    }
 }
 
 /// The daemon's verdict on a reload that began at `began`: its

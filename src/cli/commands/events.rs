@@ -1,40 +1,95 @@
-//! `devtrack events`: follow the event stream. Times are shown in the
-//! daemon's timezone (`settings.timezone`), with the zone named.
+//! `devtrack events`: follow the event stream, with `--follow` across
+//! daemon restarts. Times are shown in the daemon's timezone
+//! (`settings.timezone`), with the zone named.
 
 use std::os::fd::AsFd;
+use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use crate::backoff::Backoff;
 use crate::cli::client::Client;
 use crate::cli::commands::control::{refused, unexpected};
 use crate::cli::{out, CliError, Context};
 use crate::display::{clock, local_time, relative};
 use crate::exit::Status;
 use crate::protocol::{Command, Event, EventBody, Response};
+use crate::socket_watch;
 
-pub(crate) fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
-    let mut client = Client::connect(&ctx.paths.socket)?;
-    let tz = daemon_timezone(&mut client).unwrap_or_else(|| crate::cli::zone::configured(ctx));
-    client.set_read_timeout(None)?;
-    match client.request(Command::Subscribe)? {
-        Response::Done { .. } => {}
-        Response::Failed(f) => return Err(refused(&f)),
-        other => return Err(unexpected(&other)),
-    }
+/// Follows the stream; with `follow`, across daemon restarts (as
+/// `journalctl -f` does): when the daemon closes the stream, waits for its
+/// socket to be created anew (inotify, no polling), subscribes again and
+/// prints a `reconnected` line, so a status bar reading the stream learns
+/// that it may have missed events.
+pub(crate) fn run(ctx: &Context, json: bool, follow: bool) -> Result<Status, CliError> {
+    let (mut client, tz) = match Client::connect(&ctx.paths.socket) {
+        Ok(mut client) => {
+            let tz =
+                daemon_timezone(&mut client).unwrap_or_else(|| crate::cli::zone::configured(ctx));
+            subscribe(&mut client)?;
+            (client, tz)
+        }
+        // Following, a daemon not started yet is waited for too.
+        Err(e) if follow && crate::exit::Explain::status(&e) == Status::NotRunning => {
+            crate::cli::stderr::note("no daemon is running; waiting for it to start");
+            (
+                reconnect(&ctx.paths.socket)?,
+                crate::cli::zone::configured(ctx),
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
     // On stderr so stdout stays pure events; also tells scripts the stream is live.
     crate::cli::stderr::note(&format!(
         "following events of the devtrack daemon (PID {}); times in {tz}",
         client.hello.hello.pid
     ));
     loop {
-        if !wait_for_line(&client)? {
-            // Whoever read our output is gone (`devtrack events | head -1`).
-            return Ok(Status::Ok);
+        match relay(&mut client, json, tz)? {
+            Ended::ReaderGone => return Ok(Status::Ok),
+            Ended::Closed if !follow => {
+                crate::cli::stderr::note("the daemon closed the event stream");
+                return Ok(Status::Ok);
+            }
+            Ended::Closed => {}
         }
-        let Some(line) = client.next_line()? else {
-            crate::cli::stderr::note("the daemon closed the event stream");
-            return Ok(Status::Ok);
+        crate::cli::stderr::note("the daemon closed the event stream; waiting for it to come back");
+        client = reconnect(&ctx.paths.socket)?;
+        let pid = client.hello.hello.pid;
+        let now = Utc::now();
+        let line = if json {
+            // The daemon's events' shape and key order.
+            format!(
+                r#"{{"v":{},"at":"{}","event":"reconnected","pid":{pid}}}"#,
+                crate::protocol::PROTOCOL_VERSION,
+                now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            )
+        } else {
+            format!("{}  reconnected to the daemon (PID {pid})", clock(now, tz))
+        };
+        out::line(&line)?;
+    }
+}
+
+/// How a stream ended.
+enum Ended {
+    /// The daemon closed it (it stopped, crashed or restarts).
+    Closed,
+    /// Whoever read our output is gone (`devtrack events | head -1`).
+    ReaderGone,
+}
+
+/// Prints the stream's lines until it ends.
+fn relay(client: &mut Client, json: bool, tz: Tz) -> Result<Ended, CliError> {
+    loop {
+        if !wait_for_line(client)? {
+            return Ok(Ended::ReaderGone);
+        }
+        // A reset connection (a killed daemon) ends the stream as EOF does.
+        let Ok(Some(line)) = client.next_line() else {
+            return Ok(Ended::Closed);
         };
         if json {
             out::line(&line)?;
@@ -45,6 +100,47 @@ pub(crate) fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
                 .and_then(|event| describe(&event, tz, Utc::now()));
             out::line(text.as_deref().unwrap_or(&line))?;
         }
+    }
+}
+
+fn subscribe(client: &mut Client) -> Result<(), CliError> {
+    client.set_read_timeout(None)?;
+    match client.request(Command::Subscribe)? {
+        Response::Done { .. } => Ok(()),
+        Response::Failed(f) => Err(refused(&f)),
+        other => Err(unexpected(&other)),
+    }
+}
+
+/// Between the socket file appearing and the daemon listening on it a
+/// connect is refused: retried this briefly before waiting for the next
+/// socket.
+const LISTEN_RETRY: Backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(200));
+const LISTEN_TRIES: u32 = 8;
+
+/// A subscribed client of the daemon that comes back: each round notes
+/// the socket file there now, tries it, and otherwise waits until another
+/// one is created.
+fn reconnect(socket: &Path) -> Result<Client, CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    loop {
+        let seen = socket_watch::file_id(socket);
+        for attempt in 1..=LISTEN_TRIES {
+            if let Ok(mut client) = Client::connect(socket) {
+                if subscribe(&mut client).is_ok() {
+                    return Ok(client);
+                }
+            }
+            if seen.is_none() || attempt == LISTEN_TRIES {
+                break;
+            }
+            std::thread::sleep(LISTEN_RETRY.delay(attempt));
+        }
+        runtime
+            .block_on(socket_watch::created_since(socket, seen))
+            .map_err(|e| CliError::failed(format!("waiting for `{}`: {e}", socket.display())))?;
     }
 }
 
@@ -120,9 +216,9 @@ pub(crate) fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<Stri
             commit.short_hash, commit.repo, commit.summary
         ),
         EventBody::Rebase { rebase } => format!(
-            "rebase in {}: {} commit(s)",
+            "rebase in {}: {}",
             rebase.repo,
-            rebase.commits.len()
+            crate::display::plural(rebase.commits.len() as u64, "commit", "commits")
         ),
         EventBody::RepoActivity { activity } => {
             format!("{} in {}", activity.kind.as_str(), activity.repo)
@@ -210,7 +306,7 @@ mod tests {
                     )
                 }
                 EventBody::Rebase { .. } => {
-                    assert!(text.ends_with("rebase in work: 2 commit(s)"), "{text}")
+                    assert!(text.ends_with("rebase in work: 2 commits"), "{text}")
                 }
                 _ => {}
             }

@@ -212,8 +212,8 @@ pub(crate) fn template(
     }
     let _ = writeln!(
         t,
-        "#\n# {} commit(s) since your last answer:",
-        pending.count
+        "#\n# {} since your last answer:",
+        crate::display::plural(pending.count as u64, "commit", "commits")
     );
     for c in pending.newest.iter().rev() {
         t.push_str(&commit_line(c));

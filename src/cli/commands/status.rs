@@ -23,6 +23,9 @@ struct Combined<'a> {
     /// Why the daemon's own view is missing although it runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The service runs another daemon than the one that answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_differs: Option<String>,
 }
 
 /// What the daemon said, if anything.
@@ -63,6 +66,10 @@ pub(crate) fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
             daemon: status.as_ref(),
             service: manager.as_ref(),
             error: problem.as_ref().map(|e| e.explained()),
+            service_differs: status
+                .as_ref()
+                .zip(manager.as_ref())
+                .and_then(|(s, m)| other_daemon(s, m)),
         };
         let text = serde_json::to_string_pretty(&combined).expect("status serializes");
         out::line(&text)?;
@@ -180,7 +187,11 @@ pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<
         None => out.push_str("Last:       never\n"),
     }
     if s.missed_slots > 0 {
-        let _ = writeln!(out, "Missed:     {} slot(s)", s.missed_slots);
+        let _ = writeln!(
+            out,
+            "Missed:     {}",
+            crate::display::plural(s.missed_slots, "slot", "slots")
+        );
     }
     out.push_str(&prompt_lines(s, tz, now));
     out.push_str("\nConfiguration:\n");
@@ -217,8 +228,8 @@ pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<
     let _ = writeln!(out, "  Paused:       {paused}");
     let _ = writeln!(
         out,
-        "  Interval:     {} minutes",
-        s.scheduler.interval_minutes
+        "  Interval:     {}",
+        crate::display::plural(s.scheduler.interval_minutes, "minute", "minutes")
     );
     let next = match s.scheduler.next_trigger {
         Some(t) => format!(
@@ -249,13 +260,30 @@ pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<
     if s.repositories.is_empty() {
         out.push_str("  none configured\n");
     }
-    for r in &s.repositories {
-        out.push_str(&repo_line(r, now));
-    }
+    out.push_str(&repo_lines(&s.repositories, now));
     if let Some(m) = manager {
         render_manager(&mut out, m);
+        if let Some(note) = other_daemon(s, m) {
+            let _ = writeln!(out, "  Differs:      {note}");
+        }
     }
     out
+}
+
+/// When the daemon that answered is not the service's (one started by
+/// hand with other data directories answers on this socket while the
+/// service runs its own), the two blocks describe different processes;
+/// that is said, not left to the PIDs.
+fn other_daemon(s: &Status, m: &ManagerStatus) -> Option<String> {
+    let service_pid = m.main_pid?;
+    (service_pid != s.pid).then(|| {
+        format!(
+            "the service's daemon (PID {service_pid}) is not the one shown above (PID {}), \
+             which was started another way (by hand?) and uses {}; this block describes \
+             the service's",
+            s.pid, s.paths.database
+        )
+    })
 }
 
 /// The outstanding prompt and the channels that cannot deliver.
@@ -292,9 +320,32 @@ fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
     out
 }
 
+/// The repository table: names and states padded to their column's widest,
+/// so the paths line up.
+fn repo_lines(repos: &[RepoStatus], now: DateTime<Utc>) -> String {
+    let width = |f: &dyn Fn(&RepoStatus) -> String| {
+        repos
+            .iter()
+            .map(|r| f(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let name = width(&|r| r.name.clone());
+    let state = width(&|r| r.state.to_string());
+    repos
+        .iter()
+        .map(|r| repo_line(r, (name, state), now))
+        .collect()
+}
+
 /// One repository: name, state, path, then what is known of it.
-fn repo_line(r: &RepoStatus, now: DateTime<Utc>) -> String {
-    let mut line = format!("  {}  {}  {}", r.name, r.state, r.path);
+fn repo_line(r: &RepoStatus, (name, state): (usize, usize), now: DateTime<Utc>) -> String {
+    let mut line = format!(
+        "  {:<name$}  {:<state$}  {}",
+        r.name,
+        r.state.to_string(),
+        r.path
+    );
     if let Some(reason) = r.state.reason() {
         let _ = write!(line, "  ({reason})");
     }
@@ -335,8 +386,44 @@ fn page_head(ctx: &Context, state: &str, socket: &str) -> String {
     )
 }
 
+/// What the page says of a daemon that is not there, and what to do:
+/// while the manager is about to restart it (after a crash or a watchdog
+/// kill), that it is restarting and when, not to start it by hand.
+fn absent(manager: Option<&ManagerStatus>, tz: Tz, now: DateTime<Utc>) -> (String, String) {
+    match manager.filter(|m| m.restarting) {
+        Some(m) => {
+            let when = match m.restart_at {
+                Some(at) if at > now => {
+                    // Seconds: the restart is a few seconds away.
+                    let clock = at.with_timezone(&tz).format("%H:%M:%S %Z");
+                    format!(" at {clock} ({})", relative(at, now))
+                }
+                Some(_) => " now".to_string(),
+                None => String::new(),
+            };
+            let why = match &m.result {
+                Some(r) if r != "success" => format!(" after it stopped ({r})"),
+                _ => String::new(),
+            };
+            (
+                format!("restarting{when}"),
+                format!(
+                    "{} restarts it{when}{why}; `devtrack logs -n 20` shows why it stopped.\n",
+                    m.manager
+                ),
+            )
+        }
+        None => (
+            "not running".to_string(),
+            "Start it with `devtrack start` (service) or `devtrack run` (terminal).\n".to_string(),
+        ),
+    }
+}
+
 fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String {
-    let mut out = page_head(ctx, "not running", "no daemon");
+    let tz = crate::cli::zone::configured(ctx);
+    let (state, advice) = absent(manager, tz, Utc::now());
+    let mut out = page_head(ctx, &state, "no daemon");
     let _ = writeln!(out, "Config:     {}", ctx.paths.config_file.display());
     // The likeliest reason a service stopped for good (exit 78).
     if ctx.paths.config_file.exists() {
@@ -347,7 +434,8 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
     if let Some(m) = manager {
         render_manager(&mut out, m);
     }
-    out.push_str("\nStart it with `devtrack start` (service) or `devtrack run` (terminal).\n");
+    out.push('\n');
+    out.push_str(&advice);
     out
 }
 
@@ -355,6 +443,82 @@ fn render_not_running(ctx: &Context, manager: Option<&ManagerStatus>) -> String 
 mod tests {
     use super::*;
     use crate::protocol::RepoState;
+
+    /// A status reply recorded from a running daemon (PID 13877).
+    fn recorded() -> Status {
+        let line = include_str!("../../../tests/fixtures/protocol/v1/replies.jsonl")
+            .lines()
+            .nth(25)
+            .unwrap();
+        match serde_json::from_str::<Response>(line).unwrap() {
+            Response::Status { status, .. } => *status,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_service_running_another_daemon_is_said_to_differ() {
+        let s = recorded();
+        let now = s.started;
+        let service = |pid| ManagerStatus {
+            manager: "systemd".into(),
+            installed: true,
+            main_pid: pid,
+            ..Default::default()
+        };
+        for (pid, differs) in [(Some(13877), false), (None, false), (Some(4242), true)] {
+            let page = render(&s, Some(&service(pid)), now);
+            assert_eq!(page.contains("Differs:"), differs, "{pid:?}: {page}");
+            assert_eq!(other_daemon(&s, &service(pid)).is_some(), differs);
+        }
+        let note = other_daemon(&s, &service(Some(4242))).unwrap();
+        assert!(
+            note.contains("PID 4242") && note.contains("PID 13877") && note.contains("devtrack.db"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn an_absent_daemon_is_restarting_or_not_running() {
+        let now: DateTime<Utc> = "2026-11-26T09:00:00Z".parse().unwrap();
+        let systemd = |restarting, restart_at: Option<&str>, result: &str| ManagerStatus {
+            manager: "systemd".into(),
+            installed: true,
+            restarting,
+            restart_at: restart_at.map(|t| t.parse().unwrap()),
+            result: Some(result.into()),
+            ..Default::default()
+        };
+        let cases = [
+            (None, "not running", "Start it with `devtrack start`"),
+            (
+                Some(systemd(false, None, "exit-code")),
+                "not running",
+                "Start it with `devtrack start`",
+            ),
+            (
+                Some(systemd(true, Some("2026-11-26T09:00:04Z"), "watchdog")),
+                "restarting at 09:00:04 UTC (in 4s)",
+                "systemd restarts it at 09:00:04 UTC (in 4s) after it stopped (watchdog); \
+                 `devtrack logs -n 20`",
+            ),
+            (
+                Some(systemd(true, Some("2026-11-26T08:59:59Z"), "signal")),
+                "restarting now",
+                "systemd restarts it now after it stopped (signal)",
+            ),
+            (
+                Some(systemd(true, None, "exit-code")),
+                "restarting",
+                "systemd restarts it after it stopped (exit-code)",
+            ),
+        ];
+        for (manager, state, advice) in cases {
+            let (s, a) = absent(manager.as_ref(), Tz::UTC, now);
+            assert_eq!(s, state);
+            assert!(a.starts_with(advice), "{a}");
+        }
+    }
 
     #[test]
     fn a_repository_line_shows_its_state_branch_worktrees_and_last_commit() {
@@ -370,19 +534,19 @@ mod tests {
             last_commit_summary: Some("Add the parser".into()),
         };
         assert_eq!(
-            repo_line(&watching, now),
+            repo_line(&watching, (3, 8), now),
             "  api  watching  /src/api  [main]  last commit 1h ago: Add the parser\n"
         );
         let one = RepoStatus {
             worktrees: 1,
             ..watching.clone()
         };
-        assert!(repo_line(&one, now).contains("  [main]  +1 worktree  last commit"));
+        assert!(repo_line(&one, (3, 8), now).contains("  [main]  +1 worktree  last commit"));
         let two = RepoStatus {
             worktrees: 2,
             ..watching.clone()
         };
-        assert!(repo_line(&two, now).contains("  [main]  +2 worktrees  last commit"));
+        assert!(repo_line(&two, (3, 8), now).contains("  [main]  +2 worktrees  last commit"));
         let missing = RepoStatus {
             state: RepoState::Missing {
                 reason: "`/src/api` does not exist".into(),
@@ -392,8 +556,21 @@ mod tests {
             ..watching
         };
         assert_eq!(
-            repo_line(&missing, now),
+            repo_line(&missing, (3, 7), now),
             "  api  missing  /src/api  (`/src/api` does not exist)\n"
+        );
+        // The table's columns line up whatever the names and states.
+        let web = RepoStatus {
+            name: "web-frontend".into(),
+            path: "/src/web".into(),
+            ..missing.clone()
+        };
+        let table = repo_lines(&[one, web], now);
+        let starts: Vec<usize> = table.lines().map(|l| l.find(" /src/").unwrap()).collect();
+        assert_eq!(starts[0], starts[1], "{table}");
+        assert!(
+            table.starts_with("  api           watching  /src/api"),
+            "{table}"
         );
     }
 }

@@ -103,10 +103,7 @@ pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
                     path.display()
                 )));
             }
-            return Err(Problem::NotRepository(format!(
-                "`{}` is not a git repository; hint: run `git init` there or fix the path",
-                path.display()
-            )));
+            return Err(Problem::NotRepository(not_a_repository(path)));
         }
         Err(e) => return Err(io_problem("reading", &dotgit, e)),
     };
@@ -202,6 +199,25 @@ pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
         logs,
         dirs,
     })
+}
+
+/// Why the existing directory `path` is no repository, and what to do:
+/// `git init` there, unless it lies inside one (that would nest a second
+/// repository; the top level is what to configure).
+fn not_a_repository(path: &Path) -> String {
+    match crate::config::containing_repository(path) {
+        Some(top) => format!(
+            "`{}` is a directory inside the git repository `{}`, not its top level; \
+             hint: set the path to `{}`",
+            path.display(),
+            top.display(),
+            top.display()
+        ),
+        None => format!(
+            "`{}` is not a git repository; hint: run `git init` there or fix the path",
+            path.display()
+        ),
+    }
 }
 
 /// The directory to watch while the repository at `path` cannot be
@@ -389,6 +405,23 @@ mod tests {
         assert_eq!(
             nearest_existing_dir(tmp.path()).as_deref(),
             Some(tmp.path())
+        );
+    }
+
+    #[test]
+    fn a_directory_inside_a_repository_names_its_top_level() {
+        let tmp = tempfile::tempdir().unwrap();
+        let top = tmp.path().join("api");
+        std::fs::create_dir_all(top.join(".git")).unwrap();
+        std::fs::create_dir_all(top.join("src/server")).unwrap();
+        let Err(Problem::NotRepository(reason)) = probe(&top.join("src/server")) else {
+            panic!("{:?}", probe(&top.join("src/server")))
+        };
+        assert!(
+            reason.contains(&format!("inside the git repository `{}`", top.display()))
+                && reason.contains(&format!("set the path to `{}`", top.display()))
+                && !reason.contains("git init"),
+            "{reason}"
         );
     }
 }

@@ -41,32 +41,19 @@ pub(crate) fn predicate(priority: Option<&str>) -> Result<String, ServiceError> 
     }
 }
 
-/// Whether `since` is a relative span `log show --last` understands
-/// (`30m`, `2h`, `1d`); anything else is passed to `--start`.
-fn is_relative(since: &str) -> bool {
-    let Some(unit) = since.chars().last() else {
-        return false;
-    };
-    let digits = &since[..since.len() - unit.len_utf8()];
-    matches!(unit, 'm' | 'h' | 'd')
-        && !digits.is_empty()
-        && digits.chars().all(|c| c.is_ascii_digit())
-}
-
 fn show(opts: &LogOptions, predicate: &str) -> LogInvocation {
     let mut args = vec![
         "show".to_string(),
         "--predicate".to_string(),
         predicate.to_string(),
     ];
-    match opts.since.as_deref() {
-        Some(since) if !is_relative(since) => {
-            args.extend(["--start".to_string(), since.to_string()]);
-        }
-        since => args.extend([
-            "--last".to_string(),
-            since.unwrap_or(DEFAULT_LAST).to_string(),
+    match opts.since {
+        // `log show --start` takes a time with its UTC offset.
+        Some(since) => args.extend([
+            "--start".to_string(),
+            since.format("%Y-%m-%d %H:%M:%S%z").to_string(),
         ]),
+        None => args.extend(["--last".to_string(), DEFAULT_LAST.to_string()]),
     }
     if opts.priority.as_deref() == Some("debug") {
         args.extend(["--info".to_string(), "--debug".to_string()]);
@@ -167,9 +154,9 @@ mod tests {
     }
 
     #[test]
-    fn since_picks_last_or_start() {
+    fn since_is_an_absolute_start() {
         let opts = LogOptions {
-            since: Some("2h".into()),
+            since: Some(chrono::DateTime::from_timestamp(1_714_554_000, 0).unwrap()),
             lines: Some(50),
             ..Default::default()
         };
@@ -180,33 +167,14 @@ mod tests {
                     "show",
                     "--predicate",
                     P,
-                    "--last",
-                    "2h",
+                    "--start",
+                    "2024-05-01 09:00:00+0000",
                     "--style",
                     "compact"
                 ]),
                 tail: Some(50)
             }]
         );
-        let opts = LogOptions {
-            since: Some("2024-05-01 09:00:00".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            plan(&opts).unwrap()[0].args,
-            strings(&[
-                "show",
-                "--predicate",
-                P,
-                "--start",
-                "2024-05-01 09:00:00",
-                "--style",
-                "compact"
-            ])
-        );
-        for not_relative in ["h", "30s", "1x", "-1h", "1.5h", ""] {
-            assert!(!is_relative(not_relative), "{not_relative}");
-        }
     }
 
     #[test]

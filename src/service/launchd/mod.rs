@@ -512,6 +512,8 @@ pub fn manager_status(
         sub_state: crash_guard_note.filter(|_| info.pid.is_none()),
         main_pid: info.pid,
         started: None,
+        restarting: false,
+        restart_at: None,
         // `runs` counts every launch since loading; the first is not a restart.
         restarts: info.runs.map(|r| r.saturating_sub(1)),
         memory_bytes: None,
@@ -602,6 +604,9 @@ impl Backend for LaunchdBackend {
         let status = Command::new(program)
             .args(["reload", "--wait"])
             .stdin(Stdio::null())
+            // What changed is printed by the caller, from the daemon's
+            // `reloaded` event; a rejection's reason stays on stderr.
+            .stdout(Stdio::null())
             .status()
             .with_context(|| format!("running `{} reload --wait`", program.display()))?;
         if status.success() {

@@ -35,7 +35,7 @@ pub(crate) fn journalctl_args(opts: &LogOptions) -> Result<Vec<String>, ServiceE
     }
     if let Some(since) = &opts.since {
         args.push("--since".into());
-        args.push(since.clone());
+        args.push(format!("@{}", since.timestamp()));
     }
     if let Some(level) = &opts.priority {
         args.push("-p".into());
@@ -120,8 +120,7 @@ pub(crate) fn diagnose_empty_journal(stderr: &str, facts: &JournalFacts) -> Opti
             message: "no systemd user manager is reachable, so devtrack does not run as a \
                       service here and the journal holds nothing of it"
                 .to_string(),
-            hint: "run the daemon in the foreground with `devtrack run` to see its output"
-                .to_string(),
+            hint: crate::service::WITHOUT_MANAGER.to_string(),
             status: Status::NoServiceManager,
             hopeless: true,
         });
@@ -203,7 +202,7 @@ mod tests {
         let opts = LogOptions {
             follow: true,
             lines: Some(5),
-            since: Some("1 hour ago".to_string()),
+            since: Some(chrono::DateTime::from_timestamp(1_769_850_000, 0).unwrap()),
             priority: Some("warn".to_string()),
         };
         assert_eq!(
@@ -216,7 +215,7 @@ mod tests {
                 "-n",
                 "5",
                 "--since",
-                "1 hour ago",
+                "@1769850000",
                 "-p",
                 "warning",
                 "-f"

@@ -123,7 +123,7 @@ impl SystemdBackend {
                         "`{}` not found: systemd does not seem to be installed",
                         program.display()
                     ))
-                    .with_hint("run the daemon in the foreground with `devtrack run`")
+                    .with_hint(super::WITHOUT_MANAGER)
                 } else {
                     ServiceError::Other(
                         anyhow::Error::new(e).context(format!("running `{}`", program.display())),
@@ -198,16 +198,17 @@ impl SystemdBackend {
             "no systemd user manager is reachable (`systemctl --user` said: {})",
             if said.is_empty() { "nothing" } else { &said }
         ))
-        .with_hint(
-            "without a user manager (WSL without systemd, a root shell, a container), \
-             run the daemon in the foreground with `devtrack run`",
-        ))
+        .with_hint(format!(
+            "without a user manager (WSL without systemd, a root shell, a container), {}",
+            super::WITHOUT_MANAGER
+        )))
     }
 
     /// The manager's view of devtrack.service.
     pub(crate) fn properties(&self) -> Result<UnitProperties, ServiceError> {
         let out = self.systemctl(&[
             "show".to_string(),
+            show::SHOW_TIMESTAMP_ARG.to_string(),
             UNIT_NAME.to_string(),
             "-p".to_string(),
             show::SHOW_PROPERTIES.to_string(),
@@ -525,9 +526,18 @@ impl Backend for SystemdBackend {
     }
 
     fn stop(&self) -> Result<(), ServiceError> {
-        self.require_installed()?;
+        let props = self.require_installed()?;
+        // `stop` runs either way: it also cancels a pending auto-restart.
+        let running = props.is_active() || props.active_state.as_deref() == Some("deactivating");
         self.systemctl_checked(&["stop".to_string(), UNIT_NAME.to_string()])?;
-        println!("devtrack stopped");
+        println!(
+            "{}",
+            if running {
+                "devtrack stopped"
+            } else {
+                "devtrack was not running"
+            }
+        );
         Ok(())
     }
 
@@ -552,9 +562,37 @@ impl Backend for SystemdBackend {
         if props.can_reload == Some(false) {
             return Err(ServiceError::ReloadUnsupported);
         }
-        self.systemctl_checked(&["reload".to_string(), UNIT_NAME.to_string()])?;
-        println!("configuration reloaded");
-        Ok(())
+        // What changed is the daemon's to say (`devtrack reload` follows its
+        // events); the manager knows only that it worked.
+        self.systemctl_checked(&["reload".to_string(), UNIT_NAME.to_string()])
+    }
+
+    fn daemon_environment(&self) -> Result<Option<Vec<(String, String)>>, ServiceError> {
+        let out = self.systemctl(&["show-environment".to_string()])?;
+        if !out.status.success() {
+            return Err(command_failed(
+                "systemctl --user show-environment",
+                &out,
+                None,
+            ));
+        }
+        let mut vars = show::parse_environment(&String::from_utf8_lossy(&out.stdout));
+        let unit = self.systemctl(&[
+            "show".to_string(),
+            UNIT_NAME.to_string(),
+            "-p".to_string(),
+            "Environment".to_string(),
+            "--value".to_string(),
+        ])?;
+        if unit.status.success() {
+            for (name, value) in
+                show::parse_unit_environment(&String::from_utf8_lossy(&unit.stdout))
+            {
+                vars.retain(|(n, _)| *n != name);
+                vars.push((name, value));
+            }
+        }
+        Ok(Some(vars))
     }
 
     fn is_installed(&self) -> bool {

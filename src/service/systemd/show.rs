@@ -4,6 +4,9 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use crate::exit::{Hinted, Status};
 use crate::service::ManagerStatus;
@@ -14,7 +17,12 @@ use super::unit::UNIT_NAME;
 pub(crate) const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
 NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
 ExecMainStatus,StartLimitBurst,StartLimitIntervalUSec,ConditionResult,ConditionTimestamp,CanReload,\
-Restart";
+Restart,ExecMainExitTimestamp,RestartUSec";
+
+/// Asked with the properties: timestamps as `@SECONDS` (systemd 248 and
+/// later), not in the local format whose zone abbreviation cannot be read
+/// back.
+pub(crate) const SHOW_TIMESTAMP_ARG: &str = "--timestamp=unix";
 
 /// The unit's state as systemd reports it. Empty or unset values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -25,7 +33,11 @@ pub(crate) struct UnitProperties {
     pub active_state: Option<String>,
     pub sub_state: Option<String>,
     pub main_pid: Option<u32>,
-    pub started: Option<String>,
+    pub started: Option<DateTime<Utc>>,
+    /// When the last main process exited (for the restart's time).
+    pub exited: Option<DateTime<Utc>>,
+    /// `RestartSec=`: how long systemd waits before a restart.
+    pub restart_delay: Option<Duration>,
     pub restarts: Option<u32>,
     pub memory_bytes: Option<u64>,
     /// `success`, `exit-code`, `signal`, `watchdog`, `start-limit-hit`, ...
@@ -93,7 +105,9 @@ pub(crate) fn parse_show(output: &str) -> UnitProperties {
         main_pid: number("MainPID")
             .filter(|&pid| pid != 0)
             .and_then(|pid| u32::try_from(pid).ok()),
-        started: text("ExecMainStartTimestamp"),
+        started: text("ExecMainStartTimestamp").and_then(|v| timestamp(&v)),
+        exited: text("ExecMainExitTimestamp").and_then(|v| timestamp(&v)),
+        restart_delay: text("RestartUSec").and_then(|v| timespan(&v)),
         restarts: number("NRestarts").and_then(|n| u32::try_from(n).ok()),
         // u64::MAX is systemd's "unknown" (no memory accounting).
         memory_bytes: number("MemoryCurrent").filter(|&m| m != u64::MAX),
@@ -111,6 +125,48 @@ pub(crate) fn parse_show(output: &str) -> UnitProperties {
         can_reload: text("CanReload").map(|v| v == "yes"),
         restart: text("Restart"),
     }
+}
+
+/// `@1769850000` (or with a fraction), as `--timestamp=unix` prints it.
+fn timestamp(value: &str) -> Option<DateTime<Utc>> {
+    let secs: f64 = value.strip_prefix('@')?.parse().ok()?;
+    DateTime::from_timestamp_micros((secs * 1e6).round() as i64)
+}
+
+/// A systemd time span (`5s`, `100ms`, `1min 30s`, `2h`); `None` for
+/// `infinity` or anything else.
+fn timespan(value: &str) -> Option<Duration> {
+    const UNITS: &[(&str, f64)] = &[
+        ("us", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("min", 60.0),
+        ("h", 3600.0),
+        ("d", 86400.0),
+    ];
+    let mut total = 0.0;
+    for word in value.split_whitespace() {
+        let split = word
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(word.len());
+        let (number, unit) = word.split_at(split);
+        let number: f64 = number.parse().ok()?;
+        let unit = if unit.is_empty() { "s" } else { unit };
+        total += number * UNITS.iter().find(|(u, _)| *u == unit)?.1;
+    }
+    Some(Duration::from_secs_f64(total))
+}
+
+/// Whether systemd is between a crash (or a watchdog kill) and the
+/// restart it scheduled (`activating (auto-restart)`, for `RestartSec=`),
+/// and when that restart comes, when known.
+pub(crate) fn restarting(props: &UnitProperties) -> Option<Option<DateTime<Utc>>> {
+    let waiting = props.active_state.as_deref() == Some("activating")
+        && props.sub_state.as_deref() == Some("auto-restart");
+    waiting.then(|| {
+        let delay = chrono::TimeDelta::from_std(props.restart_delay?).ok()?;
+        Some(props.exited? + delay)
+    })
 }
 
 /// Why a `start`/`restart` failed, in words, from the unit's state right
@@ -183,6 +239,74 @@ pub(crate) fn gave_up_restarting(props: &UnitProperties) -> bool {
         && restarted_on_failure
         && restartable
         && limit_reached
+}
+
+/// Parses `systemctl --user show-environment`: `NAME=value` lines, where
+/// systemd quotes a value with special characters as `$'…'` with C escapes.
+pub(crate) fn parse_environment(output: &str) -> Vec<(String, String)> {
+    output
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, value)| (name.to_string(), unquote_dollar(value)))
+        .collect()
+}
+
+fn unquote_dollar(value: &str) -> String {
+    let Some(inner) = value.strip_prefix("$'").and_then(|v| v.strip_suffix('\'')) else {
+        return value.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Parses the unit's `Environment=` as `systemctl show -p Environment
+/// --value` prints it: assignments separated by spaces, one holding a
+/// space in double quotes.
+pub(crate) fn parse_unit_environment(value: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut any) = (false, false);
+    let mut chars = value.trim().chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            '\\' if quoted => word.extend(chars.next()),
+            c if c.is_whitespace() && !quoted => {
+                if any || !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+                any = false;
+            }
+            c => word.push(c),
+        }
+    }
+    if any || !word.is_empty() {
+        words.push(word);
+    }
+    words
+        .into_iter()
+        .filter_map(|w| {
+            w.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 /// Parses `loginctl show-user USER -p Linger` (`Linger=yes`).
@@ -267,7 +391,9 @@ pub(crate) fn manager_status(props: &UnitProperties, linger: Option<bool>) -> Ma
         state: props.active_state.clone(),
         sub_state: props.sub_state.clone(),
         main_pid: props.main_pid,
-        started: props.started.clone(),
+        started: props.started,
+        restarting: restarting(props).is_some(),
+        restart_at: restarting(props).flatten(),
         restarts: props.restarts,
         memory_bytes: props.memory_bytes,
         result: props.result.clone(),
@@ -286,7 +412,7 @@ mod tests {
 ActiveState=active
 SubState=running
 MainPID=4242
-ExecMainStartTimestamp=Sat 2026-01-31 09:00:01 CET
+ExecMainStartTimestamp=@1769846401
 NRestarts=2
 MemoryCurrent=7340032
 Result=success
@@ -317,10 +443,7 @@ NeedDaemonReload=no
         assert_eq!(props.main_pid, Some(4242));
         assert_eq!(props.restarts, Some(2));
         assert_eq!(props.memory_bytes, Some(7_340_032));
-        assert_eq!(
-            props.started.as_deref(),
-            Some("Sat 2026-01-31 09:00:01 CET")
-        );
+        assert_eq!(props.started, Some("2026-01-31T08:00:01Z".parse().unwrap()));
         assert_eq!(
             props.fragment_path,
             Some(PathBuf::from(
@@ -356,6 +479,69 @@ NeedDaemonReload=no
         assert!(!props.is_active());
         assert_eq!(props.result.as_deref(), Some("exit-code"));
         assert!(props.need_daemon_reload);
+    }
+
+    #[test]
+    fn environments_of_the_manager_and_the_unit() {
+        let manager = "HOME=/home/me\nXDG_CONFIG_HOME=$'/home/me/my config\\n'\nEMPTY=\n";
+        assert_eq!(
+            parse_environment(manager),
+            [
+                ("HOME".to_string(), "/home/me".to_string()),
+                (
+                    "XDG_CONFIG_HOME".to_string(),
+                    "/home/me/my config\n".to_string()
+                ),
+                ("EMPTY".to_string(), String::new()),
+            ]
+        );
+        assert_eq!(
+            parse_unit_environment(r#"A=1 "DEVTRACK_CONFIG=/x y/c.yaml" B=a=b"#),
+            [
+                ("A".to_string(), "1".to_string()),
+                ("DEVTRACK_CONFIG".to_string(), "/x y/c.yaml".to_string()),
+                ("B".to_string(), "a=b".to_string()),
+            ]
+        );
+        assert!(parse_unit_environment("").is_empty());
+    }
+
+    #[test]
+    fn restarting_after_a_crash_and_when() {
+        let exited = "ExecMainExitTimestamp=@1769846401.5\n";
+        let cases: &[(&str, Option<Option<&str>>)] = &[
+            (
+                "ActiveState=activating\nSubState=auto-restart\nRestartUSec=5s\n",
+                Some(Some("2026-01-31T08:00:06.500Z")),
+            ),
+            (
+                "ActiveState=activating\nSubState=auto-restart\nRestartUSec=1min 30s\n",
+                Some(Some("2026-01-31T08:01:31.500Z")),
+            ),
+            // Restarting, the time unknown.
+            (
+                "ActiveState=activating\nSubState=auto-restart\nRestartUSec=infinity\n",
+                Some(None),
+            ),
+            // Starting, not restarting.
+            (
+                "ActiveState=activating\nSubState=start\nRestartUSec=5s\n",
+                None,
+            ),
+            (
+                "ActiveState=failed\nSubState=failed\nRestartUSec=5s\n",
+                None,
+            ),
+            ("ActiveState=active\nSubState=running\n", None),
+        ];
+        for (text, want) in cases {
+            let props = parse_show(&format!("{text}{exited}"));
+            let want = want.map(|at| at.map(|t| t.parse::<DateTime<Utc>>().unwrap()));
+            assert_eq!(restarting(&props), want, "{text}");
+            assert_eq!(manager_status(&props, None).restarting, want.is_some());
+        }
+        assert_eq!(timespan("100ms"), Some(Duration::from_millis(100)));
+        assert_eq!(timespan("0"), Some(Duration::ZERO));
     }
 
     #[test]

@@ -23,7 +23,8 @@ fn a_bad_config_at_start_is_not_restarted() {
     m.write_config(&config_with_interval(0));
     let restarts = m.restarts();
     let journal = m.follow_journal(&m.journal_cursor());
-    let started = m.devtrack(&["start"]);
+    // (`--force`: without it `start` refuses before systemd runs anything.)
+    let started = m.devtrack(&["start", "--force"]);
     assert_eq!(started.code, Some(1), "{started}");
     assert!(
         started.stderr.contains("its configuration is invalid"),

@@ -20,7 +20,7 @@ pub(super) fn handle(
     let records = daemon.store.recent_prompts(None, limit)?;
     let prompts: Vec<_> = records.iter().map(|r| daemon.prompt_info(r, now)).collect();
     Ok(Response::Prompts {
-        message: format!("{} prompt(s)", prompts.len()),
+        message: crate::display::plural(prompts.len() as u64, "prompt", "prompts"),
         prompts,
     })
 }

@@ -37,7 +37,7 @@
 //!   activated) takes its notifications with it, so that is reported as
 //!   `Available` too.
 //! - no bus (no address, the socket missing, the connection refused or
-//!   lost): the socket's directory is watched (inotify, [`socket_watch`])
+//!   lost): the socket's directory is watched (inotify, [`crate::socket_watch`])
 //!   and the channel connects once the socket is created. A socket that
 //!   exists but refuses, and addresses that are not a socket path, are
 //!   retried with a back-off from 50 ms to 5 min ([`CONNECT`]) — the bus
@@ -54,7 +54,6 @@ mod dbus;
 mod dialog;
 mod display;
 mod session;
-mod socket_watch;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ffi::OsString;
@@ -253,7 +252,7 @@ impl Desktop {
             let mut watching = socket.is_some();
             let created = async {
                 match socket {
-                    Some(socket) => socket_watch::created(socket).await,
+                    Some(socket) => crate::socket_watch::created(socket).await,
                     None => std::future::pending().await,
                 }
             };

@@ -1,11 +1,14 @@
-//! Waiting, without polling, for the session bus socket to be created: an
+//! Waiting, without polling, for a Unix socket to be created: the session
+//! bus's (the desktop channel, before the first login) and devtrack's own
+//! control socket (`devtrack events --follow` across daemon restarts). An
 //! inotify watch (one instance, only while waiting) on the socket's
 //! directory, or on its nearest existing ancestor when the directory itself
 //! is missing (`/run/user/1000` before the first login), moving down as the
-//! directories appear.
+//! directories appear. A shared leaf: it names no other module.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
@@ -20,10 +23,37 @@ impl AsRawFd for Watch {
     }
 }
 
+/// Which file a path names, to tell a socket created anew from the one
+/// that was there: device and inode, and the inode's change time, since a
+/// socket unlinked and bound again at once often gets the same inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+    changed: (i64, i64),
+}
+
+/// The file at `path` now, if any.
+pub fn file_id(path: &Path) -> Option<FileId> {
+    std::fs::symlink_metadata(path).ok().map(|m| FileId {
+        dev: m.dev(),
+        ino: m.ino(),
+        changed: (m.ctime(), m.ctime_nsec()),
+    })
+}
+
 /// Returns once `socket` is created after the call (or, when it is missing
 /// at the call, once it exists). An error: the watch could not be set up.
-pub(crate) async fn created(socket: &Path) -> io::Result<()> {
-    let missing_at_start = !socket.exists();
+pub async fn created(socket: &Path) -> io::Result<()> {
+    created_since(socket, file_id(socket)).await
+}
+
+/// Returns once `socket` names another file than `seen` (`None`: none was
+/// there): at once when it already does, else when one is created. For a
+/// caller that saw the old socket fail before it started to wait, so a
+/// socket created in between is not missed.
+pub async fn created_since(socket: &Path, seen: Option<FileId>) -> io::Result<()> {
+    let replaced = || file_id(socket).is_some_and(|now| Some(now) != seen);
     loop {
         let dir = watched_dir(socket).ok_or_else(|| {
             io::Error::other(format!("no directory to watch for `{}`", socket.display()))
@@ -38,7 +68,7 @@ pub(crate) async fn created(socket: &Path) -> io::Result<()> {
                 | AddWatchFlags::IN_ONLYDIR,
         )?;
         // Created before the watch was in place.
-        if missing_at_start && socket.exists() {
+        if replaced() {
             return Ok(());
         }
         // SAFETY: the inotify descriptor is owned by the `Watch` that the
@@ -66,7 +96,7 @@ pub(crate) async fn created(socket: &Path) -> io::Result<()> {
                 }
                 // A directory on the way down appeared: watch further down.
                 if name.is_some_and(|n| socket.starts_with(dir.join(n))) {
-                    if socket.exists() {
+                    if replaced() {
                         return Ok(());
                     }
                     break 'events;
@@ -116,5 +146,22 @@ mod tests {
             make
         );
         done.expect("socket noticed within 10 s").unwrap();
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_socket_replaced_before_the_wait_is_noticed_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("control.sock");
+        let old = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let seen = file_id(&socket);
+        assert!(seen.is_some());
+        // Replaced between the failed connect and the wait.
+        std::fs::remove_file(&socket).unwrap();
+        drop(old);
+        let _new = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), created_since(&socket, seen))
+            .await
+            .expect("noticed at once")
+            .unwrap();
     }
 }
