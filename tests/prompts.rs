@@ -42,6 +42,16 @@ pub fn commit(repo: &std::path::Path, name: &str, message: &str) {
 }
 
 /// The stored answer to the prompt of `event`, if any.
+/// A daemon on `config` with a prompt opened by `devtrack trigger`: the
+/// daemon, its event stream and the `opened` event.
+fn with_open_prompt(env: &Env, config: &str) -> (Daemon, EventStream, serde_json::Value) {
+    env.write_config(config);
+    let daemon = env.start();
+    let events = EventStream::open(env);
+    let opened = trigger(env, &events, "opened");
+    (daemon, events, opened)
+}
+
 fn answer_to(env: &Env, event: &serde_json::Value) -> Option<WorkUpdate> {
     let store = Store::open_read_only(&env.database()).unwrap();
     store.prompt_update(event["id"].as_i64().unwrap()).unwrap()
@@ -75,11 +85,7 @@ pub fn trigger(env: &Env, events: &EventStream, change: &str) -> serde_json::Val
 #[test]
 fn a_trigger_opens_a_prompt_and_the_next_folds_into_it() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, events, opened) = with_open_prompt(&env, BASIC);
     assert_eq!(opened["state"], "open");
     assert_eq!(opened["triggers"].as_array().unwrap().len(), 1);
     assert_eq!(opened["triggers"][0]["kind"], "manual");
@@ -167,10 +173,7 @@ fn a_note_answers_the_prompt_with_the_commits_since_the_previous_answer() {
 #[test]
 fn a_snoozed_prompt_opens_again_at_its_deadline() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, events, opened) = with_open_prompt(&env, BASIC);
 
     let reply = request(&env, r#"{"v":1,"cmd":"snooze","seconds":1}"#);
     assert_eq!(reply["ok"], true, "{reply}");
@@ -219,10 +222,8 @@ fn the_log_names_an_answered_prompt_as_it_was_shown() {
 #[test]
 fn a_bare_snooze_never_shortens_a_snooze_and_a_time_is_what_it_says() {
     let env = Env::new();
-    env.write_config(&format!("{BASIC}prompts:\n  snooze: 1m\n"));
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, events, opened) =
+        with_open_prompt(&env, &format!("{BASIC}prompts:\n  snooze: 1m\n"));
     let id = opened["id"].as_i64().unwrap();
 
     let long = request(&env, r#"{"v":1,"cmd":"snooze","minutes":2}"#);
@@ -257,10 +258,7 @@ fn a_bare_snooze_never_shortens_a_snooze_and_a_time_is_what_it_says() {
 #[test]
 fn skip_skips_the_open_prompt_and_the_next_slot() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, events, opened) = with_open_prompt(&env, BASIC);
     let out = env.run(["skip"]);
     assert!(out.status.success(), "{}", text(&out));
     let said = String::from_utf8_lossy(&out.stdout).to_string();
@@ -279,10 +277,7 @@ fn skip_skips_the_open_prompt_and_the_next_slot() {
 #[test]
 fn a_note_with_the_daemon_stopped_is_stored_directly() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (daemon, events, opened) = with_open_prompt(&env, BASIC);
     drop(events);
     daemon.stop();
 
@@ -372,10 +367,7 @@ fn a_direct_note_beside_an_open_store_loses_nothing() {
 #[test]
 fn a_note_from_stdin() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, events, opened) = with_open_prompt(&env, BASIC);
     let out = env
         .shell("printf 'from a pipe\\n' | \"$DEVTRACK\" note")
         .output()
@@ -439,10 +431,7 @@ fn a_note_written_in_the_editor() {
 #[test]
 fn a_note_of_only_a_ticket_line_is_stored() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, events, opened) = with_open_prompt(&env, BASIC);
     let editor = env.dir.path().join("editor");
     write_script(
         &editor,
@@ -497,10 +486,7 @@ fn a_note_typed_in_the_editor_and_refused_is_kept() {
 #[test]
 fn an_empty_note_from_the_editor_stores_nothing() {
     let env = Env::new();
-    env.write_config(BASIC);
-    let _daemon = env.start();
-    let events = EventStream::open(&env);
-    let opened = trigger(&env, &events, "opened");
+    let (_daemon, _events, opened) = with_open_prompt(&env, BASIC);
     let editor = env.dir.path().join("editor");
     write_script(&editor, "#!/bin/sh\nexit 0\n");
     let out = note_in_editor(&env, &editor);

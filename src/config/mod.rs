@@ -372,17 +372,22 @@ mod tests {
         }
     }
 
+    /// Every base directory below `dir`.
+    fn base_dirs_in(dir: &Path) -> paths::BaseDirs {
+        paths::BaseDirs {
+            home: dir.join("home"),
+            config_home: dir.join("config"),
+            data_home: dir.join("data"),
+            runtime_dir: None,
+            temp_dir: dir.join("tmp"),
+            uid: 1000,
+        }
+    }
+
     #[test]
     fn load_or_defaults_reads_the_file_or_falls_back() {
         let dir = tempfile::tempdir().unwrap();
-        let base = paths::BaseDirs {
-            home: dir.path().join("home"),
-            config_home: dir.path().join("config"),
-            data_home: dir.path().join("data"),
-            runtime_dir: None,
-            temp_dir: dir.path().join("tmp"),
-            uid: 1000,
-        };
+        let base = base_dirs_in(dir.path());
         let exists = |p: &Path| p.exists();
         let named = dir.path().join("named.yaml");
         let xdg = paths::Paths::resolve_in(None, &base, &exists);
@@ -412,14 +417,7 @@ mod tests {
     #[test]
     fn a_reload_keeps_a_config_whose_file_is_gone() {
         let dir = tempfile::tempdir().unwrap();
-        let base = paths::BaseDirs {
-            home: dir.path().join("home"),
-            config_home: dir.path().join("config"),
-            data_home: dir.path().join("data"),
-            runtime_dir: None,
-            temp_dir: dir.path().join("tmp"),
-            uid: 1000,
-        };
+        let base = base_dirs_in(dir.path());
         let paths = paths::Paths::resolve_in(None, &base, &|p: &Path| p.exists());
         std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
         std::fs::write(&paths.config_file, "settings:\n  prompt_interval: 45\n").unwrap();
