@@ -13,6 +13,13 @@
 //! an overview stays true for the commits it covers; an answer from any
 //! process (a direct `devtrack note`) changes the newest answer's id and
 //! makes the next read start over.
+//!
+//! A change counts once, however often it was reworked: a version a later
+//! one replaced (an amend's predecessor, a rebased commit's original) is
+//! not pending work. A rewrite marks older versions, which the kept
+//! overview may cover, so a new link between versions (links are only
+//! ever added) also makes the next read start over; rewrites are rare
+//! next to commits.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection};
@@ -40,9 +47,35 @@ pub(super) struct LastOverview {
     through_commit: i64,
     /// The newest answer when it was read.
     newest_update: i64,
+    /// The newest link between versions of a change when it was read.
+    newest_link: i64,
     /// How many commits `overview.newest` holds at most.
     limit: usize,
     overview: PendingCommits,
+}
+
+/// Whether the store links the versions of a change (schema 5 on), so
+/// the versions a later one replaced can be left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Versions {
+    Linked,
+    Unlinked,
+}
+
+impl Versions {
+    fn newest_link(self) -> &'static str {
+        match self {
+            Versions::Linked => "(SELECT coalesce(max(rowid), 0) FROM commit_links)",
+            Versions::Unlinked => "0",
+        }
+    }
+
+    fn latest_only(self) -> &'static str {
+        match self {
+            Versions::Linked => "AND replaced = 0",
+            Versions::Unlinked => "",
+        }
+    }
 }
 
 /// The overview with the `limit` newest commits, reading only the commits
@@ -50,25 +83,29 @@ pub(super) struct LastOverview {
 /// result in `last`.
 pub(super) fn overview(
     conn: &Connection,
+    versions: Versions,
     last: &mut Option<LastOverview>,
     limit: usize,
 ) -> rusqlite::Result<PendingCommits> {
-    let (through_commit, newest_update): (i64, i64) = conn
-        .prepare_cached(
+    let (through_commit, newest_update, newest_link): (i64, i64, i64) = conn
+        .prepare_cached(&format!(
             "SELECT (SELECT coalesce(max(id), 0) FROM commits),
-                    (SELECT coalesce(max(id), 0) FROM work_updates)",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                    (SELECT coalesce(max(id), 0) FROM work_updates),
+                    {}",
+            versions.newest_link()
+        ))?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let overview = match last.take() {
         Some(l)
             if l.newest_update == newest_update
+                && l.newest_link == newest_link
                 && l.limit == limit
                 && l.through_commit <= through_commit =>
         {
             if l.through_commit == through_commit {
                 l.overview
             } else {
-                let newer = read(conn, l.through_commit, through_commit, limit)?;
+                let newer = read(conn, versions, l.through_commit, through_commit, limit)?;
                 merge(l.overview, newer, limit)
             }
         }
@@ -76,32 +113,36 @@ pub(super) fn overview(
             let answered_through: i64 = conn
                 .prepare_cached("SELECT coalesce(max(last_commit_id), 0) FROM work_updates")?
                 .query_row([], |r| r.get(0))?;
-            read(conn, answered_through, through_commit, limit)?
+            read(conn, versions, answered_through, through_commit, limit)?
         }
     };
     *last = Some(LastOverview {
         through_commit,
         newest_update,
+        newest_link,
         limit,
         overview: overview.clone(),
     });
     Ok(overview)
 }
 
-/// The overview of the developer's own commits with ids in `(after, through]`.
+/// The overview of the developer's own changes, at their latest version,
+/// with ids in `(after, through]`.
 fn read(
     conn: &Connection,
+    versions: Versions,
     after: i64,
     through: i64,
     limit: usize,
 ) -> rusqlite::Result<PendingCommits> {
     let mut out = PendingCommits::default();
+    let latest_only = versions.latest_only();
     let per_repo: Vec<(String, i64, i64)> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT repo, count(*), min(coalesce(committed_at, recorded_at)) FROM commits
-             WHERE id > ?1 AND id <= ?2 AND coalesce(own, 1) != 0
-             GROUP BY repo ORDER BY min(id)",
-        )?
+             WHERE id > ?1 AND id <= ?2 AND coalesce(own, 1) != 0 {latest_only}
+             GROUP BY repo ORDER BY min(id)"
+        ))?
         .query_map([after, through], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     for (repo, count, first) in per_repo {
@@ -112,7 +153,7 @@ fn read(
     }
     let sql = format!(
         "SELECT {COMMIT_COLUMNS} FROM commits
-         WHERE id > ?1 AND id <= ?2 AND coalesce(own, 1) != 0
+         WHERE id > ?1 AND id <= ?2 AND coalesce(own, 1) != 0 {latest_only}
          ORDER BY id DESC LIMIT ?3"
     );
     out.newest = conn

@@ -788,6 +788,33 @@ fn the_kept_pending_overview_matches_a_fresh_read_after_every_change() {
     check(&daemon, "back to the first limit");
     assert_eq!(daemon.pending_overview(2).unwrap().count, 4);
 
+    // A rewrite: `a3` amended, then `a2` and the amended one squashed.
+    // Each change counts once, at its latest version.
+    for (new, replaced, step, count) in [
+        ("a3b", &["a3"][..], "an amend of a kept commit", 4),
+        ("a23", &["a2", "a3b"][..], "a squash of two", 3),
+    ] {
+        let batch = ReflogBatch {
+            repo: "api".into(),
+            links: replaced
+                .iter()
+                .map(|old| ((*old).to_string(), new.to_string()))
+                .collect(),
+            ..ReflogBatch::default()
+        };
+        commits(
+            &mut daemon,
+            "api",
+            &[(new, "main", step)],
+            "2026-06-10T09:20:00Z",
+        );
+        daemon
+            .record_reflog_batch(&batch, at("2026-06-10T09:20:00Z"))
+            .unwrap();
+        check(&daemon, step);
+        assert_eq!(daemon.pending_overview(2).unwrap().count, count, "{step}");
+    }
+
     // An answer through the daemon's store, then one by another process
     // (a direct `devtrack note`), each followed by a commit.
     for (by_daemon, text, answered, repo, hash, committed) in [

@@ -312,7 +312,12 @@ impl Store {
     /// [`PendingCommits`] with the `newest` most recent commits.
     pub(crate) fn pending_overview(&self, newest: usize) -> Result<PendingCommits, PromptError> {
         let mut last = self.pending.borrow_mut();
-        Ok(pending::overview(&self.conn, &mut last, newest)?)
+        let versions = if self.schema >= super::RECORD_SCHEMA {
+            pending::Versions::Linked
+        } else {
+            pending::Versions::Unlinked
+        };
+        Ok(pending::overview(&self.conn, versions, &mut last, newest)?)
     }
 
     #[cfg(test)]
