@@ -581,6 +581,79 @@ async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all()
     assert_eq!(r.totals.insertions, 4, "a merge brings no lines of its own");
 }
 
+/// `git pull --rebase` makes the developer's unpushed commits again on the
+/// upstream: the picks are recorded when it finishes, as the latest
+/// version of each change (counted once), and the upstream's commits it
+/// brings are kept, not as own work, under `commit_triggers: all` only.
+#[tokio::test]
+async fn a_pull_rebase_records_its_picks_once_as_the_latest_versions() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let clone = |name: &str| {
+        let p = sb.path(name);
+        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
+        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+        p
+    };
+    let (own, all) = (clone("own"), clone("all"));
+    let mut all_cfg = repo("all", &all);
+    all_cfg.commit_triggers = Some(CommitTriggers::All);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+
+    let mut originals = Vec::new();
+    for (r, name) in [(&own, "own"), (&all, "all")] {
+        sb.commit(r, "mine.txt", "a\nb\n", &format!("my work in {name}"));
+        originals.push(sb.head(r));
+    }
+    std::fs::write(upstream.join("u.txt"), "1\n2\n3\n").unwrap();
+    sb.git_as(&upstream, THEM, &["add", "-A"]);
+    sb.git_as(&upstream, THEM, &["commit", "-q", "-m", "their work"]);
+    let theirs = sb.head(&upstream);
+    let mut picks = Vec::new();
+    for (i, r) in [&own, &all].into_iter().enumerate() {
+        // `pull.rebase` in one, `--rebase` in the other: the same lines.
+        let how: &[&str] = if i == 0 {
+            &["-c", "pull.rebase=true", "pull", "-q"]
+        } else {
+            &["pull", "-q", "--rebase"]
+        };
+        sb.git(r, how);
+        picks.push(sb.head(r));
+    }
+    h.until("both pulls' rebases", |h| rebases(h).len() == 2)
+        .await;
+    for (i, name) in ["own", "all"].into_iter().enumerate() {
+        let pick = h.store.commit(name, &picks[i]).unwrap().expect("the pick");
+        assert_eq!(
+            (pick.kind, pick.own, pick.branch.as_deref()),
+            (CommitKind::Rebase, Some(true), Some("main")),
+            "{name}"
+        );
+        assert_ne!(picks[i], originals[i], "{name}: the pick is a new commit");
+    }
+    assert_eq!(
+        h.store.last_commit("own").unwrap().unwrap().hash,
+        picks[0],
+        "the original was replaced by its pick"
+    );
+    assert!(h.store.commit("own", &theirs).unwrap().is_none());
+    let t = h
+        .store
+        .commit("all", &theirs)
+        .unwrap()
+        .expect("their commit");
+    assert_eq!(t.own, Some(false));
+
+    let r = report(&h.store);
+    assert_eq!(r.totals.commits, 2, "each own change once, at its pick");
+    assert_eq!(r.totals.insertions, 4);
+}
+
 /// `git commit --allow-empty -m msg` dated `days` days ago (the reflog
 /// line too).
 fn commit_days_ago(sb: &Sandbox, r: &Path, days: i64, msg: &str) -> String {

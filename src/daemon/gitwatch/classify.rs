@@ -4,7 +4,10 @@
 //!
 //! Own work creates commits the developer made: commit, amend, merge commit,
 //! cherry-pick, revert, and a finished rebase. Moving HEAD onto commits that
-//! already exist (checkout, reset, fast-forward, pull) is activity.
+//! already exist (checkout, reset, fast-forward, pull) is activity. A
+//! `git pull --rebase` (or `pull.rebase`) is a rebase: its lines name the
+//! same steps under the action `pull …` (`pull -r (pick): …`), and its
+//! picks are the developer's commits made again on the upstream.
 
 use crate::config::CommitTriggers;
 use crate::protocol::{CommitKind, Operation};
@@ -79,6 +82,9 @@ pub(crate) fn classify(message: &str) -> Operation {
         }
         "cherry-pick" => Operation::CherryPick,
         "revert" => Operation::Revert,
+        // `pull --rebase`, `pull -r`, or a plain `pull` under `pull.rebase`:
+        // the steps of a rebase.
+        "pull" if step.is_some() => rebase_step(step, detail),
         "pull" => Operation::Pull,
         "checkout" => Operation::Checkout,
         "reset" => Operation::Reset,
@@ -88,19 +94,30 @@ pub(crate) fn classify(message: &str) -> Operation {
             if words.next() == Some("finished") {
                 return Operation::RebaseFinish;
             }
-            match step {
-                Some("start") => Operation::RebaseStart,
-                Some("finish") => Operation::RebaseFinish,
-                Some("abort") => Operation::RebaseAbort,
-                Some("reset") | Some("label") | Some("update-ref") => Operation::RebaseMove,
-                Some(_) => Operation::RebaseStep,
-                None if detail == "aborting" => Operation::RebaseAbort,
-                None if detail.starts_with("fast-forward") => Operation::RebaseMove,
-                None => Operation::RebaseStep,
-            }
+            rebase_step(step, detail)
         }
         _ => Operation::Other,
     }
+}
+
+/// The operation of a rebase's line, by its step (`pick`, `finish`, …).
+fn rebase_step(step: Option<&str>, detail: &str) -> Operation {
+    match step {
+        Some("start") => Operation::RebaseStart,
+        Some("finish") => Operation::RebaseFinish,
+        Some("abort") => Operation::RebaseAbort,
+        Some("reset") | Some("label") | Some("update-ref") => Operation::RebaseMove,
+        Some(_) => Operation::RebaseStep,
+        None if detail == "aborting" => Operation::RebaseAbort,
+        None if detail.starts_with("fast-forward") => Operation::RebaseMove,
+        None => Operation::RebaseStep,
+    }
+}
+
+/// Whether a rebase's start line is a pull's (`pull --rebase (start): …`):
+/// the commits it brings from the upstream are gained as a pull's are.
+pub(crate) fn starts_a_pull(message: &str) -> bool {
+    split_message(message).0.split_whitespace().next() == Some("pull")
 }
 
 /// The branch a finished rebase returned to
@@ -221,6 +238,27 @@ mod tests {
             classify("rebase (abort): returning to refs/heads/main"),
             Operation::RebaseAbort
         );
+        // `git pull --rebase`, `pull -r` and a `pull` under `pull.rebase`.
+        for (msg, op) in [
+            (
+                "pull -q --rebase (start): checkout 4c3cc00",
+                Operation::RebaseStart,
+            ),
+            ("pull -r (pick): mine", Operation::RebaseStep),
+            ("pull (pick): mine", Operation::RebaseStep),
+            (
+                "pull -q (finish): returning to refs/heads/main",
+                Operation::RebaseFinish,
+            ),
+        ] {
+            assert_eq!(classify(msg), op, "{msg}");
+        }
+        assert!(starts_a_pull("pull -r (start): checkout 4c3cc00"));
+        assert!(!starts_a_pull("rebase (start): checkout main"));
+        assert_eq!(
+            rebase_finish_branch("pull -r (finish): returning to refs/heads/main").as_deref(),
+            Some("main")
+        );
         assert_eq!(classify("rebase: aborting"), Operation::RebaseAbort);
     }
 
@@ -232,11 +270,10 @@ mod tests {
                 Operation::Checkout,
             ),
             ("pull: Fast-forward", Operation::Pull),
-            ("pull --rebase (start): checkout abc", Operation::Pull),
-            ("pull --rebase (pick): mine", Operation::Pull),
+            ("pull -q --rebase: Fast-forward", Operation::Pull),
             (
-                "pull --rebase (finish): returning to refs/heads/main",
-                Operation::Pull,
+                "pull --rebase (start): checkout abc",
+                Operation::RebaseStart,
             ),
             ("pull: Merge made by the 'ort' strategy.", Operation::Pull),
             ("reset: moving to HEAD~1", Operation::Reset),

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 
 use super::classify::{
     author_matches, classify, raises_trigger, rebase_finish_branch,
-    split_message as split_reflog_message,
+    split_message as split_reflog_message, starts_a_pull,
 };
 use super::details::CommitDetails;
 use super::outcome::GitEvent;
@@ -393,6 +393,14 @@ impl Reader<'_, '_> {
             _ if !historic => self.activity(line, op),
             _ => {}
         }
+        self.gain_others(line, op, op == Operation::Merge || made_merge);
+    }
+
+    /// The other authors' commits a movement brought into the branch,
+    /// stored not as own work under `commit_triggers: all` only (the merge
+    /// commit the movement made itself, `made_merge`, is stored by the
+    /// caller).
+    fn gain_others(&mut self, line: &ReflogLine, op: Operation, made_merge: bool) {
         if self.ctx.mode != CommitTriggers::All || line.old.bytes().all(|b| b == b'0') {
             return;
         }
@@ -402,7 +410,7 @@ impl Reader<'_, '_> {
             .get_or_insert_with(|| self.lookup.head_branch())
             .clone();
         for hash in &hashes {
-            if *hash == line.new && (op == Operation::Merge || made_merge) {
+            if *hash == line.new && made_merge {
                 continue;
             }
             let Ok(details) = self.lookup.details(hash) else {
@@ -537,6 +545,13 @@ impl Reader<'_, '_> {
             });
         }
         self.link_rebased(&lines, &commits, &line.new);
+        if let Some((start, Operation::RebaseStart, _)) = lines.first() {
+            // A `pull --rebase`'s start moves onto the upstream: what it
+            // brings is gained as a pull's is.
+            if starts_a_pull(&start.message) {
+                self.gain_others(start, Operation::Pull, false);
+            }
+        }
         if partial {
             prepend_stored_rebase(self.lookup, &line.new, &mut commits);
         }
