@@ -1357,6 +1357,12 @@ enum Step {
     Checkout(bool),
     /// Upstream gains a commit of another author; `git pull` merges it.
     Pull,
+    /// Upstream gains a commit of another author; `git pull --rebase`
+    /// makes the branch's own commits again on it.
+    PullRebase,
+    /// Back to `main`, deleting the branch that was checked out: its
+    /// commits were made, so they still count.
+    DeleteBranch,
 }
 
 fn step() -> impl proptest::strategy::Strategy<Value = Step> {
@@ -1370,6 +1376,8 @@ fn step() -> impl proptest::strategy::Strategy<Value = Step> {
         1 => Just(Step::Reset),
         1 => any::<bool>().prop_map(Step::Checkout),
         1 => Just(Step::Pull),
+        1 => Just(Step::PullRebase),
+        1 => Just(Step::DeleteBranch),
     ]
 }
 
@@ -1396,6 +1404,15 @@ fn run_day(steps: &[Step]) -> (u64, u64) {
     let mut own: std::collections::HashSet<String> = Default::default();
     let mut changes = 0u64;
     let head = |sb: &Sandbox| sb.head(&r);
+    let upstream_moves = |i: usize| {
+        std::fs::write(upstream.join(format!("u{i}")), "u\n").unwrap();
+        sb.git_as(&upstream, THEM, &["add", "-A"]);
+        sb.git_as(
+            &upstream,
+            THEM,
+            &["commit", "-q", "-m", &format!("theirs {i}")],
+        );
+    };
     let last = |sb: &Sandbox, n: usize| -> Vec<String> {
         let log = sb.git(&r, &["log", "--format=%H %P", &format!("-{n}")]);
         log.lines().map(str::to_string).collect()
@@ -1470,7 +1487,8 @@ fn run_day(steps: &[Step]) -> (u64, u64) {
             }
             Step::Abort => {
                 let edit = ("GIT_SEQUENCE_EDITOR", "sed -i -e 1s/^pick/edit/");
-                let started = Command::new("git")
+                // Its status does not matter: what it left in progress does.
+                Command::new("git")
                     .args(["rebase", "-q", "-i", "HEAD~1"])
                     .current_dir(&r)
                     .env("GIT_CONFIG_GLOBAL", sb.path("gitconfig"))
@@ -1481,7 +1499,10 @@ fn run_day(steps: &[Step]) -> (u64, u64) {
                     .env(edit.0, edit.1)
                     .output()
                     .unwrap();
-                if started.status.success() && r.join(".git/rebase-merge").exists() {
+                // Stopped at the `edit`, or at a pick that came out empty or
+                // in conflict (a merge's other side picked again): either
+                // way in progress, and given up.
+                if r.join(".git/rebase-merge").exists() {
                     sb.git(&r, &["rebase", "--abort"]);
                 }
             }
@@ -1504,13 +1525,7 @@ fn run_day(steps: &[Step]) -> (u64, u64) {
                 sb.git(&r, &args);
             }
             Step::Pull => {
-                std::fs::write(upstream.join(format!("u{i}")), "u\n").unwrap();
-                sb.git_as(&upstream, THEM, &["add", "-A"]);
-                sb.git_as(
-                    &upstream,
-                    THEM,
-                    &["commit", "-q", "-m", &format!("theirs {i}")],
-                );
+                upstream_moves(i);
                 sb.git(&r, &["fetch", "-q", "origin"]);
                 let ff = Command::new("git")
                     .args(["merge-base", "--is-ancestor", "HEAD", "origin/main"])
@@ -1533,6 +1548,31 @@ fn run_day(steps: &[Step]) -> (u64, u64) {
                 if !ff {
                     own.insert(head(&sb));
                     changes += 1;
+                }
+            }
+            Step::PullRebase => {
+                upstream_moves(i);
+                sb.git(&r, &["fetch", "-q", "origin"]);
+                // The branch's own commits are made again on the upstream
+                // (merges are left out: their lines are upstream's now);
+                // each is the latest version of its change.
+                let mine = |sb: &Sandbox| -> Vec<String> {
+                    sb.git(&r, &["rev-list", "--no-merges", "origin/main..HEAD"])
+                        .lines()
+                        .map(str::to_string)
+                        .collect()
+                };
+                for b in mine(&sb) {
+                    own.remove(&b);
+                }
+                sb.git(&r, &["pull", "-q", "--rebase", "origin", "main"]);
+                own.extend(mine(&sb));
+            }
+            Step::DeleteBranch => {
+                let branch = sb.git(&r, &["rev-parse", "--abbrev-ref", "HEAD"]);
+                if branch != "main" && branch != "HEAD" {
+                    sb.git(&r, &["checkout", "-q", "main"]);
+                    sb.git(&r, &["branch", "-q", "-D", &branch]);
                 }
             }
         }
