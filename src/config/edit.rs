@@ -437,7 +437,7 @@ fn locate<'n>(
     anchors: &[Position],
     paste: &str,
 ) -> Result<Located<'n>, Refusal> {
-    let paste = (!paste.is_empty()).then(|| format!("repositories:{}{paste}", doc.newline));
+    let paste = (!paste.is_empty()).then(|| paste.to_owned());
     let entries = match &root.value {
         Value::Null => return Ok(Located::Missing),
         Value::Map(entries) if doc.char_at(root.at) != Some('{') => entries,
@@ -766,10 +766,7 @@ mod tests {
             let err = added(text, &api).unwrap_err();
             assert_eq!(err.line, *line, "{text:?}");
             assert!(err.message.contains(message), "{text:?}: {}", err.message);
-            assert_eq!(
-                err.paste.as_deref(),
-                Some("repositories:\n  - name: api\n    path: /a\n")
-            );
+            assert_eq!(err.paste.as_deref(), Some("  - name: api\n    path: /a\n"));
         }
     }
 

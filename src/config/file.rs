@@ -79,11 +79,16 @@ pub(crate) fn read(path: &Path) -> Result<String, ConfigError> {
 
 /// Writes `text` to `path` atomically: a temporary file in the same
 /// directory, synced, renamed over `path`, with `path`'s mode when it
-/// exists (else `mode`). A reader (the daemon, an editor) sees the old
+/// exists (else `mode`); a symlink's target is replaced, not the link.
+/// A reader (the daemon, an editor) sees the old
 /// file or the new one, never half of it.
 pub(crate) fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::PermissionsExt as _;
+    // A config linked from a dotfiles checkout stays a link: its target
+    // is what is replaced.
+    let target = std::fs::canonicalize(path).ok();
+    let path = target.as_deref().unwrap_or(path);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -142,6 +147,11 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 2\n");
         assert_eq!(mode(&path), 0o640);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        replace(&link, "a: 3\n", 0o600).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 3\n");
     }
 
     #[test]
