@@ -886,6 +886,68 @@ mod tests {
     }
 
     #[test]
+    fn more_shapes_keep_every_other_byte() {
+        let api = entry("api", "/a");
+        let cases: &[(&str, &str)] = &[
+            // A document start and a byte order mark.
+            (
+                "\u{feff}---\nrepositories:\n- name: w\n  path: /w\n",
+                "\u{feff}---\nrepositories:\n- name: w\n  path: /w\n- name: api\n  path: /a\n",
+            ),
+            // Brackets in a comment after a flow list.
+            (
+                "repositories: [{name: w, path: /w}] # [not, this]\n",
+                "repositories: [{name: w, path: /w}, {name: api, path: /a}] # [not, this]\n",
+            ),
+            // A file without a final line feed.
+            (
+                "repositories:\n  - name: w\n    path: /w",
+                "repositories:\n  - name: w\n    path: /w\n  - name: api\n    path: /a",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(added(text, &api).as_deref(), Ok(*want), "{text:?}");
+        }
+        // A flow map over several lines in a block list goes whole.
+        assert_eq!(
+            removed(
+                "repositories:\n  - {name: a,\n     path: /a}\n  - name: b\n    path: /b\n",
+                0
+            ),
+            "repositories:\n  - name: b\n    path: /b\n"
+        );
+        // A quoted key is still the key.
+        assert_eq!(
+            flipped(
+                "repositories:\n  - name: a\n    path: /a\n    \"enabled\": false\n",
+                0,
+                true
+            )
+            .as_deref(),
+            Some("repositories:\n  - name: a\n    path: /a\n    \"enabled\": true\n")
+        );
+    }
+
+    #[test]
+    fn the_starter_config_is_edited_like_any_file() {
+        let starter = crate::config::starter();
+        let with_api = added(starter, &entry("api", "/a")).unwrap();
+        assert!(
+            with_api.contains("  # - {name: api, path: ~/src/api, enabled: true}\n  - name: api\n    path: /a\n\nsettings:"),
+            "{with_api}"
+        );
+        let without = removed(&with_api, 0);
+        assert!(!without.contains("myproject") && !without.contains("per-repository override"));
+        assert!(without.contains("repositories:\n  # One entry per git work tree"));
+        let parse = |text: &str| crate::config::parse(text, std::path::Path::new("/c.yaml"));
+        assert_eq!(parse(&without).unwrap().repositories.len(), 1);
+        // The last one gone: `repositories:` and its comments, no entries.
+        let empty = removed(&without, 0);
+        assert!(empty.contains("repositories:\n  # One entry per git work tree"));
+        assert!(parse(&empty).unwrap().repositories.is_empty());
+    }
+
+    #[test]
     fn scalars_are_plain_only_when_they_read_back() {
         for (value, want) in [
             ("api", "api"),
