@@ -379,7 +379,8 @@ fn usage_errors_are_one_line_with_a_hint() {
     let env = Env::new();
     for (args, hint) in [
         (&["status", "--yaml"][..], "hint: usage: devtrack status"),
-        (&["explode"][..], "hint: a similar subcommand exists"),
+        // `reload`, and `repo` too: "some similar subcommands exist".
+        (&["explode"][..], "hint: "),
     ] {
         let out = env.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
@@ -389,6 +390,12 @@ fn usage_errors_are_one_line_with_a_hint() {
         assert!(lines[0].starts_with("devtrack: "), "{args:?}: {err}");
         assert!(lines[1].starts_with(hint), "{args:?}: {err}");
     }
+    let out = env.run(["explode"]);
+    assert!(
+        stderr(&out).contains("similar subcommand"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// With no daemon and no service installed, `reload` does not send you

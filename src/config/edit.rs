@@ -939,7 +939,9 @@ mod tests {
         let without = removed(&with_api, 0);
         assert!(!without.contains("myproject") && !without.contains("per-repository override"));
         assert!(without.contains("repositories:\n  # One entry per git work tree"));
-        let parse = |text: &str| crate::config::parse(text, std::path::Path::new("/c.yaml"));
+        let parse = |text: &str| {
+            crate::config::parse(text, std::path::Path::new("/c.yaml")).map_err(|e| e.to_string())
+        };
         assert_eq!(parse(&without).unwrap().repositories.len(), 1);
         // The last one gone: `repositories:` and its comments, no entries.
         let empty = removed(&without, 0);
