@@ -379,7 +379,8 @@ fn usage_errors_are_one_line_with_a_hint() {
     let env = Env::new();
     for (args, hint) in [
         (&["status", "--yaml"][..], "hint: usage: devtrack status"),
-        (&["explode"][..], "hint: a similar subcommand exists"),
+        // `reload`, and `repo` too: "some similar subcommands exist".
+        (&["explode"][..], "hint: "),
     ] {
         let out = env.run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out));
@@ -389,6 +390,12 @@ fn usage_errors_are_one_line_with_a_hint() {
         assert!(lines[0].starts_with("devtrack: "), "{args:?}: {err}");
         assert!(lines[1].starts_with(hint), "{args:?}: {err}");
     }
+    let out = env.run(["explode"]);
+    assert!(
+        stderr(&out).contains("similar subcommand"),
+        "{}",
+        text(&out)
+    );
 }
 
 /// With no daemon and no service installed, `reload` does not send you
@@ -403,4 +410,263 @@ fn reload_without_a_service_points_at_install_service() {
         err.contains("devtrack install-service") && !err.contains("`devtrack start`"),
         "{err}"
     );
+}
+
+/// `devtrack repo ...` run in `dir`.
+fn repo_in(env: &Env, dir: &std::path::Path, args: &[&str]) -> Output {
+    env.cmd(std::iter::once("repo").chain(args.iter().copied()))
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn config_text(env: &Env) -> String {
+    std::fs::read_to_string(env.config_path()).unwrap()
+}
+
+#[test]
+fn repo_add_without_a_config_writes_the_starter_with_the_repository() {
+    let env = Env::new();
+    let api = env.home.join("src/api");
+    crate::util::git_repo(&api);
+    std::fs::create_dir_all(api.join("deep/er")).unwrap();
+    // From a subdirectory: the repository's top level is added.
+    let out = repo_in(&env, &api.join("deep/er"), &["add", "--project", "Shop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stderr(&out).contains("no daemon is running"),
+        "{}",
+        text(&out)
+    );
+    let written = config_text(&env);
+    assert!(
+        written.starts_with("# devtrack configuration.\n"),
+        "{written}"
+    );
+    assert!(
+        written.contains("  - name: api\n")
+            && written.contains("    path: ~/src/api\n")
+            && written.contains("    project: Shop\n"),
+        "{written}"
+    );
+    let check = env.run(["config", "check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(stdout(&check).contains("1 repository"), "{}", text(&check));
+    // The same repository again, by its path: refused, naming the entry.
+    let again = repo_in(&env, &env.cwd, &["add", api.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1), "{}", text(&again));
+    assert!(
+        stderr(&again).contains("already configured as `api`")
+            && stderr(&again).contains("the same path"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(config_text(&env), written);
+}
+
+#[test]
+fn repo_commands_edit_the_file_in_place_byte_for_byte() {
+    let env = Env::new();
+    let web = env.home.join("src/web");
+    let api = env.cwd.join("api");
+    crate::util::git_repo(&web);
+    crate::util::git_repo(&api);
+    let original = "\
+# my config   
+version: 1.0.0
+
+repositories:
+  # the site
+  -   name: 'web'
+      path: \"~/src/web\"     # quoted
+
+settings: {prompt_interval: 60,   log_level: debug}
+# the end
+";
+    env.write_config(original);
+    let add = repo_in(&env, &env.cwd, &["add", "api", "--disabled"]);
+    assert!(add.status.success(), "{}", text(&add));
+    let with_api = original.replace(
+        "# quoted\n",
+        &format!(
+            "# quoted\n  -   name: api\n      path: \"{}\"\n      enabled: false\n",
+            api.display()
+        ),
+    );
+    assert_eq!(config_text(&env), with_api);
+
+    let enable = repo_in(&env, &env.cwd, &["enable", "api"]);
+    assert!(enable.status.success(), "{}", text(&enable));
+    let enabled = with_api.replace("enabled: false", "enabled: true");
+    assert_eq!(config_text(&env), enabled);
+    let again = repo_in(&env, &env.cwd, &["enable", "api"]);
+    assert!(
+        stdout(&again).contains("already enabled"),
+        "{}",
+        text(&again)
+    );
+
+    // By path, through a symlink to it.
+    let link = env.home.join("web-link");
+    std::os::unix::fs::symlink(&web, &link).unwrap();
+    let disable = repo_in(&env, &env.cwd, &["disable", link.to_str().unwrap()]);
+    assert!(disable.status.success(), "{}", text(&disable));
+    assert_eq!(
+        config_text(&env),
+        enabled.replace("# quoted\n", "# quoted\n      enabled: false\n")
+    );
+    let enable = repo_in(&env, &env.cwd, &["enable", "web"]);
+    assert!(enable.status.success(), "{}", text(&enable));
+    let remove = repo_in(&env, &env.cwd, &["remove", "api"]);
+    assert!(remove.status.success(), "{}", text(&remove));
+    assert_eq!(
+        config_text(&env),
+        original.replace("# quoted\n", "# quoted\n      enabled: true\n")
+    );
+
+    let unknown = repo_in(&env, &env.cwd, &["remove", "nope"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(
+        stderr(&unknown).contains("configured: web"),
+        "{}",
+        text(&unknown)
+    );
+}
+
+#[test]
+fn repo_add_refuses_a_linked_worktree_and_a_symlinked_duplicate() {
+    let env = Env::new();
+    let api = env.cwd.join("api");
+    crate::util::git_repo(&api);
+    crate::util::git(&api, &["worktree", "add", "-q", "../api-fix", "-b", "fix"]);
+    let original = format!(
+        "repositories:\n  - {{name: api, path: {}}}\n",
+        api.display()
+    );
+    env.write_config(&original);
+
+    let fix = repo_in(&env, &env.cwd.join("api-fix"), &["add"]);
+    assert_eq!(fix.status.code(), Some(1), "{}", text(&fix));
+    let main = std::fs::canonicalize(&api).unwrap();
+    assert!(
+        stderr(&fix).contains(&format!("is a linked worktree of `{}`", main.display())),
+        "{}",
+        text(&fix)
+    );
+
+    let link = env.home.join("api-link");
+    std::os::unix::fs::symlink(&api, &link).unwrap();
+    let dup = repo_in(&env, &env.home, &["add", "api-link", "--name", "other"]);
+    assert_eq!(dup.status.code(), Some(1), "{}", text(&dup));
+    assert!(
+        stderr(&dup).contains("already configured as `api`")
+            && stderr(&dup).contains(":2:")
+            && stderr(&dup).contains("symlink"),
+        "{}",
+        text(&dup)
+    );
+    assert_eq!(config_text(&env), original);
+
+    // A new entry in a flow-style list stays in its style; the name is made unique.
+    let other = env.cwd.join("other/api");
+    crate::util::git_repo(&other);
+    let out = repo_in(&env, &other, &["add"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        config_text(&env),
+        format!(
+            "repositories:\n  - {{name: api, path: {}}}\n  - {{name: api-2, path: {}}}\n",
+            api.display(),
+            other.display()
+        )
+    );
+}
+
+#[test]
+fn repo_list_json_and_unsafe_shapes() {
+    let env = Env::new();
+    let list = env.run(["repo", "list", "--json"]);
+    assert!(list.status.success(), "{}", text(&list));
+    assert_eq!(stdout(&list), "[]\n");
+    let api = env.cwd.join("api");
+    crate::util::git_repo(&api);
+    env.write_config(&format!(
+        "repositories:\n  - name: api\n    path: {}\n    project: Shop\n  - {{name: gone, path: /nowhere, enabled: false}}\n",
+        api.display()
+    ));
+    let list = env.run(["repo", "list", "--json"]);
+    assert!(list.status.success(), "{}", text(&list));
+    let value: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(
+        value,
+        serde_json::json!([
+            {"name": "api", "path": api, "enabled": true, "project": "Shop", "exists": true},
+            {"name": "gone", "path": "/nowhere", "enabled": false, "project": null, "exists": false},
+        ])
+    );
+    let plain = env.run(["repo", "list"]);
+    assert!(
+        stdout(&plain).contains("gone  /nowhere  (disabled)  (missing)"),
+        "{}",
+        text(&plain)
+    );
+
+    // An alias in the list: refused, with the entry to paste.
+    let aliased = "repositories:\n  - name: x\n    path: /x\n    project: &p Shop\n  - name: y\n    path: /y\n    project: *p\n";
+    env.write_config(aliased);
+    let web = env.cwd.join("web");
+    crate::util::git_repo(&web);
+    let out = repo_in(&env, &web, &["add"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(":4: cannot edit the file safely")
+            && stderr(&out).contains("- name: web"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(config_text(&env), aliased);
+}
+
+#[test]
+fn config_init_in_a_repository_writes_its_entry() {
+    let env = Env::new();
+    let api = env.home.join("code/api");
+    crate::util::git_repo(&api);
+    let out = env
+        .cmd(["config", "init"])
+        .current_dir(&api)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let written = config_text(&env);
+    assert!(
+        written.contains("  - name: api\n    # ") && written.contains("    path: ~/code/api\n"),
+        "{written}"
+    );
+    assert!(!written.contains("myproject"), "{written}");
+}
+
+#[test]
+fn repo_add_asks_the_running_daemon_to_reload() {
+    let env = Env::new();
+    env.write_config(KOLKATA);
+    let daemon = env.start();
+    let api = env.cwd.join("api");
+    crate::util::git_repo(&api);
+    let out = repo_in(&env, &api, &["add"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("configuration reloaded")
+            && stdout(&out).contains("repository added: api"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        config_text(&env),
+        KOLKATA.replace(
+            "repositories: []",
+            &format!("repositories: [{{name: api, path: {}}}]", api.display())
+        )
+    );
+    drop(daemon);
 }

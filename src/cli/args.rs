@@ -64,6 +64,13 @@ pub(crate) enum Command {
     /// Check, locate or create the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// List, add, remove, enable or disable watched repositories.
+    ///
+    /// These edit the config file in place (everything else in it stays as
+    /// written), check the result before replacing the file, and then ask a
+    /// running daemon to reload it.
+    #[command(subcommand)]
+    Repo(RepoCommand),
     /// Install devtrack as a user service (systemd unit or launchd agent) and start it.
     InstallService(InstallArgs),
     /// Stop and remove the user service.
@@ -217,6 +224,47 @@ pub(crate) enum ConfigCommand {
     Init,
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum RepoCommand {
+    /// List the repositories of the config file.
+    List(JsonOpt),
+    /// Add a repository (default: the one the current directory is in).
+    ///
+    /// The entry names the repository's top level. A linked worktree is
+    /// refused (its main repository's entry covers it), as is a repository
+    /// already configured under another spelling. With no config file yet,
+    /// the commented starter config is written with this entry.
+    Add(RepoAddArgs),
+    /// Remove a repository's entry.
+    Remove(RepoTarget),
+    /// Watch a disabled repository again.
+    Enable(RepoTarget),
+    /// Keep a repository's entry but stop watching it.
+    Disable(RepoTarget),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RepoAddArgs {
+    /// A directory in the repository (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// The entry's name (default: the directory's name, made unique).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The project label passed along with its updates.
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
+    /// Add the entry with `enabled: false`.
+    #[arg(long)]
+    pub disabled: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RepoTarget {
+    /// The entry's name, or the repository's path.
+    #[arg(value_name = "NAME|PATH")]
+    pub target: String,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct InstallArgs {
     /// Print the unit/plist and the commands; change nothing.
@@ -334,6 +382,13 @@ mod tests {
             "config check other.yaml",
             "config path",
             "config init",
+            "repo list",
+            "repo list --json",
+            "repo add",
+            "repo add ../api --name api --project Shop --disabled",
+            "repo remove api",
+            "repo enable api",
+            "repo disable /src/api",
             "install-service --dry-run --force --no-start --linger",
             "uninstall-service",
             "start",
@@ -391,6 +446,9 @@ mod tests {
                 "config",
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand,
             ),
+            ("repo", ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand),
+            ("repo remove", ErrorKind::MissingRequiredArgument),
+            ("repo add a b", ErrorKind::UnknownArgument),
             ("completions tcsh", ErrorKind::InvalidValue),
             ("completions", ErrorKind::MissingRequiredArgument),
             ("manpage", ErrorKind::InvalidSubcommand),

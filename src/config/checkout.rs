@@ -120,6 +120,35 @@ pub fn containing_repository(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
+/// The top level of the checkout `path` is in or at, when there is one.
+pub(crate) fn top_level(path: &Path) -> Option<PathBuf> {
+    if fs::symlink_metadata(path.join(".git")).is_ok() {
+        return Some(path.to_path_buf());
+    }
+    containing_repository(path)
+}
+
+/// When the checkout whose top level is `path` is a linked worktree (its
+/// `.git` is a file leading to a `commondir`): the main repository's top
+/// level (or its git directory when it is bare).
+pub(crate) fn main_of_linked_worktree(path: &Path) -> Option<PathBuf> {
+    let dotgit = path.join(".git");
+    if !fs::metadata(&dotgit).ok()?.is_file() {
+        return None;
+    }
+    let common = fs::canonicalize(common_dir(path)?).ok()?;
+    let own = fs::read_to_string(&dotgit).ok()?;
+    let own = path.join(own.lines().next()?.strip_prefix("gitdir:")?.trim());
+    if fs::canonicalize(own).ok()? == common {
+        // A `.git` file pointing at the repository itself (a submodule).
+        return None;
+    }
+    match common.file_name() {
+        Some(name) if name == ".git" => common.parent().map(Path::to_path_buf),
+        _ => Some(common),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +233,12 @@ mod tests {
             Some(repo.clone())
         );
         assert_eq!(containing_repository(&dir.path().join("elsewhere")), None);
+        assert_eq!(top_level(&repo.join("src/deep")), Some(repo.clone()));
+        assert_eq!(top_level(&fix), Some(fix.clone()));
+        assert_eq!(
+            main_of_linked_worktree(&fix),
+            Some(std::fs::canonicalize(&repo).unwrap())
+        );
+        assert_eq!(main_of_linked_worktree(&repo), None);
     }
 }

@@ -1,6 +1,7 @@
 //! Reading the config file: at most [`MAX_BYTES`], so a runaway file (or
 //! `--config /dev/zero`) cannot take the memory, and as UTF-8, reporting
-//! the line and column of the first byte that is not.
+//! the line and column of the first byte that is not; and writing it
+//! whole or not at all ([`replace`]), for the commands that edit it.
 
 use std::fs::File;
 use std::io::Read;
@@ -76,6 +77,51 @@ pub(crate) fn read(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+/// Writes `text` to `path` atomically: a temporary file in the same
+/// directory, synced, renamed over `path`, with `path`'s mode when it
+/// exists (else `mode`); a symlink's target is replaced, not the link.
+/// A reader (the daemon, an editor) sees the old
+/// file or the new one, never half of it.
+pub(crate) fn replace(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::PermissionsExt as _;
+    // A config linked from a dotfiles checkout stays a link: its target
+    // is what is replaced.
+    let target = std::fs::canonicalize(path).ok();
+    let path = target.as_deref().unwrap_or(path);
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode() & 0o7777,
+        Err(_) => mode,
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "config".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written?;
+    // The rename itself outlives a crash once the directory is synced.
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
 /// Where the text after `valid` (valid UTF-8) starts, 1-based.
 fn line_and_column(valid: &[u8]) -> (usize, usize) {
     let text = String::from_utf8_lossy(valid);
@@ -87,6 +133,26 @@ fn line_and_column(valid: &[u8]) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replace_keeps_the_mode_and_leaves_no_temporary_file() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        replace(&path, "a: 1\n", 0o600).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        replace(&path, "a: 2\n", 0o600).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 2\n");
+        assert_eq!(mode(&path), 0o640);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let link = dir.path().join("link.yaml");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        replace(&link, "a: 3\n", 0o600).unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "a: 3\n");
+    }
 
     #[test]
     fn positions_count_lines_and_characters() {

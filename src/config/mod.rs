@@ -10,6 +10,7 @@
 mod changes;
 mod checkout;
 mod defaults;
+pub(crate) mod edit;
 mod file;
 mod keypath;
 mod model;
@@ -341,6 +342,88 @@ pub fn describe_changes(old: &Config, new: &Config) -> Vec<String> {
     changes::describe(old, new)
 }
 
+/// The config file as `devtrack repo` edits it: its text, where each
+/// value is, and what it means now.
+pub(crate) struct Editable {
+    pub text: String,
+    pub config: Config,
+    root: tree::Node,
+    anchors: Vec<tree::Position>,
+}
+
+/// The valid config file at `path` to edit; `None` when there is no file.
+#[allow(clippy::result_large_err)]
+pub(crate) fn open_for_edit(path: &Path) -> Result<Option<Editable>, ConfigError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = file::read(path)?;
+    let config = parse(&text, path)?;
+    let root = yaml::parse(&text).map_err(|err| ConfigError {
+        file: path.to_path_buf(),
+        key: None,
+        line: Some(err.at.line),
+        column: Some(err.at.column),
+        message: err.message,
+        hint: err.hint,
+    })?;
+    let anchors = yaml::anchors(&text);
+    Ok(Some(Editable {
+        text,
+        config,
+        root,
+        anchors,
+    }))
+}
+
+impl Editable {
+    /// Line and column of `repositories[index].path`.
+    pub(crate) fn position_of_entry(&self, index: usize) -> (usize, usize) {
+        let at = self.root.position_of(
+            &keypath::KeyPath::root()
+                .key("repositories")
+                .index(index)
+                .key("path"),
+        );
+        (at.line, at.column)
+    }
+
+    pub(crate) fn add(&self, entry: &edit::NewEntry) -> Result<String, edit::Refusal> {
+        edit::add(&self.text, &self.root, &self.anchors, entry)
+    }
+
+    pub(crate) fn remove(&self, index: usize) -> Result<String, edit::Refusal> {
+        edit::remove(&self.text, &self.root, &self.anchors, index)
+    }
+
+    pub(crate) fn set_enabled(
+        &self,
+        index: usize,
+        enabled: bool,
+    ) -> Result<Option<String>, edit::Refusal> {
+        edit::set_enabled(&self.text, &self.root, &self.anchors, index, enabled)
+    }
+}
+
+/// Writes `text` over the config file at `path` atomically (its mode kept).
+pub(crate) fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+    file::replace(path, text, 0o644)
+}
+
+/// The starter config with `entry` as its repository.
+pub(crate) fn starter_with(entry: &edit::NewEntry) -> String {
+    starter::with_entry(entry)
+}
+
+/// Whether `a` and `b` are one repository and how (`the same path`, ...),
+/// by the rule `config check` applies to the entries of one file.
+pub(crate) fn same_repository(a: &Path, b: &Path) -> Option<&'static str> {
+    checkout::same_repository(&checkout::identify(a), &checkout::identify(b))
+        .map(checkout::Same::describe)
+}
+
+pub(crate) use checkout::{main_of_linked_worktree, top_level};
+
 /// A commented starter config for `devtrack config init`.
 pub(crate) fn starter() -> &'static str {
     starter::STARTER
@@ -359,6 +442,24 @@ mod tests {
         assert_eq!(config.repositories[0].name, "myproject");
         assert_eq!(config.settings.prompt_interval_minutes, 180);
         assert_eq!(config.settings.work_hours, WorkHours::default());
+    }
+
+    #[test]
+    fn starter_with_an_entry_is_valid_and_has_it() {
+        let entry = edit::NewEntry {
+            name: "api".into(),
+            path: "/src/api".into(),
+            project: None,
+            enabled: false,
+        };
+        let config = parse(&starter_with(&entry), Path::new("/cfg/config.yaml")).unwrap();
+        assert_eq!(config.repositories.len(), 1);
+        let repo = &config.repositories[0];
+        assert_eq!(
+            (repo.name.as_str(), repo.path.as_path(), repo.enabled),
+            ("api", Path::new("/src/api"), false)
+        );
+        assert_eq!(repo.project, None);
     }
 
     #[test]

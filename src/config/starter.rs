@@ -1,5 +1,9 @@
 //! The commented config written by `devtrack config init`. It must stay a
-//! valid config (a test parses it) and explain every key.
+//! valid config (a test parses it) and explain every key. Inside a
+//! repository (and for `devtrack repo add` with no file yet) its example
+//! entry is that repository's.
+
+use super::edit::{scalar_text, NewEntry};
 
 pub(crate) const STARTER: &str = r#"# devtrack configuration.
 #
@@ -87,3 +91,32 @@ prompts:
   #   command: ["/usr/local/bin/my-hook", "--json"]
   #   timeout: 30s
 "#;
+
+/// [`STARTER`] with `entry` in place of the example repository.
+pub(crate) fn with_entry(entry: &NewEntry) -> String {
+    let project = match &entry.project {
+        Some(project) => format!("    project: {}", scalar_text(project)),
+        None => "    # project: MyProject".to_owned(),
+    };
+    let replacements = [
+        (
+            "  - name: myproject",
+            format!("  - name: {}", scalar_text(&entry.name)),
+        ),
+        (
+            "    path: ~/src/myproject",
+            format!("    path: {}", scalar_text(&entry.path)),
+        ),
+        (
+            "    enabled: true",
+            format!("    enabled: {}", entry.enabled),
+        ),
+        ("    project: MyProject", project),
+    ];
+    let mut text = STARTER.to_owned();
+    for (placeholder, value) in replacements {
+        debug_assert!(text.matches(placeholder).count() == 1, "{placeholder}");
+        text = text.replacen(placeholder, &value, 1);
+    }
+    text
+}

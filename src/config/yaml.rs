@@ -52,6 +52,29 @@ pub(crate) fn parse(text: &str) -> Result<Node, SyntaxError> {
     }))
 }
 
+/// Where `text` defines an anchor (`&a`) or repeats one (`*a`), in
+/// document order; empty when it does not parse. The tree has aliases
+/// expanded; an edit of the text must know where they were.
+pub(crate) fn anchors(text: &str) -> Vec<Position> {
+    let mut out = Vec::new();
+    for next in Parser::new_from_str(text) {
+        let Ok((event, span)) = next else {
+            break;
+        };
+        let anchored = match event {
+            Event::Alias(_) => true,
+            Event::Scalar(_, _, anchor, _)
+            | Event::SequenceStart(_, anchor, _)
+            | Event::MappingStart(_, anchor, _) => anchor != 0,
+            _ => false,
+        };
+        if anchored {
+            out.push(position(&span.start));
+        }
+    }
+    out
+}
+
 fn error(at: Position, message: String, hint: Option<&str>) -> SyntaxError {
     SyntaxError {
         message,

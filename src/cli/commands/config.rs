@@ -93,8 +93,24 @@ fn init(path: &Path) -> Result<Status, CliError> {
             )))
         }
     };
-    std::io::Write::write_all(&mut file, config::starter().as_bytes())
+    // Inside a repository, the starter's entry is that repository.
+    let here = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| crate::cli::commands::repo::entry_here(&cwd));
+    let text = match &here {
+        Some(entry) => std::borrow::Cow::Owned(config::starter_with(entry)),
+        None => std::borrow::Cow::Borrowed(config::starter()),
+    };
+    std::io::Write::write_all(&mut file, text.as_bytes())
         .map_err(|e| CliError::failed(format!("writing `{}`: {e}", path.display())))?;
-    out::line(&format!("wrote a starter config to {}", path.display()))?;
+    match &here {
+        Some(entry) => out::line(&format!(
+            "wrote a starter config watching `{}` ({}) to {}",
+            entry.name,
+            entry.path,
+            path.display()
+        ))?,
+        None => out::line(&format!("wrote a starter config to {}", path.display()))?,
+    }
     Ok(Status::Ok)
 }

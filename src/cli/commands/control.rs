@@ -15,7 +15,7 @@ use crate::service::{self, ServiceError};
 /// How long a request that changes state may take (it writes the store).
 const CHANGE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a reload may take (it re-reads every repository it adds).
-const RELOAD_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const RELOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Sends `cmd` with a reply timeout of `timeout`; the daemon's reply.
 pub(crate) fn ask(ctx: &Context, cmd: Command, timeout: Duration) -> Result<Response, CliError> {
@@ -83,7 +83,7 @@ pub(crate) fn trigger(ctx: &Context) -> Result<Status, CliError> {
     simple(ctx, Command::Trigger)
 }
 
-fn rejected(error: &str) -> CliError {
+pub(crate) fn rejected(error: &str) -> CliError {
     CliError::new(
         Status::Rejected,
         format!("configuration rejected, the daemon keeps the previous one: {error}"),
@@ -150,7 +150,7 @@ pub(crate) fn reload(ctx: &Context, args: &ReloadArgs) -> Result<Status, CliErro
     Ok(Status::Ok)
 }
 
-fn print_changes(changes: &[String]) -> Result<(), CliError> {
+pub(crate) fn print_changes(changes: &[String]) -> Result<(), CliError> {
     match changes {
         [] => out::line("configuration reloaded; nothing changed")?,
         changes => {

@@ -8,6 +8,7 @@ pub(crate) mod history;
 mod history_prompts;
 pub(crate) mod man;
 pub(crate) mod note;
+pub(crate) mod repo;
 pub mod report;
 pub(crate) mod service;
 pub(crate) mod status;
