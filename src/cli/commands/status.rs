@@ -363,6 +363,9 @@ fn repo_line(r: &RepoStatus, (name, state): (usize, usize), now: DateTime<Utc>) 
         let _ = write!(line, "  last commit {}: {sum}", relative(t, now));
     }
     line.push('\n');
+    if let Some(note) = &r.note {
+        let _ = writeln!(line, "    {note}");
+    }
     line
 }
 
@@ -532,6 +535,7 @@ mod tests {
             worktrees: 0,
             last_commit_at: Some("2026-11-26T08:00:00Z".parse().unwrap()),
             last_commit_summary: Some("Add the parser".into()),
+            note: None,
         };
         assert_eq!(
             repo_line(&watching, (3, 8), now),

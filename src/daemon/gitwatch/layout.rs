@@ -22,6 +22,9 @@ pub(crate) enum Role {
     WorktreesDir,
     /// `<commondir>/worktrees/<name>`: its `logs/` appearing matters.
     WorktreeAdmin,
+    /// `refs/heads` or a directory below it, in a repository recorded
+    /// without a reflog: a branch moving is a ref file replaced there.
+    RefsDir,
     /// The nearest existing ancestor of a repository that is missing:
     /// anything on the way to `target` appearing matters.
     Ancestor { target: PathBuf },
@@ -46,6 +49,9 @@ pub(crate) struct Layout {
     pub gitdir: PathBuf,
     pub logs: Vec<LogSource>,
     pub dirs: Vec<(PathBuf, Role)>,
+    /// The repository keeps no reflog ([`without_reflog`]): it is recorded
+    /// from its branches' movements (`refs`).
+    pub no_reflog: bool,
 }
 
 /// Why a repository cannot be watched.
@@ -193,12 +199,72 @@ pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(io_problem("listing", &worktrees, e)),
     }
+    let no_reflog = without_reflog(
+        &config,
+        commondir.join("logs").join("HEAD").exists(),
+        head_resolves(&gitdir, &commondir),
+    );
+    if no_reflog {
+        ref_dirs(&commondir.join("refs").join("heads"), &mut dirs);
+    }
     Ok(Layout {
         commondir,
         gitdir,
         logs,
         dirs,
+        no_reflog,
     })
+}
+
+/// Whether a repository keeps no HEAD reflog: `core.logAllRefUpdates` is
+/// off, or there is no `logs/HEAD` although HEAD names a commit (a
+/// repository made with the setting off, or whose logs were deleted). A
+/// repository without commits yet is waited for on its reflog as usual.
+pub(crate) fn without_reflog(config: &str, has_log: bool, head_resolves: bool) -> bool {
+    let off = config_value(config, "core", "logallrefupdates").is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "false" | "no" | "off" | "0"
+        )
+    });
+    off || (!has_log && head_resolves)
+}
+
+/// Whether `HEAD` names a commit: detached, or on a branch that has a
+/// loose ref file or a `packed-refs` line.
+fn head_resolves(gitdir: &Path, commondir: &Path) -> bool {
+    let Ok(head) = fs::read_to_string(gitdir.join("HEAD")) else {
+        return false;
+    };
+    match head.trim().strip_prefix("ref:") {
+        None => !head.trim().is_empty(),
+        Some(name) => {
+            let name = name.trim();
+            commondir.join(name).is_file()
+                || fs::read_to_string(commondir.join("packed-refs")).is_ok_and(|p| {
+                    p.lines()
+                        .any(|l| l.split_once(' ').is_some_and(|(_, n)| n == name))
+                })
+        }
+    }
+}
+
+/// `dir` and every directory below it, as [`Role::RefsDir`] (branch names
+/// with `/` are files in subdirectories).
+fn ref_dirs(dir: &Path, out: &mut Vec<(PathBuf, Role)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    out.push((dir.to_path_buf(), Role::RefsDir));
+    let mut subdirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    subdirs.sort();
+    for d in subdirs {
+        ref_dirs(&d, out);
+    }
 }
 
 /// Why the existing directory `path` is no repository, and what to do:

@@ -10,7 +10,8 @@
 //! [`GitEvent::triggers`] into a [`Debouncer`] and owns its timer.
 //!
 //! Modules: [`reflog`] (line parser), [`classify`] (operation and policy),
-//! [`layout`] (where the reflogs are), `repo` (one repository and its
+//! [`layout`] (where the reflogs are), [`refs`] (a repository without a
+//! reflog, recorded from its branches' movements), `repo` (one repository and its
 //! probe), [`tail`] (reading from where we stopped), `read` (one read of
 //! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), `outcome` (what it hands back: [`GitEvent`],
@@ -29,6 +30,7 @@ mod outcome;
 pub(crate) mod process;
 mod read;
 pub mod reflog;
+pub(crate) mod refs;
 mod repo;
 pub(crate) mod startup;
 pub(crate) mod tail;
@@ -249,6 +251,11 @@ impl GitWatch {
                 }),
                 last_commit_at: w.last_commit.as_ref().and_then(|c| c.time),
                 last_commit_summary: w.last_commit.as_ref().and_then(|c| c.summary.clone()),
+                note: w
+                    .layout
+                    .as_ref()
+                    .filter(|l| l.no_reflog && w.state == RepoState::Watching)
+                    .map(|_| refs::NOTE.to_string()),
             })
             .collect()
     }
@@ -328,6 +335,23 @@ impl GitWatch {
         };
         if watch.state != RepoState::Watching {
             return Ok(Vec::new());
+        }
+        let no_reflog = watch.layout.as_ref().is_some_and(|l| l.no_reflog);
+        if no_reflog {
+            return match refs::read_refs(watch, &self.policy, &mut self.readers, store, now) {
+                Ok(events) => Ok(events),
+                Err(ReadError::Io(e)) => {
+                    watch.state = RepoState::Error {
+                        reason: format!(
+                            "reading the refs of `{}`: {e}",
+                            watch.config.path.display()
+                        ),
+                    };
+                    changed.insert(name.to_string());
+                    Ok(Vec::new())
+                }
+                Err(ReadError::Store(e)) => Err(e),
+            };
         }
         let sources = watch
             .layout

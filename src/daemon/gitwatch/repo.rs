@@ -46,6 +46,9 @@ pub(super) struct RepoWatch {
     /// The inotify limit that refused its watches the last time they were
     /// armed; `None` once they are in place (or failed for another reason).
     pub limit: Option<Limit>,
+    /// Recorded without a reflog: the branch and commit HEAD was last
+    /// read on in this run (where a new branch's first movement starts).
+    pub ref_head: Option<(String, String)>,
 }
 
 /// Where to start reading a reflog that has no stored cursor.
@@ -139,6 +142,7 @@ impl RepoWatch {
             last_commit: None,
             unsettled: 0,
             limit: None,
+            ref_head: None,
         }
     }
 
