@@ -1607,3 +1607,38 @@ async fn the_first_watch_without_a_reflog_records_the_days_own_commits() {
     assert!(h.events.is_empty());
     assert_eq!(h.count(), 1);
 }
+
+#[tokio::test]
+async fn a_new_repository_without_a_reflog_and_its_worktree_are_recorded() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.git(&r, &["config", "core.logAllRefUpdates", "false"]);
+    let mut h = Harness::first_watch(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert!(
+        note(&h, "app").is_some(),
+        "no commit yet, and none will log"
+    );
+    let c1 = sb.commit(&r, "a.txt", "a\n", "first");
+    h.until("the first commit", |h| h.has_commit(&c1)).await;
+    assert!(h.commits().iter().any(|c| c.hash == c1 && c.trigger));
+    assert!(h.store.found_at_start("app").unwrap().is_empty());
+
+    let wt = sb.path("wt");
+    sb.git(
+        &r,
+        &["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()],
+    );
+    let c2 = sb.commit(&wt, "b.txt", "b\n", "in the worktree");
+    h.until("the worktree's commit", |h| h.has_commit(&c2))
+        .await;
+    let c = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == c2)
+        .unwrap()
+        .clone();
+    assert_eq!(c.worktree.as_deref(), Some("wt"));
+    assert_eq!(c.branch.as_deref(), Some("side"));
+    assert!(!r.join(".git/logs/HEAD").exists());
+    assert_eq!(h.count(), 2);
+}

@@ -541,6 +541,12 @@ mod tests {
             repo_line(&watching, (3, 8), now),
             "  api  watching  /src/api  [main]  last commit 1h ago: Add the parser\n"
         );
+        let noted = RepoStatus {
+            note: Some("recorded without a reflog".into()),
+            ..watching.clone()
+        };
+        assert!(repo_line(&noted, (3, 8), now)
+            .ends_with("Add the parser\n    recorded without a reflog\n"));
         let one = RepoStatus {
             worktrees: 1,
             ..watching.clone()

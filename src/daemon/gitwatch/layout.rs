@@ -216,10 +216,19 @@ pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
     })
 }
 
-/// Whether a repository keeps no HEAD reflog: `core.logAllRefUpdates` is
-/// off, or there is no `logs/HEAD` although HEAD names a commit (a
-/// repository made with the setting off, or whose logs were deleted). A
-/// repository without commits yet is waited for on its reflog as usual.
+/// What `devtrack status` says about a repository recorded without a
+/// reflog (`refs`).
+pub(crate) const NO_REFLOG_NOTE: &str =
+    "recorded without a reflog (core.logAllRefUpdates off, no logs/HEAD): \
+commits are read from branch movements; a commit amended or rebased away before the next \
+read, commits on a detached HEAD and operation names (merge, cherry-pick, revert) are not seen";
+
+/// Whether a repository keeps no HEAD reflog: there is no `logs/HEAD`
+/// although HEAD names a commit (made with `core.logAllRefUpdates` off, or
+/// its logs deleted), or none while that setting is off (its first commit
+/// will write none). git appends to a reflog that exists whatever the
+/// setting, so an existing `logs/HEAD` is always read; a repository
+/// without commits and with the setting on writes one with its first.
 pub(crate) fn without_reflog(config: &str, has_log: bool, head_resolves: bool) -> bool {
     let off = config_value(config, "core", "logallrefupdates").is_some_and(|v| {
         matches!(
@@ -227,7 +236,7 @@ pub(crate) fn without_reflog(config: &str, has_log: bool, head_resolves: bool) -
             "false" | "no" | "off" | "0"
         )
     });
-    off || (!has_log && head_resolves)
+    !has_log && (off || head_resolves)
 }
 
 /// Whether `HEAD` names a commit: detached, or on a branch that has a
@@ -432,6 +441,33 @@ mod tests {
         assert!(unsupported_reason("[core]\nbare = true\n", dir).is_some());
         assert!(unsupported_reason("[core]\nbare = false\n", dir).is_none());
         assert!(unsupported_reason("", dir).is_none());
+    }
+
+    #[test]
+    fn a_repository_without_a_reflog() {
+        let off = "[core]\n\tlogAllRefUpdates = false\n";
+        let table = [
+            // (config, has logs/HEAD, HEAD names a commit) -> no reflog
+            ("", true, true, false),
+            // No commit yet: its first one writes the reflog.
+            ("", false, false, false),
+            ("", false, true, true),
+            // git still appends to a reflog that exists.
+            (off, true, true, false),
+            (off, false, false, true),
+            (off, false, true, true),
+            ("[core]\n\tlogallrefupdates = 0\n", false, false, true),
+            ("[core]\n\tlogAllRefUpdates = true\n", true, true, false),
+            ("[core]\n\tlogAllRefUpdates = always\n", false, false, false),
+            ("[other]\n\tlogAllRefUpdates = false\n", true, true, false),
+        ];
+        for (config, has_log, resolves, want) in table {
+            assert_eq!(
+                without_reflog(config, has_log, resolves),
+                want,
+                "{config:?} {has_log} {resolves}"
+            );
+        }
     }
 
     #[test]

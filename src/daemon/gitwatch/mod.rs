@@ -337,34 +337,35 @@ impl GitWatch {
             return Ok(Vec::new());
         }
         let no_reflog = watch.layout.as_ref().is_some_and(|l| l.no_reflog);
-        if no_reflog {
-            return match refs::read_refs(watch, &self.policy, &mut self.readers, store, now) {
-                Ok(events) => Ok(events),
-                Err(ReadError::Io(e)) => {
-                    watch.state = RepoState::Error {
-                        reason: format!(
-                            "reading the refs of `{}`: {e}",
-                            watch.config.path.display()
-                        ),
-                    };
-                    changed.insert(name.to_string());
-                    Ok(Vec::new())
-                }
-                Err(ReadError::Store(e)) => Err(e),
-            };
-        }
         let sources = watch
             .layout
             .as_ref()
             .map(|l| l.logs.clone())
             .unwrap_or_default();
+        // Without a reflog, every working tree's branch is read under the
+        // same first watch (taken once, before the first of them sets it).
+        let first_watch = match no_reflog {
+            true => Some(store.first_watch(name)?),
+            false => None,
+        };
         let mut events = Vec::new();
         for source in sources {
-            match read_log(watch, &self.policy, &mut self.readers, &source, store, now) {
+            let read = match first_watch {
+                Some(first) => {
+                    let policy = &self.policy;
+                    refs::read_refs(watch, policy, &mut self.readers, &source, first, store, now)
+                }
+                None => read_log(watch, &self.policy, &mut self.readers, &source, store, now),
+            };
+            match read {
                 Ok(evs) => events.extend(evs),
                 Err(ReadError::Io(e)) => {
+                    let what = match no_reflog {
+                        true => source.gitdir.join("HEAD"),
+                        false => source.log_path.clone(),
+                    };
                     watch.state = RepoState::Error {
-                        reason: format!("reading `{}`: {e}", source.log_path.display()),
+                        reason: format!("reading `{}`: {e}", what.display()),
                     };
                     changed.insert(name.to_string());
                 }

@@ -23,6 +23,7 @@ use chrono::{DateTime, Utc};
 
 use super::classify::author_matches;
 use super::details::Readers;
+use super::layout::LogSource;
 use super::outcome::GitEvent;
 use super::process::{self, configured_authors, History, LogContext, LogRead, Lookup};
 use super::read::{note_last_commit, GitLookup, ReadError};
@@ -31,12 +32,9 @@ use super::tail::Chunk;
 use super::Policy;
 use crate::daemon::wallclock::local_midnight;
 use crate::store::cursor::Cursor;
-use crate::store::Store;
+use crate::store::{ReflogBatch, Store};
 
-/// What `devtrack status` says about a repository recorded this way.
-pub(crate) const NOTE: &str = "recorded without a reflog (core.logAllRefUpdates is off): \
-commits are read from branch movements; a commit amended or rebased away before the next \
-read, commits on a detached HEAD and operation names (merge, cherry-pick, revert) are not seen";
+pub(crate) use super::layout::NO_REFLOG_NOTE as NOTE;
 
 /// Most commits of the first day read from a branch at its first watch.
 const FIRST_DAY_LIMIT: usize = 1_000;
@@ -141,19 +139,37 @@ pub(super) fn read_refs(
     w: &mut RepoWatch,
     policy: &Policy,
     readers: &mut Readers,
+    source: &LogSource,
+    first_watch: Option<DateTime<Utc>>,
     store: &mut Store,
     now: DateTime<Utc>,
 ) -> Result<Vec<GitEvent>, ReadError> {
     let Some(layout) = &w.layout else {
         return Ok(Vec::new());
     };
-    let (gitdir, commondir) = (layout.gitdir.clone(), layout.commondir.clone());
+    let (gitdir, commondir) = (source.gitdir.clone(), layout.commondir.clone());
+    let head = resolve_head(&gitdir, &commondir).map_err(ReadError::Io)?;
     let Head::Branch {
         name,
         tip: Some(tip),
-    } = resolve_head(&gitdir, &commondir).map_err(ReadError::Io)?
+    } = head
     else {
-        // Detached, or a branch without commits: nothing to record.
+        // Detached, or a branch without commits: nothing to record but
+        // the first watch (a first commit after it is news) and that the
+        // branch is unborn (its first commits are then all new).
+        if let Head::Branch { name, tip: None } = head {
+            w.ref_heads.insert(gitdir.clone(), (name, String::new()));
+        }
+        if first_watch.is_none() {
+            let batch = ReflogBatch {
+                repo: w.config.name.clone(),
+                first_watch: Some(now),
+                ..ReflogBatch::default()
+            };
+            store
+                .record_reflog_batch(&batch, now)
+                .map_err(ReadError::Store)?;
+        }
         return Ok(Vec::new());
     };
     let key = cursor_key(&commondir, &name);
@@ -161,32 +177,52 @@ pub(super) fn read_refs(
         .reflog_cursor(&key)
         .map_err(ReadError::Store)?
         .and_then(|c| c.last_hash);
-    let previous = w.ref_head.replace((name.clone(), tip.clone()));
+    let previous = w
+        .ref_heads
+        .insert(gitdir.clone(), (name.clone(), tip.clone()));
     if stored.as_deref() == Some(tip.as_str()) {
         return Ok(Vec::new());
     }
-    let first_watch = store
-        .first_watch(&w.config.name)
-        .map_err(ReadError::Store)?;
+    // The last commit recorded (by a reflog read before it was turned
+    // off, or on another branch): where a branch without a stored tip
+    // starts when it is in that branch's history.
+    let last = store
+        .last_commit(&w.config.name)
+        .map_err(ReadError::Store)?
+        .map(|c| c.hash);
     let floor = local_midnight(first_watch.unwrap_or(now), policy.timezone);
     let mut lookup = GitLookup {
         reader: readers.take(&gitdir),
         store,
         repo: &w.config.name,
         project: w.config.project.as_deref(),
-        worktree: None,
+        worktree: source.worktree.as_deref(),
     };
     let authors = configured_authors(&policy.authors, &mut lookup);
     // A branch read for the first time started where HEAD was before
     // (`git switch -c`), when that is in its history.
-    let old = stored.or_else(|| {
-        previous
-            .filter(|(b, t)| *b != name && lookup.reachable(t, &tip))
-            .map(|(_, t)| t)
-    });
+    let born = previous.as_ref().is_some_and(|(_, t)| t.is_empty());
+    let old = stored
+        .or_else(|| {
+            previous
+                .filter(|(b, t)| *b != name && !t.is_empty() && lookup.reachable(t, &tip))
+                .map(|(_, t)| t)
+        })
+        .or_else(|| last.filter(|l| lookup.reachable(l, &tip)));
     let text = match (&old, first_watch) {
-        (Some(old), _) => movement_lines(&mut lookup, &authors, old, &tip, &name, now),
-        (None, None) => first_day_lines(&mut lookup, &tip, floor),
+        (Some(old), _) => {
+            let moved = Moved {
+                old,
+                new: &tip,
+                branch: &name,
+                floor,
+                now,
+            };
+            movement_lines(&mut lookup, &authors, moved)
+        }
+        (None, None) => chain_lines(&mut lookup, &tip, floor, None),
+        // Born since the last read: all its commits are new.
+        (None, Some(_)) if born => chain_lines(&mut lookup, &tip, floor, Some(now.timestamp())),
         // A branch whose start is unknown: its tip from now on.
         (None, Some(_)) => String::new(),
     };
@@ -211,7 +247,7 @@ pub(super) fn read_refs(
     let ctx = LogContext {
         repo: &w.config.name,
         project: w.config.project.as_deref(),
-        worktree: None,
+        worktree: source.worktree.as_deref(),
         mode: w.config.commit_triggers.unwrap_or(policy.mode),
         authors: &policy.authors,
     };
@@ -249,9 +285,15 @@ fn zeros(hash: &str) -> String {
     "0".repeat(hash.len())
 }
 
-/// Lines for the commits of the first day on the branch's first-parent
-/// line, oldest first, stamped with their commit times.
-fn first_day_lines(lookup: &mut dyn Lookup, tip: &str, floor: DateTime<Utc>) -> String {
+/// Lines for the commits made since `floor` on the branch's first-parent
+/// line, oldest first, stamped `at` (else with their commit times: the
+/// first day's commits, found at the first watch).
+fn chain_lines(
+    lookup: &mut dyn Lookup,
+    tip: &str,
+    floor: DateTime<Utc>,
+    at: Option<i64>,
+) -> String {
     let mut chain = Vec::new();
     let mut next = Some(tip.to_string());
     while let Some(h) = next.take() {
@@ -272,7 +314,7 @@ fn first_day_lines(lookup: &mut dyn Lookup, tip: &str, floor: DateTime<Utc>) -> 
             &old,
             h,
             &d.author_email,
-            d.time.timestamp(),
+            at.unwrap_or(d.time.timestamp()),
             &format!("{verb}: {summary}"),
         );
     }
@@ -287,15 +329,25 @@ fn commit_verb(lookup: &mut dyn Lookup, hash: &str) -> &'static str {
     }
 }
 
-/// Lines for the branch moving from `old` to `new`.
-fn movement_lines(
-    lookup: &mut dyn Lookup,
-    authors: &[String],
-    old: &str,
-    new: &str,
-    branch: &str,
+/// A branch that moved from `old` to `new`, read at `now`; commits made
+/// before `floor` predate watching.
+struct Moved<'a> {
+    old: &'a str,
+    new: &'a str,
+    branch: &'a str,
+    floor: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> String {
+}
+
+/// Lines for a branch movement.
+fn movement_lines(lookup: &mut dyn Lookup, authors: &[String], moved: Moved<'_>) -> String {
+    let Moved {
+        old,
+        new,
+        branch,
+        floor,
+        now,
+    } = moved;
     let relation = if old == new {
         Relation::Same
     } else if lookup.reachable(old, new) {
@@ -333,7 +385,8 @@ fn movement_lines(
         Movement::Nothing => {}
         Movement::Commits => {
             let mut prev = old.to_string();
-            for (h, d, _) in &commits {
+            // A branch it had not seen may bring old commits of its own.
+            for (h, d, _) in commits.iter().filter(|c| c.1.time >= floor) {
                 let verb = commit_verb(lookup, h);
                 let summary = d.summary.clone().unwrap_or_default();
                 line(

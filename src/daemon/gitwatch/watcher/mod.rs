@@ -566,6 +566,11 @@ mod tests {
         let logs = git.join("logs");
         assert!(relevant(&Role::LogsDir, &logs, &logs.join("HEAD")));
         assert!(!relevant(&Role::LogsDir, &logs, &logs.join("HEAD.lock")));
+        assert!(relevant(&Role::GitDir, git, &git.join("packed-refs")));
+        let heads = git.join("refs/heads");
+        assert!(relevant(&Role::RefsDir, &heads, &heads.join("main")));
+        assert!(relevant(&Role::RefsDir, &heads, &heads.join("feature")));
+        assert!(!relevant(&Role::RefsDir, &heads, &heads.join("main.lock")));
         let target = PathBuf::from("/home/u/code/repo/.git/HEAD");
         let anc = Role::Ancestor { target };
         let home = Path::new("/home/u");
