@@ -221,7 +221,7 @@ pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
 pub(crate) const NO_REFLOG_NOTE: &str =
     "recorded without a reflog (core.logAllRefUpdates off, no logs/HEAD): \
 commits are read from branch movements; a commit amended or rebased away before the next \
-read, commits on a detached HEAD and operation names (merge, cherry-pick, revert) are not seen";
+read and commits on a detached HEAD are not seen; a cherry-pick or revert counts as a commit";
 
 /// Whether a repository keeps no HEAD reflog: there is no `logs/HEAD`
 /// although HEAD names a commit (made with `core.logAllRefUpdates` off, or

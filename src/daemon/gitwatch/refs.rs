@@ -13,7 +13,7 @@
 //! [`read_refs`] reads the refs and asks git.
 //!
 //! What is lost: a commit amended or rebased away before the next read,
-//! commits made on a detached HEAD, and the operation names (a merge, a
+//! commits made on a detached HEAD, and the operation names (a
 //! cherry-pick or a revert is recorded as a commit).
 
 use std::fmt::Write as _;
