@@ -1642,3 +1642,58 @@ async fn a_new_repository_without_a_reflog_and_its_worktree_are_recorded() {
     assert!(!r.join(".git/logs/HEAD").exists());
     assert_eq!(h.count(), 2);
 }
+
+#[tokio::test]
+async fn without_a_reflog_a_pull_keeps_other_authors_only_under_all() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let clone = |name: &str| {
+        let p = sb.path(name);
+        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
+        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+        sb.git(&p, &["config", "core.logAllRefUpdates", "false"]);
+        std::fs::remove_dir_all(p.join(".git/logs")).unwrap();
+        p
+    };
+    let (own, all) = (clone("own"), clone("all"));
+    let mut all_cfg = repo("all", &all);
+    all_cfg.commit_triggers = Some(CommitTriggers::All);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+
+    std::fs::write(upstream.join("u.txt"), "1\n2\n").unwrap();
+    sb.git_as(&upstream, THEM, &["add", "-A"]);
+    sb.git_as(&upstream, THEM, &["commit", "-q", "-m", "their work"]);
+    let theirs = sb.head(&upstream);
+    for r in [&own, &all] {
+        sb.git(r, &["pull", "-q", "--ff-only"]);
+    }
+    h.until("both pulls", |h| h.activity(Operation::Pull) == 2)
+        .await;
+    assert!(h.store.commit("own", &theirs).unwrap().is_none());
+    let t = h
+        .store
+        .commit("all", &theirs)
+        .unwrap()
+        .expect("their commit");
+    assert_eq!(t.own, Some(false));
+    assert!(h.commits().is_empty(), "a pull announces no commit");
+
+    // A pull that merges: its merge commit is own work.
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "more"],
+    );
+    sb.commit(&own, "mine.txt", "m\n", "my work");
+    sb.git(&own, &["pull", "-q", "--no-rebase", "--no-edit"]);
+    let merge = sb.head(&own);
+    h.until("the merge", |h| h.has_commit(&merge)).await;
+    let m = h.store.commit("own", &merge).unwrap().unwrap();
+    assert_eq!((m.kind, m.own), (CommitKind::Merge, Some(true)));
+    assert_eq!(report(&h.store).totals.commits, 2, "my work and the merge");
+}

@@ -58,7 +58,8 @@ pub(crate) enum Movement {
     /// Forward by the developer's own commits only: each is a commit.
     Commits,
     /// Forward with commits of others (a pull, a fast-forward, a merge):
-    /// a merge commit it made is own, the rest gained.
+    /// own commits on the branch's first-parent line (a merge commit it
+    /// made too) are commits, the rest gained.
     Gain,
     /// Back, or onto commits none of which is the developer's.
     Reset,
@@ -400,14 +401,39 @@ fn movement_lines(lookup: &mut dyn Lookup, authors: &[String], moved: Moved<'_>)
                 prev = h.clone();
             }
         }
-        Movement::Gain => line(
-            &mut out,
-            old,
-            new,
-            &tip_email,
-            at,
-            "pull: the branch moved forward",
-        ),
+        Movement::Gain => {
+            // Own commits on the branch's own line (a commit then a
+            // pull's merge) were made here; a merge made right on the old
+            // tip is the pull's own (`process`), the rest gained.
+            let mainline = first_parent_line(lookup, old, new);
+            let merged_on_old = lookup.first_parent(new).as_deref() == Some(old);
+            let mut prev = old.to_string();
+            for (h, d, _) in commits.iter().filter(|c| {
+                c.2 && c.1.time >= floor
+                    && mainline.contains(&c.0)
+                    && !(merged_on_old && c.0 == new)
+            }) {
+                let verb = commit_verb(lookup, h);
+                let summary = d.summary.clone().unwrap_or_default();
+                line(
+                    &mut out,
+                    &prev,
+                    h,
+                    &d.author_email,
+                    at,
+                    &format!("{verb}: {summary}"),
+                );
+                prev = h.clone();
+            }
+            line(
+                &mut out,
+                old,
+                new,
+                &tip_email,
+                at,
+                "pull: the branch moved forward",
+            );
+        }
         Movement::Reset => line(
             &mut out,
             old,
@@ -457,6 +483,25 @@ fn movement_lines(lookup: &mut dyn Lookup, authors: &[String], moved: Moved<'_>)
         }
     }
     out
+}
+
+/// The commits from `new` back to `old` along first parents (`old` not
+/// included): those made on the branch itself.
+fn first_parent_line(
+    lookup: &mut dyn Lookup,
+    old: &str,
+    new: &str,
+) -> std::collections::HashSet<String> {
+    let mut line = std::collections::HashSet::new();
+    let mut next = Some(new.to_string());
+    while let Some(h) = next.take() {
+        if h == old || line.len() >= process::GAINED_LIMIT {
+            break;
+        }
+        next = lookup.first_parent(&h);
+        line.insert(h);
+    }
+    line
 }
 
 #[cfg(test)]
