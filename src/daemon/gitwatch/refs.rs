@@ -1,5 +1,8 @@
-//! Recording a repository that keeps no reflog (`core.logAllRefUpdates`
-//! off) from its branches' movements instead.
+//! Recording a repository that keeps no HEAD reflog (no `logs/HEAD`:
+//! `core.logAllRefUpdates` off, or its logs deleted; see
+//! `layout::without_reflog`) from its branches' movements instead, in
+//! each working tree. Once a reflog appears it is read as usual; commits
+//! already stored from here are matched by hash.
 //!
 //! Without a reflog nothing says which operation moved a branch, so each
 //! read compares the checked-out branch's tip with the tip stored for it
