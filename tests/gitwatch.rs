@@ -1601,3 +1601,212 @@ proptest::proptest! {
         proptest::prop_assert_eq!(counted, made, "{:?}", steps);
     }
 }
+
+/// The note `status` shows for `name`.
+fn note(h: &Harness, name: &str) -> Option<String> {
+    h.gw.repo_statuses()
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap()
+        .note
+}
+
+#[tokio::test]
+async fn a_repository_without_a_reflog_is_recorded_from_its_refs() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.commit(&upstream, "a.txt", "a\n", "first");
+    let r = sb.path("app");
+    let (from, to) = (upstream.to_str().unwrap(), r.to_str().unwrap());
+    sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+    sb.git(&r, &["config", "core.logAllRefUpdates", "false"]);
+    std::fs::remove_dir_all(r.join(".git/logs")).unwrap();
+    let mut h = Harness::start(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert_eq!(h.state("app"), RepoState::Watching);
+    let said = note(&h, "app").expect("a note in status");
+    assert!(said.contains("without a reflog"), "{said}");
+    assert!(
+        h.events.is_empty(),
+        "history before devtrack is not imported"
+    );
+
+    // A fast-forward pull of someone else's work: activity, not stored.
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "theirs"],
+    );
+    let theirs = sb.head(&upstream);
+    sb.git(&r, &["pull", "-q", "--ff-only"]);
+    h.until("the pull", |h| h.activity(Operation::Pull) == 1)
+        .await;
+    assert!(h.store.commit("app", &theirs).unwrap().is_none());
+
+    // A commit, then its amend.
+    let c1 = sb.commit(&r, "a.txt", "a\none\n", "one");
+    h.until("the commit", |h| h.has_commit(&c1)).await;
+    let c = h.store.commit("app", &c1).unwrap().unwrap();
+    assert_eq!((c.kind, c.own), (CommitKind::Commit, Some(true)));
+    assert_eq!(c.branch.as_deref(), Some("main"));
+    assert!(h.commits().iter().any(|c| c.hash == c1 && c.trigger));
+    std::fs::write(r.join("a.txt"), "a\none\ntwo\n").unwrap();
+    sb.git(&r, &["commit", "-q", "-a", "--amend", "-m", "one amended"]);
+    let c2 = sb.head(&r);
+    h.until("the amend", |h| h.has_commit(&c2)).await;
+    let c = h.store.commit("app", &c2).unwrap().unwrap();
+    assert_eq!(c.kind, CommitKind::Amend);
+    assert_eq!(c.amends.as_deref(), Some(c1.as_str()));
+
+    // A new branch and a commit on it.
+    sb.git(&r, &["checkout", "-q", "-b", "feature/x"]);
+    let c3 = sb.commit(&r, "f.txt", "f\n", "feature work");
+    h.until("the feature commit", |h| h.has_commit(&c3)).await;
+    let c = h.store.commit("app", &c3).unwrap().unwrap();
+    assert_eq!(c.branch.as_deref(), Some("feature/x"));
+
+    // main moves on; the feature is rebased onto it.
+    sb.git(&r, &["checkout", "-q", "main"]);
+    let m = sb.commit(&r, "m.txt", "m\n", "main moves on");
+    h.until("main's commit", |h| h.has_commit(&m)).await;
+    sb.git(&r, &["checkout", "-q", "feature/x"]);
+    sb.git(&r, &["rebase", "-q", "main"]);
+    h.until("the rebase", |h| rebases(h).len() == 1).await;
+    let rebased = sb.head(&r);
+    assert!(h.store.commit("app", &rebased).unwrap().is_some());
+    assert!(!r.join(".git/logs/HEAD").exists(), "still no reflog");
+
+    // Each own change counted once: the amended commit, main's, the
+    // rebased feature commit.
+    let rep = report(&h.store);
+    assert_eq!(rep.totals.commits, 3);
+    assert_eq!(rep.totals.insertions, 4);
+
+    // The reflog switched back on: read from it again, nothing twice.
+    sb.git(&r, &["config", "core.logAllRefUpdates", "true"]);
+    let c4 = sb.commit(&r, "g.txt", "g\n", "with a reflog again");
+    h.until("the commit with a reflog", |h| h.has_commit(&c4))
+        .await;
+    assert!(r.join(".git/logs/HEAD").exists());
+    assert_eq!(note(&h, "app"), None);
+    let mut hashes: Vec<&str> = h.commits().iter().map(|c| c.hash.as_str()).collect();
+    let announced = hashes.len();
+    hashes.sort();
+    hashes.dedup();
+    assert_eq!(hashes.len(), announced, "nothing announced twice");
+    assert_eq!(report(&h.store).totals.commits, 4);
+}
+
+#[tokio::test]
+async fn the_first_watch_without_a_reflog_records_the_days_own_commits() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.git(&r, &["config", "core.logAllRefUpdates", "false"]);
+    let alpha = commit_days_ago(&sb, &r, 3, "init alpha");
+    sb.git_as(
+        &r,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "theirs today"],
+    );
+    let beta = sb.commit(&r, "b.txt", "b\n", "beta today");
+    assert!(!r.join(".git/logs/HEAD").exists());
+    let h = Harness::first_watch(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert!(note(&h, "app").is_some());
+    assert_eq!(h.store.found_at_start("app").unwrap(), [beta]);
+    assert!(h.store.commit("app", &alpha).unwrap().is_none());
+    assert!(h.events.is_empty(), "found at start: no event, no prompt");
+    drop(h);
+    let store = Store::open(&sb.path("store/devtrack.db")).unwrap();
+    let h = Harness::with_store(store, &[repo("app", &r)], &settings(&[ME]));
+    assert!(h.events.is_empty());
+    assert_eq!(h.count(), 1);
+}
+
+#[tokio::test]
+async fn a_new_repository_without_a_reflog_and_its_worktree_are_recorded() {
+    let sb = Sandbox::new();
+    let r = sb.init("app");
+    sb.git(&r, &["config", "core.logAllRefUpdates", "false"]);
+    let mut h = Harness::first_watch(&sb, &[repo("app", &r)], &settings(&[ME]));
+    assert!(
+        note(&h, "app").is_some(),
+        "no commit yet, and none will log"
+    );
+    let c1 = sb.commit(&r, "a.txt", "a\n", "first");
+    h.until("the first commit", |h| h.has_commit(&c1)).await;
+    assert!(h.commits().iter().any(|c| c.hash == c1 && c.trigger));
+    assert!(h.store.found_at_start("app").unwrap().is_empty());
+
+    let wt = sb.path("wt");
+    sb.git(
+        &r,
+        &["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()],
+    );
+    let c2 = sb.commit(&wt, "b.txt", "b\n", "in the worktree");
+    h.until("the worktree's commit", |h| h.has_commit(&c2))
+        .await;
+    let c = h
+        .commits()
+        .into_iter()
+        .find(|c| c.hash == c2)
+        .unwrap()
+        .clone();
+    assert_eq!(c.worktree.as_deref(), Some("wt"));
+    assert_eq!(c.branch.as_deref(), Some("side"));
+    assert!(!r.join(".git/logs/HEAD").exists());
+    assert_eq!(h.count(), 2);
+}
+
+#[tokio::test]
+async fn without_a_reflog_a_pull_keeps_other_authors_only_under_all() {
+    let sb = Sandbox::new();
+    let upstream = sb.init("upstream");
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    let clone = |name: &str| {
+        let p = sb.path(name);
+        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
+        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
+        sb.git(&p, &["config", "core.logAllRefUpdates", "false"]);
+        std::fs::remove_dir_all(p.join(".git/logs")).unwrap();
+        p
+    };
+    let (own, all) = (clone("own"), clone("all"));
+    let mut all_cfg = repo("all", &all);
+    all_cfg.commit_triggers = Some(CommitTriggers::All);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+
+    std::fs::write(upstream.join("u.txt"), "1\n2\n").unwrap();
+    sb.git_as(&upstream, THEM, &["add", "-A"]);
+    sb.git_as(&upstream, THEM, &["commit", "-q", "-m", "their work"]);
+    let theirs = sb.head(&upstream);
+    for r in [&own, &all] {
+        sb.git(r, &["pull", "-q", "--ff-only"]);
+    }
+    h.until("both pulls", |h| h.activity(Operation::Pull) == 2)
+        .await;
+    assert!(h.store.commit("own", &theirs).unwrap().is_none());
+    let t = h
+        .store
+        .commit("all", &theirs)
+        .unwrap()
+        .expect("their commit");
+    assert_eq!(t.own, Some(false));
+    assert!(h.commits().is_empty(), "a pull announces no commit");
+
+    // A pull that merges: its merge commit is own work.
+    sb.git_as(
+        &upstream,
+        THEM,
+        &["commit", "-q", "--allow-empty", "-m", "more"],
+    );
+    sb.commit(&own, "mine.txt", "m\n", "my work");
+    sb.git(&own, &["pull", "-q", "--no-rebase", "--no-edit"]);
+    let merge = sb.head(&own);
+    h.until("the merge", |h| h.has_commit(&merge)).await;
+    let m = h.store.commit("own", &merge).unwrap().unwrap();
+    assert_eq!((m.kind, m.own), (CommitKind::Merge, Some(true)));
+    assert_eq!(report(&h.store).totals.commits, 2, "my work and the merge");
+}

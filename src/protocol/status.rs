@@ -125,6 +125,11 @@ pub struct RepoStatus {
     pub last_commit_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub last_commit_summary: Option<String>,
+    /// How it is recorded when that is not the usual way (a repository
+    /// without a reflog), and what that loses; absent on the wire when
+    /// there is nothing to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -239,6 +244,7 @@ mod tests {
             worktrees: 0,
             last_commit_at: None,
             last_commit_summary: None,
+            note: None,
         }
     }
 

@@ -363,6 +363,9 @@ fn repo_line(r: &RepoStatus, (name, state): (usize, usize), now: DateTime<Utc>) 
         let _ = write!(line, "  last commit {}: {sum}", relative(t, now));
     }
     line.push('\n');
+    if let Some(note) = &r.note {
+        let _ = writeln!(line, "    {note}");
+    }
     line
 }
 
@@ -532,11 +535,18 @@ mod tests {
             worktrees: 0,
             last_commit_at: Some("2026-11-26T08:00:00Z".parse().unwrap()),
             last_commit_summary: Some("Add the parser".into()),
+            note: None,
         };
         assert_eq!(
             repo_line(&watching, (3, 8), now),
             "  api  watching  /src/api  [main]  last commit 1h ago: Add the parser\n"
         );
+        let noted = RepoStatus {
+            note: Some("recorded without a reflog".into()),
+            ..watching.clone()
+        };
+        assert!(repo_line(&noted, (3, 8), now)
+            .ends_with("Add the parser\n    recorded without a reflog\n"));
         let one = RepoStatus {
             worktrees: 1,
             ..watching.clone()

@@ -22,6 +22,9 @@ pub(crate) enum Role {
     WorktreesDir,
     /// `<commondir>/worktrees/<name>`: its `logs/` appearing matters.
     WorktreeAdmin,
+    /// `refs/heads` or a directory below it, in a repository recorded
+    /// without a reflog: a branch moving is a ref file replaced there.
+    RefsDir,
     /// The nearest existing ancestor of a repository that is missing:
     /// anything on the way to `target` appearing matters.
     Ancestor { target: PathBuf },
@@ -46,6 +49,9 @@ pub(crate) struct Layout {
     pub gitdir: PathBuf,
     pub logs: Vec<LogSource>,
     pub dirs: Vec<(PathBuf, Role)>,
+    /// The repository keeps no reflog ([`without_reflog`]): it is recorded
+    /// from its branches' movements (`refs`).
+    pub no_reflog: bool,
 }
 
 /// Why a repository cannot be watched.
@@ -193,12 +199,81 @@ pub(crate) fn probe(path: &Path) -> Result<Layout, Problem> {
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(io_problem("listing", &worktrees, e)),
     }
+    let no_reflog = without_reflog(
+        &config,
+        commondir.join("logs").join("HEAD").exists(),
+        head_resolves(&gitdir, &commondir),
+    );
+    if no_reflog {
+        ref_dirs(&commondir.join("refs").join("heads"), &mut dirs);
+    }
     Ok(Layout {
         commondir,
         gitdir,
         logs,
         dirs,
+        no_reflog,
     })
+}
+
+/// What `devtrack status` says about a repository recorded without a
+/// reflog (`refs`).
+pub(crate) const NO_REFLOG_NOTE: &str =
+    "recorded without a reflog (core.logAllRefUpdates off, no logs/HEAD): \
+commits are read from branch movements; a commit amended or rebased away before the next \
+read and commits on a detached HEAD are not seen; a cherry-pick or revert counts as a commit";
+
+/// Whether a repository keeps no HEAD reflog: there is no `logs/HEAD`
+/// although HEAD names a commit (made with `core.logAllRefUpdates` off, or
+/// its logs deleted), or none while that setting is off (its first commit
+/// will write none). git appends to a reflog that exists whatever the
+/// setting, so an existing `logs/HEAD` is always read; a repository
+/// without commits and with the setting on writes one with its first.
+pub(crate) fn without_reflog(config: &str, has_log: bool, head_resolves: bool) -> bool {
+    let off = config_value(config, "core", "logallrefupdates").is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "false" | "no" | "off" | "0"
+        )
+    });
+    !has_log && (off || head_resolves)
+}
+
+/// Whether `HEAD` names a commit: detached, or on a branch that has a
+/// loose ref file or a `packed-refs` line.
+fn head_resolves(gitdir: &Path, commondir: &Path) -> bool {
+    let Ok(head) = fs::read_to_string(gitdir.join("HEAD")) else {
+        return false;
+    };
+    match head.trim().strip_prefix("ref:") {
+        None => !head.trim().is_empty(),
+        Some(name) => {
+            let name = name.trim();
+            commondir.join(name).is_file()
+                || fs::read_to_string(commondir.join("packed-refs")).is_ok_and(|p| {
+                    p.lines()
+                        .any(|l| l.split_once(' ').is_some_and(|(_, n)| n == name))
+                })
+        }
+    }
+}
+
+/// `dir` and every directory below it, as [`Role::RefsDir`] (branch names
+/// with `/` are files in subdirectories).
+fn ref_dirs(dir: &Path, out: &mut Vec<(PathBuf, Role)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    out.push((dir.to_path_buf(), Role::RefsDir));
+    let mut subdirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    subdirs.sort();
+    for d in subdirs {
+        ref_dirs(&d, out);
+    }
 }
 
 /// Why the existing directory `path` is no repository, and what to do:
@@ -366,6 +441,33 @@ mod tests {
         assert!(unsupported_reason("[core]\nbare = true\n", dir).is_some());
         assert!(unsupported_reason("[core]\nbare = false\n", dir).is_none());
         assert!(unsupported_reason("", dir).is_none());
+    }
+
+    #[test]
+    fn a_repository_without_a_reflog() {
+        let off = "[core]\n\tlogAllRefUpdates = false\n";
+        let table = [
+            // (config, has logs/HEAD, HEAD names a commit) -> no reflog
+            ("", true, true, false),
+            // No commit yet: its first one writes the reflog.
+            ("", false, false, false),
+            ("", false, true, true),
+            // git still appends to a reflog that exists.
+            (off, true, true, false),
+            (off, false, false, true),
+            (off, false, true, true),
+            ("[core]\n\tlogallrefupdates = 0\n", false, false, true),
+            ("[core]\n\tlogAllRefUpdates = true\n", true, true, false),
+            ("[core]\n\tlogAllRefUpdates = always\n", false, false, false),
+            ("[other]\n\tlogAllRefUpdates = false\n", true, true, false),
+        ];
+        for (config, has_log, resolves, want) in table {
+            assert_eq!(
+                without_reflog(config, has_log, resolves),
+                want,
+                "{config:?} {has_log} {resolves}"
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! [`GitEvent::triggers`] into a [`Debouncer`] and owns its timer.
 //!
 //! Modules: [`reflog`] (line parser), [`classify`] (operation and policy),
-//! [`layout`] (where the reflogs are), `repo` (one repository and its
+//! [`layout`] (where the reflogs are), [`refs`] (a repository without a
+//! reflog, recorded from its branches' movements), `repo` (one repository and its
 //! probe), [`tail`] (reading from where we stopped), `read` (one read of
 //! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), `outcome` (what it hands back: [`GitEvent`],
@@ -29,6 +30,7 @@ mod outcome;
 pub(crate) mod process;
 mod read;
 pub mod reflog;
+pub(crate) mod refs;
 mod repo;
 pub(crate) mod startup;
 pub(crate) mod tail;
@@ -249,6 +251,11 @@ impl GitWatch {
                 }),
                 last_commit_at: w.last_commit.as_ref().and_then(|c| c.time),
                 last_commit_summary: w.last_commit.as_ref().and_then(|c| c.summary.clone()),
+                note: w
+                    .layout
+                    .as_ref()
+                    .filter(|l| l.no_reflog && w.state == RepoState::Watching)
+                    .map(|_| refs::NOTE.to_string()),
             })
             .collect()
     }
@@ -329,18 +336,36 @@ impl GitWatch {
         if watch.state != RepoState::Watching {
             return Ok(Vec::new());
         }
+        let no_reflog = watch.layout.as_ref().is_some_and(|l| l.no_reflog);
         let sources = watch
             .layout
             .as_ref()
             .map(|l| l.logs.clone())
             .unwrap_or_default();
+        // Without a reflog, every working tree's branch is read under the
+        // same first watch (taken once, before the first of them sets it).
+        let first_watch = match no_reflog {
+            true => Some(store.first_watch(name)?),
+            false => None,
+        };
         let mut events = Vec::new();
         for source in sources {
-            match read_log(watch, &self.policy, &mut self.readers, &source, store, now) {
+            let read = match first_watch {
+                Some(first) => {
+                    let policy = &self.policy;
+                    refs::read_refs(watch, policy, &mut self.readers, &source, first, store, now)
+                }
+                None => read_log(watch, &self.policy, &mut self.readers, &source, store, now),
+            };
+            match read {
                 Ok(evs) => events.extend(evs),
                 Err(ReadError::Io(e)) => {
+                    let what = match no_reflog {
+                        true => source.gitdir.join("HEAD"),
+                        false => source.log_path.clone(),
+                    };
                     watch.state = RepoState::Error {
-                        reason: format!("reading `{}`: {e}", source.log_path.display()),
+                        reason: format!("reading `{}`: {e}", what.display()),
                     };
                     changed.insert(name.to_string());
                 }

@@ -729,7 +729,7 @@ impl Reader<'_, '_> {
 
 /// Authors whose commits are own work: the configured ones, else the
 /// repository's `user.email`, else anyone (empty).
-fn configured_authors(configured: &[String], lookup: &mut dyn Lookup) -> Vec<String> {
+pub(crate) fn configured_authors(configured: &[String], lookup: &mut dyn Lookup) -> Vec<String> {
     if !configured.is_empty() {
         return configured.to_vec();
     }

@@ -94,12 +94,12 @@ pub(crate) fn batch_to_write(
 }
 
 /// libgit2 and the store, as [`process::process`] needs them.
-struct GitLookup<'a> {
-    reader: RepoReader,
-    store: &'a Store,
-    repo: &'a str,
-    project: Option<&'a str>,
-    worktree: Option<&'a str>,
+pub(super) struct GitLookup<'a> {
+    pub reader: RepoReader,
+    pub store: &'a Store,
+    pub repo: &'a str,
+    pub project: Option<&'a str>,
+    pub worktree: Option<&'a str>,
 }
 
 impl Lookup for GitLookup<'_> {
@@ -278,7 +278,13 @@ pub(super) fn read_log(
         None => Vec::new(),
     };
     let events = process::events(processed, &inserted);
-    for e in &events {
+    note_last_commit(w, &events);
+    Ok(events)
+}
+
+/// Keeps the newest commit of `events` as the repository's last commit.
+pub(super) fn note_last_commit(w: &mut RepoWatch, events: &[GitEvent]) {
+    for e in events {
         let latest = match e {
             GitEvent::Commit(c) => Some(c),
             GitEvent::Rebase(r) => r.commits.last(),
@@ -295,7 +301,6 @@ pub(super) fn read_log(
             }
         }
     }
-    Ok(events)
 }
 
 /// Whether `candidate` replaces `current` as a repository's last commit:

@@ -46,6 +46,10 @@ pub(super) struct RepoWatch {
     /// The inotify limit that refused its watches the last time they were
     /// armed; `None` once they are in place (or failed for another reason).
     pub limit: Option<Limit>,
+    /// Recorded without a reflog: per git directory (working tree), the
+    /// branch and commit its HEAD was last read on in this run (where a
+    /// new branch's first movement starts).
+    pub ref_heads: HashMap<PathBuf, (String, String)>,
 }
 
 /// Where to start reading a reflog that has no stored cursor.
@@ -139,6 +143,7 @@ impl RepoWatch {
             last_commit: None,
             unsettled: 0,
             limit: None,
+            ref_heads: HashMap::new(),
         }
     }
 
@@ -180,6 +185,10 @@ impl RepoWatch {
         let rule = start_rule(was_watching, self.fresh, self.unwatchable_since);
         if !was_watching {
             self.baselines.clear();
+            if layout.no_reflog {
+                let name = &self.config.name;
+                tracing::info!(repo = %name, "repository `{name}` keeps no reflog: {}", layout::NO_REFLOG_NOTE);
+            }
             let config = std::fs::read_to_string(layout.commondir.join("config"));
             if config.is_ok_and(|c| cli::sha256_config(&c)) {
                 let name = &self.config.name;

@@ -96,7 +96,7 @@ pub(super) enum Wants {
 pub(super) fn wants(role: &Role) -> Wants {
     match role {
         Role::LogsDir | Role::Ancestor { .. } => Wants::Writes,
-        Role::GitDir | Role::WorktreesDir | Role::WorktreeAdmin => Wants::Entries,
+        Role::GitDir | Role::WorktreesDir | Role::WorktreeAdmin | Role::RefsDir => Wants::Entries,
     }
 }
 
@@ -169,7 +169,11 @@ pub(crate) fn relevant(role: &Role, dir: &Path, path: &Path) -> bool {
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match role {
-        Role::GitDir => matches!(name, "logs" | "worktrees" | "HEAD" | "commondir" | "config"),
+        Role::GitDir => matches!(
+            name,
+            "logs" | "worktrees" | "HEAD" | "commondir" | "config" | "packed-refs"
+        ),
+        Role::RefsDir => !name.ends_with(".lock"),
         Role::LogsDir => name == "HEAD",
         Role::WorktreesDir => true,
         Role::WorktreeAdmin => name == "logs",
@@ -562,6 +566,11 @@ mod tests {
         let logs = git.join("logs");
         assert!(relevant(&Role::LogsDir, &logs, &logs.join("HEAD")));
         assert!(!relevant(&Role::LogsDir, &logs, &logs.join("HEAD.lock")));
+        assert!(relevant(&Role::GitDir, git, &git.join("packed-refs")));
+        let heads = git.join("refs/heads");
+        assert!(relevant(&Role::RefsDir, &heads, &heads.join("main")));
+        assert!(relevant(&Role::RefsDir, &heads, &heads.join("feature")));
+        assert!(!relevant(&Role::RefsDir, &heads, &heads.join("main.lock")));
         let target = PathBuf::from("/home/u/code/repo/.git/HEAD");
         let anc = Role::Ancestor { target };
         let home = Path::new("/home/u");
