@@ -20,6 +20,7 @@ mod suggest;
 mod times;
 mod tree;
 mod validate;
+pub(crate) mod watch;
 mod yaml;
 
 pub use checkout::containing_repository;
