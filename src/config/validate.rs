@@ -878,6 +878,13 @@ mod tests {
         let (key, _, hint) = fails("settings:\n  timezome: UTC\n");
         assert_eq!(key, "settings.timezome");
         assert_eq!(hint.as_deref(), Some("did you mean `timezone`?"));
+        let (_, _, hint) = fails("settings:\n  watch_conifg: false\n");
+        assert_eq!(hint.as_deref(), Some("did you mean `watch_config`?"));
+        let (_, _, hint) = fails("watch_config: false\n");
+        assert_eq!(
+            hint.as_deref(),
+            Some("`watch_config` belongs under `settings:`")
+        );
         let (_, _, hint) = fails("settings:\n  timezone: europe/berlin\n");
         assert_eq!(hint.as_deref(), Some("did you mean `Europe/Berlin`?"));
         let (_, _, hint) = fails("settings:\n  prompt_interval: '60'\n");
