@@ -388,7 +388,7 @@ fn rows(
         });
         if let Some(idle) = &s.idle {
             rows.push(Row::at_most(
-                "idle context switches / min",
+                "idle context switches / min (watch_config on)",
                 n,
                 idle.per_minute,
                 "",

@@ -490,6 +490,7 @@ fn older_devtrack_config_loads_unchanged() {
     assert_eq!(s.commit_triggers, CommitTriggers::Own);
     assert!(s.authors.is_empty());
     assert_eq!(s.commit_debounce, Duration::from_millis(2000));
+    assert!(s.watch_config, "watched unless turned off");
     assert!(config.integrations.azure_devops.enabled);
     assert!(config.integrations.github.enabled);
     assert!(!config.integrations.jira.enabled);
@@ -556,6 +557,7 @@ fn every_new_key_is_read() {
         ["dev@example.com", "dev@users.noreply.github.com"]
     );
     assert_eq!(s.commit_debounce, Duration::from_millis(500));
+    assert!(!s.watch_config);
     assert!(!config.integrations.azure_devops.enabled);
     assert!(config.integrations.github.enabled);
     let p = &config.prompts;

@@ -347,15 +347,17 @@ fn sighup_applies_a_good_config_and_keeps_the_old_one_on_a_bad_one() {
 #[test]
 fn reload_wait_reports_the_verdict() {
     let env = Env::new();
-    env.write_config(BASIC);
+    // What `reload` prints is what it applied: no config watch first.
+    let unwatched = |minutes| format!("{}  watch_config: false\n", config_with_interval(minutes));
+    env.write_config(&unwatched(180));
     let _daemon = env.start();
-    env.write_config(&config_with_interval(45));
+    env.write_config(&unwatched(45));
     let out = env.run(["reload", "--wait"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("prompt_interval"));
     assert_eq!(env.status()["daemon"]["scheduler"]["interval_minutes"], 45);
 
-    env.write_config(&config_with_interval(0));
+    env.write_config(&unwatched(0));
     let out = env.run(["reload", "--wait"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -175,11 +175,13 @@ fn a_reload_adds_a_repository_without_a_restart() {
     let two = env.cwd.join("two");
     git_repo(&one);
     git_repo(&two);
-    env.write_config(&config(&[("one", &one)]));
+    // What `reload` prints is what it applied: no config watch first.
+    let unwatched = |repos: &[(&str, &Path)]| format!("{}  watch_config: false\n", config(repos));
+    env.write_config(&unwatched(&[("one", &one)]));
     let daemon = env.start();
     let events = EventStream::open(&env);
 
-    env.write_config(&config(&[("one", &one), ("two", &two)]));
+    env.write_config(&unwatched(&[("one", &one), ("two", &two)]));
     let out = env.run(["reload", "--wait"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(

@@ -40,6 +40,7 @@ fn settings(authors: &[&str]) -> Settings {
         commit_triggers: CommitTriggers::Own,
         authors: authors.iter().map(|s| s.to_string()).collect(),
         commit_debounce: Duration::from_secs(2),
+        watch_config: true,
     }
 }
 

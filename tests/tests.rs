@@ -35,6 +35,9 @@ mod gitwatch;
 /// the protocol types.
 mod protocol;
 
+/// The daemon's watch on its config file, on real files and inotify.
+mod config_watch;
+
 /// Git watching through the running daemon (events, store, status, reload).
 mod daemon_git;
 

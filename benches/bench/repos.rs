@@ -95,7 +95,8 @@ impl Pick {
 }
 
 /// The config listing `repos` (see README): prompts far apart so no timer
-/// fires during a run; commits by the bench author count as own work.
+/// fires during a run; commits by the bench author count as own work; the
+/// config file watched (the default, spelled out: the idle row is with it).
 pub fn config_yaml(repos: &[PathBuf]) -> String {
     let mut y = String::from("version: 1.0.0\nrepositories:\n");
     for (i, p) in repos.iter().enumerate() {
@@ -109,7 +110,8 @@ pub fn config_yaml(repos: &[PathBuf]) -> String {
     let _ = write!(
         y,
         "settings:\n  prompt_interval: 1440\n  work_hours_only: false\n  timezone: UTC\n  \
-         log_level: info\n  commit_triggers: own\n  authors: [{AUTHOR_EMAIL}]\n"
+         log_level: info\n  commit_triggers: own\n  authors: [{AUTHOR_EMAIL}]\n  \
+         watch_config: true\n"
     );
     y
 }

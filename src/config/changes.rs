@@ -104,6 +104,7 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         a.commit_debounce.as_millis(),
         b.commit_debounce.as_millis(),
     );
+    change(&mut out, "watch_config", a.watch_config, b.watch_config);
 
     // By name, in linear time: configs may list a thousand repositories.
     let by_name = |repos: &'_ [Repository]| -> std::collections::HashMap<String, usize> {

@@ -15,7 +15,8 @@ use super::model::{
 impl Settings {
     /// Every setting at its default, in `timezone`: prompts every 180
     /// minutes at any hour, work hours 09:00-18:00 on all seven days, only
-    /// the developer's own commits trigger, 2 s commit debounce.
+    /// the developer's own commits trigger, 2 s commit debounce, the config
+    /// file watched.
     pub fn defaults(timezone: Tz) -> Settings {
         Settings {
             prompt_interval_minutes: 180,
@@ -27,6 +28,7 @@ impl Settings {
             commit_triggers: CommitTriggers::Own,
             authors: Vec::new(),
             commit_debounce: Duration::from_millis(2000),
+            watch_config: true,
         }
     }
 }

@@ -21,6 +21,7 @@ mod suggest;
 mod times;
 mod tree;
 mod validate;
+pub(crate) mod watch;
 mod yaml;
 
 pub use checkout::containing_repository;

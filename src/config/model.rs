@@ -49,6 +49,9 @@ pub struct Settings {
     pub authors: Vec<String>,
     /// How long a burst of commits is gathered into one commit trigger.
     pub commit_debounce: Duration,
+    /// Whether the daemon watches its config file and reloads it on a
+    /// change.
+    pub watch_config: bool,
 }
 
 /// The work window: `start`..`end` on `days`, in the configured timezone.

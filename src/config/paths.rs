@@ -25,6 +25,10 @@ pub(crate) enum ConfigSource {
 pub(crate) struct Paths {
     pub config_file: PathBuf,
     pub config_source: ConfigSource,
+    /// `$XDG_CONFIG_HOME/devtrack/config.yaml`, where a config belongs
+    /// whichever one is in use (the daemon's config watch picks one up
+    /// written there while it runs on defaults or the legacy file).
+    pub preferred_config: PathBuf,
     /// `$XDG_DATA_HOME/devtrack`
     pub data_dir: PathBuf,
     /// `data_dir/devtrack.db`
@@ -155,7 +159,7 @@ impl Paths {
         } else if !exists(&xdg_config) && exists(&legacy_config) {
             (legacy_config, ConfigSource::Legacy)
         } else {
-            (xdg_config, ConfigSource::Xdg)
+            (xdg_config.clone(), ConfigSource::Xdg)
         };
         let data_dir = base.data_home.join("devtrack");
         let runtime_dir = match &base.runtime_dir {
@@ -167,6 +171,7 @@ impl Paths {
         Paths {
             config_file,
             config_source,
+            preferred_config: xdg_config,
             database: data_dir.join("devtrack.db"),
             lock: data_dir.join("devtrack.lock"),
             data_dir,
@@ -204,6 +209,7 @@ mod tests {
             Paths {
                 config_file: PathBuf::from("/home/dev/.config/devtrack/config.yaml"),
                 config_source: ConfigSource::Xdg,
+                preferred_config: PathBuf::from("/home/dev/.config/devtrack/config.yaml"),
                 data_dir: PathBuf::from("/home/dev/.local/share/devtrack"),
                 database: PathBuf::from("/home/dev/.local/share/devtrack/devtrack.db"),
                 runtime_dir: PathBuf::from("/run/user/1000/devtrack"),

@@ -61,6 +61,9 @@ settings:
   authors: []
   # Milliseconds to gather a burst of commits into one prompt, 0..60000.
   commit_debounce_ms: 2000
+  # Watch this file and apply a saved change at once, as `devtrack reload`
+  # does (a bad edit keeps the running config and says why).
+  watch_config: true
 
 # Which integrations are enabled; syncing is done by tools listening to
 # devtrack's event stream. Other keys here (url, organization, tokens) are

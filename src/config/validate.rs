@@ -81,6 +81,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "commit_triggers",
     "authors",
     "commit_debounce_ms",
+    "watch_config",
     "notifications",
 ];
 const INTEGRATION_KEYS: &[&str] = &["azure_devops", "github", "jira"];
@@ -530,6 +531,7 @@ fn settings(
                 let ms = integer(value, &key_path, 0, 60_000, " milliseconds")?;
                 out.commit_debounce = Duration::from_millis(ms as u64);
             }
+            "watch_config" => out.watch_config = boolean(value, &key_path)?,
             // The older DevTrack's desktop-notification settings: accepted so
             // its configs load, but devtrack leaves notifying to its clients.
             "notifications" => ignored.push(key_path),
@@ -876,6 +878,13 @@ mod tests {
         let (key, _, hint) = fails("settings:\n  timezome: UTC\n");
         assert_eq!(key, "settings.timezome");
         assert_eq!(hint.as_deref(), Some("did you mean `timezone`?"));
+        let (_, _, hint) = fails("settings:\n  watch_conifg: false\n");
+        assert_eq!(hint.as_deref(), Some("did you mean `watch_config`?"));
+        let (_, _, hint) = fails("watch_config: false\n");
+        assert_eq!(
+            hint.as_deref(),
+            Some("`watch_config` belongs under `settings:`")
+        );
         let (_, _, hint) = fails("settings:\n  timezone: europe/berlin\n");
         assert_eq!(hint.as_deref(), Some("did you mean `Europe/Berlin`?"));
         let (_, _, hint) = fails("settings:\n  prompt_interval: '60'\n");

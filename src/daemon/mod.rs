@@ -8,6 +8,7 @@
 
 mod burst;
 mod commit_triggers;
+mod config_watch;
 pub(crate) mod control;
 mod deadline;
 pub(crate) mod event_bus;

@@ -1,14 +1,20 @@
 //! Reloading the config: SIGHUP, the socket's `reload` (what
-//! `devtrack reload --wait` and the unit's `ExecReload` use) and
-//! `systemctl --user reload` all end in [`Daemon::reload`]. The new file is
+//! `devtrack reload --wait` and the unit's `ExecReload` use),
+//! `systemctl --user reload` and a saved change the config watch saw
+//! (`config_watch`) all end in [`Daemon::reload`]. The new file is
 //! loaded and validated whole, then applied at once (schedule, timezone,
 //! log level, repositories, debounce, prompt channels) or rejected, keeping the old config
 //! and putting the reason in the status and the status line. A config file
 //! that was read and is gone is such a reason: the defaults would drop
 //! every repository.
 
-use chrono::{DateTime, Utc};
+use std::path::Path;
 
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
+
+use crate::config::paths::ConfigSource;
+use crate::config::watch;
 use crate::config::{self, Config};
 use crate::daemon::state::Daemon;
 use crate::protocol::EventBody;
@@ -20,6 +26,8 @@ impl Daemon {
     /// line each) or keeps the old one (returning why).
     pub(crate) fn reload(&mut self, now: DateTime<Utc>) -> Result<Vec<String>, String> {
         readiness::reloading();
+        // Before reading it: a change after this is read by the watch.
+        self.config_watch.known = Some(config::watch::fingerprint(&self.paths.config_file));
         let outcome = match config::load_for_reload(&self.paths, &self.config) {
             Ok(new) => {
                 let changes = config::describe_changes(&self.config, &new);
@@ -46,7 +54,13 @@ impl Daemon {
             }
             Err(e) => {
                 let error = e.to_string();
-                tracing::warn!(error = %error, "configuration rejected, keeping the previous one: {error}");
+                // The journal once per distinct error: a file saved again
+                // with the same mistake says nothing new.
+                if self.health.reload_error.as_deref() == Some(error.as_str()) {
+                    tracing::debug!(error = %error, "configuration still rejected: {error}");
+                } else {
+                    tracing::warn!(error = %error, "configuration rejected, keeping the previous one: {error}");
+                }
                 self.health.reload_error = Some(error.clone());
                 self.health.last_reload = Some(now);
                 self.events.publish(
@@ -58,6 +72,8 @@ impl Daemon {
                 Err(error)
             }
         };
+        // The watch follows the file in use and `settings.watch_config`.
+        self.watch_config(false);
         // `READY=1` ends the reload, with the status line, at the bottom of
         // the turn.
         self.dirty.ready = true;
@@ -100,6 +116,50 @@ impl Daemon {
         };
         if let Err(e) = read {
             tracing::error!("reading repositories after reload: {e:#}");
+        }
+    }
+}
+
+impl Daemon {
+    /// Makes the watch follow the config in use and its setting; `again`
+    /// after a directory on the way moved.
+    pub(super) fn watch_config(&mut self, again: bool) {
+        self.config_watch.follow(&self.paths, &self.config, again);
+    }
+
+    /// The sink saw a change: the quiet period starts (again).
+    pub(super) fn on_config_seen(&mut self, moved: bool, now: Instant) {
+        if moved {
+            self.watch_config(true);
+        }
+        if self.config.settings.watch_config {
+            self.config_watch.settles_at = Some(now + watch::QUIET);
+        }
+    }
+
+    /// The quiet period passed: a config written at the preferred location
+    /// takes over from the older one; a file that differs from the last
+    /// one read is reloaded.
+    pub(super) fn config_settled(&mut self, now: DateTime<Utc>) {
+        self.config_watch.settles_at = None;
+        if let Some(preferred) = watch::moves_to_preferred(&self.paths, &|p: &Path| p.exists()) {
+            tracing::info!(
+                "a config file was written at `{}`; reading it instead of `{}`",
+                preferred.display(),
+                self.paths.config_file.display()
+            );
+            self.paths.config_file = preferred;
+            self.paths.config_source = ConfigSource::Xdg;
+            self.config_watch.known = None;
+        }
+        let current = watch::fingerprint(&self.paths.config_file);
+        if watch::differs(self.config_watch.known, current) {
+            tracing::info!(
+                "the config file `{}` changed; reloading",
+                self.paths.config_file.display()
+            );
+            // Logged, announced and in the status either way.
+            let _ = self.reload(now);
         }
     }
 }

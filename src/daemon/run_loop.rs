@@ -1,5 +1,6 @@
 //! The run loop: one `select!` over signals, control requests, watcher
-//! messages, the commit debounce deadline, the wall-clock timer, delivery
+//! messages, the config file's watch and its quiet period (only while a
+//! change is pending), the commit debounce deadline, the wall-clock timer, delivery
 //! channels' reports, the snooze deadline (a second wall-clock timer), the
 //! inotify-limit retry deadline (only while a repository waits for one),
 //! the launchd crash-guard timer and the watchdog. All state changes happen
@@ -10,7 +11,7 @@
 //! `control::handlers`, the scheduler's wake-ups to `timer_triggers`,
 //! watcher messages, the debounce deadline and the store's retry deadline
 //! (`store_health`) to `commit_triggers`, the limit retry to
-//! `limit_retry`, SIGHUP to `reload`, channel reports and the snooze
+//! `limit_retry`, SIGHUP to `reload`, the config watch to `config_watch`, channel reports and the snooze
 //! deadline to `prompt_triggers`. What it owns is `state::Daemon`, defined
 //! beside it. A branch marks what it changed (`state::Dirty`); after the
 //! `select!`, `Daemon::publish` sends the status line and sets the snooze
@@ -25,6 +26,7 @@ use tokio::time::Instant;
 use crate::backoff::Retry;
 use crate::config::paths::Paths;
 use crate::config::Config;
+use crate::daemon::config_watch::ConfigWatch;
 use crate::daemon::control::{self, handlers, ControlRequest};
 use crate::daemon::deadline::until;
 use crate::daemon::event_bus::EventBus;
@@ -92,6 +94,11 @@ async fn run_inner(
     let (channel_reports, mut channel_rx) = mpsc::unbounded_channel::<FromChannel>();
     let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
+    let (config_tx, mut config_rx) = mpsc::unbounded_channel();
+    let mut config_watch = ConfigWatch::new(config_tx);
+    // On defaults, no file was read: the first change to settle is read
+    // only when a file is there.
+    config_watch.known = config.source.is_none().then_some(None);
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -126,7 +133,9 @@ async fn run_inner(
             store: StoreHealth::default(),
         },
         dirty: Dirty::default(),
+        config_watch,
     };
+    daemon.watch_config(false);
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
     daemon.restart_channels(now);
@@ -180,6 +189,8 @@ async fn run_inner(
                 let _ = req.reply.send(reply);
             }
             Some(msg) = git_rx.recv() => daemon.on_git_change(msg, wall_now()),
+            Some(moved) = config_rx.recv() => daemon.on_config_seen(moved, Instant::now()),
+            () = until(daemon.config_watch.settles_at) => daemon.config_settled(wall_now()),
             () = until(commit_deadline) => daemon.flush_commit_batch(wall_now()),
             () = until(idle_deadline) => {
                 daemon.commits.git.close_idle(std::time::Instant::now());

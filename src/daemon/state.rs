@@ -5,7 +5,7 @@
 //!
 //! It sits below the loop: the request handlers (`control::handlers`) and
 //! the loop's sides (`timer_triggers`, `commit_triggers`,
-//! `prompt_triggers`, `status`, `reload`) take a `&mut Daemon` from here,
+//! `prompt_triggers`, `status`, `reload`, `config_watch`) take a `&mut Daemon` from here,
 //! and `run_loop` builds one and calls them, so nothing below the loop
 //! imports it. One task owns the whole value, so nothing needs a lock.
 //!
@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use super::burst::CommitBatch;
+use super::config_watch::ConfigWatch;
 use super::event_bus::EventBus;
 use super::gitwatch::{Debouncer, GitEvent, GitWatch};
 use super::logging::LogControl;
@@ -51,6 +52,8 @@ pub(super) struct Daemon {
     pub prompting: Prompting,
     /// The daemon's own health: since when it runs, its reloads, its store.
     pub health: Health,
+    /// The watch on the config file, and a change waiting to settle.
+    pub config_watch: ConfigWatch,
     /// What this turn of the loop changed, for its bottom to publish.
     pub dirty: Dirty,
 }

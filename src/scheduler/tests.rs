@@ -1254,6 +1254,7 @@ fn schedule_from_settings_uses_exact_minutes() {
         commit_triggers: Default::default(),
         authors: vec![],
         commit_debounce: std::time::Duration::from_secs(30),
+        watch_config: true,
     };
     let s = Schedule::from_settings(&settings);
     assert_eq!(s.interval, TimeDelta::hours(3));

@@ -159,7 +159,7 @@ impl AsRawFd for Instance {
     }
 }
 
-pub(in crate::daemon::gitwatch) struct Backend {
+pub(in crate::daemon) struct Backend {
     fd: Arc<AsyncFd<Instance>>,
     watches: Arc<Mutex<Watches>>,
     reader: JoinHandle<()>,

@@ -31,10 +31,12 @@ mod inotify;
 #[cfg(any(not(target_os = "linux"), test))]
 mod portable;
 
+// Also the config file's watch (`daemon::config_watch`), on an instance
+// of its own.
 #[cfg(target_os = "linux")]
-use inotify::Backend;
+pub(in crate::daemon) use inotify::Backend;
 #[cfg(not(target_os = "linux"))]
-use portable::Backend;
+pub(in crate::daemon) use portable::Backend;
 
 /// Sent by the watcher callback to the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +51,7 @@ pub enum WatchMsg {
 
 /// What a backend saw, handed over a batch at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Seen {
+pub(in crate::daemon) enum Seen {
     /// Something changed at `path`, a watched directory or an entry of
     /// one. `replaced`: it was created, removed or moved, so when `path` is
     /// a watched directory its watch is gone or on another directory now.
@@ -61,11 +63,11 @@ pub(super) enum Seen {
 }
 
 /// Where a backend hands its batches.
-pub(super) type Sink = Box<dyn Fn(&[Seen]) + Send + Sync + 'static>;
+pub(in crate::daemon) type Sink = Box<dyn Fn(&[Seen]) + Send + Sync + 'static>;
 
 /// Why a backend did not watch a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum AddError {
+pub(in crate::daemon) enum AddError {
     /// It is gone (or no directory any more) since it was probed.
     Vanished,
     /// It exists but cannot be watched.
@@ -78,7 +80,7 @@ pub(super) enum AddError {
 /// What a directory's watch must report besides entries appearing, going
 /// or being renamed over (which every watch reports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Wants {
+pub(in crate::daemon) enum Wants {
     Entries,
     /// Files written in place, too.
     Writes,
@@ -257,7 +259,7 @@ pub(crate) struct FsWatcher {
 
 /// Why no backend could be started.
 #[derive(Debug)]
-pub(super) enum OpenError {
+pub(in crate::daemon) enum OpenError {
     /// `fs.inotify.max_user_instances` reached: git watching waits for it.
     Limit(String),
     Other(anyhow::Error),

@@ -11,7 +11,7 @@ use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
 
-pub(in crate::daemon::gitwatch) struct Backend {
+pub(in crate::daemon) struct Backend {
     watcher: Mutex<RecommendedWatcher>,
 }
 
