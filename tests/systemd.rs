@@ -364,6 +364,9 @@ fn no_user_manager_points_at_devtrack_run() {
     assert!(!dir.path().join("config/systemd").exists());
 }
 
+/// The service's config. Its tests write the file and then reload through
+/// the manager, so the daemon's own watch of the file is off: it would
+/// race them to the reload (`a_saved_config_applies_by_itself` has it on).
 pub(crate) const CONFIG: &str = "\
 version: 1.0.0
 repositories: []
@@ -372,6 +375,7 @@ settings:
   work_hours_only: false
   timezone: Europe/Berlin
   log_level: info
+  watch_config: false
 ";
 
 pub(crate) fn config_with_interval(minutes: u32) -> String {
@@ -641,6 +645,51 @@ impl Drop for JournalFollower {
 
 /// Safety-net timeout for events from the manager.
 pub(crate) const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The config file's watch under the real user manager: a save applies by
+/// itself, a bad save keeps the running config and says why, and the
+/// service never restarts for either.
+#[test]
+fn a_saved_config_applies_by_itself() {
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    let watched = CONFIG.replace("watch_config: false", "watch_config: true");
+    m.write_config(&watched);
+    m.devtrack(&["install-service"]).ok();
+    let pid = m.main_pid();
+    let stream = crate::util::EventStream::spawn(m.command(&[], "devtrack", &["events", "--json"]));
+    m.write_config(&watched.replace("prompt_interval: 180", "prompt_interval: 60"));
+    let reloaded = stream.wait_for("reloaded");
+    assert!(
+        reloaded["changes"]
+            .to_string()
+            .contains("prompt_interval: 180 -> 60"),
+        "{reloaded}"
+    );
+    assert_eq!(
+        m.status_json()["daemon"]["scheduler"]["interval_minutes"],
+        60
+    );
+    m.write_config(&watched.replace("prompt_interval: 180", "prompt_interval: 0"));
+    let rejected = stream.wait_for("reload_rejected");
+    assert!(
+        rejected["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("settings.prompt_interval")),
+        "{rejected}"
+    );
+    let status = m.status_json();
+    assert_eq!(status["daemon"]["scheduler"]["interval_minutes"], 60);
+    assert!(
+        status["daemon"]["reload_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("settings.prompt_interval")),
+        "{status}"
+    );
+    assert_eq!(m.main_pid(), pid, "the same daemon throughout");
+    assert_eq!(m.show("ActiveState"), "active");
+    m.devtrack(&["uninstall-service"]).ok();
+}
 
 /// The daemon as a running service: readiness, status, reloads, journal,
 /// crash restarts, the watchdog, a config error at start, stop, uninstall.

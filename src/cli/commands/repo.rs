@@ -357,7 +357,8 @@ fn write(file: &Path, text: &str) -> Result<(), CliError> {
         .map_err(|e| CliError::failed(format!("writing `{}`: {e}", file.display())))
 }
 
-/// Asks a running daemon to reload the file; says so when none runs.
+/// Asks a running daemon to reload the file (unless its watch of the file
+/// did already); says so when none runs.
 fn reload(ctx: &Context) -> Result<Status, CliError> {
     let reply = match control::ask(ctx, Command::Reload, control::RELOAD_TIMEOUT) {
         Ok(reply) => reply,
@@ -370,6 +371,10 @@ fn reload(ctx: &Context) -> Result<Status, CliError> {
         }
     };
     match reply {
+        // The daemon's own watch of the file may have applied it first.
+        Response::Reloaded { reload, .. } if reload.changes.is_empty() => {
+            out::line("the running daemon has applied it (it watches the file)")?
+        }
         Response::Reloaded { reload, .. } => control::print_changes(&reload.changes)?,
         Response::Failed(f) if f.kind == ErrorKind::Rejected => {
             return Err(control::rejected(&f.error))
