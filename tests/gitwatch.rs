@@ -522,9 +522,9 @@ fn report(store: &Store) -> devtrack::report::Report {
 
 const THEM: &str = "them@example.com";
 
-#[tokio::test]
-async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all() {
-    let sb = Sandbox::new();
+/// An upstream with another author's first commit, and two clones of it:
+/// `own` and `all` (watched with `commit_triggers: all`, [`all_cfg`]).
+fn upstream_and_two_clones(sb: &Sandbox) -> (PathBuf, PathBuf, PathBuf) {
     let upstream = sb.init("upstream");
     sb.git_as(
         &upstream,
@@ -538,9 +538,21 @@ async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all()
         p
     };
     let (own, all) = (clone("own"), clone("all"));
-    let mut all_cfg = repo("all", &all);
-    all_cfg.commit_triggers = Some(CommitTriggers::All);
-    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+    (upstream, own, all)
+}
+
+/// `r` watched as `all`, with `commit_triggers: all`.
+fn all_cfg(r: &Path) -> Repository {
+    let mut cfg = repo("all", r);
+    cfg.commit_triggers = Some(CommitTriggers::All);
+    cfg
+}
+
+#[tokio::test]
+async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all() {
+    let sb = Sandbox::new();
+    let (upstream, own, all) = upstream_and_two_clones(&sb);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg(&all)], &settings(&[ME]));
 
     std::fs::write(upstream.join("u.txt"), "1\n2\n3\n").unwrap();
     sb.git_as(&upstream, THEM, &["add", "-A"]);
@@ -589,22 +601,8 @@ async fn a_pulls_merge_commit_is_own_and_other_authors_are_kept_only_under_all()
 #[tokio::test]
 async fn a_pull_rebase_records_its_picks_once_as_the_latest_versions() {
     let sb = Sandbox::new();
-    let upstream = sb.init("upstream");
-    sb.git_as(
-        &upstream,
-        THEM,
-        &["commit", "-q", "--allow-empty", "-m", "first"],
-    );
-    let clone = |name: &str| {
-        let p = sb.path(name);
-        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
-        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
-        p
-    };
-    let (own, all) = (clone("own"), clone("all"));
-    let mut all_cfg = repo("all", &all);
-    all_cfg.commit_triggers = Some(CommitTriggers::All);
-    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+    let (upstream, own, all) = upstream_and_two_clones(&sb);
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg(&all)], &settings(&[ME]));
 
     let mut originals = Vec::new();
     for (r, name) in [(&own, "own"), (&all, "all")] {
@@ -1760,24 +1758,12 @@ async fn a_new_repository_without_a_reflog_and_its_worktree_are_recorded() {
 #[tokio::test]
 async fn without_a_reflog_a_pull_keeps_other_authors_only_under_all() {
     let sb = Sandbox::new();
-    let upstream = sb.init("upstream");
-    sb.git_as(
-        &upstream,
-        THEM,
-        &["commit", "-q", "--allow-empty", "-m", "first"],
-    );
-    let clone = |name: &str| {
-        let p = sb.path(name);
-        let (from, to) = (upstream.to_str().unwrap(), p.to_str().unwrap());
-        sb.git(sb.dir.path(), &["clone", "-q", from, to]);
-        sb.git(&p, &["config", "core.logAllRefUpdates", "false"]);
+    let (upstream, own, all) = upstream_and_two_clones(&sb);
+    for p in [&own, &all] {
+        sb.git(p, &["config", "core.logAllRefUpdates", "false"]);
         std::fs::remove_dir_all(p.join(".git/logs")).unwrap();
-        p
-    };
-    let (own, all) = (clone("own"), clone("all"));
-    let mut all_cfg = repo("all", &all);
-    all_cfg.commit_triggers = Some(CommitTriggers::All);
-    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg], &settings(&[ME]));
+    }
+    let mut h = Harness::start(&sb, &[repo("own", &own), all_cfg(&all)], &settings(&[ME]));
 
     std::fs::write(upstream.join("u.txt"), "1\n2\n").unwrap();
     sb.git_as(&upstream, THEM, &["add", "-A"]);
