@@ -9,7 +9,8 @@
 //! snoozed prompt opens again at its deadline ([`Daemon::reopen_due`],
 //! a wall-clock timer, not polling).
 //!
-//! While prompts are held (`hold.rs`: paused, outside work hours) an open
+//! While prompts are held (`hold.rs`: paused, outside work hours, the
+//! person away from a locked or idle session: [`Daemon::on_away`]) an open
 //! prompt is stored and published as always but not shown to the channels;
 //! it is shown once, as it then stands, when the hold ends (a resume, the
 //! end of the pause or the start of the work period, a deadline the loop
@@ -32,7 +33,9 @@ use super::prompts::text;
 use super::prompts::{AnswerVia, FromChannel, PromptView, Report, Shown, ToChannel};
 use super::state::Daemon;
 use super::wallclock::local_midnight;
+use crate::config::WhenAway;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
+use crate::session::{self, Away, AwayState, Source};
 use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
     PromptRecord, PromptState, UpdateSource,
@@ -177,19 +180,70 @@ impl Daemon {
 
     /// Whether prompts are held at `now`, and until when.
     pub(super) fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
-        hold::hold_reason(now, self.scheduling.state.pause, &self.scheduling.schedule)
+        hold::hold_reason(
+            now,
+            self.scheduling.state.pause,
+            &self.scheduling.schedule,
+            self.away(now),
+        )
+    }
+
+    /// Whether the person is away at `now`, as far as holding prompts goes
+    /// (`prompts.when_away: show`: never).
+    fn away(&self, now: DateTime<Utc>) -> Option<Away> {
+        let prompts = &self.config.prompts;
+        let idle_after =
+            chrono::TimeDelta::from_std(prompts.idle_after).unwrap_or(chrono::TimeDelta::MAX);
+        match prompts.when_away {
+            WhenAway::Hold => session::away(&self.prompting.away, idle_after, now),
+            WhenAway::Show => None,
+        }
+    }
+
+    /// The session says something new about the person: a prompt held for
+    /// them is shown if they are back.
+    pub(super) fn on_away(&mut self, away: AwayState, now: DateTime<Utc>) {
+        if away.source != self.prompting.away.source {
+            match &away.source {
+                Source::Logind(path) => tracing::info!("following the session {path} in logind"),
+                Source::Missing(why) => tracing::info!("not following the screen lock: {why}"),
+            }
+        }
+        self.prompting.away = away;
+        self.dirty.status = true;
+        self.release_held(now);
     }
 
     /// Whether `record` (open) is kept from the channels now; remembers it
     /// as held if so.
     fn withheld(&mut self, record: &PromptRecord, now: DateTime<Utc>) -> bool {
-        let held = hold::holds(self.hold(now), record);
+        let hold = self.hold(now);
+        let held = hold::holds(hold, record);
         if held {
+            if self.prompting.held != Some(record.id) {
+                let reason = hold.map_or("", |h| h.reason.as_str());
+                if let Err(e) = self.store.record_hold(record.id, reason, now) {
+                    tracing::error!("recording the hold of prompt #{}: {e:#}", record.id);
+                }
+            }
             self.prompting.held = Some(record.id);
         } else if self.prompting.held == Some(record.id) {
-            self.prompting.held = None;
+            self.end_hold(record.id, now);
         }
         held
+    }
+
+    /// The hold of prompt `id` ends (released, or the prompt closed while
+    /// held): the record says for how long it was held.
+    fn end_hold(&mut self, id: i64, now: DateTime<Utc>) -> Option<chrono::TimeDelta> {
+        self.prompting.held = None;
+        match self.store.record_release(id, now) {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::error!("recording the release of prompt #{id}: {e:#}");
+                None
+            }
+        }
     }
 
     /// Shows the held prompt to every channel once its hold has ended.
@@ -200,10 +254,18 @@ impl Daemon {
         if self.hold(now).is_some() {
             return;
         }
-        self.prompting.held = None;
+        let held = self
+            .end_hold(id, now)
+            .map(|d| {
+                format!(
+                    " after {}",
+                    crate::display::human_duration(d.num_seconds().max(0) as u64)
+                )
+            })
+            .unwrap_or_default();
         tracing::info!(
             prompt_id = id,
-            "prompt #{id} released: prompts are no longer held"
+            "prompt #{id} released{held}: prompts are no longer held"
         );
         let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
         self.show_open_to(&kinds, now);
@@ -330,7 +392,7 @@ impl Daemon {
                 ToChannel::Show(_) => shown && !self.withheld(record, now),
                 ToChannel::Withdraw { prompt } => {
                     if self.prompting.held == Some(prompt) {
-                        self.prompting.held = None;
+                        self.end_hold(prompt, now);
                     }
                     // Its notification is taken down: nothing to replace.
                     if let Err(e) = self.store.clear_notification(prompt) {

@@ -2,7 +2,8 @@
 //! messages, the commit debounce deadline, the wall-clock timer, delivery
 //! channels' reports, the snooze deadline (a second wall-clock timer), the
 //! inotify-limit retry deadline (only while a repository waits for one),
-//! the launchd crash-guard timer and the watchdog. All state changes happen
+//! the session's away state (`crate::session`: screen locked, idle), the
+//! launchd crash-guard timer and the watchdog. All state changes happen
 //! here, on one task, so nothing needs a lock; each change is committed to
 //! the store before it is announced.
 //!
@@ -42,6 +43,7 @@ use crate::protocol::EventBody;
 use crate::scheduler::Schedule;
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
+use crate::session;
 use crate::store::{OpenError, Store};
 
 pub(super) async fn run(
@@ -92,6 +94,7 @@ async fn run_inner(
     let (channel_reports, mut channel_rx) = mpsc::unbounded_channel::<FromChannel>();
     let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
+    let mut away_rx = session::follow().await;
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -117,6 +120,7 @@ async fn run_inner(
             health: ChannelHealth::default(),
             next_reopen: None,
             held: None,
+            away: away_rx.borrow().clone(),
             said: None,
         },
         health: Health {
@@ -189,6 +193,10 @@ async fn run_inner(
             () = until(limit_deadline) => daemon.retry_limited(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.scheduling.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
+            Ok(()) = away_rx.changed() => {
+                let away = away_rx.borrow_and_update().clone();
+                daemon.on_away(away, wall_now());
+            }
             _ = wallclock::wait_for(&mut reopen_timer, daemon.prompting.next_reopen) => daemon.reopen_due(wall_now()),
             () = until(healthy_at) => {
                 healthy_at = None;

@@ -29,6 +29,7 @@ use super::store_health::StoreHealth;
 use crate::config::paths::Paths;
 use crate::config::Config;
 use crate::scheduler::{Schedule, SchedulerState};
+use crate::session::AwayState;
 use crate::store::{PromptRecord, PromptState, Store};
 
 /// Everything the loop owns.
@@ -94,6 +95,9 @@ pub(super) struct Prompting {
     /// The open prompt kept from the channels by a hold (`hold.rs`), until
     /// the hold ends.
     pub held: Option<i64>,
+    /// Whether the person is at the machine, as the session source last
+    /// said (`crate::session`).
+    pub away: AwayState,
     /// The summary the outstanding prompt was last shown with, by prompt,
     /// so that the log names it as the person saw it when it closes.
     pub said: Option<(i64, String)>,
@@ -162,6 +166,7 @@ mod tests {
             triggers: Vec::new(),
             changes: Vec::new(),
             deliveries: Vec::new(),
+            holds: Vec::new(),
         }
     }
 

@@ -12,7 +12,7 @@ use crate::cli::{out, CliError, Context};
 use crate::display::{full_time, human_duration, local_time, relative};
 use crate::exit::Explain;
 use crate::exit::Status as ExitStatus;
-use crate::protocol::{Command, RepoStatus, Response, Status};
+use crate::protocol::{AwayStatus, Command, RepoStatus, Response, Status};
 use crate::service::{self, ManagerStatus};
 
 #[derive(Serialize)]
@@ -317,7 +317,44 @@ fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
             c.detail
         );
     }
+    if let Some(away) = &s.away {
+        let _ = writeln!(out, "Away:       {}", away_line(away, tz, now));
+    }
     out
+}
+
+/// Whether prompts wait for the person, in one line: the prompt held and
+/// why, else what the session says, else which source is missing.
+fn away_line(a: &AwayStatus, tz: Tz, now: DateTime<Utc>) -> String {
+    let since = |t: Option<DateTime<Utc>>| {
+        t.map(|t| format!(" since {}", local_time(t, tz, now)))
+            .unwrap_or_default()
+    };
+    if let Some(h) = &a.holding {
+        let why = match h.reason.as_str() {
+            "locked" => "screen locked",
+            "idle" => "idle",
+            "paused" => "paused",
+            "work_hours" => "outside work hours",
+            other => other,
+        };
+        return format!("holding the prompt: {why}{}", since(h.since));
+    }
+    let state = match (a.locked_since, a.idle_since) {
+        (Some(t), _) => format!("screen locked{}", since(Some(t))),
+        (None, Some(t)) => format!("idle{}", since(Some(t))),
+        (None, None) => "present".to_string(),
+    };
+    match (&a.source, &a.missing, a.when_away.as_str()) {
+        (_, Some(missing), _) => {
+            format!("not followed ({missing}): prompts are shown whether or not anyone is there")
+        }
+        (Some(source), None, "show") => {
+            format!("{state} ({source}); prompts are shown anyway (`prompts.when_away: show`)")
+        }
+        (Some(source), None, _) => format!("{state} ({source})"),
+        (None, None, _) => state,
+    }
 }
 
 /// The repository table: names and states padded to their column's widest,
@@ -453,6 +490,60 @@ mod tests {
         match serde_json::from_str::<Response>(line).unwrap() {
             Response::Status { status, .. } => *status,
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn whether_prompts_wait_for_the_person() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let now: DateTime<Utc> = "2026-12-07T13:30:00Z".parse().unwrap();
+        let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        let base = AwayStatus {
+            when_away: "hold".into(),
+            source: Some("logind session /s/2".into()),
+            missing: None,
+            locked_since: None,
+            idle_since: None,
+            holding: None,
+        };
+        let cases = [
+            (
+                AwayStatus {
+                    locked_since: at("2026-12-07T13:02:00Z"),
+                    holding: Some(crate::protocol::Holding {
+                        reason: "locked".into(),
+                        since: at("2026-12-07T13:02:00Z"),
+                    }),
+                    ..base.clone()
+                },
+                "holding the prompt: screen locked since 14:02 CET",
+            ),
+            (base.clone(), "present (logind session /s/2)"),
+            (
+                AwayStatus {
+                    idle_since: at("2026-12-07T13:20:00Z"),
+                    ..base.clone()
+                },
+                "idle since 14:20 CET (logind session /s/2)",
+            ),
+            (
+                AwayStatus {
+                    source: None,
+                    missing: Some("no system bus at `unix:path=/x`".into()),
+                    ..base.clone()
+                },
+                "not followed (no system bus at `unix:path=/x`): prompts are shown whether or not anyone is there",
+            ),
+            (
+                AwayStatus {
+                    when_away: "show".into(),
+                    ..base
+                },
+                "present (logind session /s/2); prompts are shown anyway (`prompts.when_away: show`)",
+            ),
+        ];
+        for (away, want) in cases {
+            assert_eq!(away_line(&away, tz, now), want);
         }
     }
 

@@ -1,0 +1,336 @@
+//! Following logind over the system bus: the user's graphical session
+//! (`/org/freedesktop/login1/user/self` → `Display`, else the user's
+//! x11/wayland sessions) and its `LockedHint`, `IdleHint` and
+//! `IdleSinceHint`, read again on each `PropertiesChanged` of the session.
+//! Nothing is polled: the session is looked for again when logind says a
+//! session came or went (`SessionNew`, `SessionRemoved`, a change of the
+//! user's properties), and logind itself is waited for through
+//! `NameOwnerChanged` when it leaves the bus or is not there yet. A system
+//! bus that cannot be reached is tried again under a back-off (1 s
+//! doubling to 5 min); meanwhile the state says which source is missing.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_lite::StreamExt;
+use tokio::sync::watch;
+use zbus::fdo::{DBusProxy, NameOwnerChangedStream, PropertiesProxy};
+use zbus::zvariant::OwnedObjectPath;
+
+use super::{from_micros, pick_session, AwayState, SessionInfo, Source};
+use crate::backoff::Backoff;
+
+/// logind's name on the system bus.
+const LOGIND: &str = "org.freedesktop.login1";
+
+/// The calling user's object, whoever that is.
+const USER_SELF: &str = "/org/freedesktop/login1/user/self";
+
+/// The system bus when `DBUS_SYSTEM_BUS_ADDRESS` is not set.
+const DEFAULT_SYSTEM_BUS: &str = "unix:path=/var/run/dbus/system_bus_socket";
+
+/// Connecting to a system bus that is not there (yet).
+const CONNECT: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
+
+/// A call that gets no reply within this long fails.
+const METHOD_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[zbus::proxy(
+    interface = "org.freedesktop.login1.Manager",
+    default_service = "org.freedesktop.login1",
+    default_path = "/org/freedesktop/login1",
+    gen_blocking = false
+)]
+pub(crate) trait Manager {
+    #[zbus(signal)]
+    fn session_new(&self, id: String, path: OwnedObjectPath) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    fn session_removed(&self, id: String, path: OwnedObjectPath) -> zbus::Result<()>;
+}
+
+#[zbus::proxy(
+    interface = "org.freedesktop.login1.User",
+    default_service = "org.freedesktop.login1",
+    default_path = "/org/freedesktop/login1/user/self",
+    gen_blocking = false
+)]
+pub(crate) trait User {
+    #[zbus(property)]
+    fn display(&self) -> zbus::Result<(String, OwnedObjectPath)>;
+
+    #[zbus(property)]
+    fn sessions(&self) -> zbus::Result<Vec<(String, OwnedObjectPath)>>;
+}
+
+#[zbus::proxy(
+    interface = "org.freedesktop.login1.Session",
+    default_service = "org.freedesktop.login1",
+    gen_blocking = false
+)]
+pub(crate) trait Session {
+    #[zbus(property)]
+    fn locked_hint(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn idle_hint(&self) -> zbus::Result<bool>;
+
+    #[zbus(property)]
+    fn idle_since_hint(&self) -> zbus::Result<u64>;
+
+    #[zbus(property, name = "Type")]
+    fn kind(&self) -> zbus::Result<String>;
+
+    #[zbus(property)]
+    fn active(&self) -> zbus::Result<bool>;
+}
+
+/// The system bus's address: `DBUS_SYSTEM_BUS_ADDRESS` (`env`) when set,
+/// else the well-known socket.
+pub(crate) fn system_bus(env: Option<&str>) -> String {
+    env.map(str::trim)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(DEFAULT_SYSTEM_BUS)
+        .to_string()
+}
+
+/// Starts following logind on the bus at `address`; the receiver has the
+/// latest state. The task ends when the receiver is dropped.
+pub(crate) fn start(address: String) -> watch::Receiver<AwayState> {
+    let (tx, rx) = watch::channel(AwayState::missing("logind not asked yet"));
+    tokio::spawn(async move {
+        tokio::select! {
+            () = follow(address, &tx) => {}
+            () = tx.closed() => {}
+        }
+    });
+    rx
+}
+
+/// Sends `state` if it differs from the last one.
+fn tell(tx: &watch::Sender<AwayState>, state: AwayState) {
+    tx.send_if_modified(|s| {
+        let changed = *s != state;
+        *s = state;
+        changed
+    });
+}
+
+async fn follow(address: String, tx: &watch::Sender<AwayState>) {
+    let mut failures = 0u32;
+    loop {
+        match connect(&address).await {
+            Ok(conn) => {
+                failures = 0;
+                let why = match follow_bus(&conn, tx).await {
+                    Ok(()) => "the system bus closed the connection".to_string(),
+                    Err(e) => format!("the system bus failed: {e}"),
+                };
+                tracing::info!("following logind: {why}; connecting again");
+                tell(tx, AwayState::missing(why));
+            }
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                if failures == 1 {
+                    tracing::info!(
+                        "no system bus at `{address}` ({e}): prompts are shown whether or not \
+                         the screen is locked (tried again later)"
+                    );
+                }
+                tell(
+                    tx,
+                    AwayState::missing(format!("no system bus at `{address}`")),
+                );
+                tokio::time::sleep(CONNECT.delay(failures)).await;
+            }
+        }
+    }
+}
+
+async fn connect(address: &str) -> zbus::Result<zbus::Connection> {
+    let connect = zbus::connection::Builder::address(address)?
+        .method_timeout(METHOD_TIMEOUT)
+        .build();
+    match tokio::time::timeout(METHOD_TIMEOUT, connect).await {
+        Ok(result) => result,
+        Err(_) => Err(zbus::Error::Failure("no answer from the bus".into())),
+    }
+}
+
+/// Follows logind on one connection: until the connection ends
+/// (`Ok`) or a call on it fails.
+async fn follow_bus(conn: &zbus::Connection, tx: &watch::Sender<AwayState>) -> zbus::Result<()> {
+    let dbus = DBusProxy::new(conn).await?;
+    // Subscribed before asking, so no arrival is missed.
+    let mut owners = dbus
+        .receive_name_owner_changed_with_args(&[(0, LOGIND)])
+        .await?;
+    let name = zbus::names::BusName::try_from(LOGIND)?;
+    loop {
+        if dbus.name_has_owner(name.clone()).await? {
+            match follow_logind(conn, &mut owners, tx).await {
+                Ok(Some(())) => continue,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    tracing::info!("following logind: {e}");
+                    tell(tx, AwayState::missing(format!("logind failed: {e}")));
+                }
+            }
+        } else {
+            tell(
+                tx,
+                AwayState::missing("logind (`org.freedesktop.login1`) is not on the system bus"),
+            );
+        }
+        // Until logind's name changes hands.
+        if owners.next().await.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+/// Follows the user's graphical session until logind's name changes
+/// hands (`Some`) or the connection ends (`None`).
+async fn follow_logind(
+    conn: &zbus::Connection,
+    owners: &mut NameOwnerChangedStream,
+    tx: &watch::Sender<AwayState>,
+) -> zbus::Result<Option<()>> {
+    let manager = ManagerProxy::new(conn).await?;
+    let mut new = manager.receive_session_new().await?;
+    let mut removed = manager.receive_session_removed().await?;
+    let user_props = properties(conn, USER_SELF).await?;
+    let mut user_changed = user_props.receive_properties_changed().await?;
+    let user = UserProxy::builder(conn)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await?;
+    loop {
+        let path = find_session(conn, &user).await?;
+        let mut session_signals = None;
+        match &path {
+            Some(path) => {
+                let props = properties(conn, path).await?;
+                let changed = props.receive_properties_changed().await?;
+                let session = SessionProxy::builder(conn)
+                    .path(path.as_str())?
+                    .cache_properties(zbus::proxy::CacheProperties::No)
+                    .build()
+                    .await?;
+                let last = tx.borrow().clone();
+                tell(tx, read(&session, path, &last).await?);
+                session_signals = Some((changed, session, path.clone()));
+            }
+            None => tell(
+                tx,
+                AwayState::missing("logind lists no graphical session of the user"),
+            ),
+        }
+        // Until the sessions change: the session's own changes are read
+        // as they come.
+        loop {
+            let session_changed = async {
+                match &mut session_signals {
+                    Some((changed, _, _)) => changed.next().await.map(|_| ()),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                signal = session_changed => {
+                    if signal.is_none() {
+                        return Ok(None);
+                    }
+                    if let Some((_, session, path)) = &session_signals {
+                        let last = tx.borrow().clone();
+                        tell(tx, read(session, path, &last).await?);
+                    }
+                }
+                signal = new.next() => if signal.is_none() { return Ok(None) } else { break },
+                signal = removed.next() => if signal.is_none() { return Ok(None) } else { break },
+                signal = user_changed.next() => if signal.is_none() { return Ok(None) } else { break },
+                signal = owners.next() => return Ok(signal.map(|_| ())),
+            }
+        }
+    }
+}
+
+async fn properties<'a>(
+    conn: &zbus::Connection,
+    path: &'a str,
+) -> zbus::Result<PropertiesProxy<'a>> {
+    PropertiesProxy::builder(conn)
+        .destination(LOGIND)?
+        .path(path)?
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .await
+}
+
+/// The user's graphical session, if any (see [`pick_session`]).
+async fn find_session(
+    conn: &zbus::Connection,
+    user: &UserProxy<'_>,
+) -> zbus::Result<Option<String>> {
+    let display = user.display().await.ok().map(|(_, p)| p.to_string());
+    if let Some(d) = pick_session(display.as_deref(), &[]) {
+        return Ok(Some(d));
+    }
+    let mut sessions = Vec::new();
+    for (_, path) in user.sessions().await? {
+        let proxy = SessionProxy::builder(conn)
+            .path(path.clone())?
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await?;
+        // A session that ended meanwhile is left out.
+        if let (Ok(kind), Ok(active)) = (proxy.kind().await, proxy.active().await) {
+            sessions.push(SessionInfo {
+                path: path.to_string(),
+                kind,
+                active,
+            });
+        }
+    }
+    Ok(pick_session(None, &sessions))
+}
+
+/// The session's hints now; a lock that was already seen keeps its time.
+async fn read(session: &SessionProxy<'_>, path: &str, last: &AwayState) -> zbus::Result<AwayState> {
+    let locked = session.locked_hint().await?;
+    let idle = session.idle_hint().await?;
+    let same_session = last.source == Source::Logind(path.to_string());
+    let idle_since = if idle {
+        // A session idle without a time is idle from when it was seen so.
+        let seen = last.idle_since.filter(|_| same_session);
+        from_micros(session.idle_since_hint().await?)
+            .or(seen)
+            .or_else(|| Some(Utc::now()))
+    } else {
+        None
+    };
+    let locked_since = match (locked, last.locked_since) {
+        (false, _) => None,
+        (true, Some(since)) if same_session => Some(since),
+        (true, _) => Some(Utc::now()),
+    };
+    Ok(AwayState {
+        source: Source::Logind(path.to_string()),
+        locked_since,
+        idle_since,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_bus_address() {
+        assert_eq!(system_bus(None), DEFAULT_SYSTEM_BUS);
+        assert_eq!(system_bus(Some("  ")), DEFAULT_SYSTEM_BUS);
+        assert_eq!(
+            system_bus(Some("unix:path=/tmp/x")),
+            "unix:path=/tmp/x".to_string()
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! A test-side logind: on a private bus standing in for the system bus
+//! (a `dbus-daemon` with its own config, reached through
+//! `DBUS_SYSTEM_BUS_ADDRESS`), it owns `org.freedesktop.login1` with the
+//! calling user (`/org/freedesktop/login1/user/self`, whose `Display` is
+//! one session) and that session, whose `LockedHint`, `IdleHint` and
+//! `IdleSinceHint` the test sets and announces with `PropertiesChanged`,
+//! as a desktop does through `SetLockedHint`/`SetIdleHint`. It can leave
+//! the bus and come back, as logind does when it restarts.
+
+use zbus::object_server::SignalEmitter;
+use zbus::zvariant::OwnedObjectPath;
+
+pub const NAME: &str = "org.freedesktop.login1";
+pub const SESSION: &str = "/org/freedesktop/login1/session/_31";
+const USER: &str = "/org/freedesktop/login1/user/self";
+const MANAGER: &str = "/org/freedesktop/login1";
+
+struct Manager;
+
+#[zbus::interface(name = "org.freedesktop.login1.Manager")]
+impl Manager {
+    #[zbus(signal)]
+    async fn session_new(
+        emitter: &SignalEmitter<'_>,
+        id: &str,
+        path: OwnedObjectPath,
+    ) -> zbus::Result<()>;
+}
+
+struct User;
+
+#[zbus::interface(name = "org.freedesktop.login1.User")]
+impl User {
+    #[zbus(property)]
+    fn display(&self) -> (String, OwnedObjectPath) {
+        ("31".into(), OwnedObjectPath::try_from(SESSION).unwrap())
+    }
+
+    #[zbus(property)]
+    fn sessions(&self) -> Vec<(String, OwnedObjectPath)> {
+        vec![("31".into(), OwnedObjectPath::try_from(SESSION).unwrap())]
+    }
+}
+
+/// The session's hints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Hints {
+    pub locked: bool,
+    /// Idle since this many µs after the epoch.
+    pub idle_since: Option<u64>,
+}
+
+impl Hints {
+    pub const PRESENT: Hints = Hints {
+        locked: false,
+        idle_since: None,
+    };
+    pub const LOCKED: Hints = Hints {
+        locked: true,
+        idle_since: None,
+    };
+
+    /// Idle for the last `minutes`.
+    pub fn idle_for(minutes: i64) -> Hints {
+        let since = chrono::Utc::now() - chrono::TimeDelta::minutes(minutes);
+        Hints {
+            locked: false,
+            idle_since: Some(since.timestamp_micros() as u64),
+        }
+    }
+}
+
+struct Session {
+    hints: Hints,
+}
+
+#[zbus::interface(name = "org.freedesktop.login1.Session")]
+impl Session {
+    #[zbus(property)]
+    fn locked_hint(&self) -> bool {
+        self.hints.locked
+    }
+
+    #[zbus(property)]
+    fn idle_hint(&self) -> bool {
+        self.hints.idle_since.is_some()
+    }
+
+    #[zbus(property)]
+    fn idle_since_hint(&self) -> u64 {
+        self.hints.idle_since.unwrap_or(0)
+    }
+
+    #[zbus(property, name = "Type")]
+    fn kind(&self) -> String {
+        "wayland".into()
+    }
+
+    #[zbus(property)]
+    fn active(&self) -> bool {
+        true
+    }
+}
+
+/// logind on the bus at an address, driven by a runtime of its own so it
+/// answers while the test thread blocks.
+pub struct Logind {
+    address: String,
+    conn: Option<zbus::Connection>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Logind {
+    /// logind owning its name on the bus at `address` once this returns,
+    /// its session with `hints`.
+    pub fn start(address: &str, hints: Hints) -> Logind {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let mut logind = Logind {
+            address: address.to_string(),
+            conn: None,
+            runtime: Some(runtime),
+        };
+        logind.come_back(hints);
+        logind
+    }
+
+    fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime.as_ref().expect("running")
+    }
+
+    /// Takes the name again (after [`Logind::vanish`]), the session with
+    /// `hints`.
+    pub fn come_back(&mut self, hints: Hints) {
+        let address = self.address.clone();
+        let conn = self.runtime().block_on(async move {
+            zbus::connection::Builder::address(address.as_str())
+                .unwrap()
+                .serve_at(MANAGER, Manager)
+                .unwrap()
+                .serve_at(USER, User)
+                .unwrap()
+                .serve_at(SESSION, Session { hints })
+                .unwrap()
+                .name(NAME)
+                .unwrap()
+                .build()
+                .await
+                .expect("test logind on the bus")
+        });
+        self.conn = Some(conn);
+    }
+
+    /// Sets the session's hints and announces each change, as logind does.
+    pub fn set(&self, hints: Hints) {
+        let conn = self.conn.clone().expect("on the bus");
+        self.runtime().block_on(async move {
+            let iface = conn
+                .object_server()
+                .interface::<_, Session>(SESSION)
+                .await
+                .unwrap();
+            let mut session = iface.get_mut().await;
+            let was = session.hints;
+            session.hints = hints;
+            let emitter = iface.signal_emitter();
+            if was.locked != hints.locked {
+                session.locked_hint_changed(emitter).await.unwrap();
+            }
+            if was.idle_since != hints.idle_since {
+                session.idle_hint_changed(emitter).await.unwrap();
+                session.idle_since_hint_changed(emitter).await.unwrap();
+            }
+        });
+    }
+
+    /// Leaves the bus (logind stopped).
+    pub fn vanish(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.runtime().block_on(async move {
+                let _ = conn.release_name(NAME).await;
+                drop(conn);
+            });
+        }
+    }
+}
+
+impl Drop for Logind {
+    fn drop(&mut self) {
+        self.vanish();
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
