@@ -8,7 +8,7 @@
 
 use devtrack::store::Store;
 
-use crate::logind::{Hints, Logind};
+use crate::logind::{Hints, Logind, ScreenSaver};
 use crate::notification_server::{BlockingServer, Bus, Call, Notified};
 use crate::prompts::{commit, prompt_event, with_repo};
 use crate::util::{git_repo, text, Daemon, Env, EventStream};
@@ -20,6 +20,7 @@ struct Fixture {
     events: EventStream,
     server: BlockingServer,
     logind: Option<Logind>,
+    saver: Option<ScreenSaver>,
     _session_bus: Bus,
     _system_bus: Bus,
     env: Env,
@@ -30,6 +31,12 @@ impl Fixture {
     /// logind's session with `hints` (no logind: `None`); `prompts` is
     /// added to the `prompts:` section.
     fn start(hints: Option<Hints>, prompts: &str) -> Fixture {
+        Fixture::with_saver(hints, None, prompts)
+    }
+
+    /// [`Fixture::start`], with a screen saver on the session bus, active
+    /// or not (none: `None`).
+    fn with_saver(hints: Option<Hints>, saver: Option<bool>, prompts: &str) -> Fixture {
         let env = Env::new();
         let repo = env.cwd.join("api");
         git_repo(&repo);
@@ -41,6 +48,7 @@ impl Fixture {
         let session_bus = Bus::start(&env.dir.path().join("bus"));
         let logind = hints.map(|h| Logind::start(&system_bus.address(), h));
         let server = BlockingServer::start(&session_bus.address(), &["actions"]);
+        let saver = saver.map(|active| ScreenSaver::start(&session_bus.address(), active));
         let daemon = env.start_with(|c| {
             c.env("DBUS_SESSION_BUS_ADDRESS", session_bus.address())
                 .env("DBUS_SYSTEM_BUS_ADDRESS", system_bus.address());
@@ -51,6 +59,7 @@ impl Fixture {
             events,
             server,
             logind,
+            saver,
             _session_bus: session_bus,
             _system_bus: system_bus,
             env,
@@ -186,7 +195,7 @@ fn logind_leaving_shows_the_held_prompt_and_its_return_holds_again() {
     f.logind().vanish();
     let n = f.shown(&opened);
     let status = f.env.status();
-    let missing = status["daemon"]["away"]["missing"].as_str().unwrap_or("");
+    let missing = status["daemon"]["away"]["missing"].to_string();
     assert!(missing.contains("logind"), "{status}");
     f.answer(&n);
 
@@ -205,7 +214,7 @@ fn no_system_bus_shows_prompts_as_they_come_and_status_says_so() {
     let mut f = Fixture::start(None, "");
     // The bus runs but nobody owns logind's name there; then no bus at all.
     let status = f.env.status();
-    let missing = status["daemon"]["away"]["missing"].as_str().unwrap_or("");
+    let missing = status["daemon"]["away"]["missing"].to_string();
     assert!(missing.contains("logind"), "{status}");
     commit(&f.repo, "a.txt", "Fix the session refresh");
     let opened = prompt_event(&f.events, "opened");
@@ -215,7 +224,7 @@ fn no_system_bus_shows_prompts_as_they_come_and_status_says_so() {
     env.write_config("repositories: []\nsettings:\n  timezone: UTC\n");
     let _daemon = env.start();
     let status = env.status();
-    let missing = status["daemon"]["away"]["missing"].as_str().unwrap_or("");
+    let missing = status["daemon"]["away"]["missing"].to_string();
     assert!(missing.contains("no system bus"), "{status}");
     let said = text(&env.run(["status"]));
     assert!(
@@ -231,4 +240,36 @@ fn when_away_show_shows_prompts_on_a_locked_screen() {
     commit(&f.repo, "a.txt", "Fix the session refresh");
     let opened = prompt_event(&f.events, "opened");
     f.shown(&opened);
+}
+
+#[test]
+fn a_screen_saver_on_the_session_bus_holds_prompts_without_logind() {
+    let mut f = Fixture::with_saver(None, Some(true), "");
+    f.daemon.wait_status_containing("screen locked since");
+    commit(&f.repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    f.next_status("holding the prompt: screen locked");
+    assert_eq!(f.delivered_to(), serde_json::json!(["socket"]));
+    let status = f.env.status();
+    let sources = status["daemon"]["away"]["sources"].to_string();
+    assert!(sources.contains("org.freedesktop.ScreenSaver"), "{status}");
+
+    f.saver.as_ref().unwrap().set(false);
+    let n = f.shown(&opened);
+    f.answer(&n);
+}
+
+#[test]
+fn do_not_disturb_holds_prompts_like_a_lock() {
+    let mut f = Fixture::start(Some(Hints::PRESENT), "");
+    f.server.set_inhibited(true);
+    f.next_status("notifications inhibited since");
+    commit(&f.repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    f.next_status("holding the prompt: notifications inhibited");
+    assert_eq!(f.delivered_to(), serde_json::json!(["socket"]));
+
+    f.server.set_inhibited(false);
+    let n = f.shown(&opened);
+    f.answer(&n);
 }

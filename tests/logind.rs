@@ -5,7 +5,9 @@
 //! one session) and that session, whose `LockedHint`, `IdleHint` and
 //! `IdleSinceHint` the test sets and announces with `PropertiesChanged`,
 //! as a desktop does through `SetLockedHint`/`SetIdleHint`. It can leave
-//! the bus and come back, as logind does when it restarts.
+//! the bus and come back, as logind does when it restarts. Beside it, a
+//! screen saver (`org.freedesktop.ScreenSaver`, as KDE's) for the session
+//! bus, for desktops that keep no logind hints.
 
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedObjectPath;
@@ -102,6 +104,87 @@ impl Session {
     }
 }
 
+struct Saver {
+    active: bool,
+}
+
+#[zbus::interface(name = "org.freedesktop.ScreenSaver")]
+impl Saver {
+    fn get_active(&self) -> bool {
+        self.active
+    }
+
+    #[zbus(signal)]
+    async fn active_changed(emitter: &SignalEmitter<'_>, active: bool) -> zbus::Result<()>;
+}
+
+/// A screen saver on the session bus at an address.
+pub struct ScreenSaver {
+    conn: Option<zbus::Connection>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl ScreenSaver {
+    pub fn start(address: &str, active: bool) -> ScreenSaver {
+        let runtime = runtime();
+        let address = address.to_string();
+        let conn = runtime.block_on(async move {
+            zbus::connection::Builder::address(address.as_str())
+                .unwrap()
+                .serve_at("/org/freedesktop/ScreenSaver", Saver { active })
+                .unwrap()
+                .name("org.freedesktop.ScreenSaver")
+                .unwrap()
+                .build()
+                .await
+                .expect("test screen saver on the bus")
+        });
+        ScreenSaver {
+            conn: Some(conn),
+            runtime: Some(runtime),
+        }
+    }
+
+    /// Turns the screen saver on or off, announced with `ActiveChanged`.
+    pub fn set(&self, active: bool) {
+        let conn = self.conn.clone().expect("on the bus");
+        let runtime = self.runtime.as_ref().expect("running");
+        runtime.block_on(async move {
+            let iface = conn
+                .object_server()
+                .interface::<_, Saver>("/org/freedesktop/ScreenSaver")
+                .await
+                .unwrap();
+            iface.get_mut().await.active = active;
+            Saver::active_changed(iface.signal_emitter(), active)
+                .await
+                .unwrap();
+        });
+    }
+}
+
+impl Drop for ScreenSaver {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            {
+                let _in_runtime = runtime.enter();
+                self.conn.take();
+            }
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// A runtime of a test server's own, so it answers while the test thread
+/// blocks.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// logind on the bus at an address, driven by a runtime of its own so it
 /// answers while the test thread blocks.
 pub struct Logind {
@@ -114,11 +197,7 @@ impl Logind {
     /// logind owning its name on the bus at `address` once this returns,
     /// its session with `hints`.
     pub fn start(address: &str, hints: Hints) -> Logind {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = runtime();
         let mut logind = Logind {
             address: address.to_string(),
             conn: None,

@@ -41,6 +41,7 @@ impl HoldReason {
             HoldReason::Away(away) => match away.reason {
                 AwayReason::Locked => "locked",
                 AwayReason::Idle => "idle",
+                AwayReason::Inhibited => "inhibited",
             },
         }
     }

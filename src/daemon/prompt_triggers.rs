@@ -35,7 +35,7 @@ use super::state::Daemon;
 use super::wallclock::local_midnight;
 use crate::config::WhenAway;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
-use crate::session::{self, Away, AwayState, Source};
+use crate::session::{self, Away, AwayState};
 use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
     PromptRecord, PromptState, UpdateSource,
@@ -203,10 +203,16 @@ impl Daemon {
     /// The session says something new about the person: a prompt held for
     /// them is shown if they are back.
     pub(super) fn on_away(&mut self, away: AwayState, now: DateTime<Utc>) {
-        if away.source != self.prompting.away.source {
-            match &away.source {
-                Source::Logind(path) => tracing::info!("following the session {path} in logind"),
-                Source::Missing(why) => tracing::info!("not following the screen lock: {why}"),
+        let was = &self.prompting.away;
+        for (now_from, was_from) in [
+            (&away.source, &was.source),
+            (&away.screen.source, &was.screen.source),
+        ] {
+            if now_from != was_from {
+                match now_from.describe() {
+                    Ok(source) => tracing::info!("following the screen lock through the {source}"),
+                    Err(why) => tracing::info!("not following the screen lock there: {why}"),
+                }
             }
         }
         self.prompting.away = away;

@@ -94,7 +94,7 @@ async fn run_inner(
     let (channel_reports, mut channel_rx) = mpsc::unbounded_channel::<FromChannel>();
     let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
-    let mut away_rx = session::follow().await;
+    let mut away_rx = session::follow(session_bus()).await;
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -228,6 +228,21 @@ async fn run_inner(
     drop(daemon);
     tracing::info!("devtrack stopped");
     Ok(())
+}
+
+/// The session bus the daemon's desktop channel uses too, for the screen
+/// saver and the notification server's do not disturb.
+#[cfg(target_os = "linux")]
+fn session_bus() -> Option<String> {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from);
+    crate::daemon::prompts::desktop::session_bus(address.as_deref(), runtime.as_deref())
+        .map(|b| b.address)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn session_bus() -> Option<String> {
+    None
 }
 
 /// The wall clock at the store's precision (milliseconds), so what the

@@ -89,17 +89,25 @@ pub(super) fn away_part(
     now: DateTime<Utc>,
 ) -> String {
     let at = |t| display::local_time(t, tz, now);
-    match (held, away.locked_since, away.idle_since) {
+    let locked = [away.locked_since, away.screen.active_since]
+        .into_iter()
+        .flatten()
+        .min();
+    match (held, locked, away.idle_since) {
         (Some(HoldReason::Away(a)), _, _) => {
             let why = match a.reason {
                 AwayReason::Locked => "screen locked",
                 AwayReason::Idle => "idle",
+                AwayReason::Inhibited => "notifications inhibited",
             };
             format!(" · holding the prompt: {why} since {}", at(a.since))
         }
         (_, Some(t), _) => format!(" · screen locked since {}", at(t)),
-        (_, None, Some(t)) => format!(" · idle since {}", at(t)),
-        (_, None, None) => String::new(),
+        (_, None, idle) => match (away.screen.inhibited_since, idle) {
+            (Some(t), _) => format!(" · notifications inhibited since {}", at(t)),
+            (None, Some(t)) => format!(" · idle since {}", at(t)),
+            (None, None) => String::new(),
+        },
     }
 }
 
@@ -316,10 +324,10 @@ impl Daemon {
     /// The session as followed, and why the held prompt is held.
     fn away_status(&self, now: DateTime<Utc>) -> AwayStatus {
         let away = &self.prompting.away;
-        let (source, missing) = match &away.source {
-            Source::Logind(path) => (Some(format!("logind session {path}")), None),
-            Source::Missing(why) => (None, Some(why.clone())),
-        };
+        let (sources, missing): (Vec<_>, Vec<_>) = [&away.source, &away.screen.source]
+            .into_iter()
+            .map(Source::describe)
+            .partition(Result::is_ok);
         let holding = match (self.prompting.held, self.hold(now)) {
             (Some(_), Some(hold)) => Some(Holding {
                 reason: hold.reason.as_str().to_string(),
@@ -336,10 +344,14 @@ impl Daemon {
                 WhenAway::Show => "show",
             }
             .to_string(),
-            source,
-            missing,
-            locked_since: away.locked_since,
+            sources: sources.into_iter().flatten().collect(),
+            missing: missing.into_iter().filter_map(Result::err).collect(),
+            locked_since: [away.locked_since, away.screen.active_since]
+                .into_iter()
+                .flatten()
+                .min(),
             idle_since: away.idle_since,
+            inhibited_since: away.screen.inhibited_since,
             holding,
         }
     }
@@ -434,6 +446,7 @@ mod tests {
             source: Source::Logind("/s".into()),
             locked_since: locked.then_some(since),
             idle_since: idle.then_some(since),
+            ..AwayState::unasked()
         };
         let locked = HoldReason::Away(Away {
             reason: AwayReason::Locked,
@@ -462,7 +475,19 @@ mod tests {
             ),
             (state(false, true), None, " · idle since 14:02 IST"),
             (state(false, false), None, ""),
-            (AwayState::missing("no system bus"), None, ""),
+            (
+                AwayState {
+                    screen: crate::session::Screen {
+                        source: Source::SessionBus("org.freedesktop.Notifications".into()),
+                        active_since: None,
+                        inhibited_since: Some(since),
+                    },
+                    ..state(false, true)
+                },
+                None,
+                " · notifications inhibited since 14:02 IST",
+            ),
+            (AwayState::unasked(), None, ""),
         ];
         for (away, held, want) in cases {
             assert_eq!(away_part(&away, held, tz, now), want, "{away:?} {held:?}");

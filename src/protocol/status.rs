@@ -53,27 +53,30 @@ pub struct Status {
 pub struct AwayStatus {
     /// `prompts.when_away`: `hold` or `show`.
     pub when_away: String,
-    /// What says whether the person is away (`logind session /org/…`);
-    /// `None` when nothing does.
+    /// What says whether the person is away (`logind session /org/…`,
+    /// `session bus: org.freedesktop.ScreenSaver`).
     #[serde(default)]
-    pub source: Option<String>,
-    /// Which source is missing and why, while none is followed.
+    pub sources: Vec<String>,
+    /// Which sources are missing and why (`no system bus at …`).
     #[serde(default)]
-    pub missing: Option<String>,
-    /// Since when the screen is locked.
+    pub missing: Vec<String>,
+    /// Since when the screen is locked (logind or a screen saver).
     #[serde(default)]
     pub locked_since: Option<DateTime<Utc>>,
-    /// Since when the session is idle (as the session says).
+    /// Since when the session is idle (as logind says).
     #[serde(default)]
     pub idle_since: Option<DateTime<Utc>>,
+    /// Since when the notification server is inhibited (do not disturb).
+    #[serde(default)]
+    pub inhibited_since: Option<DateTime<Utc>>,
     /// The outstanding prompt is held back from the person: why and since
     /// when.
     #[serde(default)]
     pub holding: Option<Holding>,
 }
 
-/// Why the outstanding prompt is held: `paused`, `work_hours`, `locked` or
-/// `idle`, since `since`.
+/// Why the outstanding prompt is held: `paused`, `work_hours`, `locked`,
+/// `idle` or `inhibited`, since `since`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Holding {
     pub reason: String,

@@ -9,6 +9,7 @@
 //! bus that cannot be reached is tried again under a back-off (1 s
 //! doubling to 5 min); meanwhile the state says which source is missing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -17,7 +18,7 @@ use tokio::sync::watch;
 use zbus::fdo::{DBusProxy, NameOwnerChangedStream, PropertiesProxy};
 use zbus::zvariant::OwnedObjectPath;
 
-use super::{from_micros, pick_session, AwayState, SessionInfo, Source};
+use super::{from_micros, pick_session, since, AwayState, SessionInfo, Source};
 use crate::backoff::Backoff;
 
 /// logind's name on the system bus.
@@ -94,26 +95,45 @@ pub(crate) fn system_bus(env: Option<&str>) -> String {
         .to_string()
 }
 
-/// Starts following logind on the bus at `address`; the receiver has the
-/// latest state. The task ends when the receiver is dropped.
-pub(crate) fn start(address: String) -> watch::Receiver<AwayState> {
-    let (tx, rx) = watch::channel(AwayState::missing("logind not asked yet"));
+/// Starts following logind on the bus at `address`, telling its part of
+/// the state to `tx`. The task ends when the receivers are dropped.
+pub(crate) fn start(address: String, tx: Arc<watch::Sender<AwayState>>) {
     tokio::spawn(async move {
         tokio::select! {
             () = follow(address, &tx) => {}
             () = tx.closed() => {}
         }
     });
-    rx
 }
 
-/// Sends `state` if it differs from the last one.
-fn tell(tx: &watch::Sender<AwayState>, state: AwayState) {
+/// Sends logind's part of `state` if it differs from the last one.
+fn tell(tx: &watch::Sender<AwayState>, state: Logind) {
     tx.send_if_modified(|s| {
-        let changed = *s != state;
-        *s = state;
+        let changed = s.source != state.source
+            || s.locked_since != state.locked_since
+            || s.idle_since != state.idle_since;
+        s.source = state.source;
+        s.locked_since = state.locked_since;
+        s.idle_since = state.idle_since;
         changed
     });
+}
+
+/// logind's part of an [`AwayState`].
+struct Logind {
+    source: Source,
+    locked_since: Option<chrono::DateTime<Utc>>,
+    idle_since: Option<chrono::DateTime<Utc>>,
+}
+
+impl Logind {
+    fn missing(why: impl Into<String>) -> Logind {
+        Logind {
+            source: Source::Missing(why.into()),
+            locked_since: None,
+            idle_since: None,
+        }
+    }
 }
 
 async fn follow(address: String, tx: &watch::Sender<AwayState>) {
@@ -127,7 +147,7 @@ async fn follow(address: String, tx: &watch::Sender<AwayState>) {
                     Err(e) => format!("the system bus failed: {e}"),
                 };
                 tracing::info!("following logind: {why}; connecting again");
-                tell(tx, AwayState::missing(why));
+                tell(tx, Logind::missing(why));
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
@@ -137,10 +157,7 @@ async fn follow(address: String, tx: &watch::Sender<AwayState>) {
                          the screen is locked (tried again later)"
                     );
                 }
-                tell(
-                    tx,
-                    AwayState::missing(format!("no system bus at `{address}`")),
-                );
+                tell(tx, Logind::missing(format!("no system bus at `{address}`")));
                 tokio::time::sleep(CONNECT.delay(failures)).await;
             }
         }
@@ -173,13 +190,13 @@ async fn follow_bus(conn: &zbus::Connection, tx: &watch::Sender<AwayState>) -> z
                 Ok(None) => return Ok(()),
                 Err(e) => {
                     tracing::info!("following logind: {e}");
-                    tell(tx, AwayState::missing(format!("logind failed: {e}")));
+                    tell(tx, Logind::missing(format!("logind failed: {e}")));
                 }
             }
         } else {
             tell(
                 tx,
-                AwayState::missing("logind (`org.freedesktop.login1`) is not on the system bus"),
+                Logind::missing("logind (`org.freedesktop.login1`) is not on the system bus"),
             );
         }
         // Until logind's name changes hands.
@@ -223,7 +240,7 @@ async fn follow_logind(
             }
             None => tell(
                 tx,
-                AwayState::missing("logind lists no graphical session of the user"),
+                Logind::missing("logind lists no graphical session of the user"),
             ),
         }
         // Until the sessions change: the session's own changes are read
@@ -295,7 +312,7 @@ async fn find_session(
 }
 
 /// The session's hints now; a lock that was already seen keeps its time.
-async fn read(session: &SessionProxy<'_>, path: &str, last: &AwayState) -> zbus::Result<AwayState> {
+async fn read(session: &SessionProxy<'_>, path: &str, last: &AwayState) -> zbus::Result<Logind> {
     let locked = session.locked_hint().await?;
     let idle = session.idle_hint().await?;
     let same_session = last.source == Source::Logind(path.to_string());
@@ -308,12 +325,12 @@ async fn read(session: &SessionProxy<'_>, path: &str, last: &AwayState) -> zbus:
     } else {
         None
     };
-    let locked_since = match (locked, last.locked_since) {
-        (false, _) => None,
-        (true, Some(since)) if same_session => Some(since),
-        (true, _) => Some(Utc::now()),
-    };
-    Ok(AwayState {
+    let locked_since = since(
+        locked,
+        last.locked_since.filter(|_| same_session),
+        Utc::now(),
+    );
+    Ok(Logind {
         source: Source::Logind(path.to_string()),
         locked_since,
         idle_since,

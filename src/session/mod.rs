@@ -14,6 +14,8 @@
 
 #[cfg(target_os = "linux")]
 pub(crate) mod logind;
+#[cfg(target_os = "linux")]
+pub(crate) mod screen_saver;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -23,14 +25,24 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[cfg(target_os = "linux")]
 const FIRST_WORD: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Starts following the session (logind on the system bus named by
-/// `DBUS_SYSTEM_BUS_ADDRESS`, on Linux); the receiver has the latest state,
-/// the first one marked seen.
+/// Starts following the session: logind on the system bus named by
+/// `DBUS_SYSTEM_BUS_ADDRESS`, and the screen saver and the notification
+/// server on the session bus at `session_bus` (Linux). The receiver has
+/// the latest state, the first one marked seen.
 #[cfg(target_os = "linux")]
-pub(crate) async fn follow() -> tokio::sync::watch::Receiver<AwayState> {
+pub(crate) async fn follow(session_bus: Option<String>) -> tokio::sync::watch::Receiver<AwayState> {
     let env = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").ok();
-    let mut rx = logind::start(logind::system_bus(env.as_deref()));
-    let _ = tokio::time::timeout(FIRST_WORD, rx.changed()).await;
+    let (tx, mut rx) = tokio::sync::watch::channel(AwayState::unasked());
+    let tx = std::sync::Arc::new(tx);
+    logind::start(logind::system_bus(env.as_deref()), tx.clone());
+    screen_saver::start(session_bus, tx);
+    // Both first words, or as many as come in time.
+    let _ = tokio::time::timeout(FIRST_WORD, async {
+        let _ = rx
+            .wait_for(|s| s.source != Source::Unasked && s.screen.source != Source::Unasked)
+            .await;
+    })
+    .await;
     rx.mark_unchanged();
     rx
 }
@@ -38,7 +50,9 @@ pub(crate) async fn follow() -> tokio::sync::watch::Receiver<AwayState> {
 /// Elsewhere nothing says whether the person is away (yet): prompts are
 /// shown as they come.
 #[cfg(not(target_os = "linux"))]
-pub(crate) async fn follow() -> tokio::sync::watch::Receiver<AwayState> {
+pub(crate) async fn follow(
+    _session_bus: Option<String>,
+) -> tokio::sync::watch::Receiver<AwayState> {
     let (tx, rx) = tokio::sync::watch::channel(AwayState::missing(
         "the screen lock is not followed on this system",
     ));
@@ -47,35 +61,94 @@ pub(crate) async fn follow() -> tokio::sync::watch::Receiver<AwayState> {
     rx
 }
 
-/// What the session source says, as last heard.
+/// What the session sources say, as last heard: logind's part (its own
+/// fields) and the session bus's ([`Screen`]), each written by its own
+/// task.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AwayState {
-    /// Where it comes from, or why there is nothing to say.
+    /// Where logind's part comes from, or why there is none.
     pub source: Source,
-    /// Since when the screen is locked (when the lock was first seen).
+    /// Since when logind says the screen is locked (when it was first
+    /// seen so).
     pub locked_since: Option<DateTime<Utc>>,
     /// Since when the session is idle (`IdleSinceHint`), while it is.
     pub idle_since: Option<DateTime<Utc>>,
+    /// What the session bus says.
+    pub screen: Screen,
 }
 
 impl AwayState {
-    /// Nothing known: `why` says which source is missing.
-    pub(crate) fn missing(why: impl Into<String>) -> AwayState {
+    /// Nothing known yet.
+    pub(crate) fn unasked() -> AwayState {
         AwayState {
-            source: Source::Missing(why.into()),
+            source: Source::Unasked,
             locked_since: None,
             idle_since: None,
+            screen: Screen {
+                source: Source::Unasked,
+                active_since: None,
+                inhibited_since: None,
+            },
         }
     }
 }
 
-/// The source of an [`AwayState`].
+/// The session bus's part: a screen saver's `ActiveChanged` (KDE's and
+/// others' `org.freedesktop.ScreenSaver`, GNOME's `org.gnome.ScreenSaver`)
+/// for desktops that keep no logind hints, and the notification server's
+/// `Inhibited` (do not disturb, KDE).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Screen {
+    /// The names that answered, or why none did.
+    pub source: Source,
+    /// Since when a screen saver is active (when it was first seen so).
+    pub active_since: Option<DateTime<Utc>>,
+    /// Since when the notification server is inhibited.
+    pub inhibited_since: Option<DateTime<Utc>>,
+}
+
+impl Screen {
+    pub(crate) fn missing(why: impl Into<String>) -> Screen {
+        Screen {
+            source: Source::Missing(why.into()),
+            active_since: None,
+            inhibited_since: None,
+        }
+    }
+}
+
+/// Where a part of an [`AwayState`] comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
     /// logind's session at this object path (`/org/freedesktop/login1/session/_32`).
     Logind(String),
+    /// These names on the session bus (`org.freedesktop.ScreenSaver`).
+    SessionBus(String),
     /// No source: the text says which is missing, e.g. "no system bus".
     Missing(String),
+    /// Not asked yet (the daemon's first moments).
+    Unasked,
+}
+
+impl Source {
+    /// What it is, for the log and the status: the source, or why none.
+    pub(crate) fn describe(&self) -> Result<String, String> {
+        match self {
+            Source::Logind(path) => Ok(format!("logind session {path}")),
+            Source::SessionBus(names) => Ok(format!("session bus: {names}")),
+            Source::Missing(why) => Err(why.clone()),
+            Source::Unasked => Err("not asked yet".into()),
+        }
+    }
+}
+
+/// A time seen to start now, or kept from `last` when it was already on.
+pub(crate) fn since(
+    on: bool,
+    last: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    on.then(|| last.unwrap_or(now))
 }
 
 /// Why the person counts as away.
@@ -85,6 +158,9 @@ pub(crate) enum AwayReason {
     Locked,
     /// Idle longer than `prompts.idle_after`.
     Idle,
+    /// The notification server shows nothing (do not disturb): held as
+    /// for a lock.
+    Inhibited,
 }
 
 /// The person is away for `reason` since `since`.
@@ -94,13 +170,25 @@ pub(crate) struct Away {
     pub since: DateTime<Utc>,
 }
 
-/// Whether `state` means away at `now`: a locked screen at once, an idle
-/// session once it has been idle for `idle_after`. A lock wins over idle
-/// (a locked screen is idle too, and the lock is what a person sees).
+/// Whether `state` means away at `now`: a locked screen (logind's hint or
+/// an active screen saver, whichever came first) or an inhibited
+/// notification server at once, an idle session once it has been idle for
+/// `idle_after`. A lock wins over the rest (a locked screen is idle too,
+/// and the lock is what a person sees).
 pub(crate) fn away(state: &AwayState, idle_after: TimeDelta, now: DateTime<Utc>) -> Option<Away> {
-    if let Some(since) = state.locked_since {
+    let locked = [state.locked_since, state.screen.active_since]
+        .into_iter()
+        .flatten()
+        .min();
+    if let Some(since) = locked {
         return Some(Away {
             reason: AwayReason::Locked,
+            since,
+        });
+    }
+    if let Some(since) = state.screen.inhibited_since {
+        return Some(Away {
+            reason: AwayReason::Inhibited,
             since,
         });
     }
@@ -159,7 +247,47 @@ mod tests {
             source: Source::Logind("/s".into()),
             locked_since: locked.map(t),
             idle_since: idle.map(t),
+            screen: Screen::missing("none"),
         }
+    }
+
+    #[test]
+    fn the_session_bus_locks_and_inhibits_too() {
+        let ten = TimeDelta::minutes(10);
+        let screen = |active: Option<i64>, inhibited: Option<i64>| AwayState {
+            screen: Screen {
+                source: Source::SessionBus("org.freedesktop.ScreenSaver".into()),
+                active_since: active.map(t),
+                inhibited_since: inhibited.map(t),
+            },
+            ..state(None, None)
+        };
+        let away_for = |reason, m| {
+            Some(Away {
+                reason,
+                since: t(m),
+            })
+        };
+        let cases = [
+            (screen(Some(20), None), away_for(AwayReason::Locked, 20)),
+            (screen(None, Some(25)), away_for(AwayReason::Inhibited, 25)),
+            (screen(Some(20), Some(25)), away_for(AwayReason::Locked, 20)),
+            // The earlier lock of the two.
+            (
+                AwayState {
+                    locked_since: Some(t(12)),
+                    ..screen(Some(20), None)
+                },
+                away_for(AwayReason::Locked, 12),
+            ),
+            (screen(None, None), None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(away(&s, ten, t(30)), want, "{s:?}");
+        }
+        assert_eq!(since(true, Some(t(1)), t(5)), Some(t(1)));
+        assert_eq!(since(true, None, t(5)), Some(t(5)));
+        assert_eq!(since(false, Some(t(1)), t(5)), None);
     }
 
     #[test]
@@ -190,7 +318,7 @@ mod tests {
         for (l, i, now, want) in cases {
             assert_eq!(away(&state(l, i), ten, t(now)), want, "{l:?} {i:?}");
         }
-        assert_eq!(away(&AwayState::missing("no bus"), ten, t(0)), None);
+        assert_eq!(away(&AwayState::unasked(), ten, t(0)), None);
     }
 
     #[test]

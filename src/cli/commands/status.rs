@@ -334,27 +334,33 @@ fn away_line(a: &AwayStatus, tz: Tz, now: DateTime<Utc>) -> String {
         let why = match h.reason.as_str() {
             "locked" => "screen locked",
             "idle" => "idle",
+            "inhibited" => "notifications inhibited",
             "paused" => "paused",
             "work_hours" => "outside work hours",
             other => other,
         };
         return format!("holding the prompt: {why}{}", since(h.since));
     }
-    let state = match (a.locked_since, a.idle_since) {
-        (Some(t), _) => format!("screen locked{}", since(Some(t))),
-        (None, Some(t)) => format!("idle{}", since(Some(t))),
-        (None, None) => "present".to_string(),
+    let state = match (a.locked_since, a.inhibited_since, a.idle_since) {
+        (Some(t), _, _) => format!("screen locked{}", since(Some(t))),
+        (None, Some(t), _) => format!("notifications inhibited{}", since(Some(t))),
+        (None, None, Some(t)) => format!("idle{}", since(Some(t))),
+        (None, None, None) => "present".to_string(),
     };
-    match (&a.source, &a.missing, a.when_away.as_str()) {
-        (_, Some(missing), _) => {
-            format!("not followed ({missing}): prompts are shown whether or not anyone is there")
-        }
-        (Some(source), None, "show") => {
-            format!("{state} ({source}); prompts are shown anyway (`prompts.when_away: show`)")
-        }
-        (Some(source), None, _) => format!("{state} ({source})"),
-        (None, None, _) => state,
+    if a.sources.is_empty() {
+        return format!(
+            "not followed ({}): prompts are shown whether or not anyone is there",
+            a.missing.join("; ")
+        );
     }
+    let mut line = format!("{state} ({})", a.sources.join("; "));
+    if a.when_away == "show" {
+        line.push_str("; prompts are shown anyway (`prompts.when_away: show`)");
+    }
+    if !a.missing.is_empty() {
+        let _ = write!(line, "; not followed: {}", a.missing.join("; "));
+    }
+    line
 }
 
 /// The repository table: names and states padded to their column's widest,
@@ -500,10 +506,11 @@ mod tests {
         let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
         let base = AwayStatus {
             when_away: "hold".into(),
-            source: Some("logind session /s/2".into()),
-            missing: None,
+            sources: vec!["logind session /s/2".into()],
+            missing: Vec::new(),
             locked_since: None,
             idle_since: None,
+            inhibited_since: None,
             holding: None,
         };
         let cases = [
@@ -528,11 +535,22 @@ mod tests {
             ),
             (
                 AwayStatus {
-                    source: None,
-                    missing: Some("no system bus at `unix:path=/x`".into()),
+                    sources: Vec::new(),
+                    missing: vec![
+                        "no system bus at `unix:path=/x`".into(),
+                        "no session bus (no address)".into(),
+                    ],
                     ..base.clone()
                 },
-                "not followed (no system bus at `unix:path=/x`): prompts are shown whether or not anyone is there",
+                "not followed (no system bus at `unix:path=/x`; no session bus (no address)): prompts are shown whether or not anyone is there",
+            ),
+            (
+                AwayStatus {
+                    inhibited_since: at("2026-12-07T13:10:00Z"),
+                    missing: vec!["no screen saver".into()],
+                    ..base.clone()
+                },
+                "notifications inhibited since 14:10 CET (logind session /s/2); not followed: no screen saver",
             ),
             (
                 AwayStatus {
