@@ -211,7 +211,7 @@ impl Asked {
         } else {
             Source::SessionBus(names.join(", "))
         };
-        let active = self.active.iter().any(|a| *a == Some(true));
+        let active = self.active.contains(&Some(true));
         Screen {
             source,
             active_since: since(active, last.active_since, now),
