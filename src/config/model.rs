@@ -227,6 +227,16 @@ pub enum WhenAway {
     Show,
 }
 
+impl WhenAway {
+    /// As the config spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhenAway::Hold => "hold",
+            WhenAway::Show => "show",
+        }
+    }
+}
+
 impl Default for Prompts {
     fn default() -> Prompts {
         Prompts {

@@ -570,6 +570,8 @@ impl Daemon {
         if self.withheld(&record, now) {
             return;
         }
+        // A hold an earlier run started ends with this showing.
+        self.end_hold(record.id, now);
         let (_, mut view) = self.prompt_shown(&record, now);
         view.notification = self.kept_notification(record.id);
         self.prompting.said = Some((record.id, view.summary.clone()));

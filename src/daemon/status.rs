@@ -12,7 +12,6 @@ use super::hold::HoldReason;
 use super::prompt_triggers::prompt_deadline;
 use super::state::{known_outstanding, Daemon};
 use super::wallclock::local_midnight;
-use crate::config::WhenAway;
 use crate::display;
 use crate::exit::Explain;
 use crate::protocol::{
@@ -339,11 +338,7 @@ impl Daemon {
             _ => None,
         };
         AwayStatus {
-            when_away: match self.config.prompts.when_away {
-                WhenAway::Hold => "hold",
-                WhenAway::Show => "show",
-            }
-            .to_string(),
+            when_away: self.config.prompts.when_away.as_str().to_string(),
             sources: sources.into_iter().flatten().collect(),
             missing: missing.into_iter().filter_map(Result::err).collect(),
             locked_since: [away.locked_since, away.screen.active_since]
