@@ -56,6 +56,15 @@ impl Bus {
         Bus::with_config(socket, &dir)
     }
 
+    /// A bus any local user may connect to (a test running as root, the
+    /// daemon as the user of the real user manager).
+    pub fn for_everyone(socket: &Path) -> Bus {
+        Bus::with_config(
+            socket,
+            "  <policy context=\"default\">\n    <allow user=\"*\"/>\n  </policy>\n",
+        )
+    }
+
     fn with_config(socket: &Path, extra: &str) -> Bus {
         let config = socket.with_extension("conf");
         std::fs::write(

@@ -43,7 +43,7 @@ use crate::protocol::EventBody;
 use crate::scheduler::Schedule;
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
-use crate::session;
+use crate::session::{self, AwayState};
 use crate::store::{OpenError, Store};
 
 pub(super) async fn run(
@@ -120,7 +120,7 @@ async fn run_inner(
             health: ChannelHealth::default(),
             next_reopen: None,
             held: None,
-            away: away_rx.borrow().clone(),
+            away: AwayState::unasked(),
             said: None,
         },
         health: Health {
@@ -131,6 +131,9 @@ async fn run_inner(
         },
         dirty: Dirty::default(),
     };
+    // What the session said first (logged), before anything is shown.
+    let away = away_rx.borrow().clone();
+    daemon.on_away(away, now);
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
     daemon.restart_channels(now);

@@ -10,7 +10,6 @@
 //! doubling to 5 min); meanwhile the state says which source is missing.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use futures_lite::StreamExt;
@@ -19,7 +18,6 @@ use zbus::fdo::{DBusProxy, NameOwnerChangedStream, PropertiesProxy};
 use zbus::zvariant::OwnedObjectPath;
 
 use super::{from_micros, pick_session, since, AwayState, SessionInfo, Source};
-use crate::backoff::Backoff;
 
 /// logind's name on the system bus.
 const LOGIND: &str = "org.freedesktop.login1";
@@ -29,12 +27,6 @@ const USER_SELF: &str = "/org/freedesktop/login1/user/self";
 
 /// The system bus when `DBUS_SYSTEM_BUS_ADDRESS` is not set.
 const DEFAULT_SYSTEM_BUS: &str = "unix:path=/var/run/dbus/system_bus_socket";
-
-/// Connecting to a system bus that is not there (yet).
-const CONNECT: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
-
-/// A call that gets no reply within this long fails.
-const METHOD_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[zbus::proxy(
     interface = "org.freedesktop.login1.Manager",
@@ -137,41 +129,13 @@ impl Logind {
 }
 
 async fn follow(address: String, tx: &watch::Sender<AwayState>) {
-    let mut failures = 0u32;
-    loop {
-        match connect(&address).await {
-            Ok(conn) => {
-                failures = 0;
-                let why = match follow_bus(&conn, tx).await {
-                    Ok(()) => "the system bus closed the connection".to_string(),
-                    Err(e) => format!("the system bus failed: {e}"),
-                };
-                tracing::info!("following logind: {why}; connecting again");
-                tell(tx, Logind::missing(why));
-            }
-            Err(e) => {
-                failures = failures.saturating_add(1);
-                if failures == 1 {
-                    tracing::info!(
-                        "no system bus at `{address}` ({e}): prompts are shown whether or not \
-                         the screen is locked (tried again later)"
-                    );
-                }
-                tell(tx, Logind::missing(format!("no system bus at `{address}`")));
-                tokio::time::sleep(CONNECT.delay(failures)).await;
-            }
-        }
-    }
-}
-
-async fn connect(address: &str) -> zbus::Result<zbus::Connection> {
-    let connect = zbus::connection::Builder::address(address)?
-        .method_timeout(METHOD_TIMEOUT)
-        .build();
-    match tokio::time::timeout(METHOD_TIMEOUT, connect).await {
-        Ok(result) => result,
-        Err(_) => Err(zbus::Error::Failure("no answer from the bus".into())),
-    }
+    super::keep_following(
+        "system bus",
+        &address,
+        |conn| async move { follow_bus(&conn, tx).await },
+        |why| tell(tx, Logind::missing(why)),
+    )
+    .await;
 }
 
 /// Follows logind on one connection: until the connection ends
@@ -189,7 +153,6 @@ async fn follow_bus(conn: &zbus::Connection, tx: &watch::Sender<AwayState>) -> z
                 Ok(Some(())) => continue,
                 Ok(None) => return Ok(()),
                 Err(e) => {
-                    tracing::info!("following logind: {e}");
                     tell(tx, Logind::missing(format!("logind failed: {e}")));
                 }
             }

@@ -61,6 +61,61 @@ pub(crate) async fn follow(
     rx
 }
 
+/// A bus that is not there (yet): tried again from 1 s, doubling to 5 min.
+#[cfg(target_os = "linux")]
+const CONNECT: crate::backoff::Backoff = crate::backoff::Backoff::new(
+    std::time::Duration::from_secs(1),
+    std::time::Duration::from_secs(300),
+);
+
+/// A call (or a connection) that gets no reply within this long fails.
+#[cfg(target_os = "linux")]
+const METHOD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Follows the `bus` (`system bus`, `session bus`) at `address` for good:
+/// `follow` runs on each connection until it ends, and `missing` is told
+/// why whenever there is none; a failed connect is tried again under
+/// [`CONNECT`].
+#[cfg(target_os = "linux")]
+pub(crate) async fn keep_following<F, Fut>(
+    bus: &str,
+    address: &str,
+    mut follow: F,
+    missing: impl Fn(String),
+) where
+    F: FnMut(zbus::Connection) -> Fut,
+    Fut: std::future::Future<Output = zbus::Result<()>>,
+{
+    let mut failures = 0u32;
+    loop {
+        match connect(address).await {
+            Ok(conn) => {
+                failures = 0;
+                missing(match follow(conn).await {
+                    Ok(()) => format!("the {bus} closed the connection"),
+                    Err(e) => format!("the {bus} failed: {e}"),
+                });
+            }
+            Err(_) => {
+                failures = failures.saturating_add(1);
+                missing(format!("no {bus} at `{address}`"));
+                tokio::time::sleep(CONNECT.delay(failures)).await;
+            }
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+async fn connect(address: &str) -> zbus::Result<zbus::Connection> {
+    let connect = zbus::connection::Builder::address(address)?
+        .method_timeout(METHOD_TIMEOUT)
+        .build();
+    match tokio::time::timeout(METHOD_TIMEOUT, connect).await {
+        Ok(result) => result,
+        Err(_) => Err(zbus::Error::Failure("no answer from the bus".into())),
+    }
+}
+
 /// What the session sources say, as last heard: logind's part (its own
 /// fields) and the session bus's ([`Screen`]), each written by its own
 /// task.

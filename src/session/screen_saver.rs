@@ -10,7 +10,6 @@
 //! (1 s doubling to 5 min).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use futures_lite::StreamExt;
@@ -20,7 +19,6 @@ use zbus::message::Type;
 use zbus::{MatchRule, MessageStream};
 
 use super::{since, AwayState, Screen, Source};
-use crate::backoff::Backoff;
 
 /// A screen saver: its name, object and interface.
 struct Saver {
@@ -42,9 +40,6 @@ const SAVERS: [Saver; 2] = [
 /// The notification server, whose `Inhibited` property is followed.
 const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
-
-const CONNECT: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
-const METHOD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Starts following the session bus at `address` (`None`: there is none),
 /// telling its part of the state to `tx`; ends with the receivers.
@@ -71,36 +66,13 @@ async fn follow(address: Option<String>, tx: &watch::Sender<AwayState>) {
         tell(tx, Screen::missing("no session bus (no address)"));
         return std::future::pending().await;
     };
-    let mut failures = 0u32;
-    loop {
-        let connect = zbus::connection::Builder::address(address.as_str())
-            .map(|b| b.method_timeout(METHOD_TIMEOUT).build());
-        let conn = match connect {
-            Ok(build) => match tokio::time::timeout(METHOD_TIMEOUT, build).await {
-                Ok(result) => result,
-                Err(_) => Err(zbus::Error::Failure("no answer from the bus".into())),
-            },
-            Err(e) => Err(e),
-        };
-        match conn {
-            Ok(conn) => {
-                failures = 0;
-                let why = match follow_bus(&conn, tx).await {
-                    Ok(()) => "the session bus closed the connection".to_string(),
-                    Err(e) => format!("the session bus failed: {e}"),
-                };
-                tell(tx, Screen::missing(why));
-            }
-            Err(_) => {
-                failures = failures.saturating_add(1);
-                tell(
-                    tx,
-                    Screen::missing(format!("no session bus at `{address}`")),
-                );
-                tokio::time::sleep(CONNECT.delay(failures)).await;
-            }
-        }
-    }
+    super::keep_following(
+        "session bus",
+        &address,
+        |conn| async move { follow_bus(&conn, tx).await },
+        |why| tell(tx, Screen::missing(why)),
+    )
+    .await;
 }
 
 /// Signals with `member` on `interface`, from whoever sends them.
