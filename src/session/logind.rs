@@ -87,17 +87,6 @@ pub(crate) fn system_bus(env: Option<&str>) -> String {
         .to_string()
 }
 
-/// Starts following logind on the bus at `address`, telling its part of
-/// the state to `tx`. The task ends when the receivers are dropped.
-pub(crate) fn start(address: String, tx: Arc<watch::Sender<AwayState>>) {
-    tokio::spawn(async move {
-        tokio::select! {
-            () = follow(address, &tx) => {}
-            () = tx.closed() => {}
-        }
-    });
-}
-
 /// Sends logind's part of `state` if it differs from the last one.
 fn tell(tx: &watch::Sender<AwayState>, state: Logind) {
     tx.send_if_modified(|s| {
@@ -128,7 +117,10 @@ impl Logind {
     }
 }
 
-async fn follow(address: String, tx: &watch::Sender<AwayState>) {
+/// Follows logind on the bus at `address` for good, telling its part of
+/// the state to `tx`.
+pub(crate) async fn follow(address: String, tx: Arc<watch::Sender<AwayState>>) {
+    let tx = &*tx;
     super::keep_following(
         "system bus",
         &address,

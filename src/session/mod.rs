@@ -19,6 +19,20 @@ pub(crate) mod screen_saver;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+/// Runs `part` (a source's task) until the receivers are dropped.
+#[cfg(target_os = "linux")]
+fn until_closed(
+    tx: std::sync::Arc<tokio::sync::watch::Sender<AwayState>>,
+    part: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = part => {}
+            () = tx.closed() => {}
+        }
+    });
+}
+
 /// How long the daemon's start waits for the session's first word, so
 /// that its first status says it (a bus that does not answer is waited
 /// for no longer; its word comes as a change).
@@ -34,8 +48,9 @@ pub(crate) async fn follow(session_bus: Option<String>) -> tokio::sync::watch::R
     let env = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").ok();
     let (tx, mut rx) = tokio::sync::watch::channel(AwayState::unasked());
     let tx = std::sync::Arc::new(tx);
-    logind::start(logind::system_bus(env.as_deref()), tx.clone());
-    screen_saver::start(session_bus, tx);
+    let system_bus = logind::system_bus(env.as_deref());
+    until_closed(tx.clone(), logind::follow(system_bus, tx.clone()));
+    until_closed(tx.clone(), screen_saver::follow(session_bus, tx));
     // Both first words, or as many as come in time.
     let _ = tokio::time::timeout(FIRST_WORD, async {
         let _ = rx

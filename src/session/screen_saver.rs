@@ -41,17 +41,6 @@ const SAVERS: [Saver; 2] = [
 const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
 
-/// Starts following the session bus at `address` (`None`: there is none),
-/// telling its part of the state to `tx`; ends with the receivers.
-pub(crate) fn start(address: Option<String>, tx: Arc<watch::Sender<AwayState>>) {
-    tokio::spawn(async move {
-        tokio::select! {
-            () = follow(address, &tx) => {}
-            () = tx.closed() => {}
-        }
-    });
-}
-
 /// Sends the session bus's part if it differs from the last one.
 fn tell(tx: &watch::Sender<AwayState>, screen: Screen) {
     tx.send_if_modified(|s| {
@@ -61,7 +50,10 @@ fn tell(tx: &watch::Sender<AwayState>, screen: Screen) {
     });
 }
 
-async fn follow(address: Option<String>, tx: &watch::Sender<AwayState>) {
+/// Follows the session bus at `address` (`None`: there is none) for good,
+/// telling its part of the state to `tx`.
+pub(crate) async fn follow(address: Option<String>, tx: Arc<watch::Sender<AwayState>>) {
+    let tx = &*tx;
     let Some(address) = address else {
         tell(tx, Screen::missing("no session bus (no address)"));
         return std::future::pending().await;
