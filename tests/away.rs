@@ -37,6 +37,12 @@ impl Fixture {
     /// [`Fixture::start`], with a screen saver on the session bus, active
     /// or not (none: `None`).
     fn with_saver(hints: Option<Hints>, saver: Option<bool>, prompts: &str) -> Fixture {
+        Fixture::with(hints, saver.map(|active| (active, None)), prompts)
+    }
+
+    /// [`Fixture::with_saver`], the screen saver telling this idle time
+    /// when asked.
+    fn with(hints: Option<Hints>, saver: Option<(bool, Option<u32>)>, prompts: &str) -> Fixture {
         let env = Env::new();
         let repo = env.cwd.join("api");
         git_repo(&repo);
@@ -48,7 +54,8 @@ impl Fixture {
         let session_bus = Bus::start(&env.dir.path().join("bus"));
         let logind = hints.map(|h| Logind::start(&system_bus.address(), h));
         let server = BlockingServer::start(&session_bus.address(), &["actions"]);
-        let saver = saver.map(|active| ScreenSaver::start(&session_bus.address(), active));
+        let saver = saver
+            .map(|(active, idle)| ScreenSaver::telling_idle(&session_bus.address(), active, idle));
         let daemon = env.start_with(|c| {
             c.env("DBUS_SESSION_BUS_ADDRESS", session_bus.address())
                 .env("DBUS_SYSTEM_BUS_ADDRESS", system_bus.address());
@@ -272,4 +279,22 @@ fn do_not_disturb_holds_prompts_like_a_lock() {
     f.server.set_inhibited(false);
     let n = f.shown(&opened);
     f.answer(&n);
+}
+
+#[test]
+fn an_idle_time_that_can_only_be_asked_for_is_asked_while_the_prompt_is_held() {
+    // KDE: no logind hints, a screen saver telling 20 minutes idle.
+    let mut f = Fixture::with(None, Some((false, Some(1200))), "");
+    commit(&f.repo, "a.txt", "Fix the session refresh");
+    let opened = prompt_event(&f.events, "opened");
+    f.next_status("holding the prompt: idle since");
+    assert_eq!(f.delivered_to(), serde_json::json!(["socket"]));
+
+    // Back at the keyboard: the next ask (within 30 s) shows it.
+    let saver = f.saver.take().unwrap();
+    saver.set_idle(0);
+    saver.asked_and_told(0);
+    let n = f.shown(&opened);
+    f.answer(&n);
+    f.saver = Some(saver);
 }

@@ -106,12 +106,22 @@ impl Session {
 
 struct Saver {
     active: bool,
+    /// What `GetSessionIdleTime` answers; `None`: not supported (an error,
+    /// as GNOME's proxy answers).
+    idle_secs: Option<u32>,
+    asks: std::sync::mpsc::Sender<Option<u32>>,
 }
 
 #[zbus::interface(name = "org.freedesktop.ScreenSaver")]
 impl Saver {
     fn get_active(&self) -> bool {
         self.active
+    }
+
+    fn get_session_idle_time(&self) -> zbus::fdo::Result<u32> {
+        let _ = self.asks.send(self.idle_secs);
+        self.idle_secs
+            .ok_or_else(|| zbus::fdo::Error::NotSupported("not here".into()))
     }
 
     #[zbus(signal)]
@@ -122,16 +132,24 @@ impl Saver {
 pub struct ScreenSaver {
     conn: Option<zbus::Connection>,
     runtime: Option<tokio::runtime::Runtime>,
+    asks: std::sync::mpsc::Receiver<Option<u32>>,
 }
 
 impl ScreenSaver {
-    pub fn start(address: &str, active: bool) -> ScreenSaver {
+    /// One whose `GetSessionIdleTime` answers `idle_secs`, as KDE's.
+    pub fn telling_idle(address: &str, active: bool, idle_secs: Option<u32>) -> ScreenSaver {
         let runtime = runtime();
         let address = address.to_string();
+        let (asks, asked) = std::sync::mpsc::channel();
+        let saver = Saver {
+            active,
+            idle_secs,
+            asks,
+        };
         let conn = runtime.block_on(async move {
             zbus::connection::Builder::address(address.as_str())
                 .unwrap()
-                .serve_at("/org/freedesktop/ScreenSaver", Saver { active })
+                .serve_at("/org/freedesktop/ScreenSaver", saver)
                 .unwrap()
                 .name("org.freedesktop.ScreenSaver")
                 .unwrap()
@@ -142,7 +160,38 @@ impl ScreenSaver {
         ScreenSaver {
             conn: Some(conn),
             runtime: Some(runtime),
+            asks: asked,
         }
+    }
+
+    /// Waits for a `GetSessionIdleTime` answered with `secs` (the daemon
+    /// asks every 30 s while it holds a prompt).
+    pub fn asked_and_told(&self, secs: u32) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let told = self
+                .asks
+                .recv_timeout(left)
+                .expect("no GetSessionIdleTime within 90 s");
+            if told == Some(secs) {
+                return;
+            }
+        }
+    }
+
+    /// What `GetSessionIdleTime` answers from now on.
+    pub fn set_idle(&self, secs: u32) {
+        let conn = self.conn.clone().expect("on the bus");
+        let runtime = self.runtime.as_ref().expect("running");
+        runtime.block_on(async move {
+            let iface = conn
+                .object_server()
+                .interface::<_, Saver>("/org/freedesktop/ScreenSaver")
+                .await
+                .unwrap();
+            iface.get_mut().await.idle_secs = Some(secs);
+        });
     }
 
     /// Turns the screen saver on or off, announced with `ActiveChanged`.

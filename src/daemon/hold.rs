@@ -42,6 +42,7 @@ impl HoldReason {
                 AwayReason::Locked => "locked",
                 AwayReason::Idle => "idle",
                 AwayReason::Inhibited => "inhibited",
+                AwayReason::Asking => "asking",
             },
         }
     }

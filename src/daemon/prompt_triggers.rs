@@ -195,7 +195,12 @@ impl Daemon {
         let idle_after =
             chrono::TimeDelta::from_std(prompts.idle_after).unwrap_or(chrono::TimeDelta::MAX);
         match prompts.when_away {
-            WhenAway::Hold => session::away(&self.prompting.away, idle_after, now),
+            WhenAway::Hold => session::away(
+                &self.prompting.away,
+                idle_after,
+                now,
+                self.prompting.held_since,
+            ),
             WhenAway::Show => None,
         }
     }
@@ -227,6 +232,7 @@ impl Daemon {
         let held = hold::holds(hold, record);
         if held {
             if self.prompting.held != Some(record.id) {
+                self.prompting.held_since = Some(now);
                 let reason = hold.map_or("", |h| h.reason.as_str());
                 if let Err(e) = self.store.record_hold(record.id, reason, now) {
                     tracing::error!("recording the hold of prompt #{}: {e:#}", record.id);
@@ -234,15 +240,34 @@ impl Daemon {
             }
             self.prompting.held = Some(record.id);
         } else if self.prompting.held == Some(record.id) {
-            self.end_hold(record.id, now);
+            self.released(record.id, now);
         }
         held
+    }
+
+    /// The hold of prompt `id` ends with its showing: logged with how long
+    /// it lasted.
+    fn released(&mut self, id: i64, now: DateTime<Utc>) {
+        let held = self
+            .end_hold(id, now)
+            .map(|d| {
+                format!(
+                    " after {}",
+                    crate::display::human_duration(d.num_seconds().max(0) as u64)
+                )
+            })
+            .unwrap_or_default();
+        tracing::info!(
+            prompt_id = id,
+            "prompt #{id} released{held}: prompts are no longer held"
+        );
     }
 
     /// The hold of prompt `id` ends (released, or the prompt closed while
     /// held): the record says for how long it was held.
     fn end_hold(&mut self, id: i64, now: DateTime<Utc>) -> Option<chrono::TimeDelta> {
         self.prompting.held = None;
+        self.prompting.held_since = None;
         match self.store.record_release(id, now) {
             Ok(held) => held,
             Err(e) => {
@@ -260,21 +285,14 @@ impl Daemon {
         if self.hold(now).is_some() {
             return;
         }
-        let held = self
-            .end_hold(id, now)
-            .map(|d| {
-                format!(
-                    " after {}",
-                    crate::display::human_duration(d.num_seconds().max(0) as u64)
-                )
-            })
-            .unwrap_or_default();
-        tracing::info!(
-            prompt_id = id,
-            "prompt #{id} released{held}: prompts are no longer held"
-        );
+        // Shown as it now stands; the showing ends the hold (`withheld`),
+        // with what the hold was decided on still at hand.
         let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
         self.show_open_to(&kinds, now);
+        if self.prompting.held == Some(id) {
+            // Nothing to show it to (no channel, or it closed meanwhile).
+            self.released(id, now);
+        }
         self.dirty.prompt = true;
     }
 

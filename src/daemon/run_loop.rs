@@ -94,7 +94,7 @@ async fn run_inner(
     let (channel_reports, mut channel_rx) = mpsc::unbounded_channel::<FromChannel>();
     let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
-    let mut away_rx = session::follow(session_bus()).await;
+    let (mut away_rx, ask) = session::follow(session_bus()).await;
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -120,7 +120,9 @@ async fn run_inner(
             health: ChannelHealth::default(),
             next_reopen: None,
             held: None,
+            held_since: None,
             away: AwayState::unasked(),
+            ask,
             said: None,
         },
         health: Health {

@@ -98,6 +98,7 @@ pub(super) fn away_part(
                 AwayReason::Locked => "screen locked",
                 AwayReason::Idle => "idle",
                 AwayReason::Inhibited => "notifications inhibited",
+                AwayReason::Asking => "asking the session for its idle time",
             };
             format!(" · holding the prompt: {why} since {}", at(a.since))
         }
@@ -149,6 +150,14 @@ impl Daemon {
     /// is outstanding) and the `STATUS=` line, with `READY=1` after a
     /// (re)load.
     pub(super) fn publish(&mut self, now: DateTime<Utc>) {
+        // While a prompt is held, an idle time that can only be asked for
+        // is asked for.
+        let held = self.prompting.held.is_some();
+        self.prompting.ask.send_if_modified(|asking| {
+            let changed = *asking != held;
+            *asking = held;
+            changed
+        });
         let dirty = std::mem::take(&mut self.dirty);
         let line = dirty.status || dirty.ready;
         if !line && !dirty.prompt {
@@ -474,8 +483,8 @@ mod tests {
                 AwayState {
                     screen: crate::session::Screen {
                         source: Source::SessionBus("org.freedesktop.Notifications".into()),
-                        active_since: None,
                         inhibited_since: Some(since),
+                        ..crate::session::Screen::missing("")
                     },
                     ..state(false, true)
                 },

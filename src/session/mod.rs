@@ -44,13 +44,14 @@ const FIRST_WORD: std::time::Duration = std::time::Duration::from_secs(2);
 /// server on the session bus at `session_bus` (Linux). The receiver has
 /// the latest state, the first one marked seen.
 #[cfg(target_os = "linux")]
-pub(crate) async fn follow(session_bus: Option<String>) -> tokio::sync::watch::Receiver<AwayState> {
+pub(crate) async fn follow(session_bus: Option<String>) -> (Following, Ask) {
     let env = std::env::var("DBUS_SYSTEM_BUS_ADDRESS").ok();
     let (tx, mut rx) = tokio::sync::watch::channel(AwayState::unasked());
+    let (ask, asked) = tokio::sync::watch::channel(false);
     let tx = std::sync::Arc::new(tx);
     let system_bus = logind::system_bus(env.as_deref());
     until_closed(tx.clone(), logind::follow(system_bus, tx.clone()));
-    until_closed(tx.clone(), screen_saver::follow(session_bus, tx));
+    until_closed(tx.clone(), screen_saver::follow(session_bus, tx, asked));
     // Both first words, or as many as come in time.
     let _ = tokio::time::timeout(FIRST_WORD, async {
         let _ = rx
@@ -59,22 +60,32 @@ pub(crate) async fn follow(session_bus: Option<String>) -> tokio::sync::watch::R
     })
     .await;
     rx.mark_unchanged();
-    rx
+    (rx, ask)
 }
 
 /// Elsewhere nothing says whether the person is away (yet): prompts are
 /// shown as they come.
 #[cfg(not(target_os = "linux"))]
-pub(crate) async fn follow(
-    _session_bus: Option<String>,
-) -> tokio::sync::watch::Receiver<AwayState> {
-    let (tx, rx) = tokio::sync::watch::channel(AwayState::missing(
-        "the screen lock is not followed on this system",
-    ));
+pub(crate) async fn follow(_session_bus: Option<String>) -> (Following, Ask) {
+    let missing = || Source::Missing("the screen lock is not followed on this system".into());
+    let (tx, rx) = tokio::sync::watch::channel(AwayState {
+        source: missing(),
+        screen: Screen {
+            source: missing(),
+            ..Screen::missing("")
+        },
+        ..AwayState::unasked()
+    });
     // No sender: the loop's branch for changes never completes.
     drop(tx);
-    rx
+    (rx, tokio::sync::watch::channel(false).0)
 }
+
+/// The latest [`AwayState`], for the run loop.
+pub(crate) type Following = tokio::sync::watch::Receiver<AwayState>;
+
+/// The run loop's side of asking: `true` while it holds a prompt.
+pub(crate) type Ask = tokio::sync::watch::Sender<bool>;
 
 /// A bus that is not there (yet): tried again from 1 s, doubling to 5 min.
 #[cfg(target_os = "linux")]
@@ -156,8 +167,7 @@ impl AwayState {
             idle_since: None,
             screen: Screen {
                 source: Source::Unasked,
-                active_since: None,
-                inhibited_since: None,
+                ..Screen::missing("")
             },
         }
     }
@@ -175,6 +185,20 @@ pub(crate) struct Screen {
     pub active_since: Option<DateTime<Utc>>,
     /// Since when the notification server is inhibited.
     pub inhibited_since: Option<DateTime<Utc>>,
+    /// The screen saver tells its idle time when asked
+    /// (`GetSessionIdleTime`, KDE), and nothing when it changes: it is
+    /// asked while a prompt is held, at most every 30 s.
+    pub askable: bool,
+    /// Its last answer.
+    pub asked: Option<AskedIdle>,
+}
+
+/// An idle time asked for: at `asked_at` the session had been idle since
+/// `idle_since`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AskedIdle {
+    pub asked_at: DateTime<Utc>,
+    pub idle_since: DateTime<Utc>,
 }
 
 impl Screen {
@@ -183,6 +207,8 @@ impl Screen {
             source: Source::Missing(why.into()),
             active_since: None,
             inhibited_since: None,
+            askable: false,
+            asked: None,
         }
     }
 }
@@ -231,6 +257,9 @@ pub(crate) enum AwayReason {
     /// The notification server shows nothing (do not disturb): held as
     /// for a lock.
     Inhibited,
+    /// The idle time can only be asked for, and no answer since the
+    /// prompt came: held for the moment the answer takes.
+    Asking,
 }
 
 /// The person is away for `reason` since `since`.
@@ -244,8 +273,16 @@ pub(crate) struct Away {
 /// an active screen saver, whichever came first) or an inhibited
 /// notification server at once, an idle session once it has been idle for
 /// `idle_after`. A lock wins over the rest (a locked screen is idle too,
-/// and the lock is what a person sees).
-pub(crate) fn away(state: &AwayState, idle_after: TimeDelta, now: DateTime<Utc>) -> Option<Away> {
+/// and the lock is what a person sees). An idle time that can only be
+/// asked for counts when it was asked after `fresh_after` (when the
+/// prompt started waiting; `None`: no prompt waits yet, so any answer is
+/// old); without such an answer the prompt waits for one ([`AwayReason::Asking`]).
+pub(crate) fn away(
+    state: &AwayState,
+    idle_after: TimeDelta,
+    now: DateTime<Utc>,
+    fresh_after: Option<DateTime<Utc>>,
+) -> Option<Away> {
     let locked = [state.locked_since, state.screen.active_since]
         .into_iter()
         .flatten()
@@ -262,7 +299,18 @@ pub(crate) fn away(state: &AwayState, idle_after: TimeDelta, now: DateTime<Utc>)
             since,
         });
     }
-    let since = state.idle_since?;
+    let asked = match (state.screen.askable, state.screen.asked, fresh_after) {
+        (false, _, _) => None,
+        (true, Some(a), Some(after)) if a.asked_at >= after => Some(a.idle_since),
+        (true, _, _) => {
+            return Some(Away {
+                reason: AwayReason::Asking,
+                since: fresh_after.unwrap_or(now),
+            })
+        }
+    };
+    // The longer idle of the two sources.
+    let since = [state.idle_since, asked].into_iter().flatten().min()?;
     (since + idle_after <= now).then_some(Away {
         reason: AwayReason::Idle,
         since,
@@ -329,6 +377,7 @@ mod tests {
                 source: Source::SessionBus("org.freedesktop.ScreenSaver".into()),
                 active_since: active.map(t),
                 inhibited_since: inhibited.map(t),
+                ..Screen::missing("")
             },
             ..state(None, None)
         };
@@ -353,7 +402,7 @@ mod tests {
             (screen(None, None), None),
         ];
         for (s, want) in cases {
-            assert_eq!(away(&s, ten, t(30)), want, "{s:?}");
+            assert_eq!(away(&s, ten, t(30), None), want, "{s:?}");
         }
         assert_eq!(since(true, Some(t(1)), t(5)), Some(t(1)));
         assert_eq!(since(true, None, t(5)), Some(t(5)));
@@ -386,9 +435,66 @@ mod tests {
             (None, Some(5), 30, idle(5)),
         ];
         for (l, i, now, want) in cases {
-            assert_eq!(away(&state(l, i), ten, t(now)), want, "{l:?} {i:?}");
+            assert_eq!(away(&state(l, i), ten, t(now), None), want, "{l:?} {i:?}");
         }
-        assert_eq!(away(&AwayState::unasked(), ten, t(0)), None);
+        assert_eq!(away(&AwayState::unasked(), ten, t(0), None), None);
+    }
+
+    #[test]
+    fn an_idle_time_only_asked_for_counts_when_asked_for_this_prompt() {
+        let ten = TimeDelta::minutes(10);
+        let asked = |at: i64, idle: i64| AwayState {
+            screen: Screen {
+                source: Source::SessionBus("org.freedesktop.ScreenSaver".into()),
+                askable: true,
+                asked: Some(AskedIdle {
+                    asked_at: t(at),
+                    idle_since: t(at - idle),
+                }),
+                ..Screen::missing("")
+            },
+            ..state(None, None)
+        };
+        let reason = |a: Option<Away>| a.map(|a| (a.reason, a.since));
+        let cases = [
+            // state, now, waiting since, (reason, since)
+            // No prompt waits: an old answer is no answer.
+            (asked(20, 15), 30, None, Some((AwayReason::Asking, t(30)))),
+            (
+                asked(20, 15),
+                30,
+                Some(t(25)),
+                Some((AwayReason::Asking, t(25))),
+            ),
+            // Asked since the prompt came: idle 15 of 10 minutes.
+            (
+                asked(26, 15),
+                30,
+                Some(t(25)),
+                Some((AwayReason::Idle, t(11))),
+            ),
+            // Idle 2 minutes only: shown.
+            (asked(26, 2), 30, Some(t(25)), None),
+            // Nothing askable: nothing to wait for.
+            (state(None, None), 30, None, None),
+            // A lock needs no answer.
+            (
+                AwayState {
+                    locked_since: Some(t(3)),
+                    ..asked(20, 15)
+                },
+                30,
+                None,
+                Some((AwayReason::Locked, t(3))),
+            ),
+        ];
+        for (s, now, waiting, want) in cases {
+            assert_eq!(
+                reason(away(&s, ten, t(now), waiting)),
+                want,
+                "{s:?} {waiting:?}"
+            );
+        }
     }
 
     #[test]

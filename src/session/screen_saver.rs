@@ -5,20 +5,24 @@
 //! `org.freedesktop.ScreenSaver` answers `GetActive` with `NotSupported`,
 //! which is simply no answer here), and the notification server's
 //! `Inhibited` property (KDE's do not disturb), each asked once when its
-//! name gets an owner and then followed by its signals. Nothing is polled;
-//! a session bus that cannot be reached is tried again under a back-off
-//! (1 s doubling to 5 min).
+//! name gets an owner and then followed by its signals. The one thing
+//! that can only be asked for, KDE's idle time (`GetSessionIdleTime`), is
+//! asked only while the daemon holds a prompt: when the hold starts, when
+//! the screen saver goes off, and every 30 s meanwhile. A session bus that
+//! cannot be reached is tried again under a back-off (1 s doubling to
+//! 5 min).
 
 use std::sync::Arc;
 
 use chrono::Utc;
 use futures_lite::StreamExt;
 use tokio::sync::watch;
+use tokio::time::Instant;
 use zbus::fdo::DBusProxy;
 use zbus::message::Type;
 use zbus::{MatchRule, MessageStream};
 
-use super::{since, AwayState, Screen, Source};
+use super::{since, AskedIdle, AwayState, Screen, Source};
 
 /// A screen saver: its name, object and interface.
 struct Saver {
@@ -37,6 +41,9 @@ const SAVERS: [Saver; 2] = [
     },
 ];
 
+/// While a prompt is held, the idle time is asked for this often at most.
+const ASK_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The notification server, whose `Inhibited` property is followed.
 const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
 const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
@@ -52,7 +59,11 @@ fn tell(tx: &watch::Sender<AwayState>, screen: Screen) {
 
 /// Follows the session bus at `address` (`None`: there is none) for good,
 /// telling its part of the state to `tx`.
-pub(crate) async fn follow(address: Option<String>, tx: Arc<watch::Sender<AwayState>>) {
+pub(crate) async fn follow(
+    address: Option<String>,
+    tx: Arc<watch::Sender<AwayState>>,
+    asking: watch::Receiver<bool>,
+) {
     let tx = &*tx;
     let Some(address) = address else {
         tell(tx, Screen::missing("no session bus (no address)"));
@@ -61,7 +72,10 @@ pub(crate) async fn follow(address: Option<String>, tx: Arc<watch::Sender<AwaySt
     super::keep_following(
         "session bus",
         &address,
-        |conn| async move { follow_bus(&conn, tx).await },
+        |conn| {
+            let asking = asking.clone();
+            async move { follow_bus(&conn, tx, asking).await }
+        },
         |why| tell(tx, Screen::missing(why)),
     )
     .await;
@@ -86,7 +100,11 @@ async fn signals(
 
 /// Follows the screen savers and the notification server on one
 /// connection, until it ends (`Ok`) or a call on it fails.
-async fn follow_bus(conn: &zbus::Connection, tx: &watch::Sender<AwayState>) -> zbus::Result<()> {
+async fn follow_bus(
+    conn: &zbus::Connection,
+    tx: &watch::Sender<AwayState>,
+    mut asking: watch::Receiver<bool>,
+) -> zbus::Result<()> {
     let dbus = DBusProxy::new(conn).await?;
     // Subscribed before asking, so no change is missed.
     let kde = dbus
@@ -109,12 +127,27 @@ async fn follow_bus(conn: &zbus::Connection, tx: &watch::Sender<AwayState>) -> z
     )
     .await?;
     let mut asked = ask(conn, &dbus).await?;
+    // The next time the idle time is asked for, while the loop holds a
+    // prompt (and the screen saver can tell it).
+    let mut next_ask = None;
+    let held = *asking.borrow_and_update();
+    if held {
+        next_ask = asked.ask_idle(conn).await;
+    }
     tell(tx, asked.screen());
     loop {
         tokio::select! {
             m = active.next() => match m {
                 None => return Ok(()),
-                Some(m) => asked.saver_said(0, active_in(m)),
+                Some(m) => {
+                    let active = active_in(m);
+                    asked.saver_said(0, active);
+                    // Unlocked while a prompt waits: is the person back?
+                    let held = *asking.borrow();
+                    if active == Some(false) && held {
+                        next_ask = asked.ask_idle(conn).await;
+                    }
+                }
             },
             m = gnome_active.next() => match m {
                 None => return Ok(()),
@@ -128,6 +161,18 @@ async fn follow_bus(conn: &zbus::Connection, tx: &watch::Sender<AwayState>) -> z
                 None => return Ok(()),
                 Some(_) => asked = ask(conn, &dbus).await?,
             },
+            changed = asking.changed() => {
+                if changed.is_err() {
+                    // The loop is gone; so are the receivers, soon.
+                    return Ok(());
+                }
+                let held = *asking.borrow_and_update();
+                next_ask = match held {
+                    true => asked.ask_idle(conn).await,
+                    false => None,
+                };
+            }
+            () = until(next_ask) => next_ask = asked.ask_idle(conn).await,
         }
         let last = tx.borrow().screen.clone();
         tell(tx, asked.screen_after(&last));
@@ -139,14 +184,49 @@ fn active_in(m: zbus::Result<zbus::Message>) -> Option<bool> {
     m.ok()?.body().deserialize::<bool>().ok()
 }
 
+/// Completes at `at`; never, when there is none.
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// What the session bus answered: each screen saver's `GetActive` (`None`:
-/// not there or not supported), the notification server's `Inhibited`.
+/// not there or not supported), the notification server's `Inhibited`,
+/// and the idle time, when it can be asked for (`GetSessionIdleTime`).
 struct Asked {
     active: [Option<bool>; 2],
     inhibited: Option<bool>,
+    askable: bool,
+    idle: Option<AskedIdle>,
 }
 
 impl Asked {
+    /// Asks the screen saver for the session's idle time, if it tells it;
+    /// when to ask next.
+    async fn ask_idle(&mut self, conn: &zbus::Connection) -> Option<Instant> {
+        if !self.askable {
+            return None;
+        }
+        let saver = &SAVERS[0];
+        match idle_seconds(conn).await {
+            Some(secs) => {
+                let now = Utc::now();
+                self.idle = Some(AskedIdle {
+                    asked_at: now,
+                    idle_since: now - chrono::TimeDelta::seconds(i64::from(secs)),
+                });
+            }
+            None => {
+                tracing::debug!("{} stopped telling its idle time", saver.name);
+                self.askable = false;
+                self.idle = None;
+            }
+        }
+        self.askable.then(|| Instant::now() + ASK_EVERY)
+    }
+
     fn saver_said(&mut self, which: usize, active: Option<bool>) {
         if active.is_some() {
             self.active[which] = active;
@@ -180,6 +260,8 @@ impl Asked {
             source,
             active_since: since(active, last.active_since, now),
             inhibited_since: since(self.inhibited == Some(true), last.inhibited_since, now),
+            askable: self.askable,
+            asked: self.idle,
         }
     }
 }
@@ -209,7 +291,32 @@ async fn ask(conn: &zbus::Connection, dbus: &DBusProxy<'_>) -> zbus::Result<Aske
     } else {
         None
     };
-    Ok(Asked { active, inhibited })
+    // Whether it tells the idle time: asked once, here (GNOME's proxy
+    // answers `NotSupported`).
+    let askable = active[0].is_some() && idle_seconds(conn).await.is_some();
+    Ok(Asked {
+        active,
+        inhibited,
+        askable,
+        idle: None,
+    })
+}
+
+/// `org.freedesktop.ScreenSaver.GetSessionIdleTime`: seconds since the
+/// last input (KDE).
+async fn idle_seconds(conn: &zbus::Connection) -> Option<u32> {
+    let saver = &SAVERS[0];
+    let reply = conn
+        .call_method(
+            Some(saver.name),
+            saver.path,
+            Some(saver.name),
+            "GetSessionIdleTime",
+            &(),
+        )
+        .await
+        .ok()?;
+    reply.body().deserialize::<u32>().ok()
 }
 
 /// The notification server's `Inhibited`, if it has one.

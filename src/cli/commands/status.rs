@@ -335,6 +335,7 @@ fn away_line(a: &AwayStatus, tz: Tz, now: DateTime<Utc>) -> String {
             "locked" => "screen locked",
             "idle" => "idle",
             "inhibited" => "notifications inhibited",
+            "asking" => "asking the session for its idle time",
             "paused" => "paused",
             "work_hours" => "outside work hours",
             other => other,
