@@ -219,7 +219,7 @@ pub struct PromptInfo {
 /// held), so it was held for the time between.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HoldInfo {
-    /// `paused`, `work_hours`, `locked` or `idle`.
+    /// `paused`, `work_hours`, `locked`, `idle`, `inhibited` or `asking`.
     pub reason: String,
     pub held_at: DateTime<Utc>,
     #[serde(default)]

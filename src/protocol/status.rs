@@ -76,7 +76,7 @@ pub struct AwayStatus {
 }
 
 /// Why the outstanding prompt is held: `paused`, `work_hours`, `locked`,
-/// `idle` or `inhibited`, since `since`.
+/// `idle`, `inhibited` or `asking`, since `since`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Holding {
     pub reason: String,

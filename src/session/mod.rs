@@ -14,13 +14,14 @@
 
 #[cfg(target_os = "linux")]
 pub(crate) mod logind;
+pub(crate) mod macos;
 #[cfg(target_os = "linux")]
 pub(crate) mod screen_saver;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// Runs `part` (a source's task) until the receivers are dropped.
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 fn until_closed(
     tx: std::sync::Arc<tokio::sync::watch::Sender<AwayState>>,
     part: impl std::future::Future<Output = ()> + Send + 'static,
@@ -36,7 +37,7 @@ fn until_closed(
 /// How long the daemon's start waits for the session's first word, so
 /// that its first status says it (a bus that does not answer is waited
 /// for no longer; its word comes as a change).
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "macos"))]
 const FIRST_WORD: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Starts following the session: logind on the system bus named by
@@ -63,9 +64,29 @@ pub(crate) async fn follow(session_bus: Option<String>) -> (Following, Ask) {
     (rx, ask)
 }
 
+/// On macOS `ioreg` is asked while a prompt is held (`macos.rs`).
+#[cfg(target_os = "macos")]
+pub(crate) async fn follow(_session_bus: Option<String>) -> (Following, Ask) {
+    let (tx, mut rx) = tokio::sync::watch::channel(AwayState {
+        source: Source::Missing("no logind on macOS".into()),
+        ..AwayState::unasked()
+    });
+    let (ask, asked) = tokio::sync::watch::channel(false);
+    let tx = std::sync::Arc::new(tx);
+    let env = std::env::var("DEVTRACK_IOREG").ok();
+    let program = macos::ioreg_program(env.as_deref());
+    until_closed(tx.clone(), macos::follow(program, tx, asked));
+    let _ = tokio::time::timeout(FIRST_WORD, async {
+        let _ = rx.wait_for(|s| s.screen.source != Source::Unasked).await;
+    })
+    .await;
+    rx.mark_unchanged();
+    (rx, ask)
+}
+
 /// Elsewhere nothing says whether the person is away (yet): prompts are
 /// shown as they come.
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) async fn follow(_session_bus: Option<String>) -> (Following, Ask) {
     let missing = || Source::Missing("the screen lock is not followed on this system".into());
     let (tx, rx) = tokio::sync::watch::channel(AwayState {
@@ -220,6 +241,8 @@ pub(crate) enum Source {
     Logind(String),
     /// These names on the session bus (`org.freedesktop.ScreenSaver`).
     SessionBus(String),
+    /// A program asked while a prompt is held (macOS's `ioreg`).
+    Asked(String),
     /// No source: the text says which is missing, e.g. "no system bus".
     Missing(String),
     /// Not asked yet (the daemon's first moments).
@@ -232,6 +255,7 @@ impl Source {
         match self {
             Source::Logind(path) => Ok(format!("logind session {path}")),
             Source::SessionBus(names) => Ok(format!("session bus: {names}")),
+            Source::Asked(program) => Ok(format!("asked while a prompt is held: {program}")),
             Source::Missing(why) => Err(why.clone()),
             Source::Unasked => Err("not asked yet".into()),
         }

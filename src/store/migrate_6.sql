@@ -4,7 +4,7 @@
 CREATE TABLE prompt_holds (
     id            INTEGER PRIMARY KEY,
     prompt_id     INTEGER NOT NULL REFERENCES prompts (id),
-    reason        TEXT    NOT NULL,   -- paused, work_hours, locked, idle
+    reason        TEXT    NOT NULL,   -- paused, work_hours, locked, idle, inhibited, asking
     held_at       INTEGER NOT NULL,
     released_at   INTEGER             -- NULL while it is held
 );

@@ -50,7 +50,7 @@ pub struct Delivery {
 /// A time a prompt was held back from the person.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PromptHold {
-    /// `paused`, `work_hours`, `locked`, `idle`.
+    /// `paused`, `work_hours`, `locked`, `idle`, `inhibited`, `asking`.
     pub reason: String,
     pub held_at: DateTime<Utc>,
     /// When it was shown; `None` while it is held.

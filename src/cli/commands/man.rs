@@ -99,6 +99,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          person is away, prompts are held (prompts.when_away).",
     ),
     (
+        "DEVTRACK_IOREG",
+        "The ioreg binary asked on macOS for the screen lock and the idle time while a \
+         prompt is held (default /usr/sbin/ioreg).",
+    ),
+    (
         "JOURNAL_STREAM",
         "Set by systemd when standard error is the journal: devtrack then logs with the \
          native journal protocol (priorities and fields) instead of plain lines.",
