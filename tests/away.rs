@@ -295,6 +295,14 @@ fn an_idle_time_that_can_only_be_asked_for_is_asked_while_the_prompt_is_held() {
     saver.set_idle(0);
     saver.asked_and_told(0);
     let n = f.shown(&opened);
+    // Recorded as held while idle, from the prompt's start; the moment of
+    // asking is no hold of its own.
+    let id = opened["id"].as_i64().unwrap();
+    let store = Store::open_read_only(&f.env.database()).unwrap();
+    let holds = store.prompt(id).unwrap().unwrap().holds;
+    assert_eq!(holds.len(), 1, "{holds:?}");
+    assert_eq!(holds[0].reason, "idle");
+    assert!(holds[0].released_at.is_some(), "{holds:?}");
     f.answer(&n);
     f.saver = Some(saver);
 }

@@ -28,14 +28,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::hold::{self, Hold};
+use super::hold::{self, Hold, HoldReason};
 use super::prompts::text;
 use super::prompts::{AnswerVia, FromChannel, PromptView, Report, Shown, ToChannel};
 use super::state::Daemon;
 use super::wallclock::local_midnight;
 use crate::config::WhenAway;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
-use crate::session::{self, Away, AwayState};
+use crate::session::{self, Away, AwayReason, AwayState};
 use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
     PromptRecord, PromptState, UpdateSource,
@@ -230,37 +230,47 @@ impl Daemon {
     fn withheld(&mut self, record: &PromptRecord, now: DateTime<Utc>) -> bool {
         let hold = self.hold(now);
         let held = hold::holds(hold, record);
-        if held {
+        if let (true, Some(hold)) = (held, hold) {
             if self.prompting.held != Some(record.id) {
                 self.prompting.held_since = Some(now);
-                let reason = hold.map_or("", |h| h.reason.as_str());
-                if let Err(e) = self.store.record_hold(record.id, reason, now) {
-                    tracing::error!("recording the hold of prompt #{}: {e:#}", record.id);
-                }
             }
             self.prompting.held = Some(record.id);
+            self.record_hold(record.id, hold);
         } else if self.prompting.held == Some(record.id) {
             self.released(record.id, now);
         }
         held
     }
 
+    /// Records that prompt `id` is held for `hold`'s reason since the hold
+    /// started (once per hold). The moment an idle time takes to ask is no
+    /// hold to record: the answer's reason is, if it holds.
+    fn record_hold(&mut self, id: i64, hold: Hold) {
+        if let HoldReason::Away(Away {
+            reason: AwayReason::Asking,
+            ..
+        }) = hold.reason
+        {
+            return;
+        }
+        let since = self.prompting.held_since.unwrap_or_else(chrono::Utc::now);
+        if let Err(e) = self.store.record_hold(id, hold.reason.as_str(), since) {
+            tracing::error!("recording the hold of prompt #{id}: {e:#}");
+        }
+    }
+
     /// The hold of prompt `id` ends with its showing: logged with how long
-    /// it lasted.
+    /// it lasted (a moment's asking for an idle time, unrecorded, only at
+    /// debug level).
     fn released(&mut self, id: i64, now: DateTime<Utc>) {
-        let held = self
-            .end_hold(id, now)
-            .map(|d| {
-                format!(
-                    " after {}",
-                    crate::display::human_duration(d.num_seconds().max(0) as u64)
-                )
-            })
-            .unwrap_or_default();
-        tracing::info!(
-            prompt_id = id,
-            "prompt #{id} released{held}: prompts are no longer held"
-        );
+        match self.end_hold(id, now) {
+            Some(held) => tracing::info!(
+                prompt_id = id,
+                "prompt #{id} released after {}: prompts are no longer held",
+                crate::display::human_duration(held.num_seconds().max(0) as u64)
+            ),
+            None => tracing::debug!(prompt_id = id, "prompt #{id} released"),
+        }
     }
 
     /// The hold of prompt `id` ends (released, or the prompt closed while
@@ -282,7 +292,10 @@ impl Daemon {
         let Some(id) = self.prompting.held else {
             return;
         };
-        if self.hold(now).is_some() {
+        if let Some(hold) = self.hold(now) {
+            // Still held, maybe for another reason now (an idle time asked
+            // for came back long).
+            self.record_hold(id, hold);
             return;
         }
         // Shown as it now stands; the showing ends the hold (`withheld`),
