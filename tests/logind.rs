@@ -182,20 +182,17 @@ impl ScreenSaver {
 
     /// What `GetSessionIdleTime` answers from now on.
     pub fn set_idle(&self, secs: u32) {
-        let conn = self.conn.clone().expect("on the bus");
-        let runtime = self.runtime.as_ref().expect("running");
-        runtime.block_on(async move {
-            let iface = conn
-                .object_server()
-                .interface::<_, Saver>("/org/freedesktop/ScreenSaver")
-                .await
-                .unwrap();
-            iface.get_mut().await.idle_secs = Some(secs);
-        });
+        self.change(move |saver| saver.idle_secs = Some(secs), None);
     }
 
     /// Turns the screen saver on or off, announced with `ActiveChanged`.
     pub fn set(&self, active: bool) {
+        self.change(move |saver| saver.active = active, Some(active));
+    }
+
+    /// Applies `change` to the served screen saver, then announces
+    /// `ActiveChanged(active)` if given.
+    fn change(&self, change: impl FnOnce(&mut Saver) + Send + 'static, active: Option<bool>) {
         let conn = self.conn.clone().expect("on the bus");
         let runtime = self.runtime.as_ref().expect("running");
         runtime.block_on(async move {
@@ -204,10 +201,12 @@ impl ScreenSaver {
                 .interface::<_, Saver>("/org/freedesktop/ScreenSaver")
                 .await
                 .unwrap();
-            iface.get_mut().await.active = active;
-            Saver::active_changed(iface.signal_emitter(), active)
-                .await
-                .unwrap();
+            change(&mut *iface.get_mut().await);
+            if let Some(active) = active {
+                Saver::active_changed(iface.signal_emitter(), active)
+                    .await
+                    .unwrap();
+            }
         });
     }
 }

@@ -197,7 +197,7 @@ impl AwayState {
 /// The session bus's part: a screen saver's `ActiveChanged` (KDE's and
 /// others' `org.freedesktop.ScreenSaver`, GNOME's `org.gnome.ScreenSaver`)
 /// for desktops that keep no logind hints, and the notification server's
-/// `Inhibited` (do not disturb, KDE).
+/// `Inhibited` (do not disturb, KDE); on macOS what `ioreg` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Screen {
     /// The names that answered, or why none did.
@@ -206,9 +206,9 @@ pub(crate) struct Screen {
     pub active_since: Option<DateTime<Utc>>,
     /// Since when the notification server is inhibited.
     pub inhibited_since: Option<DateTime<Utc>>,
-    /// The screen saver tells its idle time when asked
-    /// (`GetSessionIdleTime`, KDE), and nothing when it changes: it is
-    /// asked while a prompt is held, at most every 30 s.
+    /// The idle time can only be asked for (KDE's `GetSessionIdleTime`,
+    /// macOS's `ioreg`), nothing says when it changes: it is asked while a
+    /// prompt is held, at most every 30 s.
     pub askable: bool,
     /// Its last answer.
     pub asked: Option<AskedIdle>,
