@@ -10,9 +10,10 @@
 //!
 //! Pure: the pause, the schedule, whether the person is away and the time
 //! come in; whether prompts are held, why and until when come out. A pause
-//! and the work hours come first (an unlock does not end them). The loop (`prompt_triggers.rs`)
-//! withholds and releases, and waits for [`Hold::until`] only while it
-//! holds a prompt.
+//! and the work hours come first (an unlock does not end them). The loop
+//! (`prompt_triggers.rs`) withholds and releases, and waits for
+//! [`Hold::until`] only while it holds a prompt; the end of an away hold
+//! is the session's own event, with no deadline.
 
 use chrono::{DateTime, Utc};
 

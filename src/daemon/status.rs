@@ -88,11 +88,7 @@ pub(super) fn away_part(
     now: DateTime<Utc>,
 ) -> String {
     let at = |t| display::local_time(t, tz, now);
-    let locked = [away.locked_since, away.screen.active_since]
-        .into_iter()
-        .flatten()
-        .min();
-    match (held, locked, away.idle_since) {
+    match (held, away.locked(), away.idle_since) {
         (Some(HoldReason::Away(a)), _, _) => {
             let why = match a.reason {
                 AwayReason::Locked => "screen locked",
@@ -350,10 +346,7 @@ impl Daemon {
             when_away: self.config.prompts.when_away.as_str().to_string(),
             sources: sources.into_iter().flatten().collect(),
             missing: missing.into_iter().filter_map(Result::err).collect(),
-            locked_since: [away.locked_since, away.screen.active_since]
-                .into_iter()
-                .flatten()
-                .min(),
+            locked_since: away.locked(),
             idle_since: away.idle_since,
             inhibited_since: away.screen.inhibited_since,
             holding,

@@ -180,6 +180,15 @@ pub(crate) struct AwayState {
 }
 
 impl AwayState {
+    /// Since when the screen is locked, as logind or a screen saver says
+    /// (the earlier of the two).
+    pub(crate) fn locked(&self) -> Option<DateTime<Utc>> {
+        [self.locked_since, self.screen.active_since]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Nothing known yet.
     pub(crate) fn unasked() -> AwayState {
         AwayState {
@@ -307,11 +316,7 @@ pub(crate) fn away(
     now: DateTime<Utc>,
     fresh_after: Option<DateTime<Utc>>,
 ) -> Option<Away> {
-    let locked = [state.locked_since, state.screen.active_since]
-        .into_iter()
-        .flatten()
-        .min();
-    if let Some(since) = locked {
+    if let Some(since) = state.locked() {
         return Some(Away {
             reason: AwayReason::Locked,
             since,
