@@ -1,8 +1,8 @@
 //! A test-side logind: on a private bus standing in for the system bus
 //! (a `dbus-daemon` with its own config, reached through
 //! `DBUS_SYSTEM_BUS_ADDRESS`), it owns `org.freedesktop.login1` with the
-//! calling user (`/org/freedesktop/login1/user/self`, whose `Display` is
-//! one session) and that session, whose `LockedHint`, `IdleHint` and
+//! calling user (`/org/freedesktop/login1/user/self` and `…/user/_UID`,
+//! which `GetUser` names; its `Display` is one session) and that session, whose `LockedHint`, `IdleHint` and
 //! `IdleSinceHint` the test sets and announces with `PropertiesChanged`,
 //! as a desktop does through `SetLockedHint`/`SetIdleHint`. It can leave
 //! the bus and come back, as logind does when it restarts. Beside it, a
@@ -21,12 +21,20 @@ struct Manager;
 
 #[zbus::interface(name = "org.freedesktop.login1.Manager")]
 impl Manager {
+    fn get_user(&self, uid: u32) -> OwnedObjectPath {
+        OwnedObjectPath::try_from(user_path(uid)).unwrap()
+    }
     #[zbus(signal)]
     async fn session_new(
         emitter: &SignalEmitter<'_>,
         id: &str,
         path: OwnedObjectPath,
     ) -> zbus::Result<()>;
+}
+
+/// The user's own object (`self` is an alias for the caller's).
+fn user_path(uid: u32) -> String {
+    format!("/org/freedesktop/login1/user/_{uid}")
 }
 
 struct User;
@@ -237,6 +245,8 @@ fn runtime() -> tokio::runtime::Runtime {
 /// answers while the test thread blocks.
 pub struct Logind {
     address: String,
+    /// The user it serves (the daemon's).
+    uid: u32,
     conn: Option<zbus::Connection>,
     runtime: Option<tokio::runtime::Runtime>,
 }
@@ -245,9 +255,16 @@ impl Logind {
     /// logind owning its name on the bus at `address` once this returns,
     /// its session with `hints`.
     pub fn start(address: &str, hints: Hints) -> Logind {
+        Logind::for_user(address, hints, nix::unistd::getuid().as_raw())
+    }
+
+    /// [`Logind::start`] serving user `uid` (a daemon running as another
+    /// user than the test).
+    pub fn for_user(address: &str, hints: Hints, uid: u32) -> Logind {
         let runtime = runtime();
         let mut logind = Logind {
             address: address.to_string(),
+            uid,
             conn: None,
             runtime: Some(runtime),
         };
@@ -263,12 +280,15 @@ impl Logind {
     /// `hints`.
     pub fn come_back(&mut self, hints: Hints) {
         let address = self.address.clone();
+        let uid = self.uid;
         let conn = self.runtime().block_on(async move {
             zbus::connection::Builder::address(address.as_str())
                 .unwrap()
                 .serve_at(MANAGER, Manager)
                 .unwrap()
                 .serve_at(USER, User)
+                .unwrap()
+                .serve_at(user_path(uid), User)
                 .unwrap()
                 .serve_at(SESSION, Session { hints })
                 .unwrap()

@@ -1119,7 +1119,12 @@ fn under_the_user_manager_a_locked_session_holds_prompts_until_the_unlock() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let bus = Bus::for_everyone(&dir.path().join("system_bus_socket"));
-    let logind = Logind::start(&bus.address(), Hints::LOCKED);
+    let uid = nix::unistd::User::from_name(&m.user)
+        .unwrap()
+        .expect("the manager's user")
+        .uid
+        .as_raw();
+    let logind = Logind::for_user(&bus.address(), Hints::LOCKED, uid);
     let variable = format!("DBUS_SYSTEM_BUS_ADDRESS={}", bus.address());
     m.systemctl(&["set-environment", &variable]).ok();
 

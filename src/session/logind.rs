@@ -35,6 +35,8 @@ const DEFAULT_SYSTEM_BUS: &str = "unix:path=/var/run/dbus/system_bus_socket";
     gen_blocking = false
 )]
 pub(crate) trait Manager {
+    fn get_user(&self, uid: u32) -> zbus::Result<OwnedObjectPath>;
+
     #[zbus(signal)]
     fn session_new(&self, id: String, path: OwnedObjectPath) -> zbus::Result<()>;
 
@@ -171,9 +173,17 @@ async fn follow_logind(
     let manager = ManagerProxy::new(conn).await?;
     let mut new = manager.receive_session_new().await?;
     let mut removed = manager.receive_session_removed().await?;
-    let user_props = properties(conn, USER_SELF).await?;
+    // The user's own path: logind announces changes from it, not from
+    // the `self` alias.
+    let uid = nix::unistd::getuid().as_raw();
+    let user_path = match manager.get_user(uid).await {
+        Ok(path) => path.to_string(),
+        Err(_) => USER_SELF.to_string(),
+    };
+    let user_props = properties(conn, &user_path).await?;
     let mut user_changed = user_props.receive_properties_changed().await?;
     let user = UserProxy::builder(conn)
+        .path(user_path.as_str())?
         .cache_properties(zbus::proxy::CacheProperties::No)
         .build()
         .await?;
