@@ -39,6 +39,7 @@ pub mod protocol;
 pub mod report;
 pub mod scheduler;
 pub mod service;
+pub(crate) mod session;
 pub mod socket_watch;
 #[cfg(test)]
 mod source_files;

@@ -56,6 +56,15 @@ impl Bus {
         Bus::with_config(socket, &dir)
     }
 
+    /// A bus any local user may connect to (a test running as root, the
+    /// daemon as the user of the real user manager).
+    pub fn for_everyone(socket: &Path) -> Bus {
+        Bus::with_config(
+            socket,
+            "  <policy context=\"default\">\n    <allow user=\"*\"/>\n  </policy>\n",
+        )
+    }
+
     fn with_config(socket: &Path, extra: &str) -> Bus {
         let config = socket.with_extension("conf");
         std::fs::write(
@@ -153,6 +162,8 @@ struct Recorder {
     next_id: u32,
     /// This many `Notify` calls fail before any succeeds.
     failing: u32,
+    /// KDE's do not disturb.
+    inhibited: bool,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -211,6 +222,12 @@ impl Recorder {
         self.caps.clone()
     }
 
+    /// KDE's `Inhibited`: do not disturb is on.
+    #[zbus(property)]
+    fn inhibited(&self) -> bool {
+        self.inhibited
+    }
+
     fn get_server_information(&self) -> (String, String, String, String) {
         (
             "recorder".into(),
@@ -245,6 +262,7 @@ impl Server {
             caps: caps.iter().map(|c| c.to_string()).collect(),
             next_id: 0,
             failing,
+            inhibited: false,
         };
         let conn = zbus::connection::Builder::address(address)
             .unwrap()
@@ -284,6 +302,22 @@ impl Server {
     {
         self.conn
             .emit_signal(None::<()>, PATH, NAME, member, body)
+            .await
+            .unwrap();
+    }
+
+    /// Turns do not disturb on or off, announced with `PropertiesChanged`.
+    pub async fn set_inhibited(&self, on: bool) {
+        let iface = self
+            .conn
+            .object_server()
+            .interface::<_, Recorder>(PATH)
+            .await
+            .unwrap();
+        let mut recorder = iface.get_mut().await;
+        recorder.inhibited = on;
+        recorder
+            .inhibited_changed(iface.signal_emitter())
             .await
             .unwrap();
     }
@@ -371,6 +405,11 @@ impl BlockingServer {
     {
         let runtime = self.runtime.clone();
         runtime.block_on(self.server().emit(member, body))
+    }
+
+    pub fn set_inhibited(&mut self, on: bool) {
+        let runtime = self.runtime.clone();
+        runtime.block_on(self.server().set_inhibited(on))
     }
 
     pub fn disconnected(&mut self, unique: &str) {

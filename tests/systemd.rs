@@ -213,6 +213,7 @@ impl UserManager {
         self.systemctl(&["disable", "--now", "devtrack.service"]);
         self.systemctl(&["reset-failed", "devtrack.service"]);
         self.systemctl(&["unset-environment", "DEVTRACK_CONFIG"]);
+        self.systemctl(&["unset-environment", "DBUS_SYSTEM_BUS_ADDRESS"]);
         let _ = std::fs::remove_file(self.unit_path());
         // An earlier test's config (maybe an invalid one) is not this one's.
         let _ = std::fs::remove_file(self.config_path());
@@ -1148,4 +1149,58 @@ fn logs_without_a_user_manager_say_so() {
     assert!(!out.stdout.contains("No entries"), "{out}");
     assert!(out.stderr.contains("no systemd user manager"), "{out}");
     assert!(out.stderr.contains("devtrack run"), "{out}");
+}
+
+/// Prompts wait for a person under the real user manager: the daemon
+/// follows the system bus `systemctl --user set-environment` names
+/// (`DBUS_SYSTEM_BUS_ADDRESS`), where the test's logind says the session
+/// is locked; a commit prompt is held until the unlock. Every wait is on
+/// the journal.
+#[test]
+fn under_the_user_manager_a_locked_session_holds_prompts_until_the_unlock() {
+    use crate::logind::{Hints, Logind};
+    use crate::notification_server::Bus;
+    use std::os::unix::fs::PermissionsExt;
+
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    // A private system bus the user's daemon can reach.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bus = Bus::for_everyone(&dir.path().join("system_bus_socket"));
+    let uid = nix::unistd::User::from_name(&m.user)
+        .unwrap()
+        .expect("the manager's user")
+        .uid
+        .as_raw();
+    let logind = Logind::for_user(&bus.address(), Hints::LOCKED, uid);
+    let variable = format!("DBUS_SYSTEM_BUS_ADDRESS={}", bus.address());
+    m.systemctl(&["set-environment", &variable]).ok();
+
+    let repo = UserRepo::create(m, "held");
+    m.write_config(&config_watching(&[&repo]));
+    let cursor = m.journal_cursor();
+    let journal = m.follow_journal(&cursor);
+    m.devtrack(&["install-service"]).ok();
+    journal.wait_for("following the screen lock through the logind session");
+    let status = m.status_json();
+    assert!(
+        status["daemon"]["away"]["locked_since"].is_string(),
+        "{status}"
+    );
+
+    repo.commit("Fix the session refresh");
+    journal.wait_for("opened");
+    let status = m.status_json();
+    assert_eq!(
+        status["daemon"]["away"]["holding"]["reason"], "locked",
+        "{status}"
+    );
+
+    logind.set(Hints::PRESENT);
+    journal.wait_for("released after");
+
+    m.systemctl(&["unset-environment", "DBUS_SYSTEM_BUS_ADDRESS"])
+        .ok();
+    m.systemctl(&["disable", "--now", "devtrack.service"]).ok();
 }

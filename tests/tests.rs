@@ -71,3 +71,9 @@ mod desktop_dunst;
 
 // Crashes, bad input, faults and hostile neighbours, with figures.
 mod reliability;
+
+/// A test-side logind on a private system bus.
+mod logind;
+
+/// Prompts wait for a person: a locked or idle session holds them.
+mod away;

@@ -112,6 +112,12 @@ impl Env {
             .env("XDG_DATA_HOME", &self.data_home)
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .env("TZ", "UTC")
+            // No system bus unless a test brings one: the machine's logind
+            // (a locked screen, an idle session) holds no test's prompts.
+            .env(
+                "DBUS_SYSTEM_BUS_ADDRESS",
+                format!("unix:path={}/no-system-bus", self.runtime.display()),
+            )
             .current_dir(&self.cwd)
             .stdin(Stdio::null());
         c

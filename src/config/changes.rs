@@ -149,6 +149,18 @@ fn prompts_changes(out: &mut Vec<String>, a: &Prompts, b: &Prompts) {
     change(out, "prompts.dialog", a.dialog, b.dialog);
     let secs = |d: std::time::Duration| crate::display::human_duration(d.as_secs());
     change(out, "prompts.snooze", secs(a.snooze), secs(b.snooze));
+    change(
+        out,
+        "prompts.idle_after",
+        secs(a.idle_after),
+        secs(b.idle_after),
+    );
+    change(
+        out,
+        "prompts.when_away",
+        a.when_away.as_str(),
+        b.when_away.as_str(),
+    );
     let hook = |h: &Option<Hook>| match h {
         None => "(none)".to_owned(),
         Some(h) => format!("{:?} (timeout {})", h.argv, secs(h.timeout)),
@@ -231,6 +243,8 @@ mod tests {
         new.repositories.push(repo("api", "/src/api"));
         new.integrations.github.enabled = true;
         new.prompts.snooze = Duration::from_secs(600);
+        new.prompts.idle_after = Duration::from_secs(300);
+        new.prompts.when_away = super::super::model::WhenAway::Show;
         new.prompts.on_trigger = Some(Hook {
             argv: vec!["/bin/notify".into(), "-u".into()],
             timeout: Duration::from_secs(5),
@@ -244,6 +258,8 @@ mod tests {
                 "repository added: api (/src/api)",
                 "integration github: disabled -> enabled",
                 "prompts.snooze: 30m -> 10m",
+                "prompts.idle_after: 10m -> 5m",
+                "prompts.when_away: hold -> show",
                 r#"prompts.on_trigger: (none) -> ["/bin/notify", "-u"] (timeout 5s)"#,
             ]
         );

@@ -28,7 +28,7 @@ pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::{
     CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
-    Settings, TimeOfDay, WeekdaySet, WorkHours,
+    Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
 };
 pub(crate) use times::parse_duration_secs;
 

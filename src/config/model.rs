@@ -213,6 +213,31 @@ pub struct Prompts {
     pub snooze: Duration,
     /// The `on_trigger` hook, if any.
     pub on_trigger: Option<Hook>,
+    /// Idle longer than this (as the session says) counts as away.
+    pub idle_after: Duration,
+    /// What a prompt does while the person is away (screen locked, idle).
+    pub when_away: WhenAway,
+}
+
+/// `prompts.when_away`: hold prompts while the person is away, or show
+/// them anyway. Neither overrides a pause or work hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WhenAway {
+    /// Keep them until the screen is unlocked or the person is back.
+    #[default]
+    Hold,
+    /// Show them as if the person were there.
+    Show,
+}
+
+impl WhenAway {
+    /// As the config spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhenAway::Hold => "hold",
+            WhenAway::Show => "show",
+        }
+    }
 }
 
 impl Default for Prompts {
@@ -222,6 +247,8 @@ impl Default for Prompts {
             dialog: true,
             snooze: Duration::from_secs(30 * 60),
             on_trigger: None,
+            idle_after: Duration::from_secs(10 * 60),
+            when_away: WhenAway::Hold,
         }
     }
 }

@@ -85,6 +85,11 @@ prompts:
   # How long "Snooze" and `devtrack snooze` (without a duration) put a
   # prompt off, 1m..24h.
   snooze: 30m
+  # While you are away (the screen locked, or idle longer than
+  # `idle_after`, 1m..24h, as the desktop tells logind), prompts are held
+  # and shown once when you are back. `when_away: show` shows them anyway.
+  idle_after: 10m
+  when_away: hold
   # A program run for each new prompt, with the prompt as JSON on stdin and
   # DEVTRACK_PROMPT_ID, DEVTRACK_TRIGGER_KIND, DEVTRACK_REPOS set. An argv
   # list, no shell (write ["sh", "-c", "..."] for one); killed after

@@ -16,7 +16,7 @@ use chrono_tz::Tz;
 use super::keypath::KeyPath;
 use super::model::{
     CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
-    Settings, TimeOfDay, WeekdaySet,
+    Settings, TimeOfDay, WeekdaySet, WhenAway,
 };
 use super::suggest::{closest, did_you_mean};
 use super::times;
@@ -85,7 +85,16 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "notifications",
 ];
 const INTEGRATION_KEYS: &[&str] = &["azure_devops", "github", "jira"];
-const PROMPTS_KEYS: &[&str] = &["notifications", "dialog", "snooze", "on_trigger"];
+const PROMPTS_KEYS: &[&str] = &[
+    "notifications",
+    "dialog",
+    "snooze",
+    "on_trigger",
+    "idle_after",
+    "when_away",
+];
+
+const WHEN_AWAY: &[&str] = &["hold", "show"];
 const HOOK_KEYS: &[&str] = &["command", "timeout"];
 const LOG_LEVELS: &[&str] = &["error", "warn", "info", "debug", "trace"];
 const COMMIT_TRIGGERS: &[&str] = &["own", "all", "none"];
@@ -205,6 +214,22 @@ fn commit_triggers(node: &Node, path: &KeyPath) -> Checked<CommitTriggers> {
             Some(
                 did_you_mean(&word.to_ascii_lowercase(), COMMIT_TRIGGERS.iter().copied())
                     .unwrap_or_else(|| "use `own`, `all` or `none`".to_owned()),
+            ),
+        )),
+    }
+}
+
+fn when_away(node: &Node, path: &KeyPath) -> Checked<WhenAway> {
+    let word = string(node, path, "`hold` or `show`")?;
+    match word.trim().to_ascii_lowercase().as_str() {
+        "hold" => Ok(WhenAway::Hold),
+        "show" => Ok(WhenAway::Show),
+        _ => Err(problem(
+            path,
+            format!("unknown `when_away` mode `{word}`"),
+            Some(
+                did_you_mean(&word.to_ascii_lowercase(), WHEN_AWAY.iter().copied())
+                    .unwrap_or_else(|| "use `hold` or `show`".to_owned()),
             ),
         )),
     }
@@ -658,6 +683,10 @@ fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
             "notifications" => out.notifications = boolean(value, &key_path)?,
             "dialog" => out.dialog = boolean(value, &key_path)?,
             "snooze" => out.snooze = duration(value, &key_path, (60, 86_400, "1m and 24h"))?,
+            "idle_after" => {
+                out.idle_after = duration(value, &key_path, (60, 86_400, "1m and 24h"))?
+            }
+            "when_away" => out.when_away = when_away(value, &key_path)?,
             "on_trigger" => {
                 out.on_trigger = match &value.value {
                     Value::Null => None,
@@ -919,6 +948,11 @@ mod tests {
         let p = &v.config.prompts;
         assert!(!p.notifications && !p.dialog);
         assert_eq!(p.snooze, Duration::from_secs(5400));
+        assert_eq!(p.idle_after, Duration::from_secs(600));
+        assert_eq!(p.when_away, WhenAway::Hold);
+        let away = check("prompts: {idle_after: 25m, when_away: Show}\n").unwrap();
+        assert_eq!(away.config.prompts.idle_after, Duration::from_secs(1500));
+        assert_eq!(away.config.prompts.when_away, WhenAway::Show);
         assert_eq!(
             p.on_trigger,
             Some(Hook {
@@ -986,6 +1020,24 @@ mod tests {
                 "prompts.snooze",
                 "`2d` must be between 1m and 24h",
                 "",
+            ),
+            (
+                "prompts: {idle_after: 10s}\n",
+                "prompts.idle_after",
+                "`10s` must be between 1m and 24h",
+                "",
+            ),
+            (
+                "prompts: {when_away: hide}\n",
+                "prompts.when_away",
+                "unknown `when_away` mode `hide`",
+                "use `hold` or `show`",
+            ),
+            (
+                "prompts: {when_away: hodl}\n",
+                "prompts.when_away",
+                "unknown `when_away` mode `hodl`",
+                "did you mean `hold`?",
             ),
             (
                 "prompts: {on_trigger: /bin/hook}\n",

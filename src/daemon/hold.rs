@@ -3,18 +3,23 @@
 //! hold ends, then shown once with everything folded into them meanwhile.
 //! A pause holds prompts (a person who says "not now" gets no popup), and
 //! so do the hours outside the work window (a commit at midnight is no
-//! reason to ask). One mechanism for every reason, so a new one (a locked
-//! screen) is one more arm here, not another path through the loop.
+//! reason to ask), and so does a person away from the machine (the screen
+//! locked, idle longer than `prompts.idle_after`: `crate::session`), with
+//! `prompts.when_away: hold`. One mechanism for every reason, each one arm
+//! here, not another path through the loop.
 //!
-//! Pure: the pause, the schedule and the time come in; whether prompts are
-//! held, why and until when come out. The loop (`prompt_triggers.rs`)
-//! withholds and releases, and waits for [`Hold::until`] only while it
-//! holds a prompt.
+//! Pure: the pause, the schedule, whether the person is away and the time
+//! come in; whether prompts are held, why and until when come out. A pause
+//! and the work hours come first (an unlock does not end them). The loop
+//! (`prompt_triggers.rs`) withholds and releases, and waits for
+//! [`Hold::until`] only while it holds a prompt; the end of an away hold
+//! is the session's own event, with no deadline.
 
 use chrono::{DateTime, Utc};
 
 use crate::protocol::TriggerKind;
 use crate::scheduler::{self, Pause, Schedule};
+use crate::session::{Away, AwayReason};
 use crate::store::PromptRecord;
 
 /// Why prompts are held.
@@ -24,6 +29,24 @@ pub(super) enum HoldReason {
     Paused,
     /// Outside `work_hours` (with `work_hours_only`).
     OutsideWorkHours,
+    /// The person is away: the screen is locked, or idle too long.
+    Away(Away),
+}
+
+impl HoldReason {
+    /// As the store records it and the status names it.
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::Paused => "paused",
+            HoldReason::OutsideWorkHours => "work_hours",
+            HoldReason::Away(away) => match away.reason {
+                AwayReason::Locked => "locked",
+                AwayReason::Idle => "idle",
+                AwayReason::Inhibited => "inhibited",
+                AwayReason::Asking => "asking",
+            },
+        }
+    }
 }
 
 /// Prompts are held, for `reason`, until `until` (`None`: until something
@@ -36,7 +59,14 @@ pub(super) struct Hold {
 
 /// Whether prompts are held at `now`. A pause that ends outside the work
 /// window holds on until the window opens, so the release comes once.
-pub(super) fn hold_reason(now: DateTime<Utc>, pause: Pause, schedule: &Schedule) -> Option<Hold> {
+/// `away` (already `None` with `prompts.when_away: show`) holds until the
+/// session says the person is back: no deadline.
+pub(super) fn hold_reason(
+    now: DateTime<Utc>,
+    pause: Pause,
+    schedule: &Schedule,
+    away: Option<Away>,
+) -> Option<Hold> {
     let outside_until = |t: DateTime<Utc>| {
         (!scheduler::in_window(schedule, t)).then(|| scheduler::window_opens_after(schedule, t))
     };
@@ -52,10 +82,15 @@ pub(super) fn hold_reason(now: DateTime<Utc>, pause: Pause, schedule: &Schedule)
                 None => Some(end),
             },
         }),
-        _ => outside_until(now).map(|until| Hold {
-            reason: HoldReason::OutsideWorkHours,
-            until,
-        }),
+        _ => outside_until(now)
+            .map(|until| Hold {
+                reason: HoldReason::OutsideWorkHours,
+                until,
+            })
+            .or(away.map(|away| Hold {
+                reason: HoldReason::Away(away),
+                until: None,
+            })),
     }
 }
 
@@ -147,9 +182,55 @@ mod tests {
         ];
         for (now, pause, window, want) in cases {
             assert_eq!(
-                hold_reason(now, pause, &schedule(window)),
+                hold_reason(now, pause, &schedule(window), None),
                 want,
                 "{now} {pause:?} {window}"
+            );
+        }
+    }
+
+    #[test]
+    fn away_holds_after_pause_and_work_hours() {
+        let evening = at("2026-12-07T21:01:00Z");
+        let midnight = at("2026-12-08T00:00:00Z");
+        let away = Away {
+            reason: AwayReason::Locked,
+            since: at("2026-12-07T20:55:00Z"),
+        };
+        let by_away = Some(Hold {
+            reason: HoldReason::Away(away),
+            until: None,
+        });
+        let cases = [
+            // now, pause, away, held
+            (evening, Pause::Running, Some(away), by_away),
+            (evening, Pause::Running, None, None),
+            (
+                evening,
+                Pause::Indefinite,
+                Some(away),
+                Some(Hold {
+                    reason: HoldReason::Paused,
+                    until: None,
+                }),
+            ),
+            (
+                midnight,
+                Pause::Running,
+                Some(away),
+                Some(Hold {
+                    reason: HoldReason::OutsideWorkHours,
+                    until: Some(at("2026-12-08T08:00:00Z")),
+                }),
+            ),
+            // A pause that ended: the lock still holds.
+            (evening, Pause::Until(evening), Some(away), by_away),
+        ];
+        for (now, pause, away, want) in cases {
+            assert_eq!(
+                hold_reason(now, pause, &schedule(true), away),
+                want,
+                "{now} {pause:?} {away:?}"
             );
         }
     }
@@ -173,6 +254,7 @@ mod tests {
                 .collect(),
             changes: Vec::new(),
             deliveries: Vec::new(),
+            holds: Vec::new(),
         };
         let hold = Some(Hold {
             reason: HoldReason::Paused,

@@ -9,7 +9,8 @@
 //! snoozed prompt opens again at its deadline ([`Daemon::reopen_due`],
 //! a wall-clock timer, not polling).
 //!
-//! While prompts are held (`hold.rs`: paused, outside work hours) an open
+//! While prompts are held (`hold.rs`: paused, outside work hours, the
+//! person away from a locked or idle session: [`Daemon::on_away`]) an open
 //! prompt is stored and published as always but not shown to the channels;
 //! it is shown once, as it then stands, when the hold ends (a resume, the
 //! end of the pause or the start of the work period, a deadline the loop
@@ -27,12 +28,14 @@
 
 use chrono::{DateTime, Utc};
 
-use super::hold::{self, Hold};
+use super::hold::{self, Hold, HoldReason};
 use super::prompts::text;
 use super::prompts::{AnswerVia, FromChannel, PromptView, Report, Shown, ToChannel};
 use super::state::Daemon;
 use super::wallclock::local_midnight;
+use crate::config::WhenAway;
 use crate::protocol::{EventBody, PromptChangeKind, PromptInfo};
+use crate::session::{self, Away, AwayReason, AwayState};
 use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
     PromptRecord, PromptState, UpdateSource,
@@ -177,19 +180,111 @@ impl Daemon {
 
     /// Whether prompts are held at `now`, and until when.
     pub(super) fn hold(&self, now: DateTime<Utc>) -> Option<Hold> {
-        hold::hold_reason(now, self.scheduling.state.pause, &self.scheduling.schedule)
+        hold::hold_reason(
+            now,
+            self.scheduling.state.pause,
+            &self.scheduling.schedule,
+            self.away(now),
+        )
+    }
+
+    /// Whether the person is away at `now`, as far as holding prompts goes
+    /// (`prompts.when_away: show`: never).
+    fn away(&self, now: DateTime<Utc>) -> Option<Away> {
+        let prompts = &self.config.prompts;
+        let idle_after =
+            chrono::TimeDelta::from_std(prompts.idle_after).unwrap_or(chrono::TimeDelta::MAX);
+        match prompts.when_away {
+            WhenAway::Hold => session::away(
+                &self.prompting.away,
+                idle_after,
+                now,
+                self.prompting.held_since,
+            ),
+            WhenAway::Show => None,
+        }
+    }
+
+    /// The session says something new about the person: a prompt held for
+    /// them is shown if they are back.
+    pub(super) fn on_away(&mut self, away: AwayState, now: DateTime<Utc>) {
+        let was = &self.prompting.away;
+        for (now_from, was_from) in [
+            (&away.source, &was.source),
+            (&away.screen.source, &was.screen.source),
+        ] {
+            if now_from != was_from {
+                match now_from.describe() {
+                    Ok(source) => tracing::info!("following the screen lock through the {source}"),
+                    Err(why) => tracing::info!("not following the screen lock there: {why}"),
+                }
+            }
+        }
+        self.prompting.away = away;
+        self.dirty.status = true;
+        self.release_held(now);
     }
 
     /// Whether `record` (open) is kept from the channels now; remembers it
     /// as held if so.
     fn withheld(&mut self, record: &PromptRecord, now: DateTime<Utc>) -> bool {
-        let held = hold::holds(self.hold(now), record);
-        if held {
+        let hold = self.hold(now);
+        let held = hold::holds(hold, record);
+        if let (true, Some(hold)) = (held, hold) {
+            if self.prompting.held != Some(record.id) {
+                self.prompting.held_since = Some(now);
+            }
             self.prompting.held = Some(record.id);
+            self.record_hold(record.id, hold);
         } else if self.prompting.held == Some(record.id) {
-            self.prompting.held = None;
+            self.released(record.id, now);
         }
         held
+    }
+
+    /// Records that prompt `id` is held for `hold`'s reason since the hold
+    /// started (once per hold). The moment an idle time takes to ask is no
+    /// hold to record: the answer's reason is, if it holds.
+    fn record_hold(&mut self, id: i64, hold: Hold) {
+        if let HoldReason::Away(Away {
+            reason: AwayReason::Asking,
+            ..
+        }) = hold.reason
+        {
+            return;
+        }
+        let since = self.prompting.held_since.unwrap_or_else(chrono::Utc::now);
+        if let Err(e) = self.store.record_hold(id, hold.reason.as_str(), since) {
+            tracing::error!("recording the hold of prompt #{id}: {e:#}");
+        }
+    }
+
+    /// The hold of prompt `id` ends with its showing: logged with how long
+    /// it lasted (a moment's asking for an idle time, unrecorded, only at
+    /// debug level).
+    fn released(&mut self, id: i64, now: DateTime<Utc>) {
+        match self.end_hold(id, now) {
+            Some(held) => tracing::info!(
+                prompt_id = id,
+                "prompt #{id} released after {}: prompts are no longer held",
+                crate::display::human_duration(held.num_seconds().max(0) as u64)
+            ),
+            None => tracing::debug!(prompt_id = id, "prompt #{id} released"),
+        }
+    }
+
+    /// The hold of prompt `id` ends (released, or the prompt closed while
+    /// held): the record says for how long it was held.
+    fn end_hold(&mut self, id: i64, now: DateTime<Utc>) -> Option<chrono::TimeDelta> {
+        self.prompting.held = None;
+        self.prompting.held_since = None;
+        match self.store.record_release(id, now) {
+            Ok(held) => held,
+            Err(e) => {
+                tracing::error!("recording the release of prompt #{id}: {e:#}");
+                None
+            }
+        }
     }
 
     /// Shows the held prompt to every channel once its hold has ended.
@@ -197,16 +292,20 @@ impl Daemon {
         let Some(id) = self.prompting.held else {
             return;
         };
-        if self.hold(now).is_some() {
+        if let Some(hold) = self.hold(now) {
+            // Still held, maybe for another reason now (an idle time asked
+            // for came back long).
+            self.record_hold(id, hold);
             return;
         }
-        self.prompting.held = None;
-        tracing::info!(
-            prompt_id = id,
-            "prompt #{id} released: prompts are no longer held"
-        );
+        // Shown as it now stands; the showing ends the hold (`withheld`),
+        // with what the hold was decided on still at hand.
         let kinds: Vec<Channel> = self.prompting.channels.iter().map(|h| h.channel).collect();
         self.show_open_to(&kinds, now);
+        if self.prompting.held == Some(id) {
+            // Nothing to show it to (no channel, or it closed meanwhile).
+            self.released(id, now);
+        }
         self.dirty.prompt = true;
     }
 
@@ -330,7 +429,7 @@ impl Daemon {
                 ToChannel::Show(_) => shown && !self.withheld(record, now),
                 ToChannel::Withdraw { prompt } => {
                     if self.prompting.held == Some(prompt) {
-                        self.prompting.held = None;
+                        self.end_hold(prompt, now);
                     }
                     // Its notification is taken down: nothing to replace.
                     if let Err(e) = self.store.clear_notification(prompt) {
@@ -502,6 +601,8 @@ impl Daemon {
         if self.withheld(&record, now) {
             return;
         }
+        // A hold an earlier run started ends with this showing.
+        self.end_hold(record.id, now);
         let (_, mut view) = self.prompt_shown(&record, now);
         view.notification = self.kept_notification(record.id);
         self.prompting.said = Some((record.id, view.summary.clone()));

@@ -107,6 +107,8 @@ impl Daemon {
         } else {
             self.restart_hook(now);
         }
+        // `prompts.when_away` or `idle_after` may end a hold.
+        self.release_held(now);
         // Repositories added by the reload: read what they hold since their
         // cursors (none for new ones, so this only arms them). Unchanged
         // ones are read on their next change, as before the reload.

@@ -3,7 +3,8 @@
 //! change is pending), the commit debounce deadline, the wall-clock timer, delivery
 //! channels' reports, the snooze deadline (a second wall-clock timer), the
 //! inotify-limit retry deadline (only while a repository waits for one),
-//! the launchd crash-guard timer and the watchdog. All state changes happen
+//! the session's away state (`crate::session`: screen locked, idle), the
+//! launchd crash-guard timer and the watchdog. All state changes happen
 //! here, on one task, so nothing needs a lock; each change is committed to
 //! the store before it is announced.
 //!
@@ -44,6 +45,7 @@ use crate::protocol::EventBody;
 use crate::scheduler::Schedule;
 use crate::service::launchd::LaunchdCrashGuard;
 use crate::service::systemd::readiness;
+use crate::session::{self, AwayState};
 use crate::store::{OpenError, Store};
 
 pub(super) async fn run(
@@ -99,6 +101,7 @@ async fn run_inner(
     // On defaults, no file was read: the first change to settle is read
     // only when a file is there.
     config_watch.known = config.source.is_none().then_some(None);
+    let (mut away_rx, ask) = session::follow(session_bus()).await;
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -124,6 +127,9 @@ async fn run_inner(
             health: ChannelHealth::default(),
             next_reopen: None,
             held: None,
+            held_since: None,
+            away: AwayState::unasked(),
+            ask,
             said: None,
         },
         health: Health {
@@ -136,6 +142,9 @@ async fn run_inner(
         config_watch,
     };
     daemon.watch_config(false);
+    // What the session said first (logged), before anything is shown.
+    let away = away_rx.borrow().clone();
+    daemon.on_away(away, now);
     // The channels, shown a prompt left open by the previous run; snoozes
     // that ended while the daemon was not running open at once.
     daemon.restart_channels(now);
@@ -200,6 +209,10 @@ async fn run_inner(
             () = until(limit_deadline) => daemon.retry_limited(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.scheduling.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
+            Ok(()) = away_rx.changed() => {
+                let away = away_rx.borrow_and_update().clone();
+                daemon.on_away(away, wall_now());
+            }
             _ = wallclock::wait_for(&mut reopen_timer, daemon.prompting.next_reopen) => daemon.reopen_due(wall_now()),
             () = until(healthy_at) => {
                 healthy_at = None;
@@ -231,6 +244,21 @@ async fn run_inner(
     drop(daemon);
     tracing::info!("devtrack stopped");
     Ok(())
+}
+
+/// The session bus the daemon's desktop channel uses too, for the screen
+/// saver and the notification server's do not disturb.
+#[cfg(target_os = "linux")]
+fn session_bus() -> Option<String> {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+    let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(std::path::PathBuf::from);
+    crate::daemon::prompts::desktop::session_bus(address.as_deref(), runtime.as_deref())
+        .map(|b| b.address)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn session_bus() -> Option<String> {
+    None
 }
 
 /// The wall clock at the store's precision (milliseconds), so what the

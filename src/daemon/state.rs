@@ -30,6 +30,7 @@ use super::store_health::StoreHealth;
 use crate::config::paths::Paths;
 use crate::config::Config;
 use crate::scheduler::{Schedule, SchedulerState};
+use crate::session::AwayState;
 use crate::store::{PromptRecord, PromptState, Store};
 
 /// Everything the loop owns.
@@ -97,6 +98,15 @@ pub(super) struct Prompting {
     /// The open prompt kept from the channels by a hold (`hold.rs`), until
     /// the hold ends.
     pub held: Option<i64>,
+    /// When the held prompt's hold started: an idle time asked for before
+    /// it says nothing about this prompt.
+    pub held_since: Option<DateTime<Utc>>,
+    /// Whether the person is at the machine, as the session source last
+    /// said (`crate::session`).
+    pub away: AwayState,
+    /// Tells the session sources that a prompt is held: an idle time that
+    /// can only be asked for is asked for meanwhile (at most every 30 s).
+    pub ask: tokio::sync::watch::Sender<bool>,
     /// The summary the outstanding prompt was last shown with, by prompt,
     /// so that the log names it as the person saw it when it closes.
     pub said: Option<(i64, String)>,
@@ -165,6 +175,7 @@ mod tests {
             triggers: Vec::new(),
             changes: Vec::new(),
             deliveries: Vec::new(),
+            holds: Vec::new(),
         }
     }
 

@@ -8,16 +8,19 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::hold::HoldReason;
 use super::prompt_triggers::prompt_deadline;
 use super::state::{known_outstanding, Daemon};
 use super::wallclock::local_midnight;
 use crate::display;
 use crate::exit::Explain;
 use crate::protocol::{
-    ChannelProblem, PromptStatus, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
+    AwayStatus, ChannelProblem, Holding, PromptStatus, SchedulerStatus, Status, StatusPaths,
+    WorkHoursStatus,
 };
 use crate::scheduler::{self, Pause};
 use crate::service::systemd::readiness;
+use crate::session::{AwayReason, AwayState, Source};
 use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
 
 /// The `STATUS=` line: what a person wants to see in `systemctl status`.
@@ -74,6 +77,36 @@ pub(super) fn status_line(
     line
 }
 
+/// What the status line adds about the person: the prompt held while they
+/// are away, else the lock or the idleness the session says. Each part
+/// holds until an event changes it (an unlock, a release, the session's
+/// `IdleHint`), which sends the line again.
+pub(super) fn away_part(
+    away: &AwayState,
+    held: Option<HoldReason>,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> String {
+    let at = |t| display::local_time(t, tz, now);
+    match (held, away.locked(), away.idle_since) {
+        (Some(HoldReason::Away(a)), _, _) => {
+            let why = match a.reason {
+                AwayReason::Locked => "screen locked",
+                AwayReason::Idle => "idle",
+                AwayReason::Inhibited => "notifications inhibited",
+                AwayReason::Asking => "asking the session for its idle time",
+            };
+            format!(" · holding the prompt: {why} since {}", at(a.since))
+        }
+        (_, Some(t), _) => format!(" · screen locked since {}", at(t)),
+        (_, None, idle) => match (away.screen.inhibited_since, idle) {
+            (Some(t), _) => format!(" · notifications inhibited since {}", at(t)),
+            (None, Some(t)) => format!(" · idle since {}", at(t)),
+            (None, None) => String::new(),
+        },
+    }
+}
+
 /// The outstanding prompt as the status line shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct LinePrompt {
@@ -113,6 +146,14 @@ impl Daemon {
     /// is outstanding) and the `STATUS=` line, with `READY=1` after a
     /// (re)load.
     pub(super) fn publish(&mut self, now: DateTime<Utc>) {
+        // While a prompt is held, an idle time that can only be asked for
+        // is asked for.
+        let held = self.prompting.held.is_some();
+        self.prompting.ask.send_if_modified(|asking| {
+            let changed = *asking != held;
+            *asking = held;
+            changed
+        });
         let dirty = std::mem::take(&mut self.dirty);
         let line = dirty.status || dirty.ready;
         if !line && !dirty.prompt {
@@ -174,7 +215,7 @@ impl Daemon {
             delivered: p.deliveries.iter().any(|d| d.outcome == Outcome::Delivered),
             problem,
         });
-        status_line(
+        let mut line = status_line(
             self.commits.git.watching_count(),
             self.scheduling.state.pause,
             self.scheduling.next_due,
@@ -182,7 +223,21 @@ impl Daemon {
             line_prompt.as_ref(),
             self.scheduling.schedule.tz,
             now,
-        )
+        );
+        if self.health.reload_error.is_none() {
+            let held = self
+                .prompting
+                .held
+                .and_then(|_| self.hold(now))
+                .map(|h| h.reason);
+            line.push_str(&away_part(
+                &self.prompting.away,
+                held,
+                self.scheduling.schedule.tz,
+                now,
+            ));
+        }
+        line
     }
 
     pub(super) fn status(&self, now: DateTime<Utc>) -> Result<Status> {
@@ -266,7 +321,36 @@ impl Daemon {
                 .or_else(|| self.store.file_fault())
                 .or(read_error)
                 .map(|e| e.explained()),
+            away: Some(self.away_status(now)),
         })
+    }
+
+    /// The session as followed, and why the held prompt is held.
+    fn away_status(&self, now: DateTime<Utc>) -> AwayStatus {
+        let away = &self.prompting.away;
+        let (sources, missing): (Vec<_>, Vec<_>) = [&away.source, &away.screen.source]
+            .into_iter()
+            .map(Source::describe)
+            .partition(Result::is_ok);
+        let holding = match (self.prompting.held, self.hold(now)) {
+            (Some(_), Some(hold)) => Some(Holding {
+                reason: hold.reason.as_str().to_string(),
+                since: match hold.reason {
+                    HoldReason::Away(a) => Some(a.since),
+                    _ => None,
+                },
+            }),
+            _ => None,
+        };
+        AwayStatus {
+            when_away: self.config.prompts.when_away.as_str().to_string(),
+            sources: sources.into_iter().flatten().collect(),
+            missing: missing.into_iter().filter_map(Result::err).collect(),
+            locked_since: away.locked(),
+            idle_since: away.idle_since,
+            inhibited_since: away.screen.inhibited_since,
+            holding,
+        }
     }
 }
 
@@ -347,6 +431,64 @@ mod tests {
         let evening = line("2026-11-25T17:00:00Z"); // Wed 22:30 IST
         assert_eq!(evening, "Watching 2 repos · next prompt Thu 14:30 IST");
         assert!(!sent.contains(" in ") && !sent.contains("today"), "{sent}");
+    }
+
+    #[test]
+    fn the_person_in_the_line() {
+        use crate::session::Away;
+        let tz: Tz = "Asia/Kolkata".parse().unwrap();
+        let now = at("2026-11-26T08:45:00Z"); // 14:15 IST
+        let since = at("2026-11-26T08:32:00Z"); // 14:02 IST
+        let state = |locked: bool, idle: bool| AwayState {
+            source: Source::Logind("/s".into()),
+            locked_since: locked.then_some(since),
+            idle_since: idle.then_some(since),
+            ..AwayState::unasked()
+        };
+        let locked = HoldReason::Away(Away {
+            reason: AwayReason::Locked,
+            since,
+        });
+        let idle = HoldReason::Away(Away {
+            reason: AwayReason::Idle,
+            since,
+        });
+        let cases = [
+            (
+                state(true, false),
+                Some(locked),
+                " · holding the prompt: screen locked since 14:02 IST",
+            ),
+            (
+                state(false, true),
+                Some(idle),
+                " · holding the prompt: idle since 14:02 IST",
+            ),
+            (state(true, true), None, " · screen locked since 14:02 IST"),
+            (
+                state(true, false),
+                Some(HoldReason::Paused),
+                " · screen locked since 14:02 IST",
+            ),
+            (state(false, true), None, " · idle since 14:02 IST"),
+            (state(false, false), None, ""),
+            (
+                AwayState {
+                    screen: crate::session::Screen {
+                        source: Source::SessionBus("org.freedesktop.Notifications".into()),
+                        inhibited_since: Some(since),
+                        ..crate::session::Screen::missing("")
+                    },
+                    ..state(false, true)
+                },
+                None,
+                " · notifications inhibited since 14:02 IST",
+            ),
+            (AwayState::unasked(), None, ""),
+        ];
+        for (away, held, want) in cases {
+            assert_eq!(away_part(&away, held, tz, now), want, "{away:?} {held:?}");
+        }
     }
 
     #[test]

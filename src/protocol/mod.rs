@@ -32,7 +32,7 @@ mod trigger;
 pub use event::{Event, EventBody};
 pub use git::{ActivityInfo, CommitInfo, CommitKind, Operation, RebaseInfo};
 pub use prompt::{
-    Channel, DeliveryInfo, NoteInfo, Outcome, PromptChangeKind, PromptInfo, PromptState,
+    Channel, DeliveryInfo, HoldInfo, NoteInfo, Outcome, PromptChangeKind, PromptInfo, PromptState,
     PromptTriggerInfo,
 };
 pub use request::{
@@ -41,8 +41,8 @@ pub use request::{
 };
 pub use response::{ErrorKind, Failure, ReloadInfo, Response};
 pub use status::{
-    ChannelProblem, PromptStatus, RepoState, RepoStatus, SchedulerStatus, Status, StatusPaths,
-    WorkHoursStatus,
+    AwayStatus, ChannelProblem, Holding, PromptStatus, RepoState, RepoStatus, SchedulerStatus,
+    Status, StatusPaths, WorkHoursStatus,
 };
 pub use trigger::{MissReason, TriggerInfo, TriggerKind};
 

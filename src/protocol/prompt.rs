@@ -209,6 +209,21 @@ pub struct PromptInfo {
     /// Each channel's latest result of each outcome, oldest first.
     #[serde(default)]
     pub deliveries: Vec<DeliveryInfo>,
+    /// The times it was held back from the person (paused, outside work
+    /// hours, screen locked, idle), oldest first; left out when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holds: Vec<HoldInfo>,
+}
+
+/// A time a prompt was held back: shown at `released_at` (`None`: still
+/// held), so it was held for the time between.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoldInfo {
+    /// `paused`, `work_hours`, `locked`, `idle`, `inhibited` or `asking`.
+    pub reason: String,
+    pub held_at: DateTime<Utc>,
+    #[serde(default)]
+    pub released_at: Option<DateTime<Utc>>,
 }
 
 /// What a `note` stored.

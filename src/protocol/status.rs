@@ -42,6 +42,46 @@ pub struct Status {
     /// deleted, …), with a `hint:` line; absent while it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_error: Option<String>,
+    /// Whether prompts wait for the person (screen locked, idle) and what
+    /// says so; absent from a daemon that does not know.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub away: Option<AwayStatus>,
+}
+
+/// The session as the daemon follows it, and the prompt it holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AwayStatus {
+    /// `prompts.when_away`: `hold` or `show`.
+    pub when_away: String,
+    /// What says whether the person is away (`logind session /org/…`,
+    /// `session bus: org.freedesktop.ScreenSaver`).
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Which sources are missing and why (`no system bus at …`).
+    #[serde(default)]
+    pub missing: Vec<String>,
+    /// Since when the screen is locked (logind or a screen saver).
+    #[serde(default)]
+    pub locked_since: Option<DateTime<Utc>>,
+    /// Since when the session is idle (as logind says).
+    #[serde(default)]
+    pub idle_since: Option<DateTime<Utc>>,
+    /// Since when the notification server is inhibited (do not disturb).
+    #[serde(default)]
+    pub inhibited_since: Option<DateTime<Utc>>,
+    /// The outstanding prompt is held back from the person: why and since
+    /// when.
+    #[serde(default)]
+    pub holding: Option<Holding>,
+}
+
+/// Why the outstanding prompt is held: `paused`, `work_hours`, `locked`,
+/// `idle`, `inhibited` or `asking`, since `since`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Holding {
+    pub reason: String,
+    #[serde(default)]
+    pub since: Option<DateTime<Utc>>,
 }
 
 /// The outstanding prompt as `status` shows it.

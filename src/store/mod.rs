@@ -28,7 +28,8 @@ pub use lifecycle::{Fold, PromptState, TransitionError};
 pub(crate) use pending::PendingCommits;
 pub(crate) use prompts::Outcome;
 pub use prompts::{
-    Channel, Delivery, PromptChange, PromptError, PromptOpened, PromptRecord, PromptTrigger,
+    Channel, Delivery, PromptChange, PromptError, PromptHold, PromptOpened, PromptRecord,
+    PromptTrigger,
 };
 pub use report::{MissedSlot, PromptSummary, ReportData};
 pub(crate) use triggers::TriggerRecord;
@@ -64,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrate_3.sql"),
     include_str!("migrate_4.sql"),
     include_str!("migrate_5.sql"),
+    include_str!("migrate_6.sql"),
 ];
 
 /// The first schema version that keeps a prompt's desktop notification

@@ -47,6 +47,16 @@ pub struct Delivery {
     pub at: DateTime<Utc>,
 }
 
+/// A time a prompt was held back from the person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PromptHold {
+    /// `paused`, `work_hours`, `locked`, `idle`, `inhibited`, `asking`.
+    pub reason: String,
+    pub held_at: DateTime<Utc>,
+    /// When it was shown; `None` while it is held.
+    pub released_at: Option<DateTime<Utc>>,
+}
+
 /// How many of a prompt's triggers a [`PromptRecord`] holds: the first
 /// (which opened it) and the latest ones. A prompt left open through a day
 /// of commit triggers (or a client calling `trigger` in a loop) folds in
@@ -75,6 +85,8 @@ pub struct PromptRecord {
     pub triggers: Vec<PromptTrigger>,
     pub changes: Vec<PromptChange>,
     pub deliveries: Vec<Delivery>,
+    /// The times it was held back from the person, oldest first.
+    pub holds: Vec<PromptHold>,
 }
 
 /// What [`Store::open_prompt`] did.
@@ -146,6 +158,7 @@ pub(crate) fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option
                 triggers: Vec::new(),
                 changes: Vec::new(),
                 deliveries: Vec::new(),
+                holds: Vec::new(),
             })
         })
         .optional()?;
@@ -205,7 +218,34 @@ pub(crate) fn load_prompt(conn: &Connection, id: i64) -> rusqlite::Result<Option
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    p.holds = load_holds(conn, id)?;
     Ok(Some(p))
+}
+
+/// Prompt `id`'s holds; none in a store older than schema version 6
+/// (opened read-only by the CLI).
+fn load_holds(conn: &Connection, id: i64) -> rusqlite::Result<Vec<PromptHold>> {
+    let mut statement = match conn.prepare_cached(
+        "SELECT reason, held_at, released_at FROM prompt_holds WHERE prompt_id = ?1 ORDER BY id",
+    ) {
+        Ok(s) => s,
+        Err(rusqlite::Error::SqliteFailure(_, Some(message)))
+            if message.contains("no such table") =>
+        {
+            return Ok(Vec::new())
+        }
+        Err(e) => return Err(e),
+    };
+    let holds = statement
+        .query_map([id], |r| {
+            Ok(PromptHold {
+                reason: r.get(0)?,
+                held_at: from_millis(r.get(1)?),
+                released_at: r.get::<_, Option<i64>>(2)?.map(from_millis),
+            })
+        })?
+        .collect();
+    holds
 }
 
 /// The outstanding prompt's id and opening time, if there is one (at most
@@ -336,6 +376,42 @@ impl Store {
 
     pub fn prompt(&self, id: i64) -> Result<Option<PromptRecord>, PromptError> {
         Ok(load_prompt(&self.conn, id)?)
+    }
+
+    /// Records that prompt `id` is held back from the person for `reason`
+    /// from `at` (nothing when a hold of it is already running).
+    pub(crate) fn record_hold(
+        &mut self,
+        id: i64,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), PromptError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO prompt_holds (prompt_id, reason, held_at)
+                 SELECT ?1, ?2, ?3 WHERE NOT EXISTS (
+                     SELECT 1 FROM prompt_holds WHERE prompt_id = ?1 AND released_at IS NULL)",
+            )?
+            .execute(params![id, reason, to_millis(at)])?;
+        Ok(())
+    }
+
+    /// Records that the hold of prompt `id` ended at `at`; how long it was
+    /// held, if it was.
+    pub(crate) fn record_release(
+        &mut self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<chrono::TimeDelta>, PromptError> {
+        let held_at: Option<i64> = self
+            .conn
+            .prepare_cached(
+                "UPDATE prompt_holds SET released_at = ?2
+                 WHERE prompt_id = ?1 AND released_at IS NULL RETURNING held_at",
+            )?
+            .query_row(params![id, to_millis(at)], |r| r.get(0))
+            .optional()?;
+        Ok(held_at.map(|t| at - from_millis(t)))
     }
 
     /// Records what `channel` did with prompt `id`.

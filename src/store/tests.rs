@@ -920,3 +920,53 @@ fn a_change_reworked_on_a_later_day_counts_once_on_its_first_day() {
     assert_eq!(s.last_commit("api").unwrap().unwrap().hash, "c");
     assert_eq!(s.commit_count().unwrap(), 3, "every version is kept");
 }
+
+#[test]
+fn a_prompt_keeps_its_holds_and_how_long_each_lasted() {
+    let (_d, mut s) = store();
+    let id = prompt(&mut s, TriggerKind::Commit, "2026-06-10T10:00:00Z");
+    // Nothing to release: never held.
+    assert_eq!(
+        s.record_release(id, at("2026-06-10T10:00:01Z")).unwrap(),
+        None
+    );
+    s.record_hold(id, "locked", at("2026-06-10T10:00:00Z"))
+        .unwrap();
+    // A hold already running is not started again.
+    s.record_hold(id, "idle", at("2026-06-10T10:05:00Z"))
+        .unwrap();
+    let held = s.record_release(id, at("2026-06-10T10:12:00Z")).unwrap();
+    assert_eq!(held, Some(TimeDelta::minutes(12)));
+    s.record_hold(id, "paused", at("2026-06-10T11:00:00Z"))
+        .unwrap();
+    let p = s.prompt(id).unwrap().unwrap();
+    assert_eq!(
+        p.holds,
+        [
+            PromptHold {
+                reason: "locked".into(),
+                held_at: at("2026-06-10T10:00:00Z"),
+                released_at: Some(at("2026-06-10T10:12:00Z")),
+            },
+            PromptHold {
+                reason: "paused".into(),
+                held_at: at("2026-06-10T11:00:00Z"),
+                released_at: None,
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_store_older_than_the_holds_reads_prompts_without_them() {
+    let (dir, mut s) = store();
+    let id = prompt(&mut s, TriggerKind::Commit, "2026-06-10T10:00:00Z");
+    drop(s);
+    let path = dir.path().join("s.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE prompt_holds; PRAGMA user_version = 5;")
+        .unwrap();
+    drop(conn);
+    let s = Store::open_read_only(&path).unwrap();
+    assert_eq!(s.prompt(id).unwrap().unwrap().holds, []);
+}

@@ -107,6 +107,7 @@ mod tests {
                 reopens_at: None,
             }],
             deliveries: Vec::new(),
+            holds: Vec::new(),
         }
     }
 

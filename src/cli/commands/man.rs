@@ -92,6 +92,18 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          a Type=simple unit such as Homebrew's) it runs the same without notifying.",
     ),
     (
+        "DBUS_SYSTEM_BUS_ADDRESS, DBUS_SESSION_BUS_ADDRESS",
+        "The system bus, where logind says whether the screen is locked or the session \
+         idle (default /var/run/dbus/system_bus_socket), and the session bus of the \
+         notifications and the screen saver (default $XDG_RUNTIME_DIR/bus). While the \
+         person is away, prompts are held (prompts.when_away).",
+    ),
+    (
+        "DEVTRACK_IOREG",
+        "The ioreg binary asked on macOS for the screen lock and the idle time while a \
+         prompt is held (default /usr/sbin/ioreg).",
+    ),
+    (
         "JOURNAL_STREAM",
         "Set by systemd when standard error is the journal: devtrack then logs with the \
          native journal protocol (priorities and fields) instead of plain lines.",

@@ -12,7 +12,7 @@ use crate::cli::{out, CliError, Context};
 use crate::display::{full_time, human_duration, local_time, relative};
 use crate::exit::Explain;
 use crate::exit::Status as ExitStatus;
-use crate::protocol::{Command, RepoStatus, Response, Status};
+use crate::protocol::{AwayStatus, Command, RepoStatus, Response, Status};
 use crate::service::{self, ManagerStatus};
 
 #[derive(Serialize)]
@@ -317,7 +317,51 @@ fn prompt_lines(s: &Status, tz: Tz, now: DateTime<Utc>) -> String {
             c.detail
         );
     }
+    if let Some(away) = &s.away {
+        let _ = writeln!(out, "Away:       {}", away_line(away, tz, now));
+    }
     out
+}
+
+/// Whether prompts wait for the person, in one line: the prompt held and
+/// why, else what the session says, else which source is missing.
+fn away_line(a: &AwayStatus, tz: Tz, now: DateTime<Utc>) -> String {
+    let since = |t: Option<DateTime<Utc>>| {
+        t.map(|t| format!(" since {}", local_time(t, tz, now)))
+            .unwrap_or_default()
+    };
+    if let Some(h) = &a.holding {
+        let why = match h.reason.as_str() {
+            "locked" => "screen locked",
+            "idle" => "idle",
+            "inhibited" => "notifications inhibited",
+            "asking" => "asking the session for its idle time",
+            "paused" => "paused",
+            "work_hours" => "outside work hours",
+            other => other,
+        };
+        return format!("holding the prompt: {why}{}", since(h.since));
+    }
+    let state = match (a.locked_since, a.inhibited_since, a.idle_since) {
+        (Some(t), _, _) => format!("screen locked{}", since(Some(t))),
+        (None, Some(t), _) => format!("notifications inhibited{}", since(Some(t))),
+        (None, None, Some(t)) => format!("idle{}", since(Some(t))),
+        (None, None, None) => "present".to_string(),
+    };
+    if a.sources.is_empty() {
+        return format!(
+            "not followed ({}): prompts are shown whether or not anyone is there",
+            a.missing.join("; ")
+        );
+    }
+    let mut line = format!("{state} ({})", a.sources.join("; "));
+    if a.when_away == "show" {
+        line.push_str("; prompts are shown anyway (`prompts.when_away: show`)");
+    }
+    if !a.missing.is_empty() {
+        let _ = write!(line, "; not followed: {}", a.missing.join("; "));
+    }
+    line
 }
 
 /// The repository table: names and states padded to their column's widest,
@@ -456,6 +500,72 @@ mod tests {
         match serde_json::from_str::<Response>(line).unwrap() {
             Response::Status { status, .. } => *status,
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn whether_prompts_wait_for_the_person() {
+        let tz: Tz = "Europe/Berlin".parse().unwrap();
+        let now: DateTime<Utc> = "2026-12-07T13:30:00Z".parse().unwrap();
+        let at = |s: &str| Some(s.parse::<DateTime<Utc>>().unwrap());
+        let base = AwayStatus {
+            when_away: "hold".into(),
+            sources: vec!["logind session /s/2".into()],
+            missing: Vec::new(),
+            locked_since: None,
+            idle_since: None,
+            inhibited_since: None,
+            holding: None,
+        };
+        let cases = [
+            (
+                AwayStatus {
+                    locked_since: at("2026-12-07T13:02:00Z"),
+                    holding: Some(crate::protocol::Holding {
+                        reason: "locked".into(),
+                        since: at("2026-12-07T13:02:00Z"),
+                    }),
+                    ..base.clone()
+                },
+                "holding the prompt: screen locked since 14:02 CET",
+            ),
+            (base.clone(), "present (logind session /s/2)"),
+            (
+                AwayStatus {
+                    idle_since: at("2026-12-07T13:20:00Z"),
+                    ..base.clone()
+                },
+                "idle since 14:20 CET (logind session /s/2)",
+            ),
+            (
+                AwayStatus {
+                    sources: Vec::new(),
+                    missing: vec![
+                        "no system bus at `unix:path=/x`".into(),
+                        "no session bus (no address)".into(),
+                    ],
+                    ..base.clone()
+                },
+                "not followed (no system bus at `unix:path=/x`; no session bus (no address)): prompts are shown whether or not anyone is there",
+            ),
+            (
+                AwayStatus {
+                    inhibited_since: at("2026-12-07T13:10:00Z"),
+                    missing: vec!["no screen saver".into()],
+                    ..base.clone()
+                },
+                "notifications inhibited since 14:10 CET (logind session /s/2); not followed: no screen saver",
+            ),
+            (
+                AwayStatus {
+                    when_away: "show".into(),
+                    ..base
+                },
+                "present (logind session /s/2); prompts are shown anyway (`prompts.when_away: show`)",
+            ),
+        ];
+        for (away, want) in cases {
+            assert_eq!(away_line(&away, tz, now), want);
         }
     }
 

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::protocol::{DeliveryInfo, PromptInfo, PromptTriggerInfo, TriggerKind};
+use crate::protocol::{DeliveryInfo, HoldInfo, PromptInfo, PromptTriggerInfo, TriggerKind};
 use crate::store::{PendingCommits, PromptRecord};
 
 /// How many commit summaries the body lists.
@@ -173,6 +173,15 @@ pub(crate) fn info(prompt: &PromptRecord, summary: String, repos: Vec<String>) -
                 at: d.at,
             })
             .collect(),
+        holds: prompt
+            .holds
+            .iter()
+            .map(|h| HoldInfo {
+                reason: h.reason.clone(),
+                held_at: h.held_at,
+                released_at: h.released_at,
+            })
+            .collect(),
     }
 }
 
@@ -204,6 +213,7 @@ mod tests {
                 .collect(),
             changes: Vec::new(),
             deliveries: Vec::new(),
+            holds: Vec::new(),
         }
     }
 
