@@ -10,6 +10,7 @@
 mod changes;
 mod checkout;
 mod defaults;
+pub(crate) mod discover;
 mod file;
 mod keypath;
 mod model;
@@ -24,6 +25,7 @@ mod yaml;
 
 pub use checkout::containing_repository;
 pub use defaults::local_timezone;
+pub use discover::{Folder, Glob};
 pub use model::{
     CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
     Settings, TimeOfDay, WeekdaySet, WorkHours,

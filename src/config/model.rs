@@ -10,12 +10,17 @@ use std::time::Duration;
 use chrono::Weekday;
 use chrono_tz::Tz;
 
+use super::discover::Folder;
+
 /// The whole configuration after loading and validation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The file this was read from; `None` when running on defaults.
     pub source: Option<PathBuf>,
+    /// The listed repositories (`discover` entries are in `folders`).
     pub repositories: Vec<Repository>,
+    /// `repositories:` entries with `discover: true`: folders searched.
+    pub folders: Vec<Folder>,
     pub settings: Settings,
     pub integrations: Integrations,
     pub prompts: Prompts,

@@ -71,7 +71,7 @@ impl Daemon {
         let unread = match self
             .commits
             .git
-            .reconfigure(&new.repositories, &new.settings, now)
+            .reconfigure_with(&new.repositories, &new.folders, &new.settings, now)
         {
             Ok(names) => Some(names),
             Err(e) => {

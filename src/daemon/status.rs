@@ -266,6 +266,8 @@ impl Daemon {
                 .or_else(|| self.store.file_fault())
                 .or(read_error)
                 .map(|e| e.explained()),
+            folders: self.commits.git.folder_statuses(),
+            watches: self.commits.git.watch_count(),
         })
     }
 }

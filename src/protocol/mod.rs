@@ -41,7 +41,7 @@ pub use request::{
 };
 pub use response::{ErrorKind, Failure, ReloadInfo, Response};
 pub use status::{
-    ChannelProblem, PromptStatus, RepoState, RepoStatus, SchedulerStatus, Status, StatusPaths,
+    ChannelProblem, FolderStatus, PromptStatus, RepoState, RepoStatus, SchedulerStatus, Status, StatusPaths,
     WorkHoursStatus,
 };
 pub use trigger::{MissReason, TriggerInfo, TriggerKind};

@@ -42,6 +42,30 @@ pub struct Status {
     /// deleted, …), with a `hint:` line; absent while it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub store_error: Option<String>,
+    /// The folders searched for repositories; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<FolderStatus>,
+    /// The inotify watches (or, elsewhere, watched directories) git
+    /// watching holds: the repositories' and the folders'; absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub watches: usize,
+}
+
+/// A folder searched for repositories (`discover: true`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderStatus {
+    pub name: String,
+    pub path: String,
+    /// The repositories found in it and watched (a listed entry for one
+    /// counts there, not here).
+    pub repositories: usize,
+    /// The directories looked into, one watch each.
+    pub watches: usize,
+    /// Why it is not searched (missing, disabled, the inotify limit, with
+    /// the numbers); null while it is.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// The outstanding prompt as `status` shows it.
@@ -125,6 +149,9 @@ pub struct RepoStatus {
     pub last_commit_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub last_commit_summary: Option<String>,
+    /// The folder it was found in; absent for a listed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -239,6 +266,7 @@ mod tests {
             worktrees: 0,
             last_commit_at: None,
             last_commit_summary: None,
+            folder: None,
         }
     }
 

@@ -45,6 +45,9 @@ pub enum WatchMsg {
     Rescan,
     /// The watcher reported an error; every repository is re-read.
     Error { message: String },
+    /// An entry appeared, went or was renamed in a directory of a folder
+    /// searched for repositories ([`FsWatcher::take_folder_changes`]).
+    Folders,
 }
 
 /// What a backend saw, handed over a batch at a time.
@@ -131,6 +134,12 @@ struct Routes {
     /// Watched directories an event showed removed, moved away or created
     /// anew: their watch is gone or no longer on what the path names.
     stale: HashSet<PathBuf>,
+    /// How many directories of searched folders are watched; events in a
+    /// directory no repository wants are theirs.
+    folder_dirs: usize,
+    /// What changed in them since the run loop last took it; a
+    /// [`WatchMsg::Folders`] is on its way while this is not empty.
+    folder_changes: Vec<PathBuf>,
 }
 
 impl Routes {
@@ -186,6 +195,8 @@ struct Routed {
     rescan: bool,
     /// What the backend reported failing.
     errors: Vec<String>,
+    /// Paths changed in directories of searched folders.
+    folders: Vec<PathBuf>,
 }
 
 /// Maps a batch to the repositories it concerns, and marks the watched
@@ -217,14 +228,19 @@ fn route(routes: &mut Routes, batch: &[Seen]) -> Routed {
                 routes.stale.insert(d);
             }
         }
+        let mut in_repository = false;
         for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
             if let Some(list) = routes.by_dir.get(dir) {
                 for (repo, role) in list {
+                    in_repository |= !matches!(role, Role::Ancestor { .. });
                     if relevant(role, dir, path) {
                         out.repos.insert(repo.clone());
                     }
                 }
             }
+        }
+        if routes.folder_dirs > 0 && !in_repository {
+            out.folders.push(path.clone());
         }
     }
     out
@@ -285,6 +301,12 @@ fn open(
         }
         for repo in routed.repos {
             routes.notify(&repo, &send);
+        }
+        if !routed.folders.is_empty() {
+            if routes.folder_changes.is_empty() {
+                send(WatchMsg::Folders);
+            }
+            routes.folder_changes.extend(routed.folders);
         }
     });
     Backend::start(sink)
@@ -478,6 +500,43 @@ impl FsWatcher {
     pub(crate) fn forget_all(&self) {
         let dirs: Vec<PathBuf> = self.watches.keys().cloned().collect();
         self.routes().stale.extend(dirs);
+    }
+
+    /// Watches `dir` of a folder searched for repositories: what appears
+    /// in it, goes or is renamed comes as [`WatchMsg::Folders`]. A directory
+    /// a repository watches already is left as it is.
+    pub(super) fn watch_folder_dir(&mut self, dir: &Path) -> Result<(), AddError> {
+        if !self.watches.contains_key(dir) {
+            let Some(backend) = &self.backend else {
+                return Err(AddError::Limited(
+                    Limit::Instances,
+                    limit_now(Limit::Instances),
+                ));
+            };
+            backend.add(dir, Wants::Entries)?;
+        }
+        self.routes().folder_dirs += 1;
+        Ok(())
+    }
+
+    /// `dir` of a searched folder is no longer watched (unless a
+    /// repository watches it).
+    pub(crate) fn unwatch_folder_dir(&mut self, dir: &Path) {
+        if let (false, Some(backend)) = (self.watches.contains_key(dir), &self.backend) {
+            backend.remove(dir);
+        }
+        let mut routes = self.routes();
+        routes.folder_dirs = routes.folder_dirs.saturating_sub(1);
+    }
+
+    /// The paths changed in searched folders since the last call.
+    pub(crate) fn take_folder_changes(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.routes().folder_changes)
+    }
+
+    /// How many directories the repositories have watched.
+    pub(crate) fn watch_count(&self) -> usize {
+        self.watches.len()
     }
 
     /// The directories watched now.
