@@ -415,3 +415,101 @@ fn unwatched_repositories_are_warned_about_at_start() {
         "{log}"
     );
 }
+
+/// A folder searched for repositories: what is found (depth, excludes,
+/// symlinks, a listed entry winning), a clone added later watched and its
+/// commit recorded, a repository removed dropped with its history kept.
+#[test]
+fn repositories_found_under_a_folder_are_watched_as_they_come_and_go() {
+    let env = Env::new();
+    let src = env.cwd.join("src");
+    for repo in [
+        "api",
+        "group/web",
+        "group/vendor/lib",
+        "a/b/c/too-deep",
+        "listed",
+    ] {
+        git_repo(&src.join(repo));
+    }
+    let outside = env.cwd.join("outside");
+    git_repo(&outside.join("ext"));
+    std::os::unix::fs::symlink(&outside, src.join("link")).unwrap();
+    let origin = env.cwd.join("origin");
+    git_repo(&origin);
+    env.write_config(
+        &config(&[("mine", &src.join("listed"))]).replace(
+            "settings:\n",
+            &format!(
+                "  - {{path: '{}', discover: true, depth: 3, exclude: [\"**/vendor/**\"], project: Work}}\nsettings:\n",
+                src.display()
+            ),
+        ),
+    );
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+
+    let s = env.status();
+    let names = |s: &serde_json::Value| -> Vec<String> {
+        s["daemon"]["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&s), ["api", "group/web", "mine"], "{s}");
+    let folder = &s["daemon"]["folders"][0];
+    assert_eq!(folder["name"], "src", "{folder}");
+    assert_eq!(folder["repositories"], 2, "{folder}");
+    // src, a, a/b, a/b/c (looked into for a `.git`), group.
+    assert_eq!(folder["watches"], 5, "{folder}");
+    assert!(folder["reason"].is_null(), "{folder}");
+    assert!(s["daemon"]["watches"].as_u64().unwrap() > 5, "{s}");
+    let web = &s["daemon"]["repositories"][1];
+    assert_eq!(
+        (&web["folder"], &web["project"], &web["state"]),
+        (&"src".into(), &"Work".into(), &"watching".into()),
+        "{web}"
+    );
+    let page = text(&env.run(["status"]));
+    assert!(
+        page.contains("2 repositories found, 5 watches"),
+        "{page}"
+    );
+
+    let hash = commit(&src.join("group/web"), "w", "In a found repository");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "group/web");
+    assert_eq!(ev["commit"]["project"], "Work");
+
+    // A clone made while the daemon runs.
+    let new = src.join("group/new");
+    git(
+        &env.cwd,
+        &["clone", "-q", origin.to_str().unwrap(), new.to_str().unwrap()],
+    );
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "group/new" && e["repo"]["state"] == "watching"
+    });
+    let hash = commit(&new, "n", "In the new clone");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "group/new");
+
+    // A repository removed; then one created, whose event comes after the
+    // removal was handled (the watcher reports in order).
+    std::fs::remove_dir_all(src.join("group/web")).unwrap();
+    git_repo(&src.join("a/b/c"));
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "a/b/c" && e["repo"]["state"] == "watching"
+    });
+    let s = env.status();
+    assert_eq!(names(&s), ["a/b/c", "api", "group/new", "mine"], "{s}");
+    // src, a, a/b, group: a/b/c is a repository now.
+    assert_eq!(s["daemon"]["folders"][0]["watches"], 4, "{s}");
+    let stored = commits_json(&env);
+    assert!(
+        stored.iter().any(|c| c["repo"] == "group/web"),
+        "the history stays: {stored:?}"
+    );
+}
