@@ -473,10 +473,7 @@ fn repositories_found_under_a_folder_are_watched_as_they_come_and_go() {
         "{web}"
     );
     let page = text(&env.run(["status"]));
-    assert!(
-        page.contains("2 repositories found, 5 watches"),
-        "{page}"
-    );
+    assert!(page.contains("2 repositories found, 5 watches"), "{page}");
 
     let hash = commit(&src.join("group/web"), "w", "In a found repository");
     let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
@@ -487,7 +484,12 @@ fn repositories_found_under_a_folder_are_watched_as_they_come_and_go() {
     let new = src.join("group/new");
     git(
         &env.cwd,
-        &["clone", "-q", origin.to_str().unwrap(), new.to_str().unwrap()],
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ],
     );
     events.wait_until("repo", |e| {
         e["repo"]["name"] == "group/new" && e["repo"]["state"] == "watching"

@@ -188,7 +188,7 @@ const SETTLE: Duration = Duration::from_secs(1);
 
 /// Context switches of all the daemon's threads over `window` of nothing
 /// happening. The wait is deliberate: it is what is measured.
-fn idle_cost(daemon: &Daemon, window: Duration) -> Result<Idle> {
+pub fn idle_cost(daemon: &Daemon, window: Duration) -> Result<Idle> {
     std::thread::sleep(SETTLE);
     let before = procfs::context_switches(daemon.pid)?;
     let start = Instant::now();

@@ -1,7 +1,8 @@
 //! What changed between two configs, as lines for the reload log.
 
-use super::discover::Folder;
-use super::model::{CommitTriggers, Config, Hook, Integration, Prompts, Repository, WorkHours};
+use super::model::{
+    CommitTriggers, Config, Folder, Hook, Integration, Prompts, Repository, WorkHours,
+};
 use super::times::format_days;
 
 fn window(hours: &WorkHours) -> String {
@@ -67,7 +68,12 @@ fn folder_changes(out: &mut Vec<String>, old: &[Folder], new: &[Folder]) {
     for f in old {
         match new.iter().find(|n| n.path == f.path) {
             None => out.push(format!("folder removed: {}", f.path.display())),
-            Some(n) => change(out, &format!("folder {}", n.name), folder_line(f), folder_line(n)),
+            Some(n) => change(
+                out,
+                &format!("folder {}", n.name),
+                folder_line(f),
+                folder_line(n),
+            ),
         }
     }
     for f in new {

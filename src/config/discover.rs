@@ -21,42 +21,12 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use super::checkout::{self, Identity};
-use super::model::{CommitTriggers, Repository};
-
-/// A `repositories:` entry with `discover: true`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Folder {
-    /// `name`, or the folder's last path component: how status names it.
-    pub name: String,
-    /// Absolute, `~` expanded.
-    pub path: PathBuf,
-    /// How many levels below the folder a repository may be (1: its
-    /// direct subdirectories).
-    pub depth: u32,
-    pub exclude: Vec<Glob>,
-    pub enabled: bool,
-    /// Given to every repository found.
-    pub project: Option<String>,
-    pub commit_triggers: Option<CommitTriggers>,
-}
+use super::model::{Folder, Glob, Repository};
 
 /// The depth when `depth` is not given.
 pub(crate) const DEFAULT_DEPTH: u32 = 3;
 /// The deepest `depth` accepted.
 pub(crate) const MAX_DEPTH: u32 = 16;
-
-/// An `exclude` pattern, matched against a path relative to the folder
-/// (`/`-separated): `*` is any run of characters but `/`, `?` one of them,
-/// `**` any run including `/` (`**/` also none). A pattern without `/`
-/// matches a name at any level (`vendor` is `**/vendor`); a leading `/`
-/// anchors it at the folder. A directory that matches is skipped with
-/// everything below it, and so is one that `dir/` matches (`**/vendor/**`
-/// skips `vendor` itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Glob {
-    text: String,
-    pattern: String,
-}
 
 impl Glob {
     /// `None` for an empty pattern.
@@ -362,9 +332,9 @@ pub(crate) fn pick(
     let mut commons: HashSet<PathBuf> = HashSet::new();
     let mut names: HashSet<String> = HashSet::new();
     let remember = |id: &Identity,
-                        paths: &mut HashSet<PathBuf>,
-                        reals: &mut HashSet<PathBuf>,
-                        commons: &mut HashSet<PathBuf>| {
+                    paths: &mut HashSet<PathBuf>,
+                    reals: &mut HashSet<PathBuf>,
+                    commons: &mut HashSet<PathBuf>| {
         paths.insert(id.path.clone());
         reals.extend(id.real.clone());
         commons.extend(id.common_dir.clone());
@@ -545,14 +515,20 @@ mod tests {
             self.dirs.retain(|d, _| !d.starts_with(&abs));
             let parent = abs.parent().unwrap();
             let name = abs.file_name().unwrap();
-            self.dirs.get_mut(parent).unwrap().retain(|e| e.name != name);
+            self.dirs
+                .get_mut(parent)
+                .unwrap()
+                .retain(|e| e.name != name);
         }
     }
 
     impl Look for Fake {
         fn enter(&mut self, dir: &Path) -> io::Result<Vec<Entry>> {
             let entries = self.dirs.get(dir).cloned().ok_or(io::ErrorKind::NotFound)?;
-            assert!(self.watched.insert(dir.to_path_buf()), "entered twice: {dir:?}");
+            assert!(
+                self.watched.insert(dir.to_path_buf()),
+                "entered twice: {dir:?}"
+            );
             Ok(entries)
         }
         fn leave(&mut self, dir: &Path) {
@@ -718,7 +694,10 @@ mod tests {
     fn listed_entries_and_earlier_folders_win() {
         let listed = [
             ("api".to_string(), id("/f/api", "/f/api/.git")),
-            ("old".to_string(), id("/elsewhere/web", "/elsewhere/web/.git")),
+            (
+                "old".to_string(),
+                id("/elsewhere/web", "/elsewhere/web/.git"),
+            ),
             ("shop".to_string(), id("/x/shop", "/x/shop/.git")),
         ];
         let folders = ["src".to_string(), "more".to_string()];
@@ -800,7 +779,10 @@ mod tests {
         assert_eq!(names, ["the-api", "nested/tool", "web"]);
         assert_eq!(repos[2].project.as_deref(), Some("Work"));
         assert_eq!(repos[2].path, root.join("web"));
-        assert_eq!(from, [("nested/tool".to_string(), 0), ("web".to_string(), 0)]);
+        assert_eq!(
+            from,
+            [("nested/tool".to_string(), 0), ("web".to_string(), 0)]
+        );
         assert!(skipped.is_empty());
     }
 }

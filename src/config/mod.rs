@@ -25,10 +25,9 @@ mod yaml;
 
 pub use checkout::containing_repository;
 pub use defaults::local_timezone;
-pub use discover::{Folder, Glob};
 pub use model::{
-    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
-    Settings, TimeOfDay, WeekdaySet, WorkHours,
+    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
+    Repository, Settings, TimeOfDay, WeekdaySet, WorkHours,
 };
 pub(crate) use times::parse_duration_secs;
 

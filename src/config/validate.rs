@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
-use super::discover::{self, Folder, Glob};
+use super::discover;
 use super::keypath::KeyPath;
 use super::model::{
-    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
-    Settings, TimeOfDay, WeekdaySet,
+    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
+    Repository, Settings, TimeOfDay, WeekdaySet,
 };
 use super::suggest::{closest, did_you_mean};
 use super::times;
@@ -438,7 +438,8 @@ fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
                 folder_path = Some(repository_path(raw, &key_path, ctx)?);
             }
             "depth" => {
-                out.depth = integer(value, &key_path, 1, discover::MAX_DEPTH.into(), " levels")? as u32;
+                out.depth =
+                    integer(value, &key_path, 1, discover::MAX_DEPTH.into(), " levels")? as u32;
             }
             "exclude" => out.exclude = excludes(value, &key_path)?,
             "enabled" => out.enabled = boolean(value, &key_path)?,
@@ -460,9 +461,10 @@ fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
         )
     })?;
     out.name = name.unwrap_or_else(|| {
-        out.path
-            .file_name()
-            .map_or_else(|| out.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        out.path.file_name().map_or_else(
+            || out.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     });
     Ok(out)
 }
@@ -472,7 +474,10 @@ fn item(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Item> {
         if discovers(entries, path)? {
             return folder(entries, path, ctx).map(Item::Folder);
         }
-        if let Some(e) = entries.iter().find(|e| e.key == "depth" || e.key == "exclude") {
+        if let Some(e) = entries
+            .iter()
+            .find(|e| e.key == "depth" || e.key == "exclude")
+        {
             return Err(problem(
                 &path.key(&e.key),
                 format!("`{}` applies only to a folder to search", e.key),

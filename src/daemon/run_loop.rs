@@ -91,7 +91,7 @@ async fn run_inner(
         git_tx,
         now,
     )
-        .context("starting the repository watcher")?;
+    .context("starting the repository watcher")?;
     let commit_batch = Debouncer::new(config.settings.commit_debounce);
 
     let events = EventBus::new();

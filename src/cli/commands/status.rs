@@ -361,7 +361,10 @@ fn folder_lines(folders: &[FolderStatus], watches: usize) -> String {
         out.push('\n');
     }
     if watches > 0 {
-        let _ = writeln!(out, "Watches:      {watches} (inotify, repositories and folders)");
+        let _ = writeln!(
+            out,
+            "Watches:      {watches} (inotify, repositories and folders)"
+        );
     }
     out
 }

@@ -87,11 +87,13 @@ impl FolderWatch {
 
     /// Looks again at what the `paths` reported changed name in it.
     pub(super) fn rescan(&mut self, paths: &[PathBuf], fs: &mut FsWatcher) -> bool {
-        if self.problem.is_some() && self.limit.is_none() && self.config.enabled {
-            // Missing when last searched: only a reload searches again.
+        if self.problem.is_some() {
+            // Disabled, missing when last searched (a reload searches
+            // again) or waiting for the limit (its retry does).
             return false;
         }
-        let mut entries: Vec<PathBuf> = paths.iter().filter_map(|p| self.tree.entry_of(p)).collect();
+        let mut entries: Vec<PathBuf> =
+            paths.iter().filter_map(|p| self.tree.entry_of(p)).collect();
         entries.sort();
         entries.dedup();
         let mut look = Watching { fs, refused: None };
@@ -171,6 +173,7 @@ impl GitWatch {
         for f in next.iter_mut().filter(|f| f.tree.dirs() == 0) {
             changed |= f.scan(&mut self.fs);
         }
+        self.fs.route_folders(next.iter().any(|f| f.config.enabled));
         self.folders = next;
         changed
     }

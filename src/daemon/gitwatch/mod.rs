@@ -176,19 +176,30 @@ impl GitWatch {
             }
             WatchMsg::Rescan => {
                 self.fs.forget_all();
-                let found = self.rescan_all_folders(true);
-                self.take_found(found, store, now);
-                self.repos.keys().cloned().collect()
+                return self.search_again_and_read_all(store, now);
             }
             WatchMsg::Error { message } => {
                 tracing::warn!(error = %message, "file-system watcher error ({message}); re-reading all repositories");
                 self.fs.forget_all();
-                let found = self.rescan_all_folders(true);
-                self.take_found(found, store, now);
-                self.repos.keys().cloned().collect()
+                return self.search_again_and_read_all(store, now);
             }
         };
         self.refresh_each(&names, store, now)
+    }
+
+    /// Events were lost: searches every folder again and reads every
+    /// repository.
+    fn search_again_and_read_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let mut moved = BTreeSet::new();
+        if self.rescan_all_folders(true) {
+            let all = self.merged();
+            moved = self.apply(&all, now).1;
+        }
+        let names: Vec<String> = self.repos.keys().cloned().collect();
+        let mut update = self.refresh_each(&names, store, now);
+        moved.extend(update.changed);
+        update.changed = moved.into_iter().collect();
+        update
     }
 
     /// When the folders' repositories `changed`, watches them as found:
@@ -289,7 +300,11 @@ impl GitWatch {
 
     /// Makes the watched repositories `repos`; returns those to read (see
     /// [`GitWatch::reconfigure`]) and those whose state changed.
-    fn apply(&mut self, repos: &[Repository], now: DateTime<Utc>) -> (Vec<String>, BTreeSet<String>) {
+    fn apply(
+        &mut self,
+        repos: &[Repository],
+        now: DateTime<Utc>,
+    ) -> (Vec<String>, BTreeSet<String>) {
         let mut next = BTreeMap::new();
         let mut unread = Vec::new();
         let mut to_probe = Vec::new();

@@ -134,9 +134,9 @@ struct Routes {
     /// Watched directories an event showed removed, moved away or created
     /// anew: their watch is gone or no longer on what the path names.
     stale: HashSet<PathBuf>,
-    /// How many directories of searched folders are watched; events in a
-    /// directory no repository wants are theirs.
-    folder_dirs: usize,
+    /// Whether folders are searched: events in a directory no repository
+    /// wants are then theirs.
+    folders: bool,
     /// What changed in them since the run loop last took it; a
     /// [`WatchMsg::Folders`] is on its way while this is not empty.
     folder_changes: Vec<PathBuf>,
@@ -239,7 +239,7 @@ fn route(routes: &mut Routes, batch: &[Seen]) -> Routed {
                 }
             }
         }
-        if routes.folder_dirs > 0 && !in_repository {
+        if routes.folders && !in_repository {
             out.folders.push(path.clone());
         }
     }
@@ -515,8 +515,13 @@ impl FsWatcher {
             };
             backend.add(dir, Wants::Entries)?;
         }
-        self.routes().folder_dirs += 1;
         Ok(())
+    }
+
+    /// Whether events in directories no repository wants go to the
+    /// folders searched.
+    pub(crate) fn route_folders(&self, on: bool) {
+        self.routes().folders = on;
     }
 
     /// `dir` of a searched folder is no longer watched (unless a
@@ -525,8 +530,6 @@ impl FsWatcher {
         if let (false, Some(backend)) = (self.watches.contains_key(dir), &self.backend) {
             backend.remove(dir);
         }
-        let mut routes = self.routes();
-        routes.folder_dirs = routes.folder_dirs.saturating_sub(1);
     }
 
     /// The paths changed in searched folders since the last call.
