@@ -515,3 +515,53 @@ fn repositories_found_under_a_folder_are_watched_as_they_come_and_go() {
         "the history stays: {stored:?}"
     );
 }
+
+/// A folder added by a reload is searched; a directory renamed in it
+/// renames the repositories below it (the new names watched, the old ones
+/// dropped).
+#[test]
+fn a_reload_adds_a_folder_and_a_rename_in_it_is_followed() {
+    let env = Env::new();
+    let listed = env.cwd.join("listed");
+    git_repo(&listed);
+    let src = env.cwd.join("src");
+    git_repo(&src.join("team/app"));
+    env.write_config(&config(&[("listed", &listed)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+
+    env.write_config(&config(&[("listed", &listed)]).replace(
+        "settings:\n",
+        &format!(
+            "  - {{path: '{}', discover: true, depth: 2}}\nsettings:\n",
+            src.display()
+        ),
+    ));
+    let out = env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("folder added:"), "{}", text(&out));
+    let s = env.status();
+    let repos = s["daemon"]["repositories"].as_array().unwrap();
+    assert!(
+        repos
+            .iter()
+            .any(|r| r["name"] == "team/app" && r["state"] == "watching"),
+        "{s}"
+    );
+
+    std::fs::rename(src.join("team"), src.join("crew")).unwrap();
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "crew/app" && e["repo"]["state"] == "watching"
+    });
+    let s = env.status();
+    let names: Vec<&str> = s["daemon"]["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["crew/app", "listed"], "{s}");
+    let hash = commit(&src.join("crew/app"), "c", "After the rename");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "crew/app");
+}
