@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::client::Control;
-use super::measure::{idle_cost, Idle};
+use super::measure::{idle_cost, ready_starts, Idle};
 use super::procfs::{self, Memory};
 use super::repos;
 use super::sandbox::Sandbox;
@@ -95,13 +95,7 @@ pub fn run(plan: &Plan) -> Result<FolderSet> {
     sandbox.write_config(&config(&root))?;
 
     eprintln!("bench: folder: {} starts to READY=1", plan.starts);
-    let mut starts = Vec::with_capacity(plan.starts);
-    for _ in 0..plan.starts {
-        let (daemon, took) = sandbox.start()?;
-        starts.push(took);
-        daemon.stop()?;
-    }
-    let ready = summarize(&starts).context("no starts")?;
+    let ready = ready_starts(&sandbox, plan.starts)?;
 
     let (daemon, _) = sandbox.start()?;
     daemon.wait_started()?;

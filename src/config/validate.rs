@@ -308,31 +308,36 @@ fn list_items<'a>(node: &'a Node, path: &KeyPath, what: &str, hint: &str) -> Che
     }
 }
 
-fn authors(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
-    let items = list_items(
-        node,
-        path,
-        "a list of e-mail addresses",
-        "write a list: `[you@example.com]`",
-    )?;
-    items
+/// An optional list whose items `item` checks, each at its own key path.
+fn list_of<T>(
+    node: &Node,
+    path: &KeyPath,
+    (what, hint): (&str, &str),
+    item: impl Fn(&Node, &KeyPath) -> Checked<T>,
+) -> Checked<Vec<T>> {
+    list_items(node, path, what, hint)?
         .iter()
         .enumerate()
-        .map(|(index, item)| {
-            let item_path = path.index(index);
-            let address = string(item, &item_path, "an e-mail address")?.trim();
-            match address.split_once('@') {
-                Some((user, host)) if !user.is_empty() && !host.is_empty() => {
-                    Ok(address.to_owned())
-                }
-                _ => Err(problem(
-                    &item_path,
-                    format!("`{address}` is not an e-mail address"),
-                    Some("authors are matched against commit author e-mails".to_owned()),
-                )),
-            }
-        })
+        .map(|(index, node)| item(node, &path.index(index)))
         .collect()
+}
+
+fn authors(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
+    let what = (
+        "a list of e-mail addresses",
+        "write a list: `[you@example.com]`",
+    );
+    list_of(node, path, what, |item, item_path| {
+        let address = string(item, item_path, "an e-mail address")?.trim();
+        match address.split_once('@') {
+            Some((user, host)) if !user.is_empty() && !host.is_empty() => Ok(address.to_owned()),
+            _ => Err(problem(
+                item_path,
+                format!("`{address}` is not an e-mail address"),
+                Some("authors are matched against commit author e-mails".to_owned()),
+            )),
+        }
+    })
 }
 
 /// `~`, `~/x`, absolute, or relative to the config file's directory.
@@ -386,27 +391,20 @@ fn discovers(entries: &[Entry], path: &KeyPath) -> Checked<bool> {
 }
 
 fn excludes(node: &Node, path: &KeyPath) -> Checked<Vec<Glob>> {
-    let items = list_items(
-        node,
-        path,
+    let what = (
         "a list of glob patterns",
         "write a list: `[\"**/vendor/**\"]`",
-    )?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let item_path = path.index(index);
-            let text = string(item, &item_path, "a glob pattern")?;
-            Glob::new(text).ok_or_else(|| {
-                problem(
-                    &item_path,
-                    "empty pattern",
-                    Some("e.g. `**/vendor/**` or `node_modules`".to_owned()),
-                )
-            })
+    );
+    list_of(node, path, what, |item, item_path| {
+        let text = string(item, item_path, "a glob pattern")?;
+        Glob::new(text).ok_or_else(|| {
+            problem(
+                item_path,
+                "empty pattern",
+                Some("e.g. `**/vendor/**` or `node_modules`".to_owned()),
+            )
         })
-        .collect()
+    })
 }
 
 /// An entry with `discover: true`: a folder whose repositories are found.
