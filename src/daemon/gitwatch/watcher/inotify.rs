@@ -27,6 +27,7 @@
 //! the queue is empty is one batch. The kernel gives the same watch to
 //! every path of one directory, so a watch maps to a list of paths.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -90,11 +91,46 @@ pub(crate) fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Opt
     Some(Seen::Change { path, replaced })
 }
 
-/// Which paths each watch stands for, and the other way round.
+/// The paths one watch stands for: nearly always one, kept without a
+/// list of its own (a searched folder may have 50,000 watches).
+enum Paths {
+    One(Arc<Path>),
+    Many(Vec<Arc<Path>>),
+}
+
+impl Paths {
+    fn as_slice(&self) -> &[Arc<Path>] {
+        match self {
+            Paths::One(p) => std::slice::from_ref(p),
+            Paths::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, dir: Arc<Path>) {
+        match self {
+            Paths::One(first) => *self = Paths::Many(vec![Arc::clone(first), dir]),
+            Paths::Many(v) => v.push(dir),
+        }
+    }
+
+    /// Takes `dir` out; returns whether none is left.
+    fn remove(&mut self, dir: &Path) -> bool {
+        match self {
+            Paths::One(p) => **p == *dir,
+            Paths::Many(v) => {
+                v.retain(|d| **d != *dir);
+                v.is_empty()
+            }
+        }
+    }
+}
+
+/// Which paths each watch stands for, and the other way round (one copy
+/// of each path, shared).
 #[derive(Default)]
 struct Watches {
-    paths: HashMap<WatchDescriptor, Vec<PathBuf>>,
-    of: HashMap<PathBuf, WatchDescriptor>,
+    paths: HashMap<WatchDescriptor, Paths>,
+    of: HashMap<Arc<Path>, WatchDescriptor>,
 }
 
 impl Watches {
@@ -102,8 +138,14 @@ impl Watches {
     /// no other path uses that one any more (to be removed).
     fn link(&mut self, dir: &Path, wd: WatchDescriptor) -> Option<WatchDescriptor> {
         let unused = self.unlink(dir).filter(|old| *old != wd);
-        self.of.insert(dir.to_path_buf(), wd);
-        self.paths.entry(wd).or_default().push(dir.to_path_buf());
+        let dir: Arc<Path> = Arc::from(dir);
+        self.of.insert(Arc::clone(&dir), wd);
+        match self.paths.entry(wd) {
+            Entry::Vacant(v) => {
+                v.insert(Paths::One(dir));
+            }
+            Entry::Occupied(mut o) => o.get_mut().push(dir),
+        }
         unused
     }
 
@@ -111,9 +153,7 @@ impl Watches {
     /// uses it (to be removed).
     fn unlink(&mut self, dir: &Path) -> Option<WatchDescriptor> {
         let wd = self.of.remove(dir)?;
-        let list = self.paths.get_mut(&wd)?;
-        list.retain(|d| d != dir);
-        if !list.is_empty() {
+        if !self.paths.get_mut(&wd)?.remove(dir) {
             return None;
         }
         self.paths.remove(&wd);
@@ -122,11 +162,16 @@ impl Watches {
 
     /// The kernel dropped `wd`: the paths it stood for.
     fn forget(&mut self, wd: WatchDescriptor) -> Vec<PathBuf> {
-        let dirs = self.paths.remove(&wd).unwrap_or_default();
-        for d in &dirs {
-            self.of.remove(d);
-        }
-        dirs
+        let Some(dirs) = self.paths.remove(&wd) else {
+            return Vec::new();
+        };
+        dirs.as_slice()
+            .iter()
+            .map(|d| {
+                self.of.remove(d);
+                d.to_path_buf()
+            })
+            .collect()
     }
 
     /// Adds to `batch` what `events` mean.
@@ -142,7 +187,7 @@ impl Watches {
                     batch.extend(seen(ev.mask, &dir, name));
                 }
             } else if let Some(dirs) = self.paths.get(&ev.wd) {
-                for dir in dirs {
+                for dir in dirs.as_slice() {
                     batch.extend(seen(ev.mask, dir, name));
                 }
             }
