@@ -156,6 +156,11 @@ fn folder_rows(f: &FolderSet) -> Vec<Row> {
             16.0,
         ),
         row("idle context switches / min", f.idle.per_minute, "", 0.0),
+        Row::info(
+            &format!("{what} RssAnon after the idle window"),
+            n,
+            format!("{} MiB", number(mib(f.memory_after_idle.rss_anon_kib))),
+        ),
         row(
             "new repository → watched max",
             f.clone_to_watched.max_ms,

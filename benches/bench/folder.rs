@@ -42,6 +42,7 @@ pub struct FolderSet {
     pub ready: Summary,
     pub memory_after_start: Memory,
     pub idle: Idle,
+    pub memory_after_idle: Memory,
     /// Creating a repository (directory, then libgit2's init and first
     /// commit) to its `repo` event with `state: watching`.
     pub clone_to_watched: Summary,
@@ -112,6 +113,7 @@ pub fn run(plan: &Plan) -> Result<FolderSet> {
     );
     eprintln!("bench: folder: idle for {} s", plan.idle.as_secs());
     let idle = idle_cost(&daemon, plan.idle)?;
+    let memory_after_idle = procfs::memory(daemon.pid)?;
 
     eprintln!(
         "bench: folder: {} repositories created while it runs",
@@ -138,6 +140,7 @@ pub fn run(plan: &Plan) -> Result<FolderSet> {
         ready,
         memory_after_start,
         idle,
+        memory_after_idle,
         clone_to_watched: summarize(&took).context("no clones")?,
         watches,
     })

@@ -17,6 +17,9 @@ use crate::config::discover::{self, Entry, Kind, Look, Tree};
 use crate::config::Folder;
 use crate::protocol::FolderStatus;
 
+/// A walk of this many directories gives the heap it freed back.
+const BIG_WALK: usize = 1_000;
+
 /// One folder searched.
 pub(super) struct FolderWatch {
     pub config: Folder,
@@ -82,6 +85,10 @@ impl FolderWatch {
         }
         let changed = self.tree.scan(&mut look);
         self.limited(look);
+        if self.tree.dirs() >= BIG_WALK {
+            // Each directory's listing was freed between what is kept.
+            crate::daemon::footprint::release_free();
+        }
         changed
     }
 
