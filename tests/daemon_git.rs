@@ -565,3 +565,39 @@ fn a_reload_adds_a_folder_and_a_rename_in_it_is_followed() {
     let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
     assert_eq!(ev["commit"]["repo"], "crew/app");
 }
+
+/// A listed repository that is missing inside a searched folder: its
+/// watch on the folder (the nearest existing ancestor) and the folder's
+/// are apart, so once it appears and gives its watch up, a repository
+/// created in the folder is still found.
+#[test]
+fn a_missing_listed_repository_inside_a_folder_leaves_the_folder_watched() {
+    let env = Env::new();
+    let src = env.cwd.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let later = src.join("later");
+    env.write_config(&config(&[("later", &later)]).replace(
+        "settings:\n",
+        &format!(
+            "  - {{path: '{}', discover: true}}\nsettings:\n",
+            src.display()
+        ),
+    ));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    assert_eq!(
+        env.status()["daemon"]["repositories"][0]["state"],
+        "missing"
+    );
+
+    git_repo(&later);
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "later" && e["repo"]["state"] == "watching"
+    });
+    git_repo(&src.join("found"));
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "found" && e["repo"]["state"] == "watching"
+    });
+    let s = env.status();
+    assert_eq!(s["daemon"]["folders"][0]["repositories"], 1, "{s}");
+}

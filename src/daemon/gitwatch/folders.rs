@@ -180,7 +180,6 @@ impl GitWatch {
         for f in next.iter_mut().filter(|f| f.tree.dirs() == 0) {
             changed |= f.scan(&mut self.fs);
         }
-        self.fs.route_folders(next.iter().any(|f| f.config.enabled));
         self.folders = next;
         changed
     }

@@ -134,9 +134,6 @@ struct Routes {
     /// Watched directories an event showed removed, moved away or created
     /// anew: their watch is gone or no longer on what the path names.
     stale: HashSet<PathBuf>,
-    /// Whether folders are searched: events in a directory no repository
-    /// wants are then theirs.
-    folders: bool,
     /// What changed in them since the run loop last took it; a
     /// [`WatchMsg::Folders`] is on its way while this is not empty.
     folder_changes: Vec<PathBuf>,
@@ -195,8 +192,6 @@ struct Routed {
     rescan: bool,
     /// What the backend reported failing.
     errors: Vec<String>,
-    /// Paths changed in directories of searched folders.
-    folders: Vec<PathBuf>,
 }
 
 /// Maps a batch to the repositories it concerns, and marks the watched
@@ -228,19 +223,14 @@ fn route(routes: &mut Routes, batch: &[Seen]) -> Routed {
                 routes.stale.insert(d);
             }
         }
-        let mut in_repository = false;
         for dir in [Some(path.as_path()), path.parent()].into_iter().flatten() {
             if let Some(list) = routes.by_dir.get(dir) {
                 for (repo, role) in list {
-                    in_repository |= !matches!(role, Role::Ancestor { .. });
                     if relevant(role, dir, path) {
                         out.repos.insert(repo.clone());
                     }
                 }
             }
-        }
-        if routes.folders && !in_repository {
-            out.folders.push(path.clone());
         }
     }
     out
@@ -259,6 +249,8 @@ struct Watch {
 pub(crate) struct FsWatcher {
     /// `None` while no inotify instance could be had.
     backend: Option<Backend>,
+    /// The folders' own (started with the first folder directory).
+    folders: Option<Backend>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -302,11 +294,45 @@ fn open(
         for repo in routed.repos {
             routes.notify(&repo, &send);
         }
-        if !routed.folders.is_empty() {
+    });
+    Backend::start(sink)
+}
+
+/// The backend of the folders searched: a kernel watcher of its own, so
+/// that a directory watched for a folder and for a repository (the
+/// ancestor of a missing one) has a watch for each, which neither removes
+/// for the other. Every path it reports goes to the folders, gathered
+/// until the run loop takes them ([`FsWatcher::take_folder_changes`]).
+fn open_folders(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<Backend, OpenError> {
+    let sink_routes = Arc::clone(routes);
+    let sink_closed = Arc::clone(closed);
+    let sink_tx = tx.clone();
+    let sink: Sink = Box::new(move |batch: &[Seen]| {
+        let send = |msg: WatchMsg| {
+            if sink_tx.send(msg).is_err() {
+                sink_closed.store(true, Ordering::Relaxed);
+            }
+        };
+        let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut paths = Vec::new();
+        for seen in batch {
+            match seen {
+                Seen::Change { path, .. } => paths.push(path.clone()),
+                Seen::Overflow => return send(WatchMsg::Rescan),
+                Seen::Error(message) => send(WatchMsg::Error {
+                    message: message.clone(),
+                }),
+            }
+        }
+        if !paths.is_empty() {
             if routes.folder_changes.is_empty() {
                 send(WatchMsg::Folders);
             }
-            routes.folder_changes.extend(routed.folders);
+            routes.folder_changes.extend(paths);
         }
     });
     Backend::start(sink)
@@ -332,6 +358,7 @@ impl FsWatcher {
         };
         Ok(FsWatcher {
             backend,
+            folders: None,
             routes,
             watches: BTreeMap::new(),
             wanted: HashMap::new(),
@@ -503,31 +530,25 @@ impl FsWatcher {
     }
 
     /// Watches `dir` of a folder searched for repositories: what appears
-    /// in it, goes or is renamed comes as [`WatchMsg::Folders`]. A directory
-    /// a repository watches already is left as it is.
+    /// in it, goes or is renamed comes as [`WatchMsg::Folders`].
     pub(super) fn watch_folder_dir(&mut self, dir: &Path) -> Result<(), AddError> {
-        if !self.watches.contains_key(dir) {
-            let Some(backend) = &self.backend else {
-                return Err(AddError::Limited(
-                    Limit::Instances,
-                    limit_now(Limit::Instances),
-                ));
-            };
-            backend.add(dir, Wants::Entries)?;
+        if self.folders.is_none() {
+            let backend =
+                open_folders(&self.routes, &self.closed, &self.tx).map_err(|e| match e {
+                    OpenError::Limit(reason) => AddError::Limited(Limit::Instances, reason),
+                    OpenError::Other(e) => AddError::Failed(format!("{e:#}")),
+                })?;
+            self.folders = Some(backend);
         }
-        Ok(())
+        self.folders
+            .as_ref()
+            .expect("set above")
+            .add(dir, Wants::Entries)
     }
 
-    /// Whether events in directories no repository wants go to the
-    /// folders searched.
-    pub(crate) fn route_folders(&self, on: bool) {
-        self.routes().folders = on;
-    }
-
-    /// `dir` of a searched folder is no longer watched (unless a
-    /// repository watches it).
+    /// `dir` of a searched folder is no longer watched.
     pub(crate) fn unwatch_folder_dir(&mut self, dir: &Path) {
-        if let (false, Some(backend)) = (self.watches.contains_key(dir), &self.backend) {
+        if let Some(backend) = &self.folders {
             backend.remove(dir);
         }
     }
@@ -550,7 +571,9 @@ impl FsWatcher {
     /// The backend still reads events and the run loop still listens.
     /// With no backend (no inotify instance) there is nothing to hang.
     pub(crate) fn is_alive(&self) -> bool {
-        !self.closed.load(Ordering::Relaxed) && self.backend.as_ref().is_none_or(Backend::is_alive)
+        !self.closed.load(Ordering::Relaxed)
+            && self.backend.as_ref().is_none_or(Backend::is_alive)
+            && self.folders.as_ref().is_none_or(Backend::is_alive)
     }
 }
 
