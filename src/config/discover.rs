@@ -99,6 +99,28 @@ fn glob_match(p: &[u8], s: &[u8]) -> bool {
     }
 }
 
+/// Whether the enabled folders `a` and `b` would both look into one
+/// directory (the same folder, or one inside the other where the outer one
+/// looks: within its depth and not excluded). Their watches would then
+/// overlap, so validation refuses it. By the paths as written.
+pub(crate) fn overlaps(a: &Folder, b: &Folder) -> bool {
+    let inside = |outer: &Folder, inner: &Folder| {
+        let Ok(rel) = inner.path.strip_prefix(&outer.path) else {
+            return false;
+        };
+        let mut prefix = PathBuf::new();
+        for (level, c) in rel.components().enumerate() {
+            prefix.push(c);
+            let text = slashed(&prefix);
+            if level as u32 >= outer.depth || outer.exclude.iter().any(|g| g.excludes(&text)) {
+                return false;
+            }
+        }
+        true
+    };
+    a.enabled && b.enabled && (inside(a, b) || inside(b, a))
+}
+
 /// What kind of file a directory entry is (symlinks not followed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -690,6 +712,33 @@ mod tests {
             rel: rel.into(),
             identity,
         }
+    }
+
+    #[test]
+    fn folders_overlap_where_one_looks_into_the_other() {
+        let at = |path: &str, depth: u32, exclude: &[&str]| Folder {
+            path: path.into(),
+            ..folder(depth, exclude)
+        };
+        let table = [
+            (at("/f", 3, &[]), at("/f", 1, &[]), true),
+            (at("/f", 3, &[]), at("/f/work", 2, &[]), true),
+            (at("/f/work", 2, &[]), at("/f", 3, &[]), true),
+            (at("/f", 3, &["work"]), at("/f/work", 2, &[]), false),
+            (at("/f", 3, &["/a"]), at("/f/a/b", 2, &[]), false),
+            (at("/f", 1, &[]), at("/f/a/b", 2, &[]), false),
+            // `a/b` is at the outer one's depth: looked into for a `.git`.
+            (at("/f", 2, &[]), at("/f/a/b", 2, &[]), true),
+            (at("/f", 3, &[]), at("/f/a/b", 2, &[]), true),
+            (at("/f", 3, &[]), at("/g", 3, &[]), false),
+            (at("/f", 3, &[]), at("/fx", 3, &[]), false),
+        ];
+        for (a, b, want) in table {
+            assert_eq!(overlaps(&a, &b), want, "{:?} {:?}", a.path, b.path);
+        }
+        let mut off = at("/f/work", 2, &[]);
+        off.enabled = false;
+        assert!(!overlaps(&at("/f", 3, &[]), &off));
     }
 
     #[test]

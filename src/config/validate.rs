@@ -570,7 +570,19 @@ fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Entries> 
         let repo = match item(node, &item_path, ctx)? {
             Item::Repository(repo) => repo,
             Item::Folder(folder) => {
-                folders.push(folder);
+                let earlier = folders.iter().find(|(_, f)| discover::overlaps(f, &folder));
+                if let Some((first, f)) = earlier {
+                    return Err(problem(
+                        &item_path.key("path"),
+                        format!(
+                            "the folder `{}` overlaps the folder `{}` (`{path}[{first}]`): its directories would be searched twice",
+                            folder.path.display(),
+                            f.path.display()
+                        ),
+                        Some("search the outer folder only, or exclude the inner one from it (`exclude: [\"/name\"]`)".to_owned()),
+                    ));
+                }
+                folders.push((index, folder));
                 continue;
             }
         };
@@ -584,7 +596,7 @@ fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Entries> 
         seen.insert(repo.name.clone(), index);
         out.push(repo);
     }
-    Ok((out, folders))
+    Ok((out, folders.into_iter().map(|(_, f)| f).collect()))
 }
 
 /// One end of the work window and the key that set it.
@@ -1011,6 +1023,12 @@ mod tests {
                 "repositories[0].depth",
                 "`depth` applies only to a folder to search",
                 Some("add `discover: true` to search the folder for repositories"),
+            ),
+            (
+                "repositories:\n  - {path: ~/src, discover: true}\n  - {path: ~/src/work, discover: true}\n",
+                "repositories[1].path",
+                "the folder `/home/dev/src/work` overlaps the folder `/home/dev/src` (`repositories[0]`): its directories would be searched twice",
+                Some("search the outer folder only, or exclude the inner one from it (`exclude: [\"/name\"]`)"),
             ),
             (
                 "repositories:\n  - {discover: true}\n",
