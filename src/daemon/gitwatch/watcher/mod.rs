@@ -267,11 +267,16 @@ pub(super) enum OpenError {
     Other(anyhow::Error),
 }
 
-/// A backend whose batches are routed through `routes` to `tx`.
-fn open(
+/// What a sink does with one batch: `send` hands a message to the run
+/// loop.
+type Handle = fn(&mut Routes, &[Seen], &dyn Fn(WatchMsg));
+
+/// A backend whose batches `handle` turns into messages to `tx`.
+fn open_with(
     routes: &Arc<Mutex<Routes>>,
     closed: &Arc<AtomicBool>,
     tx: &UnboundedSender<WatchMsg>,
+    handle: Handle,
 ) -> Result<Backend, OpenError> {
     let sink_routes = Arc::clone(routes);
     let sink_closed = Arc::clone(closed);
@@ -283,7 +288,19 @@ fn open(
             }
         };
         let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
-        let routed = route(&mut routes, batch);
+        handle(&mut routes, batch, &send);
+    });
+    Backend::start(sink)
+}
+
+/// A backend whose batches are routed through `routes` to `tx`.
+fn open(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<Backend, OpenError> {
+    open_with(routes, closed, tx, |routes, batch, send| {
+        let routed = route(routes, batch);
         for message in routed.errors {
             send(WatchMsg::Error { message });
         }
@@ -292,10 +309,9 @@ fn open(
             return;
         }
         for repo in routed.repos {
-            routes.notify(&repo, &send);
+            routes.notify(&repo, send);
         }
-    });
-    Backend::start(sink)
+    })
 }
 
 /// The backend of the folders searched: a kernel watcher of its own, so
@@ -308,16 +324,7 @@ fn open_folders(
     closed: &Arc<AtomicBool>,
     tx: &UnboundedSender<WatchMsg>,
 ) -> Result<Backend, OpenError> {
-    let sink_routes = Arc::clone(routes);
-    let sink_closed = Arc::clone(closed);
-    let sink_tx = tx.clone();
-    let sink: Sink = Box::new(move |batch: &[Seen]| {
-        let send = |msg: WatchMsg| {
-            if sink_tx.send(msg).is_err() {
-                sink_closed.store(true, Ordering::Relaxed);
-            }
-        };
-        let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
+    open_with(routes, closed, tx, |routes, batch, send| {
         let mut paths = Vec::new();
         for seen in batch {
             match seen {
@@ -334,8 +341,7 @@ fn open_folders(
             }
             routes.folder_changes.extend(paths);
         }
-    });
-    Backend::start(sink)
+    })
 }
 
 impl FsWatcher {
