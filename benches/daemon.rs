@@ -1,4 +1,4 @@
-//! `cargo bench --bench daemon [-- --quick | --full]`: how fast a commit
+//! `cargo bench --bench daemon [-- --quick | --full] [folder]`: how fast a commit
 //! becomes an event, what the daemon costs while it waits, how that grows
 //! with the number of repositories and with the number of commits, and what
 //! a burst of commits costs next to git's own work. Drives the real release binary
@@ -8,7 +8,9 @@
 //! Exits non-zero only when a measurement could not be made (the daemon did
 //! not start, an event never came); a missed target is a result, not a
 //! failure. Started without `--bench` (`cargo test --bench daemon`) it runs
-//! the self-checks of its pure helpers instead. See docs/performance.md.
+//! the self-checks of its pure helpers instead. With the filter `folder` it
+//! measures only the folder searched for repositories, and writes
+//! `<target dir>/bench/folder.json`. See docs/performance.md.
 
 // A binary with no public API: `pub` here only shares helpers between its
 // modules, so the library's `unreachable_pub` (Cargo.toml) does not apply.
@@ -24,6 +26,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use bench::burst::Burst;
+use bench::folder::FolderSet;
 use bench::machine::Machine;
 use bench::measure::{Checkpoint, Plan, RepoSet};
 use bench::report::{mib, number, Row};
@@ -114,12 +117,90 @@ fn burst_commits(mode: Mode) -> usize {
     }
 }
 
+/// The folder searched for repositories: 1,000 repositories and 50,000
+/// other directories within `depth: 3` (a tenth of both with `--quick`).
+fn folder_plan(mode: Mode) -> bench::folder::Plan {
+    let quick = mode == Mode::Quick;
+    bench::folder::Plan {
+        repos: if quick { 100 } else { 1_000 },
+        dirs: if quick { 5_000 } else { 50_000 },
+        starts: if quick { 3 } else { 5 },
+        idle: Duration::from_secs(if quick { 20 } else { 60 }),
+        clones: if quick { 10 } else { 20 },
+    }
+}
+
+/// The folder's figures, the targets for the full set.
+fn folder_rows(f: &FolderSet) -> Vec<Row> {
+    let n = Some(f.repos);
+    let what = format!("folder, {} other dirs:", count(f.dirs));
+    let full = f.repos >= 1_000;
+    let row = |figure: &str, value: f64, unit: &str, limit: f64| {
+        let figure = format!("{what} {figure}");
+        if full {
+            Row::at_most(&figure, n, value, unit, limit)
+        } else {
+            Row::info(
+                &figure,
+                n,
+                format!("{} {unit}", number(value)).trim_end().to_string(),
+            )
+        }
+    };
+    vec![
+        row("exec→READY=1 p50", f.ready.p50_ms, "ms", 2_000.0),
+        row(
+            "RssAnon after start",
+            mib(f.memory_after_start.rss_anon_kib),
+            "MiB",
+            16.0,
+        ),
+        row("idle context switches / min", f.idle.per_minute, "", 0.0),
+        Row::info(
+            &format!("{what} RssAnon after the idle window"),
+            n,
+            format!("{} MiB", number(mib(f.memory_after_idle.rss_anon_kib))),
+        ),
+        row(
+            "new repository → watched max",
+            f.clone_to_watched.max_ms,
+            "ms",
+            1_000.0,
+        ),
+        Row::info(
+            &format!("{what} new repository → watched p50"),
+            n,
+            format!("{} ms", number(f.clone_to_watched.p50_ms)),
+        ),
+        Row::info(
+            &format!("{what} inotify watches"),
+            n,
+            count(f.watches as usize),
+        ),
+    ]
+}
+
+/// `--quick folder`: the folder's figures only.
+fn measure_folder(mode: Mode) -> Result<()> {
+    let set = bench::folder::run(&folder_plan(mode))?;
+    let table = folder_rows(&set);
+    print!("{}", bench::report::table(&table));
+    let path = results_path().with_file_name("folder.json");
+    std::fs::create_dir_all(path.parent().expect("results path has a parent"))?;
+    let json = serde_json::json!({ "folder": set, "table": table });
+    std::fs::write(&path, serde_json::to_string_pretty(&json)? + "\n")
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    println!("\nresults: {}", path.display());
+    Ok(())
+}
+
 #[derive(Debug, Serialize)]
 struct Results {
     mode: &'static str,
     machine: Machine,
     floor: Summary,
     repo_sets: Vec<RepoSet>,
+    folder: FolderSet,
     burst: Burst,
     history: History,
     binary_bytes: u64,
@@ -134,7 +215,15 @@ fn main() -> ExitCode {
         println!("bench self-checks passed (run `cargo bench --bench daemon` to measure)");
         return ExitCode::SUCCESS;
     }
-    match measure(mode) {
+    let filter = args.iter().find(|a| !a.starts_with('-'));
+    let measured = match filter.map(String::as_str) {
+        None => measure(mode),
+        Some("folder") => measure_folder(mode),
+        Some(other) => Err(anyhow::anyhow!(
+            "unknown filter `{other}` (the one there is: `folder`)"
+        )),
+    };
+    match measured {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("bench: measurement failed: {e:#}");
@@ -174,6 +263,8 @@ fn self_checks() {
     bench::repos::checks();
     bench::client::checks();
     bench::burst::checks();
+    bench::folder::checks();
+    assert_eq!(folder_plan(Mode::Full).dirs, 50_000);
 }
 
 fn measure(mode: Mode) -> Result<()> {
@@ -186,6 +277,7 @@ fn measure(mode: Mode) -> Result<()> {
         repo_sets.push(bench::measure::run(&plan)?);
     }
 
+    let folder = bench::folder::run(&folder_plan(mode))?;
     let burst = bench::burst::run(burst_commits(mode))?;
 
     eprintln!("bench: history over {HISTORY_ROWS} triggers and {HISTORY_ROWS} commits");
@@ -196,6 +288,7 @@ fn measure(mode: Mode) -> Result<()> {
 
     let table = [
         rows(&floor, &repo_sets, &burst, &history, binary_bytes),
+        folder_rows(&folder),
         vec![report_row()?, note_row()?],
         notify_rows(mode)?,
     ]
@@ -205,6 +298,7 @@ fn measure(mode: Mode) -> Result<()> {
         machine,
         floor,
         repo_sets,
+        folder,
         burst,
         history,
         binary_bytes,

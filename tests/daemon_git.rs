@@ -417,3 +417,189 @@ fn unwatched_repositories_are_warned_about_at_start() {
         "{log}"
     );
 }
+
+/// A folder searched for repositories: what is found (depth, excludes,
+/// symlinks, a listed entry winning), a clone added later watched and its
+/// commit recorded, a repository removed dropped with its history kept.
+#[test]
+fn repositories_found_under_a_folder_are_watched_as_they_come_and_go() {
+    let env = Env::new();
+    let src = env.cwd.join("src");
+    for repo in [
+        "api",
+        "group/web",
+        "group/vendor/lib",
+        "a/b/c/too-deep",
+        "listed",
+    ] {
+        git_repo(&src.join(repo));
+    }
+    let outside = env.cwd.join("outside");
+    git_repo(&outside.join("ext"));
+    std::os::unix::fs::symlink(&outside, src.join("link")).unwrap();
+    let origin = env.cwd.join("origin");
+    git_repo(&origin);
+    env.write_config(
+        &config(&[("mine", &src.join("listed"))]).replace(
+            "settings:\n",
+            &format!(
+                "  - {{path: '{}', discover: true, depth: 3, exclude: [\"**/vendor/**\"], project: Work}}\nsettings:\n",
+                src.display()
+            ),
+        ),
+    );
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+
+    let s = env.status();
+    let names = |s: &serde_json::Value| -> Vec<String> {
+        s["daemon"]["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&s), ["api", "group/web", "mine"], "{s}");
+    let folder = &s["daemon"]["folders"][0];
+    assert_eq!(folder["name"], "src", "{folder}");
+    assert_eq!(folder["repositories"], 2, "{folder}");
+    // src, a, a/b, a/b/c (looked into for a `.git`), group.
+    assert_eq!(folder["watches"], 5, "{folder}");
+    assert!(folder["reason"].is_null(), "{folder}");
+    assert!(s["daemon"]["watches"].as_u64().unwrap() > 5, "{s}");
+    let web = &s["daemon"]["repositories"][1];
+    assert_eq!(
+        (&web["folder"], &web["project"], &web["state"]),
+        (&"src".into(), &"Work".into(), &"watching".into()),
+        "{web}"
+    );
+    let page = text(&env.run(["status"]));
+    assert!(page.contains("2 repositories found, 5 watches"), "{page}");
+
+    let hash = commit(&src.join("group/web"), "w", "In a found repository");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "group/web");
+    assert_eq!(ev["commit"]["project"], "Work");
+
+    // A clone made while the daemon runs.
+    let new = src.join("group/new");
+    git(
+        &env.cwd,
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            new.to_str().unwrap(),
+        ],
+    );
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "group/new" && e["repo"]["state"] == "watching"
+    });
+    let hash = commit(&new, "n", "In the new clone");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "group/new");
+
+    // A repository removed; then one created, whose event comes after the
+    // removal was handled (the watcher reports in order).
+    std::fs::remove_dir_all(src.join("group/web")).unwrap();
+    git_repo(&src.join("a/b/c"));
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "a/b/c" && e["repo"]["state"] == "watching"
+    });
+    let s = env.status();
+    assert_eq!(names(&s), ["a/b/c", "api", "group/new", "mine"], "{s}");
+    // src, a, a/b, group: a/b/c is a repository now.
+    assert_eq!(s["daemon"]["folders"][0]["watches"], 4, "{s}");
+    let stored = commits_json(&env);
+    assert!(
+        stored.iter().any(|c| c["repo"] == "group/web"),
+        "the history stays: {stored:?}"
+    );
+}
+
+/// A folder added by a reload is searched; a directory renamed in it
+/// renames the repositories below it (the new names watched, the old ones
+/// dropped).
+#[test]
+fn a_reload_adds_a_folder_and_a_rename_in_it_is_followed() {
+    let env = Env::new();
+    let listed = env.cwd.join("listed");
+    git_repo(&listed);
+    let src = env.cwd.join("src");
+    git_repo(&src.join("team/app"));
+    env.write_config(&config(&[("listed", &listed)]));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+
+    env.write_config(&config(&[("listed", &listed)]).replace(
+        "settings:\n",
+        &format!(
+            "  - {{path: '{}', discover: true, depth: 2}}\nsettings:\n",
+            src.display()
+        ),
+    ));
+    let out = env.run(["reload", "--wait"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("folder added:"), "{}", text(&out));
+    let s = env.status();
+    let repos = s["daemon"]["repositories"].as_array().unwrap();
+    assert!(
+        repos
+            .iter()
+            .any(|r| r["name"] == "team/app" && r["state"] == "watching"),
+        "{s}"
+    );
+
+    std::fs::rename(src.join("team"), src.join("crew")).unwrap();
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "crew/app" && e["repo"]["state"] == "watching"
+    });
+    let s = env.status();
+    let names: Vec<&str> = s["daemon"]["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["crew/app", "listed"], "{s}");
+    let hash = commit(&src.join("crew/app"), "c", "After the rename");
+    let ev = events.wait_until("commit", |e| e["commit"]["hash"] == hash.as_str());
+    assert_eq!(ev["commit"]["repo"], "crew/app");
+}
+
+/// A listed repository that is missing inside a searched folder: its
+/// watch on the folder (the nearest existing ancestor) and the folder's
+/// are apart, so once it appears and gives its watch up, a repository
+/// created in the folder is still found.
+#[test]
+fn a_missing_listed_repository_inside_a_folder_leaves_the_folder_watched() {
+    let env = Env::new();
+    let src = env.cwd.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let later = src.join("later");
+    env.write_config(&config(&[("later", &later)]).replace(
+        "settings:\n",
+        &format!(
+            "  - {{path: '{}', discover: true}}\nsettings:\n",
+            src.display()
+        ),
+    ));
+    let _daemon = env.start();
+    let events = EventStream::open(&env);
+    assert_eq!(
+        env.status()["daemon"]["repositories"][0]["state"],
+        "missing"
+    );
+
+    git_repo(&later);
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "later" && e["repo"]["state"] == "watching"
+    });
+    git_repo(&src.join("found"));
+    events.wait_until("repo", |e| {
+        e["repo"]["name"] == "found" && e["repo"]["state"] == "watching"
+    });
+    let s = env.status();
+    assert_eq!(s["daemon"]["folders"][0]["repositories"], 1, "{s}");
+}

@@ -68,6 +68,13 @@ impl Control {
         Ok(took)
     }
 
+    /// Sends `request` (a full line) and returns the reply, parsed.
+    pub fn reply(&mut self, request: &str) -> Result<serde_json::Value> {
+        self.writer.write_all(request.as_bytes())?;
+        self.read_line()?;
+        Ok(serde_json::from_str(&self.line)?)
+    }
+
     /// Turns this connection into an event stream.
     pub fn subscribe(mut self) -> Result<Subscription> {
         self.writer.write_all(SUBSCRIBE.as_bytes())?;
@@ -92,7 +99,10 @@ impl Control {
                 let seen = match commit_hash(&line) {
                     Some(hash) => Seen::Commit(hash),
                     None if is_trigger(&line) => Seen::Trigger,
-                    None => continue,
+                    None => match watching_repo(&line) {
+                        Some(name) => Seen::Watching(name),
+                        None => continue,
+                    },
                 };
                 if tx.send((seen, at)).is_err() {
                     break;
@@ -112,6 +122,17 @@ impl Control {
 enum Seen {
     Commit(String),
     Trigger,
+    /// A `repo` event saying the repository is watched.
+    Watching(String),
+}
+
+/// The name of the repository a `repo` event says is watched now.
+pub fn watching_repo(line: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    if v["event"] != "repo" || v["repo"]["state"] != "watching" {
+        return None;
+    }
+    v["repo"]["name"].as_str().map(str::to_string)
 }
 
 /// Whether `line` is a `trigger` event.
@@ -166,6 +187,17 @@ impl Subscription {
         }
     }
 
+    /// When the `repo` event saying `name` is watched arrived.
+    pub fn wait_repo_watching(&mut self, name: &str) -> Result<Instant> {
+        let deadline = Instant::now() + SAFETY;
+        loop {
+            match self.next(deadline, &format!("`repo` event for `{name}`"))? {
+                (Seen::Watching(n), at) if n == name => return Ok(at),
+                (seen, at) => self.keep(seen, at),
+            }
+        }
+    }
+
     /// The next event, unless `deadline` passes first.
     fn next(&mut self, deadline: Instant, what: &str) -> Result<(Seen, Instant)> {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -181,6 +213,7 @@ impl Subscription {
                 self.early.insert(h, at);
             }
             Seen::Trigger => self.triggers.push(at),
+            Seen::Watching(_) => {}
         }
     }
 }
@@ -193,4 +226,7 @@ pub fn checks() {
     assert_eq!(commit_hash(other), None);
     assert!(is_trigger(other) && !is_trigger(line));
     assert_eq!(commit_hash("not json"), None);
+    let repo = r#"{"v":1,"at":"2026-01-01T00:00:00Z","event":"repo","repo":{"name":"a/b","state":"watching"}}"#;
+    assert_eq!(watching_repo(repo).as_deref(), Some("a/b"));
+    assert_eq!(watching_repo(line), None);
 }

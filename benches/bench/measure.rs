@@ -99,13 +99,7 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
     sandbox.write_config(&repos::config_yaml(&paths))?;
 
     progress(n, &format!("{} starts to READY=1", plan.ready_starts));
-    let mut starts = Vec::with_capacity(plan.ready_starts);
-    for _ in 0..plan.ready_starts {
-        let (daemon, took) = sandbox.start()?;
-        starts.push(took);
-        daemon.stop()?;
-    }
-    let ready = summarize(&starts).context("no starts")?;
+    let ready = ready_starts(&sandbox, plan.ready_starts)?;
 
     let (daemon, _) = sandbox.start()?;
     daemon.wait_started()?;
@@ -181,6 +175,18 @@ pub fn run(plan: &Plan) -> Result<RepoSet> {
     })
 }
 
+/// `count` starts of the daemon in `sandbox`, each to `READY=1` and
+/// stopped.
+pub fn ready_starts(sandbox: &Sandbox, count: usize) -> Result<Summary> {
+    let mut starts = Vec::with_capacity(count);
+    for _ in 0..count {
+        let (daemon, took) = sandbox.start()?;
+        starts.push(took);
+        daemon.stop()?;
+    }
+    summarize(&starts).context("no starts")
+}
+
 /// How long the daemon is left alone before the window opens: each of its
 /// threads still has to go to sleep after start-up (one voluntary switch
 /// each), and that transition is not idle cost.
@@ -188,7 +194,7 @@ const SETTLE: Duration = Duration::from_secs(1);
 
 /// Context switches of all the daemon's threads over `window` of nothing
 /// happening. The wait is deliberate: it is what is measured.
-fn idle_cost(daemon: &Daemon, window: Duration) -> Result<Idle> {
+pub fn idle_cost(daemon: &Daemon, window: Duration) -> Result<Idle> {
     std::thread::sleep(SETTLE);
     let before = procfs::context_switches(daemon.pid)?;
     let start = Instant::now();

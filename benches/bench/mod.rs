@@ -1,11 +1,13 @@
 //! The benchmark's parts: measurement helpers kept pure where they can be
 //! ([`stats`], [`report`], [`procfs`] parsing), and the I/O edges that drive
 //! the real daemon ([`sandbox`], [`client`], [`repos`], [`floor`],
-//! [`history`], [`standup`], [`measure`], [`burst`], [`notify`]).
+//! [`history`], [`standup`], [`measure`], [`burst`], [`notify`],
+//! [`folder`]).
 
 pub mod burst;
 pub mod client;
 pub mod floor;
+pub mod folder;
 pub mod history;
 pub mod machine;
 pub mod measure;

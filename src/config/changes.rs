@@ -1,6 +1,8 @@
 //! What changed between two configs, as lines for the reload log.
 
-use super::model::{CommitTriggers, Config, Hook, Integration, Prompts, Repository, WorkHours};
+use super::model::{
+    CommitTriggers, Config, Folder, Hook, Integration, Prompts, Repository, WorkHours,
+};
 use super::times::format_days;
 
 fn window(hours: &WorkHours) -> String {
@@ -43,6 +45,42 @@ fn repository_changes(out: &mut Vec<String>, old: &Repository, new: &Repository)
         triggers(old.commit_triggers),
         triggers(new.commit_triggers),
     );
+}
+
+/// A folder to search, as the reload log names its settings.
+fn folder_line(f: &Folder) -> String {
+    let exclude: Vec<&str> = f.exclude.iter().map(|g| g.as_str()).collect();
+    format!(
+        "{} (depth {}, exclude [{}], project {}, {}{})",
+        f.path.display(),
+        f.depth,
+        exclude.join(", "),
+        f.project.as_deref().unwrap_or("(none)"),
+        if f.enabled { "enabled" } else { "disabled" },
+        f.commit_triggers
+            .map(|t| format!(", commit_triggers {}", t.as_str()))
+            .unwrap_or_default(),
+    )
+}
+
+/// Folders by path: added, removed, or searched differently.
+fn folder_changes(out: &mut Vec<String>, old: &[Folder], new: &[Folder]) {
+    for f in old {
+        match new.iter().find(|n| n.path == f.path) {
+            None => out.push(format!("folder removed: {}", f.path.display())),
+            Some(n) => change(
+                out,
+                &format!("folder {}", n.name),
+                folder_line(f),
+                folder_line(n),
+            ),
+        }
+    }
+    for f in new {
+        if !old.iter().any(|o| o.path == f.path) {
+            out.push(format!("folder added: {}", folder_line(f)));
+        }
+    }
 }
 
 fn integration_change(out: &mut Vec<String>, name: &str, old: &Integration, new: &Integration) {
@@ -131,6 +169,8 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         }
     }
 
+    folder_changes(&mut out, &old.folders, &new.folders);
+
     let (a, b) = (&old.integrations, &new.integrations);
     integration_change(&mut out, "azure_devops", &a.azure_devops, &b.azure_devops);
     integration_change(&mut out, "github", &a.github, &b.github);
@@ -195,6 +235,7 @@ mod tests {
         Config {
             source: None,
             repositories: vec![repo("web", "/src/web"), repo("cli", "/src/cli")],
+            folders: Vec::new(),
             settings: Settings::defaults(Tz::UTC),
             integrations: Integrations::default(),
             prompts: Default::default(),

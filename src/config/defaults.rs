@@ -73,6 +73,7 @@ pub(crate) fn config_for(cwd: &Path) -> Config {
     Config {
         source: None,
         repositories: repository_around(cwd).into_iter().collect(),
+        folders: Vec::new(),
         settings: Settings::defaults(local_timezone()),
         integrations: Integrations::default(),
         prompts: Default::default(),

@@ -11,6 +11,7 @@ mod changes;
 mod checkout;
 mod defaults;
 pub(crate) mod edit;
+pub(crate) mod discover;
 mod file;
 mod keypath;
 mod model;
@@ -27,8 +28,8 @@ mod yaml;
 pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::{
-    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
-    Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
+    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
+    Repository, Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
 };
 pub(crate) use times::parse_duration_secs;
 

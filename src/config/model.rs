@@ -15,7 +15,10 @@ use chrono_tz::Tz;
 pub struct Config {
     /// The file this was read from; `None` when running on defaults.
     pub source: Option<PathBuf>,
+    /// The listed repositories (`discover` entries are in `folders`).
     pub repositories: Vec<Repository>,
+    /// `repositories:` entries with `discover: true`: folders searched.
+    pub folders: Vec<Folder>,
     pub settings: Settings,
     pub integrations: Integrations,
     pub prompts: Prompts,
@@ -31,6 +34,39 @@ pub struct Repository {
     pub project: Option<String>,
     /// Per-repository override of `settings.commit_triggers`.
     pub commit_triggers: Option<CommitTriggers>,
+}
+
+/// A `repositories:` entry with `discover: true`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// `name`, or the folder's last path component: how status names it.
+    pub name: String,
+    /// Absolute, `~` expanded.
+    pub path: PathBuf,
+    /// How many levels below the folder a repository may be (1: its
+    /// direct subdirectories).
+    pub depth: u32,
+    pub exclude: Vec<Glob>,
+    pub enabled: bool,
+    /// Given to every repository found.
+    pub project: Option<String>,
+    pub commit_triggers: Option<CommitTriggers>,
+}
+
+/// An `exclude` pattern, matched against a path relative to the folder
+/// (`/`-separated): `*` is any run of characters but `/`, `?` one of them,
+/// `**` any run including `/` (`**/` also none). A pattern without `/`
+/// matches a name at any level (`vendor` is `**/vendor`); a leading `/`
+/// anchors it at the folder. A directory that matches is skipped with
+/// everything below it, and so is one that `dir/` matches (`**/vendor/**`
+/// skips `vendor` itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    /// As written.
+    pub(crate) text: String,
+    /// What is matched (`config::discover`): `**/` put in front of a
+    /// pattern without `/`, a leading `/` and trailing ones taken off.
+    pub(crate) pattern: String,
 }
 
 /// `settings:`.

@@ -30,6 +30,10 @@ repositories:
     # commit_triggers: own
   # The same in one line:
   # - {name: api, path: ~/src/api, enabled: true}
+  # Every repository under a folder, named by its path relative to it,
+  # down to `depth` levels (default 3), skipping what an `exclude` glob
+  # matches; a listed entry for one of them wins:
+  # - {path: ~/src, discover: true, depth: 3, exclude: ["**/vendor/**"], project: Work}
 
 settings:
   # Minutes between work-update prompts, 1..1440.

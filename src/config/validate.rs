@@ -13,10 +13,11 @@ use std::time::Duration;
 
 use chrono_tz::Tz;
 
+use super::discover;
 use super::keypath::KeyPath;
 use super::model::{
-    CommitTriggers, Config, Hook, Integration, Integrations, LogLevel, Prompts, Repository,
-    Settings, TimeOfDay, WeekdaySet, WhenAway,
+    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
+    Repository, Settings, TimeOfDay, WeekdaySet, WhenAway,
 };
 use super::suggest::{closest, did_you_mean};
 use super::times;
@@ -66,7 +67,16 @@ const TOP_KEYS: &[&str] = &[
     "integrations",
     "prompts",
 ];
-const REPOSITORY_KEYS: &[&str] = &["name", "path", "enabled", "project", "commit_triggers"];
+const REPOSITORY_KEYS: &[&str] = &[
+    "name",
+    "path",
+    "enabled",
+    "project",
+    "commit_triggers",
+    "discover",
+    "depth",
+    "exclude",
+];
 pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "prompt_interval",
     "work_hours_only",
@@ -324,31 +334,36 @@ fn list_items<'a>(node: &'a Node, path: &KeyPath, what: &str, hint: &str) -> Che
     }
 }
 
-fn authors(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
-    let items = list_items(
-        node,
-        path,
-        "a list of e-mail addresses",
-        "write a list: `[you@example.com]`",
-    )?;
-    items
+/// An optional list whose items `item` checks, each at its own key path.
+fn list_of<T>(
+    node: &Node,
+    path: &KeyPath,
+    (what, hint): (&str, &str),
+    item: impl Fn(&Node, &KeyPath) -> Checked<T>,
+) -> Checked<Vec<T>> {
+    list_items(node, path, what, hint)?
         .iter()
         .enumerate()
-        .map(|(index, item)| {
-            let item_path = path.index(index);
-            let address = string(item, &item_path, "an e-mail address")?.trim();
-            match address.split_once('@') {
-                Some((user, host)) if !user.is_empty() && !host.is_empty() => {
-                    Ok(address.to_owned())
-                }
-                _ => Err(problem(
-                    &item_path,
-                    format!("`{address}` is not an e-mail address"),
-                    Some("authors are matched against commit author e-mails".to_owned()),
-                )),
-            }
-        })
+        .map(|(index, node)| item(node, &path.index(index)))
         .collect()
+}
+
+fn authors(node: &Node, path: &KeyPath) -> Checked<Vec<String>> {
+    let what = (
+        "a list of e-mail addresses",
+        "write a list: `[you@example.com]`",
+    );
+    list_of(node, path, what, |item, item_path| {
+        let address = string(item, item_path, "an e-mail address")?.trim();
+        match address.split_once('@') {
+            Some((user, host)) if !user.is_empty() && !host.is_empty() => Ok(address.to_owned()),
+            _ => Err(problem(
+                item_path,
+                format!("`{address}` is not an e-mail address"),
+                Some("authors are matched against commit author e-mails".to_owned()),
+            )),
+        }
+    })
 }
 
 /// `~`, `~/x`, absolute, or relative to the config file's directory.
@@ -385,6 +400,116 @@ fn repository_path(raw: &str, path: &KeyPath, ctx: &Context) -> Checked<PathBuf>
         .components()
         .filter(|c| !matches!(c, Component::CurDir))
         .collect())
+}
+
+/// A `repositories:` item: one repository, or a folder to search.
+enum Item {
+    Repository(Repository),
+    Folder(Folder),
+}
+
+/// Whether an entry says `discover: true`.
+fn discovers(entries: &[Entry], path: &KeyPath) -> Checked<bool> {
+    match entries.iter().find(|e| e.key == "discover") {
+        Some(e) => boolean(&e.value, &path.key("discover")),
+        None => Ok(false),
+    }
+}
+
+fn excludes(node: &Node, path: &KeyPath) -> Checked<Vec<Glob>> {
+    let what = (
+        "a list of glob patterns",
+        "write a list: `[\"**/vendor/**\"]`",
+    );
+    list_of(node, path, what, |item, item_path| {
+        let text = string(item, item_path, "a glob pattern")?;
+        Glob::new(text).ok_or_else(|| {
+            problem(
+                item_path,
+                "empty pattern",
+                Some("e.g. `**/vendor/**` or `node_modules`".to_owned()),
+            )
+        })
+    })
+}
+
+/// An entry with `discover: true`: a folder whose repositories are found.
+fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
+    let mut name = None;
+    let mut folder_path = None;
+    let mut out = Folder {
+        name: String::new(),
+        path: PathBuf::new(),
+        depth: discover::DEFAULT_DEPTH,
+        exclude: Vec::new(),
+        enabled: true,
+        project: None,
+        commit_triggers: None,
+    };
+    for Entry { key, value, .. } in entries {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "discover" => {}
+            "name" => {
+                let text = text(value, &key_path, "a folder name")?;
+                if text.trim().is_empty() {
+                    return Err(problem(&key_path, "empty folder name", None));
+                }
+                name = Some(text.trim().to_owned());
+            }
+            "path" => {
+                let raw = string(value, &key_path, "a path")?;
+                folder_path = Some(repository_path(raw, &key_path, ctx)?);
+            }
+            "depth" => {
+                out.depth =
+                    integer(value, &key_path, 1, discover::MAX_DEPTH.into(), " levels")? as u32;
+            }
+            "exclude" => out.exclude = excludes(value, &key_path)?,
+            "enabled" => out.enabled = boolean(value, &key_path)?,
+            "project" => {
+                out.project = match &value.value {
+                    Value::Null => None,
+                    _ => Some(text(value, &key_path, "a project name")?),
+                }
+            }
+            "commit_triggers" => out.commit_triggers = Some(commit_triggers(value, &key_path)?),
+            other => return Err(unknown_key(path, other, REPOSITORY_KEYS)),
+        }
+    }
+    out.path = folder_path.ok_or_else(|| {
+        problem(
+            &path.key("path"),
+            "missing `path` for the folder to search",
+            Some("write `- {path: ~/src, discover: true}`".to_owned()),
+        )
+    })?;
+    out.name = name.unwrap_or_else(|| {
+        out.path.file_name().map_or_else(
+            || out.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    });
+    Ok(out)
+}
+
+fn item(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Item> {
+    if let Value::Map(entries) = &node.value {
+        if discovers(entries, path)? {
+            return folder(entries, path, ctx).map(Item::Folder);
+        }
+        if let Some(e) = entries
+            .iter()
+            .find(|e| e.key == "depth" || e.key == "exclude")
+        {
+            return Err(problem(
+                &path.key(&e.key),
+                format!("`{}` applies only to a folder to search", e.key),
+                Some("add `discover: true` to search the folder for repositories".to_owned()),
+            ));
+        }
+    }
+    repository(node, path, ctx).map(Item::Repository)
 }
 
 fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository> {
@@ -426,6 +551,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
                 }
             }
             "commit_triggers" => triggers = Some(commit_triggers(value, &key_path)?),
+            "discover" => {}
             other => return Err(unknown_key(path, other, REPOSITORY_KEYS)),
         }
     }
@@ -452,7 +578,10 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
     })
 }
 
-fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Vec<Repository>> {
+/// The repositories listed and the folders to search.
+type Entries = (Vec<Repository>, Vec<Folder>);
+
+fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Entries> {
     let items = list_items(
         node,
         path,
@@ -461,9 +590,28 @@ fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Vec<Repos
     )?;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    let mut folders = Vec::new();
+    for (index, node) in items.iter().enumerate() {
         let item_path = path.index(index);
-        let repo = repository(item, &item_path, ctx)?;
+        let repo = match item(node, &item_path, ctx)? {
+            Item::Repository(repo) => repo,
+            Item::Folder(folder) => {
+                let earlier = folders.iter().find(|(_, f)| discover::overlaps(f, &folder));
+                if let Some((first, f)) = earlier {
+                    return Err(problem(
+                        &item_path.key("path"),
+                        format!(
+                            "the folder `{}` overlaps the folder `{}` (`{path}[{first}]`): its directories would be searched twice",
+                            folder.path.display(),
+                            f.path.display()
+                        ),
+                        Some("search the outer folder only, or exclude the inner one from it (`exclude: [\"/name\"]`)".to_owned()),
+                    ));
+                }
+                folders.push((index, folder));
+                continue;
+            }
+        };
         if let Some(first) = seen.get(&repo.name) {
             return Err(problem(
                 &item_path.key("name"),
@@ -474,7 +622,7 @@ fn repositories(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Vec<Repos
         seen.insert(repo.name.clone(), index);
         out.push(repo);
     }
-    Ok(out)
+    Ok((out, folders.into_iter().map(|(_, f)| f).collect()))
 }
 
 /// One end of the work window and the key that set it.
@@ -756,7 +904,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
         }
     };
     let mut ignored = Vec::new();
-    let mut repos = Vec::new();
+    let mut repos = (Vec::new(), Vec::new());
     let mut settings_value = None;
     let mut integrations_value = Integrations::default();
     let mut prompts_value = Prompts::default();
@@ -794,7 +942,8 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
     Ok(Validated {
         config: Config {
             source: None,
-            repositories: repos,
+            repositories: repos.0,
+            folders: repos.1,
             settings: settings_value.unwrap_or_else(|| Settings::defaults(ctx.default_timezone)),
             integrations: integrations_value,
             prompts: prompts_value,
@@ -857,6 +1006,81 @@ mod tests {
         let (key, message, _) = fails("repositories:\n  - {name: a, path: ~bob/x}\n");
         assert_eq!(key, "repositories[0].path");
         assert!(message.contains("`~user`"));
+    }
+
+    #[test]
+    fn folders_to_search() {
+        let v = check(
+            "repositories:\n  - {name: api, path: ~/api}\n  - {path: ~/src, discover: true, depth: 2, exclude: [\"**/vendor/**\", node_modules], project: Work}\n  - {name: Old, path: /old, discover: true, enabled: false, commit_triggers: all}\n",
+        )
+        .unwrap();
+        assert_eq!(v.config.repositories.len(), 1);
+        let [src, old] = &v.config.folders[..] else {
+            panic!("{:?}", v.config.folders)
+        };
+        assert_eq!(src.name, "src");
+        assert_eq!(src.path, PathBuf::from("/home/dev/src"));
+        assert_eq!(src.depth, 2);
+        let globs: Vec<&str> = src.exclude.iter().map(|g| g.as_str()).collect();
+        assert_eq!(globs, ["**/vendor/**", "node_modules"]);
+        assert_eq!(src.project.as_deref(), Some("Work"));
+        assert_eq!(
+            (old.name.as_str(), old.depth, old.enabled),
+            ("Old", 3, false)
+        );
+        assert_eq!(old.commit_triggers, Some(CommitTriggers::All));
+
+        let table: &[(&str, &str, &str, Option<&str>)] = &[
+            (
+                "repositories:\n  - {path: ~/src, discover: true, depth: 40}\n",
+                "repositories[0].depth",
+                "`40` must be between 1 and 16 levels",
+                None,
+            ),
+            (
+                "repositories:\n  - {path: ~/src, discover: true, exclude: ['']}\n",
+                "repositories[0].exclude[0]",
+                "empty pattern",
+                Some("e.g. `**/vendor/**` or `node_modules`"),
+            ),
+            (
+                "repositories:\n  - {path: ~/src, discover: true, exlude: [x]}\n",
+                "repositories[0].exlude",
+                "unknown key `exlude`",
+                Some("did you mean `exclude`?"),
+            ),
+            (
+                "repositories:\n  - {name: a, path: ~/src, depth: 2}\n",
+                "repositories[0].depth",
+                "`depth` applies only to a folder to search",
+                Some("add `discover: true` to search the folder for repositories"),
+            ),
+            (
+                "repositories:\n  - {path: ~/src, discover: true}\n  - {path: ~/src/work, discover: true}\n",
+                "repositories[1].path",
+                "the folder `/home/dev/src/work` overlaps the folder `/home/dev/src` (`repositories[0]`): its directories would be searched twice",
+                Some("search the outer folder only, or exclude the inner one from it (`exclude: [\"/name\"]`)"),
+            ),
+            (
+                "repositories:\n  - {discover: true}\n",
+                "repositories[0].path",
+                "missing `path` for the folder to search",
+                Some("write `- {path: ~/src, discover: true}`"),
+            ),
+            (
+                "repositories:\n  - {path: ~/src, discover: yes please}\n",
+                "repositories[0].discover",
+                "expected `true` or `false`, found the string `yes please`",
+                None,
+            ),
+        ];
+        for (text, key, message, hint) in table {
+            let (k, m, h) = fails(text);
+            assert_eq!((k.as_str(), m.as_str()), (*key, *message), "{text}");
+            if hint.is_some() {
+                assert_eq!(h.as_deref(), *hint, "{text}");
+            }
+        }
     }
 
     #[test]

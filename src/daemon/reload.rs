@@ -84,11 +84,12 @@ impl Daemon {
         if new.settings.log_level != self.config.settings.log_level {
             self.log.set_level(new.settings.log_level);
         }
-        let unread = match self
-            .commits
-            .git
-            .reconfigure(&new.repositories, &new.settings, now)
-        {
+        let unread = match self.commits.git.reconfigure_with(
+            &new.repositories,
+            &new.folders,
+            &new.settings,
+            now,
+        ) {
             Ok(names) => Some(names),
             Err(e) => {
                 tracing::error!("re-arming repository watches: {e:#}");

@@ -88,8 +88,14 @@ async fn run_inner(
     let mut timer = WallClockTimer::new().context("creating the wall-clock timer")?;
 
     let (git_tx, mut git_rx) = mpsc::unbounded_channel();
-    let git = GitWatch::start(&config.repositories, &config.settings, git_tx, now)
-        .context("starting the repository watcher")?;
+    let git = GitWatch::start_with(
+        &config.repositories,
+        &config.folders,
+        &config.settings,
+        git_tx,
+        now,
+    )
+    .context("starting the repository watcher")?;
     let commit_batch = Debouncer::new(config.settings.commit_debounce);
 
     let events = EventBus::new();

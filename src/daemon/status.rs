@@ -322,6 +322,8 @@ impl Daemon {
                 .or(read_error)
                 .map(|e| e.explained()),
             away: Some(self.away_status(now)),
+            folders: self.commits.git.folder_statuses(),
+            watches: self.commits.git.watch_count(),
         })
     }
 

@@ -41,8 +41,8 @@ pub use request::{
 };
 pub use response::{ErrorKind, Failure, ReloadInfo, Response};
 pub use status::{
-    AwayStatus, ChannelProblem, Holding, PromptStatus, RepoState, RepoStatus, SchedulerStatus,
-    Status, StatusPaths, WorkHoursStatus,
+    AwayStatus, ChannelProblem, FolderStatus, Holding, PromptStatus, RepoState, RepoStatus,
+    SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
 };
 pub use trigger::{MissReason, TriggerInfo, TriggerKind};
 

@@ -46,6 +46,14 @@ pub struct Status {
     /// says so; absent from a daemon that does not know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub away: Option<AwayStatus>,
+    /// The folders searched for repositories; absent when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<FolderStatus>,
+    /// The inotify watches (or, elsewhere, watched directories) git
+    /// watching holds: the repositories' and the folders'; absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub watches: usize,
 }
 
 /// The session as the daemon follows it, and the prompt it holds.
@@ -82,6 +90,22 @@ pub struct Holding {
     pub reason: String,
     #[serde(default)]
     pub since: Option<DateTime<Utc>>,
+}
+
+/// A folder searched for repositories (`discover: true`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FolderStatus {
+    pub name: String,
+    pub path: String,
+    /// The repositories found in it and watched (a listed entry for one
+    /// counts there, not here).
+    pub repositories: usize,
+    /// The directories looked into, one watch each.
+    pub watches: usize,
+    /// Why it is not searched (missing, disabled, the inotify limit, with
+    /// the numbers); null while it is.
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// The outstanding prompt as `status` shows it.
@@ -170,6 +194,9 @@ pub struct RepoStatus {
     /// there is nothing to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The folder it was found in; absent for a listed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -285,6 +312,7 @@ mod tests {
             last_commit_at: None,
             last_commit_summary: None,
             note: None,
+            folder: None,
         }
     }
 

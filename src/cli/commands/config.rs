@@ -55,8 +55,12 @@ fn check(path: &Path) -> Result<Status, CliError> {
         1 => "minute".to_string(),
         n => format!("{n} minutes"),
     };
+    let folders = match cfg.folders.len() {
+        0 => String::new(),
+        n => format!(", {} searched", plural(n as u64, "folder", "folders")),
+    };
     let mut text = format!(
-        "{}: ok ({}, prompt every {every})\n",
+        "{}: ok ({}{folders}, prompt every {every})\n",
         path.display(),
         plural(cfg.repositories.len() as u64, "repository", "repositories"),
     );

@@ -12,7 +12,7 @@ use crate::cli::{out, CliError, Context};
 use crate::display::{full_time, human_duration, local_time, relative};
 use crate::exit::Explain;
 use crate::exit::Status as ExitStatus;
-use crate::protocol::{AwayStatus, Command, RepoStatus, Response, Status};
+use crate::protocol::{AwayStatus, Command, FolderStatus, RepoStatus, Response, Status};
 use crate::service::{self, ManagerStatus};
 
 #[derive(Serialize)]
@@ -261,6 +261,7 @@ pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<
         out.push_str("  none configured\n");
     }
     out.push_str(&repo_lines(&s.repositories, now));
+    out.push_str(&folder_lines(&s.folders, s.watches));
     if let Some(m) = manager {
         render_manager(&mut out, m);
         if let Some(note) = other_daemon(s, m) {
@@ -380,6 +381,36 @@ fn repo_lines(repos: &[RepoStatus], now: DateTime<Utc>) -> String {
         .iter()
         .map(|r| repo_line(r, (name, state), now))
         .collect()
+}
+
+/// The folders searched for repositories, and the watches git watching
+/// holds in all.
+fn folder_lines(folders: &[FolderStatus], watches: usize) -> String {
+    let mut out = String::new();
+    if !folders.is_empty() {
+        out.push_str("\nFolders searched:\n");
+    }
+    for f in folders {
+        let _ = write!(
+            out,
+            "  {}  {}  {} found, {}",
+            f.name,
+            f.path,
+            crate::display::plural(f.repositories as u64, "repository", "repositories"),
+            crate::display::plural(f.watches as u64, "watch", "watches")
+        );
+        if let Some(reason) = &f.reason {
+            let _ = write!(out, "  ({reason})");
+        }
+        out.push('\n');
+    }
+    if watches > 0 {
+        let _ = writeln!(
+            out,
+            "Watches:      {watches} (inotify, repositories and folders)"
+        );
+    }
+    out
 }
 
 /// One repository: name, state, path, then what is known of it.
@@ -646,6 +677,7 @@ mod tests {
             last_commit_at: Some("2026-11-26T08:00:00Z".parse().unwrap()),
             last_commit_summary: Some("Add the parser".into()),
             note: None,
+            folder: None,
         };
         assert_eq!(
             repo_line(&watching, (3, 8), now),
@@ -692,5 +724,30 @@ mod tests {
             table.starts_with("  api           watching  /src/api"),
             "{table}"
         );
+    }
+
+    #[test]
+    fn folders_show_what_they_found_and_cost() {
+        let src = FolderStatus {
+            name: "src".into(),
+            path: "/home/me/src".into(),
+            repositories: 12,
+            watches: 1,
+            reason: None,
+        };
+        let big = FolderStatus {
+            name: "all".into(),
+            path: "/data".into(),
+            repositories: 0,
+            watches: 0,
+            reason: Some("searching `/data` needs 90000 watches".into()),
+        };
+        assert_eq!(
+            folder_lines(&[src, big], 40),
+            "\nFolders searched:\n  src  /home/me/src  12 repositories found, 1 watch\n  \
+             all  /data  0 repositories found, 0 watches  (searching `/data` needs 90000 watches)\n\
+             Watches:      40 (inotify, repositories and folders)\n"
+        );
+        assert_eq!(folder_lines(&[], 0), "");
     }
 }

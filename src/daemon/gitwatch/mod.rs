@@ -16,7 +16,8 @@
 //! one reflog), [`details`] (libgit2 commit stats), [`process`] (lines to
 //! batch and events), `outcome` (what it hands back: [`GitEvent`],
 //! [`Update`]), [`watcher`] (inotify; the notify crate elsewhere),
-//! [`debounce`], [`startup`] (warnings at start). The commits, rebases,
+//! [`debounce`], [`startup`] (warnings at start), `folders` (folders
+//! searched for repositories). The commits, rebases,
 //! activity and repository states themselves are the protocol's types,
 //! announced as they are. The decisions are plain functions with table
 //! tests; this module, `repo`, `read` and `watcher` are the I/O around
@@ -25,6 +26,7 @@
 pub(crate) mod classify;
 pub mod debounce;
 pub(crate) mod details;
+mod folders;
 pub(crate) mod layout;
 mod outcome;
 pub(crate) mod process;
@@ -42,14 +44,14 @@ pub(crate) use outcome::LastCommit;
 pub use outcome::Update;
 pub use watcher::WatchMsg;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::config::{CommitTriggers, Repository, Settings};
+use crate::config::{CommitTriggers, Folder, Repository, Settings};
 use crate::protocol::{RepoState, RepoStatus};
 use crate::store::{CommitRecord, Store};
 use details::Readers;
@@ -83,6 +85,11 @@ pub struct GitWatch {
     policy: Policy,
     /// Repositories kept open across a burst of changes.
     readers: Readers,
+    /// The repositories as configured (those found in folders join them).
+    listed: Vec<Repository>,
+    folders: Vec<folders::FolderWatch>,
+    /// Each repository found in a folder, and which.
+    found_in: HashMap<String, usize>,
 }
 
 impl GitWatch {
@@ -95,18 +102,38 @@ impl GitWatch {
         tx: UnboundedSender<WatchMsg>,
         now: DateTime<Utc>,
     ) -> Result<GitWatch> {
+        GitWatch::start_with(repos, &[], settings, tx, now)
+    }
+
+    /// [`GitWatch::start`] with folders to search: the listed repositories
+    /// are armed first, so they have their watches whatever the folders
+    /// need.
+    pub fn start_with(
+        repos: &[Repository],
+        folders: &[Folder],
+        settings: &Settings,
+        tx: UnboundedSender<WatchMsg>,
+        now: DateTime<Utc>,
+    ) -> Result<GitWatch> {
         let fs = FsWatcher::new(tx).context("creating the file-system watcher")?;
         let mut gw = GitWatch {
             fs,
             repos: BTreeMap::new(),
             policy: Policy::from_settings(settings),
             readers: Readers::default(),
+            listed: repos.to_vec(),
+            folders: Vec::new(),
+            found_in: HashMap::new(),
         };
         for r in repos {
             gw.repos.insert(r.name.clone(), RepoWatch::new(r.clone()));
         }
         let names: Vec<String> = gw.repos.keys().cloned().collect();
         gw.settle(names, now);
+        if gw.set_folders(folders) {
+            let all = gw.merged();
+            gw.apply(&all, now);
+        }
         for warning in startup::warnings(&gw.repo_states()) {
             tracing::warn!("{warning}");
         }
@@ -145,17 +172,69 @@ impl GitWatch {
     pub fn handle(&mut self, msg: WatchMsg, store: &mut Store, now: DateTime<Utc>) -> Update {
         let names: Vec<String> = match msg {
             WatchMsg::Changed { repo } => vec![repo],
+            WatchMsg::Folders => {
+                let found = self.rescan_folders();
+                return self.take_found(found, store, now);
+            }
             WatchMsg::Rescan => {
                 self.fs.forget_all();
-                self.repos.keys().cloned().collect()
+                return self.search_again_and_read_all(store, now);
             }
             WatchMsg::Error { message } => {
                 tracing::warn!(error = %message, "file-system watcher error ({message}); re-reading all repositories");
                 self.fs.forget_all();
-                self.repos.keys().cloned().collect()
+                return self.search_again_and_read_all(store, now);
             }
         };
         self.refresh_each(&names, store, now)
+    }
+
+    /// Events were lost: searches every folder again and reads every
+    /// repository.
+    fn search_again_and_read_all(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let mut moved = BTreeSet::new();
+        if self.rescan_all_folders(true) {
+            let all = self.merged();
+            moved = self.apply(&all, now).1;
+        }
+        let names: Vec<String> = self.repos.keys().cloned().collect();
+        let mut update = self.refresh_each(&names, store, now);
+        moved.extend(update.changed);
+        update.changed = moved.into_iter().collect();
+        update
+    }
+
+    /// When the folders' repositories `changed`, watches them as found:
+    /// arms and reads the new ones (from their reflogs' current end, as
+    /// a reload does), drops the ones gone.
+    fn take_found(&mut self, changed: bool, store: &mut Store, now: DateTime<Utc>) -> Update {
+        if !changed {
+            return Update {
+                events: Ok(Vec::new()),
+                changed: Vec::new(),
+            };
+        }
+        let all = self.merged();
+        let (unread, mut moved) = self.apply(&all, now);
+        for name in &unread {
+            match store.last_commit(name) {
+                Ok(last) => {
+                    if let Some(w) = self.repos.get_mut(name) {
+                        w.last_commit = last.map(last_commit_of);
+                    }
+                }
+                Err(e) => {
+                    return Update {
+                        events: Err(e),
+                        changed: moved.into_iter().collect(),
+                    }
+                }
+            }
+        }
+        let mut update = self.refresh_each(&unread, store, now);
+        moved.extend(update.changed);
+        update.changed = moved.into_iter().collect();
+        update
     }
 
     /// Reads every repository again from its stored cursors (after the
@@ -202,6 +281,32 @@ impl GitWatch {
         now: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         self.policy = Policy::from_settings(settings);
+        self.listed = repos.to_vec();
+        let all = self.merged();
+        Ok(self.apply(&all, now).0)
+    }
+
+    /// [`GitWatch::reconfigure`] with the folders to search: a folder
+    /// searched already with the same settings is kept as its watches
+    /// keep it.
+    pub fn reconfigure_with(
+        &mut self,
+        repos: &[Repository],
+        folders: &[Folder],
+        settings: &Settings,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        self.set_folders(folders);
+        self.reconfigure(repos, settings, now)
+    }
+
+    /// Makes the watched repositories `repos`; returns those to read (see
+    /// [`GitWatch::reconfigure`]) and those whose state changed.
+    fn apply(
+        &mut self,
+        repos: &[Repository],
+        now: DateTime<Utc>,
+    ) -> (Vec<String>, BTreeSet<String>) {
         let mut next = BTreeMap::new();
         let mut unread = Vec::new();
         let mut to_probe = Vec::new();
@@ -229,11 +334,12 @@ impl GitWatch {
             next.insert(r.name.clone(), watch);
         }
         for gone in self.repos.keys() {
+            tracing::info!(repo = %gone, "repository `{gone}` is no longer watched");
             self.fs.remove(gone);
         }
         self.repos = next;
-        self.settle(to_probe, now);
-        Ok(unread)
+        let changed = self.settle(to_probe, now);
+        (unread, changed)
     }
 
     /// One line per configured repository, for `devtrack status`.
@@ -256,6 +362,10 @@ impl GitWatch {
                     .as_ref()
                     .filter(|l| l.no_reflog && w.state == RepoState::Watching)
                     .map(|_| refs::NOTE.to_string()),
+                folder: self
+                    .found_in
+                    .get(&w.config.name)
+                    .map(|&i| self.folders[i].config.name.clone()),
             })
             .collect()
     }
@@ -280,22 +390,35 @@ impl GitWatch {
     /// refused its watches (cheap: no file reads): while one is, the run
     /// loop retries them ([`GitWatch::retry_limited`]).
     pub(crate) fn waits_for_limit(&self) -> bool {
-        self.repos
-            .values()
-            .any(|w| repo::waits_for_limit(&w.state, w.limit))
+        self.folder_waits_for_limit()
+            || self
+                .repos
+                .values()
+                .any(|w| repo::waits_for_limit(&w.state, w.limit))
     }
 
     /// Arms again the repositories waiting for an inotify limit and reads
     /// what their reflogs gained since they could not be watched (as a
     /// reload does); the others are left alone.
     pub(crate) fn retry_limited(&mut self, store: &mut Store, now: DateTime<Utc>) -> Update {
+        let found = self.rescan_all_folders(false);
+        let first = self.take_found(found, store, now);
+        let Ok(mut events) = first.events else {
+            return first;
+        };
         let names: Vec<String> = self
             .repos
             .iter()
             .filter(|(_, w)| repo::waits_for_limit(&w.state, w.limit))
             .map(|(name, _)| name.clone())
             .collect();
-        self.refresh_each(&names, store, now)
+        let mut update = self.refresh_each(&names, store, now);
+        update.changed.extend(first.changed);
+        if let Ok(more) = update.events {
+            events.extend(more);
+            update.events = Ok(events);
+        }
+        update
     }
 
     /// The watcher still reads events and the run loop's receiver is open.

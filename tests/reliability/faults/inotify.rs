@@ -34,6 +34,7 @@ const RUN_ALONE: &str = "DEVTRACK_MACHINE_WIDE_TESTS=1 cargo test --test tests r
 /// normal machine has them, so their inotify counts start at 0.
 const WATCHES_UID: u32 = 64917;
 const INSTANCES_UID: u32 = 64918;
+const FOLDER_UID: u32 = 64919;
 
 /// A lowered `fs.inotify.*` value, restored when dropped.
 struct Lowered {
@@ -211,5 +212,70 @@ fn instance_limit_exhausted() {
             recovered.as_millis(),
             window.as_millis()
         ),
+    );
+}
+
+/// A folder searched for repositories that needs more watches than the
+/// limit leaves: the listed repository, armed first, keeps working; the
+/// folder's reason gives the numbers (the watches it needs, the sysctl);
+/// once the limit is back the daemon searches it by itself and watches
+/// what it holds.
+#[test]
+fn folder_too_large_for_the_watch_limit() {
+    const TEST: &str = "faults::inotify::folder_too_large_for_the_watch_limit";
+    let Some(prepared) = prepared(TEST, FOLDER_UID) else {
+        return;
+    };
+    // The folder: itself, 30 plain directories and one repository.
+    let src = prepared.env.cwd.join("src");
+    for i in 0..30 {
+        std::fs::create_dir_all(src.join(format!("d{i}"))).unwrap();
+    }
+    let found = src.join("d0/found");
+    std::fs::create_dir_all(&found).unwrap();
+    crate::util::git_as(None, &found, &["init", "-q", "-b", "main"]);
+    crate::util::git_as(
+        None,
+        &found,
+        &["commit", "-q", "--allow-empty", "-m", "first"],
+    );
+    super::chown(&src, FOLDER_UID);
+    let config = prepared.env.config_path();
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "settings:\n",
+        &format!(
+            "  - {{path: '{}', discover: true, depth: 2}}\nsettings:\n",
+            src.display()
+        ),
+    );
+    std::fs::write(&config, text).unwrap();
+    let _lock = limits_lock();
+    let low = Lowered::set("max_user_watches", 8);
+    let f = prepared.start();
+
+    let s = f.status();
+    let folder = &s["daemon"]["folders"][0];
+    let reason = folder["reason"].as_str().unwrap_or_default().to_string();
+    assert!(
+        reason.contains("needs 31 watches") && reason.contains("`fs.inotify.max_user_watches` = 8"),
+        "{folder}"
+    );
+    assert_eq!(folder["repositories"], 0, "{folder}");
+    assert_eq!(f.repo_status("a")["state"], "watching");
+    let in_a = f.commit_seen(&f.repo("a"), "a keeps working");
+    assert!(f.stored("a").contains(&in_a));
+    drop(low);
+
+    // No reload: the limit retry searches the folder again.
+    f.wait_repo_state("d0/found", "watching");
+    let s = f.status();
+    assert!(s["daemon"]["folders"][0]["reason"].is_null(), "{s}");
+    let log = f.stop();
+    assert!(log.contains("needs 31 watches"), "{log}");
+    figure(
+        TEST,
+        "fs.inotify.max_user_watches lowered to 8, a folder needing 31 (1 listed repository)",
+        "1 folder not searched",
+        "status and log gave the watches needed and the sysctl; the listed repository kept working; the folder searched by itself once the limit was back",
     );
 }

@@ -27,6 +27,7 @@
 //! the queue is empty is one batch. The kernel gives the same watch to
 //! every path of one directory, so a watch maps to a list of paths.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
@@ -90,11 +91,15 @@ pub(crate) fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Opt
     Some(Seen::Change { path, replaced })
 }
 
-/// Which paths each watch stands for, and the other way round.
+/// Which paths each watch stands for, and the other way round (one copy
+/// of each path, shared). A watch nearly always stands for one path, kept
+/// in `paths`; a directory reached by another path too has the others in
+/// `more` (a searched folder may have 50,000 watches: no list each).
 #[derive(Default)]
 struct Watches {
-    paths: HashMap<WatchDescriptor, Vec<PathBuf>>,
-    of: HashMap<PathBuf, WatchDescriptor>,
+    paths: HashMap<WatchDescriptor, Arc<Path>>,
+    more: HashMap<WatchDescriptor, Vec<Arc<Path>>>,
+    of: HashMap<Arc<Path>, WatchDescriptor>,
 }
 
 impl Watches {
@@ -102,8 +107,14 @@ impl Watches {
     /// no other path uses that one any more (to be removed).
     fn link(&mut self, dir: &Path, wd: WatchDescriptor) -> Option<WatchDescriptor> {
         let unused = self.unlink(dir).filter(|old| *old != wd);
-        self.of.insert(dir.to_path_buf(), wd);
-        self.paths.entry(wd).or_default().push(dir.to_path_buf());
+        let dir: Arc<Path> = Arc::from(dir);
+        self.of.insert(Arc::clone(&dir), wd);
+        match self.paths.entry(wd) {
+            Entry::Vacant(v) => {
+                v.insert(dir);
+            }
+            Entry::Occupied(_) => self.more.entry(wd).or_default().push(dir),
+        }
         unused
     }
 
@@ -111,20 +122,42 @@ impl Watches {
     /// uses it (to be removed).
     fn unlink(&mut self, dir: &Path) -> Option<WatchDescriptor> {
         let wd = self.of.remove(dir)?;
-        let list = self.paths.get_mut(&wd)?;
-        list.retain(|d| d != dir);
-        if !list.is_empty() {
-            return None;
+        let Some(others) = self.more.get_mut(&wd) else {
+            self.paths.remove(&wd);
+            return Some(wd);
+        };
+        match others.iter().position(|d| **d == *dir) {
+            Some(i) => {
+                others.swap_remove(i);
+            }
+            // It was the first: another takes its place.
+            None => {
+                if let Some(next) = others.pop() {
+                    self.paths.insert(wd, next);
+                }
+            }
         }
-        self.paths.remove(&wd);
-        Some(wd)
+        if others.is_empty() {
+            self.more.remove(&wd);
+        }
+        None
+    }
+
+    /// Every path `wd` stands for.
+    fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = &Arc<Path>> {
+        self.paths
+            .get(&wd)
+            .into_iter()
+            .chain(self.more.get(&wd).into_iter().flatten())
     }
 
     /// The kernel dropped `wd`: the paths it stood for.
     fn forget(&mut self, wd: WatchDescriptor) -> Vec<PathBuf> {
-        let dirs = self.paths.remove(&wd).unwrap_or_default();
+        let dirs: Vec<PathBuf> = self.all(wd).map(|d| d.to_path_buf()).collect();
+        self.paths.remove(&wd);
+        self.more.remove(&wd);
         for d in &dirs {
-            self.of.remove(d);
+            self.of.remove(d.as_path());
         }
         dirs
     }
@@ -141,8 +174,8 @@ impl Watches {
                 for dir in self.forget(ev.wd) {
                     batch.extend(seen(ev.mask, &dir, name));
                 }
-            } else if let Some(dirs) = self.paths.get(&ev.wd) {
-                for dir in dirs {
+            } else {
+                for dir in self.all(ev.wd) {
                     batch.extend(seen(ev.mask, dir, name));
                 }
             }
@@ -451,5 +484,36 @@ mod tests {
         }
         assert!(backend.is_alive());
         assert_eq!(backend.add(&logs, Wants::Writes), Err(AddError::Vanished));
+    }
+
+    #[test]
+    fn a_watch_keeps_each_of_its_paths_once() {
+        let (a, b, c) = (Path::new("/a"), Path::new("/b"), Path::new("/c"));
+        // Two watch descriptors (nix makes them only through the kernel).
+        let dir = tempfile::tempdir().unwrap();
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC).unwrap();
+        let one = inotify.add_watch(dir.path(), mask(Wants::Entries)).unwrap();
+        let two = inotify
+            .add_watch(Path::new("/"), mask(Wants::Entries))
+            .unwrap();
+        let mut w = Watches::default();
+        assert_eq!(w.link(a, one), None);
+        assert_eq!(w.link(b, one), None, "the same directory by another path");
+        assert_eq!(w.link(c, two), None);
+        let paths = |w: &Watches, wd| -> Vec<PathBuf> {
+            let mut v: Vec<PathBuf> = w.all(wd).map(|d| d.to_path_buf()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(paths(&w, one), [a, b]);
+        // The first path goes: the other stands for the watch.
+        assert_eq!(w.unlink(a), None);
+        assert_eq!(paths(&w, one), [b]);
+        assert_eq!(w.unlink(b), Some(one), "unused now: to be removed");
+        assert_eq!(paths(&w, one), Vec::<PathBuf>::new());
+        // `c` moved to another watch: the old one is unused.
+        assert_eq!(w.link(c, one), Some(two));
+        assert_eq!(w.forget(one), [c]);
+        assert!(w.paths.is_empty() && w.more.is_empty() && w.of.is_empty());
     }
 }

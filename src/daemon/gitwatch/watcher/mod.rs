@@ -47,6 +47,9 @@ pub enum WatchMsg {
     Rescan,
     /// The watcher reported an error; every repository is re-read.
     Error { message: String },
+    /// An entry appeared, went or was renamed in a directory of a folder
+    /// searched for repositories ([`FsWatcher::take_folder_changes`]).
+    Folders,
 }
 
 /// What a backend saw, handed over a batch at a time.
@@ -133,6 +136,9 @@ struct Routes {
     /// Watched directories an event showed removed, moved away or created
     /// anew: their watch is gone or no longer on what the path names.
     stale: HashSet<PathBuf>,
+    /// What changed in them since the run loop last took it; a
+    /// [`WatchMsg::Folders`] is on its way while this is not empty.
+    folder_changes: Vec<PathBuf>,
 }
 
 impl Routes {
@@ -249,6 +255,8 @@ struct Watch {
 pub(crate) struct FsWatcher {
     /// `None` while no inotify instance could be had.
     backend: Option<Backend>,
+    /// The folders' own (started with the first folder directory).
+    folders: Option<Backend>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -265,11 +273,16 @@ pub(in crate::daemon) enum OpenError {
     Other(anyhow::Error),
 }
 
-/// A backend whose batches are routed through `routes` to `tx`.
-fn open(
+/// What a sink does with one batch: `send` hands a message to the run
+/// loop.
+type Handle = fn(&mut Routes, &[Seen], &dyn Fn(WatchMsg));
+
+/// A backend whose batches `handle` turns into messages to `tx`.
+fn open_with(
     routes: &Arc<Mutex<Routes>>,
     closed: &Arc<AtomicBool>,
     tx: &UnboundedSender<WatchMsg>,
+    handle: Handle,
 ) -> Result<Backend, OpenError> {
     let sink_routes = Arc::clone(routes);
     let sink_closed = Arc::clone(closed);
@@ -281,7 +294,19 @@ fn open(
             }
         };
         let mut routes = sink_routes.lock().unwrap_or_else(|p| p.into_inner());
-        let routed = route(&mut routes, batch);
+        handle(&mut routes, batch, &send);
+    });
+    Backend::start(sink)
+}
+
+/// A backend whose batches are routed through `routes` to `tx`.
+fn open(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<Backend, OpenError> {
+    open_with(routes, closed, tx, |routes, batch, send| {
+        let routed = route(routes, batch);
         for message in routed.errors {
             send(WatchMsg::Error { message });
         }
@@ -290,10 +315,39 @@ fn open(
             return;
         }
         for repo in routed.repos {
-            routes.notify(&repo, &send);
+            routes.notify(&repo, send);
         }
-    });
-    Backend::start(sink)
+    })
+}
+
+/// The backend of the folders searched: a kernel watcher of its own, so
+/// that a directory watched for a folder and for a repository (the
+/// ancestor of a missing one) has a watch for each, which neither removes
+/// for the other. Every path it reports goes to the folders, gathered
+/// until the run loop takes them ([`FsWatcher::take_folder_changes`]).
+fn open_folders(
+    routes: &Arc<Mutex<Routes>>,
+    closed: &Arc<AtomicBool>,
+    tx: &UnboundedSender<WatchMsg>,
+) -> Result<Backend, OpenError> {
+    open_with(routes, closed, tx, |routes, batch, send| {
+        let mut paths = Vec::new();
+        for seen in batch {
+            match seen {
+                Seen::Change { path, .. } => paths.push(path.clone()),
+                Seen::Overflow => return send(WatchMsg::Rescan),
+                Seen::Error(message) => send(WatchMsg::Error {
+                    message: message.clone(),
+                }),
+            }
+        }
+        if !paths.is_empty() {
+            if routes.folder_changes.is_empty() {
+                send(WatchMsg::Folders);
+            }
+            routes.folder_changes.extend(paths);
+        }
+    })
 }
 
 impl FsWatcher {
@@ -316,6 +370,7 @@ impl FsWatcher {
         };
         Ok(FsWatcher {
             backend,
+            folders: None,
             routes,
             watches: BTreeMap::new(),
             wanted: HashMap::new(),
@@ -486,6 +541,40 @@ impl FsWatcher {
         self.routes().stale.extend(dirs);
     }
 
+    /// Watches `dir` of a folder searched for repositories: what appears
+    /// in it, goes or is renamed comes as [`WatchMsg::Folders`].
+    pub(super) fn watch_folder_dir(&mut self, dir: &Path) -> Result<(), AddError> {
+        if self.folders.is_none() {
+            let backend =
+                open_folders(&self.routes, &self.closed, &self.tx).map_err(|e| match e {
+                    OpenError::Limit(reason) => AddError::Limited(Limit::Instances, reason),
+                    OpenError::Other(e) => AddError::Failed(format!("{e:#}")),
+                })?;
+            self.folders = Some(backend);
+        }
+        self.folders
+            .as_ref()
+            .expect("set above")
+            .add(dir, Wants::Entries)
+    }
+
+    /// `dir` of a searched folder is no longer watched.
+    pub(crate) fn unwatch_folder_dir(&mut self, dir: &Path) {
+        if let Some(backend) = &self.folders {
+            backend.remove(dir);
+        }
+    }
+
+    /// The paths changed in searched folders since the last call.
+    pub(crate) fn take_folder_changes(&self) -> Vec<PathBuf> {
+        std::mem::take(&mut self.routes().folder_changes)
+    }
+
+    /// How many directories the repositories have watched.
+    pub(crate) fn watch_count(&self) -> usize {
+        self.watches.len()
+    }
+
     /// The directories watched now.
     pub(crate) fn watched_dirs(&self) -> Vec<PathBuf> {
         self.watches.keys().cloned().collect()
@@ -494,7 +583,9 @@ impl FsWatcher {
     /// The backend still reads events and the run loop still listens.
     /// With no backend (no inotify instance) there is nothing to hang.
     pub(crate) fn is_alive(&self) -> bool {
-        !self.closed.load(Ordering::Relaxed) && self.backend.as_ref().is_none_or(Backend::is_alive)
+        !self.closed.load(Ordering::Relaxed)
+            && self.backend.as_ref().is_none_or(Backend::is_alive)
+            && self.folders.as_ref().is_none_or(Backend::is_alive)
     }
 }
 
