@@ -933,7 +933,7 @@ mod tests {
         let starter = crate::config::starter();
         let with_api = added(starter, &entry("api", "/a")).unwrap();
         assert!(
-            with_api.contains("  # - {name: api, path: ~/src/api, enabled: true}\n  - name: api\n    path: /a\n\nsettings:"),
+            with_api.contains("project: Work}\n  - name: api\n    path: /a\n\nsettings:"),
             "{with_api}"
         );
         let without = removed(&with_api, 0);

@@ -10,8 +10,8 @@
 mod changes;
 mod checkout;
 mod defaults;
-pub(crate) mod edit;
 pub(crate) mod discover;
+pub(crate) mod edit;
 mod file;
 mod keypath;
 mod model;
@@ -379,15 +379,43 @@ pub(crate) fn open_for_edit(path: &Path) -> Result<Option<Editable>, ConfigError
 }
 
 impl Editable {
-    /// Line and column of `repositories[index].path`.
+    /// Line and column of the path of `config.repositories[index]`.
     pub(crate) fn position_of_entry(&self, index: usize) -> (usize, usize) {
         let at = self.root.position_of(
             &keypath::KeyPath::root()
                 .key("repositories")
-                .index(index)
+                .index(self.item_of(index))
                 .key("path"),
         );
         (at.line, at.column)
+    }
+
+    /// The item of the file's `repositories:` list that is
+    /// `config.repositories[index]`: the list also holds the folders
+    /// (`discover: true`), which `config.repositories` leaves out.
+    fn item_of(&self, index: usize) -> usize {
+        let tree::Value::Map(top) = &self.root.value else {
+            return index;
+        };
+        let Some(tree::Value::Seq(items)) = top
+            .iter()
+            .find(|e| e.key == "repositories")
+            .map(|e| &e.value.value)
+        else {
+            return index;
+        };
+        let is_folder = |item: &tree::Node| match &item.value {
+            tree::Value::Map(entries) => entries
+                .iter()
+                .any(|e| e.key == "discover" && e.value.value == tree::Value::Bool(true)),
+            _ => false,
+        };
+        items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| !is_folder(item))
+            .nth(index)
+            .map_or(index, |(i, _)| i)
     }
 
     pub(crate) fn add(&self, entry: &edit::NewEntry) -> Result<String, edit::Refusal> {
@@ -395,7 +423,7 @@ impl Editable {
     }
 
     pub(crate) fn remove(&self, index: usize) -> Result<String, edit::Refusal> {
-        edit::remove(&self.text, &self.root, &self.anchors, index)
+        edit::remove(&self.text, &self.root, &self.anchors, self.item_of(index))
     }
 
     pub(crate) fn set_enabled(
@@ -403,7 +431,13 @@ impl Editable {
         index: usize,
         enabled: bool,
     ) -> Result<Option<String>, edit::Refusal> {
-        edit::set_enabled(&self.text, &self.root, &self.anchors, index, enabled)
+        edit::set_enabled(
+            &self.text,
+            &self.root,
+            &self.anchors,
+            self.item_of(index),
+            enabled,
+        )
     }
 }
 
@@ -434,6 +468,33 @@ pub(crate) fn starter() -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `repo` commands name a listed repository; the file's list also
+    /// holds folders, which the edit must step over.
+    #[test]
+    fn a_listed_repository_is_edited_past_the_folders_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        let text = "repositories:\n  - {path: /src, discover: true}\n  - name: a\n    path: /a\n  - {path: /more, discover: true, depth: 2}\n  - name: b\n    path: /b\n";
+        std::fs::write(&path, text).unwrap();
+        let doc = open_for_edit(&path).unwrap().unwrap();
+        let names: Vec<&str> = doc
+            .config
+            .repositories
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(doc.position_of_entry(1), (7, 5));
+        assert_eq!(
+            doc.remove(1).unwrap(),
+            "repositories:\n  - {path: /src, discover: true}\n  - name: a\n    path: /a\n  - {path: /more, discover: true, depth: 2}\n"
+        );
+        assert_eq!(
+            doc.set_enabled(0, false).unwrap().unwrap(),
+            text.replace("    path: /a\n", "    path: /a\n    enabled: false\n")
+        );
+    }
 
     #[test]
     fn starter_is_a_valid_config() {
