@@ -68,6 +68,21 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ),
     ("instance", &["cli", "daemon", "report", "service", "store"]),
     (
+        "bus_address",
+        &[
+            "cli",
+            "config",
+            "daemon",
+            "instance",
+            "protocol",
+            "report",
+            "scheduler",
+            "service",
+            "session",
+            "store",
+        ],
+    ),
+    (
         "socket_watch",
         &[
             "cli",

@@ -27,6 +27,7 @@
 //! (docs/architecture.md; checked by a test).
 
 pub(crate) mod backoff;
+pub(crate) mod bus_address;
 pub mod cli;
 pub mod config;
 pub mod daemon;

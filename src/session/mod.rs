@@ -108,7 +108,8 @@ pub(crate) type Following = tokio::sync::watch::Receiver<AwayState>;
 /// The run loop's side of asking: `true` while it holds a prompt.
 pub(crate) type Ask = tokio::sync::watch::Sender<bool>;
 
-/// A bus that is not there (yet): tried again from 1 s, doubling to 5 min.
+/// A bus that refuses (or one that is no socket file to wait for): tried
+/// again from 1 s, doubling to 5 min.
 #[cfg(target_os = "linux")]
 const CONNECT: crate::backoff::Backoff = crate::backoff::Backoff::new(
     std::time::Duration::from_secs(1),
@@ -121,8 +122,9 @@ const METHOD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Follows the `bus` (`system bus`, `session bus`) at `address` for good:
 /// `follow` runs on each connection until it ends, and `missing` is told
-/// why whenever there is none; a failed connect is tried again under
-/// [`CONNECT`].
+/// why whenever there is none; a failed connect is tried again when its
+/// socket is created (a `unix:path=` address whose file is missing), else
+/// under [`CONNECT`].
 #[cfg(target_os = "linux")]
 pub(crate) async fn keep_following<F, Fut>(
     bus: &str,
@@ -146,7 +148,18 @@ pub(crate) async fn keep_following<F, Fut>(
             Err(_) => {
                 failures = failures.saturating_add(1);
                 missing(format!("no {bus} at `{address}`"));
-                tokio::time::sleep(CONNECT.delay(failures)).await;
+                // A bus whose socket is not there is waited for by its
+                // creation, not a timer: an idle daemon makes no wake-ups.
+                let socket = crate::bus_address::unix_path(address).filter(|s| !s.exists());
+                let created = match &socket {
+                    Some(socket) => crate::socket_watch::created(socket).await.is_ok(),
+                    None => false,
+                };
+                if created {
+                    failures = 0;
+                } else {
+                    tokio::time::sleep(CONNECT.delay(failures)).await;
+                }
             }
         }
     }

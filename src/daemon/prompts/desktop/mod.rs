@@ -48,7 +48,6 @@
 //! ([`NOTIFY`]); a `Show` meanwhile waits for that retry. A server taking
 //! the name ends the wait at once: it may be the one that works.
 
-mod address;
 mod content;
 mod dbus;
 mod dialog;
@@ -64,7 +63,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-pub(crate) use address::{session_bus, BusAddress};
+pub(crate) use crate::bus_address::{session_bus, BusAddress};
 pub use display::DialogDisplay;
 
 use super::messages::{ChannelHandle, FromChannel, PromptView, Report, ToChannel};

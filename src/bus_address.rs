@@ -1,7 +1,10 @@
 //! Where the session bus is: `DBUS_SESSION_BUS_ADDRESS` when set, else the
 //! user manager's socket `$XDG_RUNTIME_DIR/bus` (Debian's
 //! `dbus-user-session`, what a systemd user unit gets). A pure function of
-//! the two values, so a test never touches the process environment.
+//! the two values, so a test never touches the process environment. The
+//! socket of a `unix:path=` address is what a missing bus is waited for
+//! by (`socket_watch`), by the desktop channel and the session's sources
+//! alike. A shared leaf: it names no other module.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -39,7 +42,7 @@ pub(crate) fn session_bus(
 }
 
 /// The path of a single `unix:path=…` address, unescaped (`%xx`).
-fn unix_path(address: &str) -> Option<PathBuf> {
+pub(crate) fn unix_path(address: &str) -> Option<PathBuf> {
     if address.contains(';') {
         return None;
     }
