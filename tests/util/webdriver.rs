@@ -52,7 +52,7 @@ pub struct Browser {
     base: String,
     session: String,
     agent: ureq::Agent,
-    _profile: tempfile::TempDir,
+    profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -116,9 +116,9 @@ impl Browser {
             base: format!("http://127.0.0.1:{port}"),
             session: String::new(),
             agent,
-            _profile: profile,
+            profile,
         };
-        let user_data = format!("--user-data-dir={}", browser._profile.path().display());
+        let user_data = format!("--user-data-dir={}", browser.profile.path().display());
         let created = browser.request(
             "POST",
             "/session".to_owned(),
