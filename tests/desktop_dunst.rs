@@ -11,7 +11,7 @@ use std::time::Duration;
 use devtrack::daemon::prompts::{AnswerVia, Report, ToChannel};
 
 use crate::desktop::{first_line, view, Bus, Channel};
-use crate::util::{skip, write_script};
+use crate::util::{lacks, write_script};
 
 struct Killed(Child);
 
@@ -20,27 +20,6 @@ impl Drop for Killed {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn installed(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
-}
-
-/// Whether any of `programs` is missing (then `test` is skipped, naming
-/// them and the Debian `packages` that bring them).
-fn lacks(test: &str, programs: &[&str], packages: &str) -> bool {
-    let missing: Vec<&str> = programs.iter().copied().filter(|p| !installed(p)).collect();
-    if !missing.is_empty() {
-        skip(
-            test,
-            &format!(
-                "{} not installed (Debian packages: {packages})",
-                missing.join(", ")
-            ),
-        );
-    }
-    !missing.is_empty()
 }
 
 /// Starts Xvfb on a free display; returns once it said which (`-displayfd`

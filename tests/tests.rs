@@ -75,5 +75,9 @@ mod reliability;
 /// A test-side logind on a private system bus.
 mod logind;
 
+/// The headless Chromium harness (tests/util/webdriver.rs) on a page of
+/// its own.
+mod webdriver;
+
 /// Prompts wait for a person: a locked or idle session holds them.
 mod away;

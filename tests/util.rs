@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+/// Headless Chromium through chromedriver (W3C WebDriver), for page tests.
+pub mod webdriver;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
@@ -29,6 +32,34 @@ pub fn skip(test: &str, reason: &str) {
     }
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "skipped {test}: {reason}");
+}
+
+/// Where `program` is on `PATH`, if it is.
+pub fn which(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// Whether any of `programs` is missing from `PATH` (then `test` is
+/// skipped, naming them and the Debian `packages` that bring them).
+pub fn lacks(test: &str, programs: &[&str], packages: &str) -> bool {
+    let missing: Vec<&str> = programs
+        .iter()
+        .copied()
+        .filter(|p| which(p).is_none())
+        .collect();
+    if !missing.is_empty() {
+        skip(
+            test,
+            &format!(
+                "{} not installed (Debian packages: {packages})",
+                missing.join(", ")
+            ),
+        );
+    }
+    !missing.is_empty()
 }
 
 pub fn bin() -> &'static str {

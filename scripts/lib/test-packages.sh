@@ -20,6 +20,8 @@ test_packages=(
   "zenity|zenity|desktop_dunst::the_real_zenity_… (the real input dialog)"
   "xdotool|xdotool|desktop_dunst::the_real_zenity_… (types into the dialog)"
   "x11-apps|xwd|desktop_dunst::the_real_zenity_… (the dialog's screenshot)"
+  "chromium|chromium|webdriver:: and the status page tests (headless Chromium)"
+  "chromium-driver|chromedriver|webdriver:: and the status page tests (WebDriver to Chromium)"
 )
 
 test_packages_ensure() {
