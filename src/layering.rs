@@ -83,6 +83,21 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "procfs",
+        &[
+            "cli",
+            "config",
+            "daemon",
+            "instance",
+            "protocol",
+            "report",
+            "scheduler",
+            "service",
+            "session",
+            "store",
+        ],
+    ),
+    (
         "socket_watch",
         &[
             "cli",

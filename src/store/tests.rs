@@ -970,3 +970,121 @@ fn a_store_older_than_the_holds_reads_prompts_without_them() {
     let s = Store::open_read_only(&path).unwrap();
     assert_eq!(s.prompt(id).unwrap().unwrap().holds, []);
 }
+
+#[test]
+fn totals_count_each_family_whatever_happened_since() {
+    let (_d, mut s) = store();
+    assert_eq!(s.totals().unwrap(), Totals::default());
+    commits(
+        &mut s,
+        "api",
+        &[("a1", "main", "one"), ("a2", "main", "two")],
+        "2026-06-10T09:00:00Z",
+    );
+    // A prompt snoozed, opened again, expired, then answered late: each
+    // change counts once.
+    let first = prompt(&mut s, TriggerKind::Commit, "2026-06-10T10:00:00Z");
+    s.snooze_prompt(None, at("2026-06-10T10:30:00Z"), at("2026-06-10T10:01:00Z"))
+        .unwrap();
+    s.reopen_due(at("2026-06-10T10:31:00Z")).unwrap();
+    s.expire_prompt(None, at("2026-06-10T18:00:00Z")).unwrap();
+    s.record_delivery(
+        first,
+        Channel::Desktop,
+        Outcome::Delivered,
+        None,
+        at("2026-06-10T10:00:01Z"),
+    )
+    .unwrap();
+    s.answer(
+        &NewUpdate {
+            text: "late answer",
+            target: AnswerTarget::Prompt(first),
+            source: UpdateSource::Inline,
+        },
+        Families::NONE,
+        at("2026-06-10T18:05:00Z"),
+    )
+    .unwrap();
+    let second = prompt(&mut s, TriggerKind::Manual, "2026-06-11T10:00:00Z");
+    s.skip_prompt(Some(second), at("2026-06-11T10:01:00Z"))
+        .unwrap();
+    s.answer(
+        &note("standalone"),
+        Families::NONE,
+        at("2026-06-11T11:00:00Z"),
+    )
+    .unwrap();
+    s.record_reload(at("2026-06-11T12:00:00Z"), ReloadResult::Applied)
+        .unwrap();
+    s.record_reload(at("2026-06-11T12:01:00Z"), ReloadResult::Rejected)
+        .unwrap();
+    s.record_reload(at("2026-06-11T12:02:00Z"), ReloadResult::Rejected)
+        .unwrap();
+    s.conn
+        .execute_batch(
+            "INSERT INTO missed_slots (scheduled_at, reason, recorded_at) VALUES (1, 'late', 2);
+             INSERT INTO missed_slots (scheduled_at, reason, recorded_at) VALUES (3, 'late', 4);",
+        )
+        .unwrap();
+
+    let counts = |pairs: &[(&str, u64)]| -> std::collections::BTreeMap<String, u64> {
+        pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    };
+    let t = s.totals().unwrap();
+    assert_eq!(t.commits, counts(&[("commit", 2)]));
+    assert_eq!(t.triggers, counts(&[("commit", 1), ("manual", 1)]));
+    assert_eq!(
+        t.prompts,
+        counts(&[
+            ("opened", 2),
+            ("snoozed", 1),
+            ("expired", 1),
+            ("answered", 1),
+            ("skipped", 1)
+        ])
+    );
+    assert_eq!(
+        t.deliveries,
+        [(("desktop".to_string(), "delivered".to_string()), 1)]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(t.updates, counts(&[("inline", 1), ("cli", 1)]));
+    assert_eq!(t.missed_slots, counts(&[("late", 2)]));
+    assert_eq!(t.reloads, counts(&[("applied", 1), ("rejected", 2)]));
+}
+
+#[test]
+fn every_older_store_upgrades_to_keep_reloads() {
+    for version in 1..RELOADS_SCHEMA {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devtrack.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..version] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.execute_batch(&format!(
+                "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'timer', 1000);
+                 PRAGMA user_version = {version};"
+            ))
+            .unwrap();
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+        let t = s.totals().unwrap();
+        assert_eq!(
+            (t.triggers.get("timer"), t.reloads.len()),
+            (Some(&1), 0),
+            "from version {version}"
+        );
+        s.record_reload(at("2026-06-10T10:00:00Z"), ReloadResult::Unchanged)
+            .unwrap();
+        assert_eq!(
+            s.totals().unwrap().reloads.get("unchanged"),
+            Some(&1),
+            "from version {version}"
+        );
+    }
+}
