@@ -52,7 +52,7 @@ impl Stat {
 }
 
 /// The boot time (`btime`, Unix seconds) of a `/proc/stat` text.
-pub(crate) fn boot_time(proc_stat: &str) -> Option<u64> {
+pub fn boot_time(proc_stat: &str) -> Option<u64> {
     proc_stat
         .lines()
         .find_map(|l| l.strip_prefix("btime ")?.trim().parse().ok())
@@ -60,7 +60,7 @@ pub(crate) fn boot_time(proc_stat: &str) -> Option<u64> {
 
 /// The watches an inotify descriptor holds: one `inotify wd:` line each in
 /// its `/proc/*/fdinfo/<fd>` text.
-pub(crate) fn inotify_watches(fdinfo: &str) -> u64 {
+pub fn inotify_watches(fdinfo: &str) -> u64 {
     fdinfo
         .lines()
         .filter(|l| l.starts_with("inotify wd:"))

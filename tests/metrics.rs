@@ -111,6 +111,12 @@ fn metrics_need_a_running_daemon() {
     let out = env.run(["metrics"]);
     assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(out.stdout.is_empty(), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("devtrack: devtrack is not running"),
+        "{err}"
+    );
+    assert!(err.contains("\nhint: "), "{err}");
 }
 
 #[test]

@@ -476,26 +476,31 @@ fn a_version_1_store_upgrades_and_keeps_its_data() {
     assert_eq!(s.update(3).unwrap().unwrap().text, "next day");
 }
 
+/// A store file at schema `version`, built from the migration texts up
+/// to it, holding `rows` (SQL); its directory and path.
+fn older_store(version: usize, rows: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devtrack.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(&format!("{rows}\nPRAGMA user_version = {version};"))
+        .unwrap();
+    (dir, path)
+}
+
 #[test]
 fn stores_built_from_older_migrations_upgrade_too() {
     // The same upgrade from the schema texts themselves, from every older
     // version, so a change to an old migration that the fixture does not
     // reflect is caught.
     for version in 1..PROMPTS_SCHEMA {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("devtrack.db");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..version] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.execute_batch(&format!(
-                "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
-                 INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');
-                 PRAGMA user_version = {version};"
-            ))
-            .unwrap();
-        }
+        let (_dir, path) = older_store(
+            version,
+            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
+             INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');",
+        );
         let s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
         let u = s.update(1).unwrap().unwrap();
@@ -509,23 +514,13 @@ fn stores_built_from_older_migrations_upgrade_too() {
 
 #[test]
 fn a_version_3_store_upgrades_to_keep_the_notification_of_a_prompt() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("devtrack.db");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..NOTIFICATION_SCHEMA - 1] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'commit', 1000);
-             INSERT INTO prompts (id, opened_at, state, state_at) VALUES (3, 1000, 'open', 1000);
-             INSERT INTO prompt_changes (prompt_id, state, at) VALUES (3, 'open', 1000);
-             INSERT INTO prompt_triggers (trigger_id, prompt_id) VALUES (7, 3);
-             PRAGMA user_version = {};",
-            NOTIFICATION_SCHEMA - 1
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = older_store(
+        NOTIFICATION_SCHEMA - 1,
+        "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'commit', 1000);
+         INSERT INTO prompts (id, opened_at, state, state_at) VALUES (3, 1000, 'open', 1000);
+         INSERT INTO prompt_changes (prompt_id, state, at) VALUES (3, 'open', 1000);
+         INSERT INTO prompt_triggers (trigger_id, prompt_id) VALUES (7, 3);",
+    );
     let mut s = Store::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
     let p = s.outstanding_prompt().unwrap().expect("kept");
@@ -1058,19 +1053,10 @@ fn totals_count_each_family_whatever_happened_since() {
 #[test]
 fn every_older_store_upgrades_to_keep_reloads() {
     for version in 1..RELOADS_SCHEMA {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("devtrack.db");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..version] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.execute_batch(&format!(
-                "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'timer', 1000);
-                 PRAGMA user_version = {version};"
-            ))
-            .unwrap();
-        }
+        let (_dir, path) = older_store(
+            version,
+            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'timer', 1000);",
+        );
         let mut s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
         let t = s.totals().unwrap();
