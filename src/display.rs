@@ -36,6 +36,24 @@ pub(crate) fn human_duration(secs: u64) -> String {
     parts.join(" ")
 }
 
+/// A size as a person reads it: `812 B`, `64.0 KiB`, `8.4 MiB`, `1.2 GiB`.
+pub(crate) fn bytes(n: u64) -> String {
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut size = n as f64 / 1024.0;
+    let mut unit = UNITS[0];
+    for next in &UNITS[1..] {
+        if size < 1024.0 {
+            break;
+        }
+        size /= 1024.0;
+        unit = next;
+    }
+    format!("{size:.1} {unit}")
+}
+
 /// A timeout as a person reads it: `30 s`, `1.5 s`.
 pub(crate) fn seconds(d: std::time::Duration) -> String {
     if d.subsec_millis() == 0 {
@@ -91,6 +109,19 @@ pub(crate) fn clock(t: DateTime<Utc>, tz: Tz) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        for (n, want) in [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (8 * 1024 * 1024 + 400 * 1024, "8.4 MiB"),
+            (3 << 30, "3.0 GiB"),
+        ] {
+            assert_eq!(bytes(n), want, "{n}");
+        }
+    }
 
     #[test]
     fn seconds_show_a_fraction_only_when_there_is_one() {

@@ -17,6 +17,21 @@ use std::path::{Path, PathBuf};
 
 use crate::source_files::{rust_files, src_dir};
 
+/// What a shared leaf (a helper any module may use) must not name: every
+/// module with a part of the program's own.
+const SHARED_LEAF: &[&str] = &[
+    "cli",
+    "config",
+    "daemon",
+    "instance",
+    "protocol",
+    "report",
+    "scheduler",
+    "service",
+    "session",
+    "store",
+];
+
 /// Each top-level module, the modules its sources must not name.
 const FORBIDDEN: &[(&str, &[&str])] = &[
     (
@@ -67,21 +82,8 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["cli", "daemon", "report", "service", "store"],
     ),
     ("instance", &["cli", "daemon", "report", "service", "store"]),
-    (
-        "bus_address",
-        &[
-            "cli",
-            "config",
-            "daemon",
-            "instance",
-            "protocol",
-            "report",
-            "scheduler",
-            "service",
-            "session",
-            "store",
-        ],
-    ),
+    ("bus_address", SHARED_LEAF),
+    ("procfs", SHARED_LEAF),
     (
         "socket_watch",
         &[

@@ -36,6 +36,7 @@ pub mod exit;
 pub(crate) mod instance;
 #[cfg(test)]
 mod layering;
+pub mod procfs;
 pub mod protocol;
 pub mod report;
 pub mod scheduler;

@@ -15,6 +15,10 @@ mod daemon;
 /// pipes, a hung daemon, timezones.
 mod cli;
 
+/// `devtrack metrics` read by a real OpenMetrics parser, its counters
+/// moving; the resources in `devtrack status`.
+mod metrics;
+
 /// Prompts end to end: opened, folded, answered (socket, `devtrack note`
 /// from arguments, stdin and an editor, daemon down), snoozed, skipped.
 mod prompts;

@@ -8,14 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-/// A `Key:   1234 kB` field of a `/proc/*/status` text, in KiB (or the
-/// bare number for counters).
-pub fn status_number(text: &str, key: &str) -> Option<u64> {
-    text.lines().find_map(|line| {
-        let rest = line.strip_prefix(key)?.strip_prefix(':')?;
-        rest.split_whitespace().next()?.parse().ok()
-    })
-}
+pub use devtrack::procfs::status_number;
 
 /// Voluntary plus involuntary context switches of one task.
 pub fn task_switches(status: &str) -> Option<u64> {
@@ -72,27 +65,12 @@ pub fn threads(pid: u32) -> Result<usize> {
 }
 
 /// User plus system CPU time in clock ticks from a `/proc/*/stat` text,
-/// and the command name. The name is in parentheses and may itself hold
-/// spaces and parentheses, so fields are counted from the last `)`.
+/// and the command name.
 pub fn stat_cpu(stat: &str) -> Option<(String, u64)> {
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let name = stat.get(open + 1..close)?.to_string();
-    // After the name: state (3rd field), …, utime (14th), stime (15th).
-    let rest: Vec<&str> = stat[close + 1..].split_whitespace().collect();
-    let ticks = |i: usize| rest.get(i)?.parse::<u64>().ok();
-    Some((name, ticks(11)? + ticks(12)?))
+    devtrack::procfs::Stat::parse(stat).map(|s| (s.name, s.cpu_ticks))
 }
 
-fn ticks_per_sec() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    let t = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) };
-    if t > 0 {
-        t as f64
-    } else {
-        100.0
-    }
-}
+use devtrack::procfs::ticks_per_sec;
 
 /// CPU time of the whole process (all its threads, live and ended), in
 /// seconds.
@@ -144,7 +122,7 @@ pub fn checks() {
     assert_eq!(status_number(status, "voluntary_ctxt_switches"), Some(12));
     assert_eq!(task_switches(status), Some(15));
     assert_eq!(task_switches("Name:\tx\n"), None);
-    let stat = "4242 (notify-rs (x) y) S 1 4242 4242 0 -1 4194560 120 0 0 0 37 5 0 0 20 0 2 0";
+    let stat = "4242 (notify-rs (x) y) S 1 4242 4242 0 -1 4194560 120 0 0 0 37 5 0 0 20 0 2 0 777";
     assert_eq!(stat_cpu(stat), Some(("notify-rs (x) y".to_string(), 42)));
     assert_eq!(stat_cpu("4242 (x) S 1"), None);
     assert!(cpu_secs(std::process::id()).unwrap() >= 0.0);

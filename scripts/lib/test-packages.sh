@@ -8,6 +8,9 @@
 #   test_packages_ensure NAME   # NAME prefixes messages (`test.sh: …`)
 
 # package|the program the tests run|the tests that need it
+# The program is a name looked up on PATH, or a command line that succeeds
+# only when the package is there (a Python module: the interpreter itself
+# is on every machine, so its presence says nothing).
 test_packages=(
   "git|git|every test that makes a repository"
   "libxml2-utils|xmllint|launchd:: (the plist is checked by xmllint)"
@@ -22,7 +25,17 @@ test_packages=(
   "x11-apps|xwd|desktop_dunst::the_real_zenity_… (the dialog's screenshot)"
   "chromium|chromium|webdriver:: and the status page tests (headless Chromium)"
   "chromium-driver|chromedriver|webdriver:: and the status page tests (WebDriver to Chromium)"
+  "python3-prometheus-client|/usr/bin/python3 -c 'import prometheus_client.openmetrics.parser'|metrics:: (the OpenMetrics parser the output is read by)"
 )
+
+# Whether PROGRAM (a field of the list above) is there: a command line is
+# run, a name looked up.
+test_packages_present() {
+  case "$1" in
+    *" "*) bash -c "$1" >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
 
 test_packages_ensure() {
   local name="$1" entry pkg missing=()
@@ -43,7 +56,7 @@ test_packages_ensure() {
     local rest="${entry#*|}"
     local program="${rest%%|*}" tests="${rest#*|}"
     for m in "${missing[@]}"; do
-      if [ "$m" = "$pkg" ] && ! command -v "$program" >/dev/null 2>&1; then
+      if [ "$m" = "$pkg" ] && ! test_packages_present "$program"; then
         echo "  $pkg ($program): skips $tests" >&2
       fi
     done

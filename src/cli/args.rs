@@ -57,6 +57,11 @@ pub(crate) enum Command {
     Reload(ReloadArgs),
     /// Follow the daemon's event stream.
     Events(EventsArgs),
+    /// Print the daemon's counters and gauges as OpenMetrics text.
+    ///
+    /// Counters come from the store's totals, so they survive restarts;
+    /// gauges and the `process_*` metrics are read when asked.
+    Metrics,
     /// List recent triggers (or commits, or prompts).
     History(HistoryArgs),
     /// Summarize commits, answers and tickets for a standup (default: today).

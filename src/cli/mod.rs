@@ -105,6 +105,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Snooze(a) => commands::note::snooze(ctx, a),
         Command::Trigger => commands::control::trigger(ctx),
         Command::Reload(a) => commands::control::reload(ctx, a),
+        Command::Metrics => commands::metrics::run(ctx),
         Command::Events(a) => commands::events::run(ctx, a.json, a.follow),
         Command::History(a) => commands::history::run(ctx, a),
         Command::Report(a) => commands::report::run(ctx, a),

@@ -69,11 +69,7 @@ mod tests {
 
     fn rss_anon_kib() -> u64 {
         let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("RssAnon:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap()
+        crate::procfs::status_number(&status, "RssAnon").unwrap()
     }
 
     #[test]

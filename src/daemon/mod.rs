@@ -17,6 +17,7 @@ pub mod gitwatch;
 mod hold;
 mod limit_retry;
 pub(crate) mod logging;
+mod metrics;
 mod pause;
 mod prompt_triggers;
 pub mod prompts;

@@ -20,6 +20,7 @@ use crate::daemon::state::Daemon;
 use crate::protocol::EventBody;
 use crate::scheduler::Schedule;
 use crate::service::systemd::readiness;
+use crate::store::ReloadResult;
 
 impl Daemon {
     /// Re-reads the config; applies it whole (returning what changed, one
@@ -34,6 +35,14 @@ impl Daemon {
                 self.apply(new, now);
                 self.health.reload_error = None;
                 self.health.last_reload = Some(now);
+                self.record_reload(
+                    now,
+                    if changes.is_empty() {
+                        ReloadResult::Unchanged
+                    } else {
+                        ReloadResult::Applied
+                    },
+                );
                 if changes.is_empty() {
                     tracing::info!("configuration reloaded; nothing changed");
                 } else {
@@ -63,6 +72,7 @@ impl Daemon {
                 }
                 self.health.reload_error = Some(error.clone());
                 self.health.last_reload = Some(now);
+                self.record_reload(now, ReloadResult::Rejected);
                 self.events.publish(
                     now,
                     EventBody::ReloadRejected {
@@ -78,6 +88,14 @@ impl Daemon {
         // the turn.
         self.dirty.ready = true;
         outcome
+    }
+
+    /// Keeps the reload for the metrics' counter; a store that refuses it
+    /// costs that count only.
+    fn record_reload(&mut self, now: DateTime<Utc>, result: ReloadResult) {
+        if let Err(e) = self.store.record_reload(now, result) {
+            tracing::error!("recording a reload: {e:#}");
+        }
     }
 
     fn apply(&mut self, new: Config, now: DateTime<Utc>) {

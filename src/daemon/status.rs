@@ -14,14 +14,15 @@ use super::state::{known_outstanding, Daemon};
 use super::wallclock::local_midnight;
 use crate::display;
 use crate::exit::Explain;
+use crate::procfs;
 use crate::protocol::{
-    AwayStatus, ChannelProblem, Holding, PromptStatus, SchedulerStatus, Status, StatusPaths,
-    WorkHoursStatus,
+    AwayStatus, ChannelProblem, Holding, PromptStatus, Resources, SchedulerStatus, Status,
+    StatusPaths, WorkHoursStatus,
 };
 use crate::scheduler::{self, Pause};
 use crate::service::systemd::readiness;
 use crate::session::{AwayReason, AwayState, Source};
-use crate::store::{Channel, Outcome, PromptRecord, TriggerRecord};
+use crate::store::{self, Channel, Outcome, PromptRecord, TriggerRecord};
 
 /// The `STATUS=` line: what a person wants to see in `systemctl status`.
 ///
@@ -324,7 +325,24 @@ impl Daemon {
             away: Some(self.away_status(now)),
             folders: self.commits.git.folder_statuses(),
             watches: self.commits.git.watch_count(),
+            resources: Some(self.resources()),
         })
+    }
+
+    /// What the daemon uses of the machine now: `/proc/self` and the
+    /// store's files, read for this reply only.
+    fn resources(&self) -> Resources {
+        let usage = procfs::read_self();
+        let (store_bytes, wal_bytes) = store::file_sizes(&self.paths.database);
+        Resources {
+            cpu_secs: usage.cpu_secs,
+            rss_bytes: usage.rss_bytes,
+            rss_anon_bytes: usage.rss_anon_bytes,
+            open_fds: usage.open_fds,
+            inotify_watches: usage.inotify_watches,
+            store_bytes,
+            wal_bytes,
+        }
     }
 
     /// The session as followed, and why the held prompt is held.

@@ -42,7 +42,7 @@ pub use request::{
 pub use response::{ErrorKind, Failure, ReloadInfo, Response};
 pub use status::{
     AwayStatus, ChannelProblem, FolderStatus, Holding, PromptStatus, RepoState, RepoStatus,
-    SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
+    Resources, SchedulerStatus, Status, StatusPaths, WorkHoursStatus,
 };
 pub use trigger::{MissReason, TriggerInfo, TriggerKind};
 

@@ -50,6 +50,9 @@ pub enum Command {
     /// Re-read the config file; answered once it was applied (`reload`) or
     /// rejected (`ok: false`, the reason in `error`).
     Reload,
+    /// The daemon's counters and gauges as OpenMetrics text; answered with
+    /// `metrics`.
+    Metrics,
     /// Turn this connection into an event stream.
     Subscribe,
     /// A command this version does not know; [`decode_request`] answers it

@@ -45,6 +45,8 @@ pub enum Response {
         message: String,
         prompts: Vec<PromptInfo>,
     },
+    /// `metrics`: OpenMetrics text, ending in `# EOF`.
+    Metrics { message: String, metrics: String },
     /// Any request that failed (a rejected reload among them).
     Failed(Failure),
 }
@@ -69,7 +71,8 @@ impl Response {
             | Response::Reloaded { message, .. }
             | Response::Noted { message, .. }
             | Response::Prompt { message, .. }
-            | Response::Prompts { message, .. } => Some(message),
+            | Response::Prompts { message, .. }
+            | Response::Metrics { message, .. } => Some(message),
             Response::Failed(_) => None,
         }
     }
@@ -155,6 +158,8 @@ struct ReplyLine {
     prompt: Option<Box<PromptInfo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prompts: Option<Vec<PromptInfo>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    metrics: Option<String>,
 }
 
 impl ReplyLine {
@@ -171,6 +176,7 @@ impl ReplyLine {
             note: None,
             prompt: None,
             prompts: None,
+            metrics: None,
         }
     }
 }
@@ -213,6 +219,11 @@ impl From<Response> for ReplyLine {
                 prompts: Some(prompts),
                 ..ok
             },
+            Response::Metrics { message, metrics } => ReplyLine {
+                message: Some(message),
+                metrics: Some(metrics),
+                ..ok
+            },
             Response::Failed(Failure { kind, error }) => ReplyLine {
                 error: Some(error),
                 error_kind: Some(kind),
@@ -243,6 +254,8 @@ impl From<ReplyLine> for Response {
             Response::Prompt { message, prompt }
         } else if let Some(prompts) = line.prompts {
             Response::Prompts { message, prompts }
+        } else if let Some(metrics) = line.metrics {
+            Response::Metrics { message, metrics }
         } else {
             Response::Done { message }
         }
@@ -284,6 +297,12 @@ mod tests {
             r#"{"v":1,"ok":true,"message":"answered prompt 3","note":{"update_id":9,"prompt_id":3,"commits":2}}"#,
         );
         assert!(matches!(noted, Response::Noted { note, .. } if note.update_id == 9));
+        let metrics = round_trip(
+            r##"{"v":1,"ok":true,"message":"metrics","metrics":"# TYPE x gauge\nx 1\n# EOF\n"}"##,
+        );
+        assert!(
+            matches!(metrics, Response::Metrics { metrics, .. } if metrics.ends_with("# EOF\n"))
+        );
         let listed = round_trip(r#"{"v":1,"ok":true,"message":"0 prompts","prompts":[]}"#);
         assert!(matches!(listed, Response::Prompts { prompts, .. } if prompts.is_empty()));
         assert_eq!(

@@ -54,6 +54,37 @@ pub struct Status {
     /// none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub watches: usize,
+    /// What the daemon uses of the machine, read when the status was
+    /// asked for; absent from a daemon that does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+}
+
+/// The daemon's use of the machine at the moment of the reply. A field is
+/// null where the platform does not say cheaply (memory and inotify on
+/// macOS) or the file could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resources {
+    /// User plus system CPU time since it started.
+    pub cpu_secs: f64,
+    /// Resident memory (`VmRSS`).
+    #[serde(default)]
+    pub rss_bytes: Option<u64>,
+    /// Its private part, heap and stacks (`RssAnon`): what the daemon
+    /// itself costs, the binary's pages being shared.
+    #[serde(default)]
+    pub rss_anon_bytes: Option<u64>,
+    #[serde(default)]
+    pub open_fds: Option<u64>,
+    /// inotify watches held over all its instances (git watching and the
+    /// config file's watch).
+    #[serde(default)]
+    pub inotify_watches: Option<u64>,
+    /// The store's file and its write-ahead log.
+    #[serde(default)]
+    pub store_bytes: Option<u64>,
+    #[serde(default)]
+    pub wal_bytes: Option<u64>,
 }
 
 /// The session as the daemon follows it, and the prompt it holds.
@@ -227,7 +258,7 @@ pub enum RepoState {
 }
 
 impl RepoState {
-    const NAMES: &'static [&'static str] =
+    pub(crate) const NAMES: &'static [&'static str] =
         &["watching", "disabled", "missing", "unsupported", "error"];
 
     /// The wire name (`state`).

@@ -20,6 +20,7 @@ mod private;
 pub mod prompts;
 mod report;
 mod state;
+mod totals;
 mod triggers;
 mod updates;
 
@@ -32,6 +33,8 @@ pub use prompts::{
     PromptTrigger,
 };
 pub use report::{MissedSlot, PromptSummary, ReportData};
+pub(crate) use totals::file_sizes;
+pub use totals::{ReloadResult, Totals};
 pub(crate) use triggers::TriggerRecord;
 pub use triggers::{NewTrigger, Prompted, TriggerKind};
 pub use updates::{
@@ -66,6 +69,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrate_4.sql"),
     include_str!("migrate_5.sql"),
     include_str!("migrate_6.sql"),
+    include_str!("migrate_7.sql"),
 ];
 
 /// The first schema version that keeps a prompt's desktop notification
@@ -74,6 +78,9 @@ pub const NOTIFICATION_SCHEMA: usize = 4;
 /// The first schema version with each repository's first watch and the
 /// commits found at it (`migrate_5.sql`).
 pub const RECORD_SCHEMA: usize = 5;
+
+/// The first schema version that keeps the reloads (`migrate_7.sql`).
+pub const RELOADS_SCHEMA: usize = 7;
 
 /// The first schema version with prompts, answers and tickets
 /// (`migrate_3.sql`); a read-only store that is older has none to show.

@@ -476,26 +476,31 @@ fn a_version_1_store_upgrades_and_keeps_its_data() {
     assert_eq!(s.update(3).unwrap().unwrap().text, "next day");
 }
 
+/// A store file at schema `version`, built from the migration texts up
+/// to it, holding `rows` (SQL); its directory and path.
+fn older_store(version: usize, rows: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("devtrack.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in &MIGRATIONS[..version] {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.execute_batch(&format!("{rows}\nPRAGMA user_version = {version};"))
+        .unwrap();
+    (dir, path)
+}
+
 #[test]
 fn stores_built_from_older_migrations_upgrade_too() {
     // The same upgrade from the schema texts themselves, from every older
     // version, so a change to an old migration that the fixture does not
     // reflect is caught.
     for version in 1..PROMPTS_SCHEMA {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("devtrack.db");
-        {
-            let conn = rusqlite::Connection::open(&path).unwrap();
-            for sql in &MIGRATIONS[..version] {
-                conn.execute_batch(sql).unwrap();
-            }
-            conn.execute_batch(&format!(
-                "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
-                 INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');
-                 PRAGMA user_version = {version};"
-            ))
-            .unwrap();
-        }
+        let (_dir, path) = older_store(
+            version,
+            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'manual', 1000);
+             INSERT INTO work_updates (trigger_id, created_at, text) VALUES (7, 2000, 'done');",
+        );
         let s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
         let u = s.update(1).unwrap().unwrap();
@@ -509,23 +514,13 @@ fn stores_built_from_older_migrations_upgrade_too() {
 
 #[test]
 fn a_version_3_store_upgrades_to_keep_the_notification_of_a_prompt() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("devtrack.db");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        for sql in &MIGRATIONS[..NOTIFICATION_SCHEMA - 1] {
-            conn.execute_batch(sql).unwrap();
-        }
-        conn.execute_batch(&format!(
-            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'commit', 1000);
-             INSERT INTO prompts (id, opened_at, state, state_at) VALUES (3, 1000, 'open', 1000);
-             INSERT INTO prompt_changes (prompt_id, state, at) VALUES (3, 'open', 1000);
-             INSERT INTO prompt_triggers (trigger_id, prompt_id) VALUES (7, 3);
-             PRAGMA user_version = {};",
-            NOTIFICATION_SCHEMA - 1
-        ))
-        .unwrap();
-    }
+    let (_dir, path) = older_store(
+        NOTIFICATION_SCHEMA - 1,
+        "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'commit', 1000);
+         INSERT INTO prompts (id, opened_at, state, state_at) VALUES (3, 1000, 'open', 1000);
+         INSERT INTO prompt_changes (prompt_id, state, at) VALUES (3, 'open', 1000);
+         INSERT INTO prompt_triggers (trigger_id, prompt_id) VALUES (7, 3);",
+    );
     let mut s = Store::open(&path).unwrap();
     assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
     let p = s.outstanding_prompt().unwrap().expect("kept");
@@ -969,4 +964,113 @@ fn a_store_older_than_the_holds_reads_prompts_without_them() {
     drop(conn);
     let s = Store::open_read_only(&path).unwrap();
     assert_eq!(s.prompt(id).unwrap().unwrap().holds, []);
+}
+
+#[test]
+fn totals_count_each_family_whatever_happened_since() {
+    let (_d, mut s) = store();
+    assert_eq!(s.totals().unwrap(), Totals::default());
+    commits(
+        &mut s,
+        "api",
+        &[("a1", "main", "one"), ("a2", "main", "two")],
+        "2026-06-10T09:00:00Z",
+    );
+    // A prompt snoozed, opened again, expired, then answered late: each
+    // change counts once.
+    let first = prompt(&mut s, TriggerKind::Commit, "2026-06-10T10:00:00Z");
+    s.snooze_prompt(None, at("2026-06-10T10:30:00Z"), at("2026-06-10T10:01:00Z"))
+        .unwrap();
+    s.reopen_due(at("2026-06-10T10:31:00Z")).unwrap();
+    s.expire_prompt(None, at("2026-06-10T18:00:00Z")).unwrap();
+    s.record_delivery(
+        first,
+        Channel::Desktop,
+        Outcome::Delivered,
+        None,
+        at("2026-06-10T10:00:01Z"),
+    )
+    .unwrap();
+    s.answer(
+        &NewUpdate {
+            text: "late answer",
+            target: AnswerTarget::Prompt(first),
+            source: UpdateSource::Inline,
+        },
+        Families::NONE,
+        at("2026-06-10T18:05:00Z"),
+    )
+    .unwrap();
+    let second = prompt(&mut s, TriggerKind::Manual, "2026-06-11T10:00:00Z");
+    s.skip_prompt(Some(second), at("2026-06-11T10:01:00Z"))
+        .unwrap();
+    s.answer(
+        &note("standalone"),
+        Families::NONE,
+        at("2026-06-11T11:00:00Z"),
+    )
+    .unwrap();
+    s.record_reload(at("2026-06-11T12:00:00Z"), ReloadResult::Applied)
+        .unwrap();
+    s.record_reload(at("2026-06-11T12:01:00Z"), ReloadResult::Rejected)
+        .unwrap();
+    s.record_reload(at("2026-06-11T12:02:00Z"), ReloadResult::Rejected)
+        .unwrap();
+    s.conn
+        .execute_batch(
+            "INSERT INTO missed_slots (scheduled_at, reason, recorded_at) VALUES (1, 'late', 2);
+             INSERT INTO missed_slots (scheduled_at, reason, recorded_at) VALUES (3, 'late', 4);",
+        )
+        .unwrap();
+
+    let counts = |pairs: &[(&str, u64)]| -> std::collections::BTreeMap<String, u64> {
+        pairs.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+    };
+    let t = s.totals().unwrap();
+    assert_eq!(t.commits, counts(&[("commit", 2)]));
+    assert_eq!(t.triggers, counts(&[("commit", 1), ("manual", 1)]));
+    assert_eq!(
+        t.prompts,
+        counts(&[
+            ("opened", 2),
+            ("snoozed", 1),
+            ("expired", 1),
+            ("answered", 1),
+            ("skipped", 1)
+        ])
+    );
+    assert_eq!(
+        t.deliveries,
+        [(("desktop".to_string(), "delivered".to_string()), 1)]
+            .into_iter()
+            .collect()
+    );
+    assert_eq!(t.updates, counts(&[("inline", 1), ("cli", 1)]));
+    assert_eq!(t.missed_slots, counts(&[("late", 2)]));
+    assert_eq!(t.reloads, counts(&[("applied", 1), ("rejected", 2)]));
+}
+
+#[test]
+fn every_older_store_upgrades_to_keep_reloads() {
+    for version in 1..RELOADS_SCHEMA {
+        let (_dir, path) = older_store(
+            version,
+            "INSERT INTO triggers (id, kind, fired_at) VALUES (7, 'timer', 1000);",
+        );
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+        let t = s.totals().unwrap();
+        assert_eq!(
+            (t.triggers.get("timer"), t.reloads.len()),
+            (Some(&1), 0),
+            "from version {version}"
+        );
+        s.record_reload(at("2026-06-10T10:00:00Z"), ReloadResult::Unchanged)
+            .unwrap();
+        assert_eq!(
+            s.totals().unwrap().reloads.get("unchanged"),
+            Some(&1),
+            "from version {version}"
+        );
+    }
 }

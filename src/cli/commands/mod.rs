@@ -7,6 +7,7 @@ pub(crate) mod events;
 pub(crate) mod history;
 mod history_prompts;
 pub(crate) mod man;
+pub(crate) mod metrics;
 pub(crate) mod note;
 pub(crate) mod repo;
 pub mod report;

@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::cli::client::{Client, ClientError};
 use crate::cli::commands::control;
 use crate::cli::{out, CliError, Context};
-use crate::display::{full_time, human_duration, local_time, relative};
+use crate::display::{bytes, full_time, human_duration, local_time, plural, relative};
 use crate::exit::Explain;
 use crate::exit::Status as ExitStatus;
-use crate::protocol::{AwayStatus, Command, FolderStatus, RepoStatus, Response, Status};
+use crate::protocol::{AwayStatus, Command, FolderStatus, RepoStatus, Resources, Response, Status};
 use crate::service::{self, ManagerStatus};
 
 #[derive(Serialize)]
@@ -145,7 +145,7 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
         let _ = writeln!(out, "  Result:       {r}{note}");
     }
     if let Some(mem) = m.memory_bytes {
-        let _ = writeln!(out, "  Memory:       {:.1} MiB", mem as f64 / 1048576.0);
+        let _ = writeln!(out, "  Memory:       {}", bytes(mem));
     }
     if let Some(l) = m.linger {
         let _ = writeln!(
@@ -158,6 +158,40 @@ fn render_manager(out: &mut String, m: &ManagerStatus) {
             }
         );
     }
+}
+
+/// What the daemon uses of the machine; a line whose numbers the platform
+/// does not give (memory and inotify on macOS) is left out.
+fn resource_lines(r: &Resources) -> String {
+    let mut out = String::from("\nResources:\n");
+    let _ = writeln!(out, "  CPU time:     {:.2} s", r.cpu_secs);
+    match (r.rss_bytes, r.rss_anon_bytes) {
+        (Some(rss), Some(anon)) => {
+            let _ = writeln!(
+                out,
+                "  Memory:       {} resident, {} of it private (RssAnon)",
+                bytes(rss),
+                bytes(anon)
+            );
+        }
+        (Some(rss), None) => {
+            let _ = writeln!(out, "  Memory:       {} resident", bytes(rss));
+        }
+        _ => {}
+    }
+    if let Some(n) = r.open_fds {
+        let _ = writeln!(out, "  Descriptors:  {n} open");
+    }
+    if let Some(n) = r.inotify_watches {
+        let _ = writeln!(out, "  inotify:      {}", plural(n, "watch", "watches"));
+    }
+    if let Some(db) = r.store_bytes {
+        let wal = r
+            .wal_bytes
+            .map_or(String::new(), |w| format!(", WAL {}", bytes(w)));
+        let _ = writeln!(out, "  Store:        {}{wal}", bytes(db));
+    }
+    out
 }
 
 /// The seed's status layout, for a running daemon.
@@ -194,6 +228,9 @@ pub(crate) fn render(s: &Status, manager: Option<&ManagerStatus>, now: DateTime<
         );
     }
     out.push_str(&prompt_lines(s, tz, now));
+    if let Some(r) = &s.resources {
+        out.push_str(&resource_lines(r));
+    }
     out.push_str("\nConfiguration:\n");
     match &s.paths.config {
         Some(c) => {
