@@ -60,6 +60,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         ],
     ),
     ("daemon", &["cli", "report"]),
+    ("doctor", &["cli", "daemon", "report"]),
     ("report", &["cli", "daemon", "service"]),
     ("store", &["cli", "daemon", "report", "service"]),
     (

@@ -138,6 +138,7 @@ fn reply_name(reply: &Response) -> &'static str {
         Response::Noted { .. } => "noted",
         Response::Prompt { .. } => "prompt",
         Response::Prompts { .. } => "prompts",
+        Response::Doctor { .. } => "doctor",
         Response::Failed(_) => "failed",
     }
 }
@@ -181,6 +182,7 @@ fn the_recordings_hold_every_event_error_kind_and_reply() {
             "noted",
             "prompt",
             "prompts",
+            "doctor",
             "failed"
         ])
     );

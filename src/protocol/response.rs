@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::doctor::DoctorView;
 use super::prompt::{NoteInfo, PromptInfo};
 use super::status::Status;
 use super::trigger::TriggerInfo;
@@ -45,6 +46,11 @@ pub enum Response {
         message: String,
         prompts: Vec<PromptInfo>,
     },
+    /// `doctor`: the daemon's own view.
+    Doctor {
+        message: String,
+        doctor: Box<DoctorView>,
+    },
     /// Any request that failed (a rejected reload among them).
     Failed(Failure),
 }
@@ -69,7 +75,8 @@ impl Response {
             | Response::Reloaded { message, .. }
             | Response::Noted { message, .. }
             | Response::Prompt { message, .. }
-            | Response::Prompts { message, .. } => Some(message),
+            | Response::Prompts { message, .. }
+            | Response::Doctor { message, .. } => Some(message),
             Response::Failed(_) => None,
         }
     }
@@ -155,6 +162,8 @@ struct ReplyLine {
     prompt: Option<Box<PromptInfo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prompts: Option<Vec<PromptInfo>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    doctor: Option<Box<DoctorView>>,
 }
 
 impl ReplyLine {
@@ -171,6 +180,7 @@ impl ReplyLine {
             note: None,
             prompt: None,
             prompts: None,
+            doctor: None,
         }
     }
 }
@@ -213,6 +223,11 @@ impl From<Response> for ReplyLine {
                 prompts: Some(prompts),
                 ..ok
             },
+            Response::Doctor { message, doctor } => ReplyLine {
+                message: Some(message),
+                doctor: Some(doctor),
+                ..ok
+            },
             Response::Failed(Failure { kind, error }) => ReplyLine {
                 error: Some(error),
                 error_kind: Some(kind),
@@ -243,6 +258,8 @@ impl From<ReplyLine> for Response {
             Response::Prompt { message, prompt }
         } else if let Some(prompts) = line.prompts {
             Response::Prompts { message, prompts }
+        } else if let Some(doctor) = line.doctor {
+            Response::Doctor { message, doctor }
         } else {
             Response::Done { message }
         }

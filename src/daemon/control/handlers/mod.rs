@@ -6,6 +6,7 @@
 //! every request a connection hands over. Adding a request is a
 //! [`Command`] variant, a file here and its line in the `match`.
 
+mod doctor;
 mod note;
 mod pause;
 mod prompts;
@@ -39,6 +40,7 @@ pub(in crate::daemon) fn handle(
         Command::Prompts(req) => prompts::handle(daemon, &req, now),
         Command::Trigger => trigger::handle(daemon, now),
         Command::Reload => reload::handle(daemon, now),
+        Command::Doctor => doctor::handle(daemon, now),
         // Answered by the connection task (`decode_request` refuses an
         // unknown command); neither reaches the loop.
         Command::Subscribe => Ok(Response::failed(
