@@ -15,7 +15,7 @@ pub(crate) async fn complete(view: &mut DoctorView) {
     view.display = var("DISPLAY");
     view.wayland_display = var("WAYLAND_DISPLAY");
     view.dbus_session_bus_address = var("DBUS_SESSION_BUS_ADDRESS");
-    view.local_timezone = Some(crate::config::local_timezone().name().to_string());
+    view.local_timezone = Some(crate::doctor::environment_timezone());
     let options = DesktopOptions {
         bus_address: std::env::var("DBUS_SESSION_BUS_ADDRESS").ok(),
         runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(PathBuf::from),

@@ -617,37 +617,30 @@ fn clock(c: &ClockFacts, config: &ConfigFacts, view: Option<&DoctorView>) -> Vec
     let settings = view.map_or(config.timezone.as_str(), |v| v.timezone.as_str());
     let daemon_local = view.and_then(|v| v.local_timezone.as_deref());
     let mut differ = Vec::new();
-    if c.shell_timezone != settings {
+    if !same_zone(&c.shell_timezone, settings) {
         differ.push(format!("your shell's is {}", c.shell_timezone));
     }
-    if let Some(local) = daemon_local.filter(|l| *l != settings) {
+    if let Some(local) = daemon_local.filter(|l| !same_zone(l, settings)) {
         differ.push(format!("the daemon's environment's is {local}"));
     }
     checks.push(if differ.is_empty() {
         Check::ok("clock.timezone", format!("{settings} everywhere"))
     } else {
+        let set = if config.timezone_set {
+            " (settings.timezone)"
+        } else {
+            " (the machine's when devtrack read its config)"
+        };
         Check::warning(
             "clock.timezone",
             format!(
-                "devtrack schedules in {settings}{}, but {}: times shown by other tools differ",
-                if config.timezone_set {
-                    " (settings.timezone)"
-                } else {
-                    ""
-                },
+                "devtrack schedules in {settings}{set}, but {}: times shown by other tools differ",
                 differ.join(" and ")
             ),
-            if config.timezone_set {
-                format!(
-                    "set settings.timezone: {} in {}, or ignore if meant",
-                    c.shell_timezone, config.path
-                )
-            } else {
-                format!(
-                    "systemctl --user set-environment TZ={} && devtrack restart",
-                    c.shell_timezone
-                )
-            },
+            format!(
+                "set `settings.timezone: {}` in {} (then devtrack reload)",
+                c.shell_timezone, config.path
+            ),
         )
     });
     match c.ntp_synchronized {
@@ -661,6 +654,28 @@ fn clock(c: &ClockFacts, config: &ConfigFacts, view: Option<&DoctorView>) -> Vec
         None => {}
     }
     checks
+}
+
+/// Whether two zone names keep the same time (`UTC` and `Etc/UTC`,
+/// `Asia/Calcutta` and `Asia/Kolkata`): the same offsets in winter and in
+/// summer of both hemispheres, around a recent year and an older one.
+fn same_zone(a: &str, b: &str) -> bool {
+    use chrono::{Offset, TimeZone};
+    if a == b {
+        return true;
+    }
+    let (Ok(a), Ok(b)) = (a.parse::<chrono_tz::Tz>(), b.parse::<chrono_tz::Tz>()) else {
+        return false;
+    };
+    [2015, 2025].into_iter().all(|year| {
+        [1, 4, 7, 10].into_iter().all(|month| {
+            let at = chrono::Utc
+                .with_ymd_and_hms(year, month, 15, 12, 0, 0)
+                .unwrap()
+                .naive_utc();
+            a.offset_from_utc_datetime(&at).fix() == b.offset_from_utc_datetime(&at).fix()
+        })
+    })
 }
 
 fn first_line(text: &str) -> &str {

@@ -188,7 +188,7 @@ pub(crate) fn store(path: &Path) -> StoreFacts {
 /// there is no system bus or no timedated on it).
 pub(crate) fn clock() -> ClockFacts {
     ClockFacts {
-        shell_timezone: crate::config::local_timezone().name().to_string(),
+        shell_timezone: super::environment_timezone(),
         ntp_synchronized: ntp_synchronized(),
     }
 }

@@ -206,6 +206,16 @@ pub(crate) async fn health(view: &DoctorView) -> Vec<Check> {
     found
 }
 
+/// The zone this process's environment gives: `TZ` when it names one
+/// (as `date` honours it), else the machine's.
+pub(crate) fn environment_timezone() -> String {
+    std::env::var("TZ")
+        .ok()
+        .map(|tz| tz.trim_start_matches(':').to_string())
+        .filter(|tz| tz.parse::<chrono_tz::Tz>().is_ok())
+        .unwrap_or_else(|| crate::config::local_timezone().name().to_string())
+}
+
 /// Whether any check failed (exit 1).
 pub(crate) fn failed(checks: &[Check]) -> bool {
     checks.iter().any(|c| c.status == CheckStatus::Failure)

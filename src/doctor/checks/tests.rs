@@ -526,6 +526,19 @@ fn each_finding_has_its_status_and_fix() {
 }
 
 #[test]
+fn zones_that_keep_the_same_time_are_the_same() {
+    for (a, b, same) in [
+        ("UTC", "Etc/UTC", true),
+        ("Asia/Calcutta", "Asia/Kolkata", true),
+        ("Europe/Paris", "Europe/Berlin", true),
+        ("Europe/Paris", "Europe/London", false),
+        ("UTC", "Nowhere/Else", false),
+    ] {
+        assert_eq!(same_zone(a, b), same, "{a} {b}");
+    }
+}
+
+#[test]
 fn lines_that_cannot_be_judged_are_left_out() {
     let mut facts = healthy();
     facts.clock.ntp_synchronized = None;
