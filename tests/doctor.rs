@@ -226,7 +226,7 @@ fn files_on_disk_each_fail_their_check_with_the_daemon_stopped() {
 
 /// Waits until no one owns the notification name on `address`, having
 /// dropped `server`: the bus's `NameOwnerChanged`, not a timer.
-fn stop_server(server: BlockingServer, address: &str) {
+pub(crate) fn stop_server(server: BlockingServer, address: &str) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
