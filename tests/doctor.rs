@@ -104,9 +104,9 @@ fn doctor(env: &Env) -> (Output, serde_json::Value) {
     (out, json)
 }
 
-/// The check named `name`.
+/// The check named `name` in `doctor --json`'s output.
 #[track_caller]
-fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+pub(crate) fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     json["checks"]
         .as_array()
         .unwrap()

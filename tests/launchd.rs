@@ -1038,54 +1038,34 @@ fn doctor_facts_come_from_recorded_print_output() {
 
 #[test]
 fn binary_doctor_reads_the_agent_through_launchctl_print() {
+    use crate::doctor::check;
     let fake = Fake::new();
     fs::create_dir_all(fake.plist().parent().unwrap()).unwrap();
     fs::write(fake.plist(), fixture("dev.devtrack.plist")).unwrap();
     let doctor = |fake: &Fake| {
         let out = devtrack(fake, &["doctor", "--json"]);
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        let by_name = |name: &str| {
-            json["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == name)
-                .cloned()
-                .unwrap_or_else(|| panic!("no `{name}` in {json:#}"))
-        };
-        (
-            by_name("service.installed"),
-            json["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["name"] == "service.active" || c["name"] == "service.loaded")
-                .cloned()
-                .unwrap(),
-            json.clone(),
-        )
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
     };
     fake.knob("loaded", "");
-    let (installed, active, json) = doctor(&fake);
-    assert_eq!(installed["status"], "ok", "{json:#}");
-    assert_eq!(active["name"], "service.active", "{json:#}");
+    let json = doctor(&fake);
+    assert_eq!(
+        check(&json, "service.installed")["status"],
+        "ok",
+        "{json:#}"
+    );
+    let active = check(&json, "service.active");
     assert_eq!(active["status"], "ok", "{json:#}");
     assert_eq!(active["detail"], "running");
-    let binary = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "service.binary")
-        .unwrap();
+    let binary = check(&json, "service.binary");
     assert!(
         binary["detail"].as_str().unwrap().contains(OPT_BIN),
         "{binary:#}"
     );
 
     fs::remove_file(fake.state("loaded")).unwrap();
-    let (_, loaded, json) = doctor(&fake);
-    assert_eq!(loaded["name"], "service.loaded", "{json:#}");
+    let json = doctor(&fake);
+    let loaded = check(&json, "service.loaded");
     assert_eq!(loaded["status"], "failure", "{json:#}");
     assert_eq!(loaded["fix"], "devtrack start");
 }

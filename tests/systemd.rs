@@ -1259,15 +1259,6 @@ impl UserManager {
     }
 }
 
-fn doctor_check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no `{name}` check in {json:#}"))
-}
-
 /// `devtrack doctor` under the real user manager: a healthy setup (the
 /// service installed and running, a notification server on the bus the
 /// manager hands the daemon, a display in its environment) has no `✗`;
@@ -1321,7 +1312,7 @@ fn doctor_under_the_user_manager() {
         "store.integrity",
     ] {
         assert_eq!(
-            doctor_check(&json, name)["status"],
+            crate::doctor::check(&json, name)["status"],
             "ok",
             "{name}: {json:#}"
         );
@@ -1333,7 +1324,7 @@ fn doctor_under_the_user_manager() {
     text.push_str("# edited by hand\n");
     std::fs::write(&unit, text).unwrap();
     let (code, json) = m.doctor();
-    let reload = doctor_check(&json, "service.reload");
+    let reload = crate::doctor::check(&json, "service.reload");
     assert_eq!(reload["status"], "warning", "{reload:#}");
     assert!(
         reload["fix"]
@@ -1348,13 +1339,13 @@ fn doctor_under_the_user_manager() {
     crate::doctor::stop_server(server, &address);
     let (code, json) = m.doctor();
     assert_eq!(code, Some(1), "{json:#}");
-    let n = doctor_check(&json, "notifications");
+    let n = crate::doctor::check(&json, "notifications");
     assert_eq!(n["status"], "failure", "{n:#}");
 
     m.systemctl(&["stop", "devtrack.service"]).ok();
     let (code, json) = m.doctor();
     assert_eq!(code, Some(1), "{json:#}");
-    let running = doctor_check(&json, "daemon.running");
+    let running = crate::doctor::check(&json, "daemon.running");
     assert_eq!(running["status"], "failure", "{running:#}");
     assert!(
         running["detail"]
@@ -1363,7 +1354,10 @@ fn doctor_under_the_user_manager() {
             .contains("daemon not running"),
         "{running:#}"
     );
-    assert_eq!(doctor_check(&json, "service.active")["status"], "failure");
+    assert_eq!(
+        crate::doctor::check(&json, "service.active")["status"],
+        "failure"
+    );
 
     m.systemctl(&["disable", "--now", "devtrack.service"]).ok();
 }

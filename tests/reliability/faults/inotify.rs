@@ -336,12 +336,7 @@ fn doctor_fails_when_the_watches_are_exhausted() {
     let json: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
     assert_eq!(out.status.code(), Some(1), "{json:#}");
-    let check = json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "inotify.watches")
-        .unwrap_or_else(|| panic!("{json:#}"));
+    let check = crate::doctor::check(&json, "inotify.watches");
     assert_eq!(check["status"], "failure", "{check:#}");
     assert!(
         check["fix"]
