@@ -44,7 +44,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    ("service", &["cli", "daemon", "report"]),
+    ("service", &["cli", "daemon", "doctor", "report"]),
     (
         "session",
         &[

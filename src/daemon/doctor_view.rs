@@ -9,6 +9,9 @@ use std::path::PathBuf;
 use crate::daemon::prompts::desktop::{self, DesktopOptions};
 use crate::protocol::DoctorView;
 
+/// How long the bus may take: the client waits 15 s for the whole reply.
+const PROBE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Fills in what `view` lacks from the loop.
 pub(crate) async fn complete(view: &mut DoctorView) {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -22,7 +25,16 @@ pub(crate) async fn complete(view: &mut DoctorView) {
         search_path: std::env::var_os("PATH"),
         ..DesktopOptions::default()
     };
-    view.notifications = desktop::probe_server(&options).await;
+    view.notifications = match tokio::time::timeout(PROBE, desktop::probe_server(&options)).await {
+        Ok(found) => found,
+        Err(_) => crate::protocol::NotificationView {
+            error: Some(format!(
+                "the session bus or the notification server gave no answer within {} s",
+                PROBE.as_secs()
+            )),
+            ..Default::default()
+        },
+    };
     let search_path = options.search_path.clone();
     let files = tokio::task::spawn_blocking(move || {
         let exe = std::fs::read_link("/proc/self/exe")

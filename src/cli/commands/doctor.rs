@@ -9,9 +9,18 @@ use crate::exit::{Explain, Status};
 use crate::protocol::{Command, Response};
 use crate::service;
 
+/// How long the daemon may take to answer `doctor`: its bus probe is
+/// bounded by 5 s.
+const ANSWER: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// What the daemon says to `doctor`.
 fn ask_daemon(ctx: &Context) -> DaemonFacts {
-    let reply = Client::connect(&ctx.paths.socket).and_then(|mut c| c.request(Command::Doctor));
+    // The daemon asks its bus (at most `PROBE` there): longer than the
+    // usual answer.
+    let reply = Client::connect(&ctx.paths.socket).and_then(|mut c| {
+        c.set_read_timeout(Some(ANSWER))?;
+        c.request(Command::Doctor)
+    });
     match reply {
         Ok(Response::Doctor { doctor, .. }) => DaemonFacts::Running(doctor),
         Ok(Response::Failed(f)) => DaemonFacts::NotAnswering(format!(

@@ -483,7 +483,7 @@ fn each_finding_has_its_status_and_fix() {
             |f| f.clock.shell_timezone = "UTC".into(),
             "clock.timezone",
             Warning,
-            "TZ=UTC",
+            "settings.timezone: UTC",
         ),
         (
             "daemon in another zone",
@@ -494,7 +494,7 @@ fn each_finding_has_its_status_and_fix() {
             },
             "clock.timezone",
             Warning,
-            "TZ=Europe/Paris",
+            "settings.timezone: Europe/Paris",
         ),
         (
             "zone set in the file",
@@ -586,4 +586,25 @@ fn a_stopped_service_with_no_manager_never_fails_for_the_manager() {
     assert_eq!(status_of(&checks, "service.manager"), Some(Warning));
     assert_eq!(status_of(&checks, "daemon.running"), Some(Warning));
     assert_eq!(status_of(&checks, "service.active"), None);
+}
+
+#[test]
+fn the_status_page_gets_the_daemons_failures_first_and_no_ticks() {
+    let mut view = healthy_view();
+    view.notifications.capabilities = vec!["body".into()];
+    view.repositories[0].state = RepoState::Error {
+        reason: "unreadable".into(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let found = runtime.block_on(crate::doctor::health(&view));
+    let names: Vec<(&str, CheckStatus)> =
+        found.iter().map(|c| (c.name.as_str(), c.status)).collect();
+    assert_eq!(
+        names,
+        [("repo.app", Failure), ("notifications.answer", Warning)],
+        "{found:#?}"
+    );
 }
