@@ -48,12 +48,21 @@ pub(super) fn all(facts: &Facts) -> Vec<Check> {
             .filter(|r| !facts.repositories.iter().any(|l| l.name == r.name));
         checks.extend(found.filter_map(watched));
     }
-    checks.extend(inotify(&facts.inotify));
+    checks.extend(inotify(&facts.inotify, view));
     if let Some(view) = view {
         checks.extend(desktop(view));
     }
-    if let Some(env) = facts.service.as_ref().and_then(|s| s.environment.as_ref()) {
-        checks.push(manager_display(env));
+    // Under a user manager the dialog takes its display from the manager's
+    // environment when it opens; otherwise from the daemon's own.
+    match (
+        facts.service.as_ref().and_then(|s| s.environment.as_ref()),
+        view,
+    ) {
+        (Some(env), _) => checks.push(display(env, "the user manager's environment")),
+        (None, Some(view)) if view.dialog_enabled => {
+            checks.push(display(&daemon_display(view), "the daemon's environment"))
+        }
+        _ => {}
     }
     checks.extend(store(&facts.store, view.is_some()));
     checks.extend(clock(&facts.clock, &facts.config, view));
@@ -70,7 +79,7 @@ pub(crate) fn daemon_checks(view: &DoctorView, inotify_facts: &InotifyFacts) -> 
             checks.push(c);
         }
     }
-    checks.extend(inotify(inotify_facts));
+    checks.extend(inotify(inotify_facts, Some(view)));
     checks.extend(desktop(view));
     checks
 }
@@ -404,8 +413,15 @@ fn raise_command(key: &str, at_least: Option<u64>) -> String {
     )
 }
 
-fn inotify(f: &InotifyFacts) -> Vec<Check> {
+fn inotify(f: &InotifyFacts, view: Option<&DoctorView>) -> Vec<Check> {
     let mut checks = Vec::new();
+    let ours = |what: &str| match (what, view) {
+        ("watches", Some(v)) => format!(" (devtrack's: {})", v.inotify_watches),
+        ("instances", Some(v)) => v
+            .inotify_instances
+            .map_or_else(String::new, |n| format!(" (devtrack's: {n})")),
+        _ => String::new(),
+    };
     for (name, key, used, max, what) in [
         (
             "inotify.watches",
@@ -425,7 +441,10 @@ fn inotify(f: &InotifyFacts) -> Vec<Check> {
         let (Some(used), Some(max)) = (used, max) else {
             continue;
         };
-        let detail = format!("your processes use {used} of {max} inotify {what}");
+        let detail = format!(
+            "your processes use {used} of {max} inotify {what}{}",
+            ours(what)
+        );
         checks.push(if used >= max {
             Check::failure(
                 name,
@@ -520,9 +539,9 @@ fn desktop(view: &DoctorView) -> Vec<Check> {
     checks
 }
 
-/// `DISPLAY`/`WAYLAND_DISPLAY` in the user manager's environment: where the
-/// dialog started for a prompt gets its display from.
-fn manager_display(env: &[(String, String)]) -> Check {
+/// `DISPLAY`/`WAYLAND_DISPLAY` in `env` (named `where_`): where the dialog
+/// started for a prompt gets its display from.
+fn display(env: &[(String, String)], where_: &str) -> Check {
     let set = |name: &str| env.iter().any(|(n, v)| n == name && !v.is_empty());
     let found: Vec<&str> = ["DISPLAY", "WAYLAND_DISPLAY"]
         .into_iter()
@@ -531,16 +550,27 @@ fn manager_display(env: &[(String, String)]) -> Check {
     if found.is_empty() {
         Check::warning(
             "display",
-            "neither DISPLAY nor WAYLAND_DISPLAY is in the user manager's environment: the dialog \
-             cannot open",
-            "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY  (from a desktop terminal)",
+            format!("neither DISPLAY nor WAYLAND_DISPLAY is in {where_}: the dialog cannot open"),
+            if where_.contains("user manager") {
+                "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY  (from a desktop terminal)"
+            } else {
+                "start `devtrack run` from a desktop terminal (or install the service: devtrack install-service)"
+            },
         )
     } else {
-        Check::ok(
-            "display",
-            format!("{} in the user manager's environment", found.join(" and ")),
-        )
+        Check::ok("display", format!("{} in {where_}", found.join(" and ")))
     }
+}
+
+/// The daemon's display variables as an environment list.
+fn daemon_display(view: &DoctorView) -> Vec<(String, String)> {
+    [
+        ("DISPLAY", &view.display),
+        ("WAYLAND_DISPLAY", &view.wayland_display),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name.to_string(), value.clone()?)))
+    .collect()
 }
 
 fn mib(bytes: u64) -> String {

@@ -24,7 +24,7 @@ fn ask_daemon(ctx: &Context) -> DaemonFacts {
     match reply {
         Ok(Response::Doctor { doctor, .. }) => DaemonFacts::Running(doctor),
         Ok(Response::Failed(f)) => DaemonFacts::NotAnswering(format!(
-            "it refused `doctor` ({}): an older daemon? ",
+            "it refused `doctor` ({}); an older daemon runs",
             f.error
         )),
         Ok(other) => DaemonFacts::NotAnswering(format!("unexpected reply {other:?}")),

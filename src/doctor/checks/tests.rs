@@ -444,6 +444,18 @@ fn each_finding_has_its_status_and_fix() {
             "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY",
         ),
         (
+            "no display, no manager",
+            |f| {
+                f.service = None;
+                if let Some(DaemonFacts::Running(v)) = &mut f.daemon {
+                    v.display = None;
+                }
+            },
+            "display",
+            Warning,
+            "desktop terminal",
+        ),
+        (
             "store corrupted",
             |f| f.store.quick_check = Some(Err("database disk image is malformed".into())),
             "store.integrity",
