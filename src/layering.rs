@@ -59,7 +59,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
             "store",
         ],
     ),
-    ("service", &["cli", "daemon", "report"]),
+    ("service", &["cli", "daemon", "doctor", "report"]),
     (
         "session",
         &[
@@ -75,6 +75,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         ],
     ),
     ("daemon", &["cli", "report"]),
+    ("doctor", &["cli", "daemon", "report"]),
     ("report", &["cli", "daemon", "service"]),
     ("store", &["cli", "daemon", "report", "service"]),
     (

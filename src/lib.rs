@@ -18,6 +18,8 @@
 //! - [`socket_watch`]: waiting for a socket to be created (inotify);
 //! - [`tickets`]: ticket references in answers, commit messages, branches;
 //! - [`report`]: the standup report built from the store (pure);
+//! - `doctor`: `devtrack doctor`'s checks, pure over facts gathered at
+//!   its edge, also judged by the daemon for its status page;
 //! - [`cli`]: the command-line front end.
 //!
 //! The daemon uses the service module, never the reverse; `store`,
@@ -32,6 +34,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub(crate) mod display;
+pub(crate) mod doctor;
 pub mod exit;
 pub(crate) mod instance;
 #[cfg(test)]

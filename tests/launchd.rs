@@ -987,3 +987,85 @@ fn binary_logs_takes_the_last_lines() {
         ["log show --predicate subsystem == \"dev.devtrack\" --last 1d --style compact"]
     );
 }
+
+// `devtrack doctor`'s service lines from `launchctl print`.
+
+#[test]
+fn doctor_facts_come_from_recorded_print_output() {
+    use devtrack::service::launchd::service_facts;
+    let plist = Path::new("/Users/alice/Library/LaunchAgents/dev.devtrack.plist");
+    // (sample, loaded, active, state, pid)
+    let cases = [
+        (Some("print-running.txt"), true, true, Some("running"), true),
+        (
+            Some("print-never-run.txt"),
+            true,
+            false,
+            Some("not running"),
+            false,
+        ),
+        (
+            Some("print-not-running-exited.txt"),
+            true,
+            false,
+            Some("not running"),
+            false,
+        ),
+        (None, false, false, Some("not loaded"), false),
+    ];
+    for (sample, loaded, active, state, has_pid) in cases {
+        let text = sample.map(fixture);
+        let facts = service_facts(text.as_deref(), plist, true);
+        assert_eq!(facts.manager, "launchd");
+        assert!(facts.installed, "{sample:?}");
+        assert_eq!(facts.loaded, loaded, "{sample:?}");
+        assert_eq!(facts.active, active, "{sample:?}");
+        assert_eq!(facts.state.as_deref(), state, "{sample:?}");
+        assert_eq!(facts.main_pid.is_some(), has_pid, "{sample:?}");
+        assert_eq!(facts.need_reload, None, "launchd cannot say");
+        assert_eq!(facts.definition.as_deref(), Some(plist), "{sample:?}");
+        if loaded {
+            assert_eq!(
+                facts.program.as_deref(),
+                Some(Path::new(OPT_BIN)),
+                "{sample:?}"
+            );
+        }
+    }
+    let none = service_facts(None, plist, false);
+    assert!(!none.installed && !none.loaded && none.definition.is_none());
+}
+
+#[test]
+fn binary_doctor_reads_the_agent_through_launchctl_print() {
+    use crate::doctor::check;
+    let fake = Fake::new();
+    fs::create_dir_all(fake.plist().parent().unwrap()).unwrap();
+    fs::write(fake.plist(), fixture("dev.devtrack.plist")).unwrap();
+    let doctor = |fake: &Fake| {
+        let out = devtrack(fake, &["doctor", "--json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    fake.knob("loaded", "");
+    let json = doctor(&fake);
+    assert_eq!(
+        check(&json, "service.installed")["status"],
+        "ok",
+        "{json:#}"
+    );
+    let active = check(&json, "service.active");
+    assert_eq!(active["status"], "ok", "{json:#}");
+    assert_eq!(active["detail"], "running");
+    let binary = check(&json, "service.binary");
+    assert!(
+        binary["detail"].as_str().unwrap().contains(OPT_BIN),
+        "{binary:#}"
+    );
+
+    fs::remove_file(fake.state("loaded")).unwrap();
+    let json = doctor(&fake);
+    let loaded = check(&json, "service.loaded");
+    assert_eq!(loaded["status"], "failure", "{json:#}");
+    assert_eq!(loaded["fix"], "devtrack start");
+}

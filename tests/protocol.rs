@@ -139,6 +139,7 @@ fn reply_name(reply: &Response) -> &'static str {
         Response::Prompt { .. } => "prompt",
         Response::Prompts { .. } => "prompts",
         Response::Metrics { .. } => "metrics",
+        Response::Doctor { .. } => "doctor",
         Response::Failed(_) => "failed",
     }
 }
@@ -183,6 +184,7 @@ fn the_recordings_hold_every_event_error_kind_and_reply() {
             "prompt",
             "prompts",
             "metrics",
+            "doctor",
             "failed"
         ])
     );

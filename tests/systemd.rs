@@ -1204,3 +1204,160 @@ fn under_the_user_manager_a_locked_session_holds_prompts_until_the_unlock() {
         .ok();
     m.systemctl(&["disable", "--now", "devtrack.service"]).ok();
 }
+
+/// Variables set in the user manager's environment for one test, put back
+/// as they were when it ends (also when it fails): a bus address left
+/// behind would send every later test's daemon to a bus that is gone.
+struct ManagerEnv<'m> {
+    m: &'m UserManager,
+    old: Vec<(String, Option<String>)>,
+}
+
+impl<'m> ManagerEnv<'m> {
+    fn set(m: &'m UserManager, vars: &[(&str, &str)]) -> ManagerEnv<'m> {
+        let shown = m.systemctl(&["show-environment"]).ok().stdout;
+        let old = vars
+            .iter()
+            .map(|(name, _)| {
+                let prefix = format!("{name}=");
+                let value = shown
+                    .lines()
+                    .find_map(|l| l.strip_prefix(&prefix))
+                    .map(str::to_string);
+                (name.to_string(), value)
+            })
+            .collect();
+        for (name, value) in vars {
+            m.systemctl(&["set-environment", &format!("{name}={value}")])
+                .ok();
+        }
+        ManagerEnv { m, old }
+    }
+}
+
+impl Drop for ManagerEnv<'_> {
+    fn drop(&mut self) {
+        for (name, value) in &self.old {
+            match value {
+                Some(v) => self
+                    .m
+                    .systemctl(&["set-environment", &format!("{name}={v}")]),
+                None => self.m.systemctl(&["unset-environment", name]),
+            };
+        }
+    }
+}
+
+impl UserManager {
+    /// `devtrack doctor --json` as the user: its exit status and the checks
+    /// by name.
+    fn doctor(&self) -> (Option<i32>, serde_json::Value) {
+        let out = self.devtrack(&["doctor", "--json"]);
+        let json: serde_json::Value =
+            serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+        (out.code, json)
+    }
+}
+
+/// `devtrack doctor` under the real user manager: a healthy setup (the
+/// service installed and running, a notification server on the bus the
+/// manager hands the daemon, a display in its environment) has no `✗`;
+/// then the unit edited without `daemon-reload` is a `!` naming it, the
+/// notification server stopped a `✗`, and the service stopped a `✗`
+/// "daemon not running".
+#[test]
+fn doctor_under_the_user_manager() {
+    use crate::notification_server::{BlockingServer, Bus};
+    use std::os::unix::fs::PermissionsExt;
+
+    let Some(m) = manager() else { return };
+    let _guard = m.reset();
+    // A session bus the user's daemon can reach, with a server on it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bus = Bus::for_everyone(&dir.path().join("session_bus_socket"));
+    let server = BlockingServer::start(&bus.address(), &["actions", "body"]);
+    let address = bus.address();
+    let _env = ManagerEnv::set(
+        m,
+        &[("DBUS_SESSION_BUS_ADDRESS", &address), ("DISPLAY", ":99")],
+    );
+    let repo = UserRepo::create(m, "doctor");
+    m.write_config(&config_watching(&[&repo]));
+    // Returns once the daemon said READY=1 (Type=notify).
+    m.devtrack(&["install-service"]).ok();
+
+    let (code, json) = m.doctor();
+    let failures: Vec<_> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "failure")
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}\n{json:#}");
+    assert_eq!(code, Some(0), "{json:#}");
+    for name in [
+        "service.manager",
+        "service.installed",
+        "service.enabled",
+        "service.active",
+        "service.reload",
+        "service.binary",
+        "daemon.running",
+        "daemon.version",
+        "config.permissions",
+        "repo.doctor",
+        "notifications",
+        "display",
+        "store.integrity",
+    ] {
+        assert_eq!(
+            crate::doctor::check(&json, name)["status"],
+            "ok",
+            "{name}: {json:#}"
+        );
+    }
+
+    // Edited on disk, not reloaded.
+    let unit = m.unit_path();
+    let mut text = std::fs::read_to_string(&unit).unwrap();
+    text.push_str("# edited by hand\n");
+    std::fs::write(&unit, text).unwrap();
+    let (code, json) = m.doctor();
+    let reload = crate::doctor::check(&json, "service.reload");
+    assert_eq!(reload["status"], "warning", "{reload:#}");
+    assert!(
+        reload["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("systemctl --user daemon-reload"),
+        "{reload:#}"
+    );
+    assert_eq!(code, Some(0), "a warning alone exits 0: {json:#}");
+    m.systemctl(&["daemon-reload"]).ok();
+
+    crate::doctor::stop_server(server, &address);
+    let (code, json) = m.doctor();
+    assert_eq!(code, Some(1), "{json:#}");
+    let n = crate::doctor::check(&json, "notifications");
+    assert_eq!(n["status"], "failure", "{n:#}");
+
+    m.systemctl(&["stop", "devtrack.service"]).ok();
+    let (code, json) = m.doctor();
+    assert_eq!(code, Some(1), "{json:#}");
+    let running = crate::doctor::check(&json, "daemon.running");
+    assert_eq!(running["status"], "failure", "{running:#}");
+    assert!(
+        running["detail"]
+            .as_str()
+            .unwrap()
+            .contains("daemon not running"),
+        "{running:#}"
+    );
+    assert_eq!(
+        crate::doctor::check(&json, "service.active")["status"],
+        "failure"
+    );
+
+    m.systemctl(&["disable", "--now", "devtrack.service"]).ok();
+}

@@ -32,6 +32,10 @@ mod launchd;
 /// devtrack under a real systemd user manager (scripts/systemd-user-env.sh).
 mod systemd;
 
+/// `devtrack doctor` against real failures (a private bus, files, a uid
+/// of its own), its `--json` against docs/doctor.md's schema.
+mod doctor;
+
 /// Git watching over real repositories, the real watcher and a real store.
 mod gitwatch;
 

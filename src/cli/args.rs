@@ -88,6 +88,16 @@ pub(crate) enum Command {
     Restart(StartArgs),
     /// Show the service's logs (journalctl / log show).
     Logs(LogsArgs),
+    /// Check everything between devtrack and a working day: the service,
+    /// the daemon's environment and notification server, the config, each
+    /// repository, inotify limits, the store and the clock.
+    ///
+    /// One line per check, fine, a warning (`!`) or a failure, with the
+    /// command that fixes it. Exit 0 when nothing failed (warnings alone:
+    /// 0), 1 when something did. Works with the daemon stopped; a running
+    /// daemon is asked for its own view (its environment, session bus and
+    /// notification server). docs/doctor.md lists the checks.
+    Doctor(JsonOpt),
     /// Print version information.
     Version,
     /// Print the completion script for a shell.

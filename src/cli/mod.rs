@@ -117,6 +117,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Stop => commands::service::stop(),
         Command::Restart(a) => commands::service::restart(ctx, a),
         Command::Logs(a) => commands::service::logs(ctx, a),
+        Command::Doctor(a) => commands::doctor::run(ctx, a.json),
         Command::Version => commands::version::run(),
         Command::Completions(a) => commands::completions::run(a.shell),
         Command::Man => commands::man::run(),

@@ -18,6 +18,7 @@ mod model;
 pub(crate) mod paths;
 mod scalar;
 mod starter;
+pub(crate) mod strict;
 mod suggest;
 mod times;
 mod tree;

@@ -11,6 +11,7 @@ mod commit_triggers;
 mod config_watch;
 pub(crate) mod control;
 mod deadline;
+mod doctor_view;
 pub(crate) mod event_bus;
 mod footprint;
 pub mod gitwatch;

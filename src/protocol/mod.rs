@@ -13,7 +13,8 @@
 //! (one variant per kind of answer, error kinds), `event` (the stream),
 //! `status` (the daemon's and each repository's state), `trigger`
 //! (triggers, missed slots), `prompt` (prompts, their changes and
-//! deliveries, notes), `git` (commits, rebases, HEAD movements).
+//! deliveries, notes), `git` (commits, rebases, HEAD movements), `doctor`
+//! (the daemon's view for `devtrack doctor`).
 //!
 //! Everything here is plain data: no I/O, nothing from `daemon` or `cli`.
 //! Optional fields default, and unknown fields are ignored, so a client and a
@@ -21,6 +22,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod doctor;
 mod event;
 mod git;
 mod prompt;
@@ -29,6 +31,7 @@ mod response;
 mod status;
 mod trigger;
 
+pub use doctor::{DoctorView, NotificationView};
 pub use event::{Event, EventBody};
 pub use git::{ActivityInfo, CommitInfo, CommitKind, Operation, RebaseInfo};
 pub use prompt::{

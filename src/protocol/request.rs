@@ -55,6 +55,9 @@ pub enum Command {
     Metrics,
     /// Turn this connection into an event stream.
     Subscribe,
+    /// The daemon's own view for `devtrack doctor`; answered with
+    /// `doctor`.
+    Doctor,
     /// A command this version does not know; [`decode_request`] answers it
     /// with `unknown_command`. Never sent.
     #[serde(other, skip_serializing)]

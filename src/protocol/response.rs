@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::doctor::DoctorView;
 use super::prompt::{NoteInfo, PromptInfo};
 use super::status::Status;
 use super::trigger::TriggerInfo;
@@ -47,6 +48,11 @@ pub enum Response {
     },
     /// `metrics`: OpenMetrics text, ending in `# EOF`.
     Metrics { message: String, metrics: String },
+    /// `doctor`: the daemon's own view.
+    Doctor {
+        message: String,
+        doctor: Box<DoctorView>,
+    },
     /// Any request that failed (a rejected reload among them).
     Failed(Failure),
 }
@@ -72,7 +78,8 @@ impl Response {
             | Response::Noted { message, .. }
             | Response::Prompt { message, .. }
             | Response::Prompts { message, .. }
-            | Response::Metrics { message, .. } => Some(message),
+            | Response::Metrics { message, .. }
+            | Response::Doctor { message, .. } => Some(message),
             Response::Failed(_) => None,
         }
     }
@@ -160,6 +167,8 @@ struct ReplyLine {
     prompts: Option<Vec<PromptInfo>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     metrics: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    doctor: Option<Box<DoctorView>>,
 }
 
 impl ReplyLine {
@@ -177,6 +186,7 @@ impl ReplyLine {
             prompt: None,
             prompts: None,
             metrics: None,
+            doctor: None,
         }
     }
 }
@@ -224,6 +234,11 @@ impl From<Response> for ReplyLine {
                 metrics: Some(metrics),
                 ..ok
             },
+            Response::Doctor { message, doctor } => ReplyLine {
+                message: Some(message),
+                doctor: Some(doctor),
+                ..ok
+            },
             Response::Failed(Failure { kind, error }) => ReplyLine {
                 error: Some(error),
                 error_kind: Some(kind),
@@ -256,6 +271,8 @@ impl From<ReplyLine> for Response {
             Response::Prompts { message, prompts }
         } else if let Some(metrics) = line.metrics {
             Response::Metrics { message, metrics }
+        } else if let Some(doctor) = line.doctor {
+            Response::Doctor { message, doctor }
         } else {
             Response::Done { message }
         }

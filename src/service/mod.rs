@@ -237,6 +237,35 @@ pub const WITHOUT_MANAGER: &str = "run the daemon in a terminal with `devtrack r
      `screen -dm devtrack run`) or with `nohup devtrack run 2>>~/.local/state/devtrack.log &`; \
      its log then goes to that file (or the multiplexer's window), not to `devtrack logs`";
 
+/// What `devtrack doctor` asks of the service manager, whichever it is;
+/// `None` where the manager cannot tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceFacts {
+    /// "systemd user manager", "launchd".
+    pub manager: String,
+    /// Why the manager cannot be reached, if it cannot.
+    pub unreachable: Option<String>,
+    /// A unit file or plist for devtrack exists (where the manager reads it).
+    pub installed: bool,
+    pub definition: Option<PathBuf>,
+    pub enabled: Option<bool>,
+    pub loaded: bool,
+    pub active: bool,
+    /// The state in the manager's words (`active (running)`, `running`).
+    pub state: Option<String>,
+    /// The file on disk is newer than what the manager loaded.
+    pub need_reload: Option<bool>,
+    /// The binary the unit's `ExecStart=` (the plist's `Program`) names.
+    pub program: Option<PathBuf>,
+    pub main_pid: Option<u32>,
+    pub linger: Option<bool>,
+    /// Whether the service's log can be read (`devtrack logs`): why not
+    /// when it cannot; `None` when not looked at.
+    pub log: Option<Result<(), String>>,
+    /// The manager's environment (`systemctl --user show-environment`).
+    pub environment: Option<Vec<(String, String)>>,
+}
+
 /// One init system. Methods print their own progress lines to stdout.
 pub trait Backend {
     fn install(&self, opts: &InstallOptions) -> Result<(), ServiceError>;
@@ -258,6 +287,8 @@ pub trait Backend {
     }
     /// Whether a unit/plist for devtrack is registered with the manager.
     fn is_installed(&self) -> bool;
+    /// What `devtrack doctor` checks about the service.
+    fn doctor_facts(&self) -> ServiceFacts;
     fn status(&self) -> Result<ManagerStatus, ServiceError>;
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError>;
 }

@@ -72,6 +72,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrate_7.sql"),
 ];
 
+/// The schema version this devtrack writes (`PRAGMA user_version`).
+pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
 /// The first schema version that keeps a prompt's desktop notification
 /// (`migrate_4.sql`).
 pub const NOTIFICATION_SCHEMA: usize = 4;

@@ -3,6 +3,7 @@
 pub(crate) mod completions;
 pub(crate) mod config;
 pub(crate) mod control;
+pub(crate) mod doctor;
 pub(crate) mod events;
 pub(crate) mod history;
 mod history_prompts;

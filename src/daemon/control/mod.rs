@@ -6,7 +6,8 @@
 //! requests reach the loop through a bounded channel, replies come back on a
 //! oneshot, and every read and write has a timeout. The loop answers each
 //! request in `handlers`, one file per request; `subscribe` is answered
-//! here, since it turns the connection into an event stream.
+//! here, since it turns the connection into an event stream; `doctor` is
+//! completed here with what takes I/O (`daemon::doctor_view`).
 
 pub(super) mod handlers;
 mod socket;
@@ -202,10 +203,15 @@ async fn connection(
             })
             .await;
         let shutting_down = || Response::failed(ErrorKind::Internal, "the daemon is shutting down");
-        let reply = match sent {
+        let mut reply = match sent {
             Ok(()) => rx.await.unwrap_or_else(|_| shutting_down()),
             Err(_) => shutting_down(),
         };
+        // The bus and `/proc` are asked here, in this connection's task:
+        // the loop answered from memory.
+        if let Response::Doctor { doctor, .. } = &mut reply {
+            crate::daemon::doctor_view::complete(doctor).await;
+        }
         write_line(&mut write, &reply).await?;
     }
 }

@@ -165,6 +165,8 @@ pub struct PrintInfo {
     pub last_exit_code: Option<i32>,
     /// `last terminating signal`, e.g. "Killed: 9".
     pub last_signal: Option<String>,
+    /// `program`: the binary launchd runs.
+    pub program: Option<String>,
 }
 
 /// Parses `launchctl print` output. Only the service's own top-level
@@ -188,6 +190,7 @@ pub fn parse_print(text: &str) -> PrintInfo {
                     "state" => info.state = Some(value.to_string()),
                     "pid" => info.pid = value.parse().ok(),
                     "path" => info.path = Some(value.to_string()),
+                    "program" => info.program = Some(value.to_string()),
                     "runs" => info.runs = value.parse().ok(),
                     // "1", "78: EX_CONFIG" or "(never exited)".
                     "last exit code" => {

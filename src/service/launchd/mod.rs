@@ -46,7 +46,9 @@ pub(crate) use crash_guard::LaunchdCrashGuard;
 use launchctl::{Domain, Outcome, PrintInfo};
 use plan::{InstallPlan, InstallState, Step};
 
-use super::{Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError};
+use super::{
+    Backend, InstallOptions, InstalledFile, LogOptions, ManagerStatus, ServiceError, ServiceFacts,
+};
 use crate::exit::{Explain, Hinted, Status};
 
 /// The job label, also the os_log subsystem.
@@ -650,6 +652,64 @@ impl Backend for LaunchdBackend {
     fn logs(&self, opts: &LogOptions) -> Result<(), ServiceError> {
         self.logs_to(opts, &mut std::io::stdout().lock())
     }
+
+    fn doctor_facts(&self) -> ServiceFacts {
+        let plist = self.plist_path();
+        let mut facts = match self.launchctl(&launchctl::print(self.domain())) {
+            Ok((Outcome::Ok, ran)) => service_facts(Some(&ran.stdout), &plist, plist.exists()),
+            Ok((Outcome::NoGuiDomain, _)) => {
+                let mut facts = service_facts(None, &plist, plist.exists());
+                facts.unreachable = Some(no_gui_domain(self.domain()).explained());
+                facts
+            }
+            Ok(_) => service_facts(None, &plist, plist.exists()),
+            Err(e) => ServiceFacts {
+                manager: "launchd".into(),
+                unreachable: Some(e.explained()),
+                ..Default::default()
+            },
+        };
+        // `log show` reads unified logging; it exists wherever launchd does.
+        facts.log = Some(
+            if self.settings.log.is_absolute() && !self.settings.log.exists() {
+                Err(format!("`{}` not found", self.settings.log.display()))
+            } else {
+                Ok(())
+            },
+        );
+        facts
+    }
+}
+
+/// `devtrack doctor`'s view of the agent from `launchctl print
+/// gui/UID/dev.devtrack` output (`None`: launchd does not know the job)
+/// and whether the plist exists. Pure: tested on recorded output.
+pub fn service_facts(print: Option<&str>, plist: &Path, plist_exists: bool) -> ServiceFacts {
+    let mut facts = ServiceFacts {
+        manager: "launchd".into(),
+        installed: plist_exists,
+        definition: plist_exists.then(|| plist.to_path_buf()),
+        // A loaded job is enabled; `launchctl disable` keeps it from loading.
+        enabled: Some(print.is_some()),
+        // launchd reads the plist at `bootstrap`; an edit needs a reload
+        // it cannot report.
+        need_reload: None,
+        ..Default::default()
+    };
+    let Some(text) = print else {
+        facts.state = plist_exists.then(|| "not loaded".to_string());
+        return facts;
+    };
+    let info = launchctl::parse_print(text);
+    facts.loaded = true;
+    facts.active = info.state.as_deref() == Some("running");
+    facts.state = info.state;
+    facts.main_pid = info.pid;
+    facts.program = info.program.map(PathBuf::from);
+    if let Some(path) = info.path {
+        facts.definition = Some(PathBuf::from(path));
+    }
+    facts
 }
 
 #[cfg(test)]

@@ -567,6 +567,58 @@ impl Backend for SystemdBackend {
         self.systemctl_checked(&["reload".to_string(), UNIT_NAME.to_string()])
     }
 
+    fn doctor_facts(&self) -> crate::service::ServiceFacts {
+        let mut facts = crate::service::ServiceFacts {
+            manager: "systemd user manager".into(),
+            ..Default::default()
+        };
+        if let Err(e) = self.check_manager() {
+            facts.unreachable = Some(e.explained());
+            return facts;
+        }
+        let props = match self.properties() {
+            Ok(props) => props,
+            Err(e) => {
+                facts.unreachable = Some(e.explained());
+                return facts;
+            }
+        };
+        facts.installed = self.user_unit_path().exists() || self.vendor_unit().is_some();
+        facts.definition = props.fragment_path.clone();
+        facts.loaded = props.is_loaded();
+        facts.enabled = Some(props.is_enabled());
+        facts.active = props.active_state.as_deref() == Some("active");
+        facts.state = props.active_state.as_ref().map(|a| match &props.sub_state {
+            Some(sub) => format!("{a} ({sub})"),
+            None => a.clone(),
+        });
+        facts.need_reload = Some(props.need_daemon_reload);
+        facts.main_pid = props.main_pid.filter(|pid| *pid != 0);
+        facts.program = self
+            .systemctl(&[
+                "show".to_string(),
+                UNIT_NAME.to_string(),
+                "-p".to_string(),
+                "ExecStart".to_string(),
+                "--value".to_string(),
+            ])
+            .ok()
+            .filter(|out| out.status.success())
+            .and_then(|out| show::exec_start_path(&String::from_utf8_lossy(&out.stdout)));
+        facts.linger = self.linger();
+        facts.log = Some(match self.probe_journal() {
+            Ok(Some(d)) if d.hopeless => Err(d.text()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.explained()),
+        });
+        facts.environment = self
+            .systemctl(&["show-environment".to_string()])
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| show::parse_environment(&String::from_utf8_lossy(&out.stdout)));
+        facts
+    }
+
     fn daemon_environment(&self) -> Result<Option<Vec<(String, String)>>, ServiceError> {
         let out = self.systemctl(&["show-environment".to_string()])?;
         if !out.status.success() {

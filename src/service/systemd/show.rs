@@ -13,6 +13,14 @@ use crate::service::ManagerStatus;
 
 use super::unit::UNIT_NAME;
 
+/// The binary of `systemctl show -p ExecStart --value`'s first command:
+/// `{ path=/usr/bin/devtrack ; argv[]=/usr/bin/devtrack run ; … }`.
+pub(crate) fn exec_start_path(value: &str) -> Option<PathBuf> {
+    let rest = value.split("path=").nth(1)?;
+    let path = rest.split(" ;").next()?.trim();
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
 /// The properties asked of `systemctl --user show`.
 pub(crate) const SHOW_PROPERTIES: &str = "ActiveState,SubState,MainPID,ExecMainStartTimestamp,\
 NRestarts,MemoryCurrent,Result,FragmentPath,LoadState,UnitFileState,NeedDaemonReload,\
@@ -406,6 +414,20 @@ pub(crate) fn manager_status(props: &UnitProperties, linger: Option<bool>) -> Ma
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_exec_start_binary_is_its_path_field() {
+        for (value, want) in [
+            (
+                "{ path=/usr/bin/devtrack ; argv[]=/usr/bin/devtrack run ; ignore_errors=no ; start_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }\n",
+                Some("/usr/bin/devtrack"),
+            ),
+            ("", None),
+            ("{ path= ; argv[]= }", None),
+        ] {
+            assert_eq!(exec_start_path(value).as_deref(), want.map(std::path::Path::new), "{value}");
+        }
+    }
     use crate::exit::Explain;
 
     const RUNNING: &str = "\

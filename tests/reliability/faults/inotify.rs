@@ -35,6 +35,7 @@ const RUN_ALONE: &str = "DEVTRACK_MACHINE_WIDE_TESTS=1 cargo test --test tests r
 const WATCHES_UID: u32 = 64917;
 const INSTANCES_UID: u32 = 64918;
 const FOLDER_UID: u32 = 64919;
+const DOCTOR_UID: u32 = 64920;
 
 /// A lowered `fs.inotify.*` value, restored when dropped.
 struct Lowered {
@@ -277,5 +278,77 @@ fn folder_too_large_for_the_watch_limit() {
         "fs.inotify.max_user_watches lowered to 8, a folder needing 31 (1 listed repository)",
         "1 folder not searched",
         "status and log gave the watches needed and the sysctl; the listed repository kept working; the folder searched by itself once the limit was back",
+    );
+}
+
+/// `devtrack doctor` with the user's inotify watches exhausted: the limit
+/// lowered to 8, and a holder process of the test's uid adding watches
+/// until the kernel refuses one more. `inotify.watches` is a failure
+/// whose fix is the sysctl, and doctor exits 1.
+#[test]
+fn doctor_fails_when_the_watches_are_exhausted() {
+    use std::os::unix::process::CommandExt;
+
+    const TEST: &str = "faults::inotify::doctor_fails_when_the_watches_are_exhausted";
+    if std::env::var(ALONE).as_deref() != Ok("1") {
+        skip(
+            TEST,
+            &format!("it lowers a machine-wide limit, so it runs alone: {RUN_ALONE}"),
+        );
+        return;
+    }
+    if !is_root() {
+        skip(TEST, "lowering fs.inotify limits needs root");
+        return;
+    }
+    let env = Env::new();
+    let dirs: Vec<std::ffi::CString> = (0..16)
+        .map(|i| {
+            let dir = env.dir.path().join(format!("w{i}"));
+            std::fs::create_dir(&dir).unwrap();
+            std::ffi::CString::new(dir.to_str().unwrap()).unwrap()
+        })
+        .collect();
+    super::chown(env.dir.path(), DOCTOR_UID);
+    let _lock = limits_lock();
+    let _low = Lowered::set("max_user_watches", 8);
+    let mut holder = std::process::Command::new("sleep");
+    holder.arg("infinity").uid(DOCTOR_UID).gid(DOCTOR_UID);
+    // After fork, as the uid: one instance, watches until the limit
+    // refuses one (only system calls here); the instance survives `exec`.
+    unsafe {
+        holder.pre_exec(move || {
+            let fd = nix::libc::inotify_init();
+            for dir in &dirs {
+                if nix::libc::inotify_add_watch(fd, dir.as_ptr(), nix::libc::IN_CREATE) < 0 {
+                    break;
+                }
+            }
+            Ok(())
+        });
+    }
+    let mut holder = holder.spawn().unwrap();
+    let mut cmd = env.cmd(["doctor", "--json"]);
+    cmd.uid(DOCTOR_UID).gid(DOCTOR_UID);
+    let out = cmd.output().unwrap();
+    let _ = holder.kill();
+    let _ = holder.wait();
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out)));
+    assert_eq!(out.status.code(), Some(1), "{json:#}");
+    let check = crate::doctor::check(&json, "inotify.watches");
+    assert_eq!(check["status"], "failure", "{check:#}");
+    assert!(
+        check["fix"]
+            .as_str()
+            .unwrap()
+            .contains("sudo sysctl fs.inotify.max_user_watches="),
+        "{check:#}"
+    );
+    figure(
+        TEST,
+        "devtrack doctor with fs.inotify.max_user_watches lowered to 8 and all 8 held",
+        "inotify.watches: failure",
+        "doctor named the sysctl and exited 1",
     );
 }

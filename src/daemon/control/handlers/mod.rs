@@ -7,6 +7,7 @@
 //! [`Command`] variant, a file here and its line in the `match`.
 
 mod metrics;
+mod doctor;
 mod note;
 mod pause;
 mod prompts;
@@ -41,6 +42,7 @@ pub(in crate::daemon) fn handle(
         Command::Trigger => trigger::handle(daemon, now),
         Command::Reload => reload::handle(daemon, now),
         Command::Metrics => metrics::handle(daemon),
+        Command::Doctor => doctor::handle(daemon, now),
         // Answered by the connection task (`decode_request` refuses an
         // unknown command); neither reaches the loop.
         Command::Subscribe => Ok(Response::failed(

@@ -361,3 +361,52 @@ impl Desktop {
         }
     }
 }
+
+/// The notification server on the bus `options` name, as `devtrack doctor`
+/// shows it: its name and version and its capabilities, or why none
+/// answered. Its own connection, so it never waits on the channel's.
+pub(crate) async fn probe_server(options: &DesktopOptions) -> crate::protocol::NotificationView {
+    use crate::protocol::NotificationView;
+    let failed = |error: String| NotificationView {
+        error: Some(error),
+        ..NotificationView::default()
+    };
+    let Some(bus) = session_bus(
+        options.bus_address.as_deref(),
+        options.runtime_dir.as_deref(),
+    ) else {
+        return failed(
+            "no session bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set".into(),
+        );
+    };
+    let conn = match dbus::connect(&bus.address).await {
+        Ok(conn) => conn,
+        Err(e) => return failed(format!("session bus `{}`: {e}", bus.address)),
+    };
+    let asked = async {
+        let proxy = dbus::NotificationsProxy::new(&conn).await?;
+        let caps = proxy.get_capabilities().await?;
+        let (name, _vendor, version, _spec) = proxy.get_server_information().await?;
+        zbus::Result::Ok((caps, format!("{name} {version}").trim().to_string()))
+    };
+    match asked.await {
+        Ok((capabilities, server)) => NotificationView {
+            server: Some(server),
+            capabilities,
+            error: None,
+        },
+        Err(e) if dbus::no_server(&e) => failed(format!(
+            "no notification server ({}) on the session bus `{}`",
+            dbus::NAME,
+            bus.address
+        )),
+        Err(e) => failed(format!("the notification server failed: {e}")),
+    }
+}
+
+/// The dialog program "Log update" would open, found on `search_path`.
+pub(crate) fn dialog_program(search_path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    search_path.and_then(dialog::find).map(|d| match d {
+        dialog::Dialog::Zenity(p) | dialog::Dialog::Kdialog(p) => p,
+    })
+}

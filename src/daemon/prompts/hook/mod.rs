@@ -23,7 +23,7 @@
 pub(crate) mod command;
 pub(crate) mod outcome;
 pub(crate) mod run;
-pub(crate) mod strict;
+use crate::config::strict;
 
 use std::path::PathBuf;
 

@@ -12,7 +12,8 @@
 //! directories it names itself, not every parent up to `/`).
 //!
 //! [`judge`] is the pure rule over (owner, mode, our uid); [`check`] reads
-//! the metadata.
+//! the metadata. The hook channel refuses to start on a [`Refusal`];
+//! `devtrack doctor` shows the same refusal as a failure.
 
 use std::fmt;
 use std::os::unix::fs::MetadataExt;
