@@ -6,8 +6,8 @@
 //! every request a connection hands over. Adding a request is a
 //! [`Command`] variant, a file here and its line in the `match`.
 
-mod metrics;
 mod doctor;
+mod metrics;
 mod note;
 mod pause;
 mod prompts;
