@@ -19,6 +19,9 @@ mod cli;
 /// from arguments, stdin and an editor, daemon down), snoozed, skipped.
 mod prompts;
 
+/// The outbox through `devtrack sync` and `devtrack sync preview`.
+mod sync;
+
 /// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
 

@@ -1,8 +1,6 @@
 //! What changed between two configs, as lines for the reload log.
 
-use super::model::{
-    CommitTriggers, Config, Folder, Hook, Integration, Prompts, Repository, WorkHours,
-};
+use super::model::{CommitTriggers, Config, Folder, Hook, Prompts, Repository, WorkHours};
 use super::times::format_days;
 
 fn window(hours: &WorkHours) -> String {
@@ -83,8 +81,8 @@ fn folder_changes(out: &mut Vec<String>, old: &[Folder], new: &[Folder]) {
     }
 }
 
-fn integration_change(out: &mut Vec<String>, name: &str, old: &Integration, new: &Integration) {
-    let state = |i: &Integration| if i.enabled { "enabled" } else { "disabled" };
+fn integration_change(out: &mut Vec<String>, name: &str, old: bool, new: bool) {
+    let state = |enabled: bool| if enabled { "enabled" } else { "disabled" };
     change(out, &format!("integration {name}"), state(old), state(new));
 }
 
@@ -172,9 +170,14 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
     folder_changes(&mut out, &old.folders, &new.folders);
 
     let (a, b) = (&old.integrations, &new.integrations);
-    integration_change(&mut out, "azure_devops", &a.azure_devops, &b.azure_devops);
-    integration_change(&mut out, "github", &a.github, &b.github);
-    integration_change(&mut out, "jira", &a.jira, &b.jira);
+    let (az, gh, ji) = (&a.azure_devops, &a.github, &a.jira);
+    let (az2, gh2, ji2) = (&b.azure_devops, &b.github, &b.jira);
+    integration_change(&mut out, "azure_devops", az.enabled, az2.enabled);
+    integration_change(&mut out, "github", gh.enabled, gh2.enabled);
+    integration_change(&mut out, "jira", ji.enabled, ji2.enabled);
+    if (az, gh, ji) != (az2, gh2, ji2) && out.iter().all(|c| !c.starts_with("integration")) {
+        out.push("integrations: settings changed".to_owned());
+    }
     prompts_changes(&mut out, &old.prompts, &new.prompts);
     out
 }
@@ -228,6 +231,7 @@ mod tests {
             enabled: true,
             project: None,
             commit_triggers: None,
+            sync: true,
         }
     }
 

@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 use super::discover;
 use super::keypath::KeyPath;
 use super::model::{
-    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
-    Repository, Settings, TimeOfDay, WeekdaySet, WhenAway,
+    AzureDevops, CommitTriggers, Config, Folder, Github, Glob, Hook, Integrations, Jira, JiraApi,
+    LogLevel, Prompts, Repository, Settings, TimeOfDay, WeekdaySet, WhenAway,
 };
 use super::suggest::{closest, did_you_mean};
 use super::times;
@@ -73,6 +73,7 @@ const REPOSITORY_KEYS: &[&str] = &[
     "enabled",
     "project",
     "commit_triggers",
+    "sync",
     "discover",
     "depth",
     "exclude",
@@ -445,6 +446,7 @@ fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
         enabled: true,
         project: None,
         commit_triggers: None,
+        sync: true,
     };
     for Entry { key, value, .. } in entries {
         let key_path = path.key(key);
@@ -467,6 +469,7 @@ fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
             }
             "exclude" => out.exclude = excludes(value, &key_path)?,
             "enabled" => out.enabled = boolean(value, &key_path)?,
+            "sync" => out.sync = boolean(value, &key_path)?,
             "project" => {
                 out.project = match &value.value {
                     Value::Null => None,
@@ -527,6 +530,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
     let mut name = None;
     let mut repo_path = None;
     let mut enabled = true;
+    let mut sync = true;
     let mut project = None;
     let mut triggers = None;
     for Entry { key, value, .. } in entries {
@@ -544,6 +548,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
                 repo_path = Some(repository_path(raw, &key_path, ctx)?);
             }
             "enabled" => enabled = boolean(value, &key_path)?,
+            "sync" => sync = boolean(value, &key_path)?,
             "project" => {
                 project = match &value.value {
                     Value::Null => None,
@@ -575,6 +580,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
         enabled,
         project,
         commit_triggers: triggers,
+        sync,
     })
 }
 
@@ -847,30 +853,162 @@ fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
     Ok(out)
 }
 
-fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integration> {
-    let entries = match &node.value {
-        Value::Null => return Ok(Integration::default()),
-        Value::Map(entries) => entries,
-        other => {
-            return Err(expected(
-                path,
-                "a map",
-                other,
-                Some("write `{enabled: true}`".to_owned()),
-            ))
-        }
+/// The older DevTrack's keys for a secret in the file: loaded, never used.
+pub(crate) const TOKEN_KEYS: &[&str] = &["token", "pat", "api_token"];
+
+/// The entries of one integration's map (`None`: written empty).
+fn integration_entries<'a>(node: &'a Node, path: &KeyPath) -> Checked<&'a [Entry]> {
+    match &node.value {
+        Value::Null => Ok(&[]),
+        Value::Map(entries) => Ok(entries),
+        other => Err(expected(
+            path,
+            "a map",
+            other,
+            Some("write `{enabled: true}`".to_owned()),
+        )),
+    }
+}
+
+/// An optional string value (`~` / empty: absent).
+fn optional_text(node: &Node, path: &KeyPath, what: &str) -> Checked<Option<String>> {
+    Ok(match &node.value {
+        Value::Null => None,
+        _ => Some(text(node, path, what)?.trim().to_owned()).filter(|t| !t.is_empty()),
+    })
+}
+
+/// A URL-valued key: `http://` or `https://`, kept without a trailing `/`.
+fn url(node: &Node, path: &KeyPath) -> Checked<Option<String>> {
+    let Some(raw) = optional_text(node, path, "a URL")? else {
+        return Ok(None);
     };
-    let mut out = Integration::default();
-    for Entry { key, value, .. } in entries {
+    if !(raw.starts_with("https://") || raw.starts_with("http://")) {
+        return Err(problem(
+            path,
+            format!("`{}` is not an http(s) URL", shown(&raw)),
+            Some("write it like `https://example.atlassian.net`".to_owned()),
+        ));
+    }
+    Ok(Some(raw.trim_end_matches('/').to_owned()))
+}
+
+/// A key every integration shares (`enabled`, `token_command`, a token
+/// kept in the file); `false` for any other.
+fn common_key(
+    key: &str,
+    value: &Node,
+    key_path: &KeyPath,
+    enabled: &mut bool,
+    token_command: &mut Option<Vec<String>>,
+    file_token: &mut Option<&'static str>,
+) -> Checked<bool> {
+    match key {
+        "enabled" => *enabled = boolean(value, key_path)?,
+        "token_command" => {
+            *token_command = match &value.value {
+                Value::Null => None,
+                _ => Some(command(value, key_path)?),
+            }
+        }
+        _ => match TOKEN_KEYS.iter().find(|k| **k == key) {
+            Some(k) => *file_token = Some(k),
+            None => return Ok(false),
+        },
+    }
+    Ok(true)
+}
+
+/// The keys of one integration: the shared ones, then `own` for the
+/// integration's (`false`: a key it does not know, kept as ignored, as the
+/// older DevTrack's own sync code read more of them).
+fn integration_keys(
+    node: &Node,
+    path: &KeyPath,
+    ignored: &mut Vec<KeyPath>,
+    mut own: impl FnMut(&str, &Node, &KeyPath) -> Checked<bool>,
+) -> Checked<()> {
+    for Entry { key, value, .. } in integration_entries(node, path)? {
         let key_path = path.key(key);
-        if key == "enabled" {
-            out.enabled = boolean(value, &key_path)?;
-        } else {
-            // organization, url, token...: read by the older DevTrack's own
-            // sync code, which now lives outside devtrack.
+        if !own(key, value, &key_path)? {
             ignored.push(key_path);
         }
     }
+    Ok(())
+}
+
+fn github(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Github> {
+    let mut out = Github::default();
+    integration_keys(node, path, ignored, |key, value, key_path| {
+        let (e, t, f) = (
+            &mut out.enabled,
+            &mut out.token_command,
+            &mut out.file_token,
+        );
+        if common_key(key, value, key_path, e, t, f)? {
+            return Ok(true);
+        }
+        match key {
+            "api_url" => out.api_url = url(value, key_path)?,
+            "remote" => out.remote = optional_text(value, key_path, "a git remote name")?,
+            "owner" => out.owner = optional_text(value, key_path, "an owner name")?,
+            "repo" => out.repo = optional_text(value, key_path, "a repository name")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+fn jira(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Jira> {
+    let mut out = Jira::default();
+    integration_keys(node, path, ignored, |key, value, key_path| {
+        let (e, t, f) = (
+            &mut out.enabled,
+            &mut out.token_command,
+            &mut out.file_token,
+        );
+        if common_key(key, value, key_path, e, t, f)? {
+            return Ok(true);
+        }
+        match key {
+            "url" => out.url = url(value, key_path)?,
+            "email" | "username" => out.email = optional_text(value, key_path, "an e-mail")?,
+            "api_version" => {
+                out.api = match integer(value, key_path, 2, 3, "")? {
+                    2 => JiraApi::DataCenter,
+                    _ => JiraApi::Cloud,
+                }
+            }
+            "worklog" => out.worklog = boolean(value, key_path)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+fn azure_devops(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<AzureDevops> {
+    let mut out = AzureDevops::default();
+    integration_keys(node, path, ignored, |key, value, key_path| {
+        let (e, t, f) = (
+            &mut out.enabled,
+            &mut out.token_command,
+            &mut out.file_token,
+        );
+        if common_key(key, value, key_path, e, t, f)? {
+            return Ok(true);
+        }
+        match key {
+            "organization" => {
+                out.organization = optional_text(value, key_path, "an organization name")?
+            }
+            "project" => out.project = optional_text(value, key_path, "a project name")?,
+            "url" => out.url = url(value, key_path)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
     Ok(out)
 }
 
@@ -879,9 +1017,9 @@ fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Chec
     for Entry { key, value, .. } in section(node, path, "a map of integrations")? {
         let key_path = path.key(key);
         match key.as_str() {
-            "azure_devops" => out.azure_devops = integration(value, &key_path, ignored)?,
-            "github" => out.github = integration(value, &key_path, ignored)?,
-            "jira" => out.jira = integration(value, &key_path, ignored)?,
+            "azure_devops" => out.azure_devops = azure_devops(value, &key_path, ignored)?,
+            "github" => out.github = github(value, &key_path, ignored)?,
+            "jira" => out.jira = jira(value, &key_path, ignored)?,
             other => return Err(unknown_key(path, other, INTEGRATION_KEYS)),
         }
     }
@@ -1105,19 +1243,19 @@ mod tests {
     #[test]
     fn legacy_keys_are_collected_not_rejected() {
         let v = check(
-            "settings:\n  notifications: {desktop: true}\nintegrations:\n  jira: {enabled: true, url: x, token: y}\n",
+            "settings:\n  notifications: {desktop: true}\nintegrations:\n  jira: {enabled: true, url: https://x.test/, project_key: X, token: y}\n",
         )
         .unwrap();
         let ignored: Vec<String> = v.ignored.iter().map(ToString::to_string).collect();
         assert_eq!(
             ignored,
-            [
-                "settings.notifications",
-                "integrations.jira.url",
-                "integrations.jira.token"
-            ]
+            ["settings.notifications", "integrations.jira.project_key"]
         );
-        assert!(v.config.integrations.jira.enabled);
+        let jira = &v.config.integrations.jira;
+        assert!(jira.enabled);
+        assert_eq!(jira.url.as_deref(), Some("https://x.test"));
+        // A token in the file is noted (to warn about), its value not kept.
+        assert_eq!(jira.file_token, Some("token"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod commits;
 pub mod cursor;
 mod guard;
 pub mod lifecycle;
+mod outbox;
 mod pending;
 mod private;
 pub mod prompts;
@@ -25,6 +26,7 @@ mod updates;
 
 pub use commits::{ActivityRecord, CommitRecord, NewActivity, NewCommit, ReflogBatch};
 pub use lifecycle::{Fold, PromptState, TransitionError};
+pub use outbox::{CancelError, OutboxRow, OutboxState};
 pub(crate) use pending::PendingCommits;
 pub(crate) use prompts::Outcome;
 pub use prompts::{
@@ -66,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrate_4.sql"),
     include_str!("migrate_5.sql"),
     include_str!("migrate_6.sql"),
+    include_str!("migrate_7.sql"),
 ];
 
 /// The first schema version that keeps a prompt's desktop notification
@@ -78,6 +81,8 @@ pub const RECORD_SCHEMA: usize = 5;
 /// The first schema version with prompts, answers and tickets
 /// (`migrate_3.sql`); a read-only store that is older has none to show.
 pub(crate) const PROMPTS_SCHEMA: usize = 3;
+/// The first schema version with the outbox (`migrate_7.sql`).
+pub(crate) const OUTBOX_SCHEMA: usize = 7;
 
 pub struct Store {
     /// First, so it closes before `guard` drops the descriptor the guard
