@@ -126,16 +126,22 @@ pub(crate) struct ConfigRepos<'a> {
 }
 
 impl ConfigRepos<'_> {
-    /// The work tree of repository `name`: a listed one, or one found in
-    /// a `discover` folder (named by its path below the folder).
+    /// The work tree of repository `name` and its `sync`: a listed one, or
+    /// one found in a `discover` folder (named by its path below the
+    /// folder, `<folder>/<path>` when that was taken, the folder's name
+    /// for the folder itself).
     fn locate(&self, name: &str) -> Option<(std::path::PathBuf, bool)> {
         if let Some(r) = self.config.repositories.iter().find(|r| r.name == name) {
             return Some((r.path.clone(), r.sync));
         }
         self.config.folders.iter().find_map(|f| {
-            let rel = name.strip_prefix(&format!("{}/", f.name)).unwrap_or(name);
-            let path = f.path.join(rel);
-            path.exists().then_some((path, f.sync))
+            let path = if name == f.name {
+                f.path.clone()
+            } else {
+                let rel = name.strip_prefix(&format!("{}/", f.name)).unwrap_or(name);
+                f.path.join(rel)
+            };
+            path.join(".git").exists().then_some((path, f.sync))
         })
     }
 }
@@ -211,6 +217,42 @@ mod tests {
         for (url, want) in cases {
             assert_eq!(&parse(url), want, "{url}");
         }
+    }
+
+    #[test]
+    fn repositories_are_found_listed_or_below_a_folder() {
+        use super::Repos;
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        for dir in ["listed", "src/nested/tool", "src"] {
+            let repo = git2::Repository::init(root.join(dir)).unwrap();
+            repo.remote(
+                "origin",
+                &format!("git@github.com:o/{}.git", dir.replace('/', "-")),
+            )
+            .unwrap();
+        }
+        let text = format!(
+            "repositories:\n  - {{name: mine, path: '{0}/listed', sync: false}}\n  - {{path: '{0}/src', discover: true}}\n",
+            root.display()
+        );
+        let config = crate::config::parse(&text, &root.join("c.yaml")).unwrap();
+        let repos = ConfigRepos { config: &config };
+        let facts = |name: &str| {
+            let f = repos.facts(name);
+            (f.sync, f.remote.map(|r| r.path))
+        };
+        assert_eq!(facts("mine"), (false, Some("o/listed".to_owned())));
+        assert_eq!(
+            facts("nested/tool"),
+            (true, Some("o/src-nested-tool".to_owned()))
+        );
+        assert_eq!(
+            facts("src/nested/tool"),
+            (true, Some("o/src-nested-tool".to_owned()))
+        );
+        assert_eq!(facts("src"), (true, Some("o/src".to_owned())));
+        assert_eq!(facts("gone"), (true, None));
     }
 
     #[test]
