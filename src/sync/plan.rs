@@ -177,7 +177,17 @@ pub(crate) fn targets(
     rules: &Rules<'_>,
     pushed: &[Family],
 ) -> Vec<Target> {
-    let facts: Vec<RepoFacts> = covered.iter().map(|c| rules.repos.facts(c.repo)).collect();
+    // Each repository looked up once (a long day covers many commits).
+    let mut known: std::collections::BTreeMap<&str, RepoFacts> = Default::default();
+    let facts: Vec<RepoFacts> = covered
+        .iter()
+        .map(|c| {
+            known
+                .entry(c.repo)
+                .or_insert_with(|| rules.repos.facts(c.repo))
+                .clone()
+        })
+        .collect();
     if facts.iter().any(|f| !f.sync) {
         return Vec::new();
     }

@@ -155,7 +155,7 @@ fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
         }
     }
     text.push_str(
-        "sending is not built yet: nothing leaves this machine; `devtrack sync preview` shows what would\n",
+        "sending is not built yet: nothing leaves this machine (`devtrack sync preview` shows the requests)\n",
     );
     out::print(&text)?;
     Ok(Status::Ok)
