@@ -549,9 +549,11 @@ fn every_new_key_is_read() {
     assert!(!api.enabled);
     assert_eq!(api.project.as_deref(), Some("Shop"));
     assert_eq!(api.commit_triggers, Some(CommitTriggers::All));
+    assert!(!api.sync);
     let docs = &config.repositories[1];
     assert_eq!(docs.path, path.parent().unwrap().join("docs"));
     assert!(docs.enabled);
+    assert!(docs.sync);
     let s = &config.settings;
     assert_eq!(s.prompt_interval_minutes, 45);
     assert!(s.work_hours_only);
@@ -569,7 +571,32 @@ fn every_new_key_is_read() {
     assert_eq!(s.commit_debounce, Duration::from_millis(500));
     assert!(!s.watch_config);
     assert!(!config.integrations.azure_devops.enabled);
-    assert!(config.integrations.github.enabled);
+    let github = &config.integrations.github;
+    assert!(github.enabled);
+    assert_eq!(
+        (
+            github.api_url.as_deref(),
+            github.remote.as_deref(),
+            github.owner.as_deref(),
+            github.repo.as_deref()
+        ),
+        (
+            Some("https://ghe.example.com/api/v3"),
+            Some("upstream"),
+            Some("acme"),
+            Some("tracker")
+        )
+    );
+    assert_eq!(
+        github.token_command.as_deref(),
+        Some(&["gh".to_owned(), "auth".to_owned(), "token".to_owned()][..])
+    );
+    let jira = &config.integrations.jira;
+    assert_eq!(jira.url.as_deref(), Some("https://jira.example.com/ctx"));
+    assert_eq!(jira.email.as_deref(), Some("dev"));
+    assert_eq!(jira.api, devtrack::config::JiraApi::DataCenter);
+    assert!(jira.worklog);
+    assert_eq!(jira.file_token, None);
     let p = &config.prompts;
     assert!(!p.notifications);
     assert!(!p.dialog);

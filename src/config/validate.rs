@@ -1113,6 +1113,46 @@ mod tests {
     }
 
     #[test]
+    fn integration_settings_are_checked() {
+        let cases = [
+            (
+                "integrations:\n  jira: {url: jira.example.com}\n",
+                "integrations.jira.url",
+                "`jira.example.com` is not an http(s) URL",
+            ),
+            (
+                "integrations:\n  jira: {api_version: 4}\n",
+                "integrations.jira.api_version",
+                "`4` must be between 2 and 3",
+            ),
+            (
+                "integrations:\n  github: {token_command: gh auth token}\n",
+                "integrations.github.token_command",
+                "expected a list of strings, found the string `gh auth token`",
+            ),
+            (
+                "repositories:\n  - {name: a, path: /a, sync: maybe}\n",
+                "repositories[0].sync",
+                "expected `true` or `false`",
+            ),
+        ];
+        for (text, key, message) in cases {
+            let (got_key, got, _) = fails(text);
+            assert_eq!(got_key, key, "{text}");
+            assert!(got.starts_with(message), "{text}: {got}");
+        }
+        // Empty values are absent; `pat` is a token key too.
+        let v =
+            check("integrations:\n  azure_devops: {organization: '', url: ~, pat: x}\n").unwrap();
+        let azure = &v.config.integrations.azure_devops;
+        assert_eq!(
+            (azure.organization.as_ref(), azure.url.as_ref()),
+            (None, None)
+        );
+        assert_eq!(azure.file_token, Some("pat"));
+    }
+
+    #[test]
     fn empty_document_is_all_defaults() {
         let v = check("").unwrap();
         assert_eq!(v.config.settings, Settings::defaults(Tz::UTC));
