@@ -893,123 +893,116 @@ fn url(node: &Node, path: &KeyPath) -> Checked<Option<String>> {
     Ok(Some(raw.trim_end_matches('/').to_owned()))
 }
 
-/// A key every integration shares (`enabled`, `token_command`, a token
-/// kept in the file); `false` for any other.
-fn common_key(
-    key: &str,
-    value: &Node,
-    key_path: &KeyPath,
-    enabled: &mut bool,
-    token_command: &mut Option<Vec<String>>,
-    file_token: &mut Option<&'static str>,
-) -> Checked<bool> {
-    match key {
-        "enabled" => *enabled = boolean(value, key_path)?,
-        "token_command" => {
-            *token_command = match &value.value {
-                Value::Null => None,
-                _ => Some(command(value, key_path)?),
-            }
-        }
-        _ => match TOKEN_KEYS.iter().find(|k| **k == key) {
-            Some(k) => *file_token = Some(k),
-            None => return Ok(false),
-        },
-    }
-    Ok(true)
+/// `enabled`, `token_command` and the token key found, of one section.
+type Shared<'a> = (
+    &'a mut bool,
+    &'a mut Option<Vec<String>>,
+    &'a mut Option<&'static str>,
+);
+
+/// One integration's section: the keys every integration shares
+/// (`enabled`, `token_command`, a token kept in the file), then its own.
+trait Section: Default {
+    fn shared(&mut self) -> Shared<'_>;
+    /// Reads one of its own keys; `false` for a key it does not know.
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool>;
 }
 
-/// The keys of one integration: the shared ones, then `own` for the
-/// integration's (`false`: a key it does not know, kept as ignored, as the
-/// older DevTrack's own sync code read more of them).
-fn integration_keys(
-    node: &Node,
-    path: &KeyPath,
-    ignored: &mut Vec<KeyPath>,
-    mut own: impl FnMut(&str, &Node, &KeyPath) -> Checked<bool>,
-) -> Checked<()> {
+/// Reads a section; keys it does not know are kept as ignored (the older
+/// DevTrack's own sync code read more of them).
+fn integration<T: Section>(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<T> {
+    let mut out = T::default();
     for Entry { key, value, .. } in integration_entries(node, path)? {
         let key_path = path.key(key);
-        if !own(key, value, &key_path)? {
-            ignored.push(key_path);
+        let (enabled, token_command, file_token) = out.shared();
+        match key.as_str() {
+            "enabled" => *enabled = boolean(value, &key_path)?,
+            "token_command" => {
+                *token_command = match &value.value {
+                    Value::Null => None,
+                    _ => Some(command(value, &key_path)?),
+                }
+            }
+            other => match TOKEN_KEYS.iter().find(|k| **k == other) {
+                Some(k) => *file_token = Some(k),
+                None => {
+                    if !out.own(other, value, &key_path)? {
+                        ignored.push(key_path);
+                    }
+                }
+            },
         }
     }
-    Ok(())
-}
-
-fn github(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Github> {
-    let mut out = Github::default();
-    integration_keys(node, path, ignored, |key, value, key_path| {
-        let (e, t, f) = (
-            &mut out.enabled,
-            &mut out.token_command,
-            &mut out.file_token,
-        );
-        if common_key(key, value, key_path, e, t, f)? {
-            return Ok(true);
-        }
-        match key {
-            "api_url" => out.api_url = url(value, key_path)?,
-            "remote" => out.remote = optional_text(value, key_path, "a git remote name")?,
-            "owner" => out.owner = optional_text(value, key_path, "an owner name")?,
-            "repo" => out.repo = optional_text(value, key_path, "a repository name")?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    })?;
     Ok(out)
 }
 
-fn jira(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Jira> {
-    let mut out = Jira::default();
-    integration_keys(node, path, ignored, |key, value, key_path| {
-        let (e, t, f) = (
-            &mut out.enabled,
-            &mut out.token_command,
-            &mut out.file_token,
-        );
-        if common_key(key, value, key_path, e, t, f)? {
-            return Ok(true);
-        }
+impl Section for Github {
+    fn shared(&mut self) -> Shared<'_> {
+        (
+            &mut self.enabled,
+            &mut self.token_command,
+            &mut self.file_token,
+        )
+    }
+
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool> {
         match key {
-            "url" => out.url = url(value, key_path)?,
-            "email" | "username" => out.email = optional_text(value, key_path, "an e-mail")?,
+            "api_url" => self.api_url = url(value, path)?,
+            "remote" => self.remote = optional_text(value, path, "a git remote name")?,
+            "owner" => self.owner = optional_text(value, path, "an owner name")?,
+            "repo" => self.repo = optional_text(value, path, "a repository name")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl Section for Jira {
+    fn shared(&mut self) -> Shared<'_> {
+        (
+            &mut self.enabled,
+            &mut self.token_command,
+            &mut self.file_token,
+        )
+    }
+
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool> {
+        match key {
+            "url" => self.url = url(value, path)?,
+            "email" | "username" => self.email = optional_text(value, path, "an e-mail")?,
             "api_version" => {
-                out.api = match integer(value, key_path, 2, 3, "")? {
+                self.api = match integer(value, path, 2, 3, "")? {
                     2 => JiraApi::DataCenter,
                     _ => JiraApi::Cloud,
                 }
             }
-            "worklog" => out.worklog = boolean(value, key_path)?,
+            "worklog" => self.worklog = boolean(value, path)?,
             _ => return Ok(false),
         }
         Ok(true)
-    })?;
-    Ok(out)
+    }
 }
 
-fn azure_devops(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<AzureDevops> {
-    let mut out = AzureDevops::default();
-    integration_keys(node, path, ignored, |key, value, key_path| {
-        let (e, t, f) = (
-            &mut out.enabled,
-            &mut out.token_command,
-            &mut out.file_token,
-        );
-        if common_key(key, value, key_path, e, t, f)? {
-            return Ok(true);
-        }
+impl Section for AzureDevops {
+    fn shared(&mut self) -> Shared<'_> {
+        (
+            &mut self.enabled,
+            &mut self.token_command,
+            &mut self.file_token,
+        )
+    }
+
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool> {
         match key {
             "organization" => {
-                out.organization = optional_text(value, key_path, "an organization name")?
+                self.organization = optional_text(value, path, "an organization name")?
             }
-            "project" => out.project = optional_text(value, key_path, "a project name")?,
-            "url" => out.url = url(value, key_path)?,
+            "project" => self.project = optional_text(value, path, "a project name")?,
+            "url" => self.url = url(value, path)?,
             _ => return Ok(false),
         }
         Ok(true)
-    })?;
-    Ok(out)
+    }
 }
 
 fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integrations> {
@@ -1017,9 +1010,9 @@ fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Chec
     for Entry { key, value, .. } in section(node, path, "a map of integrations")? {
         let key_path = path.key(key);
         match key.as_str() {
-            "azure_devops" => out.azure_devops = azure_devops(value, &key_path, ignored)?,
-            "github" => out.github = github(value, &key_path, ignored)?,
-            "jira" => out.jira = jira(value, &key_path, ignored)?,
+            "azure_devops" => out.azure_devops = integration(value, &key_path, ignored)?,
+            "github" => out.github = integration(value, &key_path, ignored)?,
+            "jira" => out.jira = integration(value, &key_path, ignored)?,
             other => return Err(unknown_key(path, other, INTEGRATION_KEYS)),
         }
     }
