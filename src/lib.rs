@@ -49,4 +49,5 @@ pub mod socket_watch;
 #[cfg(test)]
 mod source_files;
 pub mod store;
+pub mod sync;
 pub mod tickets;

@@ -505,19 +505,7 @@ fn older_devtrack_extras_are_reported_as_ignored() {
         .iter()
         .map(|k| (k.key.clone(), k.line))
         .collect();
-    assert_eq!(
-        ignored,
-        [
-            ("settings.notifications".to_owned(), Some(7)),
-            (
-                "integrations.azure_devops.organization".to_owned(),
-                Some(13)
-            ),
-            ("integrations.azure_devops.project".to_owned(), Some(14)),
-            ("integrations.jira.url".to_owned(), Some(17)),
-            ("integrations.jira.api_token".to_owned(), Some(18)),
-        ]
-    );
+    assert_eq!(ignored, [("settings.notifications".to_owned(), Some(7))]);
     assert_eq!(
         checked.ignored_keys[0].to_string(),
         format!(
@@ -525,8 +513,30 @@ fn older_devtrack_extras_are_reported_as_ignored() {
             path.display()
         )
     );
-    assert_eq!(checked.config.settings.prompt_interval_minutes, 120);
-    assert!(checked.config.integrations.azure_devops.enabled);
+    let config = &checked.config;
+    assert_eq!(config.settings.prompt_interval_minutes, 120);
+    // The older DevTrack's integration keys are honoured, except the
+    // token: it is never used, and a warning (without it) says so.
+    let azure = &config.integrations.azure_devops;
+    assert!(azure.enabled);
+    assert_eq!(
+        (azure.organization.as_deref(), azure.project.as_deref()),
+        (Some("contoso"), Some("Shop"))
+    );
+    let jira = &config.integrations.jira;
+    assert_eq!(jira.url.as_deref(), Some("https://jira.example.com"));
+    assert_eq!(jira.file_token, Some("api_token"));
+    let warnings = config.integrations.file_token_warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .starts_with("integrations.jira.api_token: a token in the config file is never used")
+            && warnings[0].contains("DEVTRACK_JIRA_TOKEN")
+            && warnings[0].contains("integrations.jira.token_command")
+            && !warnings[0].contains("secret"),
+        "{}",
+        warnings[0]
+    );
 }
 
 #[test]
@@ -539,9 +549,11 @@ fn every_new_key_is_read() {
     assert!(!api.enabled);
     assert_eq!(api.project.as_deref(), Some("Shop"));
     assert_eq!(api.commit_triggers, Some(CommitTriggers::All));
+    assert!(!api.sync);
     let docs = &config.repositories[1];
     assert_eq!(docs.path, path.parent().unwrap().join("docs"));
     assert!(docs.enabled);
+    assert!(docs.sync);
     let s = &config.settings;
     assert_eq!(s.prompt_interval_minutes, 45);
     assert!(s.work_hours_only);
@@ -559,7 +571,32 @@ fn every_new_key_is_read() {
     assert_eq!(s.commit_debounce, Duration::from_millis(500));
     assert!(!s.watch_config);
     assert!(!config.integrations.azure_devops.enabled);
-    assert!(config.integrations.github.enabled);
+    let github = &config.integrations.github;
+    assert!(github.enabled);
+    assert_eq!(
+        (
+            github.api_url.as_deref(),
+            github.remote.as_deref(),
+            github.owner.as_deref(),
+            github.repo.as_deref()
+        ),
+        (
+            Some("https://ghe.example.com/api/v3"),
+            Some("upstream"),
+            Some("acme"),
+            Some("tracker")
+        )
+    );
+    assert_eq!(
+        github.token_command.as_deref(),
+        Some(&["gh".to_owned(), "auth".to_owned(), "token".to_owned()][..])
+    );
+    let jira = &config.integrations.jira;
+    assert_eq!(jira.url.as_deref(), Some("https://jira.example.com/ctx"));
+    assert_eq!(jira.email.as_deref(), Some("dev"));
+    assert_eq!(jira.api, devtrack::config::JiraApi::DataCenter);
+    assert!(jira.worklog);
+    assert_eq!(jira.file_token, None);
     let p = &config.prompts;
     assert!(!p.notifications);
     assert!(!p.dialog);

@@ -51,6 +51,7 @@ fn repo(name: &str, path: &Path) -> Repository {
         enabled: true,
         project: Some(format!("{name}-project")),
         commit_triggers: None,
+        sync: true,
     }
 }
 

@@ -23,6 +23,9 @@ mod metrics;
 /// from arguments, stdin and an editor, daemon down), snoozed, skipped.
 mod prompts;
 
+/// The outbox through `devtrack sync` and `devtrack sync preview`.
+mod sync;
+
 /// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
 

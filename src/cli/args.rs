@@ -66,6 +66,13 @@ pub(crate) enum Command {
     History(HistoryArgs),
     /// Summarize commits, answers and tickets for a standup (default: today).
     Report(ReportArgs),
+    /// Show the outbox: the updates to post to the tickets they name.
+    ///
+    /// Per integration: the items by state, and each held or failing one
+    /// with its reason. Sending is not built yet: nothing leaves the
+    /// machine (see docs/sync.md).
+    #[command(args_conflicts_with_subcommands = true)]
+    Sync(SyncArgs),
     /// Check, locate or create the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -224,6 +231,32 @@ pub struct ReportArgs {
     /// Group commits by repository, project or ticket.
     #[arg(long, value_enum, default_value_t = crate::report::GroupBy::Repo)]
     pub by: crate::report::GroupBy,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    #[command(subcommand)]
+    pub command: Option<SyncCommand>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SyncCommand {
+    /// Print exactly the requests that would be sent for the held and
+    /// queued items: method, URL, headers (the token masked), body.
+    Preview {
+        /// Only updates given at or after this time (`12h`, `3d`,
+        /// `2026-01-31`, `17:00`, `today`, `yesterday`).
+        #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
+        since: Option<String>,
+    },
+    /// Never post this item (its id from `devtrack sync`).
+    Cancel {
+        /// The item's id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

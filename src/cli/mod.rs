@@ -110,6 +110,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::History(a) => commands::history::run(ctx, a),
         Command::Report(a) => commands::report::run(ctx, a),
         Command::Config(c) => commands::config::run(ctx, c),
+        Command::Sync(a) => commands::sync::run(ctx, a),
         Command::Repo(c) => commands::repo::run(ctx, c),
         Command::InstallService(a) => commands::service::install(ctx, a),
         Command::UninstallService => commands::service::uninstall(),

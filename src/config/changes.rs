@@ -1,8 +1,6 @@
 //! What changed between two configs, as lines for the reload log.
 
-use super::model::{
-    CommitTriggers, Config, Folder, Hook, Integration, Prompts, Repository, WorkHours,
-};
+use super::model::{CommitTriggers, Config, Folder, Hook, Prompts, Repository, WorkHours};
 use super::times::format_days;
 
 fn window(hours: &WorkHours) -> String {
@@ -45,13 +43,14 @@ fn repository_changes(out: &mut Vec<String>, old: &Repository, new: &Repository)
         triggers(old.commit_triggers),
         triggers(new.commit_triggers),
     );
+    change(out, &label("sync"), old.sync, new.sync);
 }
 
 /// A folder to search, as the reload log names its settings.
 fn folder_line(f: &Folder) -> String {
     let exclude: Vec<&str> = f.exclude.iter().map(|g| g.as_str()).collect();
     format!(
-        "{} (depth {}, exclude [{}], project {}, {}{})",
+        "{} (depth {}, exclude [{}], project {}, {}{}{})",
         f.path.display(),
         f.depth,
         exclude.join(", "),
@@ -60,6 +59,7 @@ fn folder_line(f: &Folder) -> String {
         f.commit_triggers
             .map(|t| format!(", commit_triggers {}", t.as_str()))
             .unwrap_or_default(),
+        if f.sync { "" } else { ", sync false" },
     )
 }
 
@@ -83,8 +83,8 @@ fn folder_changes(out: &mut Vec<String>, old: &[Folder], new: &[Folder]) {
     }
 }
 
-fn integration_change(out: &mut Vec<String>, name: &str, old: &Integration, new: &Integration) {
-    let state = |i: &Integration| if i.enabled { "enabled" } else { "disabled" };
+fn integration_change(out: &mut Vec<String>, name: &str, old: bool, new: bool) {
+    let state = |enabled: bool| if enabled { "enabled" } else { "disabled" };
     change(out, &format!("integration {name}"), state(old), state(new));
 }
 
@@ -172,9 +172,28 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
     folder_changes(&mut out, &old.folders, &new.folders);
 
     let (a, b) = (&old.integrations, &new.integrations);
-    integration_change(&mut out, "azure_devops", &a.azure_devops, &b.azure_devops);
-    integration_change(&mut out, "github", &a.github, &b.github);
-    integration_change(&mut out, "jira", &a.jira, &b.jira);
+    integration_change(
+        &mut out,
+        "azure_devops",
+        a.azure_devops.enabled,
+        b.azure_devops.enabled,
+    );
+    integration_change(&mut out, "github", a.github.enabled, b.github.enabled);
+    integration_change(&mut out, "jira", a.jira.enabled, b.jira.enabled);
+    // The other keys (URLs, names, commands) by section, without values.
+    let mut others = b.clone();
+    others.azure_devops.enabled = a.azure_devops.enabled;
+    others.github.enabled = a.github.enabled;
+    others.jira.enabled = a.jira.enabled;
+    for (name, changed) in [
+        ("azure_devops", others.azure_devops != a.azure_devops),
+        ("github", others.github != a.github),
+        ("jira", others.jira != a.jira),
+    ] {
+        if changed {
+            out.push(format!("integrations.{name}: settings changed"));
+        }
+    }
     prompts_changes(&mut out, &old.prompts, &new.prompts);
     out
 }
@@ -228,6 +247,7 @@ mod tests {
             enabled: true,
             project: None,
             commit_triggers: None,
+            sync: true,
         }
     }
 
@@ -283,6 +303,8 @@ mod tests {
         new.repositories[0].commit_triggers = Some(CommitTriggers::All);
         new.repositories.push(repo("api", "/src/api"));
         new.integrations.github.enabled = true;
+        new.integrations.jira.url = Some("https://x.atlassian.net".into());
+        new.repositories[0].sync = false;
         new.prompts.snooze = Duration::from_secs(600);
         new.prompts.idle_after = Duration::from_secs(300);
         new.prompts.when_away = super::super::model::WhenAway::Show;
@@ -296,8 +318,10 @@ mod tests {
                 "repository removed: web",
                 "repository cli: disabled",
                 "repository cli commit_triggers: (default) -> all",
+                "repository cli sync: true -> false",
                 "repository added: api (/src/api)",
                 "integration github: disabled -> enabled",
+                "integrations.jira: settings changed",
                 "prompts.snooze: 30m -> 10m",
                 "prompts.idle_after: 10m -> 5m",
                 "prompts.when_away: hold -> show",

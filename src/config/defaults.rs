@@ -65,6 +65,7 @@ pub(crate) fn repository_around(cwd: &Path) -> Option<Repository> {
         enabled: true,
         project: None,
         commit_triggers: None,
+        sync: true,
     })
 }
 

@@ -451,6 +451,7 @@ pub(crate) fn merge(
             enabled: folder.enabled,
             project: folder.project.clone(),
             commit_triggers: folder.commit_triggers,
+            sync: folder.sync,
         });
     }
     (repos, from, skipped)
@@ -579,6 +580,7 @@ mod tests {
             enabled: true,
             project: Some("Work".into()),
             commit_triggers: None,
+            sync: true,
         }
     }
 
@@ -824,6 +826,7 @@ mod tests {
             enabled: false,
             project: None,
             commit_triggers: None,
+            sync: true,
         }];
         let (repos, from, skipped) = merge(&listed, &[(&f, &tree)]);
         let names: Vec<&str> = repos.iter().map(|r| r.name.as_str()).collect();

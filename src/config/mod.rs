@@ -29,8 +29,8 @@ mod yaml;
 pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::{
-    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
-    Repository, Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
+    AzureDevops, CommitTriggers, Config, Folder, Github, Glob, Hook, Integrations, Jira, JiraApi,
+    LogLevel, Prompts, Repository, Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
 };
 pub(crate) use times::parse_duration_secs;
 
@@ -506,6 +506,23 @@ mod tests {
         assert_eq!(config.repositories[0].name, "myproject");
         assert_eq!(config.settings.prompt_interval_minutes, 180);
         assert_eq!(config.settings.work_hours, WorkHours::default());
+        // Nothing is posted until the person says so.
+        assert!(!config.settings.auto_sync);
+        for key in [
+            "api_url:",
+            "remote:",
+            "owner:",
+            "repo:",
+            "token_command:",
+            "url:",
+            "email:",
+            "api_version:",
+            "organization:",
+            "project:",
+            "sync:",
+        ] {
+            assert!(starter().contains(key), "{key}");
+        }
     }
 
     #[test]
@@ -641,14 +658,23 @@ mod tests {
     #[test]
     fn ignored_keys_are_located() {
         let checked = check_str(
-            "integrations:\n  github:\n    enabled: true\n    token: abc\n",
+            "integrations:\n  github:\n    enabled: true\n    token: abc\n    labels: x\n",
             Path::new("c.yaml"),
         )
         .unwrap();
         assert_eq!(checked.ignored_keys.len(), 1);
         assert_eq!(
             checked.ignored_keys[0].to_string(),
-            "c.yaml:4:5: integrations.github.token: ignored legacy key"
+            "c.yaml:5:5: integrations.github.labels: ignored legacy key"
         );
+        let warnings = checked.config.integrations.file_token_warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0]
+                .starts_with("integrations.github.token: a token in the config file is never used"),
+            "{}",
+            warnings[0]
+        );
+        assert!(!warnings[0].contains("abc"));
     }
 }

@@ -34,6 +34,9 @@ pub struct Repository {
     pub project: Option<String>,
     /// Per-repository override of `settings.commit_triggers`.
     pub commit_triggers: Option<CommitTriggers>,
+    /// `sync: false`: its commits and the updates about them stay on this
+    /// machine (no outbox rows).
+    pub sync: bool,
 }
 
 /// A `repositories:` entry with `discover: true`.
@@ -51,6 +54,8 @@ pub struct Folder {
     /// Given to every repository found.
     pub project: Option<String>,
     pub commit_triggers: Option<CommitTriggers>,
+    /// Given to every repository found (see [`Repository::sync`]).
+    pub sync: bool,
 }
 
 /// An `exclude` pattern, matched against a path relative to the folder
@@ -221,18 +226,97 @@ impl LogLevel {
     }
 }
 
-/// `integrations:`. devtrack only records whether each is enabled; syncing is
-/// done by other tools listening on the event stream.
+/// `integrations:`: which ticket families count (`enabled`) and where
+/// updates that name them are to be posted (see docs/sync.md).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Integrations {
-    pub azure_devops: Integration,
-    pub github: Integration,
-    pub jira: Integration,
+    pub azure_devops: AzureDevops,
+    pub github: Github,
+    pub jira: Jira,
 }
 
+impl Integrations {
+    /// One warning per integration whose section holds a token (`token`,
+    /// `pat`, `api_token`, as the older DevTrack's files do): it is never
+    /// read, and the line names the safe ways to give one. The token's
+    /// value is not kept, so it cannot appear here.
+    pub fn file_token_warnings(&self) -> Vec<String> {
+        let found = [
+            ("github", "GITHUB", self.github.file_token),
+            ("jira", "JIRA", self.jira.file_token),
+            ("azure_devops", "AZURE", self.azure_devops.file_token),
+        ];
+        found
+            .into_iter()
+            .filter_map(|(name, env, key)| {
+                let key = key?;
+                let short = name.split('_').next().unwrap_or(name);
+                Some(format!(
+                    "integrations.{name}.{key}: a token in the config file is never used; \
+                     remove it and give the token through systemd's \
+                     LoadCredential=devtrack-{short} ($CREDENTIALS_DIRECTORY), the \
+                     DEVTRACK_{env}_TOKEN environment variable, or \
+                     integrations.{name}.token_command"
+                ))
+            })
+            .collect()
+    }
+}
+
+/// `integrations.github`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Integration {
+pub struct Github {
     pub enabled: bool,
+    /// The API base for every repository, overriding the one derived from
+    /// the remote's host.
+    pub api_url: Option<String>,
+    /// The git remote that names the GitHub repository (default `origin`).
+    pub remote: Option<String>,
+    pub token_command: Option<Vec<String>>,
+    /// `owner`/`repo`: the repository for a `#123` that no covered commit
+    /// ties to one.
+    pub owner: Option<String>,
+    pub repo: Option<String>,
+    /// A token key found in the file (never used).
+    pub file_token: Option<&'static str>,
+}
+
+/// Which Jira REST API: Cloud's v3 or Server/Data Center's v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JiraApi {
+    /// Atlassian Document Format bodies, Basic `email:token`.
+    #[default]
+    Cloud,
+    /// `api_version: 2`: wiki-markup bodies, a Bearer personal access token.
+    DataCenter,
+}
+
+/// `integrations.jira`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Jira {
+    pub enabled: bool,
+    /// The site, e.g. `https://example.atlassian.net`.
+    pub url: Option<String>,
+    /// `email` (or the older `username`): Cloud's Basic user.
+    pub email: Option<String>,
+    pub api: JiraApi,
+    pub token_command: Option<Vec<String>>,
+    /// Also log the time worked (planned; off by default).
+    pub worklog: bool,
+    pub file_token: Option<&'static str>,
+}
+
+/// `integrations.azure_devops`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AzureDevops {
+    pub enabled: bool,
+    pub organization: Option<String>,
+    pub project: Option<String>,
+    /// `https://dev.azure.com` when absent; Azure DevOps Server's is
+    /// `https://HOST/COLLECTION` (no organization segment).
+    pub url: Option<String>,
+    pub token_command: Option<Vec<String>>,
+    pub file_token: Option<&'static str>,
 }
 
 /// `prompts:`: how a prompt reaches the person. Every channel is optional;

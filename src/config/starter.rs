@@ -28,6 +28,9 @@ repositories:
     project: MyProject
     # Optional per-repository override of `settings.commit_triggers`.
     # commit_triggers: own
+    # false: the updates about this repository's commits are never posted
+    # to a ticket.
+    # sync: true
   # The same in one line:
   # - {name: api, path: ~/src/api, enabled: true}
   # Every repository under a folder, named by its path relative to it,
@@ -54,8 +57,10 @@ settings:
   # timezone: Europe/Berlin
   # error, warn, info, debug or trace.
   log_level: info
-  # Whether listeners may sync updates to the enabled integrations.
-  auto_sync: true
+  # Post each update to the tickets it names as soon as it is stored
+  # (docs/sync.md). false: updates wait for `devtrack sync push`. Nothing is
+  # posted for an integration before its first `devtrack sync push`.
+  auto_sync: false
   # Which commits trigger a prompt: own (your commits, amends, merges,
   # cherry-picks, reverts, finished rebases), all (every HEAD movement,
   # including checkouts and pulls) or none.
@@ -69,13 +74,36 @@ settings:
   # does (a bad edit keeps the running config and says why).
   watch_config: true
 
-# Which integrations are enabled; syncing is done by tools listening to
-# devtrack's event stream. Other keys here (url, organization, tokens) are
-# ignored by devtrack itself.
+# Ticket systems. `enabled` makes their references count (`#123`,
+# `ABC-7`, `AB#123`) and puts the updates that name them in the outbox
+# (`devtrack sync`, `devtrack sync preview`; docs/sync.md). Never write a
+# token here: give it through systemd's LoadCredential=, the environment
+# (DEVTRACK_GITHUB_TOKEN, DEVTRACK_JIRA_TOKEN, DEVTRACK_AZURE_TOKEN) or
+# `token_command` (an argv list, no shell).
 integrations:
-  azure_devops: {enabled: false}
-  github: {enabled: false}
-  jira: {enabled: false}
+  azure_devops:
+    enabled: false
+    # organization: myorg
+    # project: MyProject
+    # Azure DevOps Server: https://HOST/COLLECTION (no organization).
+    # url: https://dev.azure.com
+    # token_command: [pass, show, azure]
+  github:
+    enabled: false
+    # The repository of `#123` comes from the remote of the repository
+    # whose commits the update covers; these override it.
+    # remote: origin
+    # api_url: https://api.github.com
+    # owner: myorg
+    # repo: myrepo
+    # token_command: [gh, auth, token]
+  jira:
+    enabled: false
+    # url: https://example.atlassian.net
+    # email: me@example.com
+    # Jira Server / Data Center: 2 (wiki markup, a personal access token).
+    # api_version: 3
+    # token_command: [pass, show, jira]
 
 # How prompts reach you. Every prompt is also a `prompt` event on the
 # control socket, and `devtrack note` answers it from any terminal.

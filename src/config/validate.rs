@@ -16,8 +16,8 @@ use chrono_tz::Tz;
 use super::discover;
 use super::keypath::KeyPath;
 use super::model::{
-    CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
-    Repository, Settings, TimeOfDay, WeekdaySet, WhenAway,
+    AzureDevops, CommitTriggers, Config, Folder, Github, Glob, Hook, Integrations, Jira, JiraApi,
+    LogLevel, Prompts, Repository, Settings, TimeOfDay, WeekdaySet, WhenAway,
 };
 use super::suggest::{closest, did_you_mean};
 use super::times;
@@ -73,6 +73,7 @@ const REPOSITORY_KEYS: &[&str] = &[
     "enabled",
     "project",
     "commit_triggers",
+    "sync",
     "discover",
     "depth",
     "exclude",
@@ -445,6 +446,7 @@ fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
         enabled: true,
         project: None,
         commit_triggers: None,
+        sync: true,
     };
     for Entry { key, value, .. } in entries {
         let key_path = path.key(key);
@@ -467,6 +469,7 @@ fn folder(entries: &[Entry], path: &KeyPath, ctx: &Context) -> Checked<Folder> {
             }
             "exclude" => out.exclude = excludes(value, &key_path)?,
             "enabled" => out.enabled = boolean(value, &key_path)?,
+            "sync" => out.sync = boolean(value, &key_path)?,
             "project" => {
                 out.project = match &value.value {
                     Value::Null => None,
@@ -527,6 +530,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
     let mut name = None;
     let mut repo_path = None;
     let mut enabled = true;
+    let mut sync = true;
     let mut project = None;
     let mut triggers = None;
     for Entry { key, value, .. } in entries {
@@ -544,6 +548,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
                 repo_path = Some(repository_path(raw, &key_path, ctx)?);
             }
             "enabled" => enabled = boolean(value, &key_path)?,
+            "sync" => sync = boolean(value, &key_path)?,
             "project" => {
                 project = match &value.value {
                     Value::Null => None,
@@ -575,6 +580,7 @@ fn repository(node: &Node, path: &KeyPath, ctx: &Context) -> Checked<Repository>
         enabled,
         project,
         commit_triggers: triggers,
+        sync,
     })
 }
 
@@ -847,31 +853,156 @@ fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
     Ok(out)
 }
 
-fn integration(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integration> {
-    let entries = match &node.value {
-        Value::Null => return Ok(Integration::default()),
-        Value::Map(entries) => entries,
-        other => {
-            return Err(expected(
-                path,
-                "a map",
-                other,
-                Some("write `{enabled: true}`".to_owned()),
-            ))
-        }
+/// The older DevTrack's keys for a secret in the file: loaded, never used.
+pub(crate) const TOKEN_KEYS: &[&str] = &["token", "pat", "api_token"];
+
+/// The entries of one integration's map (`None`: written empty).
+fn integration_entries<'a>(node: &'a Node, path: &KeyPath) -> Checked<&'a [Entry]> {
+    match &node.value {
+        Value::Null => Ok(&[]),
+        Value::Map(entries) => Ok(entries),
+        other => Err(expected(
+            path,
+            "a map",
+            other,
+            Some("write `{enabled: true}`".to_owned()),
+        )),
+    }
+}
+
+/// An optional string value (`~` / empty: absent).
+fn optional_text(node: &Node, path: &KeyPath, what: &str) -> Checked<Option<String>> {
+    Ok(match &node.value {
+        Value::Null => None,
+        _ => Some(text(node, path, what)?.trim().to_owned()).filter(|t| !t.is_empty()),
+    })
+}
+
+/// A URL-valued key: `http://` or `https://`, kept without a trailing `/`.
+fn url(node: &Node, path: &KeyPath) -> Checked<Option<String>> {
+    let Some(raw) = optional_text(node, path, "a URL")? else {
+        return Ok(None);
     };
-    let mut out = Integration::default();
-    for Entry { key, value, .. } in entries {
+    if !(raw.starts_with("https://") || raw.starts_with("http://")) {
+        return Err(problem(
+            path,
+            format!("`{}` is not an http(s) URL", shown(&raw)),
+            Some("write it like `https://example.atlassian.net`".to_owned()),
+        ));
+    }
+    Ok(Some(raw.trim_end_matches('/').to_owned()))
+}
+
+/// `enabled`, `token_command` and the token key found, of one section.
+type Shared<'a> = (
+    &'a mut bool,
+    &'a mut Option<Vec<String>>,
+    &'a mut Option<&'static str>,
+);
+
+/// One integration's section: the keys every integration shares
+/// (`enabled`, `token_command`, a token kept in the file), then its own.
+trait Section: Default {
+    fn shared(&mut self) -> Shared<'_>;
+    /// Reads one of its own keys; `false` for a key it does not know.
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool>;
+}
+
+/// Reads a section; keys it does not know are kept as ignored (the older
+/// DevTrack's own sync code read more of them).
+fn integration<T: Section>(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<T> {
+    let mut out = T::default();
+    for Entry { key, value, .. } in integration_entries(node, path)? {
         let key_path = path.key(key);
-        if key == "enabled" {
-            out.enabled = boolean(value, &key_path)?;
-        } else {
-            // organization, url, token...: read by the older DevTrack's own
-            // sync code, which now lives outside devtrack.
-            ignored.push(key_path);
+        let (enabled, token_command, file_token) = out.shared();
+        match key.as_str() {
+            "enabled" => *enabled = boolean(value, &key_path)?,
+            "token_command" => {
+                *token_command = match &value.value {
+                    Value::Null => None,
+                    _ => Some(command(value, &key_path)?),
+                }
+            }
+            other => match TOKEN_KEYS.iter().find(|k| **k == other) {
+                Some(k) => *file_token = Some(k),
+                None => {
+                    if !out.own(other, value, &key_path)? {
+                        ignored.push(key_path);
+                    }
+                }
+            },
         }
     }
     Ok(out)
+}
+
+impl Section for Github {
+    fn shared(&mut self) -> Shared<'_> {
+        (
+            &mut self.enabled,
+            &mut self.token_command,
+            &mut self.file_token,
+        )
+    }
+
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool> {
+        match key {
+            "api_url" => self.api_url = url(value, path)?,
+            "remote" => self.remote = optional_text(value, path, "a git remote name")?,
+            "owner" => self.owner = optional_text(value, path, "an owner name")?,
+            "repo" => self.repo = optional_text(value, path, "a repository name")?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl Section for Jira {
+    fn shared(&mut self) -> Shared<'_> {
+        (
+            &mut self.enabled,
+            &mut self.token_command,
+            &mut self.file_token,
+        )
+    }
+
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool> {
+        match key {
+            "url" => self.url = url(value, path)?,
+            "email" | "username" => self.email = optional_text(value, path, "an e-mail")?,
+            "api_version" => {
+                self.api = match integer(value, path, 2, 3, "")? {
+                    2 => JiraApi::DataCenter,
+                    _ => JiraApi::Cloud,
+                }
+            }
+            "worklog" => self.worklog = boolean(value, path)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+impl Section for AzureDevops {
+    fn shared(&mut self) -> Shared<'_> {
+        (
+            &mut self.enabled,
+            &mut self.token_command,
+            &mut self.file_token,
+        )
+    }
+
+    fn own(&mut self, key: &str, value: &Node, path: &KeyPath) -> Checked<bool> {
+        match key {
+            "organization" => {
+                self.organization = optional_text(value, path, "an organization name")?
+            }
+            "project" => self.project = optional_text(value, path, "a project name")?,
+            "url" => self.url = url(value, path)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
 }
 
 fn integrations(node: &Node, path: &KeyPath, ignored: &mut Vec<KeyPath>) -> Checked<Integrations> {
@@ -972,6 +1103,46 @@ mod tests {
     fn fails(text: &str) -> (String, String, Option<String>) {
         let p = check(text).expect_err("should fail");
         (p.path.to_string(), p.message, p.hint)
+    }
+
+    #[test]
+    fn integration_settings_are_checked() {
+        let cases = [
+            (
+                "integrations:\n  jira: {url: jira.example.com}\n",
+                "integrations.jira.url",
+                "`jira.example.com` is not an http(s) URL",
+            ),
+            (
+                "integrations:\n  jira: {api_version: 4}\n",
+                "integrations.jira.api_version",
+                "`4` must be between 2 and 3",
+            ),
+            (
+                "integrations:\n  github: {token_command: gh auth token}\n",
+                "integrations.github.token_command",
+                "expected a list of strings, found the string `gh auth token`",
+            ),
+            (
+                "repositories:\n  - {name: a, path: /a, sync: maybe}\n",
+                "repositories[0].sync",
+                "expected `true` or `false`",
+            ),
+        ];
+        for (text, key, message) in cases {
+            let (got_key, got, _) = fails(text);
+            assert_eq!(got_key, key, "{text}");
+            assert!(got.starts_with(message), "{text}: {got}");
+        }
+        // Empty values are absent; `pat` is a token key too.
+        let v =
+            check("integrations:\n  azure_devops: {organization: '', url: ~, pat: x}\n").unwrap();
+        let azure = &v.config.integrations.azure_devops;
+        assert_eq!(
+            (azure.organization.as_ref(), azure.url.as_ref()),
+            (None, None)
+        );
+        assert_eq!(azure.file_token, Some("pat"));
     }
 
     #[test]
@@ -1105,19 +1276,19 @@ mod tests {
     #[test]
     fn legacy_keys_are_collected_not_rejected() {
         let v = check(
-            "settings:\n  notifications: {desktop: true}\nintegrations:\n  jira: {enabled: true, url: x, token: y}\n",
+            "settings:\n  notifications: {desktop: true}\nintegrations:\n  jira: {enabled: true, url: https://x.test/, project_key: X, token: y}\n",
         )
         .unwrap();
         let ignored: Vec<String> = v.ignored.iter().map(ToString::to_string).collect();
         assert_eq!(
             ignored,
-            [
-                "settings.notifications",
-                "integrations.jira.url",
-                "integrations.jira.token"
-            ]
+            ["settings.notifications", "integrations.jira.project_key"]
         );
-        assert!(v.config.integrations.jira.enabled);
+        let jira = &v.config.integrations.jira;
+        assert!(jira.enabled);
+        assert_eq!(jira.url.as_deref(), Some("https://x.test"));
+        // A token in the file is noted (to warn about), its value not kept.
+        assert_eq!(jira.file_token, Some("token"));
     }
 
     #[test]

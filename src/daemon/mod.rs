@@ -70,6 +70,9 @@ pub(crate) fn run(config_flag: Option<&Path>) -> Status {
         }
     };
     log.set_level(config.settings.log_level);
+    for warning in config.integrations.file_token_warnings() {
+        tracing::warn!("{warning}");
+    }
     match &config.source {
         Some(path) => tracing::info!(
             config = %path.display(),

@@ -40,7 +40,6 @@ use crate::store::{
     Answered, Channel, Fold, NewUpdate, Outcome, PendingCommits, PromptError, PromptOpened,
     PromptRecord, PromptState, UpdateSource,
 };
-use crate::tickets::Families;
 
 /// How long the daemon's stop waits for its channels to take down what
 /// they show.
@@ -649,8 +648,11 @@ impl Daemon {
         new: &NewUpdate<'_>,
         now: DateTime<Utc>,
     ) -> Result<Answered, PromptError> {
-        let families = Families::enabled(&self.config.integrations);
-        let answered = self.store.answer(new, families, now)?;
+        let repos = crate::sync::remote::ConfigRepos {
+            config: &self.config,
+        };
+        let rules = crate::sync::plan::Rules::new(&self.config, &repos);
+        let answered = self.store.answer(new, rules, now)?;
         tracing::info!(
             update_id = answered.update.id,
             prompt_id = answered.update.prompt_id,

@@ -32,6 +32,9 @@ impl Daemon {
         let outcome = match config::load_for_reload(&self.paths, &self.config) {
             Ok(new) => {
                 let changes = config::describe_changes(&self.config, &new);
+                for warning in new.integrations.file_token_warnings() {
+                    tracing::warn!("{warning}");
+                }
                 self.apply(new, now);
                 self.health.reload_error = None;
                 self.health.last_reload = Some(now);

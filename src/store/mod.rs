@@ -15,6 +15,7 @@ mod commits;
 pub mod cursor;
 mod guard;
 pub mod lifecycle;
+mod outbox;
 mod pending;
 mod private;
 pub mod prompts;
@@ -26,6 +27,7 @@ mod updates;
 
 pub use commits::{ActivityRecord, CommitRecord, NewActivity, NewCommit, ReflogBatch};
 pub use lifecycle::{Fold, PromptState, TransitionError};
+pub use outbox::{CancelError, OutboxRow, OutboxState};
 pub(crate) use pending::PendingCommits;
 pub(crate) use prompts::Outcome;
 pub use prompts::{
@@ -70,6 +72,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrate_5.sql"),
     include_str!("migrate_6.sql"),
     include_str!("migrate_7.sql"),
+    include_str!("migrate_8.sql"),
 ];
 
 /// The schema version this devtrack writes (`PRAGMA user_version`).
@@ -88,6 +91,8 @@ pub const RELOADS_SCHEMA: usize = 7;
 /// The first schema version with prompts, answers and tickets
 /// (`migrate_3.sql`); a read-only store that is older has none to show.
 pub(crate) const PROMPTS_SCHEMA: usize = 3;
+/// The first schema version with the outbox (`migrate_8.sql`).
+pub(crate) const OUTBOX_SCHEMA: usize = 8;
 
 pub struct Store {
     /// First, so it closes before `guard` drops the descriptor the guard

@@ -1074,3 +1074,172 @@ fn every_older_store_upgrades_to_keep_reloads() {
         );
     }
 }
+
+#[test]
+fn stores_of_every_earlier_schema_gain_the_outbox() {
+    for version in 1..MIGRATIONS.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("devtrack.db");
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..version] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", version).unwrap();
+        }
+        if version < OUTBOX_SCHEMA {
+            let ro = Store::open_read_only(&path).unwrap();
+            assert_eq!(ro.outbox(None).unwrap(), [], "from version {version}");
+        }
+        let mut s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.len());
+        s.answer(
+            &note("started ABC-1"),
+            Families::ALL,
+            at("2026-06-10T10:00:00Z"),
+        )
+        .unwrap();
+        let rows = s.outbox(None).unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| (r.ticket.as_str(), r.state))
+                .collect::<Vec<_>>(),
+            [("ABC-1", OutboxState::Held)],
+            "from version {version}"
+        );
+    }
+}
+
+#[test]
+fn an_answer_writes_its_outbox_rows_with_it() {
+    use crate::config::{AzureDevops, Integrations, Jira};
+    use crate::sync::plan::Rules;
+    use crate::sync::remote::NoRepos;
+
+    let (_dir, mut s) = store();
+    commits(
+        &mut s,
+        "web",
+        &[
+            ("a1", "feature/ABC-7-x", "limit retries"),
+            ("a2", "feature/ABC-7-x", "fix #3 for ABC-8"),
+            ("theirs1", "feature/ABC-7-x", "ABC-99"),
+        ],
+        "2026-06-10T10:00:00Z",
+    );
+    let a = s
+        .answer(
+            &note("fixed the redirect for #12, AB#5 and acme/web#4"),
+            Families::ALL,
+            at("2026-06-10T10:05:00Z"),
+        )
+        .unwrap();
+    let rows = s.outbox(None).unwrap();
+    let shown: Vec<(Family, &str, OutboxState, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.family,
+                r.ticket.as_str(),
+                r.state,
+                r.reason.as_deref().unwrap(),
+            )
+        })
+        .collect();
+    let first_push = "ready for github: check `devtrack sync preview`, then `devtrack sync push`";
+    assert_eq!(
+        shown,
+        [
+            (
+                Family::Github,
+                "#12",
+                OutboxState::Held,
+                "needs a repository: no single GitHub repository owns it; write owner/repo#123"
+            ),
+            (
+                Family::AzureDevops,
+                "AB#5",
+                OutboxState::Held,
+                "waiting for configuration: azure_devops: no organization; set integrations.azure_devops.organization"
+            ),
+            (Family::Github, "acme/web#4", OutboxState::Held, first_push),
+            (
+                Family::Jira,
+                "ABC-7",
+                OutboxState::Held,
+                "waiting for configuration: jira: no url; set integrations.jira.url"
+            ),
+            (
+                Family::Github,
+                "#3",
+                OutboxState::Held,
+                "needs a repository: no single GitHub repository owns it; write owner/repo#123"
+            ),
+            (
+                Family::Jira,
+                "ABC-8",
+                OutboxState::Held,
+                "waiting for configuration: jira: no url; set integrations.jira.url"
+            ),
+        ]
+    );
+    assert!(rows.iter().all(|r| r.update_id == a.update.id
+        && r.id.len() == 16
+        && r.id.bytes().all(|b| b.is_ascii_hexdigit())));
+    let mut ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), rows.len());
+
+    // Configured, pushed once, auto_sync on: queued.
+    s.connection()
+        .execute(
+            "INSERT INTO sync_integrations (family, first_push_at) VALUES ('jira', 1)",
+            [],
+        )
+        .unwrap();
+    let integrations = Integrations {
+        jira: Jira {
+            enabled: true,
+            url: Some("https://x.atlassian.net".into()),
+            email: Some("me@x".into()),
+            ..Jira::default()
+        },
+        azure_devops: AzureDevops {
+            enabled: true,
+            ..AzureDevops::default()
+        },
+        ..Integrations::default()
+    };
+    let rules = Rules {
+        families: Families::ALL,
+        auto_sync: true,
+        integrations: &integrations,
+        repos: &NoRepos,
+    };
+    s.answer(&note("ABC-9 done"), rules, at("2026-06-10T11:00:00Z"))
+        .unwrap();
+    let last = s.outbox(Some(at("2026-06-10T11:00:00Z"))).unwrap();
+    assert_eq!(
+        last.iter()
+            .map(|r| (r.ticket.as_str(), r.state, r.reason.clone()))
+            .collect::<Vec<_>>(),
+        [("ABC-9", OutboxState::Queued, None)]
+    );
+
+    // Cancelled once; not twice; an unknown id is named.
+    let id = rows[0].id.clone();
+    let c = s.cancel_outbox(&id, at("2026-06-10T12:00:00Z")).unwrap();
+    assert_eq!(c.state, OutboxState::Cancelled);
+    assert_eq!(
+        s.cancel_outbox(&id, at("2026-06-10T12:00:00Z"))
+            .unwrap_err()
+            .to_string(),
+        format!("outbox item `{id}` is cancelled and cannot be cancelled")
+    );
+    assert_eq!(
+        s.cancel_outbox("nope", at("2026-06-10T12:00:00Z"))
+            .unwrap_err()
+            .to_string(),
+        "no outbox item `nope`"
+    );
+}

@@ -6,7 +6,9 @@
 //! `answered`, the update is stored with the prompt's time (what the answer
 //! refers to), the commits recorded since the previous update are linked to
 //! it, and the tickets of the enabled families are stored with their source.
-//! An update acknowledged to the person is therefore complete and durable.
+//! The same transaction writes the update's outbox rows (the tickets it is
+//! to be posted to, `crate::sync::plan`). An update acknowledged to the
+//! person is therefore complete and durable.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -14,9 +16,11 @@ use serde::Serialize;
 
 use super::commits::{commit_row, COMMIT_COLUMNS};
 use super::lifecycle::Action;
+use super::outbox;
 use super::pending::{self, PendingCommits};
 use super::prompts::{change_in, outstanding_in, parsed, PromptError, PromptRecord};
 use super::{from_millis, to_millis, CommitRecord, Store};
+use crate::sync::plan::{self, Covered, Rules};
 use crate::tickets::{self, Families, Family};
 
 /// Where an answer came from.
@@ -232,14 +236,17 @@ fn find_tickets(
 }
 
 impl Store {
-    /// Records an answer (see the module comment). `families` are the
-    /// ticket families enabled in the config.
-    pub fn answer(
+    /// Records an answer (see the module comment). `rules`: the ticket
+    /// families enabled in the config and what decides the outbox rows
+    /// (`Families` alone: nothing configured beyond them).
+    pub fn answer<'r>(
         &mut self,
         new: &NewUpdate<'_>,
-        families: Families,
+        rules: impl Into<Rules<'r>>,
         now: DateTime<Utc>,
     ) -> Result<Answered, PromptError> {
+        let rules: Rules<'r> = rules.into();
+        let families = rules.families;
         let text = new.text.trim();
         if text.is_empty() {
             return Err(PromptError::EmptyAnswer);
@@ -291,6 +298,17 @@ impl Store {
                 ])?;
             }
         }
+        let covered: Vec<Covered<'_>> = commits
+            .iter()
+            .map(|c| Covered {
+                repo: &c.repo,
+                summary: c.summary.as_deref(),
+                branch: c.branch.as_deref(),
+            })
+            .collect();
+        let pushed = outbox::pushed_in(&tx)?;
+        let targets = plan::targets(text, &covered, &rules, &pushed);
+        outbox::insert_in(&tx, id, &targets, now)?;
         let update = update_in(&tx, id)?.expect("the update was just inserted");
         tx.commit()?;
         Ok(Answered {

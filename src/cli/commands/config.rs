@@ -67,6 +67,9 @@ fn check(path: &Path) -> Result<Status, CliError> {
     for ignored in &checked.ignored_keys {
         let _ = writeln!(text, "note: {ignored} (used by the older DevTrack only)");
     }
+    for warning in cfg.integrations.file_token_warnings() {
+        let _ = writeln!(text, "warning: {}: {warning}", path.display());
+    }
     out::print(&text)?;
     Ok(Status::Ok)
 }

@@ -14,4 +14,5 @@ pub(crate) mod repo;
 pub mod report;
 pub(crate) mod service;
 pub(crate) mod status;
+pub(crate) mod sync;
 pub(crate) mod version;

@@ -32,7 +32,6 @@ use crate::protocol::{Command, NoteRequest, NoteSource, Response, SnoozeRequest}
 use crate::store::{
     AnswerTarget, CommitRecord, NewUpdate, PendingCommits, PromptRecord, Store, UpdateSource,
 };
-use crate::tickets::Families;
 
 /// How long storing a note may take.
 const NOTE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -142,8 +141,10 @@ fn store_directly(ctx: &Context, text: &str, prompt: Option<i64>) -> Result<Stat
         source: UpdateSource::Cli,
     };
     let now = chrono::SubsecRound::trunc_subsecs(Utc::now(), 3);
+    let repos = crate::sync::remote::ConfigRepos { config };
+    let rules = crate::sync::plan::Rules::new(config, &repos);
     let answered = store
-        .answer(&new, Families::enabled(&config.integrations), now)
+        .answer(&new, rules, now)
         .map_err(|e| CliError::new(Status::Failure, e.to_string()))?;
     crate::cli::stderr::note(&format!(
         "devtrack is not running; the note was stored directly in `{}`",

@@ -1,0 +1,10 @@
+//! Posting work updates to the tickets they name (issue 21): the decisions
+//! behind the outbox, kept pure so they can be table-tested. [`plan`] says
+//! which tickets an update is posted to and why a row waits; [`request`]
+//! builds the exact HTTP request for a row; [`remote`] reads a repository's
+//! git remote and the facts the planner needs about each repository (the one I/O edge).
+//! Sending is not built yet: the rows wait in the store (`store::outbox`).
+
+pub mod plan;
+pub(crate) mod remote;
+pub(crate) mod request;
