@@ -67,6 +67,22 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["cli", "daemon", "report", "service", "store"],
     ),
     ("instance", &["cli", "daemon", "report", "service", "store"]),
+    ("web", &["cli", "daemon", "service"]),
+    (
+        "when",
+        &[
+            "cli",
+            "daemon",
+            "instance",
+            "protocol",
+            "report",
+            "scheduler",
+            "service",
+            "session",
+            "store",
+            "web",
+        ],
+    ),
     (
         "bus_address",
         &[

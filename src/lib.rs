@@ -18,6 +18,9 @@
 //! - [`socket_watch`]: waiting for a socket to be created (inotify);
 //! - [`tickets`]: ticket references in answers, commit messages, branches;
 //! - [`report`]: the standup report built from the store (pure);
+//! - [`web`]: the status page, its API and the checks of `devtrack web`
+//!   (the page rendered from the store and the report; the daemon serves
+//!   it on its HTTP socket, the CLI guards it on loopback);
 //! - [`cli`]: the command-line front end.
 //!
 //! The daemon uses the service module, never the reverse; `store`,
@@ -46,3 +49,5 @@ pub mod socket_watch;
 mod source_files;
 pub mod store;
 pub mod tickets;
+pub mod web;
+pub(crate) mod when;

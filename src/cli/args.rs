@@ -61,6 +61,13 @@ pub(crate) enum Command {
     History(HistoryArgs),
     /// Summarize commits, answers and tickets for a standup (default: today).
     Report(ReportArgs),
+    /// Show the day in the browser: timeline, open prompt, standup, week.
+    ///
+    /// Listens on 127.0.0.1 (a free port) and passes the page and its API
+    /// on to the daemon's private HTTP socket. The printed link works once
+    /// (it sets a session cookie); run the command again for a new one.
+    /// Runs until interrupted.
+    Web(WebArgs),
     /// Check, locate or create the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -104,6 +111,13 @@ pub struct EventsArgs {
     /// back, then print a `reconnected` line and go on.
     #[arg(short, long)]
     pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    /// Print the link instead of opening the browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ mod context;
 pub(crate) mod error;
 pub(crate) mod out;
 pub(crate) mod stderr;
-pub(crate) mod time;
+pub(crate) use crate::when as time;
 pub(crate) mod zone;
 
 use std::process::ExitCode;
@@ -108,6 +108,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Events(a) => commands::events::run(ctx, a.json, a.follow),
         Command::History(a) => commands::history::run(ctx, a),
         Command::Report(a) => commands::report::run(ctx, a),
+        Command::Web(a) => commands::web::run(ctx, a.no_browser),
         Command::Config(c) => commands::config::run(ctx, c),
         Command::Repo(c) => commands::repo::run(ctx, c),
         Command::InstallService(a) => commands::service::install(ctx, a),

@@ -45,6 +45,14 @@ pub(crate) struct Paths {
     pub socket_lock: PathBuf,
 }
 
+impl Paths {
+    /// `runtime_dir/http.sock`: the daemon's HTTP socket (the status page
+    /// and its API), beside the control socket and as private.
+    pub(crate) fn http_socket(&self) -> PathBuf {
+        self.runtime_dir.join("http.sock")
+    }
+}
+
 /// Everything path resolution reads from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BaseDirs {

@@ -23,7 +23,7 @@ use crate::util::{git_repo, output_within, skip, text, Env, EventStream, WAIT};
 const NOBODY: libc::uid_t = 65534;
 const NOGROUP: libc::gid_t = 65534;
 
-fn root_or_skip(test: &str) -> bool {
+pub(crate) fn root_or_skip(test: &str) -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
@@ -35,14 +35,14 @@ fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
 }
 
-fn chmod(path: &Path, mode: u32) {
+pub(crate) fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// Makes `dir` and every directory above it up to /tmp traversable by
 /// others (the test's temporary directory is 0700), so only devtrack's own
 /// modes stand between another user and the socket.
-fn open_path_to(dir: &Path) {
+pub(crate) fn open_path_to(dir: &Path) {
     let mut p = dir.to_path_buf();
     while p != Path::new("/tmp") {
         chmod(&p, 0o755);
@@ -53,7 +53,7 @@ fn open_path_to(dir: &Path) {
 }
 
 /// A `sockaddr_un` for `path`, built before a fork (no allocation after).
-fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
+pub(crate) fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
     // SAFETY: all-zero is a valid sockaddr_un.
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
@@ -71,7 +71,7 @@ fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
 /// Runs `child` in a forked process as `nobody`; returns its exit code.
 /// `child` runs after `fork` in a multi-threaded process, so it may only
 /// make raw system calls (no allocation, no locks).
-fn as_nobody(child: impl FnOnce() -> i32) -> i32 {
+pub(crate) fn as_nobody(child: impl FnOnce() -> i32) -> i32 {
     // SAFETY: the child only makes async-signal-safe calls, then _exits.
     unsafe {
         let pid = libc::fork();

@@ -13,3 +13,4 @@ pub mod report;
 pub(crate) mod service;
 pub(crate) mod status;
 pub(crate) mod version;
+pub(crate) mod web;
