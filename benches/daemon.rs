@@ -290,6 +290,7 @@ fn measure(mode: Mode) -> Result<()> {
         rows(&floor, &repo_sets, &burst, &history, binary_bytes),
         folder_rows(&folder),
         vec![report_row()?, note_row()?],
+        page_rows()?,
         notify_rows(mode)?,
     ]
     .concat();
@@ -364,6 +365,32 @@ fn report_row() -> Result<Row> {
         "ms",
         100.0,
     ))
+}
+
+/// The status page for a day of 200 commits and 20 prompts, rendered
+/// server side (model and HTML), p99 of 50 renders; and its size.
+fn page_rows() -> Result<Vec<Row>> {
+    use bench::page::{COMMITS, PROMPTS};
+    eprintln!("bench: status page for {COMMITS} commits and {PROMPTS} prompts");
+    let (runs, size) = bench::page::measure(50)?;
+    let took = summarize(&runs).context("no page renders")?;
+    Ok(vec![
+        Row::at_most(
+            &format!("status page rendered ({COMMITS} commits, {PROMPTS} prompts) p99"),
+            None,
+            took.p99_ms,
+            "ms",
+            20.0,
+        ),
+        Row::at_most(
+            "status page size (same day), with its script and style",
+            None,
+            (size + devtrack::web::page::SCRIPT.len() + devtrack::web::page::STYLE.len()) as f64
+                / 1024.0,
+            "KiB",
+            100.0,
+        ),
+    ])
 }
 
 /// A trigger on the control socket to the `Notify` a notification server

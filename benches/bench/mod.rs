@@ -12,6 +12,7 @@ pub mod history;
 pub mod machine;
 pub mod measure;
 pub mod notify;
+pub mod page;
 pub mod procfs;
 pub mod report;
 pub mod repos;
