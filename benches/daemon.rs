@@ -291,6 +291,7 @@ fn measure(mode: Mode) -> Result<()> {
         folder_rows(&folder),
         vec![report_row()?, note_row()?],
         page_rows()?,
+        web_rows(mode)?,
         notify_rows(mode)?,
     ]
     .concat();
@@ -391,6 +392,59 @@ fn page_rows() -> Result<Vec<Row>> {
             100.0,
         ),
     ])
+}
+
+/// The HTTP side against a daemon watching ten repositories: commit →
+/// Server-Sent Event, idle wake-ups and memory with the HTTP socket open
+/// and no client, what it keeps once clients left (the binary's size is
+/// the table's own row; its growth is in docs/design.md).
+fn web_rows(mode: Mode) -> Result<Vec<Row>> {
+    let (samples, idle) = match mode {
+        Mode::Quick => (50, Duration::from_secs(20)),
+        _ => (200, Duration::from_secs(60)),
+    };
+    let w = bench::web::run(samples, Some(idle))?;
+    let n = Some(w.repos);
+    let mut rows = vec![
+        Row::info(
+            "commit → SSE message (`/api/events`) p50",
+            n,
+            format!("{} ms", number(w.commit_to_sse.p50_ms)),
+        ),
+        Row::at_most(
+            "commit → SSE message (`/api/events`) p99",
+            n,
+            w.commit_to_sse.p99_ms,
+            "ms",
+            50.0,
+        ),
+        Row::at_most(
+            "RssAnon kept by the HTTP side (50 pages and an event stream, then no client)",
+            n,
+            mib(w.rss_anon_kept_kib().max(0) as u64),
+            "MiB",
+            1.0,
+        ),
+        Row::info(
+            "VmRSS idle, HTTP socket open, no client",
+            n,
+            format!(
+                "{} MiB (RssAnon {} MiB)",
+                number(mib(w.memory_idle.rss_kib)),
+                number(mib(w.memory_idle.rss_anon_kib))
+            ),
+        ),
+    ];
+    if let Some(idle) = &w.idle {
+        rows.push(Row::at_most(
+            "idle context switches, HTTP socket open, no client",
+            n,
+            idle.context_switches as f64,
+            "",
+            0.0,
+        ));
+    }
+    Ok(rows)
 }
 
 /// A trigger on the control socket to the `Notify` a notification server

@@ -19,3 +19,4 @@ pub mod repos;
 pub mod sandbox;
 pub mod standup;
 pub mod stats;
+pub mod web;
