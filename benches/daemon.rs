@@ -1,4 +1,4 @@
-//! `cargo bench --bench daemon [-- --quick | --full] [folder]`: how fast a commit
+//! `cargo bench --bench daemon [-- --quick | --full] [folder | web]`: how fast a commit
 //! becomes an event, what the daemon costs while it waits, how that grows
 //! with the number of repositories and with the number of commits, and what
 //! a burst of commits costs next to git's own work. Drives the real release binary
@@ -10,7 +10,8 @@
 //! failure. Started without `--bench` (`cargo test --bench daemon`) it runs
 //! the self-checks of its pure helpers instead. With the filter `folder` it
 //! measures only the folder searched for repositories, and writes
-//! `<target dir>/bench/folder.json`. See docs/performance.md.
+//! `<target dir>/bench/folder.json`; with `web`, only the status page's
+//! rows (printed). See docs/performance.md.
 
 // A binary with no public API: `pub` here only shares helpers between its
 // modules, so the library's `unreachable_pub` (Cargo.toml) does not apply.
@@ -194,6 +195,13 @@ fn measure_folder(mode: Mode) -> Result<()> {
     Ok(())
 }
 
+/// The status page's rows alone (`cargo bench --bench daemon -- web`).
+fn measure_web(mode: Mode) -> Result<()> {
+    let table = [page_rows()?, web_rows(mode)?].concat();
+    print!("{}", bench::report::table(&table));
+    Ok(())
+}
+
 #[derive(Debug, Serialize)]
 struct Results {
     mode: &'static str,
@@ -219,8 +227,9 @@ fn main() -> ExitCode {
     let measured = match filter.map(String::as_str) {
         None => measure(mode),
         Some("folder") => measure_folder(mode),
+        Some("web") => measure_web(mode),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown filter `{other}` (the one there is: `folder`)"
+            "unknown filter `{other}` (there are `folder` and `web`)"
         )),
     };
     match measured {

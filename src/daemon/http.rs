@@ -10,11 +10,12 @@
 //! `snooze` and `skip` send, and the store is read on its own read-only
 //! connection on a blocking thread, so a slow client or a large page never
 //! holds up the loop. With no client the listener only waits in `accept`:
-//! no timer runs.
+//! no timer runs (a connection's header-read timeout lives with it).
 
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::Utc;
@@ -25,7 +26,7 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -40,6 +41,9 @@ use crate::web::routes::{self, ReportFailure, Route};
 /// A response body: a whole one, or the event stream.
 pub(crate) type Body = Either<Full<Bytes>, StreamBody<EventFrames>>;
 pub(crate) type EventFrames = Pin<Box<dyn Stream<Item = Result<Frame<Bytes>, Infallible>> + Send>>;
+
+/// How long a connection may wait for a request's head.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The largest request body read (an answer's text and a little JSON).
 const MAX_BODY: usize = 64 * 1024;
@@ -82,7 +86,12 @@ content-length: {}\r\nconnection: close\r\n\r\n",
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| handle(req, shared.clone()));
+            // A connection silent for a minute between requests is closed,
+            // as the control socket does; the timer exists only while a
+            // connection does.
             if let Err(e) = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(IDLE_TIMEOUT)
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {
