@@ -12,7 +12,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 
 use crate::daemon_git::{commit, config};
-use crate::reliability::security::{as_nobody, chmod, open_path_to, root_or_skip, sockaddr};
+use crate::reliability::security::{chmod, exchange_as_nobody, open_path_to, root_or_skip};
 use crate::util::{git_repo, Daemon, Env, WAIT};
 
 /// `devtrack web --no-browser`, its link read from its stdout.
@@ -326,30 +326,10 @@ fn another_uid_cannot_use_the_http_socket() {
     open_path_to(&env.runtime);
     chmod(socket.parent().unwrap(), 0o755);
     chmod(&socket, 0o777);
-    let (addr, len) = sockaddr(&socket);
-    let (reader, writer) = nix::unistd::pipe().unwrap();
-    let writer_fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
-    let code = as_nobody(|| unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
-        if libc::connect(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
-            return 2;
-        }
-        let request = b"POST /api/skip HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
-        libc::write(fd, request.as_ptr().cast(), request.len());
-        let mut buf = [0u8; 512];
-        loop {
-            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                return 0;
-            }
-            libc::write(writer_fd, buf.as_ptr().cast(), n as usize);
-        }
-    });
-    drop(writer);
-    let mut got = String::new();
-    std::fs::File::from(reader)
-        .read_to_string(&mut got)
-        .unwrap();
+    let (code, got) = exchange_as_nobody(
+        &socket,
+        b"POST /api/skip HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+    );
     assert_eq!(code, 0, "nobody could not connect");
     assert!(
         got.starts_with("HTTP/1.1 403") && got.contains("belongs to uid 0"),

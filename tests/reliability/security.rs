@@ -94,6 +94,36 @@ pub(crate) fn as_nobody(child: impl FnOnce() -> i32) -> i32 {
     }
 }
 
+/// As `nobody`: connects to the Unix socket at `path`, sends `request` and
+/// reads until the peer closes. The child's exit code (0: it connected; 2:
+/// it could not) and what it read.
+pub(crate) fn exchange_as_nobody(path: &Path, request: &'static [u8]) -> (i32, String) {
+    let (addr, len) = sockaddr(path);
+    let (reader, writer) = nix::unistd::pipe().unwrap();
+    let writer_fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
+    let code = as_nobody(|| unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        if libc::connect(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
+            return 2;
+        }
+        libc::write(fd, request.as_ptr().cast(), request.len());
+        let mut buf = [0u8; 512];
+        loop {
+            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+            if n <= 0 {
+                return 0;
+            }
+            libc::write(writer_fd, buf.as_ptr().cast(), n as usize);
+        }
+    });
+    drop(writer);
+    let mut got = String::new();
+    std::fs::File::from(reader)
+        .read_to_string(&mut got)
+        .unwrap();
+    (code, got)
+}
+
 #[test]
 fn files_and_directories_are_private_under_umask_000() {
     let env = Env::new();
@@ -185,30 +215,7 @@ fn another_user_cannot_drive_the_daemon_through_a_0777_runtime_dir() {
     // the daemon itself refuses by the peer's uid.
     chmod(env.socket().parent().unwrap(), 0o755);
     chmod(&env.socket(), 0o777);
-    let (addr, len) = sockaddr(&env.socket());
-    let (reader, writer) = nix::unistd::pipe().unwrap();
-    let writer_fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
-    let code = as_nobody(|| unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
-        if libc::connect(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
-            return 2;
-        }
-        let request = b"{\"v\":1,\"cmd\":\"pause\"}\n";
-        libc::write(fd, request.as_ptr().cast(), request.len());
-        let mut buf = [0u8; 512];
-        loop {
-            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                return 0;
-            }
-            libc::write(writer_fd, buf.as_ptr().cast(), n as usize);
-        }
-    });
-    drop(writer);
-    let mut got = String::new();
-    std::fs::File::from(reader)
-        .read_to_string(&mut got)
-        .unwrap();
+    let (code, got) = exchange_as_nobody(&env.socket(), b"{\"v\":1,\"cmd\":\"pause\"}\n");
     assert_eq!(code, 0, "nobody could not connect");
     assert!(
         got.contains("permission denied")
