@@ -341,3 +341,16 @@ fn another_uid_cannot_use_the_http_socket() {
         "the skip went through"
     );
 }
+
+#[test]
+fn without_a_daemon_it_says_so_and_exits_3() {
+    let env = Env::new();
+    let out = env.run(["web", "--no-browser"]);
+    assert_eq!(out.status.code(), Some(3), "{}", crate::util::text(&out));
+    assert!(out.stdout.is_empty(), "{}", crate::util::text(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("HTTP socket") && said.contains("devtrack start"),
+        "{said}"
+    );
+}

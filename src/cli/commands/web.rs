@@ -23,7 +23,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, UnixStream};
 
 use crate::cli::{out, CliError, Context};
+use crate::config::paths::{http_socket_beside, Paths};
 use crate::exit::Status;
+use crate::instance;
 use crate::web::guard::{
     cookie_value, decide, query_param, same_secret, session_cookie, without_param, Facts, Ours,
     Verdict, COOKIE as SESSION, CUSTOM_HEADER, TOKEN_PARAM,
@@ -41,21 +43,32 @@ struct Proxy {
 }
 
 pub(crate) fn run(ctx: &Context, no_browser: bool) -> Result<Status, CliError> {
-    let socket = ctx.paths.http_socket();
-    if !socket.exists() {
+    let Some(socket) = http_socket(ctx) else {
         return Err(CliError::new(
             Status::NotRunning,
             format!(
                 "the daemon's HTTP socket `{}` is not there",
-                socket.display()
+                ctx.paths.http_socket().display()
             ),
         )
         .with_hint("start the daemon: `devtrack start` (or `devtrack run` in a terminal)"));
-    }
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     runtime.block_on(serve(socket, no_browser))
+}
+
+/// Our HTTP socket, or, when this shell's runtime directory differs from
+/// the daemon's, the one beside the control socket the instance lock
+/// names (as the control client finds it).
+fn http_socket(ctx: &Context) -> Option<PathBuf> {
+    let own = ctx.paths.http_socket();
+    if own.exists() {
+        return Some(own);
+    }
+    let holder = instance::holder(&Paths::resolve(None).lock).ok()??;
+    Some(http_socket_beside(&holder.socket?)).filter(|p| p.exists())
 }
 
 async fn serve(socket: PathBuf, no_browser: bool) -> Result<Status, CliError> {
