@@ -164,6 +164,7 @@ fn files_and_directories_are_private_under_umask_000() {
         "devtrack.db-shm",
         "devtrack.lock",
         "control.sock",
+        "http.sock",
     ] {
         if !checked.iter().any(|c| c == needed) {
             failures.push(format!("no `{needed}` among {checked:?}"));
