@@ -15,9 +15,10 @@ use crate::daemon_git::{commit, config};
 use crate::reliability::security::{chmod, exchange_as_nobody, open_path_to, root_or_skip};
 use crate::util::{git_repo, Daemon, Env, WAIT};
 
-/// `devtrack web --no-browser`, its link read from its stdout.
+/// `devtrack web --no-browser`, its link read from its stdout; or, without
+/// a child, the daemon's own listener (`web.listen`).
 struct Web {
-    child: Child,
+    child: Option<Child>,
     /// `127.0.0.1:PORT`.
     host: String,
     /// `/?token=…`.
@@ -26,8 +27,10 @@ struct Web {
 
 impl Drop for Web {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -53,7 +56,7 @@ impl Web {
             .unwrap_or_else(|| panic!("not a link: {line:?}"));
         let (host, launch) = rest.split_at(rest.find('/').unwrap());
         Web {
-            child,
+            child: Some(child),
             host: host.to_string(),
             launch: launch.to_string(),
         }
@@ -353,4 +356,81 @@ fn without_a_daemon_it_says_so_and_exits_3() {
         said.contains("HTTP socket") && said.contains("devtrack start"),
         "{said}"
     );
+}
+
+#[test]
+fn the_daemon_listens_itself_with_web_listen_behind_its_key() {
+    let env = Env::new();
+    let repo = env.cwd.join("api");
+    git_repo(&repo);
+    // A free port the kernel chose; the daemon binds it next.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let host = format!("127.0.0.1:{port}");
+    env.write_config(&format!(
+        "{}web: {{listen: \"{host}\"}}\n",
+        config(&[("api", &repo)])
+    ));
+    let _daemon = env.start();
+    let key_file = env.data_home.join("devtrack/web.key");
+    let mode = std::os::unix::fs::MetadataExt::mode(&std::fs::metadata(&key_file).unwrap()) & 0o777;
+    assert_eq!(mode, 0o600);
+    let key = std::fs::read_to_string(&key_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let site = Web {
+        child: None,
+        host: host.clone(),
+        launch: format!("/?key={key}"),
+    };
+    let bearer = format!("Bearer {key}");
+    assert_eq!(site.send("GET", "/api/status", &[], "").0, 401, "no key");
+    assert_eq!(
+        site.send(
+            "GET",
+            "/api/status",
+            &[("Authorization", "Bearer nope")],
+            ""
+        )
+        .0,
+        401,
+        "wrong key"
+    );
+    let rebound = format!("evil.example:{port}");
+    assert_eq!(
+        site.send(
+            "GET",
+            "/api/status",
+            &[("Host", &rebound), ("Authorization", &bearer)],
+            ""
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        site.send("GET", "/api/status", &[("Authorization", &bearer)], "")
+            .0,
+        200
+    );
+    // A bookmark with the key sets the cookie, and works again.
+    let cookie = site.admit();
+    site.admit();
+    assert_eq!(site.send("GET", "/", &[("Cookie", &cookie)], "").0, 200);
+    let cross = [
+        ("Cookie", cookie.as_str()),
+        ("Origin", "http://evil.example"),
+        ("X-Devtrack", "1"),
+    ];
+    assert_eq!(site.send("POST", "/api/skip", &cross, "{}").0, 403);
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], false);
+    assert_eq!(
+        site.send("POST", "/api/skip", &[("Authorization", &bearer)], "{}")
+            .0,
+        200
+    );
+    assert_eq!(env.status()["daemon"]["scheduler"]["skip_next"], true);
 }

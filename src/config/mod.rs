@@ -29,7 +29,7 @@ pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::{
     CommitTriggers, Config, Folder, Glob, Hook, Integration, Integrations, LogLevel, Prompts,
-    Repository, Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
+    Repository, Settings, TimeOfDay, Web, WeekdaySet, WhenAway, WorkHours,
 };
 pub(crate) use times::parse_duration_secs;
 

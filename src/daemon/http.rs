@@ -13,6 +13,7 @@
 //! no timer runs (a connection's header-read timeout lives with it).
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,19 +23,24 @@ use chrono::Utc;
 use futures_lite::{Stream, StreamExt};
 use http_body_util::{BodyExt, Either, Full, Limited, StreamBody};
 use hyper::body::{Frame, Incoming};
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use hyper::header::{
+    HeaderValue, AUTHORIZATION, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION,
+    SET_COOKIE,
+};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::config::paths::Paths;
 use crate::daemon::control::{self, ControlRequest, ControlSocket};
 use crate::daemon::event_bus::EventBus;
 use crate::protocol::{Command, NoteRequest, NoteSource, Response as Reply, SnoozeRequest, Status};
+use crate::web::guard::{self, Verdict, KEY_PARAM};
 use crate::web::page::{self, CSP};
 use crate::web::routes::{self, ReportFailure, Route};
 
@@ -98,6 +104,123 @@ content-length: {}\r\nconnection: close\r\n\r\n",
                 tracing::debug!(error = %e, "HTTP connection ended: {e}");
             }
         });
+    }
+}
+
+/// The daemon's own TCP listener (`web.listen`) and its key, or `None`
+/// (logged) when either cannot be had: the daemon runs on without it.
+pub(crate) fn listen(addr: SocketAddr, paths: &Paths) -> Option<(TcpListener, String)> {
+    let key_file = paths.data_dir.join("web.key");
+    let key = match crate::web::secret::load_or_create_key(&key_file) {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::error!(error = %e, "not listening on {addr} for the status page: {e:#}");
+            return None;
+        }
+    };
+    match bind_tcp(addr) {
+        Ok(l) => {
+            tracing::info!(%addr, "the status page listens on http://{addr}/ (key in `{}`)", key_file.display());
+            Some((l, key))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "not listening on {addr} for the status page: {e}");
+            None
+        }
+    }
+}
+
+/// Binds `addr` (before `READY=1`).
+fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    TcpListener::from_std(listener)
+}
+
+/// Serves `listener` until the task is aborted: the same routes, each
+/// request first through `web::guard::decide_listen` with `key`.
+pub(crate) async fn serve_tcp(
+    listener: TcpListener,
+    key: String,
+    requests: mpsc::Sender<ControlRequest>,
+    events: EventBus,
+    paths: Paths,
+) {
+    let shared = Arc::new(Shared {
+        requests,
+        events,
+        paths,
+    });
+    let host: Arc<str> = match listener.local_addr() {
+        Ok(a) => Arc::from(a.to_string()),
+        Err(e) => {
+            tracing::error!(error = %e, "the status page's listener has no address: {e}");
+            return;
+        }
+    };
+    let key: Arc<str> = Arc::from(key);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // As for the sockets: do not spin while descriptors are out.
+                tracing::warn!(error = %e, "accepting a status page connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let (shared, host, key) = (shared.clone(), host.clone(), key.clone());
+        tokio::spawn(async move {
+            let service =
+                service_fn(move |req| guarded(req, shared.clone(), host.clone(), key.clone()));
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(IDLE_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn guarded(
+    req: Request<Incoming>,
+    shared: Arc<Shared>,
+    host: Arc<str>,
+    key: Arc<str>,
+) -> Result<Response<Body>, Infallible> {
+    let verdict = {
+        let facts = guard::facts(
+            req.method().as_str(),
+            req.headers(),
+            req.uri().query(),
+            KEY_PARAM,
+        );
+        let bearer = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        guard::decide_listen(&facts, bearer, &host, &key)
+    };
+    match verdict {
+        Verdict::Forward => handle(req, shared).await,
+        Verdict::Refuse(code, why) => Ok(whole(
+            StatusCode::from_u16(code).unwrap_or(StatusCode::FORBIDDEN),
+            TEXT,
+            format!("{why}\n"),
+        )),
+        Verdict::Admit => {
+            let (to, cookie) =
+                guard::admission(req.uri().path(), req.uri().query(), KEY_PARAM, &key);
+            let mut r = whole(StatusCode::SEE_OTHER, TEXT, "see the page\n");
+            if let (Ok(to), Ok(cookie)) =
+                (HeaderValue::from_str(&to), HeaderValue::from_str(&cookie))
+            {
+                r.headers_mut().insert(LOCATION, to);
+                r.headers_mut().insert(SET_COOKIE, cookie);
+            }
+            Ok(r)
+        }
     }
 }
 

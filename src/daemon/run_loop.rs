@@ -116,6 +116,19 @@ async fn run_inner(
         events.clone(),
         paths.clone(),
     ));
+    let listen = config
+        .web
+        .listen
+        .and_then(|addr| http::listen(addr, &paths))
+        .map(|(listener, key)| {
+            tokio::spawn(http::serve_tcp(
+                listener,
+                key,
+                req_tx.clone(),
+                events.clone(),
+                paths.clone(),
+            ))
+        });
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -257,6 +270,10 @@ async fn run_inner(
     http.abort();
     let _ = server.await;
     let _ = http.await;
+    if let Some(listen) = listen {
+        listen.abort();
+        let _ = listen.await;
+    }
     drop(daemon);
     tracing::info!("devtrack stopped");
     Ok(())

@@ -55,6 +55,36 @@ pub(crate) enum Verdict {
     Refuse(u16, &'static str),
 }
 
+/// The facts of a request with `method`, `headers` and `query`, its
+/// secret looked for in the query parameter `param`.
+pub(crate) fn facts<'a>(
+    method: &str,
+    headers: &'a hyper::HeaderMap,
+    query: Option<&'a str>,
+    param: &str,
+) -> Facts<'a> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    Facts {
+        write: !matches!(method, "GET" | "HEAD"),
+        host: header("host"),
+        origin: header("origin"),
+        custom_header: header(CUSTOM_HEADER) == Some("1"),
+        cookie: header("cookie").and_then(|c| cookie_value(c, COOKIE)),
+        token: query_param(query, param),
+    }
+}
+
+/// Where an admitted request is sent (its address without the secret) and
+/// the `Set-Cookie` value that comes with it.
+pub(crate) fn admission(
+    path: &str,
+    query: Option<&str>,
+    param: &str,
+    session: &str,
+) -> (String, String) {
+    (without_param(path, query, param), session_cookie(session))
+}
+
 /// The one decision: rebinding first (403), then the launch token, then the
 /// cookie (401), then the write checks (403).
 pub(crate) fn decide(facts: &Facts<'_>, ours: &Ours<'_>) -> Verdict {
@@ -89,6 +119,41 @@ pub(crate) fn decide(facts: &Facts<'_>, ours: &Ours<'_>) -> Verdict {
         }
     }
     Verdict::Forward
+}
+
+/// The query parameter that hands the daemon's own listener its key once
+/// in a browser (`web.listen`).
+pub const KEY_PARAM: &str = "key";
+
+/// The same decision for the daemon's own TCP listener (`web.listen`),
+/// whose secret is the key kept in its 0600 file: `Authorization: Bearer
+/// KEY` lets a script or Prometheus through (a cross-site page cannot send
+/// it: no CORS header allows it), `?key=KEY` sets the cookie in a browser
+/// and may be used again (a bookmark); everything else as [`decide`].
+pub(crate) fn decide_listen(
+    facts: &Facts<'_>,
+    bearer: Option<&str>,
+    host: &str,
+    key: &str,
+) -> Verdict {
+    if facts.host != Some(host) {
+        return Verdict::Refuse(403, "this page answers only on its own address");
+    }
+    if let Some(bearer) = bearer {
+        return if same_secret(bearer, key) {
+            Verdict::Forward
+        } else {
+            Verdict::Refuse(401, "wrong bearer key")
+        };
+    }
+    decide(
+        facts,
+        &Ours {
+            host,
+            session: key,
+            launch_token: Some(key),
+        },
+    )
 }
 
 /// Compares two secrets in time independent of where they differ.
@@ -304,6 +369,76 @@ mod tests {
         ];
         for (name, facts, ours, want) in cases {
             let got = match decide(facts, ours) {
+                Verdict::Refuse(code, _) => Verdict::Refuse(code, ""),
+                v => v,
+            };
+            assert_eq!(got, *want, "{name}");
+        }
+    }
+
+    #[test]
+    fn the_listener_takes_its_key_as_bearer_cookie_or_once_in_the_query() {
+        let key = "k3y";
+        let cases: &[(&str, Facts<'static>, Option<&str>, Verdict)] = &[
+            ("bearer", read(None), Some("k3y"), Verdict::Forward),
+            (
+                "bearer write",
+                Facts {
+                    write: true,
+                    ..read(None)
+                },
+                Some("k3y"),
+                Verdict::Forward,
+            ),
+            (
+                "wrong bearer",
+                read(None),
+                Some("k3x"),
+                Verdict::Refuse(401, ""),
+            ),
+            (
+                "bearer, rebound host",
+                Facts {
+                    host: Some("evil.example:4000"),
+                    ..read(None)
+                },
+                Some("k3y"),
+                Verdict::Refuse(403, ""),
+            ),
+            ("nothing", read(None), None, Verdict::Refuse(401, "")),
+            (
+                "key in the query",
+                Facts {
+                    token: Some("k3y"),
+                    ..read(None)
+                },
+                None,
+                Verdict::Admit,
+            ),
+            (
+                "wrong key in the query",
+                Facts {
+                    token: Some("nope"),
+                    ..read(None)
+                },
+                None,
+                Verdict::Refuse(401, ""),
+            ),
+            ("cookie", read(Some("k3y")), None, Verdict::Forward),
+            (
+                "cookie, cross-origin write",
+                Facts {
+                    write: true,
+                    origin: Some("http://evil.example"),
+                    custom_header: true,
+                    ..read(Some("k3y"))
+                },
+                None,
+                Verdict::Refuse(403, ""),
+            ),
+        ];
+        for (name, facts, bearer, want) in cases {
+            let got = match decide_listen(facts, *bearer, HOST, key) {
                 Verdict::Refuse(code, _) => Verdict::Refuse(code, ""),
                 v => v,
             };

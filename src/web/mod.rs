@@ -4,13 +4,15 @@
 //! guards them on a loopback port for the browser (`cli::commands::web`).
 //!
 //! Everything here is pure but [`model::load`], which reads the store on
-//! its own read-only connection: the page model (`model`), the page and
+//! its own read-only connection, and `secret`: the page model (`model`), the page and
 //! its fragments rendered from it (`page`), which request goes where
-//! (`routes`) and whether the browser's request may pass (`guard`).
+//! (`routes`), whether the browser's request may pass (`guard`) and the
+//! secrets it checks (`secret`).
 
 pub mod guard;
 pub mod model;
 pub mod page;
 pub(crate) mod routes;
+pub(crate) mod secret;
 
 pub use model::{HealthItem, HealthStatus, PageModel};

@@ -8,7 +8,6 @@
 //! included). It runs until interrupted.
 
 use std::convert::Infallible;
-use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +17,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, UnixStream};
 
@@ -26,10 +25,8 @@ use crate::cli::{out, CliError, Context};
 use crate::config::paths::{http_socket_beside, Paths};
 use crate::exit::Status;
 use crate::instance;
-use crate::web::guard::{
-    cookie_value, decide, query_param, same_secret, session_cookie, without_param, Facts, Ours,
-    Verdict, COOKIE as SESSION, CUSTOM_HEADER, TOKEN_PARAM,
-};
+use crate::web::guard::{admission, decide, facts, same_secret, Ours, Verdict, TOKEN_PARAM};
+use crate::web::secret::random_hex;
 
 type Body = Either<Incoming, Full<Bytes>>;
 
@@ -109,15 +106,12 @@ async fn serve(socket: PathBuf, no_browser: bool) -> Result<Status, CliError> {
 
 async fn handle(req: Request<Incoming>, proxy: Arc<Proxy>) -> Result<Response<Body>, Infallible> {
     let verdict = {
-        let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-        let facts = Facts {
-            write: !matches!(*req.method(), Method::GET | Method::HEAD),
-            host: header("host"),
-            origin: header("origin"),
-            custom_header: header(CUSTOM_HEADER) == Some("1"),
-            cookie: header("cookie").and_then(|c| cookie_value(c, SESSION)),
-            token: query_param(req.uri().query(), TOKEN_PARAM),
-        };
+        let facts = facts(
+            req.method().as_str(),
+            req.headers(),
+            req.uri().query(),
+            TOKEN_PARAM,
+        );
         let mut launch = proxy.launch_token.lock().unwrap_or_else(|p| p.into_inner());
         let verdict = decide(
             &facts,
@@ -140,14 +134,19 @@ async fn handle(req: Request<Incoming>, proxy: Arc<Proxy>) -> Result<Response<Bo
     Ok(match verdict {
         Verdict::Refuse(code, why) => plain(code, why),
         Verdict::Admit => {
+            let (to, cookie) = admission(
+                req.uri().path(),
+                req.uri().query(),
+                TOKEN_PARAM,
+                &proxy.session,
+            );
             let mut r = plain(303, "see the page");
-            let to = without_param(req.uri().path(), req.uri().query(), TOKEN_PARAM);
             let h = r.headers_mut();
-            if let Ok(v) = HeaderValue::from_str(&to) {
-                h.insert(LOCATION, v);
-            }
-            if let Ok(v) = HeaderValue::from_str(&session_cookie(&proxy.session)) {
-                h.insert(SET_COOKIE, v);
+            if let (Ok(to), Ok(cookie)) =
+                (HeaderValue::from_str(&to), HeaderValue::from_str(&cookie))
+            {
+                h.insert(LOCATION, to);
+                h.insert(SET_COOKIE, cookie);
             }
             r
         }
@@ -206,19 +205,6 @@ async fn forward(req: Request<Incoming>, proxy: &Proxy) -> Response<Body> {
         }
         Err(e) => plain(502, &format!("talking to the daemon: {e}")),
     }
-}
-
-/// `bytes` random bytes as hex, from the kernel.
-fn random_hex(bytes: usize) -> std::io::Result<String> {
-    let mut buf = vec![0u8; bytes];
-    std::fs::File::open("/dev/urandom")?.read_exact(&mut buf)?;
-    Ok(buf
-        .iter()
-        .fold(String::with_capacity(bytes * 2), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        }))
 }
 
 /// Opens `url` in the desktop's browser; says so on stderr when it cannot
