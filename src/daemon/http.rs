@@ -54,24 +54,16 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The largest request body read (an answer's text and a little JSON).
 const MAX_BODY: usize = 64 * 1024;
 
-struct Shared {
-    requests: mpsc::Sender<ControlRequest>,
-    events: EventBus,
-    paths: Paths,
+/// What every connection's requests reach: the run loop, the event bus and
+/// the paths of the store and config.
+pub(crate) struct Shared {
+    pub(crate) requests: mpsc::Sender<ControlRequest>,
+    pub(crate) events: EventBus,
+    pub(crate) paths: Paths,
 }
 
 /// Accepts connections until the task is aborted.
-pub(crate) async fn serve(
-    listener: ControlSocket,
-    requests: mpsc::Sender<ControlRequest>,
-    events: EventBus,
-    paths: Paths,
-) {
-    let shared = Arc::new(Shared {
-        requests,
-        events,
-        paths,
-    });
+pub(crate) async fn serve(listener: ControlSocket, shared: Arc<Shared>) {
     loop {
         let Some(mut stream) = control::accept_own(&listener, "HTTP").await else {
             continue;
@@ -91,18 +83,7 @@ content-length: {}\r\nconnection: close\r\n\r\n",
         }
         let shared = shared.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| handle(req, shared.clone()));
-            // A connection silent for a minute between requests is closed,
-            // as the control socket does; the timer exists only while a
-            // connection does.
-            if let Err(e) = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(IDLE_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
-                tracing::debug!(error = %e, "HTTP connection ended: {e}");
-            }
+            connection(stream, service_fn(move |req| handle(req, shared.clone()))).await;
         });
     }
 }
@@ -139,18 +120,7 @@ fn bind_tcp(addr: SocketAddr) -> std::io::Result<TcpListener> {
 
 /// Serves `listener` until the task is aborted: the same routes, each
 /// request first through `web::guard::decide_listen` with `key`.
-pub(crate) async fn serve_tcp(
-    listener: TcpListener,
-    key: String,
-    requests: mpsc::Sender<ControlRequest>,
-    events: EventBus,
-    paths: Paths,
-) {
-    let shared = Arc::new(Shared {
-        requests,
-        events,
-        paths,
-    });
+pub(crate) async fn serve_tcp(listener: TcpListener, key: String, shared: Arc<Shared>) {
     let host: Arc<str> = match listener.local_addr() {
         Ok(a) => Arc::from(a.to_string()),
         Err(e) => {
@@ -173,12 +143,26 @@ pub(crate) async fn serve_tcp(
         tokio::spawn(async move {
             let service =
                 service_fn(move |req| guarded(req, shared.clone(), host.clone(), key.clone()));
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(IDLE_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            connection(stream, service).await;
         });
+    }
+}
+
+/// Serves one connection until it ends. A connection silent for a minute
+/// between requests is closed, as the control socket does; the timer
+/// exists only while a connection does.
+async fn connection<IO, S>(stream: IO, service: S)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    S: hyper::service::Service<Request<Incoming>, Response = Response<Body>, Error = Infallible>,
+{
+    if let Err(e) = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(IDLE_TIMEOUT)
+        .serve_connection(TokioIo::new(stream), service)
+        .await
+    {
+        tracing::debug!(error = %e, "HTTP connection ended: {e}");
     }
 }
 

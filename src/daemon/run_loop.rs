@@ -110,25 +110,17 @@ async fn run_inner(
     config_watch.known = config.source.is_none().then_some(None);
     let (mut away_rx, ask) = session::follow(session_bus()).await;
     let http_socket = control::bind(&paths.http_socket())?;
-    let http = tokio::spawn(http::serve(
-        http_socket,
-        req_tx.clone(),
-        events.clone(),
-        paths.clone(),
-    ));
+    let web = std::sync::Arc::new(http::Shared {
+        requests: req_tx.clone(),
+        events: events.clone(),
+        paths: paths.clone(),
+    });
+    let http = tokio::spawn(http::serve(http_socket, web.clone()));
     let listen = config
         .web
         .listen
         .and_then(|addr| http::listen(addr, &paths))
-        .map(|(listener, key)| {
-            tokio::spawn(http::serve_tcp(
-                listener,
-                key,
-                req_tx.clone(),
-                events.clone(),
-                paths.clone(),
-            ))
-        });
+        .map(|(listener, key)| tokio::spawn(http::serve_tcp(listener, key, web)));
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
