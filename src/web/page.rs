@@ -33,7 +33,7 @@ frame-ancestors 'none'";
 
 const WIDTH: f64 = 960.0;
 const LABEL: f64 = 130.0;
-const RIGHT: f64 = 10.0;
+const RIGHT: f64 = 24.0;
 const LANE: f64 = 28.0;
 const AXIS: f64 = 22.0;
 
