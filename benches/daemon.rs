@@ -1,4 +1,4 @@
-//! `cargo bench --bench daemon [-- --quick | --full] [folder]`: how fast a commit
+//! `cargo bench --bench daemon [-- --quick | --full] [folder | web]`: how fast a commit
 //! becomes an event, what the daemon costs while it waits, how that grows
 //! with the number of repositories and with the number of commits, and what
 //! a burst of commits costs next to git's own work. Drives the real release binary
@@ -10,7 +10,8 @@
 //! failure. Started without `--bench` (`cargo test --bench daemon`) it runs
 //! the self-checks of its pure helpers instead. With the filter `folder` it
 //! measures only the folder searched for repositories, and writes
-//! `<target dir>/bench/folder.json`. See docs/performance.md.
+//! `<target dir>/bench/folder.json`; with `web`, only the status page's
+//! rows (printed). See docs/performance.md.
 
 // A binary with no public API: `pub` here only shares helpers between its
 // modules, so the library's `unreachable_pub` (Cargo.toml) does not apply.
@@ -194,6 +195,13 @@ fn measure_folder(mode: Mode) -> Result<()> {
     Ok(())
 }
 
+/// The status page's rows alone (`cargo bench --bench daemon -- web`).
+fn measure_web(mode: Mode) -> Result<()> {
+    let table = [page_rows()?, web_rows(mode)?].concat();
+    print!("{}", bench::report::table(&table));
+    Ok(())
+}
+
 #[derive(Debug, Serialize)]
 struct Results {
     mode: &'static str,
@@ -219,8 +227,9 @@ fn main() -> ExitCode {
     let measured = match filter.map(String::as_str) {
         None => measure(mode),
         Some("folder") => measure_folder(mode),
+        Some("web") => measure_web(mode),
         Some(other) => Err(anyhow::anyhow!(
-            "unknown filter `{other}` (the one there is: `folder`)"
+            "unknown filter `{other}` (there are `folder` and `web`)"
         )),
     };
     match measured {
@@ -290,6 +299,8 @@ fn measure(mode: Mode) -> Result<()> {
         rows(&floor, &repo_sets, &burst, &history, binary_bytes),
         folder_rows(&folder),
         vec![report_row()?, note_row()?],
+        page_rows()?,
+        web_rows(mode)?,
         notify_rows(mode)?,
     ]
     .concat();
@@ -364,6 +375,85 @@ fn report_row() -> Result<Row> {
         "ms",
         100.0,
     ))
+}
+
+/// The status page for a day of 200 commits and 20 prompts, rendered
+/// server side (model and HTML), p99 of 50 renders; and its size.
+fn page_rows() -> Result<Vec<Row>> {
+    use bench::page::{COMMITS, PROMPTS};
+    eprintln!("bench: status page for {COMMITS} commits and {PROMPTS} prompts");
+    let (runs, size) = bench::page::measure(50)?;
+    let took = summarize(&runs).context("no page renders")?;
+    Ok(vec![
+        Row::at_most(
+            &format!("status page rendered ({COMMITS} commits, {PROMPTS} prompts) p99"),
+            None,
+            took.p99_ms,
+            "ms",
+            20.0,
+        ),
+        Row::at_most(
+            "status page size (same day), with its script and style",
+            None,
+            (size + devtrack::web::page::SCRIPT.len() + devtrack::web::page::STYLE.len()) as f64
+                / 1024.0,
+            "KiB",
+            100.0,
+        ),
+    ])
+}
+
+/// The HTTP side against a daemon watching ten repositories: commit →
+/// Server-Sent Event, idle wake-ups and memory with the HTTP socket open
+/// and no client, what it keeps once clients left (the binary's size is
+/// the table's own row; its growth is in docs/design.md).
+fn web_rows(mode: Mode) -> Result<Vec<Row>> {
+    let (samples, idle) = match mode {
+        Mode::Quick => (50, Duration::from_secs(20)),
+        _ => (200, Duration::from_secs(60)),
+    };
+    let w = bench::web::run(samples, Some(idle))?;
+    let n = Some(w.repos);
+    let mut rows = vec![
+        Row::info(
+            "commit → SSE message (`/api/events`) p50",
+            n,
+            format!("{} ms", number(w.commit_to_sse.p50_ms)),
+        ),
+        Row::at_most(
+            "commit → SSE message (`/api/events`) p99",
+            n,
+            w.commit_to_sse.p99_ms,
+            "ms",
+            50.0,
+        ),
+        Row::at_most(
+            "RssAnon kept by the HTTP side (50 pages and an event stream, then no client)",
+            n,
+            mib(w.rss_anon_kept_kib().max(0) as u64),
+            "MiB",
+            1.0,
+        ),
+        Row::info(
+            "VmRSS idle, HTTP socket open, no client",
+            n,
+            format!(
+                "{} MiB (RssAnon {} MiB)",
+                number(mib(w.memory_idle.rss_kib)),
+                number(mib(w.memory_idle.rss_anon_kib))
+            ),
+        ),
+    ];
+    if let Some(idle) = &w.idle {
+        rows.push(Row::at_most(
+            "idle context switches, HTTP socket open, no client",
+            n,
+            idle.context_switches as f64,
+            "",
+            0.0,
+        ));
+    }
+    Ok(rows)
 }
 
 /// A trigger on the control socket to the `Notify` a notification server

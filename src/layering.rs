@@ -85,6 +85,22 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("instance", &["cli", "daemon", "report", "service", "store"]),
     ("bus_address", SHARED_LEAF),
     ("procfs", SHARED_LEAF),
+    ("web", &["cli", "daemon", "service"]),
+    (
+        "when",
+        &[
+            "cli",
+            "daemon",
+            "instance",
+            "protocol",
+            "report",
+            "scheduler",
+            "service",
+            "session",
+            "store",
+            "web",
+        ],
+    ),
     (
         "socket_watch",
         &[

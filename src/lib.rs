@@ -20,6 +20,9 @@
 //! - [`report`]: the standup report built from the store (pure);
 //! - `doctor`: `devtrack doctor`'s checks, pure over facts gathered at
 //!   its edge, also judged by the daemon for its status page;
+//! - [`web`]: the status page, its API and the checks of `devtrack web`
+//!   (the page rendered from the store and the report; the daemon serves
+//!   it on its HTTP socket, the CLI guards it on loopback);
 //! - [`cli`]: the command-line front end.
 //!
 //! The daemon uses the service module, never the reverse; `store`,
@@ -51,3 +54,5 @@ mod source_files;
 pub mod store;
 pub mod sync;
 pub mod tickets;
+pub mod web;
+pub(crate) mod when;

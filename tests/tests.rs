@@ -92,3 +92,6 @@ mod webdriver;
 
 /// Prompts wait for a person: a locked or idle session holds them.
 mod away;
+
+/// The status page through `devtrack web`: its guard, API and events.
+mod web;

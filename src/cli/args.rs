@@ -73,6 +73,13 @@ pub(crate) enum Command {
     /// machine (see docs/sync.md).
     #[command(args_conflicts_with_subcommands = true)]
     Sync(SyncArgs),
+    /// Show the day in the browser: timeline, open prompt, standup, week.
+    ///
+    /// Listens on 127.0.0.1 (a free port) and passes the page and its API
+    /// on to the daemon's private HTTP socket. The printed link works once
+    /// (it sets a session cookie); run the command again for a new one.
+    /// Runs until interrupted.
+    Web(WebArgs),
     /// Check, locate or create the config file.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -126,6 +133,13 @@ pub struct EventsArgs {
     /// back, then print a `reconnected` line and go on.
     #[arg(short, long)]
     pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WebArgs {
+    /// Print the link instead of opening the browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 #[derive(Debug, Args)]

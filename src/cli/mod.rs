@@ -14,7 +14,7 @@ mod context;
 pub(crate) mod error;
 pub(crate) mod out;
 pub(crate) mod stderr;
-pub(crate) mod time;
+pub(crate) use crate::when as time;
 pub(crate) mod zone;
 
 use std::process::ExitCode;
@@ -109,6 +109,7 @@ fn dispatch(ctx: &Context, command: &Command) -> Result<Status, CliError> {
         Command::Events(a) => commands::events::run(ctx, a.json, a.follow),
         Command::History(a) => commands::history::run(ctx, a),
         Command::Report(a) => commands::report::run(ctx, a),
+        Command::Web(a) => commands::web::run(ctx, a.no_browser),
         Command::Config(c) => commands::config::run(ctx, c),
         Command::Sync(a) => commands::sync::run(ctx, a),
         Command::Repo(c) => commands::repo::run(ctx, c),

@@ -117,6 +117,17 @@ pub(crate) fn describe(old: &Config, new: &Config) -> Vec<String> {
         format_days(b.work_hours.days),
     );
     change(&mut out, "timezone", a.timezone.name(), b.timezone.name());
+    let listen = |c: &Config| {
+        c.web
+            .listen
+            .map_or_else(|| "off".to_string(), |a| a.to_string())
+    };
+    change(
+        &mut out,
+        "web.listen (from the next start)",
+        listen(old),
+        listen(new),
+    );
     change(
         &mut out,
         "log_level",
@@ -259,6 +270,7 @@ mod tests {
             settings: Settings::defaults(Tz::UTC),
             integrations: Integrations::default(),
             prompts: Default::default(),
+            web: Default::default(),
         }
     }
 
@@ -268,6 +280,16 @@ mod tests {
         let mut moved = base();
         moved.source = Some(PathBuf::from("/elsewhere.yaml"));
         assert!(describe(&base(), &moved).is_empty());
+    }
+
+    #[test]
+    fn the_listener_change_says_it_waits_for_the_next_start() {
+        let mut new = base();
+        new.web.listen = Some("127.0.0.1:7337".parse().unwrap());
+        assert_eq!(
+            describe(&base(), &new),
+            ["web.listen (from the next start): off -> 127.0.0.1:7337"]
+        );
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub(crate) fn config_for(cwd: &Path) -> Config {
         settings: Settings::defaults(local_timezone()),
         integrations: Integrations::default(),
         prompts: Default::default(),
+        web: Default::default(),
     }
 }
 

@@ -30,7 +30,7 @@ pub use checkout::containing_repository;
 pub use defaults::local_timezone;
 pub use model::{
     AzureDevops, CommitTriggers, Config, Folder, Github, Glob, Hook, Integrations, Jira, JiraApi,
-    LogLevel, Prompts, Repository, Settings, TimeOfDay, WeekdaySet, WhenAway, WorkHours,
+    LogLevel, Prompts, Repository, Settings, TimeOfDay, Web, WeekdaySet, WhenAway, WorkHours,
 };
 pub(crate) use times::parse_duration_secs;
 

@@ -22,6 +22,15 @@ pub struct Config {
     pub settings: Settings,
     pub integrations: Integrations,
     pub prompts: Prompts,
+    pub web: Web,
+}
+
+/// `web:`: the daemon's own TCP listener for the status page (docs/web.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Web {
+    /// `listen: "127.0.0.1:7337"`; `None` (the default): only the private
+    /// HTTP socket.
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 /// One entry of `repositories:`.

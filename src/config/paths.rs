@@ -45,6 +45,19 @@ pub(crate) struct Paths {
     pub socket_lock: PathBuf,
 }
 
+impl Paths {
+    /// `runtime_dir/http.sock`: the daemon's HTTP socket (the status page
+    /// and its API), beside the control socket and as private.
+    pub(crate) fn http_socket(&self) -> PathBuf {
+        http_socket_beside(&self.socket)
+    }
+}
+
+/// The HTTP socket of the daemon whose control socket is `control`.
+pub(crate) fn http_socket_beside(control: &Path) -> PathBuf {
+    control.with_file_name("http.sock")
+}
+
 /// Everything path resolution reads from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct BaseDirs {

@@ -17,7 +17,7 @@ use super::discover;
 use super::keypath::KeyPath;
 use super::model::{
     AzureDevops, CommitTriggers, Config, Folder, Github, Glob, Hook, Integrations, Jira, JiraApi,
-    LogLevel, Prompts, Repository, Settings, TimeOfDay, WeekdaySet, WhenAway,
+    LogLevel, Prompts, Repository, Settings, TimeOfDay, Web, WeekdaySet, WhenAway,
 };
 use super::suggest::{closest, did_you_mean};
 use super::times;
@@ -66,7 +66,9 @@ const TOP_KEYS: &[&str] = &[
     "settings",
     "integrations",
     "prompts",
+    "web",
 ];
+const WEB_KEYS: &[&str] = &["listen"];
 const REPOSITORY_KEYS: &[&str] = &[
     "name",
     "path",
@@ -853,6 +855,32 @@ fn prompts(node: &Node, path: &KeyPath) -> Checked<Prompts> {
     Ok(out)
 }
 
+fn web(node: &Node, path: &KeyPath) -> Checked<Web> {
+    let mut out = Web::default();
+    for Entry { key, value, .. } in section(node, path, "a map of status page settings")? {
+        let key_path = path.key(key);
+        match key.as_str() {
+            "listen" => {
+                out.listen = match &value.value {
+                    Value::Null => None,
+                    _ => {
+                        let text = string(value, &key_path, "an address and port")?;
+                        Some(text.parse().map_err(|_| {
+                            problem(
+                                &key_path,
+                                format!("`{text}` is not an IP address and port"),
+                                Some("write `127.0.0.1:7337` (or `[::1]:7337`)".to_owned()),
+                            )
+                        })?)
+                    }
+                }
+            }
+            other => return Err(unknown_key(path, other, WEB_KEYS)),
+        }
+    }
+    Ok(out)
+}
+
 /// The older DevTrack's keys for a secret in the file: loaded, never used.
 pub(crate) const TOKEN_KEYS: &[&str] = &["token", "pat", "api_token"];
 
@@ -1039,6 +1067,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
     let mut settings_value = None;
     let mut integrations_value = Integrations::default();
     let mut prompts_value = Prompts::default();
+    let mut web_value = Web::default();
     for Entry { key, value, .. } in entries {
         let key_path = top.key(key);
         match key.as_str() {
@@ -1051,6 +1080,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
             "settings" => settings_value = Some(settings(value, &key_path, ctx, &mut ignored)?),
             "integrations" => integrations_value = integrations(value, &key_path, &mut ignored)?,
             "prompts" => prompts_value = prompts(value, &key_path)?,
+            "web" => web_value = web(value, &key_path)?,
             other if SETTINGS_KEYS.contains(&other) => {
                 return Err(problem(
                     &key_path,
@@ -1078,6 +1108,7 @@ pub(crate) fn validate(root: &Node, ctx: &Context) -> Checked<Validated> {
             settings: settings_value.unwrap_or_else(|| Settings::defaults(ctx.default_timezone)),
             integrations: integrations_value,
             prompts: prompts_value,
+            web: web_value,
         },
         ignored,
     })
@@ -1371,9 +1402,40 @@ mod tests {
     }
 
     #[test]
+    fn web_section() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "web: {listen: \"127.0.0.1:7337\"}\n",
+                Some("127.0.0.1:7337"),
+            ),
+            ("web: {listen: \"[::1]:7337\"}\n", Some("[::1]:7337")),
+            ("web: {listen: }\n", None),
+            ("web:\n", None),
+            ("settings: {timezone: UTC}\n", None),
+        ];
+        for (doc, want) in cases {
+            let got = check(doc).unwrap().config.web.listen.map(|a| a.to_string());
+            assert_eq!(got.as_deref(), *want, "{doc}");
+        }
+    }
+
+    #[test]
     fn bad_prompts_name_the_key() {
         // (document, key path, message part, hint part)
         let cases: &[(&str, &str, &str, &str)] = &[
+            (
+                "web: {listen: localhost:7337}\n",
+                "web.listen",
+                "`localhost:7337` is not an IP address and port",
+                "127.0.0.1:7337",
+            ),
+            (
+                "web: {listen: 7337}\n",
+                "web.listen",
+                "expected an address and port",
+                "",
+            ),
+            ("web: {port: 7337}\n", "web.port", "unknown key `port`", ""),
             (
                 "prompts: [a]\n",
                 "prompts",

@@ -16,6 +16,7 @@ pub(crate) mod event_bus;
 mod footprint;
 pub mod gitwatch;
 mod hold;
+mod http;
 mod limit_retry;
 pub(crate) mod logging;
 mod metrics;

@@ -33,6 +33,7 @@ use crate::daemon::deadline::until;
 use crate::daemon::event_bus::EventBus;
 use crate::daemon::footprint;
 use crate::daemon::gitwatch::{Debouncer, GitWatch};
+use crate::daemon::http;
 use crate::daemon::limit_retry;
 use crate::daemon::logging::LogControl;
 use crate::daemon::prompts::health::ChannelHealth;
@@ -108,6 +109,18 @@ async fn run_inner(
     // only when a file is there.
     config_watch.known = config.source.is_none().then_some(None);
     let (mut away_rx, ask) = session::follow(session_bus()).await;
+    let http_socket = control::bind(&paths.http_socket())?;
+    let web = std::sync::Arc::new(http::Shared {
+        requests: req_tx.clone(),
+        events: events.clone(),
+        paths: paths.clone(),
+    });
+    let http = tokio::spawn(http::serve(http_socket, web.clone()));
+    let listen = config
+        .web
+        .listen
+        .and_then(|addr| http::listen(addr, &paths))
+        .map(|(listener, key)| tokio::spawn(http::serve_tcp(listener, key, web)));
     let server = tokio::spawn(control::serve(socket, req_tx, events.clone()));
 
     let mut daemon = Daemon {
@@ -246,7 +259,13 @@ async fn run_inner(
     daemon.stop_channels().await;
     // Aborting the server drops the listener, which removes the socket file.
     server.abort();
+    http.abort();
     let _ = server.await;
+    let _ = http.await;
+    if let Some(listen) = listen {
+        listen.abort();
+        let _ = listen.await;
+    }
     drop(daemon);
     tracing::info!("devtrack stopped");
     Ok(())

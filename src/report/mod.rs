@@ -5,10 +5,12 @@
 //! [`build`] is a pure function from the store's query results
 //! ([`ReportData`]) to a [`Report`]; the renderers in `render/` turn a
 //! report into text, Markdown, Slack mrkdwn, JSON (its schema is
-//! docs/report.md) or CSV. Only `cli::commands::report` reads the store and
-//! the clock.
+//! docs/report.md) or CSV. Only `read` reads the store (for
+//! `cli::commands::report` and the status page), and only they read the
+//! clock.
 
 pub mod period;
+pub mod read;
 mod render;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -62,4 +62,4 @@ mod reload;
 
 /// Private files and sockets; other users, planted sockets and symlinks.
 #[cfg(target_os = "linux")]
-mod security;
+pub(crate) mod security;

@@ -23,7 +23,7 @@ use crate::util::{git_repo, output_within, skip, text, Env, EventStream, WAIT};
 const NOBODY: libc::uid_t = 65534;
 const NOGROUP: libc::gid_t = 65534;
 
-fn root_or_skip(test: &str) -> bool {
+pub(crate) fn root_or_skip(test: &str) -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
@@ -35,14 +35,14 @@ fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).unwrap().mode() & 0o7777
 }
 
-fn chmod(path: &Path, mode: u32) {
+pub(crate) fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// Makes `dir` and every directory above it up to /tmp traversable by
 /// others (the test's temporary directory is 0700), so only devtrack's own
 /// modes stand between another user and the socket.
-fn open_path_to(dir: &Path) {
+pub(crate) fn open_path_to(dir: &Path) {
     let mut p = dir.to_path_buf();
     while p != Path::new("/tmp") {
         chmod(&p, 0o755);
@@ -53,7 +53,7 @@ fn open_path_to(dir: &Path) {
 }
 
 /// A `sockaddr_un` for `path`, built before a fork (no allocation after).
-fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
+pub(crate) fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
     // SAFETY: all-zero is a valid sockaddr_un.
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
@@ -71,7 +71,7 @@ fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
 /// Runs `child` in a forked process as `nobody`; returns its exit code.
 /// `child` runs after `fork` in a multi-threaded process, so it may only
 /// make raw system calls (no allocation, no locks).
-fn as_nobody(child: impl FnOnce() -> i32) -> i32 {
+pub(crate) fn as_nobody(child: impl FnOnce() -> i32) -> i32 {
     // SAFETY: the child only makes async-signal-safe calls, then _exits.
     unsafe {
         let pid = libc::fork();
@@ -92,6 +92,36 @@ fn as_nobody(child: impl FnOnce() -> i32) -> i32 {
         assert!(libc::WIFEXITED(status), "child status {status}");
         libc::WEXITSTATUS(status)
     }
+}
+
+/// As `nobody`: connects to the Unix socket at `path`, sends `request` and
+/// reads until the peer closes. The child's exit code (0: it connected; 2:
+/// it could not) and what it read.
+pub(crate) fn exchange_as_nobody(path: &Path, request: &'static [u8]) -> (i32, String) {
+    let (addr, len) = sockaddr(path);
+    let (reader, writer) = nix::unistd::pipe().unwrap();
+    let writer_fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
+    let code = as_nobody(|| unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        if libc::connect(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
+            return 2;
+        }
+        libc::write(fd, request.as_ptr().cast(), request.len());
+        let mut buf = [0u8; 512];
+        loop {
+            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+            if n <= 0 {
+                return 0;
+            }
+            libc::write(writer_fd, buf.as_ptr().cast(), n as usize);
+        }
+    });
+    drop(writer);
+    let mut got = String::new();
+    std::fs::File::from(reader)
+        .read_to_string(&mut got)
+        .unwrap();
+    (code, got)
 }
 
 #[test]
@@ -134,6 +164,7 @@ fn files_and_directories_are_private_under_umask_000() {
         "devtrack.db-shm",
         "devtrack.lock",
         "control.sock",
+        "http.sock",
     ] {
         if !checked.iter().any(|c| c == needed) {
             failures.push(format!("no `{needed}` among {checked:?}"));
@@ -185,30 +216,7 @@ fn another_user_cannot_drive_the_daemon_through_a_0777_runtime_dir() {
     // the daemon itself refuses by the peer's uid.
     chmod(env.socket().parent().unwrap(), 0o755);
     chmod(&env.socket(), 0o777);
-    let (addr, len) = sockaddr(&env.socket());
-    let (reader, writer) = nix::unistd::pipe().unwrap();
-    let writer_fd = std::os::fd::AsRawFd::as_raw_fd(&writer);
-    let code = as_nobody(|| unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
-        if libc::connect(fd, &addr as *const _ as *const libc::sockaddr, len) != 0 {
-            return 2;
-        }
-        let request = b"{\"v\":1,\"cmd\":\"pause\"}\n";
-        libc::write(fd, request.as_ptr().cast(), request.len());
-        let mut buf = [0u8; 512];
-        loop {
-            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
-            if n <= 0 {
-                return 0;
-            }
-            libc::write(writer_fd, buf.as_ptr().cast(), n as usize);
-        }
-    });
-    drop(writer);
-    let mut got = String::new();
-    std::fs::File::from(reader)
-        .read_to_string(&mut got)
-        .unwrap();
+    let (code, got) = exchange_as_nobody(&env.socket(), b"{\"v\":1,\"cmd\":\"pause\"}\n");
     assert_eq!(code, 0, "nobody could not connect");
     assert!(
         got.contains("permission denied")

@@ -16,3 +16,4 @@ pub(crate) mod service;
 pub(crate) mod status;
 pub(crate) mod sync;
 pub(crate) mod version;
+pub(crate) mod web;

@@ -3,9 +3,6 @@
 //! config's timezone, work days, projects and ticket families, and prints
 //! it in the format asked for.
 
-use std::path::Path;
-
-use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
 use crate::cli::args::ReportArgs;
@@ -13,9 +10,7 @@ use crate::cli::time::parse_since;
 use crate::cli::{out, CliError, Context};
 use crate::config::Config;
 use crate::exit::Status;
-use crate::report::{self, Format, GroupBy, Options, Period, Spec};
-use crate::store::{ReportData, Store};
-use crate::tickets::Families;
+use crate::report::{self, Period, Spec};
 
 pub(crate) fn run(ctx: &Context, args: &ReportArgs) -> Result<Status, CliError> {
     let config = ctx.config()?;
@@ -45,33 +40,4 @@ pub fn period(args: &ReportArgs, config: &Config, now: DateTime<Utc>) -> Result<
     report::period::resolve(spec, now, tz, config.settings.work_hours.days)
 }
 
-/// The report of `period` from the store at `database` (none yet: an empty
-/// report), as `format`.
-pub fn generate(
-    database: &Path,
-    config: &Config,
-    period: Period,
-    format: Format,
-    by: GroupBy,
-) -> Result<String> {
-    let data = if database.exists() {
-        Store::open_read_only(database)?
-            .report_data(period.start, period.end)
-            .context("reading the store")?
-    } else {
-        ReportData::default()
-    };
-    let options = Options {
-        by,
-        families: Families::enabled(&config.integrations),
-        projects: config
-            .repositories
-            .iter()
-            .filter_map(|r| Some((r.name.clone(), r.project.clone()?)))
-            .collect(),
-    };
-    Ok(report::render(
-        &report::build(data, period, &options),
-        format,
-    ))
-}
+pub use crate::report::read::generate;

@@ -43,36 +43,13 @@ pub(crate) async fn serve(
     requests: mpsc::Sender<ControlRequest>,
     events: EventBus,
 ) {
-    let our_uid = nix::unistd::geteuid().as_raw();
     loop {
-        let stream = match listener.accept().await {
-            Ok(stream) => stream,
-            Err(e) => {
-                // Out of file descriptors or memory: retrying at once would
-                // spin; give other tasks a moment to release some.
-                tracing::warn!(error = %e, "accepting a control connection: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
+        let Some(stream) = accept_own(&listener, "control").await else {
+            continue;
         };
-        match stream.peer_cred() {
-            Ok(cred) if cred.uid() == our_uid => {}
-            Ok(cred) => {
-                tracing::warn!(
-                    peer_uid = cred.uid(),
-                    "refused a control connection from another user (uid {})",
-                    cred.uid()
-                );
-                tokio::spawn(refuse(stream, format!(
-                    "permission denied: this devtrack daemon belongs to uid {our_uid}, you are uid {}",
-                    cred.uid()
-                )));
-                continue;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "reading a control connection's credentials: {e}");
-                continue;
-            }
+        if let Err(why) = peer_is_owner(&stream) {
+            tokio::spawn(refuse(stream, why));
+            continue;
         }
         let requests = requests.clone();
         let events = events.clone();
@@ -81,6 +58,47 @@ pub(crate) async fn serve(
                 tracing::debug!(error = %e, "control connection ended: {e}");
             }
         });
+    }
+}
+
+/// The next connection on `listener` (`None` when accepting failed: the
+/// caller goes on accepting).
+pub(crate) async fn accept_own(listener: &ControlSocket, what: &str) -> Option<UnixStream> {
+    match listener.accept().await {
+        Ok(stream) => Some(stream),
+        Err(e) => {
+            // Out of file descriptors or memory: retrying at once would
+            // spin; give other tasks a moment to release some.
+            tracing::warn!(error = %e, "accepting a {what} connection: {e}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            None
+        }
+    }
+}
+
+/// Whether the peer on `stream` is our own user; the refusal's text when
+/// it is not (or its credentials cannot be read).
+pub(crate) fn peer_is_owner(stream: &UnixStream) -> Result<(), String> {
+    let our_uid = nix::unistd::geteuid().as_raw();
+    match stream.peer_cred() {
+        Ok(cred) if cred.uid() == our_uid => Ok(()),
+        Ok(cred) => {
+            tracing::warn!(
+                peer_uid = cred.uid(),
+                "refused a connection from another user (uid {})",
+                cred.uid()
+            );
+            Err(format!(
+                "permission denied: this devtrack daemon belongs to uid {our_uid}, you are uid {}",
+                cred.uid()
+            ))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a connection's credentials: {e}");
+            Err(format!(
+                "permission denied: the peer's credentials are unreadable ({e})"
+            ))
+        }
     }
 }
 

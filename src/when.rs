@@ -1,4 +1,5 @@
-//! Times and durations typed on the command line, read in one place:
+//! Times and durations typed on the command line (and in the status
+//! page's `/api/report?since=`), read in one place:
 //! durations (`pause --for 90m`, `snooze 30m`), a run of whole numbers with
 //! units `d`, `h`, `m`, `s`, and the one syntax for an instant that
 //! `history --since`, `report --since/--until` and `logs --since` share
