@@ -41,7 +41,10 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::task::JoinHandle;
 
-use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
+use super::{
+    limit_now, AddError, FolderChange, FolderSeen, FolderSink, Limit, OpenError, Seen, Sink, Wants,
+};
+use crate::config::discover::DirId;
 
 /// Entries created, removed or renamed, and the watched directory itself
 /// removed or moved: what every watch asks for.
@@ -192,39 +195,13 @@ impl AsRawFd for Instance {
     }
 }
 
-pub(in crate::daemon) struct Backend {
-    fd: Arc<AsyncFd<Instance>>,
-    watches: Arc<Mutex<Watches>>,
-    reader: JoinHandle<()>,
-}
+pub(in crate::daemon) struct Backend(Reader<Watches>);
 
 impl Backend {
     /// Opens the inotify instance and starts reading it on the current
     /// tokio runtime.
     pub(crate) fn start(sink: Sink) -> Result<Backend, OpenError> {
-        tokio::runtime::Handle::try_current()
-            .context("the file-system watcher runs on a tokio runtime")
-            .map_err(OpenError::Other)?;
-        let inotify =
-            Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).map_err(init_error)?;
-        // SAFETY: the descriptor is owned by `Instance`, which the AsyncFd
-        // owns for its whole life, so it stays open and the same.
-        let fd = unsafe { AsyncFd::register_with_interest(Instance(inotify), Interest::READABLE) }
-            .map_err(std::io::Error::from)
-            .context("registering the inotify descriptor")
-            .map_err(OpenError::Other)?;
-        let fd = Arc::new(fd);
-        let watches: Arc<Mutex<Watches>> = Arc::default();
-        let reader = tokio::spawn(read_events(Arc::clone(&fd), Arc::clone(&watches), sink));
-        Ok(Backend {
-            fd,
-            watches,
-            reader,
-        })
-    }
-
-    fn watches(&self) -> MutexGuard<'_, Watches> {
-        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+        Reader::start(sink).map(Backend)
     }
 
     /// Watches `dir` (again: a replaced directory gets its new watch, and
@@ -232,8 +209,8 @@ impl Backend {
     pub(crate) fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
         // Held while adding, so no event of the new watch is read before
         // its path is known.
-        let mut watches = self.watches();
-        let inotify = &self.fd.get_ref().0;
+        let mut watches = self.0.state();
+        let inotify = self.0.inotify();
         match inotify.add_watch(dir, mask(wants)) {
             Ok(wd) => {
                 if let Some(old) = watches.link(dir, wd) {
@@ -251,45 +228,110 @@ impl Backend {
     }
 
     pub(crate) fn remove(&self, dir: &Path) {
-        if let Some(wd) = self.watches().unlink(dir) {
+        if let Some(wd) = self.0.state().unlink(dir) {
             // Fails harmlessly when the kernel dropped it already.
-            let _ = self.fd.get_ref().0.rm_watch(wd);
+            let _ = self.0.inotify().rm_watch(wd);
         }
     }
 
     /// The reader task still runs.
     pub(crate) fn is_alive(&self) -> bool {
-        !self.reader.is_finished()
+        !self.0.task.is_finished()
     }
 }
 
-impl Drop for Backend {
+/// What a reader keeps to make sense of the events it reads: the paths
+/// of the watches ([`Watches`]) or the directories of the folders
+/// ([`FolderDirs`]).
+trait Translate: Send + 'static {
+    type Out: Send + 'static;
+    /// Adds to `batch` what `events` mean.
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<Self::Out>);
+    /// Reading failed.
+    fn error(message: String) -> Self::Out;
+}
+
+impl Translate for Watches {
+    type Out = Seen;
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<Seen>) {
+        Watches::translate(self, events, batch);
+    }
+    fn error(message: String) -> Seen {
+        Seen::Error(message)
+    }
+}
+
+/// Where a reader hands its batches.
+type SinkOf<T> = Box<dyn Fn(&[<T as Translate>::Out]) + Send + Sync>;
+
+/// An instance, its translation state, and the task reading it.
+struct Reader<T> {
+    fd: Arc<AsyncFd<Instance>>,
+    state: Arc<Mutex<T>>,
+    task: JoinHandle<()>,
+}
+
+impl<T: Translate + Default> Reader<T> {
+    /// Opens an inotify instance and starts reading it on the current
+    /// tokio runtime.
+    fn start(sink: SinkOf<T>) -> Result<Reader<T>, OpenError> {
+        tokio::runtime::Handle::try_current()
+            .context("the file-system watcher runs on a tokio runtime")
+            .map_err(OpenError::Other)?;
+        let inotify =
+            Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC).map_err(init_error)?;
+        // SAFETY: the descriptor is owned by `Instance`, which the AsyncFd
+        // owns for its whole life, so it stays open and the same.
+        let fd = unsafe { AsyncFd::register_with_interest(Instance(inotify), Interest::READABLE) }
+            .map_err(std::io::Error::from)
+            .context("registering the inotify descriptor")
+            .map_err(OpenError::Other)?;
+        let fd = Arc::new(fd);
+        let state: Arc<Mutex<T>> = Arc::default();
+        let task = tokio::spawn(read_events(Arc::clone(&fd), Arc::clone(&state), sink));
+        Ok(Reader { fd, state, task })
+    }
+
+    fn state(&self) -> MutexGuard<'_, T> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn inotify(&self) -> &Inotify {
+        &self.fd.get_ref().0
+    }
+}
+
+impl<T> Drop for Reader<T> {
     fn drop(&mut self) {
-        self.reader.abort();
+        self.task.abort();
     }
 }
 
 /// Reads until the queue is empty, hands that over as one batch, waits.
 /// Ends on an error reading (after handing it over).
-async fn read_events(fd: Arc<AsyncFd<Instance>>, watches: Arc<Mutex<Watches>>, sink: Sink) {
+async fn read_events<T: Translate>(
+    fd: Arc<AsyncFd<Instance>>,
+    state: Arc<Mutex<T>>,
+    sink: SinkOf<T>,
+) {
     let mut batch = Vec::new();
     loop {
         let mut ready = match fd.readable().await {
             Ok(ready) => ready,
             Err(e) => {
-                sink(&[Seen::Error(format!("waiting for inotify events: {e}"))]);
+                sink(&[T::error(format!("waiting for inotify events: {e}"))]);
                 return;
             }
         };
         loop {
             match ready.try_io(|fd| fd.get_ref().0.read_events().map_err(std::io::Error::from)) {
-                Ok(Ok(events)) => watches
+                Ok(Ok(events)) => state
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .translate(&events, &mut batch),
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Ok(Err(e)) => {
-                    batch.push(Seen::Error(format!("reading inotify events: {e}")));
+                    batch.push(T::error(format!("reading inotify events: {e}")));
                     sink(&batch);
                     return;
                 }
@@ -301,6 +343,149 @@ async fn read_events(fd: Arc<AsyncFd<Instance>>, watches: Arc<Mutex<Watches>>, s
             sink(&batch);
             batch.clear();
         }
+    }
+}
+
+/// Which directory of the folders each watch is: a folder may have
+/// 50,000, so no path is kept, only the number its tree gives the
+/// directory ([`DirId`]), both ways. A watch nearly always is one
+/// directory; one reached by two paths (a bind mount) has the others in
+/// `more`.
+#[derive(Default)]
+struct FolderDirs {
+    dir_of: HashMap<WatchDescriptor, DirId>,
+    /// By [`DirId`].
+    wd_of: Vec<Option<WatchDescriptor>>,
+    more: HashMap<WatchDescriptor, Vec<DirId>>,
+}
+
+impl FolderDirs {
+    /// `dir` is watched by `wd` now.
+    fn link(&mut self, dir: DirId, wd: WatchDescriptor) {
+        let i = dir as usize;
+        if self.wd_of.len() <= i {
+            self.wd_of.resize(i + 1, None);
+        }
+        self.wd_of[i] = Some(wd);
+        match self.dir_of.entry(wd) {
+            Entry::Vacant(v) => {
+                v.insert(dir);
+            }
+            Entry::Occupied(o) if *o.get() == dir => {}
+            Entry::Occupied(_) => self.more.entry(wd).or_default().push(dir),
+        }
+    }
+
+    /// `dir` is not watched any more; returns its watch when no other
+    /// directory uses it (to be removed).
+    fn unlink(&mut self, dir: DirId) -> Option<WatchDescriptor> {
+        let wd = self.wd_of.get_mut(dir as usize)?.take()?;
+        let Some(others) = self.more.get_mut(&wd) else {
+            self.dir_of.remove(&wd);
+            return Some(wd);
+        };
+        match others.iter().position(|&d| d == dir) {
+            Some(i) => {
+                others.swap_remove(i);
+            }
+            None => {
+                if let Some(next) = others.pop() {
+                    self.dir_of.insert(wd, next);
+                }
+            }
+        }
+        if others.is_empty() {
+            self.more.remove(&wd);
+        }
+        None
+    }
+
+    /// Every directory `wd` is.
+    fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = DirId> + '_ {
+        self.dir_of
+            .get(&wd)
+            .into_iter()
+            .chain(self.more.get(&wd).into_iter().flatten())
+            .copied()
+    }
+
+    /// The kernel dropped `wd`: the directories it was.
+    fn forget(&mut self, wd: WatchDescriptor) -> Vec<DirId> {
+        let dirs: Vec<DirId> = self.all(wd).collect();
+        self.dir_of.remove(&wd);
+        self.more.remove(&wd);
+        for &d in &dirs {
+            self.wd_of[d as usize] = None;
+        }
+        dirs
+    }
+}
+
+impl Translate for FolderDirs {
+    type Out = FolderSeen;
+
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<FolderSeen>) {
+        for ev in events {
+            if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                batch.push(FolderSeen::Overflow);
+                continue;
+            }
+            if !ev.mask.intersects(REPLACING | AddWatchFlags::IN_ATTRIB) {
+                continue;
+            }
+            let name = ev.name.clone().filter(|n| !n.is_empty());
+            let dirs = if ev.mask.contains(AddWatchFlags::IN_IGNORED) {
+                self.forget(ev.wd)
+            } else {
+                self.all(ev.wd).collect()
+            };
+            for dir in dirs {
+                batch.push(FolderSeen::Change(FolderChange::In {
+                    dir,
+                    name: name.clone(),
+                }));
+            }
+        }
+    }
+
+    fn error(message: String) -> FolderSeen {
+        FolderSeen::Error(message)
+    }
+}
+
+/// The folders' own instance: its events name the directory by the
+/// number the folder's tree gave it.
+pub(in crate::daemon) struct FolderBackend(Reader<FolderDirs>);
+
+impl FolderBackend {
+    pub(crate) fn start(sink: FolderSink) -> Result<FolderBackend, OpenError> {
+        Reader::start(sink).map(FolderBackend)
+    }
+
+    /// Watches `path`, the folder's directory `dir`.
+    pub(crate) fn add(&self, path: &Path, dir: DirId) -> Result<(), AddError> {
+        // Held while adding, so no event of the new watch is read before
+        // its directory is known.
+        let mut dirs = self.0.state();
+        match self.0.inotify().add_watch(path, mask(Wants::Entries)) {
+            Ok(wd) => {
+                dirs.link(dir, wd);
+                Ok(())
+            }
+            Err(e) => Err(add_error(e)),
+        }
+    }
+
+    pub(crate) fn remove(&self, _path: &Path, dir: DirId) {
+        if let Some(wd) = self.0.state().unlink(dir) {
+            // Fails harmlessly when the kernel dropped it already.
+            let _ = self.0.inotify().rm_watch(wd);
+        }
+    }
+
+    /// The reader task still runs.
+    pub(crate) fn is_alive(&self) -> bool {
+        !self.0.task.is_finished()
     }
 }
 
@@ -515,5 +700,67 @@ mod tests {
         assert_eq!(w.link(c, one), Some(two));
         assert_eq!(w.forget(one), [c]);
         assert!(w.paths.is_empty() && w.more.is_empty() && w.of.is_empty());
+    }
+
+    #[test]
+    fn a_folder_watch_is_its_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC).unwrap();
+        let one = inotify.add_watch(tmp.path(), mask(Wants::Entries)).unwrap();
+        let two = inotify
+            .add_watch(Path::new("/"), mask(Wants::Entries))
+            .unwrap();
+        let mut d = FolderDirs::default();
+        d.link(3, one);
+        d.link(5, one); // the same directory by another path
+        d.link(0, two);
+        let event = |wd, mask, name: Option<&str>| InotifyEvent {
+            wd,
+            mask,
+            cookie: 0,
+            name: name.map(std::ffi::OsString::from),
+        };
+        let change = |dir, name: Option<&str>| {
+            FolderSeen::Change(FolderChange::In {
+                dir,
+                name: name.map(std::ffi::OsString::from),
+            })
+        };
+        use AddWatchFlags as F;
+        let table = [
+            (
+                event(two, F::IN_CREATE | F::IN_ISDIR, Some("new")),
+                vec![change(0, Some("new"))],
+            ),
+            (
+                event(one, F::IN_MOVED_TO, Some("x")),
+                vec![change(3, Some("x")), change(5, Some("x"))],
+            ),
+            (
+                event(two, F::IN_ATTRIB | F::IN_ISDIR, Some("")),
+                vec![change(0, None)],
+            ),
+            (event(two, F::IN_OPEN, Some("x")), vec![]),
+            (
+                event(two, F::IN_Q_OVERFLOW, None),
+                vec![FolderSeen::Overflow],
+            ),
+        ];
+        for (ev, want) in table {
+            let mut batch = Vec::new();
+            d.translate(std::slice::from_ref(&ev), &mut batch);
+            assert_eq!(batch, want, "{:?}", ev.mask);
+        }
+        // The first of two directories goes: the other keeps the watch.
+        assert_eq!(d.unlink(3), None);
+        assert_eq!(d.all(one).collect::<Vec<_>>(), [5]);
+        assert_eq!(d.unlink(5), Some(one), "unused now: to be removed");
+        assert_eq!(d.unlink(5), None);
+        // The kernel drops a watch.
+        let mut batch = Vec::new();
+        d.translate(&[event(two, F::IN_IGNORED, None)], &mut batch);
+        assert_eq!(batch, [change(0, None)]);
+        assert_eq!(d.unlink(0), None, "nothing left to remove");
+        assert!(d.dir_of.is_empty() && d.more.is_empty());
     }
 }
