@@ -94,14 +94,88 @@ pub(crate) fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Opt
     Some(Seen::Change { path, replaced })
 }
 
+/// What each watch stands for: nearly always one thing, kept in `one`;
+/// a directory reached by another path too has the others in `more` (a
+/// searched folder may have 50,000 watches: no list each).
+struct ByWatch<T> {
+    one: HashMap<WatchDescriptor, T>,
+    more: HashMap<WatchDescriptor, Vec<T>>,
+}
+
+impl<T> Default for ByWatch<T> {
+    fn default() -> Self {
+        ByWatch {
+            one: HashMap::new(),
+            more: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> ByWatch<T> {
+    /// `item` stands for `wd` too.
+    fn insert(&mut self, wd: WatchDescriptor, item: T) {
+        match self.one.entry(wd) {
+            Entry::Vacant(v) => {
+                v.insert(item);
+            }
+            Entry::Occupied(_) => self.more.entry(wd).or_default().push(item),
+        }
+    }
+
+    /// `item` no longer stands for `wd`; returns whether nothing does now
+    /// (the watch is to be removed).
+    fn remove<Q: ?Sized + PartialEq>(&mut self, wd: WatchDescriptor, item: &Q) -> bool
+    where
+        T: std::borrow::Borrow<Q>,
+    {
+        let Some(others) = self.more.get_mut(&wd) else {
+            self.one.remove(&wd);
+            return true;
+        };
+        match others.iter().position(|d| d.borrow() == item) {
+            Some(i) => {
+                others.swap_remove(i);
+            }
+            // It was the first: another takes its place.
+            None => {
+                if let Some(next) = others.pop() {
+                    self.one.insert(wd, next);
+                }
+            }
+        }
+        if others.is_empty() {
+            self.more.remove(&wd);
+        }
+        false
+    }
+
+    /// Everything `wd` stands for.
+    fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = &T> {
+        self.one
+            .get(&wd)
+            .into_iter()
+            .chain(self.more.get(&wd).into_iter().flatten())
+    }
+
+    /// The kernel dropped `wd`: what it stood for.
+    fn forget(&mut self, wd: WatchDescriptor) -> Vec<T> {
+        let all: Vec<T> = self.all(wd).cloned().collect();
+        self.one.remove(&wd);
+        self.more.remove(&wd);
+        all
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.one.is_empty() && self.more.is_empty()
+    }
+}
+
 /// Which paths each watch stands for, and the other way round (one copy
-/// of each path, shared). A watch nearly always stands for one path, kept
-/// in `paths`; a directory reached by another path too has the others in
-/// `more` (a searched folder may have 50,000 watches: no list each).
+/// of each path, shared).
 #[derive(Default)]
 struct Watches {
-    paths: HashMap<WatchDescriptor, Arc<Path>>,
-    more: HashMap<WatchDescriptor, Vec<Arc<Path>>>,
+    paths: ByWatch<Arc<Path>>,
     of: HashMap<Arc<Path>, WatchDescriptor>,
 }
 
@@ -112,12 +186,7 @@ impl Watches {
         let unused = self.unlink(dir).filter(|old| *old != wd);
         let dir: Arc<Path> = Arc::from(dir);
         self.of.insert(Arc::clone(&dir), wd);
-        match self.paths.entry(wd) {
-            Entry::Vacant(v) => {
-                v.insert(dir);
-            }
-            Entry::Occupied(_) => self.more.entry(wd).or_default().push(dir),
-        }
+        self.paths.insert(wd, dir);
         unused
     }
 
@@ -125,40 +194,22 @@ impl Watches {
     /// uses it (to be removed).
     fn unlink(&mut self, dir: &Path) -> Option<WatchDescriptor> {
         let wd = self.of.remove(dir)?;
-        let Some(others) = self.more.get_mut(&wd) else {
-            self.paths.remove(&wd);
-            return Some(wd);
-        };
-        match others.iter().position(|d| **d == *dir) {
-            Some(i) => {
-                others.swap_remove(i);
-            }
-            // It was the first: another takes its place.
-            None => {
-                if let Some(next) = others.pop() {
-                    self.paths.insert(wd, next);
-                }
-            }
-        }
-        if others.is_empty() {
-            self.more.remove(&wd);
-        }
-        None
+        self.paths.remove(wd, dir).then_some(wd)
     }
 
     /// Every path `wd` stands for.
     fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = &Arc<Path>> {
-        self.paths
-            .get(&wd)
-            .into_iter()
-            .chain(self.more.get(&wd).into_iter().flatten())
+        self.paths.all(wd)
     }
 
     /// The kernel dropped `wd`: the paths it stood for.
     fn forget(&mut self, wd: WatchDescriptor) -> Vec<PathBuf> {
-        let dirs: Vec<PathBuf> = self.all(wd).map(|d| d.to_path_buf()).collect();
-        self.paths.remove(&wd);
-        self.more.remove(&wd);
+        let dirs: Vec<PathBuf> = self
+            .paths
+            .forget(wd)
+            .iter()
+            .map(|d| d.to_path_buf())
+            .collect();
         for d in &dirs {
             self.of.remove(d.as_path());
         }
@@ -213,30 +264,24 @@ impl Backend {
         let inotify = self.0.inotify();
         match inotify.add_watch(dir, mask(wants)) {
             Ok(wd) => {
-                if let Some(old) = watches.link(dir, wd) {
-                    let _ = inotify.rm_watch(old);
-                }
+                self.0.rm_watch(watches.link(dir, wd));
                 Ok(())
             }
             Err(e) => {
-                if let Some(old) = watches.unlink(dir) {
-                    let _ = inotify.rm_watch(old);
-                }
+                self.0.rm_watch(watches.unlink(dir));
                 Err(add_error(e))
             }
         }
     }
 
     pub(crate) fn remove(&self, dir: &Path) {
-        if let Some(wd) = self.0.state().unlink(dir) {
-            // Fails harmlessly when the kernel dropped it already.
-            let _ = self.0.inotify().rm_watch(wd);
-        }
+        let wd = self.0.state().unlink(dir);
+        self.0.rm_watch(wd);
     }
 
     /// The reader task still runs.
     pub(crate) fn is_alive(&self) -> bool {
-        !self.0.task.is_finished()
+        self.0.is_alive()
     }
 }
 
@@ -299,6 +344,19 @@ impl<T: Translate + Default> Reader<T> {
     fn inotify(&self) -> &Inotify {
         &self.fd.get_ref().0
     }
+
+    /// Removes `wd`, when there is one to remove.
+    fn rm_watch(&self, wd: Option<WatchDescriptor>) {
+        if let Some(wd) = wd {
+            // Fails harmlessly when the kernel dropped it already.
+            let _ = self.inotify().rm_watch(wd);
+        }
+    }
+
+    /// The reader task still runs.
+    fn is_alive(&self) -> bool {
+        !self.task.is_finished()
+    }
 }
 
 impl<T> Drop for Reader<T> {
@@ -348,72 +406,38 @@ async fn read_events<T: Translate>(
 
 /// Which directory of the folders each watch is: a folder may have
 /// 50,000, so no path is kept, only the number its tree gives the
-/// directory ([`DirId`]), both ways. A watch nearly always is one
-/// directory; one reached by two paths (a bind mount) has the others in
-/// `more`.
+/// directory ([`DirId`]), both ways.
 #[derive(Default)]
 struct FolderDirs {
-    dir_of: HashMap<WatchDescriptor, DirId>,
+    dirs: ByWatch<DirId>,
     /// By [`DirId`].
     wd_of: Vec<Option<WatchDescriptor>>,
-    more: HashMap<WatchDescriptor, Vec<DirId>>,
 }
 
 impl FolderDirs {
-    /// `dir` is watched by `wd` now.
-    fn link(&mut self, dir: DirId, wd: WatchDescriptor) {
+    /// `dir` is watched by `wd` now; returns the watch it had before when
+    /// no other directory uses that one any more (to be removed).
+    fn link(&mut self, dir: DirId, wd: WatchDescriptor) -> Option<WatchDescriptor> {
+        let unused = self.unlink(dir).filter(|old| *old != wd);
         let i = dir as usize;
         if self.wd_of.len() <= i {
             self.wd_of.resize(i + 1, None);
         }
         self.wd_of[i] = Some(wd);
-        match self.dir_of.entry(wd) {
-            Entry::Vacant(v) => {
-                v.insert(dir);
-            }
-            Entry::Occupied(o) if *o.get() == dir => {}
-            Entry::Occupied(_) => self.more.entry(wd).or_default().push(dir),
-        }
+        self.dirs.insert(wd, dir);
+        unused
     }
 
     /// `dir` is not watched any more; returns its watch when no other
     /// directory uses it (to be removed).
     fn unlink(&mut self, dir: DirId) -> Option<WatchDescriptor> {
         let wd = self.wd_of.get_mut(dir as usize)?.take()?;
-        let Some(others) = self.more.get_mut(&wd) else {
-            self.dir_of.remove(&wd);
-            return Some(wd);
-        };
-        match others.iter().position(|&d| d == dir) {
-            Some(i) => {
-                others.swap_remove(i);
-            }
-            None => {
-                if let Some(next) = others.pop() {
-                    self.dir_of.insert(wd, next);
-                }
-            }
-        }
-        if others.is_empty() {
-            self.more.remove(&wd);
-        }
-        None
-    }
-
-    /// Every directory `wd` is.
-    fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = DirId> + '_ {
-        self.dir_of
-            .get(&wd)
-            .into_iter()
-            .chain(self.more.get(&wd).into_iter().flatten())
-            .copied()
+        self.dirs.remove(wd, &dir).then_some(wd)
     }
 
     /// The kernel dropped `wd`: the directories it was.
     fn forget(&mut self, wd: WatchDescriptor) -> Vec<DirId> {
-        let dirs: Vec<DirId> = self.all(wd).collect();
-        self.dir_of.remove(&wd);
-        self.more.remove(&wd);
+        let dirs = self.dirs.forget(wd);
         for &d in &dirs {
             self.wd_of[d as usize] = None;
         }
@@ -437,7 +461,7 @@ impl Translate for FolderDirs {
             let dirs = if ev.mask.contains(AddWatchFlags::IN_IGNORED) {
                 self.forget(ev.wd)
             } else {
-                self.all(ev.wd).collect()
+                self.dirs.all(ev.wd).copied().collect()
             };
             for dir in dirs {
                 batch.push(FolderSeen::Change(FolderChange::In {
@@ -469,7 +493,7 @@ impl FolderBackend {
         let mut dirs = self.0.state();
         match self.0.inotify().add_watch(path, mask(Wants::Entries)) {
             Ok(wd) => {
-                dirs.link(dir, wd);
+                self.0.rm_watch(dirs.link(dir, wd));
                 Ok(())
             }
             Err(e) => Err(add_error(e)),
@@ -477,15 +501,13 @@ impl FolderBackend {
     }
 
     pub(crate) fn remove(&self, _path: &Path, dir: DirId) {
-        if let Some(wd) = self.0.state().unlink(dir) {
-            // Fails harmlessly when the kernel dropped it already.
-            let _ = self.0.inotify().rm_watch(wd);
-        }
+        let wd = self.0.state().unlink(dir);
+        self.0.rm_watch(wd);
     }
 
     /// The reader task still runs.
     pub(crate) fn is_alive(&self) -> bool {
-        !self.0.task.is_finished()
+        self.0.is_alive()
     }
 }
 
@@ -699,7 +721,7 @@ mod tests {
         // `c` moved to another watch: the old one is unused.
         assert_eq!(w.link(c, one), Some(two));
         assert_eq!(w.forget(one), [c]);
-        assert!(w.paths.is_empty() && w.more.is_empty() && w.of.is_empty());
+        assert!(w.paths.is_empty() && w.of.is_empty());
     }
 
     #[test]
@@ -711,9 +733,9 @@ mod tests {
             .add_watch(Path::new("/"), mask(Wants::Entries))
             .unwrap();
         let mut d = FolderDirs::default();
-        d.link(3, one);
-        d.link(5, one); // the same directory by another path
-        d.link(0, two);
+        assert_eq!(d.link(3, one), None);
+        assert_eq!(d.link(5, one), None, "the same directory by another path");
+        assert_eq!(d.link(0, two), None);
         let event = |wd, mask, name: Option<&str>| InotifyEvent {
             wd,
             mask,
@@ -753,7 +775,7 @@ mod tests {
         }
         // The first of two directories goes: the other keeps the watch.
         assert_eq!(d.unlink(3), None);
-        assert_eq!(d.all(one).collect::<Vec<_>>(), [5]);
+        assert_eq!(d.dirs.all(one).collect::<Vec<_>>(), [&5]);
         assert_eq!(d.unlink(5), Some(one), "unused now: to be removed");
         assert_eq!(d.unlink(5), None);
         // The kernel drops a watch.
@@ -761,6 +783,6 @@ mod tests {
         d.translate(&[event(two, F::IN_IGNORED, None)], &mut batch);
         assert_eq!(batch, [change(0, None)]);
         assert_eq!(d.unlink(0), None, "nothing left to remove");
-        assert!(d.dir_of.is_empty() && d.more.is_empty());
+        assert!(d.dirs.is_empty());
     }
 }
