@@ -15,10 +15,10 @@
 //! entry for the same repository (path, symlink or worktree, as
 //! `checkout.rs` decides) wins silently, as does an earlier folder's.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::ffi::OsString;
+use std::collections::{BTreeMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::io;
-use std::ops::Bound;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
 use super::checkout::{self, Identity};
@@ -136,17 +136,210 @@ pub(crate) struct Entry {
     pub kind: Kind,
 }
 
+/// A directory of a folder's [`Tree`] while it is looked into: the watch
+/// of it is known by this number (reused once the directory is left).
+pub(crate) type DirId = u32;
+
+/// No node: the root's parent, the end of a list.
+const NONE: u32 = u32::MAX;
+
+/// One directory looked into: 20 bytes, its name kept in the tree's one
+/// name buffer. Its children are a list through `next`; a free node is on
+/// the free list through `next`, with `parent == FREE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Node {
+    parent: u32,
+    first_child: u32,
+    next: u32,
+    name_at: u32,
+    name_len: u16,
+    level: u16,
+}
+
+/// The parent of a node on the free list.
+const FREE: u32 = u32::MAX - 1;
+
+/// The directories looked into, as a tree of names: a folder may hold
+/// 50,000 directories, so no path is kept for each, only its name and
+/// its parent's index. The names share one buffer, compacted when half
+/// of it belongs to directories left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Dirs {
+    nodes: Vec<Node>,
+    names: Vec<u8>,
+    /// The folder itself, when it is looked into.
+    top: Option<DirId>,
+    /// The first free node.
+    free: u32,
+    live: usize,
+    /// Bytes of `names` that no live node uses.
+    dead_names: usize,
+}
+
+impl Dirs {
+    fn new() -> Dirs {
+        Dirs {
+            free: NONE,
+            ..Dirs::default()
+        }
+    }
+
+    /// How many directories are in it.
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    fn node(&self, id: DirId) -> Option<&Node> {
+        self.nodes.get(id as usize).filter(|n| n.parent != FREE)
+    }
+
+    fn name(&self, n: &Node) -> &OsStr {
+        let at = n.name_at as usize;
+        OsStr::from_bytes(&self.names[at..at + usize::from(n.name_len)])
+    }
+
+    fn children(&self, id: DirId) -> impl Iterator<Item = DirId> + '_ {
+        let first = self.nodes[id as usize].first_child;
+        std::iter::successors((first != NONE).then_some(first), |&c| {
+            let next = self.nodes[c as usize].next;
+            (next != NONE).then_some(next)
+        })
+    }
+
+    /// Adds `name` below `parent` (`None`: the folder itself).
+    fn add(&mut self, parent: Option<DirId>, name: &OsStr) -> DirId {
+        let bytes = name.as_bytes();
+        let name_len = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
+        let (parent, level, next) = match parent {
+            None => (NONE, 0, NONE),
+            Some(p) => {
+                let pn = &self.nodes[p as usize];
+                (p, pn.level + 1, pn.first_child)
+            }
+        };
+        let node = Node {
+            parent,
+            first_child: NONE,
+            next,
+            name_at: self.names.len() as u32,
+            name_len,
+            level,
+        };
+        self.names
+            .extend_from_slice(&bytes[..usize::from(name_len)]);
+        let id = if self.free == NONE {
+            self.nodes.push(node);
+            (self.nodes.len() - 1) as DirId
+        } else {
+            let id = self.free;
+            self.free = self.nodes[id as usize].next;
+            self.nodes[id as usize] = node;
+            id
+        };
+        match parent {
+            NONE => self.top = Some(id),
+            p => self.nodes[p as usize].first_child = id,
+        }
+        self.live += 1;
+        id
+    }
+
+    /// Removes `id`, which has no children left.
+    fn remove(&mut self, id: DirId) {
+        let Node {
+            parent,
+            next,
+            name_len,
+            ..
+        } = self.nodes[id as usize];
+        if parent == NONE {
+            self.top = None;
+        } else if self.nodes[parent as usize].first_child == id {
+            self.nodes[parent as usize].first_child = next;
+        } else {
+            let before = self
+                .children(parent)
+                .find(|&c| self.nodes[c as usize].next == id);
+            if let Some(before) = before {
+                self.nodes[before as usize].next = next;
+            }
+        }
+        let n = &mut self.nodes[id as usize];
+        n.parent = FREE;
+        n.first_child = NONE;
+        n.next = self.free;
+        self.free = id;
+        self.live -= 1;
+        self.dead_names += usize::from(name_len);
+        if self.dead_names > 4096 && self.dead_names * 2 > self.names.len() {
+            self.compact_names();
+        }
+    }
+
+    /// Writes the live names into a new buffer.
+    fn compact_names(&mut self) {
+        let mut names = Vec::with_capacity(self.names.len() - self.dead_names);
+        for n in self.nodes.iter_mut().filter(|n| n.parent != FREE) {
+            let at = n.name_at as usize;
+            let len = usize::from(n.name_len);
+            let new_at = names.len() as u32;
+            names.extend_from_slice(&self.names[at..at + len]);
+            n.name_at = new_at;
+        }
+        self.names = names;
+        self.dead_names = 0;
+    }
+
+    /// The directory at `rel` (relative to the folder).
+    fn find(&self, rel: &Path) -> Option<DirId> {
+        let mut at = self.top?;
+        for c in rel.components() {
+            let Component::Normal(name) = c else {
+                return None;
+            };
+            at = self
+                .children(at)
+                .find(|&k| self.name(&self.nodes[k as usize]) == name)?;
+        }
+        Some(at)
+    }
+
+    /// The path of `id` relative to the folder.
+    fn rel(&self, id: DirId) -> PathBuf {
+        let mut names = Vec::new();
+        let mut at = id;
+        while let Some(n) = self.node(at) {
+            if n.parent == NONE {
+                break;
+            }
+            names.push(self.name(n));
+            at = n.parent;
+        }
+        names.iter().rev().collect()
+    }
+
+    /// Gives the memory a walk left over back.
+    fn shrink(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.names.shrink_to_fit();
+    }
+}
+
 /// The file system as the walk sees it.
 pub(crate) trait Look {
-    /// Starts watching `dir` and lists it; on an error nothing is held.
-    fn enter(&mut self, dir: &Path) -> io::Result<Vec<Entry>>;
-    /// `dir` is no longer looked into (a repository, gone, or dropped).
-    fn leave(&mut self, dir: &Path);
+    /// Starts watching the directory `dir`, known as `id` from now on.
+    fn watch(&mut self, dir: &Path, id: DirId) -> io::Result<()>;
+    /// Lists `dir`.
+    fn list(&mut self, dir: &Path) -> io::Result<Vec<Entry>>;
+    /// `dir` (`id`) is no longer looked into (a repository, gone, or
+    /// dropped).
+    fn leave(&mut self, dir: &Path, id: DirId);
     /// What `path` is now; `None` when it is gone.
     fn kind(&mut self, path: &Path) -> Option<Kind>;
 }
 
-/// [`Look::enter`]'s listing on disk.
+/// [`Look::list`] on disk: the kind from the directory entry itself
+/// (`d_type`), with no `stat` where the file system gives it.
 pub(crate) fn read_entries(dir: &Path) -> io::Result<Vec<Entry>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -184,8 +377,7 @@ pub(crate) struct Tree {
     root: PathBuf,
     depth: u32,
     exclude: Vec<Glob>,
-    /// Boxed: 8 bytes less each than a `PathBuf`, times 50,000.
-    dirs: BTreeSet<Box<Path>>,
+    dirs: Dirs,
     /// Each repository, and whether its `.git` is a file (a linked
     /// worktree or a submodule).
     repos: BTreeMap<PathBuf, bool>,
@@ -196,13 +388,32 @@ fn slashed(rel: &Path) -> String {
     rel.to_string_lossy().into_owned()
 }
 
+/// Where a walk is: the directory's path, absolute and relative to the
+/// folder, kept in two buffers that each step pushes a name onto and pops.
+struct At {
+    abs: PathBuf,
+    rel: PathBuf,
+}
+
+impl At {
+    fn push(&mut self, name: &OsStr) {
+        self.abs.push(name);
+        self.rel.push(name);
+    }
+
+    fn pop(&mut self) {
+        self.abs.pop();
+        self.rel.pop();
+    }
+}
+
 impl Tree {
     pub(crate) fn new(folder: &Folder) -> Tree {
         Tree {
             root: folder.path.clone(),
             depth: folder.depth,
             exclude: folder.exclude.clone(),
-            dirs: BTreeSet::new(),
+            dirs: Dirs::new(),
             repos: BTreeMap::new(),
         }
     }
@@ -223,21 +434,44 @@ impl Tree {
     }
 
     fn excluded(&self, rel: &Path) -> bool {
+        if self.exclude.is_empty() {
+            return false;
+        }
         let text = slashed(rel);
         self.exclude.iter().any(|g| g.excludes(&text))
     }
 
     /// Looks at the whole folder again.
     pub(crate) fn scan(&mut self, look: &mut dyn Look) -> bool {
-        self.rescan(Path::new(""), look)
+        let changed = self.rescan(Path::new(""), look);
+        self.dirs.shrink();
+        changed
     }
 
     /// Drops every directory looked into (they are left).
     pub(crate) fn clear(&mut self, look: &mut dyn Look) {
-        for d in std::mem::take(&mut self.dirs) {
-            look.leave(&self.root.join(d));
+        if let Some(top) = self.dirs.top {
+            let mut abs = self.root.clone();
+            self.drop_dir(top, &mut abs, look);
         }
+        self.dirs = Dirs::new();
         self.repos.clear();
+    }
+
+    /// Leaves `id` and every directory below it (`abs` its path, given
+    /// back as it came).
+    fn drop_dir(&mut self, id: DirId, abs: &mut PathBuf, look: &mut dyn Look) {
+        loop {
+            let child = self.dirs.nodes[id as usize].first_child;
+            if child == NONE {
+                break;
+            }
+            abs.push(self.dirs.name(&self.dirs.nodes[child as usize]));
+            self.drop_dir(child, abs, look);
+            abs.pop();
+        }
+        look.leave(abs, id);
+        self.dirs.remove(id);
     }
 
     /// Where `path` (absolute, reported changed) lies in the folder: the
@@ -256,10 +490,28 @@ impl Tree {
         }
         let parent_known = match out.parent() {
             None => true,
-            Some(p) => self.dirs.contains(p),
+            Some(p) => self.dirs.find(p).is_some(),
         };
         let level = out.components().count() as u32;
         (parent_known && level <= self.depth).then_some(out)
+    }
+
+    /// The entry to look at again when `name` changed in the directory
+    /// `id` (with no name: the directory itself), as [`Tree::entry_of`]
+    /// says for a path. `None` when `id` is no longer looked into.
+    pub(crate) fn entry_in(&self, id: DirId, name: Option<&OsStr>) -> Option<PathBuf> {
+        let node = self.dirs.node(id)?;
+        let mut rel = self.dirs.rel(id);
+        match name {
+            Some(name) if !name.is_empty() && name != ".git" => {
+                if u32::from(node.level) >= self.depth {
+                    return None;
+                }
+                rel.push(name);
+            }
+            _ => {}
+        }
+        Some(rel)
     }
 
     /// Looks at the entry `rel` again (a path [`Tree::entry_of`] gave):
@@ -268,15 +520,9 @@ impl Tree {
     /// changed.
     pub(crate) fn rescan(&mut self, rel: &Path, look: &mut dyn Look) -> bool {
         let below = |p: &PathBuf| p.starts_with(rel);
-        let gone_dirs: Vec<Box<Path>> = self
-            .dirs
-            .range::<Path, _>((Bound::Included(rel), Bound::Unbounded))
-            .take_while(|p| p.starts_with(rel))
-            .cloned()
-            .collect();
-        for d in &gone_dirs {
-            self.dirs.remove(d);
-            look.leave(&self.root.join(d));
+        if let Some(id) = self.dirs.find(rel) {
+            let mut abs = self.root.join(rel);
+            self.drop_dir(id, &mut abs, look);
         }
         let before: Vec<(PathBuf, bool)> = self
             .repos
@@ -288,11 +534,22 @@ impl Tree {
             self.repos.remove(p);
         }
         let level = rel.components().count() as u32;
-        let look_into = level <= self.depth
-            && (level == 0 || !self.excluded(rel))
-            && look.kind(&self.root.join(rel)) == Some(Kind::Dir);
-        if look_into {
-            self.walk(rel.to_path_buf(), level, look);
+        let parent = match rel.parent() {
+            Some(p) => self.dirs.find(p).map(Some),
+            None => Some(None),
+        };
+        let abs = self.root.join(rel);
+        if let Some(parent) = parent {
+            let look_into = level <= self.depth
+                && (level == 0 || !self.excluded(rel))
+                && look.kind(&abs) == Some(Kind::Dir);
+            if look_into {
+                let mut at = At {
+                    abs,
+                    rel: rel.to_path_buf(),
+                };
+                self.walk(&mut at, parent, level, look);
+            }
         }
         let after = self
             .repos
@@ -302,30 +559,47 @@ impl Tree {
         !before.into_iter().eq(after)
     }
 
-    fn walk(&mut self, rel: PathBuf, level: u32, look: &mut dyn Look) {
-        let abs = self.root.join(&rel);
-        let Ok(mut entries) = look.enter(&abs) else {
-            return;
+    /// Looks into the directory `at` (below `parent`): watched first, then
+    /// listed, or, at `depth` (where only a `.git` matters), asked for its
+    /// `.git` alone.
+    fn walk(&mut self, at: &mut At, parent: Option<DirId>, level: u32, look: &mut dyn Look) {
+        let name = match parent {
+            Some(_) => at.rel.file_name().unwrap_or_default().to_os_string(),
+            None => OsString::new(),
         };
-        if let Some(git) = entries.iter().find(|e| e.name == ".git") {
-            let file = git.kind != Kind::Dir;
-            look.leave(&abs);
-            self.repos.insert(rel, file);
+        let id = self.dirs.add(parent, &name);
+        if look.watch(&at.abs, id).is_err() {
+            self.dirs.remove(id);
             return;
         }
-        self.dirs.insert(rel.clone().into_boxed_path());
-        if level >= self.depth {
+        let (git, mut entries) = if level >= self.depth {
+            at.abs.push(".git");
+            let git = look.kind(&at.abs);
+            at.abs.pop();
+            (git, Vec::new())
+        } else {
+            let Ok(entries) = look.list(&at.abs) else {
+                look.leave(&at.abs, id);
+                self.dirs.remove(id);
+                return;
+            };
+            let git = entries.iter().find(|e| e.name == ".git").map(|e| e.kind);
+            (git, entries)
+        };
+        if let Some(kind) = git {
+            look.leave(&at.abs, id);
+            self.dirs.remove(id);
+            self.repos.insert(at.rel.clone(), kind != Kind::Dir);
             return;
         }
+        entries.retain(|e| e.kind == Kind::Dir);
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         for e in entries {
-            if e.kind != Kind::Dir {
-                continue;
+            at.push(&e.name);
+            if !self.excluded(&at.rel) {
+                self.walk(at, Some(id), level + 1, look);
             }
-            let child = rel.join(&e.name);
-            if !self.excluded(&child) {
-                self.walk(child, level + 1, look);
-            }
+            at.pop();
         }
     }
 }
@@ -501,7 +775,9 @@ mod tests {
     #[derive(Default)]
     struct Fake {
         dirs: BTreeMap<PathBuf, Vec<Entry>>,
-        watched: BTreeSet<PathBuf>,
+        watched: BTreeMap<PathBuf, DirId>,
+        /// Directories listed.
+        listed: Vec<PathBuf>,
     }
 
     impl Fake {
@@ -548,16 +824,26 @@ mod tests {
     }
 
     impl Look for Fake {
-        fn enter(&mut self, dir: &Path) -> io::Result<Vec<Entry>> {
-            let entries = self.dirs.get(dir).cloned().ok_or(io::ErrorKind::NotFound)?;
-            assert!(
-                self.watched.insert(dir.to_path_buf()),
-                "entered twice: {dir:?}"
-            );
-            Ok(entries)
+        fn watch(&mut self, dir: &Path, id: DirId) -> io::Result<()> {
+            if !self.dirs.contains_key(dir) {
+                return Err(io::ErrorKind::NotFound.into());
+            }
+            let taken = self.watched.values().any(|&w| w == id);
+            assert!(!taken, "{id} given twice: {dir:?}");
+            let old = self.watched.insert(dir.to_path_buf(), id);
+            assert_eq!(old, None, "watched twice: {dir:?}");
+            Ok(())
         }
-        fn leave(&mut self, dir: &Path) {
-            assert!(self.watched.remove(dir), "left unentered: {dir:?}");
+        fn list(&mut self, dir: &Path) -> io::Result<Vec<Entry>> {
+            assert!(self.watched.contains_key(dir), "listed unwatched: {dir:?}");
+            self.listed.push(dir.to_path_buf());
+            self.dirs
+                .get(dir)
+                .cloned()
+                .ok_or(io::ErrorKind::NotFound.into())
+        }
+        fn leave(&mut self, dir: &Path, id: DirId) {
+            assert_eq!(self.watched.remove(dir), Some(id), "left: {dir:?}");
         }
         fn kind(&mut self, path: &Path) -> Option<Kind> {
             if self.dirs.contains_key(path) {
@@ -652,6 +938,12 @@ mod tests {
             assert_eq!(found(&tree), *want, "depth {depth}, exclude {exclude:?}");
             assert_eq!(tree.dirs(), *dirs, "depth {depth}, exclude {exclude:?}");
             assert_eq!(fake.watched.len(), *dirs, "a repository is left once found");
+            let level = |p: &PathBuf| p.components().count() as u32 - 2;
+            assert!(
+                fake.listed.iter().all(|p| level(p) < *depth),
+                "the deepest are not listed: {:?}",
+                fake.listed
+            );
         }
     }
 
@@ -666,13 +958,34 @@ mod tests {
         fake.add("group/new/");
         let rel = entry(&tree, "group/new").unwrap();
         assert!(!tree.rescan(&rel, &mut fake), "no repository yet");
-        assert!(fake.watched.contains(Path::new("/f/group/new")));
+        assert!(fake.watched.contains_key(Path::new("/f/group/new")));
         fake.add("group/new/.git/");
         let rel = entry(&tree, "group/new/.git").unwrap();
         assert_eq!(rel, Path::new("group/new"));
         assert!(tree.rescan(&rel, &mut fake));
         assert!(found(&tree).contains(&"group/new".to_string()));
-        assert!(!fake.watched.contains(Path::new("/f/group/new")));
+        assert!(!fake.watched.contains_key(Path::new("/f/group/new")));
+
+        // The same by the number of the directory an event came from.
+        let id = |fake: &Fake, p: &str| fake.watched[&Path::new("/f").join(p)];
+        let (top, group, er) = (
+            id(&fake, ""),
+            id(&fake, "group"),
+            id(&fake, "group/deep/er"),
+        );
+        let table: &[(DirId, Option<&str>, Option<&str>)] = &[
+            (top, None, Some("")),
+            (top, Some("api"), Some("api")),
+            (group, Some("new"), Some("group/new")),
+            (group, Some(".git"), Some("group")),
+            (group, None, Some("group")),
+            (er, Some("x"), None),
+            (er, Some(".git"), Some("group/deep/er")),
+        ];
+        for (dir, name, want) in table {
+            let got = tree.entry_in(*dir, name.map(OsStr::new));
+            assert_eq!(got.as_deref(), want.map(Path::new), "{dir} {name:?}");
+        }
 
         // Inside a repository, below the depth, or excluded: no concern.
         assert_eq!(entry(&tree, "api/src"), None);
@@ -691,6 +1004,7 @@ mod tests {
         assert_eq!(found(&tree), ["api"]);
         assert_eq!(tree.dirs(), dirs - 3, "group, deep and er are left");
         assert_eq!(fake.watched.len(), tree.dirs());
+        assert_eq!(tree.entry_in(er, Some(OsStr::new(".git"))), None);
 
         // The folder itself gone.
         fake.remove("api");
@@ -698,6 +1012,61 @@ mod tests {
         assert_eq!(found(&tree), Vec::<String>::new());
         tree.clear(&mut fake);
         assert!(fake.watched.is_empty());
+    }
+
+    #[test]
+    fn dirs_keep_names_and_parents_and_reuse_what_is_left() {
+        let mut d = Dirs::new();
+        let top = d.add(None, OsStr::new(""));
+        let a = d.add(Some(top), OsStr::new("a"));
+        let b = d.add(Some(a), OsStr::new("b"));
+        let c = d.add(Some(a), OsStr::new("c"));
+        let table: &[(&str, Option<DirId>)] = &[
+            ("", Some(top)),
+            ("a", Some(a)),
+            ("a/b", Some(b)),
+            ("a/c", Some(c)),
+            ("a/d", None),
+            ("b", None),
+            ("a/b/c", None),
+        ];
+        for (rel, want) in table {
+            assert_eq!(d.find(Path::new(rel)), *want, "{rel}");
+        }
+        for (id, rel) in [(top, ""), (a, "a"), (b, "a/b"), (c, "a/c")] {
+            assert_eq!(d.rel(id), Path::new(rel));
+        }
+        assert_eq!(d.len(), 4);
+        // `b` is not its parent's first child (children are prepended).
+        d.remove(b);
+        assert_eq!(d.find(Path::new("a/b")), None);
+        assert_eq!(d.find(Path::new("a/c")), Some(c));
+        assert_eq!(d.node(b), None);
+        let e = d.add(Some(a), OsStr::new("e"));
+        assert_eq!(e, b, "the node left is taken again");
+        assert_eq!(d.rel(e), Path::new("a/e"));
+        assert_eq!(d.find(Path::new("a/e")), Some(e));
+        for id in [e, c, a, top] {
+            d.remove(id);
+        }
+        assert_eq!(d.len(), 0);
+        assert_eq!(d.find(Path::new("")), None);
+    }
+
+    #[test]
+    fn dirs_give_back_the_names_of_those_left() {
+        let mut d = Dirs::new();
+        let top = d.add(None, OsStr::new(""));
+        let keep = d.add(Some(top), OsStr::new("keep"));
+        for i in 0..500 {
+            let gone = d.add(Some(top), OsStr::new(&format!("{i:0>40}")));
+            d.remove(gone);
+        }
+        assert!(d.names.len() < 4096 + 100, "{} bytes kept", d.names.len());
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.nodes.len(), 3, "one node taken again and again");
+        assert_eq!(d.find(Path::new("keep")), Some(keep));
+        assert_eq!(d.rel(keep), Path::new("keep"));
     }
 
     fn id(path: &str, common: &str) -> Identity {
@@ -808,10 +1177,13 @@ mod tests {
         }
         struct Disk;
         impl Look for Disk {
-            fn enter(&mut self, dir: &Path) -> io::Result<Vec<Entry>> {
+            fn watch(&mut self, _: &Path, _: DirId) -> io::Result<()> {
+                Ok(())
+            }
+            fn list(&mut self, dir: &Path) -> io::Result<Vec<Entry>> {
                 read_entries(dir)
             }
-            fn leave(&mut self, _: &Path) {}
+            fn leave(&mut self, _: &Path, _: DirId) {}
             fn kind(&mut self, path: &Path) -> Option<Kind> {
                 kind_on_disk(path)
             }

@@ -11,9 +11,9 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::watcher::{AddError, FsWatcher, Limit};
+use super::watcher::{AddError, FolderChange, FsWatcher, Limit};
 use super::GitWatch;
-use crate::config::discover::{self, Entry, Kind, Look, Tree};
+use crate::config::discover::{self, DirId, Entry, Kind, Look, Tree};
 use crate::config::Folder;
 use crate::protocol::FolderStatus;
 
@@ -40,24 +40,27 @@ struct Watching<'a> {
 }
 
 impl Look for Watching<'_> {
-    fn enter(&mut self, dir: &Path) -> io::Result<Vec<Entry>> {
-        if self.refused.is_none() {
-            match self.fs.watch_folder_dir(dir) {
-                Ok(()) => {}
-                Err(AddError::Vanished) => return Err(io::ErrorKind::NotFound.into()),
-                Err(AddError::Failed(why)) => return Err(io::Error::other(why)),
-                Err(AddError::Limited(limit, _)) => self.refused = Some(limit),
+    fn watch(&mut self, path: &Path, dir: DirId) -> io::Result<()> {
+        if self.refused.is_some() {
+            return Ok(());
+        }
+        match self.fs.watch_folder_dir(path, dir) {
+            Ok(()) => Ok(()),
+            Err(AddError::Vanished) => Err(io::ErrorKind::NotFound.into()),
+            Err(AddError::Failed(why)) => Err(io::Error::other(why)),
+            Err(AddError::Limited(limit, _)) => {
+                self.refused = Some(limit);
+                Ok(())
             }
         }
-        let listed = discover::read_entries(dir);
-        if listed.is_err() && self.refused.is_none() {
-            self.fs.unwatch_folder_dir(dir);
-        }
-        listed
     }
 
-    fn leave(&mut self, dir: &Path) {
-        self.fs.unwatch_folder_dir(dir);
+    fn list(&mut self, path: &Path) -> io::Result<Vec<Entry>> {
+        discover::read_entries(path)
+    }
+
+    fn leave(&mut self, path: &Path, dir: DirId) {
+        self.fs.unwatch_folder_dir(path, dir);
     }
 
     fn kind(&mut self, path: &Path) -> Option<Kind> {
@@ -92,15 +95,20 @@ impl FolderWatch {
         changed
     }
 
-    /// Looks again at what the `paths` reported changed name in it.
-    pub(super) fn rescan(&mut self, paths: &[PathBuf], fs: &mut FsWatcher) -> bool {
+    /// Looks again at the entries `changes` name in it.
+    pub(super) fn rescan(&mut self, changes: &[FolderChange], fs: &mut FsWatcher) -> bool {
         if self.problem.is_some() {
             // Disabled, missing when last searched (a reload searches
             // again) or waiting for the limit (its retry does).
             return false;
         }
-        let mut entries: Vec<PathBuf> =
-            paths.iter().filter_map(|p| self.tree.entry_of(p)).collect();
+        let mut entries: Vec<PathBuf> = changes
+            .iter()
+            .filter_map(|c| match c {
+                FolderChange::In { dir, name } => self.tree.entry_in(*dir, name.as_deref()),
+                FolderChange::At(path) => self.tree.entry_of(path),
+            })
+            .collect();
         entries.sort();
         entries.dedup();
         let mut look = Watching { fs, refused: None };
@@ -186,10 +194,10 @@ impl GitWatch {
 
     /// Looks again at what the watcher reported changed in the folders.
     pub(super) fn rescan_folders(&mut self) -> bool {
-        let paths = self.fs.take_folder_changes();
+        let changes = self.fs.take_folder_changes();
         let mut changed = false;
         for f in &mut self.folders {
-            changed |= f.rescan(&paths, &mut self.fs);
+            changed |= f.rescan(&changes, &mut self.fs);
         }
         changed
     }

@@ -41,7 +41,10 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 use tokio::task::JoinHandle;
 
-use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
+use super::{
+    limit_now, AddError, FolderChange, FolderSeen, FolderSink, Limit, OpenError, Seen, Sink, Wants,
+};
+use crate::config::discover::DirId;
 
 /// Entries created, removed or renamed, and the watched directory itself
 /// removed or moved: what every watch asks for.
@@ -91,14 +94,88 @@ pub(crate) fn seen(mask: AddWatchFlags, dir: &Path, name: Option<&OsStr>) -> Opt
     Some(Seen::Change { path, replaced })
 }
 
+/// What each watch stands for: nearly always one thing, kept in `one`;
+/// a directory reached by another path too has the others in `more` (a
+/// searched folder may have 50,000 watches: no list each).
+struct ByWatch<T> {
+    one: HashMap<WatchDescriptor, T>,
+    more: HashMap<WatchDescriptor, Vec<T>>,
+}
+
+impl<T> Default for ByWatch<T> {
+    fn default() -> Self {
+        ByWatch {
+            one: HashMap::new(),
+            more: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Clone> ByWatch<T> {
+    /// `item` stands for `wd` too.
+    fn insert(&mut self, wd: WatchDescriptor, item: T) {
+        match self.one.entry(wd) {
+            Entry::Vacant(v) => {
+                v.insert(item);
+            }
+            Entry::Occupied(_) => self.more.entry(wd).or_default().push(item),
+        }
+    }
+
+    /// `item` no longer stands for `wd`; returns whether nothing does now
+    /// (the watch is to be removed).
+    fn remove<Q: ?Sized + PartialEq>(&mut self, wd: WatchDescriptor, item: &Q) -> bool
+    where
+        T: std::borrow::Borrow<Q>,
+    {
+        let Some(others) = self.more.get_mut(&wd) else {
+            self.one.remove(&wd);
+            return true;
+        };
+        match others.iter().position(|d| d.borrow() == item) {
+            Some(i) => {
+                others.swap_remove(i);
+            }
+            // It was the first: another takes its place.
+            None => {
+                if let Some(next) = others.pop() {
+                    self.one.insert(wd, next);
+                }
+            }
+        }
+        if others.is_empty() {
+            self.more.remove(&wd);
+        }
+        false
+    }
+
+    /// Everything `wd` stands for.
+    fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = &T> {
+        self.one
+            .get(&wd)
+            .into_iter()
+            .chain(self.more.get(&wd).into_iter().flatten())
+    }
+
+    /// The kernel dropped `wd`: what it stood for.
+    fn forget(&mut self, wd: WatchDescriptor) -> Vec<T> {
+        let all: Vec<T> = self.all(wd).cloned().collect();
+        self.one.remove(&wd);
+        self.more.remove(&wd);
+        all
+    }
+
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.one.is_empty() && self.more.is_empty()
+    }
+}
+
 /// Which paths each watch stands for, and the other way round (one copy
-/// of each path, shared). A watch nearly always stands for one path, kept
-/// in `paths`; a directory reached by another path too has the others in
-/// `more` (a searched folder may have 50,000 watches: no list each).
+/// of each path, shared).
 #[derive(Default)]
 struct Watches {
-    paths: HashMap<WatchDescriptor, Arc<Path>>,
-    more: HashMap<WatchDescriptor, Vec<Arc<Path>>>,
+    paths: ByWatch<Arc<Path>>,
     of: HashMap<Arc<Path>, WatchDescriptor>,
 }
 
@@ -109,12 +186,7 @@ impl Watches {
         let unused = self.unlink(dir).filter(|old| *old != wd);
         let dir: Arc<Path> = Arc::from(dir);
         self.of.insert(Arc::clone(&dir), wd);
-        match self.paths.entry(wd) {
-            Entry::Vacant(v) => {
-                v.insert(dir);
-            }
-            Entry::Occupied(_) => self.more.entry(wd).or_default().push(dir),
-        }
+        self.paths.insert(wd, dir);
         unused
     }
 
@@ -122,40 +194,22 @@ impl Watches {
     /// uses it (to be removed).
     fn unlink(&mut self, dir: &Path) -> Option<WatchDescriptor> {
         let wd = self.of.remove(dir)?;
-        let Some(others) = self.more.get_mut(&wd) else {
-            self.paths.remove(&wd);
-            return Some(wd);
-        };
-        match others.iter().position(|d| **d == *dir) {
-            Some(i) => {
-                others.swap_remove(i);
-            }
-            // It was the first: another takes its place.
-            None => {
-                if let Some(next) = others.pop() {
-                    self.paths.insert(wd, next);
-                }
-            }
-        }
-        if others.is_empty() {
-            self.more.remove(&wd);
-        }
-        None
+        self.paths.remove(wd, dir).then_some(wd)
     }
 
     /// Every path `wd` stands for.
     fn all(&self, wd: WatchDescriptor) -> impl Iterator<Item = &Arc<Path>> {
-        self.paths
-            .get(&wd)
-            .into_iter()
-            .chain(self.more.get(&wd).into_iter().flatten())
+        self.paths.all(wd)
     }
 
     /// The kernel dropped `wd`: the paths it stood for.
     fn forget(&mut self, wd: WatchDescriptor) -> Vec<PathBuf> {
-        let dirs: Vec<PathBuf> = self.all(wd).map(|d| d.to_path_buf()).collect();
-        self.paths.remove(&wd);
-        self.more.remove(&wd);
+        let dirs: Vec<PathBuf> = self
+            .paths
+            .forget(wd)
+            .iter()
+            .map(|d| d.to_path_buf())
+            .collect();
         for d in &dirs {
             self.of.remove(d.as_path());
         }
@@ -192,16 +246,80 @@ impl AsRawFd for Instance {
     }
 }
 
-pub(in crate::daemon) struct Backend {
-    fd: Arc<AsyncFd<Instance>>,
-    watches: Arc<Mutex<Watches>>,
-    reader: JoinHandle<()>,
-}
+pub(in crate::daemon) struct Backend(Reader<Watches>);
 
 impl Backend {
     /// Opens the inotify instance and starts reading it on the current
     /// tokio runtime.
     pub(crate) fn start(sink: Sink) -> Result<Backend, OpenError> {
+        Reader::start(sink).map(Backend)
+    }
+
+    /// Watches `dir` (again: a replaced directory gets its new watch, and
+    /// the old one, left on the directory that moved away, is removed).
+    pub(crate) fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
+        // Held while adding, so no event of the new watch is read before
+        // its path is known.
+        let mut watches = self.0.state();
+        let inotify = self.0.inotify();
+        match inotify.add_watch(dir, mask(wants)) {
+            Ok(wd) => {
+                self.0.rm_watch(watches.link(dir, wd));
+                Ok(())
+            }
+            Err(e) => {
+                self.0.rm_watch(watches.unlink(dir));
+                Err(add_error(e))
+            }
+        }
+    }
+
+    pub(crate) fn remove(&self, dir: &Path) {
+        let wd = self.0.state().unlink(dir);
+        self.0.rm_watch(wd);
+    }
+
+    /// The reader task still runs.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.is_alive()
+    }
+}
+
+/// What a reader keeps to make sense of the events it reads: the paths
+/// of the watches ([`Watches`]) or the directories of the folders
+/// ([`FolderDirs`]).
+trait Translate: Send + 'static {
+    type Out: Send + 'static;
+    /// Adds to `batch` what `events` mean.
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<Self::Out>);
+    /// Reading failed.
+    fn error(message: String) -> Self::Out;
+}
+
+impl Translate for Watches {
+    type Out = Seen;
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<Seen>) {
+        Watches::translate(self, events, batch);
+    }
+    fn error(message: String) -> Seen {
+        Seen::Error(message)
+    }
+}
+
+/// Where a reader hands its batches.
+type SinkOf<T> = Box<dyn Fn(&[<T as Translate>::Out]) + Send + Sync>;
+
+/// An instance, its translation state, and the task reading it.
+struct Reader<T> {
+    fd: Arc<AsyncFd<Instance>>,
+    state: Arc<Mutex<T>>,
+    task: JoinHandle<()>,
+}
+
+impl<T: Translate + Default> Reader<T> {
+    /// Opens an inotify instance and starts reading it on the current
+    /// tokio runtime.
+    fn start(sink: SinkOf<T>) -> Result<Reader<T>, OpenError> {
         tokio::runtime::Handle::try_current()
             .context("the file-system watcher runs on a tokio runtime")
             .map_err(OpenError::Other)?;
@@ -214,82 +332,64 @@ impl Backend {
             .context("registering the inotify descriptor")
             .map_err(OpenError::Other)?;
         let fd = Arc::new(fd);
-        let watches: Arc<Mutex<Watches>> = Arc::default();
-        let reader = tokio::spawn(read_events(Arc::clone(&fd), Arc::clone(&watches), sink));
-        Ok(Backend {
-            fd,
-            watches,
-            reader,
-        })
+        let state: Arc<Mutex<T>> = Arc::default();
+        let task = tokio::spawn(read_events(Arc::clone(&fd), Arc::clone(&state), sink));
+        Ok(Reader { fd, state, task })
     }
 
-    fn watches(&self) -> MutexGuard<'_, Watches> {
-        self.watches.lock().unwrap_or_else(|p| p.into_inner())
+    fn state(&self) -> MutexGuard<'_, T> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Watches `dir` (again: a replaced directory gets its new watch, and
-    /// the old one, left on the directory that moved away, is removed).
-    pub(crate) fn add(&self, dir: &Path, wants: Wants) -> Result<(), AddError> {
-        // Held while adding, so no event of the new watch is read before
-        // its path is known.
-        let mut watches = self.watches();
-        let inotify = &self.fd.get_ref().0;
-        match inotify.add_watch(dir, mask(wants)) {
-            Ok(wd) => {
-                if let Some(old) = watches.link(dir, wd) {
-                    let _ = inotify.rm_watch(old);
-                }
-                Ok(())
-            }
-            Err(e) => {
-                if let Some(old) = watches.unlink(dir) {
-                    let _ = inotify.rm_watch(old);
-                }
-                Err(add_error(e))
-            }
-        }
+    fn inotify(&self) -> &Inotify {
+        &self.fd.get_ref().0
     }
 
-    pub(crate) fn remove(&self, dir: &Path) {
-        if let Some(wd) = self.watches().unlink(dir) {
+    /// Removes `wd`, when there is one to remove.
+    fn rm_watch(&self, wd: Option<WatchDescriptor>) {
+        if let Some(wd) = wd {
             // Fails harmlessly when the kernel dropped it already.
-            let _ = self.fd.get_ref().0.rm_watch(wd);
+            let _ = self.inotify().rm_watch(wd);
         }
     }
 
     /// The reader task still runs.
-    pub(crate) fn is_alive(&self) -> bool {
-        !self.reader.is_finished()
+    fn is_alive(&self) -> bool {
+        !self.task.is_finished()
     }
 }
 
-impl Drop for Backend {
+impl<T> Drop for Reader<T> {
     fn drop(&mut self) {
-        self.reader.abort();
+        self.task.abort();
     }
 }
 
 /// Reads until the queue is empty, hands that over as one batch, waits.
 /// Ends on an error reading (after handing it over).
-async fn read_events(fd: Arc<AsyncFd<Instance>>, watches: Arc<Mutex<Watches>>, sink: Sink) {
+async fn read_events<T: Translate>(
+    fd: Arc<AsyncFd<Instance>>,
+    state: Arc<Mutex<T>>,
+    sink: SinkOf<T>,
+) {
     let mut batch = Vec::new();
     loop {
         let mut ready = match fd.readable().await {
             Ok(ready) => ready,
             Err(e) => {
-                sink(&[Seen::Error(format!("waiting for inotify events: {e}"))]);
+                sink(&[T::error(format!("waiting for inotify events: {e}"))]);
                 return;
             }
         };
         loop {
             match ready.try_io(|fd| fd.get_ref().0.read_events().map_err(std::io::Error::from)) {
-                Ok(Ok(events)) => watches
+                Ok(Ok(events)) => state
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .translate(&events, &mut batch),
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Ok(Err(e)) => {
-                    batch.push(Seen::Error(format!("reading inotify events: {e}")));
+                    batch.push(T::error(format!("reading inotify events: {e}")));
                     sink(&batch);
                     return;
                 }
@@ -301,6 +401,113 @@ async fn read_events(fd: Arc<AsyncFd<Instance>>, watches: Arc<Mutex<Watches>>, s
             sink(&batch);
             batch.clear();
         }
+    }
+}
+
+/// Which directory of the folders each watch is: a folder may have
+/// 50,000, so no path is kept, only the number its tree gives the
+/// directory ([`DirId`]), both ways.
+#[derive(Default)]
+struct FolderDirs {
+    dirs: ByWatch<DirId>,
+    /// By [`DirId`].
+    wd_of: Vec<Option<WatchDescriptor>>,
+}
+
+impl FolderDirs {
+    /// `dir` is watched by `wd` now; returns the watch it had before when
+    /// no other directory uses that one any more (to be removed).
+    fn link(&mut self, dir: DirId, wd: WatchDescriptor) -> Option<WatchDescriptor> {
+        let unused = self.unlink(dir).filter(|old| *old != wd);
+        let i = dir as usize;
+        if self.wd_of.len() <= i {
+            self.wd_of.resize(i + 1, None);
+        }
+        self.wd_of[i] = Some(wd);
+        self.dirs.insert(wd, dir);
+        unused
+    }
+
+    /// `dir` is not watched any more; returns its watch when no other
+    /// directory uses it (to be removed).
+    fn unlink(&mut self, dir: DirId) -> Option<WatchDescriptor> {
+        let wd = self.wd_of.get_mut(dir as usize)?.take()?;
+        self.dirs.remove(wd, &dir).then_some(wd)
+    }
+
+    /// The kernel dropped `wd`: the directories it was.
+    fn forget(&mut self, wd: WatchDescriptor) -> Vec<DirId> {
+        let dirs = self.dirs.forget(wd);
+        for &d in &dirs {
+            self.wd_of[d as usize] = None;
+        }
+        dirs
+    }
+}
+
+impl Translate for FolderDirs {
+    type Out = FolderSeen;
+
+    fn translate(&mut self, events: &[InotifyEvent], batch: &mut Vec<FolderSeen>) {
+        for ev in events {
+            if ev.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
+                batch.push(FolderSeen::Overflow);
+                continue;
+            }
+            if !ev.mask.intersects(REPLACING | AddWatchFlags::IN_ATTRIB) {
+                continue;
+            }
+            let name = ev.name.clone().filter(|n| !n.is_empty());
+            let dirs = if ev.mask.contains(AddWatchFlags::IN_IGNORED) {
+                self.forget(ev.wd)
+            } else {
+                self.dirs.all(ev.wd).copied().collect()
+            };
+            for dir in dirs {
+                batch.push(FolderSeen::Change(FolderChange::In {
+                    dir,
+                    name: name.clone(),
+                }));
+            }
+        }
+    }
+
+    fn error(message: String) -> FolderSeen {
+        FolderSeen::Error(message)
+    }
+}
+
+/// The folders' own instance: its events name the directory by the
+/// number the folder's tree gave it.
+pub(in crate::daemon) struct FolderBackend(Reader<FolderDirs>);
+
+impl FolderBackend {
+    pub(crate) fn start(sink: FolderSink) -> Result<FolderBackend, OpenError> {
+        Reader::start(sink).map(FolderBackend)
+    }
+
+    /// Watches `path`, the folder's directory `dir`.
+    pub(crate) fn add(&self, path: &Path, dir: DirId) -> Result<(), AddError> {
+        // Held while adding, so no event of the new watch is read before
+        // its directory is known.
+        let mut dirs = self.0.state();
+        match self.0.inotify().add_watch(path, mask(Wants::Entries)) {
+            Ok(wd) => {
+                self.0.rm_watch(dirs.link(dir, wd));
+                Ok(())
+            }
+            Err(e) => Err(add_error(e)),
+        }
+    }
+
+    pub(crate) fn remove(&self, _path: &Path, dir: DirId) {
+        let wd = self.0.state().unlink(dir);
+        self.0.rm_watch(wd);
+    }
+
+    /// The reader task still runs.
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.is_alive()
     }
 }
 
@@ -514,6 +721,68 @@ mod tests {
         // `c` moved to another watch: the old one is unused.
         assert_eq!(w.link(c, one), Some(two));
         assert_eq!(w.forget(one), [c]);
-        assert!(w.paths.is_empty() && w.more.is_empty() && w.of.is_empty());
+        assert!(w.paths.is_empty() && w.of.is_empty());
+    }
+
+    #[test]
+    fn a_folder_watch_is_its_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inotify = Inotify::init(InitFlags::IN_CLOEXEC).unwrap();
+        let one = inotify.add_watch(tmp.path(), mask(Wants::Entries)).unwrap();
+        let two = inotify
+            .add_watch(Path::new("/"), mask(Wants::Entries))
+            .unwrap();
+        let mut d = FolderDirs::default();
+        assert_eq!(d.link(3, one), None);
+        assert_eq!(d.link(5, one), None, "the same directory by another path");
+        assert_eq!(d.link(0, two), None);
+        let event = |wd, mask, name: Option<&str>| InotifyEvent {
+            wd,
+            mask,
+            cookie: 0,
+            name: name.map(std::ffi::OsString::from),
+        };
+        let change = |dir, name: Option<&str>| {
+            FolderSeen::Change(FolderChange::In {
+                dir,
+                name: name.map(std::ffi::OsString::from),
+            })
+        };
+        use AddWatchFlags as F;
+        let table = [
+            (
+                event(two, F::IN_CREATE | F::IN_ISDIR, Some("new")),
+                vec![change(0, Some("new"))],
+            ),
+            (
+                event(one, F::IN_MOVED_TO, Some("x")),
+                vec![change(3, Some("x")), change(5, Some("x"))],
+            ),
+            (
+                event(two, F::IN_ATTRIB | F::IN_ISDIR, Some("")),
+                vec![change(0, None)],
+            ),
+            (event(two, F::IN_OPEN, Some("x")), vec![]),
+            (
+                event(two, F::IN_Q_OVERFLOW, None),
+                vec![FolderSeen::Overflow],
+            ),
+        ];
+        for (ev, want) in table {
+            let mut batch = Vec::new();
+            d.translate(std::slice::from_ref(&ev), &mut batch);
+            assert_eq!(batch, want, "{:?}", ev.mask);
+        }
+        // The first of two directories goes: the other keeps the watch.
+        assert_eq!(d.unlink(3), None);
+        assert_eq!(d.dirs.all(one).collect::<Vec<_>>(), [&5]);
+        assert_eq!(d.unlink(5), Some(one), "unused now: to be removed");
+        assert_eq!(d.unlink(5), None);
+        // The kernel drops a watch.
+        let mut batch = Vec::new();
+        d.translate(&[event(two, F::IN_IGNORED, None)], &mut batch);
+        assert_eq!(batch, [change(0, None)]);
+        assert_eq!(d.unlink(0), None, "nothing left to remove");
+        assert!(d.dirs.is_empty());
     }
 }

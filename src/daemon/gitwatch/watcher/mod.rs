@@ -18,6 +18,7 @@
 //! it (a moved directory takes their watches along to its new path).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::layout::Role;
+use crate::config::discover::DirId;
 
 #[cfg(target_os = "linux")]
 mod inotify;
@@ -35,8 +37,12 @@ mod portable;
 // of its own.
 #[cfg(target_os = "linux")]
 pub(in crate::daemon) use inotify::Backend;
+#[cfg(target_os = "linux")]
+use inotify::FolderBackend;
 #[cfg(not(target_os = "linux"))]
 pub(in crate::daemon) use portable::Backend;
+#[cfg(not(target_os = "linux"))]
+use portable::FolderBackend;
 
 /// Sent by the watcher callback to the run loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +73,31 @@ pub(in crate::daemon) enum Seen {
 
 /// Where a backend hands its batches.
 pub(in crate::daemon) type Sink = Box<dyn Fn(&[Seen]) + Send + Sync + 'static>;
+
+/// Something changed in a folder searched for repositories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FolderChange {
+    /// The entry `name` of the directory `dir` (the folder's number for
+    /// it), or with no name the directory itself: the inotify backend
+    /// keeps no path per watch.
+    In { dir: DirId, name: Option<OsString> },
+    /// At `path` (the portable backend, which knows paths only).
+    #[cfg_attr(all(target_os = "linux", not(test)), allow(dead_code))]
+    At(PathBuf),
+}
+
+/// What the folders' backend saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(in crate::daemon) enum FolderSeen {
+    Change(FolderChange),
+    /// The kernel dropped events.
+    Overflow,
+    /// The backend failed; the message says how.
+    Error(String),
+}
+
+/// Where the folders' backend hands its batches.
+pub(in crate::daemon) type FolderSink = Box<dyn Fn(&[FolderSeen]) + Send + Sync + 'static>;
 
 /// Why a backend did not watch a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +169,7 @@ struct Routes {
     stale: HashSet<PathBuf>,
     /// What changed in them since the run loop last took it; a
     /// [`WatchMsg::Folders`] is on its way while this is not empty.
-    folder_changes: Vec<PathBuf>,
+    folder_changes: Vec<FolderChange>,
 }
 
 impl Routes {
@@ -256,7 +287,7 @@ pub(crate) struct FsWatcher {
     /// `None` while no inotify instance could be had.
     backend: Option<Backend>,
     /// The folders' own (started with the first folder directory).
-    folders: Option<Backend>,
+    folders: Option<FolderBackend>,
     routes: Arc<Mutex<Routes>>,
     watches: BTreeMap<PathBuf, Watch>,
     /// What each repository asked for last.
@@ -323,31 +354,40 @@ fn open(
 /// The backend of the folders searched: a kernel watcher of its own, so
 /// that a directory watched for a folder and for a repository (the
 /// ancestor of a missing one) has a watch for each, which neither removes
-/// for the other. Every path it reports goes to the folders, gathered
-/// until the run loop takes them ([`FsWatcher::take_folder_changes`]).
+/// for the other. Everything it reports goes to the folders, gathered
+/// until the run loop takes it ([`FsWatcher::take_folder_changes`]).
 fn open_folders(
     routes: &Arc<Mutex<Routes>>,
     closed: &Arc<AtomicBool>,
     tx: &UnboundedSender<WatchMsg>,
-) -> Result<Backend, OpenError> {
-    open_with(routes, closed, tx, |routes, batch, send| {
-        let mut paths = Vec::new();
+) -> Result<FolderBackend, OpenError> {
+    let routes = Arc::clone(routes);
+    let closed = Arc::clone(closed);
+    let tx = tx.clone();
+    FolderBackend::start(Box::new(move |batch: &[FolderSeen]| {
+        let send = |msg: WatchMsg| {
+            if tx.send(msg).is_err() {
+                closed.store(true, Ordering::Relaxed);
+            }
+        };
+        let mut changes = Vec::new();
         for seen in batch {
             match seen {
-                Seen::Change { path, .. } => paths.push(path.clone()),
-                Seen::Overflow => return send(WatchMsg::Rescan),
-                Seen::Error(message) => send(WatchMsg::Error {
+                FolderSeen::Change(change) => changes.push(change.clone()),
+                FolderSeen::Overflow => return send(WatchMsg::Rescan),
+                FolderSeen::Error(message) => send(WatchMsg::Error {
                     message: message.clone(),
                 }),
             }
         }
-        if !paths.is_empty() {
+        if !changes.is_empty() {
+            let mut routes = routes.lock().unwrap_or_else(|p| p.into_inner());
             if routes.folder_changes.is_empty() {
                 send(WatchMsg::Folders);
             }
-            routes.folder_changes.extend(paths);
+            routes.folder_changes.extend(changes);
         }
-    })
+    }))
 }
 
 impl FsWatcher {
@@ -541,9 +581,10 @@ impl FsWatcher {
         self.routes().stale.extend(dirs);
     }
 
-    /// Watches `dir` of a folder searched for repositories: what appears
-    /// in it, goes or is renamed comes as [`WatchMsg::Folders`].
-    pub(super) fn watch_folder_dir(&mut self, dir: &Path) -> Result<(), AddError> {
+    /// Watches `path`, the directory `dir` of a folder searched for
+    /// repositories: what appears in it, goes or is renamed comes as
+    /// [`WatchMsg::Folders`].
+    pub(super) fn watch_folder_dir(&mut self, path: &Path, dir: DirId) -> Result<(), AddError> {
         if self.folders.is_none() {
             let backend =
                 open_folders(&self.routes, &self.closed, &self.tx).map_err(|e| match e {
@@ -552,21 +593,19 @@ impl FsWatcher {
                 })?;
             self.folders = Some(backend);
         }
-        self.folders
-            .as_ref()
-            .expect("set above")
-            .add(dir, Wants::Entries)
+        self.folders.as_ref().expect("set above").add(path, dir)
     }
 
-    /// `dir` of a searched folder is no longer watched.
-    pub(crate) fn unwatch_folder_dir(&mut self, dir: &Path) {
+    /// `path`, the directory `dir` of a searched folder, is no longer
+    /// watched.
+    pub(crate) fn unwatch_folder_dir(&mut self, path: &Path, dir: DirId) {
         if let Some(backend) = &self.folders {
-            backend.remove(dir);
+            backend.remove(path, dir);
         }
     }
 
-    /// The paths changed in searched folders since the last call.
-    pub(crate) fn take_folder_changes(&self) -> Vec<PathBuf> {
+    /// What changed in searched folders since the last call.
+    pub(crate) fn take_folder_changes(&self) -> Vec<FolderChange> {
         std::mem::take(&mut self.routes().folder_changes)
     }
 
@@ -585,7 +624,7 @@ impl FsWatcher {
     pub(crate) fn is_alive(&self) -> bool {
         !self.closed.load(Ordering::Relaxed)
             && self.backend.as_ref().is_none_or(Backend::is_alive)
-            && self.folders.as_ref().is_none_or(Backend::is_alive)
+            && self.folders.as_ref().is_none_or(FolderBackend::is_alive)
     }
 }
 

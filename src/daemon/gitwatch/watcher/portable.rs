@@ -9,7 +9,10 @@ use std::sync::Mutex;
 use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
-use super::{limit_now, AddError, Limit, OpenError, Seen, Sink, Wants};
+use super::{
+    limit_now, AddError, FolderChange, FolderSeen, FolderSink, Limit, OpenError, Seen, Sink, Wants,
+};
+use crate::config::discover::DirId;
 
 pub(in crate::daemon) struct Backend {
     watcher: Mutex<RecommendedWatcher>,
@@ -57,6 +60,38 @@ impl Backend {
     /// A round trip to notify's thread: fails once it is gone.
     pub(crate) fn is_alive(&self) -> bool {
         self.watcher().configure(notify::Config::default()).is_ok()
+    }
+}
+
+/// The folders' backend: the same, its changes by path.
+pub(in crate::daemon) struct FolderBackend(Backend);
+
+impl FolderBackend {
+    pub(crate) fn start(sink: FolderSink) -> Result<FolderBackend, OpenError> {
+        Backend::start(Box::new(move |batch: &[Seen]| {
+            let out: Vec<FolderSeen> = batch
+                .iter()
+                .map(|seen| match seen {
+                    Seen::Change { path, .. } => FolderSeen::Change(FolderChange::At(path.clone())),
+                    Seen::Overflow => FolderSeen::Overflow,
+                    Seen::Error(message) => FolderSeen::Error(message.clone()),
+                })
+                .collect();
+            sink(&out);
+        }))
+        .map(FolderBackend)
+    }
+
+    pub(crate) fn add(&self, path: &Path, _dir: DirId) -> Result<(), AddError> {
+        self.0.add(path, Wants::Entries)
+    }
+
+    pub(crate) fn remove(&self, path: &Path, _dir: DirId) {
+        self.0.remove(path);
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.is_alive()
     }
 }
 
@@ -248,5 +283,32 @@ mod tests {
             }
         }
         backend.remove(dir.path());
+    }
+
+    #[test]
+    fn a_folder_directory_reports_by_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Vec<FolderSeen>>();
+        let tx = Mutex::new(tx);
+        let backend = FolderBackend::start(Box::new(move |batch: &[FolderSeen]| {
+            let _ = tx.lock().unwrap().send(batch.to_vec());
+        }))
+        .unwrap();
+        assert!(backend.is_alive());
+        backend.add(dir.path(), 7).unwrap();
+        let clone = dir.path().join("new");
+        std::fs::create_dir(&clone).unwrap();
+        let want = FolderSeen::Change(FolderChange::At(clone));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let batch = rx
+                .recv_timeout(left)
+                .expect("no event for the new directory");
+            if batch.contains(&want) {
+                break;
+            }
+        }
+        backend.remove(dir.path(), 7);
     }
 }
