@@ -215,6 +215,27 @@ fn the_proxy_refuses_rebinding_no_cookie_a_spent_token_and_cross_origin_writes()
     let status: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(status["running"], true);
     assert_eq!(status["daemon"]["pid"], env.status()["daemon"]["pid"]);
+    let (code, got) = web.send("GET", "/metrics", &[("Cookie", &cookie)], "");
+    assert_eq!(code, 200, "{got}");
+    assert!(
+        got.to_ascii_lowercase()
+            .contains("content-type: application/openmetrics-text"),
+        "{got}"
+    );
+    assert!(
+        got.contains("devtrack_commits_total") && got.ends_with("# EOF\n"),
+        "{got}"
+    );
+    let (code, page) = web.send("GET", "/", &[("Cookie", &cookie)], "");
+    assert_eq!(code, 200);
+    // No notification server on this daemon's bus: the doctor's view of
+    // it is on the page, with its fix.
+    let health = page.split("<section id=\"health\">").nth(1).unwrap();
+    let health = health.split("</section>").next().unwrap();
+    assert!(
+        health.contains("<span class=\"name\">notifications</span>"),
+        "{health}"
+    );
     for (path, want) in [
         ("/healthz", 200),
         ("/readyz", 200),

@@ -39,8 +39,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use crate::config::paths::Paths;
 use crate::daemon::control::{self, ControlRequest, ControlSocket};
 use crate::daemon::event_bus::EventBus;
+use crate::doctor::CheckStatus;
 use crate::protocol::{Command, NoteRequest, NoteSource, Response as Reply, SnoozeRequest, Status};
 use crate::web::guard::{self, Verdict, KEY_PARAM};
+use crate::web::model::{with_doctor, HealthItem, HealthStatus};
 use crate::web::page::{self, CSP};
 use crate::web::routes::{self, ReportFailure, Route};
 
@@ -224,6 +226,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
         Route::Status => status(&shared).await,
         Route::Report => report(&shared, query.as_deref()).await,
         Route::Events => events(&shared),
+        Route::Metrics => metrics(&shared).await,
         Route::Healthz => whole(StatusCode::OK, TEXT, "ok\n"),
         Route::Readyz => match ask_status(&shared).await {
             Some(s) if s.store_error.is_none() => whole(StatusCode::OK, TEXT, "ready\n"),
@@ -267,6 +270,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
 
 const TEXT: &str = "text/plain; charset=utf-8";
 const JSON: &str = "application/json";
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// A whole response, with the headers every response carries.
 fn whole(code: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
@@ -388,11 +392,20 @@ enum Part {
 /// thread.
 async fn page(shared: &Shared, part: Part) -> Response<Body> {
     let status = ask_status(shared).await;
+    // The doctor's view only for the whole page: the live updates fetch
+    // the fragments, which have no health section.
+    let doctor = match part {
+        Part::Page => doctor_health(shared).await,
+        Part::Timeline | Part::Prompt => None,
+    };
     let paths = shared.paths.clone();
     let built = tokio::task::spawn_blocking(move || {
         let config = crate::config::load_or_defaults(&paths)?;
-        let model =
+        let mut model =
             crate::web::model::load(&paths.database, &config, status.as_deref(), Utc::now())?;
+        if let Some(doctor) = doctor {
+            model.health = with_doctor(std::mem::take(&mut model.health), doctor);
+        }
         Ok::<_, anyhow::Error>(match part {
             Part::Page => page::render_page(&model),
             Part::Timeline => page::render_timeline(&model),
@@ -408,6 +421,49 @@ async fn page(shared: &Shared, part: Part) -> Response<Body> {
             format!("building the page: {e:#}\n"),
         ),
         Err(e) => whole(StatusCode::INTERNAL_SERVER_ERROR, TEXT, format!("{e}\n")),
+    }
+}
+
+/// The doctor's failures and warnings as the daemon sees them (its
+/// environment, its bus, its watches), for the page's health section;
+/// `None` when the loop did not answer.
+async fn doctor_health(shared: &Shared) -> Option<Vec<HealthItem>> {
+    let Reply::Doctor { mut doctor, .. } = ask(shared, Command::Doctor).await? else {
+        return None;
+    };
+    crate::daemon::doctor_view::complete(&mut doctor).await;
+    let checks = crate::doctor::health(&doctor).await;
+    Some(
+        checks
+            .into_iter()
+            .map(|c| HealthItem {
+                status: match c.status {
+                    CheckStatus::Ok => HealthStatus::Ok,
+                    CheckStatus::Warning => HealthStatus::Warning,
+                    CheckStatus::Failure => HealthStatus::Failure,
+                },
+                name: c.name,
+                detail: c.detail,
+                fix: c.fix,
+            })
+            .collect(),
+    )
+}
+
+/// `/metrics`: the OpenMetrics text of `devtrack metrics`.
+async fn metrics(shared: &Shared) -> Response<Body> {
+    match ask(shared, Command::Metrics).await {
+        Some(Reply::Metrics { metrics, .. }) => whole(StatusCode::OK, OPENMETRICS, metrics),
+        Some(Reply::Failed(f)) => whole(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            TEXT,
+            format!("{}\n", f.error),
+        ),
+        _ => whole(
+            StatusCode::SERVICE_UNAVAILABLE,
+            TEXT,
+            "the daemon is shutting down\n",
+        ),
     }
 }
 

@@ -191,9 +191,6 @@ pub(crate) fn run_checks(facts: &Facts) -> Vec<Check> {
 /// The failures and warnings the daemon can tell about itself, worst
 /// first: what the status page's Health section shows. Reads the inotify
 /// limits and use from `/proc` off the caller's thread.
-// The status page (issue 22's part 3) is its caller; until it is merged
-// only the tests are.
-#[allow(dead_code)]
 pub(crate) async fn health(view: &DoctorView) -> Vec<Check> {
     let inotify = tokio::task::spawn_blocking(gather::inotify)
         .await

@@ -336,6 +336,20 @@ pub fn health_from_status(s: &Status) -> Vec<HealthItem> {
     items
 }
 
+/// The health section with the doctor's view added: its failures and
+/// warnings (`doctor::health`, already failures first) go before the
+/// daemon's own line, and they replace the status' lines about
+/// repositories, which the doctor says again with their fix.
+pub fn with_doctor(status_items: Vec<HealthItem>, doctor: Vec<HealthItem>) -> Vec<HealthItem> {
+    let (mut kept, daemon): (Vec<_>, Vec<_>) = status_items
+        .into_iter()
+        .filter(|i| !i.name.starts_with("repository "))
+        .partition(|i| i.name != "daemon");
+    kept.extend(doctor);
+    kept.extend(daemon);
+    kept
+}
+
 fn local_midnight(tz: Tz, date: NaiveDate) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
         .earliest()

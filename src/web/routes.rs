@@ -29,6 +29,8 @@ pub(crate) enum Route {
     Report,
     /// `GET /api/events`: Server-Sent Events from the event stream.
     Events,
+    /// `GET /metrics`: the OpenMetrics text of `devtrack metrics`.
+    Metrics,
     Healthz,
     Readyz,
     /// `POST /api/answer`, `/api/snooze`, `/api/skip`.
@@ -52,6 +54,7 @@ pub(crate) fn route(method: &str, path: &str) -> Route {
         "/api/status" => (Route::Status, true),
         "/api/report" => (Route::Report, true),
         "/api/events" => (Route::Events, true),
+        "/metrics" => (Route::Metrics, true),
         "/healthz" => (Route::Healthz, true),
         "/readyz" => (Route::Readyz, true),
         "/api/answer" => (Route::Answer, false),
@@ -191,6 +194,8 @@ mod tests {
             ("GET", "/api/report", Route::Report),
             ("GET", "/api/events", Route::Events),
             ("GET", "/fragment/timeline", Route::Timeline),
+            ("GET", "/metrics", Route::Metrics),
+            ("POST", "/metrics", Route::WrongMethod),
             ("GET", "/healthz", Route::Healthz),
             ("GET", "/readyz", Route::Readyz),
             ("POST", "/api/answer", Route::Answer),
