@@ -205,7 +205,7 @@ mod tests {
             ("PUT", "/api/answer", Route::WrongMethod),
             ("POST", "/", Route::WrongMethod),
             ("DELETE", "/api/status", Route::WrongMethod),
-            ("GET", "/metrics", Route::NotFound),
+            ("GET", "/metric", Route::NotFound),
             ("GET", "/api/status/", Route::NotFound),
             ("GET", "/../etc/passwd", Route::NotFound),
         ];
