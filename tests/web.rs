@@ -17,12 +17,12 @@ use crate::util::{git_repo, Daemon, Env, WAIT};
 
 /// `devtrack web --no-browser`, its link read from its stdout; or, without
 /// a child, the daemon's own listener (`web.listen`).
-struct Web {
+pub(crate) struct Web {
     child: Option<Child>,
     /// `127.0.0.1:PORT`.
-    host: String,
+    pub(crate) host: String,
     /// `/?token=…`.
-    launch: String,
+    pub(crate) launch: String,
 }
 
 impl Drop for Web {
@@ -35,7 +35,7 @@ impl Drop for Web {
 }
 
 impl Web {
-    fn start(env: &Env) -> Web {
+    pub(crate) fn start(env: &Env) -> Web {
         let mut child = env
             .cmd(["web", "--no-browser"])
             .stdout(Stdio::piped())
@@ -114,6 +114,11 @@ impl Web {
 
     fn origin(&self) -> String {
         format!("http://{}", self.host)
+    }
+
+    /// The link `devtrack web` printed, as a browser opens it.
+    pub(crate) fn link(&self) -> String {
+        format!("{}{}", self.origin(), self.launch)
     }
 }
 
