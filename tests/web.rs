@@ -223,6 +223,9 @@ fn the_proxy_refuses_rebinding_no_cookie_a_spent_token_and_cross_origin_writes()
     for (path, want) in [
         ("/healthz", 200),
         ("/readyz", 200),
+        ("/fragment/timeline", 200),
+        ("/fragment/prompt", 200),
+        ("/fragment/week", 200),
         ("/api/report?since=12h&format=markdown", 200),
         ("/api/report?format=yaml", 400),
         ("/nowhere", 404),

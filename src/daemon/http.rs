@@ -215,6 +215,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
         Route::Page => page(&shared, Part::Page).await,
         Route::Timeline => page(&shared, Part::Timeline).await,
         Route::Prompt => page(&shared, Part::Prompt).await,
+        Route::Week => page(&shared, Part::Week).await,
         Route::Script => whole(
             StatusCode::OK,
             "text/javascript; charset=utf-8",
@@ -382,6 +383,7 @@ enum Part {
     Page,
     Timeline,
     Prompt,
+    Week,
 }
 
 /// The page or one of its fragments, built from the store on a blocking
@@ -397,6 +399,7 @@ async fn page(shared: &Shared, part: Part) -> Response<Body> {
             Part::Page => page::render_page(&model),
             Part::Timeline => page::render_timeline(&model),
             Part::Prompt => page::render_open_prompt(model.open_prompt.as_ref(), model.tz),
+            Part::Week => page::render_week(&model),
         })
     })
     .await;

@@ -60,7 +60,9 @@
   }
 
   function timeline() {
-    return Promise.all([swap("timeline", "/fragment/timeline").then(summary), standup()]);
+    return Promise.all([
+      swap("timeline", "/fragment/timeline").then(summary), standup(), swap("week", "/fragment/week")
+    ]);
   }
   function prompt() { return swap("open-prompt", "/fragment/prompt").then(bind); }
 

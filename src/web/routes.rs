@@ -20,6 +20,8 @@ pub(crate) enum Route {
     Timeline,
     /// `GET /fragment/prompt`: the open-prompt section.
     Prompt,
+    /// `GET /fragment/week`: the week section.
+    Week,
     /// `GET /page.js`, `GET /page.css`.
     Script,
     Style,
@@ -47,6 +49,7 @@ pub(crate) fn route(method: &str, path: &str) -> Route {
         "/" => (Route::Page, true),
         "/fragment/timeline" => (Route::Timeline, true),
         "/fragment/prompt" => (Route::Prompt, true),
+        "/fragment/week" => (Route::Week, true),
         "/page.js" => (Route::Script, true),
         "/page.css" => (Route::Style, true),
         "/api/status" => (Route::Status, true),
@@ -191,6 +194,7 @@ mod tests {
             ("GET", "/api/report", Route::Report),
             ("GET", "/api/events", Route::Events),
             ("GET", "/fragment/timeline", Route::Timeline),
+            ("GET", "/fragment/week", Route::Week),
             ("GET", "/healthz", Route::Healthz),
             ("GET", "/readyz", Route::Readyz),
             ("POST", "/api/answer", Route::Answer),
