@@ -312,8 +312,26 @@ fn the_page_shows_the_day_takes_an_answer_and_a_live_commit() {
     );
     let report = run_ok(&day.env, &["report", "--today"]);
     assert_eq!(standup.as_str().unwrap(), report.trim_end());
+    // And the week's bars for today: api's third commit, the second update.
+    let today = browser.attribute(
+        &browser.find("section#week g.day:last-of-type"),
+        "data-date",
+    );
+    let today = today.expect("the week's days have dates");
+    browser.wait_for(&format!(
+        "section#week g.day[data-date=\"{today}\"] rect.bar.commits[data-repo=\"api\"][data-count=\"3\"]"
+    ));
+    browser.wait_for(&format!(
+        "section#week g.day[data-date=\"{today}\"] rect.bar.updates[data-count=\"2\"]"
+    ));
 
     browser.screenshot(&artifact("status-page.png"));
+    // And the page's lower part: health and the week.
+    browser.execute(
+        "document.getElementById('health').scrollIntoView({block: 'start'});",
+        &[],
+    );
+    browser.screenshot(&artifact("status-page-week.png"));
 }
 
 #[test]
