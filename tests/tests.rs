@@ -95,3 +95,7 @@ mod away;
 
 /// The status page through `devtrack web`: its guard, API and events.
 mod web;
+
+/// The status page in headless Chromium after a scripted day: its DOM
+/// against the CLI, an answer and a live commit, JavaScript off.
+mod web_page;

@@ -17,12 +17,12 @@ use crate::util::{git_repo, Daemon, Env, WAIT};
 
 /// `devtrack web --no-browser`, its link read from its stdout; or, without
 /// a child, the daemon's own listener (`web.listen`).
-struct Web {
+pub(crate) struct Web {
     child: Option<Child>,
     /// `127.0.0.1:PORT`.
-    host: String,
+    pub(crate) host: String,
     /// `/?token=…`.
-    launch: String,
+    pub(crate) launch: String,
 }
 
 impl Drop for Web {
@@ -35,7 +35,7 @@ impl Drop for Web {
 }
 
 impl Web {
-    fn start(env: &Env) -> Web {
+    pub(crate) fn start(env: &Env) -> Web {
         let mut child = env
             .cmd(["web", "--no-browser"])
             .stdout(Stdio::piped())
@@ -114,6 +114,11 @@ impl Web {
 
     fn origin(&self) -> String {
         format!("http://{}", self.host)
+    }
+
+    /// The link `devtrack web` printed, as a browser opens it.
+    pub(crate) fn link(&self) -> String {
+        format!("{}{}", self.origin(), self.launch)
     }
 }
 
@@ -239,6 +244,9 @@ fn the_proxy_refuses_rebinding_no_cookie_a_spent_token_and_cross_origin_writes()
     for (path, want) in [
         ("/healthz", 200),
         ("/readyz", 200),
+        ("/fragment/timeline", 200),
+        ("/fragment/prompt", 200),
+        ("/fragment/week", 200),
         ("/api/report?since=12h&format=markdown", 200),
         ("/api/report?format=yaml", 400),
         ("/nowhere", 404),

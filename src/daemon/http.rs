@@ -217,6 +217,7 @@ async fn handle(req: Request<Incoming>, shared: Arc<Shared>) -> Result<Response<
         Route::Page => page(&shared, Part::Page).await,
         Route::Timeline => page(&shared, Part::Timeline).await,
         Route::Prompt => page(&shared, Part::Prompt).await,
+        Route::Week => page(&shared, Part::Week).await,
         Route::Script => whole(
             StatusCode::OK,
             "text/javascript; charset=utf-8",
@@ -386,6 +387,7 @@ enum Part {
     Page,
     Timeline,
     Prompt,
+    Week,
 }
 
 /// The page or one of its fragments, built from the store on a blocking
@@ -396,7 +398,7 @@ async fn page(shared: &Shared, part: Part) -> Response<Body> {
     // the fragments, which have no health section.
     let doctor = match part {
         Part::Page => doctor_health(shared).await,
-        Part::Timeline | Part::Prompt => None,
+        Part::Timeline | Part::Prompt | Part::Week => None,
     };
     let paths = shared.paths.clone();
     let built = tokio::task::spawn_blocking(move || {
@@ -410,6 +412,7 @@ async fn page(shared: &Shared, part: Part) -> Response<Body> {
             Part::Page => page::render_page(&model),
             Part::Timeline => page::render_timeline(&model),
             Part::Prompt => page::render_open_prompt(model.open_prompt.as_ref(), model.tz),
+            Part::Week => page::render_week(&model),
         })
     })
     .await;

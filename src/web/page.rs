@@ -53,7 +53,7 @@ pub fn render_page(m: &PageModel) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>devtrack: {date}</title><link rel=\"stylesheet\" href=\"/page.css\">\
 <script src=\"/page.js\" defer></script></head>\n<body>\n\
-<header><h1>devtrack</h1><p id=\"summary\">{date}: {commits} {}, {} {} ({answered} answered)</p>\
+<header><h1>devtrack</h1><p id=\"summary\" data-date=\"{date}\">{date}: {commits} {}, {} {} ({answered} answered)</p>\
 <noscript><p class=\"note\">The page is live and its buttons work with JavaScript on; \
 without it, reload to see new commits and answer with <code>devtrack note</code>.</p></noscript></header>\n\
 <section id=\"today\"><h2>Today</h2>\n{}</section>\n{}\n\
@@ -204,7 +204,8 @@ data-start=\"{}\" data-end=\"{}\">",
 pub fn render_open_prompt(p: Option<&OpenPrompt>, tz: Tz) -> String {
     let Some(p) = p else {
         return "<section id=\"open-prompt\" data-prompt=\"\"><h2>Open prompt</h2>\
-<p class=\"none\">No prompt is waiting for an answer.</p></section>"
+<p class=\"none\">No prompt is waiting for an answer.</p>\
+<p id=\"write-result\" role=\"status\"></p></section>"
             .to_string();
     };
     let snoozed = p

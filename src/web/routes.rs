@@ -20,6 +20,8 @@ pub(crate) enum Route {
     Timeline,
     /// `GET /fragment/prompt`: the open-prompt section.
     Prompt,
+    /// `GET /fragment/week`: the week section.
+    Week,
     /// `GET /page.js`, `GET /page.css`.
     Script,
     Style,
@@ -49,6 +51,7 @@ pub(crate) fn route(method: &str, path: &str) -> Route {
         "/" => (Route::Page, true),
         "/fragment/timeline" => (Route::Timeline, true),
         "/fragment/prompt" => (Route::Prompt, true),
+        "/fragment/week" => (Route::Week, true),
         "/page.js" => (Route::Script, true),
         "/page.css" => (Route::Style, true),
         "/api/status" => (Route::Status, true),
@@ -196,6 +199,7 @@ mod tests {
             ("GET", "/fragment/timeline", Route::Timeline),
             ("GET", "/metrics", Route::Metrics),
             ("POST", "/metrics", Route::WrongMethod),
+            ("GET", "/fragment/week", Route::Week),
             ("GET", "/healthz", Route::Healthz),
             ("GET", "/readyz", Route::Readyz),
             ("POST", "/api/answer", Route::Answer),

@@ -188,6 +188,8 @@ fn the_open_prompt_has_its_forms_or_says_there_is_none() {
     }
     let none = render_open_prompt(None, chrono_tz::UTC);
     assert!(none.contains("No prompt is waiting") && !none.contains("<form"));
+    // The last write's result has a place when the answer closed the prompt.
+    assert!(none.contains("id=\"write-result\""), "{none}");
 }
 
 #[test]
