@@ -8,3 +8,4 @@
 pub mod plan;
 pub(crate) mod remote;
 pub(crate) mod request;
+pub(crate) mod token;
