@@ -266,6 +266,24 @@ pub(crate) enum SyncCommand {
         #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
         since: Option<String>,
     },
+    /// Send the held items of an integration (all enabled ones when none
+    /// is named) now; the first push also lets `auto_sync: true` send new
+    /// updates by themselves from then on.
+    Push {
+        /// github, jira or azure_devops.
+        #[arg(value_parser = ["github", "jira", "azure_devops"])]
+        integration: Option<String>,
+    },
+    /// Try a failed item again (its id from `devtrack sync`), or every
+    /// failed item with `--failed`.
+    Retry {
+        /// The item's id.
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<String>,
+        /// Every failed item.
+        #[arg(long)]
+        failed: bool,
+    },
     /// Never post this item (its id from `devtrack sync`).
     Cancel {
         /// The item's id.

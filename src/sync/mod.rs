@@ -5,7 +5,9 @@
 //! git remote and the facts the planner needs about each repository (the one I/O edge).
 //! Sending is not built yet: the rows wait in the store (`store::outbox`).
 
+pub(crate) mod http;
 pub mod plan;
 pub(crate) mod remote;
 pub(crate) mod request;
+pub(crate) mod schedule;
 pub(crate) mod token;
