@@ -69,8 +69,8 @@ pub(crate) enum Command {
     /// Show the outbox: the updates to post to the tickets they name.
     ///
     /// Per integration: the items by state, and each held or failing one
-    /// with its reason. Sending is not built yet: nothing leaves the
-    /// machine (see docs/sync.md).
+    /// with its reason. Nothing of an integration is sent before its first
+    /// `devtrack sync push` (see docs/sync.md).
     #[command(args_conflicts_with_subcommands = true)]
     Sync(SyncArgs),
     /// Show the day in the browser: timeline, open prompt, standup, week.

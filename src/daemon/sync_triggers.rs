@@ -13,7 +13,7 @@ use crate::daemon::sync_sender::{host_of, work, Job, SyncReport};
 use crate::protocol::EventBody;
 use crate::store::{OutboxRow, OutboxState};
 use crate::sync::http::Outcome;
-use crate::sync::request::{self, Comment, Request};
+use crate::sync::request::Request;
 use crate::sync::schedule::{self, Candidate};
 use crate::tickets::Family;
 
@@ -50,31 +50,20 @@ impl Daemon {
                 return;
             }
         };
-        let repos = crate::sync::remote::ConfigRepos {
-            config: &self.config,
-        };
         let mut requests: BTreeMap<String, (Request, &OutboxRow)> = BTreeMap::new();
         let mut candidates = Vec::new();
         for row in rows
             .iter()
             .filter(|r| !self.sync.in_flight.contains_key(&r.id))
         {
-            let commits = self
-                .store
-                .comment_commits(row, &self.config, &repos)
-                .unwrap_or_default();
-            let comment = Comment {
-                id: &row.id,
-                text: &row.update_text,
-                commits: &commits,
+            let built = match self.store.outbox_request(row, &self.config) {
+                Ok(built) => built,
+                Err(e) => {
+                    tracing::warn!("sync: reading item {}'s commits: {e}", row.id);
+                    continue;
+                }
             };
-            match request::build(
-                row.family,
-                &row.ticket,
-                row.endpoint.as_deref(),
-                &self.config.integrations,
-                &comment,
-            ) {
+            match built {
                 Ok(req) => {
                     candidates.push(Candidate {
                         id: row.id.clone(),

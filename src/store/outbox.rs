@@ -358,6 +358,29 @@ impl Store {
         Ok(())
     }
 
+    /// The exact request for `row` (its comment with its commits), or why
+    /// it cannot be built (`Ok(Err)`: a missing setting or repository).
+    pub(crate) fn outbox_request(
+        &self,
+        row: &OutboxRow,
+        config: &crate::config::Config,
+    ) -> Result<Result<crate::sync::request::Request, String>, PromptError> {
+        let repos = crate::sync::remote::ConfigRepos { config };
+        let commits = self.comment_commits(row, config, &repos)?;
+        let comment = crate::sync::request::Comment {
+            id: &row.id,
+            text: &row.update_text,
+            commits: &commits,
+        };
+        Ok(crate::sync::request::build(
+            row.family,
+            &row.ticket,
+            row.endpoint.as_deref(),
+            &config.integrations,
+            &comment,
+        ))
+    }
+
     /// The commits listed under `row`'s comment: those of its update that
     /// reference its ticket, linked when their repository is on its forge.
     pub(crate) fn comment_commits(

@@ -21,8 +21,6 @@ use crate::exit::Status;
 use crate::protocol::{Command, Response};
 use crate::store::{OutboxRow, OutboxState, Store};
 use crate::sync::plan;
-use crate::sync::remote::ConfigRepos;
-use crate::sync::request::{self, Comment};
 use crate::tickets::{Families, Family};
 
 const FAMILIES: [Family; 3] = [Family::Github, Family::Jira, Family::AzureDevops];
@@ -179,7 +177,6 @@ fn preview(ctx: &Context, since: Option<&str>) -> Result<Status, CliError> {
         return Ok(Status::Ok);
     }
     let store = Store::open_read_only(&ctx.paths.database)?;
-    let repos = ConfigRepos { config };
     let mut text = String::new();
     for row in waiting {
         let _ = writeln!(
@@ -195,21 +192,10 @@ fn preview(ctx: &Context, since: Option<&str>) -> Result<Status, CliError> {
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         );
-        let commits = store
-            .comment_commits(row, config, &repos)
-            .map_err(|e| CliError::failed(format!("reading the update's commits: {e}")))?;
-        let comment = Comment {
-            id: &row.id,
-            text: &row.update_text,
-            commits: &commits,
-        };
-        match request::build(
-            row.family,
-            &row.ticket,
-            row.endpoint.as_deref(),
-            &config.integrations,
-            &comment,
-        ) {
+        match store
+            .outbox_request(row, config)
+            .map_err(|e| CliError::failed(format!("reading the update's commits: {e}")))?
+        {
             Ok(req) => {
                 let _ = writeln!(text, "{req}");
             }
