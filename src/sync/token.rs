@@ -167,9 +167,12 @@ pub(crate) fn run_command(argv: &[String], timeout: Duration) -> Result<String, 
     Ok(text)
 }
 
-fn on_path(program: &str, env: &dyn Fn(&str) -> Option<String>) -> bool {
-    env("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+/// `program` as found on the `PATH` that `env` gives.
+fn on_path(program: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<std::path::PathBuf> {
+    let path = env("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
 }
 
 /// The first token found for `family`, with where it came from; `Err`
@@ -211,16 +214,15 @@ pub(crate) fn find(
                     }
                 }
             }
-            Source::Gh(host) => {
-                if on_path("gh", lookup.env) {
-                    let argv = ["gh", "auth", "token", "--hostname", host].map(String::from);
-                    run_command(&argv, COMMAND_TIMEOUT)
-                        .ok()
-                        .and_then(|t| Token::new(&t))
-                } else {
-                    None
-                }
-            }
+            Source::Gh(host) => on_path("gh", lookup.env).and_then(|gh| {
+                let argv = [gh.to_string_lossy().into_owned()]
+                    .into_iter()
+                    .chain(["auth", "token", "--hostname", host].map(String::from))
+                    .collect::<Vec<_>>();
+                run_command(&argv, COMMAND_TIMEOUT)
+                    .ok()
+                    .and_then(|t| Token::new(&t))
+            }),
         };
         if let Some(token) = found {
             return Ok((token, source));
@@ -338,6 +340,31 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("`false` failed"), "{err}");
+    }
+
+    #[test]
+    fn gh_is_asked_last_for_the_ticket_host() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let gh = dir.path().join("gh");
+        std::fs::write(&gh, "#!/bin/sh\necho \"gh-token-for-$4\"\n").unwrap();
+        std::fs::set_permissions(&gh, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().to_str().unwrap().to_owned();
+        let get = |k: &str| (k == "PATH").then(|| path.clone());
+        let lookup = Lookup {
+            env: &get,
+            config: None,
+        };
+        let i = Integrations::default();
+        let (t, s) = find(Family::Github, &i, Some("https://ghe.corp/api/v3"), &lookup).unwrap();
+        assert_eq!(t.expose(), "gh-token-for-ghe.corp");
+        assert_eq!(s, Source::Gh("ghe.corp".into()));
+        let none = |_: &str| None;
+        let lookup = Lookup {
+            env: &none,
+            config: None,
+        };
+        assert!(find(Family::Github, &i, None, &lookup).is_err());
     }
 
     #[test]
