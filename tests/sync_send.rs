@@ -25,6 +25,8 @@ enum Answer {
     Status(u16, Vec<(&'static str, &'static str)>, &'static str),
     /// Store the comment, then close the connection without answering.
     StoreThenDrop,
+    /// Store the comment and never answer (the connection stays open).
+    StoreThenHang,
 }
 
 /// One request as received.
@@ -42,6 +44,11 @@ struct Shared {
     /// Comments stored per comments path (no query).
     stored: BTreeMap<String, Vec<String>>,
     script: VecDeque<Answer>,
+    /// While set, a listing (GET) waits for a word on this before it is
+    /// answered.
+    gate: Option<std::sync::mpsc::Receiver<()>>,
+    /// Connections kept open by `StoreThenHang`.
+    hung: Vec<TcpStream>,
 }
 
 struct Fake {
@@ -126,6 +133,13 @@ impl Fake {
                 let mut s = state.lock().unwrap();
                 s.received.push(req.clone());
                 if req.method == "GET" {
+                    let gate = s.gate.take();
+                    drop(s);
+                    let _ = tx.send(format!("listed {path}"));
+                    if let Some(gate) = gate {
+                        let _ = gate.recv();
+                    }
+                    let s = state.lock().unwrap();
                     let comments: Vec<String> = s.stored.get(&path).cloned().unwrap_or_default();
                     let listing: Vec<serde_json::Value> = comments
                         .iter()
@@ -146,14 +160,16 @@ impl Fake {
                 }
                 let answer = s.script.pop_front().unwrap_or(Answer::Store);
                 match answer {
-                    Answer::Store | Answer::StoreThenDrop => {
+                    Answer::Store | Answer::StoreThenDrop | Answer::StoreThenHang => {
                         let list = s.stored.entry(path.clone()).or_default();
                         list.push(req.body.clone());
                         let (status, body) = created(&path, list.len(), &req.body);
-                        drop(s);
-                        if matches!(answer, Answer::Store) {
-                            respond(&mut stream, status, &[], &body);
+                        match answer {
+                            Answer::Store => respond(&mut stream, status, &[], &body),
+                            Answer::StoreThenHang => s.hung.push(stream),
+                            _ => {}
                         }
+                        drop(s);
                         let _ = tx.send(format!("stored {path}"));
                     }
                     Answer::Status(status, headers, body) => {
@@ -454,4 +470,45 @@ fn with_the_daemon_stopped_a_push_queues_and_the_start_sends() {
     let _daemon = start(&env, &creds);
     let posted = fake.posts.recv_timeout(crate::util::WAIT).unwrap();
     assert_eq!(posted, "stored /gh/repos/o/r/issues/5/comments");
+}
+
+#[test]
+fn a_daemon_killed_mid_request_finds_its_comment_and_does_not_post_again() {
+    let fake = Fake::start();
+    let (env, creds) = setup(&fake, true, false);
+    let daemon = start(&env, &creds);
+    fake.then(Answer::StoreThenHang);
+    assert!(env.run(["note", "about o/r#5"]).status.success());
+    assert!(env.run(["sync", "push", "github"]).status.success());
+    let path = "/gh/repos/o/r/issues/5/comments";
+    assert_eq!(
+        fake.posts.recv_timeout(crate::util::WAIT).unwrap(),
+        format!("stored {path}")
+    );
+    // The comment is stored, the answer never came: the item is `sending`.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(daemon.pid()),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    drop(daemon);
+    let (open, gate) = std::sync::mpsc::channel();
+    fake.shared.lock().unwrap().gate = Some(gate);
+    let _daemon = start(&env, &creds);
+    assert_eq!(
+        fake.posts.recv_timeout(crate::util::WAIT).unwrap(),
+        format!("listed {path}")
+    );
+    let events = EventStream::open(&env);
+    open.send(()).unwrap();
+    let sent = events.wait_until("sync", |e| e["change"] == "sent");
+    assert_eq!(sent["ticket"], "o/r#5");
+    assert_eq!(fake.stored(path).len(), 1, "one comment across the crash");
+    assert!(
+        fake.received()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count()
+            == 1
+    );
 }
