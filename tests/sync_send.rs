@@ -460,6 +460,17 @@ fn with_the_daemon_stopped_a_push_queues_and_the_start_sends() {
     let fake = Fake::start();
     let (env, creds) = setup(&fake, true, false);
     assert!(env.run(["note", "about o/r#5"]).status.success());
+    assert!(env.run(["note", "again o/r#6"]).status.success());
+    // The start says once what waits for the first push.
+    let mut first = start(&env, &creds);
+    first.signal(nix::sys::signal::Signal::SIGTERM);
+    let logged = first.stderr_text();
+    assert_eq!(
+        logged.matches("sync: 2 updates ready for github: `devtrack sync preview`, then `devtrack sync push`").count(),
+        1,
+        "{logged}"
+    );
+    assert!(fake.received().is_empty());
     let pushed = env.run(["sync", "push", "github"]);
     let out = String::from_utf8_lossy(&pushed.stdout).into_owned();
     assert!(
@@ -468,8 +479,18 @@ fn with_the_daemon_stopped_a_push_queues_and_the_start_sends() {
     );
     assert!(fake.received().is_empty());
     let _daemon = start(&env, &creds);
-    let posted = fake.posts.recv_timeout(crate::util::WAIT).unwrap();
-    assert_eq!(posted, "stored /gh/repos/o/r/issues/5/comments");
+    // Two tickets: sent side by side, in either order.
+    let mut posted: Vec<String> = (0..2)
+        .map(|_| fake.posts.recv_timeout(crate::util::WAIT).unwrap())
+        .collect();
+    posted.sort();
+    assert_eq!(
+        posted,
+        [
+            "stored /gh/repos/o/r/issues/5/comments",
+            "stored /gh/repos/o/r/issues/6/comments"
+        ]
+    );
 }
 
 #[test]

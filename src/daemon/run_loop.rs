@@ -175,6 +175,7 @@ async fn run_inner(
     daemon.run_scheduler(now)?;
     // Rows queued while the daemon was stopped, or left `sending` by a
     // run that ended mid-request (their marker is looked for first).
+    daemon.sync_say_held();
     daemon.sync_kick(now);
     daemon.dirty.ready = true;
     daemon.publish(wall_now());

@@ -212,4 +212,27 @@ impl Daemon {
         self.dirty.status = true;
         self.sync_kick(now);
     }
+
+    /// At start, once: how many updates wait for each integration's first
+    /// `devtrack sync push` (nothing of it is sent before).
+    pub(super) fn sync_say_held(&self) {
+        let Ok(rows) = self.store.outbox(None) else {
+            return;
+        };
+        for family in [Family::Github, Family::Jira, Family::AzureDevops] {
+            let gate = crate::sync::plan::Hold::FirstPush.reason(family);
+            let n = rows
+                .iter()
+                .filter(|r| r.family == family && r.state == OutboxState::Held)
+                .filter(|r| r.reason.as_deref() == Some(gate.as_str()))
+                .count();
+            if n > 0 {
+                tracing::info!(
+                    "sync: {} ready for {}: `devtrack sync preview`, then `devtrack sync push`",
+                    crate::display::plural(n as u64, "update", "updates"),
+                    family.as_str()
+                );
+            }
+        }
+    }
 }
