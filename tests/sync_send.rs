@@ -533,3 +533,36 @@ fn a_daemon_killed_mid_request_finds_its_comment_and_does_not_post_again() {
             == 1
     );
 }
+
+#[test]
+fn an_item_waiting_for_a_setting_goes_after_the_reload_that_gives_it() {
+    let fake = Fake::start();
+    let (env, creds) = setup(&fake, true, false);
+    let full = std::fs::read_to_string(env.config_path()).unwrap();
+    let jira_line = full
+        .lines()
+        .find(|l| l.contains("jira:"))
+        .unwrap()
+        .to_owned();
+    env.write_config(&full.replace(&jira_line, "  jira: {enabled: true}"));
+    let mut daemon = start(&env, &creds);
+    let events = EventStream::open(&env);
+    assert!(env.run(["note", "looked at ABC-7"]).status.success());
+    assert!(env.run(["sync", "push", "jira"]).status.success());
+    let said = String::from_utf8_lossy(&env.run(["sync"]).stdout).into_owned();
+    assert!(
+        said.contains("held ABC-7 (update #1): waiting for configuration: jira: no url; set integrations.jira.url"),
+        "{said}"
+    );
+    env.write_config(&full);
+    let reloaded = env.run(["reload"]);
+    assert!(reloaded.status.success(), "{}", text(&reloaded));
+    let sent = events.wait_until("sync", |e| e["change"] == "sent");
+    assert_eq!(sent["ticket"], "ABC-7");
+    assert_eq!(fake.stored("/jira/rest/api/3/issue/ABC-7/comment").len(), 1);
+    drop(events);
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    assert!(daemon
+        .stderr_text()
+        .contains("sync: jira has its settings now; 1 update released"));
+}

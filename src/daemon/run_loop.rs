@@ -176,7 +176,7 @@ async fn run_inner(
     // Rows queued while the daemon was stopped, or left `sending` by a
     // run that ended mid-request (their marker is looked for first).
     daemon.sync_say_held();
-    daemon.sync_kick(now);
+    daemon.sync_config_changed(now);
     daemon.dirty.ready = true;
     daemon.publish(wall_now());
     let next_prompt = daemon

@@ -52,9 +52,11 @@ impl Daemon {
         };
         let mut requests: BTreeMap<String, (Request, &OutboxRow)> = BTreeMap::new();
         let mut candidates = Vec::new();
+        let enabled = crate::tickets::Families::enabled(&self.config.integrations);
         for row in rows
             .iter()
             .filter(|r| !self.sync.in_flight.contains_key(&r.id))
+            .filter(|r| enabled.contains(r.family))
         {
             let built = match self.store.outbox_request(row, &self.config) {
                 Ok(built) => built,
@@ -234,5 +236,44 @@ impl Daemon {
                 );
             }
         }
+    }
+
+    /// After a reload (and at start): the rows that waited for a setting
+    /// the config now has go on (queued, or held for the first push or
+    /// `auto_sync: false`), then the sender looks.
+    pub(super) fn sync_config_changed(&mut self, now: DateTime<Utc>) {
+        let pushed = self.store.sync_pushed().unwrap_or_default();
+        let families = crate::tickets::Families::enabled(&self.config.integrations);
+        for family in [Family::Github, Family::Jira, Family::AzureDevops] {
+            if !families.contains(family)
+                || crate::sync::plan::missing(family, &self.config.integrations).is_some()
+            {
+                continue;
+            }
+            let hold = if !pushed.contains(&family) {
+                Some(crate::sync::plan::Hold::FirstPush)
+            } else if !self.config.settings.auto_sync {
+                Some(crate::sync::plan::Hold::AutoSyncOff)
+            } else {
+                None
+            };
+            let (state, reason) = match &hold {
+                Some(h) => (OutboxState::Held, Some(h.reason(family))),
+                None => (OutboxState::Queued, None),
+            };
+            match self
+                .store
+                .outbox_configured(family, state, reason.as_deref(), now)
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    "sync: {} has its settings now; {} released",
+                    family.as_str(),
+                    crate::display::plural(n as u64, "update", "updates")
+                ),
+                Err(e) => tracing::warn!("sync: updating the outbox: {e}"),
+            }
+        }
+        self.sync_kick(now);
     }
 }

@@ -252,6 +252,34 @@ impl Store {
         Ok(n)
     }
 
+    /// The integrations that have had their first push.
+    pub(crate) fn sync_pushed(&self) -> Result<Vec<Family>, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(Vec::new());
+        }
+        Ok(pushed_in(&self.conn)?)
+    }
+
+    /// `family`'s rows held for a missing setting, now that it is there:
+    /// to `state` with `reason` (queued, or held for the first push or
+    /// `auto_sync: false`). Returns how many moved.
+    pub(crate) fn outbox_configured(
+        &mut self,
+        family: Family,
+        state: OutboxState,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(0);
+        }
+        Ok(self.conn.execute(
+            "UPDATE outbox SET state = ?2, reason = ?3, updated_at = ?4
+             WHERE family = ?1 AND state = 'held' AND reason LIKE 'waiting for configuration:%'",
+            params![family.as_str(), state.as_str(), reason, to_millis(now)],
+        )?)
+    }
+
     /// `devtrack sync retry`: queues failed row `id`, or every failed row
     /// when `None`. Returns how many were queued.
     pub fn retry_outbox(
