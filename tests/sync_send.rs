@@ -566,3 +566,40 @@ fn an_item_waiting_for_a_setting_goes_after_the_reload_that_gives_it() {
         .stderr_text()
         .contains("sync: jira has its settings now; 1 update released"));
 }
+
+#[test]
+fn one_poison_item_does_not_hold_the_others() {
+    let fake = Fake::start();
+    let (env, creds) = setup(&fake, true, false);
+    let _daemon = start(&env, &creds);
+    let events = EventStream::open(&env);
+    assert!(env.run(["sync", "push", "github"]).status.success());
+    fake.then(Answer::Status(404, vec![], r#"{"message":"Not Found"}"#));
+    fake.then(Answer::Status(
+        422,
+        vec![],
+        r#"{"message":"Validation Failed"}"#,
+    ));
+    let n = 20;
+    for i in 1..=n {
+        assert!(env
+            .run(["note", &format!("part {i} of o/r#{i}")])
+            .status
+            .success());
+    }
+    let mut sent = 0;
+    let mut failed = Vec::new();
+    while sent + failed.len() < n {
+        let e = events.wait_until("sync", |e| e["change"] == "sent" || e["change"] == "failed");
+        if e["change"] == "sent" {
+            sent += 1;
+        } else {
+            failed.push(e["reason"].as_str().unwrap().to_owned());
+        }
+    }
+    failed.sort();
+    assert_eq!(failed, ["404 Not Found", "422 Validation Failed"]);
+    assert_eq!(sent, n - 2);
+    let said = String::from_utf8_lossy(&env.run(["sync"]).stdout).into_owned();
+    assert!(said.contains("github: 2 failed · 18 sent"), "{said}");
+}

@@ -13,7 +13,7 @@ use crate::daemon::sync_sender::{host_of, work, Job, SyncReport};
 use crate::protocol::EventBody;
 use crate::store::{OutboxRow, OutboxState};
 use crate::sync::http::Outcome;
-use crate::sync::request::Request;
+use crate::sync::request::{self, Comment};
 use crate::sync::schedule::{self, Candidate};
 use crate::tickets::Family;
 
@@ -40,6 +40,17 @@ impl Daemon {
         );
     }
 
+    /// Row `id` cannot be built (`why`: a missing setting): held.
+    fn sync_hold(&mut self, id: &str, why: &str, now: DateTime<Utc>) {
+        let reason = format!("waiting for configuration: {why}");
+        if let Err(e) = self
+            .store
+            .outbox_back(id, OutboxState::Held, &reason, None, now)
+        {
+            tracing::warn!("sync: storing item {id}: {e}");
+        }
+    }
+
     /// The outbox's rows that may go now start; the timer is set for the
     /// next that waits.
     pub(super) fn sync_kick(&mut self, now: DateTime<Utc>) {
@@ -50,22 +61,29 @@ impl Daemon {
                 return;
             }
         };
-        let mut requests: BTreeMap<String, (Request, &OutboxRow)> = BTreeMap::new();
+        let mut waiting: BTreeMap<String, &OutboxRow> = BTreeMap::new();
         let mut candidates = Vec::new();
         let enabled = crate::tickets::Families::enabled(&self.config.integrations);
-        for row in rows
+        let mine: Vec<&OutboxRow> = rows
             .iter()
             .filter(|r| !self.sync.in_flight.contains_key(&r.id))
             .filter(|r| enabled.contains(r.family))
-        {
-            let built = match self.store.outbox_request(row, &self.config) {
-                Ok(built) => built,
-                Err(e) => {
-                    tracing::warn!("sync: reading item {}'s commits: {e}", row.id);
-                    continue;
-                }
+            .collect();
+        for row in mine {
+            // Where it goes, without its commits: only the rows that start
+            // read them (10,000 queued rows are cheap to plan over).
+            let comment = Comment {
+                id: &row.id,
+                text: "",
+                commits: &[],
             };
-            match built {
+            match request::build(
+                row.family,
+                &row.ticket,
+                row.endpoint.as_deref(),
+                &self.config.integrations,
+                &comment,
+            ) {
                 Ok(req) => {
                     candidates.push(Candidate {
                         id: row.id.clone(),
@@ -78,24 +96,27 @@ impl Daemon {
                             row.next_try_at
                         },
                     });
-                    requests.insert(row.id.clone(), (req, row));
+                    waiting.insert(row.id.clone(), row);
                 }
-                Err(why) => {
-                    let reason = format!("waiting for configuration: {why}");
-                    if let Err(e) =
-                        self.store
-                            .outbox_back(&row.id, OutboxState::Held, &reason, None, now)
-                    {
-                        tracing::warn!("sync: storing item {}: {e}", row.id);
-                    }
-                }
+                Err(why) => self.sync_hold(&row.id, &why, now),
             }
         }
         let busy: BTreeSet<(Family, String)> = self.sync.in_flight.values().cloned().collect();
         let plan = schedule::next(&candidates, &busy, &self.sync.hosts, &self.sync.limits, now);
         for id in plan.start {
-            let Some((request, row)) = requests.remove(&id) else {
+            let Some(row) = waiting.remove(&id) else {
                 continue;
+            };
+            let request = match self.store.outbox_request(row, &self.config) {
+                Ok(Ok(request)) => request,
+                Ok(Err(why)) => {
+                    self.sync_hold(&row.id, &why, now);
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!("sync: reading item {}'s commits: {e}", row.id);
+                    continue;
+                }
             };
             if let Err(e) = self.store.outbox_sending(&row.id, now) {
                 tracing::warn!("sync: storing item {}: {e}", row.id);
