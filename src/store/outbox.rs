@@ -252,6 +252,20 @@ impl Store {
         Ok(n)
     }
 
+    /// The rows of update `update`, oldest first (empty for a store older
+    /// than the outbox).
+    pub fn outbox_of_update(&self, update: i64) -> Result<Vec<OutboxRow>, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{ROW_SQL} WHERE o.work_update_id = ?1 ORDER BY o.id");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map([update], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The integrations that have had their first push.
     pub(crate) fn sync_pushed(&self) -> Result<Vec<Family>, PromptError> {
         if self.schema < super::OUTBOX_SCHEMA {
