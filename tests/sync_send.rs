@@ -280,6 +280,12 @@ fn nothing_before_the_first_push_then_each_service_gets_one_comment() {
     let events = EventStream::open(&env);
     let noted = env.run(["note", TEXT]);
     assert!(noted.status.success(), "{}", text(&noted));
+    let held = sync_events(&events, "held", 3);
+    assert!(
+        held.iter()
+            .all(|e| e["reason"].as_str().unwrap().starts_with("ready for ")),
+        "{held:?}"
+    );
     let said = String::from_utf8_lossy(&env.run(["sync"]).stdout).into_owned();
     assert!(said.contains("github: 1 held"), "{said}");
     // Held, not sent: auto_sync is on but nothing was ever pushed.
@@ -346,6 +352,8 @@ fn nothing_before_the_first_push_then_each_service_gets_one_comment() {
     // After the first push, auto_sync sends a new update by itself.
     let noted = env.run(["note", "second about o/r#5"]);
     assert!(noted.status.success(), "{}", text(&noted));
+    let queued = events.wait_until("sync", |e| e["change"] == "queued");
+    assert_eq!(queued["ticket"], "o/r#5");
     let again = events.wait_until("sync", |e| e["change"] == "sent");
     assert_eq!(again["ticket"], "o/r#5");
     assert_eq!(fake.stored("/gh/repos/o/r/issues/5/comments").len(), 2);
@@ -361,7 +369,12 @@ fn nothing_before_the_first_push_then_each_service_gets_one_comment() {
     drop(events);
     daemon.signal(nix::sys::signal::Signal::SIGTERM);
     let logged = daemon.stderr_text();
-    let events_text: String = sent.iter().map(ToString::to_string).collect();
+    let events_text: String = sent
+        .iter()
+        .chain(&held)
+        .chain([&queued, &again])
+        .map(ToString::to_string)
+        .collect();
     for secret in [GH_TOKEN, JIRA_TOKEN, AZ_TOKEN, TEXT] {
         assert!(!logged.contains(secret), "{secret} in {logged}");
         assert!(!status_text.contains(secret), "{secret} in {status_text}");
@@ -554,9 +567,9 @@ fn an_item_waiting_for_a_setting_goes_after_the_reload_that_gives_it() {
         said.contains("held ABC-7 (update #1): waiting for configuration: jira: no url; set integrations.jira.url"),
         "{said}"
     );
+    // The daemon watches its config file (`watch_config`, on by default)
+    // and applies the saved change by itself.
     env.write_config(&full);
-    let reloaded = env.run(["reload"]);
-    assert!(reloaded.status.success(), "{}", text(&reloaded));
     let sent = events.wait_until("sync", |e| e["change"] == "sent");
     assert_eq!(sent["ticket"], "ABC-7");
     assert_eq!(fake.stored("/jira/rest/api/3/issue/ABC-7/comment").len(), 1);

@@ -297,4 +297,24 @@ impl Daemon {
         }
         self.sync_kick(now);
     }
+
+    /// Update `update` was stored: a `sync` event per outbox item
+    /// (`queued` or `held`, with the reason), then the sender looks.
+    pub(super) fn sync_stored(&mut self, update: i64, now: DateTime<Utc>) {
+        match self.store.outbox_of_update(update) {
+            Ok(rows) => {
+                for r in rows {
+                    self.sync_event(
+                        now,
+                        r.state.as_str(),
+                        (&r.id, r.family, &r.ticket),
+                        None,
+                        r.reason.as_deref(),
+                    );
+                }
+            }
+            Err(e) => tracing::warn!("sync: reading the outbox: {e}"),
+        }
+        self.sync_kick(now);
+    }
 }
