@@ -360,6 +360,7 @@ fn nothing_before_the_first_push_then_each_service_gets_one_comment() {
 
     let said = String::from_utf8_lossy(&env.run(["sync"]).stdout).into_owned();
     assert!(said.contains("github: 2 sent"), "{said}");
+    assert!(said.contains("  last sent: o/r#5 "), "{said}");
     let status = env.run(["status"]);
     let status_text = text(&status);
     assert!(

@@ -83,11 +83,15 @@ struct IntegrationSummary<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     missing: Option<String>,
     counts: BTreeMap<&'static str, usize>,
+    /// The item sent last (its ticket, time and link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_sent: Option<&'a OutboxRow>,
     waiting: Vec<&'a OutboxRow>,
 }
 
 fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
     let config = ctx.config()?;
+    let tz = crate::cli::zone::configured(ctx);
     let rows = rows(ctx, None)?;
     let families = Families::enabled(&config.integrations);
     let mut summaries = Vec::new();
@@ -108,6 +112,11 @@ fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
             enabled: families.contains(family),
             missing: plan::missing(family, &config.integrations),
             counts,
+            last_sent: mine
+                .iter()
+                .copied()
+                .filter(|r| r.state == OutboxState::Sent)
+                .max_by_key(|r| r.sent_at),
             waiting: mine
                 .into_iter()
                 .filter(|r| matches!(r.state, OutboxState::Held | OutboxState::Failed))
@@ -136,6 +145,20 @@ fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
         let _ = writeln!(text, "{name}{disabled}: {counts}");
         if let Some(missing) = &s.missing {
             let _ = writeln!(text, "  needs: {missing}");
+        }
+        if let Some(last) = s.last_sent {
+            let _ = writeln!(
+                text,
+                "  last sent: {} {}{}",
+                last.ticket,
+                last.sent_at
+                    .map(|t| crate::display::stamp(t, tz))
+                    .unwrap_or_default(),
+                last.remote_url
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default()
+            );
         }
         if s.enabled {
             let _ = writeln!(
