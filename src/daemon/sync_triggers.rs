@@ -206,10 +206,9 @@ impl Daemon {
                 after,
                 rate_limited,
             } => {
-                let wait = match after {
-                    Some(d) => self.sync.scaled(*d),
-                    None => self.sync.scaled(schedule::RETRY.delay(report.attempts)),
-                };
+                let wait = self
+                    .sync
+                    .scaled(schedule::retry_wait(*after, report.attempts));
                 let at = now + wait;
                 if *rate_limited {
                     self.sync.hosts.pause(&report.host, at);

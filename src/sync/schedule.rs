@@ -18,6 +18,12 @@ use crate::tickets::Family;
 /// first, doubling up to an hour.
 pub(crate) const RETRY: Backoff = Backoff::new(Duration::from_secs(5), Duration::from_secs(3600));
 
+/// How long a row waits after try number `attempts` failed for a reason
+/// that may pass: what the server asked (`after`), else the backoff.
+pub(crate) fn retry_wait(after: Option<Duration>, attempts: u32) -> Duration {
+    after.unwrap_or_else(|| RETRY.delay(attempts))
+}
+
 /// One row that may be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Candidate {
@@ -284,6 +290,54 @@ mod tests {
         for (name, rows, busy, hosts, want) in cases {
             assert_eq!(next(&rows, busy, &hosts, &small, t(0)), want, "{name}");
         }
+    }
+
+    #[test]
+    fn refused_for_an_hour_then_back() {
+        // Connection refused on every try, on an injected clock: the
+        // waits double from 5 s to the hour's cap; when the server is
+        // back, the next planned try sends.
+        let mut now = t(0);
+        let mut waits = Vec::new();
+        let mut attempts = 0;
+        while now < t(3 * 3600) {
+            attempts += 1;
+            let wait = retry_wait(None, attempts);
+            waits.push(wait.as_secs());
+            now += delta(wait);
+        }
+        assert_eq!(
+            waits,
+            [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]
+        );
+        let rows = [row(
+            "a",
+            "o/r#1",
+            "gh",
+            Some(now.timestamp() - t(0).timestamp()),
+        )];
+        let none = BTreeSet::new();
+        let before = next(
+            &rows,
+            &none,
+            &Hosts::default(),
+            &Limits::HOST,
+            now - TimeDelta::seconds(1),
+        );
+        assert_eq!(
+            before,
+            Plan {
+                start: vec![],
+                wake: Some(now)
+            }
+        );
+        let back = next(&rows, &none, &Hosts::default(), &Limits::HOST, now);
+        assert_eq!(back.start, ["a"]);
+        assert_eq!(
+            retry_wait(Some(Duration::from_secs(42)), 7),
+            Duration::from_secs(42),
+            "the server's word wins"
+        );
     }
 
     #[test]
