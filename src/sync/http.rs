@@ -230,6 +230,55 @@ fn headers_of(resp: &ureq::http::Response<ureq::Body>) -> impl Fn(&str) -> Optio
     }
 }
 
+/// `req`'s headers on `builder`, the real `auth` in place of the masked
+/// one; without `Content-Type` for a request without a body.
+fn with_headers<B>(
+    mut builder: ureq::RequestBuilder<B>,
+    req: &Request,
+    auth: &str,
+    bodyless: bool,
+) -> ureq::RequestBuilder<B> {
+    for (name, value) in &req.headers {
+        if bodyless && *name == "Content-Type" {
+            continue;
+        }
+        let value = if *name == "Authorization" {
+            auth
+        } else {
+            value
+        };
+        builder = builder.header(*name, value);
+    }
+    builder
+}
+
+/// An answer's status, its body (at most `limit` bytes) and what it means.
+fn answered(
+    family: Family,
+    ticket: &str,
+    post_url: &str,
+    resp: &mut ureq::http::Response<ureq::Body>,
+    limit: u64,
+) -> (u16, String, Outcome) {
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_string()
+        .unwrap_or_default();
+    let status = resp.status().as_u16();
+    let outcome = classify(
+        family,
+        ticket,
+        post_url,
+        status,
+        &headers_of(resp),
+        &body,
+        Utc::now(),
+    );
+    (status, body, outcome)
+}
+
 /// Posts `req` with the real `auth`.
 pub(crate) fn post(
     agent: &ureq::Agent,
@@ -238,34 +287,9 @@ pub(crate) fn post(
     req: &Request,
     auth: &str,
 ) -> Outcome {
-    let mut builder = agent.post(&req.url);
-    for (name, value) in &req.headers {
-        let value = if *name == "Authorization" {
-            auth
-        } else {
-            value
-        };
-        builder = builder.header(*name, value);
-    }
+    let builder = with_headers(agent.post(&req.url), req, auth, false);
     match builder.send(req.body.as_bytes()) {
-        Ok(mut resp) => {
-            let body = resp
-                .body_mut()
-                .with_config()
-                .limit(1 << 20)
-                .read_to_string()
-                .unwrap_or_default();
-            let status = resp.status().as_u16();
-            classify(
-                family,
-                ticket,
-                &req.url,
-                status,
-                &headers_of(&resp),
-                &body,
-                Utc::now(),
-            )
-        }
+        Ok(mut resp) => answered(family, ticket, &req.url, &mut resp, 1 << 20).2,
         Err(e) => transport(&e),
     }
 }
@@ -338,18 +362,7 @@ pub(crate) fn find_marker(
     let mut url = list_url(family, &req.url);
     // GitHub lists oldest first: read the first page, then the last.
     for _ in 0..2 {
-        let mut builder = agent.get(&url);
-        for (name, value) in &req.headers {
-            if *name == "Content-Type" {
-                continue;
-            }
-            let value = if *name == "Authorization" {
-                auth
-            } else {
-                value
-            };
-            builder = builder.header(*name, value);
-        }
+        let builder = with_headers(agent.get(&url), req, auth, true);
         let mut resp = builder.call().map_err(|e| transport(&e))?;
         let status = resp.status().as_u16();
         let last = resp
@@ -361,22 +374,8 @@ pub(crate) fn find_marker(
                     .find(|l| l.contains("rel=\"last\""))
                     .and_then(|l| Some(l.split_once('<')?.1.split_once('>')?.0.to_owned()))
             });
-        let body = resp
-            .body_mut()
-            .with_config()
-            .limit(8 << 20)
-            .read_to_string()
-            .unwrap_or_default();
+        let (_, body, outcome) = answered(family, ticket, &req.url, &mut resp, 8 << 20);
         if !(200..300).contains(&status) {
-            let outcome = classify(
-                family,
-                ticket,
-                &req.url,
-                status,
-                &headers_of(&resp),
-                &body,
-                Utc::now(),
-            );
             return Err(match outcome {
                 Outcome::Sent { .. } => Outcome::Retry {
                     reason: format!("listing comments: HTTP {status}"),
