@@ -617,3 +617,34 @@ fn one_poison_item_does_not_hold_the_others() {
     let said = String::from_utf8_lossy(&env.run(["sync"]).stdout).into_owned();
     assert!(said.contains("github: 2 failed · 18 sent"), "{said}");
 }
+
+#[test]
+fn a_token_in_the_config_file_is_never_sent() {
+    const FILE_TOKEN: &str = "ghp_IN_THE_FILE_never_sent_77";
+    let fake = Fake::start();
+    let env = Env::new();
+    let empty = env.dir.path().join("empty-path");
+    std::fs::create_dir_all(&empty).unwrap();
+    env.write_config(&format!(
+        "settings:\n  timezone: UTC\n  auto_sync: true\n\
+         integrations:\n\
+         \x20 github: {{enabled: true, api_url: '{}/gh', token: {FILE_TOKEN}}}\n",
+        fake.url()
+    ));
+    // No other source: no credentials, no variables, no `gh` on PATH.
+    let mut daemon = env.start_with(|c| {
+        c.env("PATH", &empty).env("DEVTRACK_TEST_SYNC_FAST", "1000");
+    });
+    let events = EventStream::open(&env);
+    assert!(env.run(["note", "about o/r#5"]).status.success());
+    assert!(env.run(["sync", "push"]).status.success());
+    let failed = events.wait_until("sync", |e| e["change"] == "failed");
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(reason.starts_with("no github token: tried $CREDENTIALS_DIRECTORY/devtrack-github, $DEVTRACK_GITHUB_TOKEN, $GH_TOKEN, $GITHUB_TOKEN"), "{reason}");
+    assert!(fake.received().is_empty(), "nothing sent");
+    drop(events);
+    daemon.signal(nix::sys::signal::Signal::SIGTERM);
+    let logged = daemon.stderr_text();
+    assert!(!logged.contains(FILE_TOKEN), "{logged}");
+    assert!(!reason.contains(FILE_TOKEN));
+}
