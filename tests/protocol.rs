@@ -79,12 +79,13 @@ fn event_name(body: &EventBody) -> Option<&'static str> {
         EventBody::RepoActivity { .. } => "repo_activity",
         EventBody::Repo { .. } => "repo",
         EventBody::Prompt { .. } => "prompt",
+        EventBody::Sync { .. } => "sync",
         EventBody::Stopping => "stopping",
         EventBody::Unknown => return None,
     })
 }
 
-const EVENTS: [&str; 13] = [
+const EVENTS: [&str; 14] = [
     "trigger",
     "missed",
     "paused",
@@ -97,6 +98,7 @@ const EVENTS: [&str; 13] = [
     "repo_activity",
     "repo",
     "prompt",
+    "sync",
     "stopping",
 ];
 

@@ -26,6 +26,9 @@ mod prompts;
 /// The outbox through `devtrack sync` and `devtrack sync preview`.
 mod sync;
 
+/// The sender against fake GitHub, Jira and Azure DevOps servers.
+mod sync_send;
+
 /// Config loading and validation against fixture files (tests/fixtures/config).
 mod config;
 

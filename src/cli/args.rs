@@ -69,8 +69,8 @@ pub(crate) enum Command {
     /// Show the outbox: the updates to post to the tickets they name.
     ///
     /// Per integration: the items by state, and each held or failing one
-    /// with its reason. Sending is not built yet: nothing leaves the
-    /// machine (see docs/sync.md).
+    /// with its reason. Nothing of an integration is sent before its first
+    /// `devtrack sync push` (see docs/sync.md).
     #[command(args_conflicts_with_subcommands = true)]
     Sync(SyncArgs),
     /// Show the day in the browser: timeline, open prompt, standup, week.
@@ -265,6 +265,24 @@ pub(crate) enum SyncCommand {
         /// `2026-01-31`, `17:00`, `today`, `yesterday`).
         #[arg(long, value_name = "WHEN", allow_hyphen_values = true, value_parser = crate::cli::time::when)]
         since: Option<String>,
+    },
+    /// Send the held items of an integration (all enabled ones when none
+    /// is named) now; the first push also lets `auto_sync: true` send new
+    /// updates by themselves from then on.
+    Push {
+        /// github, jira or azure_devops.
+        #[arg(value_parser = ["github", "jira", "azure_devops"])]
+        integration: Option<String>,
+    },
+    /// Try a failed item again (its id from `devtrack sync`), or every
+    /// failed item with `--failed`.
+    Retry {
+        /// The item's id.
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        id: Option<String>,
+        /// Every failed item.
+        #[arg(long)]
+        failed: bool,
     },
     /// Never post this item (its id from `devtrack sync`).
     Cancel {

@@ -28,6 +28,8 @@ mod run_loop;
 mod state;
 mod status;
 pub(crate) mod store_health;
+mod sync_sender;
+mod sync_triggers;
 mod timer_triggers;
 pub(crate) mod wallclock;
 

@@ -669,6 +669,8 @@ impl Daemon {
         if let Some(p) = &answered.prompt {
             self.prompt_changed(PromptChangeKind::Answered, p, now);
         }
+        // Its outbox rows are announced; the queued ones go now.
+        self.sync_stored(answered.update.id, now);
         Ok(answered)
     }
 

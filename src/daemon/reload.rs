@@ -56,6 +56,7 @@ impl Daemon {
                 if let Err(e) = self.run_scheduler(now) {
                     tracing::error!("running the scheduler: {e:#}");
                 }
+                self.sync_config_changed(now);
                 self.events.publish(
                     now,
                     EventBody::Reloaded {

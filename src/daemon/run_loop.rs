@@ -40,6 +40,7 @@ use crate::daemon::prompts::health::ChannelHealth;
 use crate::daemon::prompts::FromChannel;
 use crate::daemon::state::{Commits, Daemon, Dirty, Health, Prompting, Scheduling};
 use crate::daemon::store_health::StoreHealth;
+use crate::daemon::sync_sender::SyncSender;
 use crate::daemon::wallclock::{self, WallClockTimer};
 use crate::exit::{Explain, Status};
 use crate::protocol::EventBody;
@@ -104,6 +105,7 @@ async fn run_inner(
     let mut reopen_timer = WallClockTimer::new().context("creating the snooze wall-clock timer")?;
     let (req_tx, mut req_rx) = mpsc::channel::<ControlRequest>(64);
     let (config_tx, mut config_rx) = mpsc::unbounded_channel();
+    let (sync_tx, mut sync_rx) = mpsc::unbounded_channel();
     let mut config_watch = ConfigWatch::new(config_tx);
     // On defaults, no file was read: the first change to settle is read
     // only when a file is there.
@@ -159,6 +161,7 @@ async fn run_inner(
         },
         dirty: Dirty::default(),
         config_watch,
+        sync: SyncSender::new(sync_tx),
     };
     daemon.watch_config(false);
     // What the session said first (logged), before anything is shown.
@@ -170,6 +173,10 @@ async fn run_inner(
     daemon.reopen_due(now);
     daemon.catch_up(now)?;
     daemon.run_scheduler(now)?;
+    // Rows queued while the daemon was stopped, or left `sending` by a
+    // run that ended mid-request (their marker is looked for first).
+    daemon.sync_say_held();
+    daemon.sync_config_changed(now);
     daemon.dirty.ready = true;
     daemon.publish(wall_now());
     let next_prompt = daemon
@@ -204,6 +211,7 @@ async fn run_inner(
         let commit_deadline = daemon.commits.batch.deadline();
         let idle_deadline = daemon.commits.git.idle_deadline().map(Instant::from_std);
         let store_retry = daemon.health.store.retry_at().map(Instant::from_std);
+        let sync_due = daemon.sync.due;
         tokio::select! {
             _ = sigterm.recv() => { tracing::info!("SIGTERM received; stopping"); break; }
             _ = sigint.recv() => { tracing::info!("SIGINT received; stopping"); break; }
@@ -226,6 +234,8 @@ async fn run_inner(
             }
             () = until(store_retry) => daemon.retry_store(wall_now()),
             () = until(limit_deadline) => daemon.retry_limited(wall_now()),
+            Some(report) = sync_rx.recv() => daemon.on_sync_report(report, wall_now()),
+            () = until(sync_due) => daemon.sync_kick(wall_now()),
             wake = wallclock::wait_for(&mut timer, daemon.scheduling.next_due) => daemon.on_wake(wake, wall_now()),
             Some(report) = channel_rx.recv() => daemon.on_channel_report(report, wall_now()),
             Ok(()) = away_rx.changed() => {

@@ -57,6 +57,8 @@ pub(super) struct Daemon {
     pub config_watch: ConfigWatch,
     /// What this turn of the loop changed, for its bottom to publish.
     pub dirty: Dirty,
+    /// The outbox's sender: requests under way, host budgets, its timer.
+    pub sync: crate::daemon::sync_sender::SyncSender,
 }
 
 /// The scheduler's side: the plan the config gives and how far the loop

@@ -82,6 +82,19 @@ pub enum EventBody {
     Repo {
         repo: RepoStatus,
     },
+    /// An outbox item changed (`queued`, `sent`, `retrying`, `failed`):
+    /// its id, integration, ticket and, once sent, the comment's URL;
+    /// never the update's text.
+    Sync {
+        change: String,
+        id: String,
+        integration: String,
+        ticket: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// The daemon is shutting down.
     Stopping,
     /// An event of a newer daemon: clients skip it. Never sent.

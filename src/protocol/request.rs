@@ -58,6 +58,9 @@ pub enum Command {
     /// The daemon's own view for `devtrack doctor`; answered with
     /// `doctor`.
     Doctor,
+    /// Look at the outbox now (after `devtrack sync push` or `sync retry`
+    /// changed it in the store); answered with `done`.
+    SyncNow,
     /// A command this version does not know; [`decode_request`] answers it
     /// with `unknown_command`. Never sent.
     #[serde(other, skip_serializing)]

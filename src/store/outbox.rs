@@ -71,6 +71,8 @@ pub struct OutboxRow {
     pub next_try_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     /// Not in `--json`: the JSON carries ids, tickets and states only.
     #[serde(skip)]
@@ -125,7 +127,8 @@ pub(super) fn insert_in(
 }
 
 const ROW_SQL: &str = "SELECT o.uid, o.work_update_id, o.family, o.ticket, o.endpoint, o.state,
-        o.reason, o.attempts, o.next_try_at, o.remote_url, o.created_at, u.text, u.answered_at
+        o.reason, o.attempts, o.next_try_at, o.remote_url, o.created_at, u.text, u.answered_at,
+        o.sent_at
      FROM outbox o JOIN work_updates u ON u.id = o.work_update_id";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
@@ -143,6 +146,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
         created_at: from_millis(r.get(10)?),
         update_text: r.get(11)?,
         answered_at: from_millis(r.get(12)?),
+        sent_at: r.get::<_, Option<i64>>(13)?.map(from_millis),
     })
 }
 
@@ -153,6 +157,8 @@ pub enum CancelError {
     Unknown(String),
     #[error("outbox item `{id}` is {} and cannot be cancelled", state.as_str())]
     Finished { id: String, state: OutboxState },
+    #[error("outbox item `{id}` is {} (only a failed item is retried)", state.as_str())]
+    NotFailed { id: String, state: OutboxState },
     #[error(transparent)]
     Store(#[from] PromptError),
 }
@@ -208,5 +214,259 @@ impl Store {
         found.state = OutboxState::Cancelled;
         found.reason = Some(reason.to_owned());
         Ok(found)
+    }
+}
+
+/// The reasons `devtrack sync push` releases: the first-push gate and
+/// `auto_sync: false` (not a missing setting, not a missing repository).
+fn pushable(family: Family) -> [String; 2] {
+    use crate::sync::plan::Hold;
+    [
+        Hold::FirstPush.reason(family),
+        Hold::AutoSyncOff.reason(family),
+    ]
+}
+
+impl Store {
+    /// `devtrack sync push` for `family`: records its first push (from now
+    /// on nothing of it waits for one) and queues its rows held for the
+    /// push or for `auto_sync: false`. Returns how many were queued.
+    pub fn push_outbox(
+        &mut self,
+        family: Family,
+        now: DateTime<Utc>,
+    ) -> Result<usize, PromptError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO sync_integrations (family, first_push_at) VALUES (?1, ?2)",
+            params![family.as_str(), to_millis(now)],
+        )?;
+        let [first, off] = pushable(family);
+        let n = tx.execute(
+            "UPDATE outbox SET state = 'queued', reason = NULL, next_try_at = NULL,
+                 updated_at = ?2
+             WHERE family = ?1 AND state = 'held' AND reason IN (?3, ?4)",
+            params![family.as_str(), to_millis(now), first, off],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// The rows of update `update`, oldest first (empty for a store older
+    /// than the outbox).
+    pub fn outbox_of_update(&self, update: i64) -> Result<Vec<OutboxRow>, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{ROW_SQL} WHERE o.work_update_id = ?1 ORDER BY o.id");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map([update], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The integrations that have had their first push.
+    pub(crate) fn sync_pushed(&self) -> Result<Vec<Family>, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(Vec::new());
+        }
+        Ok(pushed_in(&self.conn)?)
+    }
+
+    /// `family`'s rows held for a missing setting, now that it is there:
+    /// to `state` with `reason` (queued, or held for the first push or
+    /// `auto_sync: false`). Returns how many moved.
+    pub(crate) fn outbox_configured(
+        &mut self,
+        family: Family,
+        state: OutboxState,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(0);
+        }
+        Ok(self.conn.execute(
+            "UPDATE outbox SET state = ?2, reason = ?3, updated_at = ?4
+             WHERE family = ?1 AND state = 'held' AND reason LIKE 'waiting for configuration:%'",
+            params![family.as_str(), state.as_str(), reason, to_millis(now)],
+        )?)
+    }
+
+    /// `devtrack sync retry`: queues failed row `id`, or every failed row
+    /// when `None`. Returns how many were queued.
+    pub fn retry_outbox(
+        &mut self,
+        id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, CancelError> {
+        if let Some(id) = id {
+            let found: Option<String> = self
+                .conn
+                .query_row("SELECT state FROM outbox WHERE uid = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(PromptError::from)?;
+            match found.as_deref().and_then(OutboxState::parse) {
+                None => return Err(CancelError::Unknown(id.to_owned())),
+                Some(OutboxState::Failed) => {}
+                Some(state) => {
+                    return Err(CancelError::NotFailed {
+                        id: id.to_owned(),
+                        state,
+                    })
+                }
+            }
+        }
+        let n = self
+            .conn
+            .execute(
+                "UPDATE outbox SET state = 'queued', reason = NULL, next_try_at = NULL,
+                     updated_at = ?2
+                 WHERE state = 'failed' AND (?1 IS NULL OR uid = ?1)",
+                params![id, to_millis(now)],
+            )
+            .map_err(PromptError::from)?;
+        Ok(n)
+    }
+
+    /// The rows the sender works on: queued, and those left `sending`.
+    pub(crate) fn outbox_active(&self) -> Result<Vec<OutboxRow>, PromptError> {
+        if self.schema < super::OUTBOX_SCHEMA {
+            return Ok(Vec::new());
+        }
+        let sql = format!("{ROW_SQL} WHERE o.state IN ('queued', 'sending') ORDER BY o.id");
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_map([], row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks row `id` `sending` before its request goes; counts the try.
+    pub(crate) fn outbox_sending(
+        &mut self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), PromptError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2
+             WHERE uid = ?1",
+            params![id, to_millis(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Row `id` is on the ticket: the comment's id and URL.
+    pub(crate) fn outbox_sent(
+        &mut self,
+        id: &str,
+        remote_id: Option<&str>,
+        url: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PromptError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'sent', reason = NULL, next_try_at = NULL,
+                 remote_id = ?2, remote_url = ?3, sent_at = ?4, updated_at = ?4
+             WHERE uid = ?1",
+            params![id, remote_id, url, to_millis(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Row `id` goes back to `state` (failed, queued to try at `next`, or
+    /// held) with `reason`.
+    pub(crate) fn outbox_back(
+        &mut self,
+        id: &str,
+        state: OutboxState,
+        reason: &str,
+        next: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<(), PromptError> {
+        self.conn.execute(
+            "UPDATE outbox SET state = ?2, reason = ?3, next_try_at = ?4, updated_at = ?5
+             WHERE uid = ?1",
+            params![
+                id,
+                state.as_str(),
+                reason,
+                next.map(to_millis),
+                to_millis(now)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The exact request for `row` (its comment with its commits), or why
+    /// it cannot be built (`Ok(Err)`: a missing setting or repository).
+    pub(crate) fn outbox_request(
+        &self,
+        row: &OutboxRow,
+        config: &crate::config::Config,
+    ) -> Result<Result<crate::sync::request::Request, String>, PromptError> {
+        let repos = crate::sync::remote::ConfigRepos { config };
+        let commits = self.comment_commits(row, config, &repos)?;
+        let comment = crate::sync::request::Comment {
+            id: &row.id,
+            text: &row.update_text,
+            commits: &commits,
+        };
+        Ok(crate::sync::request::build(
+            row.family,
+            &row.ticket,
+            row.endpoint.as_deref(),
+            &config.integrations,
+            &comment,
+        ))
+    }
+
+    /// The commits listed under `row`'s comment: those of its update that
+    /// reference its ticket, linked when their repository is on its forge.
+    pub(crate) fn comment_commits(
+        &self,
+        row: &OutboxRow,
+        config: &crate::config::Config,
+        repos: &dyn crate::sync::remote::Repos,
+    ) -> Result<Vec<crate::sync::request::CommitLine>, PromptError> {
+        use crate::sync::plan::{self, Covered};
+        use crate::sync::remote::Forge;
+        let commits = self.update_commits(row.update_id)?;
+        let families = crate::tickets::Families::enabled(&config.integrations);
+        let mut out = Vec::new();
+        for c in &commits {
+            let covered = Covered {
+                repo: &c.repo,
+                summary: c.summary.as_deref(),
+                branch: c.branch.as_deref(),
+            };
+            let remote = repos.facts(&c.repo).remote;
+            if !plan::commit_references(
+                row.family,
+                &row.ticket,
+                &covered,
+                remote.as_ref(),
+                families,
+            ) {
+                continue;
+            }
+            let forge = match row.family {
+                Family::Github => Some(Forge::Github),
+                Family::AzureDevops => Some(Forge::Azure),
+                Family::Jira => None,
+            };
+            let link = remote
+                .filter(|r| Some(r.forge) == forge)
+                .map(|r| r.commit_url(&c.hash));
+            out.push(crate::sync::request::CommitLine {
+                short: c.hash.chars().take(7).collect(),
+                summary: c.summary.clone().unwrap_or_default(),
+                branch: c.branch.clone(),
+                link,
+            });
+        }
+        Ok(out)
     }
 }

@@ -2,6 +2,7 @@
 //! daemon restarts. Times are shown in the daemon's timezone
 //! (`settings.timezone`), with the zone named.
 
+use std::fmt::Write as _;
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::time::Duration;
@@ -235,6 +236,23 @@ pub(crate) fn describe(event: &Event, tz: Tz, now: DateTime<Utc>) -> Option<Stri
                 ),
                 _ => format!("prompt #{} {change}: {}", prompt.id, prompt.summary),
             }
+        }
+        EventBody::Sync {
+            change,
+            id,
+            integration,
+            ticket,
+            url,
+            reason,
+        } => {
+            let mut text = format!("sync {id} {change}: {integration} {ticket}");
+            if let Some(url) = url {
+                let _ = write!(text, " {url}");
+            }
+            if let Some(reason) = reason {
+                let _ = write!(text, " ({reason})");
+            }
+            text
         }
         EventBody::Stopping => "daemon stopping".to_string(),
         EventBody::Unknown => return None,

@@ -1,6 +1,7 @@
 //! `devtrack history --prompts`: each prompt's state, its times (opened,
-//! last change, when a snooze ends), how many triggers it gathered, and its
-//! answer.
+//! last change, when a snooze ends), how many triggers it gathered, its
+//! answer, and where the answer went (its outbox items: ticket, state,
+//! the comment's link once sent).
 
 use std::fmt::Write as _;
 
@@ -9,7 +10,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::display::stamp;
-use crate::store::{PromptRecord, PromptState, Store, WorkUpdate, PROMPTS_SCHEMA};
+use crate::store::{OutboxRow, PromptRecord, PromptState, Store, WorkUpdate, PROMPTS_SCHEMA};
 
 /// A prompt with its answer, as `--json` prints it.
 #[derive(Serialize)]
@@ -17,6 +18,9 @@ pub(super) struct Entry {
     #[serde(flatten)]
     prompt: PromptRecord,
     answer: Option<WorkUpdate>,
+    /// The answer's outbox items (no text).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sync: Vec<OutboxRow>,
 }
 
 /// Newest first, at most `limit`, optionally only those opened at or after
@@ -33,47 +37,78 @@ pub(super) fn entries(
     let mut out = Vec::new();
     for prompt in store.recent_prompts(since, limit)? {
         let answer = store.prompt_update(prompt.id)?;
-        out.push(Entry { prompt, answer });
+        let sync = match &answer {
+            Some(a) => store.outbox_of_update(a.id)?,
+            None => Vec::new(),
+        };
+        out.push(Entry {
+            prompt,
+            answer,
+            sync,
+        });
     }
     Ok(out)
 }
 
 /// One line per prompt; times in `tz`.
 pub(super) fn table(entries: &[Entry], tz: Tz) -> String {
-    let rows: Vec<[String; 6]> = entries
+    let rows: Vec<([String; 6], &[OutboxRow])> = entries
         .iter()
-        .map(|Entry { prompt: p, answer }| {
-            let note = match (p.state, answer, p.reopens_at) {
-                (_, Some(a), _) => crate::report::clean(a.text.lines().next().unwrap_or("")),
-                (PromptState::Snoozed, None, Some(until)) => {
-                    format!("(until {})", stamp(until, tz))
-                }
-                _ => String::new(),
-            };
-            [
-                p.id.to_string(),
-                p.state.as_str().to_string(),
-                stamp(p.opened_at, tz),
-                p.trigger_count.to_string(),
-                stamp(p.state_at, tz),
-                note,
-            ]
-        })
+        .map(
+            |Entry {
+                 prompt: p,
+                 answer,
+                 sync,
+             }| {
+                let note = match (p.state, answer, p.reopens_at) {
+                    (_, Some(a), _) => crate::report::clean(a.text.lines().next().unwrap_or("")),
+                    (PromptState::Snoozed, None, Some(until)) => {
+                        format!("(until {})", stamp(until, tz))
+                    }
+                    _ => String::new(),
+                };
+                (
+                    [
+                        p.id.to_string(),
+                        p.state.as_str().to_string(),
+                        stamp(p.opened_at, tz),
+                        p.trigger_count.to_string(),
+                        stamp(p.state_at, tz),
+                        note,
+                    ],
+                    sync.as_slice(),
+                )
+            },
+        )
         .collect();
     let width = rows
         .iter()
-        .map(|r| r[2].len().max(r[4].len()))
+        .map(|(r, _)| r[2].len().max(r[4].len()))
         .max()
         .unwrap_or(0);
     let mut out = format!(
         "{:>6}  {:<8}  {:<width$}  {:>8}  {:<width$}  {}\n",
         "ID", "STATE", "OPENED", "TRIGGERS", "CHANGED", "ANSWER"
     );
-    for [id, state, opened, triggers, changed, note] in &rows {
+    for ([id, state, opened, triggers, changed, note], sync) in &rows {
         let _ = writeln!(
             out,
             "{id:>6}  {state:<8}  {opened:<width$}  {triggers:>8}  {changed:<width$}  {note}"
         );
+        for item in *sync {
+            let _ = writeln!(
+                out,
+                "{:>8}-> {} {} {}{}",
+                "",
+                item.family.as_str(),
+                item.ticket,
+                item.state.as_str(),
+                item.remote_url
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default()
+            );
+        }
     }
     out
 }
@@ -125,10 +160,27 @@ mod tests {
             Entry {
                 prompt: prompt(2, PromptState::Answered, None),
                 answer: Some(answer),
+                sync: vec![crate::store::OutboxRow {
+                    id: "00ff".into(),
+                    update_id: 1,
+                    family: crate::tickets::Family::Github,
+                    ticket: "o/r#12".into(),
+                    endpoint: None,
+                    state: crate::store::OutboxState::Sent,
+                    reason: None,
+                    attempts: 1,
+                    next_try_at: None,
+                    remote_url: Some("https://github.com/o/r/issues/12#issuecomment-1".into()),
+                    sent_at: Some(at("2026-06-12T10:06:00Z")),
+                    created_at: at("2026-06-12T10:05:00Z"),
+                    update_text: String::new(),
+                    answered_at: at("2026-06-12T10:05:00Z"),
+                }],
             },
             Entry {
                 prompt: prompt(3, PromptState::Snoozed, Some(at("2026-06-12T10:35:00Z"))),
                 answer: None,
+                sync: Vec::new(),
             },
         ];
         let text = table(&entries, chrono_tz::UTC);
@@ -138,6 +190,7 @@ mod tests {
             [
                 "    ID  STATE     OPENED                   TRIGGERS  CHANGED                  ANSWER",
                 "     2  answered  2026-06-12 10:00:00 UTC         1  2026-06-12 10:05:00 UTC  fixed #12",
+                "        -> github o/r#12 sent https://github.com/o/r/issues/12#issuecomment-1",
                 "     3  snoozed   2026-06-12 10:00:00 UTC         1  2026-06-12 10:05:00 UTC  (until 2026-06-12 10:35:00 UTC)",
             ]
         );
@@ -145,5 +198,7 @@ mod tests {
         assert_eq!(v["state"], "answered");
         assert_eq!(v["answer"]["text"], "fixed #12\nand more");
         assert_eq!(v["triggers"][0]["kind"], "timer");
+        assert_eq!(v["sync"][0]["ticket"], "o/r#12");
+        assert!(v["sync"][0].get("update_text").is_none());
     }
 }

@@ -109,6 +109,36 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          native journal protocol (priorities and fields) instead of plain lines.",
     ),
     (
+        "CREDENTIALS_DIRECTORY",
+        "Set by systemd's LoadCredential=: the files devtrack-github, devtrack-jira and \
+         devtrack-azure there are the first place a token for posting updates is read \
+         from (see devtrack sync).",
+    ),
+    (
+        "DEVTRACK_GITHUB_TOKEN, GH_TOKEN, GITHUB_TOKEN",
+        "The GitHub token, in this order, after the credentials directory; then \
+         integrations.github.token_command, then gh auth token.",
+    ),
+    (
+        "DEVTRACK_JIRA_TOKEN, JIRA_API_TOKEN",
+        "The Jira API token (Cloud) or personal access token (Data Center), after the \
+         credentials directory; then integrations.jira.token_command.",
+    ),
+    (
+        "DEVTRACK_AZURE_TOKEN, AZURE_DEVOPS_EXT_PAT",
+        "The Azure DevOps personal access token, after the credentials directory; then \
+         integrations.azure_devops.token_command.",
+    ),
+    (
+        "HTTPS_PROXY, NO_PROXY",
+        "The proxy the posting of updates goes through, and the hosts that bypass it.",
+    ),
+    (
+        "DEVTRACK_TEST_SYNC_FAST",
+        "For devtrack's own test suite only: every wait of the sender is this many times \
+         shorter. Not a setting.",
+    ),
+    (
         "DEVTRACK_SERVICE_BACKEND",
         "systemd or launchd: the service manager the service commands drive, instead of \
          the platform's own.",

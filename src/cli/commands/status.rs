@@ -80,6 +80,7 @@ pub(crate) fn run(ctx: &Context, json: bool) -> Result<ExitStatus, CliError> {
             (None, None) => render_not_running(ctx, manager.as_ref()),
         };
         out::print(&page)?;
+        out::print(&super::sync::status_lines(ctx))?;
     }
     match (status, problem) {
         (_, Some(e)) => Err(e.into()),

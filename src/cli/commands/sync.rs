@@ -3,8 +3,9 @@
 //! and lists the ones that wait or failed with the reason; `sync preview`
 //! prints exactly the requests that would be sent for the held and queued
 //! ones; `sync cancel` drops one. All read the store directly, so they
-//! work whether or not the daemon runs. Sending (`sync push`, `sync
-//! retry`) is not built yet.
+//! work whether or not the daemon runs. `sync push` and `sync retry`
+//! change the store too, then ask a running daemon to send now; with the
+//! daemon stopped the items go when it starts.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,10 +18,9 @@ use crate::cli::time::parse_since;
 use crate::cli::{out, CliError, Context};
 use crate::config::Config;
 use crate::exit::Status;
+use crate::protocol::{Command, Response};
 use crate::store::{OutboxRow, OutboxState, Store};
-use crate::sync::plan::{self, Covered};
-use crate::sync::remote::{ConfigRepos, Forge, Repos};
-use crate::sync::request::{self, Comment, CommitLine};
+use crate::sync::plan;
 use crate::tickets::{Families, Family};
 
 const FAMILIES: [Family; 3] = [Family::Github, Family::Jira, Family::AzureDevops];
@@ -30,6 +30,8 @@ pub(crate) fn run(ctx: &Context, args: &SyncArgs) -> Result<Status, CliError> {
         None => summary(ctx, args.json),
         Some(SyncCommand::Preview { since }) => preview(ctx, since.as_deref()),
         Some(SyncCommand::Cancel { id }) => cancel(ctx, id),
+        Some(SyncCommand::Push { integration }) => push(ctx, integration.as_deref()),
+        Some(SyncCommand::Retry { id, .. }) => retry(ctx, id.as_deref()),
     }
 }
 
@@ -44,8 +46,8 @@ fn rows(ctx: &Context, since: Option<chrono::DateTime<Utc>>) -> Result<Vec<Outbo
         .map_err(|e| CliError::failed(format!("reading the outbox: {e}")))
 }
 
-/// Where each integration's token will come from (sending is not built
-/// yet, so none is read).
+/// Where each integration's token will come from, in order (none is read
+/// here: the daemon reads it when it sends).
 fn token_sources(config: &Config, family: Family) -> String {
     let (credential, env, command) = match family {
         Family::Github => (
@@ -81,11 +83,15 @@ struct IntegrationSummary<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     missing: Option<String>,
     counts: BTreeMap<&'static str, usize>,
+    /// The item sent last (its ticket, time and link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_sent: Option<&'a OutboxRow>,
     waiting: Vec<&'a OutboxRow>,
 }
 
 fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
     let config = ctx.config()?;
+    let tz = crate::cli::zone::configured(ctx);
     let rows = rows(ctx, None)?;
     let families = Families::enabled(&config.integrations);
     let mut summaries = Vec::new();
@@ -106,6 +112,11 @@ fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
             enabled: families.contains(family),
             missing: plan::missing(family, &config.integrations),
             counts,
+            last_sent: mine
+                .iter()
+                .copied()
+                .filter(|r| r.state == OutboxState::Sent)
+                .max_by_key(|r| r.sent_at),
             waiting: mine
                 .into_iter()
                 .filter(|r| matches!(r.state, OutboxState::Held | OutboxState::Failed))
@@ -135,10 +146,24 @@ fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
         if let Some(missing) = &s.missing {
             let _ = writeln!(text, "  needs: {missing}");
         }
+        if let Some(last) = s.last_sent {
+            let _ = writeln!(
+                text,
+                "  last sent: {} {}{}",
+                last.ticket,
+                last.sent_at
+                    .map(|t| crate::display::stamp(t, tz))
+                    .unwrap_or_default(),
+                last.remote_url
+                    .as_deref()
+                    .map(|u| format!(" {u}"))
+                    .unwrap_or_default()
+            );
+        }
         if s.enabled {
             let _ = writeln!(
                 text,
-                "  token: {} (read when sending is built)",
+                "  token: {} (read by the daemon when it sends)",
                 token_sources(config, s.integration)
             );
         }
@@ -154,52 +179,8 @@ fn summary(ctx: &Context, json: bool) -> Result<Status, CliError> {
             );
         }
     }
-    text.push_str(
-        "sending is not built yet: nothing leaves this machine (`devtrack sync preview` shows the requests)\n",
-    );
     out::print(&text)?;
     Ok(Status::Ok)
-}
-
-/// The commits listed under `row`'s comment: those of its update that
-/// reference its ticket, linked when their repository is on its forge.
-fn commit_lines(
-    store: &Store,
-    row: &OutboxRow,
-    config: &Config,
-    repos: &dyn Repos,
-) -> Result<Vec<CommitLine>, CliError> {
-    let commits = store
-        .update_commits(row.update_id)
-        .map_err(|e| CliError::failed(format!("reading the update's commits: {e}")))?;
-    let families = Families::enabled(&config.integrations);
-    let mut out = Vec::new();
-    for c in &commits {
-        let covered = Covered {
-            repo: &c.repo,
-            summary: c.summary.as_deref(),
-            branch: c.branch.as_deref(),
-        };
-        let remote = repos.facts(&c.repo).remote;
-        if !plan::commit_references(row.family, &row.ticket, &covered, remote.as_ref(), families) {
-            continue;
-        }
-        let forge = match row.family {
-            Family::Github => Some(Forge::Github),
-            Family::AzureDevops => Some(Forge::Azure),
-            Family::Jira => None,
-        };
-        let link = remote
-            .filter(|r| Some(r.forge) == forge)
-            .map(|r| r.commit_url(&c.hash));
-        out.push(CommitLine {
-            short: c.hash.chars().take(7).collect(),
-            summary: c.summary.clone().unwrap_or_default(),
-            branch: c.branch.clone(),
-            link,
-        });
-    }
-    Ok(out)
 }
 
 fn preview(ctx: &Context, since: Option<&str>) -> Result<Status, CliError> {
@@ -219,7 +200,6 @@ fn preview(ctx: &Context, since: Option<&str>) -> Result<Status, CliError> {
         return Ok(Status::Ok);
     }
     let store = Store::open_read_only(&ctx.paths.database)?;
-    let repos = ConfigRepos { config };
     let mut text = String::new();
     for row in waiting {
         let _ = writeln!(
@@ -235,19 +215,10 @@ fn preview(ctx: &Context, since: Option<&str>) -> Result<Status, CliError> {
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default()
         );
-        let commits = commit_lines(&store, row, config, &repos)?;
-        let comment = Comment {
-            id: &row.id,
-            text: &row.update_text,
-            commits: &commits,
-        };
-        match request::build(
-            row.family,
-            &row.ticket,
-            row.endpoint.as_deref(),
-            &config.integrations,
-            &comment,
-        ) {
+        match store
+            .outbox_request(row, config)
+            .map_err(|e| CliError::failed(format!("reading the update's commits: {e}")))?
+        {
             Ok(req) => {
                 let _ = writeln!(text, "{req}");
             }
@@ -256,7 +227,7 @@ fn preview(ctx: &Context, since: Option<&str>) -> Result<Status, CliError> {
             }
         }
     }
-    text.push_str("(sending is not built yet: nothing was sent)\n");
+    text.push_str("(nothing was sent: `devtrack sync push` sends the held items)\n");
     out::print(&text)?;
     Ok(Status::Ok)
 }
@@ -274,4 +245,186 @@ fn cancel(ctx: &Context, id: &str) -> Result<Status, CliError> {
         row.update_id
     ))?;
     Ok(Status::Ok)
+}
+
+/// Asks a running daemon to look at the outbox now; what to tell the
+/// person about when the items go.
+fn wake_daemon(ctx: &Context) -> &'static str {
+    let answered = crate::cli::client::Client::connect(&ctx.paths.socket)
+        .ok()
+        .and_then(|mut c| c.request(Command::SyncNow).ok());
+    match answered {
+        Some(Response::Done { .. }) => {
+            "the daemon is sending them now (`devtrack sync` shows how it went)"
+        }
+        _ => "the daemon is not running: they go when it starts",
+    }
+}
+
+fn push(ctx: &Context, integration: Option<&str>) -> Result<Status, CliError> {
+    let config = ctx.config()?;
+    let families = Families::enabled(&config.integrations);
+    let chosen: Vec<Family> = match integration {
+        Some(name) => {
+            let family = FAMILIES
+                .into_iter()
+                .find(|f| f.as_str() == name)
+                .ok_or_else(|| CliError::usage(format!("unknown integration `{name}`")))?;
+            if !families.contains(family) {
+                return Err(CliError::usage(format!(
+                    "{name} is not enabled; set integrations.{name}.enabled: true"
+                )));
+            }
+            vec![family]
+        }
+        None => FAMILIES
+            .into_iter()
+            .filter(|f| families.contains(*f))
+            .collect(),
+    };
+    if chosen.is_empty() {
+        return Err(CliError::usage(
+            "no integration is enabled (integrations.<name>.enabled)".to_owned(),
+        ));
+    }
+    let mut store = Store::open(&ctx.paths.database)?;
+    let mut text = String::new();
+    let mut total = 0;
+    for family in chosen {
+        let n = store
+            .push_outbox(family, Utc::now())
+            .map_err(|e| CliError::failed(format!("updating the outbox: {e}")))?;
+        total += n;
+        let auto = if config.settings.auto_sync {
+            "from now on new updates go by themselves (auto_sync: true)"
+        } else {
+            "new updates wait for the next push (auto_sync: false)"
+        };
+        let _ = writeln!(
+            text,
+            "{}: {} queued; {auto}",
+            family.as_str(),
+            crate::display::plural(n as u64, "update", "updates")
+        );
+    }
+    drop(store);
+    if total > 0 {
+        let _ = writeln!(text, "{}", wake_daemon(ctx));
+    }
+    out::print(&text)?;
+    Ok(Status::Ok)
+}
+
+fn retry(ctx: &Context, id: Option<&str>) -> Result<Status, CliError> {
+    let mut store = Store::open(&ctx.paths.database)?;
+    let n = store
+        .retry_outbox(id, Utc::now())
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    drop(store);
+    if n == 0 {
+        out::line("no failed items")?;
+        return Ok(Status::Ok);
+    }
+    out::line(&format!(
+        "{} queued again; {}",
+        crate::display::plural(n as u64, "item", "items"),
+        wake_daemon(ctx)
+    ))?;
+    Ok(Status::Ok)
+}
+
+/// `devtrack status`'s line for one integration: `github: 4 sent today ·
+/// 1 failing (401 Bad credentials)` (the first failure's reason).
+fn status_line(family: Family, sent_today: usize, failing: &[&OutboxRow], held: usize) -> String {
+    let mut line = format!("{}: {sent_today} sent today", family.as_str());
+    if let Some(first) = failing.first() {
+        let _ = write!(
+            line,
+            " · {} failing ({})",
+            failing.len(),
+            first.reason.as_deref().unwrap_or("no reason")
+        );
+    }
+    if held > 0 {
+        let _ = write!(line, " · {held} held (`devtrack sync`)");
+    }
+    line
+}
+
+/// The lines `devtrack status` shows for the enabled integrations, read
+/// from the store (empty without one, or with none enabled).
+pub(crate) fn status_lines(ctx: &Context) -> String {
+    let Ok(config) = ctx.config() else {
+        return String::new();
+    };
+    let families = Families::enabled(&config.integrations);
+    let Ok(rows) = rows(ctx, None) else {
+        return String::new();
+    };
+    let tz = crate::cli::zone::configured(ctx);
+    let midnight = Utc::now()
+        .with_timezone(&tz)
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(tz).earliest())
+        .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let mut text = String::new();
+    for family in FAMILIES.into_iter().filter(|f| families.contains(*f)) {
+        let mine: Vec<&OutboxRow> = rows.iter().filter(|r| r.family == family).collect();
+        let sent = mine
+            .iter()
+            .filter(|r| r.state == OutboxState::Sent && r.sent_at.is_some_and(|t| t >= midnight))
+            .count();
+        let failing: Vec<&OutboxRow> = mine
+            .iter()
+            .copied()
+            .filter(|r| r.state == OutboxState::Failed)
+            .collect();
+        let held = mine.iter().filter(|r| r.state == OutboxState::Held).count();
+        let _ = writeln!(text, "{}", status_line(family, sent, &failing, held));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines_per_integration() {
+        let failed = OutboxRow {
+            id: "a".into(),
+            update_id: 1,
+            family: Family::Github,
+            ticket: "o/r#1".into(),
+            endpoint: None,
+            state: OutboxState::Failed,
+            reason: Some("401 Bad credentials".into()),
+            attempts: 1,
+            next_try_at: None,
+            remote_url: None,
+            sent_at: None,
+            created_at: Utc::now(),
+            update_text: String::new(),
+            answered_at: Utc::now(),
+        };
+        let cases: Vec<(usize, Vec<&OutboxRow>, usize, &str)> = vec![
+            (0, vec![], 0, "github: 0 sent today"),
+            (
+                4,
+                vec![&failed],
+                0,
+                "github: 4 sent today · 1 failing (401 Bad credentials)",
+            ),
+            (
+                1,
+                vec![],
+                2,
+                "github: 1 sent today · 2 held (`devtrack sync`)",
+            ),
+        ];
+        for (sent, failing, held, want) in cases {
+            assert_eq!(status_line(Family::Github, sent, &failing, held), want);
+        }
+    }
 }

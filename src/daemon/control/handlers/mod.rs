@@ -43,6 +43,10 @@ pub(in crate::daemon) fn handle(
         Command::Reload => reload::handle(daemon, now),
         Command::Metrics => metrics::handle(daemon),
         Command::Doctor => doctor::handle(daemon, now),
+        Command::SyncNow => {
+            daemon.sync_kick(now);
+            Ok(Response::done("the sender looked at the outbox"))
+        }
         // Answered by the connection task (`decode_request` refuses an
         // unknown command); neither reaches the loop.
         Command::Subscribe => Ok(Response::failed(
