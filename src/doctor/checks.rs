@@ -11,6 +11,7 @@ use std::path::Path;
 
 use super::{
     Check, ClockFacts, ConfigFacts, DaemonFacts, Facts, InotifyFacts, RepoFacts, StoreFacts,
+    SyncFacts,
 };
 use crate::protocol::{DoctorView, RepoState, RepoStatus};
 use crate::service::ServiceFacts;
@@ -66,6 +67,9 @@ pub(super) fn all(facts: &Facts) -> Vec<Check> {
     }
     checks.extend(store(&facts.store, view.is_some()));
     checks.extend(clock(&facts.clock, &facts.config, view));
+    for integration in &facts.integrations {
+        checks.extend(sync(integration));
+    }
     checks
 }
 
@@ -722,3 +726,55 @@ fn hint_of(explained: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests;
+
+/// One enabled integration of the ticket sync: configured, a token found
+/// (where, never what), and how its items fare. A missing setting or
+/// token is a warning (nothing is posted, nothing is lost: the items
+/// wait); items that failed are a failure, since they stay unsent until
+/// retried.
+fn sync(s: &SyncFacts) -> Vec<Check> {
+    let name = |part: &str| format!("sync.{}.{part}", s.integration);
+    let mut checks = vec![match &s.missing {
+        Some(missing) => Check::warning(
+            name("config"),
+            format!("{missing}: its updates wait"),
+            missing.split_once("; ").map_or_else(
+                || "devtrack config check".to_owned(),
+                |(_, fix)| fix.to_owned(),
+            ),
+        ),
+        None => Check::ok(name("config"), "configured"),
+    }];
+    checks.push(match &s.token {
+        Ok(source) => Check::ok(name("token"), format!("a token from {source}")),
+        Err(tried) => Check::warning(
+            name("token"),
+            format!("no token found: {tried}"),
+            format!(
+                "give one (docs/sync.md): `systemctl --user edit devtrack` with \
+                 `LoadCredential=devtrack-{}:PATH`, an environment variable, or \
+                 integrations.{}.token_command",
+                credential_suffix(&s.integration),
+                s.integration
+            ),
+        ),
+    });
+    checks.push(if s.failing > 0 {
+        Check::failure(
+            name("items"),
+            s.summary.clone(),
+            "devtrack sync  (says why each failed; then devtrack sync retry --failed)",
+        )
+    } else {
+        Check::ok(name("items"), s.summary.clone())
+    });
+    checks
+}
+
+/// The credential name's last part for an integration (`devtrack-azure`).
+fn credential_suffix(integration: &str) -> &str {
+    match integration {
+        "azure_devops" => "azure",
+        other => other,
+    }
+}

@@ -24,7 +24,18 @@ pub(crate) fn config(paths: &Paths, loaded: Result<&Config, &ConfigError>) -> Co
         path: path.display().to_string(),
         exists,
         error: loaded.err().map(crate::exit::Explain::explained),
-        runs_commands: loaded.is_ok_and(|c| c.prompts.on_trigger.is_some()),
+        // The hook, and the sync's token commands (refused alike).
+        runs_commands: loaded.is_ok_and(|c| {
+            let i = &c.integrations;
+            c.prompts.on_trigger.is_some()
+                || [
+                    &i.github.token_command,
+                    &i.jira.token_command,
+                    &i.azure_devops.token_command,
+                ]
+                .iter()
+                .any(|t| t.as_ref().is_some_and(|argv| !argv.is_empty()))
+        }),
         writable_by_others: exists
             .then(|| crate::config::strict::check(path, me).err())
             .flatten()

@@ -168,6 +168,24 @@ pub(crate) struct ClockFacts {
     pub ntp_synchronized: Option<bool>,
 }
 
+/// One enabled integration of the ticket sync (docs/sync.md), as the
+/// shell finds it: the token is looked up from the shell's environment
+/// (the daemon's differs by what the unit gives it, e.g.
+/// `LoadCredential=`), and never kept here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyncFacts {
+    /// `github`, `jira`, `azure_devops`.
+    pub integration: String,
+    /// What the config lacks ("jira: no url; set integrations.jira.url").
+    pub missing: Option<String>,
+    /// Where a token was found (`$GH_TOKEN`), or what was tried.
+    pub token: Result<String, String>,
+    /// `devtrack status`'s line: sent today, failing with the first reason.
+    pub summary: String,
+    /// Items that failed and wait for `devtrack sync retry`.
+    pub failing: usize,
+}
+
 /// Everything the checks judge.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Facts {
@@ -181,6 +199,8 @@ pub(crate) struct Facts {
     pub inotify: InotifyFacts,
     pub store: StoreFacts,
     pub clock: ClockFacts,
+    /// The enabled integrations of the ticket sync.
+    pub integrations: Vec<SyncFacts>,
 }
 
 /// Every check, in the order shown.

@@ -3,11 +3,14 @@
 //! the checks of `crate::doctor` and prints them; exit 1 when one failed.
 
 use crate::cli::client::{Client, ClientError};
+use crate::cli::commands::sync::summaries;
 use crate::cli::{out, CliError, Context};
-use crate::doctor::{self, gather, DaemonFacts, Facts};
+use crate::config::Config;
+use crate::doctor::{self, gather, DaemonFacts, Facts, SyncFacts};
 use crate::exit::{Explain, Status};
 use crate::protocol::{Command, Response};
 use crate::service;
+use crate::sync::{plan, token};
 
 /// How long the daemon may take to answer `doctor`: its bus probe is
 /// bounded by 5 s.
@@ -47,6 +50,10 @@ pub(crate) fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
         inotify: gather::inotify(),
         store: gather::store(&ctx.paths.database),
         clock: gather::clock(),
+        integrations: loaded
+            .as_ref()
+            .map(|c| integrations(ctx, c))
+            .unwrap_or_default(),
     };
     let checks = doctor::run_checks(&facts);
     if json {
@@ -59,4 +66,30 @@ pub(crate) fn run(ctx: &Context, json: bool) -> Result<Status, CliError> {
     } else {
         Status::Ok
     })
+}
+
+/// Each enabled integration: what its config lacks, where the shell finds
+/// its token (a `token_command` is run, as the sender would), and its
+/// items as `devtrack status` sums them.
+fn integrations(ctx: &Context, config: &Config) -> Vec<SyncFacts> {
+    let file = ctx
+        .paths
+        .config_file
+        .exists()
+        .then_some(ctx.paths.config_file.as_path());
+    let lookup = token::Lookup {
+        env: &token::process_env,
+        config: file,
+    };
+    summaries(ctx)
+        .into_iter()
+        .map(|s| SyncFacts {
+            integration: s.family.as_str().to_owned(),
+            missing: plan::missing(s.family, &config.integrations),
+            token: token::find(s.family, &config.integrations, None, &lookup)
+                .map(|(_, source)| source.to_string()),
+            summary: s.line,
+            failing: s.failing,
+        })
+        .collect()
 }

@@ -354,12 +354,30 @@ fn status_line(family: Family, sent_today: usize, failing: &[&OutboxRow], held: 
 /// The lines `devtrack status` shows for the enabled integrations, read
 /// from the store (empty without one, or with none enabled).
 pub(crate) fn status_lines(ctx: &Context) -> String {
+    let mut text = String::new();
+    for summary in summaries(ctx) {
+        let _ = writeln!(text, "{}", summary.line);
+    }
+    text
+}
+
+/// One enabled integration as the store has it: `devtrack status`'s line
+/// and how many of its items failed (`devtrack doctor`).
+pub(crate) struct Summary {
+    pub family: Family,
+    pub line: String,
+    pub failing: usize,
+}
+
+/// Each enabled integration's summary (none without a store or a valid
+/// config).
+pub(crate) fn summaries(ctx: &Context) -> Vec<Summary> {
     let Ok(config) = ctx.config() else {
-        return String::new();
+        return Vec::new();
     };
     let families = Families::enabled(&config.integrations);
     let Ok(rows) = rows(ctx, None) else {
-        return String::new();
+        return Vec::new();
     };
     let tz = crate::cli::zone::configured(ctx);
     let midnight = Utc::now()
@@ -368,22 +386,30 @@ pub(crate) fn status_lines(ctx: &Context) -> String {
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(tz).earliest())
         .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let mut text = String::new();
-    for family in FAMILIES.into_iter().filter(|f| families.contains(*f)) {
-        let mine: Vec<&OutboxRow> = rows.iter().filter(|r| r.family == family).collect();
-        let sent = mine
-            .iter()
-            .filter(|r| r.state == OutboxState::Sent && r.sent_at.is_some_and(|t| t >= midnight))
-            .count();
-        let failing: Vec<&OutboxRow> = mine
-            .iter()
-            .copied()
-            .filter(|r| r.state == OutboxState::Failed)
-            .collect();
-        let held = mine.iter().filter(|r| r.state == OutboxState::Held).count();
-        let _ = writeln!(text, "{}", status_line(family, sent, &failing, held));
-    }
-    text
+    FAMILIES
+        .into_iter()
+        .filter(|f| families.contains(*f))
+        .map(|family| {
+            let mine: Vec<&OutboxRow> = rows.iter().filter(|r| r.family == family).collect();
+            let sent = mine
+                .iter()
+                .filter(|r| {
+                    r.state == OutboxState::Sent && r.sent_at.is_some_and(|t| t >= midnight)
+                })
+                .count();
+            let failing: Vec<&OutboxRow> = mine
+                .iter()
+                .copied()
+                .filter(|r| r.state == OutboxState::Failed)
+                .collect();
+            let held = mine.iter().filter(|r| r.state == OutboxState::Held).count();
+            Summary {
+                family,
+                line: status_line(family, sent, &failing, held),
+                failing: failing.len(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

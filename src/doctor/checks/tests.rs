@@ -108,6 +108,13 @@ fn healthy() -> Facts {
             shell_timezone: "Europe/Paris".into(),
             ntp_synchronized: Some(true),
         },
+        integrations: vec![SyncFacts {
+            integration: "jira".into(),
+            missing: None,
+            token: Ok("$JIRA_API_TOKEN".into()),
+            summary: "jira: 2 sent today".into(),
+            failing: 0,
+        }],
     }
 }
 
@@ -141,6 +148,9 @@ fn a_healthy_setup_is_all_ticks() {
         "store.space",
         "clock.timezone",
         "clock.ntp",
+        "sync.jira.config",
+        "sync.jira.token",
+        "sync.jira.items",
     ] {
         assert!(checks.iter().any(|c| c.name == name), "no `{name}`");
     }
@@ -524,6 +534,34 @@ fn each_finding_has_its_status_and_fix() {
             "clock.ntp",
             Warning,
             "timedatectl set-ntp true",
+        ),
+        (
+            "an integration without its url",
+            |f| f.integrations[0].missing = Some("jira: no url; set integrations.jira.url".into()),
+            "sync.jira.config",
+            Warning,
+            "set integrations.jira.url",
+        ),
+        (
+            "no token",
+            |f| {
+                f.integrations[0].token =
+                    Err("tried $CREDENTIALS_DIRECTORY/devtrack-jira, $JIRA_API_TOKEN".into())
+            },
+            "sync.jira.token",
+            Warning,
+            "LoadCredential=devtrack-jira:",
+        ),
+        (
+            "failed items",
+            |f| {
+                f.integrations[0].failing = 1;
+                f.integrations[0].summary =
+                    "jira: 0 sent today · 1 failing (401 Unauthorized)".into();
+            },
+            "sync.jira.items",
+            Failure,
+            "devtrack sync retry --failed",
         ),
     ];
     for (what, change, name, status, fix) in cases {
