@@ -25,7 +25,8 @@ use prometheus_client::registry::Registry;
 use super::state::Daemon;
 use crate::procfs::{self, Usage};
 use crate::protocol::{Channel, CommitKind, MissReason, PromptState, RepoState, TriggerKind};
-use crate::store::{self, ReloadResult, Totals, UpdateSource};
+use crate::store::{self, OutboxState, ReloadResult, Totals, UpdateSource};
+use crate::tickets::Family as Ticket;
 
 /// Everything one exposition shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -158,6 +159,27 @@ pub(crate) fn encode(snap: &Snapshot) -> String {
         "Reloads of the config, by result",
         "result",
         &filled(ReloadResult::ALL.map(ReloadResult::as_str), &t.reloads),
+    );
+    let outbox = Family::<Labels, Gauge>::default();
+    for integration in [Ticket::Github, Ticket::Jira, Ticket::AzureDevops].map(Ticket::as_str) {
+        for state in OutboxState::ALL {
+            let n = t
+                .outbox
+                .get(&(integration.to_owned(), state.as_str().to_owned()))
+                .copied()
+                .unwrap_or(0);
+            outbox
+                .get_or_create(&vec![
+                    ("integration", integration.to_owned()),
+                    ("state", state.as_str().to_owned()),
+                ])
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+    }
+    r.register(
+        "devtrack_outbox_items",
+        "Ticket sync items (one per update and ticket), by integration and state; `sent` ones are the comments posted",
+        outbox,
     );
     let repos = Family::<Labels, Gauge>::default();
     for (state, n) in filled(RepoState::NAMES.iter().copied(), &snap.repositories) {
@@ -306,6 +328,9 @@ mod tests {
                 updates: counts(&[("cli", 1), ("unknown", 4)]),
                 missed_slots: counts(&[("late", 5)]),
                 reloads: counts(&[("rejected", 1)]),
+                outbox: [(("jira".to_string(), "sent".to_string()), 3)]
+                    .into_iter()
+                    .collect(),
             },
             repositories: counts(&[("watching", 2), ("missing", 1)]),
             prompt_open: true,
@@ -349,6 +374,8 @@ mod tests {
             r#"devtrack_missed_slots_total{reason="paused"} 0"#,
             r#"devtrack_reloads_total{result="rejected"} 1"#,
             r#"devtrack_reloads_total{result="applied"} 0"#,
+            r#"devtrack_outbox_items{integration="jira",state="sent"} 3"#,
+            r#"devtrack_outbox_items{integration="github",state="failed"} 0"#,
             r#"devtrack_repositories{state="watching"} 2"#,
             r#"devtrack_repositories{state="error"} 0"#,
             "devtrack_prompt_open 1",

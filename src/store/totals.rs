@@ -33,6 +33,9 @@ pub struct Totals {
     pub missed_slots: BTreeMap<String, u64>,
     /// Reloads of the config by result.
     pub reloads: BTreeMap<String, u64>,
+    /// Outbox items (one per update and ticket) by integration, then
+    /// state.
+    pub outbox: BTreeMap<(String, String), u64>,
 }
 
 /// How a reload ended, as the store keeps it.
@@ -73,6 +76,7 @@ const DELIVERIES: &str =
 const UPDATES: &str = "SELECT coalesce(source, 'unknown'), count(*) FROM work_updates GROUP BY 1";
 const MISSED: &str = "SELECT reason, count(*) FROM missed_slots GROUP BY reason";
 const RELOADS: &str = "SELECT result, count(*) FROM reloads GROUP BY result";
+const OUTBOX: &str = "SELECT family, state, count(*) FROM outbox GROUP BY family, state";
 
 /// The sizes in bytes of the store's file at `path` and of its
 /// write-ahead log (`-wal`); `None` for a file that is not there.
@@ -93,19 +97,20 @@ impl Store {
                 .filter(|(_, n)| *n > 0)
                 .collect())
         };
-        let deliveries = {
-            let mut stmt = self.conn.prepare_cached(DELIVERIES)?;
+        let by_two = |sql: &str| -> Result<BTreeMap<(String, String), u64>> {
+            let mut stmt = self.conn.prepare_cached(sql)?;
             let rows = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         };
         Ok(Totals {
             commits: by_one(COMMITS)?,
             triggers: by_one(TRIGGERS)?,
             prompts: by_one(PROMPTS)?,
-            deliveries,
+            deliveries: by_two(DELIVERIES)?,
             updates: by_one(UPDATES)?,
             missed_slots: by_one(MISSED)?,
             reloads: by_one(RELOADS)?,
+            outbox: by_two(OUTBOX)?,
         })
     }
 
