@@ -65,7 +65,7 @@ impl Families {
         jira: true,
         azure_devops: true,
     };
-    pub(crate) const NONE: Families = Families {
+    pub const NONE: Families = Families {
         github: false,
         jira: false,
         azure_devops: false,

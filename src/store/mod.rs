@@ -27,7 +27,7 @@ mod updates;
 
 pub use commits::{ActivityRecord, CommitRecord, NewActivity, NewCommit, ReflogBatch};
 pub use lifecycle::{Fold, PromptState, TransitionError};
-pub use outbox::{CancelError, OutboxRow, OutboxState};
+pub use outbox::{summarize, CancelError, IntegrationSummary, OutboxRow, OutboxState};
 pub(crate) use pending::PendingCommits;
 pub(crate) use prompts::Outcome;
 pub use prompts::{

@@ -11,7 +11,9 @@ use serde::Serialize;
 use super::prompts::{parsed, PromptError};
 use super::{from_millis, to_millis, Store};
 use crate::sync::plan::Target;
-use crate::tickets::Family;
+use std::fmt::Write as _;
+
+use crate::tickets::{Families, Family};
 
 /// A row's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -468,5 +470,110 @@ impl Store {
             });
         }
         Ok(out)
+    }
+}
+
+/// One enabled integration's items, summed up as `devtrack status`,
+/// `devtrack doctor` and the status page show them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntegrationSummary {
+    pub family: Family,
+    /// `github: 4 sent today · 1 failing (401 Bad credentials)`.
+    pub line: String,
+    /// Items that failed and wait for `devtrack sync retry`.
+    pub failing: usize,
+}
+
+/// The summary of each integration in `families`, from its outbox rows;
+/// `midnight`: the start of today, for "sent today".
+pub fn summarize(
+    rows: &[OutboxRow],
+    families: Families,
+    midnight: DateTime<Utc>,
+) -> Vec<IntegrationSummary> {
+    [Family::Github, Family::Jira, Family::AzureDevops]
+        .into_iter()
+        .filter(|f| families.contains(*f))
+        .map(|family| {
+            let mine: Vec<&OutboxRow> = rows.iter().filter(|r| r.family == family).collect();
+            let sent = mine
+                .iter()
+                .filter(|r| {
+                    r.state == OutboxState::Sent && r.sent_at.is_some_and(|t| t >= midnight)
+                })
+                .count();
+            let failing: Vec<&OutboxRow> = mine
+                .iter()
+                .copied()
+                .filter(|r| r.state == OutboxState::Failed)
+                .collect();
+            let held = mine.iter().filter(|r| r.state == OutboxState::Held).count();
+            IntegrationSummary {
+                family,
+                line: status_line(family, sent, &failing, held),
+                failing: failing.len(),
+            }
+        })
+        .collect()
+}
+
+/// `devtrack status`'s line for one integration: `github: 4 sent today ·
+/// 1 failing (401 Bad credentials)` (the first failure's reason).
+fn status_line(family: Family, sent_today: usize, failing: &[&OutboxRow], held: usize) -> String {
+    let mut line = format!("{}: {sent_today} sent today", family.as_str());
+    if let Some(first) = failing.first() {
+        let _ = write!(
+            line,
+            " · {} failing ({})",
+            failing.len(),
+            first.reason.as_deref().unwrap_or("no reason")
+        );
+    }
+    if held > 0 {
+        let _ = write!(line, " · {held} held (`devtrack sync`)");
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_lines_per_integration() {
+        let failed = OutboxRow {
+            id: "a".into(),
+            update_id: 1,
+            family: Family::Github,
+            ticket: "o/r#1".into(),
+            endpoint: None,
+            state: OutboxState::Failed,
+            reason: Some("401 Bad credentials".into()),
+            attempts: 1,
+            next_try_at: None,
+            remote_url: None,
+            sent_at: None,
+            created_at: Utc::now(),
+            update_text: String::new(),
+            answered_at: Utc::now(),
+        };
+        let cases: Vec<(usize, Vec<&OutboxRow>, usize, &str)> = vec![
+            (0, vec![], 0, "github: 0 sent today"),
+            (
+                4,
+                vec![&failed],
+                0,
+                "github: 4 sent today · 1 failing (401 Bad credentials)",
+            ),
+            (
+                1,
+                vec![],
+                2,
+                "github: 1 sent today · 2 held (`devtrack sync`)",
+            ),
+        ];
+        for (sent, failing, held, want) in cases {
+            assert_eq!(status_line(Family::Github, sent, &failing, held), want);
+        }
     }
 }

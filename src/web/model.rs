@@ -16,7 +16,8 @@ use crate::protocol::{RepoState, Status};
 use crate::report::period::resolve;
 use crate::report::read::{data, options};
 use crate::report::{self, Format, GroupBy, Period, Spec};
-use crate::store::{PromptState, ReportData};
+use crate::store::{summarize, IntegrationSummary, PromptState, ReportData, Store};
+use crate::tickets::Families;
 
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,14 +133,40 @@ pub fn load(
         .map_err(anyhow::Error::msg)?;
     let mut week = today.clone();
     week.start = local_midnight(tz, today.dates().0 - Duration::days(6)).unwrap_or(today.start);
-    Ok(build(Inputs {
+    let today_start = today.start;
+    let mut model = build(Inputs {
         now,
         config,
         today_data: data(database, &today)?,
         week_data: data(database, &week)?,
         today,
         status,
-    }))
+    });
+    let families = Families::enabled(&config.integrations);
+    if families != Families::NONE && database.exists() {
+        let rows = Store::open_read_only(database)?.outbox(None)?;
+        let sync = summarize(&rows, families, today_start);
+        model.health = with_sync(std::mem::take(&mut model.health), &sync);
+    }
+    Ok(model)
+}
+
+/// The ticket sync's line per enabled integration (`devtrack status`'s),
+/// before the daemon's own line: a failure while items failed.
+pub fn with_sync(items: Vec<HealthItem>, sync: &[IntegrationSummary]) -> Vec<HealthItem> {
+    let (mut kept, daemon): (Vec<_>, Vec<_>) = items.into_iter().partition(|i| i.name != "daemon");
+    kept.extend(sync.iter().map(|s| HealthItem {
+        status: if s.failing > 0 {
+            HealthStatus::Failure
+        } else {
+            HealthStatus::Ok
+        },
+        name: format!("sync {}", s.family.as_str()),
+        detail: s.line.clone(),
+        fix: (s.failing > 0).then(|| "devtrack sync retry --failed".to_owned()),
+    }));
+    kept.extend(daemon);
+    kept
 }
 
 /// The page model; pure.

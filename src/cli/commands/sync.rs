@@ -19,7 +19,7 @@ use crate::cli::{out, CliError, Context};
 use crate::config::Config;
 use crate::exit::Status;
 use crate::protocol::{Command, Response};
-use crate::store::{OutboxRow, OutboxState, Store};
+use crate::store::{self, summarize, OutboxRow, OutboxState, Store};
 use crate::sync::plan;
 use crate::tickets::{Families, Family};
 
@@ -333,24 +333,6 @@ fn retry(ctx: &Context, id: Option<&str>) -> Result<Status, CliError> {
     Ok(Status::Ok)
 }
 
-/// `devtrack status`'s line for one integration: `github: 4 sent today ·
-/// 1 failing (401 Bad credentials)` (the first failure's reason).
-fn status_line(family: Family, sent_today: usize, failing: &[&OutboxRow], held: usize) -> String {
-    let mut line = format!("{}: {sent_today} sent today", family.as_str());
-    if let Some(first) = failing.first() {
-        let _ = write!(
-            line,
-            " · {} failing ({})",
-            failing.len(),
-            first.reason.as_deref().unwrap_or("no reason")
-        );
-    }
-    if held > 0 {
-        let _ = write!(line, " · {held} held (`devtrack sync`)");
-    }
-    line
-}
-
 /// The lines `devtrack status` shows for the enabled integrations, read
 /// from the store (empty without one, or with none enabled).
 pub(crate) fn status_lines(ctx: &Context) -> String {
@@ -361,21 +343,12 @@ pub(crate) fn status_lines(ctx: &Context) -> String {
     text
 }
 
-/// One enabled integration as the store has it: `devtrack status`'s line
-/// and how many of its items failed (`devtrack doctor`).
-pub(crate) struct Summary {
-    pub family: Family,
-    pub line: String,
-    pub failing: usize,
-}
-
 /// Each enabled integration's summary (none without a store or a valid
 /// config).
-pub(crate) fn summaries(ctx: &Context) -> Vec<Summary> {
+pub(crate) fn summaries(ctx: &Context) -> Vec<store::IntegrationSummary> {
     let Ok(config) = ctx.config() else {
         return Vec::new();
     };
-    let families = Families::enabled(&config.integrations);
     let Ok(rows) = rows(ctx, None) else {
         return Vec::new();
     };
@@ -386,71 +359,5 @@ pub(crate) fn summaries(ctx: &Context) -> Vec<Summary> {
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(tz).earliest())
         .map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    FAMILIES
-        .into_iter()
-        .filter(|f| families.contains(*f))
-        .map(|family| {
-            let mine: Vec<&OutboxRow> = rows.iter().filter(|r| r.family == family).collect();
-            let sent = mine
-                .iter()
-                .filter(|r| {
-                    r.state == OutboxState::Sent && r.sent_at.is_some_and(|t| t >= midnight)
-                })
-                .count();
-            let failing: Vec<&OutboxRow> = mine
-                .iter()
-                .copied()
-                .filter(|r| r.state == OutboxState::Failed)
-                .collect();
-            let held = mine.iter().filter(|r| r.state == OutboxState::Held).count();
-            Summary {
-                family,
-                line: status_line(family, sent, &failing, held),
-                failing: failing.len(),
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_lines_per_integration() {
-        let failed = OutboxRow {
-            id: "a".into(),
-            update_id: 1,
-            family: Family::Github,
-            ticket: "o/r#1".into(),
-            endpoint: None,
-            state: OutboxState::Failed,
-            reason: Some("401 Bad credentials".into()),
-            attempts: 1,
-            next_try_at: None,
-            remote_url: None,
-            sent_at: None,
-            created_at: Utc::now(),
-            update_text: String::new(),
-            answered_at: Utc::now(),
-        };
-        let cases: Vec<(usize, Vec<&OutboxRow>, usize, &str)> = vec![
-            (0, vec![], 0, "github: 0 sent today"),
-            (
-                4,
-                vec![&failed],
-                0,
-                "github: 4 sent today · 1 failing (401 Bad credentials)",
-            ),
-            (
-                1,
-                vec![],
-                2,
-                "github: 1 sent today · 2 held (`devtrack sync`)",
-            ),
-        ];
-        for (sent, failing, held, want) in cases {
-            assert_eq!(status_line(Family::Github, sent, &failing, held), want);
-        }
-    }
+    summarize(&rows, Families::enabled(&config.integrations), midnight)
 }

@@ -7,8 +7,12 @@ use crate::config::Config;
 use crate::protocol::CommitKind;
 use crate::report::period::resolve;
 use crate::report::Spec;
+use crate::store::IntegrationSummary;
 use crate::store::{CommitRecord, PromptState, PromptSummary, ReportData, WorkUpdate};
-use crate::web::model::{build, HealthItem, HealthStatus, Inputs, OpenPrompt, PageModel};
+use crate::tickets::Family;
+use crate::web::model::{
+    build, with_doctor, with_sync, HealthItem, HealthStatus, Inputs, OpenPrompt, PageModel,
+};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 3, h, m, 0).unwrap()
@@ -251,4 +255,46 @@ fn escaping() {
     for (text, want) in cases {
         assert_eq!(esc(text), want);
     }
+}
+
+#[test]
+fn doctor_and_sync_lines_go_before_the_daemons_own() {
+    let item = |status, name: &str| HealthItem {
+        status,
+        name: name.into(),
+        detail: String::new(),
+        fix: None,
+    };
+    let status = vec![
+        item(HealthStatus::Ok, "store"),
+        item(HealthStatus::Warning, "repository app"),
+        item(HealthStatus::Ok, "daemon"),
+    ];
+    let doctor = vec![item(HealthStatus::Failure, "repo.app")];
+    let sync = [
+        IntegrationSummary {
+            family: Family::Github,
+            line: "github: 1 sent today".into(),
+            failing: 0,
+        },
+        IntegrationSummary {
+            family: Family::Jira,
+            line: "jira: 0 sent today · 1 failing (401 Unauthorized)".into(),
+            failing: 1,
+        },
+    ];
+    let got = with_sync(with_doctor(status, doctor), &sync);
+    let names: Vec<(&str, HealthStatus)> =
+        got.iter().map(|i| (i.name.as_str(), i.status)).collect();
+    assert_eq!(
+        names,
+        [
+            ("store", HealthStatus::Ok),
+            ("repo.app", HealthStatus::Failure),
+            ("sync github", HealthStatus::Ok),
+            ("sync jira", HealthStatus::Failure),
+            ("daemon", HealthStatus::Ok),
+        ]
+    );
+    assert_eq!(got[3].fix.as_deref(), Some("devtrack sync retry --failed"));
 }
