@@ -428,11 +428,18 @@ fn web_rows(mode: Mode) -> Result<Vec<Row>> {
             50.0,
         ),
         Row::at_most(
-            "RssAnon kept by the HTTP side (50 pages and an event stream, then no client)",
+            "RssAnon kept by the HTTP side (50 page loads, then no client)",
             n,
-            mib(w.rss_anon_kept_kib().max(0) as u64),
+            mib(w.rss_anon_kept_by_pages_kib().max(0) as u64),
             "MiB",
             1.0,
+        ),
+        Row::info(
+            &format!(
+                "RssAnon added by an event stream carrying {samples} commits (stored by the run loop), then no client"
+            ),
+            n,
+            format!("{} MiB", number(w.rss_anon_kept_by_stream_kib() as f64 / 1024.0)),
         ),
         Row::info(
             "VmRSS idle, HTTP socket open, no client",

@@ -44,6 +44,7 @@ use crate::service::launchd::LaunchdCrashGuard;
 pub(crate) fn run(config_flag: Option<&Path>) -> Status {
     // Everything the daemon creates (runtime dir, socket, store) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    footprint::one_arena();
 
     let paths = Paths::resolve(config_flag);
     // Logging first, at the default level until the config says otherwise,

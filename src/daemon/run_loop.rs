@@ -116,6 +116,7 @@ async fn run_inner(
         requests: req_tx.clone(),
         events: events.clone(),
         paths: paths.clone(),
+        clients: http::Clients::default(),
     });
     let http = tokio::spawn(http::serve(http_socket, web.clone()));
     let listen = config
